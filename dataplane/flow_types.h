@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow types: the canonical key, the flow record, states, end reasons, table config and
+ * counters. One flow table per worker; nothing here is shared between workers.
+ */
+#ifndef TOLLGATE_FLOW_TYPES_H
+#define TOLLGATE_FLOW_TYPES_H
+
+#include <stdint.h>
+#include "tcp_reasm_types.h"
+
+/* Flow directions, relative to the client (the side that sent the SYN, or the peer of the
+ * lower port for a flow picked up midstream). */
+#define FLOW_TOSERVER 0
+#define FLOW_TOCLIENT 1
+
+enum flow_state {
+	FLOW_STATE_NEW = 0,		/* TCP: SYN seen, no data/handshake yet; UDP/ICMP: one side */
+	FLOW_STATE_ESTABLISHED,		/* TCP: handshake or midstream data; UDP/ICMP: both sides */
+	FLOW_STATE_CLOSING,		/* TCP: a FIN seen */
+	FLOW_STATE_CLOSED,		/* TCP: both FINs or a RST */
+	FLOW_STATE_UDP,			/* timeout class for UDP and other non-TCP flows */
+	FLOW_STATE__COUNT
+};
+
+enum flow_end_reason {
+	FLOW_END_NONE = 0,
+	FLOW_END_TIMEOUT,		/* idle past its state's timeout */
+	FLOW_END_EVICTED,		/* pushed out by the table cap */
+	FLOW_END_SHUTDOWN,		/* end of input or daemon stop */
+	FLOW_END__COUNT
+};
+
+/*
+ * Canonical key: the two endpoints ordered (lower address first, then lower port), so
+ * both directions of a flow produce the same key. Padding is zeroed by flow_key_make.
+ */
+struct flow_key {
+	uint8_t addr[2][16];
+	uint16_t port[2];
+	uint16_t vlan;			/* outermost VLAN ID, 0 when untagged */
+	uint8_t proto;			/* IPPROTO_* */
+	uint8_t family;			/* 4 or 6 */
+};
+
+/* Flow flags */
+#define FLOW_F_MIDSTREAM	0x01	/* picked up without a SYN */
+#define FLOW_F_SYN_SEEN		0x02
+#define FLOW_F_SYNACK_SEEN	0x04
+#define FLOW_F_ANOMALY_SENT	0x08	/* reserved for the worker */
+
+struct flow {
+	struct flow_key key;
+	uint8_t client;			/* which key side (0/1) is the client */
+	uint8_t state;			/* enum flow_state */
+	uint8_t end_reason;		/* enum flow_end_reason, set when the flow ends */
+	uint8_t flags;			/* FLOW_F_* */
+	uint16_t anomalies;		/* bitmask of anomaly kinds already reported */
+	uint16_t worker;		/* worker index that owns the flow */
+	uint64_t flow_id;
+	uint64_t start_us;		/* first packet time, microseconds since the epoch */
+	uint64_t last_us;		/* last packet time */
+	uint64_t pkts[2];		/* [FLOW_TOSERVER], [FLOW_TOCLIENT] */
+	uint64_t bytes[2];		/* L2 frame bytes per direction */
+	struct tcp_reasm_dir tcp[2];	/* per-direction reassembly, indexed like pkts */
+
+	/* Table links: owned by flow_table.c. */
+	struct flow *hnext;		/* hash chain */
+	struct flow *lprev, *lnext;	/* timeout list of the current state, oldest first */
+	uint32_t hash;
+};
+
+enum flow_evict_policy {
+	FLOW_EVICT_OLDEST = 0,		/* evict closed, then new, then idle-longest flows */
+	FLOW_EVICT_NONE,		/* refuse new flows when full */
+};
+
+struct flow_table_conf {
+	uint32_t max_flows;		/* cap; flow records preallocated */
+	uint32_t nbuckets;		/* power of two */
+	uint64_t timeout_us[FLOW_STATE__COUNT];
+	uint8_t evict;			/* enum flow_evict_policy */
+};
+
+struct flow_table_stats {
+	uint64_t created;
+	uint64_t ended[FLOW_END__COUNT];
+	uint64_t evicted;		/* same as ended[FLOW_END_EVICTED] */
+	uint64_t refused;		/* table full and evict = none */
+	uint64_t active;		/* gauge */
+	uint64_t active_max;		/* high-water mark */
+};
+
+/*
+ * Called for every flow just before its record is reused or dropped from the table
+ * (timeout, eviction, shutdown). f->end_reason is set. The callee flushes reassembly,
+ * emits the flow event and must release the reassembly blocks.
+ */
+typedef void (*flow_end_fn)(void *cookie, struct flow *f);
+
+struct flow_table;
+
+#endif

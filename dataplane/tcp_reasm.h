@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TOLLGATE_TCP_REASM_H
+#define TOLLGATE_TCP_REASM_H
+
+#include "tcp_reasm_types.h"
+
+/*
+ * All functions are called by the one worker that owns ctx and the directions; none
+ * allocates from the heap, sleeps or logs. dir (0 or 1) is passed through to the callbacks
+ * unchanged; the opposite direction of a flow is the caller's business.
+ */
+
+/*
+ * Carve mem (memlen bytes) into blocks of block_size bytes (header included; at least
+ * 128). Returns 0, or -EINVAL when block_size is too small or mem holds no block.
+ */
+int tcp_reasm_pool_init(struct tcp_reasm_pool *pool, void *mem, size_t memlen,
+			uint32_t block_size);
+
+/*
+ * Offer one segment of direction d: seq and flags (PKT_TCP_*) from the header, len bytes
+ * of payload at data (may be 0, e.g. a bare SYN or FIN). Delivers every byte that becomes
+ * in order through ctx->ops.deliver, copying out-of-order bytes into the pool first.
+ * Overlaps keep the first copy; differing overlaps are counted. Sequence numbers wrap.
+ * A SYN starts the direction at seq + 1. Without a SYN, the direction starts at seq when
+ * conf.midstream is set, otherwise the data is counted in stats.not_started and ignored.
+ */
+void tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
+		       struct tcp_reasm_dir *d, uint32_t seq, uint8_t flags,
+		       const uint8_t *data, uint32_t len);
+
+/*
+ * The opposite direction acknowledged up to ack for direction d. If the peer acked bytes
+ * we never saw (ack beyond next_seq), the missing range is a gap: report it, skip it, and
+ * deliver any held segments that become in order.
+ */
+void tcp_reasm_ack(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
+		   struct tcp_reasm_dir *d, uint32_t ack);
+
+/* Flow end: deliver every held segment in order, declaring the holes as gaps. */
+void tcp_reasm_flush(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
+		     struct tcp_reasm_dir *d);
+
+/* Return every block of d to the pool and zero d. Safe on a zeroed direction. */
+void tcp_reasm_release(struct tcp_reasm_ctx *ctx, struct tcp_reasm_dir *d);
+
+/* Sequence arithmetic modulo 2^32 (RFC 793 / RFC 1982 comparisons). */
+static inline int
+tcp_seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline int
+tcp_seq_leq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+#endif

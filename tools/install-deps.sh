@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package Tollgate needs to build, run and test.
+# Idempotent: packages already present are skipped, and `apt-get update` runs only when
+# something is missing and the package lists are absent or older than a day.
+set -euo pipefail
+
+PKGS=(
+	build-essential pkg-config meson ninja-build
+	dpdk dpdk-dev libdpdk-dev
+	libhyperscan-dev libpcap-dev libyaml-dev libjansson-dev libmicrohttpd-dev
+	zlib1g-dev libcurl4-openssl-dev libcmocka-dev libssl-dev
+	python3 python3-scapy python3-pytest python3-stdnum python3-yaml
+	tcpdump tshark iproute2 ethtool curl
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}" >&2
+	echo "install-deps: run as root (or: sudo $0) to install them" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+lists=/var/lib/apt/lists
+if [ -z "$(find "$lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+	echo "install-deps: apt-get update"
+	apt-get update -q
+fi
+# tshark asks whether non-root users may capture; answer no without a terminal.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+echo "install-deps: installing ${missing[*]}"
+apt-get install -y -q --no-install-recommends "${missing[@]}"
