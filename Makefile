@@ -1,0 +1,27 @@
+# Thin wrapper around meson/ninja and the test runner. See README.md.
+BUILD ?= build
+ARGS ?=
+
+.PHONY: all build deps demo test unit integration clean
+
+all: build
+
+deps:
+	@bash tools/install-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: deps
+	@$(MAKE) --no-print-directory build
+	@bash tools/demo.sh $(ARGS)
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	@bash tools/run-tests.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control thread (EAL main lcore). It owns every sink: it drains the workers'
+ * message rings, writes EVE JSON events and stream dumps, and sums counters. Workers
+ * never wait on it except in offline mode, where a full ring is back-pressure rather
+ * than loss. The REST API and policy publication join this loop in later work.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <rte_log.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include "control.h"
+#include "counters.h"
+#include "event_json.h"
+#include "msg_types.h"
+#include "pkt_parse.h"
+#include "stream_dump.h"
+
+RTE_LOG_REGISTER_SUFFIX(control_logtype, control, INFO);
+#define CONTROL_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, control_logtype, "tollgate.control: " fmt "\n", ##__VA_ARGS__)
+
+#define CONTROL_BURST 64
+
+struct control {
+	struct runtime *rt;
+	FILE *events;
+	int events_owned;
+	struct stream_dump *dump;
+	uint64_t events_written;
+	uint64_t event_errors;
+};
+
+struct control *
+control_create(struct runtime *rt, char *err, size_t errlen)
+{
+	struct control *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->rt = rt;
+	if (rt->events_path != NULL) {
+		if (strcmp(rt->events_path, "-") == 0) {
+			c->events = stdout;
+		} else {
+			c->events = fopen(rt->events_path, "w");
+			if (c->events == NULL) {
+				snprintf(err, errlen, "--events %s: %s", rt->events_path,
+					 strerror(errno));
+				goto fail;
+			}
+			c->events_owned = 1;
+		}
+	}
+	if (rt->dump_dir != NULL) {
+		c->dump = stream_dump_open(rt->dump_dir, err, errlen);
+		if (c->dump == NULL)
+			goto fail;
+	}
+	return c;
+fail:
+	control_free(c);
+	return NULL;
+}
+
+static void
+control_handle(struct control *c, struct msg *m)
+{
+	switch (m->type) {
+	case MSG_STREAM_DATA:
+		if (c->dump != NULL)
+			stream_dump_write(c->dump, m);
+		break;
+	case MSG_FLOW_END:
+		if (c->dump != NULL)
+			stream_dump_flow_end(c->dump, m->flow.flow_id);
+		/* fall through */
+	case MSG_ANOMALY:
+		if (c->events == NULL)
+			break;
+		if (event_json_write(m, c->events) == 0)
+			c->events_written++;
+		else
+			c->event_errors++;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Drain every ring once. Returns how many messages were handled. */
+static unsigned int
+control_drain(struct control *c)
+{
+	struct runtime *rt = c->rt;
+	void *msgs[CONTROL_BURST];
+	unsigned int w, total = 0;
+
+	for (w = 0; w < rt->n_workers; w++) {
+		unsigned int n, i;
+
+		do {
+			n = rte_ring_sc_dequeue_burst(rt->workers[w]->msg_ring, msgs, CONTROL_BURST,
+						      NULL);
+			for (i = 0; i < n; i++)
+				control_handle(c, msgs[i]);
+			if (n > 0)
+				rte_mempool_put_bulk(rt->msg_pool, msgs, n);
+			total += n;
+		} while (n == CONTROL_BURST);
+	}
+	return total;
+}
+
+static int
+control_workers_done(const struct runtime *rt)
+{
+	unsigned int w;
+
+	for (w = 0; w < rt->n_workers; w++)
+		if (!__atomic_load_n(&rt->workers[w]->done, __ATOMIC_ACQUIRE))
+			return 0;
+	return 1;
+}
+
+int
+control_run(struct control *c)
+{
+	struct runtime *rt = c->rt;
+
+	for (;;) {
+		/* Read done before draining: a worker sets it after its last enqueue. */
+		int done = control_workers_done(rt);
+		unsigned int n = control_drain(c);
+
+		if (done && n == 0)
+			break;
+		if (n == 0)
+			usleep(200);
+	}
+	if (c->events != NULL)
+		fflush(c->events);
+	if (c->event_errors > 0) {
+		CONTROL_LOG(ERR, "%" PRIu64 " events could not be written to %s", c->event_errors,
+			    rt->events_path);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void
+control_sum(const struct control *c, struct counters *sum)
+{
+	const struct runtime *rt = c->rt;
+	struct counters tmp;
+	unsigned int w;
+
+	memset(sum, 0, sizeof(*sum));
+	for (w = 0; w < rt->n_workers; w++) {
+		counters_sum(&rt->workers[w]->ctr, 1, sizeof(struct worker), &tmp);
+		for (unsigned int k = 0; k < CTR__COUNT; k++)
+			sum->c[k] += tmp.c[k];
+		for (unsigned int k = 0; k < PKT_ERR__COUNT; k++)
+			sum->parse_err[k] += tmp.parse_err[k];
+	}
+	sum->c[CTR_dispatch_dropped] += rt->in.ring_full;
+}
+
+static double
+control_rate(double v, double s)
+{
+	return s > 0 ? v / s : 0;
+}
+
+void
+control_summary(struct control *c, FILE *f, double elapsed)
+{
+	const struct runtime *rt = c->rt;
+	const struct input_stats *in = &rt->in;
+	struct counters s;
+	double span = in->last_us > in->first_us ? (in->last_us - in->first_us) / 1e6 : 0;
+	unsigned int k, first = 1;
+
+	control_sum(c, &s);
+	fprintf(f, "tollgate summary (%u worker%s%s)\n", rt->n_workers,
+		rt->n_workers > 1 ? "s" : "", rt->sw_dispatch ? ", software dispatch" : "");
+	if (rt->offline)
+		fprintf(f, "  input       %" PRIu64 " file%s, %" PRIu64 " packets, %" PRIu64
+			" bytes, capture span %.3f s\n", in->files, in->files == 1 ? "" : "s",
+			in->packets, in->bytes, span);
+	fprintf(f, "  processed   %" PRIu64 " packets, %" PRIu64 " bytes in %.3f s: %.1f kpps, "
+		"%.1f Mbit/s\n", s.c[CTR_packets], s.c[CTR_bytes], elapsed,
+		control_rate(s.c[CTR_packets], elapsed) / 1e3,
+		control_rate(s.c[CTR_bytes] * 8.0, elapsed) / 1e6);
+	fprintf(f, "  flows       %" PRIu64 " created, %" PRIu64 " ended (timeout %" PRIu64
+		", evicted %" PRIu64 ", shutdown %" PRIu64 "), %" PRIu64 " refused\n",
+		s.c[CTR_flows_created], s.c[CTR_flows_ended], s.c[CTR_flows_timeout],
+		s.c[CTR_flows_evicted], s.c[CTR_flows_shutdown], s.c[CTR_flows_refused]);
+	fprintf(f, "  reassembly  %" PRIu64 " segments, %" PRIu64 " out of order, %" PRIu64
+		" retransmitted, %" PRIu64 " overlaps (%" PRIu64 " different), %" PRIu64
+		" gaps (%" PRIu64 " bytes), %" PRIu64 " dropped at caps\n",
+		s.c[CTR_reasm_segments], s.c[CTR_reasm_ooo_held], s.c[CTR_reasm_retransmits],
+		s.c[CTR_reasm_overlaps], s.c[CTR_reasm_overlaps_diff], s.c[CTR_reasm_gaps],
+		s.c[CTR_reasm_gap_bytes], s.c[CTR_reasm_ooo_flow_cap] + s.c[CTR_reasm_pool_empty]);
+	fprintf(f, "  defrag      %" PRIu64 " fragments, %" PRIu64 " datagrams reassembled, %"
+		PRIu64 " dropped\n", s.c[CTR_defrag_fragments], s.c[CTR_defrag_reassembled],
+		s.c[CTR_defrag_dropped] + s.c[CTR_defrag_multiseg]);
+	fprintf(f, "  drops       %" PRIu64 " parse errors", s.c[CTR_parse_errors]);
+	for (k = 1; k < PKT_ERR__COUNT; k++) {
+		if (s.parse_err[k] == 0)
+			continue;
+		fprintf(f, "%s%s %" PRIu64, first ? " (" : ", ", pkt_err_name(k), s.parse_err[k]);
+		first = 0;
+	}
+	fprintf(f, "%s, %" PRIu64 " non-IP, %" PRIu64 " TCP without SYN ignored\n",
+		first ? "" : ")", s.c[CTR_non_ip], s.c[CTR_tcp_no_syn]);
+	fprintf(f, "  events      %" PRIu64 " written, %" PRIu64 " lost", c->events_written,
+		s.c[CTR_events_dropped]);
+	if (c->dump != NULL)
+		fprintf(f, "; streams %" PRIu64 " files, %" PRIu64 " bytes dumped",
+			stream_dump_stats(c->dump)->files, stream_dump_stats(c->dump)->bytes);
+	fputc('\n', f);
+}
+
+int
+control_write_stats(struct control *c, const char *path)
+{
+	struct counters s;
+	FILE *f;
+	int rc;
+
+	control_sum(c, &s);
+	f = fopen(path, "w");
+	if (f == NULL) {
+		CONTROL_LOG(ERR, "--stats-json %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	rc = counters_write_json(&s, f);
+	if (fclose(f) != 0)
+		rc = -EIO;
+	return rc;
+}
+
+void
+control_free(struct control *c)
+{
+	if (c == NULL)
+		return;
+	if (c->events_owned)
+		fclose(c->events);
+	stream_dump_close(c->dump);
+	free(c);
+}

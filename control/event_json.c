@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * EVE JSON output (Suricata's event format, so existing SIEM parsers work): one object
+ * per line with timestamp, flow_id, event_type, src/dest ip and port, proto, and an
+ * event-specific object. src is always the client. docs/events.md is the schema.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include "event_json.h"
+#include "flow_table.h"
+
+static const char *const anomaly_names[MSG_ANOM__COUNT] = {
+	[MSG_ANOM_OVERLAP_DIFF] = "overlap_different_data",
+	[MSG_ANOM_OOO_FLOW_CAP] = "reassembly_flow_cap",
+	[MSG_ANOM_REASM_MEMCAP] = "reassembly_memcap",
+	[MSG_ANOM_DEPTH] = "reassembly_depth_reached",
+	[MSG_ANOM_FLOW_TABLE_FULL] = "flow_table_full",
+	[MSG_ANOM_DEFRAG_DROPPED] = "defrag_dropped",
+};
+
+void
+event_json_ts(uint64_t us, char *buf, size_t len)
+{
+	time_t sec = (time_t)(us / 1000000);
+	struct tm tm;
+	char base[24];
+
+	gmtime_r(&sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06u+0000", base, (unsigned int)(us % 1000000));
+}
+
+void
+event_json_addr(const struct flow_key *k, uint8_t side, char *buf, size_t len)
+{
+	if (k->family == 4)
+		inet_ntop(AF_INET, k->addr[side], buf, len);
+	else
+		inet_ntop(AF_INET6, k->addr[side], buf, len);
+}
+
+const char *
+event_json_proto(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "TCP";
+	case IPPROTO_UDP:
+		return "UDP";
+	case IPPROTO_ICMP:
+		return "ICMP";
+	case IPPROTO_ICMPV6:
+		return "IPv6-ICMP";
+	default:
+		snprintf(buf, len, "%u", proto);
+		return buf;
+	}
+}
+
+/* The EVE header shared by every event about a flow. */
+static json_t *
+event_json_header(const struct msg_flow *fl, const char *type, uint64_t ts_us)
+{
+	char ts[40], a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], pb[8];
+	uint8_t c = fl->client, s = !fl->client;
+	json_t *o = json_object();
+
+	event_json_ts(ts_us, ts, sizeof(ts));
+	event_json_addr(&fl->key, c, a, sizeof(a));
+	event_json_addr(&fl->key, s, b, sizeof(b));
+	json_object_set_new(o, "timestamp", json_string(ts));
+	json_object_set_new(o, "flow_id", json_integer((json_int_t)fl->flow_id));
+	json_object_set_new(o, "event_type", json_string(type));
+	if (fl->key.vlan != 0)
+		json_object_set_new(o, "vlan", json_pack("[i]", fl->key.vlan));
+	json_object_set_new(o, "src_ip", json_string(a));
+	json_object_set_new(o, "src_port", json_integer(fl->key.port[c]));
+	json_object_set_new(o, "dest_ip", json_string(b));
+	json_object_set_new(o, "dest_port", json_integer(fl->key.port[s]));
+	json_object_set_new(o, "proto", json_string(event_json_proto(fl->key.proto, pb,
+								     sizeof(pb))));
+	return o;
+}
+
+/* Non-TCP flows keep one timeout class internally; report them like Suricata does. */
+static const char *
+event_json_state(const struct msg_flow *fl)
+{
+	if (fl->key.proto != IPPROTO_TCP)
+		return fl->pkts[0] && fl->pkts[1] ? "established" : "new";
+	return flow_state_name(fl->state);
+}
+
+static json_t *
+event_json_flow(const struct msg *m)
+{
+	const struct msg_flow *fl = &m->flow;
+	json_t *o = event_json_header(fl, "flow", fl->end_us);
+	char start[40], end[40];
+
+	event_json_ts(fl->start_us, start, sizeof(start));
+	event_json_ts(fl->end_us, end, sizeof(end));
+	json_object_set_new(o, "flow", json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, "
+						 "s:i, s:i, s:b}",
+		"pkts_toserver", (json_int_t)fl->pkts[FLOW_TOSERVER],
+		"pkts_toclient", (json_int_t)fl->pkts[FLOW_TOCLIENT],
+		"bytes_toserver", (json_int_t)fl->bytes[FLOW_TOSERVER],
+		"bytes_toclient", (json_int_t)fl->bytes[FLOW_TOCLIENT],
+		"start", start, "end", end,
+		"state", event_json_state(fl),
+		"reason", flow_end_reason_name(fl->reason),
+		"gaps", (int)fl->gaps,
+		"overlaps_different", (int)fl->overlaps_diff,
+		"midstream", (fl->flags & FLOW_F_MIDSTREAM) != 0));
+	return o;
+}
+
+static json_t *
+event_json_anomaly(const struct msg *m)
+{
+	const char *name = m->anomaly < MSG_ANOM__COUNT ? anomaly_names[m->anomaly] : "unknown";
+	json_t *o, *a;
+	char ts[40];
+
+	if (m->has_flow) {
+		o = event_json_header(&m->flow, "anomaly", m->ts_us);
+		a = json_pack("{s:s, s:s, s:s}", "type", "stream", "event", name,
+			      "direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client");
+	} else {
+		o = json_object();
+		event_json_ts(m->ts_us, ts, sizeof(ts));
+		json_object_set_new(o, "timestamp", json_string(ts));
+		json_object_set_new(o, "event_type", json_string("anomaly"));
+		a = json_pack("{s:s, s:s, s:I}", "type", "capacity", "event", name,
+			      "count", (json_int_t)m->count);
+	}
+	json_object_set_new(o, "anomaly", a);
+	return o;
+}
+
+int
+event_json_write(const struct msg *m, FILE *f)
+{
+	json_t *o;
+	int rc;
+
+	if (m->type == MSG_FLOW_END)
+		o = event_json_flow(m);
+	else if (m->type == MSG_ANOMALY)
+		o = event_json_anomaly(m);
+	else
+		return -EINVAL;
+	rc = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (rc != 0 || fputc('\n', f) == EOF)
+		return -EIO;
+	return 0;
+}

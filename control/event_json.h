@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TOLLGATE_EVENT_JSON_H
+#define TOLLGATE_EVENT_JSON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "msg_types.h"
+
+/* Suricata's timestamp format: 2026-11-23T13:25:37.123456+0000 (UTC). */
+void event_json_ts(uint64_t us, char *buf, size_t len);
+
+/* Textual address of key side `side` (inet_ntop form). */
+void event_json_addr(const struct flow_key *k, uint8_t side, char *buf, size_t len);
+
+/* "TCP", "UDP", "ICMP", "IPv6-ICMP" or the protocol number. */
+const char *event_json_proto(uint8_t proto, char *buf, size_t len);
+
+/*
+ * Write one EVE JSON line for a MSG_FLOW_END or MSG_ANOMALY message to f. Returns 0, or
+ * -EIO when the write failed, -EINVAL for another message type. Control thread.
+ */
+int event_json_write(const struct msg *m, FILE *f);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker counters: one cache-aligned block per worker, written only by its worker and
+ * summed by the control thread (VPP node counters, Suricata stats). Per-packet conditions
+ * are counters, never log lines.
+ */
+#ifndef TOLLGATE_COUNTERS_TYPES_H
+#define TOLLGATE_COUNTERS_TYPES_H
+
+#include <stdint.h>
+#include <rte_common.h>
+#include "pkt_parse_types.h"
+
+/* X-macro: name, description. The order is the enum order. */
+#define CTR_LIST(X) \
+	X(packets, "frames received by workers") \
+	X(bytes, "frame bytes received by workers") \
+	X(non_ip, "non-IP frames (ARP, LLDP, ...)") \
+	X(parse_errors, "frames refused by the parser (see parse_err_*)") \
+	X(defrag_fragments, "IP fragments received") \
+	X(defrag_reassembled, "datagrams reassembled from fragments") \
+	X(defrag_dropped, "fragments dropped: timeout, table full, overlap or bad") \
+	X(defrag_multiseg, "fragments dropped: larger than one mbuf") \
+	X(flows_created, "flows created") \
+	X(flows_ended, "flows ended") \
+	X(flows_timeout, "flows ended by idle timeout") \
+	X(flows_evicted, "flows evicted by the table cap") \
+	X(flows_shutdown, "flows ended at end of input or stop") \
+	X(flows_refused, "packets without a flow: table full, eviction off") \
+	X(flows_active, "flows in the tables now (gauge)") \
+	X(tcp_no_syn, "TCP packets of unknown flows ignored: midstream off") \
+	X(reasm_segments, "TCP segments with payload") \
+	X(reasm_in_order, "segments delivered in order") \
+	X(reasm_ooo_held, "segments held out of order") \
+	X(reasm_retransmits, "segments entirely retransmitted") \
+	X(reasm_overlaps, "segments overlapping held or delivered data") \
+	X(reasm_overlaps_diff, "overlaps whose bytes differed (first copy kept)") \
+	X(reasm_gaps, "stream gaps declared") \
+	X(reasm_gap_bytes, "bytes skipped by gaps") \
+	X(reasm_ooo_flow_cap, "segments dropped: per-direction out-of-order cap") \
+	X(reasm_pool_empty, "segments dropped: reassembly memory cap") \
+	X(reasm_depth_reached, "directions that reached the depth limit") \
+	X(reasm_not_started, "TCP data on directions not started") \
+	X(reasm_blocks_in_use, "reassembly blocks held (gauge)") \
+	X(events_sent, "messages sent to the control thread") \
+	X(events_dropped, "events lost: event ring or pool full (live mode)") \
+	X(dump_dropped, "stream dump chunks lost: ring or pool full (live mode)") \
+	X(idle_sleeps, "idle back-off sleeps") \
+	X(dispatch_dropped, "packets dropped by the dispatcher: worker ring full")
+
+#define CTR_ENUM(n, d) CTR_##n,
+enum ctr_id {
+	CTR_LIST(CTR_ENUM)
+	CTR__COUNT
+};
+#undef CTR_ENUM
+
+struct counters {
+	uint64_t c[CTR__COUNT];
+	uint64_t parse_err[PKT_ERR__COUNT];
+} __rte_cache_aligned;
+
+#endif

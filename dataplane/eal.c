@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * EAL start-up that works both on a real appliance (hugepages, PCI NICs) and on a
+ * development box or CI runner (no hugepages, vdevs only). The argument vector is built
+ * here, not passed through from the user, so the same config runs in both places:
+ *
+ *   free hugepages?  yes -> --in-memory                    (no files, many instances)
+ *                    no  -> --no-huge -m N --no-shconf      (22.11 refuses --in-memory
+ *                                                            together with --no-huge)
+ *   lcores           main(control) + input + workers, spread over the allowed CPUs
+ */
+#include <errno.h>
+#include <glob.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+#include "eal.h"
+
+RTE_LOG_REGISTER_SUFFIX(eal_logtype, eal, INFO);
+#define EAL_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, eal_logtype, "tollgate.eal: " fmt "\n", ##__VA_ARGS__)
+
+int
+eal_is_pci(const char *s)
+{
+	unsigned int d, b, dev, f;
+	char tail;
+
+	if (sscanf(s, "%x:%x:%x.%x%c", &d, &b, &dev, &f, &tail) == 4)
+		return 1;
+	return sscanf(s, "%x:%x.%x%c", &b, &dev, &f, &tail) == 3;
+}
+
+/* Sum of free hugepages over every page size, in pages. */
+static unsigned long
+eal_free_hugepages(void)
+{
+	unsigned long total = 0;
+	glob_t g;
+	size_t i;
+
+	if (glob("/sys/kernel/mm/hugepages/hugepages-*/free_hugepages", 0, NULL, &g) != 0)
+		return 0;
+	for (i = 0; i < g.gl_pathc; i++) {
+		FILE *f = fopen(g.gl_pathv[i], "r");
+		unsigned long n = 0;
+
+		if (f == NULL)
+			continue;
+		if (fscanf(f, "%lu", &n) == 1)
+			total += n;
+		fclose(f);
+	}
+	globfree(&g);
+	return total;
+}
+
+/* "--lcores" value mapping n lcores round-robin onto the CPUs we may run on. */
+static void
+eal_lcore_map(unsigned int n, char *buf, size_t len)
+{
+	unsigned int cpus[CPU_SETSIZE], ncpu = 0, i;
+	cpu_set_t set;
+	size_t off = 0;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		for (i = 0; i < CPU_SETSIZE; i++)
+			if (CPU_ISSET(i, &set))
+				cpus[ncpu++] = i;
+	}
+	if (ncpu == 0)
+		cpus[ncpu++] = 0;
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%u@%u", i ? "," : "", i, cpus[i % ncpu]);
+}
+
+int
+eal_start(const struct tg_config *cfg, const struct eal_plan *plan, const char *argv0,
+	  char *err, size_t errlen)
+{
+	static char args[EAL_MAX_ARGS][CONFIG_DEV_LEN + 16];
+	char *argv[EAL_MAX_ARGS + 1];
+	char lcores[1024], prefix[64], line[2048];
+	int argc = 0, pci = 0, rc;
+	unsigned int i;
+	size_t off = 0;
+
+#define ARG(...) do { \
+		if (argc >= EAL_MAX_ARGS) \
+			goto too_many; \
+		snprintf(args[argc], sizeof(args[argc]), __VA_ARGS__); \
+		argv[argc] = args[argc]; \
+		argc++; \
+	} while (0)
+
+	ARG("%s", argv0);
+	if (plan->user_lcores != NULL) {
+		ARG("--lcores=%s", plan->user_lcores);
+	} else {
+		eal_lcore_map(plan->n_lcores, lcores, sizeof(lcores));
+		ARG("--lcores=%s", lcores);
+	}
+	if (eal_free_hugepages() > 0) {
+		ARG("--in-memory");
+	} else {
+		EAL_LOG(INFO, "no free hugepages: running with --no-huge -m %zu --no-shconf",
+			plan->mem_mb);
+		ARG("--no-huge");
+		ARG("-m");
+		ARG("%zu", plan->mem_mb);
+		ARG("--no-shconf");
+	}
+	/* A per-process prefix keeps instances from sharing a runtime directory. */
+	snprintf(prefix, sizeof(prefix), "tollgate%d", (int)getpid());
+	ARG("--file-prefix=%s", prefix);
+	for (i = 0; i < cfg->dp.nports; i++) {
+		if (eal_is_pci(cfg->dp.ports[i].device)) {
+			ARG("-a");
+			ARG("%s", cfg->dp.ports[i].device);
+			pci = 1;
+		} else {
+			ARG("--vdev=%s", cfg->dp.ports[i].device);
+		}
+	}
+	if (!pci)
+		ARG("--no-pci");
+	ARG("--no-telemetry");
+	if (!plan->verbose) {
+		ARG("--log-level=lib.*:warning");
+		ARG("--log-level=pmd.*:warning");
+		ARG("--log-level=user1:warning");
+	}
+	for (i = 0; i < cfg->dp.n_eal_args; i++)
+		ARG("%s", cfg->dp.eal_args[i]);
+	for (i = 0; i < plan->n_user_args; i++)
+		ARG("%s", plan->user_args[i]);
+	argv[argc] = NULL;
+#undef ARG
+
+	for (i = 1; i < (unsigned int)argc; i++)
+		off += snprintf(line + off, off < sizeof(line) ? sizeof(line) - off : 0, " %s",
+				argv[i]);
+	rc = rte_eal_init(argc, argv);
+	if (rc < 0) {
+		snprintf(err, errlen, "DPDK EAL init failed (%s) with:%s", rte_strerror(rte_errno),
+			 line);
+		return -rte_errno ? -rte_errno : -EINVAL;
+	}
+	EAL_LOG(DEBUG, "EAL arguments:%s", line);
+	return 0;
+too_many:
+	snprintf(err, errlen, "too many EAL arguments (max %d)", EAL_MAX_ARGS);
+	return -E2BIG;
+}

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tollgated: command line, start-up and shut-down. Reads the config, starts EAL with
+ * arguments that fit the machine, creates pools, workers and ports, gives each lcore its
+ * role, runs the control loop on the main lcore and prints the run's summary.
+ *
+ *   lcore 0 (main)  control: events, stream dumps, counters (REST API later)
+ *   lcore 1         input: pcap reader (offline) or software dispatcher (live, no RSS)
+ *   lcore 2..N+1    workers
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_version.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include "config.h"
+#include "control.h"
+#include "dispatch.h"
+#include "eal.h"
+#include "msg_types.h"
+#include "pcap_reader.h"
+#include "port.h"
+#include "worker.h"
+
+#define TOLLGATE_VERSION "0.1.0"
+#define MSG_POOL_SIZE 16383
+
+static struct runtime *g_rt;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tollgated [options] [-- EAL options]\n"
+		"  --config FILE         YAML configuration (default: built-in, same as\n"
+		"                        config/tollgate.yaml)\n"
+		"  --check-config FILE   validate FILE and exit (0 = valid)\n"
+		"  --read FILE.pcap      offline mode: process a capture file; repeat for more\n"
+		"  --events FILE|-       write EVE JSON events to FILE (\"-\" = stdout)\n"
+		"  --dump-streams DIR    write each TCP direction's reassembled bytes to DIR\n"
+		"  --stats-json FILE     write the final counters as JSON\n"
+		"  --workers N           worker lcores (overrides dataplane.workers)\n"
+		"  --lcores LIST         EAL lcore map; workers = lcores - 2 (control + input)\n"
+		"  -v, --verbose         show DPDK's own log messages\n"
+		"  --version, --help\n");
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (g_rt != NULL)
+		g_rt->quit = 1;
+}
+
+static int
+parse_uint(const char *s, unsigned int max, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v == 0 || v > max)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static uint64_t
+wall_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+}
+
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Pools, rings and workers; lcores in EAL order: input first, then workers. */
+static int
+setup(struct runtime *rt, char *err, size_t errlen)
+{
+	unsigned int lcore, idx = 0, w;
+	int input_assigned = 0;
+
+	if (rte_mbuf_dyn_rx_timestamp_register(&rt->ts_offset, &rt->ts_flag) != 0) {
+		snprintf(err, errlen, "cannot register the mbuf timestamp field");
+		return -ENOMEM;
+	}
+	rt->pkt_pool = rte_pktmbuf_pool_create("pkts", rt->cfg.dp.mbufs, 256, 0,
+					       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	rt->msg_pool = rte_mempool_create("msgs", MSG_POOL_SIZE, sizeof(struct msg), 64, 0, NULL,
+					  NULL, NULL, NULL, rte_socket_id(), 0);
+	if (rt->pkt_pool == NULL || rt->msg_pool == NULL) {
+		snprintf(err, errlen, "cannot create packet or message pools: %s",
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (!input_assigned) {
+			rt->input_lcore = lcore;
+			input_assigned = 1;
+			continue;
+		}
+		if (idx >= rt->n_workers)
+			break;
+		rt->workers[idx] = worker_create(rt, idx, lcore, (int)rte_lcore_to_socket_id(lcore));
+		if (rt->workers[idx] == NULL) {
+			snprintf(err, errlen, "cannot create worker %u (see above)", idx);
+			return -ENOMEM;
+		}
+		idx++;
+	}
+	if (idx != rt->n_workers) {
+		snprintf(err, errlen, "need %u lcores (control, input, %u workers), have %u",
+			 rt->n_workers + 2, rt->n_workers, rte_lcore_count());
+		return -EINVAL;
+	}
+	/* Rings from the input lcore: always offline; live only if dispatch is needed. */
+	if (rt->offline || (rt->n_workers > 1 && rt->cfg.dp.nports > 0)) {
+		for (w = 0; w < rt->n_workers; w++) {
+			char name[RTE_RING_NAMESIZE];
+
+			snprintf(name, sizeof(name), "in%u", w);
+			rt->workers[w]->in_ring = rte_ring_create(name, rt->cfg.dp.ring_size,
+						rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (rt->workers[w]->in_ring == NULL) {
+				snprintf(err, errlen, "cannot create ring %s: %s", name,
+					 rte_strerror(rte_errno));
+				return -ENOMEM;
+			}
+		}
+	}
+	if (rt->cfg.dp.nports > 0) {
+		int rc = port_setup(rt, err, errlen);
+
+		if (rc != 0)
+			return rc;
+		if (!rt->offline && !rt->sw_dispatch) {
+			for (w = 0; w < rt->n_workers; w++) {
+				rte_ring_free(rt->workers[w]->in_ring);
+				rt->workers[w]->in_ring = NULL;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, 'C' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "dump-streams", required_argument, NULL, 'd' },
+		{ "stats-json", required_argument, NULL, 's' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "lcores", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct eal_plan plan = { 0 };
+	const char *config_path = NULL;
+	unsigned int workers = 0, w;
+	char err[1024];
+	struct runtime *rt;
+	struct control *ctl = NULL;
+	FILE *summary;
+	double t0;
+	int opt, rc, ret = 2;
+
+	rt = calloc(1, sizeof(*rt));
+	if (rt == NULL)
+		return 2;
+	rt->ts_offset = -1;
+	rt->input_lcore = RTE_MAX_LCORE;
+	while ((opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'C':
+			if (config_load_file(&rt->cfg, optarg, err, sizeof(err)) != 0) {
+				fprintf(stderr, "%s\n", err);
+				return 1;
+			}
+			printf("%s: configuration is valid\n", optarg);
+			return 0;
+		case 'r':
+			if (rt->n_read == RUNTIME_MAX_READ) {
+				fprintf(stderr, "tollgated: at most %d --read files\n",
+					RUNTIME_MAX_READ);
+				return 2;
+			}
+			rt->read_files[rt->n_read++] = optarg;
+			break;
+		case 'e':
+			rt->events_path = optarg;
+			break;
+		case 'd':
+			rt->dump_dir = optarg;
+			break;
+		case 's':
+			rt->stats_path = optarg;
+			break;
+		case 'w':
+			if (parse_uint(optarg, RUNTIME_MAX_WORKERS, &workers) != 0) {
+				fprintf(stderr, "tollgated: --workers \"%s\": expected 1..%d\n",
+					optarg, RUNTIME_MAX_WORKERS);
+				return 2;
+			}
+			break;
+		case 'l':
+			plan.user_lcores = optarg;
+			break;
+		case 'v':
+			plan.verbose = 1;
+			break;
+		case 'V':
+			printf("tollgated %s (DPDK %s)\n", TOLLGATE_VERSION, rte_version());
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	plan.n_user_args = (unsigned int)(argc - optind);
+	plan.user_args = argv + optind;
+
+	if (config_path != NULL)
+		rc = config_load_file(&rt->cfg, config_path, err, sizeof(err));
+	else
+		rc = config_load_buffer(&rt->cfg, "<built-in>", config_builtin_yaml,
+					config_builtin_yaml_len, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	rt->offline = rt->n_read > 0;
+	if (!rt->offline && rt->cfg.dp.nports == 0) {
+		fprintf(stderr, "tollgated: nothing to do: give --read FILE.pcap or configure "
+			"dataplane.ports in %s\n", config_path ? config_path : "the config");
+		return 2;
+	}
+	for (w = 0; w < rt->n_read; w++) {
+		if (pcap_reader_check(rt->read_files[w], err, sizeof(err)) != 0) {
+			fprintf(stderr, "tollgated: %s\n", err);
+			return 2;
+		}
+	}
+	if (workers != 0)
+		rt->cfg.dp.workers = workers;
+	rt->n_workers = rt->cfg.dp.workers;
+	plan.n_lcores = rt->n_workers + 2;
+	plan.mem_mb = (rt->cfg.dp.mbufs * (size_t)(RTE_MBUF_DEFAULT_BUF_SIZE + 192) +
+		       MSG_POOL_SIZE * (sizeof(struct msg) + 64) +
+		       rt->n_workers * (worker_memsize(&rt->cfg) +
+					(size_t)rt->cfg.dp.ring_size * 8 * 2 +
+					(size_t)rt->cfg.events.ring_size * 8)) / (1 << 20) + 96;
+
+	g_rt = rt;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = eal_start(&rt->cfg, &plan, argv[0], err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "tollgated: %s\n", err);
+		return 2;
+	}
+	if (plan.user_lcores != NULL) {
+		if (rte_lcore_count() < 3) {
+			fprintf(stderr, "tollgated: --lcores needs at least 3 lcores (control, "
+				"input, one worker)\n");
+			goto out;
+		}
+		rt->n_workers = RTE_MIN(rte_lcore_count() - 2, (unsigned int)RUNTIME_MAX_WORKERS);
+	}
+	rt->tsc_hz = rte_get_tsc_hz();
+	rt->tsc_base = rte_rdtsc();
+	rt->us_base = wall_us();
+
+	if (setup(rt, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tollgated: %s\n", err);
+		goto out;
+	}
+	ctl = control_create(rt, err, sizeof(err));
+	if (ctl == NULL) {
+		fprintf(stderr, "tollgated: %s\n", err);
+		goto out;
+	}
+
+	t0 = mono_s();
+	for (w = 0; w < rt->n_workers; w++)
+		rte_eal_remote_launch(worker_main, rt->workers[w], rt->workers[w]->lcore);
+	if (rt->offline)
+		rte_eal_remote_launch(pcap_reader_main, rt, rt->input_lcore);
+	else if (rt->sw_dispatch)
+		rte_eal_remote_launch(dispatch_main, rt, rt->input_lcore);
+
+	rc = control_run(ctl);
+	rt->quit = 1;
+	rte_eal_mp_wait_lcore();
+
+	summary = rt->events_path != NULL && strcmp(rt->events_path, "-") == 0 ? stderr : stdout;
+	control_summary(ctl, summary, mono_s() - t0);
+	if (rt->stats_path != NULL && control_write_stats(ctl, rt->stats_path) != 0)
+		rc = -EIO;
+	ret = rc != 0 || rt->input_failed ? 1 : 0;
+	if (rt->input_failed)
+		fprintf(stderr, "tollgated: input incomplete: see the errors above\n");
+out:
+	control_free(ctl);
+	if (rt->cfg.dp.nports > 0)
+		port_close_all();
+	for (w = 0; w < rt->n_workers; w++)
+		worker_free(rt->workers[w]);
+	rte_mempool_free(rt->msg_pool);
+	rte_mempool_free(rt->pkt_pool);
+	rte_eal_cleanup();
+	g_rt = NULL;
+	free(rt);
+	return ret;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Messages from a worker to the control thread. Workers take a message from a shared
+ * mempool, fill it and enqueue it on their own single-producer/single-consumer ring; the
+ * control thread formats it (JSON, stream dump) and puts it back. A message never points
+ * into worker memory, so a worker can reuse or free a flow as soon as it has sent it.
+ *
+ *   worker i --[msg ring i, SP/SC]--> control: flow/anomaly events -> JSON sink
+ *                                               stream chunks      -> dump files
+ */
+#ifndef TOLLGATE_MSG_TYPES_H
+#define TOLLGATE_MSG_TYPES_H
+
+#include <stdint.h>
+#include "flow_types.h"
+
+#define MSG_DATA_MAX 2048
+
+enum msg_type {
+	MSG_FLOW_END = 1,	/* a flow ended: flow event */
+	MSG_STREAM_DATA,	/* reassembled bytes for --dump-streams */
+	MSG_ANOMALY,		/* a cap was hit or a stream anomaly seen */
+};
+
+/* Anomaly kinds (also the bit index in struct flow.anomalies). */
+enum msg_anomaly {
+	MSG_ANOM_OVERLAP_DIFF = 0,
+	MSG_ANOM_OOO_FLOW_CAP,
+	MSG_ANOM_REASM_MEMCAP,
+	MSG_ANOM_DEPTH,
+	MSG_ANOM_FLOW_TABLE_FULL,
+	MSG_ANOM_DEFRAG_DROPPED,
+	MSG_ANOM__COUNT
+};
+
+/* What the control thread needs to describe a flow: a copy, never a pointer. */
+struct msg_flow {
+	struct flow_key key;
+	uint64_t flow_id;
+	uint64_t start_us;
+	uint64_t end_us;
+	uint64_t pkts[2];
+	uint64_t bytes[2];
+	uint32_t gaps;
+	uint32_t overlaps_diff;
+	uint8_t client;		/* key side of the client */
+	uint8_t state;		/* enum flow_state */
+	uint8_t reason;		/* enum flow_end_reason */
+	uint8_t flags;		/* FLOW_F_* */
+};
+
+#define MSG_F_FIRST 0x01	/* first chunk of this flow direction: truncate the dump */
+
+struct msg {
+	uint16_t type;		/* enum msg_type */
+	uint8_t dir;		/* FLOW_TOSERVER / FLOW_TOCLIENT (stream data, anomaly) */
+	uint8_t flags;		/* MSG_F_* */
+	uint16_t worker;
+	uint16_t anomaly;	/* enum msg_anomaly */
+	uint32_t len;		/* bytes in data */
+	uint64_t count;		/* anomaly: occurrences this message stands for */
+	uint64_t ts_us;		/* when (packet time) */
+	struct msg_flow flow;	/* with_flow: all but the aggregate anomalies */
+	uint8_t has_flow;
+	uint8_t data[MSG_DATA_MAX];
+};
+
+#endif

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port set-up. Flows must be symmetric per worker: with RSS we program the symmetric
+ * Toeplitz key (0x6D5A repeated, Woo & Park, "Scalable TCP Session Monitoring with
+ * Symmetric Receive-side Scaling") over IP addresses only, so fragments stay with their
+ * flow; without RSS the input lcore dispatches in software (dispatch.c).
+ */
+#include <errno.h>
+#include <string.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include "eal.h"
+#include "port.h"
+
+RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
+#define PORT_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, port_logtype, "tollgate.port: " fmt "\n", ##__VA_ARGS__)
+
+#define PORT_RX_DESC 1024
+#define PORT_TX_DESC 1024
+
+/* The EAL device name of a config device string: the vdev name before any comma. */
+static void
+port_dev_name(const char *device, char *out, size_t len)
+{
+	size_t n = strcspn(device, ",");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, device, n);
+	out[n] = '\0';
+}
+
+static int
+port_rss_ok(uint16_t pid, unsigned int nq)
+{
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(pid, &info) != 0)
+		return 0;
+	return nq > 1 && info.max_rx_queues >= nq && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP);
+}
+
+static int
+port_start(struct runtime *rt, uint16_t pid, const char *name, unsigned int nq, int rss,
+	   char *err, size_t errlen)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint8_t key[64];
+	unsigned int q;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_info_get(pid, &info);
+	if (rc != 0)
+		goto fail;
+	if (rss) {
+		unsigned int i, klen = info.hash_key_size ? info.hash_key_size : 40;
+
+		for (i = 0; i < klen && i < sizeof(key); i += 2) {
+			key[i] = 0x6d;
+			key[i + 1] = 0x5a;
+		}
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = RTE_MIN(klen, (unsigned int)sizeof(key));
+		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
+	}
+	rc = rte_eth_dev_configure(pid, nq, nq, &conf);
+	if (rc != 0)
+		goto fail;
+	for (q = 0; q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(pid, q, PORT_RX_DESC, rte_eth_dev_socket_id(pid), NULL,
+					    rt->pkt_pool);
+		if (rc != 0)
+			goto fail;
+		rc = rte_eth_tx_queue_setup(pid, q, PORT_TX_DESC, rte_eth_dev_socket_id(pid), NULL);
+		if (rc != 0)
+			goto fail;
+	}
+	rc = rte_eth_dev_start(pid);
+	if (rc != 0)
+		goto fail;
+	rte_eth_promiscuous_enable(pid);
+	PORT_LOG(INFO, "port %s (%u): %s, %u queue%s%s", name, pid, info.driver_name, nq,
+		 nq > 1 ? "s" : "", rss ? ", symmetric RSS" : "");
+	return 0;
+fail:
+	snprintf(err, errlen, "port %s: cannot start: %s", name, rte_strerror(-rc));
+	return rc < 0 ? rc : -EIO;
+}
+
+int
+port_setup(struct runtime *rt, char *err, size_t errlen)
+{
+	const struct config_dataplane *dp = &rt->cfg.dp;
+	uint16_t pids[CONFIG_MAX_PORTS];
+	unsigned int i, nw = rt->n_workers, nq;
+	int rss = nw > 1;
+
+	for (i = 0; i < dp->nports; i++) {
+		char dev[CONFIG_DEV_LEN];
+
+		port_dev_name(dp->ports[i].device, dev, sizeof(dev));
+		if (rte_eth_dev_get_port_by_name(dev, &pids[i]) != 0) {
+			snprintf(err, errlen, "dataplane.ports[%u] (%s): device \"%s\" did not probe",
+				 i, dp->ports[i].name, dp->ports[i].device);
+			return -ENODEV;
+		}
+		if (!port_rss_ok(pids[i], nw))
+			rss = 0;
+	}
+	rt->sw_dispatch = dp->nports > 0 && nw > 1 && !rss;
+	nq = rss ? nw : 1;
+	for (i = 0; i < dp->nports; i++) {
+		unsigned int w;
+		int rc = port_start(rt, pids[i], dp->ports[i].name, nq, rss, err, errlen);
+
+		if (rc != 0)
+			return rc;
+		if (rt->sw_dispatch)
+			continue;
+		for (w = 0; w < nw; w++) {
+			struct worker *wk = rt->workers[w];
+
+			if (rss || w == 0) {
+				wk->rxq[wk->n_rxq].port = pids[i];
+				wk->rxq[wk->n_rxq].queue = rss ? w : 0;
+				wk->n_rxq++;
+			}
+		}
+	}
+	return 0;
+}
+
+void
+port_close_all(void)
+{
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		rte_eth_dev_stop(pid);
+		rte_eth_dev_close(pid);
+	}
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The running instance: configuration, lcore roles, pools and rings, and the few flags
+ * threads use to tell each other to stop. Built by main() before any lcore starts;
+ * read-only afterwards except for the flags and the reader's counters.
+ */
+#ifndef TOLLGATE_RUNTIME_TYPES_H
+#define TOLLGATE_RUNTIME_TYPES_H
+
+#include <stdint.h>
+#include <rte_lcore.h>
+#include "config_types.h"
+#include "worker_types.h"
+
+#define RUNTIME_MAX_WORKERS 64
+#define RUNTIME_MAX_READ 64
+
+struct rte_mempool;
+
+/* Counters of the input stage (pcap reader or software dispatcher); one writer. */
+struct input_stats {
+	uint64_t files;
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t first_us;
+	uint64_t last_us;
+	uint64_t truncated;	/* frames shorter on file than on the wire */
+	uint64_t oversized;	/* frames larger than we can hold: dropped */
+	uint64_t nombuf;	/* mbuf pool empty (live: dropped) */
+	uint64_t ring_full;	/* worker ring full (live: dropped) */
+	uint64_t errors;	/* files that failed part-way */
+} __rte_cache_aligned;
+
+struct runtime {
+	struct tg_config cfg;
+	uint8_t offline;			/* --read: pcap files are the input */
+	unsigned int n_read;
+	const char *read_files[RUNTIME_MAX_READ];
+	const char *dump_dir;			/* --dump-streams, or NULL */
+	const char *events_path;		/* --events, or NULL; "-" = stdout */
+	const char *stats_path;			/* --stats-json, or NULL */
+
+	unsigned int n_workers;
+	struct worker *workers[RUNTIME_MAX_WORKERS];
+	unsigned int input_lcore;		/* reader / dispatcher lcore, or RTE_MAX_LCORE */
+	uint8_t sw_dispatch;			/* an input lcore spreads packets to rings */
+
+	struct rte_mempool *pkt_pool;
+	struct rte_mempool *msg_pool;
+	int ts_offset;				/* rte_dynfield_timestamp offset, or -1 */
+	uint64_t ts_flag;			/* its ol_flags bit */
+
+	uint64_t tsc_hz;			/* live clock: TSC -> microseconds */
+	uint64_t tsc_base;
+	uint64_t us_base;
+
+	struct input_stats in;
+	volatile int quit;			/* stop now (signal) */
+	volatile int input_done;		/* offline input finished (release/acquire) */
+	volatile uint64_t input_end_us;		/* packet time of the end of input */
+	int input_failed;			/* a file could not be read */
+};
+
+#endif

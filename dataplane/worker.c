@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker lcores: run-to-completion packet processing. Each worker owns its RX queues (or
+ * its ring from the software dispatcher), flow table, reassembly pool, defrag table and
+ * counters, and talks to the control thread only through its message ring.
+ *
+ *   rx burst ─► parse L2-L4 ─► defrag ─► flow lookup/create ─► TCP tracking
+ *            ─► in-order reassembly per direction ─► consumers (stream dump; sensors later)
+ *   flow end (timeout / eviction / end of input) ─► flush reassembly ─► flow event
+ *
+ * Nothing here allocates from the heap, logs, or blocks per packet. The one wait is in
+ * offline mode, where a full message ring makes the worker wait for the control thread
+ * instead of losing an event (there is no line rate to keep up with when reading a file).
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include "defrag.h"
+#include "flow_table.h"
+#include "msg_types.h"
+#include "pkt_parse.h"
+#include "tcp_reasm.h"
+#include "worker.h"
+
+RTE_LOG_REGISTER_SUFFIX(worker_logtype, worker, INFO);
+#define WORKER_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, worker_logtype, "tollgate.worker: " fmt "\n", ##__VA_ARGS__)
+
+#define WORKER_BURST_MAX 64
+#define WORKER_EXPIRE_PERIOD_US 100000	/* flow and defrag ageing scan */
+#define WORKER_EXPIRE_BUDGET 1024
+#define WORKER_ANOM_PERIOD_US 1000000	/* aggregate anomaly reports at most once a second */
+
+/* Flow flags private to the worker. */
+#define FLOW_F_DUMPED_TS 0x10	/* a dump chunk was sent for the to-server direction */
+#define FLOW_F_DUMPED_TC 0x20
+
+size_t
+worker_memsize(const struct tg_config *cfg)
+{
+	return sizeof(struct worker) + flow_table_memsize(&cfg->flow) + cfg->reasm.memcap +
+	       (size_t)cfg->defrag.max_flows * 512 + (1u << 20);
+}
+
+/* ---- talking to the control thread ---- */
+
+static struct msg *
+worker_msg_get(struct worker *w)
+{
+	void *obj;
+
+	while (rte_mempool_get(w->rt->msg_pool, &obj) != 0) {
+		if (!w->lossless || w->rt->quit)
+			return NULL;
+		rte_pause();
+	}
+	return obj;
+}
+
+static int
+worker_msg_send(struct worker *w, struct msg *m)
+{
+	m->worker = w->index;
+	while (rte_ring_sp_enqueue(w->msg_ring, m) != 0) {
+		if (!w->lossless || w->rt->quit) {
+			rte_mempool_put(w->rt->msg_pool, m);
+			return -ENOBUFS;
+		}
+		rte_pause();
+	}
+	w->ctr.c[CTR_events_sent]++;
+	return 0;
+}
+
+static void
+worker_flow_copy(const struct flow *f, struct msg_flow *out)
+{
+	out->key = f->key;
+	out->flow_id = f->flow_id;
+	out->start_us = f->start_us;
+	out->end_us = f->last_us;
+	out->pkts[0] = f->pkts[0];
+	out->pkts[1] = f->pkts[1];
+	out->bytes[0] = f->bytes[0];
+	out->bytes[1] = f->bytes[1];
+	out->gaps = f->tcp[0].gaps + f->tcp[1].gaps;
+	out->overlaps_diff = f->tcp[0].overlaps_diff + f->tcp[1].overlaps_diff;
+	out->client = f->client;
+	out->state = f->state;
+	out->reason = f->end_reason;
+	out->flags = f->flags;
+}
+
+/* Report anomaly kind for flow f (once per flow and kind), or an aggregate one (f NULL). */
+static void
+worker_anomaly(struct worker *w, struct flow *f, uint8_t dir, enum msg_anomaly kind,
+	       uint64_t count)
+{
+	struct msg *m;
+
+	if (f != NULL) {
+		if (f->anomalies & (1u << kind))
+			return;
+		f->anomalies |= 1u << kind;
+	}
+	m = worker_msg_get(w);
+	if (m == NULL) {
+		w->ctr.c[CTR_events_dropped]++;
+		return;
+	}
+	m->type = MSG_ANOMALY;
+	m->anomaly = kind;
+	m->dir = dir;
+	m->count = count;
+	m->ts_us = w->now_us;
+	m->len = 0;
+	m->has_flow = f != NULL;
+	if (f != NULL)
+		worker_flow_copy(f, &m->flow);
+	if (worker_msg_send(w, m) != 0)
+		w->ctr.c[CTR_events_dropped]++;
+}
+
+/* Caps hit outside any flow (table full, defrag drops): one report per period. */
+static void
+worker_anomaly_aggregate(struct worker *w, enum msg_anomaly kind)
+{
+	w->anom_pending[kind]++;
+	if (w->now_us < w->anom_next_us)
+		return;
+	w->anom_next_us = w->now_us + WORKER_ANOM_PERIOD_US;
+	worker_anomaly(w, NULL, 0, kind, w->anom_pending[kind]);
+	w->anom_pending[kind] = 0;
+}
+
+/* ---- reassembly consumers ---- */
+
+static void
+worker_deliver(void *cookie, void *owner, uint8_t dir, const uint8_t *data, uint32_t len,
+	       uint64_t off)
+{
+	struct worker *w = cookie;
+	struct flow *f = owner;
+	uint8_t first_bit = dir == FLOW_TOSERVER ? FLOW_F_DUMPED_TS : FLOW_F_DUMPED_TC;
+
+	if (!w->dump)
+		return;
+	while (len > 0) {
+		uint32_t n = RTE_MIN(len, (uint32_t)MSG_DATA_MAX);
+		struct msg *m = worker_msg_get(w);
+
+		if (m == NULL) {
+			w->ctr.c[CTR_dump_dropped]++;
+			return;
+		}
+		m->type = MSG_STREAM_DATA;
+		m->dir = dir;
+		m->flags = (f->flags & first_bit) ? 0 : MSG_F_FIRST;
+		m->len = n;
+		m->count = off;
+		m->ts_us = w->now_us;
+		m->has_flow = 1;
+		worker_flow_copy(f, &m->flow);
+		memcpy(m->data, data, n);
+		if (worker_msg_send(w, m) != 0) {
+			w->ctr.c[CTR_dump_dropped]++;
+			return;
+		}
+		f->flags |= first_bit;
+		data += n;
+		len -= n;
+		off += n;
+	}
+}
+
+static void
+worker_gap(void *cookie, void *owner, uint8_t dir, uint64_t off, uint64_t len)
+{
+	/* Counted by the reassembler in the flow and its stats; the dump leaves gaps out. */
+	RTE_SET_USED(cookie);
+	RTE_SET_USED(owner);
+	RTE_SET_USED(dir);
+	RTE_SET_USED(off);
+	RTE_SET_USED(len);
+}
+
+static void
+worker_reasm_event(void *cookie, void *owner, uint8_t dir, enum tcp_reasm_event ev)
+{
+	static const uint8_t map[TCP_REASM_EV__COUNT] = {
+		[TCP_REASM_EV_OVERLAP_DIFF] = MSG_ANOM_OVERLAP_DIFF,
+		[TCP_REASM_EV_OOO_FLOW_CAP] = MSG_ANOM_OOO_FLOW_CAP,
+		[TCP_REASM_EV_POOL_EMPTY] = MSG_ANOM_REASM_MEMCAP,
+		[TCP_REASM_EV_DEPTH] = MSG_ANOM_DEPTH,
+	};
+
+	if (ev < TCP_REASM_EV__COUNT)
+		worker_anomaly(cookie, owner, dir, map[ev], 1);
+}
+
+/* Flow table end callback: drain reassembly, report the flow, release its blocks. */
+static void
+worker_flow_end(void *cookie, struct flow *f)
+{
+	struct worker *w = cookie;
+	struct msg *m;
+	uint8_t dir;
+
+	if (f->key.proto == IPPROTO_TCP) {
+		for (dir = 0; dir < 2; dir++)
+			tcp_reasm_flush(&w->reasm, f, dir, &f->tcp[dir]);
+	}
+	switch (f->end_reason) {
+	case FLOW_END_TIMEOUT:
+		w->ctr.c[CTR_flows_timeout]++;
+		break;
+	case FLOW_END_EVICTED:
+		w->ctr.c[CTR_flows_evicted]++;
+		break;
+	default:
+		w->ctr.c[CTR_flows_shutdown]++;
+		break;
+	}
+	w->ctr.c[CTR_flows_ended]++;
+
+	m = worker_msg_get(w);
+	if (m != NULL) {
+		m->type = MSG_FLOW_END;
+		m->ts_us = f->last_us;
+		m->len = 0;
+		m->has_flow = 1;
+		worker_flow_copy(f, &m->flow);
+		if (worker_msg_send(w, m) != 0)
+			w->ctr.c[CTR_events_dropped]++;
+	} else {
+		w->ctr.c[CTR_events_dropped]++;
+	}
+	for (dir = 0; dir < 2; dir++)
+		tcp_reasm_release(&w->reasm, &f->tcp[dir]);
+}
+
+/* ---- per-packet processing ---- */
+
+static inline uint64_t
+worker_live_us(const struct runtime *rt)
+{
+	uint64_t d = rte_rdtsc() - rt->tsc_base;
+
+	return rt->us_base + d / rt->tsc_hz * 1000000 + (d % rt->tsc_hz) * 1000000 / rt->tsc_hz;
+}
+
+static inline uint64_t
+worker_pkt_time(struct worker *w, const struct rte_mbuf *m)
+{
+	const struct runtime *rt = w->rt;
+
+	if (rt->ts_offset >= 0 && (m->ol_flags & rt->ts_flag))
+		return *RTE_MBUF_DYNFIELD(m, rt->ts_offset, const rte_mbuf_timestamp_t *);
+	return worker_live_us(rt);
+}
+
+/* Which key side is the client of a new TCP flow, from its first packet. */
+static uint8_t
+worker_tcp_client(const struct pkt_meta *meta, uint8_t side)
+{
+	if (meta->tcp_flags & PKT_TCP_SYN)
+		return (meta->tcp_flags & PKT_TCP_ACK) ? !side : side;
+	/* Midstream: the server is the side with the lower port. */
+	if (meta->sport < meta->dport)
+		return !side;
+	return side;
+}
+
+static void
+worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta *meta,
+	   const uint8_t *pkt)
+{
+	struct tcp_reasm_dir *d = &f->tcp[dir];
+	struct tcp_reasm_dir *o = &f->tcp[!dir];
+	uint8_t fl = meta->tcp_flags;
+	uint8_t state = f->state;
+
+	if (fl & PKT_TCP_RST) {
+		d->flags |= TCP_REASM_RST;
+		state = FLOW_STATE_CLOSED;
+	} else {
+		tcp_reasm_segment(&w->reasm, f, dir, d, meta->seq, fl, pkt + meta->payload_off,
+				  meta->payload_len);
+		if (fl & PKT_TCP_ACK)
+			tcp_reasm_ack(&w->reasm, f, !dir, o, meta->ack);
+		if (fl & PKT_TCP_SYN) {
+			f->flags |= (fl & PKT_TCP_ACK) ? FLOW_F_SYNACK_SEEN : FLOW_F_SYN_SEEN;
+		} else if (state == FLOW_STATE_NEW &&
+			   (meta->payload_len > 0 || (f->flags & FLOW_F_SYNACK_SEEN) ||
+			    (f->flags & FLOW_F_MIDSTREAM))) {
+			state = FLOW_STATE_ESTABLISHED;
+		}
+		if ((d->flags & TCP_REASM_FIN) || (fl & PKT_TCP_FIN)) {
+			if ((o->flags & TCP_REASM_FIN) && state != FLOW_STATE_CLOSED)
+				state = FLOW_STATE_CLOSED;
+			else if (state != FLOW_STATE_CLOSED)
+				state = FLOW_STATE_CLOSING;
+		}
+	}
+	if (state != f->state)
+		flow_table_set_state(w->flows, f, state);
+}
+
+static void
+worker_packet(struct worker *w, struct rte_mbuf *m)
+{
+	struct pkt_meta meta;
+	struct flow_key key;
+	const uint8_t *pkt;
+	struct flow *f;
+	uint32_t len, hash;
+	enum pkt_err err;
+	uint8_t side, dir;
+	uint64_t ts;
+
+	ts = worker_pkt_time(w, m);
+	if (ts > w->now_us)
+		w->now_us = ts;
+	len = rte_pktmbuf_pkt_len(m);
+	w->ctr.c[CTR_packets]++;
+	w->ctr.c[CTR_bytes] += len;
+
+	pkt = rte_pktmbuf_read(m, 0, RTE_MIN(len, (uint32_t)WORKER_LINBUF), w->linbuf);
+	err = pkt_parse(pkt, RTE_MIN(len, (uint32_t)WORKER_LINBUF), &meta);
+	if (unlikely(err != PKT_OK)) {
+		w->ctr.c[CTR_parse_errors]++;
+		w->ctr.parse_err[err]++;
+		goto free;
+	}
+	if (meta.l3 == PKT_L3_NONE) {
+		w->ctr.c[CTR_non_ip]++;
+		goto free;
+	}
+	if (meta.is_fragment) {
+		uint64_t dropped = w->ctr.c[CTR_defrag_dropped] + w->ctr.c[CTR_defrag_multiseg];
+
+		m = defrag_packet(w->defrag, m, &meta, w->now_us, &w->ctr);
+		if (w->ctr.c[CTR_defrag_dropped] + w->ctr.c[CTR_defrag_multiseg] != dropped)
+			worker_anomaly_aggregate(w, MSG_ANOM_DEFRAG_DROPPED);
+		if (m == NULL)
+			return;
+		len = rte_pktmbuf_pkt_len(m);
+		pkt = rte_pktmbuf_read(m, 0, RTE_MIN(len, (uint32_t)WORKER_LINBUF), w->linbuf);
+		err = pkt_parse(pkt, RTE_MIN(len, (uint32_t)WORKER_LINBUF), &meta);
+		if (unlikely(err != PKT_OK || meta.is_fragment)) {
+			w->ctr.c[CTR_parse_errors]++;
+			w->ctr.parse_err[err]++;
+			goto free;
+		}
+	}
+
+	side = flow_key_make(&meta, &key);
+	hash = flow_key_hash(&key);
+	f = flow_table_lookup(w->flows, &key, hash, w->now_us);
+	if (f == NULL) {
+		uint8_t is_tcp = meta.l4_proto == IPPROTO_TCP;
+
+		if (is_tcp && !(meta.tcp_flags & PKT_TCP_SYN) && !w->reasm.conf.midstream) {
+			w->ctr.c[CTR_tcp_no_syn]++;
+			goto free;
+		}
+		f = flow_table_create(w->flows, &key, hash,
+				      is_tcp ? FLOW_STATE_NEW : FLOW_STATE_UDP, w->now_us);
+		if (unlikely(f == NULL)) {
+			w->ctr.c[CTR_flows_refused]++;
+			worker_anomaly_aggregate(w, MSG_ANOM_FLOW_TABLE_FULL);
+			goto free;
+		}
+		w->ctr.c[CTR_flows_created]++;
+		f->worker = w->index;
+		if (is_tcp) {
+			f->client = worker_tcp_client(&meta, side);
+			if (!(meta.tcp_flags & PKT_TCP_SYN)) {
+				f->flags |= FLOW_F_MIDSTREAM;
+				flow_table_set_state(w->flows, f, FLOW_STATE_ESTABLISHED);
+			}
+		} else {
+			f->client = side;
+		}
+	}
+	dir = side == f->client ? FLOW_TOSERVER : FLOW_TOCLIENT;
+	f->pkts[dir]++;
+	f->bytes[dir] += len;
+	flow_table_touch(w->flows, f, w->now_us);
+	if (meta.l4_proto == IPPROTO_TCP)
+		worker_tcp(w, f, dir, &meta, pkt);
+free:
+	rte_pktmbuf_free(m);
+}
+
+void
+worker_process_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		worker_packet(w, pkts[i]);
+	}
+}
+
+/* Periodic ageing of flows and fragments, and the gauges control reads. */
+static void
+worker_housekeeping(struct worker *w)
+{
+	const struct flow_table_stats *fs;
+	unsigned int k;
+
+	if (w->now_us >= w->next_expire_us) {
+		flow_table_expire(w->flows, w->now_us, WORKER_EXPIRE_BUDGET);
+		defrag_expire(w->defrag, w->now_us, &w->ctr);
+		w->next_expire_us = w->now_us + WORKER_EXPIRE_PERIOD_US;
+	}
+	fs = flow_table_stats(w->flows);
+	w->ctr.c[CTR_flows_active] = fs->active;
+	w->ctr.c[CTR_reasm_segments] = w->reasm.stats.segments;
+	w->ctr.c[CTR_reasm_in_order] = w->reasm.stats.in_order;
+	w->ctr.c[CTR_reasm_ooo_held] = w->reasm.stats.ooo_held;
+	w->ctr.c[CTR_reasm_retransmits] = w->reasm.stats.retransmits;
+	w->ctr.c[CTR_reasm_overlaps] = w->reasm.stats.overlaps;
+	w->ctr.c[CTR_reasm_overlaps_diff] = w->reasm.stats.overlaps_diff;
+	w->ctr.c[CTR_reasm_gaps] = w->reasm.stats.gaps;
+	w->ctr.c[CTR_reasm_gap_bytes] = w->reasm.stats.gap_bytes;
+	w->ctr.c[CTR_reasm_ooo_flow_cap] = w->reasm.stats.ooo_flow_cap;
+	w->ctr.c[CTR_reasm_pool_empty] = w->reasm.stats.pool_empty;
+	w->ctr.c[CTR_reasm_depth_reached] = w->reasm.stats.depth_reached;
+	w->ctr.c[CTR_reasm_not_started] = w->reasm.stats.not_started;
+	w->ctr.c[CTR_reasm_blocks_in_use] = w->reasm.stats.blocks_in_use;
+	/* Flush aggregate anomalies still pending once their period has passed. */
+	for (k = 0; k < RTE_DIM(w->anom_pending); k++) {
+		if (w->anom_pending[k] != 0 && w->now_us >= w->anom_next_us) {
+			worker_anomaly(w, NULL, 0, k, w->anom_pending[k]);
+			w->anom_pending[k] = 0;
+			w->anom_next_us = w->now_us + WORKER_ANOM_PERIOD_US;
+		}
+	}
+}
+
+/* Idle back-off: spin, then pause, then sleep in growing steps up to max_sleep_us. */
+static void
+worker_idle(struct worker *w, uint32_t empty, uint32_t *sleep_us)
+{
+	const struct config_idle *idle = &w->rt->cfg.dp.idle;
+	struct timespec ts;
+
+	if (idle->busy_poll || empty <= idle->empty_polls)
+		return;
+	if (empty <= idle->empty_polls + idle->pause_polls) {
+		rte_pause();
+		return;
+	}
+	*sleep_us = *sleep_us == 0 ? 1 : RTE_MIN(*sleep_us * 2, idle->max_sleep_us);
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)*sleep_us * 1000;
+	nanosleep(&ts, NULL);
+	w->ctr.c[CTR_idle_sleeps]++;
+}
+
+static void
+worker_finish(struct worker *w)
+{
+	struct runtime *rt = w->rt;
+
+	/* End of input: age by the capture's last timestamp so the outcome (timeout or
+	 * shutdown) does not depend on how packets were spread over workers. */
+	if (rt->offline) {
+		uint64_t end = __atomic_load_n(&rt->input_end_us, __ATOMIC_ACQUIRE);
+
+		if (end > w->now_us)
+			w->now_us = end;
+		flow_table_expire(w->flows, w->now_us, UINT32_MAX);
+	}
+	flow_table_flush(w->flows);
+	defrag_expire(w->defrag, UINT64_MAX, &w->ctr);
+	w->next_expire_us = 0;
+	worker_housekeeping(w);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+}
+
+int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct runtime *rt = w->rt;
+	struct rte_mbuf *pkts[WORKER_BURST_MAX];
+	uint32_t burst = RTE_MIN(rt->cfg.dp.burst, (uint32_t)WORKER_BURST_MAX);
+	uint32_t empty = 0, sleep_us = 0;
+	unsigned int q;
+
+	WORKER_LOG(DEBUG, "worker %u running on lcore %u (%u rx queues%s)", w->index, w->lcore,
+		   w->n_rxq, w->in_ring != NULL ? ", dispatcher ring" : "");
+	while (!rt->quit) {
+		uint16_t got = 0, n;
+
+		if (w->in_ring != NULL) {
+			int input_done = __atomic_load_n(&rt->input_done, __ATOMIC_ACQUIRE);
+
+			n = rte_ring_sc_dequeue_burst(w->in_ring, (void **)pkts, burst, NULL);
+			if (n == 0 && input_done)
+				break;
+			worker_process_burst(w, pkts, n);
+			got += n;
+		}
+		for (q = 0; q < w->n_rxq; q++) {
+			n = rte_eth_rx_burst(w->rxq[q].port, w->rxq[q].queue, pkts, burst);
+			worker_process_burst(w, pkts, n);
+			got += n;
+		}
+		if (got == 0) {
+			if (!rt->offline)
+				w->now_us = worker_live_us(rt);
+			worker_idle(w, ++empty, &sleep_us);
+		} else {
+			empty = 0;
+			sleep_us = 0;
+		}
+		worker_housekeeping(w);
+	}
+	worker_finish(w);
+	WORKER_LOG(DEBUG, "worker %u done", w->index);
+	return 0;
+}
+
+struct worker *
+worker_create(struct runtime *rt, unsigned int index, unsigned int lcore, int socket)
+{
+	const struct tg_config *cfg = &rt->cfg;
+	char name[RTE_RING_NAMESIZE];
+	size_t fsz;
+	struct worker *w;
+
+	w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL) {
+		WORKER_LOG(ERR, "worker %u: no memory for its state", index);
+		return NULL;
+	}
+	w->index = index;
+	w->lcore = lcore;
+	w->rt = rt;
+	w->lossless = rt->offline;
+	w->dump = rt->dump_dir != NULL;
+
+	fsz = flow_table_memsize(&cfg->flow);
+	w->flow_mem = rte_zmalloc_socket("flows", fsz, RTE_CACHE_LINE_SIZE, socket);
+	if (w->flow_mem == NULL) {
+		WORKER_LOG(ERR, "worker %u: no memory for %u flows (%zu bytes)", index,
+			   cfg->flow.max_flows, fsz);
+		goto fail;
+	}
+	w->flows = flow_table_init(w->flow_mem, &cfg->flow, worker_flow_end, w);
+	if (w->flows == NULL) {
+		WORKER_LOG(ERR, "worker %u: invalid flow table configuration", index);
+		goto fail;
+	}
+
+	w->reasm_mem = rte_malloc_socket("reasm", cfg->reasm.memcap, RTE_CACHE_LINE_SIZE, socket);
+	if (w->reasm_mem == NULL ||
+	    tcp_reasm_pool_init(&w->reasm.pool, w->reasm_mem, cfg->reasm.memcap,
+				cfg->reasm.block_size) != 0) {
+		WORKER_LOG(ERR, "worker %u: no memory for %" PRIu64 " reassembly bytes", index,
+			   cfg->reasm.memcap);
+		goto fail;
+	}
+	w->reasm.conf.max_ooo_per_dir = cfg->reasm.max_ooo_per_dir;
+	w->reasm.conf.depth = cfg->reasm.depth;
+	w->reasm.conf.midstream = cfg->reasm.midstream;
+	w->reasm.ops.deliver = worker_deliver;
+	w->reasm.ops.gap = worker_gap;
+	w->reasm.ops.event = worker_reasm_event;
+	w->reasm.ops.cookie = w;
+
+	snprintf(name, sizeof(name), "defrag%u", index);
+	w->defrag = defrag_create(&cfg->defrag, socket, name);
+	if (w->defrag == NULL)
+		goto fail;
+
+	snprintf(name, sizeof(name), "msg%u", index);
+	w->msg_ring = rte_ring_create(name, cfg->events.ring_size, socket,
+				      RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->msg_ring == NULL) {
+		WORKER_LOG(ERR, "worker %u: cannot create its event ring: %s", index,
+			   rte_strerror(rte_errno));
+		goto fail;
+	}
+	return w;
+fail:
+	worker_free(w);
+	return NULL;
+}
+
+void
+worker_free(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	rte_ring_free(w->msg_ring);
+	rte_ring_free(w->in_ring);
+	defrag_free(w->defrag);
+	rte_free(w->reasm_mem);
+	rte_free(w->flow_mem);
+	rte_free(w);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-worker state. Everything here belongs to one worker lcore: its flow table,
+ * reassembly pool, defrag table, linearisation buffer and counters. Other threads only
+ * read the counters and the done flag.
+ */
+#ifndef TOLLGATE_WORKER_TYPES_H
+#define TOLLGATE_WORKER_TYPES_H
+
+#include <stdint.h>
+#include <rte_common.h>
+#include "counters_types.h"
+#include "tcp_reasm_types.h"
+
+struct rte_ring;
+struct rte_mempool;
+struct flow_table;
+struct defrag;
+struct runtime;
+
+/* Where a worker's packets come from. */
+struct worker_rxq {
+	uint16_t port;
+	uint16_t queue;
+};
+
+#define WORKER_MAX_RXQ 16
+#define WORKER_LINBUF (65536 + 256)
+
+struct worker {
+	struct counters ctr;		/* first: cache aligned, summed by control */
+	unsigned int index;		/* 0..n-1 */
+	unsigned int lcore;
+	struct runtime *rt;
+	struct rte_ring *in_ring;	/* from the dispatcher (software dispatch), or NULL */
+	unsigned int n_rxq;		/* RX queues polled directly (RSS) */
+	struct worker_rxq rxq[WORKER_MAX_RXQ];
+	struct rte_ring *msg_ring;	/* to the control thread */
+	struct flow_table *flows;
+	struct tcp_reasm_ctx reasm;
+	struct defrag *defrag;
+	uint64_t now_us;		/* worker clock: packet time (offline) or TSC time */
+	uint64_t next_expire_us;	/* next periodic flow expiry scan */
+	uint64_t anom_pending[8];	/* aggregate anomalies not yet reported */
+	uint64_t anom_next_us;		/* earliest next aggregate anomaly report */
+	uint8_t lossless;		/* offline: wait for ring space instead of dropping */
+	uint8_t dump;			/* --dump-streams active */
+	volatile uint8_t done;		/* set when the worker has flushed and exited */
+	void *flow_mem;
+	void *reasm_mem;
+	uint8_t linbuf[WORKER_LINBUF];	/* linearised copy of multi-segment packets */
+} __rte_cache_aligned;
+
+#endif
