@@ -51,6 +51,8 @@ enum pkt_l3 {
 #define PKT_TCP_PSH 0x08
 #define PKT_TCP_ACK 0x10
 #define PKT_TCP_URG 0x20
+#define PKT_TCP_ECE 0x40
+#define PKT_TCP_CWR 0x80
 
 /*
  * What pkt_parse() learned about one frame. All offsets are from the first byte of the

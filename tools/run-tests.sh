@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Run the whole suite: cmocka unit tests (normal build and an ASan/UBSan build), then the
+# pytest integration and end-to-end tests against build/tollgated. Ends with the line
+# "N passed, N failed[, N skipped]" and exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=/usr/bin/python3
+BUILD=${BUILD:-build}
+ASAN=${ASAN_BUILD:-build-asan}
+export CMOCKA_MESSAGE_OUTPUT=TAP
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+status=0
+
+echo "== unit tests ($BUILD)"
+meson test -C "$BUILD" --suite unit --print-errorlogs >"$results/unit.log" 2>&1 || status=1
+tail -n 15 "$results/unit.log"
+cp "$BUILD/meson-logs/testlog.json" "$results/unit.json" 2>/dev/null || true
+
+echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer ($ASAN)"
+if [ ! -f "$ASAN/build.ninja" ]; then
+	meson setup "$ASAN" -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debug >"$results/asan-setup.log" 2>&1 || { cat "$results/asan-setup.log"; status=1; }
+fi
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+if ninja -C "$ASAN" >"$results/asan-build.log" 2>&1; then
+	meson test -C "$ASAN" --suite unit --print-errorlogs >"$results/asan.log" 2>&1 || status=1
+	tail -n 15 "$results/asan.log"
+	cp "$ASAN/meson-logs/testlog.json" "$results/asan.json" 2>/dev/null || true
+else
+	tail -n 30 "$results/asan-build.log"
+	status=1
+fi
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+echo "== integration and end-to-end tests (pytest)"
+TOLLGATED="$PWD/$BUILD/tollgated" $PY -m pytest -q -rfEs -p no:cacheprovider \
+	--junitxml="$results/pytest.xml" || status=1
+
+SUMMARY_FILE="$BUILD/test-summary.txt" $PY - "$results" "$status" <<'PYEOF'
+import json, os, re, sys, xml.etree.ElementTree as ET
+d, status = sys.argv[1], int(sys.argv[2])
+passed = failed = skipped = 0
+for name in ("unit.json", "asan.json"):
+    p = os.path.join(d, name)
+    if not os.path.exists(p):
+        continue
+    for line in open(p):
+        t = json.loads(line)
+        out = t.get("stdout") or ""
+        ok = len(re.findall(r"^ok \d+", out, re.M))
+        bad = len(re.findall(r"^not ok \d+", out, re.M))
+        if ok + bad == 0:
+            # A binary that printed no TAP counts as one test by its exit status.
+            ok, bad = (1, 0) if t.get("result") == "OK" else (0, 1)
+        elif t.get("result") != "OK" and bad == 0:
+            bad = 1
+        passed += ok
+        failed += bad
+p = os.path.join(d, "pytest.xml")
+if os.path.exists(p):
+    r = ET.parse(p).getroot()
+    suites = [r] if r.tag == "testsuite" else list(r)
+    for s in suites:
+        n = int(s.get("tests", 0)); f = int(s.get("failures", 0)) + int(s.get("errors", 0))
+        k = int(s.get("skipped", 0))
+        passed += n - f - k; failed += f; skipped += k
+elif status == 0:
+    failed += 1
+if status != 0 and failed == 0:
+    failed = 1
+line = f"{passed} passed, {failed} failed"
+if skipped:
+    line += f", {skipped} skipped"
+print(line)
+open(os.environ.get("SUMMARY_FILE", "/dev/null"), "w").write(line + "\n")
+sys.exit(1 if failed else 0)
+PYEOF
