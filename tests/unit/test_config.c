@@ -1,0 +1,883 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the configuration schema (config/config.c): the shipped file equals the
+ * built-in defaults, every key lands in its field, the scalar parsers' edges, and the
+ * exact message of each kind of mistake.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "yaml_tree.h"
+
+#define US 1000000ull
+
+static int
+load(struct tg_config *c, const char *text, char *err, size_t errlen)
+{
+	return config_load_buffer(c, "t.yaml", text, strlen(text), err, errlen);
+}
+
+/* Loading text must fail with -EINVAL and exactly msg, leaving the config untouched. */
+static void
+assert_load_error(const char *text, const char *msg)
+{
+	struct tg_config before, c;
+	char err[1024];
+
+	config_defaults(&c);
+	c.dp.workers = 7;	/* not a default: shows the target was left alone */
+	memcpy(&before, &c, sizeof(c));
+	assert_int_equal(load(&c, text, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, msg);
+	assert_memory_equal(&c, &before, sizeof(c));
+}
+
+static void
+assert_same_config(const struct tg_config *a, const struct tg_config *b)
+{
+	uint32_t i;
+
+	assert_string_equal(a->state_dir, b->state_dir);
+	assert_int_equal(a->dp.workers, b->dp.workers);
+	assert_int_equal(a->dp.burst, b->dp.burst);
+	assert_int_equal(a->dp.mbufs, b->dp.mbufs);
+	assert_int_equal(a->dp.ring_size, b->dp.ring_size);
+	assert_int_equal(a->dp.idle.busy_poll, b->dp.idle.busy_poll);
+	assert_int_equal(a->dp.idle.empty_polls, b->dp.idle.empty_polls);
+	assert_int_equal(a->dp.idle.pause_polls, b->dp.idle.pause_polls);
+	assert_int_equal(a->dp.idle.max_sleep_us, b->dp.idle.max_sleep_us);
+	assert_int_equal(a->dp.nports, b->dp.nports);
+	for (i = 0; i < a->dp.nports; i++) {
+		assert_string_equal(a->dp.ports[i].name, b->dp.ports[i].name);
+		assert_string_equal(a->dp.ports[i].device, b->dp.ports[i].device);
+		assert_int_equal(a->dp.ports[i].mode, b->dp.ports[i].mode);
+		assert_string_equal(a->dp.ports[i].peer, b->dp.ports[i].peer);
+	}
+	assert_int_equal(a->dp.n_eal_args, b->dp.n_eal_args);
+	for (i = 0; i < a->dp.n_eal_args; i++)
+		assert_string_equal(a->dp.eal_args[i], b->dp.eal_args[i]);
+	assert_int_equal(a->flow.max_flows, b->flow.max_flows);
+	assert_int_equal(a->flow.nbuckets, b->flow.nbuckets);
+	assert_int_equal(a->flow.evict, b->flow.evict);
+	for (i = 0; i < FLOW_STATE__COUNT; i++)
+		assert_int_equal(a->flow.timeout_us[i], b->flow.timeout_us[i]);
+	assert_int_equal(a->defrag.max_flows, b->defrag.max_flows);
+	assert_int_equal(a->defrag.bucket_entries, b->defrag.bucket_entries);
+	assert_int_equal(a->defrag.timeout_ms, b->defrag.timeout_ms);
+	assert_int_equal(a->reasm.memcap, b->reasm.memcap);
+	assert_int_equal(a->reasm.block_size, b->reasm.block_size);
+	assert_int_equal(a->reasm.max_ooo_per_dir, b->reasm.max_ooo_per_dir);
+	assert_int_equal(a->reasm.depth, b->reasm.depth);
+	assert_int_equal(a->reasm.midstream, b->reasm.midstream);
+	assert_int_equal(a->events.ring_size, b->events.ring_size);
+}
+
+/* ---- defaults and the shipped file ---- */
+
+static void
+test_config_defaults_have_documented_values(void **state)
+{
+	struct tg_config c;
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.source, "<built-in>");
+	assert_string_equal(c.state_dir, "/var/lib/tollgate");
+	assert_int_equal(c.dp.workers, 1);
+	assert_int_equal(c.dp.burst, 32);
+	assert_int_equal(c.dp.mbufs, 16383);
+	assert_int_equal(c.dp.ring_size, 4096);
+	assert_int_equal(c.dp.idle.busy_poll, 0);
+	assert_int_equal(c.dp.idle.empty_polls, 64);
+	assert_int_equal(c.dp.idle.pause_polls, 256);
+	assert_int_equal(c.dp.idle.max_sleep_us, 200);
+	assert_int_equal(c.dp.nports, 0);
+	assert_int_equal(c.dp.n_eal_args, 0);
+	assert_int_equal(c.flow.max_flows, 65536);
+	assert_int_equal(c.flow.nbuckets, 65536);
+	assert_int_equal(c.flow.evict, FLOW_EVICT_OLDEST);
+	assert_int_equal(c.flow.timeout_us[FLOW_STATE_NEW], 30 * US);
+	assert_int_equal(c.flow.timeout_us[FLOW_STATE_ESTABLISHED], 600 * US);
+	assert_int_equal(c.flow.timeout_us[FLOW_STATE_CLOSING], 60 * US);
+	assert_int_equal(c.flow.timeout_us[FLOW_STATE_CLOSED], 10 * US);
+	assert_int_equal(c.flow.timeout_us[FLOW_STATE_UDP], 120 * US);
+	assert_int_equal(c.defrag.max_flows, 4096);
+	assert_int_equal(c.defrag.bucket_entries, 16);
+	assert_int_equal(c.defrag.timeout_ms, 2000);
+	assert_int_equal(c.reasm.memcap, 64ull << 20);
+	assert_int_equal(c.reasm.block_size, 2048);
+	assert_int_equal(c.reasm.max_ooo_per_dir, 1 << 20);
+	assert_int_equal(c.reasm.depth, 0);
+	assert_int_equal(c.reasm.midstream, 1);
+	assert_int_equal(c.events.ring_size, 65536);
+}
+
+static void
+test_config_builtin_yaml_is_the_shipped_file(void **state)
+{
+	const char *path = TOLLGATE_SRCDIR "/config/tollgate.yaml";
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long len;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	assert_int_equal(config_builtin_yaml_len, (unsigned int)len);
+	assert_memory_equal(config_builtin_yaml, buf, (size_t)len);
+	assert_int_equal(config_builtin_yaml[len], '\0');
+	free(buf);
+}
+
+static void
+test_config_builtin_yaml_loads_to_defaults(void **state)
+{
+	struct tg_config d, c;
+	char err[512];
+
+	(void)state;
+	config_defaults(&d);
+	memset(&c, 0xa5, sizeof(c));
+	assert_int_equal(config_load_buffer(&c, "<built-in>", config_builtin_yaml,
+					    config_builtin_yaml_len, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_same_config(&c, &d);
+	/* Nothing else differs either: unused ports, arguments and padding included. */
+	assert_memory_equal(&c, &d, sizeof(c));
+}
+
+static void
+test_config_empty_file_is_the_defaults(void **state)
+{
+	char path[] = "/tmp/test_config_XXXXXX", err[512];
+	struct tg_config d, c;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "# nothing\n", 10), 10);
+	close(fd);
+	config_defaults(&d);
+	assert_int_equal(config_load_file(&c, path, err, sizeof(err)), 0);
+	assert_string_equal(c.source, path);
+	strcpy(d.source, path);
+	assert_memory_equal(&c, &d, sizeof(c));
+	unlink(path);
+
+	assert_int_equal(load(&c, "", err, sizeof(err)), 0);
+	assert_same_config(&c, &d);
+	assert_string_equal(c.source, "t.yaml");
+}
+
+static void
+test_config_null_sections_keep_defaults(void **state)
+{
+	struct tg_config d, c;
+	char err[512];
+
+	(void)state;
+	config_defaults(&d);
+	assert_int_equal(load(&c, "dataplane:\n  idle:\n  ports:\n  eal_args: ~\nflow:\n"
+			      "reassembly: null\n", err, sizeof(err)), 0);
+	assert_same_config(&c, &d);
+}
+
+/* ---- every key ---- */
+
+static const char full_doc[] =
+	"state_dir: /srv/tollgate\n"
+	"dataplane:\n"
+	"  workers: 4\n"
+	"  burst: 64\n"
+	"  mbufs: 65535\n"
+	"  ring_size: 1024\n"
+	"  idle:\n"
+	"    busy_poll: yes\n"
+	"    empty_polls: 0\n"
+	"    pause_polls: 1000000\n"
+	"    max_sleep_us: 50\n"
+	"  ports:\n"
+	"    - name: inside\n"
+	"      device: \"0000:01:00.0\"\n"
+	"      mode: inline\n"
+	"      peer: outside\n"
+	"    - name: mirror_1\n"
+	"      device: net_pcap0,iface=eth1\n"
+	"    - {name: outside, device: \"0000:01:00.1\", mode: inline, peer: inside}\n"
+	"  eal_args: [\"--huge-dir=/mnt/huge\", -l, \"0-3\"]\n"
+	"flow:\n"
+	"  max_flows: 1000\n"
+	"  buckets: 256\n"
+	"  evict: none\n"
+	"  timeouts:\n"
+	"    new: 0.5\n"
+	"    established: 3600\n"
+	"    closing: 1.25\n"
+	"    closed: 0.001\n"
+	"    udp: 604800\n"
+	"defrag:\n"
+	"  max_flows: 1\n"
+	"  bucket_entries: 64\n"
+	"  timeout_ms: 60000\n"
+	"reassembly:\n"
+	"  memcap: 1G\n"
+	"  block_size: 128\n"
+	"  max_ooo_per_dir: 256KiB\n"
+	"  depth: 10MiB\n"
+	"  midstream: off\n"
+	"events:\n"
+	"  ring_size: 4194304\n";
+
+static void
+test_config_every_key_is_read_into_its_field(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&c, full_doc, err, sizeof(err)), 0);
+	assert_string_equal(c.source, "t.yaml");
+	assert_string_equal(c.state_dir, "/srv/tollgate");
+	assert_int_equal(c.dp.workers, 4);
+	assert_int_equal(c.dp.burst, 64);
+	assert_int_equal(c.dp.mbufs, 65535);
+	assert_int_equal(c.dp.ring_size, 1024);
+	assert_int_equal(c.dp.idle.busy_poll, 1);
+	assert_int_equal(c.dp.idle.empty_polls, 0);
+	assert_int_equal(c.dp.idle.pause_polls, 1000000);
+	assert_int_equal(c.dp.idle.max_sleep_us, 50);
+	assert_int_equal(c.dp.nports, 3);
+	assert_string_equal(c.dp.ports[0].name, "inside");
+	assert_string_equal(c.dp.ports[0].device, "0000:01:00.0");
+	assert_int_equal(c.dp.ports[0].mode, CONFIG_PORT_INLINE);
+	assert_string_equal(c.dp.ports[0].peer, "outside");
+	assert_string_equal(c.dp.ports[1].name, "mirror_1");
+	assert_string_equal(c.dp.ports[1].device, "net_pcap0,iface=eth1");
+	assert_int_equal(c.dp.ports[1].mode, CONFIG_PORT_TAP);
+	assert_string_equal(c.dp.ports[1].peer, "");
+	assert_string_equal(c.dp.ports[2].name, "outside");
+	assert_string_equal(c.dp.ports[2].device, "0000:01:00.1");
+	assert_int_equal(c.dp.ports[2].mode, CONFIG_PORT_INLINE);
+	assert_string_equal(c.dp.ports[2].peer, "inside");
+	assert_int_equal(c.dp.n_eal_args, 3);
+	assert_string_equal(c.dp.eal_args[0], "--huge-dir=/mnt/huge");
+	assert_string_equal(c.dp.eal_args[1], "-l");
+	assert_string_equal(c.dp.eal_args[2], "0-3");
+	assert_int_equal(c.flow.max_flows, 1000);
+	assert_int_equal(c.flow.nbuckets, 256);
+	assert_int_equal(c.flow.evict, FLOW_EVICT_NONE);
+	assert_int_equal(c.flow.timeout_us[FLOW_STATE_NEW], 500000);
+	assert_int_equal(c.flow.timeout_us[FLOW_STATE_ESTABLISHED], 3600 * US);
+	assert_int_equal(c.flow.timeout_us[FLOW_STATE_CLOSING], 1250000);
+	assert_int_equal(c.flow.timeout_us[FLOW_STATE_CLOSED], 1000);
+	assert_int_equal(c.flow.timeout_us[FLOW_STATE_UDP], 604800 * US);
+	assert_int_equal(c.defrag.max_flows, 1);
+	assert_int_equal(c.defrag.bucket_entries, 64);
+	assert_int_equal(c.defrag.timeout_ms, 60000);
+	assert_int_equal(c.reasm.memcap, 1ull << 30);
+	assert_int_equal(c.reasm.block_size, 128);
+	assert_int_equal(c.reasm.max_ooo_per_dir, 256 << 10);
+	assert_int_equal(c.reasm.depth, 10 << 20);
+	assert_int_equal(c.reasm.midstream, 0);
+	assert_int_equal(c.events.ring_size, 4194304);
+}
+
+static void
+test_config_dump_reads_back_to_the_same_config(void **state)
+{
+	struct tg_config c, back, d;
+	char err[512], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(load(&c, full_doc, err, sizeof(err)), 0);
+	/* Characters that need quoting survive the round trip. */
+	strcpy(c.dp.eal_args[0], "--vdev=net_pcap0,rx_pcap=\"a b\\c.pcap\"\t#x");
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_dump(&c, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(config_load_buffer(&back, "dump", text, len, err, sizeof(err)), 0);
+	assert_string_equal(back.source, "dump");
+	strcpy(back.source, c.source);
+	assert_same_config(&back, &c);
+	assert_memory_equal(&back, &c, sizeof(c));
+	free(text);
+
+	config_defaults(&d);
+	text = NULL;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_dump(&d, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(config_load_buffer(&back, "<built-in>", text, len, err, sizeof(err)), 0);
+	assert_memory_equal(&back, &d, sizeof(d));
+	free(text);
+}
+
+static void
+test_config_buckets_zero_means_next_power_of_two(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&c, "flow:\n  max_flows: 1000\n", err, sizeof(err)), 0);
+	assert_int_equal(c.flow.nbuckets, 1024);
+	assert_int_equal(load(&c, "flow:\n  max_flows: 1024\n  buckets: 0\n", err, sizeof(err)),
+			 0);
+	assert_int_equal(c.flow.nbuckets, 1024);
+	assert_int_equal(load(&c, "flow:\n  max_flows: 1\n", err, sizeof(err)), 0);
+	assert_int_equal(c.flow.nbuckets, 1);
+	assert_int_equal(load(&c, "flow:\n  max_flows: 16777216\n", err, sizeof(err)), 0);
+	assert_int_equal(c.flow.nbuckets, 16777216);
+	assert_int_equal(load(&c, "flow:\n  max_flows: 5000\n  buckets: 1\n", err, sizeof(err)),
+			 0);
+	assert_int_equal(c.flow.nbuckets, 1);
+}
+
+static void
+test_config_booleans_accept_yes_no_on_off_in_any_case(void **state)
+{
+	static const struct {
+		const char *text;
+		uint8_t want;
+	} cases[] = {
+		{ "true", 1 }, { "True", 1 }, { "TRUE", 1 }, { "yes", 1 }, { "Yes", 1 },
+		{ "on", 1 }, { "ON", 1 }, { "false", 0 }, { "False", 0 }, { "no", 0 },
+		{ "NO", 0 }, { "off", 0 }, { "Off", 0 },
+	};
+	struct tg_config c;
+	char doc[128], err[512];
+	size_t i;
+	bool b;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(doc, sizeof(doc), "reassembly:\n  midstream: %s\n", cases[i].text);
+		assert_int_equal(load(&c, doc, err, sizeof(err)), 0);
+		assert_int_equal(c.reasm.midstream, cases[i].want);
+	}
+	assert_int_equal(config_parse_bool("y", &b), -EINVAL);
+	assert_int_equal(config_parse_bool("1", &b), -EINVAL);
+	assert_int_equal(config_parse_bool("", &b), -EINVAL);
+	assert_int_equal(config_parse_bool("tru", &b), -EINVAL);
+}
+
+/* ---- scalar parsers ---- */
+
+static void
+test_config_parse_uint_takes_plain_decimal_only(void **state)
+{
+	uint64_t v = 42;
+
+	(void)state;
+	assert_int_equal(config_parse_uint("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(config_parse_uint("18446744073709551615", &v), 0);
+	assert_int_equal(v, UINT64_MAX);
+	assert_int_equal(config_parse_uint("18446744073709551616", &v), -ERANGE);
+	assert_int_equal(config_parse_uint("99999999999999999999999", &v), -ERANGE);
+	assert_int_equal(config_parse_uint("-1", &v), -ERANGE);
+	assert_int_equal(config_parse_uint("+1", &v), -EINVAL);
+	assert_int_equal(config_parse_uint("01", &v), -EINVAL);
+	assert_int_equal(config_parse_uint("0x10", &v), -EINVAL);
+	assert_int_equal(config_parse_uint("1_000", &v), -EINVAL);
+	assert_int_equal(config_parse_uint("1e3", &v), -EINVAL);
+	assert_int_equal(config_parse_uint(" 1", &v), -EINVAL);
+	assert_int_equal(config_parse_uint("", &v), -EINVAL);
+	assert_int_equal(config_parse_uint("-", &v), -EINVAL);
+	assert_int_equal(v, UINT64_MAX);	/* failures leave *out alone */
+}
+
+static void
+test_config_size_suffixes_are_binary(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t want;
+	} ok[] = {
+		{ "0", 0 }, { "65536", 65536 }, { "1K", 1024 }, { "1KiB", 1024 },
+		{ "64M", 64ull << 20 }, { "64MiB", 64ull << 20 }, { "2G", 2ull << 30 },
+		{ "2GiB", 2ull << 30 }, { "17179869183G", 17179869183ull << 30 },
+	};
+	static const char *const bad[] = {
+		"", "K", "1k", "1kb", "1KB", "1MB", "1 MiB", "1.5M", "1Ki", "1T", "+1K", "01K",
+		"1KiBs", "0x10",
+	};
+	struct tg_config c;
+	char doc[128], err[512];
+	uint64_t v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(config_parse_size(ok[i].text, &v), 0);
+		assert_int_equal(v, ok[i].want);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(config_parse_size(bad[i], &v), -EINVAL);
+	assert_int_equal(config_parse_size("17179869184G", &v), -ERANGE);
+	assert_int_equal(config_parse_size("-1K", &v), -ERANGE);
+
+	/* Through the schema, plain or quoted. */
+	snprintf(doc, sizeof(doc), "reassembly:\n  memcap: 2G\n  depth: \"512K\"\n");
+	assert_int_equal(load(&c, doc, err, sizeof(err)), 0);
+	assert_int_equal(c.reasm.memcap, 2ull << 30);
+	assert_int_equal(c.reasm.depth, 512 << 10);
+	assert_int_equal(load(&c, "reassembly:\n  memcap: 65536\n  max_ooo_per_dir: 64KiB\n",
+			      err, sizeof(err)), 0);
+	assert_int_equal(c.reasm.memcap, 65536);
+	assert_int_equal(load(&c, "reassembly:\n  memcap: 64GiB\n", err, sizeof(err)), 0);
+	assert_int_equal(c.reasm.memcap, 64ull << 30);
+}
+
+static void
+test_config_seconds_keep_microseconds(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t want;
+	} ok[] = {
+		{ "0", 0 }, { "30", 30 * US }, { "0.5", 500000 }, { "1.000001", 1000001 },
+		{ "2.50", 2500000 }, { "0.000001", 1 },
+	};
+	static const char *const bad[] = {
+		"", ".5", "5.", "1.0000001", "1e3", "30s", "1,5", "+1", "01.5", "1.-5", "0.5.1",
+	};
+	uint64_t v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(config_parse_seconds(ok[i].text, &v), 0);
+		assert_int_equal(v, ok[i].want);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(config_parse_seconds(bad[i], &v), -EINVAL);
+	assert_int_equal(config_parse_seconds("-1", &v), -ERANGE);
+	assert_int_equal(config_parse_seconds("18446744073709", &v), 0);
+	assert_int_equal(v, 18446744073709ull * US);
+	assert_int_equal(config_parse_seconds("18446744073710", &v), -ERANGE);
+}
+
+/* ---- ports ---- */
+
+static void
+test_config_ports_inline_pair_and_tap_load(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&c,
+			      "dataplane:\n"
+			      "  ports:\n"
+			      "    - {name: a, device: x, mode: inline, peer: b}\n"
+			      "    - {name: span, device: z, mode: tap}\n"
+			      "    - {name: b, device: y, mode: inline, peer: a}\n",
+			      err, sizeof(err)), 0);
+	assert_int_equal(c.dp.nports, 3);
+	assert_string_equal(c.dp.ports[2].peer, "a");
+	assert_int_equal(c.dp.ports[1].mode, CONFIG_PORT_TAP);
+}
+
+static void
+test_config_port_limits_are_enforced(void **state)
+{
+	char doc[4096];
+	size_t o;
+	int i;
+
+	(void)state;
+	o = (size_t)snprintf(doc, sizeof(doc), "dataplane:\n  ports:\n");
+	for (i = 0; i < CONFIG_MAX_PORTS + 1; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o,
+				      "    - {name: p%d, device: d%d}\n", i, i);
+	assert_load_error(doc, "t.yaml:3:5: dataplane.ports: too many ports (got 17, expected at "
+			  "most 16)");
+	assert_load_error("dataplane:\n  ports:\n    - {name: "
+			  "abcdefghijklmnopqrstuvwxyz012345, device: x}\n",
+			  "t.yaml:3:14: dataplane.ports[0].name: too long (got 32 bytes, expected "
+			  "at most 31)");
+	assert_load_error("dataplane:\n  ports:\n    - {name: 'in side', device: x}\n",
+			  "t.yaml:3:14: dataplane.ports[0].name: invalid name (got \"in side\", "
+			  "expected 1..31 characters from A-Z a-z 0-9 _ -)");
+	assert_load_error("dataplane:\n  ports:\n    - {name: a}\n",
+			  "t.yaml:3:7: dataplane.ports[0]: missing key \"device\" (expected a PCI "
+			  "address or vdev string, e.g. 0000:01:00.0 or net_pcap0,iface=eth1)");
+	assert_load_error("dataplane:\n  ports:\n    - {name: a, device: ''}\n",
+			  "t.yaml:3:25: dataplane.ports[0].device: empty value (expected a PCI "
+			  "address or vdev string, e.g. 0000:01:00.0 or net_pcap0,iface=eth1)");
+	assert_load_error("dataplane:\n  ports:\n    - a\n",
+			  "t.yaml:3:7: dataplane.ports[0]: wrong type (got a, expected a mapping "
+			  "with name, device, mode and peer)");
+	assert_load_error("dataplane:\n  ports: {a: 1}\n",
+			  "t.yaml:2:10: dataplane.ports: wrong type (got a mapping, expected a "
+			  "sequence of ports)");
+	assert_load_error("dataplane:\n  ports:\n    - {name: a, device: x, speed: 10}\n",
+			  "t.yaml:3:28: dataplane.ports[0].speed: unknown key (expected one of: "
+			  "name, device, mode, peer)");
+}
+
+static void
+test_config_duplicate_port_name_is_refused(void **state)
+{
+	(void)state;
+	assert_load_error("dataplane:\n  ports:\n"
+			  "    - {name: a, device: x}\n"
+			  "    - {name: b, device: y}\n"
+			  "    - {name: a, device: z}\n",
+			  "t.yaml:5:14: dataplane.ports[2].name: duplicate port name (got a, "
+			  "expected a name not used by dataplane.ports[0])");
+}
+
+static void
+test_config_inline_peers_must_name_each_other(void **state)
+{
+	(void)state;
+	assert_load_error("dataplane:\n  ports:\n"
+			  "    - {name: a, device: x, mode: inline, peer: b}\n"
+			  "    - {name: b, device: y, mode: inline, peer: c}\n"
+			  "    - {name: c, device: z, mode: inline, peer: b}\n",
+			  "t.yaml:4:48: dataplane.ports[1].peer: not mutual (got c, expected a, "
+			  "whose peer is b)");
+	assert_load_error("dataplane:\n  ports:\n"
+			  "    - {name: a, device: x, mode: inline, peer: wan}\n"
+			  "    - {name: b, device: y, mode: inline, peer: a}\n",
+			  "t.yaml:3:48: dataplane.ports[0].peer: unknown port (got wan, expected "
+			  "one of: b)");
+	assert_load_error("dataplane:\n  ports:\n"
+			  "    - {name: a, device: x, mode: inline, peer: a}\n",
+			  "t.yaml:3:48: dataplane.ports[0].peer: a port cannot be its own peer (got "
+			  "a, expected another inline port)");
+	assert_load_error("dataplane:\n  ports:\n"
+			  "    - {name: a, device: x, mode: inline, peer: b}\n"
+			  "    - {name: b, device: y}\n",
+			  "t.yaml:3:48: dataplane.ports[0].peer: peer is not an inline port (got b, "
+			  "expected an inline port)");
+	assert_load_error("dataplane:\n  ports:\n"
+			  "    - {name: a, device: x, mode: inline}\n",
+			  "t.yaml:3:7: dataplane.ports[0]: inline port without a peer (expected "
+			  "peer: the name of another inline port)");
+	assert_load_error("dataplane:\n  ports:\n"
+			  "    - {name: a, device: x, mode: inline, peer: b}\n"
+			  "    - {name: b, device: y, peer: a}\n",
+			  "t.yaml:4:34: dataplane.ports[1].peer: only inline ports have a peer (got "
+			  "a, expected no peer with mode tap)");
+	assert_load_error("dataplane:\n  ports:\n"
+			  "    - {name: a, device: x, mode: inline, peer: b}\n",
+			  "t.yaml:3:48: dataplane.ports[0].peer: unknown port (got b, expected "
+			  "another port, but there is none)");
+}
+
+static void
+test_config_bad_port_mode_lists_the_modes(void **state)
+{
+	(void)state;
+	assert_load_error("dataplane:\n  ports:\n"
+			  "    - {name: a, device: x, mode: tap}\n"
+			  "    - {name: b, device: y, mode: bridge}\n",
+			  "t.yaml:4:34: dataplane.ports[1].mode: unknown value (got bridge, "
+			  "expected tap or inline)");
+}
+
+static void
+test_config_eal_args_limits_are_enforced(void **state)
+{
+	char doc[4096], want[256];
+	size_t o;
+	int i;
+
+	(void)state;
+	o = (size_t)snprintf(doc, sizeof(doc), "dataplane:\n  eal_args: [");
+	for (i = 0; i < CONFIG_MAX_EAL_ARGS + 1; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "%sa%d", i ? ", " : "", i);
+	snprintf(doc + o, sizeof(doc) - o, "]\n");
+	assert_load_error(doc, "t.yaml:2:13: dataplane.eal_args: too many arguments (got 33, "
+			  "expected at most 32)");
+
+	o = (size_t)snprintf(doc, sizeof(doc), "dataplane:\n  eal_args: [ok, ");
+	memset(doc + o, 'x', CONFIG_DEV_LEN);
+	snprintf(doc + o + CONFIG_DEV_LEN, sizeof(doc) - o - CONFIG_DEV_LEN, "]\n");
+	snprintf(want, sizeof(want), "t.yaml:2:18: dataplane.eal_args[1]: too long (got %d bytes, "
+		 "expected at most %d)", CONFIG_DEV_LEN, CONFIG_DEV_LEN - 1);
+	assert_load_error(doc, want);
+
+	assert_load_error("dataplane:\n  eal_args: [a, {b: 1}]\n",
+			  "t.yaml:2:17: dataplane.eal_args[1]: wrong type (got a mapping, expected "
+			  "an EAL argument)");
+	assert_load_error("dataplane:\n  eal_args: -l 0-3\n",
+			  "t.yaml:2:13: dataplane.eal_args: wrong type (got -l 0-3, expected a "
+			  "sequence of strings)");
+}
+
+/* ---- the kinds of mistake, each with its exact message ---- */
+
+static void
+test_config_unknown_key_lists_allowed_keys(void **state)
+{
+	(void)state;
+	assert_load_error("dataplane:\n  workers: 2\n  idel: {}\n",
+			  "t.yaml:3:3: dataplane.idel: unknown key (expected one of: workers, "
+			  "burst, mbufs, ring_size, idle, ports, eal_args)");
+	assert_load_error("groups: []\n",
+			  "t.yaml:1:1: groups: unknown key (expected one of: state_dir, dataplane, "
+			  "flow, defrag, reassembly, events)");
+	assert_load_error("flow:\n  timeouts:\n    syn: 5\n",
+			  "t.yaml:3:5: flow.timeouts.syn: unknown key (expected one of: new, "
+			  "established, closing, closed, udp)");
+}
+
+static void
+test_config_wrong_type_names_the_field(void **state)
+{
+	(void)state;
+	assert_load_error("dataplane:\n  workers: [1]\n",
+			  "t.yaml:2:12: dataplane.workers: wrong type (got a sequence, expected an "
+			  "integer in 1..64)");
+	assert_load_error("dataplane: 4\n",
+			  "t.yaml:1:12: dataplane: wrong type (got 4, expected a mapping)");
+	assert_load_error("- a\n", "t.yaml:1:1: wrong type (got a sequence, expected a mapping)");
+	assert_load_error("dataplane:\n  workers: '4'\n",
+			  "t.yaml:2:12: dataplane.workers: not an integer (got \"4\", expected an "
+			  "integer in 1..64)");
+	assert_load_error("dataplane:\n  burst: 3.5\n",
+			  "t.yaml:2:10: dataplane.burst: not an integer (got 3.5, expected an "
+			  "integer in 1..64)");
+	assert_load_error("dataplane:\n  idle:\n    busy_poll: maybe\n",
+			  "t.yaml:3:16: dataplane.idle.busy_poll: not a boolean (got maybe, expected "
+			  "true/false, yes/no or on/off)");
+	assert_load_error("reassembly:\n  midstream: 'true'\n",
+			  "t.yaml:2:14: reassembly.midstream: not a boolean (got \"true\", expected "
+			  "true/false, yes/no or on/off)");
+	assert_load_error("flow:\n  timeouts:\n    new: 1m\n",
+			  "t.yaml:3:10: flow.timeouts.new: not a duration (got 1m, expected seconds "
+			  "with at most 6 decimals, e.g. 30 or 0.5)");
+	assert_load_error("state_dir: {a: 1}\n",
+			  "t.yaml:1:12: state_dir: wrong type (got a mapping, expected an absolute "
+			  "path)");
+	assert_load_error("state_dir: var/lib\n",
+			  "t.yaml:1:12: state_dir: not an absolute path (got var/lib, expected a "
+			  "path starting with /)");
+}
+
+static void
+test_config_empty_value_says_what_was_expected(void **state)
+{
+	(void)state;
+	assert_load_error("dataplane:\n  workers:\n",
+			  "t.yaml:2:11: dataplane.workers: empty value (expected an integer in "
+			  "1..64)");
+	assert_load_error("flow:\n  evict: ~\n",
+			  "t.yaml:2:10: flow.evict: empty value (expected oldest or none)");
+	assert_load_error("state_dir:\n", "t.yaml:1:11: state_dir: empty value (expected an "
+			  "absolute path)");
+}
+
+static void
+test_config_out_of_range_gives_the_range(void **state)
+{
+	(void)state;
+	assert_load_error("dataplane:\n  workers: 65\n",
+			  "t.yaml:2:12: dataplane.workers: out of range (got 65, expected an "
+			  "integer in 1..64)");
+	assert_load_error("dataplane:\n  workers: 0\n",
+			  "t.yaml:2:12: dataplane.workers: out of range (got 0, expected an integer "
+			  "in 1..64)");
+	assert_load_error("dataplane:\n  workers: -1\n",
+			  "t.yaml:2:12: dataplane.workers: out of range (got -1, expected an "
+			  "integer in 1..64)");
+	assert_load_error("dataplane:\n  mbufs: 99999999999999999999999\n",
+			  "t.yaml:2:10: dataplane.mbufs: out of range (got 99999999999999999999999, "
+			  "expected an integer in 1024..4194304)");
+	assert_load_error("dataplane:\n  workers: 007\n",
+			  "t.yaml:2:12: dataplane.workers: leading zeros are not allowed (got 007, "
+			  "expected an integer in 1..64)");
+	assert_load_error("reassembly:\n  memcap: 128GiB\n",
+			  "t.yaml:2:11: reassembly.memcap: out of range (got 128GiB, expected "
+			  "64KiB..64GiB)");
+	assert_load_error("reassembly:\n  memcap: 65535\n",
+			  "t.yaml:2:11: reassembly.memcap: out of range (got 65535, expected "
+			  "64KiB..64GiB)");
+	assert_load_error("flow:\n  timeouts:\n    udp: 0\n",
+			  "t.yaml:3:10: flow.timeouts.udp: out of range (got 0, expected "
+			  "0.001..604800 seconds)");
+	assert_load_error("flow:\n  timeouts:\n    udp: 604800.000001\n",
+			  "t.yaml:3:10: flow.timeouts.udp: out of range (got 604800.000001, "
+			  "expected 0.001..604800 seconds)");
+	assert_load_error("dataplane:\n  idle:\n    max_sleep_us: 100001\n",
+			  "t.yaml:3:19: dataplane.idle.max_sleep_us: out of range (got 100001, "
+			  "expected an integer in 1..100000)");
+}
+
+static void
+test_config_bad_enum_lists_the_values(void **state)
+{
+	(void)state;
+	assert_load_error("flow:\n  evict: random\n",
+			  "t.yaml:2:10: flow.evict: unknown value (got random, expected oldest or "
+			  "none)");
+	assert_load_error("flow:\n  evict: Oldest\n",
+			  "t.yaml:2:10: flow.evict: unknown value (got Oldest, expected oldest or "
+			  "none)");
+}
+
+static void
+test_config_non_power_of_two_is_refused(void **state)
+{
+	(void)state;
+	assert_load_error("dataplane:\n  ring_size: 1000\n",
+			  "t.yaml:2:14: dataplane.ring_size: not a power of two (got 1000, expected "
+			  "a power of two in 64..1048576)");
+	assert_load_error("events:\n  ring_size: 65535\n",
+			  "t.yaml:2:14: events.ring_size: not a power of two (got 65535, expected a "
+			  "power of two in 64..4194304)");
+	assert_load_error("defrag:\n  bucket_entries: 12\n",
+			  "t.yaml:2:19: defrag.bucket_entries: not a power of two (got 12, expected "
+			  "a power of two in 1..64)");
+	assert_load_error("flow:\n  buckets: 1000\n",
+			  "t.yaml:2:12: flow.buckets: not a power of two (got 1000, expected 0 "
+			  "(auto) or a power of two in 1..16777216)");
+}
+
+static void
+test_config_bad_size_suffix_is_refused(void **state)
+{
+	(void)state;
+	assert_load_error("reassembly:\n  memcap: 64MB\n",
+			  "t.yaml:2:11: reassembly.memcap: not a size (got 64MB, expected bytes, or "
+			  "a number with suffix KiB, MiB, GiB, K, M or G)");
+	assert_load_error("reassembly:\n  depth: 1.5G\n",
+			  "t.yaml:2:10: reassembly.depth: not a size (got 1.5G, expected bytes, or "
+			  "a number with suffix KiB, MiB, GiB, K, M or G)");
+}
+
+static void
+test_config_reassembly_sizes_must_nest(void **state)
+{
+	(void)state;
+	assert_load_error("reassembly:\n  block_size: 4096\n  max_ooo_per_dir: 2048\n",
+			  "t.yaml:2:15: reassembly.block_size: larger than "
+			  "reassembly.max_ooo_per_dir (got 4096, expected at most 2048)");
+	assert_load_error("reassembly:\n  max_ooo_per_dir: 1K\n",
+			  "t.yaml:2:20: reassembly.max_ooo_per_dir: smaller than "
+			  "reassembly.block_size (got 1K, expected at least 2KiB)");
+	assert_load_error("reassembly:\n  memcap: 64KiB\n",
+			  "t.yaml:2:11: reassembly.memcap: smaller than reassembly.max_ooo_per_dir "
+			  "(got 64KiB, expected at least 1MiB)");
+	assert_load_error("reassembly:\n  max_ooo_per_dir: 128MiB\n",
+			  "t.yaml:2:20: reassembly.max_ooo_per_dir: larger than reassembly.memcap "
+			  "(got 128MiB, expected at most 64MiB)");
+}
+
+static void
+test_config_syntax_error_passes_through(void **state)
+{
+	(void)state;
+	assert_load_error("dataplane:\n  workers: 1\n  burst: [\n",
+			  "t.yaml:4:1: did not find expected node content (while parsing a flow "
+			  "node at line 4, column 1)");
+	assert_load_error("flow:\n  max_flows: 1\n  max_flows: 2\n",
+			  "t.yaml:3:3: duplicate key \"max_flows\" (first at line 2, column 3)");
+}
+
+static void
+test_config_long_value_is_cut_in_message(void **state)
+{
+	char doc[256], want[512];
+
+	(void)state;
+	snprintf(doc, sizeof(doc), "flow:\n  evict: %0100d\n", 7);
+	snprintf(want, sizeof(want), "t.yaml:2:10: flow.evict: unknown value (got %064d..., "
+		 "expected oldest or none)", 0);
+	assert_load_error(doc, want);
+	assert_load_error("flow:\n  evict: \"a\\tb\\\"\"\n",
+			  "t.yaml:2:10: flow.evict: unknown value (got \"a\\x09b\\\"\", expected "
+			  "oldest or none)");
+}
+
+static void
+test_config_missing_file_returns_errno(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(config_load_file(&c, "/nonexistent/tollgate.yaml", err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "/nonexistent/tollgate.yaml: No such file or directory");
+}
+
+static void
+test_config_apply_tree_reads_a_loaded_tree(void **state)
+{
+	struct yaml_node *root;
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	root = yaml_tree_load_buffer("api", "dataplane: {workers: 3}\n", 24, err, sizeof(err));
+	assert_non_null(root);
+	assert_int_equal(config_apply_tree(&c, "api", root, err, sizeof(err)), 0);
+	assert_int_equal(c.dp.workers, 3);
+	assert_string_equal(c.source, "api");
+	yaml_tree_free(root);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_defaults_have_documented_values),
+		cmocka_unit_test(test_config_builtin_yaml_is_the_shipped_file),
+		cmocka_unit_test(test_config_builtin_yaml_loads_to_defaults),
+		cmocka_unit_test(test_config_empty_file_is_the_defaults),
+		cmocka_unit_test(test_config_null_sections_keep_defaults),
+		cmocka_unit_test(test_config_every_key_is_read_into_its_field),
+		cmocka_unit_test(test_config_dump_reads_back_to_the_same_config),
+		cmocka_unit_test(test_config_buckets_zero_means_next_power_of_two),
+		cmocka_unit_test(test_config_booleans_accept_yes_no_on_off_in_any_case),
+		cmocka_unit_test(test_config_parse_uint_takes_plain_decimal_only),
+		cmocka_unit_test(test_config_size_suffixes_are_binary),
+		cmocka_unit_test(test_config_seconds_keep_microseconds),
+		cmocka_unit_test(test_config_ports_inline_pair_and_tap_load),
+		cmocka_unit_test(test_config_port_limits_are_enforced),
+		cmocka_unit_test(test_config_duplicate_port_name_is_refused),
+		cmocka_unit_test(test_config_inline_peers_must_name_each_other),
+		cmocka_unit_test(test_config_bad_port_mode_lists_the_modes),
+		cmocka_unit_test(test_config_eal_args_limits_are_enforced),
+		cmocka_unit_test(test_config_unknown_key_lists_allowed_keys),
+		cmocka_unit_test(test_config_wrong_type_names_the_field),
+		cmocka_unit_test(test_config_empty_value_says_what_was_expected),
+		cmocka_unit_test(test_config_out_of_range_gives_the_range),
+		cmocka_unit_test(test_config_bad_enum_lists_the_values),
+		cmocka_unit_test(test_config_non_power_of_two_is_refused),
+		cmocka_unit_test(test_config_bad_size_suffix_is_refused),
+		cmocka_unit_test(test_config_reassembly_sizes_must_nest),
+		cmocka_unit_test(test_config_syntax_error_passes_through),
+		cmocka_unit_test(test_config_long_value_is_cut_in_message),
+		cmocka_unit_test(test_config_missing_file_returns_errno),
+		cmocka_unit_test(test_config_apply_tree_reads_a_loaded_tree),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
