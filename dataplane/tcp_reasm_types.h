@@ -17,6 +17,7 @@
 #define TCP_REASM_RST		0x10	/* RST seen */
 #define TCP_REASM_DEPTH		0x20	/* depth limit reached: no more delivery */
 #define TCP_REASM_OOO_CAPPED	0x40	/* an OOO cap was hit on this direction */
+#define TCP_REASM_POOL_EMPTY	0x80	/* the worker's block pool ran dry on this direction */
 
 /* One block of the pool: an out-of-order chunk of at most the block's payload size. */
 struct tcp_reasm_seg;
