@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <rte_eal.h>
+#include <rte_lcore.h>
 #include <rte_errno.h>
 #include <rte_log.h>
 #include "eal.h"
@@ -79,6 +80,53 @@ eal_lcore_map(unsigned int n, char *buf, size_t len)
 	buf[0] = '\0';
 	for (i = 0; i < n && off < len; i++)
 		off += snprintf(buf + off, len - off, "%s%u@%u", i ? "," : "", i, cpus[i % ncpu]);
+}
+
+int
+eal_lcores_count(const char *s)
+{
+	uint8_t seen[RTE_MAX_LCORE] = { 0 };
+	int count = 0, depth = 0, in_cpus = 0;
+	const char *p = s;
+
+	while (*p != '\0') {
+		if (*p == '(') {
+			depth++;
+			p++;
+		} else if (*p == ')') {
+			depth--;
+			p++;
+		} else if (*p == '@') {
+			in_cpus = 1;
+			p++;
+		} else if (*p == ',') {
+			if (depth == 0)
+				in_cpus = 0;
+			p++;
+		} else if (*p >= '0' && *p <= '9') {
+			char *end;
+			unsigned long a = strtoul(p, &end, 10), b = a, i;
+
+			if (*end == '-')
+				b = strtoul(end + 1, &end, 10);
+			p = end;
+			if (in_cpus)
+				continue;
+			if (a > b || b >= RTE_MAX_LCORE)
+				return -EINVAL;
+			for (i = a; i <= b; i++) {
+				if (!seen[i]) {
+					seen[i] = 1;
+					count++;
+				}
+			}
+		} else {
+			return -EINVAL;
+		}
+		if (depth < 0)
+			return -EINVAL;
+	}
+	return depth == 0 ? count : -EINVAL;
 }
 
 int

@@ -26,6 +26,9 @@ struct eal_plan {
 int eal_start(const struct tg_config *cfg, const struct eal_plan *plan, const char *argv0,
 	      char *err, size_t errlen);
 
+/* Number of distinct lcores an EAL --lcores string names, or -EINVAL. */
+int eal_lcores_count(const char *s);
+
 /* True when s names a PCI device (DDDD:BB:DD.F or BB:DD.F). */
 int eal_is_pci(const char *s);
 

@@ -280,6 +280,17 @@ main(int argc, char **argv)
 	}
 	if (workers != 0)
 		rt->cfg.dp.workers = workers;
+	if (plan.user_lcores != NULL) {
+		int n = eal_lcores_count(plan.user_lcores);
+
+		if (n < 3 || n - 2 > RUNTIME_MAX_WORKERS) {
+			fprintf(stderr, "tollgated: --lcores \"%s\": expected 3..%d lcores "
+				"(control, input, workers)\n", plan.user_lcores,
+				RUNTIME_MAX_WORKERS + 2);
+			return 2;
+		}
+		rt->cfg.dp.workers = (uint32_t)n - 2;
+	}
 	rt->n_workers = rt->cfg.dp.workers;
 	plan.n_lcores = rt->n_workers + 2;
 	plan.mem_mb = (rt->cfg.dp.mbufs * (size_t)(RTE_MBUF_DEFAULT_BUF_SIZE + 192) +
@@ -297,14 +308,6 @@ main(int argc, char **argv)
 	if (rc != 0) {
 		fprintf(stderr, "tollgated: %s\n", err);
 		return 2;
-	}
-	if (plan.user_lcores != NULL) {
-		if (rte_lcore_count() < 3) {
-			fprintf(stderr, "tollgated: --lcores needs at least 3 lcores (control, "
-				"input, one worker)\n");
-			goto out;
-		}
-		rt->n_workers = RTE_MIN(rte_lcore_count() - 2, (unsigned int)RUNTIME_MAX_WORKERS);
 	}
 	rt->tsc_hz = rte_get_tsc_hz();
 	rt->tsc_base = rte_rdtsc();

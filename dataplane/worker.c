@@ -143,6 +143,21 @@ worker_anomaly_aggregate(struct worker *w, enum msg_anomaly kind)
 	w->anom_pending[kind] = 0;
 }
 
+/* Report every aggregate anomaly still pending (its period passed, or the worker stops). */
+static void
+worker_anomaly_flush(struct worker *w)
+{
+	unsigned int k;
+
+	for (k = 0; k < RTE_DIM(w->anom_pending); k++) {
+		if (w->anom_pending[k] == 0)
+			continue;
+		worker_anomaly(w, NULL, 0, k, w->anom_pending[k]);
+		w->anom_pending[k] = 0;
+		w->anom_next_us = w->now_us + WORKER_ANOM_PERIOD_US;
+	}
+}
+
 /* ---- reassembly consumers ---- */
 
 static void
@@ -264,8 +279,17 @@ worker_pkt_time(struct worker *w, const struct rte_mbuf *m)
 {
 	const struct runtime *rt = w->rt;
 
-	if (rt->ts_offset >= 0 && (m->ol_flags & rt->ts_flag))
-		return *RTE_MBUF_DYNFIELD(m, rt->ts_offset, const rte_mbuf_timestamp_t *);
+	if (rt->ts_offset >= 0 && (m->ol_flags & rt->ts_flag)) {
+		uint64_t ts = *RTE_MBUF_DYNFIELD(m, rt->ts_offset, const rte_mbuf_timestamp_t *);
+
+		/* First stamped packet: packet time replaces the TSC clock for good. */
+		if (unlikely(!w->pkt_clock)) {
+			w->pkt_clock = 1;
+			w->now_us = ts;
+			w->next_expire_us = 0;
+		}
+		return ts;
+	}
 	return worker_live_us(rt);
 }
 
@@ -420,7 +444,6 @@ static void
 worker_housekeeping(struct worker *w)
 {
 	const struct flow_table_stats *fs;
-	unsigned int k;
 
 	if (w->now_us >= w->next_expire_us) {
 		flow_table_expire(w->flows, w->now_us, WORKER_EXPIRE_BUDGET);
@@ -442,14 +465,8 @@ worker_housekeeping(struct worker *w)
 	w->ctr.c[CTR_reasm_depth_reached] = w->reasm.stats.depth_reached;
 	w->ctr.c[CTR_reasm_not_started] = w->reasm.stats.not_started;
 	w->ctr.c[CTR_reasm_blocks_in_use] = w->reasm.stats.blocks_in_use;
-	/* Flush aggregate anomalies still pending once their period has passed. */
-	for (k = 0; k < RTE_DIM(w->anom_pending); k++) {
-		if (w->anom_pending[k] != 0 && w->now_us >= w->anom_next_us) {
-			worker_anomaly(w, NULL, 0, k, w->anom_pending[k]);
-			w->anom_pending[k] = 0;
-			w->anom_next_us = w->now_us + WORKER_ANOM_PERIOD_US;
-		}
-	}
+	if (w->now_us >= w->anom_next_us)
+		worker_anomaly_flush(w);
 }
 
 /* Idle back-off: spin, then pause, then sleep in growing steps up to max_sleep_us. */
@@ -490,6 +507,7 @@ worker_finish(struct worker *w)
 	defrag_expire(w->defrag, UINT64_MAX, &w->ctr);
 	w->next_expire_us = 0;
 	worker_housekeeping(w);
+	worker_anomaly_flush(w);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 }
 
@@ -523,7 +541,9 @@ worker_main(void *arg)
 			got += n;
 		}
 		if (got == 0) {
-			if (!rt->offline)
+			/* Idle: the TSC moves the clock on, unless the port gives packet time
+			 * (net_pcap replays), where only packets may move it. */
+			if (!rt->offline && !w->pkt_clock)
 				w->now_us = worker_live_us(rt);
 			worker_idle(w, ++empty, &sleep_us);
 		} else {
