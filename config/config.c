@@ -27,6 +27,8 @@
 #include "config.h"
 #include "yaml_tree.h"
 
+#include "tollgate_yaml_stamp.h"	/* rebuild when tollgate.yaml changes */
+
 #ifndef TOLLGATE_SRCDIR
 #error "TOLLGATE_SRCDIR must be defined (the source tree holding config/tollgate.yaml)"
 #endif
@@ -148,7 +150,8 @@ static void dump_eal_args(const struct tg_config *c, FILE *f, int indent);
 #define AT(T, member) .off = offsetof(T, member), .size = sizeof(((T *)0)->member)
 #define C(member) AT(struct tg_config, member)
 
-#define UINT(k, m, lo, hi, fl) { .key = k, .kind = CFG_UINT, C(m), .min = lo, .max = hi, .flags = fl }
+#define UINT(k, m, lo, hi, fl) { .key = k, .kind = CFG_UINT, C(m), .min = lo, .max = hi, \
+				 .flags = fl }
 #define SIZE(k, m, lo, hi) { .key = k, .kind = CFG_SIZE, C(m), .min = lo, .max = hi }
 #define BOOL(k, m) { .key = k, .kind = CFG_BOOL, C(m) }
 #define SECS(k, m) { .key = k, .kind = CFG_SECONDS, C(m), .min = TIMEOUT_US_MIN, \
@@ -489,8 +492,14 @@ path_push_key(struct cfg_ctx *x, const char *key)
 {
 	size_t old = x->pathlen;
 
+	size_t i;
+
 	snprintf(x->path + old, sizeof(x->path) - old, "%s%s", old != 0 ? "." : "", key);
 	x->pathlen = strlen(x->path);
+	/* A key is any scalar: keep a stray control character out of the one-line message. */
+	for (i = old; i < x->pathlen; i++)
+		if ((unsigned char)x->path[i] < 0x20 || x->path[i] == 0x7f)
+			x->path[i] = '?';
 	return old;
 }
 
@@ -635,8 +644,8 @@ apply_seconds(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_no
 	fmt_got(n, got, sizeof(got));
 	rc = yaml_tree_is_plain(n) ? config_parse_seconds(yaml_tree_str(n), &v) : -EINVAL;
 	if (rc == -EINVAL)
-		return cfg_err(x, n, "not a duration (got %s, expected seconds with at most 6 decimals, "
-			       "e.g. 30 or 0.5)",
+		return cfg_err(x, n, "not a duration (got %s, expected seconds with at most 6 "
+			       "decimals, e.g. 30 or 0.5)",
 			       got);
 	if (rc == -ERANGE || v < f->min || v > f->max)
 		return cfg_err(x, n, "out of range (got %s, expected %s..%s seconds)", got,
@@ -653,7 +662,8 @@ apply_bool(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node 
 	bool v;
 
 	if (!yaml_tree_is_plain(n) || config_parse_bool(yaml_tree_str(n), &v) != 0)
-		return cfg_err(x, n, "not a boolean (got %s, expected true/false, yes/no or on/off)",
+		return cfg_err(x, n,
+			       "not a boolean (got %s, expected true/false, yes/no or on/off)",
 			       fmt_got(n, got, sizeof(got)));
 	store_uint(dst, f->size, v);
 	return 0;
@@ -693,7 +703,8 @@ apply_string(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_nod
 		return cfg_err(x, n, "invalid name (got %s, expected %s)",
 			       fmt_got(n, got, sizeof(got)), f->what);
 	if ((f->flags & CFG_ABSPATH) && s[0] != '/')
-		return cfg_err(x, n, "not an absolute path (got %s, expected a path starting with /)",
+		return cfg_err(x, n,
+			       "not an absolute path (got %s, expected a path starting with /)",
 			       fmt_got(n, got, sizeof(got)));
 	memcpy(dst, s, len + 1);
 	return 0;
@@ -936,7 +947,7 @@ parse_ports(struct cfg_ctx *x, const struct yaml_node *seq)
 		return cfg_err(x, seq, "too many ports (got %zu, expected at most %u)", n,
 			       CONFIG_MAX_PORTS);
 	for (i = 0; i < n; i++) {
-		const struct yaml_node *item = yaml_tree_item(seq, i);
+		const struct yaml_node *item = yaml_tree_item(seq, i), *name;
 		struct config_port *p = &dp->ports[i];
 
 		old = path_push_index(x, i);
@@ -944,18 +955,14 @@ parse_ports(struct cfg_ctx *x, const struct yaml_node *seq)
 			rc = err_wrong_type(x, item, "a mapping with name, device, mode and peer");
 		else
 			rc = apply_mapping(x, item, port_fields, p);
-		if (rc == 0) {
-			for (j = 0; j < i; j++) {
-				if (strcmp(dp->ports[j].name, p->name) != 0)
-					continue;
-				path_push_key(x, "name");
-				rc = cfg_err(x, yaml_tree_get(item, "name"),
-					     "duplicate port name (got %s, expected a name not used "
-					     "by %.*s[%u])",
-					     fmt_got(yaml_tree_get(item, "name"), got, sizeof(got)),
-					     (int)old, x->path, j);
-				break;
-			}
+		for (j = 0; rc == 0 && j < i; j++) {
+			if (strcmp(dp->ports[j].name, p->name) != 0)
+				continue;
+			name = yaml_tree_get(item, "name");
+			path_push_key(x, "name");
+			rc = cfg_err(x, name, "duplicate port name (got %s, expected a name not "
+				     "used by %.*s[%u])", fmt_got(name, got, sizeof(got)), (int)old,
+				     x->path, j);
 		}
 		path_pop(x, old);
 		if (rc != 0)

@@ -34,7 +34,7 @@ extern const unsigned int config_builtin_yaml_len;
 
 /*
  * Fill c with the built-in defaults (the values config/tollgate.yaml spells out), source
- * "<built-in>", flow.nbuckets already resolved from "buckets: 0". Cannot fail.
+ * "<built-in>", flow.nbuckets already resolved from "buckets: 0". Cannot fail. Any thread.
  */
 void config_defaults(struct tg_config *c);
 
@@ -46,18 +46,23 @@ void config_defaults(struct tg_config *c);
  *   -ENOENT, -EACCES, ...  the file could not be read (errno of the failing call)
  *   -EFBIG   the file is larger than YAML_TREE_MAX_BYTES
  *   -ENOMEM
- * An empty file (or one with only comments) is the defaults.
+ * An empty file (or one with only comments) is the defaults. Control thread (it
+ * allocates and reads files); c may be the running config only if no one else reads it
+ * meanwhile.
  */
 int config_load_file(struct tg_config *c, const char *path, char *err, size_t errlen);
 
-/* Same over len bytes at buf; name is the display name used as source and in messages. */
+/*
+ * Same over len bytes at buf; name is the display name used as source and in messages
+ * (NULL: "<buffer>"). buf is not kept. Control thread.
+ */
 int config_load_buffer(struct tg_config *c, const char *name, const char *buf, size_t len,
 		       char *err, size_t errlen);
 
 /*
  * Same over an already loaded tree (so the daemon can parse the file once and hand the
  * same tree to other sections). root is only read; the caller still owns it. Returns 0 or
- * -EINVAL.
+ * -EINVAL (-ENOMEM if a scratch allocation fails). Control thread.
  */
 int config_apply_tree(struct tg_config *c, const char *name, const struct yaml_node *root,
 		      char *err, size_t errlen);
@@ -65,7 +70,7 @@ int config_apply_tree(struct tg_config *c, const char *name, const struct yaml_n
 /*
  * Write c as YAML that config_load_* reads back to the same values (every key, flow
  * buckets as resolved), for --check-config. Output errors are the caller's to check
- * with ferror(f).
+ * with ferror(f). Any thread.
  */
 void config_dump(const struct tg_config *c, FILE *f);
 

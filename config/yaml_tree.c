@@ -207,7 +207,8 @@ check_props(struct builder *b, const yaml_event_t *ev, const yaml_char_t *anchor
 	uint32_t line = ev->start_mark.line + 1, col = ev->start_mark.column + 1;
 
 	if (anchor != NULL)
-		return fail_at(b, line, col, "anchor \"&%s\": anchors and aliases are not supported",
+		return fail_at(b, line, col,
+			       "anchor \"&%s\": anchors and aliases are not supported",
 			       (const char *)anchor);
 	if (tag != NULL)
 		return fail_at(b, line, col, "tag \"%s\": tags are not supported",
@@ -330,11 +331,19 @@ check_duplicates(struct builder *b, struct yaml_node *map)
 }
 
 static int
-on_end(struct builder *b)
+on_end(struct builder *b, const yaml_event_t *ev)
 {
-	struct frame *f = &b->frames[--b->depth];
-	struct yaml_node *n = f->node;
-	size_t count = b->npend - f->start;
+	struct frame *f;
+	struct yaml_node *n;
+	size_t count;
+
+	/* libyaml balances its events; a stray end would be its bug, not the input's */
+	if (b->depth == 0)
+		return fail_at(b, ev->start_mark.line + 1, ev->start_mark.column + 1,
+			       "unbalanced end of collection");
+	f = &b->frames[--b->depth];
+	n = f->node;
+	count = b->npend - f->start;
 
 	if (count != 0) {
 		n->u.child = arena_alloc(b, count * sizeof(*n->u.child));
@@ -410,7 +419,8 @@ handle_event(struct builder *b, const yaml_event_t *ev, unsigned int *ndocs)
 	case YAML_DOCUMENT_START_EVENT:
 		if ((*ndocs)++ != 0)
 			return fail_at(b, ev->start_mark.line + 1, ev->start_mark.column + 1,
-				       "multiple documents are not supported (expected exactly one)");
+				       "multiple documents are not supported "
+				       "(expected exactly one)");
 		return 0;
 	case YAML_ALIAS_EVENT:
 		return fail_at(b, ev->start_mark.line + 1, ev->start_mark.column + 1,
@@ -424,7 +434,7 @@ handle_event(struct builder *b, const yaml_event_t *ev, unsigned int *ndocs)
 		return on_start(b, ev, YAML_TREE_MAPPING);
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
-		return on_end(b);
+		return on_end(b, ev);
 	default:
 		return 0;
 	}

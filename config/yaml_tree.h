@@ -43,7 +43,7 @@ struct yaml_node;
  *   "PATH:LINE:COL: <problem>"                      syntax or restriction, errno EINVAL
  *   "PATH: out of memory"                                                errno ENOMEM
  * An empty document (empty file, only comments, or a bare "---") yields a root that is a
- * null plain scalar (text "") at 1:1 or at the document start.
+ * null plain scalar (text "") at 1:1 or at the document start. Control thread.
  */
 struct yaml_node *yaml_tree_load_file(const char *path, char *err, size_t errlen);
 
@@ -56,10 +56,16 @@ struct yaml_node *yaml_tree_load_file(const char *path, char *err, size_t errlen
 struct yaml_node *yaml_tree_load_buffer(const char *name, const char *buf, size_t len,
 					char *err, size_t errlen);
 
-/* Free a tree returned by a load function. NULL is a no-op. Only pass a root. */
+/*
+ * Free a tree returned by a load function. NULL is a no-op. Only pass a root; every node
+ * and string of the tree becomes invalid. Control thread.
+ */
 void yaml_tree_free(struct yaml_node *root);
 
-/* Kind, 1-based line and column (in characters) of a node. n must not be NULL. */
+/*
+ * Accessors: pure reads of a loaded tree, any thread, no allocation. n must not be NULL.
+ * Kind, 1-based line and column (in characters) of a node.
+ */
 enum yaml_tree_kind yaml_tree_kind(const struct yaml_node *n);
 uint32_t yaml_tree_line(const struct yaml_node *n);
 uint32_t yaml_tree_col(const struct yaml_node *n);

@@ -567,13 +567,13 @@ test_config_inline_peers_must_name_each_other(void **state)
 			  "one of: b)");
 	assert_load_error("dataplane:\n  ports:\n"
 			  "    - {name: a, device: x, mode: inline, peer: a}\n",
-			  "t.yaml:3:48: dataplane.ports[0].peer: a port cannot be its own peer (got "
-			  "a, expected another inline port)");
+			  "t.yaml:3:48: dataplane.ports[0].peer: a port cannot be its own peer "
+			  "(got a, expected another inline port)");
 	assert_load_error("dataplane:\n  ports:\n"
 			  "    - {name: a, device: x, mode: inline, peer: b}\n"
 			  "    - {name: b, device: y}\n",
-			  "t.yaml:3:48: dataplane.ports[0].peer: peer is not an inline port (got b, "
-			  "expected an inline port)");
+			  "t.yaml:3:48: dataplane.ports[0].peer: peer is not an inline port (got "
+			  "b, expected an inline port)");
 	assert_load_error("dataplane:\n  ports:\n"
 			  "    - {name: a, device: x, mode: inline}\n",
 			  "t.yaml:3:7: dataplane.ports[0]: inline port without a peer (expected "
@@ -581,8 +581,8 @@ test_config_inline_peers_must_name_each_other(void **state)
 	assert_load_error("dataplane:\n  ports:\n"
 			  "    - {name: a, device: x, mode: inline, peer: b}\n"
 			  "    - {name: b, device: y, peer: a}\n",
-			  "t.yaml:4:34: dataplane.ports[1].peer: only inline ports have a peer (got "
-			  "a, expected no peer with mode tap)");
+			  "t.yaml:4:34: dataplane.ports[1].peer: only inline ports have a peer "
+			  "(got a, expected no peer with mode tap)");
 	assert_load_error("dataplane:\n  ports:\n"
 			  "    - {name: a, device: x, mode: inline, peer: b}\n",
 			  "t.yaml:3:48: dataplane.ports[0].peer: unknown port (got b, expected "
@@ -664,14 +664,14 @@ test_config_wrong_type_names_the_field(void **state)
 			  "t.yaml:2:10: dataplane.burst: not an integer (got 3.5, expected an "
 			  "integer in 1..64)");
 	assert_load_error("dataplane:\n  idle:\n    busy_poll: maybe\n",
-			  "t.yaml:3:16: dataplane.idle.busy_poll: not a boolean (got maybe, expected "
-			  "true/false, yes/no or on/off)");
+			  "t.yaml:3:16: dataplane.idle.busy_poll: not a boolean (got maybe, "
+			  "expected true/false, yes/no or on/off)");
 	assert_load_error("reassembly:\n  midstream: 'true'\n",
-			  "t.yaml:2:14: reassembly.midstream: not a boolean (got \"true\", expected "
-			  "true/false, yes/no or on/off)");
+			  "t.yaml:2:14: reassembly.midstream: not a boolean (got \"true\", "
+			  "expected true/false, yes/no or on/off)");
 	assert_load_error("flow:\n  timeouts:\n    new: 1m\n",
-			  "t.yaml:3:10: flow.timeouts.new: not a duration (got 1m, expected seconds "
-			  "with at most 6 decimals, e.g. 30 or 0.5)");
+			  "t.yaml:3:10: flow.timeouts.new: not a duration (got 1m, expected "
+			  "seconds with at most 6 decimals, e.g. 30 or 0.5)");
 	assert_load_error("state_dir: {a: 1}\n",
 			  "t.yaml:1:12: state_dir: wrong type (got a mapping, expected an absolute "
 			  "path)");
@@ -701,14 +701,14 @@ test_config_out_of_range_gives_the_range(void **state)
 			  "t.yaml:2:12: dataplane.workers: out of range (got 65, expected an "
 			  "integer in 1..64)");
 	assert_load_error("dataplane:\n  workers: 0\n",
-			  "t.yaml:2:12: dataplane.workers: out of range (got 0, expected an integer "
-			  "in 1..64)");
+			  "t.yaml:2:12: dataplane.workers: out of range (got 0, expected an "
+			  "integer in 1..64)");
 	assert_load_error("dataplane:\n  workers: -1\n",
 			  "t.yaml:2:12: dataplane.workers: out of range (got -1, expected an "
 			  "integer in 1..64)");
 	assert_load_error("dataplane:\n  mbufs: 99999999999999999999999\n",
-			  "t.yaml:2:10: dataplane.mbufs: out of range (got 99999999999999999999999, "
-			  "expected an integer in 1024..4194304)");
+			  "t.yaml:2:10: dataplane.mbufs: out of range (got "
+			  "99999999999999999999999, expected an integer in 1024..4194304)");
 	assert_load_error("dataplane:\n  workers: 007\n",
 			  "t.yaml:2:12: dataplane.workers: leading zeros are not allowed (got 007, "
 			  "expected an integer in 1..64)");
@@ -746,14 +746,14 @@ test_config_non_power_of_two_is_refused(void **state)
 {
 	(void)state;
 	assert_load_error("dataplane:\n  ring_size: 1000\n",
-			  "t.yaml:2:14: dataplane.ring_size: not a power of two (got 1000, expected "
-			  "a power of two in 64..1048576)");
+			  "t.yaml:2:14: dataplane.ring_size: not a power of two (got 1000, "
+			  "expected a power of two in 64..1048576)");
 	assert_load_error("events:\n  ring_size: 65535\n",
-			  "t.yaml:2:14: events.ring_size: not a power of two (got 65535, expected a "
-			  "power of two in 64..4194304)");
+			  "t.yaml:2:14: events.ring_size: not a power of two (got 65535, expected "
+			  "a power of two in 64..4194304)");
 	assert_load_error("defrag:\n  bucket_entries: 12\n",
-			  "t.yaml:2:19: defrag.bucket_entries: not a power of two (got 12, expected "
-			  "a power of two in 1..64)");
+			  "t.yaml:2:19: defrag.bucket_entries: not a power of two (got 12, "
+			  "expected a power of two in 1..64)");
 	assert_load_error("flow:\n  buckets: 1000\n",
 			  "t.yaml:2:12: flow.buckets: not a power of two (got 1000, expected 0 "
 			  "(auto) or a power of two in 1..16777216)");
@@ -764,8 +764,8 @@ test_config_bad_size_suffix_is_refused(void **state)
 {
 	(void)state;
 	assert_load_error("reassembly:\n  memcap: 64MB\n",
-			  "t.yaml:2:11: reassembly.memcap: not a size (got 64MB, expected bytes, or "
-			  "a number with suffix KiB, MiB, GiB, K, M or G)");
+			  "t.yaml:2:11: reassembly.memcap: not a size (got 64MB, expected bytes, "
+			  "or a number with suffix KiB, MiB, GiB, K, M or G)");
 	assert_load_error("reassembly:\n  depth: 1.5G\n",
 			  "t.yaml:2:10: reassembly.depth: not a size (got 1.5G, expected bytes, or "
 			  "a number with suffix KiB, MiB, GiB, K, M or G)");
