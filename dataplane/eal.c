@@ -133,7 +133,7 @@ int
 eal_start(const struct tg_config *cfg, const struct eal_plan *plan, const char *argv0,
 	  char *err, size_t errlen)
 {
-	static char args[EAL_MAX_ARGS][CONFIG_DEV_LEN + 16];
+	static char args[EAL_MAX_ARGS][1280];
 	char *argv[EAL_MAX_ARGS + 1];
 	char lcores[1024], prefix[64], line[2048];
 	int argc = 0, pci = 0, rc;
