@@ -12,11 +12,14 @@
  *                ├─ flow ── flow_fields ── timeouts ── timeout_fields
  *                ├─ defrag ── defrag_fields
  *                ├─ reassembly ── reasm_fields
- *                └─ events ── events_fields
+ *                ├─ events ── events_fields
+ *                └─ dlp ── cfg_dlp_fields (config_dlp.c) ─┬─ disabled
+ *                                                         └─ custom ── custom_fields
  *
  * Rules that involve several keys (inline port peers, reassembly sizes) run after the
  * keys they read are applied. Loading never touches the caller's config until the whole
- * document is valid.
+ * document is valid. The table layout, and the helpers the dlp: section (config_dlp.c)
+ * shares with this file, are in config_priv.h.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -25,6 +28,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "config_priv.h"
 #include "yaml_tree.h"
 
 #include "tollgate_yaml_stamp.h"	/* rebuild when tollgate.yaml changes */
@@ -85,78 +89,10 @@ __asm__(".pushsection .rodata\n"
 #define EV_RING_MIN		64
 #define EV_RING_MAX		4194304
 
-#define GOT_MAX		64	/* bytes of a bad value quoted back */
-#define PATH_MAX_LEN	256
-#define SEEN_MAX	64
-
-enum cfg_kind {
-	CFG_SECTION,		/* mapping: sub table */
-	CFG_UINT,		/* decimal integer */
-	CFG_SIZE,		/* bytes, optional binary suffix */
-	CFG_SECONDS,		/* seconds, stored in microseconds */
-	CFG_BOOL,		/* stored as 0/1 */
-	CFG_ENUM,		/* one of names[], stored as its index */
-	CFG_STRING,		/* char[size] */
-	CFG_LIST,		/* sequence with its own parser */
-};
-
-#define CFG_POW2	0x01	/* integer must be a power of two */
-#define CFG_ZERO_AUTO	0x02	/* with CFG_POW2: 0 is allowed and means "automatic" */
-#define CFG_REQUIRED	0x04	/* key must be present in its mapping */
-#define CFG_NAME	0x08	/* string of [A-Za-z0-9_-] */
-#define CFG_ABSPATH	0x10	/* string starting with '/' */
-
-struct cfg_ctx;
-struct cfg_field;
-
-typedef int (*cfg_list_fn)(struct cfg_ctx *x, const struct yaml_node *n);
-typedef void (*cfg_dump_fn)(const struct tg_config *c, FILE *f, int indent);
-
-struct cfg_field {
-	const char *key;
-	uint8_t kind;			/* enum cfg_kind */
-	uint8_t flags;			/* CFG_* */
-	uint32_t size;			/* bytes at off: 1, 4 or 8; strings: buffer size */
-	size_t off;			/* offset in the base struct of the table */
-	uint64_t min, max;		/* integers: range; strings: min length */
-	const struct cfg_field *sub;	/* CFG_SECTION, terminated by a NULL key */
-	const char *const *names;	/* CFG_ENUM, NULL-terminated */
-	cfg_list_fn parse;		/* CFG_LIST */
-	cfg_dump_fn dump;		/* CFG_LIST */
-	const char *what;		/* strings and lists: what a good value looks like */
-};
-
-struct cfg_seen {
-	const struct cfg_field *f;
-	const struct yaml_node *n;
-};
-
-struct cfg_ctx {
-	const char *name;
-	char *err;
-	size_t errlen;
-	struct tg_config *cfg;
-	char path[PATH_MAX_LEN];
-	size_t pathlen;
-	unsigned int nseen;
-	struct cfg_seen seen[SEEN_MAX];	/* tg_config keys set by the document */
-};
-
-static int parse_ports(struct cfg_ctx *x, const struct yaml_node *n);
-static int parse_eal_args(struct cfg_ctx *x, const struct yaml_node *n);
-static void dump_ports(const struct tg_config *c, FILE *f, int indent);
-static void dump_eal_args(const struct tg_config *c, FILE *f, int indent);
-
-#define AT(T, member) .off = offsetof(T, member), .size = sizeof(((T *)0)->member)
-#define C(member) AT(struct tg_config, member)
-
-#define UINT(k, m, lo, hi, fl) { .key = k, .kind = CFG_UINT, C(m), .min = lo, .max = hi, \
-				 .flags = fl }
-#define SIZE(k, m, lo, hi) { .key = k, .kind = CFG_SIZE, C(m), .min = lo, .max = hi }
-#define BOOL(k, m) { .key = k, .kind = CFG_BOOL, C(m) }
-#define SECS(k, m) { .key = k, .kind = CFG_SECONDS, C(m), .min = TIMEOUT_US_MIN, \
-		     .max = TIMEOUT_US_MAX }
-#define SECTION(k, t) { .key = k, .kind = CFG_SECTION, .sub = t }
+static int parse_ports(struct cfg_ctx *x, const struct yaml_node *n, void *base);
+static int parse_eal_args(struct cfg_ctx *x, const struct yaml_node *n, void *base);
+static void dump_ports(const void *base, FILE *f, int indent);
+static void dump_eal_args(const void *base, FILE *f, int indent);
 
 static const char *const evict_names[] = {
 	[FLOW_EVICT_OLDEST] = "oldest",
@@ -251,6 +187,7 @@ static const struct cfg_field root_fields[] = {
 	SECTION("defrag", defrag_fields),
 	SECTION("reassembly", reasm_fields),
 	SECTION("events", events_fields),
+	SECTION("dlp", cfg_dlp_fields),
 	{ .key = NULL },
 };
 
@@ -422,8 +359,8 @@ fmt_seconds(uint64_t us, char *buf, size_t len)
  * A value as the person wrote it, for "got ...": plain scalars bare, quoted ones in
  * double quotes, control characters escaped, long values cut (on a UTF-8 boundary).
  */
-static const char *
-fmt_got(const struct yaml_node *n, char *buf, size_t len)
+const char *
+cfg_fmt_got(const struct yaml_node *n, char *buf, size_t len)
 {
 	const char *s;
 	size_t o = 0, slen, i;
@@ -467,7 +404,7 @@ fmt_got(const struct yaml_node *n, char *buf, size_t len)
 
 /* ---- errors and paths ---- */
 
-static int __attribute__((format(printf, 4, 5)))
+int
 cfg_err_path(struct cfg_ctx *x, const struct yaml_node *n, const char *path, const char *fmt,
 	     ...)
 {
@@ -485,10 +422,8 @@ cfg_err_path(struct cfg_ctx *x, const struct yaml_node *n, const char *path, con
 	return -EINVAL;
 }
 
-#define cfg_err(x, n, ...) cfg_err_path(x, n, (x)->path, __VA_ARGS__)
-
-static size_t
-path_push_key(struct cfg_ctx *x, const char *key)
+size_t
+cfg_path_push_key(struct cfg_ctx *x, const char *key)
 {
 	size_t old = x->pathlen;
 
@@ -503,8 +438,8 @@ path_push_key(struct cfg_ctx *x, const char *key)
 	return old;
 }
 
-static size_t
-path_push_index(struct cfg_ctx *x, size_t i)
+size_t
+cfg_path_push_index(struct cfg_ctx *x, size_t i)
 {
 	size_t old = x->pathlen;
 
@@ -513,34 +448,37 @@ path_push_index(struct cfg_ctx *x, size_t i)
 	return old;
 }
 
-static void
-path_pop(struct cfg_ctx *x, size_t old)
+void
+cfg_path_pop(struct cfg_ctx *x, size_t old)
 {
 	x->pathlen = old;
 	x->path[old] = '\0';
 }
 
-static int
-err_wrong_type(struct cfg_ctx *x, const struct yaml_node *n, const char *expected)
+int
+cfg_err_wrong_type(struct cfg_ctx *x, const struct yaml_node *n, const char *expected)
 {
-	char got[GOT_MAX * 4 + 8];
+	char got[GOT_BUF];
 
-	return cfg_err(x, n, "wrong type (got %s, expected %s)", fmt_got(n, got, sizeof(got)),
+	return cfg_err(x, n, "wrong type (got %s, expected %s)", cfg_fmt_got(n, got, sizeof(got)),
 		       expected);
 }
 
-/* "a, b or c" */
-static const char *
-fmt_names(const char *const *names, char *buf, size_t len)
+const char *
+cfg_fmt_names(const char *const *names, char *buf, size_t len)
 {
-	size_t o = 0, i, n = 0;
+	size_t o = 0, i, n = 0, k = 0;
 
-	while (names[n] != NULL)
-		n++;
+	for (i = 0; names[i] != NULL; i++)
+		n += names[i][0] != '\0';
 	buf[0] = '\0';
-	for (i = 0; i < n && o < len; i++)
+	for (i = 0; names[i] != NULL && o < len; i++) {
+		if (names[i][0] == '\0')
+			continue;	/* placeholder: no value has this index */
+		k++;
 		o += (size_t)snprintf(buf + o, len - o, "%s%s",
-				      i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+				      k == 1 ? "" : k == n ? " or " : ", ", names[i]);
+	}
 	return buf;
 }
 
@@ -591,12 +529,12 @@ uint_expected(const struct cfg_field *f, char *buf, size_t len)
 static int
 apply_uint(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *dst)
 {
-	char got[GOT_MAX * 4 + 8], exp[96];
+	char got[GOT_BUF], exp[96];
 	const char *s = yaml_tree_str(n);
 	uint64_t v = 0;
 	int rc;
 
-	fmt_got(n, got, sizeof(got));
+	cfg_fmt_got(n, got, sizeof(got));
 	uint_expected(f, exp, sizeof(exp));
 	rc = yaml_tree_is_plain(n) ? config_parse_uint(s, &v) : -EINVAL;
 	if (rc == -EINVAL && yaml_tree_is_plain(n) && s[0] == '0' && s[1] >= '0' && s[1] <= '9' &&
@@ -616,11 +554,11 @@ apply_uint(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node 
 static int
 apply_size(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *dst)
 {
-	char got[GOT_MAX * 4 + 8], lo[32], hi[32];
+	char got[GOT_BUF], lo[32], hi[32];
 	uint64_t v = 0;
 	int rc;
 
-	fmt_got(n, got, sizeof(got));
+	cfg_fmt_got(n, got, sizeof(got));
 	rc = config_parse_size(yaml_tree_str(n), &v);
 	if (rc == -EINVAL)
 		return cfg_err(x, n,
@@ -637,11 +575,11 @@ static int
 apply_seconds(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n,
 	      void *dst)
 {
-	char got[GOT_MAX * 4 + 8], lo[32], hi[32];
+	char got[GOT_BUF], lo[32], hi[32];
 	uint64_t v = 0;
 	int rc;
 
-	fmt_got(n, got, sizeof(got));
+	cfg_fmt_got(n, got, sizeof(got));
 	rc = yaml_tree_is_plain(n) ? config_parse_seconds(yaml_tree_str(n), &v) : -EINVAL;
 	if (rc == -EINVAL)
 		return cfg_err(x, n, "not a duration (got %s, expected seconds with at most 6 "
@@ -658,13 +596,13 @@ apply_seconds(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_no
 static int
 apply_bool(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *dst)
 {
-	char got[GOT_MAX * 4 + 8];
+	char got[GOT_BUF];
 	bool v;
 
 	if (!yaml_tree_is_plain(n) || config_parse_bool(yaml_tree_str(n), &v) != 0)
 		return cfg_err(x, n,
 			       "not a boolean (got %s, expected true/false, yes/no or on/off)",
-			       fmt_got(n, got, sizeof(got)));
+			       cfg_fmt_got(n, got, sizeof(got)));
 	store_uint(dst, f->size, v);
 	return 0;
 }
@@ -672,71 +610,81 @@ apply_bool(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node 
 static int
 apply_enum(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *dst)
 {
-	char got[GOT_MAX * 4 + 8], names[128];
+	char got[GOT_BUF], names[128];
 	const char *s = yaml_tree_str(n);
 	size_t i;
 
 	for (i = 0; f->names[i] != NULL; i++) {
-		if (strcmp(s, f->names[i]) == 0) {
+		if (f->names[i][0] != '\0' && strcmp(s, f->names[i]) == 0) {
 			store_uint(dst, f->size, i);
 			return 0;
 		}
 	}
-	return cfg_err(x, n, "unknown value (got %s, expected %s)", fmt_got(n, got, sizeof(got)),
-		       fmt_names(f->names, names, sizeof(names)));
+	return cfg_err(x, n, "unknown value (got %s, expected %s)",
+		       cfg_fmt_got(n, got, sizeof(got)),
+		       cfg_fmt_names(f->names, names, sizeof(names)));
 }
 
 static int
 apply_string(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *dst)
 {
-	char got[GOT_MAX * 4 + 8];
+	char got[GOT_BUF], names[512];
 	const char *s = yaml_tree_str(n);
-	size_t len = strlen(s);
+	const char *charset = f->charset != NULL ? f->charset :
+			      (f->flags & CFG_NAME) ? CFG_NAME_CHARS : NULL;
+	size_t len = strlen(s), i;
 
 	if (len < f->min)
 		return cfg_err(x, n, "empty value (expected %s)", f->what);
+	if (f->names != NULL) {
+		for (i = 0; f->names[i] != NULL; i++)
+			if (strcmp(s, f->names[i]) == 0)
+				break;
+		if (f->names[i] == NULL)
+			return cfg_err(x, n, "unknown value (got %s, expected %s: %s)",
+				       cfg_fmt_got(n, got, sizeof(got)), f->what,
+				       cfg_fmt_names(f->names, names, sizeof(names)));
+	}
 	if (len >= f->size)
 		return cfg_err(x, n, "too long (got %zu bytes, expected at most %u)", len,
 			       f->size - 1);
-	if ((f->flags & CFG_NAME) &&
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != len)
-		return cfg_err(x, n, "invalid name (got %s, expected %s)",
-			       fmt_got(n, got, sizeof(got)), f->what);
+	if (charset != NULL && strspn(s, charset) != len)
+		return cfg_err(x, n, "invalid %s (got %s, expected %s)",
+			       (f->flags & CFG_NAME) ? "name" : "characters",
+			       cfg_fmt_got(n, got, sizeof(got)), f->what);
 	if ((f->flags & CFG_ABSPATH) && s[0] != '/')
 		return cfg_err(x, n,
 			       "not an absolute path (got %s, expected a path starting with /)",
-			       fmt_got(n, got, sizeof(got)));
+			       cfg_fmt_got(n, got, sizeof(got)));
 	memcpy(dst, s, len + 1);
 	return 0;
 }
 
-static int apply_mapping(struct cfg_ctx *x, const struct yaml_node *map,
-			 const struct cfg_field *table, void *base);
-
-static int
-apply_field(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *base)
+int
+cfg_apply_field(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n,
+		void *base)
 {
 	void *dst = (char *)base + f->off;
 	char exp[96];
 
 	if (f->kind == CFG_SECTION)
-		return apply_mapping(x, n, f->sub, base);
+		return cfg_apply_mapping(x, n, f->sub, base);
 	if (f->kind == CFG_LIST)
-		return f->parse(x, n);
+		return f->parse(x, n, base);
 	if (yaml_tree_kind(n) != YAML_TREE_SCALAR) {
 		switch (f->kind) {
 		case CFG_UINT:
-			return err_wrong_type(x, n, uint_expected(f, exp, sizeof(exp)));
+			return cfg_err_wrong_type(x, n, uint_expected(f, exp, sizeof(exp)));
 		case CFG_SIZE:
-			return err_wrong_type(x, n, "a size");
+			return cfg_err_wrong_type(x, n, "a size");
 		case CFG_SECONDS:
-			return err_wrong_type(x, n, "seconds");
+			return cfg_err_wrong_type(x, n, "seconds");
 		case CFG_BOOL:
-			return err_wrong_type(x, n, "a boolean");
+			return cfg_err_wrong_type(x, n, "a boolean");
 		case CFG_ENUM:
-			return err_wrong_type(x, n, fmt_names(f->names, exp, sizeof(exp)));
+			return cfg_err_wrong_type(x, n, cfg_fmt_names(f->names, exp, sizeof(exp)));
 		default:
-			return err_wrong_type(x, n, f->what);
+			return cfg_err_wrong_type(x, n, f->what);
 		}
 	}
 	if (yaml_tree_is_null(n) && f->kind != CFG_STRING) {
@@ -746,7 +694,7 @@ apply_field(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node
 				       uint_expected(f, exp, sizeof(exp)));
 		case CFG_ENUM:
 			return cfg_err(x, n, "empty value (expected %s)",
-				       fmt_names(f->names, exp, sizeof(exp)));
+				       cfg_fmt_names(f->names, exp, sizeof(exp)));
 		case CFG_BOOL:
 			return cfg_err(x, n, "empty value (expected true or false)");
 		default:
@@ -787,9 +735,9 @@ fmt_keys(const struct cfg_field *table, char *buf, size_t len)
  * Apply every key of map to the fields of table, at base. A null value (a section whose
  * keys are all commented out) changes nothing.
  */
-static int
-apply_mapping(struct cfg_ctx *x, const struct yaml_node *map, const struct cfg_field *table,
-	      void *base)
+int
+cfg_apply_mapping(struct cfg_ctx *x, const struct yaml_node *map, const struct cfg_field *table,
+		  void *base)
 {
 	char keys[256];
 	size_t i, j;
@@ -798,7 +746,7 @@ apply_mapping(struct cfg_ctx *x, const struct yaml_node *map, const struct cfg_f
 	if (yaml_tree_is_null(map))
 		return 0;
 	if (yaml_tree_kind(map) != YAML_TREE_MAPPING)
-		return err_wrong_type(x, map, "a mapping");
+		return cfg_err_wrong_type(x, map, "a mapping");
 	for (i = 0; i < yaml_tree_len(map); i++) {
 		const struct yaml_node *k = yaml_tree_key(map, i);
 		const char *key = yaml_tree_str(k);
@@ -807,15 +755,15 @@ apply_mapping(struct cfg_ctx *x, const struct yaml_node *map, const struct cfg_f
 		for (j = 0; table[j].key != NULL; j++)
 			if (strcmp(table[j].key, key) == 0)
 				break;
-		old = path_push_key(x, key);
+		old = cfg_path_push_key(x, key);
 		if (table[j].key == NULL) {
 			rc = cfg_err(x, k, "unknown key (expected one of: %s)",
 				     fmt_keys(table, keys, sizeof(keys)));
-			path_pop(x, old);
+			cfg_path_pop(x, old);
 			return rc;
 		}
-		rc = apply_field(x, &table[j], yaml_tree_value(map, i), base);
-		path_pop(x, old);
+		rc = cfg_apply_field(x, &table[j], yaml_tree_value(map, i), base);
+		cfg_path_pop(x, old);
 		if (rc != 0)
 			return rc;
 		if (base == x->cfg && x->nseen < SEEN_MAX) {
@@ -865,7 +813,7 @@ static int
 check_peers(struct cfg_ctx *x, const struct yaml_node *seq)
 {
 	const struct config_dataplane *dp = &x->cfg->dp;
-	char got[GOT_MAX * 4 + 8], path[PATH_MAX_LEN + 32], names[CONFIG_MAX_PORTS * 34];
+	char got[GOT_BUF], path[PATH_MAX_LEN + 32], names[CONFIG_MAX_PORTS * 34];
 	uint32_t i, k;
 
 	for (i = 0; i < dp->nports; i++) {
@@ -876,7 +824,7 @@ check_peers(struct cfg_ctx *x, const struct yaml_node *seq)
 			snprintf(path, sizeof(path), "%s[%u].peer", x->path, i);
 			return cfg_err_path(x, pn, path, "only inline ports have a peer (got %s, "
 					    "expected no peer with mode tap)",
-					    fmt_got(pn, got, sizeof(got)));
+					    cfg_fmt_got(pn, got, sizeof(got)));
 		}
 		if (dp->ports[i].mode == CONFIG_PORT_INLINE && pn == NULL) {
 			snprintf(path, sizeof(path), "%s[%u]", x->path, i);
@@ -893,7 +841,7 @@ check_peers(struct cfg_ctx *x, const struct yaml_node *seq)
 		if (p->mode != CONFIG_PORT_INLINE)
 			continue;
 		snprintf(path, sizeof(path), "%s[%u].peer", x->path, i);
-		fmt_got(pn, got, sizeof(got));
+		cfg_fmt_got(pn, got, sizeof(got));
 		j = find_port(dp, p->peer);
 		if (j < 0) {
 			names[0] = '\0';
@@ -920,18 +868,18 @@ check_peers(struct cfg_ctx *x, const struct yaml_node *seq)
 			qn = yaml_tree_get(yaml_tree_item(seq, (size_t)j), "peer");
 			snprintf(path, sizeof(path), "%s[%d].peer", x->path, j);
 			return cfg_err_path(x, qn, path, "not mutual (got %s, expected %s, whose "
-					    "peer is %s)", fmt_got(qn, got, sizeof(got)), p->name,
-					    q->name);
+					    "peer is %s)", cfg_fmt_got(qn, got, sizeof(got)),
+					    p->name, q->name);
 		}
 	}
 	return 0;
 }
 
 static int
-parse_ports(struct cfg_ctx *x, const struct yaml_node *seq)
+parse_ports(struct cfg_ctx *x, const struct yaml_node *seq, void *base)
 {
-	struct config_dataplane *dp = &x->cfg->dp;
-	char got[GOT_MAX * 4 + 8];
+	struct config_dataplane *dp = &((struct tg_config *)base)->dp;
+	char got[GOT_BUF];
 	size_t n, i, old;
 	uint32_t j;
 	int rc;
@@ -941,7 +889,7 @@ parse_ports(struct cfg_ctx *x, const struct yaml_node *seq)
 	if (yaml_tree_is_null(seq))
 		return 0;
 	if (yaml_tree_kind(seq) != YAML_TREE_SEQUENCE)
-		return err_wrong_type(x, seq, "a sequence of ports");
+		return cfg_err_wrong_type(x, seq, "a sequence of ports");
 	n = yaml_tree_len(seq);
 	if (n > CONFIG_MAX_PORTS)
 		return cfg_err(x, seq, "too many ports (got %zu, expected at most %u)", n,
@@ -950,21 +898,22 @@ parse_ports(struct cfg_ctx *x, const struct yaml_node *seq)
 		const struct yaml_node *item = yaml_tree_item(seq, i), *name;
 		struct config_port *p = &dp->ports[i];
 
-		old = path_push_index(x, i);
+		old = cfg_path_push_index(x, i);
 		if (yaml_tree_kind(item) != YAML_TREE_MAPPING)
-			rc = err_wrong_type(x, item, "a mapping with name, device, mode and peer");
+			rc = cfg_err_wrong_type(x, item,
+						"a mapping with name, device, mode and peer");
 		else
-			rc = apply_mapping(x, item, port_fields, p);
+			rc = cfg_apply_mapping(x, item, port_fields, p);
 		for (j = 0; rc == 0 && j < i; j++) {
 			if (strcmp(dp->ports[j].name, p->name) != 0)
 				continue;
 			name = yaml_tree_get(item, "name");
-			path_push_key(x, "name");
+			cfg_path_push_key(x, "name");
 			rc = cfg_err(x, name, "duplicate port name (got %s, expected a name not "
-				     "used by %.*s[%u])", fmt_got(name, got, sizeof(got)), (int)old,
-				     x->path, j);
+				     "used by %.*s[%u])", cfg_fmt_got(name, got, sizeof(got)),
+				     (int)old, x->path, j);
 		}
-		path_pop(x, old);
+		cfg_path_pop(x, old);
 		if (rc != 0)
 			return rc;
 		dp->nports = (uint32_t)i + 1;
@@ -973,9 +922,9 @@ parse_ports(struct cfg_ctx *x, const struct yaml_node *seq)
 }
 
 static int
-parse_eal_args(struct cfg_ctx *x, const struct yaml_node *seq)
+parse_eal_args(struct cfg_ctx *x, const struct yaml_node *seq, void *base)
 {
-	struct config_dataplane *dp = &x->cfg->dp;
+	struct config_dataplane *dp = &((struct tg_config *)base)->dp;
 	static const struct cfg_field arg = {
 		.key = "", .kind = CFG_STRING, .size = CONFIG_DEV_LEN, .min = 1,
 		.what = "an EAL argument",
@@ -988,15 +937,15 @@ parse_eal_args(struct cfg_ctx *x, const struct yaml_node *seq)
 	if (yaml_tree_is_null(seq))
 		return 0;
 	if (yaml_tree_kind(seq) != YAML_TREE_SEQUENCE)
-		return err_wrong_type(x, seq, "a sequence of strings");
+		return cfg_err_wrong_type(x, seq, "a sequence of strings");
 	n = yaml_tree_len(seq);
 	if (n > CONFIG_MAX_EAL_ARGS)
 		return cfg_err(x, seq, "too many arguments (got %zu, expected at most %u)", n,
 			       CONFIG_MAX_EAL_ARGS);
 	for (i = 0; i < n; i++) {
-		old = path_push_index(x, i);
-		rc = apply_field(x, &arg, yaml_tree_item(seq, i), dp->eal_args[i]);
-		path_pop(x, old);
+		old = cfg_path_push_index(x, i);
+		rc = cfg_apply_field(x, &arg, yaml_tree_item(seq, i), dp->eal_args[i]);
+		cfg_path_pop(x, old);
 		if (rc != 0)
 			return rc;
 		dp->n_eal_args = (uint32_t)i + 1;
@@ -1042,7 +991,7 @@ find_field(const struct cfg_field *table, const char *key)
 static int
 check_cross(struct cfg_ctx *x)
 {
-	char got[GOT_MAX * 4 + 8], lim[GOT_MAX * 4 + 8], apath[64], bpath[64];
+	char got[GOT_BUF], lim[GOT_BUF], apath[64], bpath[64];
 	size_t i;
 
 	for (i = 0; i < sizeof(le_rules) / sizeof(le_rules[0]); i++) {
@@ -1062,18 +1011,18 @@ check_cross(struct cfg_ctx *x)
 		 */
 		if (an != NULL || bn == NULL) {
 			if (an != NULL)
-				fmt_got(an, got, sizeof(got));
+				cfg_fmt_got(an, got, sizeof(got));
 			else
 				fmt_size(a, got, sizeof(got));
 			if (bn != NULL)
-				fmt_got(bn, lim, sizeof(lim));
+				cfg_fmt_got(bn, lim, sizeof(lim));
 			else
 				fmt_size(b, lim, sizeof(lim));
 			return cfg_err_path(x, an, apath, "larger than %s (got %s, expected at "
 					    "most %s)", bpath, got, lim);
 		}
 		return cfg_err_path(x, bn, bpath, "smaller than %s (got %s, expected at least "
-				    "%s)", apath, fmt_got(bn, got, sizeof(got)),
+				    "%s)", apath, cfg_fmt_got(bn, got, sizeof(got)),
 				    fmt_size(a, lim, sizeof(lim)));
 	}
 	return 0;
@@ -1115,6 +1064,8 @@ config_defaults(struct tg_config *c)
 	c->reasm.midstream = 1;
 
 	c->events.ring_size = 65536;
+
+	cfg_dlp_defaults(&c->dlp);
 	resolve(c);
 }
 
@@ -1142,7 +1093,7 @@ config_apply_tree(struct tg_config *c, const char *name, const struct yaml_node 
 	x->err = err;
 	x->errlen = errlen;
 	x->cfg = tmp;
-	rc = apply_mapping(x, root, root_fields, tmp);
+	rc = cfg_apply_mapping(x, root, root_fields, tmp);
 	if (rc == 0)
 		rc = check_cross(x);
 	if (rc == 0) {
@@ -1199,9 +1150,8 @@ enum_name(const char *const *names, uint64_t v)
 	return "invalid";
 }
 
-/* A YAML double-quoted string that the loader reads back to exactly s. */
-static void
-dump_string(FILE *f, const char *s)
+void
+cfg_dump_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s != '\0'; s++) {
@@ -1218,8 +1168,9 @@ dump_string(FILE *f, const char *s)
 }
 
 static void
-dump_ports(const struct tg_config *c, FILE *f, int indent)
+dump_ports(const void *base, FILE *f, int indent)
 {
+	const struct tg_config *c = base;
 	uint32_t i;
 
 	if (c->dp.nports == 0) {
@@ -1231,21 +1182,22 @@ dump_ports(const struct tg_config *c, FILE *f, int indent)
 		const struct config_port *p = &c->dp.ports[i];
 
 		fprintf(f, "%*s- name: ", indent + 2, "");
-		dump_string(f, p->name);
+		cfg_dump_string(f, p->name);
 		fprintf(f, "\n%*sdevice: ", indent + 4, "");
-		dump_string(f, p->device);
+		cfg_dump_string(f, p->device);
 		fprintf(f, "\n%*smode: %s\n", indent + 4, "", enum_name(mode_names, p->mode));
 		if (p->mode == CONFIG_PORT_INLINE) {
 			fprintf(f, "%*speer: ", indent + 4, "");
-			dump_string(f, p->peer);
+			cfg_dump_string(f, p->peer);
 			fputc('\n', f);
 		}
 	}
 }
 
 static void
-dump_eal_args(const struct tg_config *c, FILE *f, int indent)
+dump_eal_args(const void *base, FILE *f, int indent)
 {
+	const struct tg_config *c = base;
 	uint32_t i;
 
 	if (c->dp.n_eal_args == 0) {
@@ -1255,31 +1207,31 @@ dump_eal_args(const struct tg_config *c, FILE *f, int indent)
 	fputc('\n', f);
 	for (i = 0; i < c->dp.n_eal_args; i++) {
 		fprintf(f, "%*s- ", indent + 2, "");
-		dump_string(f, c->dp.eal_args[i]);
+		cfg_dump_string(f, c->dp.eal_args[i]);
 		fputc('\n', f);
 	}
 }
 
-static void
-dump_table(const struct tg_config *c, FILE *f, const struct cfg_field *table, int indent)
+void
+cfg_dump_table(const void *base, FILE *f, const struct cfg_field *table, int indent, int col)
 {
 	char buf[64];
 	size_t i;
 
 	for (i = 0; table[i].key != NULL; i++) {
 		const struct cfg_field *fl = &table[i];
-		const char *src = (const char *)c + fl->off;
+		const char *src = (const char *)base + fl->off;
 		uint64_t v = fl->kind == CFG_SECTION || fl->kind == CFG_LIST ||
 			     fl->kind == CFG_STRING ? 0 : load_uint(src, fl->size);
 
-		fprintf(f, "%*s%s:", indent, "", fl->key);
+		fprintf(f, "%*s%s:", i == 0 ? indent - col : indent, "", fl->key);
 		switch (fl->kind) {
 		case CFG_SECTION:
 			fputc('\n', f);
-			dump_table(c, f, fl->sub, indent + 2);
+			cfg_dump_table(base, f, fl->sub, indent + 2, 0);
 			break;
 		case CFG_LIST:
-			fl->dump(c, f, indent);
+			fl->dump(base, f, indent);
 			break;
 		case CFG_UINT:
 			fprintf(f, " %llu\n", (unsigned long long)v);
@@ -1298,7 +1250,7 @@ dump_table(const struct tg_config *c, FILE *f, const struct cfg_field *table, in
 			break;
 		default:
 			fputc(' ', f);
-			dump_string(f, src);
+			cfg_dump_string(f, src);
 			fputc('\n', f);
 			break;
 		}
@@ -1312,5 +1264,5 @@ config_dump(const struct tg_config *c, FILE *f)
 	for (const char *s = c->source; *s != '\0'; s++)
 		fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
 	fprintf(f, "\n");
-	dump_table(c, f, root_fields, 0);
+	cfg_dump_table(c, f, root_fields, 0, 0);
 }

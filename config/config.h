@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Data-path configuration: the schema that maps the YAML document (yaml_tree.h) onto
- * struct tg_config (config_types.h), the built-in defaults, and validation.
+ * Data-path and DLP configuration: the schema that maps the YAML document (yaml_tree.h)
+ * onto struct tg_config (config_types.h), the built-in defaults, and validation.
  * docs/configuration.md is the reference for every key; config/tollgate.yaml is the
  * shipped default and is embedded in the binary as config_builtin_yaml.
  *
@@ -31,6 +31,13 @@ struct yaml_node;
  */
 extern const char config_builtin_yaml[];
 extern const unsigned int config_builtin_yaml_len;
+
+/*
+ * Ids of the built-in DLP sensors, NULL-terminated, in catalogue order: what dlp.disabled
+ * may name, what a custom class's name must not be, and (with none, luhn, mod97) what its
+ * validator may be. The sensor catalogue (sensors/) must use the same ids.
+ */
+extern const char *const config_dlp_builtin_ids[];
 
 /*
  * Fill c with the built-in defaults (the values config/tollgate.yaml spells out), source

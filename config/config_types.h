@@ -64,6 +64,56 @@ struct config_events {
 	uint32_t ring_size;		/* worker -> control event ring entries (power of two) */
 };
 
+#define CONFIG_MAX_CUSTOM 32
+#define CONFIG_CUSTOM_PATTERNS 8
+#define CONFIG_CUSTOM_PATTERN_LEN 256
+#define CONFIG_CUSTOM_KEYWORDS 16
+#define CONFIG_KEYWORD_LEN 64
+#define CONFIG_SENSOR_NAME_LEN 48
+#define CONFIG_MAX_DISABLED 32
+
+enum config_dlp_action {
+	CONFIG_DLP_ALERT = 0,
+	CONFIG_DLP_BLOCK,
+};
+
+enum config_severity {
+	CONFIG_SEV_LOW = 1,		/* same values as enum sensor_severity */
+	CONFIG_SEV_MEDIUM,
+	CONFIG_SEV_HIGH,
+	CONFIG_SEV_CRITICAL,
+};
+
+/* A custom GDPR class from dlp.custom[]. */
+struct config_custom_sensor {
+	char name[CONFIG_SENSOR_NAME_LEN];	/* [a-z0-9_], not a built-in id */
+	char category[24];			/* health, financial, identity, contact, credentials, ... */
+	char validator[32];			/* "none" (default), "luhn", "mod97" or a built-in id */
+	uint32_t n_patterns;			/* >= 1 */
+	char patterns[CONFIG_CUSTOM_PATTERNS][CONFIG_CUSTOM_PATTERN_LEN];
+	uint32_t n_keywords;
+	char keywords[CONFIG_CUSTOM_KEYWORDS][CONFIG_KEYWORD_LEN];
+	uint32_t window;			/* context window in bytes; 0 = dlp.context_window */
+	uint32_t threshold;			/* distinct values per flow; 0 = dlp.threshold */
+	uint8_t severity;			/* enum config_severity, default medium */
+	uint8_t context_required;		/* every match needs a keyword */
+};
+
+/* DLP: the default policy (every enabled sensor on every TCP flow) and custom classes. */
+struct config_dlp {
+	uint8_t enabled;			/* open sensor streams on TCP flows */
+	uint8_t action;				/* enum config_dlp_action */
+	char rule[32];				/* rule name reported in dlp events */
+	uint32_t threshold;			/* distinct values per flow direction, >= 1 */
+	uint32_t max_matches;			/* matches listed per event, 1..16 */
+	uint32_t max_streams;			/* sensor streams per worker */
+	uint32_t context_window;		/* default context window, bytes */
+	uint32_t n_disabled;			/* built-in sensors turned off */
+	char disabled[CONFIG_MAX_DISABLED][CONFIG_SENSOR_NAME_LEN];
+	uint32_t n_custom;
+	struct config_custom_sensor custom[CONFIG_MAX_CUSTOM];
+};
+
 struct tg_config {
 	char source[CONFIG_PATH_LEN];	/* file it came from, or "<built-in>" */
 	char state_dir[CONFIG_PATH_LEN];
@@ -72,6 +122,7 @@ struct tg_config {
 	struct config_defrag defrag;
 	struct config_reasm reasm;
 	struct config_events events;
+	struct config_dlp dlp;
 };
 
 #endif

@@ -21,6 +21,12 @@
 
 #define US 1000000ull
 
+/* The built-in sensor ids as messages list them. */
+#define BUILTIN_IDS_TEXT \
+	"credit_card, us_ssn, iban, email, phone, gb_nhs, gb_nino, es_dni, es_nie, " \
+	"it_codice_fiscale, nl_bsn, be_nn, pl_pesel, se_personnummer, fi_hetu, dk_cpr, " \
+	"de_idnr, fr_nir, at_svnr, ie_pps, pt_nif, aws_access_key_id, private_key or jwt"
+
 static int
 load(struct tg_config *c, const char *text, char *err, size_t errlen)
 {
@@ -80,6 +86,35 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 	assert_int_equal(a->reasm.depth, b->reasm.depth);
 	assert_int_equal(a->reasm.midstream, b->reasm.midstream);
 	assert_int_equal(a->events.ring_size, b->events.ring_size);
+	assert_int_equal(a->dlp.enabled, b->dlp.enabled);
+	assert_int_equal(a->dlp.action, b->dlp.action);
+	assert_string_equal(a->dlp.rule, b->dlp.rule);
+	assert_int_equal(a->dlp.threshold, b->dlp.threshold);
+	assert_int_equal(a->dlp.max_matches, b->dlp.max_matches);
+	assert_int_equal(a->dlp.max_streams, b->dlp.max_streams);
+	assert_int_equal(a->dlp.context_window, b->dlp.context_window);
+	assert_int_equal(a->dlp.n_disabled, b->dlp.n_disabled);
+	for (i = 0; i < a->dlp.n_disabled; i++)
+		assert_string_equal(a->dlp.disabled[i], b->dlp.disabled[i]);
+	assert_int_equal(a->dlp.n_custom, b->dlp.n_custom);
+	for (i = 0; i < a->dlp.n_custom; i++) {
+		const struct config_custom_sensor *x = &a->dlp.custom[i], *y = &b->dlp.custom[i];
+		uint32_t j;
+
+		assert_string_equal(x->name, y->name);
+		assert_string_equal(x->category, y->category);
+		assert_string_equal(x->validator, y->validator);
+		assert_int_equal(x->n_patterns, y->n_patterns);
+		for (j = 0; j < x->n_patterns; j++)
+			assert_string_equal(x->patterns[j], y->patterns[j]);
+		assert_int_equal(x->n_keywords, y->n_keywords);
+		for (j = 0; j < x->n_keywords; j++)
+			assert_string_equal(x->keywords[j], y->keywords[j]);
+		assert_int_equal(x->window, y->window);
+		assert_int_equal(x->threshold, y->threshold);
+		assert_int_equal(x->severity, y->severity);
+		assert_int_equal(x->context_required, y->context_required);
+	}
 }
 
 /* ---- defaults and the shipped file ---- */
@@ -120,6 +155,15 @@ test_config_defaults_have_documented_values(void **state)
 	assert_int_equal(c.reasm.depth, 0);
 	assert_int_equal(c.reasm.midstream, 1);
 	assert_int_equal(c.events.ring_size, 65536);
+	assert_int_equal(c.dlp.enabled, 1);
+	assert_int_equal(c.dlp.action, CONFIG_DLP_ALERT);
+	assert_string_equal(c.dlp.rule, "default");
+	assert_int_equal(c.dlp.threshold, 1);
+	assert_int_equal(c.dlp.max_matches, 16);
+	assert_int_equal(c.dlp.max_streams, 16384);
+	assert_int_equal(c.dlp.context_window, 64);
+	assert_int_equal(c.dlp.n_disabled, 0);
+	assert_int_equal(c.dlp.n_custom, 0);
 }
 
 static void
@@ -197,6 +241,10 @@ test_config_null_sections_keep_defaults(void **state)
 	assert_int_equal(load(&c, "dataplane:\n  idle:\n  ports:\n  eal_args: ~\nflow:\n"
 			      "reassembly: null\n", err, sizeof(err)), 0);
 	assert_same_config(&c, &d);
+	assert_int_equal(load(&c, "dlp:\n", err, sizeof(err)), 0);
+	assert_same_config(&c, &d);
+	assert_int_equal(load(&c, "dlp:\n  disabled:\n  custom: ~\n", err, sizeof(err)), 0);
+	assert_same_config(&c, &d);
 }
 
 /* ---- every key ---- */
@@ -243,7 +291,29 @@ static const char full_doc[] =
 	"  depth: 10MiB\n"
 	"  midstream: off\n"
 	"events:\n"
-	"  ring_size: 4194304\n";
+	"  ring_size: 4194304\n"
+	"dlp:\n"
+	"  enabled: false\n"
+	"  action: block\n"
+	"  rule: gdpr-strict_2\n"
+	"  threshold: 3\n"
+	"  max_matches_per_event: 4\n"
+	"  max_streams: 4194304\n"
+	"  context_window: 4096\n"
+	"  disabled: [phone, email, jwt]\n"
+	"  custom:\n"
+	"    - name: patient_id\n"
+	"      category: health\n"
+	"      patterns: ['PAT-[0-9]{8}', \"MRN\\\\d{6}\"]\n"
+	"      validator: luhn\n"
+	"      keywords: [patient, mrn]\n"
+	"      window: 128\n"
+	"      threshold: 2\n"
+	"      severity: critical\n"
+	"      context_required: true\n"
+	"    - name: emp_no\n"
+	"      patterns:\n"
+	"        - 'EMP[0-9]{5}'\n";
 
 static void
 test_config_every_key_is_read_into_its_field(void **state)
@@ -297,6 +367,42 @@ test_config_every_key_is_read_into_its_field(void **state)
 	assert_int_equal(c.reasm.depth, 10 << 20);
 	assert_int_equal(c.reasm.midstream, 0);
 	assert_int_equal(c.events.ring_size, 4194304);
+	assert_int_equal(c.dlp.enabled, 0);
+	assert_int_equal(c.dlp.action, CONFIG_DLP_BLOCK);
+	assert_string_equal(c.dlp.rule, "gdpr-strict_2");
+	assert_int_equal(c.dlp.threshold, 3);
+	assert_int_equal(c.dlp.max_matches, 4);
+	assert_int_equal(c.dlp.max_streams, 4194304);
+	assert_int_equal(c.dlp.context_window, 4096);
+	assert_int_equal(c.dlp.n_disabled, 3);
+	assert_string_equal(c.dlp.disabled[0], "phone");
+	assert_string_equal(c.dlp.disabled[1], "email");
+	assert_string_equal(c.dlp.disabled[2], "jwt");
+	assert_int_equal(c.dlp.n_custom, 2);
+	assert_string_equal(c.dlp.custom[0].name, "patient_id");
+	assert_string_equal(c.dlp.custom[0].category, "health");
+	assert_int_equal(c.dlp.custom[0].n_patterns, 2);
+	assert_string_equal(c.dlp.custom[0].patterns[0], "PAT-[0-9]{8}");
+	assert_string_equal(c.dlp.custom[0].patterns[1], "MRN\\d{6}");
+	assert_string_equal(c.dlp.custom[0].validator, "luhn");
+	assert_int_equal(c.dlp.custom[0].n_keywords, 2);
+	assert_string_equal(c.dlp.custom[0].keywords[0], "patient");
+	assert_string_equal(c.dlp.custom[0].keywords[1], "mrn");
+	assert_int_equal(c.dlp.custom[0].window, 128);
+	assert_int_equal(c.dlp.custom[0].threshold, 2);
+	assert_int_equal(c.dlp.custom[0].severity, CONFIG_SEV_CRITICAL);
+	assert_int_equal(c.dlp.custom[0].context_required, 1);
+	/* A class that sets only what it must gets the documented defaults. */
+	assert_string_equal(c.dlp.custom[1].name, "emp_no");
+	assert_string_equal(c.dlp.custom[1].category, "custom");
+	assert_int_equal(c.dlp.custom[1].n_patterns, 1);
+	assert_string_equal(c.dlp.custom[1].patterns[0], "EMP[0-9]{5}");
+	assert_string_equal(c.dlp.custom[1].validator, "none");
+	assert_int_equal(c.dlp.custom[1].n_keywords, 0);
+	assert_int_equal(c.dlp.custom[1].window, 0);
+	assert_int_equal(c.dlp.custom[1].threshold, 0);
+	assert_int_equal(c.dlp.custom[1].severity, CONFIG_SEV_MEDIUM);
+	assert_int_equal(c.dlp.custom[1].context_required, 0);
 }
 
 static void
@@ -311,6 +417,9 @@ test_config_dump_reads_back_to_the_same_config(void **state)
 	assert_int_equal(load(&c, full_doc, err, sizeof(err)), 0);
 	/* Characters that need quoting survive the round trip. */
 	strcpy(c.dp.eal_args[0], "--vdev=net_pcap0,rx_pcap=\"a b\\c.pcap\"\t#x");
+	strcpy(c.dlp.custom[0].patterns[1], "\"id\":\\s*\"[0-9]{4}\"\t# ['x']");
+	strcpy(c.dlp.custom[1].keywords[0], "n\u00ba: ");
+	c.dlp.custom[1].n_keywords = 1;
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
 	config_dump(&c, f);
@@ -641,7 +750,7 @@ test_config_unknown_key_lists_allowed_keys(void **state)
 			  "burst, mbufs, ring_size, idle, ports, eal_args)");
 	assert_load_error("groups: []\n",
 			  "t.yaml:1:1: groups: unknown key (expected one of: state_dir, dataplane, "
-			  "flow, defrag, reassembly, events)");
+			  "flow, defrag, reassembly, events, dlp)");
 	assert_load_error("flow:\n  timeouts:\n    syn: 5\n",
 			  "t.yaml:3:5: flow.timeouts.syn: unknown key (expected one of: new, "
 			  "established, closing, closed, udp)");
@@ -843,6 +952,391 @@ test_config_apply_tree_reads_a_loaded_tree(void **state)
 	yaml_tree_free(root);
 }
 
+/* ---- dlp ---- */
+
+static void
+test_config_dlp_dump_writes_every_key(void **state)
+{
+	static const char want[] =
+		"dlp:\n"
+		"  enabled: true\n"
+		"  action: alert\n"
+		"  rule: \"default\"\n"
+		"  threshold: 1\n"
+		"  max_matches_per_event: 16\n"
+		"  max_streams: 16384\n"
+		"  context_window: 64\n"
+		"  disabled:\n"
+		"    - \"us_ssn\"\n"
+		"  custom:\n"
+		"    - name: \"patient_id\"\n"
+		"      category: \"health\"\n"
+		"      patterns:\n"
+		"        - \"PAT-[0-9]{8}\"\n"
+		"      validator: \"none\"\n"
+		"      keywords:\n"
+		"        - \"patient\"\n"
+		"        - \"mrn\"\n"
+		"      window: 0\n"
+		"      threshold: 0\n"
+		"      severity: high\n"
+		"      context_required: false\n"
+		"    - name: \"b\"\n"
+		"      category: \"custom\"\n"
+		"      patterns:\n"
+		"        - \"x\"\n"
+		"      validator: \"none\"\n"
+		"      keywords: []\n"
+		"      window: 0\n"
+		"      threshold: 0\n"
+		"      severity: medium\n"
+		"      context_required: false\n";
+	struct tg_config c;
+	char err[512], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(load(&c, "dlp:\n  disabled: [us_ssn]\n  custom:\n"
+			      "    - {name: patient_id, category: health, patterns: "
+			      "['PAT-[0-9]{8}'], keywords: [patient, mrn], severity: high}\n"
+			      "    - {name: b, patterns: [x]}\n", err, sizeof(err)), 0);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_dump(&c, f);
+	assert_int_equal(fclose(f), 0);
+	/* dlp is the last section: the dump ends with exactly this. */
+	assert_true(len > strlen(want));
+	assert_string_equal(text + len - strlen(want), want);
+	free(text);
+}
+
+/* The commented-out custom class in config/tollgate.yaml is one that loads. */
+static void
+test_config_dlp_shipped_example_loads(void **state)
+{
+	const char *dlp = strstr(config_builtin_yaml, "\ndlp:\n"), *p;
+	char doc[1024], err[512];
+	struct tg_config c;
+	size_t o;
+
+	(void)state;
+	assert_non_null(dlp);
+	p = strstr(dlp, "\n  # Example:\n");
+	assert_non_null(p);
+	p += strlen("\n  # Example:\n");
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n");
+	/* "  #   custom:" -> "  custom:", "  #     - name: x" -> "    - name: x" */
+	while (strncmp(p, "  #   ", 6) == 0) {
+		const char *eol = strchr(p, '\n');
+
+		assert_non_null(eol);
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "  %.*s\n", (int)(eol - p - 6),
+				      p + 6);
+		assert_true(o < sizeof(doc));
+		p = eol + 1;
+	}
+	assert_int_equal(load(&c, doc, err, sizeof(err)), 0);
+	assert_int_equal(c.dlp.n_custom, 1);
+	assert_string_equal(c.dlp.custom[0].name, "patient_id");
+	assert_string_equal(c.dlp.custom[0].category, "health");
+	assert_int_equal(c.dlp.custom[0].n_patterns, 1);
+	assert_string_equal(c.dlp.custom[0].patterns[0], "PAT-[0-9]{8}");
+	assert_int_equal(c.dlp.custom[0].n_keywords, 2);
+	assert_string_equal(c.dlp.custom[0].keywords[0], "patient");
+	assert_string_equal(c.dlp.custom[0].keywords[1], "mrn");
+	assert_int_equal(c.dlp.custom[0].severity, CONFIG_SEV_HIGH);
+}
+
+static void
+test_config_dlp_every_builtin_id_is_accepted(void **state)
+{
+	struct tg_config c;
+	char doc[2048], err[512];
+	size_t o, i;
+
+	(void)state;
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n  disabled:\n");
+	for (i = 0; config_dlp_builtin_ids[i] != NULL; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "    - %s\n",
+				      config_dlp_builtin_ids[i]);
+	assert_int_equal(load(&c, doc, err, sizeof(err)), 0);
+	assert_int_equal(i, 24);
+	assert_int_equal(c.dlp.n_disabled, 24);
+	assert_string_equal(c.dlp.disabled[0], "credit_card");
+	assert_string_equal(c.dlp.disabled[23], "jwt");
+
+	/* Any built-in id, luhn, mod97 or none is a validator. */
+	for (i = 0; config_dlp_builtin_ids[i] != NULL; i++) {
+		snprintf(doc, sizeof(doc), "dlp:\n  custom:\n    - {name: c, patterns: [x], "
+			 "validator: %s}\n", config_dlp_builtin_ids[i]);
+		assert_int_equal(load(&c, doc, err, sizeof(err)), 0);
+		assert_string_equal(c.dlp.custom[0].validator, config_dlp_builtin_ids[i]);
+	}
+	assert_int_equal(load(&c, "dlp:\n  custom:\n    - {name: c, patterns: [x], "
+			      "validator: mod97, severity: low}\n", err, sizeof(err)), 0);
+	assert_string_equal(c.dlp.custom[0].validator, "mod97");
+	assert_int_equal(c.dlp.custom[0].severity, CONFIG_SEV_LOW);
+}
+
+static void
+test_config_dlp_limits_are_inclusive(void **state)
+{
+	struct tg_config c;
+	char doc[8192], err[512];
+	size_t o;
+	int i;
+
+	(void)state;
+	assert_int_equal(load(&c, "dlp:\n  threshold: 1000000\n  max_matches_per_event: 1\n"
+			      "  max_streams: 1\n  context_window: 1\n  rule: A\n", err,
+			      sizeof(err)), 0);
+	assert_int_equal(c.dlp.threshold, 1000000);
+	assert_int_equal(c.dlp.max_matches, 1);
+	assert_int_equal(c.dlp.max_streams, 1);
+	assert_int_equal(c.dlp.context_window, 1);
+	assert_string_equal(c.dlp.rule, "A");
+
+	/* 32 classes; the last with 8 patterns of 255 bytes, 16 keywords of 63. */
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n  custom:\n");
+	for (i = 0; i < CONFIG_MAX_CUSTOM - 1; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o,
+				      "    - {name: c%d, patterns: [x]}\n", i);
+	o += (size_t)snprintf(doc + o, sizeof(doc) - o,
+			      "    - name: %.47s\n      category: %.23s\n"
+			      "      window: 4096\n      threshold: 1000000\n      patterns:\n",
+			      "abcdefghijklmnopqrstuvwxyz_0123456789_abcdefghijkl",
+			      "abcdefghijklmnopqrstuvwxyz");
+	for (i = 0; i < CONFIG_CUSTOM_PATTERNS; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "        - '%0255d'\n", i);
+	o += (size_t)snprintf(doc + o, sizeof(doc) - o, "      keywords:\n");
+	for (i = 0; i < CONFIG_CUSTOM_KEYWORDS; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "        - '%063d'\n", i);
+	assert_true(o < sizeof(doc));
+	assert_int_equal(load(&c, doc, err, sizeof(err)), 0);
+	assert_int_equal(c.dlp.n_custom, CONFIG_MAX_CUSTOM);
+	assert_int_equal(strlen(c.dlp.custom[31].name), 47);
+	assert_int_equal(strlen(c.dlp.custom[31].category), 23);
+	assert_int_equal(c.dlp.custom[31].n_patterns, 8);
+	assert_int_equal(strlen(c.dlp.custom[31].patterns[7]), 255);
+	assert_int_equal(c.dlp.custom[31].n_keywords, 16);
+	assert_int_equal(strlen(c.dlp.custom[31].keywords[15]), 63);
+	assert_int_equal(c.dlp.custom[31].window, 4096);
+	assert_int_equal(c.dlp.custom[31].threshold, 1000000);
+}
+
+static void
+test_config_dlp_disabled_must_name_builtins_once(void **state)
+{
+	char doc[1024];
+	size_t o;
+	int i;
+
+	(void)state;
+	assert_load_error("dlp:\n  disabled: [phone, passport]\n",
+			  "t.yaml:2:21: dlp.disabled[1]: unknown value (got passport, expected a "
+			  "built-in sensor id: " BUILTIN_IDS_TEXT ")");
+	assert_load_error("dlp:\n  disabled: [us_ssn, iban, us_ssn]\n",
+			  "t.yaml:2:28: dlp.disabled[2]: duplicate sensor id (got us_ssn, expected "
+			  "each once; also at dlp.disabled[0])");
+	assert_load_error("dlp:\n  disabled: phone\n",
+			  "t.yaml:2:13: dlp.disabled: wrong type (got phone, expected a sequence "
+			  "of built-in sensor ids)");
+	assert_load_error("dlp:\n  disabled: [Phone]\n",
+			  "t.yaml:2:14: dlp.disabled[0]: unknown value (got Phone, expected a "
+			  "built-in sensor id: " BUILTIN_IDS_TEXT ")");
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n  disabled: [");
+	for (i = 0; i < CONFIG_MAX_DISABLED + 1; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "%sjwt", i ? ", " : "");
+	snprintf(doc + o, sizeof(doc) - o, "]\n");
+	assert_load_error(doc, "t.yaml:2:13: dlp.disabled: too many ids (got 33, expected at "
+			  "most 32)");
+}
+
+static void
+test_config_dlp_custom_patterns_are_required_and_bounded(void **state)
+{
+	char doc[1024], want[256];
+	size_t o;
+
+	(void)state;
+	assert_load_error("dlp:\n  custom:\n    - name: x\n",
+			  "t.yaml:3:7: dlp.custom[0]: missing key \"patterns\" (expected a "
+			  "sequence of 1..8 Hyperscan patterns)");
+	assert_load_error("dlp:\n  custom:\n    - {name: x, patterns: ['a', '']}\n",
+			  "t.yaml:3:33: dlp.custom[0].patterns[1]: empty value (expected a "
+			  "Hyperscan pattern)");
+	assert_load_error("dlp:\n  custom:\n"
+			  "    - {name: x, patterns: [a, b, c, d, e, f, g, h, i]}\n",
+			  "t.yaml:3:27: dlp.custom[0].patterns: too many patterns (got 9, expected "
+			  "at most 8)");
+	assert_load_error("dlp:\n  custom:\n    - {name: x, patterns: []}\n",
+			  "t.yaml:3:27: dlp.custom[0].patterns: too few patterns (got 0, expected "
+			  "at least 1)");
+	assert_load_error("dlp:\n  custom:\n    - {name: x, patterns: }\n",
+			  "t.yaml:3:27: dlp.custom[0].patterns: empty value (expected a sequence "
+			  "of 1..8 Hyperscan patterns)");
+	assert_load_error("dlp:\n  custom:\n    - {name: x, patterns: 'PAT-[0-9]{8}'}\n",
+			  "t.yaml:3:27: dlp.custom[0].patterns: wrong type (got \"PAT-[0-9]{8}\", "
+			  "expected a sequence of 1..8 Hyperscan patterns)");
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n  custom:\n    - {name: x, patterns: [a, ");
+	memset(doc + o, 'y', CONFIG_CUSTOM_PATTERN_LEN);
+	snprintf(doc + o + CONFIG_CUSTOM_PATTERN_LEN, sizeof(doc) - o - CONFIG_CUSTOM_PATTERN_LEN,
+		 "]}\n");
+	snprintf(want, sizeof(want), "t.yaml:3:31: dlp.custom[0].patterns[1]: too long (got %d "
+		 "bytes, expected at most %d)", CONFIG_CUSTOM_PATTERN_LEN,
+		 CONFIG_CUSTOM_PATTERN_LEN - 1);
+	assert_load_error(doc, want);
+}
+
+static void
+test_config_dlp_custom_name_must_be_new_and_lower_case(void **state)
+{
+	(void)state;
+	assert_load_error("dlp:\n  custom:\n    - {name: Patient-ID, patterns: [a]}\n",
+			  "t.yaml:3:14: dlp.custom[0].name: invalid name (got Patient-ID, expected "
+			  "1..47 characters from a-z 0-9 _)");
+	assert_load_error("dlp:\n  custom:\n    - {name: iban, patterns: [a]}\n",
+			  "t.yaml:3:14: dlp.custom[0].name: reserved for a built-in sensor (got "
+			  "iban, expected a name no built-in sensor uses)");
+	assert_load_error("dlp:\n  custom:\n"
+			  "    - {name: a, patterns: [x]}\n"
+			  "    - {name: b, patterns: [y]}\n"
+			  "    - {name: a, patterns: [z]}\n",
+			  "t.yaml:5:14: dlp.custom[2].name: duplicate custom class name (got a, "
+			  "expected a name not used by dlp.custom[0])");
+	assert_load_error("dlp:\n  custom:\n    - {patterns: [a]}\n",
+			  "t.yaml:3:7: dlp.custom[0]: missing key \"name\" (expected 1..47 "
+			  "characters from a-z 0-9 _)");
+	assert_load_error("dlp:\n  custom:\n    - {name: '', patterns: [a]}\n",
+			  "t.yaml:3:14: dlp.custom[0].name: empty value (expected 1..47 characters "
+			  "from a-z 0-9 _)");
+	assert_load_error("dlp:\n  custom:\n    - {name: "
+			  "abcdefghijklmnopqrstuvwxyz_0123456789_abcdefghij, patterns: [a]}\n",
+			  "t.yaml:3:14: dlp.custom[0].name: too long (got 48 bytes, expected at "
+			  "most 47)");
+}
+
+static void
+test_config_dlp_custom_fields_are_checked(void **state)
+{
+	char doc[2048], want[256];
+	size_t o;
+	int i;
+
+	(void)state;
+	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], validator: crc32}\n",
+			  "t.yaml:3:43: dlp.custom[0].validator: unknown value (got crc32, "
+			  "expected a validator: none, luhn, mod97, " BUILTIN_IDS_TEXT ")");
+	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], severity: urgent}\n",
+			  "t.yaml:3:42: dlp.custom[0].severity: unknown value (got urgent, "
+			  "expected low, medium, high or critical)");
+	/* Index 0 of the severities has no name: an empty string is not a way to reach it. */
+	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], severity: ''}\n",
+			  "t.yaml:3:42: dlp.custom[0].severity: unknown value (got \"\", expected "
+			  "low, medium, high or critical)");
+	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], category: Health}\n",
+			  "t.yaml:3:42: dlp.custom[0].category: invalid characters (got Health, "
+			  "expected 1..23 characters from a-z _)");
+	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], window: 4097}\n",
+			  "t.yaml:3:40: dlp.custom[0].window: out of range (got 4097, expected an "
+			  "integer in 0..4096)");
+	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], threshold: 1000001}\n",
+			  "t.yaml:3:43: dlp.custom[0].threshold: out of range (got 1000001, "
+			  "expected an integer in 0..1000000)");
+	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], regex: y}\n",
+			  "t.yaml:3:32: dlp.custom[0].regex: unknown key (expected one of: name, "
+			  "category, patterns, validator, keywords, window, threshold, severity, "
+			  "context_required)");
+	assert_load_error("dlp:\n  custom:\n    - patient_id\n",
+			  "t.yaml:3:7: dlp.custom[0]: wrong type (got patient_id, expected a "
+			  "mapping with name, patterns and optional category, validator, keywords, "
+			  "window, threshold, severity, context_required)");
+	assert_load_error("dlp:\n  custom: {name: a}\n",
+			  "t.yaml:2:11: dlp.custom: wrong type (got a mapping, expected a sequence "
+			  "of custom classes)");
+	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], keywords: [k, '']}\n",
+			  "t.yaml:3:46: dlp.custom[0].keywords[1]: empty value (expected a keyword "
+			  "of 1..63 bytes)");
+	snprintf(doc, sizeof(doc), "dlp:\n  custom:\n    - {name: a, patterns: [x], keywords: "
+		 "[%064d]}\n", 0);
+	assert_load_error(doc, "t.yaml:3:43: dlp.custom[0].keywords[0]: too long (got 64 bytes, "
+			  "expected at most 63)");
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n  custom:\n    - {name: a, patterns: [x], "
+			     "keywords: [");
+	for (i = 0; i < CONFIG_CUSTOM_KEYWORDS + 1; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "%sk%d", i ? ", " : "", i);
+	snprintf(doc + o, sizeof(doc) - o, "]}\n");
+	assert_load_error(doc, "t.yaml:3:42: dlp.custom[0].keywords: too many keywords (got 17, "
+			  "expected at most 16)");
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n  custom: [");
+	for (i = 0; i < CONFIG_MAX_CUSTOM + 1; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "%s{name: c%d, patterns: [x]}",
+				      i ? ", " : "", i);
+	assert_true(o < sizeof(doc) - 2);
+	snprintf(doc + o, sizeof(doc) - o, "]\n");
+	snprintf(want, sizeof(want), "t.yaml:2:11: dlp.custom: too many custom classes (got 33, "
+		 "expected at most 32)");
+	assert_load_error(doc, want);
+}
+
+static void
+test_config_dlp_context_required_needs_keywords(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_load_error("dlp:\n  custom:\n"
+			  "    - {name: a, patterns: [x], context_required: true}\n",
+			  "t.yaml:3:7: dlp.custom[0].keywords: no keywords, but context_required "
+			  "is true (expected at least one keyword)");
+	assert_load_error("dlp:\n  custom:\n"
+			  "    - {name: a, patterns: [x], keywords: [], context_required: yes}\n",
+			  "t.yaml:3:42: dlp.custom[0].keywords: no keywords, but context_required "
+			  "is true (expected at least one keyword)");
+	assert_int_equal(load(&c, "dlp:\n  custom:\n    - {name: a, patterns: [x], keywords: [k],"
+			      " context_required: on}\n", err, sizeof(err)), 0);
+	assert_int_equal(c.dlp.custom[0].context_required, 1);
+	assert_int_equal(c.dlp.custom[0].n_keywords, 1);
+}
+
+static void
+test_config_dlp_scalars_are_checked(void **state)
+{
+	(void)state;
+	assert_load_error("dlp:\n  max_matches_per_event: 17\n",
+			  "t.yaml:2:26: dlp.max_matches_per_event: out of range (got 17, expected "
+			  "an integer in 1..16)");
+	assert_load_error("dlp:\n  max_matches_per_event: 0\n",
+			  "t.yaml:2:26: dlp.max_matches_per_event: out of range (got 0, expected "
+			  "an integer in 1..16)");
+	assert_load_error("dlp:\n  threshold: 0\n",
+			  "t.yaml:2:14: dlp.threshold: out of range (got 0, expected an integer in "
+			  "1..1000000)");
+	assert_load_error("dlp:\n  max_streams: 4194305\n",
+			  "t.yaml:2:16: dlp.max_streams: out of range (got 4194305, expected an "
+			  "integer in 1..4194304)");
+	assert_load_error("dlp:\n  context_window: 0\n",
+			  "t.yaml:2:19: dlp.context_window: out of range (got 0, expected an "
+			  "integer in 1..4096)");
+	assert_load_error("dlp:\n  action: drop\n",
+			  "t.yaml:2:11: dlp.action: unknown value (got drop, expected alert or "
+			  "block)");
+	assert_load_error("dlp:\n  rule: 'gdpr rule'\n",
+			  "t.yaml:2:9: dlp.rule: invalid name (got \"gdpr rule\", expected 1..31 "
+			  "characters from A-Z a-z 0-9 _ -)");
+	assert_load_error("dlp:\n  rule: abcdefghijklmnopqrstuvwxyz012345\n",
+			  "t.yaml:2:9: dlp.rule: too long (got 32 bytes, expected at most 31)");
+	assert_load_error("dlp:\n  enabled: 1\n",
+			  "t.yaml:2:12: dlp.enabled: not a boolean (got 1, expected true/false, "
+			  "yes/no or on/off)");
+	assert_load_error("dlp:\n  sensors: []\n",
+			  "t.yaml:2:3: dlp.sensors: unknown key (expected one of: enabled, action, "
+			  "rule, threshold, max_matches_per_event, max_streams, context_window, "
+			  "disabled, custom)");
+}
+
 int
 main(void)
 {
@@ -877,6 +1371,16 @@ main(void)
 		cmocka_unit_test(test_config_long_value_is_cut_in_message),
 		cmocka_unit_test(test_config_missing_file_returns_errno),
 		cmocka_unit_test(test_config_apply_tree_reads_a_loaded_tree),
+		cmocka_unit_test(test_config_dlp_dump_writes_every_key),
+		cmocka_unit_test(test_config_dlp_shipped_example_loads),
+		cmocka_unit_test(test_config_dlp_every_builtin_id_is_accepted),
+		cmocka_unit_test(test_config_dlp_limits_are_inclusive),
+		cmocka_unit_test(test_config_dlp_disabled_must_name_builtins_once),
+		cmocka_unit_test(test_config_dlp_custom_patterns_are_required_and_bounded),
+		cmocka_unit_test(test_config_dlp_custom_name_must_be_new_and_lower_case),
+		cmocka_unit_test(test_config_dlp_custom_fields_are_checked),
+		cmocka_unit_test(test_config_dlp_context_required_needs_keywords),
+		cmocka_unit_test(test_config_dlp_scalars_are_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the config module only: the schema's table layout (struct cfg_field), the walker's
+ * context, and the helpers that config.c (the walker, scalars, the data-path sections) and
+ * config_dlp.c (the dlp: section) share. Nothing outside config/ includes this.
+ *
+ * A table describes one YAML mapping; each row names a key, its kind, where it lands
+ * relative to the table's base (struct tg_config for sections, an item struct for list
+ * items) and its range. The same rows drive loading and config_dump.
+ */
+#ifndef TOLLGATE_CONFIG_PRIV_H
+#define TOLLGATE_CONFIG_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config_types.h"
+
+struct yaml_node;
+
+#define GOT_MAX		64	/* bytes of a bad value quoted back */
+#define GOT_BUF		(GOT_MAX * 4 + 8)	/* room for a quoted, escaped, cut value */
+#define PATH_MAX_LEN	256
+#define SEEN_MAX	64
+
+enum cfg_kind {
+	CFG_SECTION,		/* mapping: sub table */
+	CFG_UINT,		/* decimal integer */
+	CFG_SIZE,		/* bytes, optional binary suffix */
+	CFG_SECONDS,		/* seconds, stored in microseconds */
+	CFG_BOOL,		/* stored as 0/1 */
+	CFG_ENUM,		/* one of names[], stored as its index ("" = no such value) */
+	CFG_STRING,		/* char[size]; with names: must be one of them */
+	CFG_LIST,		/* sequence with its own parser */
+};
+
+#define CFG_POW2	0x01	/* integer must be a power of two */
+#define CFG_ZERO_AUTO	0x02	/* with CFG_POW2: 0 is allowed and means "automatic" */
+#define CFG_REQUIRED	0x04	/* key must be present in its mapping */
+#define CFG_NAME	0x08	/* string of charset (default [A-Za-z0-9_-]): "invalid name" */
+#define CFG_ABSPATH	0x10	/* string starting with '/' */
+
+#define CFG_NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+struct cfg_ctx;
+struct cfg_field;
+
+/* Parse the sequence n into the list described by f, at base (the table's base). */
+typedef int (*cfg_list_fn)(struct cfg_ctx *x, const struct yaml_node *n, void *base);
+/* Write the list at base as YAML; the key and its colon are already written. */
+typedef void (*cfg_dump_fn)(const void *base, FILE *f, int indent);
+
+struct cfg_field {
+	const char *key;
+	uint8_t kind;			/* enum cfg_kind */
+	uint8_t flags;			/* CFG_* */
+	uint32_t size;			/* bytes at off: 1, 4 or 8; strings: buffer size */
+	size_t off;			/* offset in the base struct of the table */
+	uint64_t min, max;		/* integers: range; strings: min length */
+	const struct cfg_field *sub;	/* CFG_SECTION, terminated by a NULL key */
+	const char *const *names;	/* CFG_ENUM, CFG_STRING: allowed values, NULL-terminated */
+	const char *charset;		/* CFG_STRING: allowed bytes (NULL: any) */
+	cfg_list_fn parse;		/* CFG_LIST */
+	cfg_dump_fn dump;		/* CFG_LIST */
+	const char *what;		/* strings and lists: what a good value looks like */
+};
+
+struct cfg_seen {
+	const struct cfg_field *f;
+	const struct yaml_node *n;
+};
+
+struct cfg_ctx {
+	const char *name;
+	char *err;
+	size_t errlen;
+	struct tg_config *cfg;
+	char path[PATH_MAX_LEN];
+	size_t pathlen;
+	unsigned int nseen;
+	struct cfg_seen seen[SEEN_MAX];	/* tg_config keys set by the document */
+};
+
+#define AT(T, member) .off = offsetof(T, member), .size = sizeof(((T *)0)->member)
+#define C(member) AT(struct tg_config, member)
+
+#define UINT(k, m, lo, hi, fl) { .key = k, .kind = CFG_UINT, C(m), .min = lo, .max = hi, \
+				 .flags = fl }
+#define SIZE(k, m, lo, hi) { .key = k, .kind = CFG_SIZE, C(m), .min = lo, .max = hi }
+#define BOOL(k, m) { .key = k, .kind = CFG_BOOL, C(m) }
+#define SECS(k, m) { .key = k, .kind = CFG_SECONDS, C(m), .min = TIMEOUT_US_MIN, \
+		     .max = TIMEOUT_US_MAX }
+#define SECTION(k, t) { .key = k, .kind = CFG_SECTION, .sub = t }
+
+/* ---- config.c: messages and paths ---- */
+
+/*
+ * Write "NAME:LINE:COL: path: message" into x->err (n NULL: no position) and return
+ * -EINVAL. cfg_err uses the current path.
+ */
+int cfg_err_path(struct cfg_ctx *x, const struct yaml_node *n, const char *path,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#define cfg_err(x, n, ...) cfg_err_path(x, n, (x)->path, __VA_ARGS__)
+
+/* "wrong type (got ..., expected <expected>)" at n. */
+int cfg_err_wrong_type(struct cfg_ctx *x, const struct yaml_node *n, const char *expected);
+
+/* The value at n as the person wrote it, for "got ..." (buf: GOT_BUF bytes). */
+const char *cfg_fmt_got(const struct yaml_node *n, char *buf, size_t len);
+
+/* "a, b or c" from a NULL-terminated list, skipping "" placeholders. */
+const char *cfg_fmt_names(const char *const *names, char *buf, size_t len);
+
+/* Extend the path by ".key" or "[i]"; both return the length to restore with _pop. */
+size_t cfg_path_push_key(struct cfg_ctx *x, const char *key);
+size_t cfg_path_push_index(struct cfg_ctx *x, size_t i);
+void cfg_path_pop(struct cfg_ctx *x, size_t old);
+
+/* ---- config.c: the walker ---- */
+
+/* Apply the value n to field f of the table whose base is base (path already pushed). */
+int cfg_apply_field(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n,
+		    void *base);
+
+/*
+ * Apply every key of map to the fields of table, at base; unknown keys and missing
+ * required keys are errors. A null map changes nothing.
+ */
+int cfg_apply_mapping(struct cfg_ctx *x, const struct yaml_node *map,
+		      const struct cfg_field *table, void *base);
+
+/* ---- config.c: dump ---- */
+
+/* A YAML double-quoted string that the loader reads back to exactly s. */
+void cfg_dump_string(FILE *f, const char *s);
+
+/*
+ * Every key of table at base, one per line at indent; col columns of the first line are
+ * already written (a list item's "- "), so its key is not indented again.
+ */
+void cfg_dump_table(const void *base, FILE *f, const struct cfg_field *table, int indent,
+		    int col);
+
+/* ---- config_dlp.c ---- */
+
+extern const struct cfg_field cfg_dlp_fields[];
+
+/* The dlp: defaults (the values config/tollgate.yaml spells out). */
+void cfg_dlp_defaults(struct config_dlp *d);
+
+#endif
