@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TOLLGATE_VALIDATORS_H
+#define TOLLGATE_VALIDATORS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Validators decide whether a candidate the pattern engine found is really the identifier
+ * it looks like (../shared/IDENTIFIERS.md gives the rules; python-stdnum is the oracle).
+ * Pure functions: no allocation, no global state, any thread.
+ */
+
+enum validator_id {
+	VALIDATOR_NONE = 0,		/* accept anything (custom classes without a check) */
+	VALIDATOR_LUHN,			/* digits (separators ignored) passing Luhn */
+	VALIDATOR_MOD97,		/* ISO 7064 MOD 97-10 over alphanumerics (IBAN rule) */
+	VALIDATOR_CREDIT_CARD,
+	VALIDATOR_US_SSN,
+	VALIDATOR_IBAN,
+	VALIDATOR_EMAIL,
+	VALIDATOR_PHONE,
+	VALIDATOR_GB_NHS,
+	VALIDATOR_GB_NINO,
+	VALIDATOR_ES_DNI,
+	VALIDATOR_ES_NIE,
+	VALIDATOR_IT_CODICE_FISCALE,
+	VALIDATOR_NL_BSN,
+	VALIDATOR_BE_NN,
+	VALIDATOR_PL_PESEL,
+	VALIDATOR_SE_PERSONNUMMER,
+	VALIDATOR_FI_HETU,
+	VALIDATOR_DK_CPR,
+	VALIDATOR_DE_IDNR,
+	VALIDATOR_FR_NIR,
+	VALIDATOR_AT_SVNR,
+	VALIDATOR_IE_PPS,
+	VALIDATOR_PT_NIF,
+	VALIDATOR_AWS_ACCESS_KEY_ID,
+	VALIDATOR_PRIVATE_KEY,
+	VALIDATOR_JWT,
+	VALIDATOR__COUNT
+};
+
+/* Longest normalised value any validator produces. */
+#define VALIDATOR_NORM_MAX 128
+
+struct validator_result {
+	uint8_t norm[VALIDATOR_NORM_MAX];	/* normalised value (see validator_run) */
+	uint16_t norm_len;
+	uint8_t weak;				/* this written form needs a context keyword */
+};
+
+/*
+ * Check candidate raw (exactly the bytes the pattern matched, len bytes, separators
+ * included). On success fills *out: the normalised value (separators and spaces removed,
+ * letters upper-cased for identifiers, e-mail lower-cased; private_key: the first 40
+ * base64 characters of the body; jwt: the header and payload segments, at most
+ * VALIDATOR_NORM_MAX bytes) and whether the form is weak (bare 9-11 digit numbers and
+ * other forms IDENTIFIERS.md says need context). Returns false when the candidate fails
+ * the check or the shape; *out is then undefined.
+ */
+bool validator_run(enum validator_id id, const uint8_t *raw, size_t len,
+		   struct validator_result *out);
+
+/* A calendar date (proleptic Gregorian), as "today" for the date-dependent checks. */
+struct validator_date {
+	uint16_t year;
+	uint8_t month;				/* 1..12 */
+	uint8_t day;				/* 1..31 */
+};
+
+/*
+ * validator_run with an explicit "today". Three checks depend on the current date, as
+ * python-stdnum's do: be_nn (a 20xx birth year is tried only up to this year), dk_cpr (a
+ * birth date after today is refused) and se_personnummer (the century of a 10-digit
+ * number). today == NULL means the current UTC date. Tests pin today to stay
+ * deterministic; the data path may pass a date it refreshes once per burst.
+ */
+bool validator_run_at(enum validator_id id, const uint8_t *raw, size_t len,
+		      const struct validator_date *today, struct validator_result *out);
+
+/* The current UTC date (CLOCK_REALTIME). Any thread. */
+void validator_today(struct validator_date *out);
+
+/* Name as used in configs ("luhn", "mod97", "none", or a built-in sensor id). */
+const char *validator_name(enum validator_id id);
+
+/* Look a validator up by name; returns VALIDATOR__COUNT when unknown. */
+enum validator_id validator_by_name(const char *name);
+
+#endif
