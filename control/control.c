@@ -82,6 +82,7 @@ control_handle(struct control *c, struct msg *m)
 			stream_dump_flow_end(c->dump, m->flow.flow_id);
 		/* fall through */
 	case MSG_ANOMALY:
+	case MSG_DLP:
 		if (c->events == NULL)
 			break;
 		if (event_json_write(m, c->events) == 0)
@@ -220,6 +221,12 @@ control_summary(struct control *c, FILE *f, double elapsed)
 	}
 	fprintf(f, "%s, %" PRIu64 " non-IP, %" PRIu64 " TCP without SYN ignored\n",
 		first ? "" : ")", s.c[CTR_non_ip], s.c[CTR_tcp_no_syn]);
+	if (rt->sensor_db != NULL)
+		fprintf(f, "  dlp         %" PRIu64 " matches in %" PRIu64 " events, %" PRIu64
+			" directions inspected (%" PRIu64 " not: stream cap), %" PRIu64
+			" candidates rejected by validators\n", s.c[CTR_dlp_matches],
+			s.c[CTR_dlp_events], s.c[CTR_dlp_dirs_opened], s.c[CTR_dlp_dirs_refused],
+			s.c[CTR_sensor_validator_rejected]);
 	fprintf(f, "  events      %" PRIu64 " written, %" PRIu64 " lost", c->events_written,
 		s.c[CTR_events_dropped]);
 	if (c->dump != NULL)

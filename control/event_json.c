@@ -21,6 +21,7 @@ static const char *const anomaly_names[MSG_ANOM__COUNT] = {
 	[MSG_ANOM_DEPTH] = "reassembly_depth_reached",
 	[MSG_ANOM_FLOW_TABLE_FULL] = "flow_table_full",
 	[MSG_ANOM_DEFRAG_DROPPED] = "defrag_dropped",
+	[MSG_ANOM_DLP_UNINSPECTED] = "dlp_stream_unavailable",
 };
 
 void
@@ -143,6 +144,33 @@ event_json_anomaly(const struct msg *m)
 	return o;
 }
 
+static json_t *
+event_json_dlp(const struct msg *m)
+{
+	const struct msg_dlp *d = &m->dlp;
+	json_t *o = event_json_header(&m->flow, "dlp", m->ts_us);
+	json_t *list = json_array();
+	char hash[17];
+	unsigned int i;
+
+	for (i = 0; i < d->n && i < MSG_DLP_MATCHES; i++) {
+		const struct msg_dlp_match *x = &d->m[i];
+
+		snprintf(hash, sizeof(hash), "%016" PRIx64, x->hash);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}",
+			"sensor", x->sensor, "category", x->category, "redacted", x->redacted,
+			"hash", hash, "offset", (json_int_t)x->offset,
+			"confidence", x->confidence == 2 ? "high" : "medium"));
+	}
+	json_object_set_new(o, "dlp", json_pack("{s:s, s:s, s:s, s:o, s:I}",
+		"direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client",
+		"action", d->action ? "block" : "alert",
+		"rule", d->rule,
+		"matches", list,
+		"total", (json_int_t)d->total));
+	return o;
+}
+
 int
 event_json_write(const struct msg *m, FILE *f)
 {
@@ -153,6 +181,8 @@ event_json_write(const struct msg *m, FILE *f)
 		o = event_json_flow(m);
 	else if (m->type == MSG_ANOMALY)
 		o = event_json_anomaly(m);
+	else if (m->type == MSG_DLP)
+		o = event_json_dlp(m);
 	else
 		return -EINVAL;
 	rc = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -46,7 +46,21 @@
 	X(events_dropped, "events lost: event ring or pool full (live mode)") \
 	X(dump_dropped, "stream dump chunks lost: ring or pool full (live mode)") \
 	X(idle_sleeps, "idle back-off sleeps") \
-	X(dispatch_dropped, "packets dropped by the dispatcher: worker ring full")
+	X(dispatch_dropped, "packets dropped by the dispatcher: worker ring full") \
+	X(dlp_dirs_opened, "flow directions inspected by the DLP sensors") \
+	X(dlp_dirs_refused, "flow directions NOT inspected: sensor stream cap (dlp.max_streams)") \
+	X(dlp_matches, "personal data matches accepted (validated)") \
+	X(dlp_events, "dlp events emitted") \
+	X(dlp_distinct_overflow, "distinct-value sets full (values counted as new)") \
+	X(sensor_bytes_scanned, "bytes scanned by the sensor engine") \
+	X(sensor_candidates, "pattern hits considered by validators") \
+	X(sensor_boundary_rejected, "candidates inside a longer run of digits or letters") \
+	X(sensor_validator_rejected, "candidates failing their checksum or shape") \
+	X(sensor_context_missing, "valid weak-form values without a context keyword") \
+	X(sensor_candidates_dropped, "candidates dropped: pending list full or across a gap") \
+	X(sensor_scan_errors, "Hyperscan scan errors") \
+	X(sensor_streams_active, "sensor streams open (gauge)") \
+	X(sensor_stream_bytes, "memory held by open sensor streams (gauge)")
 
 #define CTR_ENUM(n, d) CTR_##n,
 enum ctr_id {

@@ -49,6 +49,8 @@ struct flow_key {
 #define FLOW_F_SYNACK_SEEN	0x04
 #define FLOW_F_ANOMALY_SENT	0x08	/* reserved for the worker */
 
+struct dlp_dir;
+
 struct flow {
 	struct flow_key key;
 	uint8_t client;			/* which key side (0/1) is the client */
@@ -63,6 +65,7 @@ struct flow {
 	uint64_t pkts[2];		/* [FLOW_TOSERVER], [FLOW_TOCLIENT] */
 	uint64_t bytes[2];		/* L2 frame bytes per direction */
 	struct tcp_reasm_dir tcp[2];	/* per-direction reassembly, indexed like pkts */
+	struct dlp_dir *dlp[2];		/* per-direction DLP state, NULL when not inspected */
 
 	/* Table links: owned by flow_table.c. */
 	struct flow *hnext;		/* hash chain */

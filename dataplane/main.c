@@ -34,6 +34,9 @@
 #include "msg_types.h"
 #include "pcap_reader.h"
 #include "port.h"
+#include "sensor_config.h"
+#include "sensor_engine.h"
+#include "state.h"
 #include "worker.h"
 
 #define TOLLGATE_VERSION "0.1.0"
@@ -53,6 +56,7 @@ usage(FILE *f)
 		"  --events FILE|-       write EVE JSON events to FILE (\"-\" = stdout)\n"
 		"  --dump-streams DIR    write each TCP direction's reassembled bytes to DIR\n"
 		"  --stats-json FILE     write the final counters as JSON\n"
+		"  --state-dir DIR       where the value-hash key lives (overrides state_dir)\n"
 		"  --workers N           worker lcores (overrides dataplane.workers)\n"
 		"  --lcores LIST         EAL lcore map; workers = lcores - 2 (control + input)\n"
 		"  -v, --verbose         show DPDK's own log messages\n"
@@ -97,6 +101,52 @@ mono_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The value-hash key: from --state-dir or state_dir. When the configured default is not
+ * writable (an unprivileged user running an offline analysis), fall back to the user's
+ * own state directory and say so; an explicit --state-dir never falls back.
+ */
+static int
+load_state(struct runtime *rt, char *err, size_t errlen)
+{
+	const char *dir = rt->state_dir != NULL ? rt->state_dir : rt->cfg.state_dir;
+	const char *home = getenv("HOME");
+	char fallback[CONFIG_PATH_LEN];
+	int rc;
+
+	rc = state_secret_load(dir, rt->hash_key, err, errlen);
+	if (rc == 0 || rt->state_dir != NULL || home == NULL ||
+	    (rc != -EACCES && rc != -EPERM && rc != -EROFS))
+		return rc;
+	snprintf(fallback, sizeof(fallback), "%s/.local/state/tollgate", home);
+	fprintf(stderr, "tollgated: %s is not writable; keeping the value-hash key in %s\n", dir,
+		fallback);
+	return state_secret_load(fallback, rt->hash_key, err, errlen);
+}
+
+/* --check-config: load, validate, and compile the sensors, starting nothing. */
+static int
+check_config(struct runtime *rt, const char *path)
+{
+	struct sensor_db *db;
+	char err[1024];
+
+	if (config_load_file(&rt->cfg, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (rt->cfg.dlp.enabled) {
+		db = sensor_config_compile(&rt->cfg, err, sizeof(err));
+		if (db == NULL) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+		sensor_db_free(db);
+	}
+	printf("%s: configuration is valid\n", path);
+	return 0;
 }
 
 /* Pools, rings and workers; lcores in EAL order: input first, then workers. */
@@ -179,6 +229,7 @@ main(int argc, char **argv)
 		{ "events", required_argument, NULL, 'e' },
 		{ "dump-streams", required_argument, NULL, 'd' },
 		{ "stats-json", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'S' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "lcores", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -207,12 +258,7 @@ main(int argc, char **argv)
 			config_path = optarg;
 			break;
 		case 'C':
-			if (config_load_file(&rt->cfg, optarg, err, sizeof(err)) != 0) {
-				fprintf(stderr, "%s\n", err);
-				return 1;
-			}
-			printf("%s: configuration is valid\n", optarg);
-			return 0;
+			return check_config(rt, optarg);
 		case 'r':
 			if (rt->n_read == RUNTIME_MAX_READ) {
 				fprintf(stderr, "tollgated: at most %d --read files\n",
@@ -229,6 +275,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			rt->stats_path = optarg;
+			break;
+		case 'S':
+			rt->state_dir = optarg;
 			break;
 		case 'w':
 			if (parse_uint(optarg, RUNTIME_MAX_WORKERS, &workers) != 0) {
@@ -274,6 +323,17 @@ main(int argc, char **argv)
 	}
 	for (w = 0; w < rt->n_read; w++) {
 		if (pcap_reader_check(rt->read_files[w], err, sizeof(err)) != 0) {
+			fprintf(stderr, "tollgated: %s\n", err);
+			return 2;
+		}
+	}
+	if (rt->cfg.dlp.enabled) {
+		if (load_state(rt, err, sizeof(err)) != 0) {
+			fprintf(stderr, "tollgated: %s\n", err);
+			return 2;
+		}
+		rt->sensor_db = sensor_config_compile(&rt->cfg, err, sizeof(err));
+		if (rt->sensor_db == NULL) {
 			fprintf(stderr, "tollgated: %s\n", err);
 			return 2;
 		}
@@ -351,6 +411,7 @@ out:
 	rte_mempool_free(rt->msg_pool);
 	rte_mempool_free(rt->pkt_pool);
 	rte_eal_cleanup();
+	sensor_db_free(rt->sensor_db);
 	g_rt = NULL;
 	free(rt);
 	return ret;

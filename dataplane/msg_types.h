@@ -15,11 +15,13 @@
 #include "flow_types.h"
 
 #define MSG_DATA_MAX 2048
+#define MSG_DLP_MATCHES 16
 
 enum msg_type {
 	MSG_FLOW_END = 1,	/* a flow ended: flow event */
 	MSG_STREAM_DATA,	/* reassembled bytes for --dump-streams */
 	MSG_ANOMALY,		/* a cap was hit or a stream anomaly seen */
+	MSG_DLP,		/* personal data found: dlp event (redacted, hashed) */
 };
 
 /* Anomaly kinds (also the bit index in struct flow.anomalies). */
@@ -30,6 +32,7 @@ enum msg_anomaly {
 	MSG_ANOM_DEPTH,
 	MSG_ANOM_FLOW_TABLE_FULL,
 	MSG_ANOM_DEFRAG_DROPPED,
+	MSG_ANOM_DLP_UNINSPECTED,	/* no sensor stream left: direction not inspected */
 	MSG_ANOM__COUNT
 };
 
@@ -49,6 +52,24 @@ struct msg_flow {
 	uint8_t flags;		/* FLOW_F_* */
 };
 
+/* One match as it leaves the worker: never the value, only its redaction and keyed hash. */
+struct msg_dlp_match {
+	char sensor[48];
+	char category[24];
+	char redacted[33];
+	uint8_t confidence;	/* enum sensor_confidence */
+	uint64_t hash;		/* SipHash-2-4 of the normalised value, installation key */
+	uint64_t offset;	/* stream offset of the value in its direction */
+};
+
+struct msg_dlp {
+	char rule[32];
+	uint8_t action;		/* enum config_dlp_action */
+	uint8_t n;		/* matches listed (<= MSG_DLP_MATCHES) */
+	uint32_t total;		/* matches this event stands for (listed or not) */
+	struct msg_dlp_match m[MSG_DLP_MATCHES];
+};
+
 #define MSG_F_FIRST 0x01	/* first chunk of this flow direction: truncate the dump */
 
 struct msg {
@@ -62,7 +83,10 @@ struct msg {
 	uint64_t ts_us;		/* when (packet time) */
 	struct msg_flow flow;	/* with_flow: all but the aggregate anomalies */
 	uint8_t has_flow;
-	uint8_t data[MSG_DATA_MAX];
+	union {
+		uint8_t data[MSG_DATA_MAX];
+		struct msg_dlp dlp;
+	};
 };
 
 #endif

@@ -16,6 +16,7 @@
 #define RUNTIME_MAX_READ 64
 
 struct rte_mempool;
+struct sensor_db;
 
 /* Counters of the input stage (pcap reader or software dispatcher); one writer. */
 struct input_stats {
@@ -39,6 +40,9 @@ struct runtime {
 	const char *dump_dir;			/* --dump-streams, or NULL */
 	const char *events_path;		/* --events, or NULL; "-" = stdout */
 	const char *stats_path;			/* --stats-json, or NULL */
+	const char *state_dir;			/* --state-dir, or NULL (config) */
+	struct sensor_db *sensor_db;		/* compiled sensors, NULL when DLP is off */
+	uint8_t hash_key[16];			/* value-hash key from the state directory */
 
 	unsigned int n_workers;
 	struct worker *workers[RUNTIME_MAX_WORKERS];

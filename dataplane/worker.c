@@ -26,6 +26,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 #include "defrag.h"
+#include "dlp.h"
 #include "flow_table.h"
 #include "msg_types.h"
 #include "pkt_parse.h"
@@ -44,12 +45,15 @@ RTE_LOG_REGISTER_SUFFIX(worker_logtype, worker, INFO);
 /* Flow flags private to the worker. */
 #define FLOW_F_DUMPED_TS 0x10	/* a dump chunk was sent for the to-server direction */
 #define FLOW_F_DUMPED_TC 0x20
+#define FLOW_F_DLP_OFF_TS 0x40	/* no sensor stream could be had for this direction */
+#define FLOW_F_DLP_OFF_TC 0x80
 
 size_t
 worker_memsize(const struct tg_config *cfg)
 {
 	return sizeof(struct worker) + flow_table_memsize(&cfg->flow) + cfg->reasm.memcap +
-	       (size_t)cfg->defrag.max_flows * 512 + (1u << 20);
+	       (size_t)cfg->defrag.max_flows * 512 + (1u << 20) +
+	       (cfg->dlp.enabled ? dlp_ctx_memsize(&cfg->dlp) : 0);
 }
 
 /* ---- talking to the control thread ---- */
@@ -101,6 +105,43 @@ worker_flow_copy(const struct flow *f, struct msg_flow *out)
 	out->flags = f->flags;
 }
 
+/*
+ * A message of type about flow f (or none), header filled, ready for its payload; NULL
+ * when none can be had, counted in counter `lost`.
+ */
+static struct msg *
+worker_msg_new(struct worker *w, uint16_t type, const struct flow *f, uint8_t dir,
+	       enum ctr_id lost)
+{
+	struct msg *m = worker_msg_get(w);
+
+	if (m == NULL) {
+		w->ctr.c[lost]++;
+		return NULL;
+	}
+	m->type = type;
+	m->dir = dir;
+	m->flags = 0;
+	m->anomaly = 0;
+	m->len = 0;
+	m->count = 0;
+	m->ts_us = w->now_us;
+	m->has_flow = f != NULL;
+	if (f != NULL)
+		worker_flow_copy(f, &m->flow);
+	return m;
+}
+
+/* Send m; when it cannot go, count it in `lost`. Returns 0 or -ENOBUFS. */
+static int
+worker_msg_post(struct worker *w, struct msg *m, enum ctr_id lost)
+{
+	if (worker_msg_send(w, m) == 0)
+		return 0;
+	w->ctr.c[lost]++;
+	return -ENOBUFS;
+}
+
 /* Report anomaly kind for flow f (once per flow and kind), or an aggregate one (f NULL). */
 static void
 worker_anomaly(struct worker *w, struct flow *f, uint8_t dir, enum msg_anomaly kind,
@@ -113,22 +154,12 @@ worker_anomaly(struct worker *w, struct flow *f, uint8_t dir, enum msg_anomaly k
 			return;
 		f->anomalies |= 1u << kind;
 	}
-	m = worker_msg_get(w);
-	if (m == NULL) {
-		w->ctr.c[CTR_events_dropped]++;
+	m = worker_msg_new(w, MSG_ANOMALY, f, dir, CTR_events_dropped);
+	if (m == NULL)
 		return;
-	}
-	m->type = MSG_ANOMALY;
 	m->anomaly = kind;
-	m->dir = dir;
 	m->count = count;
-	m->ts_us = w->now_us;
-	m->len = 0;
-	m->has_flow = f != NULL;
-	if (f != NULL)
-		worker_flow_copy(f, &m->flow);
-	if (worker_msg_send(w, m) != 0)
-		w->ctr.c[CTR_events_dropped]++;
+	worker_msg_post(w, m, CTR_events_dropped);
 }
 
 /* Caps hit outside any flow (table full, defrag drops): one report per period. */
@@ -160,6 +191,54 @@ worker_anomaly_flush(struct worker *w)
 
 /* ---- reassembly consumers ---- */
 
+/* Copy a dlp event from the sensors into a message with the flow's header. */
+struct worker_emit {
+	struct worker *w;
+	struct flow *f;
+};
+
+static void
+worker_dlp_emit(void *cookie, uint8_t dir, const struct msg_dlp *ev)
+{
+	const struct worker_emit *e = cookie;
+	struct msg *m = worker_msg_new(e->w, MSG_DLP, e->f, dir, CTR_events_dropped);
+
+	if (m == NULL)
+		return;
+	m->dlp = *ev;
+	worker_msg_post(e->w, m, CTR_events_dropped);
+}
+
+/*
+ * Open the direction's sensor stream on its first bytes. When none is left the direction
+ * goes uninspected, and says so: a counter and one anomaly event for the flow.
+ */
+static struct dlp_dir *
+worker_dlp_dir(struct worker *w, struct flow *f, uint8_t dir)
+{
+	uint8_t off_bit = dir == FLOW_TOSERVER ? FLOW_F_DLP_OFF_TS : FLOW_F_DLP_OFF_TC;
+
+	if (f->dlp[dir] != NULL || (f->flags & off_bit))
+		return f->dlp[dir];
+	f->dlp[dir] = dlp_dir_open(w->dlp);
+	if (f->dlp[dir] == NULL) {
+		f->flags |= off_bit;
+		worker_anomaly(w, f, dir, MSG_ANOM_DLP_UNINSPECTED, 1);
+	}
+	return f->dlp[dir];
+}
+
+static void
+worker_dlp_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *data,
+		uint32_t len)
+{
+	struct worker_emit e = { w, f };
+	struct dlp_dir *d = worker_dlp_dir(w, f, dir);
+
+	if (d != NULL)
+		dlp_dir_data(w->dlp, d, dir, data, len, worker_dlp_emit, &e);
+}
+
 static void
 worker_deliver(void *cookie, void *owner, uint8_t dir, const uint8_t *data, uint32_t len,
 	       uint64_t off)
@@ -168,29 +247,22 @@ worker_deliver(void *cookie, void *owner, uint8_t dir, const uint8_t *data, uint
 	struct flow *f = owner;
 	uint8_t first_bit = dir == FLOW_TOSERVER ? FLOW_F_DUMPED_TS : FLOW_F_DUMPED_TC;
 
+	if (w->dlp != NULL)
+		worker_dlp_data(w, f, dir, data, len);
 	if (!w->dump)
 		return;
 	while (len > 0) {
 		uint32_t n = RTE_MIN(len, (uint32_t)MSG_DATA_MAX);
-		struct msg *m = worker_msg_get(w);
+		struct msg *m = worker_msg_new(w, MSG_STREAM_DATA, f, dir, CTR_dump_dropped);
 
-		if (m == NULL) {
-			w->ctr.c[CTR_dump_dropped]++;
+		if (m == NULL)
 			return;
-		}
-		m->type = MSG_STREAM_DATA;
-		m->dir = dir;
 		m->flags = (f->flags & first_bit) ? 0 : MSG_F_FIRST;
 		m->len = n;
 		m->count = off;
-		m->ts_us = w->now_us;
-		m->has_flow = 1;
-		worker_flow_copy(f, &m->flow);
 		memcpy(m->data, data, n);
-		if (worker_msg_send(w, m) != 0) {
-			w->ctr.c[CTR_dump_dropped]++;
+		if (worker_msg_post(w, m, CTR_dump_dropped) != 0)
 			return;
-		}
 		f->flags |= first_bit;
 		data += n;
 		len -= n;
@@ -201,12 +273,15 @@ worker_deliver(void *cookie, void *owner, uint8_t dir, const uint8_t *data, uint
 static void
 worker_gap(void *cookie, void *owner, uint8_t dir, uint64_t off, uint64_t len)
 {
-	/* Counted by the reassembler in the flow and its stats; the dump leaves gaps out. */
-	RTE_SET_USED(cookie);
-	RTE_SET_USED(owner);
-	RTE_SET_USED(dir);
+	struct worker *w = cookie;
+	struct flow *f = owner;
+	struct worker_emit e = { w, f };
+
+	/* Counted by the reassembler in the flow and its stats; the dump leaves gaps out;
+	 * the sensors must not join a value across the hole. */
 	RTE_SET_USED(off);
-	RTE_SET_USED(len);
+	if (w->dlp != NULL && f->dlp[dir] != NULL)
+		dlp_dir_gap(w->dlp, f->dlp[dir], dir, len, worker_dlp_emit, &e);
 }
 
 static void
@@ -235,6 +310,14 @@ worker_flow_end(void *cookie, struct flow *f)
 		for (dir = 0; dir < 2; dir++)
 			tcp_reasm_flush(&w->reasm, f, dir, &f->tcp[dir]);
 	}
+	for (dir = 0; dir < 2; dir++) {
+		struct worker_emit e = { w, f };
+
+		if (f->dlp[dir] == NULL)
+			continue;
+		dlp_dir_close(w->dlp, f->dlp[dir], dir, worker_dlp_emit, &e);
+		f->dlp[dir] = NULL;
+	}
 	switch (f->end_reason) {
 	case FLOW_END_TIMEOUT:
 		w->ctr.c[CTR_flows_timeout]++;
@@ -248,17 +331,10 @@ worker_flow_end(void *cookie, struct flow *f)
 	}
 	w->ctr.c[CTR_flows_ended]++;
 
-	m = worker_msg_get(w);
+	m = worker_msg_new(w, MSG_FLOW_END, f, 0, CTR_events_dropped);
 	if (m != NULL) {
-		m->type = MSG_FLOW_END;
 		m->ts_us = f->last_us;
-		m->len = 0;
-		m->has_flow = 1;
-		worker_flow_copy(f, &m->flow);
-		if (worker_msg_send(w, m) != 0)
-			w->ctr.c[CTR_events_dropped]++;
-	} else {
-		w->ctr.c[CTR_events_dropped]++;
+		worker_msg_post(w, m, CTR_events_dropped);
 	}
 	for (dir = 0; dir < 2; dir++)
 		tcp_reasm_release(&w->reasm, &f->tcp[dir]);
@@ -439,6 +515,28 @@ worker_process_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	}
 }
 
+static void
+worker_dlp_counters(struct worker *w)
+{
+	const struct dlp_stats *d = dlp_ctx_stats(w->dlp);
+	const struct sensor_stats *s = dlp_ctx_sensor_stats(w->dlp);
+
+	w->ctr.c[CTR_dlp_dirs_opened] = d->dirs_opened;
+	w->ctr.c[CTR_dlp_dirs_refused] = d->dirs_refused;
+	w->ctr.c[CTR_dlp_matches] = d->matches;
+	w->ctr.c[CTR_dlp_events] = d->events;
+	w->ctr.c[CTR_dlp_distinct_overflow] = d->distinct_overflow;
+	w->ctr.c[CTR_sensor_bytes_scanned] = s->bytes_scanned;
+	w->ctr.c[CTR_sensor_candidates] = s->candidates;
+	w->ctr.c[CTR_sensor_boundary_rejected] = s->boundary_rejected;
+	w->ctr.c[CTR_sensor_validator_rejected] = s->validator_rejected;
+	w->ctr.c[CTR_sensor_context_missing] = s->context_missing;
+	w->ctr.c[CTR_sensor_candidates_dropped] = s->candidates_dropped;
+	w->ctr.c[CTR_sensor_scan_errors] = s->scan_errors;
+	w->ctr.c[CTR_sensor_streams_active] = s->streams_active;
+	w->ctr.c[CTR_sensor_stream_bytes] = s->stream_bytes;
+}
+
 /* Periodic ageing of flows and fragments, and the gauges control reads. */
 static void
 worker_housekeeping(struct worker *w)
@@ -448,6 +546,8 @@ worker_housekeeping(struct worker *w)
 	if (w->now_us >= w->next_expire_us) {
 		flow_table_expire(w->flows, w->now_us, WORKER_EXPIRE_BUDGET);
 		defrag_expire(w->defrag, w->now_us, &w->ctr);
+		if (w->dlp != NULL)
+			dlp_ctx_refresh_today(w->dlp);
 		w->next_expire_us = w->now_us + WORKER_EXPIRE_PERIOD_US;
 	}
 	fs = flow_table_stats(w->flows);
@@ -465,6 +565,8 @@ worker_housekeeping(struct worker *w)
 	w->ctr.c[CTR_reasm_depth_reached] = w->reasm.stats.depth_reached;
 	w->ctr.c[CTR_reasm_not_started] = w->reasm.stats.not_started;
 	w->ctr.c[CTR_reasm_blocks_in_use] = w->reasm.stats.blocks_in_use;
+	if (w->dlp != NULL)
+		worker_dlp_counters(w);
 	if (w->now_us >= w->anom_next_us)
 		worker_anomaly_flush(w);
 }
@@ -610,6 +712,17 @@ worker_create(struct runtime *rt, unsigned int index, unsigned int lcore, int so
 	if (w->defrag == NULL)
 		goto fail;
 
+	if (rt->sensor_db != NULL) {
+		char err[256];
+
+		w->dlp = dlp_ctx_create(rt->sensor_db, &cfg->dlp, rt->hash_key, socket, err,
+					sizeof(err));
+		if (w->dlp == NULL) {
+			WORKER_LOG(ERR, "worker %u: %s", index, err);
+			goto fail;
+		}
+	}
+
 	snprintf(name, sizeof(name), "msg%u", index);
 	w->msg_ring = rte_ring_create(name, cfg->events.ring_size, socket,
 				      RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -631,6 +744,7 @@ worker_free(struct worker *w)
 		return;
 	rte_ring_free(w->msg_ring);
 	rte_ring_free(w->in_ring);
+	dlp_ctx_free(w->dlp);
 	defrag_free(w->defrag);
 	rte_free(w->reasm_mem);
 	rte_free(w->flow_mem);

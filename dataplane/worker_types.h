@@ -17,6 +17,7 @@ struct rte_mempool;
 struct flow_table;
 struct defrag;
 struct runtime;
+struct dlp_ctx;
 
 /* Where a worker's packets come from. */
 struct worker_rxq {
@@ -39,6 +40,7 @@ struct worker {
 	struct flow_table *flows;
 	struct tcp_reasm_ctx reasm;
 	struct defrag *defrag;
+	struct dlp_ctx *dlp;		/* sensors, or NULL when DLP is off */
 	uint64_t now_us;		/* worker clock: packet time (offline) or TSC time */
 	uint64_t next_expire_us;	/* next periodic flow expiry scan */
 	uint64_t anom_pending[8];	/* aggregate anomalies not yet reported */

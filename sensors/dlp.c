@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-flow DLP accounting on top of the sensor engine. For each inspected flow direction:
+ * the keyed hashes of the values seen (so thresholds count distinct values, not hits) and
+ * the matches not yet reported. The raw value never leaves this file: a match is turned
+ * into its redaction and keyed hash as soon as the engine reports it.
+ *
+ *   engine match ─► hash + redact ─► distinct? ─► pending list (capped, total counted)
+ *        threshold reached for its sensor ─► dlp event (all pending) ─► later ones at close
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <rte_common.h>
+#include <rte_malloc.h>
+#include "dlp.h"
+#include "sensor_engine.h"
+#include "value_hash.h"
+
+#define DLP_DISTINCT_MAX 64
+
+struct dlp_pending {
+	uint64_t hash;
+	uint64_t offset;
+	uint16_t sensor;
+	uint16_t len;		/* normalised length, for the redaction */
+	uint8_t confidence;
+	uint8_t tail_len;
+	uint8_t tail[4];	/* last characters shown by the redaction */
+};
+
+struct dlp_dir {
+	struct dlp_dir *next_free;
+	struct sensor_stream *st;
+	uint32_t n_distinct;
+	uint32_t n_pending;		/* listed */
+	uint32_t total_pending;		/* listed or not */
+	uint8_t crossed;		/* a threshold event was emitted */
+	uint64_t distinct[DLP_DISTINCT_MAX];		/* keyed hashes of distinct values */
+	uint16_t distinct_sensor[DLP_DISTINCT_MAX];	/* ... and the sensor of each */
+	uint32_t overflow_count;			/* distinct values past the set */
+	struct dlp_pending pending[MSG_DLP_MATCHES];
+};
+
+struct dlp_ctx {
+	const struct sensor_db *db;
+	struct sensor_worker *sw;
+	struct config_dlp conf;
+	uint8_t key[16];
+	uint32_t thresholds[SENSOR_MAX];
+	struct dlp_dir *free;
+	struct dlp_dir *dirs;
+	struct dlp_stats stats;
+	/* Scan context: the direction being scanned and its emitter. */
+	struct dlp_dir *cur;
+	uint8_t cur_dir;
+	dlp_emit_fn emit;
+	void *cookie;
+	struct msg_dlp ev;		/* event under construction */
+};
+
+struct dlp_ctx *
+dlp_ctx_create(const struct sensor_db *db, const struct config_dlp *conf, const uint8_t key[16],
+	       int socket, char *err, size_t errlen)
+{
+	struct dlp_ctx *ctx;
+	unsigned int i, n = sensor_db_count(db);
+
+	ctx = rte_zmalloc_socket("dlp", sizeof(*ctx), RTE_CACHE_LINE_SIZE, socket);
+	if (ctx == NULL) {
+		snprintf(err, errlen, "dlp: no memory");
+		return NULL;
+	}
+	ctx->db = db;
+	ctx->conf = *conf;
+	memcpy(ctx->key, key, sizeof(ctx->key));
+	for (i = 0; i < n && i < SENSOR_MAX; i++) {
+		uint32_t t = sensor_db_def(db, i)->threshold;
+
+		ctx->thresholds[i] = t != 0 ? t : conf->threshold;
+	}
+	ctx->sw = sensor_worker_create(db, conf->max_streams, socket, err, errlen);
+	if (ctx->sw == NULL)
+		goto fail;
+	ctx->dirs = rte_zmalloc_socket("dlp_dirs", sizeof(struct dlp_dir) * conf->max_streams,
+				       RTE_CACHE_LINE_SIZE, socket);
+	if (ctx->dirs == NULL) {
+		snprintf(err, errlen, "dlp: no memory for %u flow directions", conf->max_streams);
+		goto fail;
+	}
+	for (i = conf->max_streams; i > 0; i--) {
+		ctx->dirs[i - 1].next_free = ctx->free;
+		ctx->free = &ctx->dirs[i - 1];
+	}
+	return ctx;
+fail:
+	dlp_ctx_free(ctx);
+	return NULL;
+}
+
+size_t
+dlp_ctx_memsize(const struct config_dlp *conf)
+{
+	return sizeof(struct dlp_ctx) + sizeof(struct dlp_dir) * (size_t)conf->max_streams;
+}
+
+void
+dlp_ctx_free(struct dlp_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	sensor_worker_free(ctx->sw);
+	rte_free(ctx->dirs);
+	rte_free(ctx);
+}
+
+struct dlp_dir *
+dlp_dir_open(struct dlp_ctx *ctx)
+{
+	struct dlp_dir *d = ctx->free;
+	struct sensor_stream *st;
+
+	if (d == NULL) {
+		ctx->stats.dirs_refused++;
+		return NULL;
+	}
+	st = sensor_stream_open(ctx->sw);
+	if (st == NULL) {
+		ctx->stats.dirs_refused++;
+		return NULL;
+	}
+	ctx->free = d->next_free;
+	memset(d, 0, offsetof(struct dlp_dir, distinct));
+	d->overflow_count = 0;
+	d->st = st;
+	ctx->stats.dirs_opened++;
+	return d;
+}
+
+/* Turn the pending matches into one event. */
+static void
+dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
+{
+	struct msg_dlp *ev = &ctx->ev;
+	uint32_t i;
+
+	if (d->total_pending == 0 || ctx->emit == NULL)
+		return;
+	memset(ev, 0, offsetof(struct msg_dlp, m));
+	snprintf(ev->rule, sizeof(ev->rule), "%s", ctx->conf.rule);
+	ev->action = ctx->conf.action;
+	ev->n = (uint8_t)d->n_pending;
+	ev->total = d->total_pending;
+	for (i = 0; i < d->n_pending; i++) {
+		const struct dlp_pending *p = &d->pending[i];
+		const struct sensor_def *def = sensor_db_def(ctx->db, p->sensor);
+		struct msg_dlp_match *m = &ev->m[i];
+
+		snprintf(m->sensor, sizeof(m->sensor), "%s", def->id);
+		snprintf(m->category, sizeof(m->category), "%s", def->category);
+		value_redact(p->len, p->tail, p->tail_len, m->redacted, sizeof(m->redacted));
+		m->confidence = p->confidence;
+		m->hash = p->hash;
+		m->offset = p->offset;
+	}
+	ctx->emit(ctx->cookie, dir, ev);
+	ctx->stats.events++;
+	d->n_pending = 0;
+	d->total_pending = 0;
+}
+
+static void
+dlp_on_match(void *cookie, const struct sensor_match *m)
+{
+	struct dlp_ctx *ctx = cookie;
+	struct dlp_dir *d = ctx->cur;
+	uint64_t h = value_hash(ctx->key, m->v.norm, m->v.norm_len);
+	uint32_t i, limit = RTE_MIN(ctx->conf.max_matches, (uint32_t)MSG_DLP_MATCHES);
+	uint32_t count = 0;
+	int fresh = 1;
+
+	ctx->stats.matches++;
+	/* Distinct values per sensor: the same digits seen by two sensors count for each. */
+	for (i = 0; i < d->n_distinct; i++) {
+		if (d->distinct_sensor[i] != m->sensor)
+			continue;
+		count++;
+		if (d->distinct[i] == h)
+			fresh = 0;
+	}
+	if (fresh) {
+		count++;
+		if (d->n_distinct < DLP_DISTINCT_MAX) {
+			d->distinct[d->n_distinct] = h;
+			d->distinct_sensor[d->n_distinct++] = m->sensor;
+		} else {
+			/* Set full: every further value counts as new (errs towards alerting). */
+			d->overflow_count++;
+			ctx->stats.distinct_overflow++;
+		}
+	}
+	count += d->overflow_count;
+	if (d->n_pending < limit) {
+		struct dlp_pending *p = &d->pending[d->n_pending++];
+		uint16_t tl = m->v.norm_len < 4 ? m->v.norm_len : 4;
+
+		p->hash = h;
+		p->offset = m->offset;
+		p->sensor = m->sensor;
+		p->len = m->v.norm_len;
+		p->confidence = m->confidence;
+		p->tail_len = (uint8_t)tl;
+		memcpy(p->tail, m->v.norm + m->v.norm_len - tl, tl);
+	}
+	d->total_pending++;
+	if (!d->crossed && m->sensor < SENSOR_MAX && count >= ctx->thresholds[m->sensor]) {
+		d->crossed = 1;
+		dlp_emit(ctx, d, ctx->cur_dir);
+	}
+}
+
+static void
+dlp_enter(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, dlp_emit_fn emit, void *cookie)
+{
+	ctx->cur = d;
+	ctx->cur_dir = dir;
+	ctx->emit = emit;
+	ctx->cookie = cookie;
+}
+
+void
+dlp_dir_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t *data,
+	     uint32_t len, dlp_emit_fn emit, void *cookie)
+{
+	dlp_enter(ctx, d, dir, emit, cookie);
+	sensor_stream_scan(ctx->sw, d->st, data, len, dlp_on_match, ctx);
+}
+
+void
+dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len, dlp_emit_fn emit,
+	    void *cookie)
+{
+	dlp_enter(ctx, d, dir, emit, cookie);
+	sensor_stream_gap(ctx->sw, d->st, len, dlp_on_match, ctx);
+}
+
+void
+dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, dlp_emit_fn emit,
+	      void *cookie)
+{
+	dlp_enter(ctx, d, dir, emit, cookie);
+	sensor_stream_close(ctx->sw, d->st, dlp_on_match, ctx);
+	/* Matches after the threshold event are reported at flow end; below the threshold
+	 * nothing is (that is what the threshold is for). */
+	if (d->crossed)
+		dlp_emit(ctx, d, dir);
+	d->st = NULL;
+	d->next_free = ctx->free;
+	ctx->free = d;
+	ctx->cur = NULL;
+}
+
+void
+dlp_ctx_refresh_today(struct dlp_ctx *ctx)
+{
+	struct validator_date today;
+
+	validator_today(&today);
+	sensor_worker_set_today(ctx->sw, &today);
+}
+
+const struct dlp_stats *
+dlp_ctx_stats(const struct dlp_ctx *ctx)
+{
+	return &ctx->stats;
+}
+
+const struct sensor_stats *
+dlp_ctx_sensor_stats(const struct dlp_ctx *ctx)
+{
+	return sensor_worker_stats(ctx->sw);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TOLLGATE_DLP_H
+#define TOLLGATE_DLP_H
+
+#include <stdint.h>
+#include "config_types.h"
+#include "msg_types.h"
+#include "sensor_types.h"
+
+struct sensor_db;
+struct dlp_ctx;		/* per worker */
+struct dlp_dir;		/* per inspected flow direction */
+
+/* A dlp event is ready; the callee copies *ev (with the flow header) into a message. */
+typedef void (*dlp_emit_fn)(void *cookie, uint8_t dir, const struct msg_dlp *ev);
+
+struct dlp_stats {
+	uint64_t dirs_opened;
+	uint64_t dirs_refused;		/* no sensor stream or state left: not inspected */
+	uint64_t matches;		/* accepted matches */
+	uint64_t events;		/* dlp events emitted */
+	uint64_t distinct_overflow;	/* distinct-value set full: counted as new */
+};
+
+/*
+ * Per-worker DLP: the sensor engine's streams plus, per flow direction, the distinct
+ * values seen (keyed hashes) and the matches not yet reported. max_streams directions at
+ * once (conf->max_streams). key is the installation's value-hash key (copied). Control
+ * thread at init; returns NULL with err set.
+ */
+struct dlp_ctx *dlp_ctx_create(const struct sensor_db *db, const struct config_dlp *conf,
+			       const uint8_t key[16], int socket, char *err, size_t errlen);
+void dlp_ctx_free(struct dlp_ctx *ctx);
+
+/* EAL heap bytes dlp_ctx_create takes for conf (Hyperscan streams come from the heap). */
+size_t dlp_ctx_memsize(const struct config_dlp *conf);
+
+/* ---- owning worker only ---- */
+
+/* Start inspecting a direction; NULL (counted in dirs_refused) when the pools are empty. */
+struct dlp_dir *dlp_dir_open(struct dlp_ctx *ctx);
+
+/* In-order bytes of the direction. Emits a dlp event when a sensor's distinct-value count
+ * reaches its threshold (with every match so far); later matches wait for close. */
+void dlp_dir_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t *data,
+		  uint32_t len, dlp_emit_fn emit, void *cookie);
+
+/* len bytes were lost in the stream. */
+void dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
+		 dlp_emit_fn emit, void *cookie);
+
+/* End of the direction: flush the engine, emit the matches after the threshold event, and
+ * return everything to the pools. */
+void dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, dlp_emit_fn emit,
+		   void *cookie);
+
+/* Refresh the date the date-dependent validators use (from the wall clock). Call from
+ * housekeeping, not per packet. */
+void dlp_ctx_refresh_today(struct dlp_ctx *ctx);
+
+const struct dlp_stats *dlp_ctx_stats(const struct dlp_ctx *ctx);
+const struct sensor_stats *dlp_ctx_sensor_stats(const struct dlp_ctx *ctx);
+
+#endif

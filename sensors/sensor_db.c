@@ -1,0 +1,674 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sensor database compile (control thread). Every enabled sensor's patterns and every
+ * context keyword go into ONE Hyperscan STREAM database, so a worker scans each buffer once
+ * whatever the number of sensors. The database is immutable once built and shared by all
+ * workers (each worker brings its own scratch, sensor_stream.c).
+ *
+ * Values. A pattern is first checked on its own with hs_expression_info: a pattern
+ * Hyperscan rejects, or one that can match the empty string, fails the whole compile with
+ * "sensor NAME: pattern \"P\": REASON". It is then wrapped in the guards of its sensor's
+ * boundary kind (IDENTIFIERS.md "Boundaries"), e.g. for digits
+ *
+ *     (?:^\.?|[^0-9.]|[^0-9]\.) (?:P) (?:[^0-9.]|\.[^0-9])
+ *
+ * so that Hyperscan reports a value only once the byte after it is known, and never each
+ * prefix or suffix of a longer run: one hit per value instead of one per byte of a digit
+ * run, and faster scanning too (measured: a class-led pattern runs ~5x faster with its
+ * lead guard). Where the value starts, given Hyperscan's end offset:
+ *   - fixed width (hs_expression_info min == max): end - width;
+ *   - EMAIL, PHONE, B64URL: a short backward scan in C over the value's bytes;
+ *   - otherwise HS_FLAG_SOM_LEFTMOST (and HS_MODE_SOM_HORIZON_SMALL), which Hyperscan pays
+ *     for on every byte, so the catalogue keeps such patterns few.
+ * EMAIL gets no lead guard: its patterns are anchored on '@' and run ~15x faster without
+ * one; the backward scan takes the whole local part, which is the same boundary.
+ *
+ * Keywords. Each distinct keyword (case-insensitive; ' ', '-' and '_' alike) is compiled
+ * once as a literal, whatever the number of sensors listing it. It matches as a word: no
+ * letter before it, and no lower-case letter after it (so "cardNumber", "card_no" and
+ * "CARD:" count, "discard" and "cardinal" do not).
+ *
+ * End of data. Trailing guards need the byte after a value, which the end of a stream does
+ * not have. Instead of "|\z" alternatives (measured: ~15% of throughput, and twice the
+ * keyword ids), sensor_stream.c scans one sentinel byte, '\n', which is outside every
+ * guard's class, at close and before a gap.
+ *
+ * Identical patterns of several sensors (say \d{10} for NHS, CPR, personnummer and SVNR)
+ * are compiled once as well; the pattern id lists the sensors it stands for.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <hs.h>
+
+#include "sensor_engine.h"
+#include "sensor_priv.h"
+
+/* Regexes the compile wraps around each pattern, by boundary kind. The value's first and
+ * last byte are always in the kind's class (sensor_lead_class / sensor_trail_class) and
+ * guard bytes never are, which is how sensor_stream.c finds where a value starts and ends
+ * inside a guarded match. */
+const struct sensor_guard sensor_guards[SENSOR_BOUNDARY__COUNT] = {
+	[SENSOR_BOUNDARY_EDGE] = { NULL, NULL, 0, 0 },
+	[SENSOR_BOUNDARY_NONE] = { NULL, NULL, 0, 0 },
+	[SENSOR_BOUNDARY_DIGIT] = {
+		"(?:^\\.?|[^0-9.]|[^0-9]\\.)",
+		"(?:[^0-9.]|\\.[^0-9])", 2, 2 },
+	[SENSOR_BOUNDARY_ALNUM] = {
+		"(?:^|[^0-9A-Za-z])",
+		"[^0-9A-Za-z]", 1, 1 },
+	[SENSOR_BOUNDARY_EMAIL] = {
+		NULL,
+		"(?:[^0-9A-Za-z.\\-]|[.\\-][^0-9A-Za-z])", 0, 2 },
+	[SENSOR_BOUNDARY_PHONE] = {
+		"(?:^[ .\\-]?|[^0-9A-Za-z+ .\\-()]|[^0-9()+][ .\\-])",
+		"(?:[^0-9 .\\-(]|[ .\\-][^0-9(])", 2, 2 },
+	[SENSOR_BOUNDARY_B64URL] = {
+		"(?:^|[^0-9A-Za-z_.\\-])",
+		"[^0-9A-Za-z_\\-]", 1, 1 },
+};
+
+static inline int
+is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline int
+is_alpha(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline int
+is_alnum(uint8_t c)
+{
+	return is_digit(c) || is_alpha(c);
+}
+
+int
+sensor_lead_class(uint8_t boundary, uint8_t c)
+{
+	switch (boundary) {
+	case SENSOR_BOUNDARY_DIGIT:
+		return is_digit(c);
+	case SENSOR_BOUNDARY_ALNUM:
+		return is_alnum(c);
+	case SENSOR_BOUNDARY_EMAIL:
+		return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+	case SENSOR_BOUNDARY_PHONE:
+		return is_digit(c) || c == '(' || c == '+';
+	case SENSOR_BOUNDARY_B64URL:
+		return is_alnum(c) || c == '_' || c == '-' || c == '.';
+	default:
+		return 1;
+	}
+}
+
+int
+sensor_trail_class(uint8_t boundary, uint8_t c)
+{
+	switch (boundary) {
+	case SENSOR_BOUNDARY_DIGIT:
+	case SENSOR_BOUNDARY_PHONE:
+		return is_digit(c);
+	case SENSOR_BOUNDARY_ALNUM:
+		return is_alnum(c);
+	case SENSOR_BOUNDARY_EMAIL:
+		return is_alpha(c);
+	case SENSOR_BOUNDARY_B64URL:
+		return is_alnum(c) || c == '_' || c == '-';
+	default:
+		return 1;
+	}
+}
+
+/* One expression handed to Hyperscan, and where it came from (for error messages). */
+struct compile_expr {
+	char *re;
+	unsigned int flags;
+	unsigned int sensor;	/* first sensor that listed it */
+	unsigned int item;	/* its pattern or keyword index in that sensor */
+	uint8_t is_keyword;
+	uint8_t kw_trail;
+	uint8_t start;		/* enum sensor_start */
+	uint16_t width;
+	uint16_t scan_max;
+	char key[SENSOR_PATTERN_LEN + 64];	/* dedupe key */
+};
+
+/* (pattern, ref) pairs collected before grouping refs per pattern. */
+struct compile_ref {
+	uint32_t pat;
+	uint16_t ref;
+};
+
+struct compile_ctx {
+	struct sensor_db *db;
+	struct compile_expr *ex;
+	unsigned int n_ex, cap_ex;
+	struct compile_ref *rf;
+	unsigned int n_rf, cap_rf;
+	char *err;
+	size_t errlen;
+};
+
+static int
+ctx_grow(struct compile_ctx *c)
+{
+	void *p;
+
+	if (c->n_ex == c->cap_ex) {
+		c->cap_ex = c->cap_ex ? c->cap_ex * 2 : 64;
+		p = realloc(c->ex, sizeof(*c->ex) * c->cap_ex);
+		if (p == NULL)
+			return -ENOMEM;
+		c->ex = p;
+	}
+	if (c->n_rf == c->cap_rf) {
+		c->cap_rf = c->cap_rf ? c->cap_rf * 2 : 64;
+		p = realloc(c->rf, sizeof(*c->rf) * c->cap_rf);
+		if (p == NULL)
+			return -ENOMEM;
+		c->rf = p;
+	}
+	return 0;
+}
+
+/* Add ref to the expression with this key, creating it (re = strdup'ed) if new. */
+static int
+ctx_add(struct compile_ctx *c, const char *key, const char *re, unsigned int flags,
+	unsigned int sensor, unsigned int item, int is_keyword, unsigned int kw_trail,
+	unsigned int width, uint16_t ref)
+{
+	unsigned int i;
+	struct compile_expr *e;
+
+	for (i = 0; i < c->n_ex; i++) {
+		if (c->ex[i].is_keyword == is_keyword && strcmp(c->ex[i].key, key) == 0)
+			break;
+	}
+	if (ctx_grow(c) != 0)
+		return -ENOMEM;
+	if (i == c->n_ex) {
+		e = &c->ex[c->n_ex];
+		memset(e, 0, sizeof(*e));
+		e->re = strdup(re);
+		if (e->re == NULL)
+			return -ENOMEM;
+		e->flags = flags;
+		e->sensor = sensor;
+		e->item = item;
+		e->is_keyword = (uint8_t)is_keyword;
+		e->kw_trail = (uint8_t)kw_trail;
+		e->width = (uint16_t)width;
+		snprintf(e->key, sizeof(e->key), "%s", key);
+		c->n_ex++;
+	} else {
+		unsigned int k;
+
+		/* A keyword listed twice by one sensor, or a pattern repeated: one ref. */
+		for (k = 0; k < c->n_rf; k++)
+			if (c->rf[k].pat == i && c->rf[k].ref == ref)
+				return 0;
+	}
+	c->rf[c->n_rf].pat = i;
+	c->rf[c->n_rf].ref = ref;
+	c->n_rf++;
+	return 0;
+}
+
+static int
+str_ok(const char *s, size_t cap)
+{
+	return memchr(s, '\0', cap) != NULL;
+}
+
+static int
+has_scan_rule(uint8_t boundary)
+{
+	return boundary == SENSOR_BOUNDARY_EMAIL || boundary == SENSOR_BOUNDARY_PHONE ||
+	       boundary == SENSOR_BOUNDARY_B64URL;
+}
+
+/* Check one pattern on its own and add it, wrapped in its boundary guards. */
+static int
+add_pattern(struct compile_ctx *c, unsigned int si, unsigned int pi)
+{
+	const struct sensor_def *d = &c->db->defs[si];
+	const char *p = d->patterns[pi];
+	const struct sensor_guard *g = &sensor_guards[d->boundary];
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *cerr = NULL;
+	unsigned int width = 0, flags = 0, rc;
+	char re[SENSOR_PATTERN_LEN + 256], key[SENSOR_PATTERN_LEN + 64];
+	uint8_t start;
+	int n;
+
+	if (!str_ok(p, SENSOR_PATTERN_LEN)) {
+		snprintf(c->err, c->errlen, "sensor %s: pattern %u: longer than %u bytes", d->id,
+			 pi, SENSOR_PATTERN_LEN - 1);
+		return -EINVAL;
+	}
+	if (hs_expression_info(p, 0, &info, &cerr) != HS_SUCCESS) {
+		snprintf(c->err, c->errlen, "sensor %s: pattern \"%s\": %s", d->id, p,
+			 cerr != NULL ? cerr->message : "rejected");
+		hs_free_compile_error(cerr);
+		return -EINVAL;
+	}
+	if (info->min_width == 0) {
+		free(info);
+		snprintf(c->err, c->errlen, "sensor %s: pattern \"%s\": matches the empty string",
+			 d->id, p);
+		return -EINVAL;
+	}
+	if (info->min_width == info->max_width && info->max_width <= SENSOR_MAX_LEN_LIMIT)
+		width = info->min_width;
+	free(info);
+	if (!d->enabled)	/* checked, not compiled */
+		return 0;
+	if (width != 0) {
+		start = SENSOR_START_WIDTH;
+	} else if (has_scan_rule(d->boundary)) {
+		start = SENSOR_START_SCAN;
+	} else {
+		start = SENSOR_START_SOM;
+		flags |= HS_FLAG_SOM_LEFTMOST;
+	}
+	n = snprintf(re, sizeof(re), "%s(?:%s)%s", g->lead != NULL ? g->lead : "", p,
+		     g->trail != NULL ? g->trail : "");
+	if (n < 0 || (size_t)n >= sizeof(re))
+		return -EINVAL;
+	snprintf(key, sizeof(key), "%u/%s", d->boundary, p);
+	rc = (unsigned int)ctx_add(c, key, re, flags, si, pi, 0, 0, width, (uint16_t)si);
+	if (rc == 0) {
+		unsigned int k;
+
+		for (k = 0; k < c->n_ex; k++) {
+			if (!c->ex[k].is_keyword && strcmp(c->ex[k].key, key) == 0) {
+				c->ex[k].start = start;
+				if (c->db->rt[si].max_len > c->ex[k].scan_max)
+					c->ex[k].scan_max = (uint16_t)c->db->rt[si].max_len;
+			}
+		}
+	}
+	return (int)rc;
+}
+
+static int
+kw_sep(uint8_t ch)
+{
+	return ch == ' ' || ch == '-' || ch == '_';
+}
+
+static uint8_t
+lower(uint8_t ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? (uint8_t)(ch - 'A' + 'a') : ch;
+}
+
+/* Add one keyword of sensor si (keyword slot slot). */
+static int
+add_keyword(struct compile_ctx *c, unsigned int si, unsigned int ki, uint16_t slot)
+{
+	const struct sensor_def *d = &c->db->defs[si];
+	const uint8_t *k = (const uint8_t *)d->keywords[ki];
+	char body[SENSOR_KEYWORD_LEN * 8], key[SENSOR_KEYWORD_LEN + 8];
+	char re[SENSOR_KEYWORD_LEN * 8 + 64];
+	size_t len, i, b = 0;
+
+	if (!str_ok(d->keywords[ki], SENSOR_KEYWORD_LEN)) {
+		snprintf(c->err, c->errlen, "sensor %s: keyword %u: longer than %u bytes", d->id,
+			 ki, SENSOR_KEYWORD_LEN - 1);
+		return -EINVAL;
+	}
+	len = strlen((const char *)k);
+	if (len == 0 || kw_sep(k[0]) || kw_sep(k[len - 1])) {
+		snprintf(c->err, c->errlen,
+			 "sensor %s: keyword \"%s\": empty or starts or ends with a separator",
+			 d->id, (const char *)k);
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		key[i] = kw_sep(k[i]) ? ' ' : (char)lower(k[i]);
+		if (kw_sep(k[i]))
+			b += (size_t)snprintf(body + b, sizeof(body) - b, "[ _\\-]");
+		else if (is_alnum(k[i]))
+			body[b++] = (char)k[i];
+		else
+			b += (size_t)snprintf(body + b, sizeof(body) - b, "\\x%02x", k[i]);
+	}
+	key[len] = '\0';
+	body[b] = '\0';
+	if (!d->enabled)	/* checked, not compiled */
+		return 0;
+	if (is_alpha(k[len - 1])) {
+		snprintf(re, sizeof(re), "%s(?i:%s)[^a-z]", is_alpha(k[0]) ? "(?:^|[^A-Za-z])" : "",
+			 body);
+		return ctx_add(c, key, re, 0, si, ki, 1, 1, (unsigned int)len, slot);
+	}
+	snprintf(re, sizeof(re), "%s(?i:%s)", is_alpha(k[0]) ? "(?:^|[^A-Za-z])" : "", body);
+	return ctx_add(c, key, re, 0, si, ki, 1, 0, (unsigned int)len, slot);
+}
+
+/* Field checks that do not need Hyperscan. */
+static int
+check_def(struct compile_ctx *c, unsigned int si)
+{
+	const struct sensor_def *d = &c->db->defs[si];
+	unsigned int j;
+
+	if (!str_ok(d->id, SENSOR_ID_LEN) || d->id[0] == '\0') {
+		snprintf(c->err, c->errlen, "sensors[%u]: id: empty or not terminated", si);
+		return -EINVAL;
+	}
+	for (j = 0; j < si; j++) {
+		if (strcmp(c->db->defs[j].id, d->id) == 0) {
+			snprintf(c->err, c->errlen, "sensor %s: id: defined twice", d->id);
+			return -EINVAL;
+		}
+	}
+	if (!str_ok(d->category, SENSOR_CATEGORY_LEN)) {
+		snprintf(c->err, c->errlen, "sensor %s: category: not terminated", d->id);
+		return -EINVAL;
+	}
+	if (d->validator >= VALIDATOR__COUNT) {
+		snprintf(c->err, c->errlen, "sensor %s: validator: unknown (%u)", d->id,
+			 d->validator);
+		return -EINVAL;
+	}
+	if (d->boundary >= SENSOR_BOUNDARY__COUNT) {
+		snprintf(c->err, c->errlen, "sensor %s: boundary: unknown (%u)", d->id,
+			 d->boundary);
+		return -EINVAL;
+	}
+	if (d->n_patterns == 0 || d->n_patterns > SENSOR_MAX_PATTERNS) {
+		snprintf(c->err, c->errlen, "sensor %s: patterns: %u given, 1 to %u expected",
+			 d->id, d->n_patterns, SENSOR_MAX_PATTERNS);
+		return -EINVAL;
+	}
+	if (d->n_keywords > SENSOR_MAX_KEYWORDS) {
+		snprintf(c->err, c->errlen, "sensor %s: keywords: %u given, at most %u", d->id,
+			 d->n_keywords, SENSOR_MAX_KEYWORDS);
+		return -EINVAL;
+	}
+	if (d->window > SENSOR_MAX_WINDOW) {
+		snprintf(c->err, c->errlen, "sensor %s: window: %u, at most %u expected", d->id,
+			 d->window, SENSOR_MAX_WINDOW);
+		return -EINVAL;
+	}
+	if (d->max_len > SENSOR_MAX_LEN_LIMIT) {
+		snprintf(c->err, c->errlen, "sensor %s: max_len: %u, at most %u expected", d->id,
+			 d->max_len, SENSOR_MAX_LEN_LIMIT);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Widest match of a sensor's patterns, for a definition without max_len. */
+static uint32_t
+derive_max_len(const struct sensor_def *d)
+{
+	uint32_t m = 0;
+	unsigned int j;
+
+	for (j = 0; j < d->n_patterns; j++) {
+		hs_expr_info_t *info = NULL;
+		hs_compile_error_t *cerr = NULL;
+
+		if (hs_expression_info(d->patterns[j], 0, &info, &cerr) != HS_SUCCESS) {
+			hs_free_compile_error(cerr);
+			continue;
+		}
+		if (info->max_width > SENSOR_MAX_LEN_LIMIT)
+			m = SENSOR_MAX_LEN_LIMIT + 1;
+		else if (info->max_width > m)
+			m = info->max_width;
+		free(info);
+	}
+	if (m == 0 || m > SENSOR_MAX_LEN_LIMIT)
+		m = SENSOR_DEFAULT_MAX_LEN;
+	return m;
+}
+
+static int
+cmp_ref(const void *a, const void *b)
+{
+	const struct compile_ref *x = a, *y = b;
+
+	if (x->pat != y->pat)
+		return x->pat < y->pat ? -1 : 1;
+	return (int)x->ref - (int)y->ref;
+}
+
+static size_t
+align64(size_t n)
+{
+	return (n + 63) & ~(size_t)63;
+}
+
+/* Turn the collected expressions into db->pats/refs and compile them. */
+static int
+build(struct compile_ctx *c)
+{
+	struct sensor_db *db = c->db;
+	const char **res = NULL;
+	unsigned int *flags = NULL, *ids = NULL, i;
+	hs_compile_error_t *cerr = NULL;
+	int rc = -ENOMEM;
+
+	db->n_pats = c->n_ex;
+	db->pats = calloc(c->n_ex ? c->n_ex : 1, sizeof(*db->pats));
+	db->refs = calloc(c->n_rf ? c->n_rf : 1, sizeof(*db->refs));
+	if (db->pats == NULL || db->refs == NULL)
+		goto out;
+	qsort(c->rf, c->n_rf, sizeof(*c->rf), cmp_ref);
+	for (i = 0; i < c->n_rf; i++) {
+		struct sensor_pattern *p = &db->pats[c->rf[i].pat];
+
+		if (p->n_refs == 0)
+			p->first_ref = i;
+		p->n_refs++;
+		db->refs[i] = c->rf[i].ref;
+	}
+	for (i = 0; i < c->n_ex; i++) {
+		struct sensor_pattern *p = &db->pats[i];
+		const struct compile_expr *e = &c->ex[i];
+
+		p->kind = e->is_keyword ? SENSOR_PAT_KEYWORD : SENSOR_PAT_VALUE;
+		p->boundary = e->is_keyword ? SENSOR_BOUNDARY_NONE : db->defs[e->sensor].boundary;
+		p->trail = e->kw_trail;
+		p->start = e->start;
+		p->width = e->width;
+		p->scan_max = e->scan_max;
+	}
+	if (c->n_ex == 0) {
+		rc = 0;
+		goto out;
+	}
+	res = calloc(c->n_ex, sizeof(*res));
+	flags = calloc(c->n_ex, sizeof(*flags));
+	ids = calloc(c->n_ex, sizeof(*ids));
+	if (res == NULL || flags == NULL || ids == NULL)
+		goto out;
+	for (i = 0; i < c->n_ex; i++) {
+		res[i] = c->ex[i].re;
+		flags[i] = c->ex[i].flags;
+		ids[i] = i;
+	}
+	if (hs_compile_multi(res, flags, ids, c->n_ex, HS_MODE_STREAM | HS_MODE_SOM_HORIZON_SMALL,
+			     NULL, &db->hs, &cerr) != HS_SUCCESS) {
+		const char *msg = cerr != NULL ? cerr->message : "compile failed";
+
+		if (cerr != NULL && cerr->expression >= 0 &&
+		    (unsigned int)cerr->expression < c->n_ex) {
+			const struct compile_expr *e = &c->ex[cerr->expression];
+			const struct sensor_def *d = &db->defs[e->sensor];
+
+			snprintf(c->err, c->errlen, "sensor %s: %s \"%s\": %s", d->id,
+				 e->is_keyword ? "keyword" : "pattern",
+				 e->is_keyword ? d->keywords[e->item] : d->patterns[e->item], msg);
+		} else {
+			snprintf(c->err, c->errlen, "sensors: %s", msg);
+		}
+		hs_free_compile_error(cerr);
+		db->hs = NULL;
+		rc = -EINVAL;
+		goto out;
+	}
+	if (hs_stream_size(db->hs, &db->hs_stream_size) != HS_SUCCESS) {
+		snprintf(c->err, c->errlen, "sensors: hs_stream_size failed");
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(res);
+	free(flags);
+	free(ids);
+	if (rc == -ENOMEM)
+		snprintf(c->err, c->errlen, "sensors: no memory");
+	return rc;
+}
+
+struct sensor_db *
+sensor_db_compile(const struct sensor_def *defs, unsigned int n, char *err, size_t errlen)
+{
+	struct compile_ctx c;
+	struct sensor_db *db;
+	char dummy[8];
+	uint32_t need = 0, ring;
+	unsigned int i, j;
+
+	memset(&c, 0, sizeof(c));
+	if (err == NULL || errlen == 0) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	c.err = err;
+	c.errlen = errlen;
+	if (n > SENSOR_MAX || (defs == NULL && n > 0)) {
+		snprintf(err, errlen, "sensors: %u given, at most %u", n, SENSOR_MAX);
+		return NULL;
+	}
+	db = calloc(1, sizeof(*db));
+	if (db == NULL)
+		goto nomem;
+	c.db = db;
+	db->n_defs = n;
+	db->defs = calloc(n ? n : 1, sizeof(*db->defs));
+	db->rt = calloc(n ? n : 1, sizeof(*db->rt));
+	if (db->defs == NULL || db->rt == NULL)
+		goto nomem;
+	if (n > 0)
+		memcpy(db->defs, defs, sizeof(*defs) * n);
+	for (i = 0; i < n; i++) {
+		const struct sensor_def *d = &db->defs[i];
+		struct sensor_rt *rt = &db->rt[i];
+		uint16_t slot = SENSOR_NO_SLOT;
+
+		if (check_def(&c, i) != 0)
+			goto fail;
+		rt->enabled = d->enabled != 0;
+		rt->validator = d->validator;
+		rt->context_required = d->context_required != 0;
+		rt->boundary = d->boundary;
+		rt->window = d->window != 0 ? d->window : SENSOR_DEFAULT_WINDOW;
+		rt->max_len = d->max_len != 0 ? d->max_len : derive_max_len(d);
+		rt->kw_slot = SENSOR_NO_SLOT;
+		if (d->enabled && d->n_keywords > 0) {
+			slot = (uint16_t)db->n_slots++;
+			rt->kw_slot = slot;
+		}
+		for (j = 0; j < d->n_patterns; j++) {
+			int rc = add_pattern(&c, i, j);
+
+			if (rc == -ENOMEM)
+				goto nomem;
+			if (rc != 0)
+				goto fail;
+		}
+		for (j = 0; j < d->n_keywords; j++) {
+			size_t kl;
+			int rc;
+
+			rc = add_keyword(&c, i, j, slot);
+			if (rc == -ENOMEM)
+				goto nomem;
+			if (rc != 0)
+				goto fail;
+			if (!d->enabled)
+				continue;
+			kl = strlen(d->keywords[j]);
+			if (kl > rt->kw_max)
+				rt->kw_max = (uint16_t)kl;
+		}
+		if (d->enabled) {
+			uint32_t w = rt->max_len + 4;
+
+			if (slot != SENSOR_NO_SLOT)
+				w += rt->window + rt->kw_max + 2;
+			if (w > need)
+				need = w;
+		}
+	}
+	if (build(&c) != 0)
+		goto fail;
+	for (ring = SENSOR_RING_MIN; ring < need; ring <<= 1)
+		;
+	db->ring_size = ring;
+	db->state_size = align64(sizeof(struct sensor_stream)) + align64(ring) +
+			 align64(sizeof(struct sensor_pending) * SENSOR_PENDING_MAX) +
+			 align64(sizeof(struct sensor_recent) * SENSOR_RECENT_MAX) +
+			 align64(sizeof(struct sensor_kw_state) * db->n_slots);
+	db->stream_size = db->hs_stream_size + db->state_size;
+	for (i = 0; i < c.n_ex; i++)
+		free(c.ex[i].re);
+	free(c.ex);
+	free(c.rf);
+	return db;
+nomem:
+	snprintf(err, errlen, "sensors: no memory");
+fail:
+	for (i = 0; i < c.n_ex; i++)
+		free(c.ex[i].re);
+	free(c.ex);
+	free(c.rf);
+	sensor_db_free(db);
+	return NULL;
+}
+
+void
+sensor_db_free(struct sensor_db *db)
+{
+	if (db == NULL)
+		return;
+	hs_free_database(db->hs);
+	free(db->defs);
+	free(db->rt);
+	free(db->pats);
+	free(db->refs);
+	free(db);
+}
+
+unsigned int
+sensor_db_count(const struct sensor_db *db)
+{
+	return db != NULL ? db->n_defs : 0;
+}
+
+const struct sensor_def *
+sensor_db_def(const struct sensor_db *db, unsigned int index)
+{
+	if (db == NULL || index >= db->n_defs)
+		return NULL;
+	return &db->defs[index];
+}
+
+size_t
+sensor_db_stream_size(const struct sensor_db *db)
+{
+	return db != NULL ? db->stream_size : 0;
+}

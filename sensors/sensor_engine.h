@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The DLP sensor engine: one Hyperscan STREAM database for every sensor's patterns and
+ * context keywords (compiled on the control thread, shared read-only), and per worker a
+ * scratch and a pool of streams that turn in-order bytes into validated matches, each
+ * checked for boundaries, by its validator and against its context keywords. Internals:
+ * sensor_priv.h; the rules: sensor_db.c, sensor_stream.c and docs/sensors.md.
+ */
+#ifndef TOLLGATE_SENSOR_ENGINE_H
+#define TOLLGATE_SENSOR_ENGINE_H
+
+#include <stddef.h>
+#include "sensor_types.h"
+
+struct sensor_db;	/* compiled, immutable: shared by every worker */
+struct sensor_worker;	/* one per worker: scratch, stream pool, candidate buffers */
+struct sensor_stream;	/* one per flow direction being inspected */
+
+/* ---- control thread ---- */
+
+/* The built-in catalogue (ids exactly as in docs/sensors.md). Returns how many were
+ * written to out (at most max). */
+unsigned int sensor_catalogue_builtin(struct sensor_def *out, unsigned int max);
+
+/*
+ * Compile every enabled sensor's patterns and keywords into one Hyperscan STREAM
+ * database. A pattern Hyperscan rejects, or one that can match the empty string, fails
+ * the whole compile with err = "sensor NAME: pattern \"P\": REASON". Returns NULL then.
+ * Other refusals name the sensor and the field the same way ("sensor NAME: window: 5000,
+ * at most 1024 expected", "sensor NAME: keyword \"K\": ..."). The definitions are copied:
+ * sensor index i (sensor_match.sensor, sensor_db_def) is defs[i]; disabled sensors keep
+ * their index and are checked but not compiled. Control thread; the result is immutable
+ * and may be shared by every worker until sensor_db_free (after they stopped using it).
+ */
+struct sensor_db *sensor_db_compile(const struct sensor_def *defs, unsigned int n, char *err,
+				    size_t errlen);
+void sensor_db_free(struct sensor_db *db);
+unsigned int sensor_db_count(const struct sensor_db *db);
+const struct sensor_def *sensor_db_def(const struct sensor_db *db, unsigned int index);
+/* Bytes one open stream holds (Hyperscan state + lookback ring + pending candidates +
+ * keyword positions): what stream_bytes counts per open stream. */
+size_t sensor_db_stream_size(const struct sensor_db *db);
+
+/*
+ * Per-worker engine on socket: a Hyperscan scratch and max_streams streams opened up front
+ * (the data path never allocates). Returns NULL with err set on failure. db must outlive
+ * the worker. Memory comes from the libc heap (Hyperscan allocates its streams itself);
+ * socket is accepted for the EAL callers but not used yet: create the worker from a thread
+ * on that socket for first-touch placement. sensor_worker_free closes every stream,
+ * open or not; NULL is a no-op.
+ */
+struct sensor_worker *sensor_worker_create(const struct sensor_db *db, uint32_t max_streams,
+					   int socket, char *err, size_t errlen);
+void sensor_worker_free(struct sensor_worker *sw);
+
+/*
+ * The date the date-dependent validators (be_nn, dk_cpr, se_personnummer) take as today.
+ * Set to the current UTC date at create; the owning worker refreshes it (say once per
+ * housekeeping tick) so the data path never reads the clock. Owning worker only.
+ */
+void sensor_worker_set_today(struct sensor_worker *sw, const struct validator_date *today);
+
+/*
+ * ---- owning worker only; none allocates, sleeps or logs ----
+ * fn is called synchronously from inside these calls (possibly from Hyperscan's match
+ * callback) and must not call back into the same sensor_worker. m and m->v are valid only
+ * during the call.
+ */
+
+/* Take a stream from the pool for a new flow direction; NULL (counted) when none left. */
+struct sensor_stream *sensor_stream_open(struct sensor_worker *sw);
+
+/*
+ * Scan the next len in-order bytes of the direction. Calls fn for every match that passed
+ * its validator, boundary and context rules, in the order they became certain (a match
+ * may be reported during a later scan or at close, once the byte after it or the context
+ * window is known). data is only read during the call (its tail is copied into the
+ * stream's lookback ring). A Hyperscan error is counted in scan_errors, never fatal.
+ */
+void sensor_stream_scan(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *data,
+			uint32_t len, sensor_match_fn fn, void *cookie);
+
+/*
+ * len bytes were lost: nothing may straddle the gap. A candidate ending right before the
+ * gap or starting right after it is dropped (candidates_dropped); one waiting for a
+ * keyword after it is reported MEDIUM, or dropped if it needs a keyword. Offsets keep
+ * counting the lost bytes.
+ */
+void sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t len,
+		       sensor_match_fn fn, void *cookie);
+
+/* End of the direction: report what was pending (the end bounds every candidate) and
+ * return the stream to the pool; st must not be used afterwards. NULL is ignored. */
+void sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_match_fn fn,
+			 void *cookie);
+
+const struct sensor_stats *sensor_worker_stats(const struct sensor_worker *sw);
+
+#endif

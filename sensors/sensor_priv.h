@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sensor engine internals shared by sensor_db.c (compile, control thread), sensor_stream.c
+ * (per-worker streams, data path) and the unit tests. Nothing outside sensors/ includes it.
+ *
+ * One Hyperscan STREAM database holds every enabled sensor's patterns and every context
+ * keyword. A Hyperscan pattern id indexes db->pats, which says whether the hit is a value
+ * or a keyword and lists, in db->refs, the sensors (values) or keyword slots (keywords) it
+ * stands for: identical patterns and keywords of several sensors are compiled once.
+ *
+ *   pattern id ─► sensor_pattern { kind, boundary, width, trail, refs[first .. first+n) }
+ *                    value:   refs = sensor indexes     (validator, window, kw slot)
+ *                    keyword: refs = keyword slots      (per-stream last keyword end)
+ */
+#ifndef TOLLGATE_SENSOR_PRIV_H
+#define TOLLGATE_SENSOR_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <hs.h>
+#include "sensor_types.h"
+
+#define SENSOR_RING_MIN 256		/* smallest lookback ring, bytes (a power of two) */
+#define SENSOR_PENDING_MAX 16		/* undecided candidates per stream */
+#define SENSOR_RECENT_MAX 8		/* (sensor, start, end) remembered for dedupe */
+#define SENSOR_HITS_MAX 256		/* Hyperscan hits buffered per scan call */
+#define SENSOR_DEFAULT_MAX_LEN 128	/* custom sensor with unbounded patterns, no max_len */
+#define SENSOR_SENTINEL '\n'		/* scanned at close and before a gap: ends every value */
+#define SENSOR_NO_SLOT UINT16_MAX
+#define SENSOR_NO_OFFSET UINT64_MAX
+
+enum sensor_pat_kind {
+	SENSOR_PAT_VALUE = 0,
+	SENSOR_PAT_KEYWORD,
+};
+
+/*
+ * How the start of a value is found from Hyperscan's end offset. SOM is the general answer
+ * but costs Hyperscan dearly, so it is the last resort.
+ */
+enum sensor_start {
+	SENSOR_START_WIDTH = 0,	/* fixed width: end - width */
+	SENSOR_START_SCAN,	/* variable width, boundary kind with a backward scan rule
+				 * (EMAIL, PHONE, B64URL): scan back from the end */
+	SENSOR_START_SOM,	/* variable width otherwise: HS_FLAG_SOM_LEFTMOST */
+};
+
+/* What one Hyperscan pattern id stands for. */
+struct sensor_pattern {
+	uint8_t kind;		/* enum sensor_pat_kind */
+	uint8_t boundary;	/* value: enum sensor_boundary of its sensors */
+	uint8_t trail;		/* keyword: bytes matched after the keyword (guard) */
+	uint8_t start;		/* value: enum sensor_start */
+	uint16_t width;		/* value: fixed width of the value without guards (START_WIDTH);
+				 * keyword: its length in bytes */
+	uint16_t scan_max;	/* value, START_SCAN: longest value to scan back over */
+	uint16_t n_refs;
+	uint32_t first_ref;	/* index into db->refs */
+};
+
+/* Per-sensor facts the data path needs, next to the (large) definitions. */
+struct sensor_rt {
+	uint8_t enabled;
+	uint8_t validator;
+	uint8_t context_required;
+	uint8_t boundary;
+	uint16_t kw_slot;	/* SENSOR_NO_SLOT: no keywords */
+	uint16_t kw_max;	/* longest keyword in bytes */
+	uint32_t window;	/* resolved (never 0) */
+	uint32_t max_len;	/* resolved */
+};
+
+struct sensor_db {
+	hs_database_t *hs;	/* NULL when no sensor is enabled */
+	unsigned int n_defs;
+	struct sensor_def *defs;
+	struct sensor_rt *rt;
+	unsigned int n_pats;
+	struct sensor_pattern *pats;
+	uint16_t *refs;
+	unsigned int n_slots;	/* sensors with keywords */
+	uint32_t ring_size;	/* lookback bytes per stream, a power of two */
+	size_t hs_stream_size;
+	size_t state_size;	/* engine state per stream (ring, pending, keywords, ...) */
+	size_t stream_size;	/* hs_stream_size + state_size: what sensor_db_stream_size says */
+};
+
+/* A candidate that could not be decided yet. Offsets are stream offsets, [start, end). */
+enum sensor_pending_state {
+	SENSOR_PEND_BOUNDARY = 1,	/* EDGE boundary: the byte after end was not known */
+	SENSOR_PEND_CONTEXT,		/* validated: waits for a keyword after it */
+};
+
+struct sensor_pending {
+	uint64_t start;
+	uint64_t end;
+	uint16_t sensor;
+	uint8_t state;		/* enum sensor_pending_state */
+	uint8_t need;		/* reported only with a keyword (weak form or context_required) */
+};
+
+struct sensor_recent {
+	uint64_t start;
+	uint32_t len;
+	uint16_t sensor;
+	uint16_t used;
+};
+
+/* Last keyword ends (stream offsets) of one sensor; prev covers a keyword overlapping a
+ * value so that the one before it still counts. */
+struct sensor_kw_state {
+	uint64_t last;
+	uint64_t prev;
+};
+
+struct sensor_stream {
+	struct sensor_stream *next_free;
+	hs_stream_t *hs;
+	uint64_t off;		/* stream offset of the next byte: scanned bytes + gap bytes */
+	uint64_t hs_base;	/* stream offset of Hyperscan's offset 0 (moves at each gap) */
+	uint64_t known_lo;	/* first offset whose byte may be in the ring */
+	uint64_t gap_end;	/* offset where data resumed after the last gap, or NO_OFFSET */
+	uint16_t n_pending;
+	uint8_t recent_next;
+	uint8_t in_use;
+	struct sensor_pending *pending;		/* SENSOR_PENDING_MAX */
+	struct sensor_recent *recent;		/* SENSOR_RECENT_MAX */
+	struct sensor_kw_state *kw;		/* db->n_slots */
+	uint8_t *ring;				/* db->ring_size; byte o at ring[o & (size - 1)] */
+};
+
+/* A Hyperscan hit as reported, buffered during one scan call, then its value's span. */
+struct sensor_hit {
+	unsigned long long from;
+	unsigned long long to;
+	unsigned int id;
+	uint8_t span;		/* enum sensor_span, value hits */
+	uint64_t s, e;		/* the value without guards, stream offsets */
+};
+
+enum sensor_span {
+	SENSOR_SPAN_OK = 0,
+	SENSOR_SPAN_IGNORE,	/* includes the sentinel: not data */
+	SENSOR_SPAN_DROPPED,	/* bytes lost or out of the lookback: counted */
+	SENSOR_SPAN_TOO_LONG,	/* backward scan hit its limit: part of a longer run */
+};
+
+struct sensor_worker {
+	const struct sensor_db *db;
+	hs_scratch_t *scratch;
+	struct sensor_stats stats;
+	struct validator_date today;
+	uint32_t max_streams;
+	struct sensor_stream *streams;
+	struct sensor_stream *free;
+	uint8_t *state_mem;	/* rings, pending lists, keyword slots of every stream */
+	uint8_t *tmp;		/* a candidate copied out of ring + buffer (ring_size bytes) */
+	/* The call in progress. */
+	struct sensor_stream *cur;
+	sensor_match_fn fn;
+	void *cookie;
+	const uint8_t *buf;	/* bytes being scanned (NULL at gap and close) */
+	uint64_t buf_off;	/* stream offset of buf[0] */
+	uint64_t buf_end;	/* buf_off + length */
+	uint8_t mode;		/* enum sensor_scan_mode */
+	uint32_t n_hits;
+	struct sensor_hit hits[SENSOR_HITS_MAX];
+};
+
+enum sensor_scan_mode {
+	SENSOR_MODE_SCAN = 0,	/* more bytes follow */
+	SENSOR_MODE_CLOSE,	/* end of stream: it bounds every candidate */
+	SENSOR_MODE_GAP,	/* bytes lost next: candidates ending here are dropped */
+};
+
+/* Guards the compile adds around a pattern of each boundary kind (sensor_db.c). */
+struct sensor_guard {
+	const char *lead;	/* regex before the value, NULL: none */
+	const char *trail;	/* regex after the value, NULL: none */
+	uint8_t lead_max;	/* longest lead guard in bytes */
+	uint8_t trail_max;
+};
+
+extern const struct sensor_guard sensor_guards[SENSOR_BOUNDARY__COUNT];
+
+/* Byte classes of the boundary kinds: the first (lead) and last (trail) byte of a value
+ * are always in the class, guard bytes never are. */
+int sensor_lead_class(uint8_t boundary, uint8_t c);
+int sensor_trail_class(uint8_t boundary, uint8_t c);
+
+#endif

@@ -1,0 +1,923 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sensor streams: the per-worker side of the sensor engine. A worker owns a Hyperscan
+ * scratch and a pool of streams, all opened at sensor_worker_create, so the data path never
+ * allocates: a flow direction takes a stream from the free list and gives it back at close
+ * (hs_reset_stream makes it as good as new).
+ *
+ * Hyperscan STREAM mode reports where a match ends (and, for patterns compiled with SOM,
+ * where it starts) but not the bytes, which may lie in earlier buffers. Each stream keeps
+ * a lookback ring of its last ring_size bytes; a candidate is read from the ring and the
+ * current buffer, copied out only when it straddles them:
+ *
+ *      stream offsets ──►
+ *      ... ring (last W bytes before buf) ... | buf (this scan)          |
+ *                       [start ....... candidate ........ end)
+ *                        └─ ring ───────┘└─ buf ──────────┘
+ *
+ * During hs_scan_stream the match callback only records hits (SENSOR_HITS_MAX of them;
+ * when full they are processed on the spot). After the call they are processed in order:
+ *
+ *   keyword hit ─► last keyword end of each sensor listing it; a candidate waiting for a
+ *                  keyword after it (pending, CONTEXT) within its window is accepted HIGH
+ *   value hit   ─► start/end without guards ─► dedupe (sensor, start, end) ─► not across a
+ *                  gap ─► EDGE boundary (byte after unknown: pending, BOUNDARY)
+ *                  ─► validator ─► keyword within window before: HIGH
+ *                  ─► else pending CONTEXT until window bytes past the end are scanned
+ *                     (then MEDIUM, or context_missing for weak / context_required forms)
+ *
+ * so a match is reported as soon as it is certain, and the same content gives the same
+ * matches and confidences however it is cut into buffers.
+ *
+ * Gaps: Hyperscan's offsets restart at 0 after hs_reset_stream, so each stream keeps
+ * hs_base, the stream offset of Hyperscan's offset 0 (stream offsets count gap bytes).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <hs.h>
+
+#include "sensor_engine.h"
+#include "sensor_priv.h"
+
+static inline int
+is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline int
+is_alnum(uint8_t c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* ---- bytes: ring + current buffer ---- */
+
+/* Lowest stream offset whose byte can be read now. */
+static inline uint64_t
+readable_lo(const struct sensor_worker *sw, const struct sensor_stream *st)
+{
+	uint64_t w = sw->db->ring_size;
+	uint64_t lo = sw->buf_off > w ? sw->buf_off - w : 0;
+
+	return lo > st->known_lo ? lo : st->known_lo;
+}
+
+/* Byte at offset o; o in [readable_lo, buf_end). */
+static inline uint8_t
+byte_at(const struct sensor_worker *sw, const struct sensor_stream *st, uint64_t o)
+{
+	if (o >= sw->buf_off)
+		return sw->buf[o - sw->buf_off];
+	return st->ring[o & (sw->db->ring_size - 1)];
+}
+
+/* Point *p at the bytes [s, e), copying them out when they straddle ring and buffer.
+ * Returns 0, or -1 when they are not all available any more. */
+static int
+get_bytes(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t s, uint64_t e,
+	  const uint8_t **p)
+{
+	uint32_t mask = sw->db->ring_size - 1;
+	uint64_t mid, o;
+	size_t n = 0;
+
+	if (s >= e || s < readable_lo(sw, st) || e > sw->buf_end)
+		return -1;
+	if (s >= sw->buf_off) {
+		*p = sw->buf + (s - sw->buf_off);
+		return 0;
+	}
+	if (e - s > sw->db->ring_size)
+		return -1;
+	mid = e < sw->buf_off ? e : sw->buf_off;
+	for (o = s; o < mid;) {
+		uint32_t pos = (uint32_t)(o & mask);
+		size_t chunk = sw->db->ring_size - pos;
+
+		if (chunk > mid - o)
+			chunk = (size_t)(mid - o);
+		memcpy(sw->tmp + n, st->ring + pos, chunk);
+		n += chunk;
+		o += chunk;
+	}
+	if (e > sw->buf_off)
+		memcpy(sw->tmp + n, sw->buf, (size_t)(e - sw->buf_off));
+	*p = sw->tmp;
+	return 0;
+}
+
+static void
+ring_append(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *data,
+	    uint32_t len)
+{
+	uint32_t w = sw->db->ring_size, pos, first;
+	uint64_t o = sw->buf_off;
+
+	if (len > w) {
+		data += len - w;
+		o += len - w;
+		len = w;
+	}
+	pos = (uint32_t)(o & (w - 1));
+	first = w - pos < len ? w - pos : len;
+	memcpy(st->ring + pos, data, first);
+	memcpy(st->ring, data + first, len - first);
+}
+
+/* ---- decisions ---- */
+
+static void
+accept(struct sensor_worker *sw, unsigned int si, uint64_t start, uint8_t confidence,
+       const struct validator_result *v)
+{
+	struct sensor_match m;
+
+	sw->stats.accepted++;
+	m.sensor = (uint16_t)si;
+	m.confidence = confidence;
+	m.offset = start;
+	m.v = *v;
+	if (sw->fn != NULL)
+		sw->fn(sw->cookie, &m);
+}
+
+/* A keyword of sensor si ends within its window before start. */
+static int
+kw_before(const struct sensor_stream *st, const struct sensor_rt *rt, uint64_t start)
+{
+	const struct sensor_kw_state *ks = &st->kw[rt->kw_slot];
+	uint64_t k = ks->last;
+
+	if (k != SENSOR_NO_OFFSET && k > start)	/* overlaps the value: the one before */
+		k = ks->prev;
+	return k != SENSOR_NO_OFFSET && k <= start && start - k <= rt->window;
+}
+
+static void
+pending_remove(struct sensor_stream *st, unsigned int i)
+{
+	memmove(&st->pending[i], &st->pending[i + 1],
+		sizeof(st->pending[0]) * (st->n_pending - i - 1));
+	st->n_pending--;
+}
+
+/* Report (or not) a validated candidate waiting for context, with or without keyword. */
+static void
+resolve_context(struct sensor_worker *sw, struct sensor_stream *st,
+		const struct sensor_pending *p, int keyword)
+{
+	const struct sensor_rt *rt = &sw->db->rt[p->sensor];
+	struct validator_result v;
+	const uint8_t *raw;
+
+	if (!keyword && p->need) {
+		sw->stats.context_missing++;
+		return;
+	}
+	/* Validated already; run again for the normalised value (pending entries are small). */
+	if (get_bytes(sw, st, p->start, p->end, &raw) != 0) {
+		sw->stats.candidates_dropped++;
+		return;
+	}
+	if (!validator_run_at(rt->validator, raw, (size_t)(p->end - p->start), &sw->today, &v)) {
+		sw->stats.validator_rejected++;
+		return;
+	}
+	accept(sw, p->sensor, p->start, keyword ? SENSOR_CONF_HIGH : SENSOR_CONF_MEDIUM, &v);
+}
+
+/*
+ * Settle the CONTEXT candidates whose window after them has been scanned: every keyword
+ * that could start within window bytes past the end ends by end + window + kw_max and is
+ * reported by Hyperscan one guard byte later at most. pos: offset scanned so far; strict
+ * when hits ending at pos may still be unprocessed.
+ */
+static void
+expire_context(struct sensor_worker *sw, struct sensor_stream *st, uint64_t pos, int strict)
+{
+	unsigned int i = 0;
+
+	while (i < st->n_pending) {
+		struct sensor_pending *p = &st->pending[i];
+		const struct sensor_rt *rt = &sw->db->rt[p->sensor];
+		uint64_t until = p->end + rt->window + rt->kw_max + 1;
+
+		if (p->state == SENSOR_PEND_CONTEXT && (strict ? until < pos : until <= pos)) {
+			struct sensor_pending q = *p;
+
+			pending_remove(st, i);
+			resolve_context(sw, st, &q, 0);
+			continue;
+		}
+		i++;
+	}
+}
+
+static int
+pending_add(struct sensor_worker *sw, struct sensor_stream *st, unsigned int si, uint64_t s,
+	    uint64_t e, uint8_t state, uint8_t need, uint64_t pos)
+{
+	struct sensor_pending *p;
+
+	if (st->n_pending == SENSOR_PENDING_MAX)
+		expire_context(sw, st, pos, 1);
+	if (st->n_pending == SENSOR_PENDING_MAX) {
+		sw->stats.candidates_dropped++;
+		return -ENOSPC;
+	}
+	p = &st->pending[st->n_pending++];
+	p->start = s;
+	p->end = e;
+	p->sensor = (uint16_t)si;
+	p->state = state;
+	p->need = need;
+	return 0;
+}
+
+/* Validate a candidate whose boundaries are settled, then apply the context rule. */
+static void
+decide(struct sensor_worker *sw, struct sensor_stream *st, unsigned int si, uint64_t s,
+       uint64_t e, uint64_t pos)
+{
+	const struct sensor_rt *rt = &sw->db->rt[si];
+	struct validator_result v;
+	const uint8_t *raw;
+	uint8_t need;
+
+	if (get_bytes(sw, st, s, e, &raw) != 0) {
+		sw->stats.candidates_dropped++;
+		return;
+	}
+	if (!validator_run_at(rt->validator, raw, (size_t)(e - s), &sw->today, &v)) {
+		sw->stats.validator_rejected++;
+		return;
+	}
+	need = rt->context_required || v.weak;
+	if (rt->kw_slot == SENSOR_NO_SLOT) {
+		if (need)
+			sw->stats.context_missing++;
+		else
+			accept(sw, si, s, SENSOR_CONF_MEDIUM, &v);
+		return;
+	}
+	if (kw_before(st, rt, s)) {
+		accept(sw, si, s, SENSOR_CONF_HIGH, &v);
+		return;
+	}
+	/* A keyword may still follow within the window. */
+	pending_add(sw, st, si, s, e, SENSOR_PEND_CONTEXT, need, pos);
+}
+
+enum edge_verdict { EDGE_OK, EDGE_REJECT, EDGE_UNKNOWN, EDGE_LOST };
+
+/* EDGE boundary: a digit must not touch a digit, a letter not a letter or digit. */
+static enum edge_verdict
+edge_check(const struct sensor_worker *sw, const struct sensor_stream *st, uint64_t s,
+	   uint64_t e)
+{
+	uint8_t c0 = byte_at(sw, st, s), c1 = byte_at(sw, st, e - 1), b;
+
+	if (is_alnum(c0) && s > st->known_lo) {
+		if (s - 1 < readable_lo(sw, st))
+			return EDGE_LOST;
+		b = byte_at(sw, st, s - 1);
+		if (is_digit(c0) ? is_digit(b) : is_alnum(b))
+			return EDGE_REJECT;
+	}
+	if (is_alnum(c1)) {
+		if (e == sw->buf_end)
+			return sw->mode == SENSOR_MODE_CLOSE ? EDGE_OK : EDGE_UNKNOWN;
+		b = byte_at(sw, st, e);
+		if (is_digit(c1) ? is_digit(b) : is_alnum(b))
+			return EDGE_REJECT;
+	}
+	return EDGE_OK;
+}
+
+static int
+recent_seen(struct sensor_stream *st, unsigned int si, uint64_t s, uint64_t e)
+{
+	struct sensor_recent *r;
+	unsigned int i;
+
+	for (i = 0; i < SENSOR_RECENT_MAX; i++) {
+		r = &st->recent[i];
+		if (r->used && r->sensor == si && r->start == s && r->len == (uint32_t)(e - s))
+			return 1;
+	}
+	r = &st->recent[st->recent_next];
+	st->recent_next = (uint8_t)((st->recent_next + 1) % SENSOR_RECENT_MAX);
+	r->used = 1;
+	r->sensor = (uint16_t)si;
+	r->start = s;
+	r->len = (uint32_t)(e - s);
+	return 0;
+}
+
+/* One sensor's candidate [s, e) found by a value pattern of boundary kind boundary. */
+static void
+consider(struct sensor_worker *sw, struct sensor_stream *st, unsigned int si, uint64_t s,
+	 uint64_t e, uint8_t boundary, uint64_t pos)
+{
+	if (recent_seen(st, si, s, e))
+		return;
+	sw->stats.candidates++;
+	/* Nothing may straddle a gap: the bytes before it were lost. */
+	if (s == st->gap_end && boundary != SENSOR_BOUNDARY_NONE) {
+		sw->stats.candidates_dropped++;
+		return;
+	}
+	if (boundary == SENSOR_BOUNDARY_EDGE) {
+		switch (edge_check(sw, st, s, e)) {
+		case EDGE_REJECT:
+			sw->stats.boundary_rejected++;
+			return;
+		case EDGE_LOST:
+			sw->stats.candidates_dropped++;
+			return;
+		case EDGE_UNKNOWN:
+			pending_add(sw, st, si, s, e, SENSOR_PEND_BOUNDARY, 0, pos);
+			return;
+		case EDGE_OK:
+			break;
+		}
+	}
+	decide(sw, st, si, s, e, pos);
+}
+
+static void
+keyword_hit(struct sensor_worker *sw, struct sensor_stream *st, const struct sensor_pattern *pat,
+	    uint64_t t)
+{
+	const struct sensor_db *db = sw->db;
+	const uint16_t *refs = &db->refs[pat->first_ref];
+	uint64_t kw_end = t - pat->trail, kw_start = kw_end - pat->width;
+	unsigned int r, i;
+
+	if (sw->mode != SENSOR_MODE_SCAN && kw_end > sw->buf_off)
+		return;	/* would include the sentinel */
+	for (r = 0; r < pat->n_refs; r++) {
+		struct sensor_kw_state *ks = &st->kw[refs[r]];
+
+		if (ks->last != kw_end) {
+			ks->prev = ks->last;
+			ks->last = kw_end;
+		}
+	}
+	i = 0;
+	while (i < st->n_pending) {
+		struct sensor_pending *p = &st->pending[i];
+		const struct sensor_rt *rt = &db->rt[p->sensor];
+		int hit = 0;
+
+		if (p->state == SENSOR_PEND_CONTEXT && kw_start >= p->end &&
+		    kw_start - p->end <= rt->window) {
+			for (r = 0; r < pat->n_refs && !hit; r++)
+				hit = refs[r] == rt->kw_slot;
+		}
+		if (hit) {
+			struct sensor_pending q = *p;
+
+			pending_remove(st, i);
+			resolve_context(sw, st, &q, 1);
+			continue;
+		}
+		i++;
+	}
+}
+
+static inline int
+email_domain_byte(uint8_t c)
+{
+	return is_alnum(c) || c == '.' || c == '-';
+}
+
+static inline int
+email_local_byte(uint8_t c)
+{
+	return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+static inline int
+phone_body_byte(uint8_t c)
+{
+	return is_digit(c) || c == ' ' || c == '.' || c == '-' || c == '(' || c == ')';
+}
+
+static inline int
+b64url_token_byte(uint8_t c)
+{
+	return is_alnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+enum scan_verdict { SCAN_OK, SCAN_TOO_LONG, SCAN_LOST };
+
+/*
+ * START_SCAN: the start of the value ending at e, scanning back at most max bytes.
+ *   EMAIL:  domain back to '@', then the whole local part (so no local-part byte
+ *           precedes it: the lead boundary);
+ *   PHONE:  digits, separators and parentheses, a '+' before them, then leading
+ *           separators trimmed (the regex's lead guard already bounds it);
+ *   B64URL: base64url bytes and dots (the lead guard excludes both before the value).
+ */
+static enum scan_verdict
+scan_start(const struct sensor_worker *sw, const struct sensor_stream *st, uint8_t boundary,
+	   uint64_t e, uint32_t max, uint64_t *start)
+{
+	uint64_t lo = readable_lo(sw, st), lim = e > max ? e - max : 0;
+	uint64_t floor = lim > lo ? lim : lo, o = e;
+	int at_floor;
+
+	switch (boundary) {
+	case SENSOR_BOUNDARY_EMAIL:
+		while (o > floor && byte_at(sw, st, o - 1) != '@' &&
+		       email_domain_byte(byte_at(sw, st, o - 1)))
+			o--;
+		if (o > floor && byte_at(sw, st, o - 1) == '@') {
+			o--;
+			while (o > floor && email_local_byte(byte_at(sw, st, o - 1)))
+				o--;
+		}
+		at_floor = o == floor;
+		break;
+	case SENSOR_BOUNDARY_PHONE:
+		while (o > floor && phone_body_byte(byte_at(sw, st, o - 1)))
+			o--;
+		at_floor = o == floor;
+		if (o > floor && byte_at(sw, st, o - 1) == '+')
+			o--;
+		while (o < e && (byte_at(sw, st, o) == ' ' || byte_at(sw, st, o) == '.' ||
+				 byte_at(sw, st, o) == '-' || byte_at(sw, st, o) == ')'))
+			o++;
+		break;
+	default:
+		while (o > floor && b64url_token_byte(byte_at(sw, st, o - 1)))
+			o--;
+		at_floor = o == floor;
+		break;
+	}
+	/* Stopped by a limit, not by a boundary (the stream start or a gap is one). */
+	if (at_floor && floor > st->known_lo)
+		return floor == lim ? SCAN_TOO_LONG : SCAN_LOST;
+	*start = o;
+	return SCAN_OK;
+}
+
+/* Pass 1: where the value of hit h starts and ends (no decision, no counter). */
+static void
+value_span(const struct sensor_worker *sw, const struct sensor_stream *st,
+	   const struct sensor_pattern *pat, struct sensor_hit *h)
+{
+	const struct sensor_guard *g = &sensor_guards[pat->boundary];
+	uint64_t lo = readable_lo(sw, st), s = 0, e = st->hs_base + h->to;
+	unsigned int k;
+
+	for (k = 0; k < g->trail_max && e > lo && e > st->known_lo &&
+	     !sensor_trail_class(pat->boundary, byte_at(sw, st, e - 1)); k++)
+		e--;
+	h->span = SENSOR_SPAN_OK;
+	if (sw->mode != SENSOR_MODE_SCAN) {
+		if (e > sw->buf_off) {		/* the sentinel is part of it: not data */
+			h->span = SENSOR_SPAN_IGNORE;
+			return;
+		}
+		if (sw->mode == SENSOR_MODE_GAP) {
+			/* Ends right before lost bytes: whether it goes on is unknown. */
+			h->span = SENSOR_SPAN_DROPPED;
+			return;
+		}
+	}
+	switch (pat->start) {
+	case SENSOR_START_WIDTH:
+		s = e >= pat->width ? e - pat->width : 0;
+		break;
+	case SENSOR_START_SCAN:
+		switch (scan_start(sw, st, pat->boundary, e, pat->scan_max + 1U, &s)) {
+		case SCAN_OK:
+			break;
+		case SCAN_TOO_LONG:
+			h->span = SENSOR_SPAN_TOO_LONG;
+			return;
+		case SCAN_LOST:
+			h->span = SENSOR_SPAN_DROPPED;
+			return;
+		}
+		break;
+	default:
+		if (h->from == HS_OFFSET_PAST_HORIZON) {
+			h->span = SENSOR_SPAN_DROPPED;
+			return;
+		}
+		s = st->hs_base + h->from;
+		for (k = 0; k < g->lead_max && s < e && s >= lo &&
+		     !sensor_lead_class(pat->boundary, byte_at(sw, st, s)); k++)
+			s++;
+		break;
+	}
+	if (s >= e || s < lo)
+		h->span = SENSOR_SPAN_DROPPED;
+	h->s = s;
+	h->e = e;
+}
+
+static int
+pattern_has_ref(const struct sensor_db *db, const struct sensor_pattern *pat, uint16_t ref)
+{
+	const uint16_t *refs = &db->refs[pat->first_ref];
+	unsigned int r;
+
+	for (r = 0; r < pat->n_refs; r++)
+		if (refs[r] == ref)
+			return 1;
+	return 0;
+}
+
+/*
+ * Another value hit of the same Hyperscan offset gives sensor si a longer value ending at
+ * the same byte ("PT501964843" and the bare \d{9} inside it): only the longest counts.
+ */
+static int
+longer_sibling(const struct sensor_worker *sw, uint32_t i, uint32_t n, uint16_t si)
+{
+	const struct sensor_hit *h = &sw->hits[i];
+	uint32_t j;
+
+	for (j = i; j-- > 0 && sw->hits[j].to == h->to;) {
+		const struct sensor_hit *o = &sw->hits[j];
+		const struct sensor_pattern *op = &sw->db->pats[o->id];
+
+		if (op->kind == SENSOR_PAT_VALUE && o->span == SENSOR_SPAN_OK && o->e == h->e &&
+		    o->s < h->s && pattern_has_ref(sw->db, op, si))
+			return 1;
+	}
+	for (j = i + 1; j < n && sw->hits[j].to == h->to; j++) {
+		const struct sensor_hit *o = &sw->hits[j];
+		const struct sensor_pattern *op = &sw->db->pats[o->id];
+
+		if (op->kind == SENSOR_PAT_VALUE && o->span == SENSOR_SPAN_OK && o->e == h->e &&
+		    o->s < h->s && pattern_has_ref(sw->db, op, si))
+			return 1;
+	}
+	return 0;
+}
+
+/* Pass 2: each sensor's candidate. */
+static void
+value_hit(struct sensor_worker *sw, struct sensor_stream *st, uint32_t i, uint32_t n)
+{
+	const struct sensor_hit *h = &sw->hits[i];
+	const struct sensor_pattern *pat = &sw->db->pats[h->id];
+	const uint16_t *refs = &sw->db->refs[pat->first_ref];
+	unsigned int r;
+
+	switch (h->span) {
+	case SENSOR_SPAN_IGNORE:
+		return;
+	case SENSOR_SPAN_DROPPED:
+		sw->stats.candidates += pat->n_refs;
+		sw->stats.candidates_dropped += pat->n_refs;
+		return;
+	case SENSOR_SPAN_TOO_LONG:
+		sw->stats.candidates += pat->n_refs;
+		sw->stats.boundary_rejected += pat->n_refs;
+		return;
+	default:
+		break;
+	}
+	for (r = 0; r < pat->n_refs; r++) {
+		if (longer_sibling(sw, i, n, refs[r]))
+			continue;
+		consider(sw, st, refs[r], h->s, h->e, pat->boundary, st->hs_base + h->to);
+	}
+}
+
+static void
+flush_hits(struct sensor_worker *sw)
+{
+	struct sensor_stream *st = sw->cur;
+	uint32_t i, n = sw->n_hits;
+
+	for (i = 0; i < n; i++) {
+		struct sensor_hit *h = &sw->hits[i];
+
+		if (h->id >= sw->db->n_pats)
+			h->id = UINT32_MAX;
+		else if (sw->db->pats[h->id].kind == SENSOR_PAT_VALUE)
+			value_span(sw, st, &sw->db->pats[h->id], h);
+	}
+	for (i = 0; i < n; i++) {
+		const struct sensor_hit *h = &sw->hits[i];
+
+		if (h->id == UINT32_MAX)
+			continue;
+		if (sw->db->pats[h->id].kind == SENSOR_PAT_KEYWORD)
+			keyword_hit(sw, st, &sw->db->pats[h->id], st->hs_base + h->to);
+		else
+			value_hit(sw, st, i, n);
+	}
+	sw->n_hits = 0;
+}
+
+static int
+on_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+       void *ctx)
+{
+	struct sensor_worker *sw = ctx;
+	struct sensor_hit *h;
+
+	(void)flags;
+	if (sw->n_hits == SENSOR_HITS_MAX)
+		flush_hits(sw);
+	h = &sw->hits[sw->n_hits++];
+	h->id = id;
+	h->from = from;
+	h->to = to;
+	return 0;
+}
+
+/*
+ * BOUNDARY candidates (EDGE sensors, value at the end of the last buffer): after is the
+ * byte that follows them, or -1 at end of stream.
+ */
+static void
+settle_boundary(struct sensor_worker *sw, struct sensor_stream *st, int after)
+{
+	unsigned int i = 0;
+
+	while (i < st->n_pending) {
+		struct sensor_pending q = st->pending[i];
+
+		if (q.state != SENSOR_PEND_BOUNDARY) {
+			i++;
+			continue;
+		}
+		pending_remove(st, i);
+		if (after >= 0) {
+			uint8_t c1 = byte_at(sw, st, q.end - 1);
+
+			if (is_digit(c1) ? is_digit((uint8_t)after) : is_alnum((uint8_t)after)) {
+				sw->stats.boundary_rejected++;
+				continue;
+			}
+		}
+		/* decide() may append a CONTEXT entry; entries before i are untouched. */
+		decide(sw, st, q.sensor, q.start, q.end, sw->buf_off);
+	}
+}
+
+static void
+call_begin(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *buf,
+	   uint32_t len, uint8_t mode, sensor_match_fn fn, void *cookie)
+{
+	sw->cur = st;
+	sw->fn = fn;
+	sw->cookie = cookie;
+	sw->buf = buf;
+	sw->buf_off = st->off;
+	sw->buf_end = st->off + len;
+	sw->mode = mode;
+	sw->n_hits = 0;
+}
+
+static void
+call_end(struct sensor_worker *sw)
+{
+	sw->cur = NULL;
+	sw->fn = NULL;
+	sw->cookie = NULL;
+	sw->buf = NULL;
+}
+
+/* ---- control thread ---- */
+
+static void
+stream_reset_state(const struct sensor_db *db, struct sensor_stream *st)
+{
+	st->off = 0;
+	st->hs_base = 0;
+	st->known_lo = 0;
+	st->gap_end = SENSOR_NO_OFFSET;
+	st->n_pending = 0;
+	st->recent_next = 0;
+	memset(st->recent, 0, sizeof(*st->recent) * SENSOR_RECENT_MAX);
+	memset(st->kw, 0xff, sizeof(*st->kw) * db->n_slots);
+}
+
+static size_t
+align64(size_t n)
+{
+	return (n + 63) & ~(size_t)63;
+}
+
+struct sensor_worker *
+sensor_worker_create(const struct sensor_db *db, uint32_t max_streams, int socket, char *err,
+		     size_t errlen)
+{
+	struct sensor_worker *sw;
+	uint32_t i;
+
+	(void)socket;	/* libc heap, first touched here: see docs/sensors.md */
+	if (db == NULL) {
+		snprintf(err, errlen, "sensors: no database");
+		return NULL;
+	}
+	sw = aligned_alloc(64, align64(sizeof(*sw)));
+	if (sw == NULL)
+		goto nomem;
+	memset(sw, 0, sizeof(*sw));
+	sw->db = db;
+	sw->max_streams = max_streams;
+	validator_today(&sw->today);
+	sw->tmp = malloc(db->ring_size);
+	if (sw->tmp == NULL)
+		goto nomem;
+	if (db->hs != NULL && hs_alloc_scratch(db->hs, &sw->scratch) != HS_SUCCESS) {
+		snprintf(err, errlen, "sensors: hs_alloc_scratch failed");
+		goto fail;
+	}
+	if (max_streams > 0) {
+		sw->state_mem = aligned_alloc(64, db->state_size * max_streams);
+		if (sw->state_mem == NULL)
+			goto nomem;
+		memset(sw->state_mem, 0, db->state_size * max_streams);
+	}
+	sw->streams = (struct sensor_stream *)sw->state_mem;
+	for (i = max_streams; i > 0; i--) {
+		uint8_t *m = sw->state_mem + db->state_size * (i - 1);
+		struct sensor_stream *st = (struct sensor_stream *)m;
+
+		m += align64(sizeof(*st));
+		st->ring = m;
+		m += align64(db->ring_size);
+		st->pending = (struct sensor_pending *)m;
+		m += align64(sizeof(*st->pending) * SENSOR_PENDING_MAX);
+		st->recent = (struct sensor_recent *)m;
+		m += align64(sizeof(*st->recent) * SENSOR_RECENT_MAX);
+		st->kw = (struct sensor_kw_state *)m;
+		if (db->hs != NULL && hs_open_stream(db->hs, 0, &st->hs) != HS_SUCCESS) {
+			snprintf(err, errlen, "sensors: hs_open_stream failed (%u streams)",
+				 max_streams);
+			goto fail;
+		}
+		stream_reset_state(db, st);
+		st->next_free = sw->free;
+		sw->free = st;
+	}
+	return sw;
+nomem:
+	snprintf(err, errlen, "sensors: no memory for %u streams of %zu bytes", max_streams,
+		 db->stream_size);
+fail:
+	sensor_worker_free(sw);
+	return NULL;
+}
+
+void
+sensor_worker_free(struct sensor_worker *sw)
+{
+	uint32_t i;
+
+	if (sw == NULL)
+		return;
+	for (i = 0; sw->state_mem != NULL && i < sw->max_streams; i++) {
+		struct sensor_stream *st =
+			(struct sensor_stream *)(sw->state_mem + sw->db->state_size * i);
+
+		if (st->hs != NULL)
+			hs_close_stream(st->hs, NULL, NULL, NULL);
+	}
+	if (sw->scratch != NULL)
+		hs_free_scratch(sw->scratch);
+	free(sw->state_mem);
+	free(sw->tmp);
+	free(sw);
+}
+
+void
+sensor_worker_set_today(struct sensor_worker *sw, const struct validator_date *today)
+{
+	sw->today = *today;
+}
+
+const struct sensor_stats *
+sensor_worker_stats(const struct sensor_worker *sw)
+{
+	return &sw->stats;
+}
+
+/* ---- owning worker ---- */
+
+struct sensor_stream *
+sensor_stream_open(struct sensor_worker *sw)
+{
+	struct sensor_stream *st = sw->free;
+
+	if (st == NULL) {
+		sw->stats.stream_pool_empty++;
+		return NULL;
+	}
+	sw->free = st->next_free;
+	st->next_free = NULL;
+	st->in_use = 1;
+	stream_reset_state(sw->db, st);
+	sw->stats.streams_opened++;
+	sw->stats.streams_active++;
+	sw->stats.stream_bytes += sw->db->stream_size;
+	return st;
+}
+
+void
+sensor_stream_scan(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *data,
+		   uint32_t len, sensor_match_fn fn, void *cookie)
+{
+	if (st == NULL || data == NULL || len == 0)
+		return;
+	call_begin(sw, st, data, len, SENSOR_MODE_SCAN, fn, cookie);
+	if (st->n_pending != 0)
+		settle_boundary(sw, st, data[0]);
+	if (st->hs != NULL &&
+	    hs_scan_stream(st->hs, (const char *)data, len, 0, sw->scratch, on_hit, sw) !=
+		    HS_SUCCESS)
+		sw->stats.scan_errors++;
+	flush_hits(sw);
+	if (st->n_pending != 0)
+		expire_context(sw, st, sw->buf_end, 0);
+	ring_append(sw, st, data, len);
+	st->off = sw->buf_end;
+	sw->stats.bytes_scanned += len;
+	call_end(sw);
+}
+
+static const uint8_t sentinel[1] = { SENSOR_SENTINEL };
+
+/* Scan the sentinel: Hyperscan reports the values (and keywords) ending at the last byte. */
+static void
+scan_sentinel(struct sensor_worker *sw, struct sensor_stream *st)
+{
+	if (st->hs != NULL && hs_scan_stream(st->hs, (const char *)sentinel, 1, 0, sw->scratch,
+					     on_hit, sw) != HS_SUCCESS)
+		sw->stats.scan_errors++;
+	flush_hits(sw);
+}
+
+void
+sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t len,
+		  sensor_match_fn fn, void *cookie)
+{
+	unsigned int i;
+
+	if (st == NULL || len == 0)
+		return;
+	/* buf is the sentinel, at the stream offset where the lost bytes start. */
+	call_begin(sw, st, sentinel, 1, SENSOR_MODE_GAP, fn, cookie);
+	scan_sentinel(sw, st);
+	/* Custom patterns anchored at end of data: the same, counted as dropped. */
+	if (st->hs != NULL && hs_reset_stream(st->hs, 0, sw->scratch, on_hit, sw) != HS_SUCCESS)
+		sw->stats.scan_errors++;
+	flush_hits(sw);
+	/* The byte after a BOUNDARY candidate is lost; a CONTEXT one lost part of its window:
+	 * reported without keyword unless it needs one. */
+	for (i = 0; i < st->n_pending; i++) {
+		const struct sensor_pending *p = &st->pending[i];
+
+		if (p->state == SENSOR_PEND_BOUNDARY || p->need)
+			sw->stats.candidates_dropped++;
+		else
+			resolve_context(sw, st, p, 0);
+	}
+	st->n_pending = 0;
+	st->off += len;
+	st->hs_base = st->off;
+	st->known_lo = st->off;
+	st->gap_end = st->off;
+	call_end(sw);
+}
+
+void
+sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_match_fn fn,
+		    void *cookie)
+{
+	if (st == NULL || !st->in_use)
+		return;
+	call_begin(sw, st, sentinel, 1, SENSOR_MODE_CLOSE, fn, cookie);
+	if (st->n_pending != 0)
+		settle_boundary(sw, st, -1);
+	scan_sentinel(sw, st);
+	/* Custom patterns anchored at end of data ($ also matches before the final '\n'); the
+	 * reset also makes the stream as good as new for its next user. */
+	if (st->hs != NULL && hs_reset_stream(st->hs, 0, sw->scratch, on_hit, sw) != HS_SUCCESS)
+		sw->stats.scan_errors++;
+	flush_hits(sw);
+	if (st->n_pending != 0)
+		expire_context(sw, st, UINT64_MAX, 0);
+	call_end(sw);
+	st->n_pending = 0;
+	st->in_use = 0;
+	st->next_free = sw->free;
+	sw->free = st;
+	sw->stats.streams_active--;
+	sw->stats.stream_bytes -= sw->db->stream_size;
+}
