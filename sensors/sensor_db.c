@@ -463,7 +463,8 @@ build(struct compile_ctx *c)
 	db->refs = calloc(c->n_rf ? c->n_rf : 1, sizeof(*db->refs));
 	if (db->pats == NULL || db->refs == NULL)
 		goto out;
-	qsort(c->rf, c->n_rf, sizeof(*c->rf), cmp_ref);
+	if (c->n_rf > 0)
+		qsort(c->rf, c->n_rf, sizeof(*c->rf), cmp_ref);
 	for (i = 0; i < c->n_rf; i++) {
 		struct sensor_pattern *p = &db->pats[c->rf[i].pat];
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sensor engine internals shared by sensor_db.c (compile, control thread), sensor_stream.c
- * (per-worker streams, data path) and the unit tests. Nothing outside sensors/ includes it.
+ * (per-worker streams, data path), the unit tests and tools/bench_sensors.c (which scans
+ * db->hs raw for comparison). Nothing else may include it.
  *
  * One Hyperscan STREAM database holds every enabled sensor's patterns and every context
  * keyword. A Hyperscan pattern id indexes db->pats, which says whether the hit is a value

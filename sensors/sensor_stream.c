@@ -16,18 +16,25 @@
  *                        └─ ring ───────┘└─ buf ──────────┘
  *
  * During hs_scan_stream the match callback only records hits (SENSOR_HITS_MAX of them;
- * when full they are processed on the spot). After the call they are processed in order:
+ * when full they are processed on the spot). After the call, a first pass finds each value
+ * hit's span without its guards (end - width, SOM, or a backward scan), and a second
+ * processes the hits in order:
  *
  *   keyword hit ─► last keyword end of each sensor listing it; a candidate waiting for a
  *                  keyword after it (pending, CONTEXT) within its window is accepted HIGH
- *   value hit   ─► start/end without guards ─► dedupe (sensor, start, end) ─► not across a
- *                  gap ─► EDGE boundary (byte after unknown: pending, BOUNDARY)
- *                  ─► validator ─► keyword within window before: HIGH
+ *   value hit   ─► per sensor: not if a hit at the same offset gives it a longer value
+ *                  ("PT501964843" beats the \d{9} inside) ─► dedupe (sensor, start, end)
+ *                  ─► not across a gap ─► EDGE boundary (byte after unknown: pending,
+ *                  BOUNDARY) ─► validator ─► keyword within window before: HIGH
  *                  ─► else pending CONTEXT until window bytes past the end are scanned
  *                     (then MEDIUM, or context_missing for weak / context_required forms)
  *
  * so a match is reported as soon as it is certain, and the same content gives the same
  * matches and confidences however it is cut into buffers.
+ *
+ * End of data: close (and a gap) scan one sentinel byte so that Hyperscan confirms the
+ * values and keywords ending at the last byte (their trailing guard needs a byte); what
+ * includes the sentinel itself is ignored.
  *
  * Gaps: Hyperscan's offsets restart at 0 after hs_reset_stream, so each stream keeps
  * hs_base, the stream offset of Hyperscan's offset 0 (stream offsets count gap bytes).

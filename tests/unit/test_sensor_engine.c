@@ -1,0 +1,907 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sensor engine: compile (sensor_db.c), streams (sensor_stream.c) and the built-in
+ * catalogue (sensor_catalogue.c), run against the real validators (validators.c). Every
+ * test scans text through a worker and asserts exactly which matches come out, where, with
+ * which confidence, and what the counters say. No EAL: the engine uses the libc heap.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sensor_engine.h"
+#include "sensor_priv.h"
+
+#define MAX_MATCHES 64
+
+struct seen {
+	uint16_t sensor;
+	uint8_t confidence;
+	uint64_t offset;
+	char norm[VALIDATOR_NORM_MAX + 1];
+};
+
+struct collect {
+	unsigned int n;
+	struct seen m[MAX_MATCHES];
+};
+
+static void
+collect_fn(void *cookie, const struct sensor_match *m)
+{
+	struct collect *c = cookie;
+	struct seen *s;
+
+	assert_true(c->n < MAX_MATCHES);
+	s = &c->m[c->n++];
+	s->sensor = m->sensor;
+	s->confidence = m->confidence;
+	s->offset = m->offset;
+	memcpy(s->norm, m->v.norm, m->v.norm_len);
+	s->norm[m->v.norm_len] = '\0';
+}
+
+/* The built-in catalogue, compiled once for the whole group. */
+static struct sensor_def g_defs[SENSOR_MAX];
+static unsigned int g_n;
+static struct sensor_db *g_db;
+static const struct validator_date g_today = { 2024, 6, 1 };
+
+static int
+group_setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	g_n = sensor_catalogue_builtin(g_defs, SENSOR_MAX);
+	g_db = sensor_db_compile(g_defs, g_n, err, sizeof(err));
+	return g_db == NULL ? -1 : 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	sensor_db_free(g_db);
+	return 0;
+}
+
+static unsigned int
+sensor_index(const struct sensor_db *db, const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < sensor_db_count(db); i++)
+		if (strcmp(sensor_db_def(db, i)->id, id) == 0)
+			return i;
+	fail_msg("no sensor %s", id);
+	return 0;
+}
+
+static unsigned int
+count_of(const struct collect *c, unsigned int sensor)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < c->n; i++)
+		n += c->m[i].sensor == sensor;
+	return n;
+}
+
+static const struct seen *
+first_of(const struct collect *c, unsigned int sensor)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->m[i].sensor == sensor)
+			return &c->m[i];
+	return NULL;
+}
+
+static struct sensor_worker *
+worker(const struct sensor_db *db, uint32_t streams)
+{
+	char err[256];
+	struct sensor_worker *sw = sensor_worker_create(db, streams, 0, err, sizeof(err));
+
+	assert_non_null(sw);
+	sensor_worker_set_today(sw, &g_today);
+	return sw;
+}
+
+static void
+scan_str(struct sensor_worker *sw, struct sensor_stream *st, const char *s, struct collect *c)
+{
+	sensor_stream_scan(sw, st, (const uint8_t *)s, (uint32_t)strlen(s), collect_fn, c);
+}
+
+/* One stream over text cut at the given offsets (ascending, inside the text), closed. */
+static void
+scan_parts(const struct sensor_db *db, const char *text, const size_t *cuts, unsigned int ncuts,
+	   struct collect *c, struct sensor_stats *stats)
+{
+	struct sensor_worker *sw = worker(db, 1);
+	struct sensor_stream *st = sensor_stream_open(sw);
+	size_t len = strlen(text), from = 0;
+	unsigned int i;
+
+	assert_non_null(st);
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i <= ncuts; i++) {
+		size_t to = i < ncuts ? cuts[i] : len;
+
+		sensor_stream_scan(sw, st, (const uint8_t *)text + from, (uint32_t)(to - from),
+				   collect_fn, c);
+		from = to;
+	}
+	sensor_stream_close(sw, st, collect_fn, c);
+	if (stats != NULL)
+		*stats = *sensor_worker_stats(sw);
+	sensor_worker_free(sw);
+}
+
+static void
+scan_whole(const char *text, struct collect *c, struct sensor_stats *stats)
+{
+	scan_parts(g_db, text, NULL, 0, c, stats);
+}
+
+/* A custom sensor definition. */
+static void
+custom_def(struct sensor_def *d, const char *id, const char *const *patterns,
+	   const char *const *keywords)
+{
+	unsigned int i;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->id, sizeof(d->id), "%s", id);
+	snprintf(d->category, sizeof(d->category), "health");
+	d->enabled = 1;
+	d->severity = SENSOR_SEV_MEDIUM;
+	d->validator = VALIDATOR_NONE;
+	for (i = 0; patterns != NULL && patterns[i] != NULL; i++)
+		snprintf(d->patterns[i], sizeof(d->patterns[i]), "%s", patterns[i]);
+	d->n_patterns = i;
+	for (i = 0; keywords != NULL && keywords[i] != NULL; i++)
+		snprintf(d->keywords[i], sizeof(d->keywords[i]), "%s", keywords[i]);
+	d->n_keywords = i;
+}
+
+/* ---- compile ---- */
+
+static void
+test_sensor_catalogue_has_every_builtin_and_compiles(void **state)
+{
+	static const char *const ids[] = {
+		"credit_card", "us_ssn", "iban", "email", "phone", "gb_nhs", "gb_nino", "es_dni",
+		"es_nie", "it_codice_fiscale", "nl_bsn", "be_nn", "pl_pesel", "se_personnummer",
+		"fi_hetu", "dk_cpr", "de_idnr", "fr_nir", "at_svnr", "ie_pps", "pt_nif",
+		"aws_access_key_id", "private_key", "jwt",
+	};
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(g_n, 24);
+	assert_int_equal(sensor_db_count(g_db), 24);
+	for (i = 0; i < g_n; i++) {
+		const struct sensor_def *d = sensor_db_def(g_db, i);
+
+		assert_string_equal(d->id, ids[i]);
+		assert_int_equal(d->builtin, 1);
+		assert_int_equal(d->enabled, 1);
+		assert_int_equal(d->window, 64);
+		assert_int_equal(d->validator, validator_by_name(ids[i]));
+		assert_true(strcmp(d->category, "financial") == 0 ||
+			    strcmp(d->category, "identity") == 0 ||
+			    strcmp(d->category, "health") == 0 ||
+			    strcmp(d->category, "contact") == 0 ||
+			    strcmp(d->category, "credentials") == 0);
+		assert_in_range(d->severity, SENSOR_SEV_LOW, SENSOR_SEV_CRITICAL);
+		assert_true(d->n_patterns >= 1);
+		assert_in_range(d->max_len, 9, SENSOR_MAX_LEN_LIMIT);
+	}
+	assert_null(sensor_db_def(g_db, 24));
+	/* Per stream: Hyperscan state + ring + pending + recent + keyword slots. */
+	assert_int_equal(sensor_db_stream_size(g_db), g_db->hs_stream_size + g_db->state_size);
+	assert_int_equal(g_db->ring_size, 1024);
+}
+
+static void
+test_sensor_db_refuses_pattern_hyperscan_rejects(void **state)
+{
+	static const char *const pats[] = { "EMP-\\d{6}", "(", NULL };
+	struct sensor_def d[2];
+	char err[256];
+
+	(void)state;
+	custom_def(&d[0], "ok", (const char *const[]){ "ok\\d{4}", NULL }, NULL);
+	custom_def(&d[1], "bad", pats, NULL);
+	assert_null(sensor_db_compile(d, 2, err, sizeof(err)));
+	assert_string_equal(err, "sensor bad: pattern \"(\": Missing close parenthesis for group "
+				 "started at index 0.");
+}
+
+static void
+test_sensor_db_refuses_pattern_matching_empty(void **state)
+{
+	struct sensor_def d;
+	char err[256];
+
+	(void)state;
+	custom_def(&d, "empty", (const char *const[]){ "a*", NULL }, NULL);
+	assert_null(sensor_db_compile(&d, 1, err, sizeof(err)));
+	assert_string_equal(err, "sensor empty: pattern \"a*\": matches the empty string");
+}
+
+static void
+test_sensor_db_checks_disabled_sensors_but_compiles_enabled_only(void **state)
+{
+	struct sensor_def d[2];
+	struct collect c;
+	char err[256];
+	struct sensor_db *db;
+
+	(void)state;
+	custom_def(&d[0], "on", (const char *const[]){ "ON\\d{4}", NULL }, NULL);
+	custom_def(&d[1], "off", (const char *const[]){ "OFF\\d{4}", NULL }, NULL);
+	d[1].enabled = 0;
+	db = sensor_db_compile(d, 2, err, sizeof(err));
+	assert_non_null(db);
+	assert_int_equal(sensor_db_count(db), 2);
+	scan_parts(db, "ON1234 OFF1234", NULL, 0, &c, NULL);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].sensor, 0);
+	assert_string_equal(c.m[0].norm, "ON1234");
+	sensor_db_free(db);
+
+	snprintf(d[1].patterns[0], sizeof(d[1].patterns[0]), "[");
+	assert_null(sensor_db_compile(d, 2, err, sizeof(err)));
+	assert_string_equal(err, "sensor off: pattern \"[\": Unterminated character class "
+				 "starting at index 0.");
+}
+
+/* ---- payment cards, whole and cut ---- */
+
+static const char card_text[] = "paid with card 4111 1111 1111 1111 today";
+#define CARD_AT 15
+
+static void
+assert_one_card(const struct collect *c)
+{
+	unsigned int cc = sensor_index(g_db, "credit_card");
+
+	assert_int_equal(c->n, 1);
+	assert_int_equal(c->m[0].sensor, cc);
+	assert_int_equal(c->m[0].offset, CARD_AT);
+	assert_int_equal(c->m[0].confidence, SENSOR_CONF_HIGH);
+	assert_string_equal(c->m[0].norm, "4111111111111111");
+}
+
+static void
+test_sensor_card_found_whole(void **state)
+{
+	struct collect c;
+	struct sensor_stats s;
+
+	(void)state;
+	scan_whole(card_text, &c, &s);
+	assert_one_card(&c);
+	assert_int_equal(s.accepted, 1);
+	assert_int_equal(s.bytes_scanned, strlen(card_text));
+}
+
+static void
+test_sensor_card_split_at_every_offset_found_once(void **state)
+{
+	size_t len = strlen(card_text), k;
+	struct collect c;
+
+	(void)state;
+	for (k = 1; k < len; k++) {
+		scan_parts(g_db, card_text, &k, 1, &c, NULL);
+		assert_one_card(&c);
+	}
+}
+
+static void
+test_sensor_card_split_in_three_scans_found_once(void **state)
+{
+	size_t len = strlen(card_text), cuts[2];
+	struct collect c;
+
+	(void)state;
+	for (cuts[0] = 1; cuts[0] < len; cuts[0]++) {
+		for (cuts[1] = cuts[0] + 1; cuts[1] < len; cuts[1]++) {
+			scan_parts(g_db, card_text, cuts, 2, &c, NULL);
+			assert_one_card(&c);
+		}
+	}
+}
+
+static void
+test_sensor_card_inside_longer_digit_run_not_reported(void **state)
+{
+	static const char text[] = "card 41111111111111111 x";
+	size_t cut = strlen("card 4111111111111111");
+	struct collect c;
+
+	(void)state;
+	scan_whole(text, &c, NULL);
+	assert_int_equal(c.n, 0);
+	/* The extra digit arrives in the next scan. */
+	scan_parts(g_db, text, &cut, 1, &c, NULL);
+	assert_int_equal(c.n, 0);
+	/* ... and a decimal point followed by a digit continues the run too. */
+	scan_whole("card 4111111111111111.5 x", &c, NULL);
+	assert_int_equal(c.n, 0);
+	scan_whole("card 0.4111111111111111 x", &c, NULL);
+	assert_int_equal(c.n, 0);
+}
+
+static void
+test_sensor_card_failing_luhn_not_reported(void **state)
+{
+	struct collect c;
+	struct sensor_stats s;
+
+	(void)state;
+	scan_whole("card 4111111111111112 x", &c, &s);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(s.candidates, 1);
+	assert_int_equal(s.validator_rejected, 1);
+	assert_int_equal(s.accepted, 0);
+}
+
+static void
+test_sensor_card_keyword_counts_as_a_word_only(void **state)
+{
+	unsigned int cc = sensor_index(g_db, "credit_card");
+	struct collect c;
+
+	(void)state;
+	/* "cc" inside "access" is not the keyword "cc": no keyword, MEDIUM. */
+	scan_whole("access 4111111111111111 x", &c, NULL);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].sensor, cc);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_MEDIUM);
+	scan_whole("CC: 4111111111111111 x", &c, NULL);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_HIGH);
+	scan_whole("{\"cardNumber\":\"4111111111111111\"}", &c, NULL);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].offset, 15);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_HIGH);
+}
+
+/* ---- context keywords ---- */
+
+static void
+test_sensor_undashed_ssn_needs_keyword(void **state)
+{
+	unsigned int ssn = sensor_index(g_db, "us_ssn");
+	struct collect c;
+	struct sensor_stats s;
+
+	(void)state;
+	scan_whole("my number is 536904399 ok", &c, &s);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(s.candidates, 3);		/* us_ssn, nl_bsn, pt_nif: one \d{9} */
+	assert_int_equal(s.validator_rejected, 2);	/* not a BSN, not a NIF */
+	assert_int_equal(s.context_missing, 1);
+	/* The dashed form is strong. */
+	scan_whole("my number is 536-90-4399 ok", &c, NULL);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].sensor, ssn);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_MEDIUM);
+	assert_int_equal(c.m[0].offset, 13);
+	assert_string_equal(c.m[0].norm, "536904399");
+	/* Keyword before. */
+	scan_whole("SSN: 536904399 ok", &c, NULL);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].sensor, ssn);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_HIGH);
+	assert_int_equal(c.m[0].offset, 5);
+}
+
+static void
+test_sensor_undashed_ssn_keyword_after_in_later_scan(void **state)
+{
+	unsigned int ssn = sensor_index(g_db, "us_ssn");
+	struct sensor_worker *sw = worker(g_db, 1);
+	struct sensor_stream *st = sensor_stream_open(sw);
+	struct collect c = { 0 };
+
+	(void)state;
+	scan_str(sw, st, "536904399 is what I gave as my ", &c);
+	assert_int_equal(c.n, 0);
+	/* The keyword is decided once its guard byte ('.') is scanned: before close. */
+	scan_str(sw, st, "ssn.", &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].sensor, ssn);
+	assert_int_equal(c.m[0].offset, 0);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_HIGH);
+	sensor_stream_close(sw, st, collect_fn, &c);
+	assert_int_equal(c.n, 1);
+	sensor_worker_free(sw);
+}
+
+static void
+test_sensor_keyword_after_gives_same_result_at_every_split(void **state)
+{
+	static const char text[] = "536904399 is my ssn, thanks";
+	unsigned int ssn = sensor_index(g_db, "us_ssn");
+	size_t len = strlen(text), k;
+	struct collect c;
+
+	(void)state;
+	for (k = 1; k < len; k++) {
+		scan_parts(g_db, text, &k, 1, &c, NULL);
+		assert_int_equal(c.n, 1);
+		assert_int_equal(c.m[0].sensor, ssn);
+		assert_int_equal(c.m[0].offset, 0);
+		assert_int_equal(c.m[0].confidence, SENSOR_CONF_HIGH);
+	}
+}
+
+/* "ssn", gap spaces, the number (before: the distance is start - keyword end). */
+static void
+ssn_with_gap(char *buf, size_t cap, unsigned int gap, int keyword_after)
+{
+	char pad[256];
+
+	memset(pad, ' ', gap);
+	pad[gap] = '\0';
+	if (keyword_after)
+		snprintf(buf, cap, "536904399%sssn.", pad);
+	else
+		snprintf(buf, cap, "ssn%s536904399.", pad);
+}
+
+static void
+test_sensor_keyword_outside_window_does_not_count(void **state)
+{
+	unsigned int ssn = sensor_index(g_db, "us_ssn");
+	char text[512];
+	struct collect c;
+	struct sensor_stats s;
+
+	(void)state;
+	/* Exactly the window (64 bytes between them) counts, one more does not. */
+	ssn_with_gap(text, sizeof(text), 64, 0);
+	scan_whole(text, &c, NULL);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].sensor, ssn);
+	assert_int_equal(c.m[0].offset, 67);
+	ssn_with_gap(text, sizeof(text), 65, 0);
+	scan_whole(text, &c, &s);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(s.context_missing, 1);
+	ssn_with_gap(text, sizeof(text), 64, 1);
+	scan_whole(text, &c, NULL);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].sensor, ssn);
+	assert_int_equal(c.m[0].offset, 0);
+	ssn_with_gap(text, sizeof(text), 65, 1);
+	scan_whole(text, &c, NULL);
+	assert_int_equal(c.n, 0);
+}
+
+/* ---- end of stream and gaps ---- */
+
+static void
+test_sensor_value_at_close_reported_by_close(void **state)
+{
+	unsigned int cc = sensor_index(g_db, "credit_card");
+	struct sensor_worker *sw = worker(g_db, 1);
+	struct sensor_stream *st = sensor_stream_open(sw);
+	struct collect c = { 0 };
+
+	(void)state;
+	scan_str(sw, st, "card 4111111111111111", &c);
+	assert_int_equal(c.n, 0);	/* the next byte could be a digit */
+	sensor_stream_close(sw, st, collect_fn, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].sensor, cc);
+	assert_int_equal(c.m[0].offset, 5);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_HIGH);
+	sensor_worker_free(sw);
+}
+
+static void
+test_sensor_gap_in_value_drops_it(void **state)
+{
+	struct sensor_worker *sw = worker(g_db, 1);
+	struct sensor_stream *st = sensor_stream_open(sw);
+	struct collect c = { 0 };
+
+	(void)state;
+	/* Lost bytes in the middle: neither half is a card. */
+	scan_str(sw, st, "card 4111 1111 ", &c);
+	sensor_stream_gap(sw, st, 3, collect_fn, &c);
+	scan_str(sw, st, "1 1111 1111 x", &c);
+	sensor_stream_close(sw, st, collect_fn, &c);
+	assert_int_equal(c.n, 0);
+
+	/* A value right before a gap: whether it goes on is unknown, dropped and counted. */
+	st = sensor_stream_open(sw);
+	scan_str(sw, st, "card 4111111111111111", &c);
+	sensor_stream_gap(sw, st, 7, collect_fn, &c);
+	assert_int_equal(sensor_worker_stats(sw)->candidates_dropped, 1);
+	/* A value right after a gap: its start may be lost, dropped and counted. */
+	scan_str(sw, st, "4111111111111111 x", &c);
+	sensor_stream_close(sw, st, collect_fn, &c);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(sensor_worker_stats(sw)->candidates_dropped, 2);
+	assert_int_equal(sensor_worker_stats(sw)->accepted, 0);
+	sensor_worker_free(sw);
+}
+
+static void
+test_sensor_offsets_count_gap_bytes(void **state)
+{
+	unsigned int cc = sensor_index(g_db, "credit_card");
+	struct sensor_worker *sw = worker(g_db, 1);
+	struct sensor_stream *st = sensor_stream_open(sw);
+	struct collect c = { 0 };
+
+	(void)state;
+	scan_str(sw, st, "card ", &c);
+	sensor_stream_gap(sw, st, 100, collect_fn, &c);
+	scan_str(sw, st, "x 4111111111111111 y", &c);
+	sensor_stream_gap(sw, st, 1000, collect_fn, &c);
+	scan_str(sw, st, "card 5555 5555 5555 4444 y", &c);
+	sensor_stream_close(sw, st, collect_fn, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.m[0].sensor, cc);
+	assert_int_equal(c.m[0].offset, 5 + 100 + 2);
+	/* The keyword is more than the window away (across the gap): MEDIUM. */
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_MEDIUM);
+	assert_int_equal(c.m[1].offset, 5 + 100 + 20 + 1000 + 5);
+	assert_int_equal(c.m[1].confidence, SENSOR_CONF_HIGH);
+	assert_string_equal(c.m[1].norm, "5555555555554444");
+	sensor_worker_free(sw);
+}
+
+/* ---- overlaps and dedupe ---- */
+
+static void
+test_sensor_overlapping_candidates_reported_once_per_sensor(void **state)
+{
+	unsigned int ssn = sensor_index(g_db, "us_ssn"), bsn = sensor_index(g_db, "nl_bsn");
+	unsigned int iban = sensor_index(g_db, "iban");
+	struct collect c;
+	struct sensor_def d;
+	struct sensor_db *db;
+	char err[256];
+
+	(void)state;
+	/* One pattern (\d{9}) stands for both sensors; 111222333 is valid for each. */
+	scan_whole("bsn/ssn 111222333.", &c, NULL);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(count_of(&c, ssn), 1);
+	assert_int_equal(count_of(&c, bsn), 1);
+	assert_int_equal(first_of(&c, ssn)->offset, 8);
+	assert_int_equal(first_of(&c, bsn)->offset, 8);
+	/* An IBAN whose digits are other candidates: the IBAN once, nothing else. */
+	scan_whole("iban GB82WEST12345698765432 and GB82 WEST 1234 5698 7654 32.", &c, NULL);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(count_of(&c, iban), 2);
+	assert_int_equal(c.m[0].offset, 5);
+	assert_int_equal(c.m[1].offset, 32);
+	assert_string_equal(c.m[1].norm, "GB82WEST12345698765432");
+	/* Two patterns of one sensor matching the same bytes: reported once. */
+	custom_def(&d, "order", (const char *const[]){ "ORD-\\d{6}", "[A-Z]{3}-\\d{6}", NULL },
+		   NULL);
+	db = sensor_db_compile(&d, 1, err, sizeof(err));
+	assert_non_null(db);
+	scan_parts(db, "ref ORD-123456 ok", NULL, 0, &c, NULL);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].offset, 4);
+	sensor_db_free(db);
+}
+
+/* ---- custom sensors: EDGE boundary decided by the next scan ---- */
+
+static void
+test_sensor_custom_edge_boundary_waits_for_next_byte(void **state)
+{
+	struct sensor_def d;
+	struct sensor_db *db;
+	struct sensor_worker *sw;
+	struct sensor_stream *st;
+	struct collect c = { 0 };
+	char err[256];
+
+	(void)state;
+	custom_def(&d, "employee", (const char *const[]){ "EMP\\d{6}", NULL },
+		   (const char *const[]){ "staff id", NULL });
+	db = sensor_db_compile(&d, 1, err, sizeof(err));
+	assert_non_null(db);
+	sw = worker(db, 1);
+	st = sensor_stream_open(sw);
+	scan_str(sw, st, "id EMP123456", &c);
+	scan_str(sw, st, "7 x", &c);
+	sensor_stream_close(sw, st, collect_fn, &c);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(sensor_worker_stats(sw)->boundary_rejected, 1);
+
+	st = sensor_stream_open(sw);
+	scan_str(sw, st, "staff_id: EMP123456", &c);
+	assert_int_equal(c.n, 0);
+	scan_str(sw, st, " x", &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].offset, 10);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_HIGH);
+	assert_string_equal(c.m[0].norm, "EMP123456");
+	/* A letter before it: part of a longer word. */
+	scan_str(sw, st, " XEMP654321 ", &c);
+	sensor_stream_close(sw, st, collect_fn, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(sensor_worker_stats(sw)->boundary_rejected, 2);
+	sensor_worker_free(sw);
+	sensor_db_free(db);
+}
+
+static void
+test_sensor_keyword_shared_by_two_sensors_counts_for_both(void **state)
+{
+	unsigned int se = sensor_index(g_db, "se_personnummer"), dk = sensor_index(g_db, "dk_cpr");
+	struct collect c;
+
+	(void)state;
+	/* Valid both ways: 2001-01-01 in Sweden, 1901-01-01 in Denmark. The dashed CPR is a
+	 * weak form: without a keyword only the personnummer is reported. */
+	scan_whole("id 010101-0007.", &c, NULL);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].sensor, se);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_MEDIUM);
+	scan_whole("personnummer 010101-0007.", &c, NULL);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(first_of(&c, se)->confidence, SENSOR_CONF_HIGH);
+	assert_string_equal(first_of(&c, se)->norm, "200101010007");
+	assert_int_equal(first_of(&c, dk)->confidence, SENSOR_CONF_HIGH);
+	assert_string_equal(first_of(&c, dk)->norm, "0101010007");
+	assert_int_equal(first_of(&c, dk)->offset, 13);
+}
+
+static void
+test_sensor_pending_overflow_counted_as_dropped(void **state)
+{
+	struct sensor_def d;
+	struct sensor_db *db;
+	struct collect c;
+	struct sensor_stats s;
+	char err[256], text[128] = "";
+	unsigned int i;
+
+	(void)state;
+	/* 20 values within one window (60 bytes), none with a keyword before: each waits for
+	 * one after, and the list holds SENSOR_PENDING_MAX of them. */
+	custom_def(&d, "code", (const char *const[]){ "[A-Z]\\d", NULL },
+		   (const char *const[]){ "code", NULL });
+	db = sensor_db_compile(&d, 1, err, sizeof(err));
+	assert_non_null(db);
+	for (i = 0; i < 20; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%c%u ", 'A' + i / 10,
+			 i % 10);
+	scan_parts(db, text, NULL, 0, &c, &s);
+	assert_int_equal(s.candidates, 20);
+	assert_int_equal(s.candidates_dropped, 20 - SENSOR_PENDING_MAX);
+	assert_int_equal(c.n, SENSOR_PENDING_MAX);
+	assert_int_equal(c.m[0].offset, 0);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_MEDIUM);
+	sensor_db_free(db);
+}
+
+static void
+test_sensor_end_anchored_custom_pattern_reported_at_close(void **state)
+{
+	struct sensor_def d;
+	struct sensor_db *db;
+	struct sensor_worker *sw;
+	struct sensor_stream *st;
+	struct collect c = { 0 };
+	char err[256];
+
+	(void)state;
+	custom_def(&d, "trailer", (const char *const[]){ "END\\d{3}$", NULL }, NULL);
+	db = sensor_db_compile(&d, 1, err, sizeof(err));
+	assert_non_null(db);
+	sw = worker(db, 1);
+	st = sensor_stream_open(sw);
+	scan_str(sw, st, "END111 and then END222", &c);
+	assert_int_equal(c.n, 0);
+	sensor_stream_close(sw, st, collect_fn, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].offset, 16);
+	assert_string_equal(c.m[0].norm, "END222");
+	sensor_worker_free(sw);
+	sensor_db_free(db);
+}
+
+static void
+test_sensor_no_enabled_sensor_scans_and_reports_nothing(void **state)
+{
+	static struct sensor_def d[SENSOR_MAX];
+	struct sensor_db *db;
+	struct collect c;
+	struct sensor_stats s;
+	char err[256];
+	unsigned int i, n = sensor_catalogue_builtin(d, SENSOR_MAX);
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		d[i].enabled = 0;
+	db = sensor_db_compile(d, n, err, sizeof(err));
+	assert_non_null(db);
+	assert_int_equal(sensor_db_count(db), n);
+	scan_parts(db, card_text, NULL, 0, &c, &s);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(s.bytes_scanned, strlen(card_text));
+	assert_int_equal(s.candidates, 0);
+	sensor_db_free(db);
+}
+
+/* ---- every built-in sensor on a valid value (python-stdnum 1.18 agrees) ---- */
+
+static void
+test_sensor_builtin_examples_detected(void **state)
+{
+	static const struct {
+		const char *id, *text, *norm;
+		uint64_t offset;
+		uint8_t confidence;
+	} ex[] = {
+		{ "credit_card", "card 4111 1111 1111 1111.", "4111111111111111", 5, 2 },
+		{ "credit_card", "amex 3782-822463-10005 x", "378282246310005", 5, 2 },
+		{ "us_ssn", "ssn 536-90-4399.", "536904399", 4, 2 },
+		{ "iban", "IBAN: GB82 WEST 1234 5698 7654 32.", "GB82WEST12345698765432", 6, 2 },
+		{ "email", "<a href=\"mailto:Joe.Doe@Example.com\">", "joe.doe@example.com", 16,
+		  2 },
+		{ "email", "x joe.doe@mail.example.co.uk.", "joe.doe@mail.example.co.uk", 2, 1 },
+		{ "phone", "tel: +44 (0)20 7946 0958.", "+442079460958", 5, 2 },
+		{ "phone", "call 020 7946 0958 now", "02079460958", 5, 2 },
+		{ "gb_nhs", "NHS number 943 476 5919.", "9434765919", 11, 2 },
+		{ "gb_nino", "NINO AB 12 34 56 C.", "AB123456C", 5, 2 },
+		{ "es_dni", "DNI 54362315-K.", "54362315K", 4, 2 },
+		{ "es_nie", "NIE X2482300W.", "X2482300W", 4, 2 },
+		{ "it_codice_fiscale", "codice fiscale: RCCMNL83S18D969H.", "RCCMNL83S18D969H",
+		  16, 2 },
+		{ "nl_bsn", "BSN 111222333.", "111222333", 4, 2 },
+		{ "be_nn", "rijksregisternummer 85.07.30-033.28.", "85073003328", 20, 2 },
+		{ "pl_pesel", "PESEL 44051401359.", "44051401359", 6, 2 },
+		{ "se_personnummer", "personnummer 880320-0016.", "198803200016", 13, 2 },
+		{ "fi_hetu", "HETU 131052-308T.", "131052-308T", 5, 2 },
+		{ "dk_cpr", "CPR-nr. 211062-5629.", "2110625629", 8, 2 },
+		{ "de_idnr", "Steuer-ID 36574261809.", "36574261809", 10, 2 },
+		{ "fr_nir", "NIR 2 95 10 99 126 111 93.", "295109912611193", 4, 2 },
+		{ "at_svnr", "SVNR 1237 010180.", "1237010180", 5, 2 },
+		{ "ie_pps", "PPS 6433435F.", "6433435F", 4, 2 },
+		{ "pt_nif", "NIF: PT501964843.", "501964843", 5, 2 },
+		{ "pt_nif", "VAT PT 501 964 843.", "501964843", 4, 1 },
+		{ "aws_access_key_id", "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+		  "AKIAIOSFODNN7EXAMPLE", 20, 2 },
+		{ "private_key",
+		  "{\"private_key\": \"-----BEGIN PRIVATE KEY-----\\n"
+		  "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\\n\"}",
+		  "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSj", 17, 1 },
+		{ "jwt",
+		  "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl\r\n",
+		  "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0", 22, 2 },
+		{ "jwt", "token=eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0In0.&x=1",
+		  "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0In0", 6, 2 },
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+		unsigned int si = sensor_index(g_db, ex[i].id);
+		const struct seen *m;
+		struct collect c;
+
+		scan_whole(ex[i].text, &c, NULL);
+		m = first_of(&c, si);
+		if (m == NULL || count_of(&c, si) != 1 || strcmp(m->norm, ex[i].norm) != 0 ||
+		    m->offset != ex[i].offset || m->confidence != ex[i].confidence)
+			fail_msg("%s in \"%s\": %u found, first \"%s\" at %llu confidence %u",
+				 ex[i].id, ex[i].text, count_of(&c, si), m ? m->norm : "",
+				 m ? (unsigned long long)m->offset : 0ULL, m ? m->confidence : 0);
+	}
+}
+
+/* ---- pool and memory ---- */
+
+static void
+test_sensor_stream_pool_exhaustion_returns_null_and_counts(void **state)
+{
+	struct sensor_worker *sw = worker(g_db, 2);
+	struct sensor_stream *a, *b;
+
+	(void)state;
+	a = sensor_stream_open(sw);
+	b = sensor_stream_open(sw);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_null(sensor_stream_open(sw));
+	assert_null(sensor_stream_open(sw));
+	assert_int_equal(sensor_worker_stats(sw)->stream_pool_empty, 2);
+	assert_int_equal(sensor_worker_stats(sw)->streams_active, 2);
+	assert_int_equal(sensor_worker_stats(sw)->stream_bytes, 2 * sensor_db_stream_size(g_db));
+	sensor_stream_close(sw, a, NULL, NULL);
+	a = sensor_stream_open(sw);
+	assert_non_null(a);
+	assert_int_equal(sensor_worker_stats(sw)->streams_opened, 3);
+	sensor_stream_close(sw, a, NULL, NULL);
+	sensor_stream_close(sw, b, NULL, NULL);
+	assert_int_equal(sensor_worker_stats(sw)->stream_bytes, 0);
+	sensor_worker_free(sw);
+}
+
+static void
+test_sensor_open_scan_close_10000_times_leaks_nothing(void **state)
+{
+	static const char text[] = "card 4111111111111111 and ssn 536-90-4399";
+	struct sensor_worker *sw = worker(g_db, 4);
+	const struct sensor_stats *s = sensor_worker_stats(sw);
+	struct collect c;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 10000; i++) {
+		struct sensor_stream *st = sensor_stream_open(sw);
+
+		assert_non_null(st);
+		c.n = 0;
+		scan_str(sw, st, text, &c);
+		sensor_stream_close(sw, st, collect_fn, &c);
+		assert_int_equal(c.n, 2);
+	}
+	assert_int_equal(s->streams_opened, 10000);
+	assert_int_equal(s->streams_active, 0);
+	assert_int_equal(s->stream_bytes, 0);
+	assert_int_equal(s->accepted, 20000);
+	assert_int_equal(s->stream_pool_empty, 0);
+	assert_int_equal(s->scan_errors, 0);
+	sensor_worker_free(sw);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sensor_catalogue_has_every_builtin_and_compiles),
+		cmocka_unit_test(test_sensor_db_refuses_pattern_hyperscan_rejects),
+		cmocka_unit_test(test_sensor_db_refuses_pattern_matching_empty),
+		cmocka_unit_test(test_sensor_db_checks_disabled_sensors_but_compiles_enabled_only),
+		cmocka_unit_test(test_sensor_card_found_whole),
+		cmocka_unit_test(test_sensor_card_split_at_every_offset_found_once),
+		cmocka_unit_test(test_sensor_card_split_in_three_scans_found_once),
+		cmocka_unit_test(test_sensor_card_inside_longer_digit_run_not_reported),
+		cmocka_unit_test(test_sensor_card_failing_luhn_not_reported),
+		cmocka_unit_test(test_sensor_card_keyword_counts_as_a_word_only),
+		cmocka_unit_test(test_sensor_undashed_ssn_needs_keyword),
+		cmocka_unit_test(test_sensor_undashed_ssn_keyword_after_in_later_scan),
+		cmocka_unit_test(test_sensor_keyword_after_gives_same_result_at_every_split),
+		cmocka_unit_test(test_sensor_keyword_outside_window_does_not_count),
+		cmocka_unit_test(test_sensor_value_at_close_reported_by_close),
+		cmocka_unit_test(test_sensor_gap_in_value_drops_it),
+		cmocka_unit_test(test_sensor_offsets_count_gap_bytes),
+		cmocka_unit_test(test_sensor_overlapping_candidates_reported_once_per_sensor),
+		cmocka_unit_test(test_sensor_custom_edge_boundary_waits_for_next_byte),
+		cmocka_unit_test(test_sensor_keyword_shared_by_two_sensors_counts_for_both),
+		cmocka_unit_test(test_sensor_pending_overflow_counted_as_dropped),
+		cmocka_unit_test(test_sensor_end_anchored_custom_pattern_reported_at_close),
+		cmocka_unit_test(test_sensor_no_enabled_sensor_scans_and_reports_nothing),
+		cmocka_unit_test(test_sensor_builtin_examples_detected),
+		cmocka_unit_test(test_sensor_stream_pool_exhaustion_returns_null_and_counts),
+		cmocka_unit_test(test_sensor_open_scan_close_10000_times_leaks_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
