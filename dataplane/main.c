@@ -328,13 +328,15 @@ main(int argc, char **argv)
 		}
 	}
 	if (rt->cfg.dlp.enabled) {
-		if (load_state(rt, err, sizeof(err)) != 0) {
-			fprintf(stderr, "tollgated: %s\n", err);
-			return 2;
-		}
+		/* Compile first: a refused config leaves no state behind. */
 		rt->sensor_db = sensor_config_compile(&rt->cfg, err, sizeof(err));
 		if (rt->sensor_db == NULL) {
 			fprintf(stderr, "tollgated: %s\n", err);
+			return 2;
+		}
+		if (load_state(rt, err, sizeof(err)) != 0) {
+			fprintf(stderr, "tollgated: %s\n", err);
+			sensor_db_free(rt->sensor_db);
 			return 2;
 		}
 	}
