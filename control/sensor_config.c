@@ -22,7 +22,8 @@ sensor_config_disabled(const struct config_dlp *d, const char *id)
 }
 
 struct sensor_db *
-sensor_config_compile(const struct tg_config *cfg, char *err, size_t errlen)
+sensor_config_compile(const struct tg_config *cfg, const char *cache_dir, char *err,
+		      size_t errlen)
 {
 	const struct config_dlp *d = &cfg->dlp;
 	struct sensor_def *defs;
@@ -70,7 +71,7 @@ sensor_config_compile(const struct tg_config *cfg, char *err, size_t errlen)
 		for (j = 0; j < c->n_keywords; j++)
 			snprintf(s->keywords[j], sizeof(s->keywords[j]), "%s", c->keywords[j]);
 	}
-	db = sensor_db_compile(defs, n, why, sizeof(why));
+	db = sensor_db_compile_cached(defs, n, cache_dir, why, sizeof(why));
 	if (db == NULL) {
 		/* Name the custom class by its place in the config when it is one. */
 		for (i = 0; i < d->n_custom; i++) {

@@ -12,8 +12,10 @@ struct sensor_db;
  * dlp.disabled, with dlp.context_window, plus dlp.custom classes) and compile it into one
  * Hyperscan database. A custom pattern Hyperscan refuses, or one matching the empty
  * string, fails with err = "CONFIG: dlp.custom[i] (NAME): pattern \"P\": REASON" and NULL;
- * nothing else is touched. Control thread.
+ * nothing else is touched. cache_dir (or NULL) keeps compiled databases between runs.
+ * Control thread.
  */
-struct sensor_db *sensor_config_compile(const struct tg_config *cfg, char *err, size_t errlen);
+struct sensor_db *sensor_config_compile(const struct tg_config *cfg, const char *cache_dir,
+					 char *err, size_t errlen);
 
 #endif

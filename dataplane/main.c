@@ -126,6 +126,14 @@ load_state(struct runtime *rt, char *err, size_t errlen)
 	return state_secret_load(fallback, rt->hash_key, err, errlen);
 }
 
+/* Where compiled sensor databases are kept between runs: STATE_DIR/cache. */
+static const char *
+cache_dir(const struct runtime *rt, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/cache", rt->state_dir != NULL ? rt->state_dir : rt->cfg.state_dir);
+	return buf;
+}
+
 /* --check-config: load, validate, and compile the sensors, starting nothing. */
 static int
 check_config(struct runtime *rt, const char *path)
@@ -138,7 +146,7 @@ check_config(struct runtime *rt, const char *path)
 		return 1;
 	}
 	if (rt->cfg.dlp.enabled) {
-		db = sensor_config_compile(&rt->cfg, err, sizeof(err));
+		db = sensor_config_compile(&rt->cfg, NULL, err, sizeof(err));
 		if (db == NULL) {
 			fprintf(stderr, "%s\n", err);
 			return 1;
@@ -240,7 +248,7 @@ main(int argc, char **argv)
 	struct eal_plan plan = { 0 };
 	const char *config_path = NULL;
 	unsigned int workers = 0, w;
-	char err[1024];
+	char err[1024], path[CONFIG_PATH_LEN + 8];
 	struct runtime *rt;
 	struct control *ctl = NULL;
 	FILE *summary;
@@ -329,7 +337,8 @@ main(int argc, char **argv)
 	}
 	if (rt->cfg.dlp.enabled) {
 		/* Compile first: a refused config leaves no state behind. */
-		rt->sensor_db = sensor_config_compile(&rt->cfg, err, sizeof(err));
+		rt->sensor_db = sensor_config_compile(&rt->cfg, cache_dir(rt, path, sizeof(path)),
+						      err, sizeof(err));
 		if (rt->sensor_db == NULL) {
 			fprintf(stderr, "tollgated: %s\n", err);
 			return 2;

@@ -37,6 +37,8 @@
  * are compiled once as well; the pattern id lists the sensors it stands for.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,9 @@
 
 #include "sensor_engine.h"
 #include "sensor_priv.h"
+#include "value_hash.h"
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Regexes the compile wraps around each pattern, by boundary kind. The value's first and
  * last byte are always in the kind's class (sensor_lead_class / sensor_trail_class) and
@@ -152,6 +157,7 @@ struct compile_ctx {
 	unsigned int n_rf, cap_rf;
 	char *err;
 	size_t errlen;
+	const char *cache_dir;	/* compiled-database cache, or NULL */
 };
 
 static int
@@ -449,9 +455,95 @@ align64(size_t n)
 }
 
 /* Turn the collected expressions into db->pats/refs and compile them. */
+/*
+ * Compiled-database cache. Compiling every sensor takes most of a second; a restart,
+ * a --check-config or each test run would pay it again for the same patterns. The cache
+ * file is named by a hash of everything hs_compile_multi sees (expressions, flags, ids,
+ * mode, Hyperscan version), so a changed pattern or library never reuses a stale
+ * database; Hyperscan's own deserialisation checks refuse a database built for another
+ * platform. Any cache failure just means compiling.
+ */
+#define DB_CACHE_MAX (64u << 20)
+
+static uint64_t
+cache_key(const char *const *res, const unsigned int *flags, unsigned int n)
+{
+	static const uint8_t key[VALUE_HASH_KEY_LEN] = { 't', 'g', 'h', 's', 'd', 'b', '1' };
+	const char *ver = hs_version();
+	uint64_t h = value_hash(key, (const uint8_t *)ver, strlen(ver));
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t part[3] = { h, flags[i], i };
+
+		h = value_hash(key, (const uint8_t *)part, sizeof(part));
+		h ^= value_hash(key, (const uint8_t *)res[i], strlen(res[i])) * 0x9e3779b97f4a7c15ULL;
+	}
+	return h;
+}
+
+static hs_database_t *
+cache_load(const char *path)
+{
+	hs_database_t *db = NULL;
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > (off_t)DB_CACHE_MAX) {
+		close(fd);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size);
+	n = buf != NULL ? read(fd, buf, (size_t)st.st_size) : -1;
+	close(fd);
+	if (n == st.st_size && hs_deserialize_database(buf, (size_t)n, &db) != HS_SUCCESS)
+		db = NULL;
+	free(buf);
+	return db;
+}
+
+static void
+cache_store(const char *dir, const char *path, const hs_database_t *db)
+{
+	char tmp[PATH_MAX + 16], *bytes = NULL;
+	size_t len = 0;
+	int fd, ok;
+
+	char sub[PATH_MAX];
+	size_t i;
+
+	/* mkdir -p: the state directory may not exist yet on the first run. */
+	snprintf(sub, sizeof(sub), "%s", dir);
+	for (i = 1; sub[i] != '\0'; i++) {
+		if (sub[i] != '/')
+			continue;
+		sub[i] = '\0';
+		mkdir(sub, 0700);
+		sub[i] = '/';
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return;
+	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ok = fd >= 0 && write(fd, bytes, len) == (ssize_t)len && fsync(fd) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!ok || rename(tmp, path) != 0)
+		unlink(tmp);
+	free(bytes);
+}
+
 static int
 build(struct compile_ctx *c)
 {
+	char cache_path[PATH_MAX];
 	struct sensor_db *db = c->db;
 	const char **res = NULL;
 	unsigned int *flags = NULL, *ids = NULL, i;
@@ -498,7 +590,14 @@ build(struct compile_ctx *c)
 		flags[i] = c->ex[i].flags;
 		ids[i] = i;
 	}
-	if (hs_compile_multi(res, flags, ids, c->n_ex, HS_MODE_STREAM | HS_MODE_SOM_HORIZON_SMALL,
+	cache_path[0] = '\0';
+	if (c->cache_dir != NULL) {
+		snprintf(cache_path, sizeof(cache_path), "%s/sensors-%016llx.hsdb", c->cache_dir,
+			 (unsigned long long)cache_key(res, flags, c->n_ex));
+		db->hs = cache_load(cache_path);
+	}
+	if (db->hs == NULL &&
+	    hs_compile_multi(res, flags, ids, c->n_ex, HS_MODE_STREAM | HS_MODE_SOM_HORIZON_SMALL,
 			     NULL, &db->hs, &cerr) != HS_SUCCESS) {
 		const char *msg = cerr != NULL ? cerr->message : "compile failed";
 
@@ -518,6 +617,8 @@ build(struct compile_ctx *c)
 		rc = -EINVAL;
 		goto out;
 	}
+	if (cache_path[0] != '\0' && access(cache_path, F_OK) != 0)
+		cache_store(c->cache_dir, cache_path, db->hs);
 	if (hs_stream_size(db->hs, &db->hs_stream_size) != HS_SUCCESS) {
 		snprintf(c->err, c->errlen, "sensors: hs_stream_size failed");
 		rc = -EINVAL;
@@ -536,6 +637,13 @@ out:
 struct sensor_db *
 sensor_db_compile(const struct sensor_def *defs, unsigned int n, char *err, size_t errlen)
 {
+	return sensor_db_compile_cached(defs, n, NULL, err, errlen);
+}
+
+struct sensor_db *
+sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const char *cache_dir,
+			 char *err, size_t errlen)
+{
 	struct compile_ctx c;
 	struct sensor_db *db;
 	char dummy[8];
@@ -550,6 +658,7 @@ sensor_db_compile(const struct sensor_def *defs, unsigned int n, char *err, size
 	err[0] = '\0';
 	c.err = err;
 	c.errlen = errlen;
+	c.cache_dir = cache_dir;
 	if (n > SENSOR_MAX || (defs == NULL && n > 0)) {
 		snprintf(err, errlen, "sensors: %u given, at most %u", n, SENSOR_MAX);
 		return NULL;

@@ -7,7 +7,9 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <dirent.h>
 #include <setjmp.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -871,6 +873,69 @@ test_sensor_open_scan_close_10000_times_leaks_nothing(void **state)
 	sensor_worker_free(sw);
 }
 
+/* A database loaded from the compile cache finds exactly what a fresh compile finds. */
+static void
+test_sensor_db_cache_reuses_compiled_database_with_same_results(void **state)
+{
+	static const char text[] = "pay 4111 1111 1111 1111 to DE89370400440532013000 "
+				   "or mail jane.doe@example.org, ssn 123456789\n";
+	char dir[] = "/tmp/test_sensor_cacheXXXXXX", sub[64], err[256];
+	struct sensor_db *fresh, *cached;
+	struct collect a, b;
+	struct sensor_stats sa, sb;
+	unsigned int i, files = 0;
+	struct dirent *de;
+	DIR *d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/a/cache", dir);
+	fresh = sensor_db_compile_cached(g_defs, g_n, sub, err, sizeof(err));
+	assert_non_null(fresh);
+	d = opendir(sub);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		files += strncmp(de->d_name, "sensors-", 8) == 0;
+	closedir(d);
+	assert_int_equal(files, 1);
+	cached = sensor_db_compile_cached(g_defs, g_n, sub, err, sizeof(err));
+	assert_non_null(cached);
+	scan_parts(fresh, text, NULL, 0, &a, &sa);
+	scan_parts(cached, text, NULL, 0, &b, &sb);
+	assert_int_equal(a.n, 4);
+	assert_int_equal(a.n, b.n);
+	for (i = 0; i < a.n; i++) {
+		assert_int_equal(a.m[i].sensor, b.m[i].sensor);
+		assert_int_equal(a.m[i].offset, b.m[i].offset);
+		assert_string_equal(a.m[i].norm, b.m[i].norm);
+	}
+	sensor_db_free(fresh);
+	sensor_db_free(cached);
+	/* A changed pattern set does not reuse the entry: a second file appears. */
+	g_defs[0].enabled = 0;
+	cached = sensor_db_compile_cached(g_defs, g_n, sub, err, sizeof(err));
+	g_defs[0].enabled = 1;
+	assert_non_null(cached);
+	sensor_db_free(cached);
+	files = 0;
+	d = opendir(sub);
+	while ((de = readdir(d)) != NULL) {
+		char path[512];
+
+		if (de->d_name[0] == '.')
+			continue;
+		files++;
+		snprintf(path, sizeof(path), "%s/%s", sub, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	assert_int_equal(files, 2);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -901,6 +966,7 @@ main(void)
 		cmocka_unit_test(test_sensor_builtin_examples_detected),
 		cmocka_unit_test(test_sensor_stream_pool_exhaustion_returns_null_and_counts),
 		cmocka_unit_test(test_sensor_open_scan_close_10000_times_leaks_nothing),
+		cmocka_unit_test(test_sensor_db_cache_reuses_compiled_database_with_same_results),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
