@@ -39,6 +39,10 @@
 #include "state.h"
 #include "worker.h"
 
+RTE_LOG_REGISTER_SUFFIX(main_logtype, main, INFO);
+#define MAIN_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, main_logtype, "tollgate.main: " fmt "\n", ##__VA_ARGS__)
+
 #define TOLLGATE_VERSION "0.1.0"
 #define MSG_POOL_SIZE 16383
 
@@ -388,6 +392,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "tollgated: %s\n", err);
 		goto out;
 	}
+	if (rt->sensor_db != NULL)
+		MAIN_LOG(INFO, "dlp: %u sensors, %zu bytes per stream, %u streams per worker (%zu "
+			 "bytes each worker)", sensor_db_count(rt->sensor_db),
+			 sensor_db_stream_size(rt->sensor_db), rt->cfg.dlp.max_streams,
+			 sensor_db_stream_size(rt->sensor_db) * rt->cfg.dlp.max_streams);
 	ctl = control_create(rt, err, sizeof(err));
 	if (ctl == NULL) {
 		fprintf(stderr, "tollgated: %s\n", err);

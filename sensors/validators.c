@@ -4,6 +4,13 @@
  * it looks like, and reduce it to one normalised value so the same value written two ways
  * counts once.
  *
+ * This file holds the module's machinery and its generic checks: the written-form matcher
+ * and check-digit helpers shared through validators_priv.h, the dispatch table behind
+ * validator_run / validator_run_at, validator_name / validator_by_name and validator_today,
+ * the generic validators (none, luhn, mod97), payment cards, IBAN, contacts (email,
+ * phone), the US SSN, and secrets (AWS access key id, PEM private key, JWT). The sixteen
+ * European national numbers are in validators_national.c.
+ *
  * Each validator checks, in this order:
  *   1. the written form: raw must be exactly one of the identifier's written forms
  *      (separators included), e.g. "nnn-nn-nnnn" or "nnnnnnnnn" for a US SSN; the form
@@ -13,14 +20,16 @@
  *
  * The rules are ../shared/IDENTIFIERS.md's, which follow the published standards:
  * ISO/IEC 7812 (payment card Luhn check and issuer ranges), ISO 13616 and ISO 7064
- * MOD 97-10 (IBAN), ISO 7064 MOD 11,10 (de_idnr), RFC 5321/5322 dot-atom addresses
- * (email), ITU-T E.164 with the assigned calling codes (phone), RFC 7468 (PEM private
- * keys), RFC 7515/7519 (JWT), and each country's own rule for its national number. Where
- * python-stdnum 1.18 implements a number it is the oracle, and
- * tests/sensors/test_validators_stdnum.py compares both over thousands of values.
+ * MOD 97-10 (IBAN; also ISO 11649 creditor references through mod97), the SSA's area,
+ * group and serial rules (us_ssn), RFC 5321/5322 dot-atom addresses (email), ITU-T E.164
+ * with the assigned calling codes (phone), RFC 7468 and RFC 1421 headers (PEM private
+ * keys), RFC 4648 base32 (AWS key ids), RFC 7515/7519 (JWT). Where python-stdnum 1.18
+ * implements a number it is the oracle, and tests/sensors/test_validators_stdnum.py
+ * compares both over thousands of values.
  *
  * Pure functions: no allocation, no locks, no global mutable state; any thread. Only
- * be_nn, dk_cpr and se_personnummer read the date (validator_run_at).
+ * be_nn, dk_cpr and se_personnummer (validators_national.c) read the date
+ * (validator_run_at).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,125 +38,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "validators.h"
+#include "validators_priv.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-typedef bool (*validator_fn)(const uint8_t *raw, size_t len, const struct validator_date *today,
-			     struct validator_result *out);
-
-/* ---- characters ---- */
-
-static inline bool
-is_digit(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static inline bool
-is_upper(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z';
-}
-
-static inline bool
-is_lower(uint8_t c)
-{
-	return c >= 'a' && c <= 'z';
-}
-
-static inline bool
-is_alpha(uint8_t c)
-{
-	return is_upper(c) || is_lower(c);
-}
-
-static inline bool
-is_alnum(uint8_t c)
-{
-	return is_digit(c) || is_alpha(c);
-}
-
-static inline bool
-is_space(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-static inline uint8_t
-to_upper(uint8_t c)
-{
-	return is_lower(c) ? (uint8_t)(c - 'a' + 'A') : c;
-}
-
-static inline uint8_t
-to_lower(uint8_t c)
-{
-	return is_upper(c) ? (uint8_t)(c - 'A' + 'a') : c;
-}
-
-/* Value of n decimal digits (n <= 19). */
-static uint64_t
-dec(const char *d, size_t n)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		v = v * 10 + (uint64_t)(d[i] - '0');
-	return v;
-}
-
-/* ---- the normalised value ---- */
-
-static void
-norm_put(struct validator_result *out, uint8_t c)
-{
-	if (out->norm_len < VALIDATOR_NORM_MAX)
-		out->norm[out->norm_len++] = c;
-}
-
-/* Set the normalised value to s (cut at VALIDATOR_NORM_MAX) and the weak flag. */
-static bool
-norm_set(struct validator_result *out, const void *s, size_t n, bool weak)
-{
-	if (n > VALIDATOR_NORM_MAX)
-		n = VALIDATOR_NORM_MAX;
-	memcpy(out->norm, s, n);
-	out->norm_len = (uint16_t)n;
-	out->weak = weak;
-	return true;
-}
-
-/* ---- dates ---- */
-
-static bool
-is_leap(unsigned int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* A real day of the proleptic Gregorian calendar in years 1..9999 (Python's datetime). */
-static bool
-date_valid(unsigned int y, unsigned int m, unsigned int d)
-{
-	static const uint8_t mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
-		return false;
-	return d <= mdays[m - 1] + (unsigned int)(m == 2 && is_leap(y));
-}
-
-/* y-m-d is after today. */
-static bool
-date_after(unsigned int y, unsigned int m, unsigned int d, const struct validator_date *t)
-{
-	if (y != t->year)
-		return y > t->year;
-	if (m != t->month)
-		return m > t->month;
-	return d > t->day;
-}
+/* ---- today ---- */
 
 /*
  * Civil date of a day count since 1970-01-01 (H. Hinnant's days_from_civil inverse):
@@ -184,36 +77,12 @@ validator_today(struct validator_date *out)
 	civil_from_days(s >= 0 ? s / 86400 : (s - 86399) / 86400, out);
 }
 
-static const struct validator_date *
-today_or_now(const struct validator_date *today, struct validator_date *buf)
-{
-	if (today != NULL)
-		return today;
-	validator_today(buf);
-	return buf;
-}
-
 /* ---- written forms ---- */
 
-/*
- * One written form of an identifier, as a template of exactly the raw length: 'n' a
- * digit, 'a' a letter, 'x' a letter or a digit; any other character stands for itself
- * (letters compared without case). weak: this form needs a context keyword.
- */
-struct written_form {
-	const char *tpl;
-	uint8_t weak;
-};
-
-#define FORM_CHARS_MAX 24
-
-/*
- * Index of the first form raw is written in, or -1. The characters standing for 'n', 'a'
- * and 'x' are copied to buf, letters upper-cased, and NUL-terminated.
- */
-static int
-form_match(const uint8_t *raw, size_t len, const struct written_form *forms, unsigned int n,
-	   char buf[FORM_CHARS_MAX])
+/* The template language and the contract are in validators_priv.h. */
+int
+validator_form_match(const uint8_t *raw, size_t len, const struct written_form *forms,
+		     unsigned int n, char buf[FORM_CHARS_MAX])
 {
 	unsigned int f;
 	size_t i, k;
@@ -283,8 +152,8 @@ groups_match(const uint8_t *raw, size_t len, const uint8_t *g, unsigned int ng, 
 
 /* ---- check digits ---- */
 
-static bool
-luhn_ok(const char *d, size_t n)
+bool
+validator_luhn_ok(const char *d, size_t n)
 {
 	unsigned int sum = 0, v;
 	bool dbl = false;
@@ -363,7 +232,7 @@ v_luhn(const uint8_t *raw, size_t len, const struct validator_date *today,
 	size_t n = digits_sep(raw, len, " -", d, sizeof(d));
 
 	(void)today;
-	if (n < 8 || n > 19 || !luhn_ok(d, n))
+	if (n < 8 || n > 19 || !validator_luhn_ok(d, n))
 		return false;
 	return norm_set(out, d, n, false);
 }
@@ -476,7 +345,7 @@ v_credit_card(const uint8_t *raw, size_t len, const struct validator_date *today
 				n = digits;
 		}
 	}
-	if (n == 0 || !card_issuer_ok(d, n) || !luhn_ok(d, n))
+	if (n == 0 || !card_issuer_ok(d, n) || !validator_luhn_ok(d, n))
 		return false;
 	return norm_set(out, d, n, false);
 }
@@ -774,9 +643,7 @@ v_phone(const uint8_t *raw, size_t len, const struct validator_date *today,
 	return true;
 }
 
-/* ---- national identifiers ---- */
-
-#define FORM(raw, len, forms, buf) form_match(raw, len, forms, ARRAY_SIZE(forms), buf)
+/* ---- US social security number (the other national numbers: validators_national.c) ---- */
 
 static const struct written_form us_ssn_forms[] = {
 	{ "nnn-nn-nnnn", 0 },
@@ -805,513 +672,6 @@ v_us_ssn(const uint8_t *raw, size_t len, const struct validator_date *today,
 		if (memcmp(d, advertised[i], 9) == 0)
 			return false;
 	return norm_set(out, d, 9, us_ssn_forms[f].weak);
-}
-
-static const struct written_form gb_nhs_forms[] = {
-	{ "nnn nnn nnnn", 0 },
-	{ "nnn-nnn-nnnn", 0 },
-	{ "nnnnnnnnnn", 1 },
-};
-
-static bool
-v_gb_nhs(const uint8_t *raw, size_t len, const struct validator_date *today,
-	 struct validator_result *out)
-{
-	char d[FORM_CHARS_MAX];
-	int f = FORM(raw, len, gb_nhs_forms, d);
-	unsigned int sum = 0, i;
-
-	(void)today;
-	if (f < 0)
-		return false;
-	/* Weights 10..2 on the first nine digits and 1 on the check digit: 0 mod 11. */
-	for (i = 0; i < 10; i++)
-		sum += (10 - i) * (unsigned int)(d[i] - '0');
-	if (sum % 11 != 0)
-		return false;
-	return norm_set(out, d, 10, gb_nhs_forms[f].weak);
-}
-
-static const struct written_form gb_nino_forms[] = {
-	{ "aannnnnna", 0 },
-	{ "aa nn nn nn a", 0 },
-	{ "aa nnnnnn a", 0 },
-};
-
-static bool
-v_gb_nino(const uint8_t *raw, size_t len, const struct validator_date *today,
-	  struct validator_result *out)
-{
-	static const char *const unused[] = { "BG", "GB", "NK", "KN", "NT", "TN", "ZZ" };
-	char s[FORM_CHARS_MAX];
-	size_t i;
-
-	(void)today;
-	if (FORM(raw, len, gb_nino_forms, s) < 0 || strchr("DFIQUV", s[0]) != NULL ||
-	    strchr("DFIOQUV", s[1]) != NULL || s[8] < 'A' || s[8] > 'D')
-		return false;
-	for (i = 0; i < ARRAY_SIZE(unused); i++)
-		if (s[0] == unused[i][0] && s[1] == unused[i][1])
-			return false;
-	return norm_set(out, s, 9, false);
-}
-
-static const char dni_letters[] = "TRWAGMYFPDXBNJZSQVHLCKE";
-
-static const struct written_form es_dni_forms[] = {
-	{ "nnnnnnnna", 0 },
-	{ "nnnnnnnn-a", 0 },
-	{ "nnnnnnnn a", 0 },
-};
-
-static bool
-v_es_dni(const uint8_t *raw, size_t len, const struct validator_date *today,
-	 struct validator_result *out)
-{
-	char s[FORM_CHARS_MAX];
-
-	(void)today;
-	if (FORM(raw, len, es_dni_forms, s) < 0 || dni_letters[dec(s, 8) % 23] != s[8])
-		return false;
-	return norm_set(out, s, 9, false);
-}
-
-static const struct written_form es_nie_forms[] = {
-	{ "annnnnnna", 0 },
-	{ "a-nnnnnnn-a", 0 },
-	{ "annnnnnn-a", 0 },
-};
-
-static bool
-v_es_nie(const uint8_t *raw, size_t len, const struct validator_date *today,
-	 struct validator_result *out)
-{
-	char s[FORM_CHARS_MAX];
-	uint64_t n;
-
-	(void)today;
-	if (FORM(raw, len, es_nie_forms, s) < 0 || s[0] < 'X' || s[0] > 'Z')
-		return false;
-	/* X, Y, Z stand for 0, 1, 2; then as a DNI. */
-	n = (uint64_t)(s[0] - 'X') * 10000000 + dec(s + 1, 7);
-	if (dni_letters[n % 23] != s[8])
-		return false;
-	return norm_set(out, s, 9, false);
-}
-
-/* Digit of a date field of a codice fiscale: 0-9, or LMNPQRSTUV (omocodia); -1 if not. */
-static int
-cf_digit(char c)
-{
-	static const char omocodia[] = "LMNPQRSTUV";
-	const char *p;
-
-	if (is_digit((uint8_t)c))
-		return c - '0';
-	p = c != '\0' ? strchr(omocodia, c) : NULL;
-	return p != NULL ? (int)(p - omocodia) : -1;
-}
-
-static bool
-v_it_codice_fiscale(const uint8_t *raw, size_t len, const struct validator_date *today,
-		    struct validator_result *out)
-{
-	/* Values of the characters at odd positions (1st, 3rd, ...): 0-9 as A-J. */
-	static const uint8_t odd[26] = { 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11,
-					 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23 };
-	static const char months[] = "ABCDEHLMPRST";
-	static const struct written_form forms[] = { { "xxxxxxxxxxxxxxxx", 0 } };
-	/* Surname, name: letters; a: letter; d: digit or omocodia; m: month letter. */
-	static const char layout[] = "aaaaaaddmddaddda";
-	char s[FORM_CHARS_MAX];
-	unsigned int sum = 0, year, month, day, i;
-	const char *m;
-
-	(void)today;
-	if (FORM(raw, len, forms, s) < 0)
-		return false;
-	for (i = 0; i < 16; i++) {
-		if (layout[i] == 'a' && !is_upper((uint8_t)s[i]))
-			return false;
-		if (layout[i] == 'd' && cf_digit(s[i]) < 0)
-			return false;
-	}
-	m = strchr(months, s[8]);
-	if (m == NULL)
-		return false;
-	for (i = 0; i < 15; i++) {
-		unsigned int v = is_digit((uint8_t)s[i]) ? (unsigned int)(s[i] - '0') :
-							    (unsigned int)(s[i] - 'A');
-
-		sum += i % 2 == 0 ? odd[v] : v;
-	}
-	if ((char)('A' + sum % 26) != s[15])
-		return false;
-	/* Day + 40 for women; the two-digit year read in 1920..2019 as stdnum does. */
-	year = 1900 + (unsigned int)(cf_digit(s[6]) * 10 + cf_digit(s[7]));
-	if (year < 1920)
-		year += 100;
-	month = (unsigned int)(m - months) + 1;
-	day = (unsigned int)(cf_digit(s[9]) * 10 + cf_digit(s[10])) % 40;
-	if (!date_valid(year, month, day))
-		return false;
-	return norm_set(out, s, 16, false);
-}
-
-static const struct written_form nl_bsn_forms[] = {
-	{ "nnnnnnnnn", 1 },
-	{ "nnnn.nn.nnn", 1 },
-};
-
-static bool
-v_nl_bsn(const uint8_t *raw, size_t len, const struct validator_date *today,
-	 struct validator_result *out)
-{
-	char d[FORM_CHARS_MAX];
-	int sum = 0, i;
-
-	(void)today;
-	if (FORM(raw, len, nl_bsn_forms, d) < 0 || dec(d, 9) == 0)
-		return false;
-	/* Weights 9..2, and -1 on the last digit ("elfproef"). */
-	for (i = 0; i < 8; i++)
-		sum += (9 - i) * (d[i] - '0');
-	sum -= d[8] - '0';
-	if (sum % 11 != 0)
-		return false;
-	return norm_set(out, d, 9, true);
-}
-
-static const struct written_form be_nn_forms[] = {
-	{ "nnnnnnnnnnn", 1 },
-	{ "nn.nn.nn-nnn.nn", 0 },
-	{ "nn.nn.nn-nnn-nn", 0 },
-	{ "nnnnnn-nnn.nn", 0 },
-	{ "nnnnnn-nnn-nn", 0 },
-	{ "nnnnnn nnn nn", 0 },
-	{ "nnnnnn-nnnnn", 0 },
-};
-
-/*
- * Belgian national number: YYMMDD, a 3-digit serial, 2 check digits = 97 - (first nine
- * mod 97), with "2" put in front of the nine digits for births from 2000 (tried only for
- * years not after today's, as stdnum does). Ours, beyond stdnum 1.18: the birth date must
- * be possible in the century the check selected; month or day 00 means "unknown" and is
- * allowed (as in stdnum 1.19+).
- */
-static bool
-v_be_nn(const uint8_t *raw, size_t len, const struct validator_date *today,
-	struct validator_result *out)
-{
-	struct validator_date now;
-	char d[FORM_CHARS_MAX];
-	int f = FORM(raw, len, be_nn_forms, d);
-	uint64_t n9, check, yy, month, day, year;
-
-	if (f < 0 || dec(d, 11) == 0)
-		return false;
-	n9 = dec(d, 9);
-	check = dec(d + 9, 2);
-	yy = dec(d, 2);
-	month = dec(d + 2, 2);
-	day = dec(d + 4, 2);
-	if (97 - n9 % 97 == check) {
-		year = 1900 + yy;
-	} else {
-		today = today_or_now(today, &now);
-		if (yy + 2000 > today->year || 97 - (2000000000 + n9) % 97 != check)
-			return false;
-		year = 2000 + yy;
-	}
-	if (month > 12 || day > 31)
-		return false;
-	if (month != 0 && day != 0 &&
-	    !date_valid((unsigned int)year, (unsigned int)month, (unsigned int)day))
-		return false;
-	return norm_set(out, d, 11, be_nn_forms[f].weak);
-}
-
-static const struct written_form pl_pesel_forms[] = {
-	{ "nnnnnnnnnnn", 1 },
-};
-
-static bool
-v_pl_pesel(const uint8_t *raw, size_t len, const struct validator_date *today,
-	   struct validator_result *out)
-{
-	static const uint8_t w[10] = { 1, 3, 7, 9, 1, 3, 7, 9, 1, 3 };
-	static const uint16_t century[5] = { 1900, 2000, 2100, 2200, 1800 };
-	char d[FORM_CHARS_MAX];
-	unsigned int sum = 0, i, month;
-
-	(void)today;
-	if (FORM(raw, len, pl_pesel_forms, d) < 0)
-		return false;
-	for (i = 0; i < 10; i++)
-		sum += w[i] * (unsigned int)(d[i] - '0');
-	if ((10 - sum % 10) % 10 != (unsigned int)(d[10] - '0'))
-		return false;
-	/* Month + 80, 0, 20, 40, 60 for the 1800s .. 2200s. */
-	month = (unsigned int)dec(d + 2, 2);
-	if (!date_valid(century[month / 20] + (unsigned int)dec(d, 2), month % 20,
-			(unsigned int)dec(d + 4, 2)))
-		return false;
-	return norm_set(out, d, 11, true);
-}
-
-static const struct written_form se_pnr_forms[] = {
-	{ "nnnnnn-nnnn", 0 },
-	{ "nnnnnn+nnnn", 0 },
-	{ "nnnnnnnn-nnnn", 0 },
-	{ "nnnnnnnn+nnnn", 0 },
-	{ "nnnnnnnnnn", 1 },
-	{ "nnnnnnnnnnnn", 1 },
-};
-
-/*
- * Swedish personnummer. A 10-digit number's century is the latest one that does not put
- * the birth year after this year, one more back with "+" (age 100 or more), as stdnum
- * does. norm = the 12 digits YYYYMMDDNNNC, so both lengths of one number count once.
- */
-static bool
-v_se_personnummer(const uint8_t *raw, size_t len, const struct validator_date *today,
-		  struct validator_result *out)
-{
-	struct validator_date now;
-	char d[FORM_CHARS_MAX], n12[12];
-	int f = FORM(raw, len, se_pnr_forms, d);
-	size_t nd;
-	unsigned int year, c;
-
-	if (f < 0)
-		return false;
-	nd = strlen(d);
-	if (nd == 12) {
-		year = (unsigned int)dec(d, 4);
-		memcpy(n12, d, 12);
-	} else {
-		today = today_or_now(today, &now);
-		c = today->year / 100;
-		if (dec(d, 2) > (uint64_t)(today->year % 100))
-			c--;
-		if (raw[6] == '+')
-			c--;
-		year = c * 100 + (unsigned int)dec(d, 2);
-		n12[0] = (char)('0' + year / 1000 % 10);
-		n12[1] = (char)('0' + year / 100 % 10);
-		memcpy(n12 + 2, d, 10);
-	}
-	if (!date_valid(year, (unsigned int)dec(n12 + 4, 2), (unsigned int)dec(n12 + 6, 2)) ||
-	    !luhn_ok(n12 + 2, 10))
-		return false;
-	return norm_set(out, n12, 12, se_pnr_forms[f].weak);
-}
-
-static const struct written_form fi_hetu_forms[] = {
-	{ "nnnnnn+nnnx", 0 },
-	{ "nnnnnn-nnnx", 0 },
-	{ "nnnnnnAnnnx", 0 },
-};
-
-static bool
-v_fi_hetu(const uint8_t *raw, size_t len, const struct validator_date *today,
-	  struct validator_result *out)
-{
-	static const char checks[] = "0123456789ABCDEFHJKLMNPRSTUVWXY";
-	static const uint16_t century[3] = { 1800, 1900, 2000 };
-	char d[FORM_CHARS_MAX], s[11];
-	int f = FORM(raw, len, fi_hetu_forms, d);
-	uint64_t individual;
-	size_t i;
-
-	(void)today;
-	if (f < 0 || !date_valid(century[f] + (unsigned int)dec(d + 4, 2),
-				 (unsigned int)dec(d + 2, 2), (unsigned int)dec(d, 2)))
-		return false;
-	/* 002..899; 900..999 are temporary numbers. */
-	individual = dec(d + 6, 3);
-	if (individual < 2 || individual > 899 || checks[dec(d, 9) % 31] != d[9])
-		return false;
-	for (i = 0; i < 11; i++)
-		s[i] = (char)to_upper(raw[i]);
-	return norm_set(out, s, 11, false);
-}
-
-static const struct written_form dk_cpr_forms[] = {
-	{ "nnnnnn-nnnn", 1 },
-	{ "nnnnnnnnnn", 1 },
-};
-
-/* Danish CPR: DDMMYY-SSSS, the century from the 7th digit and the year (no mod 11 since
- * 2007), and not born after today. */
-static bool
-v_dk_cpr(const uint8_t *raw, size_t len, const struct validator_date *today,
-	 struct validator_result *out)
-{
-	struct validator_date now;
-	char d[FORM_CHARS_MAX];
-	unsigned int day, month, year;
-
-	if (FORM(raw, len, dk_cpr_forms, d) < 0)
-		return false;
-	day = (unsigned int)dec(d, 2);
-	month = (unsigned int)dec(d + 2, 2);
-	year = (unsigned int)dec(d + 4, 2);
-	if (strchr("5678", d[6]) != NULL && year >= 58)
-		year += 1800;
-	else if (strchr("0123", d[6]) != NULL || (strchr("49", d[6]) != NULL && year >= 37))
-		year += 1900;
-	else
-		year += 2000;
-	today = today_or_now(today, &now);
-	if (!date_valid(year, month, day) || date_after(year, month, day, today))
-		return false;
-	return norm_set(out, d, 10, true);
-}
-
-static const struct written_form de_idnr_forms[] = {
-	{ "nnnnnnnnnnn", 1 },
-	{ "nn nnn nnn nnn", 1 },
-};
-
-static bool
-v_de_idnr(const uint8_t *raw, size_t len, const struct validator_date *today,
-	  struct validator_result *out)
-{
-	char d[FORM_CHARS_MAX];
-	unsigned int count[10] = { 0 }, repeated = 0, times = 0, check = 5, i;
-
-	(void)today;
-	if (FORM(raw, len, de_idnr_forms, d) < 0 || d[0] == '0')
-		return false;
-	/* In the first ten digits one digit appears 2 or 3 times, every other at most once. */
-	for (i = 0; i < 10; i++)
-		count[d[i] - '0']++;
-	for (i = 0; i < 10; i++) {
-		if (count[i] > 1) {
-			repeated++;
-			times = count[i];
-		}
-	}
-	if (repeated != 1 || times > 3)
-		return false;
-	/* ISO 7064 MOD 11,10 over all eleven digits. */
-	for (i = 0; i < 11; i++)
-		check = (((check != 0 ? check : 10) * 2) % 11 + (unsigned int)(d[i] - '0')) % 10;
-	if (check != 1)
-		return false;
-	return norm_set(out, d, 11, true);
-}
-
-static const struct written_form fr_nir_forms[] = {
-	{ "nnnnnxxnnnnnnnn", 0 },
-	{ "n nn nn xx nnn nnn nn", 0 },
-};
-
-static bool
-v_fr_nir(const uint8_t *raw, size_t len, const struct validator_date *today,
-	 struct validator_result *out)
-{
-	char s[FORM_CHARS_MAX];
-	uint64_t n;
-
-	(void)today;
-	if (FORM(raw, len, fr_nir_forms, s) < 0)
-		return false;
-	/* Department: two digits, or 2A / 2B (Corsica, counted as 19 / 18 in the key). */
-	if (is_digit((uint8_t)s[5]) && is_digit((uint8_t)s[6]))
-		n = dec(s, 13);
-	else if (s[5] == '2' && (s[6] == 'A' || s[6] == 'B'))
-		n = dec(s, 5) * 100000000 + (s[6] == 'A' ? UINT64_C(19) : 18) * 1000000 +
-		    dec(s + 7, 6);
-	else
-		return false;
-	if (97 - n % 97 != dec(s + 13, 2))
-		return false;
-	return norm_set(out, s, 15, false);
-}
-
-static const struct written_form at_svnr_forms[] = {
-	{ "nnnn nnnnnn", 0 },
-	{ "nnnnnnnnnn", 1 },
-};
-
-/* Austrian social insurance number: serial (3), check digit, birth date DDMMYY (which
- * may be fictitious, so it is not checked, as in stdnum). */
-static bool
-v_at_svnr(const uint8_t *raw, size_t len, const struct validator_date *today,
-	  struct validator_result *out)
-{
-	static const uint8_t w[10] = { 3, 7, 9, 0, 5, 8, 4, 2, 1, 6 };
-	char d[FORM_CHARS_MAX];
-	int f = FORM(raw, len, at_svnr_forms, d);
-	unsigned int sum = 0, i;
-
-	(void)today;
-	if (f < 0 || d[0] == '0')
-		return false;
-	for (i = 0; i < 10; i++)
-		sum += w[i] * (unsigned int)(d[i] - '0');
-	if (sum % 11 != (unsigned int)(d[3] - '0'))
-		return false;
-	return norm_set(out, d, 10, at_svnr_forms[f].weak);
-}
-
-static const struct written_form ie_pps_forms[] = {
-	{ "nnnnnnna", 0 },
-	{ "nnnnnnnaa", 0 },
-};
-
-/*
- * Irish PPS: 7 digits, a check letter, and an optional second letter. Since 2013 a
- * second letter A or H takes part in the check (9 x its value); W, T and X (older
- * numbers) do not.
- */
-static bool
-v_ie_pps(const uint8_t *raw, size_t len, const struct validator_date *today,
-	 struct validator_result *out)
-{
-	static const char alphabet[] = "WABCDEFGHIJKLMNOPQRSTUV";
-	char s[FORM_CHARS_MAX];
-	int f = FORM(raw, len, ie_pps_forms, s);
-	unsigned int sum = 0, i;
-
-	(void)today;
-	if (f < 0 || s[7] > 'W' || (f == 1 && strchr("AHWTX", s[8]) == NULL))
-		return false;
-	for (i = 0; i < 7; i++)
-		sum += (8 - i) * (unsigned int)(s[i] - '0');
-	if (f == 1 && (s[8] == 'A' || s[8] == 'H'))
-		sum += 9 * (unsigned int)(strchr(alphabet, s[8]) - alphabet);
-	if (alphabet[sum % 23] != s[7])
-		return false;
-	return norm_set(out, s, strlen(s), false);
-}
-
-static const struct written_form pt_nif_forms[] = {
-	{ "PTnnnnnnnnn", 0 },
-	{ "PT nnnnnnnnn", 0 },
-	{ "PT nnn nnn nnn", 0 },
-	{ "nnnnnnnnn", 1 },
-	{ "nnn nnn nnn", 1 },
-};
-
-static bool
-v_pt_nif(const uint8_t *raw, size_t len, const struct validator_date *today,
-	 struct validator_result *out)
-{
-	char d[FORM_CHARS_MAX];
-	int f = FORM(raw, len, pt_nif_forms, d);
-	unsigned int sum = 0, i;
-
-	(void)today;
-	if (f < 0 || d[0] == '0')
-		return false;
-	for (i = 0; i < 8; i++)
-		sum += (9 - i) * (unsigned int)(d[i] - '0');
-	if ((11 - sum % 11) % 11 % 10 != (unsigned int)(d[8] - '0'))
-		return false;
-	return norm_set(out, d, 9, pt_nif_forms[f].weak);
 }
 
 /* ---- secrets ---- */
@@ -1597,22 +957,22 @@ static const struct validator_entry {
 	[VALIDATOR_IBAN] = { "iban", v_iban },
 	[VALIDATOR_EMAIL] = { "email", v_email },
 	[VALIDATOR_PHONE] = { "phone", v_phone },
-	[VALIDATOR_GB_NHS] = { "gb_nhs", v_gb_nhs },
-	[VALIDATOR_GB_NINO] = { "gb_nino", v_gb_nino },
-	[VALIDATOR_ES_DNI] = { "es_dni", v_es_dni },
-	[VALIDATOR_ES_NIE] = { "es_nie", v_es_nie },
-	[VALIDATOR_IT_CODICE_FISCALE] = { "it_codice_fiscale", v_it_codice_fiscale },
-	[VALIDATOR_NL_BSN] = { "nl_bsn", v_nl_bsn },
-	[VALIDATOR_BE_NN] = { "be_nn", v_be_nn },
-	[VALIDATOR_PL_PESEL] = { "pl_pesel", v_pl_pesel },
-	[VALIDATOR_SE_PERSONNUMMER] = { "se_personnummer", v_se_personnummer },
-	[VALIDATOR_FI_HETU] = { "fi_hetu", v_fi_hetu },
-	[VALIDATOR_DK_CPR] = { "dk_cpr", v_dk_cpr },
-	[VALIDATOR_DE_IDNR] = { "de_idnr", v_de_idnr },
-	[VALIDATOR_FR_NIR] = { "fr_nir", v_fr_nir },
-	[VALIDATOR_AT_SVNR] = { "at_svnr", v_at_svnr },
-	[VALIDATOR_IE_PPS] = { "ie_pps", v_ie_pps },
-	[VALIDATOR_PT_NIF] = { "pt_nif", v_pt_nif },
+	[VALIDATOR_GB_NHS] = { "gb_nhs", validator_gb_nhs },
+	[VALIDATOR_GB_NINO] = { "gb_nino", validator_gb_nino },
+	[VALIDATOR_ES_DNI] = { "es_dni", validator_es_dni },
+	[VALIDATOR_ES_NIE] = { "es_nie", validator_es_nie },
+	[VALIDATOR_IT_CODICE_FISCALE] = { "it_codice_fiscale", validator_it_codice_fiscale },
+	[VALIDATOR_NL_BSN] = { "nl_bsn", validator_nl_bsn },
+	[VALIDATOR_BE_NN] = { "be_nn", validator_be_nn },
+	[VALIDATOR_PL_PESEL] = { "pl_pesel", validator_pl_pesel },
+	[VALIDATOR_SE_PERSONNUMMER] = { "se_personnummer", validator_se_personnummer },
+	[VALIDATOR_FI_HETU] = { "fi_hetu", validator_fi_hetu },
+	[VALIDATOR_DK_CPR] = { "dk_cpr", validator_dk_cpr },
+	[VALIDATOR_DE_IDNR] = { "de_idnr", validator_de_idnr },
+	[VALIDATOR_FR_NIR] = { "fr_nir", validator_fr_nir },
+	[VALIDATOR_AT_SVNR] = { "at_svnr", validator_at_svnr },
+	[VALIDATOR_IE_PPS] = { "ie_pps", validator_ie_pps },
+	[VALIDATOR_PT_NIF] = { "pt_nif", validator_pt_nif },
 	[VALIDATOR_AWS_ACCESS_KEY_ID] = { "aws_access_key_id", v_aws_access_key_id },
 	[VALIDATOR_PRIVATE_KEY] = { "private_key", v_private_key },
 	[VALIDATOR_JWT] = { "jwt", v_jwt },

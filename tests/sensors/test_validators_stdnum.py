@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Validators (sensors/validators.c) against python-stdnum 1.18, the oracle.
+"""Validators (sensors/validators.c sensors/validators_national.c) against python-stdnum 1.18, the oracle.
 
 For every validator stdnum implements, builds 10,000 valid values (check digits computed
 here for random bodies, each confirmed by stdnum) and 10,000 near-misses of the same
