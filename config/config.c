@@ -14,12 +14,13 @@
  *                ├─ reassembly ── reasm_fields
  *                ├─ events ── events_fields
  *                └─ dlp ── cfg_dlp_fields (config_dlp.c) ─┬─ disabled
+ *                                                         ├─ sensors ── override_fields
  *                                                         └─ custom ── custom_fields
  *
- * Rules that involve several keys (inline port peers, reassembly sizes) run after the
- * keys they read are applied. Loading never touches the caller's config until the whole
- * document is valid. The table layout, and the helpers the dlp: section (config_dlp.c)
- * shares with this file, are in config_priv.h.
+ * Rules that involve several keys (inline port peers, reassembly sizes, a sensor both
+ * disabled and tuned) run after the keys they read are applied. Loading never touches the
+ * caller's config until the whole document is valid. The table layout, and the helpers the
+ * dlp: section (config_dlp.c) shares with this file, are in config_priv.h.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -187,7 +188,7 @@ static const struct cfg_field root_fields[] = {
 	SECTION("defrag", defrag_fields),
 	SECTION("reassembly", reasm_fields),
 	SECTION("events", events_fields),
-	SECTION("dlp", cfg_dlp_fields),
+	{ .key = "dlp", .kind = CFG_SECTION, .sub = cfg_dlp_fields, .check = cfg_dlp_check },
 	{ .key = NULL },
 };
 
@@ -666,9 +667,14 @@ cfg_apply_field(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_
 {
 	void *dst = (char *)base + f->off;
 	char exp[96];
+	int rc;
 
-	if (f->kind == CFG_SECTION)
-		return cfg_apply_mapping(x, n, f->sub, base);
+	if (f->kind == CFG_SECTION) {
+		rc = cfg_apply_mapping(x, n, f->sub, base);
+		if (rc == 0 && f->check != NULL)
+			rc = f->check(x, n, base);
+		return rc;
+	}
 	if (f->kind == CFG_LIST)
 		return f->parse(x, n, base);
 	if (yaml_tree_kind(n) != YAML_TREE_SCALAR) {
@@ -1216,6 +1222,7 @@ void
 cfg_dump_table(const void *base, FILE *f, const struct cfg_field *table, int indent, int col)
 {
 	char buf[64];
+	int first = 1;
 	size_t i;
 
 	for (i = 0; table[i].key != NULL; i++) {
@@ -1224,7 +1231,10 @@ cfg_dump_table(const void *base, FILE *f, const struct cfg_field *table, int ind
 		uint64_t v = fl->kind == CFG_SECTION || fl->kind == CFG_LIST ||
 			     fl->kind == CFG_STRING ? 0 : load_uint(src, fl->size);
 
-		fprintf(f, "%*s%s:", i == 0 ? indent - col : indent, "", fl->key);
+		if ((fl->flags & CFG_ZERO_UNSET) && load_uint(src, fl->size) == 0)
+			continue;
+		fprintf(f, "%*s%s:", first ? indent - col : indent, "", fl->key);
+		first = 0;
 		switch (fl->kind) {
 		case CFG_SECTION:
 			fputc('\n', f);

@@ -2,15 +2,23 @@
 /*
  * The dlp: section of the configuration (config.h; docs/configuration.md, "dlp"): the
  * default policy that opens sensor streams on every TCP flow, which built-in sensors it
- * leaves out, and the custom GDPR classes a site adds. The walker, the scalar kinds and
- * the messages are config.c's (shared through config_priv.h); this file holds the tables
- * and the list rules that belong to this section only:
+ * leaves out, how it tunes the others (keywords, window, threshold), and the custom GDPR
+ * classes a site adds. The walker, the scalar kinds and the messages are config.c's
+ * (shared through config_priv.h); this file holds the tables and the list rules that
+ * belong to this section only:
  *
  *   cfg_dlp_fields ─┬─ enabled, action, rule, threshold, max_matches_per_event,
  *                   │  max_streams, context_window
  *                   ├─ disabled ── parse_disabled (built-in ids, each once)
+ *                   ├─ sensors ── parse_sensors ── override_fields ─┬─ id (each once)
+ *                   │                                               ├─ keywords
+ *                   │                                               ├─ add_keywords
+ *                   │                                               └─ window, threshold
  *                   └─ custom ── parse_custom ── custom_fields ─┬─ patterns
  *                                                               └─ keywords
+ *
+ * A sensor may not be both disabled and tuned: cfg_dlp_check, once the whole section is
+ * read, since the two keys may come in either order.
  *
  * A custom class's patterns are Hyperscan regexes. They are not checked here: the
  * daemon compiles them with the built-in sensors (control/sensor_config.c) and names the
@@ -28,7 +36,7 @@
 #define DLP_THRESHOLD_MAX	1000000
 #define DLP_MATCHES_MAX		16	/* matches one dlp event can carry (MSG_DLP_MATCHES) */
 #define DLP_STREAMS_MAX		4194304
-#define DLP_WINDOW_MAX		4096
+#define DLP_WINDOW_MAX		1024	/* the engine's cap (SENSOR_MAX_WINDOW) */
 
 #define LOWER_CHARS	"abcdefghijklmnopqrstuvwxyz"
 #define DIGIT_CHARS	"0123456789"
@@ -76,6 +84,7 @@ struct strlist {
 };
 
 #define CUSTOM(m) AT(struct config_custom_sensor, m)
+#define OVERRIDE(m) AT(struct config_sensor_override, m)
 
 static const struct strlist disabled_list = {
 	.elem = { .key = "", .kind = CFG_STRING, .size = CONFIG_SENSOR_NAME_LEN, .min = 1,
@@ -101,6 +110,24 @@ static const struct strlist keywords_list = {
 		  .what = "a keyword of 1..63 bytes" },
 	.arr_off = offsetof(struct config_custom_sensor, keywords),
 	.count_off = offsetof(struct config_custom_sensor, n_keywords),
+	.min_n = 0, .max_n = CONFIG_CUSTOM_KEYWORDS,
+	.noun = "keywords", .what = "a sequence of at most 16 keywords",
+};
+
+static const struct strlist override_keywords_list = {
+	.elem = { .key = "", .kind = CFG_STRING, .size = CONFIG_KEYWORD_LEN, .min = 1,
+		  .what = "a keyword of 1..63 bytes" },
+	.arr_off = offsetof(struct config_sensor_override, keywords),
+	.count_off = offsetof(struct config_sensor_override, n_keywords),
+	.min_n = 0, .max_n = CONFIG_CUSTOM_KEYWORDS,
+	.noun = "keywords", .what = "a sequence of at most 16 keywords",
+};
+
+static const struct strlist override_add_list = {
+	.elem = { .key = "", .kind = CFG_STRING, .size = CONFIG_KEYWORD_LEN, .min = 1,
+		  .what = "a keyword of 1..63 bytes" },
+	.arr_off = offsetof(struct config_sensor_override, add_keywords),
+	.count_off = offsetof(struct config_sensor_override, n_add_keywords),
 	.min_n = 0, .max_n = CONFIG_CUSTOM_KEYWORDS,
 	.noun = "keywords", .what = "a sequence of at most 16 keywords",
 };
@@ -201,6 +228,121 @@ static void
 dump_keywords(const void *base, FILE *f, int indent)
 {
 	dump_strlist(base, f, indent, &keywords_list);
+}
+
+/*
+ * keywords: of a dlp.sensors item. Written at all, it replaces the built-in keywords, and
+ * [] leaves none; but a null value changes nothing, as a null section does, so that
+ * commenting out every keyword cannot silently take a sensor's context away.
+ */
+static int
+parse_override_keywords(struct cfg_ctx *x, const struct yaml_node *seq, void *base)
+{
+	struct config_sensor_override *o = base;
+
+	o->has_keywords = !yaml_tree_is_null(seq);
+	return parse_strlist(x, seq, base, &override_keywords_list);
+}
+
+static void
+dump_override_keywords(const void *base, FILE *f, int indent)
+{
+	dump_strlist(base, f, indent, &override_keywords_list);
+}
+
+static int
+parse_override_add(struct cfg_ctx *x, const struct yaml_node *seq, void *base)
+{
+	return parse_strlist(x, seq, base, &override_add_list);
+}
+
+static void
+dump_override_add(const void *base, FILE *f, int indent)
+{
+	dump_strlist(base, f, indent, &override_add_list);
+}
+
+/*
+ * One item of dlp.sensors; offsets are into struct config_sensor_override. The dump
+ * leaves out what the item does not set (CFG_ZERO_UNSET), so it reads back unset.
+ */
+static const struct cfg_field override_fields[] = {
+	{ .key = "id", .kind = CFG_STRING, OVERRIDE(id), .min = 1, .flags = CFG_REQUIRED,
+	  .names = config_dlp_builtin_ids, .what = "a built-in sensor id" },
+	{ .key = "keywords", .kind = CFG_LIST, OVERRIDE(has_keywords), .flags = CFG_ZERO_UNSET,
+	  .parse = parse_override_keywords, .dump = dump_override_keywords,
+	  .what = "a sequence of at most 16 keywords" },
+	{ .key = "add_keywords", .kind = CFG_LIST, .parse = parse_override_add,
+	  .dump = dump_override_add, .what = "a sequence of at most 16 keywords" },
+	{ .key = "window", .kind = CFG_UINT, OVERRIDE(window), .min = 1, .max = DLP_WINDOW_MAX,
+	  .flags = CFG_ZERO_UNSET },
+	{ .key = "threshold", .kind = CFG_UINT, OVERRIDE(threshold), .min = 1,
+	  .max = DLP_THRESHOLD_MAX, .flags = CFG_ZERO_UNSET },
+	{ .key = NULL },
+};
+
+static int
+parse_sensors(struct cfg_ctx *x, const struct yaml_node *seq, void *base)
+{
+	struct config_dlp *d = &((struct tg_config *)base)->dlp;
+	const struct yaml_node *id;
+	char got[GOT_BUF];
+	size_t n, i, old;
+	uint32_t j;
+	int rc;
+
+	memset(d->overrides, 0, sizeof(d->overrides));
+	d->n_overrides = 0;
+	if (yaml_tree_is_null(seq))
+		return 0;
+	if (yaml_tree_kind(seq) != YAML_TREE_SEQUENCE)
+		return cfg_err_wrong_type(x, seq, "a sequence of built-in sensor settings");
+	n = yaml_tree_len(seq);
+	if (n > CONFIG_MAX_OVERRIDES)
+		return cfg_err(x, seq, "too many sensor settings (got %zu, expected at most %u, "
+			       "one per built-in sensor)", n, CONFIG_MAX_OVERRIDES);
+	for (i = 0; i < n; i++) {
+		const struct yaml_node *item = yaml_tree_item(seq, i);
+		struct config_sensor_override *o = &d->overrides[i];
+
+		old = cfg_path_push_index(x, i);
+		if (yaml_tree_kind(item) != YAML_TREE_MAPPING)
+			rc = cfg_err_wrong_type(x, item, "a mapping with id and optional keywords, "
+						"add_keywords, window, threshold");
+		else
+			rc = cfg_apply_mapping(x, item, override_fields, o);
+		for (j = 0; rc == 0 && j < i; j++) {
+			if (strcmp(d->overrides[j].id, o->id) != 0)
+				continue;
+			id = yaml_tree_get(item, "id");
+			cfg_path_push_key(x, "id");
+			rc = cfg_err(x, id, "duplicate sensor id (got %s, expected each once; also "
+				     "at %.*s[%u])", cfg_fmt_got(id, got, sizeof(got)), (int)old,
+				     x->path, j);
+		}
+		cfg_path_pop(x, old);
+		if (rc != 0)
+			return rc;
+		d->n_overrides = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+static void
+dump_sensors(const void *base, FILE *f, int indent)
+{
+	const struct config_dlp *d = &((const struct tg_config *)base)->dlp;
+	uint32_t i;
+
+	if (d->n_overrides == 0) {
+		fprintf(f, " []\n");
+		return;
+	}
+	fputc('\n', f);
+	for (i = 0; i < d->n_overrides; i++) {
+		fprintf(f, "%*s- ", indent + 2, "");
+		cfg_dump_table(&d->overrides[i], f, override_fields, indent + 4, indent + 4);
+	}
 }
 
 /* One item of dlp.custom; offsets are into struct config_custom_sensor. */
@@ -346,10 +488,48 @@ const struct cfg_field cfg_dlp_fields[] = {
 	UINT("context_window", dlp.context_window, 1, DLP_WINDOW_MAX, 0),
 	{ .key = "disabled", .kind = CFG_LIST, .parse = parse_disabled, .dump = dump_disabled,
 	  .what = "a sequence of built-in sensor ids" },
+	{ .key = "sensors", .kind = CFG_LIST, .parse = parse_sensors, .dump = dump_sensors,
+	  .what = "a sequence of built-in sensor settings" },
 	{ .key = "custom", .kind = CFG_LIST, .parse = parse_custom, .dump = dump_custom,
 	  .what = "a sequence of custom classes" },
 	{ .key = NULL },
 };
+
+/*
+ * A disabled sensor has nothing to tune: settings for it are a mistake (most likely the
+ * sensor was meant to stay on), so the item is refused rather than ignored.
+ */
+int
+cfg_dlp_check(struct cfg_ctx *x, const struct yaml_node *map, void *base)
+{
+	const struct config_dlp *d = &((const struct tg_config *)base)->dlp;
+	const struct yaml_node *seq, *id;
+	char got[GOT_BUF];
+	uint32_t i, j;
+	size_t old;
+	int rc;
+
+	for (i = 0; i < d->n_overrides; i++) {
+		for (j = 0; j < d->n_disabled; j++)
+			if (strcmp(d->overrides[i].id, d->disabled[j]) == 0)
+				break;
+		if (j == d->n_disabled)
+			continue;
+		/* Overrides come only from this document's map, so the nodes are there. */
+		seq = yaml_tree_get(map, "sensors");
+		id = seq != NULL ? yaml_tree_get(yaml_tree_item(seq, i), "id") : NULL;
+		old = cfg_path_push_key(x, "sensors");
+		cfg_path_push_index(x, i);
+		cfg_path_push_key(x, "id");
+		rc = cfg_err(x, id, "tunes a disabled sensor (got %s, expected an id not in "
+			     "%.*s.disabled; also at %.*s.disabled[%u])",
+			     id != NULL ? cfg_fmt_got(id, got, sizeof(got)) : d->overrides[i].id,
+			     (int)old, x->path, (int)old, x->path, j);
+		cfg_path_pop(x, old);
+		return rc;
+	}
+	return 0;
+}
 
 void
 cfg_dlp_defaults(struct config_dlp *d)

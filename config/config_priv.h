@@ -40,6 +40,12 @@ enum cfg_kind {
 #define CFG_REQUIRED	0x04	/* key must be present in its mapping */
 #define CFG_NAME	0x08	/* string of charset (default [A-Za-z0-9_-]): "invalid name" */
 #define CFG_ABSPATH	0x10	/* string starting with '/' */
+/*
+ * 0 at off means "not written": loading never stores 0 there (an integer's range starts
+ * at 1; a list's off and size name its has_ flag, which its parser sets), and the dump
+ * leaves the key out, so the value reads back as unset.
+ */
+#define CFG_ZERO_UNSET	0x20
 
 #define CFG_NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
@@ -50,12 +56,18 @@ struct cfg_field;
 typedef int (*cfg_list_fn)(struct cfg_ctx *x, const struct yaml_node *n, void *base);
 /* Write the list at base as YAML; the key and its colon are already written. */
 typedef void (*cfg_dump_fn)(const void *base, FILE *f, int indent);
+/*
+ * Rules across the keys of the section map (path at the section), run once all its keys
+ * are applied; base is the table's base.
+ */
+typedef int (*cfg_check_fn)(struct cfg_ctx *x, const struct yaml_node *map, void *base);
 
 struct cfg_field {
 	const char *key;
 	uint8_t kind;			/* enum cfg_kind */
 	uint8_t flags;			/* CFG_* */
-	uint32_t size;			/* bytes at off: 1, 4 or 8; strings: buffer size */
+	uint32_t size;			/* bytes at off: 1, 4 or 8; strings: buffer size;
+					 * lists: only with CFG_ZERO_UNSET */
 	size_t off;			/* offset in the base struct of the table */
 	uint64_t min, max;		/* integers: range; strings: min length */
 	const struct cfg_field *sub;	/* CFG_SECTION, terminated by a NULL key */
@@ -63,6 +75,7 @@ struct cfg_field {
 	const char *charset;		/* CFG_STRING: allowed bytes (NULL: any) */
 	cfg_list_fn parse;		/* CFG_LIST */
 	cfg_dump_fn dump;		/* CFG_LIST */
+	cfg_check_fn check;		/* CFG_SECTION, optional */
 	const char *what;		/* strings and lists: what a good value looks like */
 };
 
@@ -136,8 +149,9 @@ int cfg_apply_mapping(struct cfg_ctx *x, const struct yaml_node *map,
 void cfg_dump_string(FILE *f, const char *s);
 
 /*
- * Every key of table at base, one per line at indent; col columns of the first line are
- * already written (a list item's "- "), so its key is not indented again.
+ * Every key of table at base (but a CFG_ZERO_UNSET key left unset), one per line at
+ * indent; col columns of the first line are already written (a list item's "- "), so its
+ * first key is not indented again.
  */
 void cfg_dump_table(const void *base, FILE *f, const struct cfg_field *table, int indent,
 		    int col);
@@ -145,6 +159,9 @@ void cfg_dump_table(const void *base, FILE *f, const struct cfg_field *table, in
 /* ---- config_dlp.c ---- */
 
 extern const struct cfg_field cfg_dlp_fields[];
+
+/* Rules across the keys of dlp: (a cfg_check_fn for the section's root_fields row). */
+int cfg_dlp_check(struct cfg_ctx *x, const struct yaml_node *map, void *base);
 
 /* The dlp: defaults (the values config/tollgate.yaml spells out). */
 void cfg_dlp_defaults(struct config_dlp *d);

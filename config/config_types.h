@@ -71,6 +71,7 @@ struct config_events {
 #define CONFIG_KEYWORD_LEN 64
 #define CONFIG_SENSOR_NAME_LEN 48
 #define CONFIG_MAX_DISABLED 32
+#define CONFIG_MAX_OVERRIDES 24		/* one per built-in sensor */
 
 enum config_dlp_action {
 	CONFIG_DLP_ALERT = 0,
@@ -87,19 +88,37 @@ enum config_severity {
 /* A custom GDPR class from dlp.custom[]. */
 struct config_custom_sensor {
 	char name[CONFIG_SENSOR_NAME_LEN];	/* [a-z0-9_], not a built-in id */
-	char category[24];			/* health, financial, identity, contact, credentials, ... */
-	char validator[32];			/* "none" (default), "luhn", "mod97" or a built-in id */
+	char category[24];			/* health, financial, identity, contact, ... */
+	char validator[32];			/* "none" (default), luhn, mod97, a built-in id */
 	uint32_t n_patterns;			/* >= 1 */
 	char patterns[CONFIG_CUSTOM_PATTERNS][CONFIG_CUSTOM_PATTERN_LEN];
 	uint32_t n_keywords;
 	char keywords[CONFIG_CUSTOM_KEYWORDS][CONFIG_KEYWORD_LEN];
-	uint32_t window;			/* context window in bytes; 0 = dlp.context_window */
-	uint32_t threshold;			/* distinct values per flow; 0 = dlp.threshold */
+	uint32_t window;			/* context window, bytes; 0: dlp.context_window */
+	uint32_t threshold;			/* distinct values per flow; 0: dlp.threshold */
 	uint8_t severity;			/* enum config_severity, default medium */
 	uint8_t context_required;		/* every match needs a keyword */
 };
 
-/* DLP: the default policy (every enabled sensor on every TCP flow) and custom classes. */
+/*
+ * Tuning of one built-in sensor, from dlp.sensors[]. A field left unset keeps what the
+ * sensor has without it: the built-in keywords, dlp.context_window, dlp.threshold.
+ */
+struct config_sensor_override {
+	char id[CONFIG_SENSOR_NAME_LEN];	/* a built-in id, not in dlp.disabled */
+	uint8_t has_keywords;			/* 1: keywords replace the built-in ones */
+	uint32_t n_keywords;			/* may be 0 with has_keywords: no keywords */
+	char keywords[CONFIG_CUSTOM_KEYWORDS][CONFIG_KEYWORD_LEN];
+	uint32_t n_add_keywords;		/* added after the built-in (or replaced) ones */
+	char add_keywords[CONFIG_CUSTOM_KEYWORDS][CONFIG_KEYWORD_LEN];
+	uint32_t window;			/* context window, bytes; 0: dlp.context_window */
+	uint32_t threshold;			/* distinct values per flow; 0: dlp.threshold */
+};
+
+/*
+ * DLP: the default policy (every enabled sensor on every TCP flow), the tuning of
+ * built-in sensors and custom classes.
+ */
 struct config_dlp {
 	uint8_t enabled;			/* open sensor streams on TCP flows */
 	uint8_t action;				/* enum config_dlp_action */
@@ -110,6 +129,8 @@ struct config_dlp {
 	uint32_t context_window;		/* default context window, bytes */
 	uint32_t n_disabled;			/* built-in sensors turned off */
 	char disabled[CONFIG_MAX_DISABLED][CONFIG_SENSOR_NAME_LEN];
+	uint32_t n_overrides;			/* built-in sensors tuned, each once */
+	struct config_sensor_override overrides[CONFIG_MAX_OVERRIDES];
 	uint32_t n_custom;
 	struct config_custom_sensor custom[CONFIG_MAX_CUSTOM];
 };

@@ -21,6 +21,45 @@ sensor_config_disabled(const struct config_dlp *d, const char *id)
 	return 0;
 }
 
+/*
+ * Apply dlp.sensors[i] to the built-in def: window, threshold, keywords replaced and/or
+ * added. Returns 0, or -EINVAL with err naming the setting when the keywords no longer fit.
+ */
+static int
+sensor_config_override(const struct tg_config *cfg, struct sensor_def *def, char *err,
+		       size_t errlen)
+{
+	const struct config_dlp *d = &cfg->dlp;
+	uint32_t i, j;
+
+	for (i = 0; i < d->n_overrides; i++) {
+		const struct config_sensor_override *o = &d->overrides[i];
+
+		if (strcmp(o->id, def->id) != 0)
+			continue;
+		if (o->window != 0)
+			def->window = o->window;
+		if (o->threshold != 0)
+			def->threshold = o->threshold;
+		if (o->has_keywords) {
+			def->n_keywords = o->n_keywords;
+			for (j = 0; j < o->n_keywords; j++)
+				snprintf(def->keywords[j], sizeof(def->keywords[j]), "%s",
+					 o->keywords[j]);
+		}
+		if (def->n_keywords + o->n_add_keywords > SENSOR_MAX_KEYWORDS) {
+			snprintf(err, errlen, "%s: dlp.sensors[%u].add_keywords: %s would have %u "
+				 "keywords (expected at most %u in all)", cfg->source, i, def->id,
+				 def->n_keywords + o->n_add_keywords, SENSOR_MAX_KEYWORDS);
+			return -EINVAL;
+		}
+		for (j = 0; j < o->n_add_keywords; j++)
+			snprintf(def->keywords[def->n_keywords++], sizeof(def->keywords[0]), "%s",
+				 o->add_keywords[j]);
+	}
+	return 0;
+}
+
 struct sensor_db *
 sensor_config_compile(const struct tg_config *cfg, const char *cache_dir, char *err,
 		      size_t errlen)
@@ -42,6 +81,10 @@ sensor_config_compile(const struct tg_config *cfg, const char *cache_dir, char *
 			continue;
 		defs[i].window = d->context_window;
 		defs[i].threshold = d->threshold;
+		if (sensor_config_override(cfg, &defs[i], err, errlen) != 0) {
+			free(defs);
+			return NULL;
+		}
 		if (k != i)
 			defs[k] = defs[i];
 		k++;

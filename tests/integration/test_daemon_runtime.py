@@ -325,3 +325,26 @@ def test_idle_flows_time_out_by_packet_time(tmp_path):
         assert flows == [(5000, "timeout", 1), (5000, "timeout", 1), (5001, "shutdown", 1),
                          (30005, "shutdown", 3)], workers
         assert stats(st)["flows_timeout"] == 2
+
+
+def test_builtin_sensor_keywords_and_window_are_configurable(tmp_path):
+    body = (b"employee number 123456789 and then a long stretch of unrelated filler text "
+            b"here; ssn 234567890 ok\n")
+    pcap = write(tmp_path, tcp_flow(40000, body, T0))
+    state = tmp_path / "state"
+
+    def reported(extra):
+        ev = tmp_path / "e.jsonl"
+        run(["--read", pcap, "--events", ev, "--state-dir", state] + extra)
+        return sorted(m["redacted"] for e in events(ev) if e["event_type"] == "dlp"
+                      for m in e["dlp"]["matches"])
+
+    # Built-in context: "ssn" is within 64 bytes of the second number.
+    assert "*****7890" in reported([])
+    cfg = config(tmp_path, "dlp:\n  sensors:\n    - id: us_ssn\n"
+                 "      keywords: [employee number]\n      window: 32\n")
+    # Keywords replaced: only the number after "employee number" has context now.
+    assert reported(["--config", cfg]) == ["*****6789"]
+    cfg = config(tmp_path, "dlp:\n  sensors:\n    - id: us_ssn\n"
+                 "      keywords: []\n", "none.yaml")
+    assert reported(["--config", cfg]) == []

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the configuration schema (config/config.c): the shipped file equals the
- * built-in defaults, every key lands in its field, the scalar parsers' edges, and the
- * exact message of each kind of mistake.
+ * Unit tests of the configuration schema (config/config.c, config/config_dlp.c): the
+ * shipped file equals the built-in defaults, every key lands in its field, the scalar
+ * parsers' edges, and the exact message of each kind of mistake.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -96,6 +96,23 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 	assert_int_equal(a->dlp.n_disabled, b->dlp.n_disabled);
 	for (i = 0; i < a->dlp.n_disabled; i++)
 		assert_string_equal(a->dlp.disabled[i], b->dlp.disabled[i]);
+	assert_int_equal(a->dlp.n_overrides, b->dlp.n_overrides);
+	for (i = 0; i < a->dlp.n_overrides; i++) {
+		const struct config_sensor_override *x = &a->dlp.overrides[i];
+		const struct config_sensor_override *y = &b->dlp.overrides[i];
+		uint32_t j;
+
+		assert_string_equal(x->id, y->id);
+		assert_int_equal(x->has_keywords, y->has_keywords);
+		assert_int_equal(x->n_keywords, y->n_keywords);
+		for (j = 0; j < x->n_keywords; j++)
+			assert_string_equal(x->keywords[j], y->keywords[j]);
+		assert_int_equal(x->n_add_keywords, y->n_add_keywords);
+		for (j = 0; j < x->n_add_keywords; j++)
+			assert_string_equal(x->add_keywords[j], y->add_keywords[j]);
+		assert_int_equal(x->window, y->window);
+		assert_int_equal(x->threshold, y->threshold);
+	}
 	assert_int_equal(a->dlp.n_custom, b->dlp.n_custom);
 	for (i = 0; i < a->dlp.n_custom; i++) {
 		const struct config_custom_sensor *x = &a->dlp.custom[i], *y = &b->dlp.custom[i];
@@ -163,6 +180,7 @@ test_config_defaults_have_documented_values(void **state)
 	assert_int_equal(c.dlp.max_streams, 16384);
 	assert_int_equal(c.dlp.context_window, 64);
 	assert_int_equal(c.dlp.n_disabled, 0);
+	assert_int_equal(c.dlp.n_overrides, 0);
 	assert_int_equal(c.dlp.n_custom, 0);
 }
 
@@ -243,8 +261,10 @@ test_config_null_sections_keep_defaults(void **state)
 	assert_same_config(&c, &d);
 	assert_int_equal(load(&c, "dlp:\n", err, sizeof(err)), 0);
 	assert_same_config(&c, &d);
-	assert_int_equal(load(&c, "dlp:\n  disabled:\n  custom: ~\n", err, sizeof(err)), 0);
+	assert_int_equal(load(&c, "dlp:\n  disabled:\n  sensors: null\n  custom: ~\n", err,
+			      sizeof(err)), 0);
 	assert_same_config(&c, &d);
+	assert_memory_equal(&c.dlp, &d.dlp, sizeof(d.dlp));
 }
 
 /* ---- every key ---- */
@@ -299,8 +319,19 @@ static const char full_doc[] =
 	"  threshold: 3\n"
 	"  max_matches_per_event: 4\n"
 	"  max_streams: 4194304\n"
-	"  context_window: 4096\n"
+	"  context_window: 1024\n"
 	"  disabled: [phone, email, jwt]\n"
+	"  sensors:\n"
+	"    - id: us_ssn\n"
+	"      keywords: [ssn, social security number]\n"
+	"      add_keywords: [tax id]\n"
+	"      window: 96\n"
+	"      threshold: 2\n"
+	"    - {id: iban, keywords: []}\n"
+	"    - id: credit_card\n"
+	"      add_keywords:\n"
+	"        - PAN\n"
+	"        - kaartnummer\n"
 	"  custom:\n"
 	"    - name: patient_id\n"
 	"      category: health\n"
@@ -373,11 +404,35 @@ test_config_every_key_is_read_into_its_field(void **state)
 	assert_int_equal(c.dlp.threshold, 3);
 	assert_int_equal(c.dlp.max_matches, 4);
 	assert_int_equal(c.dlp.max_streams, 4194304);
-	assert_int_equal(c.dlp.context_window, 4096);
+	assert_int_equal(c.dlp.context_window, 1024);
 	assert_int_equal(c.dlp.n_disabled, 3);
 	assert_string_equal(c.dlp.disabled[0], "phone");
 	assert_string_equal(c.dlp.disabled[1], "email");
 	assert_string_equal(c.dlp.disabled[2], "jwt");
+	assert_int_equal(c.dlp.n_overrides, 3);
+	assert_string_equal(c.dlp.overrides[0].id, "us_ssn");
+	assert_int_equal(c.dlp.overrides[0].has_keywords, 1);
+	assert_int_equal(c.dlp.overrides[0].n_keywords, 2);
+	assert_string_equal(c.dlp.overrides[0].keywords[0], "ssn");
+	assert_string_equal(c.dlp.overrides[0].keywords[1], "social security number");
+	assert_int_equal(c.dlp.overrides[0].n_add_keywords, 1);
+	assert_string_equal(c.dlp.overrides[0].add_keywords[0], "tax id");
+	assert_int_equal(c.dlp.overrides[0].window, 96);
+	assert_int_equal(c.dlp.overrides[0].threshold, 2);
+	assert_string_equal(c.dlp.overrides[1].id, "iban");
+	assert_int_equal(c.dlp.overrides[1].has_keywords, 1);
+	assert_int_equal(c.dlp.overrides[1].n_keywords, 0);
+	assert_int_equal(c.dlp.overrides[1].n_add_keywords, 0);
+	assert_int_equal(c.dlp.overrides[1].window, 0);
+	assert_int_equal(c.dlp.overrides[1].threshold, 0);
+	assert_string_equal(c.dlp.overrides[2].id, "credit_card");
+	assert_int_equal(c.dlp.overrides[2].has_keywords, 0);
+	assert_int_equal(c.dlp.overrides[2].n_keywords, 0);
+	assert_int_equal(c.dlp.overrides[2].n_add_keywords, 2);
+	assert_string_equal(c.dlp.overrides[2].add_keywords[0], "PAN");
+	assert_string_equal(c.dlp.overrides[2].add_keywords[1], "kaartnummer");
+	assert_int_equal(c.dlp.overrides[2].window, 0);
+	assert_int_equal(c.dlp.overrides[2].threshold, 0);
 	assert_int_equal(c.dlp.n_custom, 2);
 	assert_string_equal(c.dlp.custom[0].name, "patient_id");
 	assert_string_equal(c.dlp.custom[0].category, "health");
@@ -420,6 +475,7 @@ test_config_dump_reads_back_to_the_same_config(void **state)
 	strcpy(c.dlp.custom[0].patterns[1], "\"id\":\\s*\"[0-9]{4}\"\t# ['x']");
 	strcpy(c.dlp.custom[1].keywords[0], "n\u00ba: ");
 	c.dlp.custom[1].n_keywords = 1;
+	strcpy(c.dlp.overrides[0].add_keywords[0], "- \"tax\" id: #1");
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
 	config_dump(&c, f);
@@ -954,8 +1010,9 @@ test_config_apply_tree_reads_a_loaded_tree(void **state)
 
 /* ---- dlp ---- */
 
+/* Unset settings of a dlp.sensors item are left out: window: 0 would not load back. */
 static void
-test_config_dlp_dump_writes_every_key(void **state)
+test_config_dlp_dump_writes_every_key_but_unset_sensor_settings(void **state)
 {
 	static const char want[] =
 		"dlp:\n"
@@ -968,6 +1025,20 @@ test_config_dlp_dump_writes_every_key(void **state)
 		"  context_window: 64\n"
 		"  disabled:\n"
 		"    - \"us_ssn\"\n"
+		"  sensors:\n"
+		"    - id: \"iban\"\n"
+		"      keywords: []\n"
+		"      add_keywords: []\n"
+		"      window: 96\n"
+		"    - id: \"email\"\n"
+		"      keywords:\n"
+		"        - \"mail\"\n"
+		"      add_keywords:\n"
+		"        - \"mailto\"\n"
+		"        - \"e mail\"\n"
+		"      threshold: 3\n"
+		"    - id: \"jwt\"\n"
+		"      add_keywords: []\n"
 		"  custom:\n"
 		"    - name: \"patient_id\"\n"
 		"      category: \"health\"\n"
@@ -997,7 +1068,12 @@ test_config_dlp_dump_writes_every_key(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(load(&c, "dlp:\n  disabled: [us_ssn]\n  custom:\n"
+	assert_int_equal(load(&c, "dlp:\n  disabled: [us_ssn]\n  sensors:\n"
+			      "    - {id: iban, keywords: [], window: 96}\n"
+			      "    - {id: email, add_keywords: [mailto, e mail], threshold: 3,"
+			      " keywords: [mail]}\n"
+			      "    - {id: jwt, keywords: ~}\n"
+			      "  custom:\n"
 			      "    - {name: patient_id, category: health, patterns: "
 			      "['PAT-[0-9]{8}'], keywords: [patient, mrn], severity: high}\n"
 			      "    - {name: b, patterns: [x]}\n", err, sizeof(err)), 0);
@@ -1011,31 +1087,60 @@ test_config_dlp_dump_writes_every_key(void **state)
 	free(text);
 }
 
-/* The commented-out custom class in config/tollgate.yaml is one that loads. */
-static void
-test_config_dlp_shipped_example_loads(void **state)
+/*
+ * The dlp: document made of the commented-out example that follows from in the shipped
+ * file: "  #   custom:" -> "  custom:", "  #     - name: x" -> "    - name: x". Returns
+ * where the example ends.
+ */
+static const char *
+shipped_example(const char *from, char *doc, size_t len)
 {
-	const char *dlp = strstr(config_builtin_yaml, "\ndlp:\n"), *p;
-	char doc[1024], err[512];
-	struct tg_config c;
+	const char *p = strstr(from, "\n  # Example:\n");
 	size_t o;
 
-	(void)state;
-	assert_non_null(dlp);
-	p = strstr(dlp, "\n  # Example:\n");
 	assert_non_null(p);
 	p += strlen("\n  # Example:\n");
-	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n");
-	/* "  #   custom:" -> "  custom:", "  #     - name: x" -> "    - name: x" */
+	o = (size_t)snprintf(doc, len, "dlp:\n");
 	while (strncmp(p, "  #   ", 6) == 0) {
 		const char *eol = strchr(p, '\n');
 
 		assert_non_null(eol);
-		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "  %.*s\n", (int)(eol - p - 6),
-				      p + 6);
-		assert_true(o < sizeof(doc));
+		o += (size_t)snprintf(doc + o, len - o, "  %.*s\n", (int)(eol - p - 6), p + 6);
+		assert_true(o < len);
 		p = eol + 1;
 	}
+	return p;
+}
+
+/* The commented-out examples in config/tollgate.yaml are ones that load. */
+static void
+test_config_dlp_shipped_examples_load(void **state)
+{
+	const char *dlp = strstr(config_builtin_yaml, "\ndlp:\n"), *p;
+	char doc[1024], err[512];
+	struct tg_config c;
+
+	(void)state;
+	assert_non_null(dlp);
+	p = shipped_example(dlp, doc, sizeof(doc));
+	assert_true(strncmp(p, "  sensors: []\n", strlen("  sensors: []\n")) == 0);
+	assert_int_equal(load(&c, doc, err, sizeof(err)), 0);
+	assert_int_equal(c.dlp.n_overrides, 2);
+	assert_string_equal(c.dlp.overrides[0].id, "us_ssn");
+	assert_int_equal(c.dlp.overrides[0].has_keywords, 0);
+	assert_int_equal(c.dlp.overrides[0].n_add_keywords, 2);
+	assert_string_equal(c.dlp.overrides[0].add_keywords[0], "tax id");
+	assert_string_equal(c.dlp.overrides[0].add_keywords[1], "taxpayer");
+	assert_int_equal(c.dlp.overrides[0].window, 128);
+	assert_int_equal(c.dlp.overrides[0].threshold, 0);
+	assert_string_equal(c.dlp.overrides[1].id, "email");
+	assert_int_equal(c.dlp.overrides[1].has_keywords, 1);
+	assert_int_equal(c.dlp.overrides[1].n_keywords, 0);
+	assert_int_equal(c.dlp.overrides[1].window, 0);
+	assert_int_equal(c.dlp.overrides[1].threshold, 5);
+
+	p = shipped_example(p, doc, sizeof(doc));
+	assert_true(strncmp(p, "  custom: []\n", strlen("  custom: []\n")) == 0);
 	assert_int_equal(load(&c, doc, err, sizeof(err)), 0);
 	assert_int_equal(c.dlp.n_custom, 1);
 	assert_string_equal(c.dlp.custom[0].name, "patient_id");
@@ -1065,6 +1170,19 @@ test_config_dlp_every_builtin_id_is_accepted(void **state)
 	assert_int_equal(c.dlp.n_disabled, 24);
 	assert_string_equal(c.dlp.disabled[0], "credit_card");
 	assert_string_equal(c.dlp.disabled[23], "jwt");
+
+	/* Every id may be tuned, each in its own item: 24 items is the most there can be. */
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n  sensors:\n");
+	for (i = 0; config_dlp_builtin_ids[i] != NULL; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "    - {id: %s, threshold: %zu}\n",
+				      config_dlp_builtin_ids[i], i + 1);
+	assert_true(o < sizeof(doc));
+	assert_int_equal(load(&c, doc, err, sizeof(err)), 0);
+	assert_int_equal(c.dlp.n_overrides, CONFIG_MAX_OVERRIDES);
+	for (i = 0; config_dlp_builtin_ids[i] != NULL; i++) {
+		assert_string_equal(c.dlp.overrides[i].id, config_dlp_builtin_ids[i]);
+		assert_int_equal(c.dlp.overrides[i].threshold, i + 1);
+	}
 
 	/* Any built-in id, luhn, mod97 or none is a validator. */
 	for (i = 0; config_dlp_builtin_ids[i] != NULL; i++) {
@@ -1104,7 +1222,7 @@ test_config_dlp_limits_are_inclusive(void **state)
 				      "    - {name: c%d, patterns: [x]}\n", i);
 	o += (size_t)snprintf(doc + o, sizeof(doc) - o,
 			      "    - name: %.47s\n      category: %.23s\n"
-			      "      window: 4096\n      threshold: 1000000\n      patterns:\n",
+			      "      window: 1024\n      threshold: 1000000\n      patterns:\n",
 			      "abcdefghijklmnopqrstuvwxyz_0123456789_abcdefghijkl",
 			      "abcdefghijklmnopqrstuvwxyz");
 	for (i = 0; i < CONFIG_CUSTOM_PATTERNS; i++)
@@ -1121,8 +1239,35 @@ test_config_dlp_limits_are_inclusive(void **state)
 	assert_int_equal(strlen(c.dlp.custom[31].patterns[7]), 255);
 	assert_int_equal(c.dlp.custom[31].n_keywords, 16);
 	assert_int_equal(strlen(c.dlp.custom[31].keywords[15]), 63);
-	assert_int_equal(c.dlp.custom[31].window, 4096);
+	assert_int_equal(c.dlp.custom[31].window, 1024);
 	assert_int_equal(c.dlp.custom[31].threshold, 1000000);
+
+	assert_int_equal(load(&c, "dlp:\n  context_window: 1024\n", err, sizeof(err)), 0);
+	assert_int_equal(c.dlp.context_window, 1024);
+
+	/* A built-in's settings: 16 keywords and 16 more, each of 63 bytes; both ends. */
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n  sensors:\n    - id: jwt\n"
+			     "      window: 1024\n      threshold: 1000000\n      keywords:\n");
+	for (i = 0; i < CONFIG_CUSTOM_KEYWORDS; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "        - '%063d'\n", i);
+	o += (size_t)snprintf(doc + o, sizeof(doc) - o, "      add_keywords:\n");
+	for (i = 0; i < CONFIG_CUSTOM_KEYWORDS; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "        - '%063d'\n", i + 100);
+	o += (size_t)snprintf(doc + o, sizeof(doc) - o, "    - {id: iban, window: 1, threshold: 1,"
+			      " keywords: [k], add_keywords: [a]}\n");
+	assert_true(o < sizeof(doc));
+	assert_int_equal(load(&c, doc, err, sizeof(err)), 0);
+	assert_int_equal(c.dlp.n_overrides, 2);
+	assert_int_equal(c.dlp.overrides[0].n_keywords, 16);
+	assert_int_equal(strlen(c.dlp.overrides[0].keywords[15]), 63);
+	assert_int_equal(c.dlp.overrides[0].n_add_keywords, 16);
+	assert_int_equal(strlen(c.dlp.overrides[0].add_keywords[15]), 63);
+	assert_string_equal(c.dlp.overrides[0].add_keywords[15], "000000000000000000000000000"
+			    "000000000000000000000000000000000115");
+	assert_int_equal(c.dlp.overrides[0].window, 1024);
+	assert_int_equal(c.dlp.overrides[0].threshold, 1000000);
+	assert_int_equal(c.dlp.overrides[1].window, 1);
+	assert_int_equal(c.dlp.overrides[1].threshold, 1);
 }
 
 static void
@@ -1238,9 +1383,9 @@ test_config_dlp_custom_fields_are_checked(void **state)
 	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], category: Health}\n",
 			  "t.yaml:3:42: dlp.custom[0].category: invalid characters (got Health, "
 			  "expected 1..23 characters from a-z _)");
-	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], window: 4097}\n",
-			  "t.yaml:3:40: dlp.custom[0].window: out of range (got 4097, expected an "
-			  "integer in 0..4096)");
+	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], window: 1025}\n",
+			  "t.yaml:3:40: dlp.custom[0].window: out of range (got 1025, expected an "
+			  "integer in 0..1024)");
 	assert_load_error("dlp:\n  custom:\n    - {name: a, patterns: [x], threshold: 1000001}\n",
 			  "t.yaml:3:43: dlp.custom[0].threshold: out of range (got 1000001, "
 			  "expected an integer in 0..1000000)");
@@ -1301,6 +1446,210 @@ test_config_dlp_context_required_needs_keywords(void **state)
 	assert_int_equal(c.dlp.custom[0].n_keywords, 1);
 }
 
+/* The example item of the brief of dlp.sensors, field by field and byte for byte. */
+static void
+test_config_dlp_sensors_item_is_read_back(void **state)
+{
+	struct config_sensor_override want;
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&c, "dlp:\n"
+			      "  sensors:\n"
+			      "    - id: us_ssn\n"
+			      "      keywords: [ssn, social security number]\n"
+			      "      add_keywords: [tax id]\n"
+			      "      window: 96\n"
+			      "      threshold: 2\n", err, sizeof(err)), 0);
+	memset(&want, 0, sizeof(want));
+	strcpy(want.id, "us_ssn");
+	want.has_keywords = 1;
+	want.n_keywords = 2;
+	strcpy(want.keywords[0], "ssn");
+	strcpy(want.keywords[1], "social security number");
+	want.n_add_keywords = 1;
+	strcpy(want.add_keywords[0], "tax id");
+	want.window = 96;
+	want.threshold = 2;
+	assert_int_equal(c.dlp.n_overrides, 1);
+	assert_string_equal(c.dlp.overrides[0].id, "us_ssn");
+	assert_int_equal(c.dlp.overrides[0].has_keywords, 1);
+	assert_int_equal(c.dlp.overrides[0].n_keywords, 2);
+	assert_int_equal(c.dlp.overrides[0].n_add_keywords, 1);
+	assert_int_equal(c.dlp.overrides[0].window, 96);
+	assert_int_equal(c.dlp.overrides[0].threshold, 2);
+	assert_memory_equal(&c.dlp.overrides[0], &want, sizeof(want));
+	/* The other settings are untouched. */
+	assert_int_equal(c.dlp.context_window, 64);
+	assert_int_equal(c.dlp.threshold, 1);
+	assert_int_equal(c.dlp.n_disabled, 0);
+}
+
+/* Absent or null keywords keep the built-in ones; [] replaces them with none. */
+static void
+test_config_dlp_sensors_keywords_replace_only_when_given(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&c, "dlp:\n  sensors:\n"
+			      "    - {id: iban}\n"
+			      "    - {id: email, keywords: ~, add_keywords: ~}\n"
+			      "    - id: phone\n      keywords:\n"
+			      "    - {id: jwt, keywords: []}\n"
+			      "    - {id: dk_cpr, keywords: [cpr], add_keywords: []}\n",
+			      err, sizeof(err)), 0);
+	assert_int_equal(c.dlp.n_overrides, 5);
+	assert_int_equal(c.dlp.overrides[0].has_keywords, 0);
+	assert_int_equal(c.dlp.overrides[1].has_keywords, 0);
+	assert_int_equal(c.dlp.overrides[1].n_add_keywords, 0);
+	assert_int_equal(c.dlp.overrides[2].has_keywords, 0);
+	assert_int_equal(c.dlp.overrides[3].has_keywords, 1);
+	assert_int_equal(c.dlp.overrides[3].n_keywords, 0);
+	assert_int_equal(c.dlp.overrides[4].has_keywords, 1);
+	assert_int_equal(c.dlp.overrides[4].n_keywords, 1);
+	assert_string_equal(c.dlp.overrides[4].keywords[0], "cpr");
+	assert_int_equal(c.dlp.overrides[4].n_add_keywords, 0);
+	for (unsigned int i = 0; i < 5; i++) {
+		assert_int_equal(c.dlp.overrides[i].window, 0);
+		assert_int_equal(c.dlp.overrides[i].threshold, 0);
+	}
+}
+
+static void
+test_config_dlp_sensors_id_must_be_a_builtin_once(void **state)
+{
+	char doc[2048];
+	size_t o, i;
+
+	(void)state;
+	assert_load_error("dlp:\n  sensors:\n    - id: passport\n",
+			  "t.yaml:3:11: dlp.sensors[0].id: unknown value (got passport, expected a "
+			  "built-in sensor id: " BUILTIN_IDS_TEXT ")");
+	/* A custom class is tuned in its own item under custom, not here. */
+	assert_load_error("dlp:\n  custom: [{name: mrn, patterns: [x]}]\n"
+			  "  sensors: [{id: mrn}]\n",
+			  "t.yaml:3:18: dlp.sensors[0].id: unknown value (got mrn, expected a "
+			  "built-in sensor id: " BUILTIN_IDS_TEXT ")");
+	assert_load_error("dlp:\n  sensors:\n"
+			  "    - {id: iban, window: 96}\n"
+			  "    - {id: us_ssn}\n"
+			  "    - {id: iban}\n",
+			  "t.yaml:5:12: dlp.sensors[2].id: duplicate sensor id (got iban, expected "
+			  "each once; also at dlp.sensors[0])");
+	assert_load_error("dlp:\n  sensors:\n    - {window: 96}\n",
+			  "t.yaml:3:7: dlp.sensors[0]: missing key \"id\" (expected a built-in "
+			  "sensor id)");
+	assert_load_error("dlp:\n  sensors:\n    - {id: ''}\n",
+			  "t.yaml:3:12: dlp.sensors[0].id: empty value (expected a built-in sensor "
+			  "id)");
+	assert_load_error("dlp:\n  sensors:\n    - us_ssn\n",
+			  "t.yaml:3:7: dlp.sensors[0]: wrong type (got us_ssn, expected a mapping "
+			  "with id and optional keywords, add_keywords, window, threshold)");
+	assert_load_error("dlp:\n  sensors: {id: us_ssn}\n",
+			  "t.yaml:2:12: dlp.sensors: wrong type (got a mapping, expected a "
+			  "sequence of built-in sensor settings)");
+	assert_load_error("dlp:\n  sensors:\n    - {id: iban, keyword: [x]}\n",
+			  "t.yaml:3:18: dlp.sensors[0].keyword: unknown key (expected one of: id, "
+			  "keywords, add_keywords, window, threshold)");
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n  sensors: [");
+	for (i = 0; i < CONFIG_MAX_OVERRIDES + 1; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "%s{id: %s}", i ? ", " : "",
+				      config_dlp_builtin_ids[i % CONFIG_MAX_OVERRIDES]);
+	assert_true(o < sizeof(doc) - 2);
+	snprintf(doc + o, sizeof(doc) - o, "]\n");
+	assert_load_error(doc, "t.yaml:2:12: dlp.sensors: too many sensor settings (got 25, "
+			  "expected at most 24, one per built-in sensor)");
+}
+
+/* Either key may come first: the rule is checked once the whole dlp section is read. */
+static void
+test_config_dlp_sensors_disabled_sensor_cannot_be_tuned(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_load_error("dlp:\n  disabled: [email, phone]\n  sensors:\n"
+			  "    - {id: iban}\n"
+			  "    - {id: phone, window: 96}\n",
+			  "t.yaml:5:12: dlp.sensors[1].id: tunes a disabled sensor (got phone, "
+			  "expected an id not in dlp.disabled; also at dlp.disabled[1])");
+	assert_load_error("dlp:\n  sensors:\n    - id: phone\n  disabled: [phone]\n",
+			  "t.yaml:3:11: dlp.sensors[0].id: tunes a disabled sensor (got phone, "
+			  "expected an id not in dlp.disabled; also at dlp.disabled[0])");
+	assert_int_equal(load(&c, "dlp:\n  sensors: [{id: phone}]\n  disabled: [email]\n", err,
+			      sizeof(err)), 0);
+	assert_int_equal(c.dlp.n_overrides, 1);
+	assert_int_equal(c.dlp.n_disabled, 1);
+}
+
+static void
+test_config_dlp_sensors_keywords_are_bounded(void **state)
+{
+	char doc[2048];
+	size_t o;
+	int i;
+
+	(void)state;
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n  sensors:\n"
+			     "    - {id: iban, keywords: [");
+	for (i = 0; i < CONFIG_CUSTOM_KEYWORDS + 1; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "%sk%d", i ? ", " : "", i);
+	snprintf(doc + o, sizeof(doc) - o, "]}\n");
+	assert_load_error(doc, "t.yaml:3:28: dlp.sensors[0].keywords: too many keywords (got 17, "
+			  "expected at most 16)");
+	o = (size_t)snprintf(doc, sizeof(doc), "dlp:\n  sensors:\n"
+			     "    - {id: iban, add_keywords: [");
+	for (i = 0; i < CONFIG_CUSTOM_KEYWORDS + 1; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "%sk%d", i ? ", " : "", i);
+	snprintf(doc + o, sizeof(doc) - o, "]}\n");
+	assert_load_error(doc, "t.yaml:3:32: dlp.sensors[0].add_keywords: too many keywords (got "
+			  "17, expected at most 16)");
+	snprintf(doc, sizeof(doc), "dlp:\n  sensors:\n    - {id: iban, keywords: [%064d]}\n", 0);
+	assert_load_error(doc, "t.yaml:3:29: dlp.sensors[0].keywords[0]: too long (got 64 bytes, "
+			  "expected at most 63)");
+	snprintf(doc, sizeof(doc), "dlp:\n  sensors:\n    - {id: iban, add_keywords: [a, %064d]}\n",
+		 0);
+	assert_load_error(doc, "t.yaml:3:36: dlp.sensors[0].add_keywords[1]: too long (got 64 "
+			  "bytes, expected at most 63)");
+	assert_load_error("dlp:\n  sensors:\n    - {id: iban, keywords: [iban, '']}\n",
+			  "t.yaml:3:35: dlp.sensors[0].keywords[1]: empty value (expected a "
+			  "keyword of 1..63 bytes)");
+	assert_load_error("dlp:\n  sensors:\n    - {id: iban, keywords: iban}\n",
+			  "t.yaml:3:28: dlp.sensors[0].keywords: wrong type (got iban, expected a "
+			  "sequence of at most 16 keywords)");
+	assert_load_error("dlp:\n  sensors:\n    - {id: iban, add_keywords: {a: b}}\n",
+			  "t.yaml:3:32: dlp.sensors[0].add_keywords: wrong type (got a mapping, "
+			  "expected a sequence of at most 16 keywords)");
+}
+
+static void
+test_config_dlp_sensors_window_and_threshold_are_checked(void **state)
+{
+	(void)state;
+	assert_load_error("dlp:\n  sensors:\n    - {id: iban, window: 0}\n",
+			  "t.yaml:3:26: dlp.sensors[0].window: out of range (got 0, expected an "
+			  "integer in 1..1024)");
+	assert_load_error("dlp:\n  sensors:\n    - {id: iban, window: 1025}\n",
+			  "t.yaml:3:26: dlp.sensors[0].window: out of range (got 1025, expected an "
+			  "integer in 1..1024)");
+	assert_load_error("dlp:\n  sensors:\n    - {id: iban, window: ~}\n",
+			  "t.yaml:3:26: dlp.sensors[0].window: empty value (expected an integer in "
+			  "1..1024)");
+	assert_load_error("dlp:\n  sensors:\n    - {id: iban, threshold: 0}\n",
+			  "t.yaml:3:29: dlp.sensors[0].threshold: out of range (got 0, expected an "
+			  "integer in 1..1000000)");
+	assert_load_error("dlp:\n  sensors:\n    - {id: iban, threshold: 1000001}\n",
+			  "t.yaml:3:29: dlp.sensors[0].threshold: out of range (got 1000001, "
+			  "expected an integer in 1..1000000)");
+	assert_load_error("dlp:\n  sensors:\n    - {id: iban, threshold: two}\n",
+			  "t.yaml:3:29: dlp.sensors[0].threshold: not an integer (got two, "
+			  "expected an integer in 1..1000000)");
+}
+
 static void
 test_config_dlp_scalars_are_checked(void **state)
 {
@@ -1319,7 +1668,10 @@ test_config_dlp_scalars_are_checked(void **state)
 			  "integer in 1..4194304)");
 	assert_load_error("dlp:\n  context_window: 0\n",
 			  "t.yaml:2:19: dlp.context_window: out of range (got 0, expected an "
-			  "integer in 1..4096)");
+			  "integer in 1..1024)");
+	assert_load_error("dlp:\n  context_window: 1025\n",
+			  "t.yaml:2:19: dlp.context_window: out of range (got 1025, expected an "
+			  "integer in 1..1024)");
 	assert_load_error("dlp:\n  action: drop\n",
 			  "t.yaml:2:11: dlp.action: unknown value (got drop, expected alert or "
 			  "block)");
@@ -1331,10 +1683,10 @@ test_config_dlp_scalars_are_checked(void **state)
 	assert_load_error("dlp:\n  enabled: 1\n",
 			  "t.yaml:2:12: dlp.enabled: not a boolean (got 1, expected true/false, "
 			  "yes/no or on/off)");
-	assert_load_error("dlp:\n  sensors: []\n",
-			  "t.yaml:2:3: dlp.sensors: unknown key (expected one of: enabled, action, "
-			  "rule, threshold, max_matches_per_event, max_streams, context_window, "
-			  "disabled, custom)");
+	assert_load_error("dlp:\n  overrides: []\n",
+			  "t.yaml:2:3: dlp.overrides: unknown key (expected one of: enabled, "
+			  "action, rule, threshold, max_matches_per_event, max_streams, "
+			  "context_window, disabled, sensors, custom)");
 }
 
 int
@@ -1371,8 +1723,8 @@ main(void)
 		cmocka_unit_test(test_config_long_value_is_cut_in_message),
 		cmocka_unit_test(test_config_missing_file_returns_errno),
 		cmocka_unit_test(test_config_apply_tree_reads_a_loaded_tree),
-		cmocka_unit_test(test_config_dlp_dump_writes_every_key),
-		cmocka_unit_test(test_config_dlp_shipped_example_loads),
+		cmocka_unit_test(test_config_dlp_dump_writes_every_key_but_unset_sensor_settings),
+		cmocka_unit_test(test_config_dlp_shipped_examples_load),
 		cmocka_unit_test(test_config_dlp_every_builtin_id_is_accepted),
 		cmocka_unit_test(test_config_dlp_limits_are_inclusive),
 		cmocka_unit_test(test_config_dlp_disabled_must_name_builtins_once),
@@ -1380,6 +1732,12 @@ main(void)
 		cmocka_unit_test(test_config_dlp_custom_name_must_be_new_and_lower_case),
 		cmocka_unit_test(test_config_dlp_custom_fields_are_checked),
 		cmocka_unit_test(test_config_dlp_context_required_needs_keywords),
+		cmocka_unit_test(test_config_dlp_sensors_item_is_read_back),
+		cmocka_unit_test(test_config_dlp_sensors_keywords_replace_only_when_given),
+		cmocka_unit_test(test_config_dlp_sensors_id_must_be_a_builtin_once),
+		cmocka_unit_test(test_config_dlp_sensors_disabled_sensor_cannot_be_tuned),
+		cmocka_unit_test(test_config_dlp_sensors_keywords_are_bounded),
+		cmocka_unit_test(test_config_dlp_sensors_window_and_threshold_are_checked),
 		cmocka_unit_test(test_config_dlp_scalars_are_checked),
 	};
 
