@@ -180,6 +180,19 @@ static const struct cfg_field events_fields[] = {
 	{ .key = NULL },
 };
 
+static const struct cfg_field api_fields[] = {
+	{ .key = "listen", .kind = CFG_STRING, C(api.listen), .min = 0,
+	  .what = "ADDRESS:PORT, e.g. 127.0.0.1:8470 or [::1]:8470, or \"\" for no API" },
+	{ .key = "token_file", .kind = CFG_STRING, C(api.token_file), .min = 0,
+	  .what = "a path to a token file, or \"\"" },
+	{ .key = "tls_cert", .kind = CFG_STRING, C(api.tls_cert), .min = 0,
+	  .what = "a path to a PEM certificate, or \"\"" },
+	{ .key = "tls_key", .kind = CFG_STRING, C(api.tls_key), .min = 0,
+	  .what = "a path to a PEM private key, or \"\"" },
+	SIZE("max_body", api.max_body, 1024, 64 * MIB),
+	{ .key = NULL },
+};
+
 static const struct cfg_field root_fields[] = {
 	{ .key = "state_dir", .kind = CFG_STRING, C(state_dir), .min = 1, .flags = CFG_ABSPATH,
 	  .what = "an absolute path" },
@@ -189,6 +202,7 @@ static const struct cfg_field root_fields[] = {
 	SECTION("reassembly", reasm_fields),
 	SECTION("events", events_fields),
 	{ .key = "dlp", .kind = CFG_SECTION, .sub = cfg_dlp_fields, .check = cfg_dlp_check },
+	SECTION("api", api_fields),
 	{ .key = NULL },
 };
 
@@ -1070,6 +1084,9 @@ config_defaults(struct tg_config *c)
 	c->reasm.midstream = 1;
 
 	c->events.ring_size = 65536;
+
+	snprintf(c->api.listen, sizeof(c->api.listen), "127.0.0.1:8470");
+	c->api.max_body = 1 * MIB;
 
 	cfg_dlp_defaults(&c->dlp);
 	resolve(c);

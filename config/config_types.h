@@ -135,6 +135,15 @@ struct config_dlp {
 	struct config_custom_sensor custom[CONFIG_MAX_CUSTOM];
 };
 
+/* REST API (control thread). */
+struct config_api {
+	char listen[64];		/* "127.0.0.1:8470", "[::1]:8470"; "" = no API */
+	char token_file[CONFIG_PATH_LEN];	/* "admin <token>" / "read <token>" lines; "" = none */
+	char tls_cert[CONFIG_PATH_LEN];	/* PEM; both or neither with tls_key */
+	char tls_key[CONFIG_PATH_LEN];
+	uint32_t max_body;		/* request body limit, bytes */
+};
+
 struct tg_config {
 	char source[CONFIG_PATH_LEN];	/* file it came from, or "<built-in>" */
 	char state_dir[CONFIG_PATH_LEN];
@@ -144,6 +153,7 @@ struct tg_config {
 	struct config_reasm reasm;
 	struct config_events events;
 	struct config_dlp dlp;
+	struct config_api api;
 };
 
 #endif

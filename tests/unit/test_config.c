@@ -806,7 +806,7 @@ test_config_unknown_key_lists_allowed_keys(void **state)
 			  "burst, mbufs, ring_size, idle, ports, eal_args)");
 	assert_load_error("groups: []\n",
 			  "t.yaml:1:1: groups: unknown key (expected one of: state_dir, dataplane, "
-			  "flow, defrag, reassembly, events, dlp)");
+			  "flow, defrag, reassembly, events, dlp, api)");
 	assert_load_error("flow:\n  timeouts:\n    syn: 5\n",
 			  "t.yaml:3:5: flow.timeouts.syn: unknown key (expected one of: new, "
 			  "established, closing, closed, udp)");
@@ -1081,9 +1081,18 @@ test_config_dlp_dump_writes_every_key_but_unset_sensor_settings(void **state)
 	assert_non_null(f);
 	config_dump(&c, f);
 	assert_int_equal(fclose(f), 0);
-	/* dlp is the last section: the dump ends with exactly this. */
-	assert_true(len > strlen(want));
-	assert_string_equal(text + len - strlen(want), want);
+	/* dlp comes right before api, the last section: the dlp part is exactly this. */
+	{
+		char *api = strstr(text, "\napi:\n");
+		size_t dlp_end;
+
+		assert_non_null(api);
+		dlp_end = (size_t)(api - text) + 1;
+		assert_true(dlp_end > strlen(want));
+		api[1] = '\0';
+		assert_string_equal(text + dlp_end - strlen(want), want);
+	}
+	(void)len;
 	free(text);
 }
 
@@ -1689,6 +1698,25 @@ test_config_dlp_scalars_are_checked(void **state)
 			  "context_window, disabled, sensors, custom)");
 }
 
+/* api: listen address, token file, TLS paths and the body limit read back; limits hold. */
+static void
+test_config_api_section_reads_back_and_checks_body_limit(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&c, "api:\n  listen: \"[::1]:9000\"\n  token_file: /etc/tg/tokens\n"
+			      "  max_body: 64KiB\n", err, sizeof(err)), 0);
+	assert_string_equal(c.api.listen, "[::1]:9000");
+	assert_string_equal(c.api.token_file, "/etc/tg/tokens");
+	assert_string_equal(c.api.tls_cert, "");
+	assert_int_equal(c.api.max_body, 64 * 1024);
+	assert_int_equal(load(&c, "api:\n  max_body: 10\n", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.yaml:2:13: api.max_body: out of range (got 10, expected "
+			    "1KiB..64MiB)");
+}
+
 int
 main(void)
 {
@@ -1712,6 +1740,7 @@ main(void)
 		cmocka_unit_test(test_config_bad_port_mode_lists_the_modes),
 		cmocka_unit_test(test_config_eal_args_limits_are_enforced),
 		cmocka_unit_test(test_config_unknown_key_lists_allowed_keys),
+		cmocka_unit_test(test_config_api_section_reads_back_and_checks_body_limit),
 		cmocka_unit_test(test_config_wrong_type_names_the_field),
 		cmocka_unit_test(test_config_empty_value_says_what_was_expected),
 		cmocka_unit_test(test_config_out_of_range_gives_the_range),
