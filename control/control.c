@@ -9,11 +9,14 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <rte_log.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
+#include "api.h"
 #include "control.h"
+#include "control_api.h"
 #include "counters.h"
 #include "event_json.h"
 #include "msg_types.h"
@@ -33,7 +36,18 @@ struct control {
 	struct stream_dump *dump;
 	uint64_t events_written;
 	uint64_t event_errors;
+	struct api *api;
+	double t0;
 };
+
+static double
+control_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 struct control *
 control_create(struct runtime *rt, char *err, size_t errlen)
@@ -45,6 +59,7 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 		return NULL;
 	}
 	c->rt = rt;
+	c->t0 = control_now();
 	if (rt->events_path != NULL) {
 		if (strcmp(rt->events_path, "-") == 0) {
 			c->events = stdout;
@@ -61,6 +76,14 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 	if (rt->dump_dir != NULL) {
 		c->dump = stream_dump_open(rt->dump_dir, err, errlen);
 		if (c->dump == NULL)
+			goto fail;
+	}
+	/* An offline analysis serves the API only when asked (--serve). */
+	if (!rt->offline || rt->serve) {
+		int disabled;
+
+		c->api = control_api_start(c, rt, &disabled, err, errlen);
+		if (c->api == NULL && !disabled)
 			goto fail;
 	}
 	return c;
@@ -140,11 +163,14 @@ control_run(struct control *c)
 		int done = control_workers_done(rt);
 		unsigned int n = control_drain(c);
 
+		if (c->api != NULL)
+			api_poll(c->api);
 		if (done && n == 0)
 			break;
 		if (n == 0)
 			usleep(200);
 	}
+
 	if (c->events != NULL)
 		fflush(c->events);
 	if (c->event_errors > 0) {
@@ -155,8 +181,8 @@ control_run(struct control *c)
 	return 0;
 }
 
-static void
-control_sum(const struct control *c, struct counters *sum)
+void
+control_counters(const struct control *c, struct counters *sum)
 {
 	const struct runtime *rt = c->rt;
 	struct counters tmp;
@@ -188,7 +214,7 @@ control_summary(struct control *c, FILE *f, double elapsed)
 	double span = in->last_us > in->first_us ? (in->last_us - in->first_us) / 1e6 : 0;
 	unsigned int k, first = 1;
 
-	control_sum(c, &s);
+	control_counters(c, &s);
 	fprintf(f, "tollgate summary (%u worker%s%s)\n", rt->n_workers,
 		rt->n_workers > 1 ? "s" : "", rt->sw_dispatch ? ", software dispatch" : "");
 	if (rt->offline)
@@ -242,7 +268,7 @@ control_write_stats(struct control *c, const char *path)
 	FILE *f;
 	int rc;
 
-	control_sum(c, &s);
+	control_counters(c, &s);
 	f = fopen(path, "w");
 	if (f == NULL) {
 		CONTROL_LOG(ERR, "--stats-json %s: %s", path, strerror(errno));
@@ -255,10 +281,32 @@ control_write_stats(struct control *c, const char *path)
 }
 
 void
+control_serve(struct control *c)
+{
+	while (c->api != NULL && !c->rt->stop) {
+		api_poll(c->api);
+		usleep(1000);
+	}
+}
+
+const struct runtime *
+control_runtime(const struct control *c)
+{
+	return c->rt;
+}
+
+double
+control_uptime(const struct control *c)
+{
+	return control_now() - c->t0;
+}
+
+void
 control_free(struct control *c)
 {
 	if (c == NULL)
 		return;
+	api_stop(c->api);
 	if (c->events_owned)
 		fclose(c->events);
 	stream_dump_close(c->dump);

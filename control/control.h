@@ -3,6 +3,7 @@
 #define TOLLGATE_CONTROL_H
 
 #include <stdio.h>
+#include "counters_types.h"
 #include "runtime_types.h"
 
 struct control;
@@ -20,11 +21,22 @@ struct control *control_create(struct runtime *rt, char *err, size_t errlen);
  */
 int control_run(struct control *c);
 
+/* --serve: keep answering the REST API (the offline input has ended) until a signal
+ * sets rt->stop. */
+void control_serve(struct control *c);
+
 /* One-screen summary of the run. elapsed_s is wall time. */
 void control_summary(struct control *c, FILE *f, double elapsed_s);
 
 /* Counters summed over workers and the input stage, as JSON, to path. */
 int control_write_stats(struct control *c, const char *path);
+
+/* Counters summed over workers and the input stage (control thread). */
+void control_counters(const struct control *c, struct counters *sum);
+
+/* The runtime the control thread serves, and seconds since control_create. */
+const struct runtime *control_runtime(const struct control *c);
+double control_uptime(const struct control *c);
 
 /* NULL is a no-op. Flushes and closes the sinks. */
 void control_free(struct control *c);

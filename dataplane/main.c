@@ -61,6 +61,10 @@ usage(FILE *f)
 		"  --dump-streams DIR    write each TCP direction's reassembled bytes to DIR\n"
 		"  --stats-json FILE     write the final counters as JSON\n"
 		"  --state-dir DIR       where the value-hash key lives (overrides state_dir)\n"
+		"  --api-listen ADDR:PORT  REST API address (overrides api.listen; \"\" = off)\n"
+		"  --api-token-file FILE   bearer tokens (overrides api.token_file)\n"
+		"  --serve               with --read: keep serving the API after the input ends,\n"
+		"                        until SIGTERM/SIGINT\n"
 		"  --workers N           worker lcores (overrides dataplane.workers)\n"
 		"  --lcores LIST         EAL lcore map; workers = lcores - 2 (control + input)\n"
 		"  -v, --verbose         show DPDK's own log messages\n"
@@ -71,8 +75,10 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
-	if (g_rt != NULL)
+	if (g_rt != NULL) {
 		g_rt->quit = 1;
+		g_rt->stop = 1;
+	}
 }
 
 static int
@@ -242,6 +248,9 @@ main(int argc, char **argv)
 		{ "dump-streams", required_argument, NULL, 'd' },
 		{ "stats-json", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'S' },
+		{ "api-listen", required_argument, NULL, 'L' },
+		{ "api-token-file", required_argument, NULL, 'T' },
+		{ "serve", no_argument, NULL, 'E' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "lcores", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -290,6 +299,15 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			rt->state_dir = optarg;
+			break;
+		case 'L':
+			rt->api_listen = optarg;
+			break;
+		case 'T':
+			rt->api_token_file = optarg;
+			break;
+		case 'E':
+			rt->serve = 1;
 			break;
 		case 'w':
 			if (parse_uint(optarg, RUNTIME_MAX_WORKERS, &workers) != 0) {
@@ -422,6 +440,10 @@ main(int argc, char **argv)
 	ret = rc != 0 || rt->input_failed ? 1 : 0;
 	if (rt->input_failed)
 		fprintf(stderr, "tollgated: input incomplete: see the errors above\n");
+	if (rt->serve && rt->offline) {
+		fflush(summary);
+		control_serve(ctl);
+	}
 out:
 	control_free(ctl);
 	if (rt->cfg.dp.nports > 0)

@@ -41,6 +41,9 @@ struct runtime {
 	const char *events_path;		/* --events, or NULL; "-" = stdout */
 	const char *stats_path;			/* --stats-json, or NULL */
 	const char *state_dir;			/* --state-dir, or NULL (config) */
+	const char *api_listen;			/* --api-listen, or NULL (config) */
+	const char *api_token_file;		/* --api-token-file, or NULL (config) */
+	uint8_t serve;				/* --serve: keep the API up after --read */
 	struct sensor_db *sensor_db;		/* compiled sensors, NULL when DLP is off */
 	uint8_t hash_key[16];			/* value-hash key from the state directory */
 
@@ -59,7 +62,8 @@ struct runtime {
 	uint64_t us_base;
 
 	struct input_stats in;
-	volatile int quit;			/* stop now (signal) */
+	volatile int quit;			/* lcores: stop now (signal, or end of run) */
+	volatile int stop;			/* the daemon: a signal asked it to exit */
 	volatile int input_done;		/* offline input finished (release/acquire) */
 	volatile uint64_t input_end_us;		/* packet time of the end of input */
 	int input_failed;			/* a file could not be read */

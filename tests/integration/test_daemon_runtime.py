@@ -87,7 +87,8 @@ def live_run(tmp_path, cfg_text, seconds=3.0, extra=()):
     cfg = config(tmp_path, cfg_text, "live.yaml")
     ev, st = tmp_path / "live.jsonl", tmp_path / "live-stats.json"
     p = subprocess.Popen([BIN, "--config", str(cfg), "--events", str(ev), "--stats-json",
-                          str(st)] + list(extra), stdout=subprocess.PIPE,
+                          str(st), "--api-listen", "127.0.0.1:0"] + list(extra),
+                         stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     time.sleep(seconds)
     assert p.poll() is None, f"tollgated exited early: {p.communicate()}"
@@ -141,7 +142,8 @@ dataplane:
       mode: tap
 """)
     ev = tmp_path / "e.jsonl"
-    p = subprocess.Popen([BIN, "--config", str(cfg), "--events", str(ev)],
+    p = subprocess.Popen([BIN, "--config", str(cfg), "--events", str(ev), "--api-listen",
+                          "127.0.0.1:0"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(2)
     p.send_signal(signal.SIGINT)

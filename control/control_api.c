@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The REST endpoints that read the running instance: counters as JSON (/v1/stats) and in
+ * the Prometheus text exposition format 0.0.4 (/metrics). Handlers run on the control
+ * thread inside api_poll, so they read the workers' counter blocks exactly as the
+ * summary does, without locks.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <rte_log.h>
+#include "api.h"
+#include "control.h"
+#include "control_api.h"
+#include "counters.h"
+#include "pkt_parse.h"
+
+RTE_LOG_REGISTER_SUFFIX(api_logtype, api, INFO);
+
+/* Counters that are levels, not totals. */
+static int
+control_api_is_gauge(enum ctr_id id)
+{
+	return id == CTR_flows_active || id == CTR_reasm_blocks_in_use ||
+	       id == CTR_sensor_streams_active || id == CTR_sensor_stream_bytes;
+}
+
+static int
+control_api_stats(void *cookie, const struct api_request *req, struct api_response *resp)
+{
+	struct control *c = cookie;
+	const struct runtime *rt = control_runtime(c);
+	struct counters s;
+	json_t *ctr = json_object(), *parse = json_object();
+	unsigned int k;
+
+	(void)req;
+	control_counters(c, &s);
+	for (k = 0; k < CTR__COUNT; k++)
+		json_object_set_new(ctr, counters_name(k), json_integer((json_int_t)s.c[k]));
+	for (k = 1; k < PKT_ERR__COUNT; k++)
+		json_object_set_new(parse, pkt_err_name(k),
+				    json_integer((json_int_t)s.parse_err[k]));
+	return api_reply_json(resp, 200, json_pack("{s:i, s:b, s:f, s:o, s:o, s:{s:I, s:I, s:I}}",
+		"workers", (int)rt->n_workers,
+		"offline", rt->offline != 0,
+		"uptime_s", control_uptime(c),
+		"counters", ctr,
+		"parse_errors", parse,
+		"input", "files", (json_int_t)rt->in.files, "packets", (json_int_t)rt->in.packets,
+		"bytes", (json_int_t)rt->in.bytes), NULL);
+}
+
+static int
+control_api_metrics(void *cookie, const struct api_request *req, struct api_response *resp)
+{
+	struct control *c = cookie;
+	struct counters s;
+	char *text = NULL;
+	size_t len = 0;
+	unsigned int k;
+	FILE *f;
+	int rc;
+
+	(void)req;
+	control_counters(c, &s);
+	f = open_memstream(&text, &len);
+	if (f == NULL)
+		return api_reply_problem(resp, 500, "Internal Server Error", "out of memory",
+					 NULL);
+	for (k = 0; k < CTR__COUNT; k++) {
+		int gauge = control_api_is_gauge(k);
+
+		fprintf(f, "# HELP tollgate_%s%s %s\n# TYPE tollgate_%s%s %s\ntollgate_%s%s %" PRIu64
+			"\n", counters_name(k), gauge ? "" : "_total", counters_desc(k),
+			counters_name(k), gauge ? "" : "_total", gauge ? "gauge" : "counter",
+			counters_name(k), gauge ? "" : "_total", s.c[k]);
+	}
+	fprintf(f, "# HELP tollgate_parse_errors_by_reason_total frames refused by the parser\n"
+		   "# TYPE tollgate_parse_errors_by_reason_total counter\n");
+	for (k = 1; k < PKT_ERR__COUNT; k++)
+		fprintf(f, "tollgate_parse_errors_by_reason_total{reason=\"%s\"} %" PRIu64 "\n",
+			pkt_err_name(k), s.parse_err[k]);
+	fprintf(f, "# HELP tollgate_uptime_seconds seconds since start\n"
+		   "# TYPE tollgate_uptime_seconds gauge\ntollgate_uptime_seconds %.3f\n",
+		control_uptime(c));
+	if (fclose(f) != 0) {
+		free(text);
+		return api_reply_problem(resp, 500, "Internal Server Error", "out of memory",
+					 NULL);
+	}
+	rc = api_reply_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+	free(text);
+	return rc;
+}
+
+static void
+control_api_log(void *arg, enum api_log_level level, const char *msg)
+{
+	static const uint32_t map[] = {
+		[API_LOG_ERR] = RTE_LOG_ERR,
+		[API_LOG_WARNING] = RTE_LOG_WARNING,
+		[API_LOG_INFO] = RTE_LOG_INFO,
+		[API_LOG_DEBUG] = RTE_LOG_DEBUG,
+	};
+
+	(void)arg;
+	rte_log(level <= API_LOG_DEBUG ? map[level] : RTE_LOG_DEBUG, api_logtype,
+		"tollgate.api: %s\n", msg);
+}
+
+static const struct api_route control_api_routes[] = {
+	{ "GET", "/v1/stats", API_ROLE_READ, control_api_stats },
+	{ "GET", "/metrics", API_ROLE_READ, control_api_metrics },
+};
+
+struct api *
+control_api_start(struct control *c, struct runtime *rt, int *disabled, char *err,
+		  size_t errlen)
+{
+	const struct config_api *cfg = &rt->cfg.api;
+	struct api_conf conf;
+	struct api *a;
+
+	*disabled = 0;
+	err[0] = '\0';
+	memset(&conf, 0, sizeof(conf));
+	conf.listen = rt->api_listen != NULL ? rt->api_listen : cfg->listen;
+	if (conf.listen[0] == '\0') {
+		*disabled = 1;
+		return NULL;
+	}
+	conf.token_file = rt->api_token_file != NULL ? rt->api_token_file :
+			  (cfg->token_file[0] ? cfg->token_file : NULL);
+	conf.max_body = cfg->max_body;
+	conf.tls_cert = cfg->tls_cert[0] ? cfg->tls_cert : NULL;
+	conf.tls_key = cfg->tls_key[0] ? cfg->tls_key : NULL;
+	conf.log = control_api_log;
+	a = api_start(&conf, control_api_routes, RTE_DIM(control_api_routes), c, err, errlen);
+	if (a == NULL)
+		return NULL;
+	if (conf.token_file == NULL)
+		rte_log(RTE_LOG_WARNING, api_logtype, "tollgate.api: no token file: every route "
+			"but /healthz answers 401\n");
+	return a;
+}

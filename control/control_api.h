@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TOLLGATE_CONTROL_API_H
+#define TOLLGATE_CONTROL_API_H
+
+#include <stddef.h>
+#include "runtime_types.h"
+
+struct api;
+struct control;
+
+/*
+ * Start the REST API the configuration asks for (api.listen, overridden by --api-listen;
+ * api.token_file, by --api-token-file) with the routes served so far: /healthz,
+ * /metrics (Prometheus text) and /v1/stats. Returns NULL with err set when it cannot
+ * listen or the token file is bad; *disabled is set (and NULL returned, err empty) when
+ * api.listen is "". Control thread.
+ */
+struct api *control_api_start(struct control *c, struct runtime *rt, int *disabled, char *err,
+			      size_t errlen);
+
+#endif
