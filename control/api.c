@@ -73,18 +73,6 @@ struct api_call {
 };
 
 static void
-api_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static void
 api_log(const struct api *a, enum api_log_level level, const char *fmt, ...)
 {
 	char msg[API_LOG_MAX];
@@ -430,17 +418,17 @@ api_request_json(const struct api_request *req, char *err, size_t errlen)
 	json_t *j;
 
 	if (req->body == NULL || req->body_len == 0) {
-		api_err(err, errlen, "request body is empty: expected a JSON object");
+		api_errf(err, errlen, "request body is empty: expected a JSON object");
 		return NULL;
 	}
 	j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
 	if (j == NULL) {
-		api_err(err, errlen, "request body is not valid JSON: line %d column %d: %s",
+		api_errf(err, errlen, "request body is not valid JSON: line %d column %d: %s",
 			e.line, e.column, e.text);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
-		api_err(err, errlen, "request body is %s: expected a JSON object",
+		api_errf(err, errlen, "request body is %s: expected a JSON object",
 			api_json_type_name(j));
 		json_decref(j);
 		return NULL;
@@ -907,7 +895,7 @@ api_listen(const char *listen_s, int *port, char *err, size_t errlen)
 	host[hl] = '\0';
 	if (*p == '\0' || strlen(p) > 5 || strspn(p, "0123456789") != strlen(p) ||
 	    (pv = strtoul(p, NULL, 10)) > 65535) {
-		api_err(err, errlen,
+		api_errf(err, errlen,
 			"listen \"%s\": port \"%s\": expected a number from 0 to 65535",
 			listen_s, p);
 		return -1;
@@ -918,7 +906,7 @@ api_listen(const char *listen_s, int *port, char *err, size_t errlen)
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)pv);
 		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1) {
-			api_err(err, errlen,
+			api_errf(err, errlen,
 				"listen \"%s\": \"%s\" is not an IPv6 address: expected e.g. "
 				"[::1]:8470",
 				listen_s, host);
@@ -931,7 +919,7 @@ api_listen(const char *listen_s, int *port, char *err, size_t errlen)
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons((uint16_t)pv);
 		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1) {
-			api_err(err, errlen,
+			api_errf(err, errlen,
 				"listen \"%s\": \"%s\" is not an IPv4 address: expected e.g. "
 				"127.0.0.1:8470",
 				listen_s, host);
@@ -941,33 +929,33 @@ api_listen(const char *listen_s, int *port, char *err, size_t errlen)
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		api_err(err, errlen, "listen \"%s\": socket: %s", listen_s, strerror(errno));
+		api_errf(err, errlen, "listen \"%s\": socket: %s", listen_s, strerror(errno));
 		return -1;
 	}
 	/* "[::]" serves both families, whatever net.ipv6.bindv6only says. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)) {
-		api_err(err, errlen, "listen \"%s\": setsockopt: %s", listen_s, strerror(errno));
+		api_errf(err, errlen, "listen \"%s\": setsockopt: %s", listen_s, strerror(errno));
 		goto fail;
 	}
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-		api_err(err, errlen, "listen \"%s\": bind: %s", listen_s, strerror(errno));
+		api_errf(err, errlen, "listen \"%s\": bind: %s", listen_s, strerror(errno));
 		goto fail;
 	}
 	if (listen(fd, 64) < 0) {
-		api_err(err, errlen, "listen \"%s\": listen: %s", listen_s, strerror(errno));
+		api_errf(err, errlen, "listen \"%s\": listen: %s", listen_s, strerror(errno));
 		goto fail;
 	}
 	sl = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
-		api_err(err, errlen, "listen \"%s\": getsockname: %s", listen_s, strerror(errno));
+		api_errf(err, errlen, "listen \"%s\": getsockname: %s", listen_s, strerror(errno));
 		goto fail;
 	}
 	*port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
 						 ((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 bad:
-	api_err(err, errlen,
+	api_errf(err, errlen,
 		"listen \"%s\": expected IPV4:PORT or [IPV6]:PORT, e.g. 127.0.0.1:8470 or "
 		"[::1]:8470",
 		listen_s);
@@ -989,16 +977,16 @@ api_read_pem(const char *field, const char *path, bool private_key, size_t *len,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		api_err(err, errlen, "%s \"%s\": %s", field, path, strerror(errno));
+		api_errf(err, errlen, "%s \"%s\": %s", field, path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > API_PEM_MAX) {
-		api_err(err, errlen, "%s \"%s\": expected a regular file of at most %d bytes",
+		api_errf(err, errlen, "%s \"%s\": expected a regular file of at most %d bytes",
 			field, path, API_PEM_MAX);
 		goto fail;
 	}
 	if (private_key && (st.st_mode & 007) != 0) {
-		api_err(err, errlen,
+		api_errf(err, errlen,
 			"%s \"%s\": mode %04o lets others access the private key: expected no "
 			"permissions for others (chmod 600 or 640)",
 			field, path, (unsigned int)(st.st_mode & 07777));
@@ -1008,7 +996,7 @@ api_read_pem(const char *field, const char *path, bool private_key, size_t *len,
 	cap = (size_t)st.st_size + 1;
 	buf = calloc(1, cap + 1);
 	if (buf == NULL) {
-		api_err(err, errlen, "%s \"%s\": out of memory", field, path);
+		api_errf(err, errlen, "%s \"%s\": out of memory", field, path);
 		goto fail;
 	}
 	for (;;) {
@@ -1017,14 +1005,14 @@ api_read_pem(const char *field, const char *path, bool private_key, size_t *len,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			api_err(err, errlen, "%s \"%s\": %s", field, path, strerror(errno));
+			api_errf(err, errlen, "%s \"%s\": %s", field, path, strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
 			break;
 		got += (size_t)r;
 		if (got == cap) {
-			api_err(err, errlen, "%s \"%s\": grew while read: expected a file that "
+			api_errf(err, errlen, "%s \"%s\": grew while read: expected a file that "
 				"stays put", field, path);
 			goto fail;
 		}
@@ -1048,45 +1036,45 @@ api_check_routes(const struct api_route *routes, unsigned int n, char *err, size
 	unsigned int i, j;
 
 	if (n > API_ROUTES_MAX || (n > 0 && routes == NULL)) {
-		api_err(err, errlen, "routes: %u given: expected at most %d", n, API_ROUTES_MAX);
+		api_errf(err, errlen, "routes: %u given: expected at most %d", n, API_ROUTES_MAX);
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
 		const struct api_route *rt = &routes[i];
 
 		if (!api_method_ok(rt->method)) {
-			api_err(err, errlen,
+			api_errf(err, errlen,
 				"routes[%u].method \"%s\": expected an upper-case HTTP method", i,
 				rt->method == NULL ? "(null)" : rt->method);
 			return -EINVAL;
 		}
 		if (!api_path_ok(rt->path)) {
-			api_err(err, errlen, "routes[%u].path \"%s\": expected /segment/... with "
+			api_errf(err, errlen, "routes[%u].path \"%s\": expected /segment/... with "
 				"at most a last segment {id}", i,
 				rt->path == NULL ? "(null)" : rt->path);
 			return -EINVAL;
 		}
 		if (rt->role != API_ROLE_NONE && rt->role != API_ROLE_READ &&
 		    rt->role != API_ROLE_ADMIN) {
-			api_err(err, errlen, "routes[%u].role %d: expected API_ROLE_NONE, _READ or "
+			api_errf(err, errlen, "routes[%u].role %d: expected API_ROLE_NONE, _READ or "
 				"_ADMIN", i, (int)rt->role);
 			return -EINVAL;
 		}
 		if (rt->fn == NULL) {
-			api_err(err, errlen, "routes[%u].fn: NULL: expected a handler", i);
+			api_errf(err, errlen, "routes[%u].fn: NULL: expected a handler", i);
 			return -EINVAL;
 		}
 		for (j = 0; j < nb; j++)
 			if (strcmp(rt->method, api_builtin_routes[j].method) == 0 &&
 			    strcmp(rt->path, api_builtin_routes[j].path) == 0) {
-				api_err(err, errlen, "routes[%u]: %s %s is built in", i,
+				api_errf(err, errlen, "routes[%u]: %s %s is built in", i,
 					rt->method, rt->path);
 				return -EINVAL;
 			}
 		for (j = 0; j < i; j++)
 			if (strcmp(rt->method, routes[j].method) == 0 &&
 			    strcmp(rt->path, routes[j].path) == 0) {
-				api_err(err, errlen, "routes[%u]: %s %s: same as routes[%u]", i,
+				api_errf(err, errlen, "routes[%u]: %s %s: same as routes[%u]", i,
 					rt->method, rt->path, j);
 				return -EINVAL;
 			}
@@ -1119,14 +1107,14 @@ api_start(const struct api_conf *conf, const struct api_route *routes, unsigned 
 	if (api_check_routes(routes, n, err, errlen) < 0)
 		return NULL;
 	if ((conf->tls_cert == NULL) != (conf->tls_key == NULL)) {
-		api_err(err, errlen, "tls_cert \"%s\", tls_key \"%s\": expected both or neither",
+		api_errf(err, errlen, "tls_cert \"%s\", tls_key \"%s\": expected both or neither",
 			conf->tls_cert != NULL ? conf->tls_cert : "",
 			conf->tls_key != NULL ? conf->tls_key : "");
 		return NULL;
 	}
 	a = calloc(1, sizeof(*a));
 	if (a == NULL) {
-		api_err(err, errlen, "out of memory");
+		api_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	a->cookie = cookie;
@@ -1135,7 +1123,7 @@ api_start(const struct api_conf *conf, const struct api_route *routes, unsigned 
 	a->max_body = conf->max_body > 0 ? conf->max_body : API_MAX_BODY_DEFAULT;
 	a->routes = calloc(n + nb, sizeof(*a->routes));
 	if (a->routes == NULL) {
-		api_err(err, errlen, "out of memory");
+		api_errf(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (n > 0)
@@ -1146,7 +1134,7 @@ api_start(const struct api_conf *conf, const struct api_route *routes, unsigned 
 	if (conf->token_file != NULL) {
 		a->token_file = strdup(conf->token_file);
 		if (a->token_file == NULL) {
-			api_err(err, errlen, "out of memory");
+			api_errf(err, errlen, "out of memory");
 			goto fail;
 		}
 		a->tokens = api_tokens_load(conf->token_file, err, errlen);
@@ -1155,7 +1143,7 @@ api_start(const struct api_conf *conf, const struct api_route *routes, unsigned 
 	}
 	if (conf->tls_cert != NULL) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-			api_err(err, errlen, "tls_cert \"%s\": this libmicrohttpd has no TLS",
+			api_errf(err, errlen, "tls_cert \"%s\": this libmicrohttpd has no TLS",
 				conf->tls_cert);
 			goto fail;
 		}
@@ -1190,11 +1178,11 @@ api_start(const struct api_conf *conf, const struct api_route *routes, unsigned 
 				  MHD_OPTION_END);
 	if (a->mhd == NULL) {
 		if (a->tls_cert != NULL)
-			api_err(err, errlen, "tls_cert \"%s\", tls_key \"%s\": the HTTPS server on "
+			api_errf(err, errlen, "tls_cert \"%s\", tls_key \"%s\": the HTTPS server on "
 				"%s did not start: %s", conf->tls_cert, conf->tls_key, listen_s,
 				a->mhd_error[0] != '\0' ? a->mhd_error : "no reason given");
 		else
-			api_err(err, errlen, "listen \"%s\": the HTTP server did not start: %s",
+			api_errf(err, errlen, "listen \"%s\": the HTTP server did not start: %s",
 				listen_s,
 				a->mhd_error[0] != '\0' ? a->mhd_error : "no reason given");
 		goto fail;
@@ -1239,7 +1227,7 @@ api_reload_tokens(struct api *a, char *err, size_t errlen)
 	struct api_tokens *t;
 
 	if (a->token_file == NULL) {
-		api_err(err, errlen, "token_file: none configured");
+		api_errf(err, errlen, "token_file: none configured");
 		return -ENOENT;
 	}
 	t = api_tokens_load(a->token_file, err, errlen);

@@ -37,8 +37,8 @@ struct api_tokens {
 	struct api_token tok[API_TOKENS_MAX];
 };
 
-static void
-auth_err(char *err, size_t errlen, const char *fmt, ...)
+void
+api_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -66,26 +66,26 @@ auth_read_file(const char *path, size_t *len, char *err, size_t errlen)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		auth_err(err, errlen, "%s: %s", path, strerror(errno));
+		api_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0) {
-		auth_err(err, errlen, "%s: %s", path, strerror(errno));
+		api_errf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		auth_err(err, errlen, "%s: not a regular file: expected a token file", path);
+		api_errf(err, errlen, "%s: not a regular file: expected a token file", path);
 		goto fail;
 	}
 	if ((st.st_mode & 077) != 0) {
-		auth_err(err, errlen,
+		api_errf(err, errlen,
 			 "%s: mode %04o lets group or others access the tokens: expected no group "
 			 "or other permissions (chmod 600 %s)",
 			 path, (unsigned int)(st.st_mode & 07777), path);
 		goto fail;
 	}
 	if (st.st_size > API_TOKEN_FILE_MAX) {
-		auth_err(err, errlen, "%s: %lld bytes: expected at most %d", path,
+		api_errf(err, errlen, "%s: %lld bytes: expected at most %d", path,
 			 (long long)st.st_size, API_TOKEN_FILE_MAX);
 		goto fail;
 	}
@@ -93,7 +93,7 @@ auth_read_file(const char *path, size_t *len, char *err, size_t errlen)
 	cap = (size_t)st.st_size + 1;
 	buf = malloc(cap + 1);
 	if (buf == NULL) {
-		auth_err(err, errlen, "%s: out of memory", path);
+		api_errf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
 	for (;;) {
@@ -102,14 +102,14 @@ auth_read_file(const char *path, size_t *len, char *err, size_t errlen)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			auth_err(err, errlen, "%s: %s", path, strerror(errno));
+			api_errf(err, errlen, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
 			break;
 		got += (size_t)r;
 		if (got == cap) {
-			auth_err(err, errlen, "%s: grew while read: expected a file that stays put",
+			api_errf(err, errlen, "%s: grew while read: expected a file that stays put",
 				 path);
 			goto fail;
 		}
@@ -176,7 +176,7 @@ auth_parse_line(struct api_tokens *t, char *line, const char *path, unsigned int
 		role = API_ROLE_READ;
 	} else if (role_len >= API_TOKEN_MIN) {
 		/* Perhaps a token written without its role: never echo it. */
-		auth_err(err, errlen,
+		api_errf(err, errlen,
 			 "%s:%u: unknown role (a %zu-character word, not shown as it may be a "
 			 "token): expected \"admin\" or \"read\"",
 			 path, lineno, role_len);
@@ -194,24 +194,24 @@ auth_parse_line(struct api_tokens *t, char *line, const char *path, unsigned int
 				o += (size_t)snprintf(shown + o, sizeof(shown) - o, "\\x%02x", c);
 		}
 		shown[o] = '\0';
-		auth_err(err, errlen, "%s:%u: unknown role \"%s\": expected \"admin\" or \"read\"",
+		api_errf(err, errlen, "%s:%u: unknown role \"%s\": expected \"admin\" or \"read\"",
 			 path, lineno, shown);
 		return -EINVAL;
 	}
 	if (tok_len == 0) {
-		auth_err(err, errlen, "%s:%u: missing token: expected \"%.*s TOKEN\"", path,
+		api_errf(err, errlen, "%s:%u: missing token: expected \"%.*s TOKEN\"", path,
 			 lineno, (int)role_len, role_s);
 		return -EINVAL;
 	}
 	if (*p != '\0') {
-		auth_err(err, errlen,
+		api_errf(err, errlen,
 			 "%s:%u: text after the token: expected \"%.*s TOKEN\" (comments take a "
 			 "whole line)",
 			 path, lineno, (int)role_len, role_s);
 		return -EINVAL;
 	}
 	if (tok_len < API_TOKEN_MIN || tok_len > API_TOKEN_MAX) {
-		auth_err(err, errlen,
+		api_errf(err, errlen,
 			 "%s:%u: token of %zu characters: expected %d to %d printable characters",
 			 path, lineno, tok_len, API_TOKEN_MIN, API_TOKEN_MAX);
 		return -EINVAL;
@@ -220,7 +220,7 @@ auth_parse_line(struct api_tokens *t, char *line, const char *path, unsigned int
 		unsigned char c = (unsigned char)tok[i];
 
 		if (c < 0x21 || c > 0x7e) {
-			auth_err(err, errlen,
+			api_errf(err, errlen,
 				 "%s:%u: token has a non-printable byte 0x%02x at character %zu: "
 				 "expected printable ASCII without blanks",
 				 path, lineno, c, i + 1);
@@ -228,7 +228,7 @@ auth_parse_line(struct api_tokens *t, char *line, const char *path, unsigned int
 		}
 	}
 	if (t->n == API_TOKENS_MAX) {
-		auth_err(err, errlen, "%s:%u: more than %d tokens", path, lineno, API_TOKENS_MAX);
+		api_errf(err, errlen, "%s:%u: more than %d tokens", path, lineno, API_TOKENS_MAX);
 		return -EINVAL;
 	}
 	slot = &t->tok[t->n];
@@ -239,7 +239,7 @@ auth_parse_line(struct api_tokens *t, char *line, const char *path, unsigned int
 	for (i = 0; i < t->n; i++) {
 		/* Loading is not secret-timed, but the equal function is the one at hand. */
 		if (auth_slot_equal(&t->tok[i], slot->bytes, slot->len) != 0) {
-			auth_err(err, errlen, "%s:%u: duplicate token: same as line %u", path,
+			api_errf(err, errlen, "%s:%u: duplicate token: same as line %u", path,
 				 lineno, t->tok[i].line);
 			explicit_bzero(slot, sizeof(*slot));
 			return -EINVAL;
@@ -258,7 +258,7 @@ api_tokens_load(const char *path, char *err, size_t errlen)
 	size_t len;
 
 	if (path == NULL) {
-		auth_err(err, errlen, "token file: no path given");
+		api_errf(err, errlen, "token file: no path given");
 		return NULL;
 	}
 	buf = auth_read_file(path, &len, err, errlen);
@@ -266,7 +266,7 @@ api_tokens_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
-		auth_err(err, errlen, "%s: out of memory", path);
+		api_errf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
 	for (line = buf; line < buf + len; line = end + 1) {
@@ -281,7 +281,7 @@ api_tokens_load(const char *path, char *err, size_t errlen)
 		if (n > 0 && line[n - 1] == '\r')
 			line[--n] = '\0';
 		if (memchr(line, '\0', n) != NULL) {
-			auth_err(err, errlen, "%s:%u: NUL byte in the line: expected text", path,
+			api_errf(err, errlen, "%s:%u: NUL byte in the line: expected text", path,
 				 lineno);
 			goto fail;
 		}
@@ -289,7 +289,7 @@ api_tokens_load(const char *path, char *err, size_t errlen)
 			goto fail;
 	}
 	if (t->n == 0) {
-		auth_err(err, errlen,
+		api_errf(err, errlen,
 			 "%s: no tokens: expected lines \"admin TOKEN\" or \"read TOKEN\"", path);
 		goto fail;
 	}

@@ -72,4 +72,8 @@ api_tokens_check(const struct api_tokens *t, const char *authorization);
 const char *
 api_role_name(enum api_role role);
 
+/* snprintf into err (when err is non-NULL and errlen > 0): the module's error reports. */
+void api_errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif
