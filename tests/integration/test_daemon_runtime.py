@@ -350,3 +350,49 @@ def test_builtin_sensor_keywords_and_window_are_configurable(tmp_path):
     cfg = config(tmp_path, "dlp:\n  sensors:\n    - id: us_ssn\n"
                  "      keywords: []\n", "none.yaml")
     assert reported(["--config", cfg]) == []
+
+
+def test_reassembly_memcap_drops_counts_and_reports(tmp_path):
+    # Many flows, each holding out-of-order data, against a tiny per-worker pool.
+    payload = bytes(range(250)) * 12              # 3 segments of 1000 bytes
+    flows = [tcp_flow(41000 + i, payload, T0, order=[2, 1, 0]) for i in range(40)]
+    # Every flow holds its two out-of-order segments before any flow completes.
+    frames = [f for fl in flows for f in fl[:5]] + [f for fl in flows for f in fl[5:]]
+    for k, f in enumerate(frames):
+        f.time = T0 + k * 0.0001
+    pcap = write(tmp_path, frames)
+    cfg = config(tmp_path, "reassembly:\n  memcap: 64KiB\n  block_size: 1024\n"
+                 "  max_ooo_per_dir: 4KiB\n")
+    ev, st = tmp_path / "e.jsonl", tmp_path / "s.json"
+    run(["--read", pcap, "--config", cfg, "--events", ev, "--stats-json", st])
+    s = stats(st)
+    # 64 blocks for 40 flows wanting 2 held blocks each: some segments must be dropped.
+    assert s["reasm_pool_empty"] > 0
+    an = [e for e in events(ev) if e["event_type"] == "anomaly"
+          and e["anomaly"]["event"] == "reassembly_memcap"]
+    assert 0 < len(an) <= s["reasm_pool_empty"]
+    assert len({e["flow_id"] for e in an}) == len(an)     # once per flow
+    assert s["reasm_blocks_in_use"] == 0                  # all returned at flow end
+
+
+def test_defrag_table_cap_drops_counts_and_reports(tmp_path):
+    from scapy.all import fragment
+    frames = []
+    for i in range(64):
+        dgram = IP(src="10.9.1.1", dst="10.9.1.2", id=1000 + i) / UDP(sport=7000, dport=9) \
+            / Raw(b"z" * 3000)
+        first = fragment(dgram, fragsize=1480)[0]    # only the first fragment: never completes
+        f = Ether() / first
+        f.time = T0 + i * 0.001
+        frames.append(f)
+    pcap = write(tmp_path, frames)
+    cfg = config(tmp_path, "defrag:\n  max_flows: 8\n  bucket_entries: 4\n")
+    ev, st = tmp_path / "e.jsonl", tmp_path / "s.json"
+    run(["--read", pcap, "--config", cfg, "--events", ev, "--stats-json", st])
+    s = stats(st)
+    assert s["defrag_fragments"] == 64
+    assert s["defrag_reassembled"] == 0
+    assert s["defrag_dropped"] == 64                  # table overflow, then end-of-input ageing
+    an = [e["anomaly"] for e in events(ev) if e["event_type"] == "anomaly"]
+    assert an and all(a["event"] == "defrag_dropped" for a in an)
+    assert sum(a["count"] for a in an) > 0
