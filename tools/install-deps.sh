@@ -8,7 +8,7 @@ PKGS=(
 	build-essential pkg-config meson ninja-build
 	dpdk dpdk-dev libdpdk-dev
 	libhyperscan-dev libpcap-dev libyaml-dev libjansson-dev libmicrohttpd-dev
-	zlib1g-dev libcurl4-openssl-dev libcmocka-dev libssl-dev
+	zlib1g-dev libcurl4-openssl-dev libcmocka-dev libssl-dev pkgconf
 	python3 python3-scapy python3-pytest python3-stdnum python3-yaml
 	tcpdump tshark iproute2 ethtool curl
 )
@@ -40,4 +40,9 @@ fi
 # tshark asks whether non-root users may capture; answer no without a terminal.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 echo "install-deps: installing ${missing[*]}"
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+	# Lists younger than a day can still miss a package or a version: refresh once.
+	echo "install-deps: install failed; apt-get update and retry"
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
