@@ -396,3 +396,18 @@ def test_defrag_table_cap_drops_counts_and_reports(tmp_path):
     an = [e["anomaly"] for e in events(ev) if e["event_type"] == "anomaly"]
     assert an and all(a["event"] == "defrag_dropped" for a in an)
     assert sum(a["count"] for a in an) > 0
+
+
+def test_dlp_off_opens_no_sensor_stream(tmp_path):
+    cfg = config(tmp_path, "dlp:\n  enabled: false\n")
+    ev, st = tmp_path / "e.jsonl", tmp_path / "s.json"
+    run(["--read", SAMPLE, "--config", cfg, "--events", ev, "--stats-json", st,
+         "--state-dir", tmp_path / "state"])
+    assert [e for e in events(ev) if e["event_type"] == "dlp"] == []
+    s = stats(st)
+    assert s["dlp_dirs_opened"] == 0 and s["sensor_bytes_scanned"] == 0
+    # With DLP on, every TCP direction with data gets a stream, and all are closed at the end.
+    run(["--read", SAMPLE, "--events", ev, "--stats-json", st, "--state-dir", tmp_path / "state"])
+    s = stats(st)
+    assert s["dlp_dirs_opened"] == 6 and s["sensor_streams_active"] == 0
+    assert s["sensor_stream_bytes"] == 0
