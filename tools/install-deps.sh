@@ -13,6 +13,10 @@ PKGS=(
 	tcpdump tshark iproute2 ethtool curl
 )
 
+# The OpenAPI linter (tools/openapi-lint) runs on Node.js from the npm registry; use the
+# machine's node/npm when present, Debian's otherwise.
+command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
+
 missing=()
 for p in "${PKGS[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
