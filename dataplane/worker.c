@@ -162,11 +162,12 @@ worker_anomaly(struct worker *w, struct flow *f, uint8_t dir, enum msg_anomaly k
 	worker_msg_post(w, m, CTR_events_dropped);
 }
 
-/* Caps hit outside any flow (table full, defrag drops): one report per period. */
+/* Caps hit outside any flow (table full, defrag drops), n more times: one report per
+ * period, carrying how many times since the last one. */
 static void
-worker_anomaly_aggregate(struct worker *w, enum msg_anomaly kind)
+worker_anomaly_aggregate(struct worker *w, enum msg_anomaly kind, uint64_t n)
 {
-	w->anom_pending[kind]++;
+	w->anom_pending[kind] += n;
 	if (w->now_us < w->anom_next_us)
 		return;
 	w->anom_next_us = w->now_us + WORKER_ANOM_PERIOD_US;
@@ -416,6 +417,24 @@ worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta 
 		flow_table_set_state(w->flows, f, state);
 }
 
+static inline uint64_t
+worker_defrag_drops(const struct worker *w)
+{
+	return w->ctr.c[CTR_defrag_dropped] + w->ctr.c[CTR_defrag_multiseg];
+}
+
+/* Age the fragment table; datagrams dropped incomplete are reported like other drops. */
+static void
+worker_defrag_expire(struct worker *w, uint64_t now_us)
+{
+	uint64_t dropped = worker_defrag_drops(w);
+
+	defrag_expire(w->defrag, now_us, &w->ctr);
+	if (worker_defrag_drops(w) != dropped)
+		worker_anomaly_aggregate(w, MSG_ANOM_DEFRAG_DROPPED,
+					 worker_defrag_drops(w) - dropped);
+}
+
 static void
 worker_packet(struct worker *w, struct rte_mbuf *m)
 {
@@ -447,11 +466,12 @@ worker_packet(struct worker *w, struct rte_mbuf *m)
 		goto free;
 	}
 	if (meta.is_fragment) {
-		uint64_t dropped = w->ctr.c[CTR_defrag_dropped] + w->ctr.c[CTR_defrag_multiseg];
+		uint64_t dropped = worker_defrag_drops(w);
 
 		m = defrag_packet(w->defrag, m, &meta, w->now_us, &w->ctr);
-		if (w->ctr.c[CTR_defrag_dropped] + w->ctr.c[CTR_defrag_multiseg] != dropped)
-			worker_anomaly_aggregate(w, MSG_ANOM_DEFRAG_DROPPED);
+		if (worker_defrag_drops(w) != dropped)
+			worker_anomaly_aggregate(w, MSG_ANOM_DEFRAG_DROPPED,
+						 worker_defrag_drops(w) - dropped);
 		if (m == NULL)
 			return;
 		len = rte_pktmbuf_pkt_len(m);
@@ -478,7 +498,7 @@ worker_packet(struct worker *w, struct rte_mbuf *m)
 				      is_tcp ? FLOW_STATE_NEW : FLOW_STATE_UDP, w->now_us);
 		if (unlikely(f == NULL)) {
 			w->ctr.c[CTR_flows_refused]++;
-			worker_anomaly_aggregate(w, MSG_ANOM_FLOW_TABLE_FULL);
+			worker_anomaly_aggregate(w, MSG_ANOM_FLOW_TABLE_FULL, 1);
 			goto free;
 		}
 		w->ctr.c[CTR_flows_created]++;
@@ -545,7 +565,7 @@ worker_housekeeping(struct worker *w)
 
 	if (w->now_us >= w->next_expire_us) {
 		flow_table_expire(w->flows, w->now_us, WORKER_EXPIRE_BUDGET);
-		defrag_expire(w->defrag, w->now_us, &w->ctr);
+		worker_defrag_expire(w, w->now_us);
 		if (w->dlp != NULL)
 			dlp_ctx_refresh_today(w->dlp);
 		w->next_expire_us = w->now_us + WORKER_EXPIRE_PERIOD_US;
@@ -606,7 +626,7 @@ worker_finish(struct worker *w)
 		flow_table_expire(w->flows, w->now_us, UINT32_MAX);
 	}
 	flow_table_flush(w->flows);
-	defrag_expire(w->defrag, UINT64_MAX, &w->ctr);
+	worker_defrag_expire(w, UINT64_MAX);
 	w->next_expire_us = 0;
 	worker_housekeeping(w);
 	worker_anomaly_flush(w);
