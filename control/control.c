@@ -18,6 +18,7 @@
 #include "control.h"
 #include "control_api.h"
 #include "counters.h"
+#include "label_map.h"
 #include "event_json.h"
 #include "msg_types.h"
 #include "pkt_parse.h"
@@ -28,6 +29,7 @@ RTE_LOG_REGISTER_SUFFIX(control_logtype, control, INFO);
 	rte_log(RTE_LOG_##level, control_logtype, "tollgate.control: " fmt "\n", ##__VA_ARGS__)
 
 #define CONTROL_BURST 64
+#define CONTROL_LABELS_MAX 65536	/* label map entries (pod IPs) */
 
 struct control {
 	struct runtime *rt;
@@ -37,6 +39,7 @@ struct control {
 	uint64_t events_written;
 	uint64_t event_errors;
 	struct api *api;
+	struct label_map *labels;	/* pod IP -> labels, fed through /v1/labels */
 	double t0;
 };
 
@@ -60,6 +63,11 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 	}
 	c->rt = rt;
 	c->t0 = control_now();
+	c->labels = label_map_create(CONTROL_LABELS_MAX);
+	if (c->labels == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (rt->events_path != NULL) {
 		if (strcmp(rt->events_path, "-") == 0) {
 			c->events = stdout;
@@ -289,6 +297,12 @@ control_serve(struct control *c)
 	}
 }
 
+struct label_map *
+control_labels(struct control *c)
+{
+	return c->labels;
+}
+
 const struct runtime *
 control_runtime(const struct control *c)
 {
@@ -307,6 +321,7 @@ control_free(struct control *c)
 	if (c == NULL)
 		return;
 	api_stop(c->api);
+	label_map_free(c->labels);
 	if (c->events_owned)
 		fclose(c->events);
 	stream_dump_close(c->dump);

@@ -7,6 +7,7 @@
 #include "runtime_types.h"
 
 struct control;
+struct label_map;
 
 /*
  * Open the event sink (--events FILE or "-" for stdout) and the stream dump directory.
@@ -33,6 +34,9 @@ int control_write_stats(struct control *c, const char *path);
 
 /* Counters summed over workers and the input stage (control thread). */
 void control_counters(const struct control *c, struct counters *sum);
+
+/* The label-to-IP map the API feeds (control thread only). */
+struct label_map *control_labels(struct control *c);
 
 /* The runtime the control thread serves, and seconds since control_create. */
 const struct runtime *control_runtime(const struct control *c);

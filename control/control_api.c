@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <rte_log.h>
 #include "api.h"
 #include "control.h"
 #include "control_api.h"
 #include "counters.h"
+#include "label_map.h"
 #include "pkt_parse.h"
 
 RTE_LOG_REGISTER_SUFFIX(api_logtype, api, INFO);
@@ -96,6 +98,85 @@ control_api_metrics(void *cookie, const struct api_request *req, struct api_resp
 	return rc;
 }
 
+/*
+ * A label map refusal as problem+json: the message starts with the JSON pointer of the
+ * field at fault ("/entries/3/ip: ..."), which becomes the problem's field.
+ */
+static int
+control_api_labels_problem(struct api_response *resp, int rc, const char *err)
+{
+	const char *colon = strstr(err, ": ");
+	char field[256] = "";
+	unsigned int status;
+	const char *title;
+
+	if (err[0] == '/' && colon != NULL && (size_t)(colon - err) < sizeof(field)) {
+		memcpy(field, err, (size_t)(colon - err));
+		field[colon - err] = '\0';
+	}
+	switch (rc) {
+	case -ESTALE:
+		status = 409;
+		title = "Stale generation";
+		break;
+	case -ENOENT:
+		status = 409;
+		title = "Not in the label map";
+		break;
+	case -ENOSPC:
+	case -E2BIG:
+		status = 422;
+		title = "Label map limit";
+		break;
+	case -ENOMEM:
+		status = 500;
+		title = "Internal Server Error";
+		break;
+	default:
+		status = 400;
+		title = "Invalid label map";
+		break;
+	}
+	return api_reply_problem(resp, status, title, err, field[0] ? field : NULL);
+}
+
+static int
+control_api_labels_get(void *cookie, const struct api_request *req, struct api_response *resp)
+{
+	struct control *c = cookie;
+	char err[512];
+	json_t *out = label_map_get_json(control_labels(c), api_request_query(req, "labelSelector"),
+					 err, sizeof(err));
+
+	if (out == NULL)
+		return api_reply_problem(resp, 400, "Invalid label selector", err, "labelSelector");
+	return api_reply_json(resp, 200, out, NULL);
+}
+
+/* PUT replaces the whole map, PATCH adds and removes entries; both all-or-nothing. */
+static int
+control_api_labels_set(void *cookie, const struct api_request *req, struct api_response *resp)
+{
+	struct control *c = cookie;
+	struct label_map *m = control_labels(c);
+	char err[512];
+	json_t *body;
+	int rc;
+
+	body = api_request_json(req, err, sizeof(err));
+	if (body == NULL)
+		return api_reply_problem(resp, 400, "Invalid JSON", err, "");
+	if (strcmp(req->method, "PUT") == 0)
+		rc = label_map_put_json(m, body, "api", (uint64_t)time(NULL), err, sizeof(err));
+	else
+		rc = label_map_patch_json(m, body, "api", (uint64_t)time(NULL), err, sizeof(err));
+	json_decref(body);
+	if (rc != 0)
+		return control_api_labels_problem(resp, rc, err);
+	return api_reply_json(resp, 200, json_pack("{s:I, s:i}", "generation",
+		(json_int_t)label_map_generation(m), "entries", (int)label_map_count(m)), NULL);
+}
+
 static void
 control_api_log(void *arg, enum api_log_level level, const char *msg)
 {
@@ -114,6 +195,9 @@ control_api_log(void *arg, enum api_log_level level, const char *msg)
 static const struct api_route control_api_routes[] = {
 	{ "GET", "/v1/stats", API_ROLE_READ, control_api_stats },
 	{ "GET", "/metrics", API_ROLE_READ, control_api_metrics },
+	{ "GET", "/v1/labels", API_ROLE_READ, control_api_labels_get },
+	{ "PUT", "/v1/labels", API_ROLE_ADMIN, control_api_labels_set },
+	{ "PATCH", "/v1/labels", API_ROLE_ADMIN, control_api_labels_set },
 };
 
 struct api *

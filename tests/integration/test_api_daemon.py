@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -191,3 +192,70 @@ def test_every_documented_route_is_served_and_every_served_route_documented(serv
     served_routes = set(re.findall(r'\{ "([A-Z]+)", "(/[^"]*)", API_ROLE_', src))
     served_routes.add(("GET", "/healthz"))
     assert served_routes == documented
+
+
+def send(port, method, path, token, body):
+    data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=data,
+                                 headers={"Authorization": f"Bearer {token}",
+                                          "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_labels_put_get_patch_and_selectors(served):
+    port, _ = served
+    body = {"generation": 1, "entries": [
+        {"ip": "10.1.2.3", "labels": {"app": "payments", "tier": "db"}},
+        {"ip": "10.1.2.4", "labels": {"app": "web", "namespace": "shop"}},
+        {"ip": "fd00::0:1", "labels": {"app": "payments", "tier": "cache"}}]}
+    assert send(port, "PUT", "/v1/labels", ADMIN, body) == (200, {"generation": 1, "entries": 3})
+    status, _, raw = get(port, "/v1/labels", READ)
+    got = json.loads(raw)
+    assert status == 200 and got["generation"] == 1
+    assert [e["ip"] for e in got["entries"]] == ["10.1.2.3", "10.1.2.4", "fd00::1"]
+    assert all(e["source"] == "api" and e["updated"] > 0 for e in got["entries"])
+    q = urllib.parse.quote("app=payments,tier in (db,cache)")
+    status, _, raw = get(port, f"/v1/labels?labelSelector={q}", READ)
+    assert [e["ip"] for e in json.loads(raw)["entries"]] == ["10.1.2.3", "fd00::1"]
+    patch = {"generation": 2, "add": [{"ip": "10.1.2.5", "labels": {"app": "web"}}],
+             "remove": ["10.1.2.3"]}
+    assert send(port, "PATCH", "/v1/labels", ADMIN, patch) == (200, {"generation": 2,
+                                                                     "entries": 3})
+    status, _, raw = get(port, f"/v1/labels?labelSelector={urllib.parse.quote('app=web')}",
+                         READ)
+    assert [e["ip"] for e in json.loads(raw)["entries"]] == ["10.1.2.4", "10.1.2.5"]
+
+
+def test_labels_errors_name_the_field_and_change_nothing(served):
+    port, _ = served
+    assert send(port, "PUT", "/v1/labels", ADMIN,
+                {"generation": 5, "entries": [{"ip": "10.0.0.1", "labels": {}}]})[0] == 200
+    cases = [
+        ({"generation": 6, "entries": [{"ip": "10.0.0.300", "labels": {}}]}, 400,
+         "/entries/0/ip"),
+        ({"generation": 6, "entries": [{"ip": "10.0.0.2", "labels": {"app": "bad value!"}}]},
+         400, "/entries/0/labels/app"),
+        ({"generation": 6, "entries": [], "extra": 1}, 400, "/extra"),
+        ({"generation": 5, "entries": []}, 409, "/generation"),
+    ]
+    for body, status, field in cases:
+        code, problem = send(port, "PUT", "/v1/labels", ADMIN, body)
+        assert (code, problem.get("field")) == (status, field), problem
+        assert problem["status"] == status and problem["detail"]
+    code, problem = send(port, "PATCH", "/v1/labels", ADMIN,
+                         {"generation": 6, "remove": ["10.9.9.9"]})
+    assert code == 409 and problem["field"] == "/remove/0"
+    code, problem = send(port, "PUT", "/v1/labels", ADMIN, b"{not json")
+    assert code == 400
+    # A read token may not write.
+    code, problem = send(port, "PUT", "/v1/labels", READ, {"generation": 9, "entries": []})
+    assert code == 403
+    status, _, raw = get(port, "/v1/labels", READ)
+    assert json.loads(raw)["generation"] == 5
+    assert [e["ip"] for e in json.loads(raw)["entries"]] == ["10.0.0.1"]
+    status, _, raw = get(port, "/v1/labels?labelSelector=app%3D~x", READ)
+    assert status == 400 and json.loads(raw)["field"] == "labelSelector"
