@@ -35,7 +35,8 @@ struct dlp_dir {
 	uint32_t n_distinct;
 	uint32_t n_pending;		/* listed */
 	uint32_t total_pending;		/* listed or not */
-	uint8_t crossed;		/* a threshold event was emitted */
+	uint8_t crossed;		/* a sensor reached its threshold */
+	uint8_t cross_now;		/* ... during the scan under way: emit when it returns */
 	uint64_t distinct[DLP_DISTINCT_MAX];		/* keyed hashes of distinct values */
 	uint16_t distinct_sensor[DLP_DISTINCT_MAX];	/* ... and the sensor of each */
 	uint32_t overflow_count;			/* distinct values past the set */
@@ -213,9 +214,21 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 		memcpy(p->tail, m->v.norm + m->v.norm_len - tl, tl);
 	}
 	d->total_pending++;
+	/* The event goes out when the scan returns, so it lists every match the same
+	 * segment completed, not just those found before the crossing one. */
 	if (!d->crossed && m->sensor < SENSOR_MAX && count >= ctx->thresholds[m->sensor]) {
 		d->crossed = 1;
-		dlp_emit(ctx, d, ctx->cur_dir);
+		d->cross_now = 1;
+	}
+}
+
+/* After a scan: the threshold event, if this scan crossed a threshold. */
+static void
+dlp_leave(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
+{
+	if (d->cross_now) {
+		d->cross_now = 0;
+		dlp_emit(ctx, d, dir);
 	}
 }
 
@@ -234,6 +247,7 @@ dlp_dir_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t 
 {
 	dlp_enter(ctx, d, dir, emit, cookie);
 	sensor_stream_scan(ctx->sw, d->st, data, len, dlp_on_match, ctx);
+	dlp_leave(ctx, d, dir);
 }
 
 void
@@ -242,6 +256,7 @@ dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len, d
 {
 	dlp_enter(ctx, d, dir, emit, cookie);
 	sensor_stream_gap(ctx->sw, d->st, len, dlp_on_match, ctx);
+	dlp_leave(ctx, d, dir);
 }
 
 void
@@ -252,6 +267,7 @@ dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, dlp_emit_fn e
 	sensor_stream_close(ctx->sw, d->st, dlp_on_match, ctx);
 	/* Matches after the threshold event are reported at flow end; below the threshold
 	 * nothing is (that is what the threshold is for). */
+	d->cross_now = 0;
 	if (d->crossed)
 		dlp_emit(ctx, d, dir);
 	d->st = NULL;
