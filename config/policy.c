@@ -351,47 +351,61 @@ bad:
 
 /* ---- groups ---- */
 
+/* Item i of one of a group's lists, parsed into the group. */
+typedef int (*group_item_fn)(struct pctx *c, const struct yaml_node *n, struct policy_group *g);
+
+static int
+group_cidr(struct pctx *c, const struct yaml_node *n, struct policy_group *g)
+{
+	return parse_cidr(c, n, &g->cidrs[g->ncidrs++]);
+}
+
+static int
+group_range(struct pctx *c, const struct yaml_node *n, struct policy_group *g)
+{
+	return parse_range(c, n, &g->ranges[g->nranges++]);
+}
+
+static int
+group_fqdn(struct pctx *c, const struct yaml_node *n, struct policy_group *g)
+{
+	return parse_fqdn(c, n, g->fqdns[g->nfqdns++]);
+}
+
+/* The list under key (if present): at most max items, each parsed by fn. */
+static int
+parse_group_list(struct pctx *c, const struct yaml_node *map, const char *key, size_t max,
+		 const char *what, group_item_fn fn, struct policy_group *g)
+{
+	const struct yaml_node *l = get(map, key);
+	size_t i, old, o2;
+	int rc;
+
+	if (l == NULL)
+		return 0;
+	old = cfg_path_push_key(&c->x, key);
+	rc = need_list(c, l, max, what);
+	for (i = 0; rc == 0 && i < list_len(l); i++) {
+		o2 = cfg_path_push_index(&c->x, i);
+		rc = fn(c, yaml_tree_item(l, i), g);
+		cfg_path_pop(&c->x, o2);
+	}
+	cfg_path_pop(&c->x, old);
+	return rc;
+}
+
 static int
 parse_group_lists(struct pctx *c, const struct yaml_node *map, struct policy_group *g)
 {
-	const struct yaml_node *l;
-	size_t i, old, o2;
-	int rc = 0;
+	int rc;
 
-	if ((l = get(map, "cidrs")) != NULL) {
-		old = cfg_path_push_key(&c->x, "cidrs");
-		rc = need_list(c, l, POLICY_MAX_CIDRS, "a list of CIDRs");
-		for (i = 0; rc == 0 && i < list_len(l); i++) {
-			o2 = cfg_path_push_index(&c->x, i);
-			rc = parse_cidr(c, yaml_tree_item(l, i), &g->cidrs[g->ncidrs++]);
-			cfg_path_pop(&c->x, o2);
-		}
-		cfg_path_pop(&c->x, old);
-		if (rc != 0)
-			return rc;
-	}
-	if ((l = get(map, "ranges")) != NULL) {
-		old = cfg_path_push_key(&c->x, "ranges");
-		rc = need_list(c, l, POLICY_MAX_RANGES, "a list of IP ranges");
-		for (i = 0; rc == 0 && i < list_len(l); i++) {
-			o2 = cfg_path_push_index(&c->x, i);
-			rc = parse_range(c, yaml_tree_item(l, i), &g->ranges[g->nranges++]);
-			cfg_path_pop(&c->x, o2);
-		}
-		cfg_path_pop(&c->x, old);
-		if (rc != 0)
-			return rc;
-	}
-	if ((l = get(map, "fqdns")) != NULL) {
-		old = cfg_path_push_key(&c->x, "fqdns");
-		rc = need_list(c, l, POLICY_MAX_FQDNS, "a list of hostnames");
-		for (i = 0; rc == 0 && i < list_len(l); i++) {
-			o2 = cfg_path_push_index(&c->x, i);
-			rc = parse_fqdn(c, yaml_tree_item(l, i), g->fqdns[g->nfqdns++]);
-			cfg_path_pop(&c->x, o2);
-		}
-		cfg_path_pop(&c->x, old);
-	}
+	rc = parse_group_list(c, map, "cidrs", POLICY_MAX_CIDRS, "a list of CIDRs", group_cidr, g);
+	if (rc == 0)
+		rc = parse_group_list(c, map, "ranges", POLICY_MAX_RANGES, "a list of IP ranges",
+				      group_range, g);
+	if (rc == 0)
+		rc = parse_group_list(c, map, "fqdns", POLICY_MAX_FQDNS, "a list of hostnames",
+				      group_fqdn, g);
 	return rc;
 }
 

@@ -32,7 +32,7 @@
 
 #include "label_map.h"
 
-#define LM_QUOTE_MAX	64	/* bytes of a key or value echoed in a message */
+#define LM_QUOTE_MAX	SELECTOR_QUOTE_MAX	/* bytes of a key or value echoed in a message */
 #define LM_QUOTE_BUF	(LM_QUOTE_MAX * 4 + 4)
 #define LM_PTR_BUF	(80 + LM_QUOTE_BUF)
 #define LM_MAX_PREFIX	253
@@ -76,32 +76,7 @@ lm_fail(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* s (n bytes) for a message: '"' and '\\' escaped, control and non-ASCII bytes as \xHH. */
-static void
-lm_quote(char *dst, const char *s, size_t n)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && i < LM_QUOTE_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			o += (size_t)sprintf(dst + o, "\\x%02X", c);
-		} else {
-			dst[o++] = (char)c;
-		}
-	}
-	if (n > LM_QUOTE_MAX) {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	dst[o] = '\0';
-}
-
-/* base + "/" + key as an RFC 6901 reference token (cut and escaped as lm_quote). */
+/* base + "/" + key as an RFC 6901 reference token (cut and escaped as selector_quote). */
 static void
 lm_ptr_key(char *dst, const char *base, const char *key)
 {
@@ -301,7 +276,7 @@ lm_parse_ip(const json_t *j, const char *ptr, uint8_t ip[16], int *family, char 
 			return 0;
 		}
 	}
-	lm_quote(q, s, n);
+	selector_quote(q, s, n);
 	lm_fail(err, errlen, "%s: invalid IP address \"%s\" (expected %s)", ptr, q, LM_EXPECT_IP);
 	return -EINVAL;
 }
@@ -387,7 +362,7 @@ lm_parse_entry(const json_t *j, const char *ptr, const char *source, uint64_t no
 
 		lm_ptr_key(lptr, fptr, key);
 		if (!lm_valid_key(key, strlen(key))) {
-			lm_quote(q, key, strlen(key));
+			selector_quote(q, key, strlen(key));
 			lm_fail(err, errlen, "%s: invalid label key \"%s\" (expected %s)", lptr, q,
 				LM_EXPECT_KEY);
 			return -EINVAL;
@@ -397,7 +372,7 @@ lm_parse_entry(const json_t *j, const char *ptr, const char *source, uint64_t no
 		s = json_string_value(v);
 		n = json_string_length(v);
 		if (strlen(s) != n || !lm_valid_name(s, n)) {
-			lm_quote(q, s, n);
+			selector_quote(q, s, n);
 			lm_fail(err, errlen, "%s: invalid label value \"%s\" (expected %s)", lptr,
 				q, LM_EXPECT_VALUE);
 			return -EINVAL;

@@ -29,7 +29,7 @@
 
 #include "selector.h"
 
-#define SEL_QUOTE_MAX	64	/* bytes of selector text or token echoed in a message */
+#define SEL_QUOTE_MAX	SELECTOR_QUOTE_MAX
 #define SEL_EXPECT_REQ	"key, !key, key=value, key in (...)"
 #define SEL_EXPECT_OP	"=, ==, !=, in or notin"
 
@@ -124,17 +124,12 @@ sel_is_prefix_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
 }
 
-/*
- * Copy at most SEL_QUOTE_MAX bytes of s (n bytes long) into dst for a message, escaping
- * '"', '\\', control and non-ASCII bytes, with "..." when cut. dst must hold
- * SEL_QUOTE_MAX * 4 + 4 bytes.
- */
-static void
-sel_quote(char *dst, const char *s, size_t n)
+void
+selector_quote(char *dst, const char *s, size_t n)
 {
 	size_t i, o = 0;
 
-	for (i = 0; i < n && i < SEL_QUOTE_MAX; i++) {
+	for (i = 0; i < n && i < SELECTOR_QUOTE_MAX; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '"' || c == '\\') {
@@ -146,7 +141,7 @@ sel_quote(char *dst, const char *s, size_t n)
 			dst[o++] = (char)c;
 		}
 	}
-	if (n > SEL_QUOTE_MAX) {
+	if (n > SELECTOR_QUOTE_MAX) {
 		memcpy(dst + o, "...", 3);
 		o += 3;
 	}
@@ -178,7 +173,7 @@ sel_fail(struct sel_parser *p, size_t off, const char *fmt, ...)
 	errno = EINVAL;
 	if (p->err == NULL || p->errlen == 0)
 		return false;
-	sel_quote(text, p->text, p->len);
+	selector_quote(text, p->text, p->len);
 	n = snprintf(p->err, p->errlen, "selector \"%s\": column %zu: ", text, off + 1);
 	if (n < 0 || (size_t)n >= p->errlen)
 		return false;
@@ -252,7 +247,7 @@ sel_found(const struct sel_parser *p, const struct sel_token *t, char *dst)
 		strcpy(dst, "end of selector");
 		return;
 	}
-	sel_quote(q, p->text + t->off, t->len);
+	selector_quote(q, p->text + t->off, t->len);
 	sprintf(dst, "found \"%s\"", q);
 }
 
@@ -268,7 +263,7 @@ sel_check_name(struct sel_parser *p, size_t off, size_t len, const char *what)
 	char c[8];
 	size_t i;
 
-	sel_quote(q, s, len);
+	selector_quote(q, s, len);
 	for (i = 0; i < len; i++) {
 		if (!sel_is_name_char(s[i])) {
 			sel_char(c, s[i]);
@@ -298,7 +293,7 @@ sel_check_prefix(struct sel_parser *p, size_t off, size_t len)
 	char c[8];
 	size_t i;
 
-	sel_quote(q, s, len);
+	selector_quote(q, s, len);
 	if (len > SELECTOR_MAX_PREFIX)
 		return sel_fail(p, off, "key prefix \"%s\" is %zu characters long "
 				"(expected at most %d)", q, len, SELECTOR_MAX_PREFIX);
@@ -334,7 +329,7 @@ sel_check_key(struct sel_parser *p, size_t off, size_t len)
 	char q[SEL_QUOTE_MAX * 4 + 4];
 	size_t name = 0;
 
-	sel_quote(q, s, len);
+	selector_quote(q, s, len);
 	if (slash != NULL) {
 		size_t plen = (size_t)(slash - s);
 		const char *second = memchr(slash + 1, '/', len - plen - 1);
@@ -353,7 +348,7 @@ sel_check_key(struct sel_parser *p, size_t off, size_t len)
 					"(expected a name such as app)", q);
 	}
 	if (len - name > SELECTOR_MAX_NAME) {
-		sel_quote(q, s + name, len - name);
+		selector_quote(q, s + name, len - name);
 		return sel_fail(p, off + name, "key name \"%s\" is %zu characters long "
 				"(expected at most %d)", q, len - name, SELECTOR_MAX_NAME);
 	}
@@ -366,7 +361,7 @@ sel_check_value(struct sel_parser *p, size_t off, size_t len)
 	char q[SEL_QUOTE_MAX * 4 + 4];
 
 	if (len > SELECTOR_MAX_NAME) {
-		sel_quote(q, p->text + off, len);
+		selector_quote(q, p->text + off, len);
 		return sel_fail(p, off, "value \"%s\" is %zu characters long (expected at most %d)",
 				q, len, SELECTOR_MAX_NAME);
 	}
@@ -508,7 +503,7 @@ sel_parse_requirement(struct sel_parser *p)
 		t = sel_peek(p);
 		if (t.type != TOK_END && t.type != TOK_COMMA) {
 			sel_found(p, &t, found);
-			sel_quote(q, p->text + key.off, key.len);
+			selector_quote(q, p->text + key.off, key.len);
 			return sel_fail(p, t.off, "%s after \"!%s\" (expected ',' or end of "
 					"selector: !key takes no operator or value)", found, q);
 		}
@@ -537,7 +532,7 @@ sel_parse_requirement(struct sel_parser *p)
 	if (op.type == TOK_OP) {
 		enum selector_op o;
 
-		sel_quote(q, p->text + op.off, op.len);
+		selector_quote(q, p->text + op.off, op.len);
 		if (sel_tok_is(p, &op, "="))
 			o = SEL_EQUALS;
 		else if (sel_tok_is(p, &op, "=="))
@@ -568,7 +563,7 @@ sel_parse_requirement(struct sel_parser *p)
 		return true;
 	}
 	sel_found(p, &op, found);
-	sel_quote(q, p->text + key.off, key.len);
+	selector_quote(q, p->text + key.off, key.len);
 	return sel_fail(p, op.off, "%s after key \"%s\" (expected =, ==, !=, in, notin, ',' "
 			"or end of selector)", found, q);
 }

@@ -89,4 +89,14 @@ size_t selector_format(const struct selector *s, char *buf, size_t len);
 /* Number of requirements; 0 for the empty selector and for NULL. */
 unsigned int selector_count(const struct selector *s);
 
+/* Bytes of user text echoed in a message before it is cut with "...". */
+#define SELECTOR_QUOTE_MAX 64
+
+/*
+ * Copy at most SELECTOR_QUOTE_MAX bytes of s (n bytes long) into dst for an error message,
+ * escaping '"' and '\\' and writing control and non-ASCII bytes as \xHH, with "..." when
+ * cut. dst must hold SELECTOR_QUOTE_MAX * 4 + 4 bytes. Shared by the label modules.
+ */
+void selector_quote(char *dst, const char *s, size_t n);
+
 #endif
