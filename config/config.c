@@ -203,6 +203,8 @@ static const struct cfg_field root_fields[] = {
 	SECTION("events", events_fields),
 	{ .key = "dlp", .kind = CFG_SECTION, .sub = cfg_dlp_fields, .check = cfg_dlp_check },
 	SECTION("api", api_fields),
+	/* Groups, rules and modes: config/policy.c loads this section (policy_load_config). */
+	{ .key = "policy", .kind = CFG_FOREIGN },
 	{ .key = NULL },
 };
 
@@ -691,6 +693,8 @@ cfg_apply_field(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_
 	}
 	if (f->kind == CFG_LIST)
 		return f->parse(x, n, base);
+	if (f->kind == CFG_FOREIGN)
+		return 0;
 	if (yaml_tree_kind(n) != YAML_TREE_SCALAR) {
 		switch (f->kind) {
 		case CFG_UINT:
@@ -1246,9 +1250,11 @@ cfg_dump_table(const void *base, FILE *f, const struct cfg_field *table, int ind
 		const struct cfg_field *fl = &table[i];
 		const char *src = (const char *)base + fl->off;
 		uint64_t v = fl->kind == CFG_SECTION || fl->kind == CFG_LIST ||
-			     fl->kind == CFG_STRING ? 0 : load_uint(src, fl->size);
+			     fl->kind == CFG_FOREIGN || fl->kind == CFG_STRING ?
+			     0 : load_uint(src, fl->size);
 
-		if ((fl->flags & CFG_ZERO_UNSET) && load_uint(src, fl->size) == 0)
+		if (fl->kind == CFG_FOREIGN ||
+		    ((fl->flags & CFG_ZERO_UNSET) && load_uint(src, fl->size) == 0))
 			continue;
 		fprintf(f, "%*s%s:", first ? indent - col : indent, "", fl->key);
 		first = 0;

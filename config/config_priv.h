@@ -33,6 +33,7 @@ enum cfg_kind {
 	CFG_ENUM,		/* one of names[], stored as its index ("" = no such value) */
 	CFG_STRING,		/* char[size]; with names: must be one of them */
 	CFG_LIST,		/* sequence with its own parser */
+	CFG_FOREIGN,		/* read by another loader (policy:): accepted, not dumped */
 };
 
 #define CFG_POW2	0x01	/* integer must be a power of two */

@@ -738,8 +738,9 @@ load_root(struct pctx *c, const struct yaml_node *root)
 	return 0;
 }
 
-struct policy *
-policy_load_tree(const char *name, const struct yaml_node *root, char *err, size_t errlen)
+static struct policy *
+policy_load_at(const char *name, const struct yaml_node *root, const char *prefix, char *err,
+	       size_t errlen)
 {
 	struct pctx c;
 	int rc;
@@ -759,7 +760,9 @@ policy_load_tree(const char *name, const struct yaml_node *root, char *err, size
 	strcpy(c.p->groups[POLICY_GROUP_EXTERNAL].name, "external");
 	c.p->ngroups = POLICY_GROUP_FIRST_USER;
 
-	rc = load_root(&c, root);
+	if (prefix != NULL)
+		cfg_path_push_key(&c.x, prefix);
+	rc = root == NULL || yaml_tree_is_null(root) ? 0 : load_root(&c, root);
 	if (rc != 0)
 		goto fail;
 	return c.p;
@@ -775,6 +778,22 @@ nomem:
 		snprintf(err, errlen, "%s: out of memory", c.x.name);
 	errno = ENOMEM;
 	return NULL;
+}
+
+struct policy *
+policy_load_tree(const char *name, const struct yaml_node *root, char *err, size_t errlen)
+{
+	return policy_load_at(name, root, NULL, err, errlen);
+}
+
+struct policy *
+policy_load_config(const char *name, const struct yaml_node *root, char *err, size_t errlen)
+{
+	const struct yaml_node *sec = NULL;
+
+	if (root != NULL && yaml_tree_kind(root) == YAML_TREE_MAPPING)
+		sec = yaml_tree_get(root, "policy");
+	return policy_load_at(name, sec, "policy", err, errlen);
 }
 
 struct policy *

@@ -35,6 +35,14 @@ struct yaml_node;
 struct policy *policy_load_tree(const char *name, const struct yaml_node *root, char *err,
 				size_t errlen);
 
+/*
+ * The policy section of a whole configuration document: root["policy"] loaded as
+ * policy_load_tree does, with messages naming the path from the document's root
+ * ("policy.rules[3].to"). No policy section is the empty policy.
+ */
+struct policy *policy_load_config(const char *name, const struct yaml_node *root, char *err,
+				  size_t errlen);
+
 /* yaml_tree_load_buffer (syntax errors come back as its message) + policy_load_tree. */
 struct policy *policy_load_buffer(const char *name, const char *yaml, size_t len, char *err,
 				  size_t errlen);

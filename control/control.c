@@ -3,7 +3,8 @@
  * The control thread (EAL main lcore). It owns every sink: it drains the workers'
  * message rings, writes EVE JSON events and stream dumps, and sums counters. Workers
  * never wait on it except in offline mode, where a full ring is back-pressure rather
- * than loss. The REST API and policy publication join this loop in later work.
+ * than loss. It also serves the REST API, owns the policy store (snapshot publication,
+ * SIGHUP reload), the label map, the flow list and the discover-mode records.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <rte_common.h>
 #include <rte_log.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -20,8 +22,13 @@
 #include "counters.h"
 #include "label_map.h"
 #include "event_json.h"
+#include "flow_list.h"
+#include "learned.h"
 #include "msg_types.h"
 #include "pkt_parse.h"
+#include "policy.h"
+#include "policy_store.h"
+#include "snapshot_types.h"
 #include "stream_dump.h"
 
 RTE_LOG_REGISTER_SUFFIX(control_logtype, control, INFO);
@@ -30,6 +37,9 @@ RTE_LOG_REGISTER_SUFFIX(control_logtype, control, INFO);
 
 #define CONTROL_BURST 64
 #define CONTROL_LABELS_MAX 65536	/* label map entries (pod IPs) */
+#define CONTROL_FLOWS_ENDED 65536	/* ended flows kept for /v1/flows */
+#define CONTROL_FLOWS_ACTIVE_MAX (1u << 20)
+#define CONTROL_LEARNED_MAX 65536	/* discover-mode records */
 
 struct control {
 	struct runtime *rt;
@@ -40,6 +50,9 @@ struct control {
 	uint64_t event_errors;
 	struct api *api;
 	struct label_map *labels;	/* pod IP -> labels, fed through /v1/labels */
+	struct policy_store *policy;	/* running policy, snapshots */
+	struct flow_list *flows;	/* /v1/flows */
+	struct learned *learned;	/* /v1/learned */
 	double t0;
 };
 
@@ -64,10 +77,18 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 	c->rt = rt;
 	c->t0 = control_now();
 	c->labels = label_map_create(CONTROL_LABELS_MAX);
-	if (c->labels == NULL) {
+	c->learned = learned_create(CONTROL_LEARNED_MAX);
+	c->flows = flow_list_create(RTE_MIN((uint64_t)CONTROL_FLOWS_ACTIVE_MAX,
+					    (uint64_t)rt->cfg.flow.max_flows * rt->n_workers),
+				    CONTROL_FLOWS_ENDED);
+	if (c->labels == NULL || c->learned == NULL || c->flows == NULL) {
+		policy_free(rt->policy);
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	c->policy = policy_store_create(rt, rt->policy, c->labels, err, errlen);
+	if (c->policy == NULL)
+		goto fail;
 	if (rt->events_path != NULL) {
 		if (strcmp(rt->events_path, "-") == 0) {
 			c->events = stdout;
@@ -114,6 +135,9 @@ control_handle(struct control *c, struct msg *m)
 		/* fall through */
 	case MSG_ANOMALY:
 	case MSG_DLP:
+	case MSG_ALERT:
+		if (m->type == MSG_FLOW_END)
+			flow_list_end(c->flows, m->worker, &m->flow);
 		if (c->events == NULL)
 			break;
 		if (event_json_write(m, c->events) == 0)
@@ -121,9 +145,38 @@ control_handle(struct control *c, struct msg *m)
 		else
 			c->event_errors++;
 		break;
+	case MSG_FLOW_START:
+		flow_list_update(c->flows, m->worker, &m->flow, m->ts_us);
+		break;
+	case MSG_LEARN:
+		learned_add(c->learned, &m->learn, m->ts_us);
+		break;
+	case MSG_FQDN:
+		policy_store_fqdn(c->policy, &m->fqdn);
+		break;
 	default:
 		break;
 	}
+}
+
+/* Housekeeping of each loop turn: SIGHUP, snapshots to free or republish, the API. */
+static void
+control_tick(struct control *c)
+{
+	char err[1024];
+
+	if (c->rt->reload) {
+		c->rt->reload = 0;
+		if (policy_store_reload(c->policy, err, sizeof(err)) == 0)
+			CONTROL_LOG(NOTICE, "SIGHUP: policy reloaded from %s",
+				    policy_store_path(c->policy));
+		else
+			CONTROL_LOG(ERR, "SIGHUP: reload refused, the running policy stays: %s",
+				    err);
+	}
+	policy_store_tick(c->policy);
+	if (c->api != NULL)
+		api_poll(c->api);
 }
 
 /* Drain every ring once. Returns how many messages were handled. */
@@ -171,8 +224,7 @@ control_run(struct control *c)
 		int done = control_workers_done(rt);
 		unsigned int n = control_drain(c);
 
-		if (c->api != NULL)
-			api_poll(c->api);
+		control_tick(c);
 		if (done && n == 0)
 			break;
 		if (n == 0)
@@ -255,7 +307,7 @@ control_summary(struct control *c, FILE *f, double elapsed)
 	}
 	fprintf(f, "%s, %" PRIu64 " non-IP, %" PRIu64 " TCP without SYN ignored\n",
 		first ? "" : ")", s.c[CTR_non_ip], s.c[CTR_tcp_no_syn]);
-	if (rt->sensor_db != NULL)
+	if (policy_store_snapshot(c->policy)->sensors != NULL)
 		fprintf(f, "  dlp         %" PRIu64 " matches in %" PRIu64 " events, %" PRIu64
 			" directions inspected (%" PRIu64 " not: stream cap), %" PRIu64
 			" candidates rejected by validators\n", s.c[CTR_dlp_matches],
@@ -292,7 +344,7 @@ void
 control_serve(struct control *c)
 {
 	while (c->api != NULL && !c->rt->stop) {
-		api_poll(c->api);
+		control_tick(c);
 		usleep(1000);
 	}
 }
@@ -301,6 +353,24 @@ struct label_map *
 control_labels(struct control *c)
 {
 	return c->labels;
+}
+
+struct policy_store *
+control_policy(struct control *c)
+{
+	return c->policy;
+}
+
+struct flow_list *
+control_flows(struct control *c)
+{
+	return c->flows;
+}
+
+struct learned *
+control_learned(struct control *c)
+{
+	return c->learned;
 }
 
 const struct runtime *
@@ -321,6 +391,9 @@ control_free(struct control *c)
 	if (c == NULL)
 		return;
 	api_stop(c->api);
+	policy_store_free(c->policy);
+	flow_list_free(c->flows);
+	learned_free(c->learned);
 	label_map_free(c->labels);
 	if (c->events_owned)
 		fclose(c->events);

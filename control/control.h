@@ -8,6 +8,9 @@
 
 struct control;
 struct label_map;
+struct policy_store;
+struct flow_list;
+struct learned;
 
 /*
  * Open the event sink (--events FILE or "-" for stdout) and the stream dump directory.
@@ -37,6 +40,11 @@ void control_counters(const struct control *c, struct counters *sum);
 
 /* The label-to-IP map the API feeds (control thread only). */
 struct label_map *control_labels(struct control *c);
+
+/* The policy store, flow list and discover-mode records (control thread only). */
+struct policy_store *control_policy(struct control *c);
+struct flow_list *control_flows(struct control *c);
+struct learned *control_learned(struct control *c);
 
 /* The runtime the control thread serves, and seconds since control_create. */
 const struct runtime *control_runtime(const struct control *c);

@@ -15,8 +15,10 @@
 #include "api.h"
 #include "control.h"
 #include "control_api.h"
+#include "control_policy_api.h"
 #include "counters.h"
 #include "label_map.h"
+#include "policy_store.h"
 #include "pkt_parse.h"
 
 RTE_LOG_REGISTER_SUFFIX(api_logtype, api, INFO);
@@ -173,6 +175,7 @@ control_api_labels_set(void *cookie, const struct api_request *req, struct api_r
 	json_decref(body);
 	if (rc != 0)
 		return control_api_labels_problem(resp, rc, err);
+	policy_store_labels_changed(control_policy(c));
 	return api_reply_json(resp, 200, json_pack("{s:I, s:i}", "generation",
 		(json_int_t)label_map_generation(m), "entries", (int)label_map_count(m)), NULL);
 }
@@ -198,6 +201,30 @@ static const struct api_route control_api_routes[] = {
 	{ "GET", "/v1/labels", API_ROLE_READ, control_api_labels_get },
 	{ "PUT", "/v1/labels", API_ROLE_ADMIN, control_api_labels_set },
 	{ "PATCH", "/v1/labels", API_ROLE_ADMIN, control_api_labels_set },
+	{ "GET", "/v1/labels/groups", API_ROLE_READ, control_labels_api_groups },
+	{ "GET", "/v1/policy", API_ROLE_READ, control_policy_api_get },
+	{ "PUT", "/v1/policy", API_ROLE_ADMIN, control_policy_api_put },
+	{ "GET", "/v1/groups", API_ROLE_READ, control_groups_api_list },
+	{ "POST", "/v1/groups", API_ROLE_ADMIN, control_groups_api_create },
+	{ "GET", "/v1/groups/{id}", API_ROLE_READ, control_groups_api_get },
+	{ "PUT", "/v1/groups/{id}", API_ROLE_ADMIN, control_groups_api_replace },
+	{ "DELETE", "/v1/groups/{id}", API_ROLE_ADMIN, control_groups_api_delete },
+	{ "GET", "/v1/rules", API_ROLE_READ, control_rules_api_list },
+	{ "POST", "/v1/rules", API_ROLE_ADMIN, control_rules_api_create },
+	{ "GET", "/v1/rules/{id}", API_ROLE_READ, control_rules_api_get },
+	{ "PUT", "/v1/rules/{id}", API_ROLE_ADMIN, control_rules_api_replace },
+	{ "PATCH", "/v1/rules/{id}", API_ROLE_ADMIN, control_rules_api_move },
+	{ "DELETE", "/v1/rules/{id}", API_ROLE_ADMIN, control_rules_api_delete },
+	{ "GET", "/v1/sensors", API_ROLE_READ, control_sensors_api_list },
+	{ "POST", "/v1/sensors", API_ROLE_ADMIN, control_sensors_api_create },
+	{ "GET", "/v1/sensors/{id}", API_ROLE_READ, control_sensors_api_get },
+	{ "PUT", "/v1/sensors/{id}", API_ROLE_ADMIN, control_sensors_api_replace },
+	{ "DELETE", "/v1/sensors/{id}", API_ROLE_ADMIN, control_sensors_api_delete },
+	{ "GET", "/v1/mode", API_ROLE_READ, control_mode_api_get },
+	{ "PUT", "/v1/mode", API_ROLE_ADMIN, control_mode_api_put },
+	{ "GET", "/v1/learned", API_ROLE_READ, control_learned_api_get },
+	{ "DELETE", "/v1/learned", API_ROLE_ADMIN, control_learned_api_clear },
+	{ "GET", "/v1/flows", API_ROLE_READ, control_flows_api_list },
 };
 
 struct api *

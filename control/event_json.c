@@ -14,6 +14,8 @@
 #include "event_json.h"
 #include "flow_table.h"
 
+#define EJ_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
 static const char *const anomaly_names[MSG_ANOM__COUNT] = {
 	[MSG_ANOM_OVERLAP_DIFF] = "overlap_different_data",
 	[MSG_ANOM_OOO_FLOW_CAP] = "reassembly_flow_cap",
@@ -63,6 +65,28 @@ event_json_proto(uint8_t proto, char *buf, size_t len)
 	}
 }
 
+const char *
+event_json_app(uint8_t app)
+{
+	static const char *const names[] = {
+		[POLICY_APP_ANY] = "any", [POLICY_APP_HTTP] = "http", [POLICY_APP_TLS] = "tls",
+		[POLICY_APP_DNS] = "dns", [POLICY_APP_SMTP] = "smtp",
+	};
+
+	return app < EJ_DIM(names) ? names[app] : "any";
+}
+
+const char *
+event_json_mode(uint8_t mode)
+{
+	static const char *const names[] = {
+		[POLICY_MODE_INHERIT] = "inherit", [POLICY_MODE_DISCOVER] = "discover",
+		[POLICY_MODE_MONITOR] = "monitor", [POLICY_MODE_PROTECT] = "protect",
+	};
+
+	return mode < EJ_DIM(names) ? names[mode] : "unknown";
+}
+
 /* The EVE header shared by every event about a flow. */
 static json_t *
 event_json_header(const struct msg_flow *fl, const char *type, uint64_t ts_us)
@@ -85,7 +109,20 @@ event_json_header(const struct msg_flow *fl, const char *type, uint64_t ts_us)
 	json_object_set_new(o, "dest_port", json_integer(fl->key.port[s]));
 	json_object_set_new(o, "proto", json_string(event_json_proto(fl->key.proto, pb,
 								     sizeof(pb))));
+	if (fl->app != POLICY_APP_ANY)
+		json_object_set_new(o, "app_proto", json_string(event_json_app(fl->app)));
 	return o;
+}
+
+/* The policy verdict in force for the flow: rule, groups, mode. */
+static json_t *
+event_json_policy(const struct msg_flow *fl)
+{
+	return json_pack("{s:s?, s:s, s:s, s:s, s:s}",
+		"rule", fl->rule[0] != '\0' ? fl->rule : NULL,
+		"from_group", fl->from_group, "to_group", fl->to_group,
+		"mode", event_json_mode(fl->mode),
+		"action", fl->action == POLICY_ACTION_DENY ? "deny" : "allow");
 }
 
 /* Non-TCP flows keep one timeout class internally; report them like Suricata does. */
@@ -118,6 +155,47 @@ event_json_flow(const struct msg *m)
 		"gaps", (int)fl->gaps,
 		"overlaps_different", (int)fl->overlaps_diff,
 		"midstream", (fl->flags & FLOW_F_MIDSTREAM) != 0));
+	json_object_set_new(o, "policy", event_json_policy(fl));
+	return o;
+}
+
+static const char *const alert_reasons[] = {
+	[MSG_ALERT_DENY] = "deny",
+	[MSG_ALERT_DEFAULT_DENY] = "default_deny",
+	[MSG_ALERT_REQUIRE_TLS] = "require_tls",
+};
+
+/*
+ * A policy verdict, as a Suricata EVE alert: action "blocked" in protect mode (where the
+ * inline path enforces it), "allowed" in monitor mode (reported only).
+ */
+static json_t *
+event_json_alert(const struct msg *m)
+{
+	const struct msg_flow *fl = &m->flow;
+	const char *reason = m->alert.reason < EJ_DIM(alert_reasons) ?
+			     alert_reasons[m->alert.reason] : "unknown";
+	json_t *o = event_json_header(fl, "alert", m->ts_us);
+	char sig[256];
+
+	if (m->alert.reason == MSG_ALERT_REQUIRE_TLS)
+		snprintf(sig, sizeof(sig), "TOLLGATE policy: rule %s requires TLS (%s -> %s)",
+			 fl->rule, fl->from_group, fl->to_group);
+	else if (m->alert.reason == MSG_ALERT_DENY)
+		snprintf(sig, sizeof(sig), "TOLLGATE policy: deny rule %s (%s -> %s)", fl->rule,
+			 fl->from_group, fl->to_group);
+	else
+		snprintf(sig, sizeof(sig), "TOLLGATE policy: no rule allows %s -> %s "
+			 "(default deny)", fl->from_group, fl->to_group);
+	json_object_set_new(o, "alert", json_pack("{s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:s?, "
+						  "s:s, s:s, s:s, s:s}",
+		"action", m->alert.blocked ? "blocked" : "allowed",
+		"gid", 1, "signature_id", 1000000 + m->alert.reason, "rev", 1,
+		"signature", sig, "category", "Policy violation", "severity", 2,
+		"rule", fl->rule[0] != '\0' ? fl->rule : NULL,
+		"reason", reason,
+		"from_group", fl->from_group, "to_group", fl->to_group,
+		"mode", event_json_mode(fl->mode)));
 	return o;
 }
 
@@ -162,10 +240,12 @@ event_json_dlp(const struct msg *m)
 			"hash", hash, "offset", (json_int_t)x->offset,
 			"confidence", x->confidence == 2 ? "high" : "medium"));
 	}
-	json_object_set_new(o, "dlp", json_pack("{s:s, s:s, s:s, s:o, s:I}",
+	json_object_set_new(o, "dlp", json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I}",
 		"direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client",
-		"action", d->action ? "block" : "alert",
+		"action", d->blocked ? "blocked" : "allowed",
+		"rule_action", d->action ? "block" : "alert",
 		"rule", d->rule,
+		"mode", event_json_mode(m->flow.mode),
 		"matches", list,
 		"total", (json_int_t)d->total));
 	return o;
@@ -183,6 +263,8 @@ event_json_write(const struct msg *m, FILE *f)
 		o = event_json_anomaly(m);
 	else if (m->type == MSG_DLP)
 		o = event_json_dlp(m);
+	else if (m->type == MSG_ALERT)
+		o = event_json_alert(m);
 	else
 		return -EINVAL;
 	rc = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -19,6 +19,11 @@ const char *event_json_proto(uint8_t proto, char *buf, size_t len);
  * Write one EVE JSON line for a MSG_FLOW_END or MSG_ANOMALY message to f. Returns 0, or
  * -EIO when the write failed, -EINVAL for another message type. Control thread.
  */
+/* "http", "tls", "dns", "smtp"; "any" when not identified (enum policy_app). */
+const char *event_json_app(uint8_t app);
+/* "discover", "monitor", "protect" ("inherit" for a group without a mode). */
+const char *event_json_mode(uint8_t mode);
+
 int event_json_write(const struct msg *m, FILE *f);
 
 #endif

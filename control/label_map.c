@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The Kubernetes label map (label_map.h): IP -> labels, written as whole JSON requests.
- * Keys follow IsQualifiedName and values IsValidLabelValue (k8s.io/apimachinery
- * pkg/util/validation); field names in messages are RFC 6901 JSON pointers.
+ * Keys follow IsQualifiedName, optionally after the reserved "k8s:" prefix (selector.h), and
+ * values IsValidLabelValue (k8s.io/apimachinery pkg/util/validation); field names in
+ * messages are RFC 6901 JSON pointers.
  *
  * The map is an array of entries sorted by address (family, then bytes), searched by
  * bisection. A write is done in two phases so that a refusal changes nothing:
@@ -38,7 +39,7 @@
 #define LM_MAX_PREFIX	253
 #define LM_MAX_NAME	63
 
-#define LM_EXPECT_KEY	"[prefix/]name: prefix a DNS subdomain of at most 253 characters, " \
+#define LM_EXPECT_KEY	"[k8s:][prefix/]name: prefix a DNS subdomain of at most 253 characters, " \
 			"name 1 to 63 letters, digits, '-', '_' or '.' starting and ending " \
 			"with a letter or digit"
 #define LM_EXPECT_VALUE	"empty, or 1 to 63 letters, digits, '-', '_' or '.' starting and " \
@@ -206,12 +207,22 @@ lm_valid_prefix(const char *s, size_t n)
 	return true;
 }
 
-/* IsQualifiedName: [prefix "/"] name with a non-empty name. */
+/*
+ * IsQualifiedName ([prefix "/"] name with a non-empty name), optionally after Tollgate's
+ * reserved "k8s:" prefix (selector.h), which label-sync uses for pod metadata.
+ */
 static bool
 lm_valid_key(const char *s, size_t n)
 {
-	const char *slash = memchr(s, '/', n);
+	const size_t rlen = sizeof(SELECTOR_K8S_PREFIX) - 1;
+	const char *slash;
 	size_t name = 0;
+
+	if (n >= rlen && memcmp(s, SELECTOR_K8S_PREFIX, rlen) == 0) {
+		s += rlen;
+		n -= rlen;
+	}
+	slash = memchr(s, '/', n);
 
 	if (slash != NULL) {
 		if (!lm_valid_prefix(s, (size_t)(slash - s)))

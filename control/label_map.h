@@ -8,9 +8,11 @@
  * when a policy group is resolved to addresses.
  *
  * An entry holds an IP (IPv4 or IPv6), at most LABEL_MAP_MAX_LABELS labels (Kubernetes
- * syntax, IsQualifiedName keys and IsValidLabelValue values), the source that last wrote it
- * ("api", "label-sync", ...) and when (unix seconds given by the caller). The map holds at
- * most the max_entries given to label_map_create.
+ * syntax, IsQualifiedName keys and IsValidLabelValue values; a key may also start with the
+ * reserved prefix "k8s:", SELECTOR_K8S_PREFIX, as in the "k8s:namespace" label that
+ * tools/label-sync adds to each pod IP), the source that last wrote it ("api",
+ * "label-sync", ...) and when (unix seconds given by the caller). The map holds at most the
+ * max_entries given to label_map_create.
  *
  * Addresses are normalised: an IPv6 address is one entry however it is written, and an
  * IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address a.b.c.d, because packets

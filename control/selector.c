@@ -3,7 +3,8 @@
  * Kubernetes label selectors, string form: a parser, a matcher and the canonical printer.
  * Follows k8s.io/apimachinery/pkg/labels (selector.go: Parse, Requirement.Matches,
  * Requirement.String) and pkg/util/validation (IsQualifiedName, IsDNS1123Subdomain,
- * IsValidLabelValue); selector.h lists where it is deliberately stricter.
+ * IsValidLabelValue); selector.h lists where it is deliberately stricter, and the one
+ * addition: keys may start with Tollgate's reserved "k8s:" prefix.
  *
  * The lexer is Kubernetes': blanks separate tokens; ',', '(' and ')' are tokens of their
  * own; a run of operator characters (= ! < > ~) is one operator token, so "=~" is reported
@@ -320,29 +321,42 @@ sel_check_prefix(struct sel_parser *p, size_t off, size_t len)
 	return true;
 }
 
-/* A key: [prefix "/"] name, as IsQualifiedName. */
+/*
+ * A key: ["k8s:"] [prefix "/"] name, IsQualifiedName after Tollgate's reserved prefix.
+ * Messages quote the whole key; offsets below are from its start.
+ */
 static bool
 sel_check_key(struct sel_parser *p, size_t off, size_t len)
 {
+	const size_t rlen = sizeof(SELECTOR_K8S_PREFIX) - 1;
 	const char *s = p->text + off;
-	const char *slash = memchr(s, '/', len);
 	char q[SEL_QUOTE_MAX * 4 + 4];
-	size_t name = 0;
+	const char *slash;
+	size_t start = 0, name;
 
 	selector_quote(q, s, len);
+	if (len >= rlen && memcmp(s, SELECTOR_K8S_PREFIX, rlen) == 0) {
+		start = rlen;
+		if (start == len)
+			return sel_fail(p, off + start, "key \"%s\" has an empty name after \""
+					SELECTOR_K8S_PREFIX "\" (expected a name such as "
+					"namespace)", q);
+	}
+	name = start;
+	slash = memchr(s + start, '/', len - start);
 	if (slash != NULL) {
-		size_t plen = (size_t)(slash - s);
-		const char *second = memchr(slash + 1, '/', len - plen - 1);
+		size_t plen = (size_t)(slash - s) - start;
+		const char *second = memchr(slash + 1, '/', len - start - plen - 1);
 
 		if (second != NULL)
 			return sel_fail(p, off + (size_t)(second - s), "key \"%s\" has a second "
 					"'/' (expected prefix/name with one '/')", q);
 		if (plen == 0)
-			return sel_fail(p, off, "key \"%s\" has an empty prefix before '/' "
-					"(expected a DNS subdomain such as example.com)", q);
-		if (!sel_check_prefix(p, off, plen))
+			return sel_fail(p, off + start, "key \"%s\" has an empty prefix before "
+					"'/' (expected a DNS subdomain such as example.com)", q);
+		if (!sel_check_prefix(p, off + start, plen))
 			return false;
-		name = plen + 1;
+		name = start + plen + 1;
 		if (name == len)
 			return sel_fail(p, off + name, "key \"%s\" has an empty name after '/' "
 					"(expected a name such as app)", q);

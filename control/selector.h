@@ -11,10 +11,18 @@
  *                 | KEY ("in" | "notin") "(" VALUE { "," VALUE } ")"
  *
  * Requirements are ANDed. Spaces, tabs, CR and LF may surround any token. KEY is
- * [PREFIX "/"] NAME: PREFIX a DNS-1123 subdomain of at most 253 characters (lower-case
- * labels of a-z, 0-9 and '-' separated by '.'), NAME 1 to 63 characters of A-Z a-z 0-9 '-'
- * '_' '.' that start and end with a letter or digit. VALUE is empty or follows the NAME rule.
- * Semantics are Kubernetes': "k!=v" and "k notin (...)" also match when k is absent.
+ * ["k8s:"] [PREFIX "/"] NAME: PREFIX a DNS-1123 subdomain of at most 253 characters
+ * (lower-case labels of a-z, 0-9 and '-' separated by '.'), NAME 1 to 63 characters of A-Z
+ * a-z 0-9 '-' '_' '.' that start and end with a letter or digit. VALUE is empty or follows
+ * the NAME rule. Semantics are Kubernetes': "k!=v" and "k notin (...)" also match when k is
+ * absent.
+ *
+ * "k8s:" (SELECTOR_K8S_PREFIX, exactly so, lower case) is Tollgate's reserved key prefix for
+ * labels derived from pod metadata rather than written on the pod, as Cilium's
+ * "k8s:io.kubernetes.pod.namespace": tools/label-sync adds "k8s:namespace". Kubernetes
+ * refuses ':' in label keys, so such a key never clashes with a pod's own label. After the
+ * prefix comes an ordinary key ("k8s:namespace", "k8s:example.com/team"); ':' anywhere else,
+ * in a value, or a second "k8s:" is refused as before.
  *
  * Where this parser is stricter than Kubernetes (on purpose: these are typos, not intent):
  * an empty set "k in ()" and empty members "(a,)", "(,a)", "(a,,b)" are refused, where
@@ -31,6 +39,7 @@
 #define SELECTOR_MAX_VALUES		64	/* values in one in/notin set, as written */
 #define SELECTOR_MAX_PREFIX		253
 #define SELECTOR_MAX_NAME		63	/* key name and value */
+#define SELECTOR_K8S_PREFIX		"k8s:"	/* reserved key prefix, see above */
 
 /* A parsed selector: opaque, immutable after selector_parse. */
 struct selector;

@@ -60,7 +60,14 @@
 	X(sensor_candidates_dropped, "candidates dropped: pending list full or across a gap") \
 	X(sensor_scan_errors, "Hyperscan scan errors") \
 	X(sensor_streams_active, "sensor streams open (gauge)") \
-	X(sensor_stream_bytes, "memory held by open sensor streams (gauge)")
+	X(sensor_stream_bytes, "memory held by open sensor streams (gauge)") \
+	X(sensor_swaps, "sensor database changes taken by workers") \
+	X(policy_reevaluations, "flows evaluated again: new policy, app or SNI") \
+	X(policy_alerts, "policy verdicts reported (alert events)") \
+	X(policy_flows_blocked, "flows whose verdict is block (protect mode)") \
+	X(policy_require_tls, "flows whose first client bytes were not TLS (require_tls)") \
+	X(dns_answers, "DNS answers read for FQDN groups") \
+	X(tls_sni, "TLS server names read for FQDN groups")
 
 #define CTR_ENUM(n, d) CTR_##n,
 enum ctr_id {

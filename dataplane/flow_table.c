@@ -517,6 +517,21 @@ flow_table_flush(struct flow_table *t)
 }
 
 /*
+ * Call fn for every live flow, state by state. fn must not create, end or re-state flows.
+ * Owning worker only. Rare operations only (a sensor database swap): it walks every flow.
+ */
+void
+flow_table_foreach(struct flow_table *t, flow_visit_fn fn, void *cookie)
+{
+	struct flow *f;
+	unsigned int s;
+
+	for (s = 0; s < FLOW_STATE__COUNT; s++)
+		for (f = t->lists[s].head; f != NULL; f = f->lnext)
+			fn(cookie, f);
+}
+
+/*
  * The table's counters. Owning worker; the control thread may read them for aggregation
  * (plain 64-bit loads, no consistency across fields).
  */

@@ -59,6 +59,10 @@ uint32_t flow_table_expire(struct flow_table *t, uint64_t now_us, uint32_t budge
 /* End every flow (reason shutdown). */
 void flow_table_flush(struct flow_table *t);
 
+/* Every live flow, for a rare whole-table change (owning worker; see flow_table.c). */
+typedef void (*flow_visit_fn)(void *cookie, struct flow *f);
+void flow_table_foreach(struct flow_table *t, flow_visit_fn fn, void *cookie);
+
 const struct flow_table_stats *flow_table_stats(const struct flow_table *t);
 
 /* Names for events: "new", "established", ...; "timeout", "evicted", "shutdown". */

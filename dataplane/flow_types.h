@@ -67,6 +67,16 @@ struct flow {
 	struct tcp_reasm_dir tcp[2];	/* per-direction reassembly, indexed like pkts */
 	struct dlp_dir *dlp[2];		/* per-direction DLP state, NULL when not inspected */
 
+	/* Policy verdict (flow_policy.h), from the snapshot of version policy_version. */
+	uint64_t policy_version;	/* 0: not evaluated yet */
+	int32_t rule;			/* rule index in that snapshot, -1: default action */
+	uint32_t rule_hash;		/* hash of the rule id (0: default): spots real changes */
+	uint16_t from_group, to_group;	/* group indexes in that snapshot */
+	uint8_t app;			/* enum policy_app, ANY until identified */
+	uint8_t mode;			/* enum policy_mode in force */
+	uint8_t action;			/* enum policy_action */
+	uint8_t pflags;			/* FLOW_P_* (worker) */
+
 	/* Table links: owned by flow_table.c. */
 	struct flow *hnext;		/* hash chain */
 	struct flow *lprev, *lnext;	/* timeout list of the current state, oldest first */

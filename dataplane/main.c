@@ -26,6 +26,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include "config.h"
 #include "control.h"
@@ -33,11 +34,14 @@
 #include "eal.h"
 #include "msg_types.h"
 #include "pcap_reader.h"
+#include "policy.h"
 #include "port.h"
 #include "sensor_config.h"
 #include "sensor_engine.h"
+#include "snapshot.h"
 #include "state.h"
 #include "worker.h"
+#include "yaml_tree.h"
 
 RTE_LOG_REGISTER_SUFFIX(main_logtype, main, INFO);
 #define MAIN_LOG(level, fmt, ...) \
@@ -74,11 +78,14 @@ usage(FILE *f)
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	if (g_rt != NULL) {
-		g_rt->quit = 1;
-		g_rt->stop = 1;
+	if (g_rt == NULL)
+		return;
+	if (sig == SIGHUP) {
+		g_rt->reload = 1;
+		return;
 	}
+	g_rt->quit = 1;
+	g_rt->stop = 1;
 }
 
 static int
@@ -144,27 +151,65 @@ cache_dir(const struct runtime *rt, char *buf, size_t len)
 	return buf;
 }
 
-/* --check-config: load, validate, and compile the sensors, starting nothing. */
+/* The policy: section of the config file (or of the built-in one). */
+static struct policy *
+load_policy(const char *path, char *err, size_t errlen)
+{
+	struct yaml_node *root;
+	struct policy *p;
+
+	if (path != NULL)
+		root = yaml_tree_load_file(path, err, errlen);
+	else
+		root = yaml_tree_load_buffer("<built-in>", config_builtin_yaml,
+					     config_builtin_yaml_len, err, errlen);
+	if (root == NULL)
+		return NULL;
+	p = policy_load_config(path != NULL ? path : "<built-in>", root, err, errlen);
+	yaml_tree_free(root);
+	return p;
+}
+
+/*
+ * --check-config: load and validate the configuration and its policy, compile the sensors
+ * and the policy against them (DLP bindings name existing sensors), starting nothing.
+ */
 static int
 check_config(struct runtime *rt, const char *path)
 {
 	struct sensor_db *db;
+	struct policy *p;
+	struct snapshot *s;
 	char err[1024];
+	int ok = 1;
 
 	if (config_load_file(&rt->cfg, path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (rt->cfg.dlp.enabled) {
-		db = sensor_config_compile(&rt->cfg, NULL, err, sizeof(err));
-		if (db == NULL) {
-			fprintf(stderr, "%s\n", err);
-			return 1;
-		}
-		sensor_db_free(db);
+	p = load_policy(path, err, sizeof(err));
+	if (p == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
 	}
-	printf("%s: configuration is valid\n", path);
-	return 0;
+	db = sensor_config_compile(&rt->cfg, NULL, err, sizeof(err));
+	if (db == NULL) {
+		fprintf(stderr, "%s\n", err);
+		policy_free(p);
+		return 1;
+	}
+	s = snapshot_compile(p, NULL, NULL, db, NULL, rt->cfg.dlp.enabled, err, sizeof(err));
+	if (s == NULL) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		ok = 0;
+	} else {
+		printf("%s: configuration is valid (%u groups, %u rules, %u sensors)\n", path,
+		       p->ngroups - POLICY_GROUP_FIRST_USER, p->nrules, sensor_db_count(db));
+	}
+	snapshot_free(s);
+	sensor_db_free(db);
+	policy_free(p);
+	return ok ? 0 : 1;
 }
 
 /* Pools, rings and workers; lcores in EAL order: input first, then workers. */
@@ -207,6 +252,15 @@ setup(struct runtime *rt, char *err, size_t errlen)
 			 rt->n_workers + 2, rt->n_workers, rte_lcore_count());
 		return -EINVAL;
 	}
+	/* Workers report quiescence here once per poll loop (snapshot.c). */
+	rt->qsbr = rte_zmalloc("qsbr", rte_rcu_qsbr_get_memsize(rt->n_workers),
+			       RTE_CACHE_LINE_SIZE);
+	if (rt->qsbr == NULL || rte_rcu_qsbr_init(rt->qsbr, rt->n_workers) != 0) {
+		snprintf(err, errlen, "cannot create the RCU state for %u workers", rt->n_workers);
+		return -ENOMEM;
+	}
+	for (w = 0; w < rt->n_workers; w++)
+		rte_rcu_qsbr_thread_register(rt->qsbr, w);
 	/* Rings from the input lcore: always offline; live only if dispatch is needed. */
 	if (rt->offline || (rt->n_workers > 1 && rt->cfg.dp.nports > 0)) {
 		for (w = 0; w < rt->n_workers; w++) {
@@ -357,19 +411,26 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (rt->cfg.dlp.enabled) {
-		/* Compile first: a refused config leaves no state behind. */
-		rt->sensor_db = sensor_config_compile(&rt->cfg, cache_dir(rt, path, sizeof(path)),
-						      err, sizeof(err));
-		if (rt->sensor_db == NULL) {
-			fprintf(stderr, "tollgated: %s\n", err);
-			return 2;
-		}
-		if (load_state(rt, err, sizeof(err)) != 0) {
-			fprintf(stderr, "tollgated: %s\n", err);
-			sensor_db_free(rt->sensor_db);
-			return 2;
-		}
+	rt->config_path = config_path;
+	rt->policy = load_policy(config_path, err, sizeof(err));
+	if (rt->policy == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	/* Compile first: a refused config leaves no state behind. Rules may bind sensors
+	 * even when the default policy (dlp.enabled) does not inspect every flow. */
+	rt->sensor_db = sensor_config_compile(&rt->cfg, cache_dir(rt, path, sizeof(path)), err,
+					      sizeof(err));
+	if (rt->sensor_db == NULL) {
+		fprintf(stderr, "tollgated: %s\n", err);
+		policy_free(rt->policy);
+		return 2;
+	}
+	if (load_state(rt, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tollgated: %s\n", err);
+		sensor_db_free(rt->sensor_db);
+		policy_free(rt->policy);
+		return 2;
 	}
 	if (workers != 0)
 		rt->cfg.dp.workers = workers;
@@ -395,6 +456,7 @@ main(int argc, char **argv)
 	g_rt = rt;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = eal_start(&rt->cfg, &plan, argv[0], err, sizeof(err));
@@ -416,6 +478,7 @@ main(int argc, char **argv)
 			 sensor_db_stream_size(rt->sensor_db), rt->cfg.dlp.max_streams,
 			 sensor_db_stream_size(rt->sensor_db) * rt->cfg.dlp.max_streams);
 	ctl = control_create(rt, err, sizeof(err));
+	rt->policy = NULL;	/* the control thread's now */
 	if (ctl == NULL) {
 		fprintf(stderr, "tollgated: %s\n", err);
 		goto out;
@@ -452,8 +515,10 @@ out:
 		worker_free(rt->workers[w]);
 	rte_mempool_free(rt->msg_pool);
 	rte_mempool_free(rt->pkt_pool);
+	rte_free(rt->qsbr);
 	rte_eal_cleanup();
 	sensor_db_free(rt->sensor_db);
+	policy_free(rt->policy);
 	g_rt = NULL;
 	free(rt);
 	return ret;

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include "flow_types.h"
+#include "policy_types.h"
 
 #define MSG_DATA_MAX 2048
 #define MSG_DLP_MATCHES 16
@@ -22,6 +23,10 @@ enum msg_type {
 	MSG_STREAM_DATA,	/* reassembled bytes for --dump-streams */
 	MSG_ANOMALY,		/* a cap was hit or a stream anomaly seen */
 	MSG_DLP,		/* personal data found: dlp event (redacted, hashed) */
+	MSG_ALERT,		/* a policy verdict against the flow: alert event */
+	MSG_LEARN,		/* discover mode: a connection to learn as a candidate rule */
+	MSG_FQDN,		/* names seen on the wire (DNS answer, TLS SNI) -> addresses */
+	MSG_FLOW_START,		/* a flow began, or its verdict changed (flow list) */
 };
 
 /* Anomaly kinds (also the bit index in struct flow.anomalies). */
@@ -50,6 +55,13 @@ struct msg_flow {
 	uint8_t state;		/* enum flow_state */
 	uint8_t reason;		/* enum flow_end_reason */
 	uint8_t flags;		/* FLOW_F_* */
+	/* The policy verdict in force (flow_policy.h); rule "" = the default action. */
+	uint8_t app;		/* enum policy_app */
+	uint8_t mode;		/* enum policy_mode */
+	uint8_t action;		/* enum policy_action */
+	char rule[POLICY_ID_LEN];
+	char from_group[POLICY_NAME_LEN];
+	char to_group[POLICY_NAME_LEN];
 };
 
 /* One match as it leaves the worker: never the value, only its redaction and keyed hash. */
@@ -63,11 +75,45 @@ struct msg_dlp_match {
 };
 
 struct msg_dlp {
-	char rule[32];
-	uint8_t action;		/* enum config_dlp_action */
+	char rule[POLICY_ID_LEN];	/* rule whose bindings applied, or dlp.rule */
+	uint8_t action;		/* enum config_dlp_action: what the binding asks */
+	uint8_t blocked;	/* the verdict: block binding in protect mode */
 	uint8_t n;		/* matches listed (<= MSG_DLP_MATCHES) */
 	uint32_t total;		/* matches this event stands for (listed or not) */
 	struct msg_dlp_match m[MSG_DLP_MATCHES];
+};
+
+enum msg_alert_reason {
+	MSG_ALERT_DENY = 0,		/* a deny rule matched */
+	MSG_ALERT_DEFAULT_DENY,		/* no rule matched and the default action is deny */
+	MSG_ALERT_REQUIRE_TLS,		/* first client bytes were not a TLS ClientHello */
+};
+
+struct msg_alert {
+	uint8_t reason;		/* enum msg_alert_reason */
+	uint8_t blocked;	/* the verdict: protect mode */
+};
+
+struct msg_learn {
+	char from_group[POLICY_NAME_LEN];
+	char to_group[POLICY_NAME_LEN];
+	uint8_t proto;
+	uint8_t app;		/* enum policy_app */
+	uint16_t port;		/* server port (0 for protocols without ports) */
+};
+
+#define MSG_FQDN_ADDRS 16
+
+/* A name and the addresses it stood for; never personal data (hostnames only). */
+struct msg_fqdn {
+	char name[POLICY_FQDN_LEN];
+	uint8_t source;		/* 0: DNS answer, 1: TLS SNI */
+	uint8_t n;
+	struct {
+		uint8_t family;	/* AF_INET, AF_INET6 */
+		uint8_t addr[16];
+		uint32_t ttl;
+	} a[MSG_FQDN_ADDRS];
 };
 
 #define MSG_F_FIRST 0x01	/* first chunk of this flow direction: truncate the dump */
@@ -86,6 +132,9 @@ struct msg {
 	union {
 		uint8_t data[MSG_DATA_MAX];
 		struct msg_dlp dlp;
+		struct msg_alert alert;
+		struct msg_learn learn;
+		struct msg_fqdn fqdn;
 	};
 };
 

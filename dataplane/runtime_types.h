@@ -16,7 +16,10 @@
 #define RUNTIME_MAX_READ 64
 
 struct rte_mempool;
+struct rte_rcu_qsbr;
 struct sensor_db;
+struct snapshot;
+struct policy;
 
 /* Counters of the input stage (pcap reader or software dispatcher); one writer. */
 struct input_stats {
@@ -44,7 +47,11 @@ struct runtime {
 	const char *api_listen;			/* --api-listen, or NULL (config) */
 	const char *api_token_file;		/* --api-token-file, or NULL (config) */
 	uint8_t serve;				/* --serve: keep the API up after --read */
-	struct sensor_db *sensor_db;		/* compiled sensors, NULL when DLP is off */
+	const char *config_path;		/* --config, or NULL (built-in): API writes here */
+	struct policy *policy;			/* loaded policy, handed to the control thread */
+	struct sensor_db *sensor_db;		/* compiled sensors (the control thread takes it) */
+	struct snapshot *snap;			/* published policy (RCU: snapshot.h) */
+	struct rte_rcu_qsbr *qsbr;		/* workers report quiescence here */
 	uint8_t hash_key[16];			/* value-hash key from the state directory */
 
 	unsigned int n_workers;
@@ -64,6 +71,7 @@ struct runtime {
 	struct input_stats in;
 	volatile int quit;			/* lcores: stop now (signal, or end of run) */
 	volatile int stop;			/* the daemon: a signal asked it to exit */
+	volatile int reload;			/* SIGHUP: read the config file's policy again */
 	volatile int input_done;		/* offline input finished (release/acquire) */
 	volatile uint64_t input_end_us;		/* packet time of the end of input */
 	int input_failed;			/* a file could not be read */

@@ -24,9 +24,14 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
+#include "app_detect.h"
+#include "app_dns.h"
+#include "app_tls.h"
 #include "defrag.h"
 #include "dlp.h"
+#include "flow_policy.h"
 #include "flow_table.h"
 #include "msg_types.h"
 #include "pkt_parse.h"
@@ -48,12 +53,23 @@ RTE_LOG_REGISTER_SUFFIX(worker_logtype, worker, INFO);
 #define FLOW_F_DLP_OFF_TS 0x40	/* no sensor stream could be had for this direction */
 #define FLOW_F_DLP_OFF_TC 0x80
 
+/* Policy flags (struct flow.pflags). */
+#define FLOW_P_ALERTED		0x01	/* the deny of the verdict in force was reported */
+#define FLOW_P_TLS_CHECKED	0x02	/* first client bytes checked for require_tls */
+#define FLOW_P_APP_TS		0x04	/* first to-server bytes looked at for the app */
+#define FLOW_P_APP_TC		0x08
+#define FLOW_P_LEARNED		0x10	/* discover mode: reported for learning */
+#define FLOW_P_SNI		0x20	/* TLS SNI looked for */
+#define FLOW_P_BLOCKED		0x40	/* verdict was to block: stays until the flow ends */
+
+#define WORKER_SNI_TTL_S	300	/* life of a name learned from TLS SNI */
+
 size_t
 worker_memsize(const struct tg_config *cfg)
 {
 	return sizeof(struct worker) + flow_table_memsize(&cfg->flow) + cfg->reasm.memcap +
 	       (size_t)cfg->defrag.max_flows * 512 + (1u << 20) +
-	       (cfg->dlp.enabled ? dlp_ctx_memsize(&cfg->dlp) : 0);
+	       2 * dlp_ctx_memsize(&cfg->dlp);	/* two while a new sensor set comes in */
 }
 
 /* ---- talking to the control thread ---- */
@@ -87,8 +103,10 @@ worker_msg_send(struct worker *w, struct msg *m)
 }
 
 static void
-worker_flow_copy(const struct flow *f, struct msg_flow *out)
+worker_flow_copy(const struct worker *w, const struct flow *f, struct msg_flow *out)
 {
+	const struct snapshot *snap = w->snap;
+
 	out->key = f->key;
 	out->flow_id = f->flow_id;
 	out->start_us = f->start_us;
@@ -103,6 +121,18 @@ worker_flow_copy(const struct flow *f, struct msg_flow *out)
 	out->state = f->state;
 	out->reason = f->end_reason;
 	out->flags = f->flags;
+	out->app = f->app;
+	out->mode = f->mode;
+	out->action = f->action;
+	out->rule[0] = '\0';
+	out->from_group[0] = '\0';
+	out->to_group[0] = '\0';
+	if (snap == NULL || f->policy_version != snap->version)
+		return;
+	if (f->rule >= 0)
+		memcpy(out->rule, snap->rules[f->rule].id, sizeof(out->rule));
+	memcpy(out->from_group, snap->groups[f->from_group].name, sizeof(out->from_group));
+	memcpy(out->to_group, snap->groups[f->to_group].name, sizeof(out->to_group));
 }
 
 /*
@@ -128,7 +158,7 @@ worker_msg_new(struct worker *w, uint16_t type, const struct flow *f, uint8_t di
 	m->ts_us = w->now_us;
 	m->has_flow = f != NULL;
 	if (f != NULL)
-		worker_flow_copy(f, &m->flow);
+		worker_flow_copy(w, f, &m->flow);
 	return m;
 }
 
@@ -207,7 +237,235 @@ worker_dlp_emit(void *cookie, uint8_t dir, const struct msg_dlp *ev)
 	if (m == NULL)
 		return;
 	m->dlp = *ev;
+	m->dlp.blocked = ev->action == CONFIG_DLP_BLOCK && e->f->mode == POLICY_MODE_PROTECT;
 	worker_msg_post(e->w, m, CTR_events_dropped);
+}
+
+/* ---- policy ---- */
+
+static uint32_t
+worker_rule_hash(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return h | 1;	/* never 0: that is the default action */
+}
+
+/*
+ * A flow whose verdict was to block it (enforced by the inline path; reported here). Once
+ * blocked, a flow stays blocked until it ends, whatever the policy says afterwards.
+ */
+static inline int
+worker_flow_blocked(const struct flow *f)
+{
+	return (f->pflags & FLOW_P_BLOCKED) != 0;
+}
+
+static void
+worker_alert(struct worker *w, struct flow *f, enum msg_alert_reason reason)
+{
+	struct msg *m = worker_msg_new(w, MSG_ALERT, f, FLOW_TOSERVER, CTR_events_dropped);
+
+	w->ctr.c[CTR_policy_alerts]++;
+	if (m == NULL)
+		return;
+	m->alert.reason = (uint8_t)reason;
+	m->alert.blocked = f->mode == POLICY_MODE_PROTECT;
+	worker_msg_post(w, m, CTR_events_dropped);
+}
+
+/* Discover mode: report the connection once, with its app when known. */
+static void
+worker_learn(struct worker *w, struct flow *f)
+{
+	const struct snapshot *s = w->snap;
+	struct msg *m;
+
+	if (f->mode != POLICY_MODE_DISCOVER || (f->pflags & FLOW_P_LEARNED))
+		return;
+	f->pflags |= FLOW_P_LEARNED;
+	m = worker_msg_new(w, MSG_LEARN, f, FLOW_TOSERVER, CTR_events_dropped);
+	if (m == NULL)
+		return;
+	memcpy(m->learn.from_group, s->groups[f->from_group].name, POLICY_NAME_LEN);
+	memcpy(m->learn.to_group, s->groups[f->to_group].name, POLICY_NAME_LEN);
+	m->learn.proto = f->key.proto;
+	m->learn.app = f->app;
+	m->learn.port = f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP ?
+			f->key.port[f->client ^ 1] : 0;
+	worker_msg_post(w, m, CTR_events_dropped);
+}
+
+/*
+ * (Re-)evaluate f against the snapshot in use: on its first packet, on the first packet
+ * after a new snapshot, and when its app or SNI becomes known. A changed verdict is
+ * reported to the flow list; a deny is reported once per verdict (alert event).
+ */
+static void
+worker_policy_eval(struct worker *w, struct flow *f, const char *sni)
+{
+	const struct snapshot *s = w->snap;
+	struct flow_verdict v;
+	int verdict, listed;
+	uint32_t rh;
+	struct msg *m;
+
+	flow_policy_eval(s, &f->key, f->client, f->app, sni, &v);
+	rh = v.rule >= 0 ? worker_rule_hash(s->rules[v.rule].id) : 0;
+	verdict = f->policy_version == 0 || rh != f->rule_hash || v.action != f->action ||
+		  v.mode != f->mode;
+	listed = verdict || v.from_group != f->from_group || v.to_group != f->to_group;
+	if (f->policy_version != 0)
+		w->ctr.c[CTR_policy_reevaluations]++;
+	f->policy_version = s->version;
+	f->rule = v.rule;
+	f->rule_hash = rh;
+	f->mode = v.mode;
+	f->from_group = v.from_group;
+	f->to_group = v.to_group;
+	if (!worker_flow_blocked(f))
+		f->action = v.action;
+	if (verdict && !worker_flow_blocked(f)) {
+		f->pflags &= (uint8_t)~FLOW_P_ALERTED;
+		if (f->action == POLICY_ACTION_DENY && f->mode == POLICY_MODE_PROTECT) {
+			f->pflags |= FLOW_P_BLOCKED;
+			w->ctr.c[CTR_policy_flows_blocked]++;
+		}
+		if (f->action == POLICY_ACTION_DENY && f->mode != POLICY_MODE_DISCOVER) {
+			f->pflags |= FLOW_P_ALERTED;
+			worker_alert(w, f, v.rule >= 0 ? MSG_ALERT_DENY : MSG_ALERT_DEFAULT_DENY);
+		}
+	}
+	if (listed) {
+		m = worker_msg_new(w, MSG_FLOW_START, f, FLOW_TOSERVER, CTR_events_dropped);
+		if (m != NULL) {
+			m->ts_us = w->now_us;
+			worker_msg_post(w, m, CTR_events_dropped);
+		}
+	}
+	if (f->app != POLICY_APP_ANY)
+		worker_learn(w, f);
+}
+
+static inline void
+worker_policy_current(struct worker *w, struct flow *f)
+{
+	if (unlikely(f->policy_version != w->snap->version))
+		worker_policy_eval(w, f, NULL);
+}
+
+/* Names seen on the wire, for the FQDN groups (control thread: fqdn cache). */
+static void
+worker_fqdn_dns(struct worker *w, struct flow *f, const uint8_t *p, uint32_t len)
+{
+	struct app_dns_result r;
+	struct msg *m;
+	unsigned int i;
+
+	if (app_dns_parse_response(p, len, &r) != 0)
+		return;
+	w->ctr.c[CTR_dns_answers]++;
+	m = worker_msg_new(w, MSG_FQDN, f, FLOW_TOCLIENT, CTR_events_dropped);
+	if (m == NULL)
+		return;
+	memcpy(m->fqdn.name, r.qname, sizeof(m->fqdn.name));
+	m->fqdn.source = 0;
+	m->fqdn.n = (uint8_t)RTE_MIN((unsigned int)r.n, (unsigned int)MSG_FQDN_ADDRS);
+	for (i = 0; i < m->fqdn.n; i++) {
+		m->fqdn.a[i].family = r.a[i].family;
+		memcpy(m->fqdn.a[i].addr, r.a[i].addr, 16);
+		m->fqdn.a[i].ttl = r.a[i].ttl;
+	}
+	worker_msg_post(w, m, CTR_events_dropped);
+}
+
+static void
+worker_fqdn_sni(struct worker *w, struct flow *f, const char *name)
+{
+	struct msg *m = worker_msg_new(w, MSG_FQDN, f, FLOW_TOSERVER, CTR_events_dropped);
+
+	w->ctr.c[CTR_tls_sni]++;
+	if (m == NULL)
+		return;
+	snprintf(m->fqdn.name, sizeof(m->fqdn.name), "%s", name);
+	m->fqdn.source = 1;
+	m->fqdn.n = 1;
+	m->fqdn.a[0].family = f->key.family == 6 ? AF_INET6 : AF_INET;
+	memcpy(m->fqdn.a[0].addr, f->key.addr[f->client ^ 1], 16);
+	m->fqdn.a[0].ttl = WORKER_SNI_TTL_S;
+	worker_msg_post(w, m, CTR_events_dropped);
+}
+
+/*
+ * The first application bytes of a direction: identify the app (re-evaluating the flow
+ * when it becomes known), check require_tls, read the TLS SNI and DNS answers.
+ */
+static void
+worker_app_first(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *data,
+		 uint32_t len)
+{
+	uint8_t bit = dir == FLOW_TOSERVER ? FLOW_P_APP_TS : FLOW_P_APP_TC;
+	uint8_t server = f->client ^ 1;
+	char sni[APP_DNS_NAME_LEN];
+
+	if (f->pflags & bit)
+		return;
+	f->pflags |= bit;
+	if (f->app == POLICY_APP_ANY) {
+		unsigned int app = app_detect(data, len, f->key.proto, f->key.port[f->client],
+					      f->key.port[server], dir == FLOW_TOSERVER);
+
+		if (app != POLICY_APP_ANY) {
+			f->app = (uint8_t)app;
+			worker_policy_eval(w, f, NULL);
+			worker_learn(w, f);
+		}
+	}
+	if (dir != FLOW_TOSERVER)
+		return;
+	if (f->rule >= 0 && w->snap->rules[f->rule].require_tls &&
+	    !(f->pflags & FLOW_P_TLS_CHECKED)) {
+		f->pflags |= FLOW_P_TLS_CHECKED;
+		if (!app_tls_is_client_hello(data, len) && f->mode != POLICY_MODE_DISCOVER) {
+			w->ctr.c[CTR_policy_require_tls]++;
+			if (f->mode == POLICY_MODE_PROTECT && !worker_flow_blocked(f)) {
+				f->action = POLICY_ACTION_DENY;
+				f->pflags |= FLOW_P_BLOCKED;
+				w->ctr.c[CTR_policy_flows_blocked]++;
+			}
+			worker_alert(w, f, MSG_ALERT_REQUIRE_TLS);
+		}
+	}
+	if (f->app == POLICY_APP_TLS && !(f->pflags & FLOW_P_SNI)) {
+		f->pflags |= FLOW_P_SNI;
+		if (app_tls_sni(data, len, sni, sizeof(sni)) == 0) {
+			worker_fqdn_sni(w, f, sni);
+			if (w->snap->nfqdns != 0)
+				worker_policy_eval(w, f, sni);
+		}
+	}
+}
+
+/* What the flow's rule asks of DLP; 0 when the flow is not inspected. */
+static int
+worker_dlp_policy(const struct worker *w, const struct flow *f, struct dlp_policy *pol)
+{
+	const struct snapshot *s = w->snap;
+
+	memset(pol, 0, sizeof(*pol));
+	if (w->dlp == NULL || worker_flow_blocked(f))
+		return 0;
+	if (f->rule >= 0 && s->rules[f->rule].ndlp > 0) {
+		const struct snapshot_rule *r = &s->rules[f->rule];
+
+		pol->rule = r->id;
+		pol->bind = &s->dlp[r->dlp_first];
+		pol->nbind = r->ndlp;
+		return 1;
+	}
+	return s->dlp_default;
 }
 
 /*
@@ -234,10 +492,31 @@ worker_dlp_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *da
 		uint32_t len)
 {
 	struct worker_emit e = { w, f };
-	struct dlp_dir *d = worker_dlp_dir(w, f, dir);
+	struct dlp_policy pol;
+	struct dlp_dir *d;
 
+	if (!worker_dlp_policy(w, f, &pol))
+		return;
+	d = worker_dlp_dir(w, f, dir);
 	if (d != NULL)
-		dlp_dir_data(w->dlp, d, dir, data, len, worker_dlp_emit, &e);
+		dlp_dir_data(w->dlp, d, dir, data, len, &pol, worker_dlp_emit, &e);
+}
+
+/* Close the flow's sensor streams (flow end, or a sensor database swap). */
+static void
+worker_dlp_close(struct worker *w, struct flow *f)
+{
+	struct worker_emit e = { w, f };
+	struct dlp_policy pol;
+	uint8_t dir;
+
+	worker_dlp_policy(w, f, &pol);
+	for (dir = 0; dir < 2; dir++) {
+		if (f->dlp[dir] == NULL)
+			continue;
+		dlp_dir_close(w->dlp, f->dlp[dir], dir, &pol, worker_dlp_emit, &e);
+		f->dlp[dir] = NULL;
+	}
 }
 
 static void
@@ -248,6 +527,7 @@ worker_deliver(void *cookie, void *owner, uint8_t dir, const uint8_t *data, uint
 	struct flow *f = owner;
 	uint8_t first_bit = dir == FLOW_TOSERVER ? FLOW_F_DUMPED_TS : FLOW_F_DUMPED_TC;
 
+	worker_app_first(w, f, dir, data, len);
 	if (w->dlp != NULL)
 		worker_dlp_data(w, f, dir, data, len);
 	if (!w->dump)
@@ -277,12 +557,15 @@ worker_gap(void *cookie, void *owner, uint8_t dir, uint64_t off, uint64_t len)
 	struct worker *w = cookie;
 	struct flow *f = owner;
 	struct worker_emit e = { w, f };
+	struct dlp_policy pol;
 
 	/* Counted by the reassembler in the flow and its stats; the dump leaves gaps out;
 	 * the sensors must not join a value across the hole. */
 	RTE_SET_USED(off);
-	if (w->dlp != NULL && f->dlp[dir] != NULL)
-		dlp_dir_gap(w->dlp, f->dlp[dir], dir, len, worker_dlp_emit, &e);
+	if (w->dlp != NULL && f->dlp[dir] != NULL) {
+		worker_dlp_policy(w, f, &pol);
+		dlp_dir_gap(w->dlp, f->dlp[dir], dir, len, &pol, worker_dlp_emit, &e);
+	}
 }
 
 static void
@@ -307,18 +590,13 @@ worker_flow_end(void *cookie, struct flow *f)
 	struct msg *m;
 	uint8_t dir;
 
+	worker_policy_current(w, f);
 	if (f->key.proto == IPPROTO_TCP) {
 		for (dir = 0; dir < 2; dir++)
 			tcp_reasm_flush(&w->reasm, f, dir, &f->tcp[dir]);
 	}
-	for (dir = 0; dir < 2; dir++) {
-		struct worker_emit e = { w, f };
-
-		if (f->dlp[dir] == NULL)
-			continue;
-		dlp_dir_close(w->dlp, f->dlp[dir], dir, worker_dlp_emit, &e);
-		f->dlp[dir] = NULL;
-	}
+	worker_dlp_close(w, f);
+	worker_learn(w, f);
 	switch (f->end_reason) {
 	case FLOW_END_TIMEOUT:
 		w->ctr.c[CTR_flows_timeout]++;
@@ -517,8 +795,16 @@ worker_packet(struct worker *w, struct rte_mbuf *m)
 	f->pkts[dir]++;
 	f->bytes[dir] += len;
 	flow_table_touch(w->flows, f, w->now_us);
-	if (meta.l4_proto == IPPROTO_TCP)
+	worker_policy_current(w, f);
+	if (meta.l4_proto == IPPROTO_TCP) {
 		worker_tcp(w, f, dir, &meta, pkt);
+	} else if (meta.l4_proto == IPPROTO_UDP && meta.payload_len > 0) {
+		const uint8_t *pl = pkt + meta.payload_off;
+
+		worker_app_first(w, f, dir, pl, meta.payload_len);
+		if (f->app == POLICY_APP_DNS && dir == FLOW_TOCLIENT)
+			worker_fqdn_dns(w, f, pl, meta.payload_len);
+	}
 free:
 	rte_pktmbuf_free(m);
 }
@@ -535,26 +821,45 @@ worker_process_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	}
 }
 
+/* DLP counters: those of earlier sensor databases (dlp_base) plus the current one's. */
 static void
 worker_dlp_counters(struct worker *w)
 {
+	const uint64_t *b = w->dlp_base;
 	const struct dlp_stats *d = dlp_ctx_stats(w->dlp);
 	const struct sensor_stats *s = dlp_ctx_sensor_stats(w->dlp);
 
-	w->ctr.c[CTR_dlp_dirs_opened] = d->dirs_opened;
-	w->ctr.c[CTR_dlp_dirs_refused] = d->dirs_refused;
-	w->ctr.c[CTR_dlp_matches] = d->matches;
-	w->ctr.c[CTR_dlp_events] = d->events;
-	w->ctr.c[CTR_dlp_distinct_overflow] = d->distinct_overflow;
-	w->ctr.c[CTR_sensor_bytes_scanned] = s->bytes_scanned;
-	w->ctr.c[CTR_sensor_candidates] = s->candidates;
-	w->ctr.c[CTR_sensor_boundary_rejected] = s->boundary_rejected;
-	w->ctr.c[CTR_sensor_validator_rejected] = s->validator_rejected;
-	w->ctr.c[CTR_sensor_context_missing] = s->context_missing;
-	w->ctr.c[CTR_sensor_candidates_dropped] = s->candidates_dropped;
-	w->ctr.c[CTR_sensor_scan_errors] = s->scan_errors;
+	w->ctr.c[CTR_dlp_dirs_opened] = b[0] + d->dirs_opened;
+	w->ctr.c[CTR_dlp_dirs_refused] = b[1] + d->dirs_refused;
+	w->ctr.c[CTR_dlp_matches] = b[2] + d->matches;
+	w->ctr.c[CTR_dlp_events] = b[3] + d->events;
+	w->ctr.c[CTR_dlp_distinct_overflow] = b[4] + d->distinct_overflow;
+	w->ctr.c[CTR_sensor_bytes_scanned] = b[5] + s->bytes_scanned;
+	w->ctr.c[CTR_sensor_candidates] = b[6] + s->candidates;
+	w->ctr.c[CTR_sensor_boundary_rejected] = b[7] + s->boundary_rejected;
+	w->ctr.c[CTR_sensor_validator_rejected] = b[8] + s->validator_rejected;
+	w->ctr.c[CTR_sensor_context_missing] = b[9] + s->context_missing;
+	w->ctr.c[CTR_sensor_candidates_dropped] = b[10] + s->candidates_dropped;
+	w->ctr.c[CTR_sensor_scan_errors] = b[11] + s->scan_errors;
 	w->ctr.c[CTR_sensor_streams_active] = s->streams_active;
 	w->ctr.c[CTR_sensor_stream_bytes] = s->stream_bytes;
+}
+
+/* Before leaving a DLP context: keep its totals in the base the counters add up from. */
+static void
+worker_dlp_counters_keep(struct worker *w)
+{
+	static const enum ctr_id ids[WORKER_DLP_BASE] = {
+		CTR_dlp_dirs_opened, CTR_dlp_dirs_refused, CTR_dlp_matches, CTR_dlp_events,
+		CTR_dlp_distinct_overflow, CTR_sensor_bytes_scanned, CTR_sensor_candidates,
+		CTR_sensor_boundary_rejected, CTR_sensor_validator_rejected,
+		CTR_sensor_context_missing, CTR_sensor_candidates_dropped, CTR_sensor_scan_errors,
+	};
+	unsigned int i;
+
+	worker_dlp_counters(w);
+	for (i = 0; i < WORKER_DLP_BASE; i++)
+		w->dlp_base[i] = w->ctr.c[ids[i]];
 }
 
 /* Periodic ageing of flows and fragments, and the gauges control reads. */
@@ -612,6 +917,41 @@ worker_idle(struct worker *w, uint32_t empty, uint32_t *sleep_us)
 }
 
 static void
+worker_dlp_drop(void *cookie, struct flow *f)
+{
+	worker_dlp_close(cookie, f);
+}
+
+/*
+ * Take the snapshot the control thread published last. When its sensors are a new
+ * database, every open sensor stream is closed on the old one (its events go out) and
+ * flows continue on the new one from their next bytes; the old one stays valid until
+ * this worker's next quiescent report.
+ */
+static void
+worker_snapshot_load(struct worker *w)
+{
+	const struct snapshot *s = __atomic_load_n(&w->rt->snap, __ATOMIC_ACQUIRE);
+	struct dlp_ctx *dlp;
+
+	if (s == w->snap)
+		return;
+	dlp = s->sensors != NULL ? s->sensors->dlp[w->index] : NULL;
+	if (dlp != w->dlp) {
+		if (w->dlp != NULL && w->snap != NULL)
+			flow_table_foreach(w->flows, worker_dlp_drop, w);
+		if (w->dlp != NULL) {
+			worker_dlp_counters_keep(w);
+			w->ctr.c[CTR_sensor_swaps]++;
+		}
+		w->dlp = dlp;
+		if (dlp != NULL)
+			dlp_ctx_refresh_today(dlp);
+	}
+	w->snap = s;
+}
+
+static void
 worker_finish(struct worker *w)
 {
 	struct runtime *rt = w->rt;
@@ -645,8 +985,11 @@ worker_main(void *arg)
 
 	WORKER_LOG(DEBUG, "worker %u running on lcore %u (%u rx queues%s)", w->index, w->lcore,
 		   w->n_rxq, w->in_ring != NULL ? ", dispatcher ring" : "");
+	rte_rcu_qsbr_thread_online(rt->qsbr, w->index);
 	while (!rt->quit) {
 		uint16_t got = 0, n;
+
+		worker_snapshot_load(w);
 
 		if (w->in_ring != NULL) {
 			int input_done = __atomic_load_n(&rt->input_done, __ATOMIC_ACQUIRE);
@@ -673,8 +1016,13 @@ worker_main(void *arg)
 			sleep_us = 0;
 		}
 		worker_housekeeping(w);
+		/* Nothing of the snapshot is held past here: the control thread may free
+		 * the one this worker used before the last load. */
+		rte_rcu_qsbr_quiescent(rt->qsbr, w->index);
 	}
+	worker_snapshot_load(w);
 	worker_finish(w);
+	rte_rcu_qsbr_thread_offline(rt->qsbr, w->index);
 	WORKER_LOG(DEBUG, "worker %u done", w->index);
 	return 0;
 }
@@ -732,17 +1080,6 @@ worker_create(struct runtime *rt, unsigned int index, unsigned int lcore, int so
 	if (w->defrag == NULL)
 		goto fail;
 
-	if (rt->sensor_db != NULL) {
-		char err[256];
-
-		w->dlp = dlp_ctx_create(rt->sensor_db, &cfg->dlp, rt->hash_key, socket, err,
-					sizeof(err));
-		if (w->dlp == NULL) {
-			WORKER_LOG(ERR, "worker %u: %s", index, err);
-			goto fail;
-		}
-	}
-
 	snprintf(name, sizeof(name), "msg%u", index);
 	w->msg_ring = rte_ring_create(name, cfg->events.ring_size, socket,
 				      RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -764,7 +1101,6 @@ worker_free(struct worker *w)
 		return;
 	rte_ring_free(w->msg_ring);
 	rte_ring_free(w->in_ring);
-	dlp_ctx_free(w->dlp);
 	defrag_free(w->defrag);
 	rte_free(w->reasm_mem);
 	rte_free(w->flow_mem);

@@ -18,6 +18,7 @@ struct flow_table;
 struct defrag;
 struct runtime;
 struct dlp_ctx;
+struct snapshot;
 
 /* Where a worker's packets come from. */
 struct worker_rxq {
@@ -27,6 +28,7 @@ struct worker_rxq {
 
 #define WORKER_MAX_RXQ 16
 #define WORKER_LINBUF (65536 + 256)
+#define WORKER_DLP_BASE 12	/* DLP totals carried over sensor database changes */
 
 struct worker {
 	struct counters ctr;		/* first: cache aligned, summed by control */
@@ -40,7 +42,9 @@ struct worker {
 	struct flow_table *flows;
 	struct tcp_reasm_ctx reasm;
 	struct defrag *defrag;
-	struct dlp_ctx *dlp;		/* sensors, or NULL when DLP is off */
+	struct dlp_ctx *dlp;		/* sensors of the snapshot in use (not owned), or NULL */
+	const struct snapshot *snap;	/* policy in use until the next quiescent point */
+	uint64_t dlp_base[WORKER_DLP_BASE];	/* DLP totals of earlier sensor databases */
 	uint64_t now_us;		/* worker clock: packet time (offline) or TSC time */
 	uint64_t next_expire_us;	/* next periodic flow expiry scan */
 	uint64_t anom_pending[8];	/* aggregate anomalies not yet reported */

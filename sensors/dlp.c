@@ -15,6 +15,7 @@
 #include <rte_malloc.h>
 #include "dlp.h"
 #include "sensor_engine.h"
+#include "snapshot_types.h"
 #include "value_hash.h"
 
 #define DLP_DISTINCT_MAX 64
@@ -37,6 +38,7 @@ struct dlp_dir {
 	uint32_t total_pending;		/* listed or not */
 	uint8_t crossed;		/* a sensor reached its threshold */
 	uint8_t cross_now;		/* ... during the scan under way: emit when it returns */
+	uint8_t cross_action;		/* enum config_dlp_action of the crossing binding */
 	uint64_t distinct[DLP_DISTINCT_MAX];		/* keyed hashes of distinct values */
 	uint16_t distinct_sensor[DLP_DISTINCT_MAX];	/* ... and the sensor of each */
 	uint32_t overflow_count;			/* distinct values past the set */
@@ -55,6 +57,7 @@ struct dlp_ctx {
 	/* Scan context: the direction being scanned and its emitter. */
 	struct dlp_dir *cur;
 	uint8_t cur_dir;
+	const struct dlp_policy *pol;
 	dlp_emit_fn emit;
 	void *cookie;
 	struct msg_dlp ev;		/* event under construction */
@@ -148,8 +151,9 @@ dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
 	if (d->total_pending == 0 || ctx->emit == NULL)
 		return;
 	memset(ev, 0, offsetof(struct msg_dlp, m));
-	snprintf(ev->rule, sizeof(ev->rule), "%s", ctx->conf.rule);
-	ev->action = ctx->conf.action;
+	snprintf(ev->rule, sizeof(ev->rule), "%s",
+		 ctx->pol != NULL && ctx->pol->rule != NULL ? ctx->pol->rule : ctx->conf.rule);
+	ev->action = d->cross_action;
 	ev->n = (uint8_t)d->n_pending;
 	ev->total = d->total_pending;
 	for (i = 0; i < d->n_pending; i++) {
@@ -177,9 +181,24 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 	struct dlp_dir *d = ctx->cur;
 	uint64_t h = value_hash(ctx->key, m->v.norm, m->v.norm_len);
 	uint32_t i, limit = RTE_MIN(ctx->conf.max_matches, (uint32_t)MSG_DLP_MATCHES);
-	uint32_t count = 0;
+	uint32_t count = 0, threshold;
+	uint8_t action;
 	int fresh = 1;
 
+	if (ctx->pol != NULL && ctx->pol->nbind != 0) {
+		/* Only the rule's sensors count, at the rule's threshold. */
+		for (i = 0; i < ctx->pol->nbind; i++)
+			if (ctx->pol->bind[i].sensor == m->sensor)
+				break;
+		if (i == ctx->pol->nbind)
+			return;
+		threshold = ctx->pol->bind[i].threshold;
+		action = ctx->pol->bind[i].action == POLICY_DLP_BLOCK ? CONFIG_DLP_BLOCK :
+									CONFIG_DLP_ALERT;
+	} else {
+		threshold = m->sensor < SENSOR_MAX ? ctx->thresholds[m->sensor] : UINT32_MAX;
+		action = ctx->conf.action;
+	}
 	ctx->stats.matches++;
 	/* Distinct values per sensor: the same digits seen by two sensors count for each. */
 	for (i = 0; i < d->n_distinct; i++) {
@@ -216,9 +235,10 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 	d->total_pending++;
 	/* The event goes out when the scan returns, so it lists every match the same
 	 * segment completed, not just those found before the crossing one. */
-	if (!d->crossed && m->sensor < SENSOR_MAX && count >= ctx->thresholds[m->sensor]) {
+	if (!d->crossed && count >= threshold) {
 		d->crossed = 1;
 		d->cross_now = 1;
+		d->cross_action = action;
 	}
 }
 
@@ -233,8 +253,10 @@ dlp_leave(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
 }
 
 static void
-dlp_enter(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, dlp_emit_fn emit, void *cookie)
+dlp_enter(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct dlp_policy *pol,
+	  dlp_emit_fn emit, void *cookie)
 {
+	ctx->pol = pol;
 	ctx->cur = d;
 	ctx->cur_dir = dir;
 	ctx->emit = emit;
@@ -243,27 +265,27 @@ dlp_enter(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, dlp_emit_fn emit,
 
 void
 dlp_dir_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t *data,
-	     uint32_t len, dlp_emit_fn emit, void *cookie)
+	     uint32_t len, const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie)
 {
-	dlp_enter(ctx, d, dir, emit, cookie);
+	dlp_enter(ctx, d, dir, pol, emit, cookie);
 	sensor_stream_scan(ctx->sw, d->st, data, len, dlp_on_match, ctx);
 	dlp_leave(ctx, d, dir);
 }
 
 void
-dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len, dlp_emit_fn emit,
-	    void *cookie)
+dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
+	    const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie)
 {
-	dlp_enter(ctx, d, dir, emit, cookie);
+	dlp_enter(ctx, d, dir, pol, emit, cookie);
 	sensor_stream_gap(ctx->sw, d->st, len, dlp_on_match, ctx);
 	dlp_leave(ctx, d, dir);
 }
 
 void
-dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, dlp_emit_fn emit,
-	      void *cookie)
+dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct dlp_policy *pol,
+	      dlp_emit_fn emit, void *cookie)
 {
-	dlp_enter(ctx, d, dir, emit, cookie);
+	dlp_enter(ctx, d, dir, pol, emit, cookie);
 	sensor_stream_close(ctx->sw, d->st, dlp_on_match, ctx);
 	/* Matches after the threshold event are reported at flow end; below the threshold
 	 * nothing is (that is what the threshold is for). */
@@ -274,6 +296,7 @@ dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, dlp_emit_fn e
 	d->next_free = ctx->free;
 	ctx->free = d;
 	ctx->cur = NULL;
+	ctx->pol = NULL;
 }
 
 void

@@ -11,6 +11,20 @@ struct sensor_db;
 struct dlp_ctx;		/* per worker */
 struct dlp_dir;		/* per inspected flow direction */
 
+struct snapshot_dlp;
+
+/*
+ * What a flow's rule asks of DLP, passed with each call (it may change between calls when
+ * the policy does). With bindings, only the bound sensors count, each with the binding's
+ * threshold and action; without, every sensor counts at its own threshold with the
+ * context's action (dlp.action). rule names the rule in events (NULL: dlp.rule).
+ */
+struct dlp_policy {
+	const char *rule;
+	const struct snapshot_dlp *bind;
+	uint16_t nbind;
+};
+
 /* A dlp event is ready; the callee copies *ev (with the flow header) into a message. */
 typedef void (*dlp_emit_fn)(void *cookie, uint8_t dir, const struct msg_dlp *ev);
 
@@ -43,16 +57,16 @@ struct dlp_dir *dlp_dir_open(struct dlp_ctx *ctx);
 /* In-order bytes of the direction. Emits a dlp event when a sensor's distinct-value count
  * reaches its threshold (with every match so far); later matches wait for close. */
 void dlp_dir_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t *data,
-		  uint32_t len, dlp_emit_fn emit, void *cookie);
+		  uint32_t len, const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie);
 
 /* len bytes were lost in the stream. */
 void dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
-		 dlp_emit_fn emit, void *cookie);
+		 const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie);
 
 /* End of the direction: flush the engine, emit the matches after the threshold event, and
  * return everything to the pools. */
-void dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, dlp_emit_fn emit,
-		   void *cookie);
+void dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir,
+		   const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie);
 
 /* Refresh the date the date-dependent validators use (from the wall clock). Call from
  * housekeeping, not per packet. */

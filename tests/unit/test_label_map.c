@@ -359,7 +359,8 @@ test_label_map_stale_generation_is_refused(void **state)
 	label_map_free(m);
 }
 
-#define E_KEY	"(expected [prefix/]name: prefix a DNS subdomain of at most 253 characters, " \
+#define E_KEY	"(expected [k8s:][prefix/]name: prefix a DNS subdomain of at most 253 " \
+		"characters, " \
 		"name 1 to 63 letters, digits, '-', '_' or '.' starting and ending with a " \
 		"letter or digit)"
 #define E_VALUE	"(expected empty, or 1 to 63 letters, digits, '-', '_' or '.' starting " \
@@ -617,6 +618,95 @@ test_label_map_errlen_zero_and_short_buffers_are_safe(void **state)
 	label_map_free(m);
 }
 
+#define NAME63 "a12345678901234567890123456789012345678901234567890123456789012"
+
+static void
+test_label_map_k8s_reserved_prefix_keys_are_accepted(void **state)
+{
+	struct label_map *m = label_map_create(16);
+	char err[512];
+
+	(void)state;
+	assert_int_equal(put(m, "{\"generation\": 1, \"entries\": ["
+			     "{\"ip\": \"10.0.0.1\", \"labels\": {\"k8s:namespace\": \"payments\","
+			     " \"app\": \"api\", \"namespace\": \"x\"}},"
+			     "{\"ip\": \"10.0.0.2\", \"labels\": {\"k8s:namespace\": \"shop\","
+			     " \"k8s:example.com/team\": \"T-1\"}},"
+			     "{\"ip\": \"fd00::3\", \"labels\": {\"app\": \"api\"}}]}",
+			     "label-sync", NOW, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	/* Keys sort bytewise: "app" < "k8s:..." < "namespace". */
+	assert_get(m, "k8s:namespace=payments", "{\"generation\":1,\"entries\":["
+		   "{\"ip\":\"10.0.0.1\",\"labels\":{\"app\":\"api\",\"k8s:namespace\":"
+		   "\"payments\",\"namespace\":\"x\"},\"source\":\"label-sync\","
+		   "\"updated\":1700000000}]}");
+	/* k8s:namespace and namespace are different keys. */
+	assert_ips(m, "namespace=payments", "");
+	assert_ips(m, "namespace", "10.0.0.1");
+	assert_ips(m, "k8s:namespace", "10.0.0.1 10.0.0.2");
+	assert_ips(m, "!k8s:namespace", "fd00::3");
+	assert_ips(m, "k8s:namespace in (shop,payments)", "10.0.0.1 10.0.0.2");
+	assert_ips(m, "k8s:namespace notin (shop)", "10.0.0.1 fd00::3");
+	assert_ips(m, "k8s:namespace!=payments,app=api", "fd00::3");
+	assert_ips(m, "k8s:example.com/team=T-1", "10.0.0.2");
+
+	/* The name after the prefix may be 63 characters, as any name. */
+	assert_int_equal(put(m, "{\"generation\": 2, \"entries\": [{\"ip\": \"10.0.0.1\","
+			     " \"labels\": {\"k8s:" NAME63 "\": \"v\"}}]}", "api", NOW, err,
+			     sizeof(err)), 0);
+	assert_ips(m, "k8s:" NAME63 "=v", "10.0.0.1");
+	assert_ips(m, "k8s:namespace", "");
+
+	/* A patch adds them the same way. */
+	assert_int_equal(patch(m, "{\"generation\": 3, \"add\": [{\"ip\": \"10.0.0.9\","
+			       " \"labels\": {\"k8s:namespace\": \"payments\"}}]}", "api", NOW,
+			       err, sizeof(err)), 0);
+	assert_ips(m, "k8s:namespace=payments", "10.0.0.9");
+	label_map_free(m);
+}
+
+/* The first 60 bytes of NAME64: "k8s:" and those fill the 64 bytes a message quotes. */
+#define NAME60 "a12345678901234567890123456789012345678901234567890123456789"
+
+static void
+test_label_map_colon_outside_the_k8s_prefix_is_refused(void **state)
+{
+	static const struct refusal cases[] = {
+		{ PUT(ENTRY("1.1.1.1", "{\"k8s:\": \"v\"}")), -EINVAL,
+		  "/entries/0/labels/k8s:: invalid label key \"k8s:\" " E_KEY },
+		{ PUT(ENTRY("1.1.1.1", "{\"K8S:namespace\": \"v\"}")), -EINVAL,
+		  "/entries/0/labels/K8S:namespace: invalid label key \"K8S:namespace\" " E_KEY },
+		{ PUT(ENTRY("1.1.1.1", "{\"k8s:a:b\": \"v\"}")), -EINVAL,
+		  "/entries/0/labels/k8s:a:b: invalid label key \"k8s:a:b\" " E_KEY },
+		{ PUT(ENTRY("1.1.1.1", "{\"k8s:k8s:ns\": \"v\"}")), -EINVAL,
+		  "/entries/0/labels/k8s:k8s:ns: invalid label key \"k8s:k8s:ns\" " E_KEY },
+		{ PUT(ENTRY("1.1.1.1", "{\"ns:x\": \"v\"}")), -EINVAL,
+		  "/entries/0/labels/ns:x: invalid label key \"ns:x\" " E_KEY },
+		{ PUT(ENTRY("1.1.1.1", "{\":ns\": \"v\"}")), -EINVAL,
+		  "/entries/0/labels/:ns: invalid label key \":ns\" " E_KEY },
+		{ PUT(ENTRY("1.1.1.1", "{\"example.com/k8s:ns\": \"v\"}")), -EINVAL,
+		  "/entries/0/labels/example.com~1k8s:ns: invalid label key "
+		  "\"example.com/k8s:ns\" " E_KEY },
+		{ PUT(ENTRY("1.1.1.1", "{\"k8s:-ns\": \"v\"}")), -EINVAL,
+		  "/entries/0/labels/k8s:-ns: invalid label key \"k8s:-ns\" " E_KEY },
+		{ PUT(ENTRY("1.1.1.1", "{\"k8s:/ns\": \"v\"}")), -EINVAL,
+		  "/entries/0/labels/k8s:~1ns: invalid label key \"k8s:/ns\" " E_KEY },
+		{ PUT(ENTRY("1.1.1.1", "{\"k8s:" NAME64 "\": \"v\"}")), -EINVAL,
+		  "/entries/0/labels/k8s:" NAME60 "...: invalid label key \"k8s:" NAME60 "...\" "
+		  E_KEY },
+		{ PUT(ENTRY("1.1.1.1", "{\"k8s:namespace\": \"k8s:payments\"}")), -EINVAL,
+		  "/entries/0/labels/k8s:namespace: invalid label value \"k8s:payments\" "
+		  E_VALUE },
+	};
+	struct label_map *m = sample_map();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_refused(m, false, &cases[i]);
+	label_map_free(m);
+}
+
 int
 main(void)
 {
@@ -636,6 +726,8 @@ main(void)
 		cmocka_unit_test(test_label_map_64_labels_per_ip_is_enforced),
 		cmocka_unit_test(test_label_map_ipv6_is_one_entry_however_written),
 		cmocka_unit_test(test_label_map_errlen_zero_and_short_buffers_are_safe),
+		cmocka_unit_test(test_label_map_k8s_reserved_prefix_keys_are_accepted),
+		cmocka_unit_test(test_label_map_colon_outside_the_k8s_prefix_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

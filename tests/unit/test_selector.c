@@ -763,6 +763,98 @@ test_selector_kubernetes_semantics_table(void **state)
 	}
 }
 
+static void
+test_selector_k8s_reserved_prefix_keys_parse_and_match(void **state)
+{
+	char *name63, *text, *msg;
+
+	(void)state;
+	assert_true(matches("k8s:namespace=payments", "k8s:namespace=payments;app=api"));
+	assert_false(matches("k8s:namespace=payments", "k8s:namespace=shop"));
+	/* k8s:namespace and namespace are different keys. */
+	assert_false(matches("k8s:namespace=payments", "namespace=payments"));
+	assert_false(matches("namespace=payments", "k8s:namespace=payments"));
+	assert_true(matches("k8s:namespace==payments", "k8s:namespace=payments"));
+	assert_true(matches("k8s:namespace!=payments", "k8s:namespace=shop"));
+	assert_true(matches("k8s:namespace!=payments", "app=api"));
+	assert_false(matches("k8s:namespace!=payments", "k8s:namespace=payments"));
+	assert_true(matches("k8s:namespace in (a,b)", "k8s:namespace=b"));
+	assert_false(matches("k8s:namespace in (a,b)", "k8s:namespace=c"));
+	assert_false(matches("k8s:namespace in (a,b)", ""));
+	assert_true(matches("k8s:namespace notin (a,b)", "k8s:namespace=c"));
+	assert_true(matches("k8s:namespace notin (a,b)", ""));
+	assert_false(matches("k8s:namespace notin (a,b)", "k8s:namespace=a"));
+	assert_true(matches("k8s:namespace", "k8s:namespace=a"));
+	assert_false(matches("k8s:namespace", "namespace=a"));
+	assert_true(matches("!k8s:namespace", "namespace=a"));
+	assert_false(matches("!k8s:namespace", "k8s:namespace=a"));
+	assert_true(matches("k8s:example.com/team=pay,app", "k8s:example.com/team=pay;app=x"));
+	assert_true(matches("k8s:K8s_ns.1", "k8s:K8s_ns.1="));
+	assert_canonical("  k8s:namespace  in ( b , a ) ,! k8s:x ", 2,
+			 "k8s:namespace in (a,b),!k8s:x");
+	assert_canonical("k8s:example.com/team==web", 1, "k8s:example.com/team==web");
+
+	/* The name after the prefix has the usual bounds: 63 accepted, 64 refused. */
+	name63 = repeat("n", 63, "");
+	text = malloc(128);
+	msg = malloc(512);
+	assert_non_null(text);
+	assert_non_null(msg);
+	sprintf(text, "k8s:%s=v", name63);
+	assert_canonical(text, 1, text);
+	sprintf(text, "k8s:%sn", name63);
+	sprintf(msg, "selector \"k8s:%.60s...\": column 5: key name \"%sn\" is 64 characters "
+		"long (expected at most 63)", name63, name63);
+	assert_refused(text, msg);
+	free(msg);
+	free(text);
+	free(name63);
+}
+
+static void
+test_selector_colon_outside_the_k8s_prefix_is_refused(void **state)
+{
+	(void)state;
+	assert_refused("k8s:", "selector \"k8s:\": column 5: key \"k8s:\" has an empty name "
+		       "after \"k8s:\" (expected a name such as namespace)");
+	assert_refused("k8s:=x", "selector \"k8s:=x\": column 5: key \"k8s:\" has an empty "
+		       "name after \"k8s:\" (expected a name such as namespace)");
+	assert_refused("!k8s:", "selector \"!k8s:\": column 6: key \"k8s:\" has an empty name "
+		       "after \"k8s:\" (expected a name such as namespace)");
+	assert_refused("K8S:namespace", "selector \"K8S:namespace\": column 4: invalid character "
+		       "':' in key \"K8S:namespace\" (expected letters, digits, '-', '_' or '.')");
+	assert_refused("k8s:a:b", "selector \"k8s:a:b\": column 6: invalid character ':' in key "
+		       "name \"a:b\" (expected letters, digits, '-', '_' or '.')");
+	assert_refused("k8s:k8s:ns", "selector \"k8s:k8s:ns\": column 8: invalid character ':' "
+		       "in key name \"k8s:ns\" (expected letters, digits, '-', '_' or '.')");
+	assert_refused("k8s::ns", "selector \"k8s::ns\": column 5: invalid character ':' in key "
+		       "name \":ns\" (expected letters, digits, '-', '_' or '.')");
+	assert_refused(":ns", "selector \":ns\": column 1: invalid character ':' in key \":ns\" "
+		       "(expected letters, digits, '-', '_' or '.')");
+	assert_refused("ns:x in (a)", "selector \"ns:x in (a)\": column 3: invalid character ':' "
+		       "in key \"ns:x\" (expected letters, digits, '-', '_' or '.')");
+	assert_refused("x.io/k8s:ns", "selector \"x.io/k8s:ns\": column 9: invalid character "
+		       "':' in key name \"k8s:ns\" (expected letters, digits, '-', '_' or '.')");
+	assert_refused("k8s.io:ns/x", "selector \"k8s.io:ns/x\": column 7: invalid character "
+		       "':' in key prefix \"k8s.io:ns\" (expected a-z, 0-9, '-' or '.')");
+	assert_refused("k8s:-ns", "selector \"k8s:-ns\": column 5: key name \"-ns\" starts with "
+		       "'-' (expected a letter or digit)");
+	assert_refused("k8s:/ns", "selector \"k8s:/ns\": column 5: key \"k8s:/ns\" has an empty "
+		       "prefix before '/' (expected a DNS subdomain such as example.com)");
+	assert_refused("k8s:a/b/c", "selector \"k8s:a/b/c\": column 8: key \"k8s:a/b/c\" has a "
+		       "second '/' (expected prefix/name with one '/')");
+	assert_refused("k8s:x.io/", "selector \"k8s:x.io/\": column 10: key \"k8s:x.io/\" has an "
+		       "empty name after '/' (expected a name such as app)");
+	assert_refused("k8s:X.io/ns", "selector \"k8s:X.io/ns\": column 5: invalid character "
+		       "'X' in key prefix \"X.io\" (expected a-z, 0-9, '-' or '.')");
+	assert_refused("k8s:namespace=k8s:payments", "selector \"k8s:namespace=k8s:payments\": "
+		       "column 18: invalid character ':' in value \"k8s:payments\" (expected "
+		       "letters, digits, '-', '_' or '.')");
+	assert_refused("k8s:namespace in (a,b:c)", "selector \"k8s:namespace in (a,b:c)\": "
+		       "column 22: invalid character ':' in value \"b:c\" (expected letters, "
+		       "digits, '-', '_' or '.')");
+}
+
 int
 main(void)
 {
@@ -796,6 +888,8 @@ main(void)
 		cmocka_unit_test(test_selector_set_size_is_bounded),
 		cmocka_unit_test(test_selector_null_text_and_short_error_buffers),
 		cmocka_unit_test(test_selector_kubernetes_semantics_table),
+		cmocka_unit_test(test_selector_k8s_reserved_prefix_keys_parse_and_match),
+		cmocka_unit_test(test_selector_colon_outside_the_k8s_prefix_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
