@@ -21,7 +21,7 @@
  * block is the new value rendered at indent 0 (policy_emit_yaml(p, 0, ...)); it is
  * re-indented here to the key's column + 2. A block of one line that starts with '[' or
  * '{' (a flow value such as "[]") is written on the key's line ("custom: []"). A missing
- * final newline is added.
+ * final newline is added. Lines written here end with LF, whatever the file uses.
  *
  * What is replaced: everything after "key:" up to the line of the next key in document
  * order (a sibling, or a key of an enclosing mapping; the end of the text when none),

@@ -327,6 +327,14 @@ emit_kv(struct sbuf *b, unsigned int indent, unsigned int col, const char *key,
 	sb_puts(b, "\n");
 }
 
+/* "key: true\n": booleans are plain (the loaders refuse a quoted one). */
+static void
+emit_true(struct sbuf *b, unsigned int indent, const char *key)
+{
+	emit_key(b, indent, 0, key);
+	sb_puts(b, " true\n");
+}
+
 /* names[v], or a recorded -EINVAL (and "") when v is out of range. */
 static const char *
 enum_name(struct sbuf *b, const char *const *names, size_t n, unsigned int v)
@@ -532,7 +540,7 @@ emit_rule(struct sbuf *b, unsigned int indent, const struct policy *p,
 	emit_kv(b, indent, 0, "action", enum_name(b, action_names, NELEM(action_names),
 						  r->action));
 	if (r->require_tls)
-		emit_kv(b, indent, 0, "require_tls", "true");
+		emit_true(b, indent, "require_tls");
 	if (r->ndlp > 0)
 		emit_dlp(b, indent, r);
 	if (r->comment[0] != '\0')
@@ -603,7 +611,7 @@ emit_custom(struct sbuf *b, unsigned int indent, const struct config_custom_sens
 		emit_kv(b, indent, 0, "severity",
 			enum_name(b, severity_names, NELEM(severity_names), s->severity));
 	if (s->context_required)
-		emit_kv(b, indent, 0, "context_required", "true");
+		emit_true(b, indent, "context_required");
 }
 
 int

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 #include "api.h"
 #include "control.h"
 #include "control_api.h"
@@ -19,6 +20,7 @@
 #include "counters.h"
 #include "label_map.h"
 #include "policy_store.h"
+#include "snapshot_types.h"
 #include "pkt_parse.h"
 
 RTE_LOG_REGISTER_SUFFIX(api_logtype, api, INFO);
@@ -29,6 +31,30 @@ control_api_is_gauge(enum ctr_id id)
 {
 	return id == CTR_flows_active || id == CTR_reasm_blocks_in_use ||
 	       id == CTR_sensor_streams_active || id == CTR_sensor_stream_bytes;
+}
+
+/* Policy publication and memory: what the live-change tests and operators watch. */
+static json_t *
+control_api_policy_stats(struct control *c)
+{
+	const struct policy_store *ps = control_policy(c);
+	const struct snapshot *s = policy_store_snapshot(ps);
+	struct rte_malloc_socket_stats ms;
+	uint64_t heap = 0;
+	unsigned int sock;
+
+	for (sock = 0; sock < RTE_MAX_NUMA_NODES; sock++)
+		if (rte_malloc_get_socket_stats((int)sock, &ms) == 0)
+			heap += ms.heap_allocsz_bytes;
+	return json_pack("{s:I, s:s, s:I, s:I, s:i, s:I, s:I, s:I}",
+		"revision", (json_int_t)policy_store_revision(ps),
+		"etag", policy_store_etag(ps),
+		"snapshot_version", (json_int_t)s->version,
+		"snapshots_published", (json_int_t)policy_store_published(ps),
+		"snapshots_pending", (int)policy_store_pending(ps),
+		"snapshot_bytes", (json_int_t)policy_store_snapshot_bytes(ps),
+		"sensor_generation", (json_int_t)(s->sensors != NULL ? s->sensors->generation : 0),
+		"eal_heap_allocated_bytes", (json_int_t)heap);
 }
 
 static int
@@ -47,14 +73,16 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 	for (k = 1; k < PKT_ERR__COUNT; k++)
 		json_object_set_new(parse, pkt_err_name(k),
 				    json_integer((json_int_t)s.parse_err[k]));
-	return api_reply_json(resp, 200, json_pack("{s:i, s:b, s:f, s:o, s:o, s:{s:I, s:I, s:I}}",
+	return api_reply_json(resp, 200, json_pack("{s:i, s:b, s:f, s:o, s:o, s:{s:I, s:I, s:I}, "
+						   "s:o}",
 		"workers", (int)rt->n_workers,
 		"offline", rt->offline != 0,
 		"uptime_s", control_uptime(c),
 		"counters", ctr,
 		"parse_errors", parse,
 		"input", "files", (json_int_t)rt->in.files, "packets", (json_int_t)rt->in.packets,
-		"bytes", (json_int_t)rt->in.bytes), NULL);
+		"bytes", (json_int_t)rt->in.bytes,
+		"policy", control_api_policy_stats(c)), NULL);
 }
 
 static int

@@ -743,6 +743,7 @@ struct ybuf {
 	char *p;
 	size_t len, cap;
 	bool oom;
+	bool bad;		/* a string that is not UTF-8 (json_stringn_nocheck) */
 };
 
 static bool
@@ -798,8 +799,7 @@ yb_quoted(struct ybuf *b, const char *s, size_t len)
 	size_t n = policy_emit_quote(s, len, NULL, 0);
 
 	if (n == (size_t)-1) {
-		/* Not reachable through jansson, which keeps strings UTF-8. */
-		yb_printf(b, "\"\"");
+		b->bad = true;
 		return;
 	}
 	if (!yb_reserve(b, n))
@@ -876,9 +876,9 @@ render_doc(const json_t *v, size_t *len)
 
 	render(&b, v, 0);
 	yb_printf(&b, "\n");
-	if (b.oom) {
+	if (b.oom || b.bad) {
 		free(b.p);
-		errno = ENOMEM;
+		errno = b.bad ? EINVAL : ENOMEM;
 		return NULL;
 	}
 	if (len != NULL)

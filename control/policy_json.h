@@ -91,7 +91,8 @@ int policy_json_check_mode(const json_t *j, char *ptr, size_t ptrlen, char *msg,
  * the export shape that the loader spells by absence are left out of each group: "mode":
  * "inherit" and "selector": null. Returns a malloc'd NUL-terminated string (free) with
  * its length in *len (len may be NULL), or NULL with errno EINVAL (policy_obj is not an
- * object) or ENOMEM. policy_obj is not modified.
+ * object, or holds a string that is not UTF-8, which only json_stringn_nocheck makes) or
+ * ENOMEM. policy_obj is not modified.
  */
 char *policy_json_to_yaml(const json_t *policy_obj, size_t *len);
 

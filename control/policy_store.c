@@ -513,6 +513,12 @@ policy_store_pending(const struct policy_store *ps)
 	return snapshot_pending(ps->pub);
 }
 
+size_t
+policy_store_snapshot_bytes(const struct policy_store *ps)
+{
+	return snapshot_bytes(ps->pub);
+}
+
 const char *
 policy_store_path(const struct policy_store *ps)
 {

@@ -90,6 +90,9 @@ uint64_t policy_store_revision(const struct policy_store *ps);
 uint64_t policy_store_published(const struct policy_store *ps);
 unsigned int policy_store_pending(const struct policy_store *ps);
 
+/* Bytes held by the published snapshot and those waiting to be freed. */
+size_t policy_store_snapshot_bytes(const struct policy_store *ps);
+
 /* The config file changes are written to, or NULL. */
 const char *policy_store_path(const struct policy_store *ps);
 

@@ -45,6 +45,7 @@ struct snapshot_pub {
 	struct rte_rcu_qsbr *qsbr;
 	struct snapshot *current;
 	uint64_t version;
+	size_t bytes;			/* held by the current and pending snapshots */
 	unsigned int n_pending;
 	struct snapshot_pending pending[SNAPSHOT_PENDING_MAX];
 };
@@ -255,6 +256,7 @@ snapshot_compile(const struct policy *p, const struct label_map *labels,
 	group_table_builder_free(c.b);
 	if (s->addr == NULL)
 		goto fail;
+	s->memsize = RTE_ALIGN_CEIL(sz, 64) + group_table_memsize(s->addr);
 	s->sensors = sensors;
 	if (sensors != NULL)
 		sensors->refs++;
@@ -315,6 +317,7 @@ snapshot_publish(struct snapshot_pub *pub, struct snapshot *s)
 	}
 	s->version = ++pub->version;
 	pub->current = s;
+	pub->bytes += s->memsize;
 	__atomic_store_n(pub->slot, s, __ATOMIC_RELEASE);
 	if (old == NULL)
 		return;
@@ -332,6 +335,7 @@ snapshot_reclaim(struct snapshot_pub *pub)
 	for (i = 0; i < pub->n_pending; i++) {
 		if (rte_rcu_qsbr_check(pub->qsbr, pub->pending[i].token, false) != 1)
 			break;
+		pub->bytes -= pub->pending[i].snap->memsize;
 		snapshot_free(pub->pending[i].snap);
 		freed++;
 	}
@@ -345,6 +349,12 @@ unsigned int
 snapshot_pending(const struct snapshot_pub *pub)
 {
 	return pub->n_pending;
+}
+
+size_t
+snapshot_bytes(const struct snapshot_pub *pub)
+{
+	return pub->bytes;
 }
 
 const struct snapshot *

@@ -58,6 +58,9 @@ unsigned int snapshot_reclaim(struct snapshot_pub *pub);
 /* Snapshots replaced and not yet freed. */
 unsigned int snapshot_pending(const struct snapshot_pub *pub);
 
+/* Bytes held by the current snapshot and those waiting for their grace period. */
+size_t snapshot_bytes(const struct snapshot_pub *pub);
+
 /* The snapshot published last (control thread view), or NULL. */
 const struct snapshot *snapshot_current(const struct snapshot_pub *pub);
 

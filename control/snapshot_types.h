@@ -70,6 +70,7 @@ struct snapshot_sensors {
 
 struct snapshot {
 	uint64_t version;		/* 1, 2, ... in publication order */
+	size_t memsize;			/* bytes held (block + group table), for the stats */
 	uint8_t mode;			/* global enum policy_mode, never INHERIT */
 	uint8_t default_action;		/* enum policy_action */
 	uint8_t dlp_default;		/* dlp.enabled: flows without bindings get every sensor */

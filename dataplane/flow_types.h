@@ -7,6 +7,7 @@
 #define TOLLGATE_FLOW_TYPES_H
 
 #include <stdint.h>
+#include "policy_types.h"
 #include "tcp_reasm_types.h"
 
 /* Flow directions, relative to the client (the side that sent the SYN, or the peer of the
@@ -76,6 +77,11 @@ struct flow {
 	uint8_t mode;			/* enum policy_mode in force */
 	uint8_t action;			/* enum policy_action */
 	uint8_t pflags;			/* FLOW_P_* (worker) */
+	/* Names of that verdict, kept so a flow that ends after the snapshot was replaced
+	 * still reports the verdict it had ("" rule: the default action). */
+	char rule_id[POLICY_ID_LEN];
+	char from_name[POLICY_NAME_LEN];
+	char to_name[POLICY_NAME_LEN];
 
 	/* Table links: owned by flow_table.c. */
 	struct flow *hnext;		/* hash chain */

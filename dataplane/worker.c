@@ -103,10 +103,8 @@ worker_msg_send(struct worker *w, struct msg *m)
 }
 
 static void
-worker_flow_copy(const struct worker *w, const struct flow *f, struct msg_flow *out)
+worker_flow_copy(const struct flow *f, struct msg_flow *out)
 {
-	const struct snapshot *snap = w->snap;
-
 	out->key = f->key;
 	out->flow_id = f->flow_id;
 	out->start_us = f->start_us;
@@ -124,15 +122,9 @@ worker_flow_copy(const struct worker *w, const struct flow *f, struct msg_flow *
 	out->app = f->app;
 	out->mode = f->mode;
 	out->action = f->action;
-	out->rule[0] = '\0';
-	out->from_group[0] = '\0';
-	out->to_group[0] = '\0';
-	if (snap == NULL || f->policy_version != snap->version)
-		return;
-	if (f->rule >= 0)
-		memcpy(out->rule, snap->rules[f->rule].id, sizeof(out->rule));
-	memcpy(out->from_group, snap->groups[f->from_group].name, sizeof(out->from_group));
-	memcpy(out->to_group, snap->groups[f->to_group].name, sizeof(out->to_group));
+	memcpy(out->rule, f->rule_id, sizeof(out->rule));
+	memcpy(out->from_group, f->from_name, sizeof(out->from_group));
+	memcpy(out->to_group, f->to_name, sizeof(out->to_group));
 }
 
 /*
@@ -158,7 +150,7 @@ worker_msg_new(struct worker *w, uint16_t type, const struct flow *f, uint8_t di
 	m->ts_us = w->now_us;
 	m->has_flow = f != NULL;
 	if (f != NULL)
-		worker_flow_copy(w, f, &m->flow);
+		worker_flow_copy(f, &m->flow);
 	return m;
 }
 
@@ -280,7 +272,6 @@ worker_alert(struct worker *w, struct flow *f, enum msg_alert_reason reason)
 static void
 worker_learn(struct worker *w, struct flow *f)
 {
-	const struct snapshot *s = w->snap;
 	struct msg *m;
 
 	if (f->mode != POLICY_MODE_DISCOVER || (f->pflags & FLOW_P_LEARNED))
@@ -289,8 +280,8 @@ worker_learn(struct worker *w, struct flow *f)
 	m = worker_msg_new(w, MSG_LEARN, f, FLOW_TOSERVER, CTR_events_dropped);
 	if (m == NULL)
 		return;
-	memcpy(m->learn.from_group, s->groups[f->from_group].name, POLICY_NAME_LEN);
-	memcpy(m->learn.to_group, s->groups[f->to_group].name, POLICY_NAME_LEN);
+	memcpy(m->learn.from_group, f->from_name, POLICY_NAME_LEN);
+	memcpy(m->learn.to_group, f->to_name, POLICY_NAME_LEN);
 	m->learn.proto = f->key.proto;
 	m->learn.app = f->app;
 	m->learn.port = f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP ?
@@ -327,6 +318,14 @@ worker_policy_eval(struct worker *w, struct flow *f, const char *sni)
 	f->to_group = v.to_group;
 	if (!worker_flow_blocked(f))
 		f->action = v.action;
+	if (listed) {
+		if (v.rule >= 0)
+			memcpy(f->rule_id, s->rules[v.rule].id, sizeof(f->rule_id));
+		else
+			f->rule_id[0] = '\0';
+		memcpy(f->from_name, s->groups[v.from_group].name, sizeof(f->from_name));
+		memcpy(f->to_name, s->groups[v.to_group].name, sizeof(f->to_name));
+	}
 	if (verdict && !worker_flow_blocked(f)) {
 		f->pflags &= (uint8_t)~FLOW_P_ALERTED;
 		if (f->action == POLICY_ACTION_DENY && f->mode == POLICY_MODE_PROTECT) {
@@ -413,6 +412,7 @@ worker_app_first(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *d
 	if (f->pflags & bit)
 		return;
 	f->pflags |= bit;
+	worker_policy_current(w, f);	/* data flushed at flow end counts as activity */
 	if (f->app == POLICY_APP_ANY) {
 		unsigned int app = app_detect(data, len, f->key.proto, f->key.port[f->client],
 					      f->key.port[server], dir == FLOW_TOSERVER);
@@ -453,12 +453,21 @@ static int
 worker_dlp_policy(const struct worker *w, const struct flow *f, struct dlp_policy *pol)
 {
 	const struct snapshot *s = w->snap;
+	int32_t rule = f->rule;
 
 	memset(pol, 0, sizeof(*pol));
 	if (w->dlp == NULL || worker_flow_blocked(f))
 		return 0;
-	if (f->rule >= 0 && s->rules[f->rule].ndlp > 0) {
-		const struct snapshot_rule *r = &s->rules[f->rule];
+	if (unlikely(f->policy_version != s->version)) {
+		/* Flow end after a policy change, without a packet since: the bindings of
+		 * the running policy decide what is still pending; the verdict stays. */
+		struct flow_verdict v;
+
+		flow_policy_eval(s, &f->key, f->client, f->app, NULL, &v);
+		rule = v.rule;
+	}
+	if (rule >= 0 && s->rules[rule].ndlp > 0) {
+		const struct snapshot_rule *r = &s->rules[rule];
 
 		pol->rule = r->id;
 		pol->bind = &s->dlp[r->dlp_first];
@@ -590,7 +599,6 @@ worker_flow_end(void *cookie, struct flow *f)
 	struct msg *m;
 	uint8_t dir;
 
-	worker_policy_current(w, f);
 	if (f->key.proto == IPPROTO_TCP) {
 		for (dir = 0; dir < 2; dir++)
 			tcp_reasm_flush(&w->reasm, f, dir, &f->tcp[dir]);

@@ -130,7 +130,7 @@ test_splice_nested_custom_keeps_siblings_and_next_comments(void **state)
 }
 
 static void
-test_splice_last_key_of_section_keeps_comments_before_next_section(void **state)
+test_splice_last_key_of_section_keeps_next_sections_comments(void **state)
 {
 	(void)state;
 	/* The shipped file's layout: custom is the last key of dlp. */
@@ -500,7 +500,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_splice_top_level_keeps_comments_and_other_sections),
 		cmocka_unit_test(test_splice_nested_custom_keeps_siblings_and_next_comments),
-		cmocka_unit_test(test_splice_last_key_of_section_keeps_comments_before_next_section),
+		cmocka_unit_test(test_splice_last_key_of_section_keeps_next_sections_comments),
 		cmocka_unit_test(test_splice_flow_values_are_replaced_whole),
 		cmocka_unit_test(test_splice_null_value_and_null_parent_are_filled),
 		cmocka_unit_test(test_splice_absent_top_level_key_is_appended_at_end),

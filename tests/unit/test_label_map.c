@@ -538,7 +538,9 @@ entry_with_labels(int generation, int n)
 	size_t o;
 	int i;
 
-	assert_non_null(s);
+	/* abort(), unlike assert_non_null, tells GCC (-O2 with sanitizers) s is not NULL below. */
+	if (s == NULL)
+		abort();
 	o = (size_t)sprintf(s, "{\"generation\": %d, \"entries\": [{\"ip\": \"1.1.1.1\", "
 			    "\"labels\": {", generation);
 	for (i = 0; i < n; i++)

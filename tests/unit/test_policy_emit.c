@@ -56,8 +56,9 @@ static const char rich_yaml[] =
 	"      - {sensor: credit_card, action: block, threshold: 3}\n"
 	"      - {sensor: iban, action: alert}\n"
 	"      - {sensor: \"weird: #1 'x'\", action: alert, threshold: 1000000}\n"
-	"    comment: \"say \\\"hi\\\": a#b [x] {y} & * ! | > % @ `\\nline 2 \\u00fcn\\u00efc\\u00f6d\\u00e9"
-	" \\u2713 \\U0001F600 \\t tab \\\\ back \\x01\\x7F\\N\\L\\P\\uFEFF\\u00A0 end \"\n"
+	"    comment: \"say \\\"hi\\\": a#b [x] {y} & * ! | > % @ `\\nline 2 "
+	"\\u00fcn\\u00efc\\u00f6d\\u00e9 \\u2713 \\U0001F600 \\t tab \\\\ back "
+	"\\x01\\x7F\\N\\L\\P\\uFEFF\\u00A0 end \"\n"
 	"  - id: R_2\n"
 	"    from: any\n"
 	"    to: external\n"
@@ -384,7 +385,7 @@ test_emit_custom_classes_load_back_through_config(void **state)
 	assert_int_equal(b.dlp.n_custom, a.dlp.n_custom);
 	assert_memory_equal(b.dlp.custom, a.dlp.custom, sizeof(a.dlp.custom));
 	/* Defaults are left out: the second class is its name and pattern only. */
-	assert_non_null(strstr(text, "    - name: plain\n      patterns:\n        - x{3}\n"
+	assert_non_null(strstr(text, "    - name: plain\n      patterns:\n        - \"x{3}\"\n"
 				     "    - name: low_one\n"));
 	free(doc);
 	free(text);

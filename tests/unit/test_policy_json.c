@@ -95,7 +95,7 @@ static json_t *
 parse(const char *text)
 {
 	json_error_t e;
-	json_t *j = json_loads(text, 0, &e);
+	json_t *j = json_loads(text, JSON_DECODE_ANY, &e);
 
 	if (j == NULL)
 		fail_msg("bad JSON in test: %s: %s", e.text, text);
@@ -164,7 +164,8 @@ test_json_export_has_every_key_in_order(void **state)
 		    "\"mode\":\"inherit\"}],\"rules\":["
 		    "{\"id\":\"r1\",\"from\":\"web\",\"to\":\"db\",\"protocol\":\"tcp\","
 		    "\"ports\":[\"5432\",\"8000-8100\"],\"app\":\"tls\",\"action\":\"allow\","
-		    "\"require_tls\":true,\"dlp\":[{\"sensor\":\"credit_card\",\"action\":\"block\","
+		    "\"require_tls\":true,\"dlp\":[{\"sensor\":\"credit_card\","
+		    "\"action\":\"block\","
 		    "\"threshold\":3}],\"comment\":\"db \\\"access\\\"\"},"
 		    "{\"id\":\"r2\",\"from\":\"any\",\"to\":\"external\",\"protocol\":\"any\","
 		    "\"ports\":[],\"app\":\"any\",\"action\":\"deny\",\"require_tls\":false,"
@@ -348,8 +349,9 @@ static const struct check_case check_cases[] = {
 	  "groups: wrong type (got object, expected an array of group objects)" },
 	{ policy_json_check_policy, "{\"groups\":[5]}", "/groups/0",
 	  "groups[0]: wrong type (got integer, expected a group object)" },
-	{ policy_json_check_policy, "{\"groups\":[{\"name\":\"a\"},{\"name\":\"b\",\"cidrs\":[1]}]}",
-	  "/groups/1/cidrs/0", "groups[1].cidrs[0]: wrong type (got integer, expected a string)" },
+	{ policy_json_check_policy,
+	  "{\"groups\":[{\"name\":\"a\"},{\"name\":\"b\",\"cidrs\":[1]}]}", "/groups/1/cidrs/0",
+	  "groups[1].cidrs[0]: wrong type (got integer, expected a string)" },
 	{ policy_json_check_policy, "{\"groups\":[{\"name\":\"a\"},{}]}", "/groups/1",
 	  "groups[1]: missing field \"name\" (expected a string)" },
 	{ policy_json_check_policy, "{\"rules\":[{" RULE_OK "},{" RULE_OK ",\"to\":5}]}",
@@ -478,9 +480,9 @@ test_json_check_null_and_short_buffers(void **state)
 static void
 test_json_to_yaml_exact_text_and_scalar_styles(void **state)
 {
-	json_t *j = parse("{\"mode\":\"protect\",\"rules\":[{\"id\":\"a\",\"ports\":[80,\"8000-8100\"],"
-			  "\"require_tls\":true,\"dlp\":[]}],\"groups\":[{\"name\":\"g\","
-			  "\"selector\":null,\"mode\":\"inherit\"}]}");
+	json_t *j = parse("{\"mode\":\"protect\",\"rules\":[{\"id\":\"a\","
+			  "\"ports\":[80,\"8000-8100\"],\"require_tls\":true,\"dlp\":[]}],"
+			  "\"groups\":[{\"name\":\"g\",\"selector\":null,\"mode\":\"inherit\"}]}");
 	const struct yaml_node *ports;
 	struct yaml_node *root;
 	char err[256];

@@ -440,22 +440,18 @@ test_selector_bad_key_characters_are_refused(void **state)
 static void
 test_selector_key_too_long_is_refused(void **state)
 {
-	char *text, *msg, *name64, *prefix254;
+	char *text, msg[512], *name64, *prefix254;
 
 	(void)state;
 	name64 = repeat("k", 64, "");
 	text = repeat("k", 64, "=v");
-	msg = malloc(512);
-	assert_non_null(msg);
 	sprintf(msg, "selector \"%s...\": column 1: key name \"%s\" is 64 characters long "
 		"(expected at most 63)", name64, name64);
 	assert_refused(text, msg);
 	free(text);
 
 	/* After a prefix the column is the name's. */
-	text = malloc(128);
-	assert_non_null(text);
-	sprintf(text, "x.io/%s", name64);
+	text = repeat("x.io/", 1, name64);
 	sprintf(msg, "selector \"x.io/%.59s...\": column 6: key name \"%s\" is 64 characters long "
 		"(expected at most 63)", name64, name64);
 	assert_refused(text, msg);
@@ -469,20 +465,15 @@ test_selector_key_too_long_is_refused(void **state)
 	free(text);
 	free(prefix254);
 	free(name64);
-	free(msg);
 }
 
 static void
 test_selector_bad_values_are_refused(void **state)
 {
-	char *text, *msg, *value64;
+	char text[128], msg[512], *value64;
 
 	(void)state;
 	value64 = repeat("v", 64, "");
-	text = malloc(128);
-	msg = malloc(512);
-	assert_non_null(text);
-	assert_non_null(msg);
 	sprintf(text, "app=%s", value64);
 	sprintf(msg, "selector \"app=%.60s...\": column 5: value \"%s\" is 64 characters long "
 		"(expected at most 63)", value64, value64);
@@ -491,8 +482,6 @@ test_selector_bad_values_are_refused(void **state)
 	sprintf(msg, "selector \"app in (a,%.54s...\": column 11: value \"%s\" is 64 characters "
 		"long (expected at most 63)", value64, value64);
 	assert_refused(text, msg);
-	free(msg);
-	free(text);
 	free(value64);
 
 	assert_refused("app=w@b", "selector \"app=w@b\": column 6: invalid character '@' in value "
@@ -766,7 +755,7 @@ test_selector_kubernetes_semantics_table(void **state)
 static void
 test_selector_k8s_reserved_prefix_keys_parse_and_match(void **state)
 {
-	char *name63, *text, *msg;
+	char text[128], msg[512], *name63;
 
 	(void)state;
 	assert_true(matches("k8s:namespace=payments", "k8s:namespace=payments;app=api"));
@@ -796,18 +785,12 @@ test_selector_k8s_reserved_prefix_keys_parse_and_match(void **state)
 
 	/* The name after the prefix has the usual bounds: 63 accepted, 64 refused. */
 	name63 = repeat("n", 63, "");
-	text = malloc(128);
-	msg = malloc(512);
-	assert_non_null(text);
-	assert_non_null(msg);
 	sprintf(text, "k8s:%s=v", name63);
 	assert_canonical(text, 1, text);
 	sprintf(text, "k8s:%sn", name63);
 	sprintf(msg, "selector \"k8s:%.60s...\": column 5: key name \"%sn\" is 64 characters "
 		"long (expected at most 63)", name63, name63);
 	assert_refused(text, msg);
-	free(msg);
-	free(text);
 	free(name63);
 }
 
