@@ -85,12 +85,13 @@ struct group_table *group_table_build(const struct group_table_builder *b,
  */
 void group_table_free(struct group_table *t);
 
-/* Bytes of memory the table holds. */
+/* Bytes of memory the table holds; 0 for NULL. Pure read: any thread. */
 size_t group_table_memsize(const struct group_table *t);
 
 /*
- * Intervals of family's partition (AF_INET or AF_INET6; 0 for any other family): 1 for an
- * empty table, at most 2 * entries + 1. Neighbours always differ in their set.
+ * Intervals of family's partition (AF_INET or AF_INET6; 0 for any other family and for
+ * NULL): 1 for an empty table, at most 2 * entries + 1. Neighbours always differ in their
+ * set. Pure read: any thread.
  */
 size_t group_table_intervals(const struct group_table *t, int family);
 

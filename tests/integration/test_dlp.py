@@ -336,8 +336,11 @@ def check_dlp_schema(events, rule="default"):
             continue
         if dl.get("direction") not in ("to_server", "to_client"):
             errs.append("bad direction: " + where)
-        if dl.get("action") != "alert" or dl.get("rule") != rule:
-            errs.append("expected action alert, rule %s: %s" % (rule, where))
+        # The default policy alerts in monitor mode: reported, traffic allowed.
+        if (dl.get("action"), dl.get("rule_action"), dl.get("mode"), dl.get("rule")) != \
+                ("allowed", "alert", "monitor", rule):
+            errs.append("expected action allowed (rule_action alert, monitor), rule %s: %s"
+                        % (rule, where))
         ms, total = dl.get("matches"), dl.get("total")
         if not isinstance(ms, list) or not isinstance(total, int):
             errs.append("matches must be a list and total an integer: " + where)
