@@ -75,6 +75,7 @@ BASE = {
 }
 
 ANY = object()          # expect_problem: do not check the field
+SEEN = []               # (method, path, Resp) of every request: checked against the spec
 
 
 # ---- the expected export form (control/policy_json.c) ----
@@ -161,9 +162,11 @@ def request(port, method, path, body=None, token=ADMIN, headers=None):
                                  headers=hdrs)
     try:
         with urllib.request.urlopen(req, timeout=20) as r:
-            return Resp(r.status, r.headers, r.read())
+            resp = Resp(r.status, r.headers, r.read())
     except urllib.error.HTTPError as e:
-        return Resp(e.code, e.headers, e.read())
+        resp = Resp(e.code, e.headers, e.read())
+    SEEN.append((method, path, resp))
+    return resp
 
 
 class Daemon:
@@ -1120,3 +1123,123 @@ def test_write_back_survives_a_restart(d):
     d.ok("DELETE", "/v1/rules/deny-rest", status=204)
     assert [x["id"] for x in yaml.safe_load(d.config.read_text())["policy"]["rules"]] == [
         "no-cards-to-partners", "dns"]
+
+
+# ---- every answer seen above, against docs/api/openapi.yaml ----
+
+SPEC_PATH = ROOT / "docs" / "api" / "openapi.yaml"
+
+
+def resolve(spec, node):
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), ref
+        node = spec
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def schema_errors(spec, schema, v, where="$"):
+    """The JSON Schema subset the spec uses; a list of messages, empty when v conforms."""
+    schema = resolve(spec, schema)
+    errs = []
+    kinds = {"null": v is None, "boolean": isinstance(v, bool),
+             "integer": isinstance(v, int) and not isinstance(v, bool),
+             "number": isinstance(v, (int, float)) and not isinstance(v, bool),
+             "string": isinstance(v, str), "array": isinstance(v, list),
+             "object": isinstance(v, dict)}
+    t = schema.get("type")
+    if t is not None:
+        types = t if isinstance(t, list) else [t]
+        if not any(kinds[x] for x in types):
+            return [f"{where}: {v!r} is not {t}"]
+    if "const" in schema and v != schema["const"]:
+        errs.append(f"{where}: {v!r} != const {schema['const']!r}")
+    if "enum" in schema and v not in schema["enum"]:
+        errs.append(f"{where}: {v!r} not in {schema['enum']}")
+    if isinstance(v, str):
+        if "pattern" in schema and not re.search(schema["pattern"], v):
+            errs.append(f"{where}: {v!r} does not match {schema['pattern']}")
+        if len(v) < schema.get("minLength", 0) or len(v) > schema.get("maxLength", 1 << 60):
+            errs.append(f"{where}: length of {v!r}")
+    if kinds["number"]:
+        if v < schema.get("minimum", float("-inf")) or v > schema.get("maximum", float("inf")):
+            errs.append(f"{where}: {v} out of range")
+    if isinstance(v, list):
+        if len(v) < schema.get("minItems", 0) or len(v) > schema.get("maxItems", 1 << 60):
+            errs.append(f"{where}: {len(v)} items")
+        if "items" in schema:
+            for i, x in enumerate(v):
+                errs += schema_errors(spec, schema["items"], x, f"{where}[{i}]")
+    if isinstance(v, dict):
+        props = schema.get("properties", {})
+        for k in schema.get("required", []):
+            if k not in v:
+                errs.append(f"{where}: missing {k}")
+        extra = schema.get("additionalProperties", True)
+        for k, x in v.items():
+            if k in props:
+                errs += schema_errors(spec, props[k], x, f"{where}.{k}")
+            elif extra is False:
+                errs.append(f"{where}: undocumented member {k}")
+            elif isinstance(extra, dict):
+                errs += schema_errors(spec, extra, x, f"{where}.{k}")
+    for sub in schema.get("allOf", []):
+        errs += schema_errors(spec, sub, v, where)
+    if "oneOf" in schema:
+        ok = [sub for sub in schema["oneOf"] if not schema_errors(spec, sub, v, where)]
+        if len(ok) != 1:
+            errs.append(f"{where}: matches {len(ok)} of oneOf")
+    return errs
+
+
+def spec_operation(spec, method, path):
+    """The spec's operation for an actual request path, or None for a path it lacks."""
+    path = urllib.parse.urlsplit(path).path
+    for template, ops in spec["paths"].items():
+        rx = "^" + re.escape(template).replace(r"\{id\}", "[^/]+") + "$"
+        if re.match(rx, path):
+            return ops.get(method.lower(), "no such method")
+    return None
+
+
+def test_every_answer_matches_the_spec(d):
+    for path in READS:
+        d.ok("GET", path, token=READ)
+    d.ok("GET", "/v1/policy", headers={"Accept": "application/yaml"})
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    checked, problems = 0, []
+    for method, path, r in SEEN:
+        op = spec_operation(spec, method, path)
+        if op is None or r.status == 405:
+            continue                        # routing answers, not the resource's
+        assert op != "no such method", (method, path)
+        responses = op["responses"]
+        resp = resolve(spec, responses.get(str(r.status)))
+        if resp is None:
+            problems.append(f"{method} {path}: {r.status} is not documented")
+            continue
+        checked += 1
+        content = resp.get("content")
+        if r.status == 204 or not content:
+            if r.body:
+                problems.append(f"{method} {path}: {r.status} with a body")
+            continue
+        ctype = r.headers["Content-Type"].split(";")[0].strip()
+        if ctype not in content:
+            problems.append(f"{method} {path}: {r.status} as {ctype}, documented: "
+                            f"{sorted(content)}")
+            continue
+        body = r.body.decode()
+        value = json.loads(body) if ctype.endswith("json") else body
+        for e in schema_errors(spec, content[ctype]["schema"], value):
+            problems.append(f"{method} {path} {r.status}: {e}")
+        for name in resp.get("headers", {}):
+            if name == "ETag" and r.status < 300 and method != "GET" and \
+                    value == {"valid": True, "detail": value.get("detail")}:
+                continue                    # a dry run: no new tag
+            if name == "ETag":
+                assert r.headers.get("ETag"), (method, path, r.status)
+    assert checked > 300
+    assert not problems, "\n".join(sorted(set(problems))[:50])
