@@ -183,23 +183,39 @@ control_api_labels_get(void *cookie, const struct api_request *req, struct api_r
 	return api_reply_json(resp, 200, out, NULL);
 }
 
+/* The writer named by ?source= (default "api"), recorded with each entry. */
+static int
+control_api_source_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 31 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
 /* PUT replaces the whole map, PATCH adds and removes entries; both all-or-nothing. */
 static int
 control_api_labels_set(void *cookie, const struct api_request *req, struct api_response *resp)
 {
 	struct control *c = cookie;
 	struct label_map *m = control_labels(c);
+	const char *source = api_request_query(req, "source") != NULL ?
+			     api_request_query(req, "source") : "api";
 	char err[512];
 	json_t *body;
 	int rc;
 
+	if (!control_api_source_ok(source)) {
+		snprintf(err, sizeof(err), "source: \"%.40s\" is not a source name (expected 1 to "
+			 "31 characters of a-z, 0-9, _ and -, e.g. label-sync)", source);
+		return api_reply_problem(resp, 400, "Invalid query", err, "source");
+	}
 	body = api_request_json(req, err, sizeof(err));
 	if (body == NULL)
 		return api_reply_problem(resp, 400, "Invalid JSON", err, "");
 	if (strcmp(req->method, "PUT") == 0)
-		rc = label_map_put_json(m, body, "api", (uint64_t)time(NULL), err, sizeof(err));
+		rc = label_map_put_json(m, body, source, (uint64_t)time(NULL), err, sizeof(err));
 	else
-		rc = label_map_patch_json(m, body, "api", (uint64_t)time(NULL), err, sizeof(err));
+		rc = label_map_patch_json(m, body, source, (uint64_t)time(NULL), err, sizeof(err));
 	json_decref(body);
 	if (rc != 0)
 		return control_api_labels_problem(resp, rc, err);

@@ -53,6 +53,7 @@ struct policy_store {
 	uint32_t nonce;
 	char etag[48];
 	int dirty;			/* labels or names changed since the last publish */
+	uint64_t last_expire_s;		/* FQDN cache expired at this second */
 	uint64_t last_publish_ns;
 };
 
@@ -448,13 +449,12 @@ policy_store_labels_changed(struct policy_store *ps)
 void
 policy_store_tick(struct policy_store *ps)
 {
-	static uint64_t last_expire;
 	uint64_t now = (uint64_t)time(NULL);
 	char err[512];
 
 	snapshot_reclaim(ps->pub);
-	if (now != last_expire) {
-		last_expire = now;
+	if (now != ps->last_expire_s) {
+		ps->last_expire_s = now;
 		if (fqdn_cache_expire(ps->fqdns, now) > 0)
 			ps->dirty = 1;
 	}

@@ -311,7 +311,7 @@ def test_unreachable_api_exits_1():
     r = label_sync("--file", PODS, "--api", f"http://127.0.0.1:{port}",
                    env={"TOLLGATE_TOKEN": ADMIN})
     assert r.returncode == 1
-    assert r.stderr.endswith(f"label-sync: PUT http://127.0.0.1:{port}/v1/labels: cannot "
+    assert r.stderr.endswith(f"label-sync: PUT http://127.0.0.1:{port}/v1/labels?source=label-sync: cannot "
                              f"reach the API: [Errno 111] Connection refused\n")
 
 
@@ -331,8 +331,8 @@ def test_put_then_get_labels_and_select_by_namespace(daemon):
         "fd00:10:244:2::9"]
     for e in got["entries"]:
         assert e["labels"] == API_LABELS[e["ip"]], e["ip"]
-        # The API records every REST write as source "api" (control/control_api.c).
-        assert e["source"] == "api"
+        # label-sync names itself as the source of what it writes (?source=label-sync).
+        assert e["source"] == "label-sync"
         assert abs(e["updated"] - time.time()) < 120
 
     assert [e["ip"] for e in entries(port, "k8s:namespace=payments")["entries"]] == [
@@ -386,7 +386,7 @@ def test_stale_generation_exits_1_with_the_problem_detail(daemon):
                       "--generation", "42").returncode == 0
     r = label_sync("--file", PODS, "--api", api, "--token-file", tokens, "--generation", "41")
     assert (r.returncode, r.stdout) == (1, "")
-    assert r.stderr.endswith(f"label-sync: PUT {api}/v1/labels: 409 Stale generation: "
+    assert r.stderr.endswith(f"label-sync: PUT {api}/v1/labels?source=label-sync: 409 Stale generation: "
                              f"/generation: 41 is stale (expected greater than the current "
                              f"generation 42)\n")
     assert entries(port)["generation"] == 42
@@ -398,12 +398,12 @@ def test_wrong_or_read_only_token_exits_1_with_the_problem_detail(daemon):
     r = label_sync("--file", PODS, "--api", api, env={"TOLLGATE_TOKEN": wrong})
     assert (r.returncode, r.stdout) == (1, "")
     assert r.stderr == DUPLICATE_WARNING + (
-        f"label-sync: PUT {api}/v1/labels: 401 Unauthorized: the Authorization header holds "
+        f"label-sync: PUT {api}/v1/labels?source=label-sync: 401 Unauthorized: the Authorization header holds "
         f"no valid token: expected Bearer TOKEN with a token of the token file\n")
     assert wrong not in r.stderr
     r = label_sync("--file", PODS, "--api", api, env={"TOLLGATE_TOKEN": READ})
     assert (r.returncode, r.stdout) == (1, "")
     assert r.stderr == DUPLICATE_WARNING + (
-        f"label-sync: PUT {api}/v1/labels: 403 Forbidden: PUT /v1/labels needs an admin "
+        f"label-sync: PUT {api}/v1/labels?source=label-sync: 403 Forbidden: PUT /v1/labels needs an admin "
         f"token: this one is read\n")
     assert entries(port)["generation"] == 0

@@ -1066,10 +1066,12 @@ def test_unknown_paths_and_methods(d):
                          ("PATCH", "/v1/sensors/credit_card"), ("POST", "/v1/mode"),
                          ("PUT", "/v1/learned"), ("POST", "/v1/flows"),
                          ("PUT", "/v1/labels/groups")]:
+        before = d.state()
         r = d.call(method, path, {})
         assert r.status == 405, (method, path, r)
         assert r.headers["Allow"], (method, path)
         d.assert_alive()
+        assert d.state() == before
 
 
 # ---- persistence: the file, then a restart on it (last: it replaces the daemon) ----
@@ -1173,6 +1175,8 @@ def schema_errors(spec, schema, v, where="$"):
             for i, x in enumerate(v):
                 errs += schema_errors(spec, schema["items"], x, f"{where}[{i}]")
     if isinstance(v, dict):
+        if not schema.get("minProperties", 0) <= len(v) <= schema.get("maxProperties", 1 << 60):
+            errs.append(f"{where}: {len(v)} members")
         props = schema.get("properties", {})
         for k in schema.get("required", []):
             if k not in v:
