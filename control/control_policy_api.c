@@ -51,32 +51,76 @@ cp_reply_policy_json(struct api_response *resp, unsigned int status, json_t *bod
 	return api_reply_json(resp, status, body, policy_store_etag(ps));
 }
 
-/* If-Match against the running policy's tag: 1 when a 412 was sent. */
+/* ?dry_run=true|1|"" (validate only) or false|0; -1 for anything else. */
+static int
+cp_dry_run_value(const struct api_request *req)
+{
+	const char *d = api_request_query(req, "dry_run");
+
+	if (d == NULL || strcmp(d, "false") == 0 || strcmp(d, "0") == 0)
+		return 0;
+	if (strcmp(d, "true") == 0 || strcmp(d, "1") == 0 || d[0] == '\0')
+		return 1;
+	return -1;
+}
+
+static int
+cp_dry_run(const struct api_request *req)
+{
+	return cp_dry_run_value(req) == 1;
+}
+
+/* 1 after replying 400 to a dry_run value that is neither true nor false. */
+static int
+cp_bad_dry_run(const struct api_request *req, struct api_response *resp)
+{
+	if (cp_dry_run_value(req) >= 0)
+		return 0;
+	api_reply_problem(resp, 400, "Invalid query", "dry_run: expected true or false",
+			  "dry_run");
+	return 1;
+}
+
+/*
+ * If-Match against the running policy's tag (RFC 9110 13.1.1: strong comparison, so a
+ * weak W/"..." tag never matches; "*" always does): 1 when a 412 was sent.
+ */
 static int
 cp_precondition(const struct api_request *req, struct api_response *resp,
 		const struct policy_store *ps)
 {
 	const char *im = api_request_header(req, "If-Match");
 	const char *tag = policy_store_etag(ps);
-	char want[64];
+	size_t tl = strlen(tag);
+	const char *p;
 
-	if (im == NULL || strcmp(im, "*") == 0)
+	if (cp_bad_dry_run(req, resp))
+		return 1;
+	if (im == NULL)
 		return 0;
-	snprintf(want, sizeof(want), "\"%s\"", tag);
-	if (strstr(im, want) != NULL)
-		return 0;
+	for (p = im; *p != '\0';) {
+		const char *next, *end;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		next = strchr(p, ',');
+		if (next == NULL)
+			next = p + strlen(p);
+		end = next;
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if ((end - p == 1 && *p == '*') ||
+		    ((size_t)(end - p) == tl + 2 && p[0] == '"' && end[-1] == '"' &&
+		     memcmp(p + 1, tag, tl) == 0))
+			return 0;
+		p = next;
+	}
 	api_reply_problem_type(resp, 412, "tag:tollgate,2024:problem/stale-policy",
 			       "Precondition Failed", "If-Match does not name the running "
 			       "policy: read it again (GET) and retry with its ETag", NULL);
 	return 1;
-}
-
-static int
-cp_dry_run(const struct api_request *req)
-{
-	const char *d = api_request_query(req, "dry_run");
-
-	return d != NULL && (strcmp(d, "true") == 0 || strcmp(d, "1") == 0 || d[0] == '\0');
 }
 
 /*
@@ -268,6 +312,25 @@ control_policy_api_get(void *cookie, const struct api_request *req, struct api_r
 	return rc;
 }
 
+/* Nothing but blanks and comments. */
+static int
+cp_yaml_empty(const char *b, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		if (b[i] == '#') {
+			while (i < len && b[i] != '\n')
+				i++;
+		} else if (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+			i++;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 int
 control_policy_api_put(void *cookie, const struct api_request *req, struct api_response *resp)
 {
@@ -290,7 +353,11 @@ control_policy_api_put(void *cookie, const struct api_request *req, struct api_r
 		json_decref(body);
 		return rc;
 	}
-	/* YAML: the loader reads the body itself; messages point at its lines. */
+	/* YAML: the loader reads the body itself; messages point at its lines. An empty
+	 * document would be the empty policy: refuse it like an empty JSON body. */
+	if (cp_yaml_empty(req->body, req->body_len))
+		return api_reply_problem(resp, 400, "Invalid YAML", "request body is empty (send "
+					 "the whole policy; {} or \"rules: []\" to empty it)", "");
 	np = policy_load_buffer(CP_REQUEST, req->body != NULL ? req->body : "", req->body_len,
 				err, sizeof(err));
 	if (np == NULL)

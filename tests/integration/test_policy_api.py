@@ -505,6 +505,29 @@ def test_if_match(d):
     d.ok("DELETE", "/v1/rules/r2", status=204, headers={"If-Match": cur})
 
 
+def test_stats_follow_policy_revisions(d):
+    def policy_stats():
+        return d.ok("GET", "/v1/stats", token=READ).json()["policy"]
+
+    before = policy_stats()
+    assert '"%s"' % before["etag"] == d.etag()
+    d.problem("POST", "/v1/groups", {"name": "clients"}, 409, "/name")
+    d.ok("PUT", "/v1/policy?dry_run=true", BASE)
+    assert policy_stats()["revision"] == before["revision"]
+    d.ok("POST", "/v1/groups", {"name": "web"}, status=201)
+    after = policy_stats()
+    assert after["revision"] == before["revision"] + 1
+    assert after["snapshot_version"] > before["snapshot_version"]
+    assert '"%s"' % after["etag"] == d.etag() != '"%s"' % before["etag"]
+
+
+def test_if_match_weak_tag_is_not_a_match(d):
+    """If-Match compares strongly (RFC 9110 section 13.1.1): W/"<tag>" does not match."""
+    tag = d.etag()
+    d.problem("PUT", "/v1/mode", {"mode": "protect"}, 412, None,
+              headers={"If-Match": "W/" + tag})
+
+
 # ---- /v1/groups ----
 
 def test_groups_crud(d):
@@ -854,9 +877,14 @@ def test_labels_groups_resolve_selectors(d):
     assert by["paydb"]["cidrs"] == ["10.30.0.0/16"] and by["paydb"]["selector"] == "app=pay,tier=db"
     assert by["clients"] == {"name": "clients", "selector": None, "cidrs": ["10.20.0.0/16"],
                              "ranges": [], "label_ips": [], "fqdn_ips": []}
-    # The label map changes, the groups follow.
-    d.ok("PATCH", "/v1/labels", {"generation": gen + 1, "remove": ["10.9.0.1"],
-                                 "add": [{"ip": "10.9.0.3", "labels": {"app": "pay"}}]})
+    # The label map changes, the groups follow; the writer is recorded.
+    d.problem("PATCH", "/v1/labels?source=Not%20a%20name", {"generation": gen + 1}, 400,
+              "source")
+    d.ok("PATCH", "/v1/labels?source=label-sync",
+         {"generation": gen + 1, "remove": ["10.9.0.1"],
+          "add": [{"ip": "10.9.0.3", "labels": {"app": "pay"}}]})
+    entries = {e["ip"]: e for e in d.ok("GET", "/v1/labels").json()["entries"]}
+    assert entries["10.9.0.3"]["source"] == "label-sync" and entries["10.9.0.2"]["source"] == "api"
     by = {g["name"]: g for g in d.ok("GET", "/v1/labels/groups").json()["groups"]}
     assert sorted(by["pay"]["label_ips"]) == ["10.9.0.3", "fd00::5"]
     assert by["paydb"]["label_ips"] == []
@@ -967,8 +995,8 @@ READS = ["/v1/policy", "/v1/groups", "/v1/groups/clients", "/v1/rules", "/v1/rul
 def test_tokens_and_roles(d):
     for path in READS:
         assert d.call("GET", path, token=READ).status == 200, path
-        p = d.problem("GET", path, None, 401, None, token=None)
-        p = d.problem("GET", path, None, 401, None, token="x" * 32)
+        d.problem("GET", path, None, 401, None, token=None)
+        d.problem("GET", path, None, 401, None, token="x" * 32)
     learned = d.ok("GET", "/v1/learned").json()
     for method, path, body in WRITES:
         before = d.state()
