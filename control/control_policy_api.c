@@ -148,9 +148,20 @@ cp_problem(struct api_response *resp, unsigned int status, const char *title, co
 	}
 	if (rel != NULL && ptr[0] != '\0') {
 		size_t n = strlen(rel);
+		char name[64];
+		unsigned int idx;
 
-		if (strncmp(ptr, rel, n) == 0 && (ptr[n] == '/' || ptr[n] == '\0'))
+		if (strncmp(ptr, rel, n) == 0 && (ptr[n] == '/' || ptr[n] == '\0')) {
 			memmove(ptr, ptr + n, strlen(ptr + n) + 1);
+			/* "rules[2].to: ..." -> "to: ...": the body is the rule. */
+			if (sscanf(rel, "/%63[a-z]/%u", name, &idx) == 2) {
+				char pre[96];
+				int pl = snprintf(pre, sizeof(pre), "%s[%u].", name, idx);
+
+				if (pl > 0 && strncmp(msg, pre, (size_t)pl) == 0)
+					msg += pl;
+			}
+		}
 	}
 	return api_reply_problem(resp, status, title, msg, ptr[0] != '\0' || rel == NULL ?
 				 ptr : NULL);

@@ -34,11 +34,12 @@ port_match(const struct snapshot_rule *r, uint8_t proto, uint16_t dport)
 	return 0;
 }
 
+/* An icmp rule also takes ICMPv6 (58), for IPv6 flows only. */
 static int
-proto_match(uint8_t want, uint8_t proto)
+proto_match(uint8_t want, uint8_t proto, uint8_t family)
 {
 	return want == POLICY_PROTO_ANY || want == proto ||
-	       (want == POLICY_PROTO_ICMP && proto == 58);
+	       (want == POLICY_PROTO_ICMP && proto == 58 && family == 6);
 }
 
 /* First user group of the set, else EXTERNAL. */
@@ -92,7 +93,7 @@ flow_policy_eval(const struct snapshot *s, const struct flow_key *k, uint8_t cli
 		const struct snapshot_rule *r = &s->rules[i];
 
 		if (!group_set_has(&src, r->from) || !group_set_has(&dst, r->to) ||
-		    !proto_match(r->proto, k->proto) || !port_match(r, k->proto, dport))
+		    !proto_match(r->proto, k->proto, k->family) || !port_match(r, k->proto, dport))
 			continue;
 		if (r->app != POLICY_APP_ANY && r->app != app)
 			continue;

@@ -1275,3 +1275,14 @@ def test_every_answer_matches_the_spec(d):
                 assert r.headers.get("ETag"), (method, path, r.status)
     assert checked > 300
     assert not problems, "\n".join(sorted(set(problems))[:50])
+
+
+def test_dry_run_values_other_than_true_or_false_are_refused(d):
+    d.problem("PUT", "/v1/mode?dry_run=yes", {"mode": "protect"}, 400, "dry_run")
+    r = d.ok("PUT", "/v1/mode?dry_run=false", {"mode": "monitor"})
+    assert r.json()["mode"] == "monitor"
+
+
+def test_single_resource_problems_name_the_field_relative_to_the_body(d):
+    p = d.problem("POST", "/v1/rules?position=0", rule("x", to="nowhere"), 422, "/to")
+    assert p["detail"].startswith("to: unknown group"), p

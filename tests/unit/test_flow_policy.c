@@ -334,7 +334,8 @@ test_flow_policy_label_selectors_take_their_ips_from_the_label_map(void **state)
 		"{\"generation\": 1, \"entries\": ["
 		"{\"ip\": \"10.9.0.1\", \"labels\": {\"app\": \"payments\","
 		" \"k8s:namespace\": \"prod\"}},"
-		"{\"ip\": \"10.9.0.2\", \"labels\": {\"app\": \"web\", \"k8s:namespace\": \"prod\"}},"
+		"{\"ip\": \"10.9.0.2\", \"labels\": {\"app\": \"web\","
+		" \"k8s:namespace\": \"prod\"}},"
 		"{\"ip\": \"fd00:9::3\", \"labels\": {\"app\": \"payments\","
 		" \"k8s:namespace\": \"dev\"}},"
 		"{\"ip\": \"10.9.0.4\", \"labels\": {\"app\": \"payments\","
@@ -751,7 +752,8 @@ test_flow_policy_from_to_group_is_first_user_group_in_document_order(void **stat
 {
 	struct snapshot *s = compile("groups:\n"
 				     "  - {name: wide, cidrs: [10.0.0.0/8]}\n"
-				     "  - {name: narrow, cidrs: [10.1.0.0/16]}\n", NULL, NULL, NULL);
+				     "  - {name: narrow, cidrs: [10.1.0.0/16]}\n",
+				     NULL, NULL, NULL);
 	struct flow_verdict v;
 
 	(void)state;
@@ -776,8 +778,10 @@ test_flow_policy_require_tls_follows_the_matching_rule(void **state)
 {
 	static const char yaml[] =
 		"rules:\n"
-		"  - {id: tls, from: any, to: any, ports: [443], action: allow, require_tls: true}\n"
-		"  - {id: plain, from: any, to: any, ports: [80], action: allow, require_tls: false}\n"
+		"  - {id: tls, from: any, to: any, ports: [443], action: allow,"
+		" require_tls: true}\n"
+		"  - {id: plain, from: any, to: any, ports: [80], action: allow,"
+		" require_tls: false}\n"
 		"  - {id: deflt, from: any, to: any, ports: [25], action: allow}\n";
 	struct snapshot *s = compile(yaml, NULL, NULL, NULL);
 	struct flow_verdict v;
@@ -956,7 +960,8 @@ test_flow_policy_snapshot_does_not_refer_to_its_inputs(void **state)
 		" app: tls, action: allow, require_tls: true}\n"
 		"  - {id: nets-out, from: nets, to: external, action: allow}\n";
 	struct label_map *m = labels("{\"generation\": 7, \"entries\": ["
-				     "{\"ip\": \"10.5.0.1\", \"labels\": {\"k8s:namespace\": \"shop\"}}]}");
+				     "{\"ip\": \"10.5.0.1\","
+				     " \"labels\": {\"k8s:namespace\": \"shop\"}}]}");
 	struct fqdn_cache *c = fqdn_cache_create(8);
 	struct policy *p = load(yaml);
 	struct snapshot *s;
@@ -1271,7 +1276,8 @@ random_policy(char *buf, size_t len)
 			rnd_addr(fam, a);
 			for (b = pfx; b < width; b++)
 				a[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
-			o = app(buf, o, len, "%s\"%s/%u\"", i ? ", " : "", fmt_addr(fam, a, t), pfx);
+			o = app(buf, o, len, "%s\"%s/%u\"", i ? ", " : "", fmt_addr(fam, a, t),
+				pfx);
 		}
 		o = app(buf, o, len, "]\n    ranges: [");
 		for (i = 0; i < nrg; i++) {
@@ -1418,11 +1424,11 @@ test_flow_policy_agrees_with_policy_match_on_random_policies(void **state)
 				inet_ntop(family, dst, b, sizeof(b));
 				fail_msg("policy %u flow %u: %s -> %s proto %u port %u app %u: "
 					 "got rule %d action %u tls %u mode %u from %u to %u, "
-					 "expected %d %u %u %u %u %u\n%s", n, f, a, b, proto, dport,
-					 appid, got.rule, got.action, got.require_tls, got.mode,
-					 got.from_group, got.to_group, want.rule, want.action,
-					 want.require_tls, want.mode, want.from_group, want.to_group,
-					 yaml);
+					 "expected %d %u %u %u %u %u\n%s", n, f, a, b, proto,
+					 dport, appid, got.rule, got.action, got.require_tls,
+					 got.mode, got.from_group, got.to_group, want.rule,
+					 want.action, want.require_tls, want.mode,
+					 want.from_group, want.to_group, yaml);
 			}
 			if (want.rule >= 0)
 				matched++;
@@ -1446,22 +1452,28 @@ main(void)
 		cmocka_unit_test(test_flow_policy_default_action_when_no_rule_matches),
 		cmocka_unit_test(
 			test_flow_policy_cidr_range_and_ipv6_groups_hold_exactly_their_addresses),
-		cmocka_unit_test(test_flow_policy_label_selectors_take_their_ips_from_the_label_map),
+		cmocka_unit_test(
+			test_flow_policy_label_selectors_take_their_ips_from_the_label_map),
 		cmocka_unit_test(test_flow_policy_fqdn_match_exact_and_wildcard),
 		cmocka_unit_test(test_flow_policy_fqdn_groups_take_their_ips_from_the_cache),
-		cmocka_unit_test(test_flow_policy_sni_puts_server_in_fqdn_group_and_out_of_external),
+		cmocka_unit_test(
+			test_flow_policy_sni_puts_server_in_fqdn_group_and_out_of_external),
 		cmocka_unit_test(
 			test_flow_policy_any_holds_everyone_external_only_addresses_in_no_group),
 		cmocka_unit_test(test_flow_policy_protocol_filter_any_tcp_udp_icmp),
 		cmocka_unit_test(test_flow_policy_icmp_rule_takes_protocol_58_for_ipv6_only),
 		cmocka_unit_test(
 			test_flow_policy_ports_lists_and_ranges_match_tcp_udp_server_port_only),
-		cmocka_unit_test(test_flow_policy_app_filter_unidentified_flow_matches_any_rules_only),
-		cmocka_unit_test(test_flow_policy_mode_first_overriding_group_in_document_order_wins),
-		cmocka_unit_test(test_flow_policy_from_to_group_is_first_user_group_in_document_order),
+		cmocka_unit_test(
+			test_flow_policy_app_filter_unidentified_flow_matches_any_rules_only),
+		cmocka_unit_test(
+			test_flow_policy_mode_first_overriding_group_in_document_order_wins),
+		cmocka_unit_test(
+			test_flow_policy_from_to_group_is_first_user_group_in_document_order),
 		cmocka_unit_test(test_flow_policy_require_tls_follows_the_matching_rule),
 		cmocka_unit_test(test_flow_policy_dlp_bindings_resolve_to_sensor_indexes),
-		cmocka_unit_test(test_flow_policy_unknown_or_disabled_sensor_refused_with_exact_message),
+		cmocka_unit_test(
+			test_flow_policy_unknown_or_disabled_sensor_refused_with_exact_message),
 		cmocka_unit_test(test_flow_policy_sensor_set_is_shared_by_reference),
 		cmocka_unit_test(test_flow_policy_snapshot_does_not_refer_to_its_inputs),
 		cmocka_unit_test(test_flow_policy_memsize_counts_block_and_group_table),
