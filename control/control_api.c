@@ -85,6 +85,28 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 		"policy", control_api_policy_stats(c)), NULL);
 }
 
+/* The policy publication gauges of /v1/stats, for Prometheus. */
+static void
+control_api_policy_metrics(struct control *c, FILE *f)
+{
+	const struct policy_store *ps = control_policy(c);
+	static const char *const help[][3] = {
+		{ "policy_changes_total", "counter", "accepted policy changes since start" },
+		{ "policy_snapshot_version", "gauge", "version of the snapshot workers read" },
+		{ "policy_snapshots_pending", "gauge", "replaced snapshots waiting for RCU" },
+		{ "policy_snapshot_bytes", "gauge", "memory of the current and pending snapshots" },
+	};
+	const uint64_t v[] = {
+		policy_store_revision(ps), policy_store_snapshot(ps)->version,
+		policy_store_pending(ps), policy_store_snapshot_bytes(ps),
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(v); i++)
+		fprintf(f, "# HELP tollgate_%s %s\n# TYPE tollgate_%s %s\ntollgate_%s %" PRIu64 "\n",
+			help[i][0], help[i][2], help[i][0], help[i][1], help[i][0], v[i]);
+}
+
 static int
 control_api_metrics(void *cookie, const struct api_request *req, struct api_response *resp)
 {
@@ -115,6 +137,7 @@ control_api_metrics(void *cookie, const struct api_request *req, struct api_resp
 	for (k = 1; k < PKT_ERR__COUNT; k++)
 		fprintf(f, "tollgate_parse_errors_by_reason_total{reason=\"%s\"} %" PRIu64 "\n",
 			pkt_err_name(k), s.parse_err[k]);
+	control_api_policy_metrics(c, f);
 	fprintf(f, "# HELP tollgate_uptime_seconds seconds since start\n"
 		   "# TYPE tollgate_uptime_seconds gauge\ntollgate_uptime_seconds %.3f\n",
 		control_uptime(c));

@@ -67,7 +67,9 @@
 	X(policy_flows_blocked, "flows whose verdict is block (protect mode)") \
 	X(policy_require_tls, "flows whose first client bytes were not TLS (require_tls)") \
 	X(dns_answers, "DNS answers read for FQDN groups") \
-	X(tls_sni, "TLS server names read for FQDN groups")
+	X(tls_sni, "TLS server names read for FQDN groups") \
+	X(tls_sni_incomplete, "ClientHellos that ended before their SNI (flow end, cap)") \
+	X(first_bytes_unbuffered, "flows whose first client bytes were decided on a part only")
 
 #define CTR_ENUM(n, d) CTR_##n,
 enum ctr_id {

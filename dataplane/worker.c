@@ -397,38 +397,57 @@ worker_fqdn_sni(struct worker *w, struct flow *f, const char *name)
 	worker_msg_post(w, m, CTR_events_dropped);
 }
 
-/*
- * The first application bytes of a direction: identify the app (re-evaluating the flow
- * when it becomes known), check require_tls, read the TLS SNI and DNS answers.
- */
-static void
-worker_app_first(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *data,
-		 uint32_t len)
+/* A slot of the worker's first-bytes pool holding f's first client bytes, or NULL. */
+static struct worker_first *
+worker_first_slot(struct worker *w, const struct flow *f)
 {
-	uint8_t bit = dir == FLOW_TOSERVER ? FLOW_P_APP_TS : FLOW_P_APP_TC;
+	return f->first_slot != 0 ? &w->first[f->first_slot - 1] : NULL;
+}
+
+static void
+worker_first_release(struct worker *w, struct flow *f)
+{
+	struct worker_first *h = worker_first_slot(w, f);
+
+	if (h == NULL)
+		return;
+	h->len = 0;
+	h->next_free = w->first_free;
+	w->first_free = f->first_slot;
+	f->first_slot = 0;
+}
+
+/*
+ * Decide what the first client bytes p[0..n) say: the app, require_tls, the TLS SNI.
+ * Returns 1 when a decision needs more bytes (a short first segment, a ClientHello that
+ * spans segments), unless final (no more bytes will come: decide with what there is).
+ */
+static int
+worker_first_decide(struct worker *w, struct flow *f, const uint8_t *p, uint32_t n, int final)
+{
 	uint8_t server = f->client ^ 1;
 	char sni[APP_DNS_NAME_LEN];
+	int rc;
 
-	if (f->pflags & bit)
-		return;
-	f->pflags |= bit;
-	worker_policy_current(w, f);	/* data flushed at flow end counts as activity */
 	if (f->app == POLICY_APP_ANY) {
-		unsigned int app = app_detect(data, len, f->key.proto, f->key.port[f->client],
-					      f->key.port[server], dir == FLOW_TOSERVER);
+		unsigned int app = app_detect(p, n, f->key.proto, f->key.port[f->client],
+					      f->key.port[server], 1);
 
+		if (!final && app_detect_need_more(p, n, f->key.proto, f->key.port[f->client],
+						   f->key.port[server], 1))
+			return 1;
 		if (app != POLICY_APP_ANY) {
 			f->app = (uint8_t)app;
 			worker_policy_eval(w, f, NULL);
 			worker_learn(w, f);
 		}
 	}
-	if (dir != FLOW_TOSERVER)
-		return;
 	if (f->rule >= 0 && w->snap->rules[f->rule].require_tls &&
 	    !(f->pflags & FLOW_P_TLS_CHECKED)) {
+		if (n < 6 && !final)
+			return 1;
 		f->pflags |= FLOW_P_TLS_CHECKED;
-		if (!app_tls_is_client_hello(data, len) && f->mode != POLICY_MODE_DISCOVER) {
+		if (!app_tls_is_client_hello(p, n) && f->mode != POLICY_MODE_DISCOVER) {
 			w->ctr.c[CTR_policy_require_tls]++;
 			if (f->mode == POLICY_MODE_PROTECT && !worker_flow_blocked(f)) {
 				f->action = POLICY_ACTION_DENY;
@@ -439,13 +458,85 @@ worker_app_first(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *d
 		}
 	}
 	if (f->app == POLICY_APP_TLS && !(f->pflags & FLOW_P_SNI)) {
+		rc = app_tls_sni(p, n, sni, sizeof(sni));
+		if (rc == -EAGAIN && !final)
+			return 1;
 		f->pflags |= FLOW_P_SNI;
-		if (app_tls_sni(data, len, sni, sizeof(sni)) == 0) {
+		if (rc == 0) {
 			worker_fqdn_sni(w, f, sni);
 			if (w->snap->nfqdns != 0)
 				worker_policy_eval(w, f, sni);
+		} else if (rc == -EAGAIN) {
+			w->ctr.c[CTR_tls_sni_incomplete]++;
 		}
 	}
+	return 0;
+}
+
+/*
+ * The first application bytes of a direction: identify the app (re-evaluating the flow
+ * when it becomes known), check require_tls, read the TLS SNI. The client's first bytes
+ * may need several segments (a ClientHello with post-quantum key shares spans two): they
+ * are gathered in one of the worker's WORKER_FIRST_SLOTS buffers of WORKER_FIRST_BYTES,
+ * taken on the first segment and given back once decided or at flow end. No slot free,
+ * or a full one: decided on what there is (counted in first_bytes_unbuffered).
+ */
+static void
+worker_app_first(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *data,
+		 uint32_t len)
+{
+	uint8_t bit = dir == FLOW_TOSERVER ? FLOW_P_APP_TS : FLOW_P_APP_TC;
+	struct worker_first *h;
+	uint32_t take;
+
+	if (f->pflags & bit)
+		return;
+	worker_policy_current(w, f);	/* data flushed at flow end counts as activity */
+	if (dir != FLOW_TOSERVER) {
+		/* Server bytes only name the app (banners, status lines): one look. */
+		f->pflags |= bit;
+		if (f->app == POLICY_APP_ANY) {
+			unsigned int app = app_detect(data, len, f->key.proto,
+						      f->key.port[f->client],
+						      f->key.port[f->client ^ 1], 0);
+
+			if (app != POLICY_APP_ANY) {
+				f->app = (uint8_t)app;
+				worker_policy_eval(w, f, NULL);
+				worker_learn(w, f);
+			}
+		}
+		return;
+	}
+	h = worker_first_slot(w, f);
+	if (h == NULL) {
+		if (!worker_first_decide(w, f, data, len, f->key.proto != IPPROTO_TCP)) {
+			f->pflags |= bit;
+			return;
+		}
+		if (w->first_free == 0) {
+			w->ctr.c[CTR_first_bytes_unbuffered]++;
+			worker_first_decide(w, f, data, len, 1);
+			f->pflags |= bit;
+			return;
+		}
+		f->first_slot = w->first_free;
+		h = worker_first_slot(w, f);
+		w->first_free = h->next_free;
+		h->len = 0;
+	}
+	take = RTE_MIN(len, (uint32_t)WORKER_FIRST_BYTES - h->len);
+	memcpy(h->buf + h->len, data, take);
+	h->len += take;
+	if (take == len && h->len < WORKER_FIRST_BYTES &&
+	    worker_first_decide(w, f, h->buf, h->len, 0))
+		return;		/* wait for the next segment */
+	if (take < len || h->len == WORKER_FIRST_BYTES) {
+		w->ctr.c[CTR_first_bytes_unbuffered]++;
+		worker_first_decide(w, f, h->buf, h->len, 1);
+	}
+	f->pflags |= bit;
+	worker_first_release(w, f);
 }
 
 /* What the flow's rule asks of DLP; 0 when the flow is not inspected. */
@@ -602,6 +693,12 @@ worker_flow_end(void *cookie, struct flow *f)
 	if (f->key.proto == IPPROTO_TCP) {
 		for (dir = 0; dir < 2; dir++)
 			tcp_reasm_flush(&w->reasm, f, dir, &f->tcp[dir]);
+	}
+	if (f->first_slot != 0) {
+		struct worker_first *h = worker_first_slot(w, f);
+
+		worker_first_decide(w, f, h->buf, h->len, 1);
+		worker_first_release(w, f);
 	}
 	worker_dlp_close(w, f);
 	worker_learn(w, f);
@@ -1052,6 +1149,10 @@ worker_create(struct runtime *rt, unsigned int index, unsigned int lcore, int so
 	w->lcore = lcore;
 	w->rt = rt;
 	w->lossless = rt->offline;
+	for (fsz = WORKER_FIRST_SLOTS; fsz > 0; fsz--) {
+		w->first[fsz - 1].next_free = w->first_free;
+		w->first_free = (uint16_t)fsz;
+	}
 	w->dump = rt->dump_dir != NULL;
 
 	fsz = flow_table_memsize(&cfg->flow);

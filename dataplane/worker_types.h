@@ -29,6 +29,15 @@ struct worker_rxq {
 #define WORKER_MAX_RXQ 16
 #define WORKER_LINBUF (65536 + 256)
 #define WORKER_DLP_BASE 12	/* DLP totals carried over sensor database changes */
+#define WORKER_FIRST_SLOTS 64	/* flows gathering their first client bytes at once */
+#define WORKER_FIRST_BYTES 4096	/* bytes gathered per flow (a ClientHello with PQ shares) */
+
+/* First client bytes of a flow, gathered over segments until app/SNI are decided. */
+struct worker_first {
+	uint16_t next_free;	/* free list (slot number + 1), 0 = end */
+	uint32_t len;
+	uint8_t buf[WORKER_FIRST_BYTES];
+};
 
 struct worker {
 	struct counters ctr;		/* first: cache aligned, summed by control */
@@ -45,6 +54,8 @@ struct worker {
 	struct dlp_ctx *dlp;		/* sensors of the snapshot in use (not owned), or NULL */
 	const struct snapshot *snap;	/* policy in use until the next quiescent point */
 	uint64_t dlp_base[WORKER_DLP_BASE];	/* DLP totals of earlier sensor databases */
+	uint16_t first_free;		/* free first-bytes slots (slot number + 1), 0 = none */
+	struct worker_first first[WORKER_FIRST_SLOTS];
 	uint64_t now_us;		/* worker clock: packet time (offline) or TSC time */
 	uint64_t next_expire_us;	/* next periodic flow expiry scan */
 	uint64_t anom_pending[8];	/* aggregate anomalies not yet reported */

@@ -5,7 +5,10 @@ Used by the live policy tests: tollgated reads the other end of a veth pair. Eac
 a handshake, one client data segment, the server's ACK and a FIN exchange (8 frames), with
 a source port unique per flow, so every flow can be told apart in the events.
 
-  flowsend.py IFACE SPEC.json [--rate PPS] [--out COUNTS.json]
+  flowsend.py IFACE SPEC.json [--rate PPS] [--part all|open|rest] [--out COUNTS.json]
+
+--part open sends only the handshake (3 frames), --part rest the other 5: a flow can be
+opened, the policy changed, and the flow carried on (its next packet meets the new policy).
 
 SPEC is a list of {"client": ip, "server": ip, "sport": n, "dport": n, "payload": text}.
 Writes {"frames": N, "flows": M} to --out (or stdout) when done.
@@ -46,6 +49,7 @@ def main():
     ap.add_argument("iface")
     ap.add_argument("spec")
     ap.add_argument("--rate", type=float, default=3000.0, help="frames per second")
+    ap.add_argument("--part", choices=("all", "open", "rest"), default="all")
     ap.add_argument("--out")
     a = ap.parse_args()
     flows = json.load(open(a.spec))
@@ -54,8 +58,9 @@ def main():
     gap = 1.0 / a.rate if a.rate > 0 else 0
     frames = 0
     t0 = time.monotonic()
+    lo, hi = {"all": (0, 8), "open": (0, 3), "rest": (3, 8)}[a.part]
     for f in flows:
-        for fr in flow_frames(f):
+        for fr in flow_frames(f)[lo:hi]:
             sock.send(fr)
             frames += 1
             if gap:
