@@ -22,6 +22,7 @@
 #include "counters.h"
 #include "label_map.h"
 #include "event_json.h"
+#include "event_ring.h"
 #include "flow_list.h"
 #include "learned.h"
 #include "msg_types.h"
@@ -40,6 +41,7 @@ RTE_LOG_REGISTER_SUFFIX(control_logtype, control, INFO);
 #define CONTROL_FLOWS_ENDED 65536	/* ended flows kept for /v1/flows */
 #define CONTROL_FLOWS_ACTIVE_MAX (1u << 20)
 #define CONTROL_LEARNED_MAX 65536	/* discover-mode records */
+#define CONTROL_EVENTS_KEPT 16384	/* last events served by GET /v1/events */
 
 struct control {
 	struct runtime *rt;
@@ -53,6 +55,7 @@ struct control {
 	struct policy_store *policy;	/* running policy, snapshots */
 	struct flow_list *flows;	/* /v1/flows */
 	struct learned *learned;	/* /v1/learned */
+	struct event_ring *recent;	/* /v1/events, when the API is on */
 	double t0;
 };
 
@@ -114,6 +117,13 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 		c->api = control_api_start(c, rt, &disabled, err, errlen);
 		if (c->api == NULL && !disabled)
 			goto fail;
+		if (c->api != NULL) {
+			c->recent = event_ring_create(CONTROL_EVENTS_KEPT);
+			if (c->recent == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
+		}
 	}
 	return c;
 fail:
@@ -135,16 +145,29 @@ control_handle(struct control *c, struct msg *m)
 		/* fall through */
 	case MSG_ANOMALY:
 	case MSG_DLP:
-	case MSG_ALERT:
+	case MSG_ALERT: {
+		json_t *ev;
+
 		if (m->type == MSG_FLOW_END)
 			flow_list_end(c->flows, m->worker, &m->flow);
-		if (c->events == NULL)
+		if (c->events == NULL && c->recent == NULL)
 			break;
-		if (event_json_write(m, c->events) == 0)
-			c->events_written++;
-		else
+		ev = event_json_build(m);
+		if (ev == NULL) {
 			c->event_errors++;
+			break;
+		}
+		if (c->recent != NULL)
+			event_ring_add(c->recent, ev);
+		if (c->events != NULL) {
+			if (event_json_write_obj(ev, c->events) == 0)
+				c->events_written++;
+			else
+				c->event_errors++;
+		}
+		json_decref(ev);
 		break;
+	}
 	case MSG_FLOW_START:
 		flow_list_update(c->flows, m->worker, &m->flow, m->ts_us);
 		break;
@@ -373,6 +396,12 @@ control_learned(struct control *c)
 	return c->learned;
 }
 
+struct event_ring *
+control_events(struct control *c)
+{
+	return c->recent;
+}
+
 const struct runtime *
 control_runtime(const struct control *c)
 {
@@ -394,6 +423,7 @@ control_free(struct control *c)
 	policy_store_free(c->policy);
 	flow_list_free(c->flows);
 	learned_free(c->learned);
+	event_ring_free(c->recent);
 	label_map_free(c->labels);
 	if (c->events_owned)
 		fclose(c->events);

@@ -11,6 +11,7 @@ struct label_map;
 struct policy_store;
 struct flow_list;
 struct learned;
+struct event_ring;
 
 /*
  * Open the event sink (--events FILE or "-" for stdout) and the stream dump directory.
@@ -45,6 +46,8 @@ struct label_map *control_labels(struct control *c);
 struct policy_store *control_policy(struct control *c);
 struct flow_list *control_flows(struct control *c);
 struct learned *control_learned(struct control *c);
+/* The last events (GET /v1/events); NULL when the API is off. */
+struct event_ring *control_events(struct control *c);
 
 /* The runtime the control thread serves, and seconds since control_create. */
 const struct runtime *control_runtime(const struct control *c);

@@ -292,6 +292,7 @@ static const struct api_route control_api_routes[] = {
 	{ "GET", "/v1/learned", API_ROLE_READ, control_learned_api_get },
 	{ "DELETE", "/v1/learned", API_ROLE_ADMIN, control_learned_api_clear },
 	{ "GET", "/v1/flows", API_ROLE_READ, control_flows_api_list },
+	{ "GET", "/v1/events", API_ROLE_READ, control_events_api_list },
 };
 
 struct api *

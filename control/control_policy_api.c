@@ -24,6 +24,7 @@
 #include "config.h"
 #include "control.h"
 #include "control_policy_api.h"
+#include "event_ring.h"
 #include "flow_list.h"
 #include "fqdn_cache.h"
 #include "label_map.h"
@@ -1193,6 +1194,18 @@ control_flows_api_list(void *cookie, const struct api_request *req, struct api_r
 	char param[64] = "", err[512];
 	json_t *out = flow_list_query(control_flows(cookie), cp_query, (void *)req, param,
 				      sizeof(param), err, sizeof(err));
+
+	if (out == NULL)
+		return api_reply_problem(resp, 400, "Invalid query", err, param);
+	return api_reply_json(resp, 200, out, NULL);
+}
+
+int
+control_events_api_list(void *cookie, const struct api_request *req, struct api_response *resp)
+{
+	char param[64] = "", err[512];
+	json_t *out = event_ring_query(control_events(cookie), cp_query, (void *)req, param,
+				       sizeof(param), err, sizeof(err));
 
 	if (out == NULL)
 		return api_reply_problem(resp, 400, "Invalid query", err, param);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * REST handlers of the policy resources (docs/api/openapi.yaml): /v1/policy, /v1/groups,
- * /v1/rules, /v1/sensors, /v1/mode, /v1/learned, /v1/labels/groups and /v1/flows. The
+ * /v1/rules, /v1/sensors, /v1/mode, /v1/learned, /v1/labels/groups, /v1/flows and
+ * /v1/events. The
  * route table lives in control_api.c; every handler runs on the control thread inside
  * api_poll, with the struct control as cookie.
  */
@@ -56,6 +57,8 @@ int control_learned_api_clear(void *cookie, const struct api_request *req,
 			      struct api_response *resp);
 int control_labels_api_groups(void *cookie, const struct api_request *req,
 			      struct api_response *resp);
+int control_events_api_list(void *cookie, const struct api_request *req,
+			    struct api_response *resp);
 int control_flows_api_list(void *cookie, const struct api_request *req,
 			   struct api_response *resp);
 

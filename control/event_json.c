@@ -251,21 +251,35 @@ event_json_dlp(const struct msg *m)
 	return o;
 }
 
+json_t *
+event_json_build(const struct msg *m)
+{
+	if (m->type == MSG_FLOW_END)
+		return event_json_flow(m);
+	if (m->type == MSG_ANOMALY)
+		return event_json_anomaly(m);
+	if (m->type == MSG_DLP)
+		return event_json_dlp(m);
+	if (m->type == MSG_ALERT)
+		return event_json_alert(m);
+	return NULL;
+}
+
+int
+event_json_write_obj(const json_t *o, FILE *f)
+{
+	if (json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF)
+		return -EIO;
+	return 0;
+}
+
 int
 event_json_write(const struct msg *m, FILE *f)
 {
-	json_t *o;
+	json_t *o = event_json_build(m);
 	int rc;
 
-	if (m->type == MSG_FLOW_END)
-		o = event_json_flow(m);
-	else if (m->type == MSG_ANOMALY)
-		o = event_json_anomaly(m);
-	else if (m->type == MSG_DLP)
-		o = event_json_dlp(m);
-	else if (m->type == MSG_ALERT)
-		o = event_json_alert(m);
-	else
+	if (o == NULL)
 		return -EINVAL;
 	rc = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);

@@ -1286,3 +1286,32 @@ def test_dry_run_values_other_than_true_or_false_are_refused(d):
 def test_single_resource_problems_name_the_field_relative_to_the_body(d):
     p = d.problem("POST", "/v1/rules?position=0", rule("x", to="nowhere"), 422, "/to")
     assert p["detail"].startswith("to: unknown group"), p
+
+
+def test_events_of_the_run_are_served_filtered_and_paged(d):
+    r = d.ok("GET", "/v1/events?limit=1000", token=READ).json()
+    types = {e["event_type"] for e in r["events"]}
+    assert "flow" in types and len(types) >= 2, types     # flows and their verdicts
+    assert r["returned"] == len(r["events"]) and r["dropped"] == 0
+    other = sorted(types - {"flow"})[0]
+    some = d.ok("GET", "/v1/events?event_type=" + other, token=READ).json()["events"]
+    assert some and all(e["event_type"] == other for e in some)
+    assert len(some) == sum(e["event_type"] == other for e in r["events"])
+    fid = some[0]["flow_id"]
+    same = d.ok("GET", f"/v1/events?flow_id={fid}", token=READ).json()["events"]
+    assert {e["flow_id"] for e in same} == {fid}
+    assert "flow" in {e["event_type"] for e in same}
+    # Paging: one at a time through every event, same order as the whole list.
+    seen, cur = [], None
+    while True:
+        q = "/v1/events?limit=1" + (f"&cursor={cur}" if cur else "")
+        page = d.ok("GET", q, token=READ).json()
+        seen += page["events"]
+        cur = page["next_cursor"]
+        if cur is None:
+            break
+    assert seen == r["events"]
+    for q, param in (("event_type=x", "event_type"), ("limit=0", "limit"),
+                     ("cursor=a", "cursor"), ("flow_id=-3", "flow_id")):
+        p = d.problem("GET", "/v1/events?" + q, None, 400, param, token=READ)
+        assert p["detail"].startswith(param + ":")
