@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -455,28 +456,54 @@ test_write_atomic_failed_rename_removes_temp_file(void **state)
 	remove_tree(dir);
 }
 
+/* The write into a directory the caller may not write; 0 when it failed as it should. */
+static int
+unwritable_write(const char *path)
+{
+	char err[256] = "", want[600];
+
+	if (config_write_atomic(path, "new: 2\n", 7, err, sizeof(err)) != -EACCES)
+		return 1;
+	snprintf(want, sizeof(want), "%s: create %s.tmp.%ld: Permission denied", path, path,
+		 (long)getpid());
+	return strcmp(err, want) == 0 ? 0 : 2;
+}
+
 static void
 test_write_atomic_unwritable_dir_leaves_original_untouched(void **state)
 {
-	char dir[] = "/tmp/tollgate-splice-XXXXXX", path[256], err[256] = "", want[600];
+	char dir[] = "/tmp/tollgate-splice-XXXXXX", path[256];
 	char *got;
 	size_t len;
+	int status;
+	pid_t pid;
 
 	(void)state;
-	if (geteuid() == 0)
-		skip();	/* root writes anywhere; the create-failure test covers this path */
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/tollgate.yaml", dir);
-	write_file(path, "old: 1\n", 0600);
-	assert_int_equal(chmod(dir, 0500), 0);
-	assert_int_equal(config_write_atomic(path, "new: 2\n", 7, err, sizeof(err)), -EACCES);
-	snprintf(want, sizeof(want), "%s: create %s.tmp.%ld: Permission denied", path, path,
-		 (long)getpid());
-	assert_string_equal(err, want);
+	write_file(path, "old: 1\n", 0644);
+	if (geteuid() != 0) {
+		assert_int_equal(chmod(dir, 0500), 0);
+		assert_int_equal(unwritable_write(path), 0);
+	} else {
+		/* Root writes anywhere: the write runs in a child that became nobody. */
+		assert_int_equal(chmod(dir, 0555), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			if (setgid(65534) != 0 || setuid(65534) != 0)
+				_exit(3);
+			_exit(unwritable_write(path));
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
 	got = read_file(path, &len);
 	assert_string_equal(got, "old: 1\n");
 	free(got);
 	assert_int_equal(count_entries(dir), 1);
+	assert_int_equal(chmod(dir, 0700), 0);
 	remove_tree(dir);
 }
 
