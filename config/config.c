@@ -101,6 +101,12 @@ static const char *const evict_names[] = {
 	NULL,
 };
 
+static const char *const exception_names[] = {
+	[CONFIG_FAIL_OPEN] = "fail_open",
+	[CONFIG_FAIL_CLOSED] = "fail_closed",
+	NULL,
+};
+
 static const char *const mode_names[] = {
 	[CONFIG_PORT_TAP] = "tap",
 	[CONFIG_PORT_INLINE] = "inline",
@@ -135,6 +141,9 @@ static const struct cfg_field dp_fields[] = {
 	UINT("mbufs", dp.mbufs, MBUFS_MIN, MBUFS_MAX, 0),
 	UINT("ring_size", dp.ring_size, DP_RING_MIN, DP_RING_MAX, CFG_POW2),
 	SECTION("idle", idle_fields),
+	UINT("tx_flush_us", dp.tx_flush_us, 1, 100000, 0),
+	{ .key = "exception_policy", .kind = CFG_ENUM, C(dp.exception_policy),
+	  .names = exception_names },
 	{ .key = "ports", .kind = CFG_LIST, .parse = parse_ports, .dump = dump_ports,
 	  .what = "a sequence of ports" },
 	{ .key = "eal_args", .kind = CFG_LIST, .parse = parse_eal_args, .dump = dump_eal_args,
@@ -1067,6 +1076,8 @@ config_defaults(struct tg_config *c)
 	c->dp.idle.empty_polls = 64;
 	c->dp.idle.pause_polls = 256;
 	c->dp.idle.max_sleep_us = 200;
+	c->dp.tx_flush_us = 100;
+	c->dp.exception_policy = CONFIG_FAIL_OPEN;
 
 	c->flow.max_flows = 65536;
 	c->flow.nbuckets = 0;

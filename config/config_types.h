@@ -20,6 +20,12 @@ enum config_port_mode {
 	CONFIG_PORT_INLINE,		/* bridged with its peer (issue: inline gateway) */
 };
 
+/* What an inline port does with traffic it cannot inspect (a cap was hit). */
+enum config_exception {
+	CONFIG_FAIL_OPEN = 0,		/* forward uninspected, report */
+	CONFIG_FAIL_CLOSED,		/* drop, report */
+};
+
 struct config_port {
 	char name[CONFIG_NAME_LEN];	/* user's name, e.g. "inside" */
 	char device[CONFIG_DEV_LEN];	/* PCI address or vdev string "net_pcap0,rx_pcap=f" */
@@ -40,6 +46,8 @@ struct config_dataplane {
 	uint32_t mbufs;			/* mbufs in the packet pool */
 	uint32_t ring_size;		/* dispatcher -> worker ring entries (power of two) */
 	struct config_idle idle;
+	uint32_t tx_flush_us;		/* inline: longest a frame waits in a TX buffer */
+	uint8_t exception_policy;	/* enum config_exception */
 	uint32_t nports;
 	struct config_port ports[CONFIG_MAX_PORTS];
 	uint32_t n_eal_args;

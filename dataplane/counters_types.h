@@ -69,7 +69,16 @@
 	X(dns_answers, "DNS answers read for FQDN groups") \
 	X(tls_sni, "TLS server names read for FQDN groups") \
 	X(tls_sni_incomplete, "ClientHellos that ended before their SNI (flow end, cap)") \
-	X(first_bytes_unbuffered, "flows whose first client bytes were decided on a part only")
+	X(first_bytes_unbuffered, "flows whose first client bytes were decided on a part only") \
+	X(tx_packets, "frames queued for transmit on inline ports (forwarded, resets)") \
+	X(tx_dropped, "frames an inline port did not take (freed)") \
+	X(bridged_non_ip, "non-IP or unparsed frames bridged on inline ports") \
+	X(verdict_drops, "frames dropped by a verdict (blocked flows, held segments)") \
+	X(verdict_resets, "flows reset by a verdict (TCP RST to both ends)") \
+	X(rst_sent, "TCP RST frames sent") \
+	X(inline_ooo_dropped, "out-of-order segments of strict flows not forwarded before the gap") \
+	X(exception_fail_open, "frames forwarded uninspected by the exception policy (a cap)") \
+	X(exception_fail_closed, "frames dropped by the exception policy (a cap)")
 
 #define CTR_ENUM(n, d) CTR_##n,
 enum ctr_id {

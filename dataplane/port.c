@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <string.h>
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 #include "eal.h"
 #include "port.h"
 
@@ -18,6 +20,7 @@ RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
 
 #define PORT_RX_DESC 1024
 #define PORT_TX_DESC 1024
+#define PORT_TX_BURST 32
 
 /* The EAL device name of a config device string: the vdev name before any comma. */
 static void
@@ -42,8 +45,8 @@ port_rss_ok(uint16_t pid, unsigned int nq)
 }
 
 static int
-port_start(struct runtime *rt, uint16_t pid, const char *name, unsigned int nq, int rss,
-	   char *err, size_t errlen)
+port_start(struct runtime *rt, uint16_t pid, const char *name, unsigned int nq,
+	   unsigned int ntxq, int rss, char *err, size_t errlen)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -67,7 +70,13 @@ port_start(struct runtime *rt, uint16_t pid, const char *name, unsigned int nq, 
 		conf.rx_adv_conf.rss_conf.rss_key_len = RTE_MIN(klen, (unsigned int)sizeof(key));
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
 	}
-	rc = rte_eth_dev_configure(pid, nq, nq, &conf);
+	if (ntxq > info.max_tx_queues) {
+		snprintf(err, errlen, "port %s: an inline port needs a transmit queue per worker "
+			 "(%u) and the device has %u (af_packet: add qpairs=%u to its device string, "
+			 "or run fewer workers)", name, ntxq, info.max_tx_queues, ntxq);
+		return -EINVAL;
+	}
+	rc = rte_eth_dev_configure(pid, nq, ntxq, &conf);
 	if (rc != 0)
 		goto fail;
 	for (q = 0; q < nq; q++) {
@@ -75,6 +84,8 @@ port_start(struct runtime *rt, uint16_t pid, const char *name, unsigned int nq, 
 					    rt->pkt_pool);
 		if (rc != 0)
 			goto fail;
+	}
+	for (q = 0; q < ntxq; q++) {
 		rc = rte_eth_tx_queue_setup(pid, q, PORT_TX_DESC, rte_eth_dev_socket_id(pid), NULL);
 		if (rc != 0)
 			goto fail;
@@ -83,12 +94,37 @@ port_start(struct runtime *rt, uint16_t pid, const char *name, unsigned int nq, 
 	if (rc != 0)
 		goto fail;
 	rte_eth_promiscuous_enable(pid);
-	PORT_LOG(INFO, "port %s (%u): %s, %u queue%s%s", name, pid, info.driver_name, nq,
-		 nq > 1 ? "s" : "", rss ? ", symmetric RSS" : "");
+	PORT_LOG(INFO, "port %s (%u): %s, %u rx queue%s, %u tx queue%s%s", name, pid,
+		 info.driver_name, nq, nq > 1 ? "s" : "", ntxq, ntxq > 1 ? "s" : "",
+		 rss ? ", symmetric RSS" : "");
 	return 0;
 fail:
 	snprintf(err, errlen, "port %s: cannot start: %s", name, rte_strerror(-rc));
 	return rc < 0 ? rc : -EIO;
+}
+
+/* Per worker, a transmit buffer (burst of 32) on inline port pid, its queue = worker index. */
+static int
+port_tx_buffers(struct runtime *rt, uint16_t pid, char *err, size_t errlen)
+{
+	unsigned int w;
+
+	for (w = 0; w < rt->n_workers; w++) {
+		struct worker *wk = rt->workers[w];
+		struct rte_eth_dev_tx_buffer *b;
+
+		b = rte_zmalloc_socket("txbuf", RTE_ETH_TX_BUFFER_SIZE(PORT_TX_BURST), 0,
+				       (int)rte_lcore_to_socket_id(wk->lcore));
+		if (b == NULL || rte_eth_tx_buffer_init(b, PORT_TX_BURST) != 0) {
+			rte_free(b);
+			snprintf(err, errlen, "port %u: no memory for transmit buffers", pid);
+			return -ENOMEM;
+		}
+		rte_eth_tx_buffer_set_err_callback(b, rte_eth_tx_buffer_count_callback,
+						   &wk->ctr.c[CTR_tx_dropped]);
+		wk->txb[pid] = b;
+	}
+	return 0;
 }
 
 int
@@ -113,12 +149,36 @@ port_setup(struct runtime *rt, char *err, size_t errlen)
 	}
 	rt->sw_dispatch = dp->nports > 0 && nw > 1 && !rss;
 	nq = rss ? nw : 1;
+	for (i = 0; i < RUNTIME_MAX_PORTS; i++)
+		rt->port_peer[i] = RUNTIME_NO_PEER;
+	for (i = 0; i < dp->nports; i++) {
+		unsigned int j;
+
+		if (pids[i] >= RUNTIME_MAX_PORTS) {
+			snprintf(err, errlen, "dataplane.ports[%u] (%s): port id %u, at most %u "
+				 "supported", i, dp->ports[i].name, pids[i], RUNTIME_MAX_PORTS - 1);
+			return -ENOTSUP;
+		}
+		if (dp->ports[i].mode != CONFIG_PORT_INLINE)
+			continue;
+		for (j = 0; j < dp->nports; j++)
+			if (strcmp(dp->ports[j].name, dp->ports[i].peer) == 0)
+				rt->port_peer[pids[i]] = pids[j];
+		rt->n_inline++;
+	}
 	for (i = 0; i < dp->nports; i++) {
 		unsigned int w;
-		int rc = port_start(rt, pids[i], dp->ports[i].name, nq, rss, err, errlen);
+		int inl = dp->ports[i].mode == CONFIG_PORT_INLINE;
+		int rc = port_start(rt, pids[i], dp->ports[i].name, nq, inl ? nw : 1, rss, err,
+				    errlen);
 
 		if (rc != 0)
 			return rc;
+		if (inl) {
+			rc = port_tx_buffers(rt, pids[i], err, errlen);
+			if (rc != 0)
+				return rc;
+		}
 		if (rt->sw_dispatch)
 			continue;
 		for (w = 0; w < nw; w++) {

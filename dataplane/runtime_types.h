@@ -13,6 +13,8 @@
 #include "worker_types.h"
 
 #define RUNTIME_MAX_WORKERS 64
+#define RUNTIME_MAX_PORTS WORKER_MAX_PORTS	/* DPDK port ids we track roles for */
+#define RUNTIME_NO_PEER 0xffff		/* a tap port: receive only */
 #define RUNTIME_MAX_READ 64
 
 struct rte_mempool;
@@ -58,6 +60,8 @@ struct runtime {
 	struct worker *workers[RUNTIME_MAX_WORKERS];
 	unsigned int input_lcore;		/* reader / dispatcher lcore, or RTE_MAX_LCORE */
 	uint8_t sw_dispatch;			/* an input lcore spreads packets to rings */
+	uint8_t n_inline;			/* inline ports configured (pairs * 2) */
+	uint16_t port_peer[RUNTIME_MAX_PORTS];	/* by port id: its inline peer, or NO_PEER */
 
 	struct rte_mempool *pkt_pool;
 	struct rte_mempool *msg_pool;

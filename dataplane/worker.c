@@ -35,6 +35,8 @@
 #include "flow_table.h"
 #include "msg_types.h"
 #include "pkt_parse.h"
+#include "rst.h"
+#include "runtime_types.h"
 #include "tcp_reasm.h"
 #include "worker.h"
 
@@ -63,6 +65,10 @@ RTE_LOG_REGISTER_SUFFIX(worker_logtype, worker, INFO);
 #define FLOW_P_BLOCKED		0x40	/* verdict was to block: stays until the flow ends */
 
 #define WORKER_SNI_TTL_S	300	/* life of a name learned from TLS SNI */
+
+struct worker;
+struct flow;
+static int worker_flow_strict(const struct worker *w, const struct flow *f);
 
 size_t
 worker_memsize(const struct tg_config *cfg)
@@ -214,24 +220,50 @@ worker_anomaly_flush(struct worker *w)
 
 /* ---- reassembly consumers ---- */
 
+/*
+ * A flow whose verdict was to block it (enforced by the inline path; reported here). Once
+ * blocked, a flow stays blocked until it ends, whatever the policy says afterwards.
+ */
+static inline int
+worker_flow_blocked(const struct flow *f)
+{
+	return (f->pflags & FLOW_P_BLOCKED) != 0;
+}
+
 /* Copy a dlp event from the sensors into a message with the flow's header. */
 struct worker_emit {
 	struct worker *w;
 	struct flow *f;
 };
 
+/* A block binding's threshold was reached in protect mode: the flow is cut here. */
+static void
+worker_dlp_block(struct worker *w, struct flow *f, const struct msg_dlp *ev)
+{
+	if (ev->action != CONFIG_DLP_BLOCK || f->mode != POLICY_MODE_PROTECT ||
+	    worker_flow_blocked(f))
+		return;
+	f->pflags |= FLOW_P_BLOCKED;
+	f->action = POLICY_ACTION_DENY;
+	w->pkt_block = 1;
+	w->ctr.c[CTR_policy_flows_blocked]++;
+}
+
 static void
 worker_dlp_emit(void *cookie, uint8_t dir, const struct msg_dlp *ev)
 {
 	const struct worker_emit *e = cookie;
-	struct msg *m = worker_msg_new(e->w, MSG_DLP, e->f, dir, CTR_events_dropped);
+	struct msg *m;
 
+	worker_dlp_block(e->w, e->f, ev);
+	m = worker_msg_new(e->w, MSG_DLP, e->f, dir, CTR_events_dropped);
 	if (m == NULL)
 		return;
 	m->dlp = *ev;
 	m->dlp.blocked = ev->action == CONFIG_DLP_BLOCK && e->f->mode == POLICY_MODE_PROTECT;
 	worker_msg_post(e->w, m, CTR_events_dropped);
 }
+
 
 /* ---- policy ---- */
 
@@ -245,15 +277,6 @@ worker_rule_hash(const char *id)
 	return h | 1;	/* never 0: that is the default action */
 }
 
-/*
- * A flow whose verdict was to block it (enforced by the inline path; reported here). Once
- * blocked, a flow stays blocked until it ends, whatever the policy says afterwards.
- */
-static inline int
-worker_flow_blocked(const struct flow *f)
-{
-	return (f->pflags & FLOW_P_BLOCKED) != 0;
-}
 
 static void
 worker_alert(struct worker *w, struct flow *f, enum msg_alert_reason reason)
@@ -330,6 +353,7 @@ worker_policy_eval(struct worker *w, struct flow *f, const char *sni)
 		f->pflags &= (uint8_t)~FLOW_P_ALERTED;
 		if (f->action == POLICY_ACTION_DENY && f->mode == POLICY_MODE_PROTECT) {
 			f->pflags |= FLOW_P_BLOCKED;
+			w->pkt_block = 1;
 			w->ctr.c[CTR_policy_flows_blocked]++;
 		}
 		if (f->action == POLICY_ACTION_DENY && f->mode != POLICY_MODE_DISCOVER) {
@@ -452,6 +476,7 @@ worker_first_decide(struct worker *w, struct flow *f, const uint8_t *p, uint32_t
 			if (f->mode == POLICY_MODE_PROTECT && !worker_flow_blocked(f)) {
 				f->action = POLICY_ACTION_DENY;
 				f->pflags |= FLOW_P_BLOCKED;
+				w->pkt_block = 1;
 				w->ctr.c[CTR_policy_flows_blocked]++;
 			}
 			worker_alert(w, f, MSG_ALERT_REQUIRE_TLS);
@@ -597,6 +622,7 @@ worker_dlp_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *da
 
 	if (!worker_dlp_policy(w, f, &pol))
 		return;
+	pol.commit = w->rt->n_inline != 0 && worker_flow_strict(w, f);
 	d = worker_dlp_dir(w, f, dir);
 	if (d != NULL)
 		dlp_dir_data(w->dlp, d, dir, data, len, &pol, worker_dlp_emit, &e);
@@ -818,14 +844,104 @@ worker_defrag_expire(struct worker *w, uint64_t now_us)
 					 worker_defrag_drops(w) - dropped);
 }
 
-static void
-worker_packet(struct worker *w, struct rte_mbuf *m)
+/* ---- verdicts and forwarding (inline ports) ---- */
+
+enum worker_verdict {
+	WORKER_PASS = 0,	/* forward (inline) */
+	WORKER_DROP,		/* do not forward */
+	WORKER_RESET,		/* do not forward; RST sent to both ends */
+};
+
+static inline void
+worker_tx(struct worker *w, uint16_t port, struct rte_mbuf *m)
 {
+	w->ctr.c[CTR_tx_packets]++;
+	rte_eth_tx_buffer(port, (uint16_t)w->index, w->txb[port], m);
+}
+
+static void
+worker_tx_flush(struct worker *w)
+{
+	uint16_t p;
+
+	for (p = 0; p < WORKER_MAX_PORTS; p++)
+		if (w->txb[p] != NULL)
+			rte_eth_tx_buffer_flush(p, (uint16_t)w->index, w->txb[p]);
+}
+
+/* A RST for the connection of the frame pkt (parsed in meta) out of port. */
+static void
+worker_rst(struct worker *w, uint16_t port, const uint8_t *pkt, uint32_t len,
+	   const struct pkt_meta *meta, enum rst_target t)
+{
+	struct rte_mbuf *r;
+	uint8_t *p;
+	int n;
+
+	if (port >= WORKER_MAX_PORTS || w->txb[port] == NULL)
+		return;
+	r = rte_pktmbuf_alloc(w->rt->pkt_pool);
+	if (r == NULL) {
+		w->ctr.c[CTR_tx_dropped]++;
+		return;
+	}
+	p = (uint8_t *)rte_pktmbuf_append(r, RST_FRAME_MAX);
+	n = p != NULL ? rst_build(pkt, len, meta, t, p, RST_FRAME_MAX) : -EINVAL;
+	if (n <= 0) {
+		rte_pktmbuf_free(r);
+		return;
+	}
+	rte_pktmbuf_trim(r, (uint16_t)(RST_FRAME_MAX - n));
+	w->ctr.c[CTR_rst_sent]++;
+	worker_tx(w, port, r);
+}
+
+/*
+ * Strict flows cannot let a byte out before the bytes ahead of it were scanned: the inline
+ * gateway may have to cut them (a DLP block binding in protect mode).
+ */
+static int
+worker_flow_strict(const struct worker *w, const struct flow *f)
+{
+	struct dlp_policy pol;
+	unsigned int i;
+
+	if (f->mode != POLICY_MODE_PROTECT || !worker_dlp_policy(w, f, &pol))
+		return 0;
+	if (pol.nbind == 0)
+		return dlp_ctx_default_action(w->dlp) == CONFIG_DLP_BLOCK;
+	for (i = 0; i < pol.nbind; i++)
+		if (pol.bind[i].action == POLICY_DLP_BLOCK)
+			return 1;
+	return 0;
+}
+
+static uint64_t
+worker_caps_hit(const struct worker *w)
+{
+	uint64_t n = w->reasm.stats.pool_empty + w->reasm.stats.ooo_flow_cap;
+
+	if (w->dlp != NULL)
+		n += dlp_ctx_stats(w->dlp)->dirs_refused;
+	return n;
+}
+
+/*
+ * Inspect one frame. The frame m stays the caller's (it forwards or frees it), except on
+ * a tap port where a fragment is handed to the defrag table (*consumed = 1). inl: the
+ * frame came in on an inline port and the verdict is enforced; RSTs are sent from here.
+ */
+static enum worker_verdict
+worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
+{
+	struct rte_mbuf *dg = NULL;	/* a reassembled datagram we own */
+	enum worker_verdict v = WORKER_PASS;
 	struct pkt_meta meta;
 	struct flow_key key;
 	const uint8_t *pkt;
 	struct flow *f;
 	uint32_t len, hash;
+	uint64_t caps, ooo;
 	enum pkt_err err;
 	uint8_t side, dir;
 	uint64_t ts;
@@ -842,28 +958,43 @@ worker_packet(struct worker *w, struct rte_mbuf *m)
 	if (unlikely(err != PKT_OK)) {
 		w->ctr.c[CTR_parse_errors]++;
 		w->ctr.parse_err[err]++;
-		goto free;
+		w->ctr.c[CTR_bridged_non_ip] += inl;
+		return WORKER_PASS;
 	}
 	if (meta.l3 == PKT_L3_NONE) {
 		w->ctr.c[CTR_non_ip]++;
-		goto free;
+		w->ctr.c[CTR_bridged_non_ip] += inl;
+		return WORKER_PASS;
 	}
 	if (meta.is_fragment) {
 		uint64_t dropped = worker_defrag_drops(w);
+		struct rte_mbuf *in = m;
 
-		m = defrag_packet(w->defrag, m, &meta, w->now_us, &w->ctr);
+		/* Inline: the fragment goes on as it is; a copy is reassembled, and the last
+		 * fragment carries the datagram's verdict (the receiver cannot rebuild the
+		 * datagram without it). */
+		if (inl) {
+			in = rte_pktmbuf_copy(m, w->rt->pkt_pool, 0, UINT32_MAX);
+			if (in == NULL) {
+				w->pkt_exception = 1;
+				goto out;
+			}
+		} else {
+			*consumed = 1;
+		}
+		dg = defrag_packet(w->defrag, in, &meta, w->now_us, &w->ctr);
 		if (worker_defrag_drops(w) != dropped)
 			worker_anomaly_aggregate(w, MSG_ANOM_DEFRAG_DROPPED,
 						 worker_defrag_drops(w) - dropped);
-		if (m == NULL)
-			return;
-		len = rte_pktmbuf_pkt_len(m);
-		pkt = rte_pktmbuf_read(m, 0, RTE_MIN(len, (uint32_t)WORKER_LINBUF), w->linbuf);
+		if (dg == NULL)
+			return WORKER_PASS;
+		len = rte_pktmbuf_pkt_len(dg);
+		pkt = rte_pktmbuf_read(dg, 0, RTE_MIN(len, (uint32_t)WORKER_LINBUF), w->linbuf);
 		err = pkt_parse(pkt, RTE_MIN(len, (uint32_t)WORKER_LINBUF), &meta);
 		if (unlikely(err != PKT_OK || meta.is_fragment)) {
 			w->ctr.c[CTR_parse_errors]++;
 			w->ctr.parse_err[err]++;
-			goto free;
+			goto out;
 		}
 	}
 
@@ -875,14 +1006,15 @@ worker_packet(struct worker *w, struct rte_mbuf *m)
 
 		if (is_tcp && !(meta.tcp_flags & PKT_TCP_SYN) && !w->reasm.conf.midstream) {
 			w->ctr.c[CTR_tcp_no_syn]++;
-			goto free;
+			goto out;
 		}
 		f = flow_table_create(w->flows, &key, hash,
 				      is_tcp ? FLOW_STATE_NEW : FLOW_STATE_UDP, w->now_us);
 		if (unlikely(f == NULL)) {
 			w->ctr.c[CTR_flows_refused]++;
 			worker_anomaly_aggregate(w, MSG_ANOM_FLOW_TABLE_FULL, 1);
-			goto free;
+			w->pkt_exception = 1;
+			goto out;
 		}
 		w->ctr.c[CTR_flows_created]++;
 		f->worker = w->index;
@@ -900,7 +1032,14 @@ worker_packet(struct worker *w, struct rte_mbuf *m)
 	f->pkts[dir]++;
 	f->bytes[dir] += len;
 	flow_table_touch(w->flows, f, w->now_us);
+	if (inl && worker_flow_blocked(f)) {
+		/* Cut already: every later frame of it is dropped until it times out. */
+		v = WORKER_DROP;
+		goto out;
+	}
 	worker_policy_current(w, f);
+	caps = worker_caps_hit(w);
+	ooo = w->reasm.stats.ooo_held;
 	if (meta.l4_proto == IPPROTO_TCP) {
 		worker_tcp(w, f, dir, &meta, pkt);
 	} else if (meta.l4_proto == IPPROTO_UDP && meta.payload_len > 0) {
@@ -910,7 +1049,72 @@ worker_packet(struct worker *w, struct rte_mbuf *m)
 		if (f->app == POLICY_APP_DNS && dir == FLOW_TOCLIENT)
 			worker_fqdn_dns(w, f, pl, meta.payload_len);
 	}
-free:
+	if (inl && w->reasm.stats.ooo_held != ooo && !w->pkt_block && worker_flow_strict(w, f)) {
+		/* Later bytes than the scan has reached: they wait for the sender's
+		 * retransmission, after the bytes before them were scanned. */
+		w->ctr.c[CTR_inline_ooo_dropped]++;
+		w->pkt_hold = 1;
+	}
+	if (worker_caps_hit(w) != caps) {
+		w->pkt_exception = 1;
+		/* A direction without sensors cannot be inspected at all: closed means cut. */
+		if (inl && w->rt->cfg.dp.exception_policy == CONFIG_FAIL_CLOSED &&
+		    (f->flags & (FLOW_F_DLP_OFF_TS | FLOW_F_DLP_OFF_TC)) &&
+		    !worker_flow_blocked(f)) {
+			f->pflags |= FLOW_P_BLOCKED;
+			w->pkt_block = 1;
+		}
+	}
+	if (w->pkt_block) {
+		v = meta.l4_proto == IPPROTO_TCP ? WORKER_RESET : WORKER_DROP;
+		if (inl && v == WORKER_RESET) {
+			uint16_t peer = w->rt->port_peer[m->port];
+
+			worker_rst(w, m->port, pkt, len, &meta, RST_TO_SENDER);
+			worker_rst(w, peer, pkt, len, &meta, RST_TO_RECEIVER);
+		}
+	}
+out:
+	if (v == WORKER_PASS && w->pkt_hold)
+		v = WORKER_DROP;
+	if (v == WORKER_PASS && w->pkt_exception) {
+		if (w->rt->cfg.dp.exception_policy == CONFIG_FAIL_CLOSED && inl) {
+			w->ctr.c[CTR_exception_fail_closed]++;
+			v = WORKER_DROP;
+		} else {
+			w->ctr.c[CTR_exception_fail_open]++;
+		}
+	}
+	rte_pktmbuf_free(dg);
+	return v;
+}
+
+static void
+worker_packet(struct worker *w, struct rte_mbuf *m)
+{
+	uint16_t peer = !w->rt->offline && m->port < WORKER_MAX_PORTS ?
+			w->rt->port_peer[m->port] : RUNTIME_NO_PEER;
+	int inl = peer != RUNTIME_NO_PEER && w->txb[peer] != NULL;
+	enum worker_verdict v;
+	int consumed = 0;
+
+	w->pkt_block = 0;
+	w->pkt_hold = 0;
+	w->pkt_exception = 0;
+	v = worker_inspect(w, m, inl, &consumed);
+	if (consumed)
+		return;
+	if (!inl) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (v == WORKER_PASS) {
+		worker_tx(w, peer, m);
+		return;
+	}
+	w->ctr.c[CTR_verdict_drops]++;
+	if (v == WORKER_RESET)
+		w->ctr.c[CTR_verdict_resets]++;
 	rte_pktmbuf_free(m);
 }
 
@@ -1091,6 +1295,7 @@ worker_main(void *arg)
 	WORKER_LOG(DEBUG, "worker %u running on lcore %u (%u rx queues%s)", w->index, w->lcore,
 		   w->n_rxq, w->in_ring != NULL ? ", dispatcher ring" : "");
 	rte_rcu_qsbr_thread_online(rt->qsbr, w->index);
+	w->tx_flush_cycles = rte_get_tsc_hz() / 1000000 * rt->cfg.dp.tx_flush_us;
 	while (!rt->quit) {
 		uint16_t got = 0, n;
 
@@ -1120,6 +1325,14 @@ worker_main(void *arg)
 			empty = 0;
 			sleep_us = 0;
 		}
+		if (w->rt->n_inline != 0) {
+			uint64_t now = rte_rdtsc();
+
+			if (got == 0 || now >= w->tx_next_flush) {
+				worker_tx_flush(w);
+				w->tx_next_flush = now + w->tx_flush_cycles;
+			}
+		}
 		worker_housekeeping(w);
 		/* Nothing of the snapshot is held past here: the control thread may free
 		 * the one this worker used before the last load. */
@@ -1127,6 +1340,7 @@ worker_main(void *arg)
 	}
 	worker_snapshot_load(w);
 	worker_finish(w);
+	worker_tx_flush(w);
 	rte_rcu_qsbr_thread_offline(rt->qsbr, w->index);
 	WORKER_LOG(DEBUG, "worker %u done", w->index);
 	return 0;
@@ -1210,6 +1424,8 @@ worker_free(struct worker *w)
 		return;
 	rte_ring_free(w->msg_ring);
 	rte_ring_free(w->in_ring);
+	for (unsigned int p = 0; p < WORKER_MAX_PORTS; p++)
+		rte_free(w->txb[p]);
 	defrag_free(w->defrag);
 	rte_free(w->reasm_mem);
 	rte_free(w->flow_mem);

@@ -14,6 +14,7 @@
 
 struct rte_ring;
 struct rte_mempool;
+struct rte_eth_dev_tx_buffer;
 struct flow_table;
 struct defrag;
 struct runtime;
@@ -27,6 +28,7 @@ struct worker_rxq {
 };
 
 #define WORKER_MAX_RXQ 16
+#define WORKER_MAX_PORTS 32	/* port ids with a transmit buffer */
 #define WORKER_LINBUF (65536 + 256)
 #define WORKER_DLP_BASE 12	/* DLP totals carried over sensor database changes */
 #define WORKER_FIRST_SLOTS 64	/* flows gathering their first client bytes at once */
@@ -55,6 +57,13 @@ struct worker {
 	const struct snapshot *snap;	/* policy in use until the next quiescent point */
 	uint64_t dlp_base[WORKER_DLP_BASE];	/* DLP totals of earlier sensor databases */
 	uint16_t first_free;		/* free first-bytes slots (slot number + 1), 0 = none */
+	/* Inline forwarding: a transmit buffer per inline port (queue = worker index). */
+	struct rte_eth_dev_tx_buffer *txb[WORKER_MAX_PORTS];	/* by port id; NULL: not inline */
+	uint64_t tx_flush_cycles;	/* dataplane.tx_flush_us in TSC cycles */
+	uint64_t tx_next_flush;		/* TSC deadline of the next buffer flush */
+	uint8_t pkt_block;		/* the packet being processed blocked its flow */
+	uint8_t pkt_hold;		/* ... must not go out (out of order on a strict flow) */
+	uint8_t pkt_exception;		/* ... hit a cap: the exception policy applies */
 	struct worker_first first[WORKER_FIRST_SLOTS];
 	uint64_t now_us;		/* worker clock: packet time (offline) or TSC time */
 	uint64_t next_expire_us;	/* next periodic flow expiry scan */

@@ -269,6 +269,8 @@ dlp_dir_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t 
 {
 	dlp_enter(ctx, d, dir, pol, emit, cookie);
 	sensor_stream_scan(ctx->sw, d->st, data, len, dlp_on_match, ctx);
+	if (pol != NULL && pol->commit)
+		sensor_stream_commit(ctx->sw, d->st, dlp_on_match, ctx);
 	dlp_leave(ctx, d, dir);
 }
 
@@ -306,6 +308,12 @@ dlp_ctx_refresh_today(struct dlp_ctx *ctx)
 
 	validator_today(&today);
 	sensor_worker_set_today(ctx->sw, &today);
+}
+
+uint8_t
+dlp_ctx_default_action(const struct dlp_ctx *ctx)
+{
+	return ctx->conf.action;
 }
 
 const struct dlp_stats *

@@ -23,6 +23,9 @@ struct dlp_policy {
 	const char *rule;
 	const struct snapshot_dlp *bind;
 	uint16_t nbind;
+	uint8_t commit;		/* count each value as soon as it is certain, without waiting
+				 * for a context keyword after it (an inline flow that a block
+				 * binding may cut: sensor_stream_commit) */
 };
 
 /* A dlp event is ready; the callee copies *ev (with the flow header) into a message. */
@@ -73,6 +76,9 @@ void dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir,
 void dlp_ctx_refresh_today(struct dlp_ctx *ctx);
 
 const struct dlp_stats *dlp_ctx_stats(const struct dlp_ctx *ctx);
+
+/* dlp.action of the context: the action of flows without bindings (enum config_dlp_action). */
+uint8_t dlp_ctx_default_action(const struct dlp_ctx *ctx);
 const struct sensor_stats *dlp_ctx_sensor_stats(const struct dlp_ctx *ctx);
 
 #endif

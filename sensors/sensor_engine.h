@@ -96,6 +96,16 @@ void sensor_stream_scan(struct sensor_worker *sw, struct sensor_stream *st, cons
 void sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t len,
 		       sensor_match_fn fn, void *cookie);
 
+/*
+ * Report now the validated values that only wait for a context keyword after them (as
+ * MEDIUM confidence; a keyword that follows can no longer raise them to HIGH). Values
+ * that need a keyword, or whose end is not certain yet (the byte after them), keep
+ * waiting. For an inline flow that a block binding may cut: its count must not lag
+ * behind the bytes that were let through.
+ */
+void sensor_stream_commit(struct sensor_worker *sw, struct sensor_stream *st, sensor_match_fn fn,
+			  void *cookie);
+
 /* End of the direction: report what was pending (the end bounds every candidate) and
  * return the stream to the pool; st must not be used afterwards. NULL is ignored. */
 void sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_match_fn fn,

@@ -904,6 +904,29 @@ sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t l
 }
 
 void
+sensor_stream_commit(struct sensor_worker *sw, struct sensor_stream *st, sensor_match_fn fn,
+		     void *cookie)
+{
+	unsigned int i = 0;
+
+	if (st == NULL || !st->in_use || st->n_pending == 0)
+		return;
+	/* No new bytes: every byte of the candidates is in the lookback ring. */
+	call_begin(sw, st, sentinel, 0, SENSOR_MODE_SCAN, fn, cookie);
+	while (i < st->n_pending) {
+		struct sensor_pending q = st->pending[i];
+
+		if (q.state != SENSOR_PEND_CONTEXT || q.need) {
+			i++;
+			continue;
+		}
+		pending_remove(st, i);
+		resolve_context(sw, st, &q, 0);
+	}
+	call_end(sw);
+}
+
+void
 sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_match_fn fn,
 		    void *cookie)
 {
