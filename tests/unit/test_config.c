@@ -803,7 +803,7 @@ test_config_unknown_key_lists_allowed_keys(void **state)
 	(void)state;
 	assert_load_error("dataplane:\n  workers: 2\n  idel: {}\n",
 			  "t.yaml:3:3: dataplane.idel: unknown key (expected one of: workers, "
-			  "burst, mbufs, ring_size, idle, ports, eal_args)");
+			  "burst, mbufs, ring_size, idle, tx_flush_us, exception_policy, ports, eal_args)");
 	assert_load_error("groups: []\n",
 			  "t.yaml:1:1: groups: unknown key (expected one of: state_dir, dataplane, "
 			  "flow, defrag, reassembly, events, dlp, api, policy)");
@@ -1717,10 +1717,34 @@ test_config_api_section_reads_back_and_checks_body_limit(void **state)
 			    "1KiB..64MiB)");
 }
 
+static void
+test_config_inline_exception_policy_and_tx_flush(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&c, "", err, sizeof(err)), 0);
+	assert_int_equal(c.dp.exception_policy, CONFIG_FAIL_OPEN);
+	assert_int_equal(c.dp.tx_flush_us, 100);
+	assert_int_equal(load(&c, "dataplane:\n  exception_policy: fail_closed\n"
+			      "  tx_flush_us: 50\n", err, sizeof(err)), 0);
+	assert_int_equal(c.dp.exception_policy, CONFIG_FAIL_CLOSED);
+	assert_int_equal(c.dp.tx_flush_us, 50);
+	assert_int_equal(load(&c, "dataplane:\n  exception_policy: open\n", err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.yaml:2:21: dataplane.exception_policy: unknown value (got "
+			    "open, expected fail_open or fail_closed)");
+	assert_int_equal(load(&c, "dataplane:\n  tx_flush_us: 0\n", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.yaml:2:16: dataplane.tx_flush_us: out of range (got 0, "
+			    "expected 1..100000)");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_inline_exception_policy_and_tx_flush),
 		cmocka_unit_test(test_config_defaults_have_documented_values),
 		cmocka_unit_test(test_config_builtin_yaml_is_the_shipped_file),
 		cmocka_unit_test(test_config_builtin_yaml_loads_to_defaults),
