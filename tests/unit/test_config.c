@@ -1737,7 +1737,7 @@ test_config_inline_exception_policy_and_tx_flush(void **state)
 			    "open, expected fail_open or fail_closed)");
 	assert_int_equal(load(&c, "dataplane:\n  tx_flush_us: 0\n", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "t.yaml:2:16: dataplane.tx_flush_us: out of range (got 0, "
-			    "expected 1..100000)");
+			    "expected an integer in 1..100000)");
 }
 
 int
