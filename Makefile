@@ -15,9 +15,10 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
+# The inline-gateway demo (needs root). ARGS=--keep leaves it running; tools/demo.sh --down.
 demo: deps
 	@$(MAKE) --no-print-directory build
-	@bash tools/demo.sh $(ARGS)
+	@TOLLGATED="$${TOLLGATED:-$(BUILD)/tollgated}" bash tools/demo.sh $(ARGS)
 
 test: deps
 	@$(MAKE) --no-print-directory build

@@ -76,6 +76,7 @@
 	X(verdict_drops, "frames dropped by a verdict (blocked flows, held segments)") \
 	X(verdict_resets, "flows reset by a verdict (TCP RST to both ends)") \
 	X(rst_sent, "TCP RST frames sent") \
+	X(rst_not_sent, "resets not sent: the dropped segment was a RST itself, or no buffer") \
 	X(inline_ooo_dropped, "out-of-order segments of strict flows not forwarded before the gap") \
 	X(exception_fail_open, "frames forwarded uninspected by the exception policy (a cap)") \
 	X(exception_fail_closed, "frames dropped by the exception policy (a cap)")

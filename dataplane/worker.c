@@ -888,6 +888,8 @@ worker_rst(struct worker *w, uint16_t port, const uint8_t *pkt, uint32_t len,
 	p = (uint8_t *)rte_pktmbuf_append(r, RST_FRAME_MAX);
 	n = p != NULL ? rst_build(pkt, len, meta, t, p, RST_FRAME_MAX) : -EINVAL;
 	if (n <= 0) {
+		/* A segment that may not be answered (RST), or a mbuf too small. */
+		w->ctr.c[CTR_rst_not_sent]++;
 		rte_pktmbuf_free(r);
 		return;
 	}

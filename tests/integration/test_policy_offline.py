@@ -673,8 +673,9 @@ def test_protect_mode_blocks_and_default_dlp_applies_to_unbound_groups(protect_e
     fl = by_flow(flows, protect_events, "flow")
     for name, (rule, fg, tg, _, action, app) in FLOW_POLICY.items():
         p = fl[name][0]["policy"]
-        # require_tls in protect mode blocks the flow: its verdict is deny from then on
-        if name == "tls_http":
+        # require_tls and a DLP block binding in protect mode block the flow: its verdict
+        # is deny from then on
+        if name in ("tls_http", "dlp_block"):
             action = "deny"
         assert (p["rule"], p["from_group"], p["to_group"], p["mode"], p["action"]) == (
             rule, fg, tg, "protect", action), (name, p)

@@ -796,6 +796,7 @@ test_tcp_frame_with_meta_of_a_udp_frame_is_refused(void **state)
 static void
 test_ipv4_first_fragment_of_a_tcp_segment_is_refused(void **state)
 {
+	uint8_t out[RST_FRAME_MAX];
 	struct pkt_meta m;
 
 	(void)state;
@@ -803,6 +804,11 @@ test_ipv4_first_fragment_of_a_tcp_segment_is_refused(void **state)
 	assert_int_equal(m.is_fragment, 1);
 	assert_int_equal(m.l4_proto, 6);
 	assert_refused_both_ways(frag_in, sizeof(frag_in), PKT_OK);
+	/* The fragment flag alone is enough, even where the offsets would fit a segment. */
+	assert_int_equal(pkt_parse(v4_data_ack_in, sizeof(v4_data_ack_in), &m), PKT_OK);
+	m.is_fragment = 1;
+	assert_int_equal(rst_build(v4_data_ack_in, sizeof(v4_data_ack_in), &m, RST_TO_RECEIVER,
+		out, sizeof(out)), -EINVAL);
 }
 
 static void
@@ -879,6 +885,7 @@ test_meta_that_does_not_match_the_frame_is_refused(void **state)
 	/* TCP header shorter than 20 bytes, L4 inside the IP header, payload length off by one. */
 	m = good;
 	m.payload_off = m.l4_off + 19;
+	m.payload_len = m.ip_end - m.payload_off;
 	assert_int_equal(rst_build(in, len, &m, RST_TO_SENDER, out, sizeof(out)), -EINVAL);
 	m = good;
 	m.l4_off = m.l3_off + 19;
@@ -891,6 +898,45 @@ test_meta_that_does_not_match_the_frame_is_refused(void **state)
 	bad_in[12] = 0x88;
 	bad_in[13] = 0xe5;	/* MACsec */
 	assert_int_equal(rst_build(bad_in, len, &good, RST_TO_SENDER, out, sizeof(out)), -EINVAL);
+	/* IPv4 meta over a frame whose inner ethertype says IPv6. */
+	memcpy(bad_in, in, len);
+	bad_in[16] = 0x86;
+	bad_in[17] = 0xdd;
+	assert_int_equal(rst_build(bad_in, len, &good, RST_TO_SENDER, out, sizeof(out)), -EINVAL);
+}
+
+/*
+ * More tags than PKT_MAX_VLANS (which pkt_parse never reports) would push the reset past
+ * RST_FRAME_MAX: the meta is refused even where every tag is a real 802.1Q tag.
+ */
+static void
+test_meta_with_more_tags_than_the_parser_allows_is_refused(void **state)
+{
+	static const uint32_t tag_counts[] = { PKT_MAX_VLANS + 1, 40 };
+	uint8_t frame[14 + 40 * 4 + sizeof(v4_data_ack_in)], out[RST_FRAME_MAX];
+	struct pkt_meta base, m;
+	uint32_t i, k, n, shift;
+
+	(void)state;
+	assert_int_equal(pkt_parse(v4_data_ack_in, sizeof(v4_data_ack_in), &base), PKT_OK);
+	for (k = 0; k < sizeof(tag_counts) / sizeof(tag_counts[0]); k++) {
+		n = tag_counts[k];
+		shift = 4 * n;
+		memcpy(frame, v4_data_ack_in, 12);
+		for (i = 0; i < n; i++)
+			memcpy(frame + 12 + 4 * i, (const uint8_t[]){ 0x81, 0x00, 0x00, 0x64 }, 4);
+		memcpy(frame + 12 + shift, v4_data_ack_in + 12, sizeof(v4_data_ack_in) - 12);
+		m = base;
+		m.vlan_count = (uint8_t)n;
+		m.l3_off += shift;
+		m.l4_off += shift;
+		m.payload_off += shift;
+		m.ip_end += shift;
+		memset(out, OUT_FILL, sizeof(out));
+		assert_int_equal(rst_build(frame, (uint32_t)sizeof(v4_data_ack_in) + shift, &m,
+			RST_TO_SENDER, out, sizeof(out)), -EINVAL);
+		assert_int_equal(out[0], OUT_FILL);
+	}
 }
 
 /* ---- fuzz --------------------------------------------------------------------------------- */
@@ -1041,6 +1087,7 @@ main(void)
 		cmocka_unit_test(test_output_buffer_below_rst_frame_max_is_refused_untouched),
 		cmocka_unit_test(test_null_pointers_and_unknown_target_are_refused),
 		cmocka_unit_test(test_meta_that_does_not_match_the_frame_is_refused),
+		cmocka_unit_test(test_meta_with_more_tags_than_the_parser_allows_is_refused),
 		cmocka_unit_test(test_fuzzed_frames_never_overread_and_give_valid_resets),
 		cmocka_unit_test(test_random_meta_never_reads_past_the_frame),
 	};
