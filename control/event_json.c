@@ -163,6 +163,7 @@ static const char *const alert_reasons[] = {
 	[MSG_ALERT_DENY] = "deny",
 	[MSG_ALERT_DEFAULT_DENY] = "default_deny",
 	[MSG_ALERT_REQUIRE_TLS] = "require_tls",
+	[MSG_ALERT_DLP_BLOCK] = "dlp_block",
 };
 
 /*
@@ -181,6 +182,9 @@ event_json_alert(const struct msg *m)
 	if (m->alert.reason == MSG_ALERT_REQUIRE_TLS)
 		snprintf(sig, sizeof(sig), "TOLLGATE policy: rule %s requires TLS (%s -> %s)",
 			 fl->rule, fl->from_group, fl->to_group);
+	else if (m->alert.reason == MSG_ALERT_DLP_BLOCK)
+		snprintf(sig, sizeof(sig), "TOLLGATE policy: personal data past the block threshold "
+			 "of rule %s (%s -> %s)", fl->rule, fl->from_group, fl->to_group);
 	else if (m->alert.reason == MSG_ALERT_DENY)
 		snprintf(sig, sizeof(sig), "TOLLGATE policy: deny rule %s (%s -> %s)", fl->rule,
 			 fl->from_group, fl->to_group);

@@ -87,6 +87,7 @@ enum msg_alert_reason {
 	MSG_ALERT_DENY = 0,		/* a deny rule matched */
 	MSG_ALERT_DEFAULT_DENY,		/* no rule matched and the default action is deny */
 	MSG_ALERT_REQUIRE_TLS,		/* first client bytes were not a TLS ClientHello */
+	MSG_ALERT_DLP_BLOCK,		/* past a DLP block threshold, cut on a switch to protect */
 };
 
 struct msg_alert {

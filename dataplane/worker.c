@@ -360,6 +360,16 @@ worker_policy_eval(struct worker *w, struct flow *f, const char *sni)
 			f->pflags |= FLOW_P_ALERTED;
 			worker_alert(w, f, v.rule >= 0 ? MSG_ALERT_DENY : MSG_ALERT_DEFAULT_DENY);
 		}
+		/* Switched to protect after a block binding's threshold was reached (and
+		 * reported as allowed): the flow is cut now. */
+		if (f->mode == POLICY_MODE_PROTECT && !worker_flow_blocked(f) &&
+		    (dlp_dir_crossed_block(f->dlp[0]) || dlp_dir_crossed_block(f->dlp[1]))) {
+			f->pflags |= FLOW_P_BLOCKED;
+			f->action = POLICY_ACTION_DENY;
+			w->pkt_block = 1;
+			w->ctr.c[CTR_policy_flows_blocked]++;
+			worker_alert(w, f, MSG_ALERT_DLP_BLOCK);
+		}
 	}
 	if (listed) {
 		m = worker_msg_new(w, MSG_FLOW_START, f, FLOW_TOSERVER, CTR_events_dropped);

@@ -310,6 +310,12 @@ dlp_ctx_refresh_today(struct dlp_ctx *ctx)
 	sensor_worker_set_today(ctx->sw, &today);
 }
 
+int
+dlp_dir_crossed_block(const struct dlp_dir *d)
+{
+	return d != NULL && d->crossed && d->cross_action == CONFIG_DLP_BLOCK;
+}
+
 uint8_t
 dlp_ctx_default_action(const struct dlp_ctx *ctx)
 {

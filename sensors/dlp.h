@@ -77,6 +77,9 @@ void dlp_ctx_refresh_today(struct dlp_ctx *ctx);
 
 const struct dlp_stats *dlp_ctx_stats(const struct dlp_ctx *ctx);
 
+/* Whether the direction reached a threshold whose binding said block (in any mode). */
+int dlp_dir_crossed_block(const struct dlp_dir *d);
+
 /* dlp.action of the context: the action of flows without bindings (enum config_dlp_action). */
 uint8_t dlp_ctx_default_action(const struct dlp_ctx *ctx);
 const struct sensor_stats *dlp_ctx_sensor_stats(const struct dlp_ctx *ctx);

@@ -140,7 +140,7 @@ ID=$$
 NS_C=tgdemo-$ID-client
 NS_P=tgdemo-$ID-partner
 NS_G=tgdemo-$ID-gw
-mkdir -p -m 0700 "$STATE_ROOT"
+mkdir -p "$STATE_ROOT" && chmod 0700 "$STATE_ROOT"
 WORK=$(mktemp -d /tmp/tollgate-demo.XXXXXX)
 chmod 0755 "$WORK"
 ENVF="$STATE_ROOT/$ID.env"
@@ -185,12 +185,11 @@ for ns in "$NS_C" "$NS_P" "$NS_G"; do
 done
 run ip link add client0 netns "$NS_C" type veth peer name inside0 netns "$NS_G"
 run ip link add partner0 netns "$NS_P" type veth peer name outside0 netns "$NS_G"
-for pair in "$NS_C client0" "$NS_G inside0" "$NS_G outside0" "$NS_P partner0"; do
-	set -- $pair
+for pair in "$NS_C:client0" "$NS_G:inside0" "$NS_G:outside0" "$NS_P:partner0"; do
 	# veths hand over frames with the checksum left to the receiver and as large
 	# segments: the gateway forwards what it saw, so every offload is off
-	run ip netns exec "$1" ethtool -K "$2" tx off rx off tso off gso off gro off
-	run ip -n "$1" link set "$2" up
+	run ip netns exec "${pair%%:*}" ethtool -K "${pair#*:}" tx off rx off tso off gso off gro off
+	run ip -n "${pair%%:*}" link set "${pair#*:}" up
 done
 # Both ends on one link through the gateway; each reaches the other's subnet on-link.
 run ip -n "$NS_C" addr add "$CLIENT_IP/24" dev client0

@@ -701,8 +701,11 @@ def render_config(d, ports, mode, rules, api_port, workers=1, exception_policy=N
         lines.append("  tx_flush_us: %d" % tx_flush_us)
     lines.append("  ports:")
     for i, (name, iface, pmode, peer) in enumerate(ports):
-        item = '    - { name: %s, device: "net_af_packet%d,iface=%s", mode: %s' % (
-            name, i, iface, pmode)
+        # af_packet has one queue pair unless told: an inline port needs a TX queue per
+        # worker (and gets an RX queue per worker, spread by the kernel's fanout hash)
+        qp = ",qpairs=%d" % workers if workers > 1 else ""
+        item = '    - { name: %s, device: "net_af_packet%d,iface=%s%s", mode: %s' % (
+            name, i, iface, qp, pmode)
         if peer:
             item += ", peer: %s" % peer
         lines.append(item + " }")
