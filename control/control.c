@@ -51,6 +51,8 @@ struct control {
 	uint64_t events_written;
 	uint64_t event_errors;
 	struct api *api;
+	uint64_t events_unflushed;	/* written to the sink since its last fflush */
+	double events_flushed_at;
 	struct label_map *labels;	/* pod IP -> labels, fed through /v1/labels */
 	struct policy_store *policy;	/* running policy, snapshots */
 	struct flow_list *flows;	/* /v1/flows */
@@ -160,10 +162,12 @@ control_handle(struct control *c, struct msg *m)
 		if (c->recent != NULL)
 			event_ring_add(c->recent, ev);
 		if (c->events != NULL) {
-			if (event_json_write_obj(ev, c->events) == 0)
+			if (event_json_write_obj(ev, c->events) == 0) {
 				c->events_written++;
-			else
+				c->events_unflushed++;
+			} else {
 				c->event_errors++;
+			}
 		}
 		json_decref(ev);
 		break;
@@ -200,6 +204,13 @@ control_tick(struct control *c)
 	policy_store_tick(c->policy);
 	if (c->api != NULL)
 		api_poll(c->api);
+	/* Whoever tails the events file sees an event within 200 ms. */
+	if (c->events_unflushed != 0 && control_now() - c->events_flushed_at >= 0.2) {
+		if (fflush(c->events) != 0)
+			c->event_errors++;
+		c->events_unflushed = 0;
+		c->events_flushed_at = control_now();
+	}
 }
 
 /* Drain every ring once. Returns how many messages were handled. */

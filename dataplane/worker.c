@@ -65,6 +65,7 @@ RTE_LOG_REGISTER_SUFFIX(worker_logtype, worker, INFO);
 #define FLOW_P_BLOCKED		0x40	/* verdict was to block: stays until the flow ends */
 
 #define WORKER_SNI_TTL_S	300	/* life of a name learned from TLS SNI */
+#define WORKER_REPORT_US	1000000	/* flow list refresh of a busy flow */
 
 struct worker;
 struct flow;
@@ -313,6 +314,23 @@ worker_learn(struct worker *w, struct flow *f)
 }
 
 /*
+ * Tell the control thread's flow list (/v1/flows) where the flow stands: at its first
+ * evaluation, when its verdict, app or state changes, and at most once a second while it
+ * carries traffic (counters).
+ */
+static void
+worker_flow_report(struct worker *w, struct flow *f)
+{
+	struct msg *m = worker_msg_new(w, MSG_FLOW_START, f, FLOW_TOSERVER, CTR_events_dropped);
+
+	f->reported_us = w->now_us;
+	if (m == NULL)
+		return;
+	m->ts_us = w->now_us;
+	worker_msg_post(w, m, CTR_events_dropped);
+}
+
+/*
  * (Re-)evaluate f against the snapshot in use: on its first packet, on the first packet
  * after a new snapshot, and when its app or SNI becomes known. A changed verdict is
  * reported to the flow list; a deny is reported once per verdict (alert event).
@@ -324,7 +342,6 @@ worker_policy_eval(struct worker *w, struct flow *f, const char *sni)
 	struct flow_verdict v;
 	int verdict, listed;
 	uint32_t rh;
-	struct msg *m;
 
 	flow_policy_eval(s, &f->key, f->client, f->app, sni, &v);
 	rh = v.rule >= 0 ? worker_rule_hash(s->rules[v.rule].id) : 0;
@@ -371,13 +388,8 @@ worker_policy_eval(struct worker *w, struct flow *f, const char *sni)
 			worker_alert(w, f, MSG_ALERT_DLP_BLOCK);
 		}
 	}
-	if (listed) {
-		m = worker_msg_new(w, MSG_FLOW_START, f, FLOW_TOSERVER, CTR_events_dropped);
-		if (m != NULL) {
-			m->ts_us = w->now_us;
-			worker_msg_post(w, m, CTR_events_dropped);
-		}
-	}
+	if (listed)
+		worker_flow_report(w, f);
 	if (f->app != POLICY_APP_ANY)
 		worker_learn(w, f);
 }
@@ -474,6 +486,7 @@ worker_first_decide(struct worker *w, struct flow *f, const uint8_t *p, uint32_t
 			f->app = (uint8_t)app;
 			worker_policy_eval(w, f, NULL);
 			worker_learn(w, f);
+			worker_flow_report(w, f);
 		}
 	}
 	if (f->rule >= 0 && w->snap->rules[f->rule].require_tls &&
@@ -539,6 +552,7 @@ worker_app_first(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *d
 				f->app = (uint8_t)app;
 				worker_policy_eval(w, f, NULL);
 				worker_learn(w, f);
+				worker_flow_report(w, f);
 			}
 		}
 		return;
@@ -1084,7 +1098,13 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 
 			worker_rst(w, m->port, pkt, len, &meta, RST_TO_SENDER);
 			worker_rst(w, peer, pkt, len, &meta, RST_TO_RECEIVER);
+			/* Both ends were reset: the flow is over (closed timeout). */
+			if (f->state != FLOW_STATE_CLOSED)
+				flow_table_set_state(w->flows, f, FLOW_STATE_CLOSED);
 		}
+		worker_flow_report(w, f);
+	} else if (w->now_us - f->reported_us >= WORKER_REPORT_US) {
+		worker_flow_report(w, f);
 	}
 out:
 	if (v == WORKER_PASS && w->pkt_hold)

@@ -56,7 +56,10 @@ die() {
 
 # pid runs a process whose command line contains word?
 pid_is() {
-	[ -n "$1" ] && [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"
+	local cmd
+	[ -n "$1" ] && [ -r "/proc/$1/cmdline" ] || return 1
+	cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+	[[ "$cmd" == *"$2"* ]]
 }
 
 # Stop pid (SIGTERM, then SIGKILL after secs seconds) if it still runs word.
