@@ -90,13 +90,18 @@ dispatch_main(void *arg)
 		unsigned int got = 0;
 
 		RTE_ETH_FOREACH_DEV(port) {
-			uint16_t n = rte_eth_rx_burst(port, 0, pkts, DISPATCH_BURST);
+			uint16_t q, nq = port < RUNTIME_MAX_PORTS && rt->port_rxq[port] ?
+					 rt->port_rxq[port] : 1;
 
-			if (n == 0)
-				continue;
-			got += n;
-			rt->in.packets += n;
-			dispatch_burst(rt, pkts, n, 0);
+			for (q = 0; q < nq; q++) {
+				uint16_t n = rte_eth_rx_burst(port, q, pkts, DISPATCH_BURST);
+
+				if (n == 0)
+					continue;
+				got += n;
+				rt->in.packets += n;
+				dispatch_burst(rt, pkts, n, 0);
+			}
 		}
 		if (got == 0 && !rt->cfg.dp.idle.busy_poll)
 			rte_delay_us_sleep(rt->cfg.dp.idle.max_sleep_us);

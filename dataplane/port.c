@@ -70,6 +70,16 @@ port_start(struct runtime *rt, uint16_t pid, const char *name, unsigned int nq,
 		conf.rx_adv_conf.rss_conf.rss_key_len = RTE_MIN(klen, (unsigned int)sizeof(key));
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
 	}
+	/* af_packet opens a socket per queue pair at probe and the kernel fans packets out
+	 * over all of them: every one must be read, whatever we would have configured. */
+	if (!rss && strcmp(info.driver_name, "net_af_packet") == 0 && info.max_rx_queues > nq)
+		nq = info.max_rx_queues;
+	if (nq > WORKER_MAX_RXQ) {
+		snprintf(err, errlen, "port %s: %u receive queues, at most %u supported", name, nq,
+			 WORKER_MAX_RXQ);
+		return -EINVAL;
+	}
+	rt->port_rxq[pid] = (uint16_t)nq;
 	if (ntxq > info.max_tx_queues) {
 		snprintf(err, errlen, "port %s: an inline port needs a transmit queue per worker "
 			 "(%u) and the device has %u (af_packet: add qpairs=%u to its device string, "
@@ -183,10 +193,19 @@ port_setup(struct runtime *rt, char *err, size_t errlen)
 			continue;
 		for (w = 0; w < nw; w++) {
 			struct worker *wk = rt->workers[w];
+			unsigned int q;
 
-			if (rss || w == 0) {
+			if (rss) {
 				wk->rxq[wk->n_rxq].port = pids[i];
-				wk->rxq[wk->n_rxq].queue = rss ? w : 0;
+				wk->rxq[wk->n_rxq].queue = (uint16_t)w;
+				wk->n_rxq++;
+				continue;
+			}
+			/* One worker: it reads every queue of the port. */
+			for (q = 0; w == 0 && q < rt->port_rxq[pids[i]] &&
+			     wk->n_rxq < WORKER_MAX_RXQ; q++) {
+				wk->rxq[wk->n_rxq].port = pids[i];
+				wk->rxq[wk->n_rxq].queue = (uint16_t)q;
 				wk->n_rxq++;
 			}
 		}

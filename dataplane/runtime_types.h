@@ -62,6 +62,7 @@ struct runtime {
 	uint8_t sw_dispatch;			/* an input lcore spreads packets to rings */
 	uint8_t n_inline;			/* inline ports configured (pairs * 2) */
 	uint16_t port_peer[RUNTIME_MAX_PORTS];	/* by port id: its inline peer, or NO_PEER */
+	uint16_t port_rxq[RUNTIME_MAX_PORTS];	/* by port id: receive queues to poll */
 
 	struct rte_mempool *pkt_pool;
 	struct rte_mempool *msg_pool;
