@@ -10,7 +10,7 @@ PKGS=(
 	libhyperscan-dev libpcap-dev libyaml-dev libjansson-dev libmicrohttpd-dev
 	zlib1g-dev libcurl4-openssl-dev libcmocka-dev libssl-dev pkgconf
 	python3 python3-scapy python3-pytest python3-stdnum python3-yaml
-	tcpdump tshark iproute2 ethtool curl
+	tcpdump tshark iproute2 ethtool curl openssl util-linux
 )
 
 # The OpenAPI linter (tools/openapi-lint) runs on Node.js from the npm registry; use the

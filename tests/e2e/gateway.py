@@ -4,9 +4,9 @@
 Three network namespaces, created here with names unique to this process and always torn
 down (also when a test fails):
 
-  [C: c0 10.77.0.1/24 fd77::1/64] --veth-- [gw-in  G  gw-out] --veth-- [s0 10.77.0.2/24 fd77::2/64: S]
-                                                 tollgated
-                                           (inline pair, API on 127.0.0.1 in G)
+  [C: c0 10.77.0.1/24  ]          [G: gw-in   gw-out]          [S: s0 10.77.0.2/24 ]
+  [      fd77::1/64     ] --veth-- [    tollgated     ] --veth-- [     fd77::2/64      ]
+                                   [inline pair; API on 127.0.0.1 in G]
 
 C and S share one subnet: they only reach each other when tollgated bridges gw-in and gw-out
 at layer 2 (ARP included). G also holds a veth pair tapm-a/tapm-b: tc can mirror what
@@ -54,7 +54,7 @@ from stdnum import luhn  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PY = "/usr/bin/python3"
-TOOLS = ("ip", "ethtool", "curl", "tc", "openssl", "tcpdump")
+TOOLS = ("ip", "ethtool", "curl", "tc", "openssl", "tcpdump", "ss")
 
 ADMIN = "tollgate-e2e-admin-0123456789abcdef"
 HASH_KEY_HEX = "6a1f0c9e2b7d4433a5c8e10f9d2b6e71"
@@ -81,6 +81,9 @@ CTR_VERDICT_DROPS = "verdict_drops"
 CTR_VERDICT_RESETS = "verdict_resets"
 CTR_RST_SENT = "rst_sent"
 CTR_NON_IP = "bridged_non_ip"
+# segments held back (dropped) because they arrived ahead of a gap, on flows a block
+# binding may cut (docs/operations.md "In order"); counted in verdict_drops too
+CTR_OOO_HELD = "inline_ooo_dropped"
 
 # Valid card numbers (Luhn and issuer/length as the credit_card sensor checks them) and
 # valid IBANs (mod 97 and the country's length), all distinct.
@@ -650,12 +653,12 @@ class Sniffer:
     """tcpdump -l in a namespace printing one line per packet matching bpf; stop() ends it
     and returns the lines."""
 
-    def __init__(self, ns, dev, bpf, path):
+    def __init__(self, ns, dev, bpf, path, extra=()):
         self.out_path, self.err_path = Path(str(path) + ".out"), Path(str(path) + ".err")
         self.out, self.err = open(self.out_path, "wb"), open(self.err_path, "wb")
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", ns, "tcpdump", "-i", dev, "-n", "-l", "-U",
-             "--immediate-mode", bpf], stdin=subprocess.DEVNULL, stdout=self.out,
+             "--immediate-mode", *extra, bpf], stdin=subprocess.DEVNULL, stdout=self.out,
             stderr=self.err)
         deadline = time.time() + 15
         while b"listening on" not in self.err_path.read_bytes():
@@ -865,8 +868,9 @@ class Daemon:
                 parts.append("events of client port %d:\n%s" % (lport, "\n".join(
                     json.dumps(e) for e in self.flow_events(lport))))
             c = self.counters()
-            keys = [CTR_RX, CTR_TX, CTR_TX_DROPPED, CTR_VERDICT_DROPS, CTR_VERDICT_RESETS,
-                    CTR_RST_SENT, CTR_NON_IP, "policy_flows_blocked", "policy_alerts",
+            keys = [CTR_RX, CTR_TX, CTR_TX_DROPPED, CTR_VERDICT_DROPS, CTR_OOO_HELD,
+                    CTR_VERDICT_RESETS, CTR_RST_SENT, CTR_NON_IP, "policy_flows_blocked",
+                    "policy_alerts",
                     "policy_require_tls", "dlp_events", "dlp_matches", "flows_created",
                     "reasm_gaps", "dispatch_dropped"]
             parts.append("counters: " + json.dumps({k: c.get(k, "(absent)") for k in keys}))
@@ -891,6 +895,13 @@ def counter(c, name):
 
 def delta(before, after, name):
     return counter(after, name) - counter(before, name)
+
+
+def verdict_drops_beyond_holds(before, after):
+    """Frames dropped by a verdict other than out-of-order segments held back on a flow a
+    block binding may cut (TCP retransmits those; the payload still arrives intact)."""
+    return delta(before, after, CTR_VERDICT_DROPS) - (
+        delta(before, after, CTR_OOO_HELD) if CTR_OOO_HELD in after else 0)
 
 
 class GatewayManager:
