@@ -1088,7 +1088,10 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 		    (f->flags & (FLOW_F_DLP_OFF_TS | FLOW_F_DLP_OFF_TC)) &&
 		    !worker_flow_blocked(f)) {
 			f->pflags |= FLOW_P_BLOCKED;
+			f->action = POLICY_ACTION_DENY;
 			w->pkt_block = 1;
+			w->pkt_exception = 0;	/* counted here: the flow is cut, not the frame */
+			w->ctr.c[CTR_exception_fail_closed]++;
 		}
 	}
 	if (w->pkt_block) {

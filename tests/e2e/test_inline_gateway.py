@@ -766,3 +766,39 @@ def test_two_workers_bridge_clean_data_and_cut_card_upload(topo, gwm, tmp_path):
                                                                          g.describe())
     clean_upload_download(topo, g, tmp_path, "ipv4", seed=81)
     card_upload_cut(topo, g, tmp_path, "ipv4", seed=82)
+
+
+# ----------------------------------------------------------------------------------------
+# exception policy (a cap is hit: here the sensor streams, dlp.max_streams: 1)
+# ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("policy", ["fail_open", "fail_closed"])
+def test_sensor_stream_cap_applies_the_exception_policy(topo, gwm, policy):
+    """One sensor stream per worker: the request takes it, the response direction cannot
+    be inspected. fail_open forwards it uninspected, fail_closed cuts the flow; both are
+    counted in /v1/stats and /metrics, and reported (anomaly event)."""
+    g = gwm.use("exception-" + policy, mode="protect", rules=DLP_RULES,
+                exception_policy=policy, extra="dlp:\n  max_streams: 1\n")
+    port = topo.port()
+    before = g.counters()
+    rc, out, err, secs = topo.curl(port, "-o", "/dev/null", "http://%s:%d/health" % (
+        SERVER4, HTTP_PORT), max_time=10)
+    ev = g.wait_flow_events(port, lambda e: of_type(e, "anomaly"))
+    after = counters_after(g)
+    info = g.describe(port)
+    assert delta(before, after, "dlp_dirs_refused") >= 1, info
+    assert [a["anomaly"]["event"] for a in of_type(ev, "anomaly")] == \
+        ["dlp_stream_unavailable"], info
+    if policy == "fail_open":
+        assert rc == 0, (rc, err, info)
+        assert delta(before, after, "exception_fail_open") >= 1, info
+        assert delta(before, after, "exception_fail_closed") == 0, info
+    else:
+        assert rc in RESET_EXITS, (rc, err, info)
+        assert delta(before, after, "exception_fail_closed") >= 1, info
+        assert delta(before, after, gw.CTR_RST_SENT) >= 2, info
+    name = "exception_" + policy
+    st, text = g.req("GET", "/metrics")
+    assert st == 200, st
+    line = [l for l in text.splitlines() if l.startswith("tollgate_%s_total " % name)]
+    assert line and int(line[0].split()[1]) >= 1, line
