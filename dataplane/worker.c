@@ -596,7 +596,7 @@ worker_dlp_policy(const struct worker *w, const struct flow *f, struct dlp_polic
 	int32_t rule = f->rule;
 
 	memset(pol, 0, sizeof(*pol));
-	if (w->dlp == NULL || worker_flow_blocked(f))
+	if (w->dlp == NULL)
 		return 0;
 	if (unlikely(f->policy_version != s->version)) {
 		/* Flow end after a policy change, without a packet since: the bindings of
@@ -644,7 +644,8 @@ worker_dlp_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *da
 	struct dlp_policy pol;
 	struct dlp_dir *d;
 
-	if (!worker_dlp_policy(w, f, &pol))
+	/* A blocked flow is not inspected any further (its end still reports). */
+	if (worker_flow_blocked(f) || !worker_dlp_policy(w, f, &pol))
 		return;
 	pol.commit = w->rt->n_inline != 0 && worker_flow_strict(w, f);
 	d = worker_dlp_dir(w, f, dir);
@@ -966,8 +967,9 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	struct flow_key key;
 	const uint8_t *pkt;
 	struct flow *f;
-	uint32_t len, hash;
+	uint32_t len, hash, fwd_seq = 0;
 	uint64_t caps, ooo;
+	int fwd_known = 0;
 	enum pkt_err err;
 	uint8_t side, dir;
 	uint64_t ts;
@@ -1066,6 +1068,9 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	worker_policy_current(w, f);
 	caps = worker_caps_hit(w);
 	ooo = w->reasm.stats.ooo_held;
+	/* What the receiver has had of this direction: everything before this frame. */
+	fwd_seq = f->tcp[dir].next_seq;
+	fwd_known = (f->tcp[dir].flags & TCP_REASM_STARTED) != 0;
 	if (meta.l4_proto == IPPROTO_TCP) {
 		worker_tcp(w, f, dir, &meta, pkt);
 	} else if (meta.l4_proto == IPPROTO_UDP && meta.payload_len > 0) {
@@ -1099,8 +1104,21 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 		if (inl && v == WORKER_RESET) {
 			uint16_t peer = w->rt->port_peer[m->port];
 
-			worker_rst(w, m->port, pkt, len, &meta, RST_TO_SENDER);
-			worker_rst(w, peer, pkt, len, &meta, RST_TO_RECEIVER);
+			struct pkt_meta back = meta;
+			const struct tcp_reasm_dir *rd = &f->tcp[!dir];
+
+			/* The sender expects exactly the end of what was forwarded to it, which
+			 * may be past the ack this frame carries (data in flight towards it). */
+			if ((back.tcp_flags & PKT_TCP_ACK) && (rd->flags & TCP_REASM_STARTED) &&
+			    (int32_t)(rd->next_seq - back.ack) > 0)
+				back.ack = rd->next_seq;
+			struct pkt_meta fwd = meta;
+
+			/* The receiver expects the first byte not forwarded to it. */
+			if (fwd_known && (int32_t)(fwd_seq - fwd.seq) > 0)
+				fwd.seq = fwd_seq;
+			worker_rst(w, m->port, pkt, len, &back, RST_TO_SENDER);
+			worker_rst(w, peer, pkt, len, &fwd, RST_TO_RECEIVER);
 			/* Both ends were reset: the flow is over (closed timeout). */
 			if (f->state != FLOW_STATE_CLOSED)
 				flow_table_set_state(w->flows, f, FLOW_STATE_CLOSED);
