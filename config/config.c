@@ -199,6 +199,7 @@ static const struct cfg_field api_fields[] = {
 	{ .key = "tls_key", .kind = CFG_STRING, C(api.tls_key), .min = 0,
 	  .what = "a path to a PEM private key, or \"\"" },
 	SIZE("max_body", api.max_body, 1024, 64 * MIB),
+	UINT("events_kept", api.events_kept, 0, 1048576, 0),
 	{ .key = NULL },
 };
 
@@ -1102,6 +1103,7 @@ config_defaults(struct tg_config *c)
 
 	snprintf(c->api.listen, sizeof(c->api.listen), "127.0.0.1:8470");
 	c->api.max_body = 1 * MIB;
+	c->api.events_kept = 16384;
 
 	cfg_dlp_defaults(&c->dlp);
 	resolve(c);

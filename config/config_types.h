@@ -150,6 +150,7 @@ struct config_api {
 	char tls_cert[CONFIG_PATH_LEN];	/* PEM; both or neither with tls_key */
 	char tls_key[CONFIG_PATH_LEN];
 	uint32_t max_body;		/* request body limit, bytes */
+	uint32_t events_kept;		/* last events served by GET /v1/events; 0 = none */
 };
 
 struct tg_config {

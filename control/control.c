@@ -41,7 +41,6 @@ RTE_LOG_REGISTER_SUFFIX(control_logtype, control, INFO);
 #define CONTROL_FLOWS_ENDED 65536	/* ended flows kept for /v1/flows */
 #define CONTROL_FLOWS_ACTIVE_MAX (1u << 20)
 #define CONTROL_LEARNED_MAX 65536	/* discover-mode records */
-#define CONTROL_EVENTS_KEPT 16384	/* last events served by GET /v1/events */
 
 struct control {
 	struct runtime *rt;
@@ -119,8 +118,8 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 		c->api = control_api_start(c, rt, &disabled, err, errlen);
 		if (c->api == NULL && !disabled)
 			goto fail;
-		if (c->api != NULL) {
-			c->recent = event_ring_create(CONTROL_EVENTS_KEPT);
+		if (c->api != NULL && rt->cfg.api.events_kept > 0) {
+			c->recent = event_ring_create(rt->cfg.api.events_kept);
 			if (c->recent == NULL) {
 				snprintf(err, errlen, "out of memory");
 				goto fail;

@@ -1204,9 +1204,13 @@ int
 control_events_api_list(void *cookie, const struct api_request *req, struct api_response *resp)
 {
 	char param[64] = "", err[512];
-	json_t *out = event_ring_query(control_events(cookie), cp_query, (void *)req, param,
-				       sizeof(param), err, sizeof(err));
+	json_t *out;
 
+	if (control_events(cookie) == NULL)	/* api.events_kept: 0 */
+		return api_reply_json(resp, 200, json_pack("{s:[], s:i, s:i, s:n}", "events",
+			"returned", 0, "dropped", 0, "next_cursor"), NULL);
+	out = event_ring_query(control_events(cookie), cp_query, (void *)req, param,
+			       sizeof(param), err, sizeof(err));
 	if (out == NULL)
 		return api_reply_problem(resp, 400, "Invalid query", err, param);
 	return api_reply_json(resp, 200, out, NULL);

@@ -48,6 +48,8 @@ dlp:
 api:
   listen: 127.0.0.1:{port}
   token_file: {tokens}
+  events_kept: 0
+
 policy:
   mode: monitor
   default_action: allow
@@ -381,7 +383,14 @@ def test_thousand_live_changes_lose_no_packet_and_return_memory(veth, tmp_path):
         assert pol["snapshots_pending"] == 0
         assert pol["snapshot_bytes"] == base["snapshot_bytes"]
         assert pol["eal_heap_allocated_bytes"] == base["eal_heap_allocated_bytes"]
-        assert d.rss_kib() - base_rss < 32 * 1024, (base_rss, d.rss_kib())
+        # The libc heap (Hyperscan streams of each sensor set, about 2 MiB here, snapshots,
+        # JSON) back to its baseline give or take allocator noise: one leaked sensor set
+        # or a few hundred leaked snapshots would show.
+        grown = pol["libc_heap_in_use_bytes"] - base["libc_heap_in_use_bytes"]
+        assert grown < 1024 * 1024, (base["libc_heap_in_use_bytes"], grown)
+        # RSS keeps pages the EAL heap and malloc touched once (they are reused, not
+        # returned): only a sanity bound.
+        assert d.rss_kib() - base_rss < 128 * 1024, (base_rss, d.rss_kib())
     finally:
         assert d.stop() == 0, (tmp_path / "tollgated.log").read_text()
     ev = by_port(d.read_events())

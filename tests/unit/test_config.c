@@ -1712,6 +1712,9 @@ test_config_api_section_reads_back_and_checks_body_limit(void **state)
 	assert_string_equal(c.api.token_file, "/etc/tg/tokens");
 	assert_string_equal(c.api.tls_cert, "");
 	assert_int_equal(c.api.max_body, 64 * 1024);
+	assert_int_equal(c.api.events_kept, 16384);
+	assert_int_equal(load(&c, "api:\n  events_kept: 0\n", err, sizeof(err)), 0);
+	assert_int_equal(c.api.events_kept, 0);
 	assert_int_equal(load(&c, "api:\n  max_body: 10\n", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "t.yaml:2:13: api.max_body: out of range (got 10, expected "
 			    "1KiB..64MiB)");
