@@ -129,8 +129,10 @@ def test_demo_keep_then_down():
 
 def test_demo_interrupted_tears_down():
     _need_root()
+    # Like Ctrl-C in a terminal: SIGINT to the script's whole process group (bash only
+    # acts on a SIGINT its foreground child also got: "wait and cooperative exit").
     p = subprocess.Popen(["bash", str(DEMO)], cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True,
+                         stderr=subprocess.STDOUT, text=True, start_new_session=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     out = ""
     try:
@@ -139,7 +141,7 @@ def test_demo_interrupted_tears_down():
             if line.startswith("== gateway:"):
                 break
         time.sleep(0.5)
-        p.send_signal(signal.SIGINT)
+        os.killpg(p.pid, signal.SIGINT)
         rest, _ = p.communicate(timeout=60)
         out += rest
     finally:
