@@ -26,6 +26,7 @@
 #include "control_policy_api.h"
 #include "event_ring.h"
 #include "flow_list.h"
+#include "flow_policy.h"
 #include "fqdn_cache.h"
 #include "label_map.h"
 #include "learned.h"
@@ -179,6 +180,16 @@ cp_commit_problem(struct api_response *resp, int rc, const char *err, const char
 				 "memory", NULL);
 }
 
+/* 200 for a dry run that passed: what was checked, nothing kept. */
+static int
+cp_reply_dry_run(struct api_response *resp, const char *what)
+{
+	char d[96];
+
+	snprintf(d, sizeof(d), "dry run: the %s is valid; nothing changed", what);
+	return api_reply_json(resp, 200, json_pack("{s:b, s:s}", "valid", 1, "detail", d), NULL);
+}
+
 /*
  * Load doc (a whole policy object, borrowed) as the YAML file would be and commit it.
  * On success replies status with body (stolen; NULL: the new policy's export).
@@ -213,8 +224,7 @@ cp_commit_doc(struct control *c, const struct api_request *req, struct api_respo
 	}
 	if (flags & POLICY_STORE_DRY_RUN) {
 		json_decref(body);
-		return api_reply_json(resp, 200, json_pack("{s:b, s:s}", "valid", 1, "detail",
-			"dry run: the policy is valid; nothing changed"), NULL);
+		return cp_reply_dry_run(resp, "policy");
 	}
 	if (status == 204) {
 		json_decref(body);
@@ -378,8 +388,7 @@ control_policy_api_put(void *cookie, const struct api_request *req, struct api_r
 	if (rc != 0)
 		return cp_commit_problem(resp, rc, err, NULL);
 	if (flags & POLICY_STORE_DRY_RUN)
-		return api_reply_json(resp, 200, json_pack("{s:b, s:s}", "valid", 1, "detail",
-			"dry run: the policy is valid; nothing changed"), NULL);
+		return cp_reply_dry_run(resp, "policy");
 	return cp_reply_policy_json(resp, 200, policy_json_export(policy_store_policy(ps)), ps);
 }
 
@@ -474,25 +483,11 @@ cp_group_write(struct control *c, const struct api_request *req, struct api_resp
 	return rc;
 }
 
+/* POST creates, PUT replaces, DELETE removes (req->method). */
 int
-control_groups_api_create(void *cookie, const struct api_request *req,
-			  struct api_response *resp)
+control_groups_api_write(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	return cp_group_write(cookie, req, resp, "POST");
-}
-
-int
-control_groups_api_replace(void *cookie, const struct api_request *req,
-			   struct api_response *resp)
-{
-	return cp_group_write(cookie, req, resp, "PUT");
-}
-
-int
-control_groups_api_delete(void *cookie, const struct api_request *req,
-			  struct api_response *resp)
-{
-	return cp_group_write(cookie, req, resp, "DELETE");
+	return cp_group_write(cookie, req, resp, req->method);
 }
 
 /* ---- /v1/rules ---- */
@@ -1052,8 +1047,7 @@ cp_sensor_write(struct control *c, const struct api_request *req, struct api_res
 		goto out;
 	}
 	if (flags & POLICY_STORE_DRY_RUN)
-		rc = api_reply_json(resp, 200, json_pack("{s:b, s:s}", "valid", 1, "detail",
-			"dry run: the sensor is valid; nothing changed"), NULL);
+		rc = cp_reply_dry_run(resp, "sensor");
 	else if (strcmp(method, "DELETE") == 0)
 		rc = api_reply_json(resp, 204, NULL, policy_store_etag(ps));
 	else
@@ -1065,25 +1059,11 @@ out:
 	return rc;
 }
 
+/* POST creates, PUT replaces, DELETE removes (req->method). */
 int
-control_sensors_api_create(void *cookie, const struct api_request *req,
-			   struct api_response *resp)
+control_sensors_api_write(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	return cp_sensor_write(cookie, req, resp, "POST");
-}
-
-int
-control_sensors_api_replace(void *cookie, const struct api_request *req,
-			    struct api_response *resp)
-{
-	return cp_sensor_write(cookie, req, resp, "PUT");
-}
-
-int
-control_sensors_api_delete(void *cookie, const struct api_request *req,
-			   struct api_response *resp)
-{
-	return cp_sensor_write(cookie, req, resp, "DELETE");
+	return cp_sensor_write(cookie, req, resp, req->method);
 }
 
 /* ---- /v1/learned, /v1/labels/groups, /v1/flows ---- */
@@ -1121,7 +1101,8 @@ cp_add_label_ip(void *cookie, const uint8_t ip[16], int family)
 }
 
 struct cp_fqdn_ctx {
-	const struct policy_group *g;
+	const struct snapshot *s;	/* its patterns are the running policy's */
+	unsigned int group;
 	json_t *out;
 };
 
@@ -1131,16 +1112,12 @@ cp_add_fqdn_ip(void *cookie, const char *name, int family, const uint8_t ip[16],
 {
 	struct cp_fqdn_ctx *x = cookie;
 	char buf[INET6_ADDRSTRLEN];
+	size_t len = strlen(name);
 	unsigned int i;
 
-	for (i = 0; i < x->g->nfqdns; i++) {
-		const char *pat = x->g->fqdns[i];
-		size_t nl = strlen(name), pl = strlen(pat);
-		int hit = pat[0] == '*' ? (nl > pl - 1 &&
-					   strcmp(name + nl - (pl - 1), pat + 1) == 0) :
-					  strcmp(name, pat) == 0;
-
-		if (!hit)
+	for (i = 0; i < x->s->nfqdns; i++) {
+		if (x->s->fqdns[i].group != x->group ||
+		    !flow_policy_fqdn_match(&x->s->fqdns[i], name, len))
 			continue;
 		cp_ip_text(ip, family, buf, sizeof(buf));
 		json_array_append_new(x->out, json_pack("{s:s, s:s, s:I}", "ip", buf, "name", name,
@@ -1164,7 +1141,7 @@ control_labels_api_groups(void *cookie, const struct api_request *req,
 		const struct policy_group *pg = &p->groups[g];
 		json_t *all = policy_json_group(p, g);
 		json_t *labels = json_array(), *names = json_array();
-		struct cp_fqdn_ctx x = { pg, names };
+		struct cp_fqdn_ctx x = { policy_store_snapshot(ps), g, names };
 
 		if (pg->selector != NULL)
 			label_map_select(control_labels(c), pg->selector, cp_add_label_ip, labels);

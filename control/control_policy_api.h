@@ -17,14 +17,11 @@ int control_policy_api_put(void *cookie, const struct api_request *req,
 			   struct api_response *resp);
 int control_groups_api_list(void *cookie, const struct api_request *req,
 			    struct api_response *resp);
-int control_groups_api_create(void *cookie, const struct api_request *req,
-			      struct api_response *resp);
 int control_groups_api_get(void *cookie, const struct api_request *req,
 			   struct api_response *resp);
-int control_groups_api_replace(void *cookie, const struct api_request *req,
-			       struct api_response *resp);
-int control_groups_api_delete(void *cookie, const struct api_request *req,
-			      struct api_response *resp);
+/* POST (create), PUT (replace), DELETE (remove), by req->method. */
+int control_groups_api_write(void *cookie, const struct api_request *req,
+			   struct api_response *resp);
 int control_rules_api_list(void *cookie, const struct api_request *req,
 			   struct api_response *resp);
 int control_rules_api_create(void *cookie, const struct api_request *req,
@@ -39,14 +36,11 @@ int control_rules_api_delete(void *cookie, const struct api_request *req,
 			     struct api_response *resp);
 int control_sensors_api_list(void *cookie, const struct api_request *req,
 			     struct api_response *resp);
-int control_sensors_api_create(void *cookie, const struct api_request *req,
-			       struct api_response *resp);
 int control_sensors_api_get(void *cookie, const struct api_request *req,
 			    struct api_response *resp);
-int control_sensors_api_replace(void *cookie, const struct api_request *req,
-				struct api_response *resp);
-int control_sensors_api_delete(void *cookie, const struct api_request *req,
-			       struct api_response *resp);
+/* POST (create), PUT (replace), DELETE (remove), by req->method. */
+int control_sensors_api_write(void *cookie, const struct api_request *req,
+			   struct api_response *resp);
 int control_mode_api_get(void *cookie, const struct api_request *req,
 			 struct api_response *resp);
 int control_mode_api_put(void *cookie, const struct api_request *req,

@@ -216,6 +216,16 @@ worker_first_release(struct worker *w, struct flow *f)
 	f->first_slot = 0;
 }
 
+/* The flow's application became known: evaluate again, learn, report. */
+static void
+worker_app_found(struct worker *w, struct flow *f, unsigned int app)
+{
+	f->app = (uint8_t)app;
+	worker_policy_eval(w, f, NULL);
+	worker_learn(w, f);
+	worker_flow_report(w, f);
+}
+
 /*
  * Decide what the first client bytes p[0..n) say: the app, require_tls, the TLS SNI.
  * Returns 1 when a decision needs more bytes (a short first segment, a ClientHello that
@@ -235,12 +245,8 @@ worker_first_decide(struct worker *w, struct flow *f, const uint8_t *p, uint32_t
 		if (!final && app_detect_need_more(p, n, f->key.proto, f->key.port[f->client],
 						   f->key.port[server], 1))
 			return 1;
-		if (app != POLICY_APP_ANY) {
-			f->app = (uint8_t)app;
-			worker_policy_eval(w, f, NULL);
-			worker_learn(w, f);
-			worker_flow_report(w, f);
-		}
+		if (app != POLICY_APP_ANY)
+			worker_app_found(w, f, app);
 	}
 	if (f->rule >= 0 && w->snap->rules[f->rule].require_tls &&
 	    !(f->pflags & FLOW_P_TLS_CHECKED)) {
@@ -301,12 +307,8 @@ worker_app_first(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *d
 						      f->key.port[f->client],
 						      f->key.port[f->client ^ 1], 0);
 
-			if (app != POLICY_APP_ANY) {
-				f->app = (uint8_t)app;
-				worker_policy_eval(w, f, NULL);
-				worker_learn(w, f);
-				worker_flow_report(w, f);
-			}
+			if (app != POLICY_APP_ANY)
+				worker_app_found(w, f, app);
 		}
 		return;
 	}
