@@ -802,3 +802,35 @@ def test_sensor_stream_cap_applies_the_exception_policy(topo, gwm, policy):
     assert st == 200, st
     line = [l for l in text.splitlines() if l.startswith("tollgate_%s_total " % name)]
     assert line and int(line[0].split()[1]) >= 1, line
+
+
+# ----------------------------------------------------------------------------------------
+# frames are bridged unmodified
+# ----------------------------------------------------------------------------------------
+
+def test_forwarded_frames_are_byte_identical(topo, gwm, tmp_path):
+    """Every frame of a connection leaves the gateway exactly as it came in: captured on
+    the client's and the server's side, the frames each end sent equal what the other got."""
+    from scapy.all import rdpcap  # noqa: E402
+    g = use(gwm, "protect")
+    port = topo.port()
+    bpf = "tcp port %d" % port
+    sniff = [gw.Sniffer(topo.c, "c0", bpf, tmp_path / "c0", extra=("-w", tmp_path / "c0.pcap")),
+             gw.Sniffer(topo.s, "s0", bpf, tmp_path / "s0", extra=("-w", tmp_path / "s0.pcap"))]
+    try:
+        rc, out, err, _ = topo.curl(port, "--fail", "http://%s:%d/health" % (SERVER4, HTTP_PORT))
+        time.sleep(0.5)
+    finally:
+        for s in sniff:
+            s.stop()
+    assert rc == 0, (rc, err, g.describe(port))
+    c = [bytes(p) for p in rdpcap(str(tmp_path / "c0.pcap"))]
+    s = [bytes(p) for p in rdpcap(str(tmp_path / "s0.pcap"))]
+    # IPv4 source address at bytes 26..29 of an untagged frame
+    sent_c = [f for f in c if f[26:30] == bytes(map(int, CLIENT4.split(".")))]
+    got_s = [f for f in s if f[26:30] == bytes(map(int, CLIENT4.split(".")))]
+    sent_s = [f for f in s if f[26:30] == bytes(map(int, SERVER4.split(".")))]
+    got_c = [f for f in c if f[26:30] == bytes(map(int, SERVER4.split(".")))]
+    assert len(sent_c) >= 4 and len(sent_s) >= 4, (len(c), len(s))
+    assert got_s == sent_c
+    assert got_c == sent_s
