@@ -9,7 +9,7 @@
  *   NAME:LINE:COL: rules[3].to: unknown group (got partners, expected one of: ...)
  * Addresses follow RFC 4632 (CIDR notation, host bits zero) and RFC 4291 section 2.3;
  * hostnames RFC 1123 section 2.1 with one leading "*." wildcard label (RFC 4592 style);
- * selectors are Kubernetes label selectors (control/selector.h).
+ * selectors are Kubernetes label selectors (config/selector.h).
  *
  * The lookups are linear scans: the snapshot compiler (control/) will build LPM tables and
  * FQDN/selector membership from this data for the data path; these helpers are the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the Kubernetes label selector (control/selector.c): every operator matching
+ * Unit tests of the Kubernetes label selector (config/selector.c): every operator matching
  * and not matching, absent-key semantics, blanks, prefixed keys, the canonical form and its
  * round trip, the exact wording of each refusal, the bounds, and a table of cases taken from
  * k8s.io/apimachinery/pkg/labels' selector tests.
