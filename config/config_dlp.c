@@ -34,7 +34,7 @@
 
 /* Ranges (docs/configuration.md lists the same). */
 #define DLP_THRESHOLD_MAX	1000000
-#define DLP_MATCHES_MAX		16	/* matches one dlp event can carry (MSG_DLP_MATCHES) */
+#define DLP_MATCHES_MAX		16	/* matches one dlp event can carry (DLP_EVENT_MATCHES) */
 #define DLP_STREAMS_MAX		4194304
 #define DLP_WINDOW_MAX		1024	/* the engine's cap (SENSOR_MAX_WINDOW) */
 

@@ -229,14 +229,14 @@ event_json_anomaly(const struct msg *m)
 static json_t *
 event_json_dlp(const struct msg *m)
 {
-	const struct msg_dlp *d = &m->dlp;
+	const struct dlp_event *d = &m->dlp;
 	json_t *o = event_json_header(&m->flow, "dlp", m->ts_us);
 	json_t *list = json_array();
 	char hash[17];
 	unsigned int i;
 
-	for (i = 0; i < d->n && i < MSG_DLP_MATCHES; i++) {
-		const struct msg_dlp_match *x = &d->m[i];
+	for (i = 0; i < d->n && i < DLP_EVENT_MATCHES; i++) {
+		const struct dlp_match *x = &d->m[i];
 
 		snprintf(hash, sizeof(hash), "%016" PRIx64, x->hash);
 		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}",

@@ -128,7 +128,7 @@ compile_addresses(struct compile_ctx *c, const struct label_map *labels,
 
 static int
 compile_dlp(const struct policy *p, const struct sensor_db *db, struct snapshot *s,
-	    struct snapshot_dlp *out, char *err, size_t errlen)
+	    struct dlp_binding *out, char *err, size_t errlen)
 {
 	unsigned int r, j, k, n = db != NULL ? sensor_db_count(db) : 0;
 	uint32_t nd = 0;
@@ -171,7 +171,7 @@ snapshot_compile(const struct policy *p, const struct label_map *labels,
 	struct snapshot *s;
 	struct snapshot_group *groups;
 	struct snapshot_rule *rules;
-	struct snapshot_dlp *dlp;
+	struct dlp_binding *dlp;
 	struct snapshot_fqdn *fq;
 	unsigned int g, i, nfq = 0, ndlp = 0;
 	size_t sz;
@@ -196,7 +196,7 @@ snapshot_compile(const struct policy *p, const struct label_map *labels,
 	blk += RTE_ALIGN_CEIL(sizeof(*groups) * p->ngroups, 64);
 	rules = (struct snapshot_rule *)blk;
 	blk += RTE_ALIGN_CEIL(sizeof(*rules) * p->nrules, 64);
-	dlp = (struct snapshot_dlp *)blk;
+	dlp = (struct dlp_binding *)blk;
 	blk += RTE_ALIGN_CEIL(sizeof(*dlp) * ndlp, 64);
 	fq = (struct snapshot_fqdn *)blk;
 

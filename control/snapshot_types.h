@@ -14,6 +14,7 @@
 #define TOLLGATE_SNAPSHOT_TYPES_H
 
 #include <stdint.h>
+#include "dlp_types.h"
 #include "policy_types.h"
 
 struct group_table;
@@ -21,13 +22,6 @@ struct sensor_db;
 struct dlp_ctx;
 
 #define SNAPSHOT_MAX_WORKERS 64
-
-/* One DLP binding of a rule, with the sensor resolved to its database index. */
-struct snapshot_dlp {
-	uint16_t sensor;		/* index in the sensor database */
-	uint8_t action;			/* enum policy_dlp_action */
-	uint32_t threshold;		/* distinct values per flow direction */
-};
 
 struct snapshot_rule {
 	char id[POLICY_ID_LEN];
@@ -78,7 +72,7 @@ struct snapshot {
 	uint32_t nrules, ndlp, nfqdns;
 	const struct snapshot_group *groups;
 	const struct snapshot_rule *rules;
-	const struct snapshot_dlp *dlp;
+	const struct dlp_binding *dlp;
 	const struct snapshot_fqdn *fqdns;
 	const struct group_table *addr;	/* address -> groups (CIDRs, ranges, labels, DNS) */
 	struct snapshot_sensors *sensors;	/* NULL: no sensors */

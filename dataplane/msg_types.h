@@ -12,11 +12,11 @@
 #define TOLLGATE_MSG_TYPES_H
 
 #include <stdint.h>
+#include "dlp_types.h"
 #include "flow_types.h"
 #include "policy_types.h"
 
 #define MSG_DATA_MAX 2048
-#define MSG_DLP_MATCHES 16
 
 enum msg_type {
 	MSG_FLOW_END = 1,	/* a flow ended: flow event */
@@ -62,25 +62,6 @@ struct msg_flow {
 	char rule[POLICY_ID_LEN];
 	char from_group[POLICY_NAME_LEN];
 	char to_group[POLICY_NAME_LEN];
-};
-
-/* One match as it leaves the worker: never the value, only its redaction and keyed hash. */
-struct msg_dlp_match {
-	char sensor[48];
-	char category[24];
-	char redacted[33];
-	uint8_t confidence;	/* enum sensor_confidence */
-	uint64_t hash;		/* SipHash-2-4 of the normalised value, installation key */
-	uint64_t offset;	/* stream offset of the value in its direction */
-};
-
-struct msg_dlp {
-	char rule[POLICY_ID_LEN];	/* rule whose bindings applied, or dlp.rule */
-	uint8_t action;		/* enum config_dlp_action: what the binding asks */
-	uint8_t blocked;	/* the verdict: block binding in protect mode */
-	uint8_t n;		/* matches listed (<= MSG_DLP_MATCHES) */
-	uint32_t total;		/* matches this event stands for (listed or not) */
-	struct msg_dlp_match m[MSG_DLP_MATCHES];
 };
 
 enum msg_alert_reason {
@@ -132,7 +113,7 @@ struct msg {
 	uint8_t has_flow;
 	union {
 		uint8_t data[MSG_DATA_MAX];
-		struct msg_dlp dlp;
+		struct dlp_event dlp;
 		struct msg_alert alert;
 		struct msg_learn learn;
 		struct msg_fqdn fqdn;

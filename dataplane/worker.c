@@ -215,7 +215,7 @@ struct worker_emit {
 
 /* A block binding's threshold was reached in protect mode: the flow is cut here. */
 static void
-worker_dlp_block(struct worker *w, struct flow *f, const struct msg_dlp *ev)
+worker_dlp_block(struct worker *w, struct flow *f, const struct dlp_event *ev)
 {
 	if (ev->action != CONFIG_DLP_BLOCK || f->mode != POLICY_MODE_PROTECT ||
 	    worker_flow_blocked(f))
@@ -227,7 +227,7 @@ worker_dlp_block(struct worker *w, struct flow *f, const struct msg_dlp *ev)
 }
 
 static void
-worker_dlp_emit(void *cookie, uint8_t dir, const struct msg_dlp *ev)
+worker_dlp_emit(void *cookie, uint8_t dir, const struct dlp_event *ev)
 {
 	const struct worker_emit *e = cookie;
 	struct msg *m;

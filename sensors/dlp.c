@@ -15,7 +15,6 @@
 #include <rte_malloc.h>
 #include "dlp.h"
 #include "sensor_engine.h"
-#include "snapshot_types.h"
 #include "value_hash.h"
 
 #define DLP_DISTINCT_MAX 64
@@ -42,7 +41,7 @@ struct dlp_dir {
 	uint64_t distinct[DLP_DISTINCT_MAX];		/* keyed hashes of distinct values */
 	uint16_t distinct_sensor[DLP_DISTINCT_MAX];	/* ... and the sensor of each */
 	uint32_t overflow_count;			/* distinct values past the set */
-	struct dlp_pending pending[MSG_DLP_MATCHES];
+	struct dlp_pending pending[DLP_EVENT_MATCHES];
 };
 
 struct dlp_ctx {
@@ -60,7 +59,7 @@ struct dlp_ctx {
 	const struct dlp_policy *pol;
 	dlp_emit_fn emit;
 	void *cookie;
-	struct msg_dlp ev;		/* event under construction */
+	struct dlp_event ev;		/* event under construction */
 };
 
 struct dlp_ctx *
@@ -145,12 +144,12 @@ dlp_dir_open(struct dlp_ctx *ctx)
 static void
 dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
 {
-	struct msg_dlp *ev = &ctx->ev;
+	struct dlp_event *ev = &ctx->ev;
 	uint32_t i;
 
 	if (d->total_pending == 0 || ctx->emit == NULL)
 		return;
-	memset(ev, 0, offsetof(struct msg_dlp, m));
+	memset(ev, 0, offsetof(struct dlp_event, m));
 	snprintf(ev->rule, sizeof(ev->rule), "%s",
 		 ctx->pol != NULL && ctx->pol->rule != NULL ? ctx->pol->rule : ctx->conf.rule);
 	ev->action = d->cross_action;
@@ -159,7 +158,7 @@ dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
 	for (i = 0; i < d->n_pending; i++) {
 		const struct dlp_pending *p = &d->pending[i];
 		const struct sensor_def *def = sensor_db_def(ctx->db, p->sensor);
-		struct msg_dlp_match *m = &ev->m[i];
+		struct dlp_match *m = &ev->m[i];
 
 		snprintf(m->sensor, sizeof(m->sensor), "%s", def->id);
 		snprintf(m->category, sizeof(m->category), "%s", def->category);
@@ -180,7 +179,7 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 	struct dlp_ctx *ctx = cookie;
 	struct dlp_dir *d = ctx->cur;
 	uint64_t h = value_hash(ctx->key, m->v.norm, m->v.norm_len);
-	uint32_t i, limit = RTE_MIN(ctx->conf.max_matches, (uint32_t)MSG_DLP_MATCHES);
+	uint32_t i, limit = RTE_MIN(ctx->conf.max_matches, (uint32_t)DLP_EVENT_MATCHES);
 	uint32_t count = 0, threshold;
 	uint8_t action;
 	int fresh = 1;

@@ -4,14 +4,12 @@
 
 #include <stdint.h>
 #include "config_types.h"
-#include "msg_types.h"
+#include "dlp_types.h"
 #include "sensor_types.h"
 
 struct sensor_db;
 struct dlp_ctx;		/* per worker */
 struct dlp_dir;		/* per inspected flow direction */
-
-struct snapshot_dlp;
 
 /*
  * What a flow's rule asks of DLP, passed with each call (it may change between calls when
@@ -21,7 +19,7 @@ struct snapshot_dlp;
  */
 struct dlp_policy {
 	const char *rule;
-	const struct snapshot_dlp *bind;
+	const struct dlp_binding *bind;
 	uint16_t nbind;
 	uint8_t commit;		/* count each value as soon as it is certain, without waiting
 				 * for a context keyword after it (an inline flow that a block
@@ -29,7 +27,7 @@ struct dlp_policy {
 };
 
 /* A dlp event is ready; the callee copies *ev (with the flow header) into a message. */
-typedef void (*dlp_emit_fn)(void *cookie, uint8_t dir, const struct msg_dlp *ev);
+typedef void (*dlp_emit_fn)(void *cookie, uint8_t dir, const struct dlp_event *ev);
 
 struct dlp_stats {
 	uint64_t dirs_opened;
