@@ -78,7 +78,7 @@ ANY = object()          # expect_problem: do not check the field
 SEEN = []               # (method, path, Resp) of every request: checked against the spec
 
 
-# ---- the expected export form (control/policy_json.c) ----
+# ---- the expected export form (control/policy_json_export.c) ----
 
 def export_group(g):
     return {"name": g["name"], "cidrs": list(g.get("cidrs", [])),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the policy JSON bridge (control/policy_json.c): the exact export shapes,
+ * Unit tests of the policy JSON bridge (control/policy_json_*.c): the exact export shapes,
  * every schema refusal with its pointer and message, JSON -> YAML -> loader round trips
  * (a policy exported and loaded back is the same policy; dlp.custom through the config
  * loader), loader errors turned into pointers, and the path/location helpers.
