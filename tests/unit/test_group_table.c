@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the address -> policy group table (control/group_table.c and the lookup in
+ * Unit tests of the address -> policy group table (dataplane/group_table.c and the lookup in
  * group_table.h): the empty table, whole-space and top-of-space entries of both families,
  * nested and crossing ranges, one group's overlaps, merging of neighbours, the families kept
  * apart, every refusal, and 10,000 random entries checked against a brute-force membership

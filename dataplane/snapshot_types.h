@@ -4,7 +4,8 @@
  * traffic"). The control thread builds one from the policy, the label map and the FQDN
  * cache (snapshot.c), publishes its pointer, and frees the one it replaced once every
  * worker has passed a quiescent point (rte_rcu_qsbr). A snapshot never changes after
- * publication; workers only read it (flow_policy.c).
+ * publication; workers only read it (flow_policy.c). The data plane, which consumes it,
+ * defines it; the control plane (control/snapshot.c) compiles and publishes it.
  *
  *   control: policy + labels + fqdns --compile--> snapshot v(N+1) --publish--> rt->snap
  *   worker:  loop { snap = rt->snap; packets ...; rcu quiescent }
