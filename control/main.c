@@ -4,7 +4,7 @@
  * arguments that fit the machine, creates pools, workers and ports, gives each lcore its
  * role, runs the control loop on the main lcore and prints the run's summary.
  *
- *   lcore 0 (main)  control: events, stream dumps, counters (REST API later)
+ *   lcore 0 (main)  control: REST API, policy, events, stream dumps, counters
  *   lcore 1         input: pcap reader (offline) or software dispatcher (live, no RSS)
  *   lcore 2..N+1    workers
  */
