@@ -5,6 +5,11 @@
  * /v1/events. The
  * route table lives in control_api.c; every handler runs on the control thread inside
  * api_poll, with the struct control as cookie.
+ *
+ * Where they live: control_policy_api.c (/v1/policy, /v1/mode), control_groups_api.c,
+ * control_rules_api.c, control_sensors_api.c, and control_runtime_api.c (/v1/learned,
+ * /v1/labels/groups, /v1/flows, /v1/events). The policy writers share the request checks
+ * and the commit path of control_policy_api_write.c (control_policy_api_priv.h).
  */
 #ifndef TOLLGATE_CONTROL_POLICY_API_H
 #define TOLLGATE_CONTROL_POLICY_API_H

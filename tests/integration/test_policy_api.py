@@ -1,4 +1,4 @@
-"""The policy resources of the REST API against the real daemon (control/control_policy_api.c):
+"""The policy resources of the REST API against the real daemon (control/control_policy_api.h):
 /v1/policy, /v1/groups, /v1/rules, /v1/sensors, /v1/mode, /v1/learned, /v1/labels/groups
 and /v1/flows, with their error paths, ETag/If-Match, dry runs, the write-back of the
 policy into the config file and a restart on that file.
