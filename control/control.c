@@ -29,6 +29,7 @@
 #include "pkt_parse.h"
 #include "policy.h"
 #include "policy_store.h"
+#include "services.h"
 #include "snapshot_types.h"
 #include "stream_dump.h"
 
@@ -43,7 +44,7 @@ RTE_LOG_REGISTER_SUFFIX(control_logtype, control, INFO);
 #define CONTROL_LEARNED_MAX 65536	/* discover-mode records */
 
 struct control {
-	struct runtime *rt;
+	struct services svc;		/* what the API serves; svc.rt is the runtime */
 	FILE *events;
 	int events_owned;
 	struct stream_dump *dump;
@@ -52,22 +53,7 @@ struct control {
 	struct api *api;
 	uint64_t events_unflushed;	/* written to the sink since its last fflush */
 	double events_flushed_at;
-	struct label_map *labels;	/* pod IP -> labels, fed through /v1/labels */
-	struct policy_store *policy;	/* running policy, snapshots */
-	struct flow_list *flows;	/* /v1/flows */
-	struct learned *learned;	/* /v1/learned */
-	struct event_ring *recent;	/* /v1/events, when the API is on */
-	double t0;
 };
-
-static double
-control_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 struct control *
 control_create(struct runtime *rt, char *err, size_t errlen)
@@ -78,20 +64,20 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	c->rt = rt;
-	c->t0 = control_now();
-	c->labels = label_map_create(CONTROL_LABELS_MAX);
-	c->learned = learned_create(CONTROL_LEARNED_MAX);
-	c->flows = flow_list_create(RTE_MIN((uint64_t)CONTROL_FLOWS_ACTIVE_MAX,
+	c->svc.rt = rt;
+	c->svc.t0 = services_now();
+	c->svc.labels = label_map_create(CONTROL_LABELS_MAX);
+	c->svc.learned = learned_create(CONTROL_LEARNED_MAX);
+	c->svc.flows = flow_list_create(RTE_MIN((uint64_t)CONTROL_FLOWS_ACTIVE_MAX,
 					    (uint64_t)rt->cfg.flow.max_flows * rt->n_workers),
 				    CONTROL_FLOWS_ENDED);
-	if (c->labels == NULL || c->learned == NULL || c->flows == NULL) {
+	if (c->svc.labels == NULL || c->svc.learned == NULL || c->svc.flows == NULL) {
 		policy_free(rt->policy);
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	c->policy = policy_store_create(rt, rt->policy, c->labels, err, errlen);
-	if (c->policy == NULL)
+	c->svc.policy = policy_store_create(rt, rt->policy, c->svc.labels, err, errlen);
+	if (c->svc.policy == NULL)
 		goto fail;
 	if (rt->events_path != NULL) {
 		if (strcmp(rt->events_path, "-") == 0) {
@@ -115,12 +101,12 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 	if (!rt->offline || rt->serve) {
 		int disabled;
 
-		c->api = control_api_start(c, rt, &disabled, err, errlen);
+		c->api = control_api_start(&c->svc, rt, &disabled, err, errlen);
 		if (c->api == NULL && !disabled)
 			goto fail;
 		if (c->api != NULL && rt->cfg.api.events_kept > 0) {
-			c->recent = event_ring_create(rt->cfg.api.events_kept);
-			if (c->recent == NULL) {
+			c->svc.recent = event_ring_create(rt->cfg.api.events_kept);
+			if (c->svc.recent == NULL) {
 				snprintf(err, errlen, "out of memory");
 				goto fail;
 			}
@@ -150,16 +136,16 @@ control_handle(struct control *c, struct msg *m)
 		json_t *ev;
 
 		if (m->type == MSG_FLOW_END)
-			flow_list_end(c->flows, m->worker, &m->flow);
-		if (c->events == NULL && c->recent == NULL)
+			flow_list_end(c->svc.flows, m->worker, &m->flow);
+		if (c->events == NULL && c->svc.recent == NULL)
 			break;
 		ev = event_json_build(m);
 		if (ev == NULL) {
 			c->event_errors++;
 			break;
 		}
-		if (c->recent != NULL)
-			event_ring_add(c->recent, ev);
+		if (c->svc.recent != NULL)
+			event_ring_add(c->svc.recent, ev);
 		if (c->events != NULL) {
 			if (event_json_write_obj(ev, c->events) == 0) {
 				c->events_written++;
@@ -172,13 +158,13 @@ control_handle(struct control *c, struct msg *m)
 		break;
 	}
 	case MSG_FLOW_START:
-		flow_list_update(c->flows, m->worker, &m->flow, m->ts_us);
+		flow_list_update(c->svc.flows, m->worker, &m->flow, m->ts_us);
 		break;
 	case MSG_LEARN:
-		learned_add(c->learned, &m->learn, m->ts_us);
+		learned_add(c->svc.learned, &m->learn, m->ts_us);
 		break;
 	case MSG_FQDN:
-		policy_store_fqdn(c->policy, &m->fqdn);
+		policy_store_fqdn(c->svc.policy, &m->fqdn);
 		break;
 	default:
 		break;
@@ -191,24 +177,24 @@ control_tick(struct control *c)
 {
 	char err[1024];
 
-	if (c->rt->reload) {
-		c->rt->reload = 0;
-		if (policy_store_reload(c->policy, err, sizeof(err)) == 0)
+	if (c->svc.rt->reload) {
+		c->svc.rt->reload = 0;
+		if (policy_store_reload(c->svc.policy, err, sizeof(err)) == 0)
 			CONTROL_LOG(NOTICE, "SIGHUP: policy reloaded from %s",
-				    policy_store_path(c->policy));
+				    policy_store_path(c->svc.policy));
 		else
 			CONTROL_LOG(ERR, "SIGHUP: reload refused, the running policy stays: %s",
 				    err);
 	}
-	policy_store_tick(c->policy);
+	policy_store_tick(c->svc.policy);
 	if (c->api != NULL)
 		api_poll(c->api);
 	/* Whoever tails the events file sees an event within 200 ms. */
-	if (c->events_unflushed != 0 && control_now() - c->events_flushed_at >= 0.2) {
+	if (c->events_unflushed != 0 && services_now() - c->events_flushed_at >= 0.2) {
 		if (fflush(c->events) != 0)
 			c->event_errors++;
 		c->events_unflushed = 0;
-		c->events_flushed_at = control_now();
+		c->events_flushed_at = services_now();
 	}
 }
 
@@ -216,7 +202,7 @@ control_tick(struct control *c)
 static unsigned int
 control_drain(struct control *c)
 {
-	struct runtime *rt = c->rt;
+	struct runtime *rt = c->svc.rt;
 	void *msgs[CONTROL_BURST];
 	unsigned int w, total = 0;
 
@@ -250,7 +236,7 @@ control_workers_done(const struct runtime *rt)
 int
 control_run(struct control *c)
 {
-	struct runtime *rt = c->rt;
+	struct runtime *rt = c->svc.rt;
 
 	for (;;) {
 		/* Read done before draining: a worker sets it after its last enqueue. */
@@ -274,24 +260,6 @@ control_run(struct control *c)
 	return 0;
 }
 
-void
-control_counters(const struct control *c, struct counters *sum)
-{
-	const struct runtime *rt = c->rt;
-	struct counters tmp;
-	unsigned int w;
-
-	memset(sum, 0, sizeof(*sum));
-	for (w = 0; w < rt->n_workers; w++) {
-		counters_sum(&rt->workers[w]->ctr, 1, sizeof(struct worker), &tmp);
-		for (unsigned int k = 0; k < CTR__COUNT; k++)
-			sum->c[k] += tmp.c[k];
-		for (unsigned int k = 0; k < PKT_ERR__COUNT; k++)
-			sum->parse_err[k] += tmp.parse_err[k];
-	}
-	sum->c[CTR_dispatch_dropped] += rt->in.ring_full;
-}
-
 static double
 control_rate(double v, double s)
 {
@@ -301,13 +269,13 @@ control_rate(double v, double s)
 void
 control_summary(struct control *c, FILE *f, double elapsed)
 {
-	const struct runtime *rt = c->rt;
+	const struct runtime *rt = c->svc.rt;
 	const struct input_stats *in = &rt->in;
 	struct counters s;
 	double span = in->last_us > in->first_us ? (in->last_us - in->first_us) / 1e6 : 0;
 	unsigned int k, first = 1;
 
-	control_counters(c, &s);
+	services_counters(&c->svc, &s);
 	fprintf(f, "tollgate summary (%u worker%s%s)\n", rt->n_workers,
 		rt->n_workers > 1 ? "s" : "", rt->sw_dispatch ? ", software dispatch" : "");
 	if (rt->offline)
@@ -340,7 +308,7 @@ control_summary(struct control *c, FILE *f, double elapsed)
 	}
 	fprintf(f, "%s, %" PRIu64 " non-IP, %" PRIu64 " TCP without SYN ignored\n",
 		first ? "" : ")", s.c[CTR_non_ip], s.c[CTR_tcp_no_syn]);
-	if (policy_store_snapshot(c->policy)->sensors != NULL)
+	if (policy_store_snapshot(c->svc.policy)->sensors != NULL)
 		fprintf(f, "  dlp         %" PRIu64 " matches in %" PRIu64 " events, %" PRIu64
 			" directions inspected (%" PRIu64 " not: stream cap), %" PRIu64
 			" candidates rejected by validators\n", s.c[CTR_dlp_matches],
@@ -361,7 +329,7 @@ control_write_stats(struct control *c, const char *path)
 	FILE *f;
 	int rc;
 
-	control_counters(c, &s);
+	services_counters(&c->svc, &s);
 	f = fopen(path, "w");
 	if (f == NULL) {
 		CONTROL_LOG(ERR, "--stats-json %s: %s", path, strerror(errno));
@@ -376,52 +344,10 @@ control_write_stats(struct control *c, const char *path)
 void
 control_serve(struct control *c)
 {
-	while (c->api != NULL && !c->rt->stop) {
+	while (c->api != NULL && !c->svc.rt->stop) {
 		control_tick(c);
 		usleep(1000);
 	}
-}
-
-struct label_map *
-control_labels(struct control *c)
-{
-	return c->labels;
-}
-
-struct policy_store *
-control_policy(struct control *c)
-{
-	return c->policy;
-}
-
-struct flow_list *
-control_flows(struct control *c)
-{
-	return c->flows;
-}
-
-struct learned *
-control_learned(struct control *c)
-{
-	return c->learned;
-}
-
-struct event_ring *
-control_events(struct control *c)
-{
-	return c->recent;
-}
-
-const struct runtime *
-control_runtime(const struct control *c)
-{
-	return c->rt;
-}
-
-double
-control_uptime(const struct control *c)
-{
-	return control_now() - c->t0;
 }
 
 void
@@ -430,11 +356,11 @@ control_free(struct control *c)
 	if (c == NULL)
 		return;
 	api_stop(c->api);
-	policy_store_free(c->policy);
-	flow_list_free(c->flows);
-	learned_free(c->learned);
-	event_ring_free(c->recent);
-	label_map_free(c->labels);
+	policy_store_free(c->svc.policy);
+	flow_list_free(c->svc.flows);
+	learned_free(c->svc.learned);
+	event_ring_free(c->svc.recent);
+	label_map_free(c->svc.labels);
 	if (c->events_owned)
 		fclose(c->events);
 	stream_dump_close(c->dump);

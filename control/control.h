@@ -7,11 +7,6 @@
 #include "runtime_types.h"
 
 struct control;
-struct label_map;
-struct policy_store;
-struct flow_list;
-struct learned;
-struct event_ring;
 
 /*
  * Open the event sink (--events FILE or "-" for stdout) and the stream dump directory.
@@ -35,23 +30,6 @@ void control_summary(struct control *c, FILE *f, double elapsed_s);
 
 /* Counters summed over workers and the input stage, as JSON, to path. */
 int control_write_stats(struct control *c, const char *path);
-
-/* Counters summed over workers and the input stage (control thread). */
-void control_counters(const struct control *c, struct counters *sum);
-
-/* The label-to-IP map the API feeds (control thread only). */
-struct label_map *control_labels(struct control *c);
-
-/* The policy store, flow list and discover-mode records (control thread only). */
-struct policy_store *control_policy(struct control *c);
-struct flow_list *control_flows(struct control *c);
-struct learned *control_learned(struct control *c);
-/* The last events (GET /v1/events); NULL when the API is off. */
-struct event_ring *control_events(struct control *c);
-
-/* The runtime the control thread serves, and seconds since control_create. */
-const struct runtime *control_runtime(const struct control *c);
-double control_uptime(const struct control *c);
 
 /* NULL is a no-op. Flushes and closes the sinks. */
 void control_free(struct control *c);

@@ -15,7 +15,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include "api.h"
-#include "control.h"
+#include "services.h"
 #include "control_api.h"
 #include "control_policy_api.h"
 #include "counters.h"
@@ -36,9 +36,9 @@ control_api_is_gauge(enum ctr_id id)
 
 /* Policy publication and memory: what the live-change tests and operators watch. */
 static json_t *
-control_api_policy_stats(struct control *c)
+control_api_policy_stats(struct services *c)
 {
-	const struct policy_store *ps = control_policy(c);
+	const struct policy_store *ps = c->policy;
 	const struct snapshot *s = policy_store_snapshot(ps);
 	struct rte_malloc_socket_stats ms;
 	uint64_t heap = 0;
@@ -65,14 +65,14 @@ control_api_policy_stats(struct control *c)
 static int
 control_api_stats(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct control *c = cookie;
-	const struct runtime *rt = control_runtime(c);
+	struct services *c = cookie;
+	const struct runtime *rt = c->rt;
 	struct counters s;
 	json_t *ctr = json_object(), *parse = json_object();
 	unsigned int k;
 
 	(void)req;
-	control_counters(c, &s);
+	services_counters(c, &s);
 	for (k = 0; k < CTR__COUNT; k++)
 		json_object_set_new(ctr, counters_name(k), json_integer((json_int_t)s.c[k]));
 	for (k = 1; k < PKT_ERR__COUNT; k++)
@@ -82,7 +82,7 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 						   "s:o}",
 		"workers", (int)rt->n_workers,
 		"offline", rt->offline != 0,
-		"uptime_s", control_uptime(c),
+		"uptime_s", services_uptime(c),
 		"counters", ctr,
 		"parse_errors", parse,
 		"input", "files", (json_int_t)rt->in.files, "packets", (json_int_t)rt->in.packets,
@@ -92,9 +92,9 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 
 /* The policy publication gauges of /v1/stats, for Prometheus. */
 static void
-control_api_policy_metrics(struct control *c, FILE *f)
+control_api_policy_metrics(struct services *c, FILE *f)
 {
-	const struct policy_store *ps = control_policy(c);
+	const struct policy_store *ps = c->policy;
 	static const char *const help[][3] = {
 		{ "policy_changes_total", "counter", "accepted policy changes since start" },
 		{ "policy_snapshot_version", "gauge", "version of the snapshot workers read" },
@@ -115,7 +115,7 @@ control_api_policy_metrics(struct control *c, FILE *f)
 static int
 control_api_metrics(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct control *c = cookie;
+	struct services *c = cookie;
 	struct counters s;
 	char *text = NULL;
 	size_t len = 0;
@@ -124,7 +124,7 @@ control_api_metrics(void *cookie, const struct api_request *req, struct api_resp
 	int rc;
 
 	(void)req;
-	control_counters(c, &s);
+	services_counters(c, &s);
 	f = open_memstream(&text, &len);
 	if (f == NULL)
 		return api_reply_problem(resp, 500, "Internal Server Error", "out of memory",
@@ -145,7 +145,7 @@ control_api_metrics(void *cookie, const struct api_request *req, struct api_resp
 	control_api_policy_metrics(c, f);
 	fprintf(f, "# HELP tollgate_uptime_seconds seconds since start\n"
 		   "# TYPE tollgate_uptime_seconds gauge\ntollgate_uptime_seconds %.3f\n",
-		control_uptime(c));
+		services_uptime(c));
 	if (fclose(f) != 0) {
 		free(text);
 		return api_reply_problem(resp, 500, "Internal Server Error", "out of memory",
@@ -201,9 +201,9 @@ control_api_labels_problem(struct api_response *resp, int rc, const char *err)
 static int
 control_api_labels_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct control *c = cookie;
+	struct services *c = cookie;
 	char err[512];
-	json_t *out = label_map_get_json(control_labels(c), api_request_query(req, "labelSelector"),
+	json_t *out = label_map_get_json(c->labels, api_request_query(req, "labelSelector"),
 					 err, sizeof(err));
 
 	if (out == NULL)
@@ -224,8 +224,8 @@ control_api_source_ok(const char *s)
 static int
 control_api_labels_set(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct control *c = cookie;
-	struct label_map *m = control_labels(c);
+	struct services *c = cookie;
+	struct label_map *m = c->labels;
 	const char *source = api_request_query(req, "source") != NULL ?
 			     api_request_query(req, "source") : "api";
 	char err[512];
@@ -247,7 +247,7 @@ control_api_labels_set(void *cookie, const struct api_request *req, struct api_r
 	json_decref(body);
 	if (rc != 0)
 		return control_api_labels_problem(resp, rc, err);
-	policy_store_labels_changed(control_policy(c));
+	policy_store_labels_changed(c->policy);
 	return api_reply_json(resp, 200, json_pack("{s:I, s:i}", "generation",
 		(json_int_t)label_map_generation(m), "entries", (int)label_map_count(m)), NULL);
 }
@@ -301,7 +301,7 @@ static const struct api_route control_api_routes[] = {
 };
 
 struct api *
-control_api_start(struct control *c, struct runtime *rt, int *disabled, char *err,
+control_api_start(struct services *c, struct runtime *rt, int *disabled, char *err,
 		  size_t errlen)
 {
 	const struct config_api *cfg = &rt->cfg.api;

@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "control.h"
+#include "services.h"
 #include "control_policy_api.h"
 #include "control_policy_api_priv.h"
 #include "policy.h"
@@ -18,7 +18,7 @@
 int
 control_groups_api_list(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = control_policy(cookie);
+	struct policy_store *ps = ((struct services *)cookie)->policy;
 	json_t *doc = policy_json_export(policy_store_policy(ps));
 	json_t *out = json_pack("{s:O}", "groups", json_object_get(doc, "groups"));
 
@@ -30,7 +30,7 @@ control_groups_api_list(void *cookie, const struct api_request *req, struct api_
 int
 control_groups_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = control_policy(cookie);
+	struct policy_store *ps = ((struct services *)cookie)->policy;
 	const struct policy *p = policy_store_policy(ps);
 	int g = policy_group_index(p, req->id);
 
@@ -41,10 +41,10 @@ control_groups_api_get(void *cookie, const struct api_request *req, struct api_r
 
 /* Create (POST), replace (PUT) or delete (DELETE) a group in a copy of the policy. */
 static int
-cp_group_write(struct control *c, const struct api_request *req, struct api_response *resp,
+cp_group_write(struct services *c, const struct api_request *req, struct api_response *resp,
 	       const char *method)
 {
-	struct policy_store *ps = control_policy(c);
+	struct policy_store *ps = c->policy;
 	json_t *doc, *groups, *body = NULL;
 	char rel[32];
 	int idx, rc;

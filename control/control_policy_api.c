@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <rte_common.h>
-#include "control.h"
+#include "services.h"
 #include "control_policy_api.h"
 #include "control_policy_api_priv.h"
 #include "policy.h"
@@ -31,7 +31,7 @@ cp_wants_yaml(const char *accept)
 int
 control_policy_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = control_policy(cookie);
+	struct policy_store *ps = ((struct services *)cookie)->policy;
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -74,8 +74,8 @@ cp_yaml_empty(const char *b, size_t len)
 int
 control_policy_api_put(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct control *c = cookie;
-	struct policy_store *ps = control_policy(c);
+	struct services *c = cookie;
+	struct policy_store *ps = c->policy;
 	const char *ct = api_request_header(req, "Content-Type");
 	unsigned int flags = cp_dry_run(req) ? POLICY_STORE_DRY_RUN : 0;
 	char err[CP_ERR];
@@ -136,7 +136,7 @@ cp_mode_json(const struct policy *p)
 int
 control_mode_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = control_policy(cookie);
+	struct policy_store *ps = ((struct services *)cookie)->policy;
 
 	(void)req;
 	return cp_reply_policy_json(resp, 200, cp_mode_json(policy_store_policy(ps)), ps);
@@ -145,8 +145,8 @@ control_mode_api_get(void *cookie, const struct api_request *req, struct api_res
 int
 control_mode_api_put(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct control *c = cookie;
-	struct policy_store *ps = control_policy(c);
+	struct services *c = cookie;
+	struct policy_store *ps = c->policy;
 	json_t *doc, *body;
 	int rc;
 

@@ -4,7 +4,7 @@
  * /v1/rules, /v1/sensors, /v1/mode, /v1/learned, /v1/labels/groups, /v1/flows and
  * /v1/events. The
  * route table lives in control_api.c; every handler runs on the control thread inside
- * api_poll, with the struct control as cookie.
+ * api_poll, with the struct services (services.h) as cookie.
  *
  * Where they live: control_policy_api.c (/v1/policy, /v1/mode), control_groups_api.c,
  * control_rules_api.c, control_sensors_api.c, and control_runtime_api.c (/v1/learned,

@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "api.h"
-#include "control.h"
+#include "services.h"
 #include "policy_store.h"
 
 #define CP_ERR 1024		/* room for a loader, compiler or commit message */
@@ -54,7 +54,7 @@ int cp_reply_dry_run(struct api_response *resp, const char *what);
  * (validate only under ?dry_run). On success replies status with body (stolen; NULL: the
  * new policy's export), or 204 without one; on failure a problem relative to rel.
  */
-int cp_commit_doc(struct control *c, const struct api_request *req, struct api_response *resp,
+int cp_commit_doc(struct services *c, const struct api_request *req, struct api_response *resp,
 		  const json_t *doc, const char *rel, unsigned int status, json_t *body);
 
 /*

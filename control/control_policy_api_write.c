@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "control.h"
+#include "services.h"
 #include "control_policy_api_priv.h"
 #include "policy.h"
 #include "policy_json.h"
@@ -174,10 +174,10 @@ cp_reply_dry_run(struct api_response *resp, const char *what)
  * On success replies status with body (stolen; NULL: the new policy's export).
  */
 int
-cp_commit_doc(struct control *c, const struct api_request *req, struct api_response *resp,
+cp_commit_doc(struct services *c, const struct api_request *req, struct api_response *resp,
 	      const json_t *doc, const char *rel, unsigned int status, json_t *body)
 {
-	struct policy_store *ps = control_policy(c);
+	struct policy_store *ps = c->policy;
 	unsigned int flags = cp_dry_run(req) ? POLICY_STORE_DRY_RUN : 0;
 	char err[CP_ERR];
 	struct policy *np;

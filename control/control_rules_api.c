@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "control.h"
+#include "services.h"
 #include "control_policy_api.h"
 #include "control_policy_api_priv.h"
 #include "policy.h"
@@ -20,7 +20,7 @@
 int
 control_rules_api_list(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = control_policy(cookie);
+	struct policy_store *ps = ((struct services *)cookie)->policy;
 	json_t *doc = policy_json_export(policy_store_policy(ps));
 	json_t *out = json_pack("{s:O}", "rules", json_object_get(doc, "rules"));
 
@@ -43,7 +43,7 @@ cp_rule_index(const struct policy *p, const char *id)
 int
 control_rules_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = control_policy(cookie);
+	struct policy_store *ps = ((struct services *)cookie)->policy;
 	const struct policy *p = policy_store_policy(ps);
 	int r = cp_rule_index(p, req->id);
 
@@ -99,8 +99,8 @@ int
 control_rules_api_create(void *cookie, const struct api_request *req,
 			 struct api_response *resp)
 {
-	struct control *c = cookie;
-	struct policy_store *ps = control_policy(c);
+	struct services *c = cookie;
+	struct policy_store *ps = c->policy;
 	json_t *doc, *rules, *body;
 	char rel[32], d[160];
 	int at, rc;
@@ -147,8 +147,8 @@ int
 control_rules_api_replace(void *cookie, const struct api_request *req,
 			  struct api_response *resp)
 {
-	struct control *c = cookie;
-	struct policy_store *ps = control_policy(c);
+	struct services *c = cookie;
+	struct policy_store *ps = c->policy;
 	json_t *doc, *rules, *body;
 	char rel[32];
 	int at, rc;
@@ -190,8 +190,8 @@ control_rules_api_replace(void *cookie, const struct api_request *req,
 int
 control_rules_api_move(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct control *c = cookie;
-	struct policy_store *ps = control_policy(c);
+	struct services *c = cookie;
+	struct policy_store *ps = c->policy;
 	json_t *doc, *rules, *body, *rule, *v;
 	const char *key, *before = NULL, *after = NULL;
 	char pos[24], *position = NULL, d[160], f[64];
@@ -270,8 +270,8 @@ int
 control_rules_api_delete(void *cookie, const struct api_request *req,
 			 struct api_response *resp)
 {
-	struct control *c = cookie;
-	struct policy_store *ps = control_policy(c);
+	struct services *c = cookie;
+	struct policy_store *ps = c->policy;
 	json_t *doc, *rules;
 	int at, rc;
 

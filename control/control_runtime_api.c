@@ -9,7 +9,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
-#include "control.h"
+#include "services.h"
 #include "control_policy_api.h"
 #include "event_ring.h"
 #include "flow_list.h"
@@ -28,7 +28,7 @@ int
 control_learned_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
 	(void)req;
-	return api_reply_json(resp, 200, learned_json(control_learned(cookie)), NULL);
+	return api_reply_json(resp, 200, learned_json(((struct services *)cookie)->learned), NULL);
 }
 
 int
@@ -36,7 +36,7 @@ control_learned_api_clear(void *cookie, const struct api_request *req,
 			  struct api_response *resp)
 {
 	(void)req;
-	learned_clear(control_learned(cookie));
+	learned_clear(((struct services *)cookie)->learned);
 	return api_reply_json(resp, 204, NULL, NULL);
 }
 
@@ -86,8 +86,8 @@ int
 control_labels_api_groups(void *cookie, const struct api_request *req,
 			  struct api_response *resp)
 {
-	struct control *c = cookie;
-	struct policy_store *ps = control_policy(c);
+	struct services *c = cookie;
+	struct policy_store *ps = c->policy;
 	const struct policy *p = policy_store_policy(ps);
 	json_t *groups = json_array();
 	unsigned int g;
@@ -100,7 +100,7 @@ control_labels_api_groups(void *cookie, const struct api_request *req,
 		struct cp_fqdn_ctx x = { policy_store_snapshot(ps), g, names };
 
 		if (pg->selector != NULL)
-			label_map_select(control_labels(c), pg->selector, cp_add_label_ip, labels);
+			label_map_select(c->labels, pg->selector, cp_add_label_ip, labels);
 		if (pg->nfqdns > 0)
 			fqdn_cache_foreach(policy_store_fqdns(ps), cp_add_fqdn_ip, &x);
 		json_array_append_new(groups, json_pack("{s:s, s:O, s:O, s:O, s:o, s:o}",
@@ -111,7 +111,7 @@ control_labels_api_groups(void *cookie, const struct api_request *req,
 		json_decref(all);
 	}
 	return api_reply_json(resp, 200, json_pack("{s:I, s:I, s:o}",
-		"generation", (json_int_t)label_map_generation(control_labels(c)),
+		"generation", (json_int_t)label_map_generation(c->labels),
 		"snapshot", (json_int_t)policy_store_snapshot(ps)->version, "groups", groups), NULL);
 }
 
@@ -125,7 +125,7 @@ int
 control_flows_api_list(void *cookie, const struct api_request *req, struct api_response *resp)
 {
 	char param[64] = "", err[512];
-	json_t *out = flow_list_query(control_flows(cookie), cp_query, (void *)req, param,
+	json_t *out = flow_list_query(((struct services *)cookie)->flows, cp_query, (void *)req, param,
 				      sizeof(param), err, sizeof(err));
 
 	if (out == NULL)
@@ -139,10 +139,10 @@ control_events_api_list(void *cookie, const struct api_request *req, struct api_
 	char param[64] = "", err[512];
 	json_t *out;
 
-	if (control_events(cookie) == NULL)	/* api.events_kept: 0 */
+	if (((struct services *)cookie)->recent == NULL)	/* api.events_kept: 0 */
 		return api_reply_json(resp, 200, json_pack("{s:[], s:i, s:i, s:n}", "events",
 			"returned", 0, "dropped", 0, "next_cursor"), NULL);
-	out = event_ring_query(control_events(cookie), cp_query, (void *)req, param,
+	out = event_ring_query(((struct services *)cookie)->recent, cp_query, (void *)req, param,
 			       sizeof(param), err, sizeof(err));
 	if (out == NULL)
 		return api_reply_problem(resp, 400, "Invalid query", err, param);

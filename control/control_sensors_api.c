@@ -11,7 +11,7 @@
 #include <string.h>
 #include <rte_common.h>
 #include "config.h"
-#include "control.h"
+#include "services.h"
 #include "control_policy_api.h"
 #include "control_policy_api_priv.h"
 #include "policy_json.h"
@@ -84,7 +84,7 @@ int
 control_sensors_api_list(void *cookie, const struct api_request *req,
 			 struct api_response *resp)
 {
-	struct policy_store *ps = control_policy(cookie);
+	struct policy_store *ps = ((struct services *)cookie)->policy;
 	const struct snapshot *s = policy_store_snapshot(ps);
 	const struct config_dlp *dlp = policy_store_dlp(ps);
 	json_t *builtin = json_array(), *custom = json_array(), *disabled = json_array();
@@ -108,7 +108,7 @@ control_sensors_api_list(void *cookie, const struct api_request *req,
 int
 control_sensors_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = control_policy(cookie);
+	struct policy_store *ps = ((struct services *)cookie)->policy;
 	const struct config_dlp *dlp = policy_store_dlp(ps);
 	const struct sensor_def *d = cp_builtin_def(ps, req->id);
 	int i = cp_custom_index(dlp, req->id);
@@ -172,10 +172,10 @@ out:
 }
 
 static int
-cp_sensor_write(struct control *c, const struct api_request *req, struct api_response *resp,
+cp_sensor_write(struct services *c, const struct api_request *req, struct api_response *resp,
 		const char *method)
 {
-	struct policy_store *ps = control_policy(c);
+	struct policy_store *ps = c->policy;
 	unsigned int flags = cp_dry_run(req) ? POLICY_STORE_DRY_RUN : 0;
 	struct config_dlp *dlp = malloc(sizeof(*dlp));
 	struct config_custom_sensor cs;

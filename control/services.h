@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the control thread serves: the runtime, the label map, the running policy, the flow
+ * list, discover-mode records and the last events. control.c creates these and runs the
+ * loop that feeds them; the REST handlers (control_api.c, control_*_api.c) receive this
+ * struct as their cookie and read or change what it points to. Keeping it apart from the
+ * control loop is what lets the loop start the API without the API calling back into the
+ * loop: control.c -> control_api.c -> services.c, never the other way.
+ *
+ * Control thread only.
+ */
+#ifndef TOLLGATE_SERVICES_H
+#define TOLLGATE_SERVICES_H
+
+#include "counters_types.h"
+#include "runtime_types.h"
+
+struct label_map;
+struct policy_store;
+struct flow_list;
+struct learned;
+struct event_ring;
+
+struct services {
+	struct runtime *rt;
+	struct label_map *labels;	/* pod IP -> labels, fed through /v1/labels */
+	struct policy_store *policy;	/* running policy, snapshots */
+	struct flow_list *flows;	/* /v1/flows */
+	struct learned *learned;	/* /v1/learned */
+	struct event_ring *recent;	/* /v1/events; NULL when the API is off or events_kept 0 */
+	double t0;			/* CLOCK_MONOTONIC seconds at start */
+};
+
+/* Seconds on the monotonic clock (the base of t0 and services_uptime). */
+double services_now(void);
+
+/* Counters summed over workers and the input stage. */
+void services_counters(const struct services *s, struct counters *sum);
+
+/* Seconds since s->t0. */
+double services_uptime(const struct services *s);
+
+#endif
