@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Tests of the REST API server (control/api.c) over real TCP on the loopback: each test
+ * Tests of the REST API server (control/api*.c) over real TCP on the loopback: each test
  * starts a server on 127.0.0.1 port 0 and talks to it with the small HTTP/1.1 client below,
  * which runs on the same thread as the server: it sends and receives without blocking and
  * calls api_poll in between, as the control loop will. Covered: routing (200, 404, 405 with
