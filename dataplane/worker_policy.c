@@ -23,6 +23,7 @@
 #include "dlp.h"
 #include "flow_policy.h"
 #include "snapshot_types.h"
+#include "worker_msg.h"
 #include "worker_priv.h"
 
 /* ---- policy ---- */

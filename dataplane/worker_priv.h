@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Inside the worker module only: the flow flags the worker keeps, and the functions its
- * two files share. worker.c runs the loop, the packet pipeline, reassembly consumers, DLP
- * glue and the inline verdicts; worker_policy.c evaluates flows against the snapshot,
+ * Inside the worker module only: the flow flags the worker keeps, and what worker.c calls
+ * in worker_policy.c. worker.c runs the loop, the packet pipeline, reassembly consumers,
+ * DLP glue and the inline verdicts; worker_policy.c evaluates flows against the snapshot,
  * reads their first bytes (app, require_tls, SNI), and reports verdicts, names seen and
- * discover-mode records to the control thread. Owning worker only, like struct worker.
+ * discover-mode records to the control thread. Both send through worker_msg.c, which
+ * calls neither: worker.c -> worker_policy.c -> worker_msg.c. Owning worker only, like
+ * struct worker.
  */
 #ifndef TOLLGATE_WORKER_PRIV_H
 #define TOLLGATE_WORKER_PRIV_H
@@ -44,11 +46,6 @@ worker_flow_blocked(const struct flow *f)
 {
 	return (f->pflags & FLOW_P_BLOCKED) != 0;
 }
-
-/* worker.c: a message about flow f (header filled) / send it; lost ones are counted. */
-struct msg *worker_msg_new(struct worker *w, uint16_t type, const struct flow *f, uint8_t dir,
-			   enum ctr_id lost);
-int worker_msg_post(struct worker *w, struct msg *m, enum ctr_id lost);
 
 /* worker_policy.c */
 void worker_alert(struct worker *w, struct flow *f, enum msg_alert_reason reason);
