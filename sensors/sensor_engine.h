@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include "sensor_types.h"
+#include "validators.h"
 
 struct sensor_db;	/* compiled, immutable: shared by every worker */
 struct sensor_worker;	/* one per worker: scratch, stream pool, candidate buffers */

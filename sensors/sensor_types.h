@@ -7,7 +7,7 @@
 #define TOLLGATE_SENSOR_TYPES_H
 
 #include <stdint.h>
-#include "validators.h"
+#include "validators_types.h"
 
 #define SENSOR_ID_LEN 48
 #define SENSOR_CATEGORY_LEN 24

@@ -4,12 +4,12 @@
  * it looks like, and reduce it to one normalised value so the same value written two ways
  * counts once.
  *
- * This file holds the module's machinery and its generic checks: the written-form matcher
- * and check-digit helpers shared through validators_priv.h, the dispatch table behind
- * validator_run / validator_run_at, validator_name / validator_by_name and validator_today,
- * the generic validators (none, luhn, mod97), payment cards, IBAN, contacts (email,
+ * This file holds the dispatch table behind validator_run / validator_run_at and
+ * validator_name / validator_by_name, and the generic checks: the generic validators (none, luhn, mod97), payment cards, IBAN, contacts (email,
  * phone), the US SSN, and secrets (AWS access key id, PEM private key, JWT). The sixteen
- * European national numbers are in validators_national.c.
+ * European national numbers are in validators_national.c; the written-form matcher, the Luhn
+ * check and today's date, which both use, are in validators_common.c (validators.c ->
+ * validators_national.c -> validators_common.c).
  *
  * Each validator checks, in this order:
  *   1. the written form: raw must be exactly one of the identifier's written forms
@@ -40,90 +40,6 @@
 
 #include "validators_priv.h"
 
-/* ---- today ---- */
-
-/*
- * Civil date of a day count since 1970-01-01 (H. Hinnant's days_from_civil inverse):
- * gmtime_r would do, but glibc takes its time-zone lock even for UTC.
- */
-static void
-civil_from_days(int64_t z, struct validator_date *out)
-{
-	int64_t era, doe, yoe, y, doy, mp, d, m;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	out->year = (uint16_t)(y + (m <= 2));
-	out->month = (uint8_t)m;
-	out->day = (uint8_t)d;
-}
-
-void
-validator_today(struct validator_date *out)
-{
-	struct timespec ts;
-	int64_t s;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
-		ts.tv_sec = 0;
-	s = (int64_t)ts.tv_sec;
-	civil_from_days(s >= 0 ? s / 86400 : (s - 86399) / 86400, out);
-}
-
-/* ---- written forms ---- */
-
-/* The template language and the contract are in validators_priv.h. */
-int
-validator_form_match(const uint8_t *raw, size_t len, const struct written_form *forms,
-		     unsigned int n, char buf[FORM_CHARS_MAX])
-{
-	unsigned int f;
-	size_t i, k;
-
-	for (f = 0; f < n; f++) {
-		const char *t = forms[f].tpl;
-
-		if (strlen(t) != len)
-			continue;
-		for (i = 0, k = 0; i < len; i++) {
-			uint8_t c = raw[i];
-			bool ok, keep = true;
-
-			switch (t[i]) {
-			case 'n':
-				ok = is_digit(c);
-				break;
-			case 'a':
-				ok = is_alpha(c);
-				break;
-			case 'x':
-				ok = is_alnum(c);
-				break;
-			default:
-				ok = to_upper(c) == (uint8_t)t[i];
-				keep = false;
-				break;
-			}
-			if (!ok)
-				break;
-			if (keep && k < FORM_CHARS_MAX - 1)
-				buf[k++] = (char)to_upper(c);
-		}
-		if (i == len) {
-			buf[k] = '\0';
-			return (int)f;
-		}
-	}
-	return -1;
-}
-
 /*
  * Digits of raw written as groups of the lengths g[0..ng-1] joined by sep (one separator
  * character, the same throughout). Copies them to d; false when raw has another shape.
@@ -151,25 +67,6 @@ groups_match(const uint8_t *raw, size_t len, const uint8_t *g, unsigned int ng, 
 }
 
 /* ---- check digits ---- */
-
-bool
-validator_luhn_ok(const char *d, size_t n)
-{
-	unsigned int sum = 0, v;
-	bool dbl = false;
-	size_t i;
-
-	for (i = n; i-- > 0; dbl = !dbl) {
-		v = (unsigned int)(d[i] - '0');
-		if (dbl) {
-			v *= 2;
-			if (v > 9)
-				v -= 9;
-		}
-		sum += v;
-	}
-	return sum % 10 == 0;
-}
 
 /* ISO 7064 MOD 97-10 remainder step: digits count as themselves, letters A=10 .. Z=35. */
 static unsigned int

@@ -5,52 +5,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "validators_types.h"
 
 /*
  * Validators decide whether a candidate the pattern engine found is really the identifier
  * it looks like (../shared/IDENTIFIERS.md gives the rules; python-stdnum is the oracle).
  * Pure functions: no allocation, no global state, any thread.
  */
-
-enum validator_id {
-	VALIDATOR_NONE = 0,		/* accept anything (custom classes without a check) */
-	VALIDATOR_LUHN,			/* digits (separators ignored) passing Luhn */
-	VALIDATOR_MOD97,		/* ISO 7064 MOD 97-10 over alphanumerics (IBAN rule) */
-	VALIDATOR_CREDIT_CARD,
-	VALIDATOR_US_SSN,
-	VALIDATOR_IBAN,
-	VALIDATOR_EMAIL,
-	VALIDATOR_PHONE,
-	VALIDATOR_GB_NHS,
-	VALIDATOR_GB_NINO,
-	VALIDATOR_ES_DNI,
-	VALIDATOR_ES_NIE,
-	VALIDATOR_IT_CODICE_FISCALE,
-	VALIDATOR_NL_BSN,
-	VALIDATOR_BE_NN,
-	VALIDATOR_PL_PESEL,
-	VALIDATOR_SE_PERSONNUMMER,
-	VALIDATOR_FI_HETU,
-	VALIDATOR_DK_CPR,
-	VALIDATOR_DE_IDNR,
-	VALIDATOR_FR_NIR,
-	VALIDATOR_AT_SVNR,
-	VALIDATOR_IE_PPS,
-	VALIDATOR_PT_NIF,
-	VALIDATOR_AWS_ACCESS_KEY_ID,
-	VALIDATOR_PRIVATE_KEY,
-	VALIDATOR_JWT,
-	VALIDATOR__COUNT
-};
-
-/* Longest normalised value any validator produces. */
-#define VALIDATOR_NORM_MAX 128
-
-struct validator_result {
-	uint8_t norm[VALIDATOR_NORM_MAX];	/* normalised value (see validator_run) */
-	uint16_t norm_len;
-	uint8_t weak;				/* this written form needs a context keyword */
-};
 
 /*
  * Check candidate raw (exactly the bytes the pattern matched, len bytes, separators
