@@ -19,14 +19,23 @@
  *
  * Rules that involve several keys (inline port peers, reassembly sizes, a sensor both
  * disabled and tuned) run after the keys they read are applied. Loading never touches the
- * caller's config until the whole document is valid. The table layout, and the helpers the
- * dlp: section (config_dlp.c) shares with this file, are in config_priv.h.
+ * caller's config until the whole document is valid.
+ *
+ * This file holds the data-path sections' tables and lists, the whole document (defaults,
+ * cross-key rules, config_load_*, config_dump) and the embedded default. The module's
+ * files call downwards only; the table layout and the helpers they share are declared in
+ * config_priv.h:
+ *
+ *   config.c        top level: data-path sections, whole document, built-in default
+ *     └─> config_dlp.c      the dlp: section
+ *           └─> config_walk.c     the table walker: apply a mapping, dump a table
+ *                 └─> config_parse.c    scalars, value formatting, messages and paths
+ *
+ * (each may call any file below it, none above; policy.c uses config_parse.c only).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "config.h"
 #include "config_priv.h"
@@ -59,11 +68,6 @@ __asm__(".pushsection .rodata\n"
 	".long .Lconfig_builtin_yaml_end - config_builtin_yaml\n"
 	".size config_builtin_yaml_len, 4\n"
 	".popsection\n");
-
-#define KIB	(1024ull)
-#define MIB	(1024ull * KIB)
-#define GIB	(1024ull * MIB)
-#define US_PER_S	1000000ull
 
 /* Ranges (docs/configuration.md lists the same). */
 #define WORKERS_MAX		64
@@ -230,603 +234,7 @@ static const struct cfg_le_rule le_rules[] = {
 	{ "reassembly", reasm_fields, "max_ooo_per_dir", "memcap" },
 };
 
-/* ---- scalar parsers ---- */
-
-/*
- * The n bytes at s as an unsigned decimal: -EINVAL unless [-]digits without leading
- * zeros, -ERANGE when signed or too big (the form is right, the value is not).
- */
-static int
-parse_digits(const char *s, size_t n, uint64_t *out)
-{
-	size_t i = 0;
-	uint64_t v = 0;
-	int range = 0;
-
-	if (n > 0 && s[0] == '-') {
-		range = 1;
-		i = 1;
-	}
-	if (i == n || (s[i] == '0' && n - i > 1))
-		return -EINVAL;
-	for (; i < n; i++) {
-		unsigned int d = (unsigned int)(s[i] - '0');
-
-		if (d > 9)
-			return -EINVAL;
-		if (v > (UINT64_MAX - d) / 10)
-			range = 1;
-		else
-			v = v * 10 + d;
-	}
-	if (range)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
-
-int
-config_parse_uint(const char *s, uint64_t *out)
-{
-	return parse_digits(s, strlen(s), out);
-}
-
-int
-config_parse_size(const char *s, uint64_t *out)
-{
-	static const struct {
-		const char *sfx;
-		uint64_t mul;
-	} units[] = {
-		{ "", 1 },
-		{ "KiB", KIB }, { "MiB", MIB }, { "GiB", GIB },
-		{ "K", KIB }, { "M", MIB }, { "G", GIB },
-	};
-	size_t n = (s[0] == '-') + strspn(s + (s[0] == '-'), "0123456789"), i;
-	uint64_t v;
-	int rc;
-
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(s + n, units[i].sfx) == 0)
-			break;
-	if (i == sizeof(units) / sizeof(units[0]))
-		return -EINVAL;
-	rc = parse_digits(s, n, &v);
-	if (rc != 0)
-		return rc;
-	if (v > UINT64_MAX / units[i].mul)
-		return -ERANGE;
-	*out = v * units[i].mul;
-	return 0;
-}
-
-int
-config_parse_seconds(const char *s, uint64_t *out_us)
-{
-	const char *dot = strchr(s, '.');
-	size_t n = dot != NULL ? (size_t)(dot - s) : strlen(s);
-	uint64_t sec, frac = 0, scale = US_PER_S;
-	int rc;
-
-	if (dot != NULL) {
-		const char *p = dot + 1;
-
-		/* 1 to 6 decimals: microseconds are the unit of storage */
-		if (*p == '\0' || strlen(p) > 6 || strspn(p, "0123456789") != strlen(p))
-			return -EINVAL;
-		for (; *p != '\0'; p++) {
-			scale /= 10;
-			frac += (uint64_t)(*p - '0') * scale;
-		}
-	}
-	rc = parse_digits(s, n, &sec);
-	if (rc != 0)
-		return rc;
-	if (sec > (UINT64_MAX - frac) / US_PER_S)
-		return -ERANGE;
-	*out_us = sec * US_PER_S + frac;
-	return 0;
-}
-
-int
-config_parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "true", "yes", "on" };
-	static const char *const no[] = { "false", "no", "off" };
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/* ---- formatting ---- */
-
-static const char *
-fmt_size(uint64_t v, char *buf, size_t len)
-{
-	if (v != 0 && v % GIB == 0)
-		snprintf(buf, len, "%lluGiB", (unsigned long long)(v / GIB));
-	else if (v != 0 && v % MIB == 0)
-		snprintf(buf, len, "%lluMiB", (unsigned long long)(v / MIB));
-	else if (v != 0 && v % KIB == 0)
-		snprintf(buf, len, "%lluKiB", (unsigned long long)(v / KIB));
-	else
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-	return buf;
-}
-
-static const char *
-fmt_seconds(uint64_t us, char *buf, size_t len)
-{
-	unsigned long long frac = us % US_PER_S;
-	int digits = 6;
-
-	if (frac == 0) {
-		snprintf(buf, len, "%llu", (unsigned long long)(us / US_PER_S));
-		return buf;
-	}
-	while (frac % 10 == 0) {
-		frac /= 10;
-		digits--;
-	}
-	snprintf(buf, len, "%llu.%0*llu", (unsigned long long)(us / US_PER_S), digits, frac);
-	return buf;
-}
-
-/*
- * A value as the person wrote it, for "got ...": plain scalars bare, quoted ones in
- * double quotes, control characters escaped, long values cut (on a UTF-8 boundary).
- */
-const char *
-cfg_fmt_got(const struct yaml_node *n, char *buf, size_t len)
-{
-	const char *s;
-	size_t o = 0, slen, i;
-	int quoted;
-
-	if (yaml_tree_kind(n) != YAML_TREE_SCALAR) {
-		snprintf(buf, len, "a %s", yaml_tree_kind_name(yaml_tree_kind(n)));
-		return buf;
-	}
-	s = yaml_tree_str(n);
-	quoted = !yaml_tree_is_plain(n);
-	if (!quoted && s[0] == '\0') {
-		snprintf(buf, len, "an empty value");
-		return buf;
-	}
-	slen = strlen(s);
-	if (slen > GOT_MAX) {
-		slen = GOT_MAX;
-		while (slen > 0 && ((unsigned char)s[slen] & 0xc0) == 0x80)
-			slen--;
-	}
-	if (quoted)
-		buf[o++] = '"';
-	for (i = 0; i < slen && o + 8 < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch < 0x20 || ch == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02X", ch);
-		else if (quoted && (ch == '"' || ch == '\\'))
-			o += (size_t)snprintf(buf + o, len - o, "\\%c", ch);
-		else
-			buf[o++] = (char)ch;
-	}
-	if (i < strlen(s))
-		o += (size_t)snprintf(buf + o, len - o, "...");
-	if (quoted)
-		buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
-}
-
-/* ---- errors and paths ---- */
-
-int
-cfg_err_path(struct cfg_ctx *x, const struct yaml_node *n, const char *path, const char *fmt,
-	     ...)
-{
-	char msg[1024], where[64] = "";
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (n != NULL)
-		snprintf(where, sizeof(where), ":%u:%u", yaml_tree_line(n), yaml_tree_col(n));
-	if (x->err != NULL && x->errlen != 0)
-		snprintf(x->err, x->errlen, "%s%s: %s%s%s", x->name, where, path,
-			 path[0] != '\0' ? ": " : "", msg);
-	return -EINVAL;
-}
-
-size_t
-cfg_path_push_key(struct cfg_ctx *x, const char *key)
-{
-	size_t old = x->pathlen;
-
-	size_t i;
-
-	snprintf(x->path + old, sizeof(x->path) - old, "%s%s", old != 0 ? "." : "", key);
-	x->pathlen = strlen(x->path);
-	/* A key is any scalar: keep a stray control character out of the one-line message. */
-	for (i = old; i < x->pathlen; i++)
-		if ((unsigned char)x->path[i] < 0x20 || x->path[i] == 0x7f)
-			x->path[i] = '?';
-	return old;
-}
-
-size_t
-cfg_path_push_index(struct cfg_ctx *x, size_t i)
-{
-	size_t old = x->pathlen;
-
-	snprintf(x->path + old, sizeof(x->path) - old, "[%zu]", i);
-	x->pathlen = strlen(x->path);
-	return old;
-}
-
-void
-cfg_path_pop(struct cfg_ctx *x, size_t old)
-{
-	x->pathlen = old;
-	x->path[old] = '\0';
-}
-
-int
-cfg_err_wrong_type(struct cfg_ctx *x, const struct yaml_node *n, const char *expected)
-{
-	char got[GOT_BUF];
-
-	return cfg_err(x, n, "wrong type (got %s, expected %s)", cfg_fmt_got(n, got, sizeof(got)),
-		       expected);
-}
-
-const char *
-cfg_fmt_names(const char *const *names, char *buf, size_t len)
-{
-	size_t o = 0, i, n = 0, k = 0;
-
-	for (i = 0; names[i] != NULL; i++)
-		n += names[i][0] != '\0';
-	buf[0] = '\0';
-	for (i = 0; names[i] != NULL && o < len; i++) {
-		if (names[i][0] == '\0')
-			continue;	/* placeholder: no value has this index */
-		k++;
-		o += (size_t)snprintf(buf + o, len - o, "%s%s",
-				      k == 1 ? "" : k == n ? " or " : ", ", names[i]);
-	}
-	return buf;
-}
-
-/* ---- leaf values ---- */
-
-static void
-store_uint(void *dst, uint32_t size, uint64_t v)
-{
-	if (size == 1)
-		*(uint8_t *)dst = (uint8_t)v;
-	else if (size == 4)
-		*(uint32_t *)dst = (uint32_t)v;
-	else
-		*(uint64_t *)dst = v;
-}
-
-static uint64_t
-load_uint(const void *src, uint32_t size)
-{
-	if (size == 1)
-		return *(const uint8_t *)src;
-	if (size == 4)
-		return *(const uint32_t *)src;
-	return *(const uint64_t *)src;
-}
-
-static int
-is_pow2(uint64_t v)
-{
-	return v != 0 && (v & (v - 1)) == 0;
-}
-
-static const char *
-uint_expected(const struct cfg_field *f, char *buf, size_t len)
-{
-	if (f->flags & CFG_ZERO_AUTO)
-		snprintf(buf, len, "0 (auto) or a power of two in 1..%llu",
-			 (unsigned long long)f->max);
-	else if (f->flags & CFG_POW2)
-		snprintf(buf, len, "a power of two in %llu..%llu", (unsigned long long)f->min,
-			 (unsigned long long)f->max);
-	else
-		snprintf(buf, len, "an integer in %llu..%llu", (unsigned long long)f->min,
-			 (unsigned long long)f->max);
-	return buf;
-}
-
-static int
-apply_uint(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *dst)
-{
-	char got[GOT_BUF], exp[96];
-	const char *s = yaml_tree_str(n);
-	uint64_t v = 0;
-	int rc;
-
-	cfg_fmt_got(n, got, sizeof(got));
-	uint_expected(f, exp, sizeof(exp));
-	rc = yaml_tree_is_plain(n) ? config_parse_uint(s, &v) : -EINVAL;
-	if (rc == -EINVAL && yaml_tree_is_plain(n) && s[0] == '0' && s[1] >= '0' && s[1] <= '9' &&
-	    strspn(s, "0123456789") == strlen(s))
-		return cfg_err(x, n, "leading zeros are not allowed (got %s, expected %s)", got,
-			       exp);
-	if (rc == -EINVAL)
-		return cfg_err(x, n, "not an integer (got %s, expected %s)", got, exp);
-	if (rc == -ERANGE || v < f->min || v > f->max)
-		return cfg_err(x, n, "out of range (got %s, expected %s)", got, exp);
-	if ((f->flags & CFG_POW2) && !is_pow2(v) && !(v == 0 && (f->flags & CFG_ZERO_AUTO)))
-		return cfg_err(x, n, "not a power of two (got %s, expected %s)", got, exp);
-	store_uint(dst, f->size, v);
-	return 0;
-}
-
-static int
-apply_size(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *dst)
-{
-	char got[GOT_BUF], lo[32], hi[32];
-	uint64_t v = 0;
-	int rc;
-
-	cfg_fmt_got(n, got, sizeof(got));
-	rc = config_parse_size(yaml_tree_str(n), &v);
-	if (rc == -EINVAL)
-		return cfg_err(x, n,
-			       "not a size (got %s, expected bytes, or a number with suffix KiB, "
-			       "MiB, GiB, K, M or G)", got);
-	if (rc == -ERANGE || v < f->min || v > f->max)
-		return cfg_err(x, n, "out of range (got %s, expected %s..%s)", got,
-			       fmt_size(f->min, lo, sizeof(lo)), fmt_size(f->max, hi, sizeof(hi)));
-	store_uint(dst, f->size, v);
-	return 0;
-}
-
-static int
-apply_seconds(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n,
-	      void *dst)
-{
-	char got[GOT_BUF], lo[32], hi[32];
-	uint64_t v = 0;
-	int rc;
-
-	cfg_fmt_got(n, got, sizeof(got));
-	rc = yaml_tree_is_plain(n) ? config_parse_seconds(yaml_tree_str(n), &v) : -EINVAL;
-	if (rc == -EINVAL)
-		return cfg_err(x, n, "not a duration (got %s, expected seconds with at most 6 "
-			       "decimals, e.g. 30 or 0.5)",
-			       got);
-	if (rc == -ERANGE || v < f->min || v > f->max)
-		return cfg_err(x, n, "out of range (got %s, expected %s..%s seconds)", got,
-			       fmt_seconds(f->min, lo, sizeof(lo)),
-			       fmt_seconds(f->max, hi, sizeof(hi)));
-	store_uint(dst, f->size, v);
-	return 0;
-}
-
-static int
-apply_bool(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *dst)
-{
-	char got[GOT_BUF];
-	bool v;
-
-	if (!yaml_tree_is_plain(n) || config_parse_bool(yaml_tree_str(n), &v) != 0)
-		return cfg_err(x, n,
-			       "not a boolean (got %s, expected true/false, yes/no or on/off)",
-			       cfg_fmt_got(n, got, sizeof(got)));
-	store_uint(dst, f->size, v);
-	return 0;
-}
-
-static int
-apply_enum(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *dst)
-{
-	char got[GOT_BUF], names[128];
-	const char *s = yaml_tree_str(n);
-	size_t i;
-
-	for (i = 0; f->names[i] != NULL; i++) {
-		if (f->names[i][0] != '\0' && strcmp(s, f->names[i]) == 0) {
-			store_uint(dst, f->size, i);
-			return 0;
-		}
-	}
-	return cfg_err(x, n, "unknown value (got %s, expected %s)",
-		       cfg_fmt_got(n, got, sizeof(got)),
-		       cfg_fmt_names(f->names, names, sizeof(names)));
-}
-
-static int
-apply_string(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *dst)
-{
-	char got[GOT_BUF], names[512];
-	const char *s = yaml_tree_str(n);
-	const char *charset = f->charset != NULL ? f->charset :
-			      (f->flags & CFG_NAME) ? CFG_NAME_CHARS : NULL;
-	size_t len = strlen(s), i;
-
-	if (len < f->min)
-		return cfg_err(x, n, "empty value (expected %s)", f->what);
-	if (f->names != NULL) {
-		for (i = 0; f->names[i] != NULL; i++)
-			if (strcmp(s, f->names[i]) == 0)
-				break;
-		if (f->names[i] == NULL)
-			return cfg_err(x, n, "unknown value (got %s, expected %s: %s)",
-				       cfg_fmt_got(n, got, sizeof(got)), f->what,
-				       cfg_fmt_names(f->names, names, sizeof(names)));
-	}
-	if (len >= f->size)
-		return cfg_err(x, n, "too long (got %zu bytes, expected at most %u)", len,
-			       f->size - 1);
-	if (charset != NULL && strspn(s, charset) != len)
-		return cfg_err(x, n, "invalid %s (got %s, expected %s)",
-			       (f->flags & CFG_NAME) ? "name" : "characters",
-			       cfg_fmt_got(n, got, sizeof(got)), f->what);
-	if ((f->flags & CFG_ABSPATH) && s[0] != '/')
-		return cfg_err(x, n,
-			       "not an absolute path (got %s, expected a path starting with /)",
-			       cfg_fmt_got(n, got, sizeof(got)));
-	memcpy(dst, s, len + 1);
-	return 0;
-}
-
-int
-cfg_apply_field(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n,
-		void *base)
-{
-	void *dst = (char *)base + f->off;
-	char exp[96];
-	int rc;
-
-	if (f->kind == CFG_SECTION) {
-		rc = cfg_apply_mapping(x, n, f->sub, base);
-		if (rc == 0 && f->check != NULL)
-			rc = f->check(x, n, base);
-		return rc;
-	}
-	if (f->kind == CFG_LIST)
-		return f->parse(x, n, base);
-	if (f->kind == CFG_FOREIGN)
-		return 0;
-	if (yaml_tree_kind(n) != YAML_TREE_SCALAR) {
-		switch (f->kind) {
-		case CFG_UINT:
-			return cfg_err_wrong_type(x, n, uint_expected(f, exp, sizeof(exp)));
-		case CFG_SIZE:
-			return cfg_err_wrong_type(x, n, "a size");
-		case CFG_SECONDS:
-			return cfg_err_wrong_type(x, n, "seconds");
-		case CFG_BOOL:
-			return cfg_err_wrong_type(x, n, "a boolean");
-		case CFG_ENUM:
-			return cfg_err_wrong_type(x, n, cfg_fmt_names(f->names, exp, sizeof(exp)));
-		default:
-			return cfg_err_wrong_type(x, n, f->what);
-		}
-	}
-	if (yaml_tree_is_null(n) && f->kind != CFG_STRING) {
-		switch (f->kind) {
-		case CFG_UINT:
-			return cfg_err(x, n, "empty value (expected %s)",
-				       uint_expected(f, exp, sizeof(exp)));
-		case CFG_ENUM:
-			return cfg_err(x, n, "empty value (expected %s)",
-				       cfg_fmt_names(f->names, exp, sizeof(exp)));
-		case CFG_BOOL:
-			return cfg_err(x, n, "empty value (expected true or false)");
-		default:
-			return cfg_err(x, n, "empty value (expected %s)",
-				       f->kind == CFG_SIZE ? "a size" : "seconds");
-		}
-	}
-	if (yaml_tree_is_null(n))
-		return cfg_err(x, n, "empty value (expected %s)", f->what);
-	switch (f->kind) {
-	case CFG_UINT:
-		return apply_uint(x, f, n, dst);
-	case CFG_SIZE:
-		return apply_size(x, f, n, dst);
-	case CFG_SECONDS:
-		return apply_seconds(x, f, n, dst);
-	case CFG_BOOL:
-		return apply_bool(x, f, n, dst);
-	case CFG_ENUM:
-		return apply_enum(x, f, n, dst);
-	default:
-		return apply_string(x, f, n, dst);
-	}
-}
-
-static const char *
-fmt_keys(const struct cfg_field *table, char *buf, size_t len)
-{
-	size_t o = 0, i;
-
-	buf[0] = '\0';
-	for (i = 0; table[i].key != NULL && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", i == 0 ? "" : ", ", table[i].key);
-	return buf;
-}
-
-/*
- * Apply every key of map to the fields of table, at base. A null value (a section whose
- * keys are all commented out) changes nothing.
- */
-int
-cfg_apply_mapping(struct cfg_ctx *x, const struct yaml_node *map, const struct cfg_field *table,
-		  void *base)
-{
-	char keys[256];
-	size_t i, j;
-	int rc;
-
-	if (yaml_tree_is_null(map))
-		return 0;
-	if (yaml_tree_kind(map) != YAML_TREE_MAPPING)
-		return cfg_err_wrong_type(x, map, "a mapping");
-	for (i = 0; i < yaml_tree_len(map); i++) {
-		const struct yaml_node *k = yaml_tree_key(map, i);
-		const char *key = yaml_tree_str(k);
-		size_t old;
-
-		for (j = 0; table[j].key != NULL; j++)
-			if (strcmp(table[j].key, key) == 0)
-				break;
-		old = cfg_path_push_key(x, key);
-		if (table[j].key == NULL) {
-			rc = cfg_err(x, k, "unknown key (expected one of: %s)",
-				     fmt_keys(table, keys, sizeof(keys)));
-			cfg_path_pop(x, old);
-			return rc;
-		}
-		rc = cfg_apply_field(x, &table[j], yaml_tree_value(map, i), base);
-		cfg_path_pop(x, old);
-		if (rc != 0)
-			return rc;
-		if (base == x->cfg && x->nseen < SEEN_MAX) {
-			x->seen[x->nseen].f = &table[j];
-			x->seen[x->nseen].n = yaml_tree_value(map, i);
-			x->nseen++;
-		}
-	}
-	for (j = 0; table[j].key != NULL; j++) {
-		if (!(table[j].flags & CFG_REQUIRED) || yaml_tree_get(map, table[j].key) != NULL)
-			continue;
-		return cfg_err(x, map, "missing key \"%s\" (expected %s)", table[j].key,
-			       table[j].what);
-	}
-	return 0;
-}
-
 /* ---- lists ---- */
-
-static const struct yaml_node *
-seen_node(const struct cfg_ctx *x, const struct cfg_field *f)
-{
-	unsigned int i;
-
-	for (i = 0; i < x->nseen; i++)
-		if (x->seen[i].f == f)
-			return x->seen[i].n;
-	return NULL;
-}
 
 static int
 find_port(const struct config_dataplane *dp, const char *name)
@@ -1007,10 +415,21 @@ resolve(struct tg_config *c)
 		c->flow.nbuckets = next_pow2(c->flow.max_flows);
 }
 
+static const struct yaml_node *
+seen_node(const struct cfg_ctx *x, const struct cfg_field *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < x->nseen; i++)
+		if (x->seen[i].f == f)
+			return x->seen[i].n;
+	return NULL;
+}
+
 static uint64_t
 field_value(const struct tg_config *c, const struct cfg_field *f)
 {
-	return load_uint((const char *)c + f->off, f->size);
+	return cfg_load_uint((const char *)c + f->off, f->size);
 }
 
 static const struct cfg_field *
@@ -1047,17 +466,17 @@ check_cross(struct cfg_ctx *x)
 			if (an != NULL)
 				cfg_fmt_got(an, got, sizeof(got));
 			else
-				fmt_size(a, got, sizeof(got));
+				cfg_fmt_size(a, got, sizeof(got));
 			if (bn != NULL)
 				cfg_fmt_got(bn, lim, sizeof(lim));
 			else
-				fmt_size(b, lim, sizeof(lim));
+				cfg_fmt_size(b, lim, sizeof(lim));
 			return cfg_err_path(x, an, apath, "larger than %s (got %s, expected at "
 					    "most %s)", bpath, got, lim);
 		}
 		return cfg_err_path(x, bn, bpath, "smaller than %s (got %s, expected at least "
 				    "%s)", apath, cfg_fmt_got(bn, got, sizeof(got)),
-				    fmt_size(a, lim, sizeof(lim)));
+				    cfg_fmt_size(a, lim, sizeof(lim)));
 	}
 	return 0;
 }
@@ -1179,34 +598,6 @@ config_load_file(struct tg_config *c, const char *path, char *err, size_t errlen
 
 /* ---- dump ---- */
 
-static const char *
-enum_name(const char *const *names, uint64_t v)
-{
-	uint64_t i;
-
-	for (i = 0; names[i] != NULL; i++)
-		if (i == v)
-			return names[i];
-	return "invalid";
-}
-
-void
-cfg_dump_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\x%02X", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void
 dump_ports(const void *base, FILE *f, int indent)
 {
@@ -1225,7 +616,7 @@ dump_ports(const void *base, FILE *f, int indent)
 		cfg_dump_string(f, p->name);
 		fprintf(f, "\n%*sdevice: ", indent + 4, "");
 		cfg_dump_string(f, p->device);
-		fprintf(f, "\n%*smode: %s\n", indent + 4, "", enum_name(mode_names, p->mode));
+		fprintf(f, "\n%*smode: %s\n", indent + 4, "", cfg_enum_name(mode_names, p->mode));
 		if (p->mode == CONFIG_PORT_INLINE) {
 			fprintf(f, "%*speer: ", indent + 4, "");
 			cfg_dump_string(f, p->peer);
@@ -1252,56 +643,6 @@ dump_eal_args(const void *base, FILE *f, int indent)
 	}
 }
 
-void
-cfg_dump_table(const void *base, FILE *f, const struct cfg_field *table, int indent, int col)
-{
-	char buf[64];
-	int first = 1;
-	size_t i;
-
-	for (i = 0; table[i].key != NULL; i++) {
-		const struct cfg_field *fl = &table[i];
-		const char *src = (const char *)base + fl->off;
-		uint64_t v = fl->kind == CFG_SECTION || fl->kind == CFG_LIST ||
-			     fl->kind == CFG_FOREIGN || fl->kind == CFG_STRING ?
-			     0 : load_uint(src, fl->size);
-
-		if (fl->kind == CFG_FOREIGN ||
-		    ((fl->flags & CFG_ZERO_UNSET) && load_uint(src, fl->size) == 0))
-			continue;
-		fprintf(f, "%*s%s:", first ? indent - col : indent, "", fl->key);
-		first = 0;
-		switch (fl->kind) {
-		case CFG_SECTION:
-			fputc('\n', f);
-			cfg_dump_table(base, f, fl->sub, indent + 2, 0);
-			break;
-		case CFG_LIST:
-			fl->dump(base, f, indent);
-			break;
-		case CFG_UINT:
-			fprintf(f, " %llu\n", (unsigned long long)v);
-			break;
-		case CFG_SIZE:
-			fprintf(f, " %s\n", fmt_size(v, buf, sizeof(buf)));
-			break;
-		case CFG_SECONDS:
-			fprintf(f, " %s\n", fmt_seconds(v, buf, sizeof(buf)));
-			break;
-		case CFG_BOOL:
-			fprintf(f, " %s\n", v != 0 ? "true" : "false");
-			break;
-		case CFG_ENUM:
-			fprintf(f, " %s\n", enum_name(fl->names, v));
-			break;
-		default:
-			fputc(' ', f);
-			cfg_dump_string(f, src);
-			fputc('\n', f);
-			break;
-		}
-	}
-}
 
 void
 config_dump(const struct tg_config *c, FILE *f)

@@ -3,9 +3,9 @@
  * The dlp: section of the configuration (config.h; docs/configuration.md, "dlp"): the
  * default policy that opens sensor streams on every TCP flow, which built-in sensors it
  * leaves out, how it tunes the others (keywords, window, threshold), and the custom GDPR
- * classes a site adds. The walker, the scalar kinds and the messages are config.c's
- * (shared through config_priv.h); this file holds the tables and the list rules that
- * belong to this section only:
+ * classes a site adds. The walker is config_walk.c's, the scalar kinds and the messages
+ * config_parse.c's (shared through config_priv.h); config.c calls this file, never the other
+ * way round. This file holds the tables and the list rules that belong to this section only:
  *
  *   cfg_dlp_fields ─┬─ enabled, action, rule, threshold, max_matches_per_event,
  *                   │  max_streams, context_window

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Inside the config module only: the schema's table layout (struct cfg_field), the walker's
- * context, and the helpers that config.c (the walker, scalars, the data-path sections) and
- * config_dlp.c (the dlp: section) share. Nothing outside config/ includes this.
+ * context, and the helpers its files share. Calls run one way, down this list:
+ *
+ *   config.c        the data-path sections, the whole document, the built-in default
+ *   config_dlp.c    the dlp: section
+ *   config_walk.c   the walker: a mapping onto a table, a table back out as YAML
+ *   config_parse.c  scalars, value formatting, messages and paths (calls none of these)
+ *
+ * policy.c, which walks its section by hand, uses config_parse.c's messages only. Nothing
+ * outside config/ includes this.
  *
  * A table describes one YAML mapping; each row names a key, its kind, where it lands
  * relative to the table's base (struct tg_config for sections, an item struct for list
@@ -47,6 +54,12 @@ enum cfg_kind {
  * leaves the key out, so the value reads back as unset.
  */
 #define CFG_ZERO_UNSET	0x20
+
+/* Units: sizes are binary, durations are stored in microseconds. */
+#define KIB		(1024ull)
+#define MIB		(1024ull * KIB)
+#define GIB		(1024ull * MIB)
+#define US_PER_S	1000000ull
 
 #define CFG_NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
@@ -107,7 +120,13 @@ struct cfg_ctx {
 		     .max = TIMEOUT_US_MAX }
 #define SECTION(k, t) { .key = k, .kind = CFG_SECTION, .sub = t }
 
-/* ---- config.c: messages and paths ---- */
+/* ---- config_parse.c: values, messages and paths ---- */
+
+/* v bytes as the loader reads it back: a whole GiB, MiB or KiB count, else plain bytes. */
+const char *cfg_fmt_size(uint64_t v, char *buf, size_t len);
+
+/* us microseconds as seconds, with as many decimals as needed (at most 6). */
+const char *cfg_fmt_seconds(uint64_t us, char *buf, size_t len);
 
 /*
  * Write "NAME:LINE:COL: path: message" into x->err (n NULL: no position) and return
@@ -131,7 +150,10 @@ size_t cfg_path_push_key(struct cfg_ctx *x, const char *key);
 size_t cfg_path_push_index(struct cfg_ctx *x, size_t i);
 void cfg_path_pop(struct cfg_ctx *x, size_t old);
 
-/* ---- config.c: the walker ---- */
+/* ---- config_walk.c: the walker ---- */
+
+/* The integer of size bytes (1, 4 or 8) at src, as a struct cfg_field row stores it. */
+uint64_t cfg_load_uint(const void *src, uint32_t size);
 
 /* Apply the value n to field f of the table whose base is base (path already pushed). */
 int cfg_apply_field(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n,
@@ -144,7 +166,10 @@ int cfg_apply_field(struct cfg_ctx *x, const struct cfg_field *f, const struct y
 int cfg_apply_mapping(struct cfg_ctx *x, const struct yaml_node *map,
 		      const struct cfg_field *table, void *base);
 
-/* ---- config.c: dump ---- */
+/* ---- config_walk.c: dump ---- */
+
+/* names[v], or "invalid" when v is past the end of names. */
+const char *cfg_enum_name(const char *const *names, uint64_t v);
 
 /* A YAML double-quoted string that the loader reads back to exactly s. */
 void cfg_dump_string(FILE *f, const char *s);

@@ -2,10 +2,11 @@
 /*
  * Egress policy loader and lookups (DESIGN.md "Policy model").
  *
- * The loader walks the YAML tree (yaml_tree.h) by hand rather than through config.c's
- * tables: groups and rules refer to each other by name and carry addresses, ranges and
- * selectors that need their own checks. It reuses config.c's message helpers
- * (config_priv.h) so that every refusal reads like the rest of the configuration:
+ * The loader walks the YAML tree (yaml_tree.h) by hand rather than through the schema
+ * tables (config_walk.c): groups and rules refer to each other by name and carry addresses,
+ * ranges and selectors that need their own checks. It reuses config_parse.c's scalar
+ * parsers and message helpers (config_priv.h) so that every refusal reads like the rest of
+ * the configuration:
  *   NAME:LINE:COL: rules[3].to: unknown group (got partners, expected one of: ...)
  * Addresses follow RFC 4632 (CIDR notation, host bits zero) and RFC 4291 section 2.3;
  * hostnames RFC 1123 section 2.1 with one leading "*." wildcard label (RFC 4592 style);

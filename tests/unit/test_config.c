@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the configuration schema (config/config.c, config/config_dlp.c): the
+ * Unit tests of the configuration schema (config/config.c, config/config_dlp.c, and the
+ * walker and scalar parsers under them, config/config_walk.c, config/config_parse.c): the
  * shipped file equals the built-in defaults, every key lands in its field, the scalar
  * parsers' edges, and the exact message of each kind of mistake.
  */
