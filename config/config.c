@@ -156,11 +156,11 @@ static const struct cfg_field dp_fields[] = {
 };
 
 static const struct cfg_field timeout_fields[] = {
-	SECS("new", flow.timeout_us[FLOW_STATE_NEW]),
-	SECS("established", flow.timeout_us[FLOW_STATE_ESTABLISHED]),
-	SECS("closing", flow.timeout_us[FLOW_STATE_CLOSING]),
-	SECS("closed", flow.timeout_us[FLOW_STATE_CLOSED]),
-	SECS("udp", flow.timeout_us[FLOW_STATE_UDP]),
+	SECS("new", flow.timeout_us[CONFIG_FLOW_TIMEOUT_NEW]),
+	SECS("established", flow.timeout_us[CONFIG_FLOW_TIMEOUT_ESTABLISHED]),
+	SECS("closing", flow.timeout_us[CONFIG_FLOW_TIMEOUT_CLOSING]),
+	SECS("closed", flow.timeout_us[CONFIG_FLOW_TIMEOUT_CLOSED]),
+	SECS("udp", flow.timeout_us[CONFIG_FLOW_TIMEOUT_UDP]),
 	{ .key = NULL },
 };
 
@@ -502,11 +502,11 @@ config_defaults(struct tg_config *c)
 	c->flow.max_flows = 65536;
 	c->flow.nbuckets = 0;
 	c->flow.evict = FLOW_EVICT_OLDEST;
-	c->flow.timeout_us[FLOW_STATE_NEW] = 30 * US_PER_S;
-	c->flow.timeout_us[FLOW_STATE_ESTABLISHED] = 600 * US_PER_S;
-	c->flow.timeout_us[FLOW_STATE_CLOSING] = 60 * US_PER_S;
-	c->flow.timeout_us[FLOW_STATE_CLOSED] = 10 * US_PER_S;
-	c->flow.timeout_us[FLOW_STATE_UDP] = 120 * US_PER_S;
+	c->flow.timeout_us[CONFIG_FLOW_TIMEOUT_NEW] = 30 * US_PER_S;
+	c->flow.timeout_us[CONFIG_FLOW_TIMEOUT_ESTABLISHED] = 600 * US_PER_S;
+	c->flow.timeout_us[CONFIG_FLOW_TIMEOUT_CLOSING] = 60 * US_PER_S;
+	c->flow.timeout_us[CONFIG_FLOW_TIMEOUT_CLOSED] = 10 * US_PER_S;
+	c->flow.timeout_us[CONFIG_FLOW_TIMEOUT_UDP] = 120 * US_PER_S;
 
 	c->defrag.max_flows = 4096;
 	c->defrag.bucket_entries = 16;

@@ -7,13 +7,38 @@
 #define TOLLGATE_CONFIG_TYPES_H
 
 #include <stdint.h>
-#include "flow_types.h"
 
 #define CONFIG_MAX_PORTS 16
 #define CONFIG_MAX_EAL_ARGS 32
 #define CONFIG_NAME_LEN 32
 #define CONFIG_DEV_LEN 256
 #define CONFIG_PATH_LEN 512
+
+/*
+ * Flow timeout classes, the keys of flow.timeouts. The data plane's flow states (enum
+ * flow_state, dataplane/flow_types.h) take these values, so a state indexes timeout_us.
+ */
+enum config_flow_timeout {
+	CONFIG_FLOW_TIMEOUT_NEW = 0,
+	CONFIG_FLOW_TIMEOUT_ESTABLISHED,
+	CONFIG_FLOW_TIMEOUT_CLOSING,
+	CONFIG_FLOW_TIMEOUT_CLOSED,
+	CONFIG_FLOW_TIMEOUT_UDP,
+	CONFIG_FLOW_TIMEOUT__COUNT
+};
+
+/* The flow: section: the per-worker flow table. */
+enum flow_evict_policy {
+	FLOW_EVICT_OLDEST = 0,		/* evict closed, then new, then idle-longest flows */
+	FLOW_EVICT_NONE,		/* refuse new flows when full */
+};
+
+struct flow_table_conf {
+	uint32_t max_flows;		/* cap; flow records preallocated */
+	uint32_t nbuckets;		/* power of two */
+	uint64_t timeout_us[CONFIG_FLOW_TIMEOUT__COUNT];	/* by timeout class */
+	uint8_t evict;			/* enum flow_evict_policy */
+};
 
 enum config_port_mode {
 	CONFIG_PORT_TAP = 0,		/* receive only */

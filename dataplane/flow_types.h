@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Flow types: the canonical key, the flow record, states, end reasons, table config and
- * counters. One flow table per worker; nothing here is shared between workers.
+ * Flow types: the canonical key, the flow record, states, end reasons and table counters
+ * (the table's settings are configuration: struct flow_table_conf in config_types.h). One flow table per worker; nothing here is shared between workers.
  */
 #ifndef TOLLGATE_FLOW_TYPES_H
 #define TOLLGATE_FLOW_TYPES_H
 
 #include <stdint.h>
+#include "config_types.h"
 #include "policy_types.h"
 #include "tcp_reasm_types.h"
 
@@ -15,13 +16,20 @@
 #define FLOW_TOSERVER 0
 #define FLOW_TOCLIENT 1
 
+/*
+ * TCP: NEW = SYN seen, no data or handshake yet; ESTABLISHED = handshake or midstream data;
+ * CLOSING = a FIN seen; CLOSED = both FINs or a RST. UDP/ICMP: NEW = one side seen,
+ * ESTABLISHED = both. UDP: the timeout class of UDP and other non-TCP flows. Each state is
+ * also the index of its timeout in struct flow_table_conf (config_types.h), whose timeout
+ * classes these values are.
+ */
 enum flow_state {
-	FLOW_STATE_NEW = 0,		/* TCP: SYN seen, no data/handshake yet; UDP/ICMP: one side */
-	FLOW_STATE_ESTABLISHED,		/* TCP: handshake or midstream data; UDP/ICMP: both sides */
-	FLOW_STATE_CLOSING,		/* TCP: a FIN seen */
-	FLOW_STATE_CLOSED,		/* TCP: both FINs or a RST */
-	FLOW_STATE_UDP,			/* timeout class for UDP and other non-TCP flows */
-	FLOW_STATE__COUNT
+	FLOW_STATE_NEW = CONFIG_FLOW_TIMEOUT_NEW,
+	FLOW_STATE_ESTABLISHED = CONFIG_FLOW_TIMEOUT_ESTABLISHED,
+	FLOW_STATE_CLOSING = CONFIG_FLOW_TIMEOUT_CLOSING,
+	FLOW_STATE_CLOSED = CONFIG_FLOW_TIMEOUT_CLOSED,
+	FLOW_STATE_UDP = CONFIG_FLOW_TIMEOUT_UDP,
+	FLOW_STATE__COUNT = CONFIG_FLOW_TIMEOUT__COUNT
 };
 
 enum flow_end_reason {
@@ -89,18 +97,6 @@ struct flow {
 	struct flow *hnext;		/* hash chain */
 	struct flow *lprev, *lnext;	/* timeout list of the current state, oldest first */
 	uint32_t hash;
-};
-
-enum flow_evict_policy {
-	FLOW_EVICT_OLDEST = 0,		/* evict closed, then new, then idle-longest flows */
-	FLOW_EVICT_NONE,		/* refuse new flows when full */
-};
-
-struct flow_table_conf {
-	uint32_t max_flows;		/* cap; flow records preallocated */
-	uint32_t nbuckets;		/* power of two */
-	uint64_t timeout_us[FLOW_STATE__COUNT];
-	uint8_t evict;			/* enum flow_evict_policy */
 };
 
 struct flow_table_stats {

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "flow_types.h"	/* the flow states that index flow.timeout_us */
 #include "yaml_tree.h"
 
 #define US 1000000ull
