@@ -18,7 +18,8 @@
 int
 control_groups_api_list(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = ((struct services *)cookie)->policy;
+	const struct services *svc = cookie;
+	struct policy_store *ps = svc->policy;
 	json_t *doc = policy_json_export(policy_store_policy(ps));
 	json_t *out = json_pack("{s:O}", "groups", json_object_get(doc, "groups"));
 
@@ -30,7 +31,8 @@ control_groups_api_list(void *cookie, const struct api_request *req, struct api_
 int
 control_groups_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = ((struct services *)cookie)->policy;
+	const struct services *svc = cookie;
+	struct policy_store *ps = svc->policy;
 	const struct policy *p = policy_store_policy(ps);
 	int g = policy_group_index(p, req->id);
 

@@ -31,7 +31,8 @@ cp_wants_yaml(const char *accept)
 int
 control_policy_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = ((struct services *)cookie)->policy;
+	const struct services *svc = cookie;
+	struct policy_store *ps = svc->policy;
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -136,7 +137,8 @@ cp_mode_json(const struct policy *p)
 int
 control_mode_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = ((struct services *)cookie)->policy;
+	const struct services *svc = cookie;
+	struct policy_store *ps = svc->policy;
 
 	(void)req;
 	return cp_reply_policy_json(resp, 200, cp_mode_json(policy_store_policy(ps)), ps);

@@ -20,7 +20,8 @@
 int
 control_rules_api_list(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = ((struct services *)cookie)->policy;
+	const struct services *svc = cookie;
+	struct policy_store *ps = svc->policy;
 	json_t *doc = policy_json_export(policy_store_policy(ps));
 	json_t *out = json_pack("{s:O}", "rules", json_object_get(doc, "rules"));
 
@@ -43,7 +44,8 @@ cp_rule_index(const struct policy *p, const char *id)
 int
 control_rules_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = ((struct services *)cookie)->policy;
+	const struct services *svc = cookie;
+	struct policy_store *ps = svc->policy;
 	const struct policy *p = policy_store_policy(ps);
 	int r = cp_rule_index(p, req->id);
 

@@ -27,16 +27,20 @@
 int
 control_learned_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
+	const struct services *s = cookie;
+
 	(void)req;
-	return api_reply_json(resp, 200, learned_json(((struct services *)cookie)->learned), NULL);
+	return api_reply_json(resp, 200, learned_json(s->learned), NULL);
 }
 
 int
 control_learned_api_clear(void *cookie, const struct api_request *req,
 			  struct api_response *resp)
 {
+	const struct services *s = cookie;
+
 	(void)req;
-	learned_clear(((struct services *)cookie)->learned);
+	learned_clear(s->learned);
 	return api_reply_json(resp, 204, NULL, NULL);
 }
 
@@ -124,8 +128,9 @@ cp_query(void *ctx, const char *name)
 int
 control_flows_api_list(void *cookie, const struct api_request *req, struct api_response *resp)
 {
+	const struct services *s = cookie;
 	char param[64] = "", err[512];
-	json_t *out = flow_list_query(((struct services *)cookie)->flows, cp_query, (void *)req, param,
+	json_t *out = flow_list_query(s->flows, cp_query, (void *)req, param,
 				      sizeof(param), err, sizeof(err));
 
 	if (out == NULL)
@@ -136,13 +141,14 @@ control_flows_api_list(void *cookie, const struct api_request *req, struct api_r
 int
 control_events_api_list(void *cookie, const struct api_request *req, struct api_response *resp)
 {
+	const struct services *s = cookie;
 	char param[64] = "", err[512];
 	json_t *out;
 
-	if (((struct services *)cookie)->recent == NULL)	/* api.events_kept: 0 */
+	if (s->recent == NULL)	/* api.events_kept: 0 */
 		return api_reply_json(resp, 200, json_pack("{s:[], s:i, s:i, s:n}", "events",
 			"returned", 0, "dropped", 0, "next_cursor"), NULL);
-	out = event_ring_query(((struct services *)cookie)->recent, cp_query, (void *)req, param,
+	out = event_ring_query(s->recent, cp_query, (void *)req, param,
 			       sizeof(param), err, sizeof(err));
 	if (out == NULL)
 		return api_reply_problem(resp, 400, "Invalid query", err, param);

@@ -84,7 +84,8 @@ int
 control_sensors_api_list(void *cookie, const struct api_request *req,
 			 struct api_response *resp)
 {
-	struct policy_store *ps = ((struct services *)cookie)->policy;
+	const struct services *svc = cookie;
+	struct policy_store *ps = svc->policy;
 	const struct snapshot *s = policy_store_snapshot(ps);
 	const struct config_dlp *dlp = policy_store_dlp(ps);
 	json_t *builtin = json_array(), *custom = json_array(), *disabled = json_array();
@@ -108,7 +109,8 @@ control_sensors_api_list(void *cookie, const struct api_request *req,
 int
 control_sensors_api_get(void *cookie, const struct api_request *req, struct api_response *resp)
 {
-	struct policy_store *ps = ((struct services *)cookie)->policy;
+	const struct services *svc = cookie;
+	struct policy_store *ps = svc->policy;
 	const struct config_dlp *dlp = policy_store_dlp(ps);
 	const struct sensor_def *d = cp_builtin_def(ps, req->id);
 	int i = cp_custom_index(dlp, req->id);
