@@ -238,11 +238,14 @@ event_json_dlp(const struct msg *m)
 	for (i = 0; i < d->n && i < DLP_EVENT_MATCHES; i++) {
 		const struct dlp_match *x = &d->m[i];
 
+		const char *path = x->path < d->npaths && x->path < DLP_EVENT_PATHS ?
+				   d->paths[x->path] : DLP_PATH_RAW;
+
 		snprintf(hash, sizeof(hash), "%016" PRIx64, x->hash);
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}",
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
 			"sensor", x->sensor, "category", x->category, "redacted", x->redacted,
 			"hash", hash, "offset", (json_int_t)x->offset,
-			"confidence", x->confidence == 2 ? "high" : "medium"));
+			"confidence", x->confidence == 2 ? "high" : "medium", "path", path));
 	}
 	json_object_set_new(o, "dlp", json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I}",
 		"direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client",

@@ -18,6 +18,8 @@
 #include "value_hash.h"
 
 #define DLP_DISTINCT_MAX 64
+#define DLP_COVER_MAX 8		/* raw ranges remembered as inspected through a buffer */
+#define DLP_COVER_JOIN 64	/* framing bytes (chunk sizes, CRLF) bridged between them */
 
 struct dlp_pending {
 	uint64_t hash;
@@ -27,11 +29,23 @@ struct dlp_pending {
 	uint8_t confidence;
 	uint8_t tail_len;
 	uint8_t tail[4];	/* last characters shown by the redaction */
+	char path[DLP_PATH_LEN];	/* "" : the raw stream */
+};
+
+/* Raw stream bytes [start, end) that reached a decoded buffer. */
+struct dlp_cover {
+	uint64_t start, end;
 };
 
 struct dlp_dir {
 	struct dlp_dir *next_free;
 	struct sensor_stream *st;
+	struct sensor_stream *buf;	/* the decoded buffer being scanned, NULL: none */
+	uint8_t in_buf;			/* the scan under way is the buffer's */
+	uint8_t n_cover;		/* ranges in cover[] (a ring once full) */
+	uint8_t cover_next;
+	char path[DLP_PATH_LEN];	/* the buffer's decoding path */
+	struct dlp_cover cover[DLP_COVER_MAX];
 	uint32_t n_distinct;
 	uint32_t n_pending;		/* listed */
 	uint32_t total_pending;		/* listed or not */
@@ -149,7 +163,7 @@ dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
 
 	if (d->total_pending == 0 || ctx->emit == NULL)
 		return;
-	memset(ev, 0, offsetof(struct dlp_event, m));
+	memset(ev, 0, offsetof(struct dlp_event, paths));
 	snprintf(ev->rule, sizeof(ev->rule), "%s",
 		 ctx->pol != NULL && ctx->pol->rule != NULL ? ctx->pol->rule : ctx->conf.rule);
 	ev->action = d->cross_action;
@@ -159,6 +173,15 @@ dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
 		const struct dlp_pending *p = &d->pending[i];
 		const struct sensor_def *def = sensor_db_def(ctx->db, p->sensor);
 		struct dlp_match *m = &ev->m[i];
+		const char *path = p->path[0] != '\0' ? p->path : DLP_PATH_RAW;
+		uint8_t k;
+
+		for (k = 0; k < ev->npaths; k++)
+			if (strcmp(ev->paths[k], path) == 0)
+				break;
+		if (k == ev->npaths && ev->npaths < DLP_EVENT_PATHS)
+			snprintf(ev->paths[ev->npaths++], DLP_PATH_LEN, "%s", path);
+		m->path = k < ev->npaths ? k : DLP_EVENT_PATHS - 1;	/* table full: last */
 
 		snprintf(m->sensor, sizeof(m->sensor), "%s", def->id);
 		snprintf(m->category, sizeof(m->category), "%s", def->category);
@@ -171,6 +194,18 @@ dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
 	ctx->stats.events++;
 	d->n_pending = 0;
 	d->total_pending = 0;
+}
+
+/* Whether raw stream offset off was inspected through a decoded buffer. */
+static int
+dlp_covered(const struct dlp_dir *d, uint64_t off)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_cover; i++)
+		if (off >= d->cover[i].start && off < d->cover[i].end)
+			return 1;
+	return 0;
 }
 
 static void
@@ -197,6 +232,11 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 	} else {
 		threshold = m->sensor < SENSOR_MAX ? ctx->thresholds[m->sensor] : UINT32_MAX;
 		action = ctx->conf.action;
+	}
+	if (!d->in_buf && dlp_covered(d, m->offset)) {
+		/* Also seen, decoded, in a buffer: reported from there (innermost layer). */
+		ctx->stats.raw_dups++;
+		return;
 	}
 	ctx->stats.matches++;
 	/* Distinct values per sensor: the same digits seen by two sensors count for each. */
@@ -230,6 +270,10 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 		p->confidence = m->confidence;
 		p->tail_len = (uint8_t)tl;
 		memcpy(p->tail, m->v.norm + m->v.norm_len - tl, tl);
+		if (d->in_buf)
+			memcpy(p->path, d->path, sizeof(p->path));
+		else
+			p->path[0] = '\0';
 	}
 	d->total_pending++;
 	/* The event goes out when the scan returns, so it lists every match the same
@@ -282,11 +326,95 @@ dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
 	dlp_leave(ctx, d, dir);
 }
 
+int
+dlp_dir_buffer_open(struct dlp_ctx *ctx, struct dlp_dir *d, const char *path)
+{
+	if (d->buf != NULL)
+		return -EBUSY;
+	d->buf = sensor_stream_open(ctx->sw);
+	if (d->buf == NULL) {
+		ctx->stats.buffers_refused++;
+		return -ENOSPC;
+	}
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	ctx->stats.buffers_opened++;
+	return 0;
+}
+
+void
+dlp_dir_buffer_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t *data,
+		    uint32_t len, const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie)
+{
+	if (d->buf == NULL)
+		return;
+	dlp_enter(ctx, d, dir, pol, emit, cookie);
+	d->in_buf = 1;
+	sensor_stream_scan(ctx->sw, d->buf, data, len, dlp_on_match, ctx);
+	if (pol != NULL && pol->commit)
+		sensor_stream_commit(ctx->sw, d->buf, dlp_on_match, ctx);
+	d->in_buf = 0;
+	dlp_leave(ctx, d, dir);
+}
+
+void
+dlp_dir_buffer_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
+		   const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie)
+{
+	if (d->buf == NULL)
+		return;
+	dlp_enter(ctx, d, dir, pol, emit, cookie);
+	d->in_buf = 1;
+	sensor_stream_gap(ctx->sw, d->buf, len, dlp_on_match, ctx);
+	d->in_buf = 0;
+	dlp_leave(ctx, d, dir);
+}
+
+void
+dlp_dir_buffer_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir,
+		     const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie)
+{
+	if (d->buf == NULL)
+		return;
+	dlp_enter(ctx, d, dir, pol, emit, cookie);
+	d->in_buf = 1;
+	sensor_stream_close(ctx->sw, d->buf, dlp_on_match, ctx);
+	d->in_buf = 0;
+	d->buf = NULL;
+	dlp_leave(ctx, d, dir);
+}
+
+void
+dlp_dir_cover(struct dlp_dir *d, uint64_t start, uint64_t end)
+{
+	struct dlp_cover *last;
+
+	if (end <= start)
+		return;
+	if (d->n_cover > 0) {
+		last = &d->cover[(d->cover_next + DLP_COVER_MAX - 1) % DLP_COVER_MAX];
+		if (start >= last->start && start <= last->end + DLP_COVER_JOIN) {
+			if (end > last->end)
+				last->end = end;
+			return;
+		}
+	}
+	d->cover[d->cover_next] = (struct dlp_cover){ start, end };
+	d->cover_next = (uint8_t)((d->cover_next + 1) % DLP_COVER_MAX);
+	if (d->n_cover < DLP_COVER_MAX)
+		d->n_cover++;
+}
+
 void
 dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct dlp_policy *pol,
 	      dlp_emit_fn emit, void *cookie)
 {
 	dlp_enter(ctx, d, dir, pol, emit, cookie);
+	if (d->buf != NULL) {
+		d->in_buf = 1;
+		sensor_stream_close(ctx->sw, d->buf, dlp_on_match, ctx);
+		d->in_buf = 0;
+		d->buf = NULL;
+	}
 	sensor_stream_close(ctx->sw, d->st, dlp_on_match, ctx);
 	/* Matches after the threshold event are reported at flow end; below the threshold
 	 * nothing is (that is what the threshold is for). */

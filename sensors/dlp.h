@@ -35,6 +35,9 @@ struct dlp_stats {
 	uint64_t matches;		/* accepted matches */
 	uint64_t events;		/* dlp events emitted */
 	uint64_t distinct_overflow;	/* distinct-value set full: counted as new */
+	uint64_t buffers_opened;	/* decoded buffers inspected */
+	uint64_t buffers_refused;	/* no sensor stream left: buffer not inspected */
+	uint64_t raw_dups;		/* raw matches also found in a decoded buffer */
 };
 
 /*
@@ -68,6 +71,32 @@ void dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t l
  * return everything to the pools. */
 void dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir,
 		   const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie);
+
+/*
+ * Decoded buffers (the app layer's bodies, parts and URLs after transfer and content
+ * decoding): one at a time per direction, each on a sensor stream of its own, scanned
+ * beside the raw stream and counted in the same distinct-value sets. path names the
+ * decoding ("http.body > gzip > json"; at most DLP_PATH_LEN - 1 bytes, copied) and the
+ * buffer's offsets start at 0. open returns 0, -EBUSY when a buffer is already open, or
+ * -ENOSPC (counted in buffers_refused) when no sensor stream is left: the raw stream is
+ * still scanned. data/gap/close on a direction without an open buffer do nothing.
+ */
+int dlp_dir_buffer_open(struct dlp_ctx *ctx, struct dlp_dir *d, const char *path);
+void dlp_dir_buffer_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t *data,
+			 uint32_t len, const struct dlp_policy *pol, dlp_emit_fn emit,
+			 void *cookie);
+void dlp_dir_buffer_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
+			const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie);
+void dlp_dir_buffer_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir,
+			  const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie);
+
+/*
+ * Raw stream bytes [start, end) of the direction reached a decoded buffer that is (or
+ * was) scanned: a raw match starting there is the same value seen from outside, and is
+ * not counted again (raw_dups). Ranges closer than a few framing bytes (chunk-size lines)
+ * are joined; the last few ranges are remembered. Call before scanning those raw bytes.
+ */
+void dlp_dir_cover(struct dlp_dir *d, uint64_t start, uint64_t end);
 
 /* Refresh the date the date-dependent validators use (from the wall clock). Call from
  * housekeeping, not per packet. */

@@ -13,6 +13,11 @@
 
 /* Matches one dlp event lists; the rest are counted in total. */
 #define DLP_EVENT_MATCHES 16
+/* Longest decoding path ("http.body > gzip > json"), and distinct paths one event names. */
+#define DLP_PATH_LEN 64
+#define DLP_EVENT_PATHS 8
+/* The path of a match in the raw stream (no decoding). */
+#define DLP_PATH_RAW "raw"
 
 /* One DLP binding of a rule, with the sensor resolved to its database index. */
 struct dlp_binding {
@@ -29,7 +34,9 @@ struct dlp_match {
 	char redacted[33];
 	uint8_t confidence;	/* enum sensor_confidence */
 	uint64_t hash;		/* SipHash-2-4 of the normalised value, installation key */
-	uint64_t offset;	/* stream offset of the value in its direction */
+	uint64_t offset;	/* offset of the value in the buffer its path names (the raw
+				 * stream of the direction, or one decoded buffer) */
+	uint8_t path;		/* index in the event's paths[] */
 };
 
 /* A dlp event: a threshold crossed, or the matches left when a direction closes. */
@@ -39,6 +46,8 @@ struct dlp_event {
 	uint8_t blocked;	/* the verdict: block binding in protect mode */
 	uint8_t n;		/* matches listed (<= DLP_EVENT_MATCHES) */
 	uint32_t total;		/* matches this event stands for (listed or not) */
+	uint8_t npaths;		/* paths named by the listed matches */
+	char paths[DLP_EVENT_PATHS][DLP_PATH_LEN];
 	struct dlp_match m[DLP_EVENT_MATCHES];
 };
 
