@@ -52,6 +52,9 @@
 	X(dlp_matches, "personal data matches accepted (validated)") \
 	X(dlp_events, "dlp events emitted") \
 	X(dlp_distinct_overflow, "distinct-value sets full (values counted as new)") \
+	X(dlp_buffers_opened, "decoded buffers (bodies, parts, URLs) inspected by the sensors") \
+	X(dlp_buffers_refused, "decoded buffers NOT inspected: sensor stream cap (raw still scanned)") \
+	X(dlp_raw_dups, "raw matches not counted again: found in a decoded buffer") \
 	X(sensor_bytes_scanned, "bytes scanned by the sensor engine") \
 	X(sensor_candidates, "pattern hits considered by validators") \
 	X(sensor_boundary_rejected, "candidates inside a longer run of digits or letters") \
