@@ -190,6 +190,20 @@ static const struct cfg_field reasm_fields[] = {
 
 static const struct cfg_field events_fields[] = {
 	UINT("ring_size", events.ring_size, EV_RING_MIN, EV_RING_MAX, CFG_POW2),
+	BOOL("http", events.http),
+	BOOL("smtp", events.smtp),
+	{ .key = NULL },
+};
+
+static const struct cfg_field app_fields[] = {
+	BOOL("enabled", app.enabled),
+	UINT("max_flows", app.max_flows, 1, 1048576, 0),
+	SIZE("decode_memcap", app.decode_memcap, MIB, 64 * GIB),
+	SIZE("max_decoded", app.max_decoded, 4096, 4 * GIB),
+	UINT("max_ratio", app.max_ratio, 2, 100000, 0),
+	SIZE("max_header_line", app.max_header_line, 256, 65536),
+	UINT("max_headers", app.max_headers, 8, 4096, 0),
+	SIZE("base64_min", app.base64_min, 16, 65536),
 	{ .key = NULL },
 };
 
@@ -215,6 +229,7 @@ static const struct cfg_field root_fields[] = {
 	SECTION("defrag", defrag_fields),
 	SECTION("reassembly", reasm_fields),
 	SECTION("events", events_fields),
+	SECTION("app", app_fields),
 	{ .key = "dlp", .kind = CFG_SECTION, .sub = cfg_dlp_fields, .check = cfg_dlp_check },
 	SECTION("api", api_fields),
 	/* Groups, rules and modes: config/policy.c loads this section (policy_load_config). */
@@ -517,6 +532,14 @@ config_defaults(struct tg_config *c)
 	c->reasm.max_ooo_per_dir = MIB;
 	c->reasm.depth = 0;
 	c->reasm.midstream = 1;
+	c->app.enabled = 1;
+	c->app.max_flows = 4096;
+	c->app.decode_memcap = 64 * MIB;
+	c->app.max_decoded = 16 * MIB;
+	c->app.max_ratio = 100;
+	c->app.max_header_line = 8192;
+	c->app.max_headers = 128;
+	c->app.base64_min = 64;
 
 	c->events.ring_size = 65536;
 

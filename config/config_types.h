@@ -95,6 +95,20 @@ struct config_reasm {
 
 struct config_events {
 	uint32_t ring_size;		/* worker -> control event ring entries (power of two) */
+	uint8_t http;			/* Suricata-style http metadata events */
+	uint8_t smtp;			/* Suricata-style smtp metadata events */
+};
+
+/* The app: section: application parsers and body decoders in front of the sensors. */
+struct config_app {
+	uint8_t enabled;		/* parse HTTP/SMTP and scan decoded bodies */
+	uint32_t max_flows;		/* flows parsed at once per worker */
+	uint64_t decode_memcap;		/* decompressor memory per worker, bytes */
+	uint64_t max_decoded;		/* decoded bytes scanned per body or part */
+	uint32_t max_ratio;		/* decompressed/compressed bytes, past the first 64 KiB */
+	uint32_t max_header_line;	/* HTTP/SMTP/MIME header line, bytes */
+	uint32_t max_headers;		/* header fields per HTTP message */
+	uint32_t base64_min;		/* shortest JSON/form value decoded as base64 */
 };
 
 #define CONFIG_MAX_CUSTOM 32
@@ -186,6 +200,7 @@ struct tg_config {
 	struct config_defrag defrag;
 	struct config_reasm reasm;
 	struct config_events events;
+	struct config_app app;
 	struct config_dlp dlp;
 	struct config_api api;
 };
