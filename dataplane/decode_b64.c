@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Streaming base64 decoder (RFC 4648 4 and 5, read as MIME reads it: RFC 2045 6.8), and
+ * the strict test that tells whether a field that nothing labels is base64 data.
+ *
+ * Every 4 characters (a quantum) carry 3 bytes; each byte is output as soon as its 8 bits
+ * are in, so the state is the quantum position and the 2, 4 or 6 bits left over:
+ *
+ *   char:   c0      c1      c2      c3
+ *   bits:   aaaaaa  aabbbb  bbbbcc  cccccc
+ *   out:            byte a  byte b  byte c
+ *
+ * '=' closes a quantum early ("xx==" -> 1 byte, "xxx=" -> 2); the leftover bits are pad.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "decode_b64.h"
+#include "decode_priv.h"
+
+/* 6-bit values in both alphabets: '+' and '-' are 62, '/' and '_' 63; -1 elsewhere. */
+static const int8_t b64_tab[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, 62, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
+/* The 6-bit value of c in the alphabet, or -1. */
+static int
+b64_value(uint8_t alphabet, uint8_t c)
+{
+	int v = b64_tab[c];
+
+	if (v >= 62 && alphabet != DECODE_B64_ANY &&
+	    (alphabet == DECODE_B64_STD) != (c == '+' || c == '/'))
+		return -1;
+	return v;
+}
+
+static bool
+b64_space(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+void
+decode_b64_init(struct decode_b64 *st, enum decode_b64_alphabet alphabet)
+{
+	memset(st, 0, sizeof(*st));
+	if (alphabet != DECODE_B64_STD && alphabet != DECODE_B64_URL)
+		alphabet = DECODE_B64_ANY;
+	st->alphabet = (uint8_t)alphabet;
+}
+
+static void
+b64_char(struct decode_b64 *st, struct decode_sink *s, unsigned int v)
+{
+	if (st->pad_need) {
+		/* "xx=" then data: the second '=' is missing */
+		st->st.invalid++;
+		st->pad_need = 0;
+	}
+	switch (st->qn) {
+	case 0:
+		st->bits = (uint8_t)v;
+		st->qn = 1;
+		break;
+	case 1:
+		decode_sink_put(s, (uint8_t)(st->bits << 2 | v >> 4));
+		st->bits = (uint8_t)(v & 0x0f);
+		st->qn = 2;
+		break;
+	case 2:
+		decode_sink_put(s, (uint8_t)(st->bits << 4 | v >> 2));
+		st->bits = (uint8_t)(v & 0x03);
+		st->qn = 3;
+		break;
+	default:
+		decode_sink_put(s, (uint8_t)(st->bits << 6 | v));
+		st->qn = 0;
+		break;
+	}
+}
+
+static void
+b64_pad(struct decode_b64 *st)
+{
+	if (st->qn == 2) {
+		st->pad_need = 1;
+	} else if (st->qn == 3) {
+		st->pad_need = 0;
+	} else if (st->qn == 0 && st->pad_need) {
+		st->pad_need = 0;
+	} else {
+		/* after 1 character (its 6 bits are dropped), or with no quantum to close */
+		st->st.invalid++;
+	}
+	st->qn = 0;
+	st->bits = 0;
+}
+
+/*
+ * The fast path, at a quantum boundary: 4 characters that are all in the alphabet give 3
+ * bytes at once; anything else (blanks, padding, garbage) returns false and is left to
+ * the character-at-a-time path.
+ */
+static inline bool
+b64_quantum(struct decode_b64 *st, struct decode_sink *s, const uint8_t *q)
+{
+	int a = b64_tab[q[0]], b = b64_tab[q[1]], c = b64_tab[q[2]], d = b64_tab[q[3]];
+
+	if ((a | b | c | d) < 0)
+		return false;
+	if (st->alphabet != DECODE_B64_ANY && (a >= 62 || b >= 62 || c >= 62 || d >= 62))
+		return false;
+	decode_sink_put(s, (uint8_t)(a << 2 | b >> 4));
+	decode_sink_put(s, (uint8_t)((b & 0x0f) << 4 | c >> 2));
+	decode_sink_put(s, (uint8_t)((c & 0x03) << 6 | d));
+	return true;
+}
+
+void
+decode_b64_feed(struct decode_b64 *st, const uint8_t *p, size_t n, decode_out_fn out,
+		void *cookie)
+{
+	struct decode_sink s;
+	size_t i = 0;
+
+	decode_sink_init(&s, out, cookie, &st->st);
+	st->st.bytes_in += n;
+	while (i < n) {
+		uint8_t c = p[i];
+		int v;
+
+		if (st->qn == 0 && !st->pad_need && n - i >= 4 && b64_quantum(st, &s, p + i)) {
+			i += 4;
+			continue;
+		}
+		v = b64_value(st->alphabet, c);
+		if (v >= 0)
+			b64_char(st, &s, (unsigned int)v);
+		else if (c == '=')
+			b64_pad(st);
+		else if (!b64_space(c))
+			st->st.invalid++; /* RFC 2045 6.8: ignored; counted here */
+		i++;
+	}
+	decode_sink_flush(&s);
+}
+
+void
+decode_b64_finish(struct decode_b64 *st, decode_out_fn out, void *cookie)
+{
+	(void)out;
+	(void)cookie;
+	if (st->qn == 1 || st->pad_need)
+		st->st.invalid++;
+	st->qn = 0;
+	st->bits = 0;
+	st->pad_need = 0;
+}
+
+bool
+decode_b64_looks_like(const uint8_t *p, size_t n, size_t min_len)
+{
+	size_t data = 0, pad = 0;
+	bool std = false, url = false;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			if (++pad > 2)
+				return false;
+			continue;
+		}
+		if (pad > 0 || b64_value(DECODE_B64_ANY, c) < 0)
+			return false;
+		if (c == '+' || c == '/')
+			std = true;
+		else if (c == '-' || c == '_')
+			url = true;
+		data++;
+	}
+	if (std && url)
+		return false;
+	return data + pad > 0 && (data + pad) % 4 == 0 && data + pad >= min_len;
+}

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Streaming text decoders for the DLP sensors, so they read a value as the user wrote it:
+ * application/x-www-form-urlencoded (WHATWG URL 5.1) and JSON string escapes (RFC 8259
+ * 7) here; quoted-printable (RFC 2045 6.7) in decode_qp.c and base64 (RFC 4648, RFC 2045
+ * 6.8) in decode_b64.c. decode_text_* puts the four behind one interface.
+ *
+ * Each decoder is a byte-at-a-time state machine whose state is the few bytes of an
+ * escape cut by the end of a piece, so a body decodes the same however TCP, chunked
+ * coding or MIME lines cut it. When a byte proves an escape invalid, the bytes held back
+ * are output as written and that byte is read again in the plain state ("reprocess"),
+ * which is why some branches below do not advance i; the plain state always consumes
+ * it, so a byte is read at most twice. Runs of bytes that need no decoding are copied
+ * as a whole.
+ *
+ *   form:  PLAIN --'%'--> PCT --hex--> PCT1 --hex--> PLAIN (one byte out)
+ *                          \ other      \ other: '%' (and the digit) out, reprocess
+ *   json:  OUT --'"'--> STR --'\'--> ESC --'u'--> U (4 hex) --> STR
+ *           ^            |  ^--------' valid / invalid (reprocess)
+ *           '--- '"' ----'  (or a raw CR/LF, counted)
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "decode_b64.h"
+#include "decode_priv.h"
+#include "decode_qp.h"
+#include "decode_text.h"
+
+enum { FORM_PLAIN, FORM_PCT, FORM_PCT1 };
+enum { JSON_OUT, JSON_STR, JSON_ESC, JSON_U };
+
+/* ---- application/x-www-form-urlencoded ---- */
+
+void
+decode_form_init(struct decode_form *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->state = FORM_PLAIN;
+}
+
+static bool
+form_special(uint8_t c)
+{
+	return c == '%' || c == '+' || c == '&';
+}
+
+static void
+form_field_byte(struct decode_form *st)
+{
+	if (!st->in_field) {
+		st->in_field = 1;
+		st->fields++;
+	}
+}
+
+void
+decode_form_feed(struct decode_form *st, const uint8_t *p, size_t n, decode_out_fn out,
+		 void *cookie)
+{
+	struct decode_sink s;
+	size_t i = 0;
+
+	decode_sink_init(&s, out, cookie, &st->st);
+	st->st.bytes_in += n;
+	while (i < n) {
+		uint8_t c = p[i];
+
+		if (st->state == FORM_PLAIN) {
+			size_t j = i;
+
+			while (j < n && !form_special(p[j]))
+				j++;
+			if (j > i) {
+				form_field_byte(st);
+				decode_sink_write(&s, p + i, j - i);
+				i = j;
+				continue;
+			}
+			i++;
+			if (c == '&') {
+				decode_sink_put(&s, '\n');
+				st->in_field = 0;
+			} else if (c == '+') {
+				form_field_byte(st);
+				decode_sink_put(&s, ' ');
+			} else {
+				form_field_byte(st);
+				st->state = FORM_PCT;
+			}
+		} else if (st->state == FORM_PCT) {
+			if (decode_hexval(c) >= 0) {
+				st->hi = c;
+				st->state = FORM_PCT1;
+				i++;
+			} else {
+				/* "%" then not hex: the '%' is literal, c is read again */
+				decode_sink_put(&s, '%');
+				st->st.invalid++;
+				st->state = FORM_PLAIN;
+			}
+		} else {
+			int lo = decode_hexval(c);
+
+			if (lo >= 0) {
+				decode_sink_put(&s, (uint8_t)(decode_hexval(st->hi) << 4 | lo));
+				i++;
+			} else {
+				decode_sink_put(&s, '%');
+				decode_sink_put(&s, st->hi);
+				st->st.invalid++;
+			}
+			st->state = FORM_PLAIN;
+		}
+	}
+	decode_sink_flush(&s);
+}
+
+void
+decode_form_finish(struct decode_form *st, decode_out_fn out, void *cookie)
+{
+	struct decode_sink s;
+
+	decode_sink_init(&s, out, cookie, &st->st);
+	if (st->state != FORM_PLAIN) {
+		decode_sink_put(&s, '%');
+		if (st->state == FORM_PCT1)
+			decode_sink_put(&s, st->hi);
+		st->st.invalid++;
+	}
+	decode_sink_flush(&s);
+	st->state = FORM_PLAIN;
+	st->in_field = 0;
+}
+
+/* ---- JSON strings ---- */
+
+void
+decode_json_init(struct decode_json *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->state = JSON_OUT;
+}
+
+static void
+put_utf8(struct decode_sink *s, uint32_t cp)
+{
+	if (cp < 0x80) {
+		decode_sink_put(s, (uint8_t)cp);
+	} else if (cp < 0x800) {
+		decode_sink_put(s, (uint8_t)(0xc0 | cp >> 6));
+		decode_sink_put(s, (uint8_t)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		decode_sink_put(s, (uint8_t)(0xe0 | cp >> 12));
+		decode_sink_put(s, (uint8_t)(0x80 | (cp >> 6 & 0x3f)));
+		decode_sink_put(s, (uint8_t)(0x80 | (cp & 0x3f)));
+	} else {
+		decode_sink_put(s, (uint8_t)(0xf0 | cp >> 18));
+		decode_sink_put(s, (uint8_t)(0x80 | (cp >> 12 & 0x3f)));
+		decode_sink_put(s, (uint8_t)(0x80 | (cp >> 6 & 0x3f)));
+		decode_sink_put(s, (uint8_t)(0x80 | (cp & 0x3f)));
+	}
+}
+
+#define REPLACEMENT_CHAR	0xfffd
+
+/* A high surrogate that will get no low half: U+FFFD in its place. */
+static void
+json_drop_high(struct decode_json *st, struct decode_sink *s)
+{
+	if (st->high != 0) {
+		put_utf8(s, REPLACEMENT_CHAR);
+		st->st.invalid++;
+		st->high = 0;
+	}
+}
+
+static void
+json_code_unit(struct decode_json *st, struct decode_sink *s, uint32_t u)
+{
+	if (u >= 0xd800 && u <= 0xdbff) {
+		json_drop_high(st, s);
+		st->high = (uint16_t)u;
+	} else if (u >= 0xdc00 && u <= 0xdfff) {
+		if (st->high != 0) {
+			put_utf8(s, 0x10000 + ((uint32_t)(st->high - 0xd800) << 10) + (u - 0xdc00));
+			st->high = 0;
+		} else {
+			put_utf8(s, REPLACEMENT_CHAR);
+			st->st.invalid++;
+		}
+	} else {
+		json_drop_high(st, s);
+		put_utf8(s, u);
+	}
+}
+
+/* The byte a one-character escape stands for, or -1. */
+static int
+json_simple_escape(uint8_t c)
+{
+	switch (c) {
+	case '"':
+	case '\\':
+	case '/':
+		return c;
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case 'n':
+		return '\n';
+	case 'r':
+		return '\r';
+	case 't':
+		return '\t';
+	default:
+		return -1;
+	}
+}
+
+static bool
+json_str_special(uint8_t c)
+{
+	return c == '"' || c == '\\' || c == '\r' || c == '\n';
+}
+
+/* An invalid "\u" escape: output as written, after the surrogate it may have followed. */
+static void
+json_bad_u(struct decode_json *st, struct decode_sink *s)
+{
+	json_drop_high(st, s);
+	decode_sink_put(s, '\\');
+	decode_sink_put(s, 'u');
+	for (unsigned int k = 0; k < st->nhex; k++)
+		decode_sink_put(s, st->hex[k]);
+	st->nhex = 0;
+	st->st.invalid++;
+}
+
+void
+decode_json_feed(struct decode_json *st, const uint8_t *p, size_t n, decode_out_fn out,
+		 void *cookie)
+{
+	struct decode_sink s;
+	size_t i = 0;
+
+	decode_sink_init(&s, out, cookie, &st->st);
+	st->st.bytes_in += n;
+	while (i < n) {
+		uint8_t c = p[i];
+		const uint8_t *q;
+		size_t j;
+		int e;
+
+		switch (st->state) {
+		case JSON_OUT:
+			q = memchr(p + i, '"', n - i);
+			j = q == NULL ? n : (size_t)(q - p) + 1;
+			decode_sink_write(&s, p + i, j - i);
+			if (q != NULL)
+				st->state = JSON_STR;
+			i = j;
+			break;
+		case JSON_STR:
+			if (c != '\\')
+				json_drop_high(st, &s);
+			for (j = i; j < n && !json_str_special(p[j]); j++)
+				;
+			if (j > i) {
+				decode_sink_write(&s, p + i, j - i);
+				i = j;
+				break;
+			}
+			i++;
+			if (c == '\\') {
+				st->state = JSON_ESC;
+				break;
+			}
+			decode_sink_put(&s, c);
+			if (c == '\r' || c == '\n')
+				st->st.invalid++;
+			st->state = JSON_OUT;
+			break;
+		case JSON_ESC:
+			if (c == 'u') {
+				st->nhex = 0;
+				st->state = JSON_U;
+				i++;
+				break;
+			}
+			json_drop_high(st, &s);
+			e = json_simple_escape(c);
+			if (e >= 0) {
+				decode_sink_put(&s, (uint8_t)e);
+				i++;
+			} else {
+				/* not an escape: the '\' is literal, c is read again */
+				decode_sink_put(&s, '\\');
+				st->st.invalid++;
+			}
+			st->state = JSON_STR;
+			break;
+		default: /* JSON_U */
+			if (decode_hexval(c) < 0) {
+				json_bad_u(st, &s);
+				st->state = JSON_STR;
+				break;
+			}
+			st->hex[st->nhex++] = c;
+			i++;
+			if (st->nhex == 4) {
+				uint32_t u = 0;
+
+				for (unsigned int k = 0; k < 4; k++)
+					u = u << 4 | (uint32_t)decode_hexval(st->hex[k]);
+				st->nhex = 0;
+				json_code_unit(st, &s, u);
+				st->state = JSON_STR;
+			}
+			break;
+		}
+	}
+	decode_sink_flush(&s);
+}
+
+void
+decode_json_finish(struct decode_json *st, decode_out_fn out, void *cookie)
+{
+	struct decode_sink s;
+
+	decode_sink_init(&s, out, cookie, &st->st);
+	if (st->state == JSON_U) {
+		json_bad_u(st, &s);
+	} else {
+		json_drop_high(st, &s);
+		if (st->state == JSON_ESC) {
+			decode_sink_put(&s, '\\');
+			st->st.invalid++;
+		}
+	}
+	decode_sink_flush(&s);
+	st->state = JSON_OUT;
+	st->high = 0;
+	st->nhex = 0;
+}
+
+/* ---- one interface ---- */
+
+int
+decode_text_init(struct decode_text *st, enum decode_text_kind kind)
+{
+	switch (kind) {
+	case DECODE_TEXT_FORM:
+		decode_form_init(&st->u.form);
+		break;
+	case DECODE_TEXT_JSON:
+		decode_json_init(&st->u.json);
+		break;
+	case DECODE_TEXT_B64:
+		decode_b64_init(&st->u.b64, DECODE_B64_ANY);
+		break;
+	case DECODE_TEXT_QP:
+		decode_qp_init(&st->u.qp);
+		break;
+	default:
+		return -EINVAL;
+	}
+	st->kind = (uint8_t)kind;
+	return 0;
+}
+
+void
+decode_text_feed(struct decode_text *st, const uint8_t *p, size_t n, decode_out_fn out,
+		 void *cookie)
+{
+	switch (st->kind) {
+	case DECODE_TEXT_FORM:
+		decode_form_feed(&st->u.form, p, n, out, cookie);
+		break;
+	case DECODE_TEXT_JSON:
+		decode_json_feed(&st->u.json, p, n, out, cookie);
+		break;
+	case DECODE_TEXT_B64:
+		decode_b64_feed(&st->u.b64, p, n, out, cookie);
+		break;
+	default:
+		decode_qp_feed(&st->u.qp, p, n, out, cookie);
+		break;
+	}
+}
+
+void
+decode_text_finish(struct decode_text *st, decode_out_fn out, void *cookie)
+{
+	switch (st->kind) {
+	case DECODE_TEXT_FORM:
+		decode_form_finish(&st->u.form, out, cookie);
+		break;
+	case DECODE_TEXT_JSON:
+		decode_json_finish(&st->u.json, out, cookie);
+		break;
+	case DECODE_TEXT_B64:
+		decode_b64_finish(&st->u.b64, out, cookie);
+		break;
+	default:
+		decode_qp_finish(&st->u.qp, out, cookie);
+		break;
+	}
+}
+
+const struct decode_stats *
+decode_text_stats(const struct decode_text *st)
+{
+	switch (st->kind) {
+	case DECODE_TEXT_FORM:
+		return &st->u.form.st;
+	case DECODE_TEXT_JSON:
+		return &st->u.json.st;
+	case DECODE_TEXT_B64:
+		return &st->u.b64.st;
+	default:
+		return &st->u.qp.st;
+	}
+}
+
+const char *
+decode_text_name(enum decode_text_kind kind)
+{
+	static const char *const names[DECODE_TEXT_KIND_COUNT] = {
+		[DECODE_TEXT_FORM] = "form",
+		[DECODE_TEXT_JSON] = "json",
+		[DECODE_TEXT_B64] = "base64",
+		[DECODE_TEXT_QP] = "qp",
+	};
+
+	if ((unsigned int)kind >= DECODE_TEXT_KIND_COUNT)
+		return "?";
+	return names[kind];
+}

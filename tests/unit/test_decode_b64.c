@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the base64 decoder and of decode_b64_looks_like (dataplane/decode_b64.c;
+ * RFC 4648 and its section 10 test vectors, RFC 2045 6.8), fed from exactly-sized heap
+ * copies (decode_check.c). A sample is cut at every offset, every pair of offsets and
+ * byte by byte, seeded random inputs at random; a seeded round trip encodes random bytes
+ * with the small encoder below (either alphabet, padded or not, MIME lines or not) and
+ * decodes them back.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "decode_b64.h"
+#include "decode_check.h"
+
+/* ---- base64 ---- */
+
+static void
+check_b64(enum decode_b64_alphabet a, const char *in, const uint8_t *want, size_t want_n,
+	  uint64_t invalid)
+{
+	struct decode_b64 b;
+	struct outbuf o = { 0 };
+	size_t n = strlen(in);
+	uint8_t *copy = malloc(n + 1);
+
+	assert_non_null(copy);
+	memcpy(copy, in, n);
+	decode_b64_init(&b, a);
+	decode_b64_feed(&b, copy, n, out_append, &o);
+	decode_b64_finish(&b, out_append, &o);
+	assert_int_equal(o.n, want_n);
+	if (want_n > 0)
+		assert_memory_equal(o.p, want, want_n);
+	assert_int_equal(b.st.invalid, invalid);
+	assert_int_equal(b.st.bytes_out, want_n);
+	free(copy);
+	outbuf_free(&o);
+}
+
+static void
+test_b64_rfc4648_test_vectors(void **state)
+{
+	static const struct vec v[] = {
+		{ "", "", 0, 0 },
+		{ "Zg==", "f", 0, 0 },
+		{ "Zm8=", "fo", 0, 0 },
+		{ "Zm9v", "foo", 0, 0 },
+		{ "Zm9vYg==", "foob", 0, 0 },
+		{ "Zm9vYmE=", "fooba", 0, 0 },
+		{ "Zm9vYmFy", "foobar", 0, 0 },
+	};
+
+	(void)state;
+	check_vecs(DECODE_TEXT_B64, v, sizeof(v) / sizeof(v[0]));
+	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+		check_b64(DECODE_B64_STD, v[k].in, (const uint8_t *)v[k].want, strlen(v[k].want),
+			  0);
+}
+
+static void
+test_b64_mime_lines_and_blanks_are_skipped_uncounted(void **state)
+{
+	(void)state;
+	check_one(DECODE_TEXT_B64, S("NDExMSAx\r\nMTExIDEx\r\nMTEg MTEx\tMQ==\r\n"),
+		  S("4111 1111 1111 1111"), 0);
+}
+
+static void
+test_b64_url_safe_and_standard_alphabets(void **state)
+{
+	static const uint8_t fbffbf[] = { 0xfb, 0xff, 0xbf };
+
+	(void)state;
+	check_b64(DECODE_B64_STD, "+/+/", fbffbf, 3, 0);
+	check_b64(DECODE_B64_URL, "-_-_", fbffbf, 3, 0);
+	check_b64(DECODE_B64_ANY, "+/-_", fbffbf, 3, 0);
+	check_b64(DECODE_B64_STD, "-_-_", NULL, 0, 4);
+	check_b64(DECODE_B64_URL, "+/+/", NULL, 0, 4);
+	check_b64(DECODE_B64_STD, "Zm-9_v", (const uint8_t *)"foo", 3, 2);
+	check_b64((enum decode_b64_alphabet)7, "-_+/", fbffbf, 3, 0);
+}
+
+static void
+test_b64_garbage_is_skipped_and_counted(void **state)
+{
+	(void)state;
+	check_one(DECODE_TEXT_B64, S("Zm9v!Ym*Fy\x80"), S("foobar"), 3);
+	check_one(DECODE_TEXT_B64, S("\0\0Zm9v\0"), S("foo"), 3);
+	check_one(DECODE_TEXT_B64, S("AAAA"), S("\0\0\0"), 0);
+}
+
+static void
+test_b64_padding_and_truncation(void **state)
+{
+	static const struct vec v[] = {
+		{ "Zg", "f", 0, 0 },
+		{ "Zm8", "fo", 0, 0 },
+		{ "Zg=", "f", 0, 1 },
+		{ "Z", "", 0, 1 },
+		{ "Z===", "", 0, 3 },
+		{ "Zg===", "f", 0, 1 },
+		{ "Zm9v=", "foo", 0, 1 },
+		{ "=Zm9v", "foo", 0, 1 },
+		{ "====", "", 0, 4 },
+		{ "Zg==Zm8=", "ffo", 0, 0 },
+		{ "Zg=Zm8=", "ffo", 0, 1 },
+		{ "Zh==", "f", 0, 0 },	/* non-zero pad bits are ignored */
+	};
+
+	(void)state;
+	check_vecs(DECODE_TEXT_B64, v, sizeof(v) / sizeof(v[0]));
+}
+
+static void
+test_b64_looks_like_accepts_whole_base64_fields(void **state)
+{
+	(void)state;
+	assert_true(decode_b64_looks_like(S("Zm9vYmFy"), 8));
+	assert_true(decode_b64_looks_like(S("Zm9vYg=="), 8));
+	assert_true(decode_b64_looks_like(S("Zm9vYmE="), 0));
+	assert_true(decode_b64_looks_like(S("Zm9v\r\nYmFy\r\n"), 8));
+	assert_true(decode_b64_looks_like(S("Zm9v\nYmFy"), 8));
+	assert_true(decode_b64_looks_like(S("+/+/"), 4));
+	assert_true(decode_b64_looks_like(S("-_-_"), 4));
+}
+
+static void
+test_b64_looks_like_rejects_anything_else(void **state)
+{
+	(void)state;
+	assert_false(decode_b64_looks_like(S("Zm9vYmFy"), 9));
+	assert_false(decode_b64_looks_like(NULL, 0, 0));
+	assert_false(decode_b64_looks_like(S("\r\n"), 0));
+	assert_false(decode_b64_looks_like(S("Zm9v YmFy"), 4));
+	assert_false(decode_b64_looks_like(S("Zm9vYmFy\t"), 4));
+	assert_false(decode_b64_looks_like(S("Zm9vYmF"), 4));
+	assert_false(decode_b64_looks_like(S("Zm9vYmFyZ"), 4));
+	assert_false(decode_b64_looks_like(S("Zm9v!mFy"), 4));
+	assert_false(decode_b64_looks_like(S("Zm9vYg==Zm9v"), 4));
+	assert_false(decode_b64_looks_like(S("Zm9vY==="), 4));
+	assert_false(decode_b64_looks_like(S("Zm9=YmFy"), 4));
+	assert_false(decode_b64_looks_like(S("+/-_"), 4));
+	assert_false(decode_b64_looks_like(S("Zm9v\0mFy"), 4));
+	assert_false(decode_b64_looks_like(S("===="), 0));
+}
+
+static void
+test_b64_gives_the_same_output_at_every_cut(void **state)
+{
+	(void)state;
+	check_every_cut(DECODE_TEXT_B64, S("Zm9v\r\nYmFy!Zg==Zm8=Zg=Zm9-_+/vYmE \0Z"));
+}
+
+static void
+test_b64_random_input_gives_the_same_output_however_cut(void **state)
+{
+	(void)state;
+	rng_seed(0xb64);
+	check_random_noise(DECODE_TEXT_B64, 5000);
+}
+
+static const char digits62[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/* RFC 4648 encoding, either alphabet, with or without padding and 76-character lines. */
+static size_t
+b64_encode(const uint8_t *p, size_t n, uint8_t *o)
+{
+	const char *last2 = rng() % 2 ? "+/" : "-_";
+	char a[64];
+	bool pad = rng() % 2, wrap = rng() % 2;
+	size_t m = 0, line = 0;
+
+	memcpy(a, digits62, 62);
+	a[62] = last2[0];
+	a[63] = last2[1];
+	for (size_t k = 0; k < n; k += 3) {
+		uint32_t v = (uint32_t)p[k] << 16 | (k + 1 < n ? (uint32_t)p[k + 1] << 8 : 0) |
+			     (k + 2 < n ? p[k + 2] : 0);
+		size_t chars = n - k >= 3 ? 4 : n - k + 1;
+
+		for (size_t c = 0; c < 4; c++) {
+			if (c < chars)
+				o[m++] = (uint8_t)a[v >> (18 - 6 * c) & 63];
+			else if (pad)
+				o[m++] = '=';
+		}
+		line += 4;
+		if (wrap && line == 76) {
+			o[m++] = '\r';
+			o[m++] = '\n';
+			line = 0;
+		}
+	}
+	return m;
+}
+
+static void
+test_b64_random_round_trip(void **state)
+{
+	uint8_t raw[300], enc[500];
+
+	(void)state;
+	rng_seed(0xb64b64b64ull);
+	for (int round = 0; round < 3000; round++) {
+		size_t n = rng() % sizeof(raw);
+
+		random_bytes(raw, n);
+		check_random_cuts(DECODE_TEXT_B64, enc, b64_encode(raw, n, enc), raw, n);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_b64_rfc4648_test_vectors),
+		cmocka_unit_test(test_b64_mime_lines_and_blanks_are_skipped_uncounted),
+		cmocka_unit_test(test_b64_url_safe_and_standard_alphabets),
+		cmocka_unit_test(test_b64_garbage_is_skipped_and_counted),
+		cmocka_unit_test(test_b64_padding_and_truncation),
+		cmocka_unit_test(test_b64_looks_like_accepts_whole_base64_fields),
+		cmocka_unit_test(test_b64_looks_like_rejects_anything_else),
+		cmocka_unit_test(test_b64_gives_the_same_output_at_every_cut),
+		cmocka_unit_test(test_b64_random_input_gives_the_same_output_however_cut),
+		cmocka_unit_test(test_b64_random_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
