@@ -8,7 +8,7 @@ PKGS=(
 	build-essential pkg-config meson ninja-build
 	dpdk dpdk-dev libdpdk-dev
 	libhyperscan-dev libpcap-dev libyaml-dev libjansson-dev libmicrohttpd-dev
-	zlib1g-dev libcurl4-openssl-dev libcmocka-dev libssl-dev pkgconf
+	zlib1g-dev libbrotli-dev libzstd-dev libcurl4-openssl-dev libcmocka-dev libssl-dev pkgconf
 	python3 python3-scapy python3-pytest python3-stdnum python3-yaml
 	tcpdump tshark iproute2 ethtool curl openssl util-linux
 )
