@@ -24,6 +24,9 @@ static const char *const anomaly_names[MSG_ANOM__COUNT] = {
 	[MSG_ANOM_FLOW_TABLE_FULL] = "flow_table_full",
 	[MSG_ANOM_DEFRAG_DROPPED] = "defrag_dropped",
 	[MSG_ANOM_DLP_UNINSPECTED] = "dlp_stream_unavailable",
+	[MSG_ANOM_APP_LIMIT] = "app_header_limit",
+	[MSG_ANOM_APP_DECODE] = "app_decode_failed",
+	[MSG_ANOM_APP_UNPARSED] = "app_parser_unavailable",
 };
 
 void
@@ -226,12 +229,48 @@ event_json_anomaly(const struct msg *m)
 	return o;
 }
 
+/* The application object of a dlp event (Suricata EVE's http / smtp), or NULL. */
+static json_t *
+event_json_app_meta(const struct app_meta *a, const char **key)
+{
+	json_t *o, *list;
+	unsigned int i;
+
+	if (a->kind == APP_META_HTTP) {
+		*key = "http";
+		o = json_pack("{s:s, s:s, s:s}", "hostname", a->http.hostname, "url", a->http.url,
+			      "http_method", a->http.method);
+		if (a->http.status != 0)
+			json_object_set_new(o, "status", json_integer(a->http.status));
+		if (a->http.content_type[0] != '\0')
+			json_object_set_new(o, "http_content_type",
+					    json_string(a->http.content_type));
+		return o;
+	}
+	if (a->kind != APP_META_SMTP)
+		return NULL;
+	*key = "smtp";
+	o = json_pack("{s:s, s:s}", "helo", a->smtp.helo, "mail_from", a->smtp.mail_from);
+	list = json_array();
+	for (i = 0; i < a->smtp.nrcpt && i < APP_META_RCPT; i++)
+		json_array_append_new(list, json_string(a->smtp.rcpt_to[i]));
+	json_object_set_new(o, "rcpt_to", list);
+	list = json_array();
+	for (i = 0; i < a->smtp.nattach && i < APP_META_ATTACH; i++)
+		json_array_append_new(list, json_string(a->smtp.attachments[i]));
+	json_object_set_new(o, "attachments", list);
+	if (a->smtp.starttls)
+		json_object_set_new(o, "starttls", json_true());
+	return o;
+}
+
 static json_t *
 event_json_dlp(const struct msg *m)
 {
 	const struct dlp_event *d = &m->dlp;
 	json_t *o = event_json_header(&m->flow, "dlp", m->ts_us);
-	json_t *list = json_array();
+	json_t *list = json_array(), *app;
+	const char *key = NULL;
 	char hash[17];
 	unsigned int i;
 
@@ -255,6 +294,9 @@ event_json_dlp(const struct msg *m)
 		"mode", event_json_mode(m->flow.mode),
 		"matches", list,
 		"total", (json_int_t)d->total));
+	app = event_json_app_meta(&m->app, &key);
+	if (app != NULL)
+		json_object_set_new(o, key, app);
 	return o;
 }
 

@@ -55,6 +55,18 @@
 	X(dlp_buffers_opened, "decoded buffers (bodies, parts, URLs) inspected by the sensors") \
 	X(dlp_buffers_refused, "decoded buffers NOT inspected: sensor stream cap (raw still scanned)") \
 	X(dlp_raw_dups, "raw matches not counted again: found in a decoded buffer") \
+	X(app_flows, "flows parsed by the app layer (HTTP, SMTP)") \
+	X(app_flows_refused, "flows NOT parsed: app.max_flows states in use (scanned raw)") \
+	X(app_http_messages, "HTTP messages parsed") \
+	X(app_smtp_mails, "mails parsed (SMTP DATA/BDAT)") \
+	X(app_parse_errors, "directions whose parser stopped (scanned raw from there)") \
+	X(app_limit_hits, "... of them because a header limit was hit") \
+	X(app_bodies, "bodies, parts and URLs scanned decoded") \
+	X(app_decode_errors, "bodies whose encoding was corrupt (raw still scanned)") \
+	X(app_decode_nomem, "bodies without decompressor memory: app.decode_memcap") \
+	X(app_decode_capped, "bodies cut at app.max_decoded") \
+	X(app_decode_bombs, "bodies stopped at app.max_ratio (decompression bomb)") \
+	X(app_unknown_coding, "bodies with a Content-Encoding the layer cannot undo") \
 	X(sensor_bytes_scanned, "bytes scanned by the sensor engine") \
 	X(sensor_candidates, "pattern hits considered by validators") \
 	X(sensor_boundary_rejected, "candidates inside a longer run of digits or letters") \

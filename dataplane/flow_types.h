@@ -59,6 +59,7 @@ struct flow_key {
 #define FLOW_F_ANOMALY_SENT	0x08	/* reserved for the worker */
 
 struct dlp_dir;
+struct app_flow;
 
 struct flow {
 	struct flow_key key;
@@ -75,6 +76,7 @@ struct flow {
 	uint64_t bytes[2];		/* L2 frame bytes per direction */
 	struct tcp_reasm_dir tcp[2];	/* per-direction reassembly, indexed like pkts */
 	struct dlp_dir *dlp[2];		/* per-direction DLP state, NULL when not inspected */
+	struct app_flow *app_flow;	/* HTTP/SMTP parser state, NULL when not parsed */
 
 	/* Policy verdict (flow_policy.h), from the snapshot of version policy_version. */
 	uint64_t policy_version;	/* 0: not evaluated yet */

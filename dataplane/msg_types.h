@@ -12,6 +12,7 @@
 #define TOLLGATE_MSG_TYPES_H
 
 #include <stdint.h>
+#include "app_layer_types.h"
 #include "dlp_types.h"
 #include "flow_types.h"
 #include "policy_types.h"
@@ -38,6 +39,9 @@ enum msg_anomaly {
 	MSG_ANOM_FLOW_TABLE_FULL,
 	MSG_ANOM_DEFRAG_DROPPED,
 	MSG_ANOM_DLP_UNINSPECTED,	/* no sensor stream left: direction not inspected */
+	MSG_ANOM_APP_LIMIT,		/* an HTTP/SMTP/MIME header limit: scanned raw from here */
+	MSG_ANOM_APP_DECODE,		/* a body's encoding could not be undone: scanned raw */
+	MSG_ANOM_APP_UNPARSED,		/* no parser state left (app.max_flows): scanned raw */
 	MSG_ANOM__COUNT
 };
 
@@ -113,7 +117,10 @@ struct msg {
 	uint8_t has_flow;
 	union {
 		uint8_t data[MSG_DATA_MAX];
-		struct dlp_event dlp;
+		struct {
+			struct dlp_event dlp;
+			struct app_meta app;	/* where the values were (http, smtp) */
+		};
 		struct msg_alert alert;
 		struct msg_learn learn;
 		struct msg_fqdn fqdn;

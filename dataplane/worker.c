@@ -29,6 +29,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include "app_detect.h"
+#include "app_layer.h"
 #include "app_dns.h"
 #include "app_tls.h"
 #include "defrag.h"
@@ -41,8 +42,11 @@
 #include "runtime_types.h"
 #include "tcp_reasm.h"
 #include "worker.h"
+#include "worker_app.h"
+#include "worker_dlp.h"
 #include "worker_msg.h"
-#include "worker_priv.h"
+#include "worker_flow.h"
+#include "worker_policy.h"
 
 RTE_LOG_REGISTER_SUFFIX(worker_logtype, worker, INFO);
 #define WORKER_LOG(level, fmt, ...) \
@@ -53,36 +57,12 @@ RTE_LOG_REGISTER_SUFFIX(worker_logtype, worker, INFO);
 #define WORKER_EXPIRE_BUDGET 1024
 #define WORKER_ANOM_PERIOD_US 1000000	/* aggregate anomaly reports at most once a second */
 
-struct worker;
-struct flow;
-static int worker_flow_strict(const struct worker *w, const struct flow *f);
-
 size_t
 worker_memsize(const struct tg_config *cfg)
 {
 	return sizeof(struct worker) + flow_table_memsize(&cfg->flow) + cfg->reasm.memcap +
 	       (size_t)cfg->defrag.max_flows * 512 + (1u << 20) +
 	       2 * dlp_ctx_memsize(&cfg->dlp);	/* two while a new sensor set comes in */
-}
-
-/* Report anomaly kind for flow f (once per flow and kind), or an aggregate one (f NULL). */
-static void
-worker_anomaly(struct worker *w, struct flow *f, uint8_t dir, enum msg_anomaly kind,
-	       uint64_t count)
-{
-	struct msg *m;
-
-	if (f != NULL) {
-		if (f->anomalies & (1u << kind))
-			return;
-		f->anomalies |= 1u << kind;
-	}
-	m = worker_msg_new(w, MSG_ANOMALY, f, dir, CTR_events_dropped);
-	if (m == NULL)
-		return;
-	m->anomaly = kind;
-	m->count = count;
-	worker_msg_post(w, m, CTR_events_dropped);
 }
 
 /* Caps hit outside any flow (table full, defrag drops), n more times: one report per
@@ -116,123 +96,6 @@ worker_anomaly_flush(struct worker *w)
 /* ---- reassembly consumers ---- */
 
 
-/* Copy a dlp event from the sensors into a message with the flow's header. */
-struct worker_emit {
-	struct worker *w;
-	struct flow *f;
-};
-
-/* A block binding's threshold was reached in protect mode: the flow is cut here. */
-static void
-worker_dlp_block(struct worker *w, struct flow *f, const struct dlp_event *ev)
-{
-	if (ev->action != CONFIG_DLP_BLOCK || f->mode != POLICY_MODE_PROTECT ||
-	    worker_flow_blocked(f))
-		return;
-	f->pflags |= FLOW_P_BLOCKED;
-	f->action = POLICY_ACTION_DENY;
-	w->pkt_block = 1;
-	w->ctr.c[CTR_policy_flows_blocked]++;
-}
-
-static void
-worker_dlp_emit(void *cookie, uint8_t dir, const struct dlp_event *ev)
-{
-	const struct worker_emit *e = cookie;
-	struct msg *m;
-
-	worker_dlp_block(e->w, e->f, ev);
-	m = worker_msg_new(e->w, MSG_DLP, e->f, dir, CTR_events_dropped);
-	if (m == NULL)
-		return;
-	m->dlp = *ev;
-	m->dlp.blocked = ev->action == CONFIG_DLP_BLOCK && e->f->mode == POLICY_MODE_PROTECT;
-	worker_msg_post(e->w, m, CTR_events_dropped);
-}
-
-
-/* What the flow's rule asks of DLP; 0 when the flow is not inspected. */
-static int
-worker_dlp_policy(const struct worker *w, const struct flow *f, struct dlp_policy *pol)
-{
-	const struct snapshot *s = w->snap;
-	int32_t rule = f->rule;
-
-	memset(pol, 0, sizeof(*pol));
-	if (w->dlp == NULL)
-		return 0;
-	if (unlikely(f->policy_version != s->version)) {
-		/* Flow end after a policy change, without a packet since: the bindings of
-		 * the running policy decide what is still pending; the verdict stays. */
-		struct flow_verdict v;
-
-		flow_policy_eval(s, &f->key, f->client, f->app, NULL, &v);
-		rule = v.rule;
-	}
-	if (rule >= 0 && s->rules[rule].ndlp > 0) {
-		const struct snapshot_rule *r = &s->rules[rule];
-
-		pol->rule = r->id;
-		pol->bind = &s->dlp[r->dlp_first];
-		pol->nbind = r->ndlp;
-		return 1;
-	}
-	return s->dlp_default;
-}
-
-/*
- * Open the direction's sensor stream on its first bytes. When none is left the direction
- * goes uninspected, and says so: a counter and one anomaly event for the flow.
- */
-static struct dlp_dir *
-worker_dlp_dir(struct worker *w, struct flow *f, uint8_t dir)
-{
-	uint8_t off_bit = dir == FLOW_TOSERVER ? FLOW_F_DLP_OFF_TS : FLOW_F_DLP_OFF_TC;
-
-	if (f->dlp[dir] != NULL || (f->flags & off_bit))
-		return f->dlp[dir];
-	f->dlp[dir] = dlp_dir_open(w->dlp);
-	if (f->dlp[dir] == NULL) {
-		f->flags |= off_bit;
-		worker_anomaly(w, f, dir, MSG_ANOM_DLP_UNINSPECTED, 1);
-	}
-	return f->dlp[dir];
-}
-
-static void
-worker_dlp_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *data,
-		uint32_t len)
-{
-	struct worker_emit e = { w, f };
-	struct dlp_policy pol;
-	struct dlp_dir *d;
-
-	/* A blocked flow is not inspected any further (its end still reports). */
-	if (worker_flow_blocked(f) || !worker_dlp_policy(w, f, &pol))
-		return;
-	pol.commit = w->rt->n_inline != 0 && worker_flow_strict(w, f);
-	d = worker_dlp_dir(w, f, dir);
-	if (d != NULL)
-		dlp_dir_data(w->dlp, d, dir, data, len, &pol, worker_dlp_emit, &e);
-}
-
-/* Close the flow's sensor streams (flow end, or a sensor database swap). */
-static void
-worker_dlp_close(struct worker *w, struct flow *f)
-{
-	struct worker_emit e = { w, f };
-	struct dlp_policy pol;
-	uint8_t dir;
-
-	worker_dlp_policy(w, f, &pol);
-	for (dir = 0; dir < 2; dir++) {
-		if (f->dlp[dir] == NULL)
-			continue;
-		dlp_dir_close(w->dlp, f->dlp[dir], dir, &pol, worker_dlp_emit, &e);
-		f->dlp[dir] = NULL;
-	}
-}
-
 static void
 worker_deliver(void *cookie, void *owner, uint8_t dir, const uint8_t *data, uint32_t len,
 	       uint64_t off)
@@ -242,8 +105,10 @@ worker_deliver(void *cookie, void *owner, uint8_t dir, const uint8_t *data, uint
 	uint8_t first_bit = dir == FLOW_TOSERVER ? FLOW_F_DUMPED_TS : FLOW_F_DUMPED_TC;
 
 	worker_app_first(w, f, dir, data, len);
-	if (w->dlp != NULL)
+	if (w->dlp != NULL) {
+		worker_app_data(w, f, dir, data, len, off);
 		worker_dlp_data(w, f, dir, data, len);
+	}
 	if (!w->dump)
 		return;
 	while (len > 0) {
@@ -270,16 +135,13 @@ worker_gap(void *cookie, void *owner, uint8_t dir, uint64_t off, uint64_t len)
 {
 	struct worker *w = cookie;
 	struct flow *f = owner;
-	struct worker_emit e = { w, f };
-	struct dlp_policy pol;
 
 	/* Counted by the reassembler in the flow and its stats; the dump leaves gaps out;
-	 * the sensors must not join a value across the hole. */
+	 * the sensors must not join a value across the hole, and the parsers lose their
+	 * place. */
 	RTE_SET_USED(off);
-	if (w->dlp != NULL && f->dlp[dir] != NULL) {
-		worker_dlp_policy(w, f, &pol);
-		dlp_dir_gap(w->dlp, f->dlp[dir], dir, len, &pol, worker_dlp_emit, &e);
-	}
+	worker_app_gap(w, f, dir);
+	worker_dlp_gap(w, f, dir, len);
 }
 
 static void
@@ -314,7 +176,9 @@ worker_flow_end(void *cookie, struct flow *f)
 		worker_first_decide(w, f, h->buf, h->len, 1);
 		worker_first_release(w, f);
 	}
+	worker_app_end(w, f);
 	worker_dlp_close(w, f);
+	worker_app_free(w, f);
 	worker_learn(w, f);
 	switch (f->end_reason) {
 	case FLOW_END_TIMEOUT:
@@ -484,26 +348,6 @@ worker_rst(struct worker *w, uint16_t port, const uint8_t *pkt, uint32_t len,
 	rte_pktmbuf_trim(r, (uint16_t)(RST_FRAME_MAX - n));
 	w->ctr.c[CTR_rst_sent]++;
 	worker_tx(w, port, r);
-}
-
-/*
- * Strict flows cannot let a byte out before the bytes ahead of it were scanned: the inline
- * gateway may have to cut them (a DLP block binding in protect mode).
- */
-static int
-worker_flow_strict(const struct worker *w, const struct flow *f)
-{
-	struct dlp_policy pol;
-	unsigned int i;
-
-	if (f->mode != POLICY_MODE_PROTECT || !worker_dlp_policy(w, f, &pol))
-		return 0;
-	if (pol.nbind == 0)
-		return dlp_ctx_default_action(w->dlp) == CONFIG_DLP_BLOCK;
-	for (i = 0; i < pol.nbind; i++)
-		if (pol.bind[i].action == POLICY_DLP_BLOCK)
-			return 1;
-	return 0;
 }
 
 static uint64_t
@@ -746,51 +590,6 @@ worker_process_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	}
 }
 
-/* DLP counters: those of earlier sensor databases (dlp_base) plus the current one's. */
-static void
-worker_dlp_counters(struct worker *w)
-{
-	const uint64_t *b = w->dlp_base;
-	const struct dlp_stats *d = dlp_ctx_stats(w->dlp);
-	const struct sensor_stats *s = dlp_ctx_sensor_stats(w->dlp);
-
-	w->ctr.c[CTR_dlp_dirs_opened] = b[0] + d->dirs_opened;
-	w->ctr.c[CTR_dlp_dirs_refused] = b[1] + d->dirs_refused;
-	w->ctr.c[CTR_dlp_matches] = b[2] + d->matches;
-	w->ctr.c[CTR_dlp_events] = b[3] + d->events;
-	w->ctr.c[CTR_dlp_distinct_overflow] = b[4] + d->distinct_overflow;
-	w->ctr.c[CTR_sensor_bytes_scanned] = b[5] + s->bytes_scanned;
-	w->ctr.c[CTR_sensor_candidates] = b[6] + s->candidates;
-	w->ctr.c[CTR_sensor_boundary_rejected] = b[7] + s->boundary_rejected;
-	w->ctr.c[CTR_sensor_validator_rejected] = b[8] + s->validator_rejected;
-	w->ctr.c[CTR_sensor_context_missing] = b[9] + s->context_missing;
-	w->ctr.c[CTR_sensor_candidates_dropped] = b[10] + s->candidates_dropped;
-	w->ctr.c[CTR_sensor_scan_errors] = b[11] + s->scan_errors;
-	w->ctr.c[CTR_dlp_buffers_opened] = b[12] + d->buffers_opened;
-	w->ctr.c[CTR_dlp_buffers_refused] = b[13] + d->buffers_refused;
-	w->ctr.c[CTR_dlp_raw_dups] = b[14] + d->raw_dups;
-	w->ctr.c[CTR_sensor_streams_active] = s->streams_active;
-	w->ctr.c[CTR_sensor_stream_bytes] = s->stream_bytes;
-}
-
-/* Before leaving a DLP context: keep its totals in the base the counters add up from. */
-static void
-worker_dlp_counters_keep(struct worker *w)
-{
-	static const enum ctr_id ids[WORKER_DLP_BASE] = {
-		CTR_dlp_dirs_opened, CTR_dlp_dirs_refused, CTR_dlp_matches, CTR_dlp_events,
-		CTR_dlp_distinct_overflow, CTR_sensor_bytes_scanned, CTR_sensor_candidates,
-		CTR_sensor_boundary_rejected, CTR_sensor_validator_rejected,
-		CTR_sensor_context_missing, CTR_sensor_candidates_dropped, CTR_sensor_scan_errors,
-		CTR_dlp_buffers_opened, CTR_dlp_buffers_refused, CTR_dlp_raw_dups,
-	};
-	unsigned int i;
-
-	worker_dlp_counters(w);
-	for (i = 0; i < WORKER_DLP_BASE; i++)
-		w->dlp_base[i] = w->ctr.c[ids[i]];
-}
-
 /* Periodic ageing of flows and fragments, and the gauges control reads. */
 static void
 worker_housekeeping(struct worker *w)
@@ -821,6 +620,8 @@ worker_housekeeping(struct worker *w)
 	w->ctr.c[CTR_reasm_blocks_in_use] = w->reasm.stats.blocks_in_use;
 	if (w->dlp != NULL)
 		worker_dlp_counters(w);
+	if (w->app != NULL)
+		worker_app_counters(w);
 	if (w->now_us >= w->anom_next_us)
 		worker_anomaly_flush(w);
 }
@@ -1018,6 +819,16 @@ worker_create(struct runtime *rt, unsigned int index, unsigned int lcore, int so
 	w->reasm.ops.event = worker_reasm_event;
 	w->reasm.ops.cookie = w;
 
+	if (cfg->app.enabled) {
+		char err[256];
+
+		w->app = app_layer_create(&cfg->app, err, sizeof(err));
+		if (w->app == NULL) {
+			WORKER_LOG(ERR, "worker %u: %s", index, err);
+			goto fail;
+		}
+	}
+
 	snprintf(name, sizeof(name), "defrag%u", index);
 	w->defrag = defrag_create(&cfg->defrag, socket, name);
 	if (w->defrag == NULL)
@@ -1047,6 +858,7 @@ worker_free(struct worker *w)
 	for (unsigned int p = 0; p < WORKER_MAX_PORTS; p++)
 		rte_free(w->txb[p]);
 	defrag_free(w->defrag);
+	app_layer_free(w->app);
 	rte_free(w->reasm_mem);
 	rte_free(w->flow_mem);
 	rte_free(w);

@@ -103,3 +103,23 @@ worker_msg_post(struct worker *w, struct msg *m, enum ctr_id lost)
 	w->ctr.c[lost]++;
 	return -ENOBUFS;
 }
+
+/* Report anomaly kind for flow f (once per flow and kind), or an aggregate one (f NULL). */
+void
+worker_anomaly(struct worker *w, struct flow *f, uint8_t dir, enum msg_anomaly kind,
+	       uint64_t count)
+{
+	struct msg *m;
+
+	if (f != NULL) {
+		if (f->anomalies & (1u << kind))
+			return;
+		f->anomalies |= 1u << kind;
+	}
+	m = worker_msg_new(w, MSG_ANOMALY, f, dir, CTR_events_dropped);
+	if (m == NULL)
+		return;
+	m->anomaly = kind;
+	m->count = count;
+	worker_msg_post(w, m, CTR_events_dropped);
+}

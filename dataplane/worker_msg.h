@@ -20,4 +20,9 @@ struct msg *worker_msg_new(struct worker *w, uint16_t type, const struct flow *f
  * -ENOBUFS. */
 int worker_msg_post(struct worker *w, struct msg *m, enum ctr_id lost);
 
+/* Report anomaly kind for flow f (once per flow and kind), or an aggregate one (f NULL)
+ * standing for count occurrences. */
+void worker_anomaly(struct worker *w, struct flow *f, uint8_t dir, enum msg_anomaly kind,
+		    uint64_t count);
+
 #endif

@@ -24,7 +24,8 @@
 #include "flow_policy.h"
 #include "snapshot_types.h"
 #include "worker_msg.h"
-#include "worker_priv.h"
+#include "worker_flow.h"
+#include "worker_policy.h"
 
 /* ---- policy ---- */
 

@@ -19,6 +19,7 @@ struct flow_table;
 struct defrag;
 struct runtime;
 struct dlp_ctx;
+struct app_layer;
 struct snapshot;
 
 /* Where a worker's packets come from. */
@@ -54,6 +55,7 @@ struct worker {
 	struct tcp_reasm_ctx reasm;
 	struct defrag *defrag;
 	struct dlp_ctx *dlp;		/* sensors of the snapshot in use (not owned), or NULL */
+	struct app_layer *app;		/* HTTP/SMTP parsers and decoders, or NULL (app off) */
 	const struct snapshot *snap;	/* policy in use until the next quiescent point */
 	uint64_t dlp_base[WORKER_DLP_BASE];	/* DLP totals of earlier sensor databases */
 	uint16_t first_free;		/* free first-bytes slots (slot number + 1), 0 = none */

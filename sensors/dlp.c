@@ -54,6 +54,7 @@ struct dlp_dir {
 	uint8_t cross_action;		/* enum config_dlp_action of the crossing binding */
 	uint64_t distinct[DLP_DISTINCT_MAX];		/* keyed hashes of distinct values */
 	uint16_t distinct_sensor[DLP_DISTINCT_MAX];	/* ... and the sensor of each */
+	uint8_t distinct_layer[DLP_DISTINCT_MAX];	/* ... seen raw (1), decoded (2) */
 	uint32_t overflow_count;			/* distinct values past the set */
 	struct dlp_pending pending[DLP_EVENT_MATCHES];
 };
@@ -208,6 +209,38 @@ dlp_covered(const struct dlp_dir *d, uint64_t off)
 	return 0;
 }
 
+/*
+ * Distinct value i (hash h) is seen again. Seen before only in the other layer (raw vs
+ * decoded), it is the same value read from outside and inside: reported once, from the
+ * innermost layer (a pending raw entry takes the decoded path and offset). Returns 1
+ * when m is such a duplicate and must not be listed again.
+ */
+static int
+dlp_other_layer(struct dlp_ctx *ctx, struct dlp_dir *d, uint32_t i, const struct sensor_match *m,
+		uint64_t h)
+{
+	uint8_t layer = d->in_buf ? 2 : 1;
+	uint32_t k;
+
+	if (d->distinct_layer[i] & layer)
+		return 0;
+	d->distinct_layer[i] |= layer;
+	ctx->stats.raw_dups++;
+	if (!d->in_buf)
+		return 1;
+	for (k = 0; k < d->n_pending; k++) {
+		struct dlp_pending *p = &d->pending[k];
+
+		if (p->hash == h && p->sensor == m->sensor && p->path[0] == '\0') {
+			memcpy(p->path, d->path, sizeof(p->path));
+			p->offset = m->offset;
+			p->confidence = RTE_MAX(p->confidence, m->confidence);
+			break;
+		}
+	}
+	return 1;
+}
+
 static void
 dlp_on_match(void *cookie, const struct sensor_match *m)
 {
@@ -244,13 +277,17 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 		if (d->distinct_sensor[i] != m->sensor)
 			continue;
 		count++;
-		if (d->distinct[i] == h)
+		if (d->distinct[i] == h) {
 			fresh = 0;
+			if (dlp_other_layer(ctx, d, i, m, h))
+				return;
+		}
 	}
 	if (fresh) {
 		count++;
 		if (d->n_distinct < DLP_DISTINCT_MAX) {
 			d->distinct[d->n_distinct] = h;
+			d->distinct_layer[d->n_distinct] = d->in_buf ? 2 : 1;
 			d->distinct_sensor[d->n_distinct++] = m->sensor;
 		} else {
 			/* Set full: every further value counts as new (errs towards alerting). */

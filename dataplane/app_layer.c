@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The application layer of a worker (app_layer.h): a pool of flow states, the
+ * decompressors' memory pool, and the HTTP glue between the message parser (app_http.c,
+ * RFC 9112) and the decoding pipelines (app_pipe.c).
+ *
+ * HTTP, per message: the request target is scanned as a decoded buffer of its own when it
+ * holds a query or percent escapes ("http.url > form"); the body is scanned as
+ * "http.body" plus the codings undone ("http.body > gzip > json"). Bodies arrive from the
+ * parser de-chunked, straight from the reassembled bytes, so the raw ranges they came
+ * from can be covered (app_layer_sink.cover).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "app_http.h"
+#include "app_layer.h"
+#include "app_layer_priv.h"
+#include "app_meta.h"
+#include "decode_comp.h"
+#include "decode_pool.h"
+#include "decode_text.h"
+
+size_t
+app_layer_memsize(const struct config_app *conf)
+{
+	return sizeof(struct app_layer) + sizeof(struct app_flow) * (size_t)conf->max_flows +
+	       conf->decode_memcap;
+}
+
+struct app_layer *
+app_layer_create(const struct config_app *conf, char *err, size_t errlen)
+{
+	struct app_layer *al = calloc(1, sizeof(*al));
+	uint32_t i;
+
+	if (al == NULL)
+		goto nomem;
+	al->conf = *conf;
+	app_http_conf_default(&al->http_conf);
+	al->http_conf.max_line = conf->max_header_line < APP_HTTP_LINE_MAX ?
+				 conf->max_header_line : APP_HTTP_LINE_MAX;
+	al->http_conf.max_headers = conf->max_headers;
+	al->flows = calloc(conf->max_flows, sizeof(*al->flows));
+	al->pool_mem = malloc(conf->decode_memcap);
+	if (al->flows == NULL || al->pool_mem == NULL)
+		goto nomem;
+	if (decode_pool_init(&al->pool, al->pool_mem, conf->decode_memcap,
+			     conf->decode_memcap) != 0) {
+		snprintf(err, errlen, "app: decode_memcap %llu: too small for a pool",
+			 (unsigned long long)conf->decode_memcap);
+		app_layer_free(al);
+		return NULL;
+	}
+	decode_comp_conf_default(&al->env.comp_conf);
+	al->env.comp_conf.out_max = conf->max_decoded;
+	al->env.comp_conf.ratio_max = conf->max_ratio;
+	al->env.pool = &al->pool;
+	al->env.max_decoded = conf->max_decoded;
+	al->env.stats = &al->stats;
+	for (i = conf->max_flows; i > 0; i--) {
+		al->flows[i - 1].next_free = al->free;
+		al->free = &al->flows[i - 1];
+	}
+	return al;
+nomem:
+	snprintf(err, errlen, "app: no memory for %u flow states and %llu bytes of decoders",
+		 conf->max_flows, (unsigned long long)conf->decode_memcap);
+	app_layer_free(al);
+	return NULL;
+}
+
+void
+app_layer_free(struct app_layer *al)
+{
+	if (al == NULL)
+		return;
+	free(al->flows);
+	free(al->pool_mem);
+	free(al);
+}
+
+const struct app_layer_stats *
+app_layer_stats(const struct app_layer *al)
+{
+	return &al->stats;
+}
+
+/* ---- HTTP ---- */
+
+/* The text decoder a body's Content-Type asks for (RFC 9110 8.3; media types, RFC 6838). */
+static int
+app_http_text_kind(const char *ctype)
+{
+	const char *semi = strchr(ctype, ';');
+	size_t n = semi != NULL ? (size_t)(semi - ctype) : strlen(ctype);
+
+	while (n > 0 && (ctype[n - 1] == ' ' || ctype[n - 1] == '\t'))
+		n--;
+	if (n == 33 && strncasecmp(ctype, "application/x-www-form-urlencoded", n) == 0)
+		return DECODE_TEXT_FORM;
+	if ((n == 16 && strncasecmp(ctype, "application/json", n) == 0) ||
+	    (n > 5 && strncasecmp(ctype + n - 5, "+json", 5) == 0))
+		return DECODE_TEXT_JSON;
+	return APP_PIPE_NO_TEXT;
+}
+
+static void
+app_http_meta(struct app_flow *af, const struct app_http_msg *msg)
+{
+	struct app_meta *m = &af->meta[msg->dir];
+
+	m->kind = APP_META_HTTP;
+	if (msg->dir == APP_HTTP_REQUEST) {
+		/* Both directions speak of this transaction from now on. */
+		memset(&af->meta[0].http, 0, sizeof(af->meta[0].http));
+		af->meta[0].kind = APP_META_HTTP;
+		app_meta_copy(af->meta[0].http.hostname, APP_META_HOST_LEN, msg->host);
+		app_meta_url(af->meta[0].http.url, APP_META_URL_LEN, msg->url);
+		app_meta_copy(af->meta[0].http.method, APP_META_METHOD_LEN, msg->method);
+		app_meta_copy(af->meta[0].http.content_type, APP_META_CTYPE_LEN,
+			      msg->content_type);
+		af->meta[1] = af->meta[0];
+		af->meta[1].http.content_type[0] = '\0';
+	} else {
+		m->http.status = msg->status;
+		app_meta_copy(m->http.content_type, APP_META_CTYPE_LEN, msg->content_type);
+		af->meta[0].http.status = msg->status;
+	}
+}
+
+/* A request target with a query or escapes is scanned decoded, as a buffer of its own. */
+static void
+app_http_url(struct app_layer *al, struct app_flow *af, const struct app_http_msg *msg)
+{
+	struct app_pipe *pp = &af->pipe[APP_HTTP_REQUEST];
+
+	if (strchr(msg->url, '?') == NULL && strchr(msg->url, '%') == NULL)
+		return;
+	if (app_pipe_begin(pp, &al->env, APP_HTTP_REQUEST, "http.url", NULL,
+			   DECODE_TEXT_FORM) != 0)
+		return;
+	app_pipe_feed(pp, (const uint8_t *)msg->url, strlen(msg->url));
+	app_pipe_end(pp);
+}
+
+static void
+app_http_headers(void *cookie, const struct app_http_msg *msg)
+{
+	struct app_layer *al = cookie;
+	struct app_flow *af = al->cur;
+	struct app_pipe *pp = &af->pipe[msg->dir];
+
+	app_http_meta(af, msg);
+	if (msg->dir == APP_HTTP_REQUEST)
+		app_http_url(al, af, msg);
+	app_pipe_end(pp);
+	if (msg->body == APP_HTTP_BODY_NONE || msg->body == APP_HTTP_BODY_TUNNEL ||
+	    (msg->body == APP_HTTP_BODY_LENGTH && msg->content_length == 0))
+		return;
+	app_pipe_begin(pp, &al->env, msg->dir, "http.body", msg->content_encoding,
+		       app_http_text_kind(msg->content_type));
+}
+
+static void
+app_http_body(void *cookie, const struct app_http_msg *msg, const uint8_t *p, size_t n)
+{
+	struct app_layer *al = cookie;
+	struct app_flow *af = al->cur;
+	struct app_pipe *pp = &af->pipe[msg->dir];
+
+	app_pipe_feed(pp, p, n);
+	if (app_pipe_scanning(pp))
+		app_layer_cover(al, msg->dir, p, n);
+}
+
+static void
+app_http_done(void *cookie, const struct app_http_msg *msg)
+{
+	struct app_layer *al = cookie;
+
+	app_pipe_end(&al->cur->pipe[msg->dir]);
+	al->stats.http_messages++;
+}
+
+static void
+app_http_tunnel(void *cookie, const struct app_http_msg *msg)
+{
+	struct app_layer *al = cookie;
+
+	app_pipe_end(&al->cur->pipe[msg->dir]);
+}
+
+static void
+app_http_error(void *cookie, const struct app_http_msg *msg, enum app_http_err err)
+{
+	struct app_layer *al = cookie;
+	uint8_t dir = msg != NULL ? msg->dir : al->cur_dir;
+
+	al->stats.parse_errors++;
+	if (app_http_err_is_limit(err))
+		app_layer_limit(al, dir);
+	app_pipe_end(&al->cur->pipe[dir]);
+}
+
+static const struct app_http_callbacks app_http_cb = {
+	.on_headers_complete = app_http_headers,
+	.on_body = app_http_body,
+	.on_message_complete = app_http_done,
+	.on_tunnel = app_http_tunnel,
+	.on_error = app_http_error,
+};
+
+/* ---- flows ---- */
+
+struct app_flow *
+app_layer_attach(struct app_layer *al, enum app_layer_proto proto)
+{
+	struct app_flow *af = al->free;
+
+	if (proto != APP_LAYER_HTTP)
+		return NULL;
+	if (af == NULL) {
+		al->stats.flows_refused++;
+		return NULL;
+	}
+	al->free = af->next_free;
+	memset(af, 0, offsetof(struct app_flow, u));
+	af->proto = (uint8_t)proto;
+	app_http_conn_init(&af->u.http, &al->http_conf, &app_http_cb, al);
+	al->stats.flows++;
+	return af;
+}
+
+void
+app_layer_data(struct app_layer *al, struct app_flow *af, uint8_t dir, const uint8_t *data,
+	       uint32_t len, uint64_t off, const struct app_layer_sink *sink, void *cookie)
+{
+	app_layer_enter(al, af, dir & 1, data, len, off, sink, cookie);
+	app_http_feed(&af->u.http.dir[dir & 1], data, len);
+	al->in = NULL;
+}
+
+void
+app_layer_gap(struct app_layer *al, struct app_flow *af, uint8_t dir,
+	      const struct app_layer_sink *sink, void *cookie)
+{
+	app_layer_enter(al, af, dir & 1, NULL, 0, 0, sink, cookie);
+	app_http_gap(&af->u.http.dir[dir & 1]);
+}
+
+void
+app_layer_eof(struct app_layer *al, struct app_flow *af, uint8_t dir,
+	      const struct app_layer_sink *sink, void *cookie)
+{
+	app_layer_enter(al, af, dir & 1, NULL, 0, 0, sink, cookie);
+	app_http_eof(&af->u.http.dir[dir & 1]);
+}
+
+void
+app_layer_finish(struct app_layer *al, struct app_flow *af, const struct app_layer_sink *sink,
+		 void *cookie)
+{
+	uint8_t dir;
+
+	if (af == NULL)
+		return;
+	for (dir = 0; dir < 2; dir++) {
+		/* A response read until close ends with the connection. */
+		app_layer_enter(al, af, dir, NULL, 0, 0, sink, cookie);
+		app_http_eof(&af->u.http.dir[dir]);
+		app_pipe_end(&af->pipe[dir]);
+	}
+}
+
+void
+app_layer_detach(struct app_layer *al, struct app_flow *af)
+{
+	if (af == NULL)
+		return;
+	af->next_free = al->free;
+	al->free = af;
+}
+
+void
+app_layer_meta(const struct app_flow *af, uint8_t dir, struct app_meta *out)
+{
+	*out = af->meta[dir & 1];
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the app layer only: the per-worker state, the per-flow state and the helpers
+ * every protocol glue of app_layer.c uses. Owning worker only.
+ */
+#ifndef TOLLGATE_APP_LAYER_PRIV_H
+#define TOLLGATE_APP_LAYER_PRIV_H
+
+#include <stdint.h>
+#include "app_http_types.h"
+#include "app_layer.h"
+#include "app_pipe.h"
+#include "config_types.h"
+#include "decode_pool_types.h"
+
+struct app_flow {
+	struct app_flow *next_free;
+	uint8_t proto;			/* enum app_layer_proto */
+	struct app_meta meta[2];	/* per direction: what its dlp events say */
+	struct app_pipe pipe[2];	/* per direction: the body, part or URL being decoded */
+	union {				/* last: not cleared at attach (the parsers init it) */
+		struct app_http_conn http;
+	} u;
+};
+
+struct app_layer {
+	struct config_app conf;
+	struct app_http_conf http_conf;
+	struct decode_pool pool;	/* decompressor memory (app.decode_memcap) */
+	void *pool_mem;
+	struct app_pipe_env env;	/* shared by every pipeline; sink of the call under way */
+	struct app_flow *flows;		/* app.max_flows states */
+	struct app_flow *free;
+	struct app_layer_stats stats;
+	/* The call under way. */
+	struct app_flow *cur;
+	uint8_t cur_dir;
+	const uint8_t *in;		/* the reassembled bytes fed, NULL outside app_layer_data */
+	uint32_t in_len;
+	uint64_t in_off;		/* their raw stream offset */
+};
+
+/* Start a call: where sink events go, and which raw bytes are being fed. */
+static inline void
+app_layer_enter(struct app_layer *al, struct app_flow *af, uint8_t dir, const uint8_t *data,
+		uint32_t len, uint64_t off, const struct app_layer_sink *sink, void *cookie)
+{
+	al->cur = af;
+	al->cur_dir = dir;
+	al->in = data;
+	al->in_len = len;
+	al->in_off = off;
+	al->env.sink = sink;
+	al->env.cookie = cookie;
+}
+
+/* Raw bytes p[0..n) of the input fed went to a scanned buffer: tell the sink where they
+ * were in the stream (nothing when p is not inside the input, e.g. decompressed bytes). */
+static inline void
+app_layer_cover(struct app_layer *al, uint8_t dir, const uint8_t *p, size_t n)
+{
+	const struct app_layer_sink *s = al->env.sink;
+	uint64_t start;
+
+	if (al->in == NULL || p < al->in || p + n > al->in + al->in_len || s->cover == NULL)
+		return;
+	start = al->in_off + (uint64_t)(p - al->in);
+	s->cover(al->env.cookie, dir, start, start + n);
+}
+
+/* A header limit stopped a parser: counted and reported. */
+static inline void
+app_layer_limit(struct app_layer *al, uint8_t dir)
+{
+	const struct app_layer_sink *s = al->env.sink;
+
+	al->stats.limit_hits++;
+	if (s->anomaly != NULL)
+		s->anomaly(al->env.cookie, dir, APP_LAYER_ANOM_LIMIT);
+}
+
+#endif

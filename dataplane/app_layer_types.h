@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the app layer (app_layer.c) tells the rest of the data plane about a flow: the
+ * application metadata a dlp event carries (Suricata EVE's http and smtp objects) and the
+ * layer's counters. Types only.
+ */
+#ifndef TOLLGATE_APP_LAYER_TYPES_H
+#define TOLLGATE_APP_LAYER_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define APP_META_HOST_LEN 128
+#define APP_META_URL_LEN 256
+#define APP_META_METHOD_LEN 16
+#define APP_META_CTYPE_LEN 96
+#define APP_META_ADDR_LEN 96
+#define APP_META_RCPT 4
+#define APP_META_ATTACH 4
+#define APP_META_NAME_LEN 96
+
+/* struct app_meta.kind */
+enum app_meta_kind {
+	APP_META_NONE = 0,
+	APP_META_HTTP,
+	APP_META_SMTP,
+};
+
+/*
+ * Where in the application a flow direction is: the last HTTP transaction, or the
+ * current mail. Never raw personal data: the URL's query values and path segments that
+ * look like data, and the local parts of mail addresses, are redacted (all but their last
+ * 4 characters masked) when the record is made; host names and domains stay readable.
+ */
+struct app_meta {
+	uint8_t kind;			/* enum app_meta_kind */
+	union {
+		struct {
+			char hostname[APP_META_HOST_LEN];
+			char url[APP_META_URL_LEN];
+			char method[APP_META_METHOD_LEN];
+			char content_type[APP_META_CTYPE_LEN];	/* of the message in question */
+			uint16_t status;		/* 0 until the response is seen */
+		} http;
+		struct {
+			char helo[APP_META_HOST_LEN];
+			char mail_from[APP_META_ADDR_LEN];
+			char rcpt_to[APP_META_RCPT][APP_META_ADDR_LEN];
+			char attachments[APP_META_ATTACH][APP_META_NAME_LEN];
+			uint8_t nrcpt;			/* listed */
+			uint8_t nattach;		/* listed */
+			uint8_t starttls;		/* the session turned to TLS */
+			uint16_t rcpt_total;		/* recipients, listed or not */
+			uint16_t attach_total;		/* attachments, listed or not */
+		} smtp;
+	};
+};
+
+/* Counters of one worker's app layer. */
+struct app_layer_stats {
+	uint64_t flows;			/* flows given parser state */
+	uint64_t flows_refused;		/* no state left (app.max_flows): scanned raw */
+	uint64_t http_messages;
+	uint64_t smtp_mails;
+	uint64_t parse_errors;		/* directions that fell back to raw scanning */
+	uint64_t limit_hits;		/* ... because a header limit was hit (anomaly) */
+	uint64_t bodies;		/* bodies, parts and URLs given to the sensors */
+	uint64_t decode_errors;		/* corrupt encodings (raw still scanned) */
+	uint64_t decode_nomem;		/* decompressor memory refused (app.decode_memcap) */
+	uint64_t decode_capped;		/* bodies cut at app.max_decoded */
+	uint64_t decode_bombs;		/* bodies stopped at app.max_ratio */
+	uint64_t unknown_coding;	/* Content-Encoding the layer cannot undo */
+};
+
+/* Protocols the layer parses. */
+enum app_layer_proto {
+	APP_LAYER_HTTP = 1,
+	APP_LAYER_SMTP,
+};
+
+/* Anomalies the sink hears of (each once per flow direction at most). */
+enum app_layer_anom {
+	APP_LAYER_ANOM_LIMIT = 0,	/* a header limit: the direction is scanned raw */
+	APP_LAYER_ANOM_DECODE,		/* an encoding could not be undone (corrupt, bomb, cap,
+					 * memory): that body is scanned raw only */
+};
+
+typedef int (*app_layer_open_fn)(void *cookie, uint8_t dir, const char *path);
+typedef void (*app_layer_data_fn)(void *cookie, uint8_t dir, const uint8_t *p, size_t n);
+typedef void (*app_layer_close_fn)(void *cookie, uint8_t dir);
+typedef void (*app_layer_cover_fn)(void *cookie, uint8_t dir, uint64_t start, uint64_t end);
+typedef void (*app_layer_anom_fn)(void *cookie, uint8_t dir, enum app_layer_anom kind);
+
+/*
+ * Where decoded bytes go. open starts a buffer of direction dir named path and returns 0
+ * when it will be scanned (non-zero: the buffer is skipped, counted by the sink); data and
+ * close follow for that buffer only. cover says raw stream bytes [start, end) of dir were
+ * given to the open buffer.
+ */
+struct app_layer_sink {
+	app_layer_open_fn open;
+	app_layer_data_fn data;
+	app_layer_close_fn close;
+	app_layer_cover_fn cover;
+	app_layer_anom_fn anomaly;
+};
+
+#endif

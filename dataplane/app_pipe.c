@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Decoding pipelines (app_pipe.h): content codings (RFC 9110 8.4), then one text decoder,
+ * then the sensors' decoded buffer. The buffer is opened at the first decoded byte, so a
+ * body that decodes to nothing takes no sensor stream.
+ *
+ *   feed ─► [comp chain] ─► [text decoder] ─► scan: open on first byte, cap, sink.data
+ */
+#include <stdio.h>
+#include <string.h>
+#include "app_pipe.h"
+#include "decode_comp.h"
+#include "decode_text.h"
+
+static void
+app_pipe_anomaly(struct app_pipe *pp)
+{
+	const struct app_layer_sink *s = pp->env->sink;
+
+	if (pp->anom)
+		return;
+	pp->anom = 1;
+	if (s != NULL && s->anomaly != NULL)
+		s->anomaly(pp->env->cookie, pp->dir, APP_LAYER_ANOM_DECODE);
+}
+
+static void
+app_pipe_scan(void *cookie, const uint8_t *p, size_t n)
+{
+	struct app_pipe *pp = cookie;
+	struct app_pipe_env *env = pp->env;
+	uint64_t room;
+
+	if (pp->stopped || pp->refused || n == 0)
+		return;
+	if (!pp->opened) {
+		if (env->sink->open(env->cookie, pp->dir, pp->path) != 0) {
+			pp->refused = 1;
+			return;
+		}
+		pp->opened = 1;
+		env->stats->bodies++;
+	}
+	room = env->max_decoded - pp->out;
+	if (n > room) {
+		n = (size_t)room;
+		pp->stopped = 1;
+		env->stats->decode_capped++;
+		app_pipe_anomaly(pp);
+	}
+	if (n > 0)
+		env->sink->data(env->cookie, pp->dir, p, n);
+	pp->out += n;
+}
+
+static void
+app_pipe_text(void *cookie, const uint8_t *p, size_t n)
+{
+	struct app_pipe *pp = cookie;
+
+	if (pp->text_on)
+		decode_text_feed(&pp->text, p, n, app_pipe_scan, pp);
+	else
+		app_pipe_scan(pp, p, n);
+}
+
+/* Append " > name" to the path (cut to fit: the path is a label, not a key). */
+static void
+app_pipe_path_add(struct app_pipe *pp, const char *name)
+{
+	size_t len = strlen(pp->path);
+
+	if (len < sizeof(pp->path))
+		snprintf(pp->path + len, sizeof(pp->path) - len, " > %s", name);
+}
+
+/* A decoder stopped: count why, report it once, scan nothing more of this body. */
+static void
+app_pipe_failed(struct app_pipe *pp, int err)
+{
+	struct app_layer_stats *st = pp->env->stats;
+
+	pp->stopped = 1;
+	if (err == DECODE_COMP_ENOMEM)
+		st->decode_nomem++;
+	else if (err == DECODE_COMP_CAP)
+		st->decode_capped++;
+	else if (err == DECODE_COMP_BOMB)
+		st->decode_bombs++;
+	else
+		st->decode_errors++;
+	app_pipe_anomaly(pp);
+}
+
+int
+app_pipe_begin(struct app_pipe *pp, struct app_pipe_env *env, uint8_t dir, const char *base,
+	       const char *cenc, int text)
+{
+	enum decode_comp_coding codings[DECODE_COMP_MAX_CODINGS];
+	unsigned int n = 0, i;
+	uint8_t anom = pp->anom;
+	int rc;
+
+	memset(pp, 0, offsetof(struct app_pipe, chain));
+	pp->anom = anom;
+	pp->env = env;
+	pp->dir = dir;
+	snprintf(pp->path, sizeof(pp->path), "%s", base);
+	if (cenc != NULL && cenc[0] != '\0') {
+		rc = decode_comp_parse(cenc, strlen(cenc), codings, &n);
+		if (rc != 0) {
+			env->stats->unknown_coding++;
+			app_pipe_anomaly(pp);
+			return -1;
+		}
+	}
+	if (n > 0) {
+		rc = decode_comp_chain_init(&pp->chain, codings, n, &env->comp_conf, env->pool,
+					    app_pipe_text, pp);
+		if (rc != 0) {
+			app_pipe_failed(pp, rc);
+			return -1;
+		}
+		pp->comp_on = 1;
+		/* Decoding undoes the last coding applied first. */
+		for (i = n; i-- > 0;)
+			app_pipe_path_add(pp, decode_comp_coding_name(codings[i]));
+	}
+	if (text != APP_PIPE_NO_TEXT && decode_text_init(&pp->text, text) == 0) {
+		pp->text_on = 1;
+		app_pipe_path_add(pp, decode_text_name(text));
+	}
+	pp->active = 1;
+	return 0;
+}
+
+void
+app_pipe_feed(struct app_pipe *pp, const uint8_t *p, size_t n)
+{
+	int rc;
+
+	if (!pp->active || pp->stopped || n == 0)
+		return;
+	if (!pp->comp_on) {
+		app_pipe_text(pp, p, n);
+		return;
+	}
+	rc = decode_comp_chain_feed(&pp->chain, p, n);
+	if (rc != 0)
+		app_pipe_failed(pp, rc);
+}
+
+void
+app_pipe_end(struct app_pipe *pp)
+{
+	int rc;
+
+	if (!pp->active)
+		return;
+	if (pp->comp_on) {
+		if (!pp->stopped) {
+			rc = decode_comp_chain_finish(&pp->chain);
+			if (rc != 0)
+				app_pipe_failed(pp, rc);
+		}
+		decode_comp_chain_end(&pp->chain);
+		pp->comp_on = 0;
+	}
+	if (pp->text_on) {
+		decode_text_finish(&pp->text, app_pipe_scan, pp);
+		pp->text_on = 0;
+	}
+	if (pp->opened)
+		pp->env->sink->close(pp->env->cookie, pp->dir);
+	pp->opened = 0;
+	pp->active = 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One decoding pipeline: the bytes of one body, part or URL on their way to a decoded
+ * buffer of the sensors (app_layer.h). Content codings first (decode_comp chain), then
+ * one text decoder (form, JSON, base64, quoted-printable), then the sink, which opens the
+ * buffer at the first decoded byte. Caps (app.max_decoded) and decoder failures stop
+ * the pipeline and are counted; what was decoded before stays scanned. Owning worker
+ * only; a pipeline lives in its flow's state and allocates nothing but the
+ * decompressors' pool memory, returned by app_pipe_end.
+ */
+#ifndef TOLLGATE_APP_PIPE_H
+#define TOLLGATE_APP_PIPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "app_layer_types.h"
+#include "decode_comp_types.h"
+#include "decode_pool_types.h"
+#include "decode_types.h"
+#include "dlp_types.h"
+
+/* What every pipeline of a worker shares: limits, pool, counters, and the sink of the
+ * call under way. */
+struct app_pipe_env {
+	struct decode_pool *pool;
+	struct decode_comp_conf comp_conf;
+	uint64_t max_decoded;
+	struct app_layer_stats *stats;
+	const struct app_layer_sink *sink;
+	void *cookie;
+};
+
+struct app_pipe {
+	struct app_pipe_env *env;
+	uint8_t dir;
+	uint8_t active;		/* between begin and end */
+	uint8_t opened;		/* the sink took the buffer */
+	uint8_t refused;	/* the sink refused it */
+	uint8_t stopped;	/* a decoder failed or the cap was reached */
+	uint8_t comp_on;
+	uint8_t text_on;
+	uint8_t anom;		/* the decode anomaly was reported for this direction */
+	uint64_t out;		/* bytes given to the sink */
+	char path[DLP_PATH_LEN];
+	struct decode_comp_chain chain;
+	struct decode_text text;
+};
+
+/* No text decoder (app_pipe_begin's text argument). */
+#define APP_PIPE_NO_TEXT (-1)
+
+/*
+ * Start a pipeline for direction dir named base ("http.body"), undoing the Content-Encoding
+ * value cenc (NULL or "": none) and then text decoder text (enum decode_text_kind or
+ * APP_PIPE_NO_TEXT). Returns 0, or -1 when the coding is unknown or its decompressor
+ * cannot be had (counted; the body is then scanned raw only and the pipe stays inactive).
+ */
+int app_pipe_begin(struct app_pipe *pp, struct app_pipe_env *env, uint8_t dir, const char *base,
+		   const char *cenc, int text);
+
+/* The next bytes of the body, encoded as it was sent (framing removed). */
+void app_pipe_feed(struct app_pipe *pp, const uint8_t *p, size_t n);
+
+/* The body ended: flush the decoders, close the buffer, give the pool memory back.
+ * Harmless on an inactive pipe. */
+void app_pipe_end(struct app_pipe *pp);
+
+/* Whether decoded bytes of this body are being scanned (raw bytes fed may be covered). */
+static inline int
+app_pipe_scanning(const struct app_pipe *pp)
+{
+	return pp->active && pp->opened && !pp->stopped;
+}
+
+#endif
