@@ -11,11 +11,15 @@ Contract under test (docs/events.md, the DLP brief):
     once;
   * redacted = normalised value with all but the last 4 characters as '*' (at most 28);
     hash = SipHash-2-4 of the normalised value under STATE_DIR/hash.key, 16 hex digits;
-    offset = stream offset of the value's first byte in its direction;
+    path = where the value was: "http.body" for a value in an HTTP body (the app layer
+    parses HTTP and scans bodies as decoded buffers), "raw" elsewhere (the reassembled
+    stream); offset = offset of the value's first byte in that buffer. Rows here carry
+    the stream offset (the body's start added back) and the path;
   * no raw value in any output.
 
 The values and hard negatives come from tests/pcap/dlp_values.py (stdnum-checked). Every
-comparison is of exact sets of (client port, direction, sensor, redacted, offset) rows.
+comparison is of exact sets of (client port, direction, sensor, redacted, stream offset,
+path) rows.
 """
 
 import json
@@ -32,7 +36,11 @@ import dlp_values as V
 import tgpcap
 from tgpcap import C2S, S2C, EPOCH_US, fail_with
 
-Row = namedtuple("Row", "port direction sensor redacted offset")
+Row = namedtuple("Row", "port direction sensor redacted offset path")
+
+# The stream of every flow direction written by write_capture: {(client port, direction):
+# bytes}, to turn an event's (path, offset) back into a stream offset.
+STREAMS = {}
 
 CLIENT = "10.61.0.1"
 SERVER = "10.61.1.1"
@@ -97,7 +105,56 @@ def send_segments(sess, d, data, cuts, order):
 def write_capture(path, gens):
     cap = tgpcap.Capture(gens)
     cap.write(path)
+    for g in gens:
+        e = g.expect()
+        STREAMS[(e.client_port, "to_server")] = e.c2s
+        STREAMS[(e.client_port, "to_client")] = e.s2c
     return str(path)
+
+
+def http_bodies(stream):
+    """[(start, length)] of the bodies of the HTTP messages (Content-Length framing) that
+    stream starts with, one after the other."""
+    out, pos = [], 0
+    while stream.startswith((b"POST ", b"GET ", b"PUT ", b"HTTP/1."), pos):
+        end = stream.find(b"\r\n\r\n", pos)
+        if end < 0:
+            break
+        m = re.search(rb"(?im)^content-length:[ \t]*(\d+)", stream[pos:end])
+        n = int(m.group(1)) if m else 0
+        out.append((end + 4, n))
+        pos = end + 4 + n
+    return out
+
+
+def locate(stream, off):
+    """The path of the buffer holding stream offset off: an HTTP body, or the raw stream."""
+    for start, n in http_bodies(stream):
+        if start <= off < start + n:
+            return "http.body"
+    return "raw"
+
+
+def stream_offset(port, direction, path, off, redacted):
+    """An event's (path, offset) as an offset in the flow direction's stream. With several
+    bodies on the connection, the one whose bytes at that offset lead to the value's last
+    4 characters (its redaction's tail)."""
+    if path != "http.body":
+        return off
+    stream = STREAMS.get((port, direction), b"")
+    cands = [start + off for start, n in http_bodies(stream) if off < n]
+    if len(cands) == 1:
+        return cands[0]
+    tail = redacted.lstrip("*").lower().encode()
+    fit = [c for c in cands
+           if tail in re.sub(rb"[ -]", b"", stream[c:c + 64]).lower()]
+    assert len(fit) == 1, "port %d %s: body offset %d fits %d bodies" % (
+        port, direction, off, len(fit))
+    return fit[0]
+
+
+def row_at(port, direction, sensor, redacted, stream, off):
+    return Row(port, direction, sensor, redacted, off, locate(stream, off))
 
 
 def offsets_of(stream, raw):
@@ -366,14 +423,19 @@ def check_dlp_schema(events, rule="default"):
     return errs
 
 
+def event_row(ev, m):
+    port, direction = ev["src_port"], ev["dlp"]["direction"]
+    return Row(port, direction, m["sensor"], m["redacted"],
+               stream_offset(port, direction, m["path"], m["offset"], m["redacted"]), m["path"])
+
+
 def rows_of(events):
     """Every listed match of every dlp event as a Row, in file order (a list: duplicates
     stay visible)."""
     out = []
     for ev in dlp_events(events):
         for m in ev["dlp"]["matches"]:
-            out.append(Row(ev["src_port"], ev["dlp"]["direction"], m["sensor"], m["redacted"],
-                           m["offset"]))
+            out.append(event_row(ev, m))
     return out
 
 
@@ -382,14 +444,13 @@ def matches_of(events):
     out = []
     for ev in dlp_events(events):
         for m in ev["dlp"]["matches"]:
-            out.append((Row(ev["src_port"], ev["dlp"]["direction"], m["sensor"],
-                            m["redacted"], m["offset"]), m))
+            out.append((event_row(ev, m), m))
     return out
 
 
 def expect_rows(port, direction, stream, values):
     """Rows for planted values, each found exactly once in stream."""
-    return {Row(port, direction, p.sensor, p.redacted, offset_of(stream, p.raw))
+    return {row_at(port, direction, p.sensor, p.redacted, stream, offset_of(stream, p.raw))
             for p in values}
 
 
@@ -474,20 +535,21 @@ def test_dlp_http_upload_reports_each_planted_value_and_no_hard_negative(tmp_pat
         fail_with(errs, res)
 
 
-def test_dlp_card_and_iban_offsets_are_stream_offsets_of_the_first_byte(tmp_path, captures,
-                                                                        tollgated_bin):
-    """The offsets, computed from the HTTP request as sent (headers included)."""
+def test_dlp_card_and_iban_offsets_are_body_offsets_of_the_first_byte(tmp_path, captures,
+                                                                      tollgated_bin):
+    """The offsets, computed from the HTTP body as sent: path http.body, offset in it."""
     res = run_dlp(tmp_path, captures["mixed"])
     req = tgpcap.http_request(mixed_body())
     assert captures["mixed_flow"].expect().c2s == req
     want = {}
     for p in (V.VISA16, V.MC16_SPACED, V.AMEX15_DASHED, V.IBAN_DE, V.IBAN_GB_GROUPED):
         head = len(req) - len(mixed_body())
-        off = head + mixed_body().index(p.raw.encode())
-        assert req[off:off + len(p.raw)] == p.raw.encode()
-        want[(p.sensor, p.redacted)] = off
-    got = {(r.sensor, r.redacted): r.offset for r in rows_of(res.events)
-           if (r.sensor, r.redacted) in want}
+        off = mixed_body().index(p.raw.encode())
+        assert req[head + off:head + off + len(p.raw)] == p.raw.encode()
+        want[(p.sensor, p.redacted)] = ("http.body", off)
+    got = {(m["sensor"], m["redacted"]): (m["path"], m["offset"])
+           for ev in dlp_events(res.events) for m in ev["dlp"]["matches"]
+           if (m["sensor"], m["redacted"]) in want}
     if got != want:
         fail_with(["offsets: expected %s, got %s" % (sorted(want.items()),
                                                       sorted(got.items()))], res)
@@ -503,7 +565,8 @@ def test_dlp_value_split_at_every_offset_is_reported_exactly_once(tmp_path, capt
     expected, labels = set(), {}
     for s, label, p in captures["split_flows"]:
         labels[s.port[0]] = label
-        expected.add(Row(s.port[0], "to_server", p.sensor, p.redacted, len(SPLIT_PREFIX)))
+        expected.add(row_at(s.port[0], "to_server", p.sensor, p.redacted, s.expect().c2s,
+                            len(SPLIT_PREFIX)))
     errs = compare_rows(expected, rows_of(res.events), labels)
     # the union of a flow's matches is its one value: the totals must say 1 as well
     totals = Counter()
@@ -532,7 +595,7 @@ def test_dlp_smtp_plain_text_body_reports_iban_and_emails_to_server(tmp_path, ca
         offs = offsets_of(stream, addr)
         assert len(offs) == 2, (addr, offs)
         for o in offs:
-            expected.add(Row(SMTP_PORT, "to_server", "email", V.redact(addr), o))
+            expected.add(row_at(SMTP_PORT, "to_server", "email", V.redact(addr), stream, o))
     errs = compare_rows(expected, rows_of(res.events),
                         streams={(SMTP_PORT, "to_server"): stream})
     if errs:
@@ -605,8 +668,8 @@ def test_dlp_threshold_counts_distinct_values_and_reports_the_rest_at_flow_end(
 
     ev_b = [e for e in evs if e["src_port"] == 42002]
     cb = sb.expect().c2s
-    row = lambda p: Row(42002, "to_server", p.sensor, p.redacted,  # noqa: E731
-                        offset_of(cb, p.raw))
+    row = lambda p: row_at(42002, "to_server", p.sensor, p.redacted, cb,  # noqa: E731
+                           offset_of(cb, p.raw))
     if len(ev_b) != 2:
         errs.append("flow B: %d dlp events, expected 2 (threshold, then flow end): %s" % (
             len(ev_b), ev_b))
@@ -627,7 +690,7 @@ def test_dlp_threshold_counts_distinct_values_and_reports_the_rest_at_flow_end(
 
     ev_c = [e for e in evs if e["src_port"] == 42003]
     cc = sc.expect().c2s
-    allowed = {Row(42003, "to_server", p.sensor, p.redacted, offset_of(cc, p.raw))
+    allowed = {row_at(42003, "to_server", p.sensor, p.redacted, cc, offset_of(cc, p.raw))
                for p in many}
     got_c = rows_of(ev_c)
     if not 1 <= len(ev_c) <= 2:
@@ -819,8 +882,8 @@ def test_dlp_custom_class_from_yaml_reports_its_name_and_category(tmp_path, toll
     key = V.read_hash_key(res.state_dir)
     stream = s.expect().c2s
     got = matches_of(res.events)
-    want = {Row(44001, "to_server", "patient_id", V.redact(raw), offset_of(stream, raw))
-            for raw in values}
+    want = {row_at(44001, "to_server", "patient_id", V.redact(raw), stream,
+                   offset_of(stream, raw)) for raw in values}
     errs = compare_rows(want, [r for r, _ in got])
     if not errs:
         by_offset = {offset_of(stream, raw): raw for raw in values}
