@@ -2,7 +2,7 @@
 /*
  * The application layer of a worker (app_layer.h): a pool of flow states, the
  * decompressors' memory pool, and the HTTP glue between the message parser (app_http.c,
- * RFC 9112) and the decoding pipelines (app_pipe.c).
+ * RFC 9112) and the decoding pipelines (app_pipe.c). SMTP is in app_layer_smtp.c.
  *
  * HTTP, per message: the request target is scanned as a decoded buffer of its own when it
  * holds a query or percent escapes ("http.url > form"); the body is scanned as
@@ -220,8 +220,6 @@ app_layer_attach(struct app_layer *al, enum app_layer_proto proto)
 {
 	struct app_flow *af = al->free;
 
-	if (proto != APP_LAYER_HTTP)
-		return NULL;
 	if (af == NULL) {
 		al->stats.flows_refused++;
 		return NULL;
@@ -229,7 +227,10 @@ app_layer_attach(struct app_layer *al, enum app_layer_proto proto)
 	al->free = af->next_free;
 	memset(af, 0, offsetof(struct app_flow, u));
 	af->proto = (uint8_t)proto;
-	app_http_conn_init(&af->u.http, &al->http_conf, &app_http_cb, al);
+	if (proto == APP_LAYER_HTTP)
+		app_http_conn_init(&af->u.http, &al->http_conf, &app_http_cb, al);
+	else
+		app_layer_smtp_init(al, af);
 	al->stats.flows++;
 	return af;
 }
@@ -239,7 +240,10 @@ app_layer_data(struct app_layer *al, struct app_flow *af, uint8_t dir, const uin
 	       uint32_t len, uint64_t off, const struct app_layer_sink *sink, void *cookie)
 {
 	app_layer_enter(al, af, dir & 1, data, len, off, sink, cookie);
-	app_http_feed(&af->u.http.dir[dir & 1], data, len);
+	if (af->proto == APP_LAYER_HTTP)
+		app_http_feed(&af->u.http.dir[dir & 1], data, len);
+	else
+		app_layer_smtp_data(al, af, dir & 1, data, len);
 	al->in = NULL;
 }
 
@@ -248,7 +252,10 @@ app_layer_gap(struct app_layer *al, struct app_flow *af, uint8_t dir,
 	      const struct app_layer_sink *sink, void *cookie)
 {
 	app_layer_enter(al, af, dir & 1, NULL, 0, 0, sink, cookie);
-	app_http_gap(&af->u.http.dir[dir & 1]);
+	if (af->proto == APP_LAYER_HTTP)
+		app_http_gap(&af->u.http.dir[dir & 1]);
+	else
+		app_layer_smtp_gap(al, af, dir & 1);
 }
 
 void
@@ -256,7 +263,8 @@ app_layer_eof(struct app_layer *al, struct app_flow *af, uint8_t dir,
 	      const struct app_layer_sink *sink, void *cookie)
 {
 	app_layer_enter(al, af, dir & 1, NULL, 0, 0, sink, cookie);
-	app_http_eof(&af->u.http.dir[dir & 1]);
+	if (af->proto == APP_LAYER_HTTP)
+		app_http_eof(&af->u.http.dir[dir & 1]);
 }
 
 void
@@ -267,10 +275,14 @@ app_layer_finish(struct app_layer *al, struct app_flow *af, const struct app_lay
 
 	if (af == NULL)
 		return;
+	app_layer_enter(al, af, 0, NULL, 0, 0, sink, cookie);
+	if (af->proto == APP_LAYER_SMTP)
+		app_layer_smtp_finish(al, af);
 	for (dir = 0; dir < 2; dir++) {
 		/* A response read until close ends with the connection. */
 		app_layer_enter(al, af, dir, NULL, 0, 0, sink, cookie);
-		app_http_eof(&af->u.http.dir[dir]);
+		if (af->proto == APP_LAYER_HTTP)
+			app_http_eof(&af->u.http.dir[dir]);
 		app_pipe_end(&af->pipe[dir]);
 	}
 }

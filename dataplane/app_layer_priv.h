@@ -10,6 +10,7 @@
 #include "app_http_types.h"
 #include "app_layer.h"
 #include "app_pipe.h"
+#include "app_smtp_types.h"
 #include "config_types.h"
 #include "decode_pool_types.h"
 
@@ -18,8 +19,10 @@ struct app_flow {
 	uint8_t proto;			/* enum app_layer_proto */
 	struct app_meta meta[2];	/* per direction: what its dlp events say */
 	struct app_pipe pipe[2];	/* per direction: the body, part or URL being decoded */
+	uint8_t stopped[2];		/* SMTP: the direction's parser stopped (raw from here) */
 	union {				/* last: not cleared at attach (the parsers init it) */
 		struct app_http_conn http;
+		struct app_smtp_conn smtp;
 	} u;
 };
 
@@ -78,5 +81,12 @@ app_layer_limit(struct app_layer *al, uint8_t dir)
 	if (s->anomaly != NULL)
 		s->anomaly(al->env.cookie, dir, APP_LAYER_ANOM_LIMIT);
 }
+
+/* app_layer_smtp.c: the SMTP glue. */
+void app_layer_smtp_init(struct app_layer *al, struct app_flow *af);
+void app_layer_smtp_data(struct app_layer *al, struct app_flow *af, uint8_t dir, const uint8_t *data,
+			 uint32_t len);
+void app_layer_smtp_gap(struct app_layer *al, struct app_flow *af, uint8_t dir);
+void app_layer_smtp_finish(struct app_layer *al, struct app_flow *af);
 
 #endif
