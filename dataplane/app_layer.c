@@ -157,6 +157,7 @@ app_http_headers(void *cookie, const struct app_http_msg *msg)
 	if (msg->dir == APP_HTTP_REQUEST)
 		app_http_url(al, af, msg);
 	app_pipe_end(pp);
+	af->raw_held[msg->dir] = 0;
 	if (msg->body == APP_HTTP_BODY_NONE || msg->body == APP_HTTP_BODY_TUNNEL ||
 	    (msg->body == APP_HTTP_BODY_LENGTH && msg->content_length == 0))
 		return;
@@ -172,8 +173,7 @@ app_http_body(void *cookie, const struct app_http_msg *msg, const uint8_t *p, si
 	struct app_pipe *pp = &af->pipe[msg->dir];
 
 	app_pipe_feed(pp, p, n);
-	if (app_pipe_scanning(pp))
-		app_layer_cover(al, msg->dir, p, n);
+	app_layer_cover_fed(al, af, msg->dir, pp, p, n);
 }
 
 static void

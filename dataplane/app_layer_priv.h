@@ -20,6 +20,8 @@ struct app_flow {
 	struct app_meta meta[2];	/* per direction: what its dlp events say */
 	struct app_pipe pipe[2];	/* per direction: the body, part or URL being decoded */
 	uint8_t stopped[2];		/* SMTP: the direction's parser stopped (raw from here) */
+	uint8_t raw_held[2];		/* raw bytes fed to the pipe before it opened a buffer */
+	uint64_t raw_from[2];		/* ... from this stream offset on */
 	union {				/* last: not cleared at attach (the parsers init it) */
 		struct app_http_conn http;
 		struct app_smtp_conn smtp;
@@ -57,18 +59,27 @@ app_layer_enter(struct app_layer *al, struct app_flow *af, uint8_t dir, const ui
 	al->env.cookie = cookie;
 }
 
-/* Raw bytes p[0..n) of the input fed went to a scanned buffer: tell the sink where they
- * were in the stream (nothing when p is not inside the input, e.g. decompressed bytes). */
+/*
+ * Raw bytes p[0..n) of the input were fed to pipe pp of dir. Once the pipe scans, every
+ * raw byte fed since its body began is covered, also those a decoder held back before its
+ * first output, so what is covered does not depend on how the input was cut.
+ */
 static inline void
-app_layer_cover(struct app_layer *al, uint8_t dir, const uint8_t *p, size_t n)
+app_layer_cover_fed(struct app_layer *al, struct app_flow *af, uint8_t dir,
+		    const struct app_pipe *pp, const uint8_t *p, size_t n)
 {
-	const struct app_layer_sink *s = al->env.sink;
-	uint64_t start;
-
-	if (al->in == NULL || p < al->in || p + n > al->in + al->in_len || s->cover == NULL)
+	if (al->in == NULL || p < al->in || p + n > al->in + al->in_len)
 		return;
-	start = al->in_off + (uint64_t)(p - al->in);
-	s->cover(al->env.cookie, dir, start, start + n);
+	if (!af->raw_held[dir]) {
+		af->raw_held[dir] = 1;
+		af->raw_from[dir] = al->in_off + (uint64_t)(p - al->in);
+	}
+	if (app_pipe_scanning(pp) && al->env.sink->cover != NULL) {
+		uint64_t end = al->in_off + (uint64_t)(p - al->in) + n;
+
+		al->env.sink->cover(al->env.cookie, dir, af->raw_from[dir], end);
+		af->raw_from[dir] = end;
+	}
 }
 
 /* A header limit stopped a parser: counted and reported. */

@@ -39,6 +39,7 @@ app_smtp_begin(void *cookie, const struct app_smtp_envelope *env)
 
 	app_smtp_meta(af, env);
 	app_pipe_end(&af->pipe[0]);
+	af->raw_held[0] = 0;
 	app_pipe_begin(&af->pipe[0], &al->env, 0, "smtp.body", NULL, APP_PIPE_NO_TEXT);
 }
 
@@ -49,8 +50,7 @@ app_smtp_data(void *cookie, const uint8_t *p, size_t n)
 	struct app_pipe *pp = &al->cur->pipe[0];
 
 	app_pipe_feed(pp, p, n);
-	if (app_pipe_scanning(pp))
-		app_layer_cover(al, 0, p, n);
+	app_layer_cover_fed(al, al->cur, 0, pp, p, n);
 }
 
 static void

@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the app layer (dataplane/app_layer.c, app_layer_smtp.c, app_pipe.c,
+ * app_meta.c) through a sink that records what reaches the sensors: which buffers open
+ * (their decoding paths), their decoded bytes, the raw ranges covered and anomalies.
+ * Every conversation is also fed cut at every offset and byte by byte: what reaches the
+ * sink must not depend on segmentation.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <cmocka.h>
+
+#include "app_layer.h"
+#include "app_meta.h"
+
+#define REC_MAX 65536
+
+/* What the sink saw: "open PATH\n", the data, "\nclose\n" per buffer, per direction. */
+struct rec {
+	char log[2][REC_MAX];
+	size_t len[2];
+	uint64_t cover_bytes[2];
+	uint64_t cover_lo[2], cover_hi[2];
+	unsigned int anomalies[2];
+	int refuse;			/* open returns non-zero */
+};
+
+static void
+rec_put(struct rec *r, uint8_t dir, const void *p, size_t n)
+{
+	size_t room = REC_MAX - 1 - r->len[dir];
+
+	if (n > room)
+		n = room;
+	memcpy(r->log[dir] + r->len[dir], p, n);
+	r->len[dir] += n;
+	r->log[dir][r->len[dir]] = '\0';
+}
+
+static int
+rec_open(void *cookie, uint8_t dir, const char *path)
+{
+	struct rec *r = cookie;
+
+	if (r->refuse)
+		return -1;
+	rec_put(r, dir, "open ", 5);
+	rec_put(r, dir, path, strlen(path));
+	rec_put(r, dir, "\n", 1);
+	return 0;
+}
+
+static void
+rec_data(void *cookie, uint8_t dir, const uint8_t *p, size_t n)
+{
+	rec_put(cookie, dir, p, n);
+}
+
+static void
+rec_close(void *cookie, uint8_t dir)
+{
+	rec_put(cookie, dir, "\nclose\n", 7);
+}
+
+static void
+rec_cover(void *cookie, uint8_t dir, uint64_t start, uint64_t end)
+{
+	struct rec *r = cookie;
+
+	assert_true(end > start);
+	if (r->cover_bytes[dir] == 0 || start < r->cover_lo[dir])
+		r->cover_lo[dir] = start;
+	if (end > r->cover_hi[dir])
+		r->cover_hi[dir] = end;
+	r->cover_bytes[dir] += end - start;
+}
+
+static void
+rec_anomaly(void *cookie, uint8_t dir, enum app_layer_anom kind)
+{
+	struct rec *r = cookie;
+
+	(void)kind;
+	r->anomalies[dir]++;
+}
+
+static const struct app_layer_sink sink = {
+	.open = rec_open,
+	.data = rec_data,
+	.close = rec_close,
+	.cover = rec_cover,
+	.anomaly = rec_anomaly,
+};
+
+static struct config_app
+conf_default(void)
+{
+	struct config_app c = {
+		.enabled = 1,
+		.max_flows = 4,
+		.decode_memcap = 8u << 20,
+		.max_decoded = 1u << 20,
+		.max_ratio = 100,
+		.max_header_line = 8192,
+		.max_headers = 128,
+		.base64_min = 64,
+	};
+	return c;
+}
+
+/* One side of a conversation: which direction sends which bytes. */
+struct turn {
+	uint8_t dir;
+	const uint8_t *p;
+	size_t n;
+};
+
+/*
+ * Play turns through a fresh flow, each turn cut into pieces of at most `piece` bytes
+ * (0: whole) with the first piece cut at `first` (0: no special cut), then end the flow.
+ */
+static void
+play(struct app_layer *al, enum app_layer_proto proto, const struct turn *t, size_t nt,
+     size_t first, size_t piece, struct rec *r, struct app_meta meta[2])
+{
+	struct app_flow *af = app_layer_attach(al, proto);
+	uint64_t off[2] = { 0, 0 };
+	size_t i, k;
+
+	assert_non_null(af);
+	for (i = 0; i < nt; i++) {
+		for (k = 0; k < t[i].n;) {
+			size_t n = t[i].n - k;
+
+			if (first != 0 && k == 0 && first < n)
+				n = first;
+			else if (piece != 0 && piece < n)
+				n = piece;
+			/* An exact-size heap copy: ASan sees any read past the piece. */
+			uint8_t *copy = malloc(n);
+
+			assert_non_null(copy);
+			memcpy(copy, t[i].p + k, n);
+			app_layer_data(al, af, t[i].dir, copy, (uint32_t)n, off[t[i].dir], &sink, r);
+			free(copy);
+			off[t[i].dir] += n;
+			k += n;
+		}
+	}
+	app_layer_finish(al, af, &sink, r);
+	if (meta != NULL) {
+		app_layer_meta(af, 0, &meta[0]);
+		app_layer_meta(af, 1, &meta[1]);
+	}
+	app_layer_detach(al, af);
+}
+
+/* The same conversation whole, at every first cut and byte by byte: identical records. */
+static void
+play_all_cuts(enum app_layer_proto proto, const struct turn *t, size_t nt, struct rec *want)
+{
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+	size_t total = 0, i, cut;
+
+	assert_non_null(al);
+	assert_non_null(r);
+	play(al, proto, t, nt, 0, 0, want, NULL);
+	for (i = 0; i < nt; i++)
+		total = t[i].n > total ? t[i].n : total;
+	for (cut = 1; cut < total; cut++) {
+		memset(r, 0, sizeof(*r));
+		play(al, proto, t, nt, cut, 0, r, NULL);
+		assert_string_equal(r->log[0], want->log[0]);
+		assert_string_equal(r->log[1], want->log[1]);
+		assert_int_equal(r->cover_bytes[0], want->cover_bytes[0]);
+	}
+	memset(r, 0, sizeof(*r));
+	play(al, proto, t, nt, 0, 1, r, NULL);
+	assert_string_equal(r->log[0], want->log[0]);
+	assert_string_equal(r->log[1], want->log[1]);
+	/* Every flow state and every byte of decoder memory went back. */
+	assert_int_equal(app_layer_stats(al)->flows_refused, 0);
+	free(r);
+	app_layer_free(al);
+}
+
+#define T(d, s) { (d), (const uint8_t *)(s), sizeof(s) - 1 }
+
+static void
+test_http_chunked_body_reaches_the_sensors_whole_with_its_raw_range_covered(void **state)
+{
+	static const char req[] =
+		"POST /up HTTP/1.1\r\nHost: a.example\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"a;ext=1\r\ncard 41111\r\nf\r\n11111111111 end\r\n0\r\nTrailer: x\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const struct turn t[] = { T(0, req), T(1, resp) };
+	struct rec *want = calloc(1, sizeof(*want));
+
+	(void)state;
+	play_all_cuts(APP_LAYER_HTTP, t, 2, want);
+	assert_string_equal(want->log[0], "open http.body\ncard 4111111111111111 end\nclose\n");
+	assert_string_equal(want->log[1], "open http.body\nok\nclose\n");
+	/* From the first chunk's data to the end of the second: 10 + 5 ("\r\nf\r\n") + 15. */
+	assert_int_equal(want->cover_bytes[0], 30);
+	assert_int_equal(want->cover_lo[0], strstr(req, "card") - req);
+	free(want);
+}
+
+static void
+test_http_form_body_and_query_are_decoded_field_by_field(void **state)
+{
+	static const char req[] =
+		"POST /pay?ssn=123-45-6789&lang=en HTTP/1.1\r\nHost: f.example\r\n"
+		"Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n"
+		"Content-Length: 53\r\n\r\n"
+		"card=5500+0000+0000+0004&email=jane.doe%40example.com";
+	const struct turn t[] = { T(0, req) };
+	struct rec *want = calloc(1, sizeof(*want));
+
+	(void)state;
+	play_all_cuts(APP_LAYER_HTTP, t, 1, want);
+	assert_string_equal(want->log[0],
+			    "open http.url > form\n/pay?ssn=123-45-6789\nlang=en\nclose\n"
+			    "open http.body > form\ncard=5500 0000 0000 0004\n"
+			    "email=jane.doe@example.com\nclose\n");
+	free(want);
+}
+
+static void
+test_http_gzip_json_body_is_inflated_then_unescaped(void **state)
+{
+	static const char json[] = "{\"card\": \"4111\\u00201111 1111 1111\", "
+				   "\"mail\": \"jane\\u0040example.com\"}";
+	uint8_t gz[256];
+	char req[512];
+	size_t n;
+	z_stream z;
+
+	(void)state;
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (Bytef *)json;
+	z.avail_in = sizeof(json) - 1;
+	z.next_out = gz;
+	z.avail_out = sizeof(gz);
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	n = sizeof(gz) - z.avail_out;
+	deflateEnd(&z);
+	int h = snprintf(req, sizeof(req), "POST /api HTTP/1.1\r\nHost: s.example\r\n"
+			 "Content-Type: application/json\r\nContent-Encoding: gzip\r\n"
+			 "Content-Length: %zu\r\n\r\n", n);
+	memcpy(req + h, gz, n);
+
+	const struct turn t[] = { { 0, (const uint8_t *)req, (size_t)h + n } };
+	struct rec *want = calloc(1, sizeof(*want));
+
+	play_all_cuts(APP_LAYER_HTTP, t, 1, want);
+	assert_string_equal(want->log[0],
+			    "open http.body > gzip > json\n{\"card\": \"4111 1111 1111 1111\", "
+			    "\"mail\": \"jane@example.com\"}\nclose\n");
+	free(want);
+}
+
+static void
+test_http_unknown_coding_is_counted_and_left_to_the_raw_scan(void **state)
+{
+	static const char req[] = "POST / HTTP/1.1\r\nContent-Encoding: compress\r\n"
+				  "Content-Length: 4\r\n\r\nabcd";
+	const struct turn t[] = { T(0, req) };
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	play(al, APP_LAYER_HTTP, t, 1, 0, 0, r, NULL);
+	assert_string_equal(r->log[0], "");
+	assert_int_equal(r->cover_bytes[0], 0);
+	assert_int_equal(r->anomalies[0], 1);
+	assert_int_equal(app_layer_stats(al)->unknown_coding, 1);
+	free(r);
+	app_layer_free(al);
+}
+
+static void
+test_http_corrupt_gzip_stops_decoding_and_is_counted(void **state)
+{
+	static const char req[] = "POST / HTTP/1.1\r\nContent-Encoding: gzip\r\n"
+				  "Content-Length: 12\r\n\r\nnot gzip 123";
+	const struct turn t[] = { T(0, req) };
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	play(al, APP_LAYER_HTTP, t, 1, 0, 0, r, NULL);
+	assert_string_equal(r->log[0], "");
+	assert_int_equal(app_layer_stats(al)->decode_errors, 1);
+	assert_int_equal(r->anomalies[0], 1);
+	free(r);
+	app_layer_free(al);
+}
+
+static void
+test_http_decoded_bytes_stop_at_max_decoded(void **state)
+{
+	static const char req[] = "POST / HTTP/1.1\r\nContent-Length: 20\r\n\r\n"
+				  "0123456789abcdefghij";
+	const struct turn t[] = { T(0, req) };
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al;
+	struct rec *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	c.max_decoded = 8;
+	al = app_layer_create(&c, err, sizeof(err));
+	play(al, APP_LAYER_HTTP, t, 1, 0, 3, r, NULL);
+	assert_string_equal(r->log[0], "open http.body\n01234567\nclose\n");
+	assert_int_equal(app_layer_stats(al)->decode_capped, 1);
+	free(r);
+	app_layer_free(al);
+}
+
+static void
+test_http_header_limit_is_an_anomaly_and_the_rest_goes_raw(void **state)
+{
+	char req[12000];
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al;
+	struct rec *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	c.max_header_line = 1024;
+	al = app_layer_create(&c, err, sizeof(err));
+	memset(req, 'a', sizeof(req));
+	memcpy(req, "GET / HTTP/1.1\r\nX: ", 19);
+	const struct turn t[] = { { 0, (const uint8_t *)req, sizeof(req) } };
+
+	play(al, APP_LAYER_HTTP, t, 1, 0, 1460, r, NULL);
+	assert_string_equal(r->log[0], "");
+	assert_int_equal(r->anomalies[0], 1);
+	assert_int_equal(app_layer_stats(al)->limit_hits, 1);
+	assert_int_equal(app_layer_stats(al)->parse_errors, 1);
+	free(r);
+	app_layer_free(al);
+}
+
+static void
+test_http_refused_buffer_covers_nothing(void **state)
+{
+	static const char req[] = "POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcd";
+	const struct turn t[] = { T(0, req) };
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	r->refuse = 1;
+	play(al, APP_LAYER_HTTP, t, 1, 0, 0, r, NULL);
+	assert_string_equal(r->log[0], "");
+	assert_int_equal(r->cover_bytes[0], 0);
+	free(r);
+	app_layer_free(al);
+}
+
+static void
+test_http_meta_redacts_query_values_and_data_like_segments(void **state)
+{
+	static const char req[] =
+		"GET /users/jane@example.com/cards/4111111111111111?token=abcdef123456&x=ab "
+		"HTTP/1.1\r\nHost: api.example\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+				   "Content-Length: 0\r\n\r\n";
+	const struct turn t[] = { T(0, req), T(1, resp) };
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+	struct app_meta m[2];
+
+	(void)state;
+	play(al, APP_LAYER_HTTP, t, 2, 0, 0, r, m);
+	assert_int_equal(m[0].kind, APP_META_HTTP);
+	assert_string_equal(m[0].http.hostname, "api.example");
+	assert_string_equal(m[0].http.method, "GET");
+	assert_string_equal(m[0].http.url,
+			    "/users/************.com/cards/************1111?token=********3456&x=ab");
+	assert_int_equal(m[0].http.status, 404);
+	assert_int_equal(m[1].http.status, 404);
+	assert_string_equal(m[1].http.url, m[0].http.url);
+	assert_string_equal(m[1].http.content_type, "text/plain");
+	free(r);
+	app_layer_free(al);
+}
+
+static void
+test_meta_addr_masks_the_local_part_only(void **state)
+{
+	char out[64];
+
+	(void)state;
+	app_meta_addr(out, sizeof(out), "<jane.doe@example.com>");
+	assert_string_equal(out, "****.doe@example.com");
+	app_meta_addr(out, sizeof(out), "bob@example.test");
+	assert_string_equal(out, "bob@example.test");
+	app_meta_addr(out, sizeof(out), "");
+	assert_string_equal(out, "");
+	app_meta_addr(out, 8, "<jane.doe@example.com>");
+	assert_string_equal(out, "****.do");
+}
+
+static void
+test_smtp_mail_content_is_unstuffed_and_the_envelope_redacted(void **state)
+{
+	const struct turn t[] = {
+		T(1, "220 mx.example ESMTP\r\n"),
+		T(0, "EHLO client.example\r\n"),
+		T(1, "250-mx.example\r\n250 8BITMIME\r\n"),
+		T(0, "MAIL FROM:<jane.doe@example.com>\r\n"),
+		T(1, "250 ok\r\n"),
+		T(0, "RCPT TO:<someone@partner.example>\r\n"),
+		T(1, "250 ok\r\n"),
+		T(0, "DATA\r\n"),
+		T(1, "354 go ahead\r\n"),
+		T(0, "Subject: x\r\n\r\n..leading dot\r\nIBAN DE89370400440532013000\r\n.\r\n"),
+		T(1, "250 queued\r\n"),
+		T(0, "QUIT\r\n"),
+		T(1, "221 bye\r\n"),
+	};
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+	struct app_meta m[2];
+
+	(void)state;
+	play(al, APP_LAYER_SMTP, t, sizeof(t) / sizeof(t[0]), 0, 0, r, m);
+	assert_string_equal(r->log[0], "open smtp.body\nSubject: x\r\n\r\n.leading dot\r\n"
+			    "IBAN DE89370400440532013000\r\n\nclose\n");
+	assert_int_equal(m[0].kind, APP_META_SMTP);
+	assert_string_equal(m[0].smtp.helo, "client.example");
+	assert_string_equal(m[0].smtp.mail_from, "****.doe@example.com");
+	assert_int_equal(m[0].smtp.nrcpt, 1);
+	assert_string_equal(m[0].smtp.rcpt_to[0], "***eone@partner.example");
+	assert_int_equal(app_layer_stats(al)->smtp_mails, 1);
+	free(r);
+	app_layer_free(al);
+}
+
+static void
+test_flow_states_run_out_and_are_counted(void **state)
+{
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al;
+	struct app_flow *f[3];
+
+	(void)state;
+	c.max_flows = 2;
+	al = app_layer_create(&c, err, sizeof(err));
+	f[0] = app_layer_attach(al, APP_LAYER_HTTP);
+	f[1] = app_layer_attach(al, APP_LAYER_SMTP);
+	f[2] = app_layer_attach(al, APP_LAYER_HTTP);
+	assert_non_null(f[0]);
+	assert_non_null(f[1]);
+	assert_null(f[2]);
+	assert_int_equal(app_layer_stats(al)->flows_refused, 1);
+	app_layer_detach(al, f[0]);
+	f[2] = app_layer_attach(al, APP_LAYER_HTTP);
+	assert_ptr_equal(f[2], f[0]);
+	app_layer_detach(al, f[1]);
+	app_layer_detach(al, f[2]);
+	app_layer_detach(al, NULL);
+	app_layer_free(al);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_http_chunked_body_reaches_the_sensors_whole_with_its_raw_range_covered),
+		cmocka_unit_test(test_http_form_body_and_query_are_decoded_field_by_field),
+		cmocka_unit_test(test_http_gzip_json_body_is_inflated_then_unescaped),
+		cmocka_unit_test(test_http_unknown_coding_is_counted_and_left_to_the_raw_scan),
+		cmocka_unit_test(test_http_corrupt_gzip_stops_decoding_and_is_counted),
+		cmocka_unit_test(test_http_decoded_bytes_stop_at_max_decoded),
+		cmocka_unit_test(test_http_header_limit_is_an_anomaly_and_the_rest_goes_raw),
+		cmocka_unit_test(test_http_refused_buffer_covers_nothing),
+		cmocka_unit_test(test_http_meta_redacts_query_values_and_data_like_segments),
+		cmocka_unit_test(test_meta_addr_masks_the_local_part_only),
+		cmocka_unit_test(test_smtp_mail_content_is_unstuffed_and_the_envelope_redacted),
+		cmocka_unit_test(test_flow_states_run_out_and_are_counted),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
