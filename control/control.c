@@ -132,6 +132,7 @@ control_handle(struct control *c, struct msg *m)
 		/* fall through */
 	case MSG_ANOMALY:
 	case MSG_DLP:
+	case MSG_APP:
 	case MSG_ALERT: {
 		json_t *ev;
 

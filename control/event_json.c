@@ -264,6 +264,20 @@ event_json_app_meta(const struct app_meta *a, const char **key)
 	return o;
 }
 
+/* A Suricata-style http or smtp metadata event (events.http / events.smtp). */
+static json_t *
+event_json_app_event(const struct msg *m)
+{
+	const char *key = NULL;
+	json_t *app = event_json_app_meta(&m->app, &key), *o;
+
+	if (app == NULL)
+		return NULL;
+	o = event_json_header(&m->flow, key, m->ts_us);
+	json_object_set_new(o, key, app);
+	return o;
+}
+
 static json_t *
 event_json_dlp(const struct msg *m)
 {
@@ -311,6 +325,8 @@ event_json_build(const struct msg *m)
 		return event_json_dlp(m);
 	if (m->type == MSG_ALERT)
 		return event_json_alert(m);
+	if (m->type == MSG_APP)
+		return event_json_app_event(m);
 	return NULL;
 }
 

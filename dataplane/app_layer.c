@@ -114,20 +114,20 @@ app_http_meta(struct app_flow *af, const struct app_http_msg *msg)
 
 	m->kind = APP_META_HTTP;
 	if (msg->dir == APP_HTTP_REQUEST) {
-		/* Both directions speak of this transaction from now on. */
-		memset(&af->meta[0].http, 0, sizeof(af->meta[0].http));
-		af->meta[0].kind = APP_META_HTTP;
-		app_meta_copy(af->meta[0].http.hostname, APP_META_HOST_LEN, msg->host);
-		app_meta_url(af->meta[0].http.url, APP_META_URL_LEN, msg->url);
-		app_meta_copy(af->meta[0].http.method, APP_META_METHOD_LEN, msg->method);
-		app_meta_copy(af->meta[0].http.content_type, APP_META_CTYPE_LEN,
-			      msg->content_type);
-		af->meta[1] = af->meta[0];
-		af->meta[1].http.content_type[0] = '\0';
+		memset(&m->http, 0, sizeof(m->http));
+		app_meta_copy(m->http.hostname, APP_META_HOST_LEN, msg->host);
+		app_meta_url(m->http.url, APP_META_URL_LEN, msg->url);
+		app_meta_copy(m->http.method, APP_META_METHOD_LEN, msg->method);
+		app_meta_copy(m->http.content_type, APP_META_CTYPE_LEN, msg->content_type);
+		af->reqs[msg->txn % APP_LAYER_PIPELINE] = *m;
 	} else {
+		/* The response speaks of its own request (msg->txn), pipelined or not. */
+		*m = af->reqs[msg->txn % APP_LAYER_PIPELINE];
+		m->kind = APP_META_HTTP;
 		m->http.status = msg->status;
 		app_meta_copy(m->http.content_type, APP_META_CTYPE_LEN, msg->content_type);
-		af->meta[0].http.status = msg->status;
+		if (msg->txn + 1 == af->next_req)
+			af->meta[0].http.status = msg->status;
 	}
 }
 
@@ -183,6 +183,12 @@ app_http_done(void *cookie, const struct app_http_msg *msg)
 
 	app_pipe_end(&al->cur->pipe[msg->dir]);
 	al->stats.http_messages++;
+	if (msg->dir == APP_HTTP_REQUEST) {
+		al->cur->next_req = msg->txn + 1;
+	} else if (!(msg->flags & APP_HTTP_MSG_INTERIM)) {
+		al->cur->resp_done++;
+		app_layer_txn(al, msg->dir, &al->cur->meta[msg->dir]);
+	}
 }
 
 static void
@@ -284,6 +290,17 @@ app_layer_finish(struct app_layer *al, struct app_flow *af, const struct app_lay
 		if (af->proto == APP_LAYER_HTTP)
 			app_http_eof(&af->u.http.dir[dir]);
 		app_pipe_end(&af->pipe[dir]);
+	}
+	/* Requests the connection's end left unanswered are transactions too (the last
+	 * APP_LAYER_PIPELINE of them). */
+	if (af->proto == APP_LAYER_HTTP) {
+		uint32_t i = af->resp_done;
+
+		if (af->next_req > i + APP_LAYER_PIPELINE)
+			i = af->next_req - APP_LAYER_PIPELINE;
+		for (; i < af->next_req; i++)
+			app_layer_txn(al, 0, &af->reqs[i % APP_LAYER_PIPELINE]);
+		af->resp_done = af->next_req;
 	}
 }
 

@@ -14,6 +14,9 @@
 #include "config_types.h"
 #include "decode_pool_types.h"
 
+/* Requests whose metadata is kept for their responses (deeper pipelines: the oldest go). */
+#define APP_LAYER_PIPELINE 4
+
 struct app_flow {
 	struct app_flow *next_free;
 	uint8_t proto;			/* enum app_layer_proto */
@@ -22,6 +25,11 @@ struct app_flow {
 	uint8_t stopped[2];		/* SMTP: the direction's parser stopped (raw from here) */
 	uint8_t raw_held[2];		/* raw bytes fed to the pipe before it opened a buffer */
 	uint64_t raw_from[2];		/* ... from this stream offset on */
+	uint32_t next_req;		/* HTTP: requests complete */
+	uint32_t resp_done;		/* HTTP: final responses complete */
+	/* HTTP: the last requests by transaction index (pipelining), so a response is told
+	 * with its own request's host, URL and method. */
+	struct app_meta reqs[APP_LAYER_PIPELINE];
 	union {				/* last: not cleared at attach (the parsers init it) */
 		struct app_http_conn http;
 		struct app_smtp_conn smtp;
@@ -80,6 +88,16 @@ app_layer_cover_fed(struct app_layer *al, struct app_flow *af, uint8_t dir,
 		al->env.sink->cover(al->env.cookie, dir, af->raw_from[dir], end);
 		af->raw_from[dir] = end;
 	}
+}
+
+/* A transaction (HTTP request and response) or a mail is complete: its metadata event. */
+static inline void
+app_layer_txn(struct app_layer *al, uint8_t dir, const struct app_meta *meta)
+{
+	const struct app_layer_sink *s = al->env.sink;
+
+	if (s->txn != NULL)
+		s->txn(al->env.cookie, dir, meta);
 }
 
 /* A header limit stopped a parser: counted and reported. */

@@ -61,6 +61,7 @@ app_smtp_end(void *cookie, const struct app_smtp_envelope *env)
 	(void)env;
 	app_pipe_end(&al->cur->pipe[0]);
 	al->stats.smtp_mails++;
+	app_layer_txn(al, 0, &al->cur->meta[0]);
 }
 
 static void

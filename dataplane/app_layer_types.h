@@ -90,12 +90,14 @@ typedef void (*app_layer_data_fn)(void *cookie, uint8_t dir, const uint8_t *p, s
 typedef void (*app_layer_close_fn)(void *cookie, uint8_t dir);
 typedef void (*app_layer_cover_fn)(void *cookie, uint8_t dir, uint64_t start, uint64_t end);
 typedef void (*app_layer_anom_fn)(void *cookie, uint8_t dir, enum app_layer_anom kind);
+typedef void (*app_layer_txn_fn)(void *cookie, uint8_t dir, const struct app_meta *meta);
 
 /*
  * Where decoded bytes go. open starts a buffer of direction dir named path and returns 0
  * when it will be scanned (non-zero: the buffer is skipped, counted by the sink); data and
  * close follow for that buffer only. cover says raw stream bytes [start, end) of dir were
- * given to the open buffer.
+ * given to the open buffer. txn reports each HTTP transaction when its response completes
+ * (or the connection ends without one) and each mail when it ends.
  */
 struct app_layer_sink {
 	app_layer_open_fn open;
@@ -103,6 +105,8 @@ struct app_layer_sink {
 	app_layer_close_fn close;
 	app_layer_cover_fn cover;
 	app_layer_anom_fn anomaly;
+	app_layer_txn_fn txn;		/* an HTTP transaction or a mail is complete (may be
+					 * NULL): the metadata events */
 };
 
 #endif

@@ -28,6 +28,7 @@ enum msg_type {
 	MSG_LEARN,		/* discover mode: a connection to learn as a candidate rule */
 	MSG_FQDN,		/* names seen on the wire (DNS answer, TLS SNI) -> addresses */
 	MSG_FLOW_START,		/* a flow began, or its verdict changed (flow list) */
+	MSG_APP,		/* an HTTP transaction or a mail: http / smtp metadata event */
 };
 
 /* Anomaly kinds (also the bit index in struct flow.anomalies). */

@@ -71,12 +71,29 @@ worker_app_anomaly(void *cookie, uint8_t dir, enum app_layer_anom kind)
 		       kind == APP_LAYER_ANOM_LIMIT ? MSG_ANOM_APP_LIMIT : MSG_ANOM_APP_DECODE, 1);
 }
 
+static void
+worker_app_txn(void *cookie, uint8_t dir, const struct app_meta *meta)
+{
+	const struct worker_app_call *c = cookie;
+	const struct config_events *ev = &c->w->rt->cfg.events;
+	struct msg *m;
+
+	if (!(meta->kind == APP_META_HTTP && ev->http) && !(meta->kind == APP_META_SMTP && ev->smtp))
+		return;
+	m = worker_msg_new(c->w, MSG_APP, c->f, dir, CTR_events_dropped);
+	if (m == NULL)
+		return;
+	m->app = *meta;
+	worker_msg_post(c->w, m, CTR_events_dropped);
+}
+
 static const struct app_layer_sink worker_app_sink = {
 	.open = worker_app_open,
 	.data = worker_app_scan,
 	.close = worker_app_close,
 	.cover = worker_app_cover,
 	.anomaly = worker_app_anomaly,
+	.txn = worker_app_txn,
 };
 
 /* Offer the flow to the app layer once its application is known. */

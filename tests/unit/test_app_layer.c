@@ -29,6 +29,7 @@ struct rec {
 	uint64_t cover_lo[2], cover_hi[2];
 	unsigned int anomalies[2];
 	int refuse;			/* open returns non-zero */
+	char txn[512];			/* "DIR:STATUS URL;" per HTTP transaction, "DIR:mail;" */
 };
 
 static void
@@ -90,12 +91,27 @@ rec_anomaly(void *cookie, uint8_t dir, enum app_layer_anom kind)
 	r->anomalies[dir]++;
 }
 
+static void
+rec_txn(void *cookie, uint8_t dir, const struct app_meta *m)
+{
+	struct rec *r = cookie;
+	size_t len = strlen(r->txn);
+
+	if (m->kind == APP_META_HTTP)
+		snprintf(r->txn + len, sizeof(r->txn) - len, "%u:%u %s;", dir, m->http.status,
+			 m->http.url);
+	else
+		snprintf(r->txn + len, sizeof(r->txn) - len, "%u:mail %s;", dir,
+			 m->smtp.mail_from);
+}
+
 static const struct app_layer_sink sink = {
 	.open = rec_open,
 	.data = rec_data,
 	.close = rec_close,
 	.cover = rec_cover,
 	.anomaly = rec_anomaly,
+	.txn = rec_txn,
 };
 
 static struct config_app
@@ -461,6 +477,29 @@ test_smtp_mail_content_is_unstuffed_and_the_envelope_redacted(void **state)
 }
 
 static void
+test_transactions_are_reported_once_each_with_their_status(void **state)
+{
+	const struct turn t[] = {
+		T(0, "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b?q=123456 HTTP/1.1\r\nHost: h\r\n\r\n"),
+		T(1, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+		     "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),
+		T(0, "GET /c HTTP/1.1\r\nHost: h\r\n\r\n"),
+	};
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	play(al, APP_LAYER_HTTP, t, 3, 0, 0, r, NULL);
+	/* Pipelined: each response is told with its own request. The interim 100 is no
+	 * transaction; /c never got its answer: reported at the end. */
+	assert_string_equal(r->txn, "1:200 /a;1:404 /b?q=**3456;0:0 /c;");
+	free(r);
+	app_layer_free(al);
+}
+
+static void
 test_flow_states_run_out_and_are_counted(void **state)
 {
 	struct config_app c = conf_default();
@@ -502,6 +541,7 @@ main(void)
 		cmocka_unit_test(test_http_meta_redacts_query_values_and_data_like_segments),
 		cmocka_unit_test(test_meta_addr_masks_the_local_part_only),
 		cmocka_unit_test(test_smtp_mail_content_is_unstuffed_and_the_envelope_redacted),
+		cmocka_unit_test(test_transactions_are_reported_once_each_with_their_status),
 		cmocka_unit_test(test_flow_states_run_out_and_are_counted),
 	};
 
