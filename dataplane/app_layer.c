@@ -19,6 +19,7 @@
 #include "app_layer.h"
 #include "app_layer_priv.h"
 #include "app_meta.h"
+#include "app_mime.h"
 #include "decode_comp.h"
 #include "decode_pool.h"
 #include "decode_text.h"
@@ -60,6 +61,12 @@ app_layer_create(const struct config_app *conf, char *err, size_t errlen)
 	al->env.pool = &al->pool;
 	al->env.max_decoded = conf->max_decoded;
 	al->env.stats = &al->stats;
+	al->env.count_bodies = 1;
+	al->mime_env = al->env;
+	al->mime_env.count_bodies = 0;
+	al->mime_env.sink = &app_layer_mime_sink;
+	al->mime_env.cookie = al;
+	app_mime_conf_default(&al->mime_conf);
 	for (i = conf->max_flows; i > 0; i--) {
 		al->flows[i - 1].next_free = al->free;
 		al->free = &al->flows[i - 1];
@@ -157,9 +164,14 @@ app_http_headers(void *cookie, const struct app_http_msg *msg)
 	if (msg->dir == APP_HTTP_REQUEST)
 		app_http_url(al, af, msg);
 	app_pipe_end(pp);
+	app_layer_mime_end(al, af, msg->dir);
 	af->raw_held[msg->dir] = 0;
 	if (msg->body == APP_HTTP_BODY_NONE || msg->body == APP_HTTP_BODY_TUNNEL ||
 	    (msg->body == APP_HTTP_BODY_LENGTH && msg->content_length == 0))
+		return;
+	if (strncasecmp(msg->content_type, "multipart/", 10) == 0 &&
+	    app_layer_mime_begin(al, af, msg->dir, "http.body", msg->content_encoding,
+				 msg->content_type) == 0)
 		return;
 	app_pipe_begin(pp, &al->env, msg->dir, "http.body", msg->content_encoding,
 		       app_http_text_kind(msg->content_type));
@@ -172,6 +184,10 @@ app_http_body(void *cookie, const struct app_http_msg *msg, const uint8_t *p, si
 	struct app_flow *af = al->cur;
 	struct app_pipe *pp = &af->pipe[msg->dir];
 
+	if (af->mime_on[msg->dir]) {
+		app_layer_mime_feed(al, af, msg->dir, p, n);
+		return;
+	}
 	app_pipe_feed(pp, p, n);
 	app_layer_cover_fed(al, af, msg->dir, pp, p, n);
 }
@@ -181,6 +197,7 @@ app_http_done(void *cookie, const struct app_http_msg *msg)
 {
 	struct app_layer *al = cookie;
 
+	app_layer_mime_end(al, al->cur, msg->dir);
 	app_pipe_end(&al->cur->pipe[msg->dir]);
 	al->stats.http_messages++;
 	if (msg->dir == APP_HTTP_REQUEST) {
@@ -196,6 +213,7 @@ app_http_tunnel(void *cookie, const struct app_http_msg *msg)
 {
 	struct app_layer *al = cookie;
 
+	app_layer_mime_end(al, al->cur, msg->dir);
 	app_pipe_end(&al->cur->pipe[msg->dir]);
 }
 
@@ -208,6 +226,7 @@ app_http_error(void *cookie, const struct app_http_msg *msg, enum app_http_err e
 	al->stats.parse_errors++;
 	if (app_http_err_is_limit(err))
 		app_layer_limit(al, dir);
+	app_layer_mime_end(al, al->cur, dir);
 	app_pipe_end(&al->cur->pipe[dir]);
 }
 
@@ -289,6 +308,7 @@ app_layer_finish(struct app_layer *al, struct app_flow *af, const struct app_lay
 		app_layer_enter(al, af, dir, NULL, 0, 0, sink, cookie);
 		if (af->proto == APP_LAYER_HTTP)
 			app_http_eof(&af->u.http.dir[dir]);
+		app_layer_mime_end(al, af, dir);
 		app_pipe_end(&af->pipe[dir]);
 	}
 	/* Requests the connection's end left unanswered are transactions too (the last

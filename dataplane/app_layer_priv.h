@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include "app_http_types.h"
+#include "app_mime_types.h"
 #include "app_layer.h"
 #include "app_pipe.h"
 #include "app_smtp_types.h"
@@ -22,6 +23,9 @@ struct app_flow {
 	uint8_t proto;			/* enum app_layer_proto */
 	struct app_meta meta[2];	/* per direction: what its dlp events say */
 	struct app_pipe pipe[2];	/* per direction: the body, part or URL being decoded */
+	struct app_pipe pre[2];		/* per direction: a MIME body's content codings */
+	uint8_t mime_on[2];		/* the direction's body goes through mime[] */
+	struct app_mime mime[2];
 	uint8_t stopped[2];		/* SMTP: the direction's parser stopped (raw from here) */
 	uint8_t raw_held[2];		/* raw bytes fed to the pipe before it opened a buffer */
 	uint64_t raw_from[2];		/* ... from this stream offset on */
@@ -42,6 +46,9 @@ struct app_layer {
 	struct decode_pool pool;	/* decompressor memory (app.decode_memcap) */
 	void *pool_mem;
 	struct app_pipe_env env;	/* shared by every pipeline; sink of the call under way */
+	struct app_pipe_env mime_env;	/* of the pre pipelines: their sink is the MIME parser */
+	struct app_mime_conf mime_conf;
+	uint8_t mime_dir;		/* direction of the MIME parser under way */
 	struct app_flow *flows;		/* app.max_flows states */
 	struct app_flow *free;
 	struct app_layer_stats stats;
@@ -110,6 +117,16 @@ app_layer_limit(struct app_layer *al, uint8_t dir)
 	if (s->anomaly != NULL)
 		s->anomaly(al->env.cookie, dir, APP_LAYER_ANOM_LIMIT);
 }
+
+/* app_layer_mime.c: the MIME glue. begin: the body of dir is a mail (ctype NULL) or a
+ * body of Content-Type ctype, named base ("smtp", "http.body") with content codings cenc;
+ * 0, or non-zero (nothing started: scan it as a plain body). */
+extern const struct app_layer_sink app_layer_mime_sink;
+int app_layer_mime_begin(struct app_layer *al, struct app_flow *af, uint8_t dir, const char *base,
+			 const char *cenc, const char *ctype);
+void app_layer_mime_feed(struct app_layer *al, struct app_flow *af, uint8_t dir,
+			 const uint8_t *p, size_t n);
+void app_layer_mime_end(struct app_layer *al, struct app_flow *af, uint8_t dir);
 
 /* app_layer_smtp.c: the SMTP glue. */
 void app_layer_smtp_init(struct app_layer *al, struct app_flow *af);

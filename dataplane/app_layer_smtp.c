@@ -38,9 +38,13 @@ app_smtp_begin(void *cookie, const struct app_smtp_envelope *env)
 	struct app_flow *af = al->cur;
 
 	app_smtp_meta(af, env);
+	app_layer_mime_end(al, af, 0);
 	app_pipe_end(&af->pipe[0]);
 	af->raw_held[0] = 0;
-	app_pipe_begin(&af->pipe[0], &al->env, 0, "smtp.body", NULL, APP_PIPE_NO_TEXT);
+	/* The content is a message: its parts are scanned (app_layer_mime.c); without MIME
+	 * state the content is scanned whole. */
+	if (app_layer_mime_begin(al, af, 0, "smtp", NULL, NULL) != 0)
+		app_pipe_begin(&af->pipe[0], &al->env, 0, "smtp.body", NULL, APP_PIPE_NO_TEXT);
 }
 
 static void
@@ -49,6 +53,10 @@ app_smtp_data(void *cookie, const uint8_t *p, size_t n)
 	struct app_layer *al = cookie;
 	struct app_pipe *pp = &al->cur->pipe[0];
 
+	if (al->cur->mime_on[0]) {
+		app_layer_mime_feed(al, al->cur, 0, p, n);
+		return;
+	}
 	app_pipe_feed(pp, p, n);
 	app_layer_cover_fed(al, al->cur, 0, pp, p, n);
 }
@@ -59,6 +67,7 @@ app_smtp_end(void *cookie, const struct app_smtp_envelope *env)
 	struct app_layer *al = cookie;
 
 	(void)env;
+	app_layer_mime_end(al, al->cur, 0);
 	app_pipe_end(&al->cur->pipe[0]);
 	al->stats.smtp_mails++;
 	app_layer_txn(al, 0, &al->cur->meta[0]);
@@ -70,6 +79,7 @@ app_smtp_tls(void *cookie, const struct app_smtp_envelope *env)
 	struct app_layer *al = cookie;
 	struct app_flow *af = al->cur;
 
+	app_layer_mime_end(al, af, 0);
 	app_pipe_end(&af->pipe[0]);
 	af->meta[0].kind = APP_META_SMTP;
 	af->meta[0].smtp.starttls = 1;
@@ -107,8 +117,10 @@ app_layer_smtp_stop(struct app_layer *al, struct app_flow *af, uint8_t dir)
 	al->stats.parse_errors++;
 	if (app_smtp_error(&af->u.smtp, dir) == APP_SMTP_ERR_LINE_TOO_LONG)
 		app_layer_limit(al, dir);
-	if (dir == APP_SMTP_CLIENT)
+	if (dir == APP_SMTP_CLIENT) {
+		app_layer_mime_end(al, af, 0);
 		app_pipe_end(&af->pipe[0]);
+	}
 }
 
 void
@@ -130,8 +142,10 @@ app_layer_smtp_gap(struct app_layer *al, struct app_flow *af, uint8_t dir)
 		return;
 	af->stopped[dir] = 1;
 	al->stats.parse_errors++;
-	if (dir == APP_SMTP_CLIENT)
+	if (dir == APP_SMTP_CLIENT) {
+		app_layer_mime_end(al, af, 0);
 		app_pipe_end(&af->pipe[0]);
+	}
 }
 
 void

@@ -39,7 +39,8 @@ app_pipe_scan(void *cookie, const uint8_t *p, size_t n)
 			return;
 		}
 		pp->opened = 1;
-		env->stats->bodies++;
+		if (env->count_bodies)
+			env->stats->bodies++;
 	}
 	room = env->max_decoded - pp->out;
 	if (n > room) {

@@ -26,6 +26,7 @@ struct app_pipe_env {
 	struct decode_comp_conf comp_conf;
 	uint64_t max_decoded;
 	struct app_layer_stats *stats;
+	uint8_t count_bodies;		/* its buffers are the sensors' (bodies counted) */
 	const struct app_layer_sink *sink;
 	void *cookie;
 };

@@ -464,7 +464,9 @@ test_smtp_mail_content_is_unstuffed_and_the_envelope_redacted(void **state)
 
 	(void)state;
 	play(al, APP_LAYER_SMTP, t, sizeof(t) / sizeof(t[0]), 0, 0, r, m);
-	assert_string_equal(r->log[0], "open smtp.body\nSubject: x\r\n\r\n.leading dot\r\n"
+	/* A mail of one part: its body, after the header section (the headers are left to
+	 * the raw scan). */
+	assert_string_equal(r->log[0], "open smtp.body\n.leading dot\r\n"
 			    "IBAN DE89370400440532013000\r\n\nclose\n");
 	assert_int_equal(m[0].kind, APP_META_SMTP);
 	assert_string_equal(m[0].smtp.helo, "client.example");
@@ -497,6 +499,70 @@ test_transactions_are_reported_once_each_with_their_status(void **state)
 	assert_string_equal(r->txn, "1:200 /a;1:404 /b?q=**3456;0:0 /c;");
 	free(r);
 	app_layer_free(al);
+}
+
+static void
+test_smtp_multipart_mail_parts_are_decoded_and_named(void **state)
+{
+	/* "name;iban\njane;DE89370400440532013000\n" in base64, cut into 16-char lines, and
+	 * a quoted-printable text part with a soft line break inside a card number. */
+	const struct turn t[] = {
+		T(1, "220 mx ESMTP\r\n"),
+		T(0, "HELO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n"),
+		T(1, "250 hi\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		T(0, "Subject: report\r\nMIME-Version: 1.0\r\n"
+		     "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+		     "preamble\r\n--b1\r\nContent-Type: text/plain\r\n"
+		     "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+		     "card 4111 1111 11=\r\n11 1111 ok =3D done\r\n"
+		     "--b1\r\nContent-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n"
+		     "Content-Disposition: attachment; filename=\"report.csv\"\r\n\r\n"
+		     "bmFtZTtpYmFuCmph\r\nbmU7REU4OTM3MDQw\r\nMDQ0MDUzMjAxMzAw\r\nMAo=\r\n"
+		     "--b1--\r\nepilogue\r\n.\r\n"),
+		T(1, "250 queued\r\n"),
+	};
+	struct rec *want = calloc(1, sizeof(*want));
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+	struct app_meta m[2];
+
+	(void)state;
+	play_all_cuts(APP_LAYER_SMTP, t, sizeof(t) / sizeof(t[0]), want);
+	assert_string_equal(want->log[0],
+			    "open smtp.part[1] > qp\ncard 4111 1111 1111 1111 ok = done"
+			    "\nclose\n"
+			    "open smtp.part[2] report.csv > base64\nname;iban\n"
+			    "jane;DE89370400440532013000\n\nclose\n");
+	play(al, APP_LAYER_SMTP, t, sizeof(t) / sizeof(t[0]), 0, 0, r, m);
+	assert_int_equal(m[0].smtp.nattach, 1);
+	assert_string_equal(m[0].smtp.attachments[0], "report.csv");
+	free(r);
+	free(want);
+	app_layer_free(al);
+}
+
+static void
+test_http_multipart_upload_parts_are_scanned_by_name(void **state)
+{
+	static const char req[] =
+		"POST /upload HTTP/1.1\r\nHost: u.example\r\nContent-Length: 175\r\n"
+		"Content-Type: multipart/form-data; boundary=------------------------x1\r\n\r\n"
+		"--------------------------x1\r\n"
+		"Content-Disposition: form-data; name=\"file\"; filename=\"report.csv\"\r\n"
+		"Content-Type: text/csv\r\n\r\n"
+		"jane,078-05-1120\n\r\n"
+		"--------------------------x1--\r\n";
+	const struct turn t[] = { T(0, req) };
+	struct rec *want = calloc(1, sizeof(*want));
+
+	(void)state;
+	assert_int_equal(strlen(strstr(req, "\r\n\r\n") + 4), 175);
+	play_all_cuts(APP_LAYER_HTTP, t, 1, want);
+	assert_string_equal(want->log[0], "open http.body > part[1] report.csv\n"
+			    "jane,078-05-1120\n\nclose\n");
+	free(want);
 }
 
 static void
@@ -542,6 +608,8 @@ main(void)
 		cmocka_unit_test(test_meta_addr_masks_the_local_part_only),
 		cmocka_unit_test(test_smtp_mail_content_is_unstuffed_and_the_envelope_redacted),
 		cmocka_unit_test(test_transactions_are_reported_once_each_with_their_status),
+		cmocka_unit_test(test_smtp_multipart_mail_parts_are_decoded_and_named),
+		cmocka_unit_test(test_http_multipart_upload_parts_are_scanned_by_name),
 		cmocka_unit_test(test_flow_states_run_out_and_are_counted),
 	};
 
