@@ -766,6 +766,7 @@ worker_dlp_counters(struct worker *w)
 	w->ctr.c[CTR_sensor_context_missing] = b[9] + s->context_missing;
 	w->ctr.c[CTR_sensor_candidates_dropped] = b[10] + s->candidates_dropped;
 	w->ctr.c[CTR_sensor_scan_errors] = b[11] + s->scan_errors;
+	w->ctr.c[CTR_sensor_overlap_suppressed] = b[12] + s->overlap_suppressed;
 	w->ctr.c[CTR_sensor_streams_active] = s->streams_active;
 	w->ctr.c[CTR_sensor_stream_bytes] = s->stream_bytes;
 }
@@ -779,6 +780,7 @@ worker_dlp_counters_keep(struct worker *w)
 		CTR_dlp_distinct_overflow, CTR_sensor_bytes_scanned, CTR_sensor_candidates,
 		CTR_sensor_boundary_rejected, CTR_sensor_validator_rejected,
 		CTR_sensor_context_missing, CTR_sensor_candidates_dropped, CTR_sensor_scan_errors,
+		CTR_sensor_overlap_suppressed,
 	};
 	unsigned int i;
 
