@@ -312,9 +312,10 @@ control_summary(struct control *c, FILE *f, double elapsed)
 	if (policy_store_snapshot(c->svc.policy)->sensors != NULL)
 		fprintf(f, "  dlp         %" PRIu64 " matches in %" PRIu64 " events, %" PRIu64
 			" directions inspected (%" PRIu64 " not: stream cap), %" PRIu64
-			" candidates rejected by validators\n", s.c[CTR_dlp_matches],
+			" candidates rejected by validators, %" PRIu64
+			" overlapping matches suppressed\n", s.c[CTR_dlp_matches],
 			s.c[CTR_dlp_events], s.c[CTR_dlp_dirs_opened], s.c[CTR_dlp_dirs_refused],
-			s.c[CTR_sensor_validator_rejected]);
+			s.c[CTR_sensor_validator_rejected], s.c[CTR_sensor_overlap_suppressed]);
 	fprintf(f, "  events      %" PRIu64 " written, %" PRIu64 " lost", c->events_written,
 		s.c[CTR_events_dropped]);
 	if (c->dump != NULL)

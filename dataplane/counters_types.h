@@ -72,6 +72,7 @@
 	X(sensor_boundary_rejected, "candidates inside a longer run of digits or letters") \
 	X(sensor_validator_rejected, "candidates failing their checksum or shape") \
 	X(sensor_context_missing, "valid weak-form values without a context keyword") \
+	X(sensor_overlap_suppressed, "valid values not reported: a better match overlaps them") \
 	X(sensor_candidates_dropped, "candidates dropped: pending list full or across a gap") \
 	X(sensor_scan_errors, "Hyperscan scan errors") \
 	X(sensor_streams_active, "sensor streams open (gauge)") \

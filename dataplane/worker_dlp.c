@@ -181,6 +181,7 @@ worker_dlp_counters(struct worker *w)
 	w->ctr.c[CTR_dlp_buffers_opened] = b[12] + d->buffers_opened;
 	w->ctr.c[CTR_dlp_buffers_refused] = b[13] + d->buffers_refused;
 	w->ctr.c[CTR_dlp_raw_dups] = b[14] + d->raw_dups;
+	w->ctr.c[CTR_sensor_overlap_suppressed] = b[15] + s->overlap_suppressed;
 	w->ctr.c[CTR_sensor_streams_active] = s->streams_active;
 	w->ctr.c[CTR_sensor_stream_bytes] = s->stream_bytes;
 }
@@ -195,6 +196,7 @@ worker_dlp_counters_keep(struct worker *w)
 		CTR_sensor_boundary_rejected, CTR_sensor_validator_rejected,
 		CTR_sensor_context_missing, CTR_sensor_candidates_dropped, CTR_sensor_scan_errors,
 		CTR_dlp_buffers_opened, CTR_dlp_buffers_refused, CTR_dlp_raw_dups,
+		CTR_sensor_overlap_suppressed,
 	};
 	unsigned int i;
 

@@ -31,7 +31,7 @@ struct worker_rxq {
 #define WORKER_MAX_RXQ 16
 #define WORKER_MAX_PORTS 32	/* port ids with a transmit buffer */
 #define WORKER_LINBUF (65536 + 256)
-#define WORKER_DLP_BASE 15	/* DLP totals carried over sensor database changes */
+#define WORKER_DLP_BASE 16	/* DLP totals carried over sensor database changes */
 #define WORKER_FIRST_SLOTS 64	/* flows gathering their first client bytes at once */
 #define WORKER_FIRST_BYTES 4096	/* bytes gathered per flow (a ClientHello with PQ shares) */
 

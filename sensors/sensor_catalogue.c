@@ -13,7 +13,9 @@
  * Keywords are matched case-insensitively as words (sensor_db.c); ' ', '-' and '_' in a
  * keyword match each other. A keyword within the window (64 bytes) before or after a value
  * makes the match HIGH confidence, and is required for weak forms (bare 9-11 digit numbers,
- * national phone numbers: the validator says which).
+ * national phone numbers: the validator says which); a national phone number needs one
+ * that labels it (no digit in between), and a keyword inside an HTML/XML tag does not count
+ * (sensor_decide.c).
  */
 #include <stdio.h>
 #include <string.h>

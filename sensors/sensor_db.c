@@ -685,6 +685,8 @@ sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const ch
 		rt->validator = d->validator;
 		rt->context_required = d->context_required != 0;
 		rt->boundary = d->boundary;
+		rt->checksum = validator_has_checksum(d->validator);
+		rt->label = validator_weak_needs_label(d->validator);
 		rt->window = d->window != 0 ? d->window : SENSOR_DEFAULT_WINDOW;
 		rt->max_len = d->max_len != 0 ? d->max_len : derive_max_len(d);
 		rt->kw_slot = SENSOR_NO_SLOT;
@@ -716,12 +718,21 @@ sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const ch
 				rt->kw_max = (uint16_t)kl;
 		}
 		if (d->enabled) {
-			uint32_t w = rt->max_len + 4;
+			/* The value, its guards and a neighbouring digit group (sensor_decide.c),
+			 * kept until it is decided: its context window (and the longest
+			 * keyword) or the overlap horizon after it, whichever is later. */
+			uint32_t w = rt->max_len + 4 + SENSOR_GROUP_MAX + 2;
+			uint32_t after = SENSOR_OVERLAP_HORIZON + 1;
 
-			if (slot != SENSOR_NO_SLOT)
-				w += rt->window + rt->kw_max + 2;
+			if (slot != SENSOR_NO_SLOT && rt->window + rt->kw_max + 2 > after)
+				after = rt->window + rt->kw_max + 2;
+			w += after;
 			if (w > need)
 				need = w;
+			/* The tag a keyword may sit in (before the keyword's first byte). */
+			if (slot != SENSOR_NO_SLOT &&
+			    SENSOR_TAG_LOOKBACK + rt->kw_max + 2U > need)
+				need = SENSOR_TAG_LOOKBACK + rt->kw_max + 2U;
 		}
 	}
 	if (build(&c) != 0)

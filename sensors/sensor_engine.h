@@ -3,8 +3,9 @@
  * The DLP sensor engine: one Hyperscan STREAM database for every sensor's patterns and
  * context keywords (compiled on the control thread, shared read-only), and per worker a
  * scratch and a pool of streams that turn in-order bytes into validated matches, each
- * checked for boundaries, by its validator and against its context keywords. Internals:
- * sensor_priv.h; the rules: sensor_db.c, sensor_stream.c and docs/sensors.md.
+ * checked for boundaries, by its validator and against its context keywords, one value
+ * under one sensor. Internals: sensor_priv.h; the rules: sensor_db.c, sensor_stream.c,
+ * sensor_decide.c and docs/sensors.md.
  */
 #ifndef TOLLGATE_SENSOR_ENGINE_H
 #define TOLLGATE_SENSOR_ENGINE_H
@@ -80,9 +81,10 @@ struct sensor_stream *sensor_stream_open(struct sensor_worker *sw);
 
 /*
  * Scan the next len in-order bytes of the direction. Calls fn for every match that passed
- * its validator, boundary and context rules, in the order they became certain (a match
- * may be reported during a later scan or at close, once the byte after it or the context
- * window is known). data is only read during the call (its tail is copied into the
+ * its validator, boundary and context rules and that no better overlapping match displaced
+ * (one value, one sensor), in the order they became certain (a match may be reported
+ * during a later scan or at close, once the bytes after it, its context window and the
+ * candidates overlapping it are known). data is only read during the call (its tail is copied into the
  * stream's lookback ring). A Hyperscan error is counted in scan_errors, never fatal.
  */
 void sensor_stream_scan(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *data,
@@ -90,19 +92,21 @@ void sensor_stream_scan(struct sensor_worker *sw, struct sensor_stream *st, cons
 
 /*
  * len bytes were lost: nothing may straddle the gap. A candidate ending right before the
- * gap or starting right after it is dropped (candidates_dropped); one waiting for a
- * keyword after it is reported MEDIUM, or dropped if it needs a keyword. Offsets keep
- * counting the lost bytes.
+ * gap or starting right after it is dropped (candidates_dropped), and so is one waiting
+ * for the bytes after it; one waiting for a keyword after it is reported MEDIUM, or
+ * dropped if it needs a keyword; overlapping values are decided among those known.
+ * Offsets keep counting the lost bytes.
  */
 void sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t len,
 		       sensor_match_fn fn, void *cookie);
 
 /*
  * Report now the validated values that only wait for a context keyword after them (as
- * MEDIUM confidence; a keyword that follows can no longer raise them to HIGH). Values
- * that need a keyword, or whose end is not certain yet (the byte after them), keep
- * waiting. For an inline flow that a block binding may cut: its count must not lag
- * behind the bytes that were let through.
+ * MEDIUM confidence; a keyword that follows can no longer raise them to HIGH) or for the
+ * candidates that may overlap them (the best of those known is reported; one found later
+ * is judged on its own). Values that need a keyword, or whose end is not certain yet (the
+ * bytes after them), keep waiting. For an inline flow that a block binding may cut: its
+ * count must not lag behind the bytes that were let through.
  */
 void sensor_stream_commit(struct sensor_worker *sw, struct sensor_stream *st, sensor_match_fn fn,
 			  void *cookie);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sensor engine internals shared by sensor_db.c (compile, control thread), sensor_stream.c
- * (per-worker streams, data path), the unit tests and tools/bench_sensors.c (which scans
- * db->hs raw for comparison). Nothing else may include it.
+ * (per-worker streams, data path), sensor_decide.c (what becomes of a candidate), the unit
+ * tests and tools/bench_sensors.c (which scans db->hs raw for comparison). Nothing else may
+ * include it.
  *
  * One Hyperscan STREAM database holds every enabled sensor's patterns and every context
  * keyword. A Hyperscan pattern id indexes db->pats, which says whether the hit is a value
@@ -20,9 +21,18 @@
 #include <stdint.h>
 #include <hs.h>
 #include "sensor_types.h"
+#include "validators.h"	/* struct validator_date */
 
 #define SENSOR_RING_MIN 256		/* smallest lookback ring, bytes (a power of two) */
 #define SENSOR_PENDING_MAX 16		/* undecided candidates per stream */
+#define SENSOR_OVERLAP_HORIZON 64	/* a value is decided once this many bytes past the end
+					 * of it (and of every candidate overlapping it) are
+					 * scanned: the overlapping candidates ending within that
+					 * compete with it (one value, one sensor) */
+#define SENSOR_TAG_LOOKBACK 512		/* bytes scanned back from a keyword for a '<' that
+					 * opens the tag it sits in */
+#define SENSOR_GROUP_MAX 8		/* digits read of a neighbouring digit group (grouped
+					 * numbers): more is a group whatever follows */
 #define SENSOR_RECENT_MAX 8		/* (sensor, start, end) remembered for dedupe */
 #define SENSOR_HITS_MAX 256		/* Hyperscan hits buffered per scan call */
 #define SENSOR_DEFAULT_MAX_LEN 128	/* custom sensor with unbounded patterns, no max_len */
@@ -65,6 +75,8 @@ struct sensor_rt {
 	uint8_t validator;
 	uint8_t context_required;
 	uint8_t boundary;
+	uint8_t checksum;	/* the validator computes check digits (wins over layout-only) */
+	uint8_t label;		/* weak forms need a keyword labelling this very value */
 	uint16_t kw_slot;	/* SENSOR_NO_SLOT: no keywords */
 	uint16_t kw_max;	/* longest keyword in bytes */
 	uint32_t window;	/* resolved (never 0) */
@@ -86,18 +98,33 @@ struct sensor_db {
 	size_t stream_size;	/* hs_stream_size + state_size: what sensor_db_stream_size says */
 };
 
-/* A candidate that could not be decided yet. Offsets are stream offsets, [start, end). */
+/*
+ * A candidate that could not be decided yet. Offsets are stream offsets, [start, end).
+ *
+ *   BOUNDARY ──(bytes after it known)──► validator ──► CONTEXT ──(keyword or window)──► DONE
+ *                                                └──(keyword before, or none needed)──► DONE
+ *   DONE ──(SENSOR_OVERLAP_HORIZON past the end of its overlap group)──► best one reported
+ */
 enum sensor_pending_state {
-	SENSOR_PEND_BOUNDARY = 1,	/* EDGE boundary: the byte after end was not known */
+	SENSOR_PEND_BOUNDARY = 1,	/* the bytes after end that decide its boundary (a digit,
+					 * a separator + digit group) were not known */
 	SENSOR_PEND_CONTEXT,		/* validated: waits for a keyword after it */
+	SENSOR_PEND_DONE,		/* validated, confidence final: waits for the candidates
+					 * overlapping it (one value, one sensor) */
 };
+
+#define SENSOR_PF_KEYWORD 0x01		/* DONE: a keyword of its sensor (HIGH) */
 
 struct sensor_pending {
 	uint64_t start;
 	uint64_t end;
+	uint64_t ready;		/* DONE: stream offset at which its confidence became final */
+	uint32_t kw_dist;	/* DONE with a keyword: bytes between keyword and value */
 	uint16_t sensor;
 	uint8_t state;		/* enum sensor_pending_state */
 	uint8_t need;		/* reported only with a keyword (weak form or context_required) */
+	uint8_t label;		/* CONTEXT: the keyword must label it (no digit in between) */
+	uint8_t flags;		/* SENSOR_PF_* */
 };
 
 struct sensor_recent {
@@ -188,5 +215,26 @@ extern const struct sensor_guard sensor_guards[SENSOR_BOUNDARY__COUNT];
  * are always in the class, guard bytes never are. */
 int sensor_lead_class(uint8_t boundary, uint8_t c);
 int sensor_trail_class(uint8_t boundary, uint8_t c);
+
+/* ---- bytes of the call in progress: lookback ring + current buffer ---- */
+
+/* Lowest stream offset whose byte can be read now. */
+static inline uint64_t
+sensor_readable_lo(const struct sensor_worker *sw, const struct sensor_stream *st)
+{
+	uint64_t w = sw->db->ring_size;
+	uint64_t lo = sw->buf_off > w ? sw->buf_off - w : 0;
+
+	return lo > st->known_lo ? lo : st->known_lo;
+}
+
+/* Byte at offset o; o in [sensor_readable_lo, buf_end). */
+static inline uint8_t
+sensor_byte_at(const struct sensor_worker *sw, const struct sensor_stream *st, uint64_t o)
+{
+	if (o >= sw->buf_off)
+		return sw->buf[o - sw->buf_off];
+	return st->ring[o & (sw->db->ring_size - 1)];
+}
 
 #endif

@@ -18,19 +18,19 @@
  * During hs_scan_stream the match callback only records hits (SENSOR_HITS_MAX of them;
  * when full they are processed on the spot). After the call, a first pass finds each value
  * hit's span without its guards (end - width, SOM, or a backward scan), and a second
- * processes the hits in order:
+ * processes the hits in order, handing them to sensor_decide.c:
  *
- *   keyword hit ─► last keyword end of each sensor listing it; a candidate waiting for a
- *                  keyword after it (pending, CONTEXT) within its window is accepted HIGH
- *   value hit   ─► per sensor: not if a hit at the same offset gives it a longer value
- *                  ("PT501964843" beats the \d{9} inside) ─► dedupe (sensor, start, end)
- *                  ─► not across a gap ─► EDGE boundary (byte after unknown: pending,
- *                  BOUNDARY) ─► validator ─► keyword within window before: HIGH
- *                  ─► else pending CONTEXT until window bytes past the end are scanned
- *                     (then MEDIUM, or context_missing for weak / context_required forms)
+ *   keyword hit ─► sensor_decide_keyword: not inside a tag; last keyword end of each
+ *                  sensor listing it; candidates waiting for a keyword after them
+ *   value hit   ─► first, what became certain before this hit (sensor_decide_settle);
+ *                  then per sensor: not if a hit at the same offset gives it a longer
+ *                  value ("PT501964843" beats the \d{9} inside) ─► sensor_decide_candidate
+ *                  (dedupe, gap, boundary, validator, context, overlap)
+ *   scan start  ─► candidates waiting for the bytes after them (sensor_decide_boundaries)
+ *   scan end    ─► context windows and overlap groups that ended (sensor_decide_settle)
  *
- * so a match is reported as soon as it is certain, and the same content gives the same
- * matches and confidences however it is cut into buffers.
+ * so a match is reported once it is certain, and the same content gives the same
+ * matches, confidences and order however it is cut into buffers.
  *
  * End of data: close (and a gap) scan one sentinel byte so that Hyperscan confirms the
  * values and keywords ending at the last byte (their trailing guard needs a byte); what
@@ -45,6 +45,7 @@
 #include <string.h>
 #include <hs.h>
 
+#include "sensor_decide.h"
 #include "sensor_engine.h"
 #include "sensor_priv.h"
 
@@ -60,61 +61,7 @@ is_alnum(uint8_t c)
 	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* ---- bytes: ring + current buffer ---- */
-
-/* Lowest stream offset whose byte can be read now. */
-static inline uint64_t
-readable_lo(const struct sensor_worker *sw, const struct sensor_stream *st)
-{
-	uint64_t w = sw->db->ring_size;
-	uint64_t lo = sw->buf_off > w ? sw->buf_off - w : 0;
-
-	return lo > st->known_lo ? lo : st->known_lo;
-}
-
-/* Byte at offset o; o in [readable_lo, buf_end). */
-static inline uint8_t
-byte_at(const struct sensor_worker *sw, const struct sensor_stream *st, uint64_t o)
-{
-	if (o >= sw->buf_off)
-		return sw->buf[o - sw->buf_off];
-	return st->ring[o & (sw->db->ring_size - 1)];
-}
-
-/* Point *p at the bytes [s, e), copying them out when they straddle ring and buffer.
- * Returns 0, or -1 when they are not all available any more. */
-static int
-get_bytes(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t s, uint64_t e,
-	  const uint8_t **p)
-{
-	uint32_t mask = sw->db->ring_size - 1;
-	uint64_t mid, o;
-	size_t n = 0;
-
-	if (s >= e || s < readable_lo(sw, st) || e > sw->buf_end)
-		return -1;
-	if (s >= sw->buf_off) {
-		*p = sw->buf + (s - sw->buf_off);
-		return 0;
-	}
-	if (e - s > sw->db->ring_size)
-		return -1;
-	mid = e < sw->buf_off ? e : sw->buf_off;
-	for (o = s; o < mid;) {
-		uint32_t pos = (uint32_t)(o & mask);
-		size_t chunk = sw->db->ring_size - pos;
-
-		if (chunk > mid - o)
-			chunk = (size_t)(mid - o);
-		memcpy(sw->tmp + n, st->ring + pos, chunk);
-		n += chunk;
-		o += chunk;
-	}
-	if (e > sw->buf_off)
-		memcpy(sw->tmp + n, sw->buf, (size_t)(e - sw->buf_off));
-	*p = sw->tmp;
-	return 0;
-}
+/* ---- bytes: ring + current buffer (read with sensor_byte_at) ---- */
 
 static void
 ring_append(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *data,
@@ -134,268 +81,6 @@ ring_append(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *d
 	memcpy(st->ring, data + first, len - first);
 }
 
-/* ---- decisions ---- */
-
-static void
-accept(struct sensor_worker *sw, unsigned int si, uint64_t start, uint8_t confidence,
-       const struct validator_result *v)
-{
-	struct sensor_match m;
-
-	sw->stats.accepted++;
-	m.sensor = (uint16_t)si;
-	m.confidence = confidence;
-	m.offset = start;
-	m.v = *v;
-	if (sw->fn != NULL)
-		sw->fn(sw->cookie, &m);
-}
-
-/* A keyword of sensor si ends within its window before start. */
-static int
-kw_before(const struct sensor_stream *st, const struct sensor_rt *rt, uint64_t start)
-{
-	const struct sensor_kw_state *ks = &st->kw[rt->kw_slot];
-	uint64_t k = ks->last;
-
-	if (k != SENSOR_NO_OFFSET && k > start)	/* overlaps the value: the one before */
-		k = ks->prev;
-	return k != SENSOR_NO_OFFSET && k <= start && start - k <= rt->window;
-}
-
-static void
-pending_remove(struct sensor_stream *st, unsigned int i)
-{
-	memmove(&st->pending[i], &st->pending[i + 1],
-		sizeof(st->pending[0]) * (st->n_pending - i - 1));
-	st->n_pending--;
-}
-
-/* Report (or not) a validated candidate waiting for context, with or without keyword. */
-static void
-resolve_context(struct sensor_worker *sw, struct sensor_stream *st,
-		const struct sensor_pending *p, int keyword)
-{
-	const struct sensor_rt *rt = &sw->db->rt[p->sensor];
-	struct validator_result v;
-	const uint8_t *raw;
-
-	if (!keyword && p->need) {
-		sw->stats.context_missing++;
-		return;
-	}
-	/* Validated already; run again for the normalised value (pending entries are small). */
-	if (get_bytes(sw, st, p->start, p->end, &raw) != 0) {
-		sw->stats.candidates_dropped++;
-		return;
-	}
-	if (!validator_run_at(rt->validator, raw, (size_t)(p->end - p->start), &sw->today, &v)) {
-		sw->stats.validator_rejected++;
-		return;
-	}
-	accept(sw, p->sensor, p->start, keyword ? SENSOR_CONF_HIGH : SENSOR_CONF_MEDIUM, &v);
-}
-
-/*
- * Settle the CONTEXT candidates whose window after them has been scanned: every keyword
- * that could start within window bytes past the end ends by end + window + kw_max and is
- * reported by Hyperscan one guard byte later at most. pos: offset scanned so far; strict
- * when hits ending at pos may still be unprocessed.
- */
-static void
-expire_context(struct sensor_worker *sw, struct sensor_stream *st, uint64_t pos, int strict)
-{
-	unsigned int i = 0;
-
-	while (i < st->n_pending) {
-		struct sensor_pending *p = &st->pending[i];
-		const struct sensor_rt *rt = &sw->db->rt[p->sensor];
-		uint64_t until = p->end + rt->window + rt->kw_max + 1;
-
-		if (p->state == SENSOR_PEND_CONTEXT && (strict ? until < pos : until <= pos)) {
-			struct sensor_pending q = *p;
-
-			pending_remove(st, i);
-			resolve_context(sw, st, &q, 0);
-			continue;
-		}
-		i++;
-	}
-}
-
-static int
-pending_add(struct sensor_worker *sw, struct sensor_stream *st, unsigned int si, uint64_t s,
-	    uint64_t e, uint8_t state, uint8_t need, uint64_t pos)
-{
-	struct sensor_pending *p;
-
-	if (st->n_pending == SENSOR_PENDING_MAX)
-		expire_context(sw, st, pos, 1);
-	if (st->n_pending == SENSOR_PENDING_MAX) {
-		sw->stats.candidates_dropped++;
-		return -ENOSPC;
-	}
-	p = &st->pending[st->n_pending++];
-	p->start = s;
-	p->end = e;
-	p->sensor = (uint16_t)si;
-	p->state = state;
-	p->need = need;
-	return 0;
-}
-
-/* Validate a candidate whose boundaries are settled, then apply the context rule. */
-static void
-decide(struct sensor_worker *sw, struct sensor_stream *st, unsigned int si, uint64_t s,
-       uint64_t e, uint64_t pos)
-{
-	const struct sensor_rt *rt = &sw->db->rt[si];
-	struct validator_result v;
-	const uint8_t *raw;
-	uint8_t need;
-
-	if (get_bytes(sw, st, s, e, &raw) != 0) {
-		sw->stats.candidates_dropped++;
-		return;
-	}
-	if (!validator_run_at(rt->validator, raw, (size_t)(e - s), &sw->today, &v)) {
-		sw->stats.validator_rejected++;
-		return;
-	}
-	need = rt->context_required || v.weak;
-	if (rt->kw_slot == SENSOR_NO_SLOT) {
-		if (need)
-			sw->stats.context_missing++;
-		else
-			accept(sw, si, s, SENSOR_CONF_MEDIUM, &v);
-		return;
-	}
-	if (kw_before(st, rt, s)) {
-		accept(sw, si, s, SENSOR_CONF_HIGH, &v);
-		return;
-	}
-	/* A keyword may still follow within the window. */
-	pending_add(sw, st, si, s, e, SENSOR_PEND_CONTEXT, need, pos);
-}
-
-enum edge_verdict { EDGE_OK, EDGE_REJECT, EDGE_UNKNOWN, EDGE_LOST };
-
-/* EDGE boundary: a digit must not touch a digit, a letter not a letter or digit. */
-static enum edge_verdict
-edge_check(const struct sensor_worker *sw, const struct sensor_stream *st, uint64_t s,
-	   uint64_t e)
-{
-	uint8_t c0 = byte_at(sw, st, s), c1 = byte_at(sw, st, e - 1), b;
-
-	if (is_alnum(c0) && s > st->known_lo) {
-		if (s - 1 < readable_lo(sw, st))
-			return EDGE_LOST;
-		b = byte_at(sw, st, s - 1);
-		if (is_digit(c0) ? is_digit(b) : is_alnum(b))
-			return EDGE_REJECT;
-	}
-	if (is_alnum(c1)) {
-		if (e == sw->buf_end)
-			return sw->mode == SENSOR_MODE_CLOSE ? EDGE_OK : EDGE_UNKNOWN;
-		b = byte_at(sw, st, e);
-		if (is_digit(c1) ? is_digit(b) : is_alnum(b))
-			return EDGE_REJECT;
-	}
-	return EDGE_OK;
-}
-
-static int
-recent_seen(struct sensor_stream *st, unsigned int si, uint64_t s, uint64_t e)
-{
-	struct sensor_recent *r;
-	unsigned int i;
-
-	for (i = 0; i < SENSOR_RECENT_MAX; i++) {
-		r = &st->recent[i];
-		if (r->used && r->sensor == si && r->start == s && r->len == (uint32_t)(e - s))
-			return 1;
-	}
-	r = &st->recent[st->recent_next];
-	st->recent_next = (uint8_t)((st->recent_next + 1) % SENSOR_RECENT_MAX);
-	r->used = 1;
-	r->sensor = (uint16_t)si;
-	r->start = s;
-	r->len = (uint32_t)(e - s);
-	return 0;
-}
-
-/* One sensor's candidate [s, e) found by a value pattern of boundary kind boundary. */
-static void
-consider(struct sensor_worker *sw, struct sensor_stream *st, unsigned int si, uint64_t s,
-	 uint64_t e, uint8_t boundary, uint64_t pos)
-{
-	if (recent_seen(st, si, s, e))
-		return;
-	sw->stats.candidates++;
-	/* Nothing may straddle a gap: the bytes before it were lost. */
-	if (s == st->gap_end && boundary != SENSOR_BOUNDARY_NONE) {
-		sw->stats.candidates_dropped++;
-		return;
-	}
-	if (boundary == SENSOR_BOUNDARY_EDGE) {
-		switch (edge_check(sw, st, s, e)) {
-		case EDGE_REJECT:
-			sw->stats.boundary_rejected++;
-			return;
-		case EDGE_LOST:
-			sw->stats.candidates_dropped++;
-			return;
-		case EDGE_UNKNOWN:
-			pending_add(sw, st, si, s, e, SENSOR_PEND_BOUNDARY, 0, pos);
-			return;
-		case EDGE_OK:
-			break;
-		}
-	}
-	decide(sw, st, si, s, e, pos);
-}
-
-static void
-keyword_hit(struct sensor_worker *sw, struct sensor_stream *st, const struct sensor_pattern *pat,
-	    uint64_t t)
-{
-	const struct sensor_db *db = sw->db;
-	const uint16_t *refs = &db->refs[pat->first_ref];
-	uint64_t kw_end = t - pat->trail, kw_start = kw_end - pat->width;
-	unsigned int r, i;
-
-	if (sw->mode != SENSOR_MODE_SCAN && kw_end > sw->buf_off)
-		return;	/* would include the sentinel */
-	for (r = 0; r < pat->n_refs; r++) {
-		struct sensor_kw_state *ks = &st->kw[refs[r]];
-
-		if (ks->last != kw_end) {
-			ks->prev = ks->last;
-			ks->last = kw_end;
-		}
-	}
-	i = 0;
-	while (i < st->n_pending) {
-		struct sensor_pending *p = &st->pending[i];
-		const struct sensor_rt *rt = &db->rt[p->sensor];
-		int hit = 0;
-
-		if (p->state == SENSOR_PEND_CONTEXT && kw_start >= p->end &&
-		    kw_start - p->end <= rt->window) {
-			for (r = 0; r < pat->n_refs && !hit; r++)
-				hit = refs[r] == rt->kw_slot;
-		}
-		if (hit) {
-			struct sensor_pending q = *p;
-
-			pending_remove(st, i);
-			resolve_context(sw, st, &q, 1);
-			continue;
-		}
-		i++;
-	}
-}
-
 static inline int
 email_domain_byte(uint8_t c)
 {
@@ -412,6 +97,13 @@ static inline int
 phone_body_byte(uint8_t c)
 {
 	return is_digit(c) || c == ' ' || c == '.' || c == '-' || c == '(' || c == ')';
+}
+
+/* Bytes the phone patterns never start with, trimmed after the backward scan. */
+static inline int
+phone_lead_sep(uint8_t c)
+{
+	return c == ' ' || c == '.' || c == '-' || c == ')';
 }
 
 static inline int
@@ -434,34 +126,33 @@ static enum scan_verdict
 scan_start(const struct sensor_worker *sw, const struct sensor_stream *st, uint8_t boundary,
 	   uint64_t e, uint32_t max, uint64_t *start)
 {
-	uint64_t lo = readable_lo(sw, st), lim = e > max ? e - max : 0;
+	uint64_t lo = sensor_readable_lo(sw, st), lim = e > max ? e - max : 0;
 	uint64_t floor = lim > lo ? lim : lo, o = e;
 	int at_floor;
 
 	switch (boundary) {
 	case SENSOR_BOUNDARY_EMAIL:
-		while (o > floor && byte_at(sw, st, o - 1) != '@' &&
-		       email_domain_byte(byte_at(sw, st, o - 1)))
+		while (o > floor && sensor_byte_at(sw, st, o - 1) != '@' &&
+		       email_domain_byte(sensor_byte_at(sw, st, o - 1)))
 			o--;
-		if (o > floor && byte_at(sw, st, o - 1) == '@') {
+		if (o > floor && sensor_byte_at(sw, st, o - 1) == '@') {
 			o--;
-			while (o > floor && email_local_byte(byte_at(sw, st, o - 1)))
+			while (o > floor && email_local_byte(sensor_byte_at(sw, st, o - 1)))
 				o--;
 		}
 		at_floor = o == floor;
 		break;
 	case SENSOR_BOUNDARY_PHONE:
-		while (o > floor && phone_body_byte(byte_at(sw, st, o - 1)))
+		while (o > floor && phone_body_byte(sensor_byte_at(sw, st, o - 1)))
 			o--;
 		at_floor = o == floor;
-		if (o > floor && byte_at(sw, st, o - 1) == '+')
+		if (o > floor && sensor_byte_at(sw, st, o - 1) == '+')
 			o--;
-		while (o < e && (byte_at(sw, st, o) == ' ' || byte_at(sw, st, o) == '.' ||
-				 byte_at(sw, st, o) == '-' || byte_at(sw, st, o) == ')'))
+		while (o < e && phone_lead_sep(sensor_byte_at(sw, st, o)))
 			o++;
 		break;
 	default:
-		while (o > floor && b64url_token_byte(byte_at(sw, st, o - 1)))
+		while (o > floor && b64url_token_byte(sensor_byte_at(sw, st, o - 1)))
 			o--;
 		at_floor = o == floor;
 		break;
@@ -479,11 +170,11 @@ value_span(const struct sensor_worker *sw, const struct sensor_stream *st,
 	   const struct sensor_pattern *pat, struct sensor_hit *h)
 {
 	const struct sensor_guard *g = &sensor_guards[pat->boundary];
-	uint64_t lo = readable_lo(sw, st), s = 0, e = st->hs_base + h->to;
+	uint64_t lo = sensor_readable_lo(sw, st), s = 0, e = st->hs_base + h->to;
 	unsigned int k;
 
 	for (k = 0; k < g->trail_max && e > lo && e > st->known_lo &&
-	     !sensor_trail_class(pat->boundary, byte_at(sw, st, e - 1)); k++)
+	     !sensor_trail_class(pat->boundary, sensor_byte_at(sw, st, e - 1)); k++)
 		e--;
 	h->span = SENSOR_SPAN_OK;
 	if (sw->mode != SENSOR_MODE_SCAN) {
@@ -520,7 +211,7 @@ value_span(const struct sensor_worker *sw, const struct sensor_stream *st,
 		}
 		s = st->hs_base + h->from;
 		for (k = 0; k < g->lead_max && s < e && s >= lo &&
-		     !sensor_lead_class(pat->boundary, byte_at(sw, st, s)); k++)
+		     !sensor_lead_class(pat->boundary, sensor_byte_at(sw, st, s)); k++)
 			s++;
 		break;
 	}
@@ -594,10 +285,14 @@ value_hit(struct sensor_worker *sw, struct sensor_stream *st, uint32_t i, uint32
 	default:
 		break;
 	}
+	/* What became certain before this hit is decided without it. */
+	if (st->n_pending != 0)
+		sensor_decide_settle(sw, st, st->hs_base + h->to, 1);
 	for (r = 0; r < pat->n_refs; r++) {
 		if (longer_sibling(sw, i, n, refs[r]))
 			continue;
-		consider(sw, st, refs[r], h->s, h->e, pat->boundary, st->hs_base + h->to);
+		sensor_decide_candidate(sw, st, refs[r], h->s, h->e, pat->boundary,
+					st->hs_base + h->to);
 	}
 }
 
@@ -621,7 +316,7 @@ flush_hits(struct sensor_worker *sw)
 		if (h->id == UINT32_MAX)
 			continue;
 		if (sw->db->pats[h->id].kind == SENSOR_PAT_KEYWORD)
-			keyword_hit(sw, st, &sw->db->pats[h->id], st->hs_base + h->to);
+			sensor_decide_keyword(sw, st, &sw->db->pats[h->id], st->hs_base + h->to);
 		else
 			value_hit(sw, st, i, n);
 	}
@@ -643,36 +338,6 @@ on_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned
 	h->from = from;
 	h->to = to;
 	return 0;
-}
-
-/*
- * BOUNDARY candidates (EDGE sensors, value at the end of the last buffer): after is the
- * byte that follows them, or -1 at end of stream.
- */
-static void
-settle_boundary(struct sensor_worker *sw, struct sensor_stream *st, int after)
-{
-	unsigned int i = 0;
-
-	while (i < st->n_pending) {
-		struct sensor_pending q = st->pending[i];
-
-		if (q.state != SENSOR_PEND_BOUNDARY) {
-			i++;
-			continue;
-		}
-		pending_remove(st, i);
-		if (after >= 0) {
-			uint8_t c1 = byte_at(sw, st, q.end - 1);
-
-			if (is_digit(c1) ? is_digit((uint8_t)after) : is_alnum((uint8_t)after)) {
-				sw->stats.boundary_rejected++;
-				continue;
-			}
-		}
-		/* decide() may append a CONTEXT entry; entries before i are untouched. */
-		decide(sw, st, q.sensor, q.start, q.end, sw->buf_off);
-	}
 }
 
 static void
@@ -844,14 +509,14 @@ sensor_stream_scan(struct sensor_worker *sw, struct sensor_stream *st, const uin
 		return;
 	call_begin(sw, st, data, len, SENSOR_MODE_SCAN, fn, cookie);
 	if (st->n_pending != 0)
-		settle_boundary(sw, st, data[0]);
+		sensor_decide_boundaries(sw, st);
 	if (st->hs != NULL &&
 	    hs_scan_stream(st->hs, (const char *)data, len, 0, sw->scratch, on_hit, sw) !=
 		    HS_SUCCESS)
 		sw->stats.scan_errors++;
 	flush_hits(sw);
 	if (st->n_pending != 0)
-		expire_context(sw, st, sw->buf_end, 0);
+		sensor_decide_settle(sw, st, sw->buf_end, 0);
 	ring_append(sw, st, data, len);
 	st->off = sw->buf_end;
 	sw->stats.bytes_scanned += len;
@@ -874,8 +539,6 @@ void
 sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t len,
 		  sensor_match_fn fn, void *cookie)
 {
-	unsigned int i;
-
 	if (st == NULL || len == 0)
 		return;
 	/* buf is the sentinel, at the stream offset where the lost bytes start. */
@@ -885,16 +548,8 @@ sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t l
 	if (st->hs != NULL && hs_reset_stream(st->hs, 0, sw->scratch, on_hit, sw) != HS_SUCCESS)
 		sw->stats.scan_errors++;
 	flush_hits(sw);
-	/* The byte after a BOUNDARY candidate is lost; a CONTEXT one lost part of its window:
-	 * reported without keyword unless it needs one. */
-	for (i = 0; i < st->n_pending; i++) {
-		const struct sensor_pending *p = &st->pending[i];
-
-		if (p->state == SENSOR_PEND_BOUNDARY || p->need)
-			sw->stats.candidates_dropped++;
-		else
-			resolve_context(sw, st, p, 0);
-	}
+	if (st->n_pending != 0)
+		sensor_decide_gap(sw, st);
 	st->n_pending = 0;
 	st->off += len;
 	st->hs_base = st->off;
@@ -907,22 +562,11 @@ void
 sensor_stream_commit(struct sensor_worker *sw, struct sensor_stream *st, sensor_match_fn fn,
 		     void *cookie)
 {
-	unsigned int i = 0;
-
 	if (st == NULL || !st->in_use || st->n_pending == 0)
 		return;
 	/* No new bytes: every byte of the candidates is in the lookback ring. */
 	call_begin(sw, st, sentinel, 0, SENSOR_MODE_SCAN, fn, cookie);
-	while (i < st->n_pending) {
-		struct sensor_pending q = st->pending[i];
-
-		if (q.state != SENSOR_PEND_CONTEXT || q.need) {
-			i++;
-			continue;
-		}
-		pending_remove(st, i);
-		resolve_context(sw, st, &q, 0);
-	}
+	sensor_decide_commit(sw, st);
 	call_end(sw);
 }
 
@@ -934,7 +578,7 @@ sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_m
 		return;
 	call_begin(sw, st, sentinel, 1, SENSOR_MODE_CLOSE, fn, cookie);
 	if (st->n_pending != 0)
-		settle_boundary(sw, st, -1);
+		sensor_decide_boundaries(sw, st);	/* the end bounds them */
 	scan_sentinel(sw, st);
 	/* Custom patterns anchored at end of data ($ also matches before the final '\n'); the
 	 * reset also makes the stream as good as new for its next user. */
@@ -942,7 +586,7 @@ sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_m
 		sw->stats.scan_errors++;
 	flush_hits(sw);
 	if (st->n_pending != 0)
-		expire_context(sw, st, UINT64_MAX, 0);
+		sensor_decide_settle(sw, st, UINT64_MAX, 0);
 	call_end(sw);
 	st->n_pending = 0;
 	st->in_use = 0;

@@ -36,12 +36,14 @@ enum sensor_severity {
  * What must not touch a candidate on either side, so that it is not a piece of a longer
  * run (IDENTIFIERS.md "Boundaries"). Except for EDGE and NONE the engine wraps every
  * pattern in guards that Hyperscan itself matches, so a candidate is only reported once the
- * byte after it is known and never for each prefix of a longer run.
+ * byte after it is known and never for each prefix of a longer run. For DIGIT, ALNUM and
+ * EDGE, a grouped value is also not one group of a longer grouped number (its separator
+ * and a digit group before or after it: sensor_decide.c).
  */
 enum sensor_boundary {
 	SENSOR_BOUNDARY_EDGE = 0,	/* checked after the match from its first and last byte:
-					 * a digit must not touch a digit, a letter must not
-					 * touch a letter or digit (custom classes) */
+					 * a digit edge as DIGIT, a letter edge as ALNUM
+					 * (custom classes) */
 	SENSOR_BOUNDARY_NONE,		/* no check (the pattern delimits itself) */
 	SENSOR_BOUNDARY_DIGIT,		/* no digit, nor "." + digit, on either side */
 	SENSOR_BOUNDARY_ALNUM,		/* no letter or digit on either side */
@@ -96,6 +98,8 @@ struct sensor_stats {
 	uint64_t boundary_rejected;		/* inside a longer run of digits/letters */
 	uint64_t validator_rejected;
 	uint64_t context_missing;		/* valid weak form without a keyword */
+	uint64_t overlap_suppressed;		/* valid, but a better match overlaps it (one
+						 * value, one sensor) */
 	uint64_t accepted;
 	uint64_t candidates_dropped;		/* pending list full or value left the lookback */
 	uint64_t scan_errors;			/* Hyperscan returned an error */

@@ -45,6 +45,21 @@ bool validator_run_at(enum validator_id id, const uint8_t *raw, size_t len,
 /* The current UTC date (CLOCK_REALTIME). Any thread. */
 void validator_today(struct validator_date *out);
 
+/*
+ * Whether the validator computes check digits or a check character (Luhn, mod 11, mod 97,
+ * a check letter...), as opposed to checking the layout, ranges and dates only (SSN,
+ * CPR, NINO, e-mail, phone, credentials, none). One value matched by several sensors is
+ * reported under the checked one (docs/sensors.md "One value, one sensor").
+ */
+bool validator_has_checksum(enum validator_id id);
+
+/*
+ * Whether the weak forms of this validator need a keyword that labels the value itself,
+ * not just one within the window: national phone numbers (no "+"), which look like any
+ * other grouped number.
+ */
+bool validator_weak_needs_label(enum validator_id id);
+
 /* Name as used in configs ("luhn", "mod97", "none", or a built-in sensor id). */
 const char *validator_name(enum validator_id id);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What every validator file shares (validators_priv.h): the written-form matcher (the
- * template language is described there), the Luhn check (ISO/IEC 7812-1 annex B) and
- * today's date for the date-dependent checks. It calls nothing of validators.c or
+ * template language is described there), the Luhn check (ISO/IEC 7812-1 annex B),
+ * today's date for the date-dependent checks, and the properties of each validator that
+ * the sensor engine ranks overlapping matches by. It calls nothing of validators.c or
  * validators_national.c, which both call it.
  *
  * Pure functions: no allocation, no locks, no global mutable state; any thread.
@@ -50,6 +51,44 @@ validator_today(struct validator_date *out)
 		ts.tv_sec = 0;
 	s = (int64_t)ts.tv_sec;
 	civil_from_days(s >= 0 ? s / 86400 : (s - 86399) / 86400, out);
+}
+
+/* ---- properties the sensor engine ranks matches by ---- */
+
+bool
+validator_has_checksum(enum validator_id id)
+{
+	switch (id) {
+	case VALIDATOR_LUHN:
+	case VALIDATOR_MOD97:
+	case VALIDATOR_CREDIT_CARD:
+	case VALIDATOR_IBAN:
+	case VALIDATOR_GB_NHS:
+	case VALIDATOR_ES_DNI:
+	case VALIDATOR_ES_NIE:
+	case VALIDATOR_IT_CODICE_FISCALE:
+	case VALIDATOR_NL_BSN:
+	case VALIDATOR_BE_NN:
+	case VALIDATOR_PL_PESEL:
+	case VALIDATOR_SE_PERSONNUMMER:
+	case VALIDATOR_FI_HETU:
+	case VALIDATOR_DE_IDNR:
+	case VALIDATOR_FR_NIR:
+	case VALIDATOR_AT_SVNR:
+	case VALIDATOR_IE_PPS:
+	case VALIDATOR_PT_NIF:
+		return true;
+	default:
+		/* Layout, ranges and dates only: NONE, US_SSN, EMAIL, PHONE, GB_NINO, DK_CPR
+		 * (mod 11 no longer required), AWS key ids, private keys, JWTs. */
+		return false;
+	}
+}
+
+bool
+validator_weak_needs_label(enum validator_id id)
+{
+	return id == VALIDATOR_PHONE;
 }
 
 /* ---- written forms ---- */

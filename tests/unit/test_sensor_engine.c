@@ -4,6 +4,8 @@
  * catalogue (sensor_catalogue.c), run against the real validators (validators.c). Every
  * test scans text through a worker and asserts exactly which matches come out, where, with
  * which confidence, and what the counters say. No EAL: the engine uses the libc heap.
+ * The precision rules (one value one sensor, markup, grouped numbers, phone labels,
+ * custom boundaries) are in test_sensor_precision.c, run by the same program.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,164 +18,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sensor_engine.h"
-#include "sensor_priv.h"
-
-#define MAX_MATCHES 64
-
-struct seen {
-	uint16_t sensor;
-	uint8_t confidence;
-	uint64_t offset;
-	char norm[VALIDATOR_NORM_MAX + 1];
-};
-
-struct collect {
-	unsigned int n;
-	struct seen m[MAX_MATCHES];
-};
-
-static void
-collect_fn(void *cookie, const struct sensor_match *m)
-{
-	struct collect *c = cookie;
-	struct seen *s;
-
-	assert_true(c->n < MAX_MATCHES);
-	s = &c->m[c->n++];
-	s->sensor = m->sensor;
-	s->confidence = m->confidence;
-	s->offset = m->offset;
-	memcpy(s->norm, m->v.norm, m->v.norm_len);
-	s->norm[m->v.norm_len] = '\0';
-}
-
-/* The built-in catalogue, compiled once for the whole group. */
-static struct sensor_def g_defs[SENSOR_MAX];
-static unsigned int g_n;
-static struct sensor_db *g_db;
-static const struct validator_date g_today = { 2024, 6, 1 };
-
-static int
-group_setup(void **state)
-{
-	char err[256];
-
-	(void)state;
-	g_n = sensor_catalogue_builtin(g_defs, SENSOR_MAX);
-	g_db = sensor_db_compile(g_defs, g_n, err, sizeof(err));
-	return g_db == NULL ? -1 : 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	sensor_db_free(g_db);
-	return 0;
-}
-
-static unsigned int
-sensor_index(const struct sensor_db *db, const char *id)
-{
-	unsigned int i;
-
-	for (i = 0; i < sensor_db_count(db); i++)
-		if (strcmp(sensor_db_def(db, i)->id, id) == 0)
-			return i;
-	fail_msg("no sensor %s", id);
-	return 0;
-}
-
-static unsigned int
-count_of(const struct collect *c, unsigned int sensor)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < c->n; i++)
-		n += c->m[i].sensor == sensor;
-	return n;
-}
-
-static const struct seen *
-first_of(const struct collect *c, unsigned int sensor)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->n; i++)
-		if (c->m[i].sensor == sensor)
-			return &c->m[i];
-	return NULL;
-}
-
-static struct sensor_worker *
-worker(const struct sensor_db *db, uint32_t streams)
-{
-	char err[256];
-	struct sensor_worker *sw = sensor_worker_create(db, streams, 0, err, sizeof(err));
-
-	assert_non_null(sw);
-	sensor_worker_set_today(sw, &g_today);
-	return sw;
-}
-
-static void
-scan_str(struct sensor_worker *sw, struct sensor_stream *st, const char *s, struct collect *c)
-{
-	sensor_stream_scan(sw, st, (const uint8_t *)s, (uint32_t)strlen(s), collect_fn, c);
-}
-
-/* One stream over text cut at the given offsets (ascending, inside the text), closed. */
-static void
-scan_parts(const struct sensor_db *db, const char *text, const size_t *cuts, unsigned int ncuts,
-	   struct collect *c, struct sensor_stats *stats)
-{
-	struct sensor_worker *sw = worker(db, 1);
-	struct sensor_stream *st = sensor_stream_open(sw);
-	size_t len = strlen(text), from = 0;
-	unsigned int i;
-
-	assert_non_null(st);
-	memset(c, 0, sizeof(*c));
-	for (i = 0; i <= ncuts; i++) {
-		size_t to = i < ncuts ? cuts[i] : len;
-
-		sensor_stream_scan(sw, st, (const uint8_t *)text + from, (uint32_t)(to - from),
-				   collect_fn, c);
-		from = to;
-	}
-	sensor_stream_close(sw, st, collect_fn, c);
-	if (stats != NULL)
-		*stats = *sensor_worker_stats(sw);
-	sensor_worker_free(sw);
-}
-
-static void
-scan_whole(const char *text, struct collect *c, struct sensor_stats *stats)
-{
-	scan_parts(g_db, text, NULL, 0, c, stats);
-}
-
-/* A custom sensor definition. */
-static void
-custom_def(struct sensor_def *d, const char *id, const char *const *patterns,
-	   const char *const *keywords)
-{
-	unsigned int i;
-
-	memset(d, 0, sizeof(*d));
-	snprintf(d->id, sizeof(d->id), "%s", id);
-	snprintf(d->category, sizeof(d->category), "health");
-	d->enabled = 1;
-	d->severity = SENSOR_SEV_MEDIUM;
-	d->validator = VALIDATOR_NONE;
-	for (i = 0; patterns != NULL && patterns[i] != NULL; i++)
-		snprintf(d->patterns[i], sizeof(d->patterns[i]), "%s", patterns[i]);
-	d->n_patterns = i;
-	for (i = 0; keywords != NULL && keywords[i] != NULL; i++)
-		snprintf(d->keywords[i], sizeof(d->keywords[i]), "%s", keywords[i]);
-	d->n_keywords = i;
-}
+#include "sensor_test.h"
 
 /* ---- compile ---- */
 
@@ -422,8 +267,15 @@ test_sensor_undashed_ssn_keyword_after_in_later_scan(void **state)
 	(void)state;
 	scan_str(sw, st, "536904399 is what I gave as my ", &c);
 	assert_int_equal(c.n, 0);
-	/* The keyword is decided once its guard byte ('.') is scanned: before close. */
+	/* The keyword is known once its guard byte ('.') is scanned; the value is then
+	 * certain once SENSOR_OVERLAP_HORIZON (64) bytes past its end are scanned (no other
+	 * candidate can overlap it any more): offset 9 + 64 = 73, before close. */
 	scan_str(sw, st, "ssn.", &c);
+	assert_int_equal(c.n, 0);
+	scan_str(sw, st, " and it is on the form I sent, thanks", &c);
+	assert_int_equal(sensor_worker_stats(sw)->bytes_scanned, 72);
+	assert_int_equal(c.n, 0);
+	scan_str(sw, st, " ", &c);
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.m[0].sensor, ssn);
 	assert_int_equal(c.m[0].offset, 0);
@@ -573,23 +425,28 @@ test_sensor_offsets_count_gap_bytes(void **state)
 /* ---- overlaps and dedupe ---- */
 
 static void
-test_sensor_overlapping_candidates_reported_once_per_sensor(void **state)
+test_sensor_overlapping_candidates_reported_once(void **state)
 {
-	unsigned int ssn = sensor_index(g_db, "us_ssn"), bsn = sensor_index(g_db, "nl_bsn");
+	unsigned int bsn = sensor_index(g_db, "nl_bsn");
 	unsigned int iban = sensor_index(g_db, "iban");
 	struct collect c;
+	struct sensor_stats s;
 	struct sensor_def d;
 	struct sensor_db *db;
 	char err[256];
 
 	(void)state;
-	/* One pattern (\d{9}) stands for both sensors; 111222333 is valid for each. */
-	scan_whole("bsn/ssn 111222333.", &c, NULL);
-	assert_int_equal(c.n, 2);
-	assert_int_equal(count_of(&c, ssn), 1);
-	assert_int_equal(count_of(&c, bsn), 1);
-	assert_int_equal(first_of(&c, ssn)->offset, 8);
-	assert_int_equal(first_of(&c, bsn)->offset, 8);
+	/* One pattern (\d{9}) stands for three sensors; 111222333 is a valid SSN and BSN,
+	 * both with their keyword: one value, one sensor, the checksummed BSN. */
+	scan_whole("bsn/ssn 111222333.", &c, &s);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].sensor, bsn);
+	assert_int_equal(c.m[0].offset, 8);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_HIGH);
+	assert_int_equal(s.candidates, 3);
+	assert_int_equal(s.validator_rejected, 1);	/* not a NIF */
+	assert_int_equal(s.overlap_suppressed, 1);	/* the SSN */
+	assert_int_equal(s.accepted, 1);
 	/* An IBAN whose digits are other candidates: the IBAN once, nothing else. */
 	scan_whole("iban GB82WEST12345698765432 and GB82 WEST 1234 5698 7654 32.", &c, NULL);
 	assert_int_equal(c.n, 2);
@@ -636,15 +493,19 @@ test_sensor_custom_edge_boundary_waits_for_next_byte(void **state)
 	st = sensor_stream_open(sw);
 	scan_str(sw, st, "staff_id: EMP123456", &c);
 	assert_int_equal(c.n, 0);
+	/* The byte after it settles the boundary; the match then waits for candidates that
+	 * could overlap it (reported at close here). */
 	scan_str(sw, st, " x", &c);
-	assert_int_equal(c.n, 1);
-	assert_int_equal(c.m[0].offset, 10);
-	assert_int_equal(c.m[0].confidence, SENSOR_CONF_HIGH);
-	assert_string_equal(c.m[0].norm, "EMP123456");
+	assert_int_equal(c.n, 0);
+	assert_int_equal(st->n_pending, 1);
+	assert_int_equal(st->pending[0].state, SENSOR_PEND_DONE);
 	/* A letter before it: part of a longer word. */
 	scan_str(sw, st, " XEMP654321 ", &c);
 	sensor_stream_close(sw, st, collect_fn, &c);
 	assert_int_equal(c.n, 1);
+	assert_int_equal(c.m[0].offset, 10);
+	assert_int_equal(c.m[0].confidence, SENSOR_CONF_HIGH);
+	assert_string_equal(c.m[0].norm, "EMP123456");
 	assert_int_equal(sensor_worker_stats(sw)->boundary_rejected, 2);
 	sensor_worker_free(sw);
 	sensor_db_free(db);
@@ -657,19 +518,22 @@ test_sensor_keyword_shared_by_two_sensors_counts_for_both(void **state)
 	struct collect c;
 
 	(void)state;
-	/* Valid both ways: 2001-01-01 in Sweden, 1901-01-01 in Denmark. The dashed CPR is a
-	 * weak form: without a keyword only the personnummer is reported. */
-	scan_whole("id 010101-0007.", &c, NULL);
+	/* "personnummer" is a keyword of both (compiled once). 880320-0016 is a Swedish
+	 * number only (day 88 is no Danish date), 211062-5629 a Danish one only (day 62 is no
+	 * Swedish date); the dashed CPR is a weak form: it needs the keyword. */
+	scan_whole("personnummer 880320-0016 och 211062-5629.", &c, NULL);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(first_of(&c, se)->confidence, SENSOR_CONF_HIGH);
+	assert_int_equal(first_of(&c, se)->offset, 13);
+	assert_string_equal(first_of(&c, se)->norm, "198803200016");
+	assert_int_equal(first_of(&c, dk)->confidence, SENSOR_CONF_HIGH);
+	assert_int_equal(first_of(&c, dk)->offset, 29);
+	assert_string_equal(first_of(&c, dk)->norm, "2110625629");
+	/* Without the keyword the CPR is not reported, the personnummer is (MEDIUM). */
+	scan_whole("id 880320-0016 och 211062-5629.", &c, NULL);
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.m[0].sensor, se);
 	assert_int_equal(c.m[0].confidence, SENSOR_CONF_MEDIUM);
-	scan_whole("personnummer 010101-0007.", &c, NULL);
-	assert_int_equal(c.n, 2);
-	assert_int_equal(first_of(&c, se)->confidence, SENSOR_CONF_HIGH);
-	assert_string_equal(first_of(&c, se)->norm, "200101010007");
-	assert_int_equal(first_of(&c, dk)->confidence, SENSOR_CONF_HIGH);
-	assert_string_equal(first_of(&c, dk)->norm, "0101010007");
-	assert_int_equal(first_of(&c, dk)->offset, 13);
 }
 
 static void
@@ -764,8 +628,10 @@ test_sensor_builtin_examples_detected(void **state)
 		{ "credit_card", "amex 3782-822463-10005 x", "378282246310005", 5, 2 },
 		{ "us_ssn", "ssn 536-90-4399.", "536904399", 4, 2 },
 		{ "iban", "IBAN: GB82 WEST 1234 5698 7654 32.", "GB82WEST12345698765432", 6, 2 },
+		/* "mailto" is inside the tag: markup, not context. */
 		{ "email", "<a href=\"mailto:Joe.Doe@Example.com\">", "joe.doe@example.com", 16,
-		  2 },
+		  1 },
+		{ "email", "mailto: Joe.Doe@Example.com", "joe.doe@example.com", 8, 2 },
 		{ "email", "x joe.doe@mail.example.co.uk.", "joe.doe@mail.example.co.uk", 2, 1 },
 		{ "phone", "tel: +44 (0)20 7946 0958.", "+442079460958", 5, 2 },
 		{ "phone", "call 020 7946 0958 now", "02079460958", 5, 2 },
@@ -957,7 +823,7 @@ main(void)
 		cmocka_unit_test(test_sensor_value_at_close_reported_by_close),
 		cmocka_unit_test(test_sensor_gap_in_value_drops_it),
 		cmocka_unit_test(test_sensor_offsets_count_gap_bytes),
-		cmocka_unit_test(test_sensor_overlapping_candidates_reported_once_per_sensor),
+		cmocka_unit_test(test_sensor_overlapping_candidates_reported_once),
 		cmocka_unit_test(test_sensor_custom_edge_boundary_waits_for_next_byte),
 		cmocka_unit_test(test_sensor_keyword_shared_by_two_sensors_counts_for_both),
 		cmocka_unit_test(test_sensor_pending_overflow_counted_as_dropped),
@@ -969,5 +835,7 @@ main(void)
 		cmocka_unit_test(test_sensor_db_cache_reuses_compiled_database_with_same_results),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	int failed = cmocka_run_group_tests(tests, sensor_test_setup, sensor_test_teardown);
+
+	return failed + sensor_precision_run();
 }
