@@ -11,6 +11,7 @@ PKGS=(
 	zlib1g-dev libbrotli-dev libzstd-dev libcurl4-openssl-dev libcmocka-dev libssl-dev pkgconf
 	python3 python3-scapy python3-pytest python3-stdnum python3-yaml
 	tcpdump tshark iproute2 ethtool curl openssl util-linux
+	swaks python3-aiosmtpd
 )
 
 # The OpenAPI linter (tools/openapi-lint) runs on Node.js from the npm registry; use the
