@@ -63,6 +63,24 @@ const struct app_layer_sink app_layer_mime_sink = {
 
 /* ---- parts ---- */
 
+/* A mail's part named as a file: listed in the smtp metadata from its first byte on, so
+ * the events of the values in it name it. */
+static void
+app_mime_attachment(struct app_flow *af, uint8_t dir, const struct app_mime_part *part)
+{
+	struct app_meta *m = &af->meta[dir];
+
+	if (m->kind != APP_META_SMTP || part->filename_len == 0 ||
+	    part->disposition == APP_MIME_DISP_INLINE)
+		return;
+	if (m->smtp.nattach < APP_META_ATTACH)
+		app_meta_copy(m->smtp.attachments[m->smtp.nattach++], APP_META_NAME_LEN,
+			      part->filename);
+	if (m->smtp.attach_total < UINT16_MAX)
+		m->smtp.attach_total++;
+	af->meta[dir ^ 1] = *m;
+}
+
 static void
 app_mime_part_begin(void *cookie, const struct app_mime_part *part)
 {
@@ -93,6 +111,7 @@ app_mime_part_begin(void *cookie, const struct app_mime_part *part)
 			path[len + n] = '\0';
 		}
 	}
+	app_mime_attachment(af, dir, part);
 	if (part->cte == APP_MIME_CTE_BASE64)
 		text = DECODE_TEXT_B64;
 	else if (part->cte == APP_MIME_CTE_QP)
@@ -118,18 +137,9 @@ app_mime_part_end(void *cookie, const struct app_mime_part *part)
 	struct app_layer *al = cookie;
 	struct app_flow *af = al->cur;
 	uint8_t dir = al->mime_dir;
-	struct app_meta *m = &af->meta[dir];
 
+	(void)part;
 	app_pipe_end(&af->pipe[dir]);
-	if (m->kind != APP_META_SMTP || part->filename_len == 0 ||
-	    part->disposition == APP_MIME_DISP_INLINE)
-		return;
-	if (m->smtp.nattach < APP_META_ATTACH)
-		app_meta_copy(m->smtp.attachments[m->smtp.nattach++], APP_META_NAME_LEN,
-			      part->filename);
-	if (m->smtp.attach_total < UINT16_MAX)
-		m->smtp.attach_total++;
-	af->meta[dir ^ 1] = *m;
 }
 
 static const struct app_mime_cb app_mime_callbacks = {
