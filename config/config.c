@@ -203,7 +203,7 @@ static const struct cfg_field app_fields[] = {
 	UINT("max_ratio", app.max_ratio, 2, 100000, 0),
 	SIZE("max_header_line", app.max_header_line, 256, 65536),
 	UINT("max_headers", app.max_headers, 8, 4096, 0),
-	SIZE("base64_min", app.base64_min, 16, 65536),
+	SIZE("base64_min", app.base64_min, 16, 1024),
 	{ .key = NULL },
 };
 

@@ -60,6 +60,7 @@ app_layer_create(const struct config_app *conf, char *err, size_t errlen)
 	al->env.comp_conf.ratio_max = conf->max_ratio;
 	al->env.pool = &al->pool;
 	al->env.max_decoded = conf->max_decoded;
+	al->env.b64_min = conf->base64_min;
 	al->env.stats = &al->stats;
 	al->env.count_bodies = 1;
 	al->mime_env = al->env;

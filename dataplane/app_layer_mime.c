@@ -21,27 +21,30 @@
 /* ---- the pre pipeline's sink: its decoded bytes go to the MIME parser ---- */
 
 static int
-app_mime_sink_open(void *cookie, uint8_t dir, const char *path)
+app_mime_sink_open(void *cookie, uint8_t dir, uint8_t level, const char *path)
 {
 	(void)cookie;
 	(void)dir;
+	(void)level;
 	(void)path;
 	return 0;
 }
 
 static void
-app_mime_sink_data(void *cookie, uint8_t dir, const uint8_t *p, size_t n)
+app_mime_sink_data(void *cookie, uint8_t dir, uint8_t level, const uint8_t *p, size_t n)
 {
 	struct app_layer *al = cookie;
 
+	(void)level;
 	app_mime_feed(&al->cur->mime[dir], p, n);
 }
 
 static void
-app_mime_sink_close(void *cookie, uint8_t dir)
+app_mime_sink_close(void *cookie, uint8_t dir, uint8_t level)
 {
 	(void)cookie;
 	(void)dir;
+	(void)level;
 }
 
 static void

@@ -85,9 +85,10 @@ enum app_layer_anom {
 					 * memory): that body is scanned raw only */
 };
 
-typedef int (*app_layer_open_fn)(void *cookie, uint8_t dir, const char *path);
-typedef void (*app_layer_data_fn)(void *cookie, uint8_t dir, const uint8_t *p, size_t n);
-typedef void (*app_layer_close_fn)(void *cookie, uint8_t dir);
+typedef int (*app_layer_open_fn)(void *cookie, uint8_t dir, uint8_t level, const char *path);
+typedef void (*app_layer_data_fn)(void *cookie, uint8_t dir, uint8_t level, const uint8_t *p,
+				  size_t n);
+typedef void (*app_layer_close_fn)(void *cookie, uint8_t dir, uint8_t level);
 typedef void (*app_layer_cover_fn)(void *cookie, uint8_t dir, uint64_t start, uint64_t end);
 typedef void (*app_layer_anom_fn)(void *cookie, uint8_t dir, enum app_layer_anom kind);
 typedef void (*app_layer_txn_fn)(void *cookie, uint8_t dir, const struct app_meta *meta);
@@ -95,7 +96,8 @@ typedef void (*app_layer_txn_fn)(void *cookie, uint8_t dir, const struct app_met
 /*
  * Where decoded bytes go. open starts a buffer of direction dir named path and returns 0
  * when it will be scanned (non-zero: the buffer is skipped, counted by the sink); data and
- * close follow for that buffer only. cover says raw stream bytes [start, end) of dir were
+ * close follow for that buffer only. level 0 is a body, part or URL; level 1 a base64
+ * value found inside the open level-0 buffer (both open at once). cover says raw stream bytes [start, end) of dir were
  * given to the open buffer. txn reports each HTTP transaction when its response completes
  * (or the connection ends without one) and each mail when it ends.
  */

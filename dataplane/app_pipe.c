@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "app_pipe.h"
+#include "decode_b64.h"
 #include "decode_comp.h"
 #include "decode_text.h"
 
@@ -24,6 +25,88 @@ app_pipe_anomaly(struct app_pipe *pp)
 		s->anomaly(pp->env->cookie, pp->dir, APP_LAYER_ANOM_DECODE);
 }
 
+/* ---- base64 values inside form and JSON text ---- */
+
+static void
+app_pipe_nest_out(void *cookie, const uint8_t *p, size_t n)
+{
+	struct app_pipe *pp = cookie;
+	struct app_pipe_env *env = pp->env;
+	char path[DLP_PATH_LEN + 12];
+
+	if (pp->nest_refused || n == 0)
+		return;
+	if (!pp->nest_opened) {
+		snprintf(path, sizeof(path), "%s > base64", pp->path);
+		path[DLP_PATH_LEN - 1] = '\0';
+		if (env->sink->open(env->cookie, pp->dir, 1, path) != 0) {
+			pp->nest_refused = 1;
+			return;
+		}
+		pp->nest_opened = 1;
+		env->stats->bodies++;
+	}
+	env->sink->data(env->cookie, pp->dir, 1, p, n);
+}
+
+static void
+app_pipe_nest_end(struct app_pipe *pp)
+{
+	if (pp->nest_on) {
+		decode_b64_finish(&pp->nest, app_pipe_nest_out, pp);
+		if (pp->nest_opened)
+			pp->env->sink->close(pp->env->cookie, pp->dir, 1);
+	}
+	pp->nest_on = 0;
+	pp->nest_opened = 0;
+	pp->nest_refused = 0;
+	pp->run = 0;
+}
+
+static int
+app_pipe_b64_char(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/' || c == '-' || c == '_';
+}
+
+/*
+ * Decoded text p[0..n): a run of b64_min or more base64 characters (a JSON string or a
+ * form value holding a file) is decoded as it comes, into a level-1 buffer. '=' ends a
+ * run before it is taken (a form's name=value) and is padding after; in JSON a line break
+ * inside a taken run is wrapping. Anything else ends the run.
+ */
+static void
+app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		if (pp->nest_on) {
+			for (j = i; j < n && (app_pipe_b64_char(p[j]) || p[j] == '=' ||
+					      (pp->sniff_json && (p[j] == '\n' || p[j] == '\r')));
+			     j++)
+				;
+			decode_b64_feed(&pp->nest, p + i, j - i, app_pipe_nest_out, pp);
+			if (j < n)
+				app_pipe_nest_end(pp);
+			i = j < n ? j + 1 : j;
+			continue;
+		}
+		if (!app_pipe_b64_char(p[i])) {
+			pp->run = 0;
+			i++;
+			continue;
+		}
+		pp->hold[pp->run++] = p[i++];
+		if (pp->run < pp->env->b64_min)
+			continue;
+		pp->nest_on = 1;
+		decode_b64_init(&pp->nest, DECODE_B64_ANY);
+		decode_b64_feed(&pp->nest, pp->hold, pp->run, app_pipe_nest_out, pp);
+	}
+}
+
 static void
 app_pipe_scan(void *cookie, const uint8_t *p, size_t n)
 {
@@ -34,7 +117,7 @@ app_pipe_scan(void *cookie, const uint8_t *p, size_t n)
 	if (pp->stopped || pp->refused || n == 0)
 		return;
 	if (!pp->opened) {
-		if (env->sink->open(env->cookie, pp->dir, pp->path) != 0) {
+		if (env->sink->open(env->cookie, pp->dir, 0, pp->path) != 0) {
 			pp->refused = 1;
 			return;
 		}
@@ -49,8 +132,11 @@ app_pipe_scan(void *cookie, const uint8_t *p, size_t n)
 		env->stats->decode_capped++;
 		app_pipe_anomaly(pp);
 	}
-	if (n > 0)
-		env->sink->data(env->cookie, pp->dir, p, n);
+	if (n > 0) {
+		env->sink->data(env->cookie, pp->dir, 0, p, n);
+		if (pp->sniff)
+			app_pipe_sniff(pp, p, n);
+	}
 	pp->out += n;
 }
 
@@ -130,6 +216,9 @@ app_pipe_begin(struct app_pipe *pp, struct app_pipe_env *env, uint8_t dir, const
 	if (text != APP_PIPE_NO_TEXT && decode_text_init(&pp->text, text) == 0) {
 		pp->text_on = 1;
 		app_pipe_path_add(pp, decode_text_name(text));
+		pp->sniff = env->b64_min > 0 && env->b64_min <= APP_PIPE_B64_HOLD &&
+			    (text == DECODE_TEXT_FORM || text == DECODE_TEXT_JSON);
+		pp->sniff_json = text == DECODE_TEXT_JSON;
 	}
 	pp->active = 1;
 	return 0;
@@ -171,8 +260,9 @@ app_pipe_end(struct app_pipe *pp)
 		decode_text_finish(&pp->text, app_pipe_scan, pp);
 		pp->text_on = 0;
 	}
+	app_pipe_nest_end(pp);
 	if (pp->opened)
-		pp->env->sink->close(pp->env->cookie, pp->dir);
+		pp->env->sink->close(pp->env->cookie, pp->dir, 0);
 	pp->opened = 0;
 	pp->active = 0;
 }

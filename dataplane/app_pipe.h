@@ -19,12 +19,16 @@
 #include "decode_types.h"
 #include "dlp_types.h"
 
+/* Longest run of base64 characters held before it counts as a value (app.base64_min). */
+#define APP_PIPE_B64_HOLD 1024
+
 /* What every pipeline of a worker shares: limits, pool, counters, and the sink of the
  * call under way. */
 struct app_pipe_env {
 	struct decode_pool *pool;
 	struct decode_comp_conf comp_conf;
 	uint64_t max_decoded;
+	uint32_t b64_min;		/* base64 values this long in form/JSON text: decoded */
 	struct app_layer_stats *stats;
 	uint8_t count_bodies;		/* its buffers are the sensors' (bodies counted) */
 	const struct app_layer_sink *sink;
@@ -42,6 +46,16 @@ struct app_pipe {
 	uint8_t text_on;
 	uint8_t anom;		/* the decode anomaly was reported for this direction */
 	uint64_t out;		/* bytes given to the sink */
+	/* Base64 values inside form or JSON text: after b64_min base64 characters in a row,
+	 * the value is decoded into a level-1 buffer until the run ends. */
+	uint8_t sniff;		/* look for them (form or JSON text) */
+	uint8_t sniff_json;	/* JSON: line breaks inside a value are base64 wrapping */
+	uint8_t nest_on;	/* a value is being decoded */
+	uint8_t nest_opened;	/* the sink took its buffer */
+	uint8_t nest_refused;
+	uint16_t run;		/* base64 characters in a row, held in hold[] until b64_min */
+	struct decode_b64 nest;
+	uint8_t hold[APP_PIPE_B64_HOLD];
 	char path[DLP_PATH_LEN];
 	struct decode_comp_chain chain;
 	struct decode_text text;

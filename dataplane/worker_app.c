@@ -25,33 +25,33 @@ struct worker_app_call {
 };
 
 static int
-worker_app_open(void *cookie, uint8_t dir, const char *path)
+worker_app_open(void *cookie, uint8_t dir, uint8_t level, const char *path)
 {
 	const struct worker_app_call *c = cookie;
 
-	return worker_dlp_buffer_open(c->w, c->f, dir, path);
+	return worker_dlp_buffer_open(c->w, c->f, dir, level, path);
 }
 
 static void
-worker_app_scan(void *cookie, uint8_t dir, const uint8_t *p, size_t n)
+worker_app_scan(void *cookie, uint8_t dir, uint8_t level, const uint8_t *p, size_t n)
 {
 	const struct worker_app_call *c = cookie;
 
 	while (n > 0) {
 		uint32_t k = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 
-		worker_dlp_buffer_data(c->w, c->f, dir, p, k);
+		worker_dlp_buffer_data(c->w, c->f, dir, level, p, k);
 		p += k;
 		n -= k;
 	}
 }
 
 static void
-worker_app_close(void *cookie, uint8_t dir)
+worker_app_close(void *cookie, uint8_t dir, uint8_t level)
 {
 	const struct worker_app_call *c = cookie;
 
-	worker_dlp_buffer_close(c->w, c->f, dir);
+	worker_dlp_buffer_close(c->w, c->f, dir, level);
 }
 
 static void

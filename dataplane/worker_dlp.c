@@ -219,7 +219,8 @@ worker_dlp_gap(struct worker *w, struct flow *f, uint8_t dir, uint64_t len)
 }
 
 int
-worker_dlp_buffer_open(struct worker *w, struct flow *f, uint8_t dir, const char *path)
+worker_dlp_buffer_open(struct worker *w, struct flow *f, uint8_t dir, uint8_t level,
+		       const char *path)
 {
 	struct dlp_policy pol;
 	struct dlp_dir *d;
@@ -229,12 +230,12 @@ worker_dlp_buffer_open(struct worker *w, struct flow *f, uint8_t dir, const char
 	d = worker_dlp_dir(w, f, dir);
 	if (d == NULL)
 		return -1;
-	return dlp_dir_buffer_open(w->dlp, d, path);
+	return dlp_dir_buffer_open(w->dlp, d, level, path);
 }
 
 void
-worker_dlp_buffer_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *p,
-		       uint32_t len)
+worker_dlp_buffer_data(struct worker *w, struct flow *f, uint8_t dir, uint8_t level,
+		       const uint8_t *p, uint32_t len)
 {
 	struct worker_emit e = { w, f };
 	struct dlp_policy pol;
@@ -243,11 +244,11 @@ worker_dlp_buffer_data(struct worker *w, struct flow *f, uint8_t dir, const uint
 	    !worker_dlp_policy(w, f, &pol))
 		return;
 	pol.commit = w->rt->n_inline != 0 && worker_flow_strict(w, f);
-	dlp_dir_buffer_data(w->dlp, f->dlp[dir], dir, p, len, &pol, worker_dlp_emit, &e);
+	dlp_dir_buffer_data(w->dlp, f->dlp[dir], dir, level, p, len, &pol, worker_dlp_emit, &e);
 }
 
 void
-worker_dlp_buffer_close(struct worker *w, struct flow *f, uint8_t dir)
+worker_dlp_buffer_close(struct worker *w, struct flow *f, uint8_t dir, uint8_t level)
 {
 	struct worker_emit e = { w, f };
 	struct dlp_policy pol;
@@ -255,7 +256,7 @@ worker_dlp_buffer_close(struct worker *w, struct flow *f, uint8_t dir)
 	if (w->dlp == NULL || f->dlp[dir] == NULL)
 		return;
 	worker_dlp_policy(w, f, &pol);
-	dlp_dir_buffer_close(w->dlp, f->dlp[dir], dir, &pol, worker_dlp_emit, &e);
+	dlp_dir_buffer_close(w->dlp, f->dlp[dir], dir, level, &pol, worker_dlp_emit, &e);
 }
 
 void

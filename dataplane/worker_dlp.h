@@ -29,10 +29,11 @@ void worker_dlp_close(struct worker *w, struct flow *f);
 
 /* The app layer's decoded buffers (dlp.h dlp_dir_buffer_*): open returns 0 when the
  * buffer will be scanned. */
-int worker_dlp_buffer_open(struct worker *w, struct flow *f, uint8_t dir, const char *path);
-void worker_dlp_buffer_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *p,
-			    uint32_t len);
-void worker_dlp_buffer_close(struct worker *w, struct flow *f, uint8_t dir);
+int worker_dlp_buffer_open(struct worker *w, struct flow *f, uint8_t dir, uint8_t level,
+			   const char *path);
+void worker_dlp_buffer_data(struct worker *w, struct flow *f, uint8_t dir, uint8_t level,
+			    const uint8_t *p, uint32_t len);
+void worker_dlp_buffer_close(struct worker *w, struct flow *f, uint8_t dir, uint8_t level);
 void worker_dlp_cover(struct worker *w, struct flow *f, uint8_t dir, uint64_t start,
 		      uint64_t end);
 

@@ -40,11 +40,11 @@ struct dlp_cover {
 struct dlp_dir {
 	struct dlp_dir *next_free;
 	struct sensor_stream *st;
-	struct sensor_stream *buf;	/* the decoded buffer being scanned, NULL: none */
-	uint8_t in_buf;			/* the scan under way is the buffer's */
+	struct sensor_stream *buf[DLP_BUFFER_LEVELS];	/* decoded buffers open, per level */
+	uint8_t in_buf;			/* the scan under way is buffer level in_buf - 1's */
 	uint8_t n_cover;		/* ranges in cover[] (a ring once full) */
 	uint8_t cover_next;
-	char path[DLP_PATH_LEN];	/* the buffer's decoding path */
+	char path[DLP_BUFFER_LEVELS][DLP_PATH_LEN];	/* each buffer's decoding path */
 	struct dlp_cover cover[DLP_COVER_MAX];
 	uint32_t n_distinct;
 	uint32_t n_pending;		/* listed */
@@ -232,7 +232,7 @@ dlp_other_layer(struct dlp_ctx *ctx, struct dlp_dir *d, uint32_t i, const struct
 		struct dlp_pending *p = &d->pending[k];
 
 		if (p->hash == h && p->sensor == m->sensor && p->path[0] == '\0') {
-			memcpy(p->path, d->path, sizeof(p->path));
+			memcpy(p->path, d->path[d->in_buf - 1], sizeof(p->path));
 			p->offset = m->offset;
 			p->confidence = RTE_MAX(p->confidence, m->confidence);
 			break;
@@ -308,7 +308,7 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 		p->tail_len = (uint8_t)tl;
 		memcpy(p->tail, m->v.norm + m->v.norm_len - tl, tl);
 		if (d->in_buf)
-			memcpy(p->path, d->path, sizeof(p->path));
+			memcpy(p->path, d->path[d->in_buf - 1], sizeof(p->path));
 		else
 			p->path[0] = '\0';
 	}
@@ -364,59 +364,73 @@ dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
 }
 
 int
-dlp_dir_buffer_open(struct dlp_ctx *ctx, struct dlp_dir *d, const char *path)
+dlp_dir_buffer_open(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t level, const char *path)
 {
-	if (d->buf != NULL)
+	if (level >= DLP_BUFFER_LEVELS)
+		return -EINVAL;
+	if (d->buf[level] != NULL)
 		return -EBUSY;
-	d->buf = sensor_stream_open(ctx->sw);
-	if (d->buf == NULL) {
+	d->buf[level] = sensor_stream_open(ctx->sw);
+	if (d->buf[level] == NULL) {
 		ctx->stats.buffers_refused++;
 		return -ENOSPC;
 	}
-	snprintf(d->path, sizeof(d->path), "%s", path);
+	snprintf(d->path[level], sizeof(d->path[level]), "%s", path);
 	ctx->stats.buffers_opened++;
 	return 0;
 }
 
 void
-dlp_dir_buffer_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t *data,
-		    uint32_t len, const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie)
+dlp_dir_buffer_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint8_t level,
+		    const uint8_t *data, uint32_t len, const struct dlp_policy *pol,
+		    dlp_emit_fn emit, void *cookie)
 {
-	if (d->buf == NULL)
+	if (level >= DLP_BUFFER_LEVELS || d->buf[level] == NULL)
 		return;
 	dlp_enter(ctx, d, dir, pol, emit, cookie);
-	d->in_buf = 1;
-	sensor_stream_scan(ctx->sw, d->buf, data, len, dlp_on_match, ctx);
+	d->in_buf = (uint8_t)(level + 1);
+	sensor_stream_scan(ctx->sw, d->buf[level], data, len, dlp_on_match, ctx);
 	if (pol != NULL && pol->commit)
-		sensor_stream_commit(ctx->sw, d->buf, dlp_on_match, ctx);
+		sensor_stream_commit(ctx->sw, d->buf[level], dlp_on_match, ctx);
 	d->in_buf = 0;
 	dlp_leave(ctx, d, dir);
+}
+
+/* Close buffer level (inside a scan context). */
+static void
+dlp_buffer_end(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t level)
+{
+	d->in_buf = (uint8_t)(level + 1);
+	sensor_stream_close(ctx->sw, d->buf[level], dlp_on_match, ctx);
+	d->in_buf = 0;
+	d->buf[level] = NULL;
 }
 
 void
 dlp_dir_buffer_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
 		   const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie)
 {
-	if (d->buf == NULL)
-		return;
+	uint8_t level;
+
 	dlp_enter(ctx, d, dir, pol, emit, cookie);
-	d->in_buf = 1;
-	sensor_stream_gap(ctx->sw, d->buf, len, dlp_on_match, ctx);
-	d->in_buf = 0;
+	for (level = 0; level < DLP_BUFFER_LEVELS; level++) {
+		if (d->buf[level] == NULL)
+			continue;
+		d->in_buf = (uint8_t)(level + 1);
+		sensor_stream_gap(ctx->sw, d->buf[level], len, dlp_on_match, ctx);
+		d->in_buf = 0;
+	}
 	dlp_leave(ctx, d, dir);
 }
 
 void
-dlp_dir_buffer_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir,
+dlp_dir_buffer_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint8_t level,
 		     const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie)
 {
-	if (d->buf == NULL)
+	if (level >= DLP_BUFFER_LEVELS || d->buf[level] == NULL)
 		return;
 	dlp_enter(ctx, d, dir, pol, emit, cookie);
-	d->in_buf = 1;
-	sensor_stream_close(ctx->sw, d->buf, dlp_on_match, ctx);
-	d->in_buf = 0;
-	d->buf = NULL;
+	dlp_buffer_end(ctx, d, level);
 	dlp_leave(ctx, d, dir);
 }
 
@@ -446,12 +460,9 @@ dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct 
 	      dlp_emit_fn emit, void *cookie)
 {
 	dlp_enter(ctx, d, dir, pol, emit, cookie);
-	if (d->buf != NULL) {
-		d->in_buf = 1;
-		sensor_stream_close(ctx->sw, d->buf, dlp_on_match, ctx);
-		d->in_buf = 0;
-		d->buf = NULL;
-	}
+	for (uint8_t level = DLP_BUFFER_LEVELS; level-- > 0;)
+		if (d->buf[level] != NULL)
+			dlp_buffer_end(ctx, d, level);
 	sensor_stream_close(ctx->sw, d->st, dlp_on_match, ctx);
 	/* Matches after the threshold event are reported at flow end; below the threshold
 	 * nothing is (that is what the threshold is for). */

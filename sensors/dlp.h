@@ -74,20 +74,22 @@ void dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir,
 
 /*
  * Decoded buffers (the app layer's bodies, parts and URLs after transfer and content
- * decoding): one at a time per direction, each on a sensor stream of its own, scanned
+ * decoding): per direction one at a time per level (level 0: a body, part or URL; level
+ * 1: a base64 value found inside the level-0 buffer while it is open), each on a sensor
+ * stream of its own, scanned
  * beside the raw stream and counted in the same distinct-value sets. path names the
  * decoding ("http.body > gzip > json"; at most DLP_PATH_LEN - 1 bytes, copied) and the
- * buffer's offsets start at 0. open returns 0, -EBUSY when a buffer is already open, or
+ * buffer's offsets start at 0. open returns 0, -EBUSY when that level is open, or
  * -ENOSPC (counted in buffers_refused) when no sensor stream is left: the raw stream is
  * still scanned. data/gap/close on a direction without an open buffer do nothing.
  */
-int dlp_dir_buffer_open(struct dlp_ctx *ctx, struct dlp_dir *d, const char *path);
-void dlp_dir_buffer_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t *data,
-			 uint32_t len, const struct dlp_policy *pol, dlp_emit_fn emit,
-			 void *cookie);
+int dlp_dir_buffer_open(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t level, const char *path);
+void dlp_dir_buffer_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint8_t level,
+			 const uint8_t *data, uint32_t len, const struct dlp_policy *pol,
+			 dlp_emit_fn emit, void *cookie);
 void dlp_dir_buffer_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
 			const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie);
-void dlp_dir_buffer_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir,
+void dlp_dir_buffer_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint8_t level,
 			  const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie);
 
 /*

@@ -16,6 +16,8 @@
 /* Longest decoding path ("http.body > gzip > json"), and distinct paths one event names. */
 #define DLP_PATH_LEN 64
 #define DLP_EVENT_PATHS 8
+/* Decoded buffers a direction may have open at once (a body, and a base64 value in it). */
+#define DLP_BUFFER_LEVELS 2
 /* The path of a match in the raw stream (no decoding). */
 #define DLP_PATH_RAW "raw"
 

@@ -30,6 +30,9 @@ struct rec {
 	unsigned int anomalies[2];
 	int refuse;			/* open returns non-zero */
 	char txn[512];			/* "DIR:STATUS URL;" per HTTP transaction, "DIR:mail;" */
+	char nest[1024];		/* the last level-1 buffer: "open PATH\n" and its bytes */
+	size_t nest_len;
+	unsigned int nests;		/* level-1 buffers closed */
 };
 
 static void
@@ -45,12 +48,19 @@ rec_put(struct rec *r, uint8_t dir, const void *p, size_t n)
 }
 
 static int
-rec_open(void *cookie, uint8_t dir, const char *path)
+rec_open(void *cookie, uint8_t dir, uint8_t level, const char *path)
 {
 	struct rec *r = cookie;
 
 	if (r->refuse)
 		return -1;
+	if (level != 0) {
+		/* Level-1 buffers (base64 values) are logged in nest[] apart. */
+		r->nest_len = 0;
+		snprintf(r->nest, sizeof(r->nest), "open %s\n", path);
+		r->nest_len = strlen(r->nest);
+		return 0;
+	}
 	rec_put(r, dir, "open ", 5);
 	rec_put(r, dir, path, strlen(path));
 	rec_put(r, dir, "\n", 1);
@@ -58,14 +68,30 @@ rec_open(void *cookie, uint8_t dir, const char *path)
 }
 
 static void
-rec_data(void *cookie, uint8_t dir, const uint8_t *p, size_t n)
+rec_data(void *cookie, uint8_t dir, uint8_t level, const uint8_t *p, size_t n)
 {
+	struct rec *r = cookie;
+
+	if (level != 0) {
+		if (n > sizeof(r->nest) - 1 - r->nest_len)
+			n = sizeof(r->nest) - 1 - r->nest_len;
+		memcpy(r->nest + r->nest_len, p, n);
+		r->nest_len += n;
+		r->nest[r->nest_len] = '\0';
+		return;
+	}
 	rec_put(cookie, dir, p, n);
 }
 
 static void
-rec_close(void *cookie, uint8_t dir)
+rec_close(void *cookie, uint8_t dir, uint8_t level)
 {
+	struct rec *r = cookie;
+
+	if (level != 0) {
+		r->nests++;
+		return;
+	}
 	rec_put(cookie, dir, "\nclose\n", 7);
 }
 
@@ -566,6 +592,37 @@ test_http_multipart_upload_parts_are_scanned_by_name(void **state)
 }
 
 static void
+test_json_field_holding_base64_is_decoded_into_a_buffer_of_its_own(void **state)
+{
+	/* {"name":"r.csv","data":"<base64 of a CSV with cards>","note":"short"}: the data
+	 * value is decoded, at every cut; the short strings are not. */
+	static const char json[] =
+		"{\"name\":\"r.csv\",\"data\":\"bmFtZSxjYXJkCmphbmUsNDExMSAxMTExIDExMTEgMTEx"
+		"MQpqb2huLDQwMDAgMDAwMCAwMDAwIDAwMDIK\",\"note\":\"short\"}";
+	char req[512];
+	int h = snprintf(req, sizeof(req), "POST /f HTTP/1.1\r\nContent-Type: application/json"
+			 "\r\nContent-Length: %zu\r\n\r\n%s", sizeof(json) - 1, json);
+	const struct turn t[] = { { 0, (const uint8_t *)req, (size_t)h } };
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+	size_t cut;
+
+	(void)state;
+	for (cut = 0; cut < (size_t)h; cut += (cut < 120 ? 1 : 7)) {
+		memset(r, 0, sizeof(*r));
+		play(al, APP_LAYER_HTTP, t, 1, cut, 0, r, NULL);
+		assert_string_equal(r->nest, "open http.body > json > base64\n"
+				    "name,card\njane,4111 1111 1111 1111\njohn,4000 0000 0000 0002\n");
+		assert_int_equal(r->nests, 1);
+		assert_int_equal(strncmp(r->log[0], "open http.body > json\n{\"name\"", 28), 0);
+	}
+	free(r);
+	app_layer_free(al);
+}
+
+static void
 test_flow_states_run_out_and_are_counted(void **state)
 {
 	struct config_app c = conf_default();
@@ -609,6 +666,7 @@ main(void)
 		cmocka_unit_test(test_smtp_mail_content_is_unstuffed_and_the_envelope_redacted),
 		cmocka_unit_test(test_transactions_are_reported_once_each_with_their_status),
 		cmocka_unit_test(test_smtp_multipart_mail_parts_are_decoded_and_named),
+		cmocka_unit_test(test_json_field_holding_base64_is_decoded_into_a_buffer_of_its_own),
 		cmocka_unit_test(test_http_multipart_upload_parts_are_scanned_by_name),
 		cmocka_unit_test(test_flow_states_run_out_and_are_counted),
 	};
