@@ -92,26 +92,28 @@ app_mime_part_begin(void *cookie, const struct app_mime_part *part)
 	uint8_t dir = al->mime_dir;
 	const char *base = af->pre[dir].path;
 	char path[DLP_PATH_LEN];
-	int text = APP_PIPE_NO_TEXT;
+	int text = APP_PIPE_NO_TEXT, n;
 
 	app_pipe_end(&af->pipe[dir]);
 	af->raw_held[dir] = 0;
+	/* Cut to fit when a name runs long: the path is a label, not a key. */
 	if (strcmp(base, "smtp") == 0)
-		snprintf(path, sizeof(path), part->depth == 0 ? "smtp.body" : "smtp.part[%u]",
-			 part->number);
+		n = snprintf(path, sizeof(path), part->depth == 0 ? "smtp.body" : "smtp.part[%u]",
+			     part->number);
 	else if (part->depth == 0)
-		snprintf(path, sizeof(path), "%s", base);
+		n = snprintf(path, sizeof(path), "%s", base);
 	else
-		snprintf(path, sizeof(path), "%s > part[%u]", base, part->number);
+		n = snprintf(path, sizeof(path), "%s > part[%u]", base, part->number);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		path[sizeof(path) - 1] = '\0';
 	if (part->depth > 0 && part->filename_len > 0) {
-		/* The file name, cut to fit: the path is a label, not a key. */
-		size_t len = strlen(path), n;
+		size_t len = strlen(path), k;
 
 		if (len + 2 < sizeof(path)) {
 			path[len++] = ' ';
-			n = strnlen(part->filename, sizeof(path) - 1 - len);
-			memcpy(path + len, part->filename, n);
-			path[len + n] = '\0';
+			k = strnlen(part->filename, sizeof(path) - 1 - len);
+			memcpy(path + len, part->filename, k);
+			path[len + k] = '\0';
 		}
 	}
 	app_mime_attachment(af, dir, part);

@@ -37,7 +37,8 @@ app_pipe_nest_out(void *cookie, const uint8_t *p, size_t n)
 	if (pp->nest_refused || n == 0)
 		return;
 	if (!pp->nest_opened) {
-		snprintf(path, sizeof(path), "%s > base64", pp->path);
+		if (snprintf(path, sizeof(path), "%s > base64", pp->path) < 0)
+			return;
 		path[DLP_PATH_LEN - 1] = '\0';
 		if (env->sink->open(env->cookie, pp->dir, 1, path) != 0) {
 			pp->nest_refused = 1;
@@ -156,9 +157,13 @@ static void
 app_pipe_path_add(struct app_pipe *pp, const char *name)
 {
 	size_t len = strlen(pp->path);
+	int n;
 
-	if (len < sizeof(pp->path))
-		snprintf(pp->path + len, sizeof(pp->path) - len, " > %s", name);
+	if (len >= sizeof(pp->path) - 1)
+		return;
+	n = snprintf(pp->path + len, sizeof(pp->path) - len, " > %s", name);
+	if (n < 0 || (size_t)n >= sizeof(pp->path) - len)
+		pp->path[sizeof(pp->path) - 1] = '\0';
 }
 
 /* A decoder stopped: count why, report it once, scan nothing more of this body. */
