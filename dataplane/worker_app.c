@@ -144,6 +144,20 @@ worker_app_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *da
 }
 
 void
+worker_app_preload(struct worker *w, struct flow *f, const uint8_t *data, uint32_t len)
+{
+	struct worker_app_call c = { w, f };
+
+	if (w->app == NULL || w->dlp == NULL || worker_flow_blocked(f) || f->app_flow != NULL ||
+	    (f->pflags & FLOW_P_APP_LAYER) || f->app == POLICY_APP_ANY)
+		return;
+	worker_app_attach(w, f, FLOW_TOSERVER, 0);
+	if (f->app_flow != NULL)
+		app_layer_data(w->app, f->app_flow, FLOW_TOSERVER, data, len, 0, &worker_app_sink,
+			       &c);
+}
+
+void
 worker_app_gap(struct worker *w, struct flow *f, uint8_t dir)
 {
 	struct worker_app_call c = { w, f };

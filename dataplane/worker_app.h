@@ -11,6 +11,13 @@
 void worker_app_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *data,
 		     uint32_t len, uint64_t off);
 
+/*
+ * The first len client bytes, held while the application was being told and delivered
+ * before it was known: the parser starts on them (offset 0), so a request whose first
+ * segments were tiny is parsed whole.
+ */
+void worker_app_preload(struct worker *w, struct flow *f, const uint8_t *data, uint32_t len);
+
 /* Bytes of the direction were lost: its parser stops. */
 void worker_app_gap(struct worker *w, struct flow *f, uint8_t dir);
 

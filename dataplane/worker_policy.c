@@ -24,6 +24,7 @@
 #include "flow_policy.h"
 #include "snapshot_types.h"
 #include "worker_msg.h"
+#include "worker_app.h"
 #include "worker_flow.h"
 #include "worker_policy.h"
 
@@ -342,5 +343,9 @@ worker_app_first(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *d
 		worker_first_decide(w, f, h->buf, h->len, 1);
 	}
 	f->pflags |= bit;
+	/* The app took more than one segment to tell: its parser starts on the bytes held
+	 * before this segment (this one follows in worker_deliver). */
+	if (h->len > take)
+		worker_app_preload(w, f, h->buf, h->len - take);
 	worker_first_release(w, f);
 }

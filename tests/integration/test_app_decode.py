@@ -311,7 +311,7 @@ def smtp_flow(port, index, label, mails, how="data", cuts=None):
             f.turns(A.smtp_bdat_turns(content, cuts or [len(content) // 3,
                                                         2 * len(content) // 3]))
         for v in values:
-            f.expect_planted(C2S, v, "smtp.body", content)
+            f.expect_planted(C2S, v, "smtp.body", A.mail_body(content))
     f.turns(A.smtp_quit())
     f.close(S2C)
     return f

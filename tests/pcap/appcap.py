@@ -10,8 +10,9 @@ The decoding contract (docs/events.md, `matches[].path` and `offset`):
     application/x-www-form-urlencoded, " > json" for application/json and */*+json;
     chunked adds nothing; offset = offset in the body after all decoding;
   * "http.url > form": a request target holding '?' or '%', the whole target form-decoded;
-  * "smtp.body": a mail's content (DATA up to the lone dot, dot-unstuffed; or the BDAT
-    chunks joined), offset 0 = the first byte after the DATA line, headers included;
+  * "smtp.body": the body of a one-part mail (DATA up to the lone dot, dot-unstuffed; or
+    the BDAT chunks joined), after its header section: offset 0 = the first byte after
+    the empty line ending the headers (mail_body() below); the headers are scanned raw;
   * form decoding: '+' -> space, %XX -> byte, '&' -> '\\n', '=' kept; JSON: string
     escapes undone, everything else as is (form_decode, json_decode below);
   * one value, one report per direction, from the innermost layer.
@@ -351,6 +352,11 @@ def plain_mail(body, subject="weekly notes", extra_headers=()):
            "Subject: " + subject, "Date: Mon, 23 Nov 2026 13:25:37 +0000",
            "Message-ID: <note.%d@relay>" % len(body)] + list(extra_headers)
     return ("\r\n".join(hdr) + "\r\n\r\n").encode() + body
+
+
+def mail_body(content):
+    """The body of a one-part message: what the app layer scans as smtp.body."""
+    return content[content.index(b"\r\n\r\n") + 4:]
 
 
 def crlf(text):

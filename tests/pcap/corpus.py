@@ -233,7 +233,7 @@ class Corpus:
             f.turns(A.smtp_data_turns(content))
         f.turns(A.smtp_quit())
         f.close(S2C)
-        self._expect(f, C2S, items, "smtp.body", content,
+        self._expect(f, C2S, items, "smtp.body", A.mail_body(content),
                      transform=lambda w: w.replace("\n", "\r\n"))
 
 
