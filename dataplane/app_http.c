@@ -466,6 +466,7 @@ start_message(struct app_http_parser *h, uint32_t len)
 
 	h->fresh = 0;
 	m->header_bytes = h->sect_bytes;
+	m->start_offset = h->line_start;
 	if (h->dir == APP_HTTP_REQUEST)
 		rc = app_http_fields_request_line(h, h->line, len);
 	else
@@ -504,6 +505,8 @@ step_line(struct app_http_parser *h, const uint8_t *p, size_t n)
 		if (!h->fresh)
 			reset_message(h);
 	}
+	if (h->line_len == 0)
+		h->line_start = h->stats.bytes - n;	/* p[0]'s place in the direction */
 	used = line_take(h, p, n, &done);
 	if (!done || h->mode != APP_HTTP_MODE_HTTP)
 		return used;

@@ -157,6 +157,7 @@ struct app_http_msg {
 	uint32_t header_bytes;		/* bytes of the header section so far */
 	uint64_t content_length;	/* valid when APP_HTTP_MSG_HAS_CL */
 	uint64_t body_offset;		/* body bytes delivered before the current on_body */
+	uint64_t start_offset;		/* bytes fed to the direction before the start line */
 	char method[APP_HTTP_METHOD_LEN];	/* request: the token; response: its request's
 						 * when known (method_id not OTHER), else "" */
 	char url[APP_HTTP_URL_LEN];		/* request-target as sent */
@@ -253,6 +254,7 @@ struct app_http_parser {
 	uint32_t sect_count;		/* fields in the current section (headers or trailers) */
 	uint32_t sect_bytes;		/* bytes in the current section */
 	uint32_t chunk_line;		/* bytes of the current chunk-size line */
+	uint64_t line_start;		/* bytes fed before the line being assembled */
 	uint64_t remaining;		/* body: bytes left (length) or of the current chunk */
 	struct app_http_msg msg;
 	uint8_t line[APP_HTTP_LINE_MAX + 2];	/* line being assembled (CR kept, one spare) */

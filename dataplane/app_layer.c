@@ -143,15 +143,16 @@ app_http_meta(struct app_flow *af, const struct app_http_msg *msg)
  * A request target with a query or escapes is scanned decoded, as a buffer of its own;
  * its raw bytes are then covered, so that what only looks like a value while still
  * percent-encoded (a keyword inside encoded markup, digits around an encoded space) is
- * judged on the decoded text alone. The target is found in the bytes being fed (the
- * request line ends in them); one cut across segments is left uncovered.
+ * judged on the decoded text alone. The target follows the method and one space at the
+ * start of the request line (RFC 9112 3), whose place the parser keeps.
  */
 static void
 app_http_url(struct app_layer *al, struct app_flow *af, const struct app_http_msg *msg)
 {
 	struct app_pipe *pp = &af->pipe[APP_HTTP_REQUEST];
+	const struct app_layer_sink *s = al->env.sink;
 	size_t n = strlen(msg->url);
-	const uint8_t *at;
+	uint64_t at;
 	int scanned;
 
 	if (strchr(msg->url, '?') == NULL && strchr(msg->url, '%') == NULL)
@@ -162,14 +163,11 @@ app_http_url(struct app_layer *al, struct app_flow *af, const struct app_http_ms
 	app_pipe_feed(pp, (const uint8_t *)msg->url, n);
 	scanned = app_pipe_scanning(pp);
 	app_pipe_end(pp);
-	if (!scanned || al->in == NULL || (msg->truncated & APP_HTTP_TRUNC_URL) ||
-	    al->env.sink->cover == NULL)
+	if (!scanned || s->cover == NULL ||
+	    (msg->truncated & (APP_HTTP_TRUNC_URL | APP_HTTP_TRUNC_METHOD)))
 		return;
-	at = memmem(al->in, al->in_len, msg->url, n);
-	if (at != NULL)
-		al->env.sink->cover(al->env.cookie, APP_HTTP_REQUEST,
-				    al->in_off + (uint64_t)(at - al->in),
-				    al->in_off + (uint64_t)(at - al->in) + n);
+	at = msg->start_offset + strlen(msg->method) + 1;
+	s->cover(al->env.cookie, APP_HTTP_REQUEST, at, at + n);
 }
 
 static void

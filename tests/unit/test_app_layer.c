@@ -274,6 +274,9 @@ test_http_form_body_and_query_are_decoded_field_by_field(void **state)
 			    "open http.url > form\n/pay?ssn=123-45-6789\nlang=en\nclose\n"
 			    "open http.body > form\ncard=5500 0000 0000 0004\n"
 			    "email=jane.doe@example.com\nclose\n");
+	/* Covered: the target after "POST " (28 bytes) and the 53-byte body. */
+	assert_int_equal(want->cover_lo[0], 5);
+	assert_int_equal(want->cover_bytes[0], 28 + 53);
 	free(want);
 }
 
