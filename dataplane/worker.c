@@ -243,6 +243,21 @@ worker_tcp_client(const struct pkt_meta *meta, uint8_t side)
 	return side;
 }
 
+/*
+ * A direction ended (its FIN reached in order, or a RST): its parser completes what the
+ * end completes, and its sensor streams are flushed now, under the policy in force, not
+ * when the flow times out (DESIGN.md: released when that direction ends). Idempotent: a
+ * direction whose streams are closed has nothing left to do.
+ */
+static void
+worker_dir_end(struct worker *w, struct flow *f, uint8_t dir)
+{
+	if (f->dlp[dir] == NULL)
+		return;
+	worker_app_eof(w, f, dir);
+	worker_dlp_close_dir(w, f, dir);
+}
+
 static void
 worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta *meta,
 	   const uint8_t *pkt)
@@ -255,11 +270,17 @@ worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta 
 	if (fl & PKT_TCP_RST) {
 		d->flags |= TCP_REASM_RST;
 		state = FLOW_STATE_CLOSED;
+		worker_dir_end(w, f, 0);
+		worker_dir_end(w, f, 1);
 	} else {
 		tcp_reasm_segment(&w->reasm, f, dir, d, meta->seq, fl, pkt + meta->payload_off,
 				  meta->payload_len);
 		if (fl & PKT_TCP_ACK)
 			tcp_reasm_ack(&w->reasm, f, !dir, o, meta->ack);
+		if (d->flags & TCP_REASM_FIN_DONE)
+			worker_dir_end(w, f, dir);
+		if (o->flags & TCP_REASM_FIN_DONE)
+			worker_dir_end(w, f, !dir);
 		if (fl & PKT_TCP_SYN) {
 			f->flags |= (fl & PKT_TCP_ACK) ? FLOW_F_SYNACK_SEEN : FLOW_F_SYN_SEEN;
 		} else if (state == FLOW_STATE_NEW &&

@@ -158,6 +158,15 @@ worker_app_preload(struct worker *w, struct flow *f, const uint8_t *data, uint32
 }
 
 void
+worker_app_eof(struct worker *w, struct flow *f, uint8_t dir)
+{
+	struct worker_app_call c = { w, f };
+
+	if (f->app_flow != NULL)
+		app_layer_eof(w->app, f->app_flow, dir, &worker_app_sink, &c);
+}
+
+void
 worker_app_gap(struct worker *w, struct flow *f, uint8_t dir)
 {
 	struct worker_app_call c = { w, f };

@@ -18,6 +18,9 @@ void worker_app_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_
  */
 void worker_app_preload(struct worker *w, struct flow *f, const uint8_t *data, uint32_t len);
 
+/* The direction ended (FIN in order, RST): a body read until close is complete. */
+void worker_app_eof(struct worker *w, struct flow *f, uint8_t dir);
+
 /* Bytes of the direction were lost: its parser stops. */
 void worker_app_gap(struct worker *w, struct flow *f, uint8_t dir);
 

@@ -121,6 +121,19 @@ worker_dlp_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *da
 
 /* Close the flow's sensor streams (flow end, or a sensor database swap). */
 void
+worker_dlp_close_dir(struct worker *w, struct flow *f, uint8_t dir)
+{
+	struct worker_emit e = { w, f };
+	struct dlp_policy pol;
+
+	if (w->dlp == NULL || f->dlp[dir] == NULL)
+		return;
+	worker_dlp_policy(w, f, &pol);
+	dlp_dir_close(w->dlp, f->dlp[dir], dir, &pol, worker_dlp_emit, &e);
+	f->dlp[dir] = NULL;
+}
+
+void
 worker_dlp_close(struct worker *w, struct flow *f)
 {
 	struct worker_emit e = { w, f };

@@ -27,6 +27,10 @@ void worker_dlp_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_
 void worker_dlp_gap(struct worker *w, struct flow *f, uint8_t dir, uint64_t len);
 void worker_dlp_close(struct worker *w, struct flow *f);
 
+/* One direction ended (its FIN reached in order, or a RST): its sensor streams are
+ * flushed and returned now, under the policy in force, not when the flow times out. */
+void worker_dlp_close_dir(struct worker *w, struct flow *f, uint8_t dir);
+
 /* The app layer's decoded buffers (dlp.h dlp_dir_buffer_*): open returns 0 when the
  * buffer will be scanned. */
 int worker_dlp_buffer_open(struct worker *w, struct flow *f, uint8_t dir, uint8_t level,
