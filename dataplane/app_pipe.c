@@ -72,10 +72,10 @@ app_pipe_b64_char(uint8_t c)
 }
 
 /*
- * Decoded text p[0..n): a run of b64_min or more base64 characters (a JSON string or a
- * form value holding a file) is decoded as it comes, into a level-1 buffer. '=' ends a
- * run before it is taken (a form's name=value) and is padding after; in JSON a line break
- * inside a taken run is wrapping. Anything else ends the run.
+ * Decoded text p[0..n): a run of b64_min or more base64 characters (a JSON string, a form
+ * value or a whole body holding a file) is decoded as it comes, into a level-1 buffer.
+ * '=' ends a run before it is taken (a form's name=value) and is padding after; in JSON
+ * and plain text a line break inside a run is wrapping. Anything else ends the run.
  */
 static void
 app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
@@ -95,7 +95,9 @@ app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 			continue;
 		}
 		if (!app_pipe_b64_char(p[i])) {
-			pp->run = 0;
+			/* A line break inside a run is wrapping (JSON, plain text). */
+			if (!(pp->sniff_json && pp->run > 0 && (p[i] == '\n' || p[i] == '\r')))
+				pp->run = 0;
 			i++;
 			continue;
 		}
@@ -221,10 +223,13 @@ app_pipe_begin(struct app_pipe *pp, struct app_pipe_env *env, uint8_t dir, const
 	if (text != APP_PIPE_NO_TEXT && decode_text_init(&pp->text, text) == 0) {
 		pp->text_on = 1;
 		app_pipe_path_add(pp, decode_text_name(text));
-		pp->sniff = env->b64_min > 0 && env->b64_min <= APP_PIPE_B64_HOLD &&
-			    (text == DECODE_TEXT_FORM || text == DECODE_TEXT_JSON);
-		pp->sniff_json = text == DECODE_TEXT_JSON;
 	}
+	/* Text that may hold a file as base64: form, JSON and bodies or parts without a
+	 * transfer encoding of their own (a body that is all base64 included). Only where
+	 * the sensors read: a pipeline feeding the MIME parser passes its bytes on as is. */
+	pp->sniff = env->count_bodies && env->b64_min > 0 && env->b64_min <= APP_PIPE_B64_HOLD &&
+		    text != DECODE_TEXT_B64 && text != DECODE_TEXT_QP;
+	pp->sniff_json = text == DECODE_TEXT_JSON || text == APP_PIPE_NO_TEXT;
 	pp->active = 1;
 	return 0;
 }

@@ -48,8 +48,8 @@ struct app_pipe {
 	uint64_t out;		/* bytes given to the sink */
 	/* Base64 values inside form or JSON text: after b64_min base64 characters in a row,
 	 * the value is decoded into a level-1 buffer until the run ends. */
-	uint8_t sniff;		/* look for them (form or JSON text) */
-	uint8_t sniff_json;	/* JSON: line breaks inside a value are base64 wrapping */
+	uint8_t sniff;		/* look for them (form, JSON, bodies without transfer coding) */
+	uint8_t sniff_json;	/* JSON or plain: line breaks inside a run are base64 wrapping */
 	uint8_t nest_on;	/* a value is being decoded */
 	uint8_t nest_opened;	/* the sink took its buffer */
 	uint8_t nest_refused;

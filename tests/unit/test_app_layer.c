@@ -626,6 +626,31 @@ test_json_field_holding_base64_is_decoded_into_a_buffer_of_its_own(void **state)
 }
 
 static void
+test_body_that_is_all_base64_is_decoded_too(void **state)
+{
+	/* A text/plain body holding only a wrapped base64 CSV: the body is scanned as sent
+	 * and, decoded, as a level-1 buffer (the line break is wrapping). */
+	static const char req[] =
+		"POST /up HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 84\r\n\r\n"
+		"bmFtZSxjYXJkCmphbmUsNDExMSAxMTExIDExMTEgMTEx\r\n"
+		"MQpqb2huLDQwMDAgMDAwMCAwMDAwIDAwMDIK\r\n";
+	const struct turn t[] = { T(0, req) };
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	assert_int_equal(strlen(strstr(req, "\r\n\r\n") + 4), 84);
+	play(al, APP_LAYER_HTTP, t, 1, 0, 7, r, NULL);
+	assert_string_equal(r->nest, "open http.body > base64\n"
+			    "name,card\njane,4111 1111 1111 1111\njohn,4000 0000 0000 0002\n");
+	assert_int_equal(r->nests, 1);
+	free(r);
+	app_layer_free(al);
+}
+
+static void
 test_flow_states_run_out_and_are_counted(void **state)
 {
 	struct config_app c = conf_default();
@@ -670,6 +695,7 @@ main(void)
 		cmocka_unit_test(test_transactions_are_reported_once_each_with_their_status),
 		cmocka_unit_test(test_smtp_multipart_mail_parts_are_decoded_and_named),
 		cmocka_unit_test(test_json_field_holding_base64_is_decoded_into_a_buffer_of_its_own),
+		cmocka_unit_test(test_body_that_is_all_base64_is_decoded_too),
 		cmocka_unit_test(test_http_multipart_upload_parts_are_scanned_by_name),
 		cmocka_unit_test(test_flow_states_run_out_and_are_counted),
 	};
