@@ -188,7 +188,7 @@ app_http_headers(void *cookie, const struct app_http_msg *msg)
 		return;
 	if (strncasecmp(msg->content_type, "multipart/", 10) == 0 &&
 	    app_layer_mime_begin(al, af, msg->dir, "http.body", msg->content_encoding,
-				 msg->content_type) == 0)
+				 msg->content_type) >= 0)
 		return;
 	app_pipe_begin(pp, &al->env, msg->dir, "http.body", msg->content_encoding,
 		       app_http_text_kind(msg->content_type));

@@ -169,9 +169,11 @@ app_layer_mime_begin(struct app_layer *al, struct app_flow *af, uint8_t dir, con
 	if (rc != 0)
 		return rc;
 	if (app_pipe_begin(&af->pre[dir], &al->mime_env, dir, base, cenc, APP_PIPE_NO_TEXT) != 0) {
+		/* Its coding cannot be undone (counted once, by the pipeline): the body is
+		 * left to the raw scan, not tried again as a plain body. */
 		app_mime_finish(&af->mime[dir]);
 		app_pipe_end(&af->pipe[dir]);
-		return -1;
+		return 1;
 	}
 	af->mime_on[dir] = 1;
 	return 0;

@@ -120,7 +120,8 @@ app_layer_limit(struct app_layer *al, uint8_t dir)
 
 /* app_layer_mime.c: the MIME glue. begin: the body of dir is a mail (ctype NULL) or a
  * body of Content-Type ctype, named base ("smtp", "http.body") with content codings cenc;
- * 0, or non-zero (nothing started: scan it as a plain body). */
+ * 0 started; 1 its coding cannot be undone (counted; leave the body to the raw scan);
+ * negative: no MIME state (scan it as a plain body). */
 extern const struct app_layer_sink app_layer_mime_sink;
 int app_layer_mime_begin(struct app_layer *al, struct app_flow *af, uint8_t dir, const char *base,
 			 const char *cenc, const char *ctype);

@@ -43,7 +43,7 @@ app_smtp_begin(void *cookie, const struct app_smtp_envelope *env)
 	af->raw_held[0] = 0;
 	/* The content is a message: its parts are scanned (app_layer_mime.c); without MIME
 	 * state the content is scanned whole. */
-	if (app_layer_mime_begin(al, af, 0, "smtp", NULL, NULL) != 0)
+	if (app_layer_mime_begin(al, af, 0, "smtp", NULL, NULL) < 0)
 		app_pipe_begin(&af->pipe[0], &al->env, 0, "smtp.body", NULL, APP_PIPE_NO_TEXT);
 }
 

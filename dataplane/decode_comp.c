@@ -419,9 +419,17 @@ br_feed(struct decode_comp *d, const uint8_t **pp, size_t *pn)
 			d->stats.members++;
 			return RUN_END;
 		case BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT:
-			if (*pn == 0)
+			if (*pn != 0)
+				break;
+			/* libbrotli writes only what fits in the room it is given and keeps the
+			 * rest of its ring buffer until the next call: deliver ours and ask
+			 * again, so every byte decodable from the input so far comes out now
+			 * (a stream cut short never gets a next call). */
+			if (!BrotliDecoderHasMoreOutput(s) || (made == 0 && d->buf_len == 0))
 				return 0;
-			break;
+			if ((rc = emit(d)) != 0)
+				return rc;
+			continue;
 		case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT:
 			break;
 		default:

@@ -337,6 +337,27 @@ test_http_unknown_coding_is_counted_and_left_to_the_raw_scan(void **state)
 }
 
 static void
+test_multipart_body_with_unknown_coding_is_counted_once(void **state)
+{
+	static const char req[] = "POST / HTTP/1.1\r\nContent-Encoding: compress\r\n"
+				  "Content-Type: multipart/form-data; boundary=b\r\n"
+				  "Content-Length: 4\r\n\r\nabcd";
+	const struct turn t[] = { T(0, req) };
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	play(al, APP_LAYER_HTTP, t, 1, 0, 0, r, NULL);
+	assert_string_equal(r->log[0], "");
+	assert_int_equal(r->anomalies[0], 1);
+	assert_int_equal(app_layer_stats(al)->unknown_coding, 1);
+	free(r);
+	app_layer_free(al);
+}
+
+static void
 test_http_corrupt_gzip_stops_decoding_and_is_counted(void **state)
 {
 	static const char req[] = "POST / HTTP/1.1\r\nContent-Encoding: gzip\r\n"
@@ -685,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_http_form_body_and_query_are_decoded_field_by_field),
 		cmocka_unit_test(test_http_gzip_json_body_is_inflated_then_unescaped),
 		cmocka_unit_test(test_http_unknown_coding_is_counted_and_left_to_the_raw_scan),
+		cmocka_unit_test(test_multipart_body_with_unknown_coding_is_counted_once),
 		cmocka_unit_test(test_http_corrupt_gzip_stops_decoding_and_is_counted),
 		cmocka_unit_test(test_http_decoded_bytes_stop_at_max_decoded),
 		cmocka_unit_test(test_http_header_limit_is_an_anomaly_and_the_rest_goes_raw),
