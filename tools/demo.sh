@@ -163,13 +163,17 @@ on_exit() {
 	if [ "$KEEP" = 1 ] && [ "$FINISHED" = 1 ]; then
 		exit "$rc"
 	fi
-	echo "== tearing down (namespaces $NS_C, $NS_P, $NS_G)" 2>/dev/null
+	echo "== tearing down (namespaces $NS_C, $NS_P, $NS_G)" >&3 2>/dev/null
 	teardown "$ID" 2>/dev/null
 	exit "$rc"
 }
+# The traps write to the script's own stdout and stderr, saved here: a signal can arrive
+# while a command of the script runs with them redirected (api ... >/dev/null), and the
+# trap then runs under that redirection.
+exec 3>&1 4>&2
 trap on_exit EXIT
-trap 'echo; echo "$PROG: interrupted" >&2; exit 130' INT
-trap 'echo "$PROG: terminated" >&2; exit 143' TERM
+trap 'echo >&3; echo "$PROG: interrupted" >&4; exit 130' INT
+trap 'echo "$PROG: terminated" >&4; exit 143' TERM
 trap 'exit 129' HUP
 trap 'exit 141' PIPE
 
