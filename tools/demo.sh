@@ -169,7 +169,8 @@ on_exit() {
 }
 # The traps write to the script's own stdout and stderr, saved here: a signal can arrive
 # while a command of the script runs with them redirected (api ... >/dev/null), and the
-# trap then runs under that redirection.
+# trap then runs under that redirection. The background servers do not keep them (a
+# --keep run must not hold its caller's pipe open).
 exec 3>&1 4>&2
 trap on_exit EXIT
 trap 'echo >&3; echo "$PROG: interrupted" >&4; exit 130' INT
@@ -267,7 +268,7 @@ threading.Event().wait()
 PY
 : >"$WORK/uploads.jsonl"
 setsid ip netns exec "$NS_P" "$PY" "$WORK/server.py" "$WORK/uploads.jsonl" "$SERVER_IP" 8080 8081 \
-	</dev/null >"$WORK/server.log" 2>&1 &
+	</dev/null >"$WORK/server.log" 2>&1 3>&- 4>&- &
 SRV_PID=$!
 save_state
 for _ in $(seq 50); do
@@ -284,7 +285,7 @@ TOKEN=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 (umask 077 && echo "admin $TOKEN" >"$WORK/tokens")
 echo "== gateway: $BIN --config config/demo.yaml (a copy) in $NS_G"
 setsid ip netns exec "$NS_G" "$BIN" --config "$WORK/tollgate.yaml" --events "$WORK/events.jsonl" \
-	--state-dir "$WORK/state" --api-token-file "$WORK/tokens" </dev/null >"$WORK/tollgated.log" 2>&1 &
+	--state-dir "$WORK/state" --api-token-file "$WORK/tokens" </dev/null >"$WORK/tollgated.log" 2>&1 3>&- 4>&- &
 GW_PID=$!
 save_state
 up=0
