@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the whole suite: cmocka unit tests (normal build and an ASan/UBSan build), then the
-# pytest integration and end-to-end tests against build/tollgated. Ends with the line
+# Run the whole suite: cmocka unit tests (normal build and an ASan/UBSan build), the libFuzzer
+# targets for FUZZ_SECONDS (20) each (tools/fuzz-build, tools/fuzz-run), then the pytest
+# integration and end-to-end tests against build/tollgated. Ends with the line
 # "N passed, N failed[, N skipped]" and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,15 @@ else
 fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
+# libFuzzer targets (tests/fuzz/): each runs for a bounded time and counts as one test;
+# a target that fails to build is counted as failed by fuzz-run ("not built").
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+echo "== fuzzing (libFuzzer, $FUZZ_SECONDS s per target)"
+BUILD_DIR=${FUZZ_BUILD:-build-fuzz} tools/fuzz-build >"$results/fuzz-build.log" 2>&1 ||
+	{ tail -n 30 "$results/fuzz-build.log"; status=1; }
+BUILD_DIR=${FUZZ_BUILD:-build-fuzz} FUZZ_RESULTS="$results/fuzz.tsv" \
+	tools/fuzz-run "$FUZZ_SECONDS" || status=1
+
 echo "== integration and end-to-end tests (pytest)"
 TOLLGATED="$PWD/$BUILD/tollgated" $PY -m pytest -q -rfEs -p no:cacheprovider \
 	--junitxml="$results/pytest.xml" || status=1
@@ -63,6 +73,19 @@ for name in ("unit.json", "asan.json"):
             bad = 1
         passed += ok
         failed += bad
+# tools/fuzz-run: one line per target, "fuzz_<target> TAB pass|fail TAB ...".
+p = os.path.join(d, "fuzz.tsv")
+if os.path.exists(p):
+    for line in open(p):
+        f = line.rstrip("\n").split("\t")
+        if len(f) < 2:
+            continue
+        if f[1] == "pass":
+            passed += 1
+        else:
+            failed += 1
+elif status == 0:
+    failed += 1
 p = os.path.join(d, "pytest.xml")
 if os.path.exists(p):
     r = ET.parse(p).getroot()
