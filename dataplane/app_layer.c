@@ -162,12 +162,12 @@ app_http_url(struct app_layer *al, struct app_flow *af, const struct app_http_ms
 		return;
 	app_pipe_feed(pp, (const uint8_t *)msg->url, n);
 	scanned = app_pipe_scanning(pp);
+	if (scanned && s->cover != NULL &&
+	    !(msg->truncated & (APP_HTTP_TRUNC_URL | APP_HTTP_TRUNC_METHOD))) {
+		at = msg->start_offset + strlen(msg->method) + 1;
+		s->cover(al->env.cookie, APP_HTTP_REQUEST, at, at + n);
+	}
 	app_pipe_end(pp);
-	if (!scanned || s->cover == NULL ||
-	    (msg->truncated & (APP_HTTP_TRUNC_URL | APP_HTTP_TRUNC_METHOD)))
-		return;
-	at = msg->start_offset + strlen(msg->method) + 1;
-	s->cover(al->env.cookie, APP_HTTP_REQUEST, at, at + n);
 }
 
 static void
