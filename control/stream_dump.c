@@ -31,6 +31,29 @@ struct stream_dump {
 	struct stream_dump_stats stats;
 };
 
+/* mkdir -p: dir and every missing parent (0755); 0 or -1 with errno. */
+static int
+stream_dump_mkdirs(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path)) {
+		errno = n == 0 ? ENOENT : ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return -1;
+		path[i] = i < n ? '/' : '\0';
+	}
+	return 0;
+}
+
 struct stream_dump *
 stream_dump_open(const char *dir, char *err, size_t errlen)
 {
@@ -38,7 +61,7 @@ stream_dump_open(const char *dir, char *err, size_t errlen)
 	struct stat st;
 	unsigned int i;
 
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+	if (stream_dump_mkdirs(dir) != 0) {
 		snprintf(err, errlen, "--dump-streams %s: %s", dir, strerror(errno));
 		return NULL;
 	}

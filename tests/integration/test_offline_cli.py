@@ -355,3 +355,23 @@ def test_small_capture_directions_are_as_generated(small):
     assert http.fragmented > 0
     head, body = http.c2s.split(b"\r\n\r\n", 1)
     assert b"\r\nContent-Length: 6000" in head and len(body) == 6000
+
+
+def test_dump_streams_creates_missing_parent_directories(tmp_path, small, tollgated_bin):
+    """docs/cli.md: DIR is created if needed, parents included (mkdir -p)."""
+    cap, path = small
+    out = tmp_path / "a" / "b" / "streams"
+    res = tgpcap.run_tollgated(["--read", path, "--dump-streams", out], 60)
+    if res.rc != 0:
+        fail_with(["expected exit 0, got %s" % res.rc], res)
+    errs = tgpcap.compare_streams(tgpcap.expected_streams(cap.flows()), res.streams)
+    if errs:
+        fail_with(errs, res, "streams under a directory whose parents were missing")
+
+
+def test_dump_streams_under_a_file_is_refused_naming_the_path(tmp_path, small, tollgated_bin):
+    cap, path = small
+    (tmp_path / "afile").write_text("x")
+    res = tgpcap.run_tollgated(["--read", path, "--dump-streams", tmp_path / "afile" / "d"], 60)
+    assert res.rc == 2, (res.rc, res.stderr)
+    assert "--dump-streams %s: Not a directory" % (tmp_path / "afile" / "d") in res.stderr
