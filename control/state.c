@@ -50,12 +50,26 @@ static int
 state_read_key(const char *path, uint8_t key[16], char *err, size_t errlen)
 {
 	char text[40];
+	struct stat st;
 	ssize_t n;
 	int fd, i;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* A secret, like the API token file: no group or other access. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a regular file: expected the value-hash key", path);
+		return -EINVAL;
+	}
+	if ((st.st_mode & 077) != 0) {
+		close(fd);
+		snprintf(err, errlen, "%s: mode %04o lets group or others read the value-hash key: "
+			 "expected no group or other permissions (chmod 600 %s)", path,
+			 (unsigned int)(st.st_mode & 07777), path);
+		return -EINVAL;
+	}
 	n = read(fd, text, sizeof(text));
 	close(fd);
 	if (n < 32 || (n > 32 && !(n == 33 && text[32] == '\n'))) {

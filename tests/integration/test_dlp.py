@@ -993,3 +993,22 @@ def test_dlp_events_are_identical_with_1_2_and_4_workers(tmp_path, captures, tol
                                                                           len(base)),
                        "only with %d workers: %s" % (w, extra),
                        "only with 1 worker: %s" % lost], runs[w])
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
+def test_dlp_hash_key_readable_by_group_or_others_is_refused(tmp_path, mode, tollgated_bin):
+    """hash.key is a secret like the API token file: a mode that lets group or others read
+    it is refused at start (exit 2), naming the file, the mode and the fix."""
+    state = tmp_path / "state"
+    state.mkdir()
+    key = state / "hash.key"
+    key.write_text("00112233445566778899aabbccddeeff\n")
+    key.chmod(mode)
+    pcap = write_capture(tmp_path / "one.pcap", [http_upload(46001, 0, FILLER)])
+    res = tgpcap.run_tollgated(["--read", pcap, "--state-dir", state], 60)
+    assert res.rc == 2, (res.rc, res.stderr)
+    assert ("%s: mode %04o lets group or others read the value-hash key: expected no group "
+            "or other permissions (chmod 600 %s)" % (key, mode, key)) in res.stderr, res.stderr
+    key.chmod(0o600)
+    res = tgpcap.run_tollgated(["--read", pcap, "--state-dir", state], 60)
+    assert res.rc == 0, (res.rc, res.stderr)
