@@ -446,7 +446,7 @@ br_feed(struct decode_comp *d, const uint8_t **pp, size_t *pn)
 /* zstd: libzstd. */
 
 static int
-zstd_feed(struct decode_comp *d, const uint8_t **pp, size_t *pn)
+zstd_run(struct decode_comp *d, const uint8_t **pp, size_t *pn)
 {
 	ZSTD_DStream *ds = d->lib;
 	ZSTD_inBuffer in;
@@ -506,6 +506,55 @@ zstd_feed(struct decode_comp *d, const uint8_t **pp, size_t *pn)
 		if ((rc = progress(d, in.pos + out.pos)) != 0)
 			return rc;
 	}
+}
+
+/*
+ * A frame starts with a 4-byte magic number (RFC 8878 3.1.1). libzstd also decodes the
+ * legacy formats of zstd before 1.0 (magics 0xFD2FB520..0xFD2FB527), but only when the
+ * whole magic comes in one call, so whether such bytes decode would depend on how the
+ * body was cut. HTTP's zstd is RFC 8878's (RFC 9659): the magic is held until whole;
+ * anything but a zstd or skippable frame's magic, a legacy one included, is not a frame
+ * (the first: corrupt; after a complete frame: trailing), and a frame's magic reaches
+ * libzstd in one piece.
+ */
+static int
+zstd_feed(struct decode_comp *d, const uint8_t **pp, size_t *pn)
+{
+	const uint8_t *hp;
+	size_t hn;
+	uint32_t magic;
+	int rc;
+
+	if (d->state != ST_START && d->state != ST_BETWEEN && d->hdr_len == 0)
+		return zstd_run(d, pp, pn);
+	while (d->hdr_len < 4 && *pn > 0) {
+		d->hdr[d->hdr_len++] = **pp;
+		(*pp)++;
+		(*pn)--;
+	}
+	if (d->hdr_len < 4)
+		return 0;
+	magic = (uint32_t)d->hdr[0] | (uint32_t)d->hdr[1] << 8 | (uint32_t)d->hdr[2] << 16 |
+		(uint32_t)d->hdr[3] << 24;
+	if (magic != ZSTD_MAGICNUMBER && (magic & ZSTD_MAGIC_SKIPPABLE_MASK) !=
+					    ZSTD_MAGIC_SKIPPABLE_START) {
+		/* Not a frame (a legacy one included): corrupt first, trailing after one. */
+		d->hdr_len = 0;
+		if (d->stats.members == 0)
+			return lib_fail(d, DECODE_COMP_CORRUPT);
+		d->stats.ignored_bytes += 4;
+		return RUN_TRAILING;
+	}
+	hp = d->hdr;
+	hn = d->hdr_len;
+	d->hdr_len = 0;
+	rc = zstd_run(d, &hp, &hn);
+	if (rc != 0) {
+		if (rc == RUN_TRAILING)
+			d->stats.ignored_bytes += hn;
+		return rc;
+	}
+	return *pn > 0 ? zstd_run(d, pp, pn) : 0;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -670,6 +719,14 @@ decode_comp_finish(struct decode_comp *d)
 	d->stats.flags |= DECODE_COMP_F_FINISHED;
 	if ((rc = emit(d)) != 0)
 		return rc;
+	if (d->coding == DECODE_COMP_ZSTD && d->hdr_len > 0 && d->state == ST_BETWEEN) {
+		/* Fewer than a magic's bytes after a complete frame: trailing. */
+		d->stats.ignored_bytes += d->hdr_len;
+		d->stats.flags |= DECODE_COMP_F_TRAILING;
+		d->hdr_len = 0;
+	} else if (d->coding == DECODE_COMP_ZSTD && d->hdr_len > 0) {
+		d->state = ST_DETECT;	/* the first frame's magic was cut short */
+	}
 	switch (d->state) {
 	case ST_START:
 		break;

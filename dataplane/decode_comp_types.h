@@ -105,8 +105,9 @@ typedef void (*decode_comp_out_fn)(void *cookie, const uint8_t *p, size_t n);
 struct decode_comp {
 	uint8_t coding;			/* enum decode_comp_coding */
 	uint8_t state;			/* decode_comp.c's stream state */
-	uint8_t hdr_len;		/* deflate: first bytes held to tell zlib from raw */
-	uint8_t hdr[2];
+	uint8_t hdr_len;		/* deflate: first bytes held to tell zlib from raw;
+					 * zstd: a frame's magic number held until whole */
+	uint8_t hdr[4];
 	uint8_t pending;		/* zstd: the last call filled buf; more may be held */
 	uint32_t no_progress;		/* library calls in a row that moved nothing */
 	uint32_t in_limit;		/* zstd: most input the next call may take; 0: 5 */
