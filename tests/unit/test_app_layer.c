@@ -378,6 +378,32 @@ test_http_corrupt_gzip_stops_decoding_and_is_counted(void **state)
 }
 
 static void
+test_decompressor_pool_exhausted_is_counted_and_left_to_the_raw_scan(void **state)
+{
+	/* A zstd body needs about 98 KiB of decoder state; the pool holds 16 KiB. */
+	static const char req[] = "POST / HTTP/1.1\r\nContent-Encoding: zstd\r\n"
+				  "Content-Length: 4\r\n\r\nabcd";
+	const struct turn t[] = { T(0, req) };
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al;
+	struct rec *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	c.decode_memcap = 16u << 10;
+	al = app_layer_create(&c, err, sizeof(err));
+	assert_non_null(al);
+	play(al, APP_LAYER_HTTP, t, 1, 0, 0, r, NULL);
+	assert_string_equal(r->log[0], "");
+	assert_int_equal(r->cover_bytes[0], 0);
+	assert_int_equal(r->anomalies[0], 1);
+	assert_int_equal(app_layer_stats(al)->decode_nomem, 1);
+	assert_int_equal(app_layer_stats(al)->decode_errors, 0);
+	free(r);
+	app_layer_free(al);
+}
+
+static void
 test_http_decoded_bytes_stop_at_max_decoded(void **state)
 {
 	static const char req[] = "POST / HTTP/1.1\r\nContent-Length: 20\r\n\r\n"
@@ -708,6 +734,7 @@ main(void)
 		cmocka_unit_test(test_http_unknown_coding_is_counted_and_left_to_the_raw_scan),
 		cmocka_unit_test(test_multipart_body_with_unknown_coding_is_counted_once),
 		cmocka_unit_test(test_http_corrupt_gzip_stops_decoding_and_is_counted),
+		cmocka_unit_test(test_decompressor_pool_exhausted_is_counted_and_left_to_the_raw_scan),
 		cmocka_unit_test(test_http_decoded_bytes_stop_at_max_decoded),
 		cmocka_unit_test(test_http_header_limit_is_an_anomaly_and_the_rest_goes_raw),
 		cmocka_unit_test(test_http_refused_buffer_covers_nothing),
