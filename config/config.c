@@ -192,6 +192,7 @@ static const struct cfg_field events_fields[] = {
 	UINT("ring_size", events.ring_size, EV_RING_MIN, EV_RING_MAX, CFG_POW2),
 	BOOL("http", events.http),
 	BOOL("smtp", events.smtp),
+	UINT("drain_timeout_ms", events.drain_timeout_ms, 1, 600000, 0),
 	{ .key = NULL },
 };
 
@@ -542,6 +543,7 @@ config_defaults(struct tg_config *c)
 	c->app.base64_min = 64;
 
 	c->events.ring_size = 65536;
+	c->events.drain_timeout_ms = 30000;
 
 	snprintf(c->api.listen, sizeof(c->api.listen), "127.0.0.1:8470");
 	c->api.max_body = 1 * MIB;

@@ -97,6 +97,7 @@ struct config_events {
 	uint32_t ring_size;		/* worker -> control event ring entries (power of two) */
 	uint8_t http;			/* Suricata-style http metadata events */
 	uint8_t smtp;			/* Suricata-style smtp metadata events */
+	uint32_t drain_timeout_ms;	/* shutdown: how long a worker waits for ring space */
 };
 
 /* The app: section: application parsers and body decoders in front of the sensors. */

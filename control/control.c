@@ -324,6 +324,15 @@ control_summary(struct control *c, FILE *f, double elapsed)
 	fputc('\n', f);
 }
 
+uint64_t
+control_events_lost(struct control *c)
+{
+	struct counters s;
+
+	services_counters(&c->svc, &s);
+	return s.c[CTR_events_dropped];
+}
+
 int
 control_write_stats(struct control *c, const char *path)
 {

@@ -28,6 +28,10 @@ void control_serve(struct control *c);
 /* One-screen summary of the run. elapsed_s is wall time. */
 void control_summary(struct control *c, FILE *f, double elapsed_s);
 
+/* Events the workers could not hand over (ring or message pool full), over the run.
+ * Main lcore, after the workers stopped. */
+uint64_t control_events_lost(struct control *c);
+
 /* Counters summed over workers and the input stage, as JSON, to path. */
 int control_write_stats(struct control *c, const char *path);
 

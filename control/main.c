@@ -9,6 +9,7 @@
  *   lcore 2..N+1    workers
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -319,6 +320,7 @@ main(int argc, char **argv)
 	struct runtime *rt;
 	struct control *ctl = NULL;
 	FILE *summary;
+	uint64_t lost;
 	double t0;
 	int opt, rc, ret = 2;
 
@@ -333,12 +335,13 @@ main(int argc, char **argv)
 			config_path = optarg;
 			break;
 		case 'C':
-			return check_config(rt, optarg);
+			ret = check_config(rt, optarg);
+			goto early;
 		case 'r':
 			if (rt->n_read == RUNTIME_MAX_READ) {
 				fprintf(stderr, "tollgated: at most %d --read files\n",
 					RUNTIME_MAX_READ);
-				return 2;
+				goto early;
 			}
 			rt->read_files[rt->n_read++] = optarg;
 			break;
@@ -367,7 +370,7 @@ main(int argc, char **argv)
 			if (parse_uint(optarg, RUNTIME_MAX_WORKERS, &workers) != 0) {
 				fprintf(stderr, "tollgated: --workers \"%s\": expected 1..%d\n",
 					optarg, RUNTIME_MAX_WORKERS);
-				return 2;
+				goto early;
 			}
 			break;
 		case 'l':
@@ -378,13 +381,15 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("tollgated %s (DPDK %s)\n", TOLLGATE_VERSION, rte_version());
-			return 0;
+			ret = 0;
+			goto early;
 		case 'h':
 			usage(stdout);
-			return 0;
+			ret = 0;
+			goto early;
 		default:
 			usage(stderr);
-			return 2;
+			goto early;
 		}
 	}
 	plan.n_user_args = (unsigned int)(argc - optind);
@@ -397,25 +402,25 @@ main(int argc, char **argv)
 					config_builtin_yaml_len, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", err);
-		return 2;
+		goto early;
 	}
 	rt->offline = rt->n_read > 0;
 	if (!rt->offline && rt->cfg.dp.nports == 0) {
 		fprintf(stderr, "tollgated: nothing to do: give --read FILE.pcap or configure "
 			"dataplane.ports in %s\n", config_path ? config_path : "the config");
-		return 2;
+		goto early;
 	}
 	for (w = 0; w < rt->n_read; w++) {
 		if (pcap_reader_check(rt->read_files[w], err, sizeof(err)) != 0) {
 			fprintf(stderr, "tollgated: %s\n", err);
-			return 2;
+			goto early;
 		}
 	}
 	rt->config_path = config_path;
 	rt->policy = load_policy(config_path, err, sizeof(err));
 	if (rt->policy == NULL) {
 		fprintf(stderr, "%s\n", err);
-		return 2;
+		goto early;
 	}
 	/* Compile first: a refused config leaves no state behind. Rules may bind sensors
 	 * even when the default policy (dlp.enabled) does not inspect every flow. */
@@ -423,14 +428,11 @@ main(int argc, char **argv)
 					      sizeof(err));
 	if (rt->sensor_db == NULL) {
 		fprintf(stderr, "tollgated: %s\n", err);
-		policy_free(rt->policy);
-		return 2;
+		goto early;
 	}
 	if (load_state(rt, err, sizeof(err)) != 0) {
 		fprintf(stderr, "tollgated: %s\n", err);
-		sensor_db_free(rt->sensor_db);
-		policy_free(rt->policy);
-		return 2;
+		goto early;
 	}
 	if (workers != 0)
 		rt->cfg.dp.workers = workers;
@@ -441,7 +443,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "tollgated: --lcores \"%s\": expected 3..%d lcores "
 				"(control, input, workers)\n", plan.user_lcores,
 				RUNTIME_MAX_WORKERS + 2);
-			return 2;
+			goto early;
 		}
 		rt->cfg.dp.workers = (uint32_t)n - 2;
 	}
@@ -462,7 +464,7 @@ main(int argc, char **argv)
 	rc = eal_start(&rt->cfg, &plan, argv[0], err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "tollgated: %s\n", err);
-		return 2;
+		goto early;
 	}
 	rt->tsc_hz = rte_get_tsc_hz();
 	rt->tsc_base = rte_rdtsc();
@@ -500,9 +502,13 @@ main(int argc, char **argv)
 	control_summary(ctl, summary, mono_s() - t0);
 	if (rt->stats_path != NULL && control_write_stats(ctl, rt->stats_path) != 0)
 		rc = -EIO;
-	ret = rc != 0 || rt->input_failed ? 1 : 0;
+	lost = control_events_lost(ctl);
+	ret = rc != 0 || rt->input_failed || lost != 0 ? 1 : 0;
 	if (rt->input_failed)
 		fprintf(stderr, "tollgated: input incomplete: see the errors above\n");
+	if (lost != 0)
+		fprintf(stderr, "tollgated: %" PRIu64 " events lost (see \"events\" in the summary "
+			"and events_dropped in the counters)\n", lost);
 	if (rt->serve && rt->offline) {
 		fflush(summary);
 		control_serve(ctl);
@@ -517,6 +523,8 @@ out:
 	rte_mempool_free(rt->pkt_pool);
 	rte_free(rt->qsbr);
 	rte_eal_cleanup();
+early:
+	/* Every exit after the runtime exists comes through here (LeakSanitizer-clean). */
 	sensor_db_free(rt->sensor_db);
 	policy_free(rt->policy);
 	g_rt = NULL;

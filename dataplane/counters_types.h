@@ -44,6 +44,7 @@
 	X(reasm_blocks_in_use, "reassembly blocks held (gauge)") \
 	X(events_sent, "messages sent to the control thread") \
 	X(events_dropped, "events lost: event ring or pool full (live mode)") \
+	X(updates_dropped, "flow-list, learned-map and FQDN updates lost: ring or pool full") \
 	X(dump_dropped, "stream dump chunks lost: ring or pool full (live mode)") \
 	X(idle_sleeps, "idle back-off sleeps") \
 	X(dispatch_dropped, "packets dropped by the dispatcher: worker ring full") \

@@ -193,7 +193,7 @@ reader_file(struct runtime *rt, const char *path)
 		m->ol_flags |= rt->ts_flag;
 		rt->in.packets++;
 		rt->in.bytes += hlen + len;
-		if (rt->in.first_us == 0 || ts < rt->in.first_us)
+		if (rt->in.packets == 1 || ts < rt->in.first_us)
 			rt->in.first_us = ts;
 		if (ts > rt->in.last_us)
 			rt->in.last_us = ts;

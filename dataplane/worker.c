@@ -706,7 +706,11 @@ static void
 worker_finish(struct worker *w)
 {
 	struct runtime *rt = w->rt;
+	uint64_t lost = w->ctr.c[CTR_events_dropped];
 
+	/* From here on events wait for room (the control thread drains until every worker is
+	 * done), up to events.drain_timeout_ms; what still does not fit is counted lost. */
+	w->drain_until = rte_rdtsc() + rte_get_tsc_hz() / 1000 * rt->cfg.events.drain_timeout_ms;
 	/* End of input: age by the capture's last timestamp so the outcome (timeout or
 	 * shutdown) does not depend on how packets were spread over workers. */
 	if (rt->offline) {
@@ -721,6 +725,10 @@ worker_finish(struct worker *w)
 	w->next_expire_us = 0;
 	worker_housekeeping(w);
 	worker_anomaly_flush(w);
+	if (w->ctr.c[CTR_events_dropped] > lost)
+		WORKER_LOG(WARNING, "worker %u: %" PRIu64 " events lost at shutdown (no room "
+			   "within events.drain_timeout_ms %u)", w->index,
+			   w->ctr.c[CTR_events_dropped] - lost, rt->cfg.events.drain_timeout_ms);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 }
 

@@ -3,10 +3,13 @@
  * A worker's messages to the control thread (msg_types.h): take one from the shared pool,
  * fill the flow header, send it on the worker's own SP/SC ring. A message never points
  * into worker memory. Without lossless mode a worker never waits: a message that cannot
- * be had or sent is counted in the counter the caller names. Owning worker only.
+ * be had or sent is counted in the counter the caller names. At shutdown every worker
+ * waits (until drain_until) so that the events of the flows it ends still reach the
+ * control thread, which keeps draining until every worker is done. Owning worker only.
  */
 #include <errno.h>
 #include <string.h>
+#include <rte_cycles.h>
 #include <rte_mempool.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
@@ -14,13 +17,23 @@
 #include "worker_msg.h"
 #include "worker_types.h"
 
+/* Whether to wait for a message or ring slot rather than drop: offline until told to
+ * quit, and during the shutdown drain until its deadline. */
+static int
+worker_msg_wait(struct worker *w)
+{
+	if (w->drain_until != 0)
+		return rte_rdtsc() < w->drain_until;
+	return w->lossless && !w->rt->quit;
+}
+
 static struct msg *
 worker_msg_get(struct worker *w)
 {
 	void *obj;
 
 	while (rte_mempool_get(w->rt->msg_pool, &obj) != 0) {
-		if (!w->lossless || w->rt->quit)
+		if (!worker_msg_wait(w))
 			return NULL;
 		rte_pause();
 	}
@@ -32,7 +45,7 @@ worker_msg_send(struct worker *w, struct msg *m)
 {
 	m->worker = w->index;
 	while (rte_ring_sp_enqueue(w->msg_ring, m) != 0) {
-		if (!w->lossless || w->rt->quit) {
+		if (!worker_msg_wait(w)) {
 			rte_mempool_put(w->rt->msg_pool, m);
 			return -ENOBUFS;
 		}

@@ -63,7 +63,7 @@ worker_learn(struct worker *w, struct flow *f)
 	if (f->mode != POLICY_MODE_DISCOVER || (f->pflags & FLOW_P_LEARNED))
 		return;
 	f->pflags |= FLOW_P_LEARNED;
-	m = worker_msg_new(w, MSG_LEARN, f, FLOW_TOSERVER, CTR_events_dropped);
+	m = worker_msg_new(w, MSG_LEARN, f, FLOW_TOSERVER, CTR_updates_dropped);
 	if (m == NULL)
 		return;
 	memcpy(m->learn.from_group, f->from_name, POLICY_NAME_LEN);
@@ -72,7 +72,7 @@ worker_learn(struct worker *w, struct flow *f)
 	m->learn.app = f->app;
 	m->learn.port = f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP ?
 			f->key.port[f->client ^ 1] : 0;
-	worker_msg_post(w, m, CTR_events_dropped);
+	worker_msg_post(w, m, CTR_updates_dropped);
 }
 
 /*
@@ -83,13 +83,13 @@ worker_learn(struct worker *w, struct flow *f)
 void
 worker_flow_report(struct worker *w, struct flow *f)
 {
-	struct msg *m = worker_msg_new(w, MSG_FLOW_START, f, FLOW_TOSERVER, CTR_events_dropped);
+	struct msg *m = worker_msg_new(w, MSG_FLOW_START, f, FLOW_TOSERVER, CTR_updates_dropped);
 
 	f->reported_us = w->now_us;
 	if (m == NULL)
 		return;
 	m->ts_us = w->now_us;
-	worker_msg_post(w, m, CTR_events_dropped);
+	worker_msg_post(w, m, CTR_updates_dropped);
 }
 
 /*
@@ -168,7 +168,7 @@ worker_fqdn_dns(struct worker *w, struct flow *f, const uint8_t *p, uint32_t len
 	if (app_dns_parse_response(p, len, &r) != 0)
 		return;
 	w->ctr.c[CTR_dns_answers]++;
-	m = worker_msg_new(w, MSG_FQDN, f, FLOW_TOCLIENT, CTR_events_dropped);
+	m = worker_msg_new(w, MSG_FQDN, f, FLOW_TOCLIENT, CTR_updates_dropped);
 	if (m == NULL)
 		return;
 	memcpy(m->fqdn.name, r.qname, sizeof(m->fqdn.name));
@@ -179,13 +179,13 @@ worker_fqdn_dns(struct worker *w, struct flow *f, const uint8_t *p, uint32_t len
 		memcpy(m->fqdn.a[i].addr, r.a[i].addr, 16);
 		m->fqdn.a[i].ttl = r.a[i].ttl;
 	}
-	worker_msg_post(w, m, CTR_events_dropped);
+	worker_msg_post(w, m, CTR_updates_dropped);
 }
 
 static void
 worker_fqdn_sni(struct worker *w, struct flow *f, const char *name)
 {
-	struct msg *m = worker_msg_new(w, MSG_FQDN, f, FLOW_TOSERVER, CTR_events_dropped);
+	struct msg *m = worker_msg_new(w, MSG_FQDN, f, FLOW_TOSERVER, CTR_updates_dropped);
 
 	w->ctr.c[CTR_tls_sni]++;
 	if (m == NULL)
@@ -196,7 +196,7 @@ worker_fqdn_sni(struct worker *w, struct flow *f, const char *name)
 	m->fqdn.a[0].family = f->key.family == 6 ? AF_INET6 : AF_INET;
 	memcpy(m->fqdn.a[0].addr, f->key.addr[f->client ^ 1], 16);
 	m->fqdn.a[0].ttl = WORKER_SNI_TTL_S;
-	worker_msg_post(w, m, CTR_events_dropped);
+	worker_msg_post(w, m, CTR_updates_dropped);
 }
 
 /* A slot of the worker's first-bytes pool holding f's first client bytes, or NULL. */

@@ -72,6 +72,7 @@ struct worker {
 	uint64_t anom_pending[8];	/* aggregate anomalies not yet reported */
 	uint64_t anom_next_us;		/* earliest next aggregate anomaly report */
 	uint8_t lossless;		/* offline: wait for ring space instead of dropping */
+	uint64_t drain_until;		/* shutdown: TSC until which it waits too; 0 = not */
 	uint8_t dump;			/* --dump-streams active */
 	uint8_t pkt_clock;		/* packets carry their own time (pcap input) */
 	volatile uint8_t done;		/* set when the worker has flushed and exited */
