@@ -46,6 +46,7 @@
 	X(events_dropped, "events lost: event ring or pool full (live mode)") \
 	X(updates_dropped, "flow-list, learned-map and FQDN updates lost: ring or pool full") \
 	X(dump_dropped, "stream dump chunks lost: ring or pool full (live mode)") \
+	X(idle_polls, "receive polls that found no packet") \
 	X(idle_sleeps, "idle back-off sleeps") \
 	X(dispatch_dropped, "packets dropped by the dispatcher: worker ring full") \
 	X(dlp_dirs_opened, "flow directions inspected by the DLP sensors") \

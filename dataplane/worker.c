@@ -654,6 +654,7 @@ worker_idle(struct worker *w, uint32_t empty, uint32_t *sleep_us)
 	const struct config_idle *idle = &w->rt->cfg.dp.idle;
 	struct timespec ts;
 
+	w->ctr.c[CTR_idle_polls]++;
 	if (idle->busy_poll || empty <= idle->empty_polls)
 		return;
 	if (empty <= idle->empty_polls + idle->pause_polls) {

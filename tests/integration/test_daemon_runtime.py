@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tgdaemon import DEADLINE, api_stats, free_port, token_file, wait_counter, wait_for
 from scapy.all import IP, TCP, UDP, Ether, Raw, wrpcap
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,17 +84,21 @@ def stats(path):
 
 # ---- live ports, packet time -------------------------------------------------------
 
-def live_run(tmp_path, cfg_text, seconds=3.0, extra=()):
+def live_run(tmp_path, cfg_text, until, what, extra=()):
+    """Run tollgated on the live ports of cfg_text until until(/v1/stats counters) holds,
+    then SIGTERM it. Returns (events, final stats, stdout, stderr)."""
     cfg = config(tmp_path, cfg_text, "live.yaml")
     ev, st = tmp_path / "live.jsonl", tmp_path / "live-stats.json"
+    port = free_port()
     p = subprocess.Popen([BIN, "--config", str(cfg), "--events", str(ev), "--stats-json",
-                          str(st), "--api-listen", "127.0.0.1:0"] + list(extra),
+                          str(st), "--api-listen", f"127.0.0.1:{port}", "--api-token-file",
+                          str(token_file(tmp_path / "tokens")), "--state-dir",
+                          str(tmp_path / "state")] + list(extra),
                          stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-    time.sleep(seconds)
-    assert p.poll() is None, f"tollgated exited early: {p.communicate()}"
+    wait_for(what, lambda: until(api_stats(port)["counters"]), p)
     p.send_signal(signal.SIGTERM)
-    out, err = p.communicate(timeout=30)
+    out, err = p.communicate(timeout=DEADLINE)
     assert p.returncode == 0, f"rc={p.returncode}\n{out}\n{err}"
     return events(ev), stats(st), out, err
 
@@ -101,7 +106,7 @@ def live_run(tmp_path, cfg_text, seconds=3.0, extra=()):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_live_net_pcap_port_uses_packet_time_and_matches_offline(tmp_path, workers):
     off = tmp_path / "offline.jsonl"
-    run(["--read", SAMPLE, "--events", off])
+    run(["--read", SAMPLE, "--events", off, "--state-dir", tmp_path / "state"])
     evs, st, out, _ = live_run(tmp_path, f"""
 dataplane:
   workers: {workers}
@@ -109,7 +114,7 @@ dataplane:
     - name: replay0
       device: "net_pcap0,rx_pcap={SAMPLE}"
       mode: tap
-""")
+""", lambda c: c["packets"] == 51, "the replay")
     # Same flows, same flow ids, same capture timestamps: the worker clock came from the
     # rte_dynfield_timestamp that net_pcap fills, not from the TSC.
     assert canon(evs) == canon(events(off))
@@ -126,10 +131,15 @@ def test_idle_workers_back_off_and_busy_poll_does_not(tmp_path):
       device: "net_pcap0,rx_pcap={SAMPLE}"
       mode: tap
 """
-    _, st, _, _ = live_run(tmp_path, "dataplane:\n  workers: 1\n" + port, seconds=2)
+    # Idle, the worker sleeps: wait until it has, many times, after the replay.
+    _, st, _, _ = live_run(tmp_path, "dataplane:\n  workers: 1\n" + port,
+                           lambda c: c["packets"] == 51 and c["idle_sleeps"] > 100,
+                           "more than 100 idle sleeps")
     assert st["idle_sleeps"] > 100
+    # Busy polling: as many idle polls (idle_polls counts them either way), no sleep.
     _, st, _, _ = live_run(tmp_path, "dataplane:\n  workers: 1\n  idle:\n    busy_poll: true\n"
-                           + port, seconds=2)
+                           + port, lambda c: c["packets"] == 51 and c["idle_polls"] > 100000,
+                           "100000 idle polls")
     assert st["idle_sleeps"] == 0
 
 
@@ -142,10 +152,13 @@ dataplane:
       mode: tap
 """)
     ev = tmp_path / "e.jsonl"
+    port = free_port()
     p = subprocess.Popen([BIN, "--config", str(cfg), "--events", str(ev), "--api-listen",
-                          "127.0.0.1:0"],
+                          f"127.0.0.1:{port}", "--api-token-file",
+                          str(token_file(tmp_path / "tokens")), "--state-dir",
+                          str(tmp_path / "state")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)
+    wait_counter(port, p, "packets", lambda n: n == 51, "the replay")
     p.send_signal(signal.SIGINT)
     p.communicate(timeout=30)
     assert p.returncode == 0

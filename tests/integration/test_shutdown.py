@@ -7,24 +7,19 @@ import json
 import os
 import re
 import signal
-import socket
 import struct
 import subprocess
 import threading
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from tgdaemon import DEADLINE, api_stats, free_port, token_file, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("TOLLGATED", str(ROOT / "build" / "tollgated"))
 ASAN_BIN = Path(os.environ.get("TOLLGATED_ASAN",
                                str(ROOT / os.environ.get("ASAN_BUILD", "build-asan") /
                                    "tollgated")))
-TOKEN = "s" * 24 + "shutdown-admin"
-DEADLINE = 120
 
 
 def _csum(data):
@@ -62,35 +57,6 @@ def write_syn_pcap(path, n, t0=1_700_000_000):
             f.write(fr)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def api_stats(port):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/stats")
-    req.add_header("Authorization", f"Bearer {TOKEN}")
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read())
-
-
-def wait_for(what, cond, proc, deadline=DEADLINE):
-    end = time.time() + deadline
-    while time.time() < end:
-        assert proc.poll() is None, f"tollgated exited while waiting for {what}"
-        try:
-            if cond():
-                return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    pytest.fail(f"timed out waiting for {what}")
-
-
 class StderrTail:
     """Reads a process's stderr on a thread; wait() for a line that matches a pattern."""
 
@@ -121,9 +87,7 @@ def start_live(tmp_path, n, events, extra_cfg=""):
     stay open (long timeouts, packet clock). Returns (proc, api port, stats path)."""
     pcap = tmp_path / "syns.pcap"
     write_syn_pcap(pcap, n)
-    tokens = tmp_path / "tokens"
-    tokens.write_text(f"admin {TOKEN}\n")
-    tokens.chmod(0o600)
+    tokens = token_file(tmp_path / "tokens")
     cfg = tmp_path / "live.yaml"
     cfg.write_text(f"""
 dataplane:
