@@ -1,6 +1,7 @@
 # Thin wrapper around meson/ninja and the test runner. See README.md.
 BUILD ?= build
 ARGS ?=
+SANITIZE ?= 0
 
 .PHONY: all build deps demo test unit integration clean
 
@@ -20,9 +21,11 @@ demo: deps
 	@$(MAKE) --no-print-directory build
 	@TOLLGATED="$${TOLLGATED:-$(BUILD)/tollgated}" bash tools/demo.sh $(ARGS)
 
+# SANITIZE=1: the end-to-end layer also runs against the ASan/UBSan daemon (the unit and
+# integration layers always do).
 test: deps
 	@$(MAKE) --no-print-directory build
-	@bash tools/run-tests.sh
+	@SANITIZE=$(SANITIZE) bash tools/run-tests.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run the whole suite: cmocka unit tests (normal build and an ASan/UBSan build), the libFuzzer
 # targets for FUZZ_SECONDS (20) each (tools/fuzz-build, tools/fuzz-run), then the pytest
-# integration and end-to-end tests against build/tollgated. Ends with the line
-# "N passed, N failed[, N skipped]" and exits non-zero if anything failed.
+# integration tests against the ASan/UBSan daemon (build-asan/tollgated) and the end-to-end
+# tests against build/tollgated (SANITIZE=1: against the ASan/UBSan daemon too). Ends with
+# the line "N passed, N failed[, N skipped]" and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
@@ -44,9 +45,21 @@ BUILD_DIR=${FUZZ_BUILD:-build-fuzz} tools/fuzz-build >"$results/fuzz-build.log" 
 BUILD_DIR=${FUZZ_BUILD:-build-fuzz} FUZZ_RESULTS="$results/fuzz.tsv" \
 	tools/fuzz-run "$FUZZ_SECONDS" || status=1
 
-echo "== integration and end-to-end tests (pytest)"
-TOLLGATED="$PWD/$BUILD/tollgated" $PY -m pytest -q -rfEs -p no:cacheprovider \
-	--junitxml="$results/pytest.xml" || status=1
+# The daemon's own layers run under the sanitizers too: the integration layer always runs
+# against the ASan/UBSan daemon (LeakSanitizer at every exit: a leak changes the exit code
+# a test checks); the end-to-end layer against the release-like build, or also under the
+# sanitizers with SANITIZE=1 (make test SANITIZE=1).
+export ASAN_OPTIONS=detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+E2E_BIN="$PWD/$BUILD/tollgated"
+[ "${SANITIZE:-0}" = 1 ] && E2E_BIN="$PWD/$ASAN/tollgated"
+echo "== integration tests (pytest, daemon built with ASan/UBSan: $ASAN/tollgated)"
+TOLLGATED="$PWD/$ASAN/tollgated" $PY -m pytest -q -rfEs -p no:cacheprovider \
+	--junitxml="$results/pytest-integration.xml" tests/sensors tests/integration || status=1
+echo "== end-to-end tests (pytest, $E2E_BIN)"
+TOLLGATED="$E2E_BIN" $PY -m pytest -q -rfEs -p no:cacheprovider \
+	--junitxml="$results/pytest-e2e.xml" tests/e2e || status=1
+unset ASAN_OPTIONS UBSAN_OPTIONS
 
 SUMMARY_FILE="$BUILD/test-summary.txt" $PY - "$results" "$status" <<'PYEOF'
 import json, os, re, sys, xml.etree.ElementTree as ET
@@ -86,16 +99,17 @@ if os.path.exists(p):
             failed += 1
 elif status == 0:
     failed += 1
-p = os.path.join(d, "pytest.xml")
-if os.path.exists(p):
+for name in ("pytest-integration.xml", "pytest-e2e.xml"):
+    p = os.path.join(d, name)
+    if not os.path.exists(p):
+        failed += 1          # the layer did not run at all
+        continue
     r = ET.parse(p).getroot()
     suites = [r] if r.tag == "testsuite" else list(r)
     for s in suites:
         n = int(s.get("tests", 0)); f = int(s.get("failures", 0)) + int(s.get("errors", 0))
         k = int(s.get("skipped", 0))
         passed += n - f - k; failed += f; skipped += k
-elif status == 0:
-    failed += 1
 if status != 0 and failed == 0:
     failed = 1
 line = f"{passed} passed, {failed} failed"

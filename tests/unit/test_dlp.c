@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sensors/dlp.c on its own: per-direction distinct values (keyed hashes), thresholds per
+ * sensor and per binding, the threshold event and the matches after it at close, the
+ * stream pool, and raw/decoded deduplication. Real built-in sensors, an EAL started with
+ * --no-huge (the context lives in the EAL heap), events caught by the emit callback.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <rte_common.h>
+#include <rte_eal.h>
+
+#include "config.h"
+#include "dlp.h"
+#include "sensor_engine.h"
+#include "value_hash.h"
+
+#define MAX_EVENTS 8
+
+static struct sensor_def g_defs[SENSOR_MAX];
+static struct sensor_db *g_db;
+static const uint8_t g_key[16] = "0123456789abcdef";
+
+struct caught {
+	unsigned int n;
+	struct dlp_event ev[MAX_EVENTS];
+	uint8_t dir[MAX_EVENTS];
+};
+
+static void
+catch_fn(void *cookie, uint8_t dir, const struct dlp_event *ev)
+{
+	struct caught *c = cookie;
+
+	assert_true(c->n < MAX_EVENTS);
+	c->dir[c->n] = dir;
+	c->ev[c->n++] = *ev;
+}
+
+static struct dlp_ctx *
+ctx_with(uint32_t threshold, uint32_t streams)
+{
+	struct tg_config cfg;
+	struct dlp_ctx *ctx;
+	char err[256];
+
+	config_defaults(&cfg);
+	cfg.dlp.threshold = threshold;
+	cfg.dlp.max_streams = streams;
+	ctx = dlp_ctx_create(g_db, &cfg.dlp, g_key, 0, err, sizeof(err));
+	assert_non_null(ctx);
+	return ctx;
+}
+
+static uint16_t
+sensor_of(const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < sensor_db_count(g_db); i++)
+		if (strcmp(sensor_db_def(g_db, i)->id, id) == 0)
+			return (uint16_t)i;
+	fail_msg("no sensor %s", id);
+	return 0;
+}
+
+static void
+feed(struct dlp_ctx *ctx, struct dlp_dir *d, const char *s, const struct dlp_policy *pol,
+     struct caught *c)
+{
+	dlp_dir_data(ctx, d, 0, (const uint8_t *)s, (uint32_t)strlen(s), pol, catch_fn, c);
+}
+
+/* Count each value as soon as it is certain (no wait for a keyword after it), as for
+ * an inline flow: events come out of the feed that completes them. */
+static const struct dlp_policy g_commit = { .commit = 1 };
+
+static uint64_t
+hash_of(const char *norm)
+{
+	return value_hash(g_key, (const uint8_t *)norm, strlen(norm));
+}
+
+/* Threshold 2: the first card alone raises nothing; the second distinct one raises the
+ * event with both, in the order seen, at their offsets. */
+static void
+test_threshold_event_lists_every_match_at_the_crossing(void **state)
+{
+	const char *a = "card 4111111111111111 paid. ";
+	const char *b = "card 5500000000000004 paid. ";
+	struct dlp_ctx *ctx = ctx_with(2, 4);
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	struct caught c = { 0 };
+
+	(void)state;
+	assert_non_null(d);
+	feed(ctx, d, a, &g_commit, &c);
+	assert_int_equal(c.n, 0);
+	feed(ctx, d, b, &g_commit, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ev[0].n, 2);
+	assert_int_equal(c.ev[0].total, 2);
+	assert_string_equal(c.ev[0].m[0].sensor, "credit_card");
+	assert_string_equal(c.ev[0].m[1].sensor, "credit_card");
+	assert_int_equal(c.ev[0].m[0].offset, 5);
+	assert_int_equal(c.ev[0].m[1].offset, strlen(a) + 5);
+	assert_int_equal(c.ev[0].m[0].hash, hash_of("4111111111111111"));
+	assert_int_equal(c.ev[0].m[1].hash, hash_of("5500000000000004"));
+	assert_string_equal(c.ev[0].m[0].redacted, "************1111");
+	assert_string_equal(c.ev[0].m[1].redacted, "************0004");
+	assert_true(dlp_dir_crossed_block(d) == 0);
+	dlp_dir_close(ctx, d, 0, &g_commit, catch_fn, &c);
+	assert_int_equal(c.n, 1);		/* nothing after the crossing */
+	assert_int_equal(dlp_ctx_stats(ctx)->events, 1);
+	assert_int_equal(dlp_ctx_stats(ctx)->matches, 2);
+	dlp_ctx_free(ctx);
+}
+
+/* Threshold 1: the event comes with the first value, exactly at it. */
+static void
+test_threshold_one_fires_on_the_first_value(void **state)
+{
+	struct dlp_ctx *ctx = ctx_with(1, 4);
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	struct caught c = { 0 };
+
+	(void)state;
+	feed(ctx, d, "card 4111111111111111 paid. ", &g_commit, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ev[0].n, 1);
+	dlp_dir_close(ctx, d, 0, &g_commit, catch_fn, &c);
+	assert_int_equal(c.n, 1);
+	dlp_ctx_free(ctx);
+}
+
+/* The same value again is not a new one: threshold 2 is never reached, and below the
+ * threshold nothing is reported, not even at close. */
+static void
+test_repeated_value_counts_once(void **state)
+{
+	struct dlp_ctx *ctx = ctx_with(2, 4);
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	struct caught c = { 0 };
+
+	(void)state;
+	feed(ctx, d, "card 4111111111111111 paid. card 4111111111111111 again. ", NULL, &c);
+	feed(ctx, d, "card 4111-1111-1111-1111 (the same, grouped). ", NULL, &c);
+	dlp_dir_close(ctx, d, 0, NULL, catch_fn, &c);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(dlp_ctx_stats(ctx)->matches, 3);
+	assert_int_equal(dlp_ctx_stats(ctx)->events, 0);
+	dlp_ctx_free(ctx);
+}
+
+/* Thresholds are per sensor: one card and one IBAN are one value each. */
+static void
+test_other_sensors_do_not_count_towards_a_threshold(void **state)
+{
+	struct dlp_ctx *ctx = ctx_with(2, 4);
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	struct caught c = { 0 };
+
+	(void)state;
+	feed(ctx, d, "card 4111111111111111 to IBAN DE89370400440532013000 ok. ", NULL, &c);
+	dlp_dir_close(ctx, d, 0, NULL, catch_fn, &c);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(dlp_ctx_stats(ctx)->matches, 2);
+	dlp_ctx_free(ctx);
+}
+
+/* With bindings only the bound sensors count, at the binding's threshold and action;
+ * the matches after the crossing come at close. */
+static void
+test_bindings_count_only_bound_sensors(void **state)
+{
+	struct dlp_binding bind = { .sensor = sensor_of("iban"), .action = POLICY_DLP_BLOCK,
+				    .threshold = 1 };
+	struct dlp_policy pol = { .rule = "iban-out", .bind = &bind, .nbind = 1, .commit = 1 };
+	struct dlp_ctx *ctx = ctx_with(1, 4);
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	struct caught c = { 0 };
+
+	(void)state;
+	feed(ctx, d, "card 4111111111111111 paid. ", &pol, &c);
+	assert_int_equal(c.n, 0);
+	assert_false(dlp_dir_crossed_block(d));
+	feed(ctx, d, "IBAN DE89370400440532013000 ok. ", &pol, &c);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.ev[0].rule, "iban-out");
+	assert_int_equal(c.ev[0].action, CONFIG_DLP_BLOCK);
+	assert_int_equal(c.ev[0].n, 1);
+	assert_string_equal(c.ev[0].m[0].sensor, "iban");
+	assert_true(dlp_dir_crossed_block(d));
+	feed(ctx, d, "IBAN GB82WEST12345698765432 too. ", &pol, &c);
+	assert_int_equal(c.n, 1);
+	dlp_dir_close(ctx, d, 0, &pol, catch_fn, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ev[1].n, 1);
+	assert_int_equal(c.ev[1].m[0].hash, hash_of("GB82WEST12345698765432"));
+	dlp_ctx_free(ctx);
+}
+
+/* max_streams directions at once: one more is refused and counted; a closed direction
+ * gives its stream back. */
+static void
+test_stream_pool_is_bounded_and_reused(void **state)
+{
+	struct dlp_ctx *ctx = ctx_with(1, 2);
+	struct dlp_dir *a = dlp_dir_open(ctx), *b = dlp_dir_open(ctx);
+	struct caught c = { 0 };
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_null(dlp_dir_open(ctx));
+	assert_int_equal(dlp_ctx_stats(ctx)->dirs_refused, 1);
+	dlp_dir_close(ctx, a, 0, &g_commit, catch_fn, &c);
+	a = dlp_dir_open(ctx);
+	assert_non_null(a);
+	assert_int_equal(dlp_ctx_stats(ctx)->dirs_opened, 3);
+	/* The reused direction starts empty: the value seen before is new again. */
+	feed(ctx, a, "card 4111111111111111 paid. ", &g_commit, &c);
+	assert_int_equal(c.n, 1);
+	dlp_dir_close(ctx, a, 0, &g_commit, catch_fn, &c);
+	dlp_dir_close(ctx, b, 0, &g_commit, catch_fn, &c);
+	dlp_ctx_free(ctx);
+}
+
+/* A value seen in a decoded buffer and in the raw bytes that buffer covers is one
+ * match, reported from the buffer with its path and buffer offset. */
+static void
+test_value_seen_raw_and_decoded_is_reported_once_from_the_buffer(void **state)
+{
+	const char *raw = "card=4111111111111111&x=1 ";
+	const char *dec = "card 4111111111111111 x 1";
+	struct dlp_ctx *ctx = ctx_with(1, 4);
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	struct caught c = { 0 };
+
+	(void)state;
+	assert_int_equal(dlp_dir_buffer_open(ctx, d, 0, "http.body > form"), 0);
+	dlp_dir_buffer_data(ctx, d, 0, 0, (const uint8_t *)dec, (uint32_t)strlen(dec), NULL,
+			    catch_fn, &c);
+	dlp_dir_buffer_close(ctx, d, 0, 0, NULL, catch_fn, &c);
+	dlp_dir_cover(d, 0, strlen(raw));
+	feed(ctx, d, raw, NULL, &c);
+	dlp_dir_close(ctx, d, 0, NULL, catch_fn, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ev[0].n, 1);
+	assert_int_equal(c.ev[0].total, 1);
+	assert_int_equal(c.ev[0].m[0].offset, 5);
+	assert_string_equal(c.ev[0].paths[c.ev[0].m[0].path], "http.body > form");
+	assert_int_equal(dlp_ctx_stats(ctx)->raw_dups, 1);
+	dlp_ctx_free(ctx);
+}
+
+int
+main(void)
+{
+	char prefix[64];
+	char *argv[] = { "test_dlp", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
+			 "--no-telemetry", "--log-level=warning", prefix, NULL };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_threshold_event_lists_every_match_at_the_crossing),
+		cmocka_unit_test(test_threshold_one_fires_on_the_first_value),
+		cmocka_unit_test(test_repeated_value_counts_once),
+		cmocka_unit_test(test_other_sensors_do_not_count_towards_a_threshold),
+		cmocka_unit_test(test_bindings_count_only_bound_sensors),
+		cmocka_unit_test(test_stream_pool_is_bounded_and_reused),
+		cmocka_unit_test(test_value_seen_raw_and_decoded_is_reported_once_from_the_buffer),
+	};
+	char err[256];
+	unsigned int n;
+	int rc;
+
+	snprintf(prefix, sizeof(prefix), "--file-prefix=test_dlp%d", (int)getpid());
+	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	n = sensor_catalogue_builtin(g_defs, SENSOR_MAX);
+	g_db = sensor_db_compile(g_defs, n, err, sizeof(err));
+	if (g_db == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	sensor_db_free(g_db);
+	rte_eal_cleanup();
+	return rc;
+}
