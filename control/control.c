@@ -7,6 +7,7 @@
  * SIGHUP reload), the label map, the flow list and the discover-mode records.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "control_api.h"
 #include "counters.h"
 #include "label_map.h"
+#include "label_store.h"
 #include "event_json.h"
 #include "event_ring.h"
 #include "flow_list.h"
@@ -55,6 +57,31 @@ struct control {
 	double events_flushed_at;
 };
 
+/*
+ * Live: the label map the orchestration last sent, from STATE_DIR/labels.json. A file that
+ * does not load is moved aside (labels.json.bad) and the map starts empty, said loudly:
+ * the policy's label selectors match nothing until the next sync.
+ */
+static void
+control_labels_restore(struct control *c)
+{
+	const char *dir = services_state_dir(&c->svc);
+	char msg[600], from[4096], to[4096 + 8];
+	int loaded;
+
+	if (label_store_load(c->svc.labels, dir, &loaded, msg, sizeof(msg)) != 0) {
+		snprintf(from, sizeof(from), "%s/%s", dir, LABEL_STORE_FILE);
+		snprintf(to, sizeof(to), "%s.bad", from);
+		rename(from, to);
+		CONTROL_LOG(ERR, "label map not restored (%s); moved to %s, starting empty", msg,
+			    to);
+		return;
+	}
+	if (loaded)
+		CONTROL_LOG(INFO, "label map restored: generation %" PRIu64 ", %u entries",
+			    label_map_generation(c->svc.labels), label_map_count(c->svc.labels));
+}
+
 struct control *
 control_create(struct runtime *rt, char *err, size_t errlen)
 {
@@ -76,6 +103,8 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (!rt->offline)
+		control_labels_restore(c);
 	c->svc.policy = policy_store_create(rt, rt->policy, c->svc.labels, err, errlen);
 	if (c->svc.policy == NULL)
 		goto fail;

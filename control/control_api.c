@@ -20,6 +20,7 @@
 #include "control_policy_api.h"
 #include "counters.h"
 #include "label_map.h"
+#include "label_store.h"
 #include "policy_store.h"
 #include "snapshot_types.h"
 #include "pkt_parse.h"
@@ -230,7 +231,7 @@ control_api_labels_set(void *cookie, const struct api_request *req, struct api_r
 			     api_request_query(req, "source") : "api";
 	char err[512];
 	json_t *body;
-	int rc;
+	int rc, saved = 0;
 
 	if (!control_api_source_ok(source)) {
 		snprintf(err, sizeof(err), "source: \"%.40s\" is not a source name (expected 1 to "
@@ -248,8 +249,16 @@ control_api_labels_set(void *cookie, const struct api_request *req, struct api_r
 	if (rc != 0)
 		return control_api_labels_problem(resp, rc, err);
 	policy_store_labels_changed(c->policy);
-	return api_reply_json(resp, 200, json_pack("{s:I, s:i}", "generation",
-		(json_int_t)label_map_generation(m), "entries", (int)label_map_count(m)), NULL);
+	/* Live, the map survives a restart; offline runs keep nothing. */
+	if (!c->rt->offline) {
+		saved = label_store_save(m, services_state_dir(c), err, sizeof(err)) == 0;
+		if (!saved)
+			rte_log(RTE_LOG_ERR, api_logtype, "tollgate.api: label map (generation %"
+				PRIu64 ") not saved: %s\n", label_map_generation(m), err);
+	}
+	return api_reply_json(resp, 200, json_pack("{s:I, s:i, s:b}", "generation",
+		(json_int_t)label_map_generation(m), "entries", (int)label_map_count(m),
+		"persisted", saved), NULL);
 }
 
 static void

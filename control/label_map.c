@@ -429,6 +429,26 @@ lm_free_entries(struct lm_entry *e, size_t n)
 	free(e);
 }
 
+/* Sort parsed entries by address; an address twice is refused, naming both places. */
+static int
+lm_sort_unique(struct lm_entry *e, size_t n, const char *name, char *err, size_t errlen)
+{
+	size_t i;
+
+	qsort(e, n, sizeof(*e), lm_cmp);
+	for (i = 1; i < n; i++) {
+		if (lm_cmp_ip(e[i - 1].ip, e[i - 1].family, e[i].ip, e[i].family) == 0) {
+			char a[INET6_ADDRSTRLEN];
+
+			lm_format_ip(e[i].ip, e[i].family, a);
+			lm_fail(err, errlen, "/%s/%zu/ip: duplicate IP address %s (same as "
+				"/%s/%zu/ip)", name, e[i].index, a, name, e[i - 1].index);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /*
  * The array at member name of body (ptr "/name") into *out, sorted, each IP once. A NULL
  * member gives an empty array. limit caps the size before anything is parsed.
@@ -469,18 +489,9 @@ lm_parse_entries(const json_t *arr, const char *name, const char *source, uint64
 		if (rc != 0)
 			goto fail;
 	}
-	qsort(e, n, sizeof(*e), lm_cmp);
-	for (i = 1; i < n; i++) {
-		if (lm_cmp_ip(e[i - 1].ip, e[i - 1].family, e[i].ip, e[i].family) == 0) {
-			char a[INET6_ADDRSTRLEN];
-
-			lm_format_ip(e[i].ip, e[i].family, a);
-			lm_fail(err, errlen, "/%s/%zu/ip: duplicate IP address %s (same as "
-				"/%s/%zu/ip)", name, e[i].index, a, name, e[i - 1].index);
-			rc = -EINVAL;
-			goto fail;
-		}
-	}
+	rc = lm_sort_unique(e, n, name, err, errlen);
+	if (rc != 0)
+		goto fail;
 	*out = e;
 	*nout = n;
 	return 0;
@@ -835,4 +846,78 @@ label_map_select(const struct label_map *m, const struct selector *s, label_map_
 		count++;
 	}
 	return count;
+}
+
+int
+label_map_restore_json(struct label_map *m, const json_t *saved, char *err, size_t errlen)
+{
+	static const char *const fields[] = { "generation", "entries", NULL };
+	static const char *const efields[] = { "ip", "labels", "source", "updated", NULL };
+	const json_t *arr = json_object_get(saved, "entries");
+	struct lm_entry *e = NULL;
+	uint64_t gen;
+	size_t n = 0, i;
+	char ptr[40];
+	int rc;
+
+	if (m == NULL || !json_is_object(saved))
+		return lm_wrong_type(err, errlen, "", saved, "an object");
+	rc = lm_check_fields(saved, "", fields, "generation, entries", err, errlen);
+	if (rc == 0)
+		rc = lm_parse_generation(saved, &gen, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (!json_is_array(arr))
+		return lm_wrong_type(err, errlen, "/entries", arr, "an array");
+	n = json_array_size(arr);
+	if (n > m->max_entries) {
+		lm_fail(err, errlen, "/entries: %zu entries (expected at most %" PRIu32 ")", n,
+			m->max_entries);
+		return -ENOSPC;
+	}
+	e = n > 0 ? calloc(n, sizeof(*e)) : NULL;
+	if (n > 0 && e == NULL) {
+		lm_fail(err, errlen, "label map: out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const json_t *j = json_array_get(arr, i);
+		const json_t *src = json_object_get(j, "source"), *upd = json_object_get(j, "updated");
+		json_t *entry;
+
+		snprintf(ptr, sizeof(ptr), "/entries/%zu", i);
+		e[i].index = i;
+		rc = lm_check_fields(j, ptr, efields, "ip, labels, source, updated", err, errlen);
+		if (rc != 0)
+			goto fail;
+		if (!json_is_string(src) || !json_is_integer(upd) || json_integer_value(upd) < 0) {
+			lm_fail(err, errlen, "%s: expected a string source and an integer updated",
+				ptr);
+			rc = -EINVAL;
+			goto fail;
+		}
+		entry = json_pack("{s:O, s:O}", "ip", json_object_get(j, "ip"), "labels",
+				  json_object_get(j, "labels"));
+		if (entry == NULL) {
+			lm_fail(err, errlen, "%s: expected ip and labels", ptr);
+			rc = -EINVAL;
+			goto fail;
+		}
+		rc = lm_parse_entry(entry, ptr, json_string_value(src),
+				    (uint64_t)json_integer_value(upd), &e[i], err, errlen);
+		json_decref(entry);
+		if (rc != 0)
+			goto fail;
+	}
+	rc = lm_sort_unique(e, n, "entries", err, errlen);
+	if (rc != 0)
+		goto fail;
+	lm_free_entries(m->e, m->n);
+	m->e = e;
+	m->n = (uint32_t)n;
+	m->generation = gen;
+	return 0;
+fail:
+	lm_free_entries(e, n);
+	return rc;
 }

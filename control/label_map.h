@@ -93,6 +93,14 @@ int label_map_patch_json(struct label_map *m, const json_t *body, const char *so
 			 uint64_t now, char *err, size_t errlen);
 
 /*
+ * Replace the whole map with saved, which is label_map_get_json's output (each entry with
+ * its source and updated time, kept as they were): how the map comes back after a
+ * restart. The same checks as label_map_put_json, except that the generation is taken as
+ * it is; on refusal the map is unchanged and err says why.
+ */
+int label_map_restore_json(struct label_map *m, const json_t *saved, char *err, size_t errlen);
+
+/*
  * The map as JSON (a new reference the caller decrefs):
  *   {"generation": N, "entries": [{"ip": "10.1.2.3", "labels": {...}, "source": "api",
  *    "updated": 1700000000}, ...]}

@@ -41,3 +41,9 @@ services_uptime(const struct services *s)
 {
 	return services_now() - s->t0;
 }
+
+const char *
+services_state_dir(const struct services *s)
+{
+	return s->rt->state_dir != NULL ? s->rt->state_dir : s->rt->cfg.state_dir;
+}

@@ -40,4 +40,7 @@ void services_counters(const struct services *s, struct counters *sum);
 /* Seconds since s->t0. */
 double services_uptime(const struct services *s);
 
+/* The state directory: --state-dir, else the config's state_dir. */
+const char *services_state_dir(const struct services *s);
+
 #endif
