@@ -9,25 +9,26 @@
  * control loop's), and so does every handler. Nothing blocks: api_poll serves what is ready
  * and returns.
  *
- *   request --> framing, fields --> route (path, method) --> token (role) --> query
- *                  | 400 + close          | 404, 405               | 401, 403     | 400
- *                  v                      v                        v              v
- *   response <------------------------- problem+json ---------------------------------
+ *   request --> framing, fields, target --> route (path, method) --> token --> query
+ *                  | 400 + close                 | 404, 405          | 401, 403 | 400
+ *                  v                             v                   v          v
+ *   response <------------------------- problem+json ----------------------------------
  *                  ^                                           ^
  *                  | 413                                       | api_response
  *           --> body (<= max_body) ----------------------> handler
  *
  * What the server answers by itself, each as an RFC 9457 problem (application/problem+json,
  * {"type":"about:blank","title","status","detail"}):
- *   400  framing or header fields that could be read more than one way (api_check.c):
- *        Content-Length with Transfer-Encoding, either of them twice, a Transfer-Encoding
- *        other than "chunked" or on HTTP/1.0, a field name that is not a token
- *        ("Transfer-Encoding : chunked"), a NUL, CR or LF in a field value, Host or
- *        Authorization twice. Answered with Connection: close before the body is read,
+ *   400  a head that could be read more than one way (api_check.c): Content-Length with
+ *        Transfer-Encoding, either of them twice, a Transfer-Encoding other than "chunked"
+ *        or on HTTP/1.0 (bad_framing); a field name that is not a token
+ *        ("Transfer-Encoding : chunked"), a NUL byte in a field value, a folded line,
+ *        Host or Authorization twice (bad_header); a NUL byte in the request target, raw
+ *        or %00 (bad_target). Answered with Connection: close before the body is read,
  *        and the connection is closed: bytes after the head are never parsed as a request.
- *        Counted in api_counters (bad_framing, bad_header);
- *   400  a query parameter given twice ("?position=0&position=1") or holding a NUL, with
- *        "field" naming it; counted (duplicate_query); the connection stays open;
+ *        Counted in api_counters by those names;
+ *   400  a query parameter given twice ("?position=0&position=1"), with "field" naming it
+ *        (title "Invalid query"); counted (duplicate_query);
  *   404  no route has this path;
  *   405  a route has the path but not the method (with Allow);
  *   401  the route needs a role and the request has no token or an unknown one (with
@@ -37,8 +38,8 @@
  *        chunked body, once it ends (libmicrohttpd 0.9 cannot answer mid-body): the chunks
  *        past max_body are dropped, and past 16 MiB the connection is closed instead;
  *   500  a handler that failed without replying.
- * Checks run in that order: the framing and the header fields, the path, the method, the
- * token, the query, the length.
+ * Checks run in that order: the request target, the header fields and the framing, the
+ * path, the method, the token, the query, the length.
  * A refused request without a body is answered on a connection that stays open; one with
  * a body is answered before the body is read, and the connection is then closed.
  * Every response carries Cache-Control: no-store and X-Content-Type-Options: nosniff.
