@@ -186,21 +186,6 @@ api_refuse_close(struct api *a, struct MHD_Connection *conn, struct api_call *c,
 	return api_send(a, conn, c, method, path, &c->refusal);
 }
 
-/* The token, or NULL when there is none or it holds a NUL (refused by then anyway). */
-static const char *
-api_authorization(struct MHD_Connection *conn)
-{
-	static const char name[] = MHD_HTTP_HEADER_AUTHORIZATION;
-	const char *v = NULL;
-	size_t len = 0;
-
-	if (MHD_lookup_connection_value_n(conn, MHD_HEADER_KIND, name, sizeof(name) - 1, &v,
-					  &len) != MHD_YES || v == NULL)
-		return NULL;
-	/* A C string would stop at a NUL: "Bearer TOKEN\0anything" must not be TOKEN. */
-	return memchr(v, '\0', len) == NULL ? v : "";
-}
-
 /* The first call: everything that can be refused before the body is read. */
 static enum MHD_Result
 api_begin(struct api *a, struct MHD_Connection *conn, struct api_call *c, const char *path,
@@ -251,7 +236,9 @@ api_begin(struct api *a, struct MHD_Connection *conn, struct api_call *c, const 
 				  api_refusal(c, 405, detail, "Allow", allow, NULL));
 	}
 
-	auth = api_authorization(conn);
+	/* A NUL that would cut it short was refused by api_check_headers. */
+	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_AUTHORIZATION);
 	c->role = api_tokens_check(a->tokens, auth);
 	if (rt->role > API_ROLE_NONE && c->role == API_ROLE_NONE) {
 		if (auth == NULL)
