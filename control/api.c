@@ -285,6 +285,7 @@ api_start(const struct api_conf *conf, const struct api_route *routes, unsigned 
 				  MHD_OPTION_CONNECTION_TIMEOUT,
 				  conf->timeout_s > 0 ? conf->timeout_s : API_TIMEOUT_S_DEFAULT,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_HEADER_MEMORY,
+				  MHD_OPTION_URI_LOG_CALLBACK, api_serve_uri, a,
 				  MHD_OPTION_NOTIFY_COMPLETED, api_serve_completed, a,
 				  MHD_OPTION_STRICT_FOR_CLIENT, 1,
 				  MHD_OPTION_ARRAY, tls,
@@ -326,6 +327,15 @@ api_fd(const struct api *a)
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 
 	return di == NULL ? -1 : di->epoll_fd;
+}
+
+void
+api_counters_get(const struct api *a, struct api_counters *out)
+{
+	if (a == NULL)
+		memset(out, 0, sizeof(*out));
+	else
+		*out = a->counters;
 }
 
 void

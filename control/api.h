@@ -9,13 +9,26 @@
  * control loop's), and so does every handler. Nothing blocks: api_poll serves what is ready
  * and returns.
  *
- *   request --> route (path, method) --> token (role) --> body (<= max_body) --> handler
- *                  | 404, 405                | 401, 403      | 413                  |
- *                  v                         v               v                      v
- *   response <------------------------- problem+json ----------------------- api_response
+ *   request --> framing, fields, target --> route (path, method) --> token --> query
+ *                  | 400 + close                 | 404, 405          | 401, 403 | 400
+ *                  v                             v                   v          v
+ *   response <------------------------- problem+json ----------------------------------
+ *                  ^                                           ^
+ *                  | 413                                       | api_response
+ *           --> body (<= max_body) ----------------------> handler
  *
  * What the server answers by itself, each as an RFC 9457 problem (application/problem+json,
  * {"type":"about:blank","title","status","detail"}):
+ *   400  a head that could be read more than one way (api_check.c): Content-Length with
+ *        Transfer-Encoding, either of them twice, a Transfer-Encoding other than "chunked"
+ *        or on HTTP/1.0 (bad_framing); a field name that is not a token
+ *        ("Transfer-Encoding : chunked"), a NUL byte in a field value, a folded line,
+ *        Host or Authorization twice (bad_header); a NUL byte in the request target, raw
+ *        or %00 (bad_target). Answered with Connection: close before the body is read,
+ *        and the connection is closed: bytes after the head are never parsed as a request.
+ *        Counted in api_counters by those names;
+ *   400  a query parameter given twice ("?position=0&position=1"), with "field" naming it
+ *        (title "Invalid query"); counted (duplicate_query);
  *   404  no route has this path;
  *   405  a route has the path but not the method (with Allow);
  *   401  the route needs a role and the request has no token or an unknown one (with
@@ -25,7 +38,8 @@
  *        chunked body, once it ends (libmicrohttpd 0.9 cannot answer mid-body): the chunks
  *        past max_body are dropped, and past 16 MiB the connection is closed instead;
  *   500  a handler that failed without replying.
- * Checks run in that order: the path, then the method, then the token, then the length.
+ * Checks run in that order: the request target, the header fields and the framing, the
+ * path, the method, the token, the query, the length.
  * A refused request without a body is answered on a connection that stays open; one with
  * a body is answered before the body is read, and the connection is then closed.
  * Every response carries Cache-Control: no-store and X-Content-Type-Options: nosniff.
@@ -42,6 +56,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -82,6 +97,7 @@ struct api_request {
 	enum api_role role;	/* role of the token presented (NONE on an open route) */
 	const char *peer;	/* "127.0.0.1:40312", "[::1]:40312" */
 	void *conn;		/* struct MHD_Connection *, NULL in handler tests */
+	const struct api *server;	/* the server (for api_counters), NULL in handler tests */
 	const char *const *headers;	/* handler tests only */
 	const char *const *query;	/* handler tests only */
 };
@@ -115,6 +131,14 @@ struct api_route {
 	const char *path;	/* "/v1/policies" or "/v1/policies/{id}" ("{id}" last only) */
 	enum api_role role;	/* least role needed: NONE (open), READ or ADMIN */
 	api_handler_fn fn;
+};
+
+/* Requests the server refused by itself for their form (see the 400s above), since start. */
+struct api_counters {
+	uint64_t bad_framing;		/* Content-Length / Transfer-Encoding */
+	uint64_t bad_header;		/* field name, NUL/CR/LF in a value, twice */
+	uint64_t bad_target;		/* a NUL in the request target, raw or %00 */
+	uint64_t duplicate_query;	/* a query parameter given twice */
 };
 
 struct api_conf {
@@ -157,6 +181,10 @@ api_port(const struct api *a);
  */
 int
 api_fd(const struct api *a);
+
+/* Copies a's counters into out. a may be NULL (all zero). The api_poll thread. */
+void
+api_counters_get(const struct api *a, struct api_counters *out);
 
 /* Serve whatever is ready (accept, read, run handlers, write, time out) without blocking. */
 void

@@ -16,7 +16,7 @@
 
 #include <microhttpd.h>
 
-#include "api.h"
+#include "api_priv.h"
 
 void
 api_response_init(struct api_response *r)
@@ -49,18 +49,7 @@ api_header_value_ok(const char *v)
 static bool
 api_header_name_ok(const char *n)
 {
-	static const char tchar[] = "!#$%&'*+-.^_`|~";
-
-	if (*n == '\0')
-		return false;
-	for (; *n != '\0'; n++) {
-		unsigned char c = (unsigned char)*n;
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		      (c >= 'A' && c <= 'Z') || strchr(tchar, c) != NULL))
-			return false;
-	}
-	return true;
+	return api_check_token(n, strlen(n));
 }
 
 /* Replaces r's reply; takes body (malloc'd or NULL) in every case. */

@@ -3,8 +3,9 @@
  * The request cycle of the REST server: libmicrohttpd's access handler and its completion
  * callback. libmicrohttpd calls api_serve_access several times per request:
  *
- *   1st call (headers read)  route, method, token and Content-Length are checked here, so a
- *                            refused request is answered without reading its body;
+ *   1st call (headers read)  framing and header fields (api_check.c), route, method, token,
+ *                            query and Content-Length are checked here, so a refused
+ *                            request is answered without reading its body;
  *   Nth call (body chunk)    appended to a buffer of at most max_body bytes;
  *   last call (size 0)       the handler runs and its api_response becomes the reply.
  *
@@ -25,15 +26,18 @@
 
 #include "api_priv.h"
 
-#define API_SHOWN_MAX		128		/* characters of a path quoted back */
 #define API_DISCARD_MAX		(16 * 1024 * 1024)	/* bytes dropped before closing */
 
-/* Per request (libmicrohttpd's con_cls). */
+/* Per request (libmicrohttpd's con_cls, made by api_serve_uri). */
 struct api_call {
+	bool begun;		/* the first access call is past */
+	size_t uri_len;		/* the raw target as a C string (cut at a NUL) */
+	bool uri_pct_nul;	/* the raw target holds "%00" */
 	const struct api_route *route;
 	enum api_role role;
-	bool refused;		/* refusal holds the answer (404, 405, 401, 403, 413) */
+	bool refused;		/* refusal holds the answer (400, 404, 405, 401, 403, 413) */
 	bool replied;		/* answered at the first call: the body is skipped */
+	bool close;		/* Connection: close (framing in doubt) */
 	struct api_response refusal;
 	bool too_large;
 	size_t discarded;	/* bytes dropped after too_large */
@@ -43,23 +47,11 @@ struct api_call {
 	char peer[INET6_ADDRSTRLEN + 8];
 };
 
-/*
- * A request string (method, path) quoted back in a problem or a log line: printable ASCII,
- * '?' for any other byte (a decoded %0A must not start a forged log line, and a problem
- * detail must be UTF-8), cut after API_SHOWN_MAX characters. buf holds API_SHOWN_MAX + 4.
- */
+/* A request string (method, path) quoted back: see api_check_shown. */
 static const char *
 api_shown(const char *s, char *buf)
 {
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i < API_SHOWN_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	strcpy(buf + i, s[i] != '\0' ? "..." : "");
-	return buf;
+	return api_check_shown(s, strlen(s), buf);
 }
 
 static void
@@ -112,6 +104,8 @@ api_send(struct api *a, struct MHD_Connection *conn, struct api_call *c, const c
 					      r->content_type) == MHD_YES;
 	ok &= MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
 	ok &= MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff") == MHD_YES;
+	if (c->close)
+		ok &= MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close") == MHD_YES;
 	for (i = 0; i < r->n_headers; i++)
 		ok &= MHD_add_response_header(mr, r->headers[i].name, r->headers[i].value) ==
 		      MHD_YES;
@@ -123,9 +117,10 @@ api_send(struct api *a, struct MHD_Connection *conn, struct api_call *c, const c
 
 	read = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 	       strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-	api_log(a, read && r->status != 401 && r->status != 403 ? API_LOG_DEBUG : API_LOG_INFO,
-		"%s %s %u role=%s peer=%s%s", api_shown(method, shown_m), api_shown(path, shown),
-		r->status, api_role_name(c->role), c->peer, ret == MHD_YES ? "" : " (not sent)");
+	api_log(a, read && r->status != 401 && r->status != 403 && !c->close ? API_LOG_DEBUG :
+		API_LOG_INFO, "%s %s %u role=%s peer=%s%s%s", api_shown(method, shown_m),
+		api_shown(path, shown), r->status, api_role_name(c->role), c->peer,
+		c->close ? " connection closed" : "", ret == MHD_YES ? "" : " (not sent)");
 	api_response_release(r);
 	return ret;
 }
@@ -175,18 +170,49 @@ api_refuse(struct api *a, struct MHD_Connection *conn, struct api_call *c, const
 	return api_send(a, conn, c, method, path, &c->refusal);
 }
 
+/*
+ * A request whose framing or header fields are in doubt: 400 with Connection: close at
+ * once, whether it has a body or not. libmicrohttpd then reads nothing more from the
+ * connection and closes it once the answer is sent, so whatever followed the head (a body,
+ * or a request hidden in one) is never parsed.
+ */
+static enum MHD_Result
+api_refuse_close(struct api *a, struct MHD_Connection *conn, struct api_call *c,
+		 const char *method, const char *path, const char *detail)
+{
+	if (api_refusal(c, 400, detail, NULL) < 0)
+		return MHD_NO;
+	c->refused = c->replied = c->close = true;
+	return api_send(a, conn, c, method, path, &c->refusal);
+}
+
 /* The first call: everything that can be refused before the body is read. */
 static enum MHD_Result
 api_begin(struct api *a, struct MHD_Connection *conn, struct api_call *c, const char *path,
-	  const char *method)
+	  const char *method, const char *version)
 {
 	const struct api_route *rt;
 	char detail[512], allow[256], shown[API_SHOWN_MAX + 4], shown_m[API_SHOWN_MAX + 4];
+	char param[API_SHOWN_MAX + 4];
+	enum api_check_result check;
 	const char *auth, *clen;
 	bool path_known;
 	int rc;
 
 	api_peer(conn, c->peer, sizeof(c->peer));
+	check = api_check_target(path, version, c->uri_len, c->uri_pct_nul, detail,
+				 sizeof(detail));
+	if (check == API_CHECK_OK)
+		check = api_check_headers(conn, method, version, detail, sizeof(detail));
+	if (check != API_CHECK_OK) {
+		if (check == API_CHECK_FRAMING)
+			a->counters.bad_framing++;
+		else if (check == API_CHECK_HEADER)
+			a->counters.bad_header++;
+		else
+			a->counters.bad_target++;
+		return api_refuse_close(a, conn, c, method, path, detail);
+	}
 	rt = api_route_find(a->routes, a->n_routes, path, method, &path_known);
 	if (rt == NULL) {
 		if (!path_known) {
@@ -210,6 +236,7 @@ api_begin(struct api *a, struct MHD_Connection *conn, struct api_call *c, const 
 				  api_refusal(c, 405, detail, "Allow", allow, NULL));
 	}
 
+	/* A NUL that would cut it short was refused by api_check_headers. */
 	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					   MHD_HTTP_HEADER_AUTHORIZATION);
 	c->role = api_tokens_check(a->tokens, auth);
@@ -234,6 +261,15 @@ api_begin(struct api *a, struct MHD_Connection *conn, struct api_call *c, const 
 					      "Bearer realm=\"tollgate\", "
 					      "error=\"insufficient_scope\"",
 					      NULL));
+	}
+
+	rc = api_check_query(conn, detail, sizeof(detail), param, sizeof(param));
+	if (rc == -ENOMEM)
+		return MHD_NO;
+	if (rc < 0) {
+		a->counters.duplicate_query++;
+		rc = api_reply_problem(&c->refusal, 400, "Invalid query", detail, param);
+		return api_refuse(a, conn, c, method, path, rc);
 	}
 
 	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -302,6 +338,7 @@ api_finish(struct api *a, struct MHD_Connection *conn, struct api_call *c, const
 		.role = c->role,
 		.peer = c->peer,
 		.conn = conn,
+		.server = a,
 	};
 	struct api_response r;
 	char detail[256];
@@ -337,13 +374,12 @@ api_serve_access(void *cls, struct MHD_Connection *conn, const char *url, const 
 	struct api *a = cls;
 	struct api_call *c = *con_cls;
 
-	(void)version;
-	if (c == NULL) {
-		c = calloc(1, sizeof(*c));
-		if (c == NULL)
-			return MHD_NO;
-		*con_cls = c;
-		return api_begin(a, conn, c, url, method);
+	/* api_serve_uri found no memory: nothing to check the target against. */
+	if (c == NULL)
+		return MHD_NO;
+	if (!c->begun) {
+		c->begun = true;
+		return api_begin(a, conn, c, url, method, version);
 	}
 	if (c->replied || (c->refused && *upload_data_size > 0)) {
 		*upload_data_size = 0;
@@ -368,6 +404,21 @@ api_serve_access(void *cls, struct MHD_Connection *conn, const char *url, const 
 		return MHD_YES;
 	}
 	return api_finish(a, conn, c, url, method);
+}
+
+void *
+api_serve_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct api_call *c = calloc(1, sizeof(*c));
+
+	(void)cls;
+	(void)conn;
+	if (c == NULL)
+		return NULL;
+	/* Before libmicrohttpd decodes the target in place, and cuts it at a "%00". */
+	c->uri_len = strlen(uri);
+	c->uri_pct_nul = strstr(uri, "%00") != NULL;
+	return c;
 }
 
 void

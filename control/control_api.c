@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The REST endpoints that read the running instance: counters as JSON (/v1/stats) and in
- * the Prometheus text exposition format 0.0.4 (/metrics). Handlers run on the control
+ * the Prometheus text exposition format 0.0.4 (/metrics), the REST server's own refusals
+ * among them. Handlers run on the control
  * thread inside api_poll, so they read the workers' counter blocks exactly as the
  * summary does, without locks.
  */
@@ -63,6 +64,37 @@ control_api_policy_stats(struct services *c)
 		"libc_heap_in_use_bytes", (json_int_t)(mi.uordblks + mi.hblkhd));
 }
 
+/* The requests the REST server refused for their form (api.h, struct api_counters). */
+static json_t *
+control_api_server_stats(const struct api_request *req)
+{
+	struct api_counters ac;
+
+	api_counters_get(req->server, &ac);
+	return json_pack("{s:I, s:I, s:I, s:I}",
+		"bad_framing", (json_int_t)ac.bad_framing,
+		"bad_header", (json_int_t)ac.bad_header,
+		"bad_target", (json_int_t)ac.bad_target,
+		"duplicate_query", (json_int_t)ac.duplicate_query);
+}
+
+/* The same, for Prometheus: one counter with the reason as a label. */
+static void
+control_api_server_metrics(const struct api_request *req, FILE *f)
+{
+	struct api_counters ac;
+
+	api_counters_get(req->server, &ac);
+	fprintf(f, "# HELP tollgate_api_requests_refused_total API requests refused for their "
+		   "form before routing\n"
+		   "# TYPE tollgate_api_requests_refused_total counter\n"
+		   "tollgate_api_requests_refused_total{reason=\"bad_framing\"} %" PRIu64 "\n"
+		   "tollgate_api_requests_refused_total{reason=\"bad_header\"} %" PRIu64 "\n"
+		   "tollgate_api_requests_refused_total{reason=\"bad_target\"} %" PRIu64 "\n"
+		   "tollgate_api_requests_refused_total{reason=\"duplicate_query\"} %" PRIu64 "\n",
+		ac.bad_framing, ac.bad_header, ac.bad_target, ac.duplicate_query);
+}
+
 static int
 control_api_stats(void *cookie, const struct api_request *req, struct api_response *resp)
 {
@@ -72,7 +104,6 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 	json_t *ctr = json_object(), *parse = json_object();
 	unsigned int k;
 
-	(void)req;
 	services_counters(c, &s);
 	for (k = 0; k < CTR__COUNT; k++)
 		json_object_set_new(ctr, counters_name(k), json_integer((json_int_t)s.c[k]));
@@ -80,7 +111,7 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 		json_object_set_new(parse, pkt_err_name(k),
 				    json_integer((json_int_t)s.parse_err[k]));
 	return api_reply_json(resp, 200, json_pack("{s:i, s:b, s:f, s:o, s:o, s:{s:I, s:I, s:I}, "
-						   "s:o}",
+						   "s:o, s:o}",
 		"workers", (int)rt->n_workers,
 		"offline", rt->offline != 0,
 		"uptime_s", services_uptime(c),
@@ -88,7 +119,8 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 		"parse_errors", parse,
 		"input", "files", (json_int_t)rt->in.files, "packets", (json_int_t)rt->in.packets,
 		"bytes", (json_int_t)rt->in.bytes,
-		"policy", control_api_policy_stats(c)), NULL);
+		"policy", control_api_policy_stats(c),
+		"api", control_api_server_stats(req)), NULL);
 }
 
 /* The policy publication gauges of /v1/stats, for Prometheus. */
@@ -124,7 +156,6 @@ control_api_metrics(void *cookie, const struct api_request *req, struct api_resp
 	FILE *f;
 	int rc;
 
-	(void)req;
 	services_counters(c, &s);
 	f = open_memstream(&text, &len);
 	if (f == NULL)
@@ -144,6 +175,7 @@ control_api_metrics(void *cookie, const struct api_request *req, struct api_resp
 		fprintf(f, "tollgate_parse_errors_by_reason_total{reason=\"%s\"} %" PRIu64 "\n",
 			pkt_err_name(k), s.parse_err[k]);
 	control_api_policy_metrics(c, f);
+	control_api_server_metrics(req, f);
 	fprintf(f, "# HELP tollgate_uptime_seconds seconds since start\n"
 		   "# TYPE tollgate_uptime_seconds gauge\ntollgate_uptime_seconds %.3f\n",
 		services_uptime(c));

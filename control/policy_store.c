@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "sensor_config.h"
 #include "sensor_engine.h"
 #include "snapshot.h"
+#include "state.h"
 #include "worker_types.h"
 #include "yaml_tree.h"
 
@@ -111,6 +113,30 @@ ps_publish(struct policy_store *ps, struct snapshot *s)
 	ps->last_publish_ns = ps_now_ns();
 }
 
+/*
+ * What config_write_atomic (config_splice.h) leaves when killed between its open and its
+ * rename: "<file>.tmp.<pid>" next to the config file (next to the file a symbolic link
+ * names, as it writes there). Removed at start, before any write of ours.
+ */
+static void
+ps_remove_stale(const char *path)
+{
+	char real[PATH_MAX], prefix[NAME_MAX + 8], *slash;
+	const struct state_stale pat = { prefix, 0, "", "" };
+
+	if (path == NULL || realpath(path, real) == NULL)
+		return;
+	slash = strrchr(real, '/');
+	if (slash == NULL ||
+	    snprintf(prefix, sizeof(prefix), "%s.tmp.", slash + 1) >= (int)sizeof(prefix))
+		return;
+	if (slash == real)
+		slash[1] = '\0';	/* "/tollgate.yaml": the directory is "/" */
+	else
+		*slash = '\0';
+	state_remove_stale(real, &pat);
+}
+
 struct policy_store *
 policy_store_create(struct runtime *rt, struct policy *p, struct label_map *labels, char *err,
 		    size_t errlen)
@@ -125,6 +151,7 @@ policy_store_create(struct runtime *rt, struct policy *p, struct label_map *labe
 	}
 	ps->rt = rt;
 	ps->path = rt->config_path;
+	ps_remove_stale(ps->path);
 	ps->policy = p;
 	ps->labels = labels;
 	ps->nonce = (uint32_t)time(NULL) ^ ((uint32_t)ps_now_ns() << 8);

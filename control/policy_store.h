@@ -33,8 +33,10 @@ struct policy_store;
 /*
  * Take policy p (owned by the store from now on, even on failure) and rt->sensor_db (taken:
  * rt->sensor_db becomes NULL), open a DLP context per worker, compile and publish the first
- * snapshot into rt->snap. rt->config_path (or NULL) is where changes are written back.
- * labels is the control thread's label map (borrowed). NULL with err on failure.
+ * snapshot into rt->snap. rt->config_path (or NULL) is where changes are written back; the
+ * "<file>.tmp.<pid>" files an interrupted write-back left next to it are removed first
+ * (state_remove_stale, each logged). labels is the control thread's label map (borrowed).
+ * NULL with err on failure.
  */
 struct policy_store *policy_store_create(struct runtime *rt, struct policy *p,
 					 struct label_map *labels, char *err, size_t errlen);

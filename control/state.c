@@ -2,17 +2,121 @@
 /*
  * The state directory: what must survive restarts. For now the secret key behind the
  * keyed hashes of personal-data values (the same value must hash alike across runs so
- * reports can count distinct data subjects).
+ * reports can count distinct data subjects), and the removal at start of what atomic
+ * writes killed between their open and their rename left behind (state_remove_stale).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <rte_log.h>
 #include "state.h"
+
+RTE_LOG_REGISTER_SUFFIX(state_logtype, state, INFO);
+#define STATE_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, state_logtype, "tollgate.state: " fmt "\n", ##__VA_ARGS__)
+
+/* The temporary files of the state directory's own atomic writes. */
+static const struct state_stale state_secret_stale = { "." STATE_SECRET_FILE ".", 0, "", "" };
+/* sensors/sensor_db.c cache_store: "<cache>/sensors-%016llx.hsdb.<pid>.tmp". */
+static const struct state_stale state_cache_stale = { "sensors-", 16, ".hsdb.", ".tmp" };
+
+/* Skips the literal lit at *p; false if the name does not go on with it. */
+static bool
+state_skip(const char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (strncmp(*p, lit, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+/* The pid in name if name is exactly pat's shape, else -1. */
+static long
+state_stale_pid(const char *name, const struct state_stale *pat)
+{
+	const char *p = name;
+	unsigned int i;
+	long pid = 0;
+
+	if (!state_skip(&p, pat->prefix))
+		return -1;
+	for (i = 0; i < pat->hex; i++, p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return -1;
+	if (!state_skip(&p, pat->infix))
+		return -1;
+	/* getpid()'s decimal: 1 to 10 digits, no leading zero, at most INT_MAX. */
+	if (*p < '1' || *p > '9')
+		return -1;
+	for (i = 0; *p >= '0' && *p <= '9'; i++, p++) {
+		if (i == 10)
+			return -1;
+		pid = pid * 10 + (*p - '0');
+	}
+	if (pid > INT_MAX || strcmp(p, pat->suffix) != 0)
+		return -1;
+	return pid;
+}
+
+unsigned int
+state_remove_stale(const char *dir, const struct state_stale *pat)
+{
+	unsigned int removed = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	d = opendir(dir);
+	if (d == NULL) {
+		/* Not there, or not ours to read (an unprivileged offline run): nothing to do. */
+		if (errno != ENOENT && errno != EACCES && errno != EPERM)
+			STATE_LOG(WARNING, "%s: cannot look for stale temporary files: %s", dir,
+				  strerror(errno));
+		return 0;
+	}
+	fd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		long pid = state_stale_pid(de->d_name, pat);
+
+		if (pid < 0 || fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		/*
+		 * Ours: left by an earlier process that had our pid (a container's pid 1), as
+		 * nothing of ours is being written yet. Another running process may be writing
+		 * it now (a second instance on the same files): leave it.
+		 */
+		if (pid != (long)getpid() && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+			STATE_LOG(INFO, "%s/%s: left in place: process %ld is running", dir,
+				  de->d_name, pid);
+			continue;
+		}
+		if (unlinkat(fd, de->d_name, 0) != 0) {
+			STATE_LOG(WARNING, "%s/%s: cannot remove this stale temporary file: %s",
+				  dir, de->d_name, strerror(errno));
+			continue;
+		}
+		STATE_LOG(NOTICE, "%s/%s: removed: a temporary file left by %s %ld, whose write "
+			  "was interrupted", dir, de->d_name,
+			  pid == (long)getpid() ? "an earlier process with our pid" : "process",
+			  pid);
+		removed++;
+	}
+	closedir(d);
+	return removed;
+}
 
 static int
 state_mkdirs(const char *dir)
@@ -100,6 +204,10 @@ state_secret_load(const char *dir, uint8_t key[16], char *err, size_t errlen)
 		snprintf(err, errlen, "state directory %s: %s", dir, strerror(-rc));
 		return rc;
 	}
+	/* Before the key is written: its O_EXCL open fails on a stale file of our pid. */
+	state_remove_stale(dir, &state_secret_stale);
+	if (snprintf(path, sizeof(path), "%s/cache", dir) < (int)sizeof(path))
+		state_remove_stale(path, &state_cache_stale);
 	snprintf(path, sizeof(path), "%s/%s", dir, STATE_SECRET_FILE);
 	rc = state_read_key(path, key, err, errlen);
 	if (rc != -ENOENT) {

@@ -7,7 +7,9 @@
  * Allow, HEAD, the {id} segment), tokens (401 with WWW-Authenticate, 403), bodies (413 by
  * Content-Length and by chunks, the exact limit, chunks joined), api_request_json's refusals
  * as 400 problems with their field, handler failures (500), the problem+json shape and
- * Cache-Control on every answer, malformed requests, idle timeouts, the connection limit,
+ * Cache-Control on every answer, malformed requests, heads that could be read more than one
+ * way (framing, NUL bytes, folded lines: 400 and closed) and repeated query parameters,
+ * idle timeouts, the connection limit,
  * token reload, that no token or body reaches the log, the start-up refusals, IPv6 and TLS
  * (the last with libcurl when built with TOLLGATE_HAVE_LIBCURL).
  */
@@ -898,6 +900,218 @@ test_api_malformed_requests_are_refused_and_server_survives(void **state)
 	assert_int_equal(f->calls, 0);
 }
 
+/* ---- requests that could be read more than one way ---- */
+
+/* A write the server must never run: it follows a head whose end is in doubt. */
+#define SMUGGLED	"PUT /v1/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " ADMIN_TOKEN \
+			"\r\nContent-Length: 2\r\n\r\n{}"
+#define ADMIN_LINE	"Authorization: Bearer " ADMIN_TOKEN "\r\n"
+#define RAW(s)		s, sizeof(s) - 1
+
+struct bad_head {
+	const char *raw;
+	size_t len;
+	const char *detail;
+	int kind;	/* 0 framing, 1 header, 2 target */
+};
+
+static const struct bad_head bad_heads[] = {
+	{ RAW("POST /v1/echo HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "Content-Length: 5\r\n"
+	      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" SMUGGLED),
+	  "the request has both Content-Length and Transfer-Encoding (RFC 9112 section 6.3): "
+	  "expected one of them", 0 },
+	{ RAW("POST /v1/echo HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "Transfer-Encoding: chunked\r\n"
+	      "Content-Length: 5\r\n\r\n0\r\n\r\n" SMUGGLED),
+	  "the request has both Content-Length and Transfer-Encoding (RFC 9112 section 6.3): "
+	  "expected one of them", 0 },
+	{ RAW("POST /v1/echo HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "Content-Length: 2\r\n"
+	      "Content-Length: 90\r\n\r\n{}" SMUGGLED),
+	  "header field Content-Length appears 2 times: expected it once", 0 },
+	{ RAW("POST /v1/echo HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "Content-Length: 2\r\n"
+	      "content-length: 2\r\n\r\n{}" SMUGGLED),
+	  "header field Content-Length appears 2 times: expected it once", 0 },
+	{ RAW("POST /v1/echo HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "Transfer-Encoding: chunked\r\n"
+	      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" SMUGGLED),
+	  "header field Transfer-Encoding appears 2 times: expected it once", 0 },
+	{ RAW("POST /v1/echo HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "Transfer-Encoding: gzip, "
+	      "chunked\r\n\r\n0\r\n\r\n" SMUGGLED),
+	  "Transfer-Encoding \"gzip, chunked\": expected \"chunked\", the only transfer coding "
+	  "this server reads", 0 },
+	{ RAW("POST /v1/echo HTTP/1.0\r\nHost: x\r\n" ADMIN_LINE "Transfer-Encoding: chunked\r\n"
+	      "\r\n0\r\n\r\n" SMUGGLED),
+	  "Transfer-Encoding on an HTTP/1.0 request (RFC 9112 section 6.1): expected HTTP/1.1, "
+	  "or Content-Length", 0 },
+	{ RAW("POST /v1/echo HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "Transfer-Encoding : chunked\r\n"
+	      "Content-Length: 5\r\n\r\n0\r\n\r\n" SMUGGLED),
+	  "header field name \"Transfer-Encoding \" is not a token (RFC 9110 section 5.1): no "
+	  "whitespace is allowed before the colon", 1 },
+	{ RAW("GET /v1/x HTTP/1.1\r\nHost: x\r\nX-Test\t: 1\r\n" ADMIN_LINE "\r\n" SMUGGLED),
+	  "header field name \"X-Test?\" is not a token (RFC 9110 section 5.1): no whitespace is "
+	  "allowed before the colon", 1 },
+	{ RAW("GET /v1/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " ADMIN_TOKEN "\0anything\r\n"
+	      "\r\n" SMUGGLED),
+	  "header field Authorization has a NUL byte in its value (RFC 9110 section 5.5): "
+	  "expected none", 1 },
+	{ RAW("GET /v1/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " ADMIN_TOKEN "\0\r\n\r\n"
+	      SMUGGLED),
+	  "header field Authorization has a NUL byte in its value (RFC 9110 section 5.5): "
+	  "expected none", 1 },
+	{ RAW("GET /v1/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " ADMIN_TOKEN "\0 \0x\r\n"
+	      "X-Test: 1\r\n\r\n" SMUGGLED),
+	  "header field Authorization has a NUL byte in its value (RFC 9110 section 5.5): "
+	  "expected none", 1 },
+	{ RAW("GET /v1/x HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "X-Test: a\0b\r\n\r\n" SMUGGLED),
+	  "header field X-Test has a NUL byte in its value (RFC 9110 section 5.5): expected none",
+	  1 },
+	{ RAW("GET /v1/x HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "X-Test:\0b\r\n\r\n" SMUGGLED),
+	  "header field X-Test has a NUL byte in its value (RFC 9110 section 5.5): expected none",
+	  1 },
+	{ RAW("GET /v1/x HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "X-Test: a\r\n b\r\n\r\n" SMUGGLED),
+	  "a header field is folded over more than one line (obs-fold, RFC 9112 section 5.2): "
+	  "expected one line per field", 1 },
+	{ RAW("GET /v1/x HTTP/1.1\r\nHost: x\r\nHost: y\r\n" ADMIN_LINE "\r\n" SMUGGLED),
+	  "header field Host appears 2 times: expected it once", 1 },
+	{ RAW("GET /v1/x HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "Authorization: Bearer "
+	      READ_TOKEN "\r\n\r\n" SMUGGLED),
+	  "header field Authorization appears 2 times: expected it once", 1 },
+	{ RAW("GET /v1/items/a\0b HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "\r\n" SMUGGLED),
+	  "the request target holds a NUL byte: expected none (a path or parameter would be "
+	  "read cut short)", 2 },
+	{ RAW("GET /v1/items/a%00b HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "\r\n" SMUGGLED),
+	  "the request target holds a NUL byte (%00): expected none (a path or parameter would "
+	  "be read cut short)", 2 },
+	{ RAW("GET /v1/items/a?q=1%002 HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "\r\n" SMUGGLED),
+	  "the request target holds a NUL byte (%00): expected none (a path or parameter would "
+	  "be read cut short)", 2 },
+};
+
+static void
+test_api_ambiguous_heads_are_400_and_closed_before_any_handler(void **state)
+{
+	struct fx *f = *state;
+	struct api_counters ac;
+	unsigned int n[3] = { 0 };
+	struct reply r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_heads) / sizeof(bad_heads[0]); i++) {
+		const struct bad_head *b = &bad_heads[i];
+		int fd = conn_open(f);
+
+		/* Until the server closes: the smuggled PUT would answer a second time. */
+		pump(f, fd, b->raw, b->len, &r, false, true);
+		close(fd);
+		if (r.status != 400)
+			fprintf(stderr, "case %zu got: %s\n", i, r.raw);
+		assert_problem(&r, 400, "Bad Request", b->detail, NULL);
+		assert_string_equal(reply_header(&r, "Connection"), "close");
+		assert_true(r.closed);
+		assert_int_equal(r.raw_len, r.head_len + r.body_len);
+		assert_int_equal(f->calls, 0);
+		n[b->kind]++;
+	}
+	api_counters_get(f->a, &ac);
+	assert_int_equal(ac.bad_framing, n[0]);
+	assert_int_equal(ac.bad_header, n[1]);
+	assert_int_equal(ac.bad_target, n[2]);
+	assert_int_equal(ac.duplicate_query, 0);
+	/* Each refusal is one log line naming the closed connection, at INFO. */
+	assert_non_null(strstr(f->log, "2 GET /v1/x 400 role=none peer=127.0.0.1:"));
+	assert_non_null(strstr(f->log, " connection closed\n"));
+	request(f, "GET", "/v1/x", READ_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+}
+
+/* Heads of every legitimate shape the checks must let through, each served. */
+static void
+test_api_well_formed_heads_pass_the_checks(void **state)
+{
+	static const struct {
+		const char *raw;
+		size_t len;
+	} good[] = {
+		{ RAW("GET /v1/x HTTP/1.1\nHost: x\nAuthorization: Bearer " READ_TOKEN "\n\n") },
+		{ RAW("\r\nGET /v1/x HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "\r\n") },
+		{ RAW("GET /v1/x HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nX-Blank: \r\n" ADMIN_LINE
+		      "X-Trail: a \t \r\nX-Tab:\tin\tside\r\nX-Mixed: a\nAccept: */*\r\n\r\n") },
+		{ RAW("GET /v1/x HTTP/1.1\r\nHost: x\r\nAuthorization:Bearer " ADMIN_TOKEN
+		      "\r\nX-Last: v\r\n\r\n") },
+		{ RAW("GET /v1/items/a%41?q=%41&r=1&s HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "\r\n") },
+		{ RAW("PUT /v1/x HTTP/1.0\r\nHost: x\r\n" ADMIN_LINE "Content-Length: 2\r\n\r\n{}") },
+		{ RAW("PUT /v1/x HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE "Transfer-Encoding: Chunked\r\n"
+		      "\r\n2\r\n{}\r\n0\r\n\r\n") },
+	};
+	struct fx *f = *state;
+	struct api_counters ac;
+	char many[300 * 32];
+	struct reply r;
+	size_t i, o = 0;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		int fd = conn_open(f);
+
+		pump(f, fd, good[i].raw, good[i].len, &r, false, false);
+		close(fd);
+		if (r.status != 200)
+			fprintf(stderr, "case %zu got: %s\n", i, r.raw);
+		assert_int_equal(r.status, 200);
+		assert_int_equal(f->calls, i + 1);
+	}
+	/* Many fields: the layout is walked field by field. */
+	for (i = 0; i < 300; i++)
+		o += (size_t)snprintf(many + o, sizeof(many) - o, "X-Field-%zu: value %zu\r\n", i, i);
+	request(f, "GET", "/v1/x", READ_TOKEN, many, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(f->calls, sizeof(good) / sizeof(good[0]) + 1);
+	api_counters_get(f->a, &ac);
+	assert_int_equal(ac.bad_framing + ac.bad_header + ac.bad_target + ac.duplicate_query, 0);
+}
+
+static void
+test_api_repeated_query_parameter_is_400_naming_it(void **state)
+{
+	static const struct {
+		const char *target;
+		const char *name;
+	} dup[] = {
+		{ "/v1/items/7?q=0&q=1", "q" },
+		{ "/v1/items/7?q&q=1", "q" },
+		{ "/v1/items/7?a=1&b=2&a=1", "a" },
+		/* Both repeat: the one whose second copy comes first is named. */
+		{ "/v1/items/7?b=1&a=1&b=2&a=2", "b" },
+		{ "/v1/items/7?a=1&b=1&a=2&b=2", "a" },
+		{ "/v1/x?q=1&q=2", "q" },
+		{ "/healthz?x&x", "x" },
+	};
+	struct fx *f = *state;
+	struct api_counters ac;
+	char detail[256], req[512];
+	struct reply r;
+	size_t i;
+	int fd = conn_open(f);
+
+	for (i = 0; i < sizeof(dup) / sizeof(dup[0]); i++) {
+		int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n" ADMIN_LINE
+				 "\r\n", dup[i].target);
+
+		/* One connection: a repeated parameter leaves the framing in no doubt. */
+		pump(f, fd, req, (size_t)n, &r, false, false);
+		snprintf(detail, sizeof(detail), "query parameter \"%s\" is given more than once: "
+			 "expected it at most once", dup[i].name);
+		assert_problem(&r, 400, "Invalid query", detail, dup[i].name);
+		assert_null(reply_header(&r, "Connection"));
+		assert_false(r.closed);
+	}
+	close(fd);
+	assert_int_equal(f->calls, 0);
+	api_counters_get(f->a, &ac);
+	assert_int_equal(ac.duplicate_query, sizeof(dup) / sizeof(dup[0]));
+	assert_int_equal(ac.bad_framing + ac.bad_header + ac.bad_target, 0);
+	/* Distinct names, and the same value under two names, are served. */
+	request(f, "GET", "/v1/items/7?q=1&Q=1&qq=1", READ_TOKEN, NULL, NULL, &r);
+	assert_json_body(&r, "{\"id\":\"7\",\"q\":\"1\",\"x-test\":null,\"path\":\"/v1/items/7\"}");
+}
+
 static void
 test_api_idle_connection_is_closed_after_timeout(void **state)
 {
@@ -1408,6 +1622,9 @@ main(void)
 		T(test_api_keep_alive_serves_requests_in_sequence),
 		T(test_api_refusal_keeps_connection_open_unless_body_follows),
 		T(test_api_malformed_requests_are_refused_and_server_survives),
+		T(test_api_ambiguous_heads_are_400_and_closed_before_any_handler),
+		T(test_api_well_formed_heads_pass_the_checks),
+		T(test_api_repeated_query_parameter_is_400_naming_it),
 		T(test_api_idle_connection_is_closed_after_timeout),
 		T(test_api_connections_past_the_limit_wait_for_a_slot),
 		T(test_api_log_holds_no_token_and_no_body),
