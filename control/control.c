@@ -32,6 +32,7 @@
 #include "policy.h"
 #include "policy_store.h"
 #include "services.h"
+#include "state.h"
 #include "snapshot_types.h"
 #include "stream_dump.h"
 
@@ -65,10 +66,12 @@ struct control {
 static void
 control_labels_restore(struct control *c)
 {
+	static const struct state_stale tmp = { LABEL_STORE_FILE ".tmp.", 0, "", "" };
 	const char *dir = services_state_dir(&c->svc);
 	char msg[600], from[4096], to[4096 + 8];
 	int loaded;
 
+	state_remove_stale(dir, &tmp);	/* of a write killed before its rename */
 	if (label_store_load(c->svc.labels, dir, &loaded, msg, sizeof(msg)) != 0) {
 		snprintf(from, sizeof(from), "%s/%s", dir, LABEL_STORE_FILE);
 		snprintf(to, sizeof(to), "%s.bad", from);

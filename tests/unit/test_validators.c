@@ -479,6 +479,8 @@ test_pl_pesel_is_weak_and_decodes_century_from_month(void **state)
 	(void)state;
 	accepts(VALIDATOR_PL_PESEL, "44051401359", "44051401359", 1);
 	accepts(VALIDATOR_PL_PESEL, "00222901352", "00222901352", 1);	/* 2000-02-29 */
+	accepts(VALIDATOR_PL_PESEL, "50031510050", "50031510050", 1);	/* check digit 0 */
+	refuses(VALIDATOR_PL_PESEL, "50031510051");
 	refuses(VALIDATOR_PL_PESEL, "44051401358");
 	refuses(VALIDATOR_PL_PESEL, "44023001356");			/* 30 February */
 	refuses(VALIDATOR_PL_PESEL, "4405140135");
