@@ -219,6 +219,9 @@ static const struct cfg_field api_fields[] = {
 	  .what = "a path to a PEM private key, or \"\"" },
 	SIZE("max_body", api.max_body, 1024, 64 * MIB),
 	UINT("events_kept", api.events_kept, 0, 1048576, 0),
+	UINT("max_connections", api.max_connections, 1, 4096, 0),
+	UINT("max_connections_per_ip", api.max_connections_per_ip, 1, 4096, 0),
+	UINT("idle_timeout_s", api.idle_timeout_s, 1, 3600, 0),
 	{ .key = NULL },
 };
 
@@ -548,6 +551,9 @@ config_defaults(struct tg_config *c)
 	snprintf(c->api.listen, sizeof(c->api.listen), "127.0.0.1:8470");
 	c->api.max_body = 1 * MIB;
 	c->api.events_kept = 16384;
+	c->api.max_connections = 1024;
+	c->api.max_connections_per_ip = 16;
+	c->api.idle_timeout_s = 10;
 
 	cfg_dlp_defaults(&c->dlp);
 	resolve(c);

@@ -191,6 +191,9 @@ struct config_api {
 	char tls_key[CONFIG_PATH_LEN];
 	uint32_t max_body;		/* request body limit, bytes */
 	uint32_t events_kept;		/* last events served by GET /v1/events; 0 = none */
+	uint32_t max_connections;	/* connections at once, all clients */
+	uint32_t max_connections_per_ip;	/* connections at once from one address */
+	uint32_t idle_timeout_s;	/* a connection idle this long is closed */
 };
 
 struct tg_config {

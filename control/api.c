@@ -276,12 +276,22 @@ api_start(const struct api_conf *conf, const struct api_route *routes, unsigned 
 	fd = api_listen(listen_s, &a->port, err, errlen);
 	if (fd < 0)
 		goto fail;
+	/* After parsing the address, so a malformed one gets its own message. */
+	if (!api_is_loopback(listen_s) && (conf->tls_cert == NULL || conf->token_file == NULL)) {
+		api_errf(err, errlen, "listen \"%s\": not a loopback address: the API needs "
+			 "tls_cert/tls_key and a token_file there (%s)", listen_s,
+			 conf->tls_cert == NULL ? "tokens would cross the network in clear text" :
+						  "no token file");
+		goto fail;
+	}
 	a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_serve_access, a,
 				  MHD_OPTION_EXTERNAL_LOGGER, api_log_mhd, a,
 				  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 				  MHD_OPTION_CONNECTION_LIMIT,
 				  conf->max_connections > 0 ? conf->max_connections :
 							      API_MAX_CONNECTIONS_DEFAULT,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				  conf->max_per_ip > 0 ? conf->max_per_ip : API_MAX_PER_IP_DEFAULT,
 				  MHD_OPTION_CONNECTION_TIMEOUT,
 				  conf->timeout_s > 0 ? conf->timeout_s : API_TIMEOUT_S_DEFAULT,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_HEADER_MEMORY,
@@ -301,10 +311,6 @@ api_start(const struct api_conf *conf, const struct api_route *routes, unsigned 
 				a->mhd_error[0] != '\0' ? a->mhd_error : "no reason given");
 		goto fail;
 	}
-	if (!api_is_loopback(listen_s) && a->tls_cert == NULL)
-		api_log(a, API_LOG_WARNING,
-			"listening on %s without TLS: tokens cross the network in clear text",
-			listen_s);
 	api_log(a, API_LOG_INFO, "listening on %s (port %d%s), %u token(s)", listen_s, a->port,
 		a->tls_cert != NULL ? ", TLS" : "", api_tokens_count(a->tokens));
 	return a;

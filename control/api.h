@@ -64,7 +64,8 @@
 
 #define API_LISTEN_DEFAULT		"127.0.0.1:8470"
 #define API_MAX_BODY_DEFAULT		(1024 * 1024)
-#define API_MAX_CONNECTIONS_DEFAULT	64
+#define API_MAX_CONNECTIONS_DEFAULT	1024
+#define API_MAX_PER_IP_DEFAULT		16
 #define API_TIMEOUT_S_DEFAULT		10
 #define API_ROUTES_MAX			256
 #define API_RESPONSE_HEADERS_MAX	8
@@ -152,6 +153,7 @@ struct api_conf {
 	const char *tls_key;		/* not readable by others (mode & 007 == 0) */
 	unsigned int max_connections;	/* 0: API_MAX_CONNECTIONS_DEFAULT */
 	unsigned int timeout_s;		/* 0: API_TIMEOUT_S_DEFAULT (idle connection) */
+	unsigned int max_per_ip;	/* 0: API_MAX_PER_IP_DEFAULT connections per client */
 	api_log_fn log;			/* NULL: silent */
 	void *log_arg;
 };

@@ -263,6 +263,44 @@ api_check_headers(struct MHD_Connection *conn, const char *method, const char *v
 	return API_CHECK_OK;
 }
 
+/*
+ * api_priv.h. Strict RFC 3629: overlong forms, surrogates and code points past U+10FFFF
+ * are not UTF-8.
+ */
+long
+api_check_utf8(const uint8_t *s)
+{
+	const uint8_t *p = s;
+
+	while (*p != '\0') {
+		uint32_t c = *p, min;
+		unsigned int n, i;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			n = 1, min = 0x80, c &= 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2, min = 0x800, c &= 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3, min = 0x10000, c &= 0x07;
+		} else {
+			return p - s;
+		}
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return p - s;
+			c = c << 6 | (p[i] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return p - s;
+		p += n + 1;
+	}
+	return -1;
+}
+
 enum api_check_result
 api_check_target(const char *url, const char *version, size_t raw_len, bool pct_nul,
 		 char *detail, size_t len)

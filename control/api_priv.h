@@ -77,6 +77,12 @@ enum api_check_result api_check_target(const char *url, const char *version, siz
  * api_check.c: 0, or -EINVAL when a query parameter is given twice or has a NUL byte in
  * its name or value (detail says which; param gets its name, made printable), or -ENOMEM.
  */
+/*
+ * Offset of the first byte of NUL-terminated s that is not well-formed UTF-8 (no overlong
+ * forms such as %c0%ae for '.', no surrogates, nothing past U+10FFFF), or -1 when all is.
+ */
+long api_check_utf8(const uint8_t *s);
+
 int api_check_query(struct MHD_Connection *conn, char *detail, size_t len, char *param,
 		    size_t param_len);
 

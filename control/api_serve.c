@@ -353,6 +353,15 @@ api_finish(struct api *a, struct MHD_Connection *conn, struct api_call *c, const
 		return api_send(a, conn, c, method, path, &c->refusal);
 	}
 	api_route_path_matches(c->route, path, &req.id);
+	/* An id is compared, looked up and echoed as text: one that is not UTF-8 (an overlong
+	 * "../", a stray byte) names nothing and is refused before any handler sees it. */
+	if (req.id != NULL && api_check_utf8((const uint8_t *)req.id) >= 0) {
+		a->counters.bad_target++;
+		if (api_refusal(c, 400, "the id is not valid UTF-8 after percent-decoding "
+				"(overlong forms, surrogates and stray bytes are refused)", NULL) < 0)
+			return MHD_NO;
+		return api_send(a, conn, c, method, path, &c->refusal);
+	}
 	api_response_init(&r);
 	rc = c->route->fn(a->cookie, &req, &r);
 	if (r.status == 0) {

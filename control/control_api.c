@@ -362,6 +362,9 @@ control_api_start(struct services *c, struct runtime *rt, int *disabled, char *e
 	conf.max_body = cfg->max_body;
 	conf.tls_cert = cfg->tls_cert[0] ? cfg->tls_cert : NULL;
 	conf.tls_key = cfg->tls_key[0] ? cfg->tls_key : NULL;
+	conf.max_connections = cfg->max_connections;
+	conf.max_per_ip = cfg->max_connections_per_ip;
+	conf.timeout_s = cfg->idle_timeout_s;
 	conf.log = control_api_log;
 	a = api_start(&conf, control_api_routes, RTE_DIM(control_api_routes), c, err, errlen);
 	if (a == NULL)

@@ -583,6 +583,31 @@ test_api_read_token_on_admin_route_is_403(void **state)
 	assert_int_equal(f->calls, 0);
 }
 
+/* An {id} that is not UTF-8 once decoded (an overlong "../", a stray byte) is refused
+ * before the handler runs, on every method. */
+static void
+test_api_id_not_utf8_is_400_before_the_handler(void **state)
+{
+	static const char *const ids[] = { "%c0%ae%c0%ae%c0%af", "%ff", "a%ed%a0%80b",
+					   "%f4%90%80%80", "%e2%82" };
+	struct fx *f = *state;
+	struct reply r;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/v1/items/%s", ids[i]);
+		request(f, "GET", path, ADMIN_TOKEN, NULL, NULL, &r);
+		assert_problem(&r, 400, "Bad Request", "the id is not valid UTF-8 after "
+			       "percent-decoding (overlong forms, surrogates and stray bytes are "
+			       "refused)", NULL);
+	}
+	/* Well-formed UTF-8 reaches the handler. */
+	request(f, "GET", "/v1/items/caf%c3%a9", ADMIN_TOKEN, NULL, NULL, &r);
+	assert_int_not_equal(r.status, 400);
+}
+
 static void
 test_api_unknown_path_is_404_problem(void **state)
 {
@@ -1248,6 +1273,27 @@ expect_start_refused(struct api_conf *c, const struct api_route *rt, unsigned in
 	assert_string_equal(err, want);
 }
 
+/* Beyond loopback, the API needs TLS and tokens; on loopback plain HTTP is fine. */
+static void
+test_api_start_refuses_open_listen_without_tls_or_tokens(void **state)
+{
+	struct fx *f = *state;
+	struct api_conf c;
+
+	fx_conf(f, &c);
+	c.listen = "0.0.0.0:0";
+	c.tls_cert = c.tls_key = NULL;
+	expect_start_refused(&c, routes, N_ROUTES,
+			     "listen \"0.0.0.0:0\": not a loopback address: the API needs "
+			     "tls_cert/tls_key and a token_file there (tokens would cross the "
+			     "network in clear text)");
+	c.listen = "[::]:0";
+	expect_start_refused(&c, routes, N_ROUTES,
+			     "listen \"[::]:0\": not a loopback address: the API needs "
+			     "tls_cert/tls_key and a token_file there (tokens would cross the "
+			     "network in clear text)");
+}
+
 static void
 test_api_start_refuses_bad_listen_addresses(void **state)
 {
@@ -1608,6 +1654,7 @@ main(void)
 		T(test_api_missing_token_is_401_with_www_authenticate),
 		T(test_api_unknown_token_is_401_invalid_token),
 		T(test_api_read_token_on_admin_route_is_403),
+		T(test_api_id_not_utf8_is_400_before_the_handler),
 		T(test_api_unknown_path_is_404_problem),
 		T(test_api_wrong_method_is_405_with_allow),
 		T(test_api_head_is_served_by_get_route_without_body),
@@ -1630,6 +1677,7 @@ main(void)
 		T(test_api_log_holds_no_token_and_no_body),
 		T(test_api_reload_tokens_swaps_and_keeps_on_failure),
 		T(test_api_without_token_file_refuses_every_token),
+		T(test_api_start_refuses_open_listen_without_tls_or_tokens),
 		T(test_api_start_refuses_bad_listen_addresses),
 		T(test_api_start_refuses_port_in_use),
 		T(test_api_start_refuses_bad_routes),
