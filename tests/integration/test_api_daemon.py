@@ -219,7 +219,9 @@ def test_labels_put_get_patch_and_selectors(served):
         {"ip": "10.1.2.3", "labels": {"app": "payments", "tier": "db"}},
         {"ip": "10.1.2.4", "labels": {"app": "web", "namespace": "shop"}},
         {"ip": "fd00::0:1", "labels": {"app": "payments", "tier": "cache"}}]}
-    assert send(port, "PUT", "/v1/labels", ADMIN, body) == (200, {"generation": 1, "entries": 3})
+    # offline: nothing is kept on disk (persisted false)
+    assert send(port, "PUT", "/v1/labels", ADMIN, body) == \
+        (200, {"generation": 1, "entries": 3, "persisted": False})
     status, _, raw = get(port, "/v1/labels", READ)
     got = json.loads(raw)
     assert status == 200 and got["generation"] == 1
@@ -230,8 +232,8 @@ def test_labels_put_get_patch_and_selectors(served):
     assert [e["ip"] for e in json.loads(raw)["entries"]] == ["10.1.2.3", "fd00::1"]
     patch = {"generation": 2, "add": [{"ip": "10.1.2.5", "labels": {"app": "web"}}],
              "remove": ["10.1.2.3"]}
-    assert send(port, "PATCH", "/v1/labels", ADMIN, patch) == (200, {"generation": 2,
-                                                                     "entries": 3})
+    assert send(port, "PATCH", "/v1/labels", ADMIN, patch) == \
+        (200, {"generation": 2, "entries": 3, "persisted": False})
     status, _, raw = get(port, f"/v1/labels?labelSelector={urllib.parse.quote('app=web')}",
                          READ)
     assert [e["ip"] for e in json.loads(raw)["entries"]] == ["10.1.2.4", "10.1.2.5"]
