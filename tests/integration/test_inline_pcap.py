@@ -19,6 +19,7 @@ CLIENT, SERVER = "10.1.8.20", "172.16.0.9"
 CPORT, SPORT = 40001, 80
 CARD = b"4111111111111111"
 T0 = 1790000000.0
+EARLY = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 CONFIG = """\
 dataplane:
@@ -66,6 +67,10 @@ def upload_frames():
         c / TCP(sport=CPORT, dport=SPORT, flags="PA", seq=cisn + 1, ack=sisn + 1) / Raw(seg1),
         s / TCP(sport=SPORT, dport=CPORT, flags="A", seq=sisn + 1,
                 ack=cisn + 1 + len(seg1)),
+        # the server already answers (in flight: the client's next segment does not
+        # acknowledge it), so the reset towards the client must be past these bytes
+        s / TCP(sport=SPORT, dport=CPORT, flags="PA", seq=sisn + 1,
+                ack=cisn + 1 + len(seg1)) / Raw(EARLY),
         c / TCP(sport=CPORT, dport=SPORT, flags="PA", seq=cisn + 1 + len(seg1),
                 ack=sisn + 1) / Raw(seg2),
         c / TCP(sport=CPORT, dport=SPORT, flags="PA", seq=cisn + 1 + len(seg1) + len(seg2),
@@ -73,7 +78,7 @@ def upload_frames():
     ]
     for i, f in enumerate(frames):
         f.time = T0 + i * 0.001
-    return frames, cisn + 1 + len(seg1), sisn + 1
+    return frames, cisn + 1 + len(seg1), sisn + 1 + len(EARLY)
 
 
 def test_packet_that_crosses_block_threshold_is_dropped_and_both_sides_reset(tmp_path):
@@ -101,7 +106,8 @@ def test_packet_that_crosses_block_threshold_is_dropped_and_both_sides_reset(tmp
     # ACK (same port pair, either direction), then the reset; never the crossing segment.
     data_fwd = [bytes(f[TCP].payload) for f in forwarded if len(f[TCP].payload) > 0 and
                 not f[TCP].flags.R]
-    assert len(data_fwd) == 1 and CARD[:4] in data_fwd[0] and CARD not in data_fwd[0]
+    assert data_fwd[1:] == [EARLY]
+    assert CARD[:4] in data_fwd[0] and CARD not in data_fwd[0]
     rst_srv = [f for f in forwarded if f[TCP].flags.R and f[IP].dst == SERVER]
     assert len(rst_srv) == 1 and rst_srv[0][TCP].seq == crossing_seq
     rst_cli = [f for f in sent_back if f[TCP].flags.R and f[IP].dst == CLIENT]
