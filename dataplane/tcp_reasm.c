@@ -644,8 +644,10 @@ tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
  * Record a RST sent on d (o: the opposite direction). TCP_REASM_RST_SEQ says its receiver
  * takes it: on a started direction, its sequence number is exactly next_seq (RFC 5961
  * section 3.2: any other, even in the window, only draws a challenge ACK); before d sent
- * anything, it acknowledges everything o sent (the answer to a SYN, RFC 9293 3.10.7.3).
- * Accepts any values. Called only by the worker that owns d and o.
+ * anything, it acknowledges everything o sent (the answer to a SYN, RFC 9293 3.10.7.3); on
+ * a connection of which nothing was seen yet (a stray RST picked up midstream), it is
+ * taken as it comes, having nothing to end. Accepts any values. Called only by the worker
+ * that owns d and o.
  */
 void
 tcp_reasm_rst(struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o, uint32_t seq,
@@ -657,9 +659,10 @@ tcp_reasm_rst(struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o, uint32_t s
 	d->flags |= TCP_REASM_RST;
 	if (d->flags & TCP_REASM_STARTED)
 		taken = seq == d->next_seq;
+	else if (o->flags & TCP_REASM_STARTED)
+		taken = (flags & PKT_TCP_ACK) && ack == o->next_seq;
 	else
-		taken = (flags & PKT_TCP_ACK) && (o->flags & TCP_REASM_STARTED) &&
-			ack == o->next_seq;
+		taken = 1;
 	if (taken)
 		d->flags |= TCP_REASM_RST_SEQ;
 }

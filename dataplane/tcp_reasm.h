@@ -35,7 +35,8 @@ void tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
  * A RST (flags has PKT_TCP_RST; seq and ack from its header) was sent on direction d, o
  * being the opposite direction. Records it, and whether its receiver's stack would take it
  * (RFC 5961 section 3: the exact next sequence number; before the sender's first segment,
- * an ACK of everything the receiver sent, RFC 9293 SYN-SENT).
+ * an ACK of everything the receiver sent, RFC 9293 SYN-SENT; with neither direction
+ * started, any RST).
  */
 void tcp_reasm_rst(struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o, uint32_t seq,
 		   uint32_t ack, uint8_t flags);

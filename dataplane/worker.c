@@ -302,7 +302,14 @@ worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta 
 	uint8_t state = f->state;
 
 	if (fl & PKT_TCP_RST) {
+		/* Only a RST its receiver takes ends the connection: any other one (RFC 5961:
+		 * not at the exact next sequence number) is ignored by the host, and must not
+		 * end the parsers and sensors while the connection goes on. */
 		tcp_reasm_rst(d, o, meta->seq, meta->ack, fl);
+		if (!(d->flags & TCP_REASM_RST_SEQ)) {
+			w->ctr.c[CTR_tcp_rst_ignored]++;
+			return;
+		}
 		state = FLOW_STATE_CLOSED;
 		worker_dir_end(w, f, 0);
 		worker_dir_end(w, f, 1);

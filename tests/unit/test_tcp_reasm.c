@@ -1400,6 +1400,12 @@ test_tcp_reasm_rst_taken_only_at_next_seq_or_acking_the_syn(void **state)
 	assert_int_equal(srv.flags, TCP_REASM_RST);
 	tcp_reasm_rst(&srv, &f->d, 0, TEST_ISN + 1 + 10, PKT_TCP_RST | PKT_TCP_ACK);
 	assert_int_equal(srv.flags, TCP_REASM_RST | TCP_REASM_RST_SEQ);
+
+	/* Nothing seen of either direction (a stray RST): nothing to protect, taken. */
+	memset(&srv, 0, sizeof(srv));
+	tcp_reasm_release(&f->ctx, &f->d);
+	tcp_reasm_rst(&srv, &f->d, 12345, 0, PKT_TCP_RST);
+	assert_int_equal(srv.flags, TCP_REASM_RST | TCP_REASM_RST_SEQ);
 }
 
 /* A client direction (isn 1000) and a server one (isn 5000), each with 10 bytes. */
