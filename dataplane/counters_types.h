@@ -31,6 +31,7 @@
 	X(flows_active, "flows in the tables now (gauge)") \
 	X(tcp_no_syn, "TCP packets of unknown flows ignored: midstream off") \
 	X(tcp_rst_ignored, "TCP RSTs not at the sequence number their receiver expects") \
+	X(tcp_stale_acks, "TCP bare ACKs before the SYN-ACK: an older connection's, ignored") \
 	X(reasm_segments, "TCP segments with payload") \
 	X(reasm_in_order, "segments delivered in order") \
 	X(reasm_ooo_held, "segments held out of order") \

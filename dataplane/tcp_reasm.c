@@ -668,6 +668,21 @@ tcp_reasm_rst(struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o, uint32_t s
 }
 
 /*
+ * A bare ACK on d before d's SYN-ACK, in a connection that began with o's SYN: it belongs to
+ * an older connection on the same addresses and ports (typically the TIME_WAIT of the old
+ * server answering the new SYN), so neither its sequence number (a midstream start of d)
+ * nor its acknowledgment (a gap on o) may be taken. A data segment still starts d midstream
+ * (the SYN-ACK may be missing from a capture). Pure; any thread.
+ */
+int
+tcp_reasm_stale(const struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o, uint8_t flags,
+		uint32_t len)
+{
+	return !(d->flags & TCP_REASM_STARTED) && (o->flags & TCP_REASM_SYN) && len == 0 &&
+	       !(flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST));
+}
+
+/*
  * A SYN or SYN-ACK (flags, sequence number seq) sent on d starts a new connection on the
  * addresses and ports of d and o when that connection is over for both hosts:
  *   - a RST its receiver took (tcp_reasm_rst): any SYN is a new attempt, even with the

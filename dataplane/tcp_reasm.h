@@ -42,6 +42,16 @@ void tcp_reasm_rst(struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o, uint3
 		   uint32_t ack, uint8_t flags);
 
 /*
+ * Is a segment on d (flags, len payload bytes) one that cannot belong to this connection:
+ * d has not started, o began with a SYN (d's SYN-ACK is awaited), and it is a bare ACK
+ * (no SYN, FIN, RST nor payload)? A server answers a SYN with a SYN-ACK; what comes first
+ * is an older connection's (a TIME_WAIT's ACK to the new SYN, RFC 9293 3.10.7.4), whose
+ * sequence and acknowledgment numbers mean nothing here. Pure.
+ */
+int tcp_reasm_stale(const struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o,
+		    uint8_t flags, uint32_t len);
+
+/*
  * Is a segment with flags (a SYN or a SYN-ACK) and sequence number seq, sent on direction d
  * of a connection whose opposite direction is o, the start of a new connection on the same
  * addresses and ports? Yes once the old connection is over for both hosts (both FINs

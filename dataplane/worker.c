@@ -313,6 +313,11 @@ worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta 
 		state = FLOW_STATE_CLOSED;
 		worker_dir_end(w, f, 0);
 		worker_dir_end(w, f, 1);
+	} else if (tcp_reasm_stale(d, o, fl, meta->payload_len)) {
+		/* Before the SYN-ACK: an older connection's ACK (a TIME_WAIT answering the new
+		 * SYN). Its numbers mean nothing here. */
+		w->ctr.c[CTR_tcp_stale_acks]++;
+		return;
 	} else {
 		tcp_reasm_segment(&w->reasm, f, dir, d, meta->seq, fl, meta->urp,
 				  pkt + meta->payload_off, meta->payload_len);

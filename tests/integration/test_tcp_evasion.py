@@ -216,6 +216,58 @@ def test_new_connection_on_closed_4tuple_is_a_new_flow_with_its_own_dlp_and_dump
         fail_with(errs, res, "port reuse after %s, --workers %d:" % (close, workers))
 
 
+def test_time_wait_answer_to_the_new_syn_does_not_break_the_new_flow(tmp_path, tollgated_bin):
+    """The server closed first and sits in TIME_WAIT; the attacker reconnects from the same
+    port with an ISN below the old connection's end, which TIME_WAIT refuses: it answers
+    with an ACK of the old connection, the client resets it (which ends the TIME_WAIT) and
+    retransmits its SYN, and the connection is made. The old ACK must neither start the
+    server direction nor skip client bytes, and the client's RST (at the old connection's
+    sequence number) must not end the new flow: the response and the upload are inspected."""
+    c1 = session((1_000_000, 2_000_000), EPOCH_US, 5)
+    c1.turn(C2S, tgpcap.http_request(BODY1))
+    c1.turn(S2C, http_ok())
+    c1.close(S2C)
+    c_end, s_end = c1.seq(C2S, c1.sent[C2S] + 1), c1.seq(S2C, c1.sent[S2C] + 1)
+    isn_c, isn_s = c_end - 100_000, 3_000_000_000           # below the old end: refused
+    c2 = tgpcap.TcpSession(random.Random(6), CLIENT, CPORT, SERVER, SPORT, handshake=False,
+                           isn=(isn_c + 1, isn_s + 1), start_us=c1.t_us + 2000, mac_base=40)
+    bare(c2, C2S, "S", isn_c, 0)
+    bare(c2, S2C, "A", s_end, c_end)                        # TIME_WAIT: old numbers
+    bare(c2, C2S, "R", c_end, 0)                            # RST from the ACK's ack field
+    bare(c2, C2S, "S", isn_c, 0)                            # SYN retransmitted
+    bare(c2, S2C, "SA", isn_s, isn_c + 1)
+    bare(c2, C2S, "A", isn_c + 1, isn_s + 1)
+    c2.turn(C2S, tgpcap.http_request(BODY2))
+    c2.turn(S2C, http_ok(b"card " + CARD + b" stored\n"))
+    c2.close(C2S)
+    pcap = write(tmp_path / "timewait.pcap", [c1, c2])
+    res = run(tmp_path, pcap, "run")
+    e1, e2 = c1.expect(), c2.expect()
+    errs = []
+    flows = flows_of(res)
+    if len(flows) != 2:
+        fail_with(["%d flow events, expected 2: %s" % (len(flows), flows)], res)
+    check_flow(errs, flows[0], e1, "reused")
+    check_flow(errs, flows[1], e2, "shutdown")
+    fid = flows[1]["flow_id"]
+    want = [(fid, "to_client", "credit_card", CARD_REDACTED, "http.body"),
+            (fid, "to_server", "credit_card", CARD_REDACTED, "http.body")]
+    if card_rows(res) != want:
+        errs.append("dlp matches %r, expected %r" % (card_rows(res), want))
+    stem = "%s_%d_%s_%d" % (CLIENT, CPORT, SERVER, SPORT)
+    errs += tgpcap.compare_streams({stem + "_c2s.bin": e1.c2s, stem + "_s2c.bin": e1.s2c,
+                                    "%s_%d_c2s.bin" % (stem, fid): e2.c2s,
+                                    "%s_%d_s2c.bin" % (stem, fid): e2.s2c}, res.streams)
+    got = stats_of(res, "flows_created", "flows_reused", "tcp_stale_acks", "tcp_rst_ignored",
+                   "reasm_gaps")
+    want_st = {"flows_created": 2, "flows_reused": 1, "tcp_stale_acks": 1,
+               "tcp_rst_ignored": 1, "reasm_gaps": 0}
+    if got != want_st:
+        errs.append("stats %r, expected %r" % (got, want_st))
+    if errs:
+        fail_with(errs, res)
+
+
 def test_syn_with_new_isn_inside_a_live_connection_starts_no_flow(tmp_path, tollgated_bin):
     """The attacker's SYN (new ISN) in the middle of an upload only draws the server's
     challenge ACK (RFC 5961 section 4); so does a RST that is in the window but not at the
@@ -241,9 +293,10 @@ def test_syn_with_new_isn_inside_a_live_connection_starts_no_flow(tmp_path, toll
     want = [(flows[0]["flow_id"], "to_server", "credit_card", CARD_REDACTED, "http.body")]
     if card_rows(res) != want:
         errs.append("dlp matches %r, expected %r" % (card_rows(res), want))
-    got = stats_of(res, "flows_created", "flows_reused")
-    if got != {"flows_created": 1, "flows_reused": 0}:
-        errs.append("stats %r, expected 1 flow created, 0 reused" % got)
+    got = stats_of(res, "flows_created", "flows_reused", "tcp_rst_ignored")
+    if got != {"flows_created": 1, "flows_reused": 0, "tcp_rst_ignored": 1}:
+        errs.append("stats %r, expected 1 flow created, 0 reused, 1 RST ignored" % got)
+    check_flow(errs, flows[0], s.expect(), "shutdown")
     stem = "%s_%d_%s_%d" % (CLIENT, CPORT, SERVER, SPORT)
     errs += tgpcap.compare_streams({stem + "_c2s.bin": req,
                                     stem + "_s2c.bin": s.expect().s2c}, res.streams)

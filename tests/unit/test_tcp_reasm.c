@@ -1482,6 +1482,29 @@ test_tcp_reasm_syn_restarts_only_a_connection_that_is_over(void **state)
 	tcp_reasm_release(&f->ctx, &s);
 }
 
+static void
+test_tcp_reasm_bare_ack_before_synack_is_stale(void **state)
+{
+	struct fx *f = *state;
+	struct tcp_reasm_dir c, s;
+
+	memset(&c, 0, sizeof(c));
+	memset(&s, 0, sizeof(s));
+	/* Nothing seen yet: a midstream pickup, not stale. */
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_ACK, 0));
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &c, 1000, PKT_TCP_SYN, 0, NULL, 0);
+	/* The client's SYN seen: a bare ACK from the server side is an older connection's. */
+	assert_true(tcp_reasm_stale(&s, &c, PKT_TCP_ACK, 0));
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_ACK, 1));		/* data: SYN-ACK lost */
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_SYN | PKT_TCP_ACK, 0));
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_FIN | PKT_TCP_ACK, 0));
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_RST | PKT_TCP_ACK, 0));
+	assert_false(tcp_reasm_stale(&c, &s, PKT_TCP_ACK, 0));		/* c has started */
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &s, 5000, PKT_TCP_SYN | PKT_TCP_ACK, 0,
+			  NULL, 0);
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_ACK, 0));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1532,6 +1555,7 @@ main(void)
 		T(test_tcp_reasm_urgent_across_sequence_wrap),
 		T(test_tcp_reasm_rst_taken_only_at_next_seq_or_acking_the_syn),
 		T(test_tcp_reasm_syn_restarts_only_a_connection_that_is_over),
+		T(test_tcp_reasm_bare_ack_before_synack_is_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
