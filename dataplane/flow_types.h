@@ -18,10 +18,10 @@
 
 /*
  * TCP: NEW = SYN seen, no data or handshake yet; ESTABLISHED = handshake or midstream data;
- * CLOSING = a FIN seen; CLOSED = both FINs or a RST. UDP/ICMP: NEW = one side seen,
- * ESTABLISHED = both. UDP: the timeout class of UDP and other non-TCP flows. Each state is
- * also the index of its timeout in struct flow_table_conf (config_types.h), whose timeout
- * classes these values are.
+ * CLOSING = a FIN seen; CLOSED = both FINs or a RST its receiver takes. UDP/ICMP: NEW = one
+ * side seen, ESTABLISHED = both. UDP: the timeout class of UDP and other non-TCP flows. Each
+ * state is also the index of its timeout in struct flow_table_conf (config_types.h), whose
+ * timeout classes these values are.
  */
 enum flow_state {
 	FLOW_STATE_NEW = CONFIG_FLOW_TIMEOUT_NEW,

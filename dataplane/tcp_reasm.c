@@ -35,8 +35,8 @@
  * keep growing across sequence wraps. conf.depth applies to that offset, gaps included.
  *
  * Urgent data. The byte an urgent pointer marks is read out of band by a Linux receiver
- * (SO_OOBINLINE off, the default; RFC 6093 section 4 calls this the common implementation):
- * its application never sees it in the stream. Linux (tcp_check_urg, tcp_recvmsg) takes the
+ * (SO_OOBINLINE off, the default; RFC 6093 describes this common implementation): its
+ * application never sees it in the stream. Linux (tcp_check_urg, tcp_recvmsg) takes the
  * byte at seq + urp - 1 (seq when urp is 0), keeps one pending mark per direction, ignores
  * a pointer to a byte it already has in order or not newer than the pending one, and
  * replaces the pending mark with a newer one, whose older byte then stays inline. The

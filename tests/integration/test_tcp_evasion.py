@@ -1,8 +1,8 @@
 """TCP evasions through the real tollgated: a port reused by a new connection, and urgent data.
 
 Every capture is written with scapy the way an attacker on the client side would send it, and
-replayed with `tollgated --read`. Contract under test (docs/configuration.md "Overlaps and
-urgent data", docs/events.md, docs/cli.md --dump-streams):
+replayed with `tollgated --read`. Contract under test (docs/configuration.md "Overlaps,
+urgent data, RSTs and reused ports", docs/events.md, docs/cli.md --dump-streams):
 
   * Port reuse. A SYN with a new ISN on the addresses and ports of a connection that is over
     for both hosts (both FINs in sequence, client or server closing first, or a RST its
