@@ -111,6 +111,12 @@ static const char *const exception_names[] = {
 	NULL,
 };
 
+static const char *const urgent_names[] = {
+	[CONFIG_URGENT_REMOVE] = "remove",
+	[CONFIG_URGENT_INLINE] = "inline",
+	NULL,
+};
+
 static const char *const mode_names[] = {
 	[CONFIG_PORT_TAP] = "tap",
 	[CONFIG_PORT_INLINE] = "inline",
@@ -185,6 +191,7 @@ static const struct cfg_field reasm_fields[] = {
 	SIZE("max_ooo_per_dir", reasm.max_ooo_per_dir, OOO_MIN, OOO_MAX),
 	SIZE("depth", reasm.depth, 0, DEPTH_MAX),
 	BOOL("midstream", reasm.midstream),
+	{ .key = "urgent", .kind = CFG_ENUM, C(reasm.urgent), .names = urgent_names },
 	{ .key = NULL },
 };
 
@@ -536,6 +543,7 @@ config_defaults(struct tg_config *c)
 	c->reasm.max_ooo_per_dir = MIB;
 	c->reasm.depth = 0;
 	c->reasm.midstream = 1;
+	c->reasm.urgent = CONFIG_URGENT_REMOVE;
 	c->app.enabled = 1;
 	c->app.max_flows = 4096;
 	c->app.decode_memcap = 64 * MIB;

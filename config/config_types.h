@@ -85,12 +85,19 @@ struct config_defrag {
 	uint32_t timeout_ms;		/* drop an incomplete datagram after this */
 };
 
+/* reassembly.urgent: what the protected hosts' stack does with a TCP urgent byte. */
+enum config_urgent {
+	CONFIG_URGENT_REMOVE = 0,	/* read out of band: not in the stream (SO_OOBINLINE off) */
+	CONFIG_URGENT_INLINE,		/* left in the stream (SO_OOBINLINE on) */
+};
+
 struct config_reasm {
 	uint64_t memcap;		/* bytes of out-of-order buffer per worker */
 	uint32_t block_size;		/* bytes per buffer block */
 	uint32_t max_ooo_per_dir;	/* bytes held out of order per flow direction */
 	uint64_t depth;			/* bytes inspected per direction, 0 = unlimited */
 	uint8_t midstream;		/* pick up flows without a SYN */
+	uint8_t urgent;			/* enum config_urgent */
 };
 
 struct config_events {

@@ -320,9 +320,10 @@ control_summary(struct control *c, FILE *f, double elapsed)
 		control_rate(s.c[CTR_packets], elapsed) / 1e3,
 		control_rate(s.c[CTR_bytes] * 8.0, elapsed) / 1e6);
 	fprintf(f, "  flows       %" PRIu64 " created, %" PRIu64 " ended (timeout %" PRIu64
-		", evicted %" PRIu64 ", shutdown %" PRIu64 "), %" PRIu64 " refused\n",
-		s.c[CTR_flows_created], s.c[CTR_flows_ended], s.c[CTR_flows_timeout],
-		s.c[CTR_flows_evicted], s.c[CTR_flows_shutdown], s.c[CTR_flows_refused]);
+		", evicted %" PRIu64 ", shutdown %" PRIu64 ", reused %" PRIu64 "), %" PRIu64
+		" refused\n", s.c[CTR_flows_created], s.c[CTR_flows_ended],
+		s.c[CTR_flows_timeout], s.c[CTR_flows_evicted], s.c[CTR_flows_shutdown],
+		s.c[CTR_flows_reused], s.c[CTR_flows_refused]);
 	fprintf(f, "  reassembly  %" PRIu64 " segments, %" PRIu64 " out of order, %" PRIu64
 		" retransmitted, %" PRIu64 " overlaps (%" PRIu64 " different), %" PRIu64
 		" gaps (%" PRIu64 " bytes), %" PRIu64 " dropped at caps\n",

@@ -21,8 +21,11 @@ struct stream_dump *stream_dump_open(const char *dir, char *err, size_t errlen);
 
 /*
  * Append a MSG_STREAM_DATA chunk to
- * DIR/<client_ip>_<client_port>_<server_ip>_<server_port>_<c2s|s2c>.bin; the first chunk
- * of a flow direction (MSG_F_FIRST) truncates the file. Returns 0 or -errno.
+ * DIR/<client_ip>_<client_port>_<server_ip>_<server_port>_<c2s|s2c>.bin, or, for a flow
+ * whose addresses and ports an earlier flow of the run dumped already (port reuse),
+ * DIR/<client_ip>_<client_port>_<server_ip>_<server_port>_<flow_id>_<c2s|s2c>.bin; the first
+ * chunk of a flow direction (MSG_F_FIRST) truncates the file. Returns 0 or -errno (counted
+ * in errors). Control thread.
  */
 int stream_dump_write(struct stream_dump *d, const struct msg *m);
 

@@ -26,9 +26,12 @@
 	X(flows_timeout, "flows ended by idle timeout") \
 	X(flows_evicted, "flows evicted by the table cap") \
 	X(flows_shutdown, "flows ended at end of input or stop") \
+	X(flows_reused, "flows ended by a new connection on their addresses and ports") \
 	X(flows_refused, "packets without a flow: table full, eviction off") \
 	X(flows_active, "flows in the tables now (gauge)") \
 	X(tcp_no_syn, "TCP packets of unknown flows ignored: midstream off") \
+	X(tcp_rst_ignored, "TCP RSTs not at the sequence number their receiver expects") \
+	X(tcp_stale_acks, "TCP bare ACKs before the SYN-ACK: an older connection's, ignored") \
 	X(reasm_segments, "TCP segments with payload") \
 	X(reasm_in_order, "segments delivered in order") \
 	X(reasm_ooo_held, "segments held out of order") \
@@ -41,6 +44,10 @@
 	X(reasm_pool_empty, "segments dropped: reassembly memory cap") \
 	X(reasm_depth_reached, "directions that reached the depth limit") \
 	X(reasm_not_started, "TCP data on directions not started") \
+	X(reasm_urgent_marks, "TCP urgent pointers taken (a new urgent byte)") \
+	X(reasm_urgent_removed, "TCP urgent bytes taken out of the stream (reassembly.urgent)") \
+	X(reasm_urgent_beyond, "TCP urgent pointers past their segment (byte awaited)") \
+	X(reasm_urgent_replaced, "TCP urgent bytes left inline: a newer pointer came first") \
 	X(reasm_blocks_in_use, "reassembly blocks held (gauge)") \
 	X(events_sent, "messages sent to the control thread") \
 	X(events_dropped, "events lost: event ring or pool full (live mode)") \

@@ -29,6 +29,10 @@
  * UDP, CLOSING, ESTABLISHED: finished flows go first, then flows that never got an answer,
  * and long-lived established sessions last.
  *
+ * A connection that reuses the addresses and ports of one that is over (the caller decides:
+ * tcp_reasm_syn_restarts) ends that flow and starts a new one on the same key
+ * (flow_table_restart), with its own flow_id, so each connection has its own flow.
+ *
  * Nothing here allocates, sleeps or logs; memory comes from the caller.
  */
 #include <assert.h>
@@ -71,6 +75,7 @@ static const char *const flow_end_reason_names[FLOW_END__COUNT] = {
 	[FLOW_END_TIMEOUT] = "timeout",
 	[FLOW_END_EVICTED] = "evicted",
 	[FLOW_END_SHUTDOWN] = "shutdown",
+	[FLOW_END_REUSED] = "reused",
 };
 
 static inline size_t
@@ -439,6 +444,35 @@ flow_table_create(struct flow_table *t, const struct flow_key *k, uint32_t hash,
 }
 
 /*
+ * A new connection on f's key (a port reused after f closed, decided by the caller): end f
+ * (FLOW_END_REUSED, end callback run) and create the key's flow again in state NEW at now_us.
+ * The record f freed is the one taken, so this cannot fail or evict. Its flow_id is the usual
+ * one of (key, now_us), unless f started at the same microsecond: then it is derived from
+ * f's id, so that connections of one key in one microsecond (a crafted capture) still have
+ * distinct ids, the same in every run. Returns the new flow. Owning worker only.
+ */
+struct flow *
+flow_table_restart(struct flow_table *t, struct flow *f, uint64_t now_us)
+{
+	const struct flow_key k = f->key;
+	const uint32_t hash = f->hash;
+	const uint64_t prev_id = f->flow_id;
+	const uint64_t prev_start = f->start_us;
+	struct flow *n;
+
+	flow_end(t, f, FLOW_END_REUSED);
+	n = flow_table_create(t, &k, hash, FLOW_STATE_NEW, now_us);
+	assert(n != NULL);
+	if (now_us <= prev_start) {
+		uint64_t id = flow_mix64(prev_id ^ FLOW_ID_SEED) & FLOW_ID_MASK;
+
+		n->flow_id = id != 0 && id != prev_id ? id : (prev_id % FLOW_ID_MASK) + 1;
+	}
+	t->stats.restarted++;
+	return n;
+}
+
+/*
  * A packet of f was seen at now_us: last_us becomes max(last_us, now_us) and f moves to the
  * tail of its state's list. f must be a live flow of t. Owning worker only.
  */
@@ -548,7 +582,7 @@ flow_state_name(uint8_t state)
 	return state < FLOW_STATE__COUNT ? flow_state_names[state] : "unknown";
 }
 
-/* Name of an end reason for events ("none", "timeout", "evicted", "shutdown"). */
+/* Name of an end reason for events ("none", "timeout", "evicted", "shutdown", "reused"). */
 const char *
 flow_end_reason_name(uint8_t reason)
 {

@@ -47,6 +47,13 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *k, u
 struct flow *flow_table_create(struct flow_table *t, const struct flow_key *k, uint32_t hash,
 			       uint8_t state, uint64_t now_us);
 
+/*
+ * End f (reason FLOW_END_REUSED, end callback run) and start the flow of its key anew in
+ * state NEW at now_us: a new connection on the addresses and ports of one that is over. The
+ * new flow has its own flow_id. Returns it (never NULL: it takes f's record); f is gone.
+ */
+struct flow *flow_table_restart(struct flow_table *t, struct flow *f, uint64_t now_us);
+
 /* A packet of f was seen at now_us: update last_us and move f to its list's tail. */
 void flow_table_touch(struct flow_table *t, struct flow *f, uint64_t now_us);
 
@@ -65,7 +72,7 @@ void flow_table_foreach(struct flow_table *t, flow_visit_fn fn, void *cookie);
 
 const struct flow_table_stats *flow_table_stats(const struct flow_table *t);
 
-/* Names for events: "new", "established", ...; "timeout", "evicted", "shutdown". */
+/* Names for events: "new", "established", ...; "timeout", "evicted", "shutdown", "reused". */
 const char *flow_state_name(uint8_t state);
 const char *flow_end_reason_name(uint8_t reason);
 

@@ -18,10 +18,10 @@
 
 /*
  * TCP: NEW = SYN seen, no data or handshake yet; ESTABLISHED = handshake or midstream data;
- * CLOSING = a FIN seen; CLOSED = both FINs or a RST. UDP/ICMP: NEW = one side seen,
- * ESTABLISHED = both. UDP: the timeout class of UDP and other non-TCP flows. Each state is
- * also the index of its timeout in struct flow_table_conf (config_types.h), whose timeout
- * classes these values are.
+ * CLOSING = a FIN seen; CLOSED = both FINs or a RST its receiver takes. UDP/ICMP: NEW = one
+ * side seen, ESTABLISHED = both. UDP: the timeout class of UDP and other non-TCP flows. Each
+ * state is also the index of its timeout in struct flow_table_conf (config_types.h), whose
+ * timeout classes these values are.
  */
 enum flow_state {
 	FLOW_STATE_NEW = CONFIG_FLOW_TIMEOUT_NEW,
@@ -37,6 +37,7 @@ enum flow_end_reason {
 	FLOW_END_TIMEOUT,		/* idle past its state's timeout */
 	FLOW_END_EVICTED,		/* pushed out by the table cap */
 	FLOW_END_SHUTDOWN,		/* end of input or daemon stop */
+	FLOW_END_REUSED,		/* a new connection took its addresses and ports */
 	FLOW_END__COUNT
 };
 
@@ -106,13 +107,14 @@ struct flow_table_stats {
 	uint64_t ended[FLOW_END__COUNT];
 	uint64_t evicted;		/* same as ended[FLOW_END_EVICTED] */
 	uint64_t refused;		/* table full and evict = none */
+	uint64_t restarted;		/* flows started by flow_table_restart */
 	uint64_t active;		/* gauge */
 	uint64_t active_max;		/* high-water mark */
 };
 
 /*
  * Called for every flow just before its record is reused or dropped from the table
- * (timeout, eviction, shutdown). f->end_reason is set. The callee flushes reassembly,
+ * (timeout, eviction, shutdown, a new connection on its key). f->end_reason is set. The callee flushes reassembly,
  * emits the flow event and must release the reassembly blocks.
  */
 typedef void (*flow_end_fn)(void *cookie, struct flow *f);

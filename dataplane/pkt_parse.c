@@ -248,6 +248,7 @@ parse_l4(const uint8_t *p, struct pkt_meta *m)
 		m->ack = rd32(h + 8);
 		m->tcp_flags = h[13];
 		m->win = rd16(h + 14);
+		m->urp = rd16(h + 18);
 		m->wscale = TCP_WSCALE_NONE;
 		m->payload_off = m->l4_off + hlen;
 		m->payload_len = avail - hlen;

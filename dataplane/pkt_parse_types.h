@@ -87,6 +87,7 @@ struct pkt_meta {
 	uint32_t seq;
 	uint32_t ack;
 	uint16_t win;
+	uint16_t urp;			/* urgent pointer (meaningful with PKT_TCP_URG) */
 	uint8_t tcp_flags;		/* PKT_TCP_* */
 	uint8_t wscale;			/* 0xff when absent */
 	uint16_t mss;			/* 0 when absent */

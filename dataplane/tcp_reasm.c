@@ -33,6 +33,25 @@
  * Stream offsets count delivered plus gap bytes from the first byte after the SYN (or the
  * first sequence number seen when a direction is picked up midstream); they are 64-bit and
  * keep growing across sequence wraps. conf.depth applies to that offset, gaps included.
+ *
+ * Urgent data. The byte an urgent pointer marks is read out of band by a Linux receiver
+ * (SO_OOBINLINE off, the default; RFC 6093 describes this common implementation): its
+ * application never sees it in the stream. Linux (tcp_check_urg, tcp_recvmsg) takes the
+ * byte at seq + urp - 1 (seq when urp is 0), keeps one pending mark per direction, ignores
+ * a pointer to a byte it already has in order or not newer than the pending one, and
+ * replaces the pending mark with a newer one, whose older byte then stays inline. The
+ * direction does the same with urg_seq, the reader being the delivery in order:
+ *
+ *   seq=100 urp=5 "41113111" ─► mark 104 ─► delivered "4111" + "111" (104 never delivered;
+ *                                            offsets continue: the byte takes a sequence
+ *                                            number but no stream offset, like the SYN)
+ *
+ * A mark past its segment (or from a segment held out of order) waits for its byte. A
+ * retransmission cannot remove a second byte: its pointer is then behind next_seq or equal
+ * to the pending one. With conf.urgent_inline the marks are followed and counted, and the
+ * bytes delivered. Linux forgets a mark whose byte its application has read: that depends on
+ * when the application reads, which the wire does not show; delivery in order stands for an
+ * application that reads as soon as bytes arrive.
  */
 #include <assert.h>
 #include <errno.h>
@@ -133,13 +152,10 @@ depth_reached(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_re
 	reasm_event(ctx, owner, dir, TCP_REASM_EV_DEPTH);
 }
 
-/*
- * The len bytes at next_seq are in order: hand them to the consumer (clipped to the depth)
- * and move next_seq past them. Past the depth only next_seq and the offset move.
- */
+/* Hand len (> 0) stream bytes at the current offset to the consumer, clipped to the depth. */
 static void
-emit_data(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
-	  const uint8_t *data, uint32_t len)
+emit_run(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
+	 const uint8_t *data, uint32_t len)
 {
 	if (!(d->flags & TCP_REASM_DEPTH)) {
 		uint64_t room = depth_room(ctx, d);
@@ -150,8 +166,43 @@ emit_data(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_
 		if (room <= len)
 			depth_reached(ctx, owner, dir, d);
 	}
-	d->next_seq += len;
 	d->delivered += len;
+}
+
+/* next_seq moved past the pending urgent byte without delivering it (a gap, the depth). */
+static void
+urgent_passed(struct tcp_reasm_dir *d)
+{
+	if ((d->flags & TCP_REASM_URG) && tcp_seq_lt(d->urg_seq, d->next_seq))
+		d->flags &= (uint16_t)~TCP_REASM_URG;
+}
+
+/*
+ * The len bytes at next_seq are in order: hand them to the consumer (clipped to the depth)
+ * and move next_seq past them, less the pending urgent byte when it is among them and
+ * urgent bytes are removed. Past the depth only next_seq and the offset move.
+ */
+static void
+emit_data(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
+	  const uint8_t *data, uint32_t len)
+{
+	uint32_t k = d->urg_seq - d->next_seq;
+
+	if ((d->flags & TCP_REASM_URG) && k < len) {
+		d->flags &= (uint16_t)~TCP_REASM_URG;
+		if (!ctx->conf.urgent_inline) {
+			if (k > 0)
+				emit_run(ctx, owner, dir, d, data, k);
+			if (len - k > 1)
+				emit_run(ctx, owner, dir, d, data + k + 1, len - k - 1);
+			ctx->stats.urgent_removed++;
+			d->next_seq += len;
+			return;
+		}
+	}
+	if (len > 0)
+		emit_run(ctx, owner, dir, d, data, len);
+	d->next_seq += len;
 }
 
 /* The len bytes at next_seq will never come: declare them a gap and skip them. */
@@ -175,6 +226,7 @@ emit_gap(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_d
 	}
 	d->next_seq += len;
 	d->delivered += len;
+	urgent_passed(d);
 }
 
 /* Deliver the held blocks that are now in order, in order, and give their blocks back. */
@@ -410,6 +462,33 @@ place_out_of_order(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
 	return ovl;
 }
 
+/*
+ * The urgent pointer urp of a segment whose header carries sequence number hseq (the SYN's
+ * own number included) and whose payload is [seq, seq + len), as tcp_check_urg reads it:
+ * the byte at hseq + urp - 1 (hseq for urp 0) becomes the pending mark unless it is already
+ * in order, not newer than the pending mark, or at or past the FIN (it will never come).
+ */
+static void
+urgent_mark(struct tcp_reasm_ctx *ctx, struct tcp_reasm_dir *d, uint32_t hseq, uint16_t urp,
+	    uint32_t seq, uint32_t len)
+{
+	uint32_t ptr = hseq + (urp != 0 ? urp - 1u : 0u);
+
+	if (tcp_seq_lt(ptr, d->next_seq))
+		return;
+	if ((d->flags & TCP_REASM_URG) && !tcp_seq_lt(d->urg_seq, ptr))
+		return;
+	if ((d->flags & TCP_REASM_FIN) && !tcp_seq_lt(ptr, d->fin_seq))
+		return;
+	if (d->flags & TCP_REASM_URG)
+		ctx->stats.urgent_replaced++;
+	d->urg_seq = ptr;
+	d->flags |= TCP_REASM_URG;
+	ctx->stats.urgent_marks++;
+	if (ptr - seq >= len)
+		ctx->stats.urgent_beyond++;
+}
+
 /* Place the payload [seq, seq + len) of a started direction that is below its depth. */
 static void
 place_data(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
@@ -486,18 +565,22 @@ tcp_reasm_pool_init(struct tcp_reasm_pool *pool, void *mem, size_t memlen, uint3
 }
 
 /*
- * Offer one segment of direction d. Accepts any seq, flags (PKT_TCP_*) and payload
+ * Offer one segment of direction d. Accepts any seq, flags (PKT_TCP_*), urgent pointer
+ * (read only with PKT_TCP_URG; one pointing past the segment waits for its byte) and payload
  * (data may be NULL only when len is 0). The caller keeps data: it is read during the call
  * and delivered in place when in order; out-of-order bytes are copied into ctx's pool,
  * owned by d until delivered, flushed or released. Rejects nothing with an error: every
- * byte not placed is counted (retransmits, not_started, ooo_flow_cap, pool_empty) or, past
- * the FIN or the depth, dropped by design. Called only by the worker that owns ctx and d.
+ * byte not placed is counted (retransmits, not_started, ooo_flow_cap, pool_empty,
+ * urgent_removed) or, past the FIN or the depth, dropped by design. Called only by the
+ * worker that owns ctx and d.
  */
 void
 tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
-		  struct tcp_reasm_dir *d, uint32_t seq, uint8_t flags,
+		  struct tcp_reasm_dir *d, uint32_t seq, uint8_t flags, uint16_t urp,
 		  const uint8_t *data, uint32_t len)
 {
+	const uint32_t hseq = seq;
+
 	assert(ctx != NULL && d != NULL && (data != NULL || len == 0));
 	if (len > 0)
 		ctx->stats.segments++;
@@ -539,6 +622,8 @@ tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
 		else if (tcp_seq_lt(d->fin_seq, seq + len))
 			len = d->fin_seq - seq;
 	}
+	if (flags & PKT_TCP_URG)
+		urgent_mark(ctx, d, hseq, urp, seq, len);
 
 	if (len > 0) {
 		if (!(d->flags & TCP_REASM_DEPTH)) {
@@ -548,10 +633,80 @@ tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
 			/* Past the depth: only follow the stream. */
 			d->delivered += seq + len - d->next_seq;
 			d->next_seq = seq + len;
+			urgent_passed(d);
 		}
 	}
 	fin_check(d);
 	depth_release(ctx, d);
+}
+
+/*
+ * Record a RST sent on d (o: the opposite direction). TCP_REASM_RST_SEQ says its receiver
+ * takes it: on a started direction, its sequence number is exactly next_seq (RFC 5961
+ * section 3.2: any other, even in the window, only draws a challenge ACK); before d sent
+ * anything, it acknowledges everything o sent (the answer to a SYN, RFC 9293 3.10.7.3); on
+ * a connection of which nothing was seen yet (a stray RST picked up midstream), it is
+ * taken as it comes, having nothing to end. Accepts any values. Called only by the worker
+ * that owns d and o.
+ */
+void
+tcp_reasm_rst(struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o, uint32_t seq,
+	      uint32_t ack, uint8_t flags)
+{
+	int taken;
+
+	assert(d != NULL && o != NULL);
+	d->flags |= TCP_REASM_RST;
+	if (d->flags & TCP_REASM_STARTED)
+		taken = seq == d->next_seq;
+	else if (o->flags & TCP_REASM_STARTED)
+		taken = (flags & PKT_TCP_ACK) && ack == o->next_seq;
+	else
+		taken = 1;
+	if (taken)
+		d->flags |= TCP_REASM_RST_SEQ;
+}
+
+/*
+ * A bare ACK on d before d's SYN-ACK, in a connection that began with o's SYN: it belongs to
+ * an older connection on the same addresses and ports (typically the TIME_WAIT of the old
+ * server answering the new SYN), so neither its sequence number (a midstream start of d)
+ * nor its acknowledgment (a gap on o) may be taken. A data segment still starts d midstream
+ * (the SYN-ACK may be missing from a capture). Pure; any thread.
+ */
+int
+tcp_reasm_stale(const struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o, uint8_t flags,
+		uint32_t len)
+{
+	return !(d->flags & TCP_REASM_STARTED) && (o->flags & TCP_REASM_SYN) && len == 0 &&
+	       !(flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST));
+}
+
+/*
+ * A SYN or SYN-ACK (flags, sequence number seq) sent on d starts a new connection on the
+ * addresses and ports of d and o when that connection is over for both hosts:
+ *   - a RST its receiver took (tcp_reasm_rst): any SYN is a new attempt, even with the
+ *     ISN of the old one (a client that reset the stale ACK of a TIME_WAIT retransmits its
+ *     SYN, RFC 9293 3.10.7.4); a SYN-ACK only with a new ISN (else a late duplicate);
+ *   - both FINs reached in sequence (TIME_WAIT and after): a SYN or SYN-ACK with another
+ *     ISN than d's own SYN (the same one is a late retransmission of the old SYN).
+ * A connection that is not over keeps its segments, whatever their ISN: a SYN in the middle
+ * of a live connection only draws a challenge ACK (RFC 5961 section 4). A segment with RST
+ * or FIN is never a start. Pure; any thread.
+ */
+int
+tcp_reasm_syn_restarts(const struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o,
+		       uint32_t seq, uint8_t flags)
+{
+	int same_isn = (d->flags & TCP_REASM_SYN) && seq == d->isn;
+
+	if ((flags & (PKT_TCP_SYN | PKT_TCP_RST | PKT_TCP_FIN)) != PKT_TCP_SYN)
+		return 0;
+	if ((d->flags | o->flags) & TCP_REASM_RST_SEQ)
+		return !(flags & PKT_TCP_ACK) || !same_isn;
+	if (d->flags & o->flags & TCP_REASM_FIN_DONE)
+		return !same_isn;
+	return 0;
 }
 
 /*

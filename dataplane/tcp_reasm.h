@@ -18,16 +18,48 @@ int tcp_reasm_pool_init(struct tcp_reasm_pool *pool, void *mem, size_t memlen,
 			uint32_t block_size);
 
 /*
- * Offer one segment of direction d: seq and flags (PKT_TCP_*) from the header, len bytes
- * of payload at data (may be 0, e.g. a bare SYN or FIN). Delivers every byte that becomes
- * in order through ctx->ops.deliver, copying out-of-order bytes into the pool first.
- * Overlaps keep the first copy; differing overlaps are counted. Sequence numbers wrap.
- * A SYN starts the direction at seq + 1. Without a SYN, the direction starts at seq when
- * conf.midstream is set, otherwise the data is counted in stats.not_started and ignored.
+ * Offer one segment of direction d: seq, flags (PKT_TCP_*) and urgent pointer urp from the
+ * header, len bytes of payload at data (may be 0, e.g. a bare SYN or FIN). Delivers every
+ * byte that becomes in order through ctx->ops.deliver, copying out-of-order bytes into the
+ * pool first. Overlaps keep the first copy; differing overlaps are counted. Sequence numbers
+ * wrap. A SYN starts the direction at seq + 1. Without a SYN, the direction starts at seq
+ * when conf.midstream is set, otherwise the data is counted in stats.not_started and
+ * ignored. With PKT_TCP_URG, urp marks an urgent byte as Linux reads it: unless
+ * conf.urgent_inline, that byte is left out of the delivered stream (see tcp_reasm.c).
  */
 void tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
-		       struct tcp_reasm_dir *d, uint32_t seq, uint8_t flags,
+		       struct tcp_reasm_dir *d, uint32_t seq, uint8_t flags, uint16_t urp,
 		       const uint8_t *data, uint32_t len);
+
+/*
+ * A RST (flags has PKT_TCP_RST; seq and ack from its header) was sent on direction d, o
+ * being the opposite direction. Records it, and whether its receiver's stack would take it
+ * (RFC 5961 section 3: the exact next sequence number; before the sender's first segment,
+ * an ACK of everything the receiver sent, RFC 9293 SYN-SENT; with neither direction
+ * started, any RST).
+ */
+void tcp_reasm_rst(struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o, uint32_t seq,
+		   uint32_t ack, uint8_t flags);
+
+/*
+ * Is a segment on d (flags, len payload bytes) one that cannot belong to this connection:
+ * d has not started, o began with a SYN (d's SYN-ACK is awaited), and it is a bare ACK
+ * (no SYN, FIN, RST nor payload)? A server answers a SYN with a SYN-ACK; what comes first
+ * is an older connection's (a TIME_WAIT's ACK to the new SYN, RFC 9293 3.10.7.4), whose
+ * sequence and acknowledgment numbers mean nothing here. Pure.
+ */
+int tcp_reasm_stale(const struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o,
+		    uint8_t flags, uint32_t len);
+
+/*
+ * Is a segment with flags (a SYN or a SYN-ACK) and sequence number seq, sent on direction d
+ * of a connection whose opposite direction is o, the start of a new connection on the same
+ * addresses and ports? Yes once the old connection is over for both hosts (both FINs
+ * reached in sequence, or a RST its receiver took), unless it repeats the ISN of d's own
+ * SYN after FINs (a late retransmission of the old SYN). Pure.
+ */
+int tcp_reasm_syn_restarts(const struct tcp_reasm_dir *d, const struct tcp_reasm_dir *o,
+			   uint32_t seq, uint8_t flags);
 
 /*
  * The opposite direction acknowledged up to ack for direction d. If the peer acked bytes

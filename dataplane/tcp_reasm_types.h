@@ -18,6 +18,8 @@
 #define TCP_REASM_DEPTH		0x20	/* depth limit reached: no more delivery */
 #define TCP_REASM_OOO_CAPPED	0x40	/* an OOO cap was hit on this direction */
 #define TCP_REASM_POOL_EMPTY	0x80	/* the worker's block pool ran dry on this direction */
+#define TCP_REASM_URG		0x100	/* urg_seq is an urgent byte not delivered yet */
+#define TCP_REASM_RST_SEQ	0x200	/* a RST at the sequence number its receiver expects */
 
 /* One block of the pool: an out-of-order chunk of at most the block's payload size. */
 struct tcp_reasm_seg;
@@ -31,10 +33,11 @@ struct tcp_reasm_dir {
 	uint64_t delivered;		/* stream offset of next_seq: bytes delivered + gap bytes */
 	struct tcp_reasm_seg *ooo;	/* held segments, sorted by seq, non-overlapping */
 	uint32_t gaps;			/* number of gaps declared */
+	uint32_t urg_seq;		/* the pending urgent byte (with TCP_REASM_URG) */
 	uint64_t gap_bytes;		/* bytes skipped by gaps */
 	uint32_t overlaps;		/* segments overlapping data already held or delivered */
 	uint32_t overlaps_diff;		/* ... whose overlapping bytes differed (first copy kept) */
-	uint8_t flags;			/* TCP_REASM_* */
+	uint16_t flags;			/* TCP_REASM_* */
 };
 
 /* Events the reassembler reports to its owner, once per direction and kind. */
@@ -62,6 +65,7 @@ struct tcp_reasm_conf {
 	uint32_t max_ooo_per_dir;	/* bytes held out of order per direction */
 	uint64_t depth;			/* bytes delivered per direction; 0 = unlimited */
 	uint8_t midstream;		/* start a direction without its SYN */
+	uint8_t urgent_inline;		/* 1: leave urgent bytes in the stream (RFC 6093 inline) */
 };
 
 /* Per-worker counters (owned by one worker, summed by the control thread). */
@@ -78,6 +82,10 @@ struct tcp_reasm_stats {
 	uint64_t pool_empty;		/* segments dropped: pool exhausted */
 	uint64_t depth_reached;		/* directions that hit the depth limit */
 	uint64_t not_started;		/* data on a direction with no SYN and midstream off */
+	uint64_t urgent_marks;		/* urgent pointers taken (a new pending urgent byte) */
+	uint64_t urgent_removed;	/* urgent bytes taken out of the stream */
+	uint64_t urgent_beyond;		/* urgent pointers past their segment's payload */
+	uint64_t urgent_replaced;	/* pending urgent bytes a newer pointer left inline */
 	uint64_t blocks_in_use;		/* gauge */
 };
 

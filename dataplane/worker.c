@@ -8,7 +8,8 @@
  *            ─► TCP tracking ─► in-order reassembly per direction ─► consumers: first
  *               bytes (app, SNI), DLP sensors, stream dump
  *            ─► verdict: forward on the peer port (inline), drop, or reset both ends
- *   flow end (timeout / eviction / end of input) ─► flush reassembly ─► flow event
+ *   flow end (timeout / eviction / end of input / a new connection on its 4-tuple)
+ *            ─► flush reassembly ─► flow event
  *
  * Nothing here allocates from the heap, logs, or blocks per packet. The one wait is in
  * offline mode, where a full message ring makes the worker wait for the control thread
@@ -187,6 +188,9 @@ worker_flow_end(void *cookie, struct flow *f)
 	case FLOW_END_EVICTED:
 		w->ctr.c[CTR_flows_evicted]++;
 		break;
+	case FLOW_END_REUSED:
+		w->ctr.c[CTR_flows_reused]++;
+		break;
 	default:
 		w->ctr.c[CTR_flows_shutdown]++;
 		break;
@@ -243,6 +247,36 @@ worker_tcp_client(const struct pkt_meta *meta, uint8_t side)
 	return side;
 }
 
+/* A flow was just created (or restarted) for the packet meta, whose source is key side. */
+static void
+worker_flow_start(struct worker *w, struct flow *f, const struct pkt_meta *meta, uint8_t side)
+{
+	w->ctr.c[CTR_flows_created]++;
+	f->worker = w->index;
+	if (meta->l4_proto != IPPROTO_TCP) {
+		f->client = side;
+		return;
+	}
+	f->client = worker_tcp_client(meta, side);
+	if (!(meta->tcp_flags & PKT_TCP_SYN)) {
+		f->flags |= FLOW_F_MIDSTREAM;
+		flow_table_set_state(w->flows, f, FLOW_STATE_ESTABLISHED);
+	}
+}
+
+/*
+ * Is the packet meta (source on key side) a SYN that starts a new connection on the
+ * addresses and ports of f, which is over (port reuse, TIME_WAIT)? See tcp_reasm_syn_restarts.
+ */
+static int
+worker_tcp_restarts(const struct flow *f, const struct pkt_meta *meta, uint8_t side)
+{
+	uint8_t d = side == f->client ? FLOW_TOSERVER : FLOW_TOCLIENT;
+
+	return meta->l4_proto == IPPROTO_TCP &&
+	       tcp_reasm_syn_restarts(&f->tcp[d], &f->tcp[!d], meta->seq, meta->tcp_flags);
+}
+
 /*
  * A direction ended (its FIN reached in order, or a RST): its parser completes what the
  * end completes, and its sensor streams are flushed now, under the policy in force, not
@@ -268,13 +302,25 @@ worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta 
 	uint8_t state = f->state;
 
 	if (fl & PKT_TCP_RST) {
-		d->flags |= TCP_REASM_RST;
+		/* Only a RST its receiver takes ends the connection: any other one (RFC 5961:
+		 * not at the exact next sequence number) is ignored by the host, and must not
+		 * end the parsers and sensors while the connection goes on. */
+		tcp_reasm_rst(d, o, meta->seq, meta->ack, fl);
+		if (!(d->flags & TCP_REASM_RST_SEQ)) {
+			w->ctr.c[CTR_tcp_rst_ignored]++;
+			return;
+		}
 		state = FLOW_STATE_CLOSED;
 		worker_dir_end(w, f, 0);
 		worker_dir_end(w, f, 1);
+	} else if (tcp_reasm_stale(d, o, fl, meta->payload_len)) {
+		/* Before the SYN-ACK: an older connection's ACK (a TIME_WAIT answering the new
+		 * SYN). Its numbers mean nothing here. */
+		w->ctr.c[CTR_tcp_stale_acks]++;
+		return;
 	} else {
-		tcp_reasm_segment(&w->reasm, f, dir, d, meta->seq, fl, pkt + meta->payload_off,
-				  meta->payload_len);
+		tcp_reasm_segment(&w->reasm, f, dir, d, meta->seq, fl, meta->urp,
+				  pkt + meta->payload_off, meta->payload_len);
 		if (fl & PKT_TCP_ACK)
 			tcp_reasm_ack(&w->reasm, f, !dir, o, meta->ack);
 		if (d->flags & TCP_REASM_FIN_DONE)
@@ -457,7 +503,12 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	side = flow_key_make(&meta, &key);
 	hash = flow_key_hash(&key);
 	f = flow_table_lookup(w->flows, &key, hash, w->now_us);
-	if (f == NULL) {
+	if (f != NULL && worker_tcp_restarts(f, &meta, side)) {
+		/* A new connection on the addresses and ports of one that is over: the old
+		 * flow ends first (its events go out), the new one is a flow of its own. */
+		f = flow_table_restart(w->flows, f, w->now_us);
+		worker_flow_start(w, f, &meta, side);
+	} else if (f == NULL) {
 		uint8_t is_tcp = meta.l4_proto == IPPROTO_TCP;
 
 		if (is_tcp && !(meta.tcp_flags & PKT_TCP_SYN) && !w->reasm.conf.midstream) {
@@ -472,17 +523,7 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 			w->pkt_exception = 1;
 			goto out;
 		}
-		w->ctr.c[CTR_flows_created]++;
-		f->worker = w->index;
-		if (is_tcp) {
-			f->client = worker_tcp_client(&meta, side);
-			if (!(meta.tcp_flags & PKT_TCP_SYN)) {
-				f->flags |= FLOW_F_MIDSTREAM;
-				flow_table_set_state(w->flows, f, FLOW_STATE_ESTABLISHED);
-			}
-		} else {
-			f->client = side;
-		}
+		worker_flow_start(w, f, &meta, side);
 	}
 	dir = side == f->client ? FLOW_TOSERVER : FLOW_TOCLIENT;
 	f->pkts[dir]++;
@@ -638,6 +679,10 @@ worker_housekeeping(struct worker *w)
 	w->ctr.c[CTR_reasm_pool_empty] = w->reasm.stats.pool_empty;
 	w->ctr.c[CTR_reasm_depth_reached] = w->reasm.stats.depth_reached;
 	w->ctr.c[CTR_reasm_not_started] = w->reasm.stats.not_started;
+	w->ctr.c[CTR_reasm_urgent_marks] = w->reasm.stats.urgent_marks;
+	w->ctr.c[CTR_reasm_urgent_removed] = w->reasm.stats.urgent_removed;
+	w->ctr.c[CTR_reasm_urgent_beyond] = w->reasm.stats.urgent_beyond;
+	w->ctr.c[CTR_reasm_urgent_replaced] = w->reasm.stats.urgent_replaced;
 	w->ctr.c[CTR_reasm_blocks_in_use] = w->reasm.stats.blocks_in_use;
 	if (w->dlp != NULL)
 		worker_dlp_counters(w);
@@ -844,6 +889,7 @@ worker_create(struct runtime *rt, unsigned int index, unsigned int lcore, int so
 	w->reasm.conf.max_ooo_per_dir = cfg->reasm.max_ooo_per_dir;
 	w->reasm.conf.depth = cfg->reasm.depth;
 	w->reasm.conf.midstream = cfg->reasm.midstream;
+	w->reasm.conf.urgent_inline = cfg->reasm.urgent == CONFIG_URGENT_INLINE;
 	w->reasm.ops.deliver = worker_deliver;
 	w->reasm.ops.gap = worker_gap;
 	w->reasm.ops.event = worker_reasm_event;

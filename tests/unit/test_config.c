@@ -87,6 +87,7 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 	assert_int_equal(a->reasm.max_ooo_per_dir, b->reasm.max_ooo_per_dir);
 	assert_int_equal(a->reasm.depth, b->reasm.depth);
 	assert_int_equal(a->reasm.midstream, b->reasm.midstream);
+	assert_int_equal(a->reasm.urgent, b->reasm.urgent);
 	assert_int_equal(a->events.ring_size, b->events.ring_size);
 	assert_int_equal(a->dlp.enabled, b->dlp.enabled);
 	assert_int_equal(a->dlp.action, b->dlp.action);
@@ -173,6 +174,7 @@ test_config_defaults_have_documented_values(void **state)
 	assert_int_equal(c.reasm.max_ooo_per_dir, 1 << 20);
 	assert_int_equal(c.reasm.depth, 0);
 	assert_int_equal(c.reasm.midstream, 1);
+	assert_int_equal(c.reasm.urgent, CONFIG_URGENT_REMOVE);
 	assert_int_equal(c.events.ring_size, 65536);
 	assert_int_equal(c.dlp.enabled, 1);
 	assert_int_equal(c.dlp.action, CONFIG_DLP_ALERT);
@@ -312,6 +314,7 @@ static const char full_doc[] =
 	"  max_ooo_per_dir: 256KiB\n"
 	"  depth: 10MiB\n"
 	"  midstream: off\n"
+	"  urgent: inline\n"
 	"events:\n"
 	"  ring_size: 4194304\n"
 	"dlp:\n"
@@ -399,6 +402,7 @@ test_config_every_key_is_read_into_its_field(void **state)
 	assert_int_equal(c.reasm.max_ooo_per_dir, 256 << 10);
 	assert_int_equal(c.reasm.depth, 10 << 20);
 	assert_int_equal(c.reasm.midstream, 0);
+	assert_int_equal(c.reasm.urgent, CONFIG_URGENT_INLINE);
 	assert_int_equal(c.events.ring_size, 4194304);
 	assert_int_equal(c.dlp.enabled, 0);
 	assert_int_equal(c.dlp.action, CONFIG_DLP_BLOCK);
@@ -1745,11 +1749,31 @@ test_config_inline_exception_policy_and_tx_flush(void **state)
 			    "expected an integer in 1..100000)");
 }
 
+static void
+test_config_reassembly_urgent_is_remove_or_inline(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&c, "reassembly:\n  urgent: inline\n", err, sizeof(err)), 0);
+	assert_int_equal(c.reasm.urgent, CONFIG_URGENT_INLINE);
+	assert_int_equal(load(&c, "reassembly:\n  urgent: remove\n", err, sizeof(err)), 0);
+	assert_int_equal(c.reasm.urgent, CONFIG_URGENT_REMOVE);
+	assert_int_equal(load(&c, "reassembly:\n  urgent: oob\n", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.yaml:2:11: reassembly.urgent: unknown value (got oob, "
+			    "expected remove or inline)");
+	assert_int_equal(load(&c, "reassembly:\n  urgent: true\n", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.yaml:2:11: reassembly.urgent: unknown value (got true, "
+			    "expected remove or inline)");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_inline_exception_policy_and_tx_flush),
+		cmocka_unit_test(test_config_reassembly_urgent_is_remove_or_inline),
 		cmocka_unit_test(test_config_defaults_have_documented_values),
 		cmocka_unit_test(test_config_builtin_yaml_is_the_shipped_file),
 		cmocka_unit_test(test_config_builtin_yaml_loads_to_defaults),

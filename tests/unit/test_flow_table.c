@@ -1068,6 +1068,101 @@ test_flow_id_is_deterministic_and_distinct_over_10000_keys(void **state)
 }
 
 static void
+test_flow_table_restart_ends_old_flow_first_and_starts_new_one(void **state)
+{
+	struct flow_table_conf c = conf_default(2, 2, FLOW_EVICT_NONE);
+	struct fixture *fx = *state;
+	struct flow_table *t = fixture_table(fx, &c, record_end);
+	const struct flow_table_stats *st = flow_table_stats(t);
+	struct flow *f, *other, *n;
+	uint64_t old_id, new_id;
+
+	/* A full table: the restart takes the old record and evicts nothing. */
+	f = create_n(t, 0, FLOW_STATE_NEW, FLOW_TEST_START_US);
+	other = create_n(t, 1, FLOW_STATE_NEW, FLOW_TEST_START_US);
+	assert_non_null(f);
+	assert_non_null(other);
+	f->pkts[FLOW_TOSERVER] = 7;
+	flow_table_touch(t, f, FLOW_TEST_START_US + 500);
+	flow_table_set_state(t, f, FLOW_STATE_CLOSED);
+	old_id = f->flow_id;
+	assert_int_equal(old_id, FLOW_TEST_ID_KEY0);
+
+	n = flow_table_restart(t, f, FLOW_TEST_START_US + 900);
+	assert_non_null(n);
+	assert_int_equal(fx->nlog, 1);
+	assert_logged_key(&fx->log[0], 0, FLOW_END_REUSED);
+	assert_int_equal(fx->log[0].flow_id, old_id);
+	assert_int_equal(fx->log[0].pkts0, 7);
+	assert_int_equal(fx->log[0].state, FLOW_STATE_CLOSED);
+	assert_int_equal(fx->log[0].last_us, FLOW_TEST_START_US + 500);
+
+	/* The new flow: same key, fresh record, the usual id of (key, start). */
+	assert_ptr_equal(lookup_n(t, 0, FLOW_TEST_START_US + 900), n);
+	assert_int_equal(n->state, FLOW_STATE_NEW);
+	assert_int_equal(n->start_us, FLOW_TEST_START_US + 900);
+	assert_int_equal(n->last_us, FLOW_TEST_START_US + 900);
+	assert_int_equal(n->pkts[FLOW_TOSERVER], 0);
+	assert_int_equal(n->end_reason, FLOW_END_NONE);
+	assert_int_not_equal(n->flow_id, old_id);
+	new_id = n->flow_id;
+
+	assert_int_equal(st->ended[FLOW_END_REUSED], 1);
+	assert_int_equal(st->restarted, 1);
+	assert_int_equal(st->created, 3);
+	assert_int_equal(st->active, 2);
+	assert_int_equal(st->refused, 0);
+	assert_int_equal(st->evicted, 0);
+	assert_ptr_equal(lookup_n(t, 1, FLOW_TEST_START_US), other);
+	check_table(t);
+
+	/* A plain create of the key at that time gives the same id. */
+	flow_table_flush(t);
+	assert_int_equal(create_n(t, 0, FLOW_STATE_NEW, FLOW_TEST_START_US + 900)->flow_id,
+			 new_id);
+}
+
+static void
+test_flow_table_restart_in_same_microsecond_gets_distinct_ids(void **state)
+{
+	struct flow_table_conf c = conf_default(4, 4, FLOW_EVICT_NONE);
+	struct fixture *fx = *state;
+	struct flow_table *t = fixture_table(fx, &c, record_end);
+	uint64_t ids[6], again[6];
+	struct flow *f;
+	unsigned int i, j;
+
+	/* Six connections of one key, all in one microsecond (a crafted capture). */
+	f = create_n(t, 0, FLOW_STATE_NEW, FLOW_TEST_START_US);
+	ids[0] = f->flow_id;
+	for (i = 1; i < 6; i++) {
+		f = flow_table_restart(t, f, FLOW_TEST_START_US);
+		ids[i] = f->flow_id;
+	}
+	for (i = 0; i < 6; i++) {
+		assert_int_not_equal(ids[i], 0);
+		assert_true(ids[i] < (UINT64_C(1) << 53));
+		for (j = 0; j < i; j++)
+			assert_int_not_equal(ids[i], ids[j]);
+	}
+	assert_int_equal(ids[0], FLOW_TEST_ID_KEY0);
+	assert_int_equal(fx->nlog, 5);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fx->log[i].flow_id, ids[i]);
+
+	/* The same again in another table: the same ids (replays are stable). */
+	flow_table_flush(t);
+	f = create_n(t, 0, FLOW_STATE_NEW, FLOW_TEST_START_US);
+	again[0] = f->flow_id;
+	for (i = 1; i < 6; i++) {
+		f = flow_table_restart(t, f, FLOW_TEST_START_US);
+		again[i] = f->flow_id;
+	}
+	assert_memory_equal(again, ids, sizeof(ids));
+	check_table(t);
+}
+
+static void
 test_flow_state_and_end_reason_names(void **state)
 {
 	(void)state;
@@ -1081,6 +1176,7 @@ test_flow_state_and_end_reason_names(void **state)
 	assert_string_equal(flow_end_reason_name(FLOW_END_TIMEOUT), "timeout");
 	assert_string_equal(flow_end_reason_name(FLOW_END_EVICTED), "evicted");
 	assert_string_equal(flow_end_reason_name(FLOW_END_SHUTDOWN), "shutdown");
+	assert_string_equal(flow_end_reason_name(FLOW_END_REUSED), "reused");
 	assert_string_equal(flow_end_reason_name(FLOW_END__COUNT), "unknown");
 }
 
@@ -1429,6 +1525,8 @@ main(void)
 		T(test_flow_table_flush_ends_every_flow_with_shutdown),
 		T(test_flow_table_works_with_null_or_empty_end_callback),
 		T(test_flow_id_is_deterministic_and_distinct_over_10000_keys),
+		T(test_flow_table_restart_ends_old_flow_first_and_starts_new_one),
+		T(test_flow_table_restart_in_same_microsecond_gets_distinct_ids),
 		T(test_flow_state_and_end_reason_names),
 		T(test_flow_table_random_ops_match_reference_model_with_eviction),
 		T(test_flow_table_random_ops_match_reference_model_with_refusal),

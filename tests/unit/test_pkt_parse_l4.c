@@ -55,6 +55,26 @@ test_tcp_flags_keep_ece_and_cwr(void **state)
 	assert_int_equal(m.tcp_flags, 0xc2);
 }
 
+static void
+test_tcp_urgent_pointer_is_read_in_host_order(void **state)
+{
+	struct frame f;
+	struct pkt_meta m;
+	uint32_t ip;
+
+	(void)state;
+	eth_put(&f, NULL, NULL, 0, 0x0800);
+	ip = ipv4_begin(&f, 6, NULL, 0, 0);
+	tcp_put(&f, 1, 2, PKT_TCP_ACK | PKT_TCP_URG, NULL, 0);
+	put(&f, "41113", 5);
+	ipv4_end(&f, ip);
+	set16(&f, 14 + 20 + 18, 0x0104);	/* urgent pointer 260 */
+	assert_int_equal(parse_frame(&f, &m), PKT_OK);
+	assert_int_equal(m.tcp_flags, PKT_TCP_ACK | PKT_TCP_URG);
+	assert_int_equal(m.urp, 260);
+	assert_int_equal(m.payload_len, 5);
+}
+
 /*
  * One TCP segment with the given 8 option bytes, followed by "zz" or by nothing (then the
  * options end the frame, so a read past them is a read past the buffer).
@@ -396,6 +416,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_without_options_reports_options_absent),
 		cmocka_unit_test(test_tcp_flags_keep_ece_and_cwr),
+		cmocka_unit_test(test_tcp_urgent_pointer_is_read_in_host_order),
 		cmocka_unit_test(test_tcp_wscale_above_14_is_clamped_to_14),
 		cmocka_unit_test(test_tcp_known_option_with_wrong_length_is_skipped),
 		cmocka_unit_test(test_tcp_sack_timestamp_and_unknown_options_are_skipped),

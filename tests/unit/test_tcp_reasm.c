@@ -165,7 +165,7 @@ teardown(void **state)
 static void
 seg(struct fx *f, uint32_t seq, uint8_t flags, const uint8_t *data, uint32_t len)
 {
-	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, seq, flags, data, len);
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, seq, flags, 0, data, len);
 }
 
 /* Data segment of the stream started by syn(): stream bytes [off, off + len). */
@@ -1022,11 +1022,11 @@ test_tcp_reasm_midstream_pickup_starts_at_first_segment(void **state)
 
 	/* A bare ACK picks a direction up too: the next data starts the stream there. */
 	memset(&bare, 0, sizeof(bare));
-	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &bare, 7000, PKT_TCP_ACK, NULL, 0);
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &bare, 7000, PKT_TCP_ACK, 0, NULL, 0);
 	assert_int_equal(bare.flags, TCP_REASM_STARTED);
 	assert_int_equal(bare.next_seq, 7000);
 	rec_reset(&f->rec);
-	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &bare, 7000, PKT_TCP_ACK, stream, 200);
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &bare, 7000, PKT_TCP_ACK, 0, stream, 200);
 	assert_int_equal(f->rec.out_len, 200);
 	assert_int_equal(f->rec.calls[0].off, 0);
 	assert_int_equal(bare.delivered, 200);
@@ -1179,6 +1179,332 @@ test_tcp_reasm_release_returns_every_block(void **state)
 	assert_int_equal(f->ctx.pool.nfree, f->ctx.pool.nblocks);
 }
 
+/* ---- urgent data (Linux: SO_OOBINLINE off takes the byte at seq + urp - 1 out) ---- */
+
+/* "4111111" "X" "111111111": a card number with one byte inserted at stream offset 7. */
+static const uint8_t urg_stream[] = "4111111X111111111";
+#define URG_LEN		17u
+#define URG_AT		7u
+static const uint8_t urg_card[] = "4111111111111111";
+
+static void
+urg_seg(struct fx *f, uint32_t off, uint32_t len, uint8_t flags, uint16_t urp)
+{
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, TEST_ISN + 1 + off,
+			  PKT_TCP_ACK | flags, urp, urg_stream + off, len);
+}
+
+static void
+assert_card_delivered(struct fx *f)
+{
+	assert_int_equal(f->rec.out_len, 16);
+	assert_memory_equal(f->rec.out, urg_card, 16);
+	assert_int_equal(f->d.delivered, 16);
+	assert_int_equal(f->d.next_seq, TEST_ISN + 1 + URG_LEN);
+	assert_int_equal(f->d.flags & TCP_REASM_URG, 0);
+}
+
+static void
+test_tcp_reasm_urgent_byte_in_segment_is_removed_once(void **state)
+{
+	struct fx *f = *state;
+
+	syn(f);
+	urg_seg(f, 0, URG_LEN, PKT_TCP_URG, URG_AT + 1);	/* byte at seq + urp - 1 */
+	assert_card_delivered(f);
+	assert_int_equal(f->rec.ncalls, 2);
+	assert_int_equal(f->rec.calls[0].off, 0);
+	assert_int_equal(f->rec.calls[0].len, URG_AT);
+	assert_int_equal(f->rec.calls[1].off, URG_AT);		/* offsets stay contiguous */
+	assert_int_equal(f->rec.calls[1].len, URG_LEN - URG_AT - 1);
+	assert_int_equal(f->ctx.stats.urgent_marks, 1);
+	assert_int_equal(f->ctx.stats.urgent_removed, 1);
+	assert_int_equal(f->ctx.stats.urgent_beyond, 0);
+
+	/* The same segment again, URG and all: a retransmission, nothing removed twice. */
+	urg_seg(f, 0, URG_LEN, PKT_TCP_URG, URG_AT + 1);
+	urg_seg(f, 3, 10, PKT_TCP_URG, URG_AT - 3 + 1);
+	assert_card_delivered(f);
+	assert_int_equal(f->ctx.stats.retransmits, 2);
+	assert_int_equal(f->ctx.stats.urgent_marks, 1);
+	assert_int_equal(f->ctx.stats.urgent_removed, 1);
+
+	/* Later data flows on, nothing else removed. */
+	seg(f, TEST_ISN + 1 + URG_LEN, PKT_TCP_ACK, urg_card, 4);
+	assert_int_equal(f->rec.out_len, 20);
+	assert_int_equal(f->d.delivered, 20);
+	assert_int_equal(f->ctx.stats.urgent_removed, 1);
+}
+
+static void
+test_tcp_reasm_urgent_inline_keeps_the_byte_and_counts_the_mark(void **state)
+{
+	struct fx *f = *state;
+
+	f->ctx.conf.urgent_inline = 1;
+	syn(f);
+	urg_seg(f, 0, URG_LEN, PKT_TCP_URG, URG_AT + 1);
+	assert_int_equal(f->rec.out_len, URG_LEN);
+	assert_memory_equal(f->rec.out, urg_stream, URG_LEN);
+	assert_int_equal(f->d.delivered, URG_LEN);
+	assert_int_equal(f->d.flags & TCP_REASM_URG, 0);
+	assert_int_equal(f->ctx.stats.urgent_marks, 1);
+	assert_int_equal(f->ctx.stats.urgent_removed, 0);
+}
+
+static void
+test_tcp_reasm_urgent_pointer_zero_marks_the_first_byte(void **state)
+{
+	struct fx *f = *state;
+
+	syn(f);
+	urg_seg(f, 0, URG_AT, 0, 0);
+	urg_seg(f, URG_AT, URG_LEN - URG_AT, PKT_TCP_URG, 0);	/* Linux: urp 0 = seq */
+	assert_card_delivered(f);
+	assert_int_equal(f->ctx.stats.urgent_removed, 1);
+}
+
+static void
+test_tcp_reasm_urgent_in_out_of_order_segment_is_removed_when_in_order(void **state)
+{
+	struct fx *f = *state;
+
+	syn(f);
+	urg_seg(f, URG_AT, URG_LEN - URG_AT, PKT_TCP_URG, 1);	/* held: "X111111111" */
+	assert_int_equal(f->rec.out_len, 0);
+	assert_true(f->d.flags & TCP_REASM_URG);
+	assert_int_equal(f->d.urg_seq, TEST_ISN + 1 + URG_AT);
+	urg_seg(f, URG_AT, URG_LEN - URG_AT, PKT_TCP_URG, 1);	/* held copy again */
+	urg_seg(f, 0, URG_AT, 0, 0);				/* fills the hole */
+	assert_card_delivered(f);
+	assert_int_equal(f->ctx.stats.urgent_marks, 1);
+	assert_int_equal(f->ctx.stats.urgent_removed, 1);
+
+	/* Retransmitted after delivery: its pointer is behind next_seq. */
+	urg_seg(f, URG_AT, URG_LEN - URG_AT, PKT_TCP_URG, 1);
+	urg_seg(f, 0, URG_LEN, PKT_TCP_URG, URG_AT + 1);
+	assert_card_delivered(f);
+	assert_int_equal(f->ctx.stats.urgent_marks, 1);
+	assert_int_equal(f->ctx.stats.urgent_removed, 1);
+	assert_int_equal(f->ctx.stats.blocks_in_use, 0);
+}
+
+static void
+test_tcp_reasm_urgent_pointer_beyond_segment_waits_for_its_byte(void **state)
+{
+	struct fx *f = *state;
+
+	syn(f);
+	urg_seg(f, 0, 4, PKT_TCP_URG, URG_AT + 1);		/* "4111", urgent byte at 7 */
+	assert_int_equal(f->rec.out_len, 4);
+	assert_int_equal(f->ctx.stats.urgent_beyond, 1);
+	assert_true(f->d.flags & TCP_REASM_URG);
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, TEST_ISN + 5,
+			  PKT_TCP_ACK | PKT_TCP_URG, URG_AT - 4 + 1, NULL, 0);	/* bare ACK */
+	urg_seg(f, 4, URG_LEN - 4, 0, 0);
+	assert_card_delivered(f);
+	assert_int_equal(f->ctx.stats.urgent_marks, 1);
+	assert_int_equal(f->ctx.stats.urgent_beyond, 1);
+	assert_int_equal(f->ctx.stats.urgent_removed, 1);
+}
+
+static void
+test_tcp_reasm_newer_urgent_pointer_leaves_older_byte_inline(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t want[] = "4111111X11111111";
+
+	syn(f);
+	urg_seg(f, 0, 4, PKT_TCP_URG, URG_AT + 1);		/* pending: byte 7 */
+	urg_seg(f, 4, 2, PKT_TCP_URG, 9 - 4 + 1);		/* newer: byte 9 */
+	urg_seg(f, 6, 2, PKT_TCP_URG, URG_AT - 6 + 1);		/* older again: ignored */
+	urg_seg(f, 8, URG_LEN - 8, 0, 0);
+
+	assert_int_equal(f->rec.out_len, 16);
+	assert_memory_equal(f->rec.out, want, 16);		/* byte 9 ('1') is gone */
+	assert_int_equal(f->ctx.stats.urgent_marks, 2);
+	assert_int_equal(f->ctx.stats.urgent_replaced, 1);
+	assert_int_equal(f->ctx.stats.urgent_removed, 1);
+	assert_int_equal(f->ctx.stats.urgent_beyond, 2);
+}
+
+static void
+test_tcp_reasm_urgent_removal_counts_no_offset_against_depth(void **state)
+{
+	struct fx *f = *state;
+
+	f->ctx.conf.depth = 10;
+	syn(f);
+	urg_seg(f, 0, URG_LEN, PKT_TCP_URG, URG_AT + 1);
+	assert_int_equal(f->rec.out_len, 10);
+	assert_memory_equal(f->rec.out, urg_card, 10);
+	assert_true(f->d.flags & TCP_REASM_DEPTH);
+	assert_int_equal(f->d.delivered, 16);
+	assert_int_equal(f->ctx.stats.urgent_removed, 1);
+}
+
+static void
+test_tcp_reasm_urgent_byte_under_a_gap_is_forgotten(void **state)
+{
+	struct fx *f = *state;
+
+	syn(f);
+	urg_seg(f, 0, 4, PKT_TCP_URG, URG_AT + 1);		/* pending: byte 7 */
+	ack(f, TEST_ISN + 1 + 10);				/* [4, 10) lost: a gap */
+	assert_int_equal(f->rec.ngaps, 1);
+	assert_int_equal(f->d.flags & TCP_REASM_URG, 0);
+	urg_seg(f, 10, URG_LEN - 10, PKT_TCP_URG, 3);		/* a new mark: byte 12 */
+	assert_int_equal(f->ctx.stats.urgent_replaced, 0);
+	assert_int_equal(f->ctx.stats.urgent_removed, 1);
+	assert_int_equal(f->rec.out_len, 4 + URG_LEN - 10 - 1);
+}
+
+static void
+test_tcp_reasm_urgent_across_sequence_wrap(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t isn = 0xFFFFFFF9u;			/* byte 7 is at seq 1 */
+
+	seg(f, isn, PKT_TCP_SYN, NULL, 0);
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, isn + 1 + 3,
+			  PKT_TCP_ACK | PKT_TCP_URG, URG_AT - 3 + 1, urg_stream + 3, URG_LEN - 3);
+	assert_int_equal(f->d.urg_seq, 1);
+	seg(f, isn + 1, PKT_TCP_ACK, urg_stream, 3);
+	assert_int_equal(f->rec.out_len, 16);
+	assert_memory_equal(f->rec.out, urg_card, 16);
+	assert_int_equal(f->ctx.stats.urgent_removed, 1);
+	assert_int_equal(f->d.next_seq, isn + 1 + URG_LEN);
+}
+
+/* ---- RST and new connections on the same addresses and ports ---- */
+
+static void
+test_tcp_reasm_rst_taken_only_at_next_seq_or_acking_the_syn(void **state)
+{
+	struct fx *f = *state;
+	struct tcp_reasm_dir srv;
+
+	memset(&srv, 0, sizeof(srv));
+	syn(f);
+	data_at(f, urg_stream, 0, 10);
+	tcp_reasm_rst(&f->d, &srv, TEST_ISN + 1 + 9, 0, PKT_TCP_RST);	/* in window only */
+	assert_int_equal(f->d.flags & (TCP_REASM_RST | TCP_REASM_RST_SEQ), TCP_REASM_RST);
+	tcp_reasm_rst(&f->d, &srv, TEST_ISN + 1 + 10, 0, PKT_TCP_RST);
+	assert_true(f->d.flags & TCP_REASM_RST_SEQ);
+
+	/* The answer to a SYN: it must acknowledge exactly what the SYN side sent. */
+	assert_int_equal(srv.flags, 0);
+	tcp_reasm_rst(&srv, &f->d, 0, TEST_ISN + 1 + 10, PKT_TCP_RST);	/* no ACK flag */
+	assert_int_equal(srv.flags, TCP_REASM_RST);
+	tcp_reasm_rst(&srv, &f->d, 0, TEST_ISN + 1, PKT_TCP_RST | PKT_TCP_ACK);
+	assert_int_equal(srv.flags, TCP_REASM_RST);
+	tcp_reasm_rst(&srv, &f->d, 0, TEST_ISN + 1 + 10, PKT_TCP_RST | PKT_TCP_ACK);
+	assert_int_equal(srv.flags, TCP_REASM_RST | TCP_REASM_RST_SEQ);
+
+	/* Nothing seen of either direction (a stray RST): nothing to protect, taken. */
+	memset(&srv, 0, sizeof(srv));
+	tcp_reasm_release(&f->ctx, &f->d);
+	tcp_reasm_rst(&srv, &f->d, 12345, 0, PKT_TCP_RST);
+	assert_int_equal(srv.flags, TCP_REASM_RST | TCP_REASM_RST_SEQ);
+}
+
+/* A client direction (isn 1000) and a server one (isn 5000), each with 10 bytes. */
+static void
+two_dirs(struct fx *f, struct tcp_reasm_dir *c, struct tcp_reasm_dir *s)
+{
+	memset(c, 0, sizeof(*c));
+	memset(s, 0, sizeof(*s));
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, c, 1000, PKT_TCP_SYN, 0, NULL, 0);
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, s, 5000, PKT_TCP_SYN | PKT_TCP_ACK, 0,
+			  NULL, 0);
+	rec_reset(&f->rec);		/* each direction's offsets start at 0 */
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, c, 1001, PKT_TCP_ACK, 0, urg_card, 10);
+	rec_reset(&f->rec);
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, s, 5001, PKT_TCP_ACK, 0, urg_card, 10);
+	rec_reset(&f->rec);
+}
+
+static void
+test_tcp_reasm_syn_restarts_only_a_connection_that_is_over(void **state)
+{
+	const uint8_t syn_f = PKT_TCP_SYN, synack = PKT_TCP_SYN | PKT_TCP_ACK;
+	struct fx *f = *state;
+	struct tcp_reasm_dir c, s;
+
+	/* Live connection: a SYN with a new ISN is not a new connection (challenge ACK). */
+	two_dirs(f, &c, &s);
+	assert_false(tcp_reasm_syn_restarts(&c, &s, 77777, syn_f));
+	assert_false(tcp_reasm_syn_restarts(&c, &s, 1000, syn_f));
+
+	/* One FIN: still half open. */
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &c, 1011, PKT_TCP_FIN | PKT_TCP_ACK, 0,
+			  NULL, 0);
+	assert_true(c.flags & TCP_REASM_FIN_DONE);
+	assert_false(tcp_reasm_syn_restarts(&c, &s, 77777, syn_f));
+	assert_false(tcp_reasm_syn_restarts(&s, &c, 77777, syn_f));
+
+	/* A FIN not reached in sequence (data before it missing) does not close. */
+	rec_reset(&f->rec);
+	f->rec.next_off = 10;
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &s, 5021, PKT_TCP_FIN | PKT_TCP_ACK, 0,
+			  NULL, 0);
+	assert_true(s.flags & TCP_REASM_FIN);
+	assert_false(tcp_reasm_syn_restarts(&c, &s, 77777, syn_f));
+
+	/* Both FINs in sequence (TIME_WAIT): a new ISN starts anew, the old one does not. */
+	tcp_reasm_ack(&f->ctx, TEST_OWNER, TEST_DIR, &s, 5022);	/* the client ACKs it all */
+	assert_true(s.flags & TCP_REASM_FIN_DONE);
+	assert_true(tcp_reasm_syn_restarts(&c, &s, 77777, syn_f));
+	assert_false(tcp_reasm_syn_restarts(&c, &s, 1000, syn_f));
+	assert_true(tcp_reasm_syn_restarts(&s, &c, 88888, synack));
+	assert_false(tcp_reasm_syn_restarts(&s, &c, 5000, synack));
+	assert_true(tcp_reasm_syn_restarts(&s, &c, 1000, syn_f));	/* roles reversed */
+	assert_false(tcp_reasm_syn_restarts(&c, &s, 77777, PKT_TCP_ACK));
+	assert_false(tcp_reasm_syn_restarts(&c, &s, 77777, syn_f | PKT_TCP_RST));
+	assert_false(tcp_reasm_syn_restarts(&c, &s, 77777, syn_f | PKT_TCP_FIN));
+	tcp_reasm_release(&f->ctx, &c);
+	tcp_reasm_release(&f->ctx, &s);
+
+	/* A RST the receiver would not take (in the window, not exact) does not close. */
+	two_dirs(f, &c, &s);
+	tcp_reasm_rst(&c, &s, 1005, 5011, PKT_TCP_RST | PKT_TCP_ACK);
+	assert_false(tcp_reasm_syn_restarts(&c, &s, 77777, syn_f));
+
+	/* A RST it takes does: any SYN after it is a new attempt, even with the old ISN
+	 * (a client that reset a stale TIME_WAIT answer retries its SYN); a SYN-ACK with the
+	 * old ISN is a late duplicate. */
+	tcp_reasm_rst(&s, &c, 5011, 1011, PKT_TCP_RST | PKT_TCP_ACK);
+	assert_true(tcp_reasm_syn_restarts(&c, &s, 77777, syn_f));
+	assert_true(tcp_reasm_syn_restarts(&c, &s, 1000, syn_f));
+	assert_false(tcp_reasm_syn_restarts(&s, &c, 5000, synack));
+	assert_true(tcp_reasm_syn_restarts(&s, &c, 88888, synack));
+	tcp_reasm_release(&f->ctx, &c);
+	tcp_reasm_release(&f->ctx, &s);
+}
+
+static void
+test_tcp_reasm_bare_ack_before_synack_is_stale(void **state)
+{
+	struct fx *f = *state;
+	struct tcp_reasm_dir c, s;
+
+	memset(&c, 0, sizeof(c));
+	memset(&s, 0, sizeof(s));
+	/* Nothing seen yet: a midstream pickup, not stale. */
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_ACK, 0));
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &c, 1000, PKT_TCP_SYN, 0, NULL, 0);
+	/* The client's SYN seen: a bare ACK from the server side is an older connection's. */
+	assert_true(tcp_reasm_stale(&s, &c, PKT_TCP_ACK, 0));
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_ACK, 1));		/* data: SYN-ACK lost */
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_SYN | PKT_TCP_ACK, 0));
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_FIN | PKT_TCP_ACK, 0));
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_RST | PKT_TCP_ACK, 0));
+	assert_false(tcp_reasm_stale(&c, &s, PKT_TCP_ACK, 0));		/* c has started */
+	tcp_reasm_segment(&f->ctx, TEST_OWNER, TEST_DIR, &s, 5000, PKT_TCP_SYN | PKT_TCP_ACK, 0,
+			  NULL, 0);
+	assert_false(tcp_reasm_stale(&s, &c, PKT_TCP_ACK, 0));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1218,6 +1544,18 @@ main(void)
 		T(test_tcp_reasm_fin_with_data_completes_at_once),
 		T(test_tcp_reasm_rst_only_sets_flag),
 		T(test_tcp_reasm_release_returns_every_block),
+		T(test_tcp_reasm_urgent_byte_in_segment_is_removed_once),
+		T(test_tcp_reasm_urgent_inline_keeps_the_byte_and_counts_the_mark),
+		T(test_tcp_reasm_urgent_pointer_zero_marks_the_first_byte),
+		T(test_tcp_reasm_urgent_in_out_of_order_segment_is_removed_when_in_order),
+		T(test_tcp_reasm_urgent_pointer_beyond_segment_waits_for_its_byte),
+		T(test_tcp_reasm_newer_urgent_pointer_leaves_older_byte_inline),
+		T(test_tcp_reasm_urgent_removal_counts_no_offset_against_depth),
+		T(test_tcp_reasm_urgent_byte_under_a_gap_is_forgotten),
+		T(test_tcp_reasm_urgent_across_sequence_wrap),
+		T(test_tcp_reasm_rst_taken_only_at_next_seq_or_acking_the_syn),
+		T(test_tcp_reasm_syn_restarts_only_a_connection_that_is_over),
+		T(test_tcp_reasm_bare_ack_before_synack_is_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
