@@ -666,6 +666,30 @@ test_tcp_reasm_flush_declares_holes_before_held_data(void **state)
 	assert_int_equal(f->ctx.stats.blocks_in_use, 0);
 }
 
+/*
+ * Bytes held out of order that start exactly where a later FIN ends the stream are past
+ * it: dropped with their blocks at once (not kept as empty blocks until the release),
+ * and only the bytes before the FIN are delivered.
+ */
+static void
+test_tcp_reasm_held_bytes_at_fin_are_dropped_with_their_blocks(void **state)
+{
+	struct fx *f = *state;
+	uint8_t stream[300];
+
+	fill_pattern(stream, sizeof(stream));
+	syn(f);
+	data_at(f, stream, 100, 50);		/* held: [100, 150) */
+	data_at(f, stream, 200, 30);		/* held: [200, 230) */
+	assert_int_equal(f->ctx.pool.nfree, f->ctx.pool.nblocks - 2);
+	/* The FIN ends the stream at 100: both held runs are past it. */
+	seg(f, TEST_ISN + 1, PKT_TCP_FIN | PKT_TCP_ACK, stream, 100);
+	assert_int_equal(f->ctx.pool.nfree, f->ctx.pool.nblocks);
+	assert_int_equal(f->rec.out_len, 100);
+	assert_memory_equal(f->rec.out, stream, 100);
+	assert_true(f->d.flags & TCP_REASM_FIN_DONE);
+}
+
 static void
 test_tcp_reasm_ack_of_fin_creates_no_gap(void **state)
 {
@@ -1524,6 +1548,7 @@ main(void)
 		T(test_tcp_reasm_ack_beyond_hole_declares_gap),
 		T(test_tcp_reasm_ack_past_held_data_declares_each_hole),
 		T(test_tcp_reasm_flush_declares_holes_before_held_data),
+		T(test_tcp_reasm_held_bytes_at_fin_are_dropped_with_their_blocks),
 		T(test_tcp_reasm_ack_of_fin_creates_no_gap),
 		T(test_tcp_reasm_ack_of_fin_after_lost_data_gaps_only_the_data),
 		T(test_tcp_reasm_ack_ignores_garbage),
