@@ -414,7 +414,8 @@ defrag_table_add(struct defrag_table *t, const struct defrag_key *k,
 
 	defrag_table_expire(t, now_us);
 	t->stats.frags++;
-	if (f->len == 0 || f->off > DEFRAG_TABLE_MAX_END || f->len > DEFRAG_TABLE_MAX_END - f->off) {
+	if (f->len == 0 || f->off > DEFRAG_TABLE_MAX_END ||
+	    f->len > DEFRAG_TABLE_MAX_END - f->off) {
 		leave(t, f->obj, DEFRAG_INVALID);
 		return DEFRAG_ADD_RELEASED;
 	}

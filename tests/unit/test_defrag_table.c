@@ -544,7 +544,7 @@ test_defrag_table_memcap_evicts_the_oldest_other_datagram(void **state)
 }
 
 static void
-test_defrag_table_unreleased_datagram_is_released_by_the_next_call(void **state)
+test_defrag_table_unreleased_datagram_is_released_next_call(void **state)
 {
 	struct tbl t = make(16, 8, 1 << 20, 1000, 1);
 	struct defrag_key a = key4(1);
@@ -604,7 +604,7 @@ test_defrag_table_rejects_bad_limits(void **state)
  * came back exactly once.
  */
 static void
-test_defrag_table_flood_of_unfinished_chains_counts_every_fragment(void **state)
+test_defrag_table_flood_of_unfinished_chains_counts_each_fragment(void **state)
 {
 	struct tbl t = make(64, 16, 700 * 2304, 2000, 0x1234);
 	uint8_t *seen;
@@ -734,9 +734,9 @@ main(void)
 		cmocka_unit_test(test_defrag_table_incomplete_datagram_times_out),
 		cmocka_unit_test(test_defrag_table_full_table_evicts_the_oldest),
 		cmocka_unit_test(test_defrag_table_memcap_evicts_the_oldest_other_datagram),
-		cmocka_unit_test(test_defrag_table_unreleased_datagram_is_released_by_the_next_call),
+		cmocka_unit_test(test_defrag_table_unreleased_datagram_is_released_next_call),
 		cmocka_unit_test(test_defrag_table_rejects_bad_limits),
-		cmocka_unit_test(test_defrag_table_flood_of_unfinished_chains_counts_every_fragment),
+		cmocka_unit_test(test_defrag_table_flood_of_unfinished_chains_counts_each_fragment),
 		cmocka_unit_test(test_defrag_table_outcome_does_not_depend_on_the_seed),
 	};
 	int rc;
