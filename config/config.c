@@ -34,6 +34,7 @@
  * (each may call any file below it, none above; policy.c uses config_parse.c only).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,7 +83,10 @@ __asm__(".pushsection .rodata\n"
 #define TIMEOUT_US_MIN		1000ull			/* 0.001 s */
 #define TIMEOUT_US_MAX		(604800ull * US_PER_S)	/* 7 days */
 #define DEFRAG_FLOWS_MAX	1048576
-#define DEFRAG_ENTRIES_MAX	64
+#define DEFRAG_FRAGS_MIN	2
+#define DEFRAG_FRAGS_MAX	8192			/* 8-byte fragments of 64 KiB */
+#define DEFRAG_MEMCAP_MIN	(64 * KIB)
+#define DEFRAG_MEMCAP_MAX	GIB
 #define DEFRAG_TIMEOUT_MS_MAX	60000
 #define MEMCAP_MIN		(64 * KIB)
 #define MEMCAP_MAX		(64 * GIB)
@@ -180,7 +184,8 @@ static const struct cfg_field flow_fields[] = {
 
 static const struct cfg_field defrag_fields[] = {
 	UINT("max_flows", defrag.max_flows, 1, DEFRAG_FLOWS_MAX, 0),
-	UINT("bucket_entries", defrag.bucket_entries, 1, DEFRAG_ENTRIES_MAX, CFG_POW2),
+	UINT("max_frags", defrag.max_frags, DEFRAG_FRAGS_MIN, DEFRAG_FRAGS_MAX, 0),
+	SIZE("memcap", defrag.memcap, DEFRAG_MEMCAP_MIN, DEFRAG_MEMCAP_MAX),
 	UINT("timeout_ms", defrag.timeout_ms, 1, DEFRAG_TIMEOUT_MS_MAX, 0),
 	{ .key = NULL },
 };
@@ -507,6 +512,43 @@ check_cross(struct cfg_ctx *x)
 	return 0;
 }
 
+/*
+ * One datagram of defrag.max_frags fragments must fit under defrag.memcap, each fragment
+ * held in a packet buffer of CONFIG_DEFRAG_FRAG_BYTES; else the cap would give up every
+ * datagram long before max_frags. Points at max_frags when the document set it.
+ */
+static int
+check_defrag(struct cfg_ctx *x)
+{
+	const struct config_defrag *d = &x->cfg->defrag;
+	const struct yaml_node *fn = seen_node(x, find_field(defrag_fields, "max_frags"));
+	const struct yaml_node *mn = seen_node(x, find_field(defrag_fields, "memcap"));
+	uint64_t need = (uint64_t)d->max_frags * CONFIG_DEFRAG_FRAG_BYTES;
+	char got[GOT_BUF], cap[GOT_BUF], want[GOT_BUF];
+
+	if (need <= d->memcap)
+		return 0;
+	if (mn != NULL)
+		cfg_fmt_got(mn, cap, sizeof(cap));
+	else
+		cfg_fmt_size(d->memcap, cap, sizeof(cap));
+	if (fn != NULL || mn == NULL) {
+		if (fn != NULL)
+			cfg_fmt_got(fn, got, sizeof(got));
+		else
+			snprintf(got, sizeof(got), "%u", d->max_frags);
+		return cfg_err_path(x, fn, "defrag.max_frags", "more fragments than defrag.memcap "
+				    "holds (got %s, expected at most %" PRIu64 " with memcap %s: "
+				    "each held fragment takes a %u-byte packet buffer)", got,
+				    d->memcap / CONFIG_DEFRAG_FRAG_BYTES, cap,
+				    CONFIG_DEFRAG_FRAG_BYTES);
+	}
+	return cfg_err_path(x, mn, "defrag.memcap", "too small for defrag.max_frags (got %s, "
+			    "expected at least %s: %u fragments of a %u-byte packet buffer)", cap,
+			    cfg_fmt_size(need, want, sizeof(want)), d->max_frags,
+			    CONFIG_DEFRAG_FRAG_BYTES);
+}
+
 void
 config_defaults(struct tg_config *c)
 {
@@ -535,7 +577,8 @@ config_defaults(struct tg_config *c)
 	c->flow.timeout_us[CONFIG_FLOW_TIMEOUT_UDP] = 120 * US_PER_S;
 
 	c->defrag.max_flows = 4096;
-	c->defrag.bucket_entries = 16;
+	c->defrag.max_frags = 64;
+	c->defrag.memcap = 8 * MIB;
 	c->defrag.timeout_ms = 2000;
 
 	c->reasm.memcap = 64 * MIB;
@@ -594,6 +637,8 @@ config_apply_tree(struct tg_config *c, const char *name, const struct yaml_node 
 	rc = cfg_apply_mapping(x, root, root_fields, tmp);
 	if (rc == 0)
 		rc = check_cross(x);
+	if (rc == 0)
+		rc = check_defrag(x);
 	if (rc == 0) {
 		resolve(tmp);
 		memcpy(c, tmp, sizeof(*c));

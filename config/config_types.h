@@ -79,9 +79,14 @@ struct config_dataplane {
 	char eal_args[CONFIG_MAX_EAL_ARGS][CONFIG_DEV_LEN];	/* extra EAL arguments */
 };
 
+/* Every held fragment occupies one packet buffer (struct rte_mbuf + 2176 bytes of data
+ * room, dataplane.mbufs); defrag.memcap must hold max_frags of them. */
+#define CONFIG_DEFRAG_FRAG_BYTES 2304u
+
 struct config_defrag {
 	uint32_t max_flows;		/* datagrams being reassembled at once, per worker */
-	uint32_t bucket_entries;	/* associativity of the fragment table */
+	uint32_t max_frags;		/* fragments of one datagram, at most */
+	uint64_t memcap;		/* bytes of packet buffers held by fragments, per worker */
 	uint32_t timeout_ms;		/* drop an incomplete datagram after this */
 };
 

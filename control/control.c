@@ -299,6 +299,28 @@ control_rate(double v, double s)
 	return s > 0 ? v / s : 0;
 }
 
+/*
+ * Fragments in, reassembled, and why the others were not (only reasons that happened),
+ * so the line adds up: fragments = reassembled + each reason + held.
+ */
+static void
+control_summary_defrag(const struct counters *s, FILE *f)
+{
+	static const char prefix[] = "defrag_frags_";
+	unsigned int k, n = 0;
+
+	fprintf(f, "  defrag      %" PRIu64 " fragments, %" PRIu64 " in %" PRIu64
+		" datagrams reassembled", s->c[CTR_defrag_fragments],
+		s->c[CTR_defrag_frags_reassembled], s->c[CTR_defrag_reassembled]);
+	for (k = CTR_defrag_frags_duplicate; k <= CTR_defrag_frags_shutdown; k++) {
+		if (s->c[k] == 0)
+			continue;
+		fprintf(f, "%s%s %" PRIu64, n++ == 0 ? ", not: " : ", ",
+			counters_name(k) + sizeof(prefix) - 1, s->c[k]);
+	}
+	fprintf(f, ", %" PRIu64 " held\n", s->c[CTR_defrag_held]);
+}
+
 void
 control_summary(struct control *c, FILE *f, double elapsed)
 {
@@ -330,9 +352,7 @@ control_summary(struct control *c, FILE *f, double elapsed)
 		s.c[CTR_reasm_segments], s.c[CTR_reasm_ooo_held], s.c[CTR_reasm_retransmits],
 		s.c[CTR_reasm_overlaps], s.c[CTR_reasm_overlaps_diff], s.c[CTR_reasm_gaps],
 		s.c[CTR_reasm_gap_bytes], s.c[CTR_reasm_ooo_flow_cap] + s.c[CTR_reasm_pool_empty]);
-	fprintf(f, "  defrag      %" PRIu64 " fragments, %" PRIu64 " datagrams reassembled, %"
-		PRIu64 " dropped\n", s.c[CTR_defrag_fragments], s.c[CTR_defrag_reassembled],
-		s.c[CTR_defrag_dropped] + s.c[CTR_defrag_multiseg]);
+	control_summary_defrag(&s, f);
 	fprintf(f, "  drops       %" PRIu64 " parse errors", s.c[CTR_parse_errors]);
 	for (k = 1; k < PKT_ERR__COUNT; k++) {
 		if (s.parse_err[k] == 0)

@@ -33,7 +33,8 @@ static int
 control_api_is_gauge(enum ctr_id id)
 {
 	return id == CTR_flows_active || id == CTR_reasm_blocks_in_use ||
-	       id == CTR_sensor_streams_active || id == CTR_sensor_stream_bytes;
+	       id == CTR_sensor_streams_active || id == CTR_sensor_stream_bytes ||
+	       id == CTR_defrag_held || id == CTR_defrag_held_bytes;
 }
 
 /* Policy publication and memory: what the live-change tests and operators watch. */

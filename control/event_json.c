@@ -27,6 +27,9 @@ static const char *const anomaly_names[MSG_ANOM__COUNT] = {
 	[MSG_ANOM_APP_LIMIT] = "app_header_limit",
 	[MSG_ANOM_APP_DECODE] = "app_decode_failed",
 	[MSG_ANOM_APP_UNPARSED] = "app_parser_unavailable",
+	[MSG_ANOM_FRAG_TOO_MANY] = "frag_too_many",
+	[MSG_ANOM_FRAG_OVERLAP] = "frag_overlap",
+	[MSG_ANOM_FRAG_INVALID] = "frag_invalid",
 };
 
 void
@@ -206,6 +209,33 @@ event_json_alert(const struct msg *m)
 	return o;
 }
 
+/* A datagram defrag gave up: no flow yet, so the addresses and IP id of the datagram. */
+static json_t *
+event_json_frag(const struct msg *m, const char *name)
+{
+	const struct msg_frag *fr = &m->frag;
+	int af = fr->family == 4 ? AF_INET : AF_INET6;
+	char ts[40], a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], pb[8];
+	json_t *o = json_object(), *an;
+
+	event_json_ts(m->ts_us, ts, sizeof(ts));
+	inet_ntop(af, fr->src, a, sizeof(a));
+	inet_ntop(af, fr->dst, b, sizeof(b));
+	json_object_set_new(o, "timestamp", json_string(ts));
+	json_object_set_new(o, "event_type", json_string("anomaly"));
+	if (fr->vlan != 0)
+		json_object_set_new(o, "vlan", json_pack("[i]", fr->vlan));
+	json_object_set_new(o, "src_ip", json_string(a));
+	json_object_set_new(o, "dest_ip", json_string(b));
+	json_object_set_new(o, "proto", json_string(event_json_proto(fr->proto, pb, sizeof(pb))));
+	an = json_pack("{s:s, s:s, s:I, s:I}", "type", "defrag", "event", name,
+		       "ip_id", (json_int_t)fr->id, "fragments", (json_int_t)fr->frags);
+	if (m->anomaly == MSG_ANOM_FRAG_TOO_MANY)
+		json_object_set_new(an, "max_frags", json_integer((json_int_t)fr->max_frags));
+	json_object_set_new(o, "anomaly", an);
+	return o;
+}
+
 static json_t *
 event_json_anomaly(const struct msg *m)
 {
@@ -213,6 +243,9 @@ event_json_anomaly(const struct msg *m)
 	json_t *o, *a;
 	char ts[40];
 
+	if (m->anomaly == MSG_ANOM_FRAG_TOO_MANY || m->anomaly == MSG_ANOM_FRAG_OVERLAP ||
+	    m->anomaly == MSG_ANOM_FRAG_INVALID)
+		return event_json_frag(m, name);
 	if (m->has_flow) {
 		o = event_json_header(&m->flow, "anomaly", m->ts_us);
 		a = json_pack("{s:s, s:s, s:s}", "type", "stream", "event", name,

@@ -17,10 +17,19 @@
 	X(bytes, "frame bytes received by workers") \
 	X(non_ip, "non-IP frames (ARP, LLDP, ...)") \
 	X(parse_errors, "frames refused by the parser (see parse_err_*)") \
-	X(defrag_fragments, "IP fragments received") \
+	X(defrag_fragments, "IP fragments received: each in one defrag_frags_* counter, or held") \
 	X(defrag_reassembled, "datagrams reassembled from fragments") \
-	X(defrag_dropped, "fragments dropped: timeout, table full, overlap or bad") \
-	X(defrag_multiseg, "fragments dropped: larger than one mbuf") \
+	X(defrag_frags_reassembled, "fragments that became part of a reassembled datagram") \
+	X(defrag_frags_duplicate, "fragments not needed: all their bytes were held already") \
+	X(defrag_frags_timeout, "fragments of datagrams still incomplete at defrag.timeout_ms") \
+	X(defrag_frags_too_many, "fragments of datagrams in more than defrag.max_frags fragments") \
+	X(defrag_frags_overlap, "fragments of datagrams whose fragments overlapped") \
+	X(defrag_frags_invalid, "fragments refused: bad length, past 64 KiB, ends disagree") \
+	X(defrag_frags_table_full, "fragments of datagrams evicted: defrag.max_flows in flight") \
+	X(defrag_frags_memcap, "fragments of datagrams evicted: defrag.memcap held") \
+	X(defrag_frags_shutdown, "fragments still held when the worker stopped") \
+	X(defrag_held, "fragments held now, waiting for the rest of their datagram (gauge)") \
+	X(defrag_held_bytes, "packet buffers of the fragments held now, bytes (gauge)") \
 	X(flows_created, "flows created") \
 	X(flows_ended, "flows ended") \
 	X(flows_timeout, "flows ended by idle timeout") \
@@ -98,7 +107,7 @@
 	X(tx_packets, "frames queued for transmit on inline ports (forwarded, resets)") \
 	X(tx_dropped, "frames an inline port did not take (freed)") \
 	X(bridged_non_ip, "non-IP or unparsed frames bridged on inline ports") \
-	X(verdict_drops, "frames dropped by a verdict (blocked flows, held segments)") \
+	X(verdict_drops, "frames dropped by a verdict (blocked flows, held segments, fragments)") \
 	X(verdict_resets, "flows reset by a verdict (TCP RST to both ends)") \
 	X(rst_sent, "TCP RST frames sent") \
 	X(rst_not_sent, "resets not sent: the dropped segment was a RST itself, or no buffer") \

@@ -43,7 +43,25 @@ enum msg_anomaly {
 	MSG_ANOM_APP_LIMIT,		/* an HTTP/SMTP/MIME header limit: scanned raw from here */
 	MSG_ANOM_APP_DECODE,		/* a body's encoding could not be undone: scanned raw */
 	MSG_ANOM_APP_UNPARSED,		/* no parser state left (app.max_flows): scanned raw */
+	MSG_ANOM_FRAG_TOO_MANY,		/* a datagram in more than defrag.max_frags fragments */
+	MSG_ANOM_FRAG_OVERLAP,		/* a datagram whose fragments overlapped in part */
+	MSG_ANOM_FRAG_INVALID,		/* a datagram whose fragments disagree, or past 64 KiB */
 	MSG_ANOM__COUNT
+};
+
+/*
+ * A datagram defrag gave up for its sender's fault (MSG_ANOM_FRAG_*): it belongs to no
+ * flow yet (its L4 header may be in a fragment never seen), so its addresses travel here.
+ */
+struct msg_frag {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t proto;		/* IPv4 protocol / IPv6 next header of the fragment header */
+	uint16_t vlan;		/* outermost VLAN ID, 0 when untagged */
+	uint32_t id;		/* IP identification */
+	uint32_t frags;		/* distinct fragments of it seen, the last one included */
+	uint32_t max_frags;	/* defrag.max_frags in force */
+	uint8_t src[16];	/* sender; IPv4 in the first 4 bytes */
+	uint8_t dst[16];
 };
 
 /* What the control thread needs to describe a flow: a copy, never a pointer. */
@@ -123,6 +141,7 @@ struct msg {
 			struct app_meta app;	/* where the values were (http, smtp) */
 		};
 		struct msg_alert alert;
+		struct msg_frag frag;
 		struct msg_learn learn;
 		struct msg_fqdn fqdn;
 	};

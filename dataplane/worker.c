@@ -47,6 +47,7 @@
 #include "worker_dlp.h"
 #include "worker_msg.h"
 #include "worker_flow.h"
+#include "worker_frag.h"
 #include "worker_policy.h"
 
 RTE_LOG_REGISTER_SUFFIX(worker_logtype, worker, INFO);
@@ -62,7 +63,7 @@ size_t
 worker_memsize(const struct tg_config *cfg)
 {
 	return sizeof(struct worker) + flow_table_memsize(&cfg->flow) + cfg->reasm.memcap +
-	       (size_t)cfg->defrag.max_flows * 512 + (1u << 20) +
+	       defrag_memsize(&cfg->defrag) + (1u << 20) +
 	       2 * dlp_ctx_memsize(&cfg->dlp);	/* two while a new sensor set comes in */
 }
 
@@ -345,22 +346,34 @@ worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta 
 		flow_table_set_state(w->flows, f, state);
 }
 
+/* Fragments not reassembled for want of time or room, or refused (the aggregate
+ * defrag_dropped report; too many and overlap are reported per datagram). */
 static inline uint64_t
 worker_defrag_drops(const struct worker *w)
 {
-	return w->ctr.c[CTR_defrag_dropped] + w->ctr.c[CTR_defrag_multiseg];
+	return w->ctr.c[CTR_defrag_frags_timeout] + w->ctr.c[CTR_defrag_frags_invalid] +
+	       w->ctr.c[CTR_defrag_frags_table_full] + w->ctr.c[CTR_defrag_frags_memcap] +
+	       w->ctr.c[CTR_defrag_frags_shutdown];
 }
 
-/* Age the fragment table; datagrams dropped incomplete are reported like other drops. */
 static void
-worker_defrag_expire(struct worker *w, uint64_t now_us)
+worker_defrag_report(struct worker *w, uint64_t dropped_before)
+{
+	if (worker_defrag_drops(w) != dropped_before)
+		worker_anomaly_aggregate(w, MSG_ANOM_DEFRAG_DROPPED,
+					 worker_defrag_drops(w) - dropped_before);
+}
+
+/* Age the fragment table (flush: the worker stops); drops are reported like others. */
+static void
+worker_defrag_expire(struct worker *w, uint64_t now_us, int flush)
 {
 	uint64_t dropped = worker_defrag_drops(w);
 
 	defrag_expire(w->defrag, now_us, &w->ctr);
-	if (worker_defrag_drops(w) != dropped)
-		worker_anomaly_aggregate(w, MSG_ANOM_DEFRAG_DROPPED,
-					 worker_defrag_drops(w) - dropped);
+	if (flush)
+		defrag_flush(w->defrag, &w->ctr);
+	worker_defrag_report(w, dropped);
 }
 
 /* ---- verdicts and forwarding (inline ports) ---- */
@@ -428,14 +441,14 @@ worker_caps_hit(const struct worker *w)
 }
 
 /*
- * Inspect one frame. The frame m stays the caller's (it forwards or frees it), except on
- * a tap port where a fragment is handed to the defrag table (*consumed = 1). inl: the
+ * Inspect one frame. The frame m stays the caller's (it forwards or frees it), except a
+ * fragment, which defrag takes (*consumed = 1): when it completes a datagram, the datagram
+ * is inspected here (w->pkt_dgram) and the verdict returned is its fragments'. inl: the
  * frame came in on an inline port and the verdict is enforced; RSTs are sent from here.
  */
 static enum worker_verdict
 worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 {
-	struct rte_mbuf *dg = NULL;	/* a reassembled datagram we own */
 	enum worker_verdict v = WORKER_PASS;
 	struct pkt_meta meta;
 	struct flow_key key;
@@ -470,29 +483,18 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	}
 	if (meta.is_fragment) {
 		uint64_t dropped = worker_defrag_drops(w);
-		struct rte_mbuf *in = m;
 
-		/* Inline: the fragment goes on as it is; a copy is reassembled, and the last
-		 * fragment carries the datagram's verdict (the receiver cannot rebuild the
-		 * datagram without it). */
-		if (inl) {
-			in = rte_pktmbuf_copy(m, w->rt->pkt_pool, 0, UINT32_MAX);
-			if (in == NULL) {
-				w->pkt_exception = 1;
-				goto out;
-			}
-		} else {
-			*consumed = 1;
-		}
-		dg = defrag_packet(w->defrag, in, &meta, w->now_us, &w->ctr);
-		if (worker_defrag_drops(w) != dropped)
-			worker_anomaly_aggregate(w, MSG_ANOM_DEFRAG_DROPPED,
-						 worker_defrag_drops(w) - dropped);
-		if (dg == NULL)
+		/* Held until its datagram is whole and inspected (worker_frag.c): the
+		 * datagram's fragments then leave together, with its verdict. */
+		*consumed = 1;
+		len = defrag_packet(w->defrag, m, &meta, w->now_us, w->linbuf, sizeof(w->linbuf),
+				    &w->ctr);
+		worker_defrag_report(w, dropped);
+		if (len == 0)
 			return WORKER_PASS;
-		len = rte_pktmbuf_pkt_len(dg);
-		pkt = rte_pktmbuf_read(dg, 0, RTE_MIN(len, (uint32_t)WORKER_LINBUF), w->linbuf);
-		err = pkt_parse(pkt, RTE_MIN(len, (uint32_t)WORKER_LINBUF), &meta);
+		w->pkt_dgram = 1;
+		pkt = w->linbuf;
+		err = pkt_parse(pkt, len, &meta);
 		if (unlikely(err != PKT_OK || meta.is_fragment)) {
 			w->ctr.c[CTR_parse_errors]++;
 			w->ctr.parse_err[err]++;
@@ -607,25 +609,32 @@ out:
 			w->ctr.c[CTR_exception_fail_open]++;
 		}
 	}
-	rte_pktmbuf_free(dg);
 	return v;
 }
 
 static void
 worker_packet(struct worker *w, struct rte_mbuf *m)
 {
-	uint16_t peer = !w->rt->offline && m->port < WORKER_MAX_PORTS ?
-			w->rt->port_peer[m->port] : RUNTIME_NO_PEER;
-	int inl = peer != RUNTIME_NO_PEER && w->txb[peer] != NULL;
+	uint16_t peer = worker_inline_peer(w, m);
+	int inl = peer != RUNTIME_NO_PEER;
 	enum worker_verdict v;
 	int consumed = 0;
 
 	w->pkt_block = 0;
 	w->pkt_hold = 0;
 	w->pkt_exception = 0;
+	w->pkt_dgram = 0;
 	v = worker_inspect(w, m, inl, &consumed);
-	if (consumed)
+	if (consumed) {
+		if (w->pkt_dgram) {
+			/* Every fragment of the datagram shares its verdict (worker_frag_out). */
+			w->frag_forward = v == WORKER_PASS;
+			if (inl && v == WORKER_RESET)
+				w->ctr.c[CTR_verdict_resets]++;
+			defrag_done(w->defrag, &w->ctr);
+		}
 		return;
+	}
 	if (!inl) {
 		rte_pktmbuf_free(m);
 		return;
@@ -660,7 +669,7 @@ worker_housekeeping(struct worker *w)
 
 	if (w->now_us >= w->next_expire_us) {
 		flow_table_expire(w->flows, w->now_us, WORKER_EXPIRE_BUDGET);
-		worker_defrag_expire(w, w->now_us);
+		worker_defrag_expire(w, w->now_us, 0);
 		if (w->dlp != NULL)
 			dlp_ctx_refresh_today(w->dlp);
 		w->next_expire_us = w->now_us + WORKER_EXPIRE_PERIOD_US;
@@ -767,7 +776,8 @@ worker_finish(struct worker *w)
 		flow_table_expire(w->flows, w->now_us, UINT32_MAX);
 	}
 	flow_table_flush(w->flows);
-	worker_defrag_expire(w, UINT64_MAX);
+	/* Datagrams past their time at the end are timeouts, the rest were cut short. */
+	worker_defrag_expire(w, w->now_us, 1);
 	w->next_expire_us = 0;
 	worker_housekeeping(w);
 	worker_anomaly_flush(w);
@@ -906,7 +916,8 @@ worker_create(struct runtime *rt, unsigned int index, unsigned int lcore, int so
 	}
 
 	snprintf(name, sizeof(name), "defrag%u", index);
-	w->defrag = defrag_create(&cfg->defrag, socket, name);
+	w->defrag = defrag_create(&cfg->defrag, socket, name, worker_frag_out, worker_frag_failed,
+				  w);
 	if (w->defrag == NULL)
 		goto fail;
 

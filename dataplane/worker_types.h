@@ -66,6 +66,8 @@ struct worker {
 	uint8_t pkt_block;		/* the packet being processed blocked its flow */
 	uint8_t pkt_hold;		/* ... must not go out (out of order on a strict flow) */
 	uint8_t pkt_exception;		/* ... hit a cap: the exception policy applies */
+	uint8_t pkt_dgram;		/* ... completed a datagram (inspected from linbuf) */
+	uint8_t frag_forward;		/* the datagram's fragments go out (its verdict: pass) */
 	struct worker_first first[WORKER_FIRST_SLOTS];
 	uint64_t now_us;		/* worker clock: packet time (offline) or TSC time */
 	uint64_t next_expire_us;	/* next periodic flow expiry scan */
@@ -78,7 +80,8 @@ struct worker {
 	volatile uint8_t done;		/* set when the worker has flushed and exited */
 	void *flow_mem;
 	void *reasm_mem;
-	uint8_t linbuf[WORKER_LINBUF];	/* linearised copy of multi-segment packets */
+	uint8_t linbuf[WORKER_LINBUF];	/* linearised copy of multi-segment packets, or a
+					 * reassembled datagram */
 } __rte_cache_aligned;
 
 #endif

@@ -694,8 +694,12 @@ GROUPS = """\
 
 
 def render_config(d, ports, mode, rules, api_port, workers=1, exception_policy=None,
-                  tx_flush_us=None, extra=""):
-    """A whole tollgated config. ports: [(name, iface, mode, peer or None)]."""
+                  tx_flush_us=None, extra="", pmd="af_packet"):
+    """A whole tollgated config. ports: [(name, iface, mode, peer or None)].
+
+    pmd: "af_packet" (net_af_packet) or "pcap" (net_pcap, one worker). DPDK's af_packet
+    PMD joins a PACKET_FANOUT group with the defrag flag, so the kernel reassembles IP
+    fragments before tollgated sees them; net_pcap delivers them as they were sent."""
     lines = ["# inline gateway e2e test", "state_dir: %s" % (d / "state"), "dataplane:",
              "  workers: %d" % workers]
     if exception_policy is not None:
@@ -706,9 +710,12 @@ def render_config(d, ports, mode, rules, api_port, workers=1, exception_policy=N
     for i, (name, iface, pmode, peer) in enumerate(ports):
         # af_packet has one queue pair unless told: an inline port needs a TX queue per
         # worker (and gets an RX queue per worker, spread by the kernel's fanout hash)
-        qp = ",qpairs=%d" % workers if workers > 1 else ""
-        item = '    - { name: %s, device: "net_af_packet%d,iface=%s%s", mode: %s' % (
-            name, i, iface, qp, pmode)
+        if pmd == "pcap":
+            dev = "net_pcap%d,rx_iface_in=%s,tx_iface=%s" % (i, iface, iface)
+        else:
+            qp = ",qpairs=%d" % workers if workers > 1 else ""
+            dev = "net_af_packet%d,iface=%s%s" % (i, iface, qp)
+        item = '    - { name: %s, device: "%s", mode: %s' % (name, dev, pmode)
         if peer:
             item += ", peer: %s" % peer
         lines.append(item + " }")

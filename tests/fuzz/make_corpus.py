@@ -11,7 +11,7 @@ the rest. Deterministic: run it again and the files come out the same (zlib/gzip
 fixed mtime; br and zstd seeds from the `brotli` and `zstd` programs when installed,
 skipped otherwise).
 
-    /usr/bin/python3 tests/fuzz/make_corpus.py [--out DIR]
+    /usr/bin/python3 tests/fuzz/make_corpus.py [--out DIR] [--only TARGET]
 """
 import argparse
 import gzip
@@ -469,6 +469,65 @@ def pkt_seeds():
     return s
 
 
+# ---- defrag: sequences of fragments (layout at the top of tests/fuzz/fuzz_defrag.c) ----
+
+def v4_frags(ident, data, pieces, proto=17, opts=b""):
+    """IPv4 fragments of data: pieces are (offset, length, more)."""
+    return [eth(0x0800, ipv4(proto, data[o:o + n], opts=opts, ident=ident,
+                             frag=(0x2000 if more else 0) | (o // 8)))
+            for o, n, more in pieces]
+
+
+def v6_frags(ident, data, pieces, ext=b"", first_nh=44):
+    """IPv6 fragments of data behind ext (unfragmentable headers ending in next header 44)."""
+    out = []
+    for o, n, more in pieces:
+        fh = bytes([17, 0]) + struct.pack("!HI", o | (1 if more else 0), ident)
+        out.append(eth(0x86dd, ipv6(first_nh, ext + fh + data[o:o + n])))
+    return out
+
+
+def even(total, step):
+    """(offset, length, more) pieces of step bytes covering total bytes."""
+    return [(o, min(step, total - o), o + step < total) for o in range(0, total, step)]
+
+
+def defrag_input(frames, max_frags=32, flows=8, memcap_frags=48, dt=1, tail=b""):
+    out = bytes([(max_frags - 2) % 31, (flows - 1) % 16, (memcap_frags - 1) % 48])
+    for f in frames:
+        out += bytes([dt << 2]) + le16(len(f)) + f
+    return out + tail
+
+
+def defrag_seeds():
+    data = udp(5000, 53, bytes(range(256)) * 2)          # 520 bytes
+    s = {}
+    pieces = even(len(data), 128)
+    s["ipv4_in_order"] = defrag_input(v4_frags(1, data, pieces))
+    s["ipv4_reverse"] = defrag_input(v4_frags(2, data, pieces[::-1]))
+    mixed = [pieces[i] for i in (2, 0, 4, 1, 3)]
+    s["ipv4_shuffled_options"] = defrag_input(v4_frags(3, data, mixed, opts=bytes([1, 1, 1, 0])))
+    s["ipv4_duplicate"] = defrag_input(v4_frags(4, data, pieces[:2] + pieces[1:2] + pieces[2:]))
+    s["ipv4_overlap"] = defrag_input(v4_frags(5, data, [(0, 128, 1), (120, 128, 1),
+                                                        (248, 272, 0)]))
+    s["ipv4_too_many"] = defrag_input(v4_frags(6, data, even(len(data), 8)), max_frags=32)
+    s["ipv4_past_64k"] = defrag_input(v4_frags(7, b"\0" * 65544, [(0, 8, 1), (65528, 16, 0)]))
+    s["ipv4_timeout_then_rest"] = defrag_input(v4_frags(8, data, pieces[:2]), dt=1,
+                                               tail=bytes([(63 << 2) | 2]) +
+                                               b"".join(bytes([4]) + le16(len(f)) + f
+                                                        for f in v4_frags(8, data, pieces[2:])))
+    two = v4_frags(9, data, pieces) + v4_frags(10, data, pieces)
+    s["ipv4_two_interleaved_flush"] = defrag_input(two[0::2] + two[1::2], flows=1,
+                                                   tail=bytes([3]))
+    s["ipv6_in_order"] = defrag_input(v6_frags(0x1234, data, even(len(data), 128)))
+    hbh = bytes([44, 0]) + bytes.fromhex("010400000000")
+    s["ipv6_hbh_shuffled"] = defrag_input(v6_frags(0x5678, data, [pieces[i] for i in
+                                                                  (4, 1, 0, 3, 2)],
+                                                   ext=hbh, first_nh=0))
+    s["ipv6_misaligned"] = defrag_input(v6_frags(0x9abc, data, [(0, 100, 1), (104, 416, 0)]))
+    return s
+
+
 TARGETS = {
     "app_http": http_seeds,
     "app_smtp": smtp_seeds,
@@ -477,6 +536,7 @@ TARGETS = {
     "decode_comp": comp_seeds,
     "app_layer": layer_seeds,
     "pkt_parse": pkt_seeds,
+    "defrag": defrag_seeds,
 }
 
 
@@ -484,8 +544,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(HERE, "corpus"),
                     help="directory of the per-target corpora (default: tests/fuzz/corpus)")
+    ap.add_argument("--only", metavar="TARGET", choices=sorted(TARGETS),
+                    help="write this target's corpus only")
     args = ap.parse_args()
     for target, make in TARGETS.items():
+        if args.only is not None and target != args.only:
+            continue
         d = os.path.join(args.out, target)
         os.makedirs(d, exist_ok=True)
         for old in os.listdir(d):

@@ -121,6 +121,8 @@ def test_metrics_are_prometheus_text_with_every_counter(served):
         samples[m.group(1) + (m.group(2) or "")] = float(m.group(3))
     assert samples["tollgate_packets_total"] == final["packets"] == 51
     assert samples["tollgate_flows_active"] == 0
+    assert samples["tollgate_defrag_held"] == 0          # a gauge, like flows_active
+    assert samples["tollgate_defrag_frags_too_many_total"] == final["defrag_frags_too_many"]
     assert samples["tollgate_dlp_matches_total"] == final["dlp_matches"]
     assert 'tollgate_parse_errors_by_reason_total{reason="ipv4_hlen"}' in samples
 

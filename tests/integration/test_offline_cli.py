@@ -284,7 +284,7 @@ def hostile_frames(rng):
         ("frag-overlap-b", ip(b"D" * 64, proto=17, frag=0x2000 | 4, ident=8), None),
         ("frag-overlap-end", ip(b"E" * 16, proto=17, frag=8, ident=8), None),
     ]
-    for i in range(10):           # ten 8-byte fragments: more than DPDK's 8
+    for i in range(10):           # ten 8-byte fragments: reassembled, a bad UDP length
         out.append(("frag-ten-%d" % i, ip(b"F" * 8, proto=17, ident=9,
                                           frag=(0x2000 if i < 9 else 0) | i), None))
     for i in range(3):            # tiny first fragments never completed

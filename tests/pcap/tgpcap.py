@@ -65,7 +65,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 EPOCH_US = int(datetime.datetime(2026, 11, 23, 13, 25, 37,
                                  tzinfo=datetime.timezone.utc).timestamp()) * 1_000_000
 
-MAX_FRAGS = 8           # DPDK reassembles at most 8 fragments per datagram
+MAX_FRAGS = 8           # fragments per datagram the generators make, at most
 TPID_QINQ = 0x88A8      # 802.1ad service tag, used for the outer tag of a QinQ pair
 
 C2S, S2C = 0, 1

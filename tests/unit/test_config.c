@@ -80,7 +80,8 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 	for (i = 0; i < FLOW_STATE__COUNT; i++)
 		assert_int_equal(a->flow.timeout_us[i], b->flow.timeout_us[i]);
 	assert_int_equal(a->defrag.max_flows, b->defrag.max_flows);
-	assert_int_equal(a->defrag.bucket_entries, b->defrag.bucket_entries);
+	assert_int_equal(a->defrag.max_frags, b->defrag.max_frags);
+	assert_int_equal(a->defrag.memcap, b->defrag.memcap);
 	assert_int_equal(a->defrag.timeout_ms, b->defrag.timeout_ms);
 	assert_int_equal(a->reasm.memcap, b->reasm.memcap);
 	assert_int_equal(a->reasm.block_size, b->reasm.block_size);
@@ -167,7 +168,8 @@ test_config_defaults_have_documented_values(void **state)
 	assert_int_equal(c.flow.timeout_us[FLOW_STATE_CLOSED], 10 * US);
 	assert_int_equal(c.flow.timeout_us[FLOW_STATE_UDP], 120 * US);
 	assert_int_equal(c.defrag.max_flows, 4096);
-	assert_int_equal(c.defrag.bucket_entries, 16);
+	assert_int_equal(c.defrag.max_frags, 64);
+	assert_int_equal(c.defrag.memcap, 8 << 20);
 	assert_int_equal(c.defrag.timeout_ms, 2000);
 	assert_int_equal(c.reasm.memcap, 64ull << 20);
 	assert_int_equal(c.reasm.block_size, 2048);
@@ -306,7 +308,8 @@ static const char full_doc[] =
 	"    udp: 604800\n"
 	"defrag:\n"
 	"  max_flows: 1\n"
-	"  bucket_entries: 64\n"
+	"  max_frags: 8192\n"
+	"  memcap: 1GiB\n"
 	"  timeout_ms: 60000\n"
 	"reassembly:\n"
 	"  memcap: 1G\n"
@@ -395,7 +398,8 @@ test_config_every_key_is_read_into_its_field(void **state)
 	assert_int_equal(c.flow.timeout_us[FLOW_STATE_CLOSED], 1000);
 	assert_int_equal(c.flow.timeout_us[FLOW_STATE_UDP], 604800 * US);
 	assert_int_equal(c.defrag.max_flows, 1);
-	assert_int_equal(c.defrag.bucket_entries, 64);
+	assert_int_equal(c.defrag.max_frags, 8192);
+	assert_int_equal(c.defrag.memcap, 1ull << 30);
 	assert_int_equal(c.defrag.timeout_ms, 60000);
 	assert_int_equal(c.reasm.memcap, 1ull << 30);
 	assert_int_equal(c.reasm.block_size, 128);
@@ -922,9 +926,6 @@ test_config_non_power_of_two_is_refused(void **state)
 	assert_load_error("events:\n  ring_size: 65535\n",
 			  "t.yaml:2:14: events.ring_size: not a power of two (got 65535, expected "
 			  "a power of two in 64..4194304)");
-	assert_load_error("defrag:\n  bucket_entries: 12\n",
-			  "t.yaml:2:19: defrag.bucket_entries: not a power of two (got 12, "
-			  "expected a power of two in 1..64)");
 	assert_load_error("flow:\n  buckets: 1000\n",
 			  "t.yaml:2:12: flow.buckets: not a power of two (got 1000, expected 0 "
 			  "(auto) or a power of two in 1..16777216)");
@@ -958,6 +959,30 @@ test_config_reassembly_sizes_must_nest(void **state)
 	assert_load_error("reassembly:\n  max_ooo_per_dir: 128MiB\n",
 			  "t.yaml:2:20: reassembly.max_ooo_per_dir: larger than reassembly.memcap "
 			  "(got 128MiB, expected at most 64MiB)");
+}
+
+static void
+test_config_defrag_max_frags_must_fit_the_memcap(void **state)
+{
+	(void)state;
+	/* 64 fragments of a 2304-byte buffer: 147456 bytes. */
+	assert_load_error("defrag:\n  memcap: 128KiB\n",
+			  "t.yaml:2:11: defrag.memcap: too small for defrag.max_frags (got 128KiB, "
+			  "expected at least 144KiB: 64 fragments of a 2304-byte packet buffer)");
+	assert_load_error("defrag:\n  max_frags: 4000\n",
+			  "t.yaml:2:14: defrag.max_frags: more fragments than defrag.memcap holds "
+			  "(got 4000, expected at most 3640 with memcap 8MiB: each held fragment "
+			  "takes a 2304-byte packet buffer)");
+	assert_load_error("defrag:\n  max_frags: 100\n  memcap: 200K\n",
+			  "t.yaml:2:14: defrag.max_frags: more fragments than defrag.memcap holds "
+			  "(got 100, expected at most 88 with memcap 200K: each held fragment "
+			  "takes a 2304-byte packet buffer)");
+	assert_load_error("defrag:\n  max_frags: 1\n",
+			  "t.yaml:2:14: defrag.max_frags: out of range (got 1, expected an integer "
+			  "in 2..8192)");
+	assert_load_error("defrag:\n  memcap: 2GiB\n",
+			  "t.yaml:2:11: defrag.memcap: out of range (got 2GiB, expected "
+			  "64KiB..1GiB)");
 }
 
 static void
@@ -1801,6 +1826,7 @@ main(void)
 		cmocka_unit_test(test_config_non_power_of_two_is_refused),
 		cmocka_unit_test(test_config_bad_size_suffix_is_refused),
 		cmocka_unit_test(test_config_reassembly_sizes_must_nest),
+		cmocka_unit_test(test_config_defrag_max_frags_must_fit_the_memcap),
 		cmocka_unit_test(test_config_syntax_error_passes_through),
 		cmocka_unit_test(test_config_long_value_is_cut_in_message),
 		cmocka_unit_test(test_config_missing_file_returns_errno),
