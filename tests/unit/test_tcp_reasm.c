@@ -688,6 +688,9 @@ test_tcp_reasm_held_bytes_at_fin_are_dropped_with_their_blocks(void **state)
 	assert_int_equal(f->rec.out_len, 100);
 	assert_memory_equal(f->rec.out, stream, 100);
 	assert_true(f->d.flags & TCP_REASM_FIN_DONE);
+	/* A retransmission that reaches past the FIN brings nothing new. */
+	data_at(f, stream, 50, 120);
+	assert_int_equal(f->rec.out_len, 100);
 }
 
 static void
