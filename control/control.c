@@ -333,10 +333,20 @@ control_summary(struct control *c, FILE *f, double elapsed)
 	services_counters(&c->svc, &s);
 	fprintf(f, "tollgate summary (%u worker%s%s)\n", rt->n_workers,
 		rt->n_workers > 1 ? "s" : "", rt->sw_dispatch ? ", software dispatch" : "");
-	if (rt->offline)
+	if (rt->offline) {
 		fprintf(f, "  input       %" PRIu64 " file%s, %" PRIu64 " packets, %" PRIu64
-			" bytes, capture span %.3f s\n", in->files, in->files == 1 ? "" : "s",
+			" bytes, capture span %.3f s", in->files, in->files == 1 ? "" : "s",
 			in->packets, in->bytes, span);
+		/* What the capture file itself got wrong, when it did. */
+		if (in->truncated != 0)
+			fprintf(f, "; %" PRIu64 " cut short on file (snaplen)", in->truncated);
+		if (in->oversized != 0)
+			fprintf(f, "; %" PRIu64 " too large, dropped", in->oversized);
+		if (in->bad_time != 0)
+			fprintf(f, "; %" PRIu64 " with a time before 1970, taken as 1970",
+				in->bad_time);
+		fputc('\n', f);
+	}
 	fprintf(f, "  processed   %" PRIu64 " packets, %" PRIu64 " bytes in %.3f s: %.1f kpps, "
 		"%.1f Mbit/s\n", s.c[CTR_packets], s.c[CTR_bytes], elapsed,
 		control_rate(s.c[CTR_packets], elapsed) / 1e3,

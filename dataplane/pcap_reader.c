@@ -153,6 +153,14 @@ reader_file(struct runtime *rt, const char *path)
 		uint64_t ts = (uint64_t)ph->ts.tv_sec * 1000000 + (uint64_t)ph->ts.tv_usec;
 		struct rte_mbuf *m;
 
+		/* libpcap reads a classic header's seconds as signed: 0xfffffffe is -2 s. A
+		 * time before 1970 (or a microsecond field out of range) would wrap the clock
+		 * and every span: such a packet is taken at 1970-01-01 and counted. */
+		if (ph->ts.tv_sec < 0 || ph->ts.tv_usec < 0 || ph->ts.tv_usec >= 1000000) {
+			ts = 0;
+			rt->in.bad_time++;
+		}
+
 		if (ph->caplen < ph->len)
 			rt->in.truncated++;
 		if (dlt != DLT_EN10MB) {

@@ -222,12 +222,19 @@ def test_capture_span_is_earliest_to_latest_packet_when_time_goes_backwards(tmp_
                 fr = syn_frame(k)
                 f.write(struct.pack("<IIII", sec, usec, len(fr), len(fr)) + fr)
 
-    a, b = tmp_path / "a.pcap", tmp_path / "b.pcap"
+    a, b, c = tmp_path / "a.pcap", tmp_path / "b.pcap", tmp_path / "c.pcap"
     write(a, [(1000, 500000), (998, 0), (1001, 250000)])
     write(b, [(0, 0), (999, 0)])          # a second file that starts at the epoch
+    # 0xfffffffe seconds: libpcap reads it as -2 s, which once wrapped the span to
+    # 18446744073707 s
+    write(c, [(1000, 0), (0xFFFFFFFE, 0), (1002, 0)])
     p = subprocess.run([BIN, "--read", a, "--read", b], capture_output=True, text=True,
                        timeout=DEADLINE)
     assert p.returncode == 0, p.stderr
-    assert "capture span 1001.250 s" in p.stdout, p.stdout
+    assert "capture span 1001.250 s\n" in p.stdout, p.stdout
     p = subprocess.run([BIN, "--read", a], capture_output=True, text=True, timeout=DEADLINE)
-    assert "capture span 3.250 s" in p.stdout, p.stdout
+    assert "capture span 3.250 s\n" in p.stdout, p.stdout
+    p = subprocess.run([BIN, "--read", c], capture_output=True, text=True, timeout=DEADLINE)
+    assert p.returncode == 0, p.stderr
+    assert ("capture span 1002.000 s; 1 with a time before 1970, taken as 1970\n"
+            in p.stdout), p.stdout
