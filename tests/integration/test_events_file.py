@@ -270,3 +270,50 @@ policy:
     assert not [e for e in lines(old) if e["event_type"] == "flow"]
     assert ev.stat().st_mode & 0o7777 == 0o640
     assert "(file reopened 1, rotated 0)" in out
+
+
+def test_shipped_logrotate_config_rotates_a_running_daemon(tmp_path, tap_netns):
+    """tools/logrotate.conf as shipped, with only its two paths moved into tmp_path:
+    logrotate renames the file and signals the daemon through its pidfile."""
+    import shutil
+    if shutil.which("logrotate") is None:
+        pytest.fail("logrotate is not installed (tools/install-deps.sh installs it)",
+                    pytrace=False)
+    batch = 200
+    ev, pidfile = tmp_path / "eve.json", tmp_path / "tollgated.pid"
+    shipped = (Path(__file__).resolve().parents[2] / "tools" / "logrotate.conf").read_text()
+    assert shipped.count("/var/log/tollgate/eve.json") == 1
+    assert shipped.count("/run/tollgate/tollgated.pid") == 1
+    conf = tmp_path / "logrotate.conf"
+    conf.write_text(shipped.replace("/var/log/tollgate/eve.json", str(ev))
+                    .replace("/run/tollgate/tollgated.pid", str(pidfile)))
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text("api:\n  listen: \"\"\npolicy:\n  default_action: deny\n")
+    proc = subprocess.Popen(["ip", "netns", "exec", tap_netns.ns, BIN, "-c", str(cfg),
+                             "-i", "vb", "--events", str(ev), "--pidfile", str(pidfile),
+                             "--state-dir", str(tmp_path / "st")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        tail = StderrTail(proc)
+        tail.wait(r"tollgate\.port: port i0")
+        wait_sent(tap_netns.send([syn_frame(i) for i in range(batch)]), batch)
+        wait_until(f"{batch} alerts", lambda: len(alerts(ev)) == batch, proc)
+        lr = subprocess.run(["logrotate", "-f", "-s", str(tmp_path / "lr.state"),
+                             str(conf)], capture_output=True, text=True, timeout=DEADLINE)
+        assert lr.returncode == 0, lr.stderr
+        tail.wait(rf"SIGHUP: events file {re.escape(str(ev))} reopened")
+        wait_sent(tap_netns.send([syn_frame(i) for i in range(batch, 2 * batch)]), batch)
+        wait_until(f"{batch} alerts in the new file", lambda: len(alerts(ev)) == batch,
+                   proc)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=DEADLINE)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, f"rc={proc.returncode}\n{out}\n{tail.text()}"
+    old = tmp_path / "eve.json.1"          # delaycompress: the newest stays plain
+    assert sorted(e["src_port"] for e in alerts(old)) == [1024 + i for i in range(batch)]
+    assert sorted(e["src_port"] for e in alerts(ev)) == [1024 + i for i in
+                                                         range(batch, 2 * batch)]
+    assert not pidfile.exists()
