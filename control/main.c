@@ -37,6 +37,7 @@
 #include "control.h"
 #include "dispatch.h"
 #include "eal.h"
+#include "eve_sid.h"
 #include "msg_types.h"
 #include "pcap_reader.h"
 #include "policy.h"
@@ -247,6 +248,8 @@ check_config(struct runtime *rt, const char *path)
 	} else {
 		printf("%s: configuration is valid (%u groups, %u rules, %u sensors)\n", name,
 		       p->ngroups - POLICY_GROUP_FIRST_USER, p->nrules, sensor_db_count(db));
+		if (eve_sid_collision(p, &rt->cfg.dlp, err, sizeof(err)))
+			fprintf(stderr, "%s: warning: %s\n", name, err);
 	}
 	snapshot_free(s);
 	sensor_db_free(db);
