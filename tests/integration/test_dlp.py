@@ -780,6 +780,58 @@ def test_dlp_threshold_counts_distinct_values_and_reports_the_rest_at_flow_end(
         fail_with(errs, res)
 
 
+def test_dlp_each_sensor_alerts_once_and_a_later_block_binding_still_cuts(tmp_path,
+                                                                            tollgated_bin):
+    """An e-mail address crosses its alert binding in the first request, a card its block
+    binding in the second: two threshold alerts, each with its own sensor's signature and
+    matches, and the card's cuts the flow (protect mode) although a threshold had already
+    been reached in that direction."""
+    card = V.card_series(1, seed=6060)[0]
+    s = _session(42101, 0)
+    req1 = tgpcap.http_request(line("mailto", V.EMAIL.raw) + FILLER * 3)
+    s.turn(C2S, req1, sizes=[len(req1)])
+    s.turn(S2C, http_ok(b"stored\n"))
+    req2 = tgpcap.http_request(line("pay", card.raw) + FILLER * 3)
+    s.turn(C2S, req2, sizes=[len(req2)])
+    s.turn(S2C, http_ok(b"stored\n"))
+    s.close(C2S)
+    pcap = write_capture(tmp_path / "two-bindings.pcap", [s])
+    config = """
+policy:
+  mode: protect
+  groups:
+    - {name: clients, cidrs: [%s/32]}
+    - {name: servers, cidrs: [%s/32]}
+  rules:
+    - id: mixed
+      from: clients
+      to: servers
+      action: allow
+      dlp: [{sensor: email, action: alert}, {sensor: credit_card, action: block}]
+""" % (CLIENT, SERVER)
+    d = tmp_path / "run"
+    d.mkdir()
+    (d / "c.yaml").write_text(config)
+    res = tgpcap.run_tollgated(["--read", pcap, "--config", d / "c.yaml", "--events",
+                                d / "ev.json", "--state-dir", d / "st", "--stats-json",
+                                d / "stats.json"], 120)
+    assert res.rc == 0, res.stderr
+    found = dlp_events(res.events)
+    assert [(e["event_type"], e["alert"]["signature_id"], e["alert"]["action"],
+             [m["redacted"] for m in e["dlp"]["matches"]]) for e in found] == [
+        ("alert", eve.sid_sensor("email"), "allowed", [V.EMAIL.redacted]),
+        ("alert", eve.sid_sensor("credit_card"), "blocked", [card.redacted]),
+    ], found
+    assert found[1]["alert"] == eve.dlp_alert("credit_card", rule="mixed", threshold=1,
+                                              mode="protect", action="blocked",
+                                              from_group="clients", to_group="servers")
+    assert found[1]["dlp"]["rule_action"] == "block"
+    fl = [e for e in res.events if e["event_type"] == "flow"]
+    assert [f["policy"]["action"] for f in fl] == ["deny"], fl
+    assert res.stats["policy_flows_blocked"] == 1
+    assert eve.validate(res.events) == []
+
+
 # --------------------------------------------------------------------------------------
 # 6. Hash: keyed, stable per installation
 # --------------------------------------------------------------------------------------
