@@ -101,7 +101,8 @@ apply_size(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node 
 			      !(v == 0 && (f->flags & CFG_ZERO_AUTO))))
 		return cfg_err(x, n, "out of range (got %s, expected %s%s..%s)", got,
 			       (f->flags & CFG_ZERO_AUTO) ? "0 or " : "",
-			       cfg_fmt_size(f->min, lo, sizeof(lo)), cfg_fmt_size(f->max, hi, sizeof(hi)));
+			       cfg_fmt_size(f->min, lo, sizeof(lo)),
+			       cfg_fmt_size(f->max, hi, sizeof(hi)));
 	store_uint(dst, f->size, v);
 	return 0;
 }

@@ -18,6 +18,7 @@
  *   200000000 .. 2147483646    policy rules: 200000000 + FNV-1a-32(id) % 1947483647
  *
  * A name always gives the same id, across restarts, machines and edits of other rules.
+ * Every function here is pure (no state, no allocation): any thread may call it.
  */
 #define EVE_GID 8470
 #define EVE_SID_DEFAULT_DENY 8470001u

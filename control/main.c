@@ -89,7 +89,8 @@ usage(FILE *f)
 		"                        (net_pcap0,iface=eth1) or interface name (eth1 = an\n"
 		"                        af_packet port on it); repeat for more; added to\n"
 		"                        dataplane.ports\n"
-		"  -l, --log-dir DIR     write events to DIR/" EVENTS_FILE_NAME " (unless --events)\n"
+		"  -l, --log-dir DIR     write events to DIR/" EVENTS_FILE_NAME
+		" (unless --events)\n"
 		"  --events FILE|-       write EVE JSON events to FILE (\"-\" = stdout)\n"
 		"  --pidfile FILE        write the daemon's PID to FILE, removed at exit\n"
 		"  --dump-streams DIR    write each TCP direction's reassembled bytes to DIR\n"
@@ -598,7 +599,8 @@ main(int argc, char **argv)
 	rt->offline = rt->n_read > 0;
 	if (!rt->offline && rt->cfg.dp.nports == 0) {
 		fprintf(stderr, "tollgated: nothing to do: give -r FILE.pcap or -i PORT, or "
-			"configure dataplane.ports in %s\n", config_path ? config_path : "the config");
+			"configure dataplane.ports in %s\n",
+			config_path != NULL ? config_path : "the config");
 		goto early;
 	}
 	for (w = 0; w < rt->n_read; w++) {

@@ -299,7 +299,8 @@ main(void)
 		cmocka_unit_test(test_eve_sid_every_builtin_sensor_has_a_fixed_id),
 		cmocka_unit_test(test_eve_sid_names_hash_into_their_ranges_outside_local_rules),
 		cmocka_unit_test(test_eve_sid_collisions_are_found_and_named),
-		cmocka_unit_test(test_event_json_threshold_crossing_is_an_alert_with_the_dlp_object),
+		cmocka_unit_test(
+			test_event_json_threshold_crossing_is_an_alert_with_the_dlp_object),
 		cmocka_unit_test(test_event_json_policy_alerts_carry_the_rule_signature_or_none),
 	};
 
