@@ -12,7 +12,7 @@
  *                ├─ flow ── flow_fields ── timeouts ── timeout_fields
  *                ├─ defrag ── defrag_fields
  *                ├─ reassembly ── reasm_fields
- *                ├─ events ── events_fields
+ *                ├─ events ── events_fields ── file ── events_file_fields
  *                └─ dlp ── cfg_dlp_fields (config_dlp.c) ─┬─ disabled
  *                                                         ├─ sensors ── override_fields
  *                                                         └─ custom ── custom_fields
@@ -97,6 +97,7 @@ __asm__(".pushsection .rodata\n"
 #define DEPTH_MAX		(1024 * GIB)
 #define EV_RING_MIN		64
 #define EV_RING_MAX		4194304
+#define EV_FILE_MAX		(1024 * GIB)
 
 static int parse_ports(struct cfg_ctx *x, const struct yaml_node *n, void *base);
 static int parse_eal_args(struct cfg_ctx *x, const struct yaml_node *n, void *base);
@@ -200,11 +201,28 @@ static const struct cfg_field reasm_fields[] = {
 	{ .key = NULL },
 };
 
+static const char *const fsync_names[] = {
+	[CONFIG_FSYNC_NEVER] = "never",
+	[CONFIG_FSYNC_ROTATE] = "rotate",
+	[CONFIG_FSYNC_INTERVAL] = "interval",
+	NULL,
+};
+
+static const struct cfg_field events_file_fields[] = {
+	{ .key = "max_size", .kind = CFG_SIZE, C(events.file.max_size), .min = 4 * KIB,
+	  .max = EV_FILE_MAX, .flags = CFG_ZERO_AUTO },
+	UINT("keep", events.file.keep, 1, 1000, 0),
+	{ .key = "fsync", .kind = CFG_ENUM, C(events.file.fsync), .names = fsync_names },
+	UINT("fsync_interval_ms", events.file.fsync_interval_ms, 1, 3600000, 0),
+	{ .key = NULL },
+};
+
 static const struct cfg_field events_fields[] = {
 	UINT("ring_size", events.ring_size, EV_RING_MIN, EV_RING_MAX, CFG_POW2),
 	BOOL("http", events.http),
 	BOOL("smtp", events.smtp),
 	UINT("drain_timeout_ms", events.drain_timeout_ms, 1, 600000, 0),
+	SECTION("file", events_file_fields),
 	{ .key = NULL },
 };
 
@@ -598,6 +616,10 @@ config_defaults(struct tg_config *c)
 
 	c->events.ring_size = 65536;
 	c->events.drain_timeout_ms = 30000;
+	c->events.file.max_size = 0;
+	c->events.file.keep = 5;
+	c->events.file.fsync = CONFIG_FSYNC_NEVER;
+	c->events.file.fsync_interval_ms = 1000;
 
 	snprintf(c->api.listen, sizeof(c->api.listen), "127.0.0.1:8470");
 	c->api.max_body = 1 * MIB;

@@ -44,7 +44,7 @@ enum cfg_kind {
 };
 
 #define CFG_POW2	0x01	/* integer must be a power of two */
-#define CFG_ZERO_AUTO	0x02	/* with CFG_POW2: 0 is allowed and means "automatic" */
+#define CFG_ZERO_AUTO	0x02	/* POW2 or SIZE: 0 is also allowed ("auto", "off") */
 #define CFG_REQUIRED	0x04	/* key must be present in its mapping */
 #define CFG_NAME	0x08	/* string of charset (default [A-Za-z0-9_-]): "invalid name" */
 #define CFG_ABSPATH	0x10	/* string starting with '/' */

@@ -105,11 +105,27 @@ struct config_reasm {
 	uint8_t urgent;			/* enum config_urgent */
 };
 
+/* events.file.fsync: when the events file is forced to disk (fsync). */
+enum config_fsync {
+	CONFIG_FSYNC_NEVER = 0,		/* the kernel writes it back when it likes */
+	CONFIG_FSYNC_ROTATE,		/* before a file is closed: rotation, SIGHUP, exit */
+	CONFIG_FSYNC_INTERVAL,		/* ... and every fsync_interval_ms while written to */
+};
+
+/* events.file: the --events FILE sink (appended to; reopened on SIGHUP). */
+struct config_events_file {
+	uint64_t max_size;		/* rotate past this many bytes; 0 = never (logrotate) */
+	uint32_t keep;			/* rotated files kept: FILE.1 (newest) .. FILE.keep */
+	uint8_t fsync;			/* enum config_fsync */
+	uint32_t fsync_interval_ms;	/* CONFIG_FSYNC_INTERVAL period */
+};
+
 struct config_events {
 	uint32_t ring_size;		/* worker -> control event ring entries (power of two) */
 	uint8_t http;			/* Suricata-style http metadata events */
 	uint8_t smtp;			/* Suricata-style smtp metadata events */
 	uint32_t drain_timeout_ms;	/* shutdown: how long a worker waits for ring space */
+	struct config_events_file file;
 };
 
 /* The app: section: application parsers and body decoders in front of the sensors. */

@@ -97,9 +97,12 @@ apply_size(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node 
 		return cfg_err(x, n,
 			       "not a size (got %s, expected bytes, or a number with suffix KiB, "
 			       "MiB, GiB, K, M or G)", got);
-	if (rc == -ERANGE || v < f->min || v > f->max)
-		return cfg_err(x, n, "out of range (got %s, expected %s..%s)", got,
-			       cfg_fmt_size(f->min, lo, sizeof(lo)), cfg_fmt_size(f->max, hi, sizeof(hi)));
+	if (rc == -ERANGE || ((v < f->min || v > f->max) &&
+			      !(v == 0 && (f->flags & CFG_ZERO_AUTO))))
+		return cfg_err(x, n, "out of range (got %s, expected %s%s..%s)", got,
+			       (f->flags & CFG_ZERO_AUTO) ? "0 or " : "",
+			       cfg_fmt_size(f->min, lo, sizeof(lo)),
+			       cfg_fmt_size(f->max, hi, sizeof(hi)));
 	store_uint(dst, f->size, v);
 	return 0;
 }

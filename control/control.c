@@ -23,6 +23,7 @@
 #include "counters.h"
 #include "label_map.h"
 #include "label_store.h"
+#include "event_file.h"
 #include "event_json.h"
 #include "event_ring.h"
 #include "flow_list.h"
@@ -45,17 +46,15 @@ RTE_LOG_REGISTER_SUFFIX(control_logtype, control, INFO);
 #define CONTROL_FLOWS_ENDED 65536	/* ended flows kept for /v1/flows */
 #define CONTROL_FLOWS_ACTIVE_MAX (1u << 20)
 #define CONTROL_LEARNED_MAX 65536	/* discover-mode records */
+#define CONTROL_ERR_LEN 512
 
 struct control {
 	struct services svc;		/* what the API serves; svc.rt is the runtime */
-	FILE *events;
-	int events_owned;
+	struct event_file *events;	/* --events sink, or NULL */
 	struct stream_dump *dump;
 	uint64_t events_written;
 	uint64_t event_errors;
 	struct api *api;
-	uint64_t events_unflushed;	/* written to the sink since its last fflush */
-	double events_flushed_at;
 };
 
 /*
@@ -112,16 +111,13 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 	if (c->svc.policy == NULL)
 		goto fail;
 	if (rt->events_path != NULL) {
-		if (strcmp(rt->events_path, "-") == 0) {
-			c->events = stdout;
-		} else {
-			c->events = fopen(rt->events_path, "w");
-			if (c->events == NULL) {
-				snprintf(err, errlen, "--events %s: %s", rt->events_path,
-					 strerror(errno));
-				goto fail;
-			}
-			c->events_owned = 1;
+		char why[CONTROL_ERR_LEN];
+
+		c->events = event_file_open(rt->events_path, &rt->cfg.events.file, why,
+					    sizeof(why));
+		if (c->events == NULL) {
+			snprintf(err, errlen, "events file %s", why);
+			goto fail;
 		}
 	}
 	if (rt->dump_dir != NULL) {
@@ -148,6 +144,58 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 fail:
 	control_free(c);
 	return NULL;
+}
+
+/* One event to the events file, rotating it first when events.file.max_size says so. */
+static void
+control_write_event(struct control *c, const json_t *ev)
+{
+	char *line = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char err[CONTROL_ERR_LEN];
+	size_t len;
+	int rc;
+
+	if (line == NULL) {
+		c->event_errors++;
+		return;
+	}
+	len = strlen(line);
+	rc = event_file_maybe_rotate(c->events, len, err, sizeof(err));
+	if (rc < 0)
+		CONTROL_LOG(ERR, "events file rotation failed: %s", err);
+	else if (rc > 0)
+		CONTROL_LOG(INFO, "events file %s rotated (%s.1 is the previous one)",
+			    c->svc.rt->events_path, c->svc.rt->events_path);
+	if (event_file_write(c->events, line, len) == 0)
+		c->events_written++;
+	else
+		c->event_errors++;
+	free(line);
+}
+
+/*
+ * SIGHUP: reopen the events file (logrotate renamed it), then re-read the policy. Both,
+ * always: a rotation must not wait for a policy edit, nor the other way round.
+ */
+static void
+control_sighup(struct control *c)
+{
+	char err[1024];
+	int rc;
+
+	if (c->events != NULL) {
+		rc = event_file_reopen(c->events, err, sizeof(err));
+		if (rc > 0)
+			CONTROL_LOG(NOTICE, "SIGHUP: events file %s reopened",
+				    c->svc.rt->events_path);
+		else if (rc < 0)
+			CONTROL_LOG(ERR, "SIGHUP: events file not reopened: %s", err);
+	}
+	if (policy_store_reload(c->svc.policy, err, sizeof(err)) == 0)
+		CONTROL_LOG(NOTICE, "SIGHUP: policy reloaded from %s",
+			    policy_store_path(c->svc.policy));
+	else
+		CONTROL_LOG(ERR, "SIGHUP: reload refused, the running policy stays: %s", err);
 }
 
 static void
@@ -179,14 +227,8 @@ control_handle(struct control *c, struct msg *m)
 		}
 		if (c->svc.recent != NULL)
 			event_ring_add(c->svc.recent, ev);
-		if (c->events != NULL) {
-			if (event_json_write_obj(ev, c->events) == 0) {
-				c->events_written++;
-				c->events_unflushed++;
-			} else {
-				c->event_errors++;
-			}
-		}
+		if (c->events != NULL)
+			control_write_event(c, ev);
 		json_decref(ev);
 		break;
 	}
@@ -208,27 +250,16 @@ control_handle(struct control *c, struct msg *m)
 static void
 control_tick(struct control *c)
 {
-	char err[1024];
-
 	if (c->svc.rt->reload) {
 		c->svc.rt->reload = 0;
-		if (policy_store_reload(c->svc.policy, err, sizeof(err)) == 0)
-			CONTROL_LOG(NOTICE, "SIGHUP: policy reloaded from %s",
-				    policy_store_path(c->svc.policy));
-		else
-			CONTROL_LOG(ERR, "SIGHUP: reload refused, the running policy stays: %s",
-				    err);
+		control_sighup(c);
 	}
 	policy_store_tick(c->svc.policy);
 	if (c->api != NULL)
 		api_poll(c->api);
 	/* Whoever tails the events file sees an event within 200 ms. */
-	if (c->events_unflushed != 0 && services_now() - c->events_flushed_at >= 0.2) {
-		if (fflush(c->events) != 0)
-			c->event_errors++;
-		c->events_unflushed = 0;
-		c->events_flushed_at = services_now();
-	}
+	if (c->events != NULL && event_file_tick(c->events, services_now()) != 0)
+		c->event_errors++;
 }
 
 /* Drain every ring once. Returns how many messages were handled. */
@@ -283,8 +314,8 @@ control_run(struct control *c)
 			usleep(200);
 	}
 
-	if (c->events != NULL)
-		fflush(c->events);
+	if (c->events != NULL && event_file_flush(c->events) != 0)
+		c->event_errors++;
 	if (c->event_errors > 0) {
 		CONTROL_LOG(ERR, "%" PRIu64 " events could not be written to %s", c->event_errors,
 			    rt->events_path);
@@ -381,6 +412,11 @@ control_summary(struct control *c, FILE *f, double elapsed)
 			s.c[CTR_sensor_validator_rejected], s.c[CTR_sensor_overlap_suppressed]);
 	fprintf(f, "  events      %" PRIu64 " written, %" PRIu64 " lost", c->events_written,
 		s.c[CTR_events_dropped]);
+	if (c->events != NULL && (event_file_stats(c->events)->reopens != 0 ||
+				  event_file_stats(c->events)->rotations != 0))
+		fprintf(f, " (file reopened %" PRIu64 ", rotated %" PRIu64 ")",
+			event_file_stats(c->events)->reopens,
+			event_file_stats(c->events)->rotations);
 	if (c->dump != NULL)
 		fprintf(f, "; streams %" PRIu64 " files, %" PRIu64 " bytes dumped",
 			stream_dump_stats(c->dump)->files, stream_dump_stats(c->dump)->bytes);
@@ -435,8 +471,9 @@ control_free(struct control *c)
 	learned_free(c->svc.learned);
 	event_ring_free(c->svc.recent);
 	label_map_free(c->svc.labels);
-	if (c->events_owned)
-		fclose(c->events);
+	if (event_file_close(c->events) != 0)
+		CONTROL_LOG(ERR, "events file %s: the last events could not be written",
+			    c->svc.rt->events_path);
 	stream_dump_close(c->dump);
 	free(c);
 }

@@ -9,8 +9,9 @@
 struct control;
 
 /*
- * Open the event sink (--events FILE or "-" for stdout) and the stream dump directory.
- * Returns NULL with err naming what failed. Main lcore.
+ * Open the event sink (--events FILE, appended to and created 0640, or "-" for stdout;
+ * control/event_file.h) and the stream dump directory. Returns NULL with err naming what
+ * failed. Main lcore.
  */
 struct control *control_create(struct runtime *rt, char *err, size_t errlen);
 

@@ -12,7 +12,9 @@
 #include <time.h>
 #include <jansson.h>
 #include "event_json.h"
+#include "eve_sid.h"
 #include "flow_table.h"
+#include "sensor_types.h"
 
 #define EJ_DIM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -172,9 +174,47 @@ static const char *const alert_reasons[] = {
 	[MSG_ALERT_DLP_BLOCK] = "dlp_block",
 };
 
+/* Suricata's classification names (classification.config) and Tollgate's own one. */
+#define EJ_CAT_PRIVACY "Potential Corporate Privacy Violation"
+#define EJ_CAT_LEAK "Attempted Information Leak"
+#define EJ_CAT_POLICY "Policy Violation"
+#define EJ_SEV_POLICY 2
+
+/* A metadata value: Suricata's EVE writes each as an array of strings. */
+static void
+event_json_meta(json_t *md, const char *key, const char *value)
+{
+	json_object_set_new(md, key, json_pack("[s]", value));
+}
+
+/*
+ * Suricata's alert object: action, gid, signature_id, rev, signature, category, severity,
+ * metadata; then Tollgate's fields: rule (absent when no rule applied), reason, groups and
+ * mode. Takes metadata.
+ */
+static json_t *
+event_json_alert_obj(const struct msg_flow *fl, int blocked, uint32_t sid, const char *sig,
+		     const char *category, int severity, json_t *md, const char *rule,
+		     const char *reason)
+{
+	json_t *a = json_pack("{s:s, s:i, s:I, s:i, s:s, s:s, s:i, s:o}",
+		"action", blocked ? "blocked" : "allowed", "gid", EVE_GID,
+		"signature_id", (json_int_t)sid, "rev", 1, "signature", sig,
+		"category", category, "severity", severity, "metadata", md);
+
+	if (rule != NULL)
+		json_object_set_new(a, "rule", json_string(rule));
+	json_object_set_new(a, "reason", json_string(reason));
+	json_object_set_new(a, "from_group", json_string(fl->from_group));
+	json_object_set_new(a, "to_group", json_string(fl->to_group));
+	json_object_set_new(a, "mode", json_string(event_json_mode(fl->mode)));
+	return a;
+}
+
 /*
  * A policy verdict, as a Suricata EVE alert: action "blocked" in protect mode (where the
- * inline path enforces it), "allowed" in monitor mode (reported only).
+ * inline path enforces it), "allowed" in monitor mode (reported only). The signature is
+ * the rule's (one id per rule, from its name), or default deny's when no rule matched.
  */
 static json_t *
 event_json_alert(const struct msg *m)
@@ -182,30 +222,24 @@ event_json_alert(const struct msg *m)
 	const struct msg_flow *fl = &m->flow;
 	const char *reason = m->alert.reason < EJ_DIM(alert_reasons) ?
 			     alert_reasons[m->alert.reason] : "unknown";
-	json_t *o = event_json_header(fl, "alert", m->ts_us);
-	char sig[256];
+	const char *rule = fl->rule[0] != '\0' ? fl->rule : NULL;
+	json_t *o = event_json_header(fl, "alert", m->ts_us), *md = json_object();
+	char sig[POLICY_ID_LEN + 32];
+	uint32_t sid;
 
-	if (m->alert.reason == MSG_ALERT_REQUIRE_TLS)
-		snprintf(sig, sizeof(sig), "TOLLGATE policy: rule %s requires TLS (%s -> %s)",
-			 fl->rule, fl->from_group, fl->to_group);
-	else if (m->alert.reason == MSG_ALERT_DLP_BLOCK)
-		snprintf(sig, sizeof(sig), "TOLLGATE policy: personal data past the block threshold "
-			 "of rule %s (%s -> %s)", fl->rule, fl->from_group, fl->to_group);
-	else if (m->alert.reason == MSG_ALERT_DENY)
-		snprintf(sig, sizeof(sig), "TOLLGATE policy: deny rule %s (%s -> %s)", fl->rule,
-			 fl->from_group, fl->to_group);
-	else
-		snprintf(sig, sizeof(sig), "TOLLGATE policy: no rule allows %s -> %s "
-			 "(default deny)", fl->from_group, fl->to_group);
-	json_object_set_new(o, "alert", json_pack("{s:s, s:i, s:i, s:i, s:s, s:s, s:i, s:s?, "
-						  "s:s, s:s, s:s, s:s}",
-		"action", m->alert.blocked ? "blocked" : "allowed",
-		"gid", 1, "signature_id", 1000000 + m->alert.reason, "rev", 1,
-		"signature", sig, "category", "Policy violation", "severity", 2,
-		"rule", fl->rule[0] != '\0' ? fl->rule : NULL,
-		"reason", reason,
-		"from_group", fl->from_group, "to_group", fl->to_group,
-		"mode", event_json_mode(fl->mode)));
+	if (rule != NULL) {
+		snprintf(sig, sizeof(sig), "TOLLGATE POLICY rule %s", rule);
+		sid = eve_sid_rule(rule);
+		event_json_meta(md, "rule", rule);
+	} else {
+		snprintf(sig, sizeof(sig), "TOLLGATE POLICY no rule allows the flow (default "
+			 "deny)");
+		sid = EVE_SID_DEFAULT_DENY;
+	}
+	event_json_meta(md, "reason", reason);
+	event_json_meta(md, "mode", event_json_mode(fl->mode));
+	json_object_set_new(o, "alert", event_json_alert_obj(fl, m->alert.blocked, sid, sig,
+		EJ_CAT_POLICY, EJ_SEV_POLICY, md, rule, reason));
 	return o;
 }
 
@@ -311,16 +345,56 @@ event_json_app_event(const struct msg *m)
 	return o;
 }
 
+/* Suricata's severity (1 high .. 3 low) of a sensor severity (enum sensor_severity). */
+static int
+event_json_severity(uint8_t sev)
+{
+	return sev >= SENSOR_SEV_HIGH ? 1 : sev == SENSOR_SEV_MEDIUM ? 2 : 3;
+}
+
+/*
+ * The alert of a dlp event that crossed a threshold: the signature is the sensor's (one id
+ * per sensor), secrets (category credentials) are an information leak, the rest personal
+ * data (a privacy violation).
+ */
+static json_t *
+event_json_dlp_alert(const struct msg *m)
+{
+	const struct dlp_event *d = &m->dlp;
+	json_t *md = json_object();
+	char sig[96], thr[16];
+	int secret = strcmp(d->category, "credentials") == 0;
+
+	snprintf(sig, sizeof(sig), "TOLLGATE DLP %s (%s)", d->sensor, d->category);
+	snprintf(thr, sizeof(thr), "%u", d->threshold);
+	event_json_meta(md, "rule", d->rule);
+	event_json_meta(md, "sensor", d->sensor);
+	event_json_meta(md, "data_category", d->category);
+	event_json_meta(md, "threshold", thr);
+	event_json_meta(md, "mode", event_json_mode(m->flow.mode));
+	return event_json_alert_obj(&m->flow, d->blocked, eve_sid_sensor(d->sensor), sig,
+				    secret ? EJ_CAT_LEAK : EJ_CAT_PRIVACY,
+				    event_json_severity(d->severity), md, d->rule,
+				    "dlp_threshold");
+}
+
+/*
+ * Personal data in a flow direction. The event that crossed a threshold is an alert
+ * (event_type "alert", with the dlp object); the matches after it, reported when the
+ * direction ends, stay a dlp event.
+ */
 static json_t *
 event_json_dlp(const struct msg *m)
 {
 	const struct dlp_event *d = &m->dlp;
-	json_t *o = event_json_header(&m->flow, "dlp", m->ts_us);
+	json_t *o = event_json_header(&m->flow, d->crossing ? "alert" : "dlp", m->ts_us);
 	json_t *list = json_array(), *app;
 	const char *key = NULL;
 	char hash[17];
 	unsigned int i;
 
+	if (d->crossing)
+		json_object_set_new(o, "alert", event_json_dlp_alert(m));
 	for (i = 0; i < d->n && i < DLP_EVENT_MATCHES; i++) {
 		const struct dlp_match *x = &d->m[i];
 

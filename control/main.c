@@ -11,12 +11,16 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <getopt.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
+#include <net/if.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -33,6 +37,7 @@
 #include "control.h"
 #include "dispatch.h"
 #include "eal.h"
+#include "eve_sid.h"
 #include "msg_types.h"
 #include "pcap_reader.h"
 #include "policy.h"
@@ -41,6 +46,7 @@
 #include "sensor_engine.h"
 #include "snapshot.h"
 #include "state.h"
+#include "version.h"
 #include "worker.h"
 #include "yaml_tree.h"
 
@@ -48,8 +54,23 @@ RTE_LOG_REGISTER_SUFFIX(main_logtype, main, INFO);
 #define MAIN_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, main_logtype, "tollgate.main: " fmt "\n", ##__VA_ARGS__)
 
-#define TOLLGATE_VERSION "0.1.0"
 #define MSG_POOL_SIZE 16383
+#define EVENTS_FILE_NAME "eve.json"	/* what --log-dir writes */
+
+/* Long options without a short form: codes past any character. */
+enum {
+	OPT_CHECK_CONFIG = 256,
+	OPT_EVENTS,
+	OPT_DUMP_STREAMS,
+	OPT_STATS_JSON,
+	OPT_STATE_DIR,
+	OPT_API_LISTEN,
+	OPT_API_TOKEN_FILE,
+	OPT_SERVE,
+	OPT_WORKERS,
+	OPT_LCORES,
+	OPT_PIDFILE,
+};
 
 static struct runtime *g_rt;
 
@@ -58,11 +79,20 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tollgated [options] [-- EAL options]\n"
-		"  --config FILE         YAML configuration (default: built-in, same as\n"
+		"  -c, --config FILE     YAML configuration (default: built-in, same as\n"
 		"                        config/tollgate.yaml)\n"
-		"  --check-config FILE   validate FILE and exit (0 = valid)\n"
-		"  --read FILE.pcap      offline mode: process a capture file; repeat for more\n"
+		"  -T                    validate the configuration (-c FILE, or the built-in\n"
+		"                        one) and exit: 0 = valid, 1 = not\n"
+		"  --check-config FILE   the same as -c FILE -T\n"
+		"  -r, --read FILE.pcap  offline mode: process a capture file; repeat for more\n"
+		"  -i, --port DEV        a tap port: PCI address, DPDK vdev string\n"
+		"                        (net_pcap0,iface=eth1) or interface name (eth1 = an\n"
+		"                        af_packet port on it); repeat for more; added to\n"
+		"                        dataplane.ports\n"
+		"  -l, --log-dir DIR     write events to DIR/" EVENTS_FILE_NAME
+		" (unless --events)\n"
 		"  --events FILE|-       write EVE JSON events to FILE (\"-\" = stdout)\n"
+		"  --pidfile FILE        write the daemon's PID to FILE, removed at exit\n"
 		"  --dump-streams DIR    write each TCP direction's reassembled bytes to DIR\n"
 		"  --stats-json FILE     write the final counters as JSON\n"
 		"  --state-dir DIR       where the value-hash key lives (overrides state_dir)\n"
@@ -73,7 +103,8 @@ usage(FILE *f)
 		"  --workers N           worker lcores (overrides dataplane.workers)\n"
 		"  --lcores LIST         EAL lcore map; workers = lcores - 2 (control + input)\n"
 		"  -v, --verbose         show DPDK's own log messages\n"
-		"  --version, --help\n");
+		"  -V, --version         print the version of tollgated and of its libraries\n"
+		"  -h, --help            this text\n");
 }
 
 static void
@@ -171,20 +202,32 @@ load_policy(const char *path, char *err, size_t errlen)
 	return p;
 }
 
+/* The configuration file, or the built-in one when path is NULL. */
+static int
+load_config(struct tg_config *cfg, const char *path, char *err, size_t errlen)
+{
+	if (path != NULL)
+		return config_load_file(cfg, path, err, errlen);
+	return config_load_buffer(cfg, "<built-in>", config_builtin_yaml,
+				  config_builtin_yaml_len, err, errlen);
+}
+
 /*
- * --check-config: load and validate the configuration and its policy, compile the sensors
- * and the policy against them (DLP bindings name existing sensors), starting nothing.
+ * -T, --check-config: load and validate the configuration (path, or the built-in one when
+ * NULL) and its policy, compile the sensors and the policy against them (DLP bindings
+ * name existing sensors), starting nothing.
  */
 static int
 check_config(struct runtime *rt, const char *path)
 {
+	const char *name = path != NULL ? path : "<built-in>";
 	struct sensor_db *db;
 	struct policy *p;
 	struct snapshot *s;
 	char err[1024];
 	int ok = 1;
 
-	if (config_load_file(&rt->cfg, path, err, sizeof(err)) != 0) {
+	if (load_config(&rt->cfg, path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
@@ -201,16 +244,123 @@ check_config(struct runtime *rt, const char *path)
 	}
 	s = snapshot_compile(p, NULL, NULL, db, NULL, rt->cfg.dlp.enabled, err, sizeof(err));
 	if (s == NULL) {
-		fprintf(stderr, "%s: %s\n", path, err);
+		fprintf(stderr, "%s: %s\n", name, err);
 		ok = 0;
 	} else {
-		printf("%s: configuration is valid (%u groups, %u rules, %u sensors)\n", path,
+		printf("%s: configuration is valid (%u groups, %u rules, %u sensors)\n", name,
 		       p->ngroups - POLICY_GROUP_FIRST_USER, p->nrules, sensor_db_count(db));
+		if (eve_sid_collision(p, &rt->cfg.dlp, err, sizeof(err)))
+			fprintf(stderr, "%s: warning: %s\n", name, err);
 	}
 	snapshot_free(s);
 	sensor_db_free(db);
 	policy_free(p);
 	return ok ? 0 : 1;
+}
+
+/* A Linux network interface of that name exists (for -i eth1). */
+static int
+is_netdev(const char *name)
+{
+	char path[64 + IF_NAMESIZE];
+	struct stat sb;
+
+	if (name[0] == '\0' || strlen(name) >= IF_NAMESIZE || strchr(name, '/') != NULL)
+		return 0;
+	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
+	return stat(path, &sb) == 0;
+}
+
+/*
+ * -i/--port DEV: a tap port added after the configuration's own ports, named iK (K = its
+ * place among the -i ports, past any name the configuration uses). DEV is a PCI address or
+ * a DPDK vdev string, as dataplane.ports[].device takes; a bare interface name (eth1)
+ * becomes an af_packet vdev on it. Returns 0, or -EINVAL with err naming DEV.
+ */
+static int
+add_cli_port(struct tg_config *cfg, const char *dev, unsigned int k, char *err, size_t errlen)
+{
+	struct config_port *p;
+	unsigned int i, n = k;
+	int taken;
+
+	if (cfg->dp.nports == CONFIG_MAX_PORTS) {
+		snprintf(err, errlen, "-i %s: too many ports (at most %u, with those of the "
+			 "configuration)", dev, CONFIG_MAX_PORTS);
+		return -EINVAL;
+	}
+	p = &cfg->dp.ports[cfg->dp.nports];
+	memset(p, 0, sizeof(*p));
+	if (eal_is_pci(dev) || strncmp(dev, "net_", 4) == 0) {
+		if (strlen(dev) >= sizeof(p->device)) {
+			snprintf(err, errlen, "-i %.64s...: longer than %zu characters", dev,
+				 sizeof(p->device) - 1);
+			return -EINVAL;
+		}
+		snprintf(p->device, sizeof(p->device), "%s", dev);
+	} else if (is_netdev(dev)) {
+		snprintf(p->device, sizeof(p->device), "net_af_packet_i%u,iface=%s", k, dev);
+	} else {
+		snprintf(err, errlen, "-i %s: not a PCI address (0000:01:00.0), a DPDK vdev "
+			 "string (net_...) or a network interface of this host", dev);
+		return -EINVAL;
+	}
+	do {
+		snprintf(p->name, sizeof(p->name), "i%u", n++);
+		for (i = 0, taken = 0; i < cfg->dp.nports; i++)
+			taken |= strcmp(cfg->dp.ports[i].name, p->name) == 0;
+	} while (taken);
+	p->mode = CONFIG_PORT_TAP;
+	cfg->dp.nports++;
+	return 0;
+}
+
+/*
+ * --pidfile: refuse to start while the process it names is alive, else write ours
+ * (through a temporary file and a rename, so a reader never sees it half written).
+ */
+static int
+pidfile_write(const char *path, char *err, size_t errlen)
+{
+	char tmp[CONFIG_PATH_LEN + 16];
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+	int fd;
+
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &pid) == 1 && pid > 0 && pid != (long)getpid() &&
+		    (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+			fclose(f);
+			snprintf(err, errlen, "--pidfile %s: process %ld is running (another "
+				 "tollgated?)", path, pid);
+			return -EEXIST;
+		}
+		fclose(f);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || dprintf(fd, "%ld\n", (long)getpid()) < 0 || close(fd) != 0 ||
+	    rename(tmp, path) != 0) {
+		snprintf(err, errlen, "--pidfile %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			unlink(tmp);
+		return -errno;
+	}
+	return 0;
+}
+
+/* At exit: remove the pidfile if it still names this process. */
+static void
+pidfile_remove(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+
+	if (f == NULL)
+		return;
+	if (fscanf(f, "%ld", &pid) == 1 && pid == (long)getpid())
+		unlink(path);
+	fclose(f);
 }
 
 /* Pools, rings and workers; lcores in EAL order: input first, then workers. */
@@ -297,46 +447,54 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", required_argument, NULL, 'C' },
+		{ "check-config", required_argument, NULL, OPT_CHECK_CONFIG },
 		{ "read", required_argument, NULL, 'r' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "dump-streams", required_argument, NULL, 'd' },
-		{ "stats-json", required_argument, NULL, 's' },
-		{ "state-dir", required_argument, NULL, 'S' },
-		{ "api-listen", required_argument, NULL, 'L' },
-		{ "api-token-file", required_argument, NULL, 'T' },
-		{ "serve", no_argument, NULL, 'E' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "lcores", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'i' },
+		{ "log-dir", required_argument, NULL, 'l' },
+		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+		{ "dump-streams", required_argument, NULL, OPT_DUMP_STREAMS },
+		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "api-listen", required_argument, NULL, OPT_API_LISTEN },
+		{ "api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE },
+		{ "serve", no_argument, NULL, OPT_SERVE },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "lcores", required_argument, NULL, OPT_LCORES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct eal_plan plan = { 0 };
-	const char *config_path = NULL;
-	unsigned int workers = 0, w;
-	char err[1024], path[CONFIG_PATH_LEN + 8];
+	const char *config_path = NULL, *log_dir = NULL, *pidfile = NULL;
+	const char *cli_ports[CONFIG_MAX_PORTS];
+	unsigned int workers = 0, w, n_cli_ports = 0;
+	char err[1024], path[CONFIG_PATH_LEN + 8], log_events[CONFIG_PATH_LEN + 16];
 	struct runtime *rt;
 	struct control *ctl = NULL;
+	struct stat sb;
 	FILE *summary;
 	uint64_t lost;
 	double t0;
-	int opt, rc, ret = 2;
+	int opt, rc, ret = 2, check = 0, pid_written = 0;
 
 	rt = calloc(1, sizeof(*rt));
 	if (rt == NULL)
 		return 2;
 	rt->ts_offset = -1;
 	rt->input_lcore = RTE_MAX_LCORE;
-	while ((opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:Tr:i:l:vVh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
 			break;
-		case 'C':
-			ret = check_config(rt, optarg);
-			goto early;
+		case OPT_CHECK_CONFIG:
+			config_path = optarg;
+			/* fall through */
+		case 'T':
+			check = 1;
+			break;
 		case 'r':
 			if (rt->n_read == RUNTIME_MAX_READ) {
 				fprintf(stderr, "tollgated: at most %d --read files\n",
@@ -345,42 +503,56 @@ main(int argc, char **argv)
 			}
 			rt->read_files[rt->n_read++] = optarg;
 			break;
-		case 'e':
+		case 'i':
+			if (n_cli_ports == CONFIG_MAX_PORTS) {
+				fprintf(stderr, "tollgated: at most %d -i ports\n",
+					CONFIG_MAX_PORTS);
+				goto early;
+			}
+			cli_ports[n_cli_ports++] = optarg;
+			break;
+		case 'l':
+			log_dir = optarg;
+			break;
+		case OPT_EVENTS:
 			rt->events_path = optarg;
 			break;
-		case 'd':
+		case OPT_PIDFILE:
+			pidfile = optarg;
+			break;
+		case OPT_DUMP_STREAMS:
 			rt->dump_dir = optarg;
 			break;
-		case 's':
+		case OPT_STATS_JSON:
 			rt->stats_path = optarg;
 			break;
-		case 'S':
+		case OPT_STATE_DIR:
 			rt->state_dir = optarg;
 			break;
-		case 'L':
+		case OPT_API_LISTEN:
 			rt->api_listen = optarg;
 			break;
-		case 'T':
+		case OPT_API_TOKEN_FILE:
 			rt->api_token_file = optarg;
 			break;
-		case 'E':
+		case OPT_SERVE:
 			rt->serve = 1;
 			break;
-		case 'w':
+		case OPT_WORKERS:
 			if (parse_uint(optarg, RUNTIME_MAX_WORKERS, &workers) != 0) {
 				fprintf(stderr, "tollgated: --workers \"%s\": expected 1..%d\n",
 					optarg, RUNTIME_MAX_WORKERS);
 				goto early;
 			}
 			break;
-		case 'l':
+		case OPT_LCORES:
 			plan.user_lcores = optarg;
 			break;
 		case 'v':
 			plan.verbose = 1;
 			break;
 		case 'V':
-			printf("tollgated %s (DPDK %s)\n", TOLLGATE_VERSION, rte_version());
+			version_print(stdout);
 			ret = 0;
 			goto early;
 		case 'h':
@@ -392,22 +564,43 @@ main(int argc, char **argv)
 			goto early;
 		}
 	}
+	if (check) {
+		/* after every option: -T may come before -c */
+		ret = check_config(rt, config_path);
+		goto early;
+	}
+	if (rt->n_read > 0 && n_cli_ports > 0) {
+		fprintf(stderr, "tollgated: -r/--read (offline) and -i/--port (live) exclude "
+			"each other\n");
+		goto early;
+	}
+	if (log_dir != NULL && rt->events_path == NULL) {
+		if (stat(log_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "tollgated: --log-dir %s: %s\n", log_dir,
+				stat(log_dir, &sb) != 0 ? strerror(errno) : "not a directory");
+			goto early;
+		}
+		snprintf(log_events, sizeof(log_events), "%s/%s", log_dir, EVENTS_FILE_NAME);
+		rt->events_path = log_events;
+	}
 	plan.n_user_args = (unsigned int)(argc - optind);
 	plan.user_args = argv + optind;
 
-	if (config_path != NULL)
-		rc = config_load_file(&rt->cfg, config_path, err, sizeof(err));
-	else
-		rc = config_load_buffer(&rt->cfg, "<built-in>", config_builtin_yaml,
-					config_builtin_yaml_len, err, sizeof(err));
-	if (rc != 0) {
+	if (load_config(&rt->cfg, config_path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		goto early;
 	}
+	for (w = 0; w < n_cli_ports; w++) {
+		if (add_cli_port(&rt->cfg, cli_ports[w], w, err, sizeof(err)) != 0) {
+			fprintf(stderr, "tollgated: %s\n", err);
+			goto early;
+		}
+	}
 	rt->offline = rt->n_read > 0;
 	if (!rt->offline && rt->cfg.dp.nports == 0) {
-		fprintf(stderr, "tollgated: nothing to do: give --read FILE.pcap or configure "
-			"dataplane.ports in %s\n", config_path ? config_path : "the config");
+		fprintf(stderr, "tollgated: nothing to do: give -r FILE.pcap or -i PORT, or "
+			"configure dataplane.ports in %s\n",
+			config_path != NULL ? config_path : "the config");
 		goto early;
 	}
 	for (w = 0; w < rt->n_read; w++) {
@@ -454,6 +647,14 @@ main(int argc, char **argv)
 		       rt->n_workers * (worker_memsize(&rt->cfg) +
 					(size_t)rt->cfg.dp.ring_size * 8 * 2 +
 					(size_t)rt->cfg.events.ring_size * 8)) / (1 << 20) + 96;
+
+	if (pidfile != NULL) {
+		if (pidfile_write(pidfile, err, sizeof(err)) != 0) {
+			fprintf(stderr, "tollgated: %s\n", err);
+			goto early;
+		}
+		pid_written = 1;
+	}
 
 	g_rt = rt;
 	signal(SIGINT, on_signal);
@@ -525,6 +726,8 @@ out:
 	rte_eal_cleanup();
 early:
 	/* Every exit after the runtime exists comes through here (LeakSanitizer-clean). */
+	if (pid_written)
+		pidfile_remove(pidfile);
 	sensor_db_free(rt->sensor_db);
 	policy_free(rt->policy);
 	g_rt = NULL;

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "config_splice.h"
 #include "dlp.h"
+#include "eve_sid.h"
 #include "flow_policy.h"
 #include "fqdn_cache.h"
 #include "msg_types.h"
@@ -377,6 +378,9 @@ policy_store_commit(struct policy_store *ps, struct policy *np, const struct con
 	PS_LOG(INFO, "policy revision %" PRIu64 " published (snapshot %" PRIu64 ", %u rules, %u "
 	       "groups)", ps->revision, s->version, s->nrules,
 	       s->ngroups - POLICY_GROUP_FIRST_USER);
+	if (eve_sid_collision(ps->policy, &ps->cfg->dlp, err, errlen))
+		PS_LOG(WARNING, "alerts: %s", err);	/* published all the same */
+	err[0] = '\0';
 	return 0;
 fail:
 	snapshot_free(s);		/* drops its reference on ss */

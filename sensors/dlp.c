@@ -6,7 +6,13 @@
  * into its redaction and keyed hash as soon as the engine reports it.
  *
  *   engine match ─► hash + redact ─► distinct? ─► pending list (capped, total counted)
- *        threshold reached for its sensor ─► dlp event (all pending) ─► later ones at close
+ *        a sensor reaches its threshold ─► threshold event (that sensor's pending matches)
+ *        direction closes, a threshold was reached ─► the rest (any sensor) in one event
+ *
+ * Each sensor crosses its threshold at most once per direction, and each crossing has an
+ * event of its own (the control thread writes it as an EVE alert, with the sensor's
+ * signature); matches of sensors below their threshold are only reported, with the ones
+ * after a crossing, in the direction's last event.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,7 +57,11 @@ struct dlp_dir {
 	uint32_t total_pending;		/* listed or not */
 	uint8_t crossed;		/* a sensor reached its threshold */
 	uint8_t cross_now;		/* ... during the scan under way: emit when it returns */
-	uint8_t cross_action;		/* enum config_dlp_action of the crossing binding */
+	uint8_t cross_action;		/* block if a crossing binding said block, else alert */
+	uint32_t overflow_pending;	/* pending matches of values past the distinct set */
+	uint64_t crossed_set[SENSOR_MAX / 64];	/* sensors past their threshold */
+	uint64_t reported_set[SENSOR_MAX / 64];	/* ... whose threshold event went out */
+	uint32_t pending_hits[DLP_DISTINCT_MAX];	/* pending matches per distinct value */
 	uint64_t distinct[DLP_DISTINCT_MAX];		/* keyed hashes of distinct values */
 	uint16_t distinct_sensor[DLP_DISTINCT_MAX];	/* ... and the sensor of each */
 	uint8_t distinct_layer[DLP_DISTINCT_MAX];	/* ... seen raw (1), decoded (2) */
@@ -155,28 +165,98 @@ dlp_dir_open(struct dlp_ctx *ctx)
 	return d;
 }
 
-/* Turn the pending matches into one event. */
-static void
-dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
+static int
+dlp_bit(const uint64_t *set, uint16_t i)
 {
-	struct dlp_event *ev = &ctx->ev;
+	return (set[i / 64] >> (i % 64)) & 1;
+}
+
+static void
+dlp_set_bit(uint64_t *set, uint16_t i)
+{
+	set[i / 64] |= 1ull << (i % 64);
+}
+
+/* The threshold and action a sensor counts with under the direction's policy; 0 when the
+ * policy has bindings and none is for this sensor (its matches are not counted). */
+static int
+dlp_sensor_rule(const struct dlp_ctx *ctx, uint16_t sensor, uint32_t *threshold,
+		uint8_t *action)
+{
 	uint32_t i;
 
-	if (d->total_pending == 0 || ctx->emit == NULL)
+	if (ctx->pol != NULL && ctx->pol->nbind != 0) {
+		/* Only the rule's sensors count, at the rule's threshold. */
+		for (i = 0; i < ctx->pol->nbind; i++)
+			if (ctx->pol->bind[i].sensor == sensor)
+				break;
+		if (i == ctx->pol->nbind)
+			return 0;
+		*threshold = ctx->pol->bind[i].threshold;
+		*action = ctx->pol->bind[i].action == POLICY_DLP_BLOCK ? CONFIG_DLP_BLOCK :
+									 CONFIG_DLP_ALERT;
+		return 1;
+	}
+	*threshold = sensor < SENSOR_MAX ? ctx->thresholds[sensor] : UINT32_MAX;
+	*action = ctx->conf.action;
+	return 1;
+}
+
+/*
+ * Turn pending matches into one event: those of sensor `only` (its threshold event:
+ * crossing), or, with only == SENSOR_MAX, every one left (the direction's last event).
+ * The matches it lists leave the pending list.
+ */
+static void
+dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint16_t only)
+{
+	struct dlp_event *ev = &ctx->ev;
+	uint32_t i, kept = 0, total = 0;
+
+	if (ctx->emit == NULL)
 		return;
 	memset(ev, 0, offsetof(struct dlp_event, paths));
 	snprintf(ev->rule, sizeof(ev->rule), "%s",
 		 ctx->pol != NULL && ctx->pol->rule != NULL ? ctx->pol->rule : ctx->conf.rule);
 	ev->action = d->cross_action;
-	ev->n = (uint8_t)d->n_pending;
-	ev->total = d->total_pending;
+	if (only != SENSOR_MAX) {
+		const struct sensor_def *def = sensor_db_def(ctx->db, only);
+
+		ev->crossing = 1;
+		ev->severity = def->severity;
+		if (!dlp_sensor_rule(ctx, only, &ev->threshold, &ev->action))
+			ev->threshold = 0;	/* the binding went away since */
+		snprintf(ev->sensor, sizeof(ev->sensor), "%s", def->id);
+		snprintf(ev->category, sizeof(ev->category), "%s", def->category);
+		for (i = 0; i < d->n_distinct; i++) {
+			if (d->distinct_sensor[i] != only)
+				continue;
+			total += d->pending_hits[i];
+			d->pending_hits[i] = 0;
+		}
+	} else {
+		total = d->total_pending;
+		memset(d->pending_hits, 0, sizeof(d->pending_hits));
+		d->overflow_pending = 0;
+	}
+	if (total == 0)
+		return;
+	ev->total = total;
+	d->total_pending -= total;
 	for (i = 0; i < d->n_pending; i++) {
 		const struct dlp_pending *p = &d->pending[i];
-		const struct sensor_def *def = sensor_db_def(ctx->db, p->sensor);
-		struct dlp_match *m = &ev->m[i];
-		const char *path = p->path[0] != '\0' ? p->path : DLP_PATH_RAW;
+		const struct sensor_def *def;
+		struct dlp_match *m;
+		const char *path;
 		uint8_t k;
 
+		if (only != SENSOR_MAX && p->sensor != only) {
+			d->pending[kept++] = *p;	/* waits for its own event */
+			continue;
+		}
+		def = sensor_db_def(ctx->db, p->sensor);
+		m = &ev->m[ev->n++];
+		path = p->path[0] != '\0' ? p->path : DLP_PATH_RAW;
 		for (k = 0; k < ev->npaths; k++)
 			if (strcmp(ev->paths[k], path) == 0)
 				break;
@@ -191,10 +271,28 @@ dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
 		m->hash = p->hash;
 		m->offset = p->offset;
 	}
+	d->n_pending = kept;
 	ctx->emit(ctx->cookie, dir, ev);
 	ctx->stats.events++;
-	d->n_pending = 0;
-	d->total_pending = 0;
+}
+
+/* The threshold events of the sensors that crossed since the last ones, in sensor order. */
+static void
+dlp_emit_crossings(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
+{
+	unsigned int w;
+
+	for (w = 0; w < SENSOR_MAX / 64; w++) {
+		uint64_t due = d->crossed_set[w] & ~d->reported_set[w];
+
+		while (due != 0) {
+			uint16_t sensor = (uint16_t)(w * 64 + (unsigned int)__builtin_ctzll(due));
+
+			due &= due - 1;
+			dlp_set_bit(d->reported_set, sensor);
+			dlp_emit(ctx, d, dir, sensor);
+		}
+	}
 }
 
 /* Whether raw stream offset off was inspected through a decoded buffer. */
@@ -241,6 +339,36 @@ dlp_other_layer(struct dlp_ctx *ctx, struct dlp_dir *d, uint32_t i, const struct
 	return 1;
 }
 
+/*
+ * The pending list is full and a match of `sensor` arrives. If no match of that sensor is
+ * listed, drop the latest listed match of the sensor with the most listed (it stays
+ * counted in the totals) so that every sensor's event lists at least one of its own.
+ * Returns 1 when a slot was freed.
+ */
+static int
+dlp_make_room(struct dlp_dir *d, uint16_t sensor)
+{
+	uint32_t i, j, n, most = 0, victim = 0;
+
+	for (i = 0; i < d->n_pending; i++)
+		if (d->pending[i].sensor == sensor)
+			return 0;
+	for (i = 0; i < d->n_pending; i++) {
+		for (j = 0, n = 0; j < d->n_pending; j++)
+			n += d->pending[j].sensor == d->pending[i].sensor;
+		if (n >= most) {		/* >=: the latest of the most listed sensor */
+			most = n;
+			victim = i;
+		}
+	}
+	if (most < 2)
+		return 0;		/* one match per sensor listed: keep them */
+	memmove(&d->pending[victim], &d->pending[victim + 1],
+		(d->n_pending - victim - 1) * sizeof(d->pending[0]));
+	d->n_pending--;
+	return 1;
+}
+
 static void
 dlp_on_match(void *cookie, const struct sensor_match *m)
 {
@@ -249,23 +377,11 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 	uint64_t h = value_hash(ctx->key, m->v.norm, m->v.norm_len);
 	uint32_t i, limit = RTE_MIN(ctx->conf.max_matches, (uint32_t)DLP_EVENT_MATCHES);
 	uint32_t count = 0, threshold;
+	int fresh = 1, slot = -1;
 	uint8_t action;
-	int fresh = 1;
 
-	if (ctx->pol != NULL && ctx->pol->nbind != 0) {
-		/* Only the rule's sensors count, at the rule's threshold. */
-		for (i = 0; i < ctx->pol->nbind; i++)
-			if (ctx->pol->bind[i].sensor == m->sensor)
-				break;
-		if (i == ctx->pol->nbind)
-			return;
-		threshold = ctx->pol->bind[i].threshold;
-		action = ctx->pol->bind[i].action == POLICY_DLP_BLOCK ? CONFIG_DLP_BLOCK :
-									CONFIG_DLP_ALERT;
-	} else {
-		threshold = m->sensor < SENSOR_MAX ? ctx->thresholds[m->sensor] : UINT32_MAX;
-		action = ctx->conf.action;
-	}
+	if (!dlp_sensor_rule(ctx, m->sensor, &threshold, &action))
+		return;
 	if (!d->in_buf && dlp_covered(d, m->offset)) {
 		/* Also seen, decoded, in a buffer: reported from there (innermost layer). */
 		ctx->stats.raw_dups++;
@@ -279,6 +395,7 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 		count++;
 		if (d->distinct[i] == h) {
 			fresh = 0;
+			slot = (int)i;
 			if (dlp_other_layer(ctx, d, i, m, h))
 				return;
 		}
@@ -286,6 +403,7 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 	if (fresh) {
 		count++;
 		if (d->n_distinct < DLP_DISTINCT_MAX) {
+			slot = (int)d->n_distinct;
 			d->distinct[d->n_distinct] = h;
 			d->distinct_layer[d->n_distinct] = d->in_buf ? 2 : 1;
 			d->distinct_sensor[d->n_distinct++] = m->sensor;
@@ -296,7 +414,7 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 		}
 	}
 	count += d->overflow_count;
-	if (d->n_pending < limit) {
+	if (d->n_pending < limit || dlp_make_room(d, m->sensor)) {
 		struct dlp_pending *p = &d->pending[d->n_pending++];
 		uint16_t tl = m->v.norm_len < 4 ? m->v.norm_len : 4;
 
@@ -313,22 +431,28 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 			p->path[0] = '\0';
 	}
 	d->total_pending++;
-	/* The event goes out when the scan returns, so it lists every match the same
-	 * segment completed, not just those found before the crossing one. */
-	if (!d->crossed && count >= threshold) {
+	if (slot >= 0)
+		d->pending_hits[slot]++;
+	else
+		d->overflow_pending++;	/* reported in the direction's last event */
+	/* The event goes out when the scan returns, so it lists every match of this sensor
+	 * the same segment completed, not just those found before the crossing one. */
+	if (!dlp_bit(d->crossed_set, m->sensor) && count >= threshold) {
+		dlp_set_bit(d->crossed_set, m->sensor);
 		d->crossed = 1;
 		d->cross_now = 1;
-		d->cross_action = action;
+		if (action == CONFIG_DLP_BLOCK)
+			d->cross_action = CONFIG_DLP_BLOCK;
 	}
 }
 
-/* After a scan: the threshold event, if this scan crossed a threshold. */
+/* After a scan: the threshold events of the sensors this scan took past theirs. */
 static void
 dlp_leave(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
 {
 	if (d->cross_now) {
 		d->cross_now = 0;
-		dlp_emit(ctx, d, dir);
+		dlp_emit_crossings(ctx, d, dir);
 	}
 }
 
@@ -464,11 +588,13 @@ dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct 
 		if (d->buf[level] != NULL)
 			dlp_buffer_end(ctx, d, level);
 	sensor_stream_close(ctx->sw, d->st, dlp_on_match, ctx);
-	/* Matches after the threshold event are reported at flow end; below the threshold
-	 * nothing is (that is what the threshold is for). */
+	/* Thresholds the flush took past, then what is left: reported when some threshold
+	 * was reached in the direction; otherwise nothing is (that is what thresholds are
+	 * for). */
 	d->cross_now = 0;
-	if (d->crossed)
-		dlp_emit(ctx, d, dir);
+	dlp_emit_crossings(ctx, d, dir);
+	if (d->crossed && d->total_pending != 0)
+		dlp_emit(ctx, d, dir, SENSOR_MAX);
 	d->st = NULL;
 	d->next_free = ctx->free;
 	ctx->free = d;

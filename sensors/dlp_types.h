@@ -41,13 +41,22 @@ struct dlp_match {
 	uint8_t path;		/* index in the event's paths[] */
 };
 
-/* A dlp event: a threshold crossed, or the matches left when a direction closes. */
+/*
+ * A dlp event: a threshold crossed (the direction's first event, crossing = 1: the sensor
+ * whose distinct-value count reached its threshold is named), or the matches found after
+ * that, when the direction closes (crossing = 0).
+ */
 struct dlp_event {
 	char rule[POLICY_ID_LEN];	/* rule whose bindings applied, or dlp.rule */
 	uint8_t action;		/* enum config_dlp_action: what the binding asks */
 	uint8_t blocked;	/* the verdict: block binding in protect mode */
 	uint8_t n;		/* matches listed (<= DLP_EVENT_MATCHES) */
 	uint32_t total;		/* matches this event stands for (listed or not) */
+	uint8_t crossing;	/* this event reports the threshold crossing */
+	uint8_t severity;	/* crossing: enum sensor_severity of the sensor below */
+	uint32_t threshold;	/* crossing: the threshold it reached (distinct values) */
+	char sensor[48];	/* crossing: the sensor that reached it */
+	char category[24];	/* crossing: its category */
 	uint8_t npaths;		/* paths named by the listed matches */
 	char paths[DLP_EVENT_PATHS][DLP_PATH_LEN];
 	struct dlp_match m[DLP_EVENT_MATCHES];

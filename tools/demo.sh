@@ -377,10 +377,11 @@ def load(etype=None):
             return out
 
 def find(etype, port, secs):
+    # "dlp": a finding, the threshold alert or a dlp event (any event with a dlp object)
     end = time.time() + secs
     while True:
-        for e in load(etype):
-            if e.get("src_port") == port:
+        for e in load(None if etype == "dlp" else etype):
+            if e.get("src_port") == port and (etype != "dlp" or "dlp" in e):
                 return e
         if time.time() >= end:
             return None
@@ -393,18 +394,18 @@ def table():
     rows = []
     for e in load():
         t = e.get("event_type")
-        if t == "alert":
+        if t == "alert" and "dlp" not in e:
             a = e["alert"]
             rows.append((e, "alert", a.get("rule") or "(default)", a["action"],
                          "%s: %s -> %s, %s mode" % (a["reason"], a["from_group"],
                                                     a["to_group"], a["mode"])))
-        elif t == "dlp":
+        elif "dlp" in e:        # a threshold alert (with its dlp object) or a dlp event
             d = e["dlp"]
             by = {}
             for m in d["matches"]:
                 by.setdefault(m["sensor"], []).append(m["redacted"])
             det = "; ".join("%s x%d: %s" % (s, len(v), " ".join(v)) for s, v in by.items())
-            rows.append((e, "dlp", d["rule"], d["action"],
+            rows.append((e, t, d["rule"], d["action"],
                          "%s (%s; rule says %s, %s mode)" % (det, d["direction"],
                                                              d["rule_action"], d["mode"])))
     fmt = "{:<12}  {:<5}  {:<39}  {:<16}  {:<7}  {}"
@@ -487,10 +488,10 @@ got=$(reply_sha 1)
 ev=$(event dlp 41001 0.3 || true)
 if [ "$CURL_RC" = 0 ] && [ "$HTTP_CODE" = 200 ] && [ "$got" = "$CLEAN_SHA" ] && [ -z "$ev" ]; then
 	step_result 1 "clean upload ($CLEAN_LEN bytes) to partner:8080 passes" PASS \
-		"HTTP 200 in $SECS s; the partner got every byte: sha256 ${got:0:16}... matches; no dlp event"
+		"HTTP 200 in $SECS s; the partner got every byte: sha256 ${got:0:16}... matches; no finding (alert or dlp event)"
 else
 	step_result 1 "clean upload ($CLEAN_LEN bytes) to partner:8080 passes" FAIL \
-		"curl exit $CURL_RC, HTTP $HTTP_CODE${CURL_ERR:+, $CURL_ERR}; sha256 sent ${CLEAN_SHA:0:16}..., partner answered '${got:0:16}'${ev:+; unexpected dlp event}"
+		"curl exit $CURL_RC, HTTP $HTTP_CODE${CURL_ERR:+, $CURL_ERR}; sha256 sent ${CLEAN_SHA:0:16}..., partner answered '${got:0:16}'${ev:+; unexpected finding}"
 fi
 
 # 2) the same kind of upload carrying 4 distinct card numbers: cut at the third
@@ -500,12 +501,12 @@ saw=$(server_saw 41002)
 if [ "$CURL_RC" != 0 ] && [ -n "$ev" ] && [ "$(jget "$ev" 'e["dlp"]["action"]')" = blocked ]; then
 	step_result 2 "upload with 4 card numbers is blocked" PASS \
 		"curl failed after $SECS s: exit $CURL_RC ($CURL_ERR)" \
-		"dlp event: credit_card $(cards_of "$ev"), action blocked (rule $(jget "$ev" 'e["dlp"]["rule"]'), protect mode)" \
+		"$(jget "$ev" 'e["event_type"]') $(jget "$ev" 'e.get("alert", {}).get("signature_id", "")'): credit_card $(cards_of "$ev"), action blocked (rule $(jget "$ev" 'e["dlp"]["rule"]'), protect mode)" \
 		"the partner got $(echo "$saw" | cut -d' ' -f1) of $CARDS_LEN bytes before the reset, $(echo "$saw" | cut -d' ' -f2) of the 4 card rows"
 else
 	step_result 2 "upload with 4 card numbers is blocked" FAIL \
 		"curl exit $CURL_RC, HTTP $HTTP_CODE${CURL_ERR:+, $CURL_ERR}, after $SECS s" \
-		"dlp event: ${ev:-none}" "partner: ${saw}"
+		"finding: ${ev:-none}" "partner: ${saw}"
 fi
 
 # 3) the partner's admin port: denied by no-partner-admin; the gateway resets the SYN
@@ -530,11 +531,11 @@ ev=$(event dlp 41004 5 || true)
 if [ "$CURL_RC" = 0 ] && [ "$got" = "$CARDS_SHA" ] && [ -n "$ev" ] && [ "$(jget "$ev" 'e["dlp"]["action"]')" = allowed ]; then
 	step_result 4 "monitor mode: the card upload passes, reported" PASS \
 		"PUT /v1/groups/payments mode=monitor; HTTP 200 in $SECS s, sha256 ${got:0:16}... matches" \
-		"dlp event: credit_card $(cards_of "$ev"), action allowed (the rule says $(jget "$ev" 'e["dlp"]["rule_action"]'), $(jget "$ev" 'e["dlp"]["mode"]') mode)"
+		"$(jget "$ev" 'e["event_type"]') $(jget "$ev" 'e.get("alert", {}).get("signature_id", "")'): credit_card $(cards_of "$ev"), action allowed (the rule says $(jget "$ev" 'e["dlp"]["rule_action"]'), $(jget "$ev" 'e["dlp"]["mode"]') mode)"
 else
 	step_result 4 "monitor mode: the card upload passes, reported" FAIL \
 		"curl exit $CURL_RC, HTTP $HTTP_CODE${CURL_ERR:+, $CURL_ERR}; sha256 sent ${CARDS_SHA:0:16}..., partner answered '${got:0:16}'" \
-		"dlp event: ${ev:-none}"
+		"finding: ${ev:-none}"
 fi
 api PUT /v1/groups/payments '{"name": "payments", "selector": "app=payments", "mode": "protect"}' >/dev/null
 echo "      (payments set back to protect)"
@@ -559,7 +560,7 @@ Its REST API listens on $API inside the gateway namespace only (loopback, as shi
 the host cannot reach it), so call it through ip netns exec. Admin token: $TOKEN
 
   ip netns exec $NS_G curl -s -H 'Authorization: Bearer $TOKEN' http://$API/v1/stats
-  ip netns exec $NS_G curl -s -H 'Authorization: Bearer $TOKEN' 'http://$API/v1/events?event_type=dlp'
+  ip netns exec $NS_G curl -s -H 'Authorization: Bearer $TOKEN' 'http://$API/v1/events?event_type=alert'
   ip netns exec $NS_G curl -s -H 'Authorization: Bearer $TOKEN' http://$API/v1/flows
   ip netns exec $NS_G curl -s -H 'Authorization: Bearer $TOKEN' -H 'Accept: application/yaml' http://$API/v1/policy
   ip netns exec $NS_G curl -s -H 'Authorization: Bearer $TOKEN' http://$API/v1/labels/groups

@@ -14,6 +14,7 @@ PKGS=(
 	python3-brotli python3-zstandard
 	tcpdump tshark iproute2 ethtool curl openssl util-linux
 	swaks python3-aiosmtpd
+	logrotate python3-jsonschema
 )
 
 # The OpenAPI linter (tools/openapi-lint) runs on Node.js from the npm registry; use the

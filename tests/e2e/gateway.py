@@ -48,6 +48,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pcap"))
 
 import dlp_values  # noqa: E402
+import eve  # noqa: E402
 import tgpcap  # noqa: E402
 from stdnum import iban as std_iban  # noqa: E402
 from stdnum import luhn  # noqa: E402
@@ -1023,6 +1024,12 @@ def parse_ts(s):
 
 
 def of_type(events, t):
+    """Events of a kind: "dlp" = findings (threshold alerts, which carry a dlp object, and
+    dlp events); "alert" = policy alerts (alerts without a dlp object); else event_type."""
+    if t == "dlp":
+        return eve.findings(events)
+    if t == "alert":
+        return [e for e in events if e.get("event_type") == "alert" and "dlp" not in e]
     return [e for e in events if e.get("event_type") == t]
 
 

@@ -54,6 +54,7 @@ from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
 import dlp_values as V
+import eve
 import tgpcap
 from tgpcap import fail_with
 
@@ -458,7 +459,8 @@ def run_daemon(tmp_path, pcap):
 
 
 def dlp_events(events):
-    return [e for e in events if e.get("event_type") == "dlp"]
+    """Findings: threshold alerts (with their dlp object) and dlp events."""
+    return eve.findings(events)
 
 
 def rows_of(events):
@@ -508,6 +510,14 @@ def check_headers(events, apps, conn, server_port, app_proto):
         if ev["dlp"].get("action") != "allowed" or ev["dlp"].get("mode") != "monitor":
             errs.append("default policy: expected action allowed in monitor mode: %s" %
                         json.dumps(ev["dlp"], sort_keys=True)[:200])
+        if ev["event_type"] == "alert":
+            # a threshold crossing (threshold 1): the matches of one sensor, its signature
+            sensors = sorted({m["sensor"] for m in ev["dlp"]["matches"]})
+            alert = eve.dlp_alert(sensors[0], rule="default", threshold=1, mode="monitor",
+                                  action="allowed")
+            if len(sensors) != 1 or ev["alert"] != alert:
+                errs.append("threshold alert %s (sensors %s), expected %s" % (
+                    json.dumps(ev["alert"]), sensors, json.dumps(alert)))
     return errs
 
 

@@ -26,6 +26,7 @@ from email.message import EmailMessage
 
 import pytest
 
+import eve
 import gateway as gw
 from gateway import (CARDS, CLIENT4, HTTP_PORT, HTTP_PORT2, IBANS, SERVER4, TLS_PORT,
                      body_with_values, complete_lines, counter, delta, of_type, parse_ts,
@@ -118,7 +119,7 @@ def iban_line(v):
 # ----------------------------------------------------------------------------------------
 
 def dlp_first(events, direction):
-    """The first dlp event of a flow in a direction (the one at the threshold)."""
+    """The first finding of a flow in a direction: the alert at the threshold."""
     dl = [e for e in of_type(events, "dlp") if e["dlp"].get("direction") == direction]
     return dl[0] if dl else None
 
@@ -129,6 +130,11 @@ def check_dlp(ev, direction, action, rule, rule_action, mode, sensor, values, of
     threshold), redacted and hashed, with the verdict fields given."""
     e = dlp_first(ev, direction)
     assert e is not None, "no dlp event %s\n%s" % (direction, info)
+    # the threshold alert: the sensor's signature; the rule's threshold is len(values)
+    assert e["event_type"] == "alert", (e, info)
+    assert e["alert"] == eve.dlp_alert(sensor, rule=rule, threshold=len(values), mode=mode,
+                                       action=action, from_group="clients",
+                                       to_group="partners"), (e["alert"], info)
     d = e["dlp"]
     assert (d.get("action"), d.get("rule_action"), d.get("rule"), d.get("mode")) == \
         (action, rule_action, rule, mode), "dlp event fields: %s\n%s" % (json.dumps(d), info)
@@ -195,7 +201,7 @@ def clean_upload_download(topo, g, tmp_path, family, seed):
     for p in (up, down):
         ev = g.flow_events(p)
         bad = [e for e in ev if e["event_type"] == "alert" or
-               (e["event_type"] == "dlp" and e["dlp"].get("action") == "blocked")]
+               ("dlp" in e and e["dlp"].get("action") == "blocked")]
         assert not bad, "clean transfer reported: %s" % bad
     info = g.describe()
     assert gw.verdict_drops_beyond_holds(before, after) == 0, info
@@ -438,10 +444,9 @@ def test_deny_rule_resets_the_connection_at_once(topo, gwm, family):
     assert secs < 2, "took %.2fs: not a reset\n%s" % (secs, info)
     al = of_type(ev, "alert")
     assert len(al) == 1, info
-    a = al[0]["alert"]
-    assert (a["action"], a["rule"], a["reason"], a["mode"], a["signature_id"],
-            a["from_group"], a["to_group"]) == \
-        ("blocked", "r-deny-web", "deny", "protect", 1000000, "clients", "partners"), info
+    assert al[0]["alert"] == eve.policy_alert("deny", rule="r-deny-web", mode="protect",
+                                              action="blocked", from_group="clients",
+                                              to_group="partners"), info
     assert topo.record("http", family, port, timeout=0.5) is None, \
         "the denied connection reached the server"
     assert gw.verdict_drops_beyond_holds(before, after) >= 1, info
@@ -463,7 +468,10 @@ def test_require_tls_resets_cleartext_and_passes_a_tls_handshake(topo, gwm):
     assert len(al) == 1, info
     a = al[0]["alert"]
     assert (a["action"], a["rule"], a["reason"], a["mode"], a["signature_id"]) == \
-        ("blocked", "r-tls", "require_tls", "protect", 1000002), info
+        ("blocked", "r-tls", "require_tls", "protect", eve.sid_rule("r-tls")), info
+    assert a == eve.policy_alert("require_tls", rule="r-tls", mode="protect",
+                                 action="blocked", from_group=a["from_group"],
+                                 to_group=a["to_group"]), info
     rec = topo.record("tls", "ipv4", p1)
     assert rec is not None, "the TCP handshake should have reached the server\n" + info
     assert not rec["handshake"] and b"GET" not in rec["data"], \
@@ -700,7 +708,7 @@ def test_live_switch_to_protect_mode_cuts_a_denied_download(topo, gwm, tmp_path,
 
     ev = _live_cut(topo, g, tmp_path, "http://%s:%d/files/big.bin" % (SERVER4, HTTP_PORT2),
                    lambda: g.ok("PUT", "/v1/mode", {"mode": "protect"}), "alert",
-                   lambda e: e["event_type"] == "alert" and
+                   lambda e: e["event_type"] == "alert" and "dlp" not in e and
                    e["alert"]["action"] == "blocked", allowed_alert, size,
                    small_rmem=rmem == "small-rmem")
     a = [e for e in of_type(ev, "alert") if e["alert"]["action"] == "blocked"][0]["alert"]
@@ -728,7 +736,7 @@ def test_live_switch_of_group_to_protect_cuts_a_card_download(topo, gwm, tmp_pat
     # dlp_block (docs/events.md: a flow already past a block threshold when its mode
     # switches to protect).
     def blocked(e):
-        if e["event_type"] == "dlp":
+        if "dlp" in e:      # a threshold alert or a dlp event
             return e["dlp"]["action"] == "blocked"
         return e["event_type"] == "alert" and e["alert"]["action"] == "blocked"
 
@@ -736,14 +744,14 @@ def test_live_switch_of_group_to_protect_cuts_a_card_download(topo, gwm, tmp_pat
                    to_protect, None, blocked, monitor_dlp, size,
                    small_rmem=rmem == "small-rmem")
     for e in ev:
-        if blocked(e) and e["event_type"] == "dlp":
+        if blocked(e) and "dlp" in e:
             d = e["dlp"]
             assert (d["rule"], d["rule_action"], d["mode"], d["direction"]) == \
                 ("web-cards", "block", "protect", "to_client"), d
         elif blocked(e):
             a = e["alert"]
             assert (a["rule"], a["reason"], a["mode"], a["signature_id"]) == \
-                ("web-cards", "dlp_block", "protect", 1000003), a
+                ("web-cards", "dlp_block", "protect", eve.sid_rule("web-cards")), a
 
 
 # ----------------------------------------------------------------------------------------

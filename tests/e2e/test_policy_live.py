@@ -27,6 +27,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pcap"))
 
+import eve  # noqa: E402
 import tgpcap  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -211,6 +212,16 @@ def wait_packets(d, want, timeout=30):
     return d.packets()
 
 
+def findings(events):
+    """Threshold alerts (with their dlp object) and dlp events."""
+    return eve.findings(events)
+
+
+def policy_alerts(events):
+    """Policy verdicts: alerts without a dlp object."""
+    return [e for e in events if e["event_type"] == "alert" and "dlp" not in e]
+
+
 def by_port(events):
     """client port -> list of events of that flow."""
     out = {}
@@ -251,31 +262,38 @@ def test_events_follow_each_live_policy_change(veth, tmp_path):
         assert d.stop() == 0, (tmp_path / "tollgated.log").read_text()
     ev = by_port(d.read_events())
 
+    def label(e):
+        # a DLP threshold crossing is an alert with a dlp object
+        return "dlp_alert" if e["event_type"] == "alert" and "dlp" in e else e["event_type"]
+
     def kinds(port):
-        return sorted(e["event_type"] for e in ev.get(port, []))
+        return sorted(label(e) for e in ev.get(port, []))
 
     for i in range(n):
         # phase 1
         a, b = ev[20000 + i], ev[21000 + i]
         assert kinds(20000 + i) == ["alert", "flow"]
-        al = [e for e in a if e["event_type"] == "alert"][0]["alert"]
+        al = policy_alerts(a)[0]["alert"]
         assert (al["action"], al["rule"], al["reason"], al["mode"]) == \
             ("allowed", "r-deny-a", "deny", "monitor")
-        assert kinds(21000 + i) == ["dlp", "flow"]
-        dl = [e for e in b if e["event_type"] == "dlp"][0]["dlp"]
+        assert kinds(21000 + i) == ["dlp_alert", "flow"]
+        assert findings(b)[0]["alert"] == eve.dlp_alert(
+            "credit_card", rule="r-dlp-b", threshold=1, mode="monitor", action="allowed",
+            from_group="clients-b", to_group="servers")
+        dl = findings(b)[0]["dlp"]
         assert (dl["rule"], dl["rule_action"], dl["action"]) == ("r-dlp-b", "alert", "allowed")
         assert dl["matches"][0]["redacted"] == "************1111"
         # phase 2: swapped
-        assert kinds(22000 + i) == ["dlp", "flow"]
-        dl = [e for e in ev[22000 + i] if e["event_type"] == "dlp"][0]["dlp"]
+        assert kinds(22000 + i) == ["dlp_alert", "flow"]
+        dl = findings(ev[22000 + i])[0]["dlp"]
         assert (dl["rule"], dl["rule_action"], dl["action"]) == ("r-deny-a", "block", "allowed")
         assert kinds(23000 + i) == ["alert", "flow"]
-        al = [e for e in ev[23000 + i] if e["event_type"] == "alert"][0]["alert"]
+        al = policy_alerts(ev[23000 + i])[0]["alert"]
         assert (al["action"], al["rule"]) == ("allowed", "r-dlp-b")
         # phase 3: protect
-        dl = [e for e in ev[24000 + i] if e["event_type"] == "dlp"][0]["dlp"]
+        dl = findings(ev[24000 + i])[0]["dlp"]
         assert (dl["rule"], dl["action"], dl["mode"]) == ("r-deny-a", "blocked", "protect")
-        al = [e for e in ev[25000 + i] if e["event_type"] == "alert"][0]["alert"]
+        al = policy_alerts(ev[25000 + i])[0]["alert"]
         assert (al["action"], al["rule"], al["mode"]) == ("blocked", "r-dlp-b", "protect")
         fl = [e for e in ev[25000 + i] if e["event_type"] == "flow"][0]
         assert fl["policy"] == {"rule": "r-dlp-b", "from_group": "clients-b",
@@ -284,10 +302,10 @@ def test_events_follow_each_live_policy_change(veth, tmp_path):
         # packet re-evaluates them; a's deny alert was sent at its first packet, b's at
         # its first packet after the change; a now carries data through its DLP binding.
         ea, eb = ev[26000 + i], ev[27000 + i]
-        assert [x["alert"]["rule"] for x in ea if x["event_type"] == "alert"] == ["r-deny-a"]
-        assert [x["dlp"]["rule"] for x in ea if x["event_type"] == "dlp"] == ["r-deny-a"]
-        assert [x["alert"]["rule"] for x in eb if x["event_type"] == "alert"] == ["r-dlp-b"]
-        assert not [x for x in eb if x["event_type"] == "dlp"]
+        assert [x["alert"]["rule"] for x in policy_alerts(ea)] == ["r-deny-a"]
+        assert [x["dlp"]["rule"] for x in findings(ea)] == ["r-deny-a"]
+        assert [x["alert"]["rule"] for x in policy_alerts(eb)] == ["r-dlp-b"]
+        assert not findings(eb)
     # No raw card number anywhere in the output.
     assert CARD not in d.events.read_text()
 
@@ -396,10 +414,10 @@ def test_thousand_live_changes_lose_no_packet_and_return_memory(veth, tmp_path):
     ev = by_port(d.read_events())
     for i in range(n):
         a, b = ev.get(30000 + i, []), ev.get(40000 + i, [])
-        alerts = [e["alert"] for e in a if e["event_type"] == "alert"]
+        alerts = [e["alert"] for e in policy_alerts(a)]
         assert [x["rule"] for x in alerts] == ["r-deny-a"], (i, a)
         assert [e["policy"]["rule"] for e in a if e["event_type"] == "flow"] == ["r-deny-a"]
-        dlps = [e["dlp"] for e in b if e["event_type"] == "dlp"]
+        dlps = [e["dlp"] for e in findings(b)]
         assert [x["rule"] for x in dlps] == ["r-dlp-b"], (i, b)
-        assert not [e for e in b if e["event_type"] == "alert"], (i, b)
+        assert not policy_alerts(b), (i, b)
         assert [e["policy"]["rule"] for e in b if e["event_type"] == "flow"] == ["r-dlp-b"]

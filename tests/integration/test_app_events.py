@@ -72,7 +72,7 @@ def run(tmp_path, pcap, config=None):
 def test_metadata_events_are_off_by_default(tmp_path, capture, tollgated_bin):
     evs = run(tmp_path, capture)
     assert not [e for e in evs if e["event_type"] in ("http", "smtp")]
-    assert [e for e in evs if e["event_type"] == "dlp"], "the dlp events must still be there"
+    assert [e for e in evs if "dlp" in e], "the findings must still be there"
 
 
 def test_one_http_event_per_transaction_with_its_own_request(tmp_path, capture,
@@ -104,15 +104,15 @@ def test_dlp_events_say_where_in_the_application_the_values_were(tmp_path, captu
     evs = run(tmp_path, capture)
     rows = sorted((e["src_port"], m["sensor"], m["redacted"], m["path"], m["offset"],
                    json.dumps(e.get("http") or e.get("smtp"), sort_keys=True))
-                  for e in evs if e["event_type"] == "dlp" for m in e["dlp"]["matches"])
+                  for e in evs if "dlp" in e for m in e["dlp"]["matches"])
     pay = json.dumps({"hostname": "shop.example", "url": "/pay", "http_method": "POST",
                       "http_content_type": "application/x-www-form-urlencoded"},
                      sort_keys=True)
-    # listed at the flow's end (the card crossed the threshold first): by then the
-    # request's answer is known
+    # the e-mail address crosses its own threshold (1) in the request's URL: its alert
+    # goes out at once, before the answer (no status yet)
     look = json.dumps({"hostname": "shop.example",
                        "url": "/lookup?email=******************.com&x=1",
-                       "http_method": "GET", "status": 404}, sort_keys=True)
+                       "http_method": "GET"}, sort_keys=True)
     env = {"helo": "client.example", "mail_from": "****.doe@example.com",
            "rcpt_to": ["***roll@partner.example"]}
     mail1 = json.dumps(dict(env, attachments=[]), sort_keys=True)

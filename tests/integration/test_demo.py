@@ -88,10 +88,11 @@ def test_demo_steps_pass_and_table_shows_the_events():
     rows = _table_rows(out)
     assert len(rows) == 3, rows
     kinds = [(r[0], r[1], r[2], r[3]) for r in rows]
+    # the card uploads are threshold alerts (with their dlp object), port 8081 a policy one
     assert kinds == [
-        ("dlp", "10.77.1.10:41002 -> 198.51.100.80:8080", "payments-upload", "blocked"),
+        ("alert", "10.77.1.10:41002 -> 198.51.100.80:8080", "payments-upload", "blocked"),
         ("alert", "10.77.1.10:41003 -> 198.51.100.80:8081", "no-partner-admin", "blocked"),
-        ("dlp", "10.77.1.10:41004 -> 198.51.100.80:8080", "payments-upload", "allowed"),
+        ("alert", "10.77.1.10:41004 -> 198.51.100.80:8080", "payments-upload", "allowed"),
     ], rows
     for r in (rows[0], rows[2]):
         assert r[4].startswith("credit_card x4: ************1111 ************4444 "

@@ -1,11 +1,14 @@
 """DLP sensors end to end: scapy captures with planted personal data replayed through the
-real tollgated, checking the exact `dlp` events.
+real tollgated, checking the exact findings: the `alert` events of threshold crossings
+(with their `dlp` object) and the `dlp` events of the matches after them.
 
 Contract under test (docs/events.md, the DLP brief):
   * default policy (no --config): every built-in sensor, alert mode, every TCP flow,
     dlp.threshold 1 (distinct values per flow direction);
-  * one `dlp` event per flow direction when the threshold is crossed, listing every match
-    so far, and one more at flow end for the matches after that; matches capped at
+  * one `alert` event per flow direction and sensor when that sensor's count of distinct
+    values reaches its threshold, listing that sensor's matches so far, with the sensor's
+    signature (tests/pcap/eve.py has the exact object); one `dlp` event at flow end for
+    the matches after that and those of sensors below their threshold; matches capped at
     dlp.max_matches_per_event (16), `total` the true count. With fewer than 16 matches in
     a direction, the union of its events' `matches` is exactly the accepted matches, each
     once;
@@ -33,6 +36,7 @@ from pathlib import Path
 import pytest
 
 import dlp_values as V
+import eve
 import tgpcap
 from tgpcap import C2S, S2C, EPOCH_US, fail_with
 
@@ -351,10 +355,11 @@ def split_flows():
 # --------------------------------------------------------------------------------------
 
 def run_dlp(tmp_path, pcaps, name="run", config=None, state_dir=None, workers=1,
-            stats=True, cwd=None):
+            stats=True, cwd=None, threshold=1):
     """Run tollgated over pcaps with --events, --state-dir (default: a fresh one under
-    tmp_path), --stats-json and --workers; fail the test on a non-zero exit or on a dlp
-    event that breaks the schema. Returns the RunResult (with .state_dir set)."""
+    tmp_path), --stats-json and --workers; fail the test on a non-zero exit or on a
+    finding that breaks the schema (threshold: the dlp.threshold of config). Returns the
+    RunResult (with .state_dir set)."""
     d = Path(tmp_path) / name
     d.mkdir(parents=True)
     args = []
@@ -381,20 +386,52 @@ def run_dlp(tmp_path, pcaps, name="run", config=None, state_dir=None, workers=1,
     res.state_dir = Path(state_dir)
     if res.rc != 0:
         fail_with(["tollgated exited with %s" % res.rc], res)
-    errs = check_dlp_schema(res.events)
+    errs = check_dlp_schema(res.events, threshold=threshold) + eve.validate(res.events)
     if errs:
-        fail_with(errs, res, "dlp events break the schema:")
+        fail_with(errs, res, "findings break the schema:")
     return res
 
 
 def dlp_events(events):
-    return [e for e in events if e.get("event_type") == "dlp"]
+    """Threshold alerts and dlp events: every event with a dlp object, in file order."""
+    return eve.findings(events)
 
 
-def check_dlp_schema(events, rule="default"):
-    """Error lines for dlp events that do not follow the schema, or whose header does not
+def check_alert(ev, errs, where, rule, threshold, seen):
+    """A finding is an alert exactly when it is its sensor's first in the direction: the
+    sensor of every listed match, the exact alert object; a dlp event only after one."""
+    key = (ev["flow_id"], ev["dlp"]["direction"])
+    sensors = {m["sensor"] for m in ev["dlp"]["matches"]}
+    if ev["event_type"] == "alert":
+        if len(sensors) != 1:
+            errs.append("a threshold alert lists the matches of one sensor, not %s: %s" % (
+                sorted(sensors), where))
+            return
+        sensor = sensors.pop()
+        if (key, sensor) in seen:
+            errs.append("a second alert for %s in the same direction: %s" % (sensor, where))
+        seen.add((key, sensor))
+        seen.add(key)
+        # a custom class: its category as listed, its severity from CUSTOM_CONFIG
+        custom = sensor not in eve.BUILTIN
+        want = eve.dlp_alert(sensor, rule=rule, threshold=threshold, mode="monitor",
+                             action="allowed",
+                             category=ev["dlp"]["matches"][0]["category"] if custom else None,
+                             severity="high" if custom else None)
+        if ev["alert"] != want:
+            errs.append("alert object %s, expected %s" % (json.dumps(ev["alert"]),
+                                                          json.dumps(want)))
+    elif ev["event_type"] != "dlp" or "alert" in ev:
+        errs.append("a finding must be an alert or a dlp event: " + where)
+    elif key not in seen:
+        errs.append("a dlp event before any threshold alert of its direction: " + where)
+
+
+def check_dlp_schema(events, rule="default", threshold=1):
+    """Error lines for findings that do not follow the schema, or whose header does not
     match their flow's flow event."""
     errs = []
+    seen = set()
     flows = {e.get("flow_id"): e for e in events if e.get("event_type") == "flow"}
     for ev in dlp_events(events):
         where = json.dumps(ev, sort_keys=True)[:300]
@@ -425,7 +462,7 @@ def check_dlp_schema(events, rule="default"):
         if not isinstance(ms, list) or not isinstance(total, int):
             errs.append("matches must be a list and total an integer: " + where)
             continue
-        if not 1 <= len(ms) <= 16 or len(ms) != min(total, 16):
+        if not 1 <= len(ms) <= min(total, 16):
             errs.append("%d matches listed for total %d (cap 16): %s" % (len(ms), total,
                                                                           where))
         for m in ms:
@@ -443,6 +480,7 @@ def check_dlp_schema(events, rule="default"):
                 errs.append("offset is not a non-negative integer: %s" % m)
             if m.get("confidence") not in ("high", "medium"):
                 errs.append("confidence is not high|medium: %s" % m)
+        check_alert(ev, errs, where, rule, threshold, seen)
     return errs
 
 
@@ -683,7 +721,7 @@ def test_dlp_threshold_counts_distinct_values_and_reports_the_rest_at_flow_end(
     sc = http_upload(42003, 2, b"".join(line("entry %02d" % i, p.raw)
                                         for i, p in enumerate(many)))
     pcap = write_capture(tmp_path / "threshold.pcap", [sa, sb, sc])
-    res = run_dlp(tmp_path, pcap, config=THRESHOLD_CONFIG)
+    res = run_dlp(tmp_path, pcap, config=THRESHOLD_CONFIG, threshold=3)
     evs = dlp_events(res.events)
     errs = []
 
@@ -696,9 +734,9 @@ def test_dlp_threshold_counts_distinct_values_and_reports_the_rest_at_flow_end(
     cb = sb.expect().c2s
     row = lambda p: row_at(42002, "to_server", p.sensor, p.redacted, cb,  # noqa: E731
                            offset_of(cb, p.raw))
-    if len(ev_b) != 2:
-        errs.append("flow B: %d dlp events, expected 2 (threshold, then flow end): %s" % (
-            len(ev_b), ev_b))
+    if [e["event_type"] for e in ev_b] != ["alert", "dlp"]:
+        errs.append("flow B: %s, expected an alert (threshold) then a dlp event (flow "
+                    "end): %s" % ([e["event_type"] for e in ev_b], ev_b))
     else:
         first, second = ev_b
         want1, want2 = {row(b1), row(b2), row(b3)}, {row(b4)}
@@ -719,8 +757,9 @@ def test_dlp_threshold_counts_distinct_values_and_reports_the_rest_at_flow_end(
     allowed = {row_at(42003, "to_server", p.sensor, p.redacted, cc, offset_of(cc, p.raw))
                for p in many}
     got_c = rows_of(ev_c)
-    if not 1 <= len(ev_c) <= 2:
-        errs.append("flow C (40 matches): %d dlp events, expected 1 or 2" % len(ev_c))
+    if [e["event_type"] for e in ev_c] not in (["alert"], ["alert", "dlp"]):
+        errs.append("flow C (40 matches): %s, expected an alert and at most one dlp event"
+                    % [e["event_type"] for e in ev_c])
     if sum(e["dlp"]["total"] for e in ev_c) != 40:
         errs.append("flow C: totals %s, expected to sum to 40" % [e["dlp"]["total"]
                                                                  for e in ev_c])
@@ -739,6 +778,58 @@ def test_dlp_threshold_counts_distinct_values_and_reports_the_rest_at_flow_end(
         errs.append("events for unknown flows: %s" % others)
     if errs:
         fail_with(errs, res)
+
+
+def test_dlp_each_sensor_alerts_once_and_a_later_block_binding_still_cuts(tmp_path,
+                                                                            tollgated_bin):
+    """An e-mail address crosses its alert binding in the first request, a card its block
+    binding in the second: two threshold alerts, each with its own sensor's signature and
+    matches, and the card's cuts the flow (protect mode) although a threshold had already
+    been reached in that direction."""
+    card = V.card_series(1, seed=6060)[0]
+    s = _session(42101, 0)
+    req1 = tgpcap.http_request(line("mailto", V.EMAIL.raw) + FILLER * 3)
+    s.turn(C2S, req1, sizes=[len(req1)])
+    s.turn(S2C, http_ok(b"stored\n"))
+    req2 = tgpcap.http_request(line("pay", card.raw) + FILLER * 3)
+    s.turn(C2S, req2, sizes=[len(req2)])
+    s.turn(S2C, http_ok(b"stored\n"))
+    s.close(C2S)
+    pcap = write_capture(tmp_path / "two-bindings.pcap", [s])
+    config = """
+policy:
+  mode: protect
+  groups:
+    - {name: clients, cidrs: [%s/32]}
+    - {name: servers, cidrs: [%s/32]}
+  rules:
+    - id: mixed
+      from: clients
+      to: servers
+      action: allow
+      dlp: [{sensor: email, action: alert}, {sensor: credit_card, action: block}]
+""" % (CLIENT, SERVER)
+    d = tmp_path / "run"
+    d.mkdir()
+    (d / "c.yaml").write_text(config)
+    res = tgpcap.run_tollgated(["--read", pcap, "--config", d / "c.yaml", "--events",
+                                d / "ev.json", "--state-dir", d / "st", "--stats-json",
+                                d / "stats.json"], 120)
+    assert res.rc == 0, res.stderr
+    found = dlp_events(res.events)
+    assert [(e["event_type"], e["alert"]["signature_id"], e["alert"]["action"],
+             [m["redacted"] for m in e["dlp"]["matches"]]) for e in found] == [
+        ("alert", eve.sid_sensor("email"), "allowed", [V.EMAIL.redacted]),
+        ("alert", eve.sid_sensor("credit_card"), "blocked", [card.redacted]),
+    ], found
+    assert found[1]["alert"] == eve.dlp_alert("credit_card", rule="mixed", threshold=1,
+                                              mode="protect", action="blocked",
+                                              from_group="clients", to_group="servers")
+    assert found[1]["dlp"]["rule_action"] == "block"
+    fl = [e for e in res.events if e["event_type"] == "flow"]
+    assert [f["policy"]["action"] for f in fl] == ["deny"], fl
+    assert res.stats["policy_flows_blocked"] == 1
+    assert eve.validate(res.events) == []
 
 
 # --------------------------------------------------------------------------------------

@@ -407,3 +407,78 @@ def test_wrong_or_read_only_token_exits_1_with_the_problem_detail(daemon):
         f"label-sync: PUT {api}/v1/labels?source=label-sync: 403 Forbidden: PUT /v1/labels needs an admin "
         f"token: this one is read\n")
     assert entries(port)["generation"] == 0
+
+
+# The label map's limit: 64 labels per IP, k8s:namespace included
+
+def _pod(name, ns, ip, nlabels, created="2024-05-02T10:00:00Z"):
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns, "creationTimestamp": created,
+                         "labels": {f"l{i:02d}": f"v{i}" for i in range(nlabels)}},
+            "spec": {}, "status": {"phase": "Running", "podIP": ip,
+                                   "podIPs": [{"ip": ip}]}}
+
+
+def _over_limit_doc():
+    """63 labels (64 with the namespace: kept), 64 labels (65: skipped), 100 (skipped)."""
+    return {"apiVersion": "v1", "kind": "List", "items": [
+        _pod("full", "ns-a", "10.9.0.1", 63),
+        _pod("one-too-many", "ns-b", "10.9.0.2", 64),
+        _pod("plain", "ns-a", "10.9.0.3", 2),
+        _pod("crowded", "ns-c", "10.9.0.4", 100),
+    ]}
+
+
+SKIP_WARNINGS = (
+    "label-sync: warning: skipping pod ns-b/one-too-many: 64 labels plus k8s:namespace are "
+    "65, more than the 64 the label map holds for one IP (its IPs 10.9.0.2 get no entry)\n"
+    "label-sync: warning: skipping pod ns-c/crowded: 100 labels plus k8s:namespace are "
+    "101, more than the 64 the label map holds for one IP (its IPs 10.9.0.4 get no entry)\n")
+
+
+def test_pod_over_the_label_limit_is_skipped_with_a_warning_naming_it():
+    r = label_sync("--dry-run", "--generation", "9", stdin=json.dumps(_over_limit_doc()))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == SKIP_WARNINGS + "label-sync: 2 entries, generation 9 (dry run, not sent)\n"
+    body = json.loads(r.stdout)
+    assert [e["ip"] for e in body["entries"]] == ["10.9.0.1", "10.9.0.3"]
+    assert len(body["entries"][0]["labels"]) == 64
+    assert body["entries"][1]["labels"] == {"k8s:namespace": "ns-a", "l00": "v0", "l01": "v1"}
+
+
+def test_the_label_limit_is_in_help_and_in_the_openapi_schema():
+    r = label_sync("--help")
+    assert r.returncode == 0
+    assert ("A pod with more than 63 labels (64 with k8s:namespace, the label map's\n"
+            "limit per IP) is skipped with a warning naming it; the other pods are sent.\n") \
+        in r.stdout
+    import yaml
+    spec = yaml.safe_load((ROOT / "docs" / "api" / "openapi.yaml").read_text())
+    schemas = spec["components"]["schemas"]
+    assert schemas["LabelEntry"]["properties"]["labels"]["maxProperties"] == 64
+    assert schemas["LabelMap"]["properties"]["entries"]["items"]["properties"]["labels"][
+        "maxProperties"] == 64
+
+
+def test_the_sync_goes_on_without_the_pod_over_the_limit(daemon):
+    api, port, tokens = daemon
+    r = label_sync("--api", api, "--token-file", tokens, "--generation", "50",
+                   stdin=json.dumps(_over_limit_doc()))
+    assert (r.returncode, r.stdout, r.stderr) == (
+        0, "label-sync: 2 entries, generation 50\n", SKIP_WARNINGS)
+    got = entries(port)
+    assert got["generation"] == 50
+    assert [(e["ip"], len(e["labels"])) for e in got["entries"]] == [("10.9.0.1", 64),
+                                                                    ("10.9.0.3", 3)]
+    # the daemon's own limit, which the skip keeps label-sync clear of: 65 is refused whole
+    body = {"generation": 51, "entries": [
+        {"ip": "10.9.0.2", "labels": {f"l{i:02d}": "v" for i in range(65)}}]}
+    req = urllib.request.Request(f"{api}/v1/labels", data=json.dumps(body).encode(),
+                                 method="PUT", headers={"Authorization": f"Bearer {ADMIN}",
+                                                        "Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.code == 422
+    assert json.loads(e.value.read())["detail"] == \
+        "/entries/0/labels: 65 labels (expected at most 64)"
+    assert entries(port)["generation"] == 50

@@ -28,6 +28,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pcap"))
 
 import dlp_values as V  # noqa: E402
+import eve  # noqa: E402
 import tgpcap  # noqa: E402
 from scapy.layers.dns import DNS, DNSQR, DNSRR  # noqa: E402
 from scapy.layers.inet import IP, UDP  # noqa: E402
@@ -401,13 +402,23 @@ def ev_key(ev):
     return (ev.get("proto"), ev.get("src_ip"), ev.get("dest_ip"))
 
 
+def of_kind(ev, kind):
+    """"alert": a policy verdict (an alert without a dlp object); "dlp": a finding (a
+    threshold alert or a dlp event: an event with a dlp object); else the event type."""
+    if kind == "alert":
+        return ev.get("event_type") == "alert" and "dlp" not in ev
+    if kind == "dlp":
+        return "dlp" in ev
+    return ev.get("event_type") == kind
+
+
 def by_flow(flows, events, event_type, split=False):
-    """{flow name: [events of that type]}; every event must belong to a flow of the capture.
-    The SPLIT flow is left out unless split is true."""
+    """{flow name: [events of that kind (of_kind)]}; every event must belong to a flow of
+    the capture. The SPLIT flow is left out unless split is true."""
     names = {flow_key(spec): name for name, spec in flows.items()}
     out = {}
     for ev in events:
-        if ev.get("event_type") != event_type:
+        if not of_kind(ev, event_type):
             continue
         k = ev_key(ev)
         assert k in names, "%s event for a flow not in the capture: %s" % (event_type, ev)
@@ -619,11 +630,12 @@ def test_monitor_alerts_only_for_denied_flows(monitor, captures):
             for name, (reason, rule, fg, tg, mode) in ALERTS.items()}
     assert {k: alert_summary(v) for k, v in got.items()} == want
     for name, evs in got.items():
-        a = evs[0]["alert"]
-        assert a["category"] == "Policy violation" and a["gid"] == 1
-        if a["reason"] == "deny":
-            assert a["signature"] == "TOLLGATE policy: deny rule %s (%s -> %s)" % (
-                a["rule"], a["from_group"], a["to_group"]), a
+        reason, rule, fg, tg, mode = ALERTS[name]
+        # the exact object: the rule's signature, or default deny's (no "rule" key)
+        assert evs[0]["alert"] == eve.policy_alert(
+            reason, rule=rule, mode=mode, from_group=fg, to_group=tg,
+            action="blocked" if mode == "protect" else "allowed"), evs[0]
+        assert ("rule" in evs[0]["alert"]) == (rule is not None)
         # the alert carries the app once it is known (the deny-http verdict needs it)
         if name.startswith("app_http"):
             assert evs[0]["app_proto"] == "http"
@@ -654,6 +666,11 @@ def test_dlp_events_only_for_the_bound_group_when_default_is_off(monitor, captur
     for name, rule, rule_action in (("dlp", "dlp-watch", "alert"),
                                     ("dlp_block", "dlp-block", "block")):
         assert len(got[name]) == 1, got[name]
+        # the card crossed the binding's threshold (1): an alert with the sensor's signature
+        assert got[name][0]["event_type"] == "alert"
+        assert got[name][0]["alert"] == eve.dlp_alert(
+            "credit_card", rule=rule, threshold=1, mode="monitor", action="allowed",
+            from_group=FLOW_POLICY[name][1], to_group="servers")
         d = got[name][0]["dlp"]
         # monitor mode: a block binding is reported, not enforced
         assert (d["rule"], d["rule_action"], d["action"], d["mode"], d["direction"]) == (
@@ -691,6 +708,12 @@ def test_protect_mode_blocks_and_default_dlp_applies_to_unbound_groups(protect_e
             for name, evs in dlp.items()}
     assert rows["dlp"] == [("dlp-watch", "alert", "allowed", "protect", "credit_card")]
     assert rows["dlp_block"] == [("dlp-block", "block", "blocked", "protect", "credit_card")]
+    # one threshold alert per sensor; the block binding's is "blocked"
+    assert [(e["event_type"], e["alert"]["signature_id"], e["alert"]["action"])
+            for e in dlp["dlp_block"]] == [("alert", eve.sid_sensor("credit_card"),
+                                            "blocked")]
+    assert sorted(e["alert"]["metadata"]["sensor"][0] for e in dlp["plain"]
+                  if e["event_type"] == "alert") == ["credit_card", "email"]
     assert rows["plain"] == [("default", "alert", "allowed", "protect", "credit_card"),
                              ("default", "alert", "allowed", "protect", "email")]
     assert {r[:4] for r in rows["app_smtp"]} == {("default", "alert", "allowed", "protect")}
@@ -759,7 +782,10 @@ def learned_key(rule):
 
 def test_discover_never_alerts_and_learns_one_candidate_per_tuple(discover, captures):
     _, flows = captures["discover"]
-    assert [e for e in discover.events if e["event_type"] == "alert"] == []
+    # no policy alert; personal data past a threshold is still a (dlp threshold) alert
+    assert [e for e in discover.events if of_kind(e, "alert")] == []
+    assert {e["alert"]["reason"] for e in discover.events
+            if e["event_type"] == "alert"} <= {"dlp_threshold"}
     fl = by_flow(flows, discover.events, "flow")
     assert sorted(fl) == sorted(flows)
     for name, evs in fl.items():

@@ -36,6 +36,7 @@ import brotli
 import zstandard
 
 import dlp_values as V
+import eve
 import tgpcap
 from tgpcap import C2S, EPOCH_US, S2C, fail_with
 
@@ -536,7 +537,8 @@ def run_daemon(tmp_path, pcap, name="run", config=None, workers=1, timeout=600):
 
 
 def dlp_events(events):
-    return [e for e in events if e.get("event_type") == "dlp"]
+    """Findings: threshold alerts and dlp events (every event with a dlp object)."""
+    return eve.findings(events)
 
 
 def rows_of(events):

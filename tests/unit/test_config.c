@@ -90,6 +90,10 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 	assert_int_equal(a->reasm.midstream, b->reasm.midstream);
 	assert_int_equal(a->reasm.urgent, b->reasm.urgent);
 	assert_int_equal(a->events.ring_size, b->events.ring_size);
+	assert_int_equal(a->events.file.max_size, b->events.file.max_size);
+	assert_int_equal(a->events.file.keep, b->events.file.keep);
+	assert_int_equal(a->events.file.fsync, b->events.file.fsync);
+	assert_int_equal(a->events.file.fsync_interval_ms, b->events.file.fsync_interval_ms);
 	assert_int_equal(a->dlp.enabled, b->dlp.enabled);
 	assert_int_equal(a->dlp.action, b->dlp.action);
 	assert_string_equal(a->dlp.rule, b->dlp.rule);
@@ -1793,12 +1797,46 @@ test_config_reassembly_urgent_is_remove_or_inline(void **state)
 			    "expected remove or inline)");
 }
 
+/* events.file: rotation off by default, 0 or 4KiB.., keep and the fsync policies. */
+static void
+test_config_events_file_section(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&c, "", err, sizeof(err)), 0);
+	assert_int_equal(c.events.file.max_size, 0);
+	assert_int_equal(c.events.file.keep, 5);
+	assert_int_equal(c.events.file.fsync, CONFIG_FSYNC_NEVER);
+	assert_int_equal(c.events.file.fsync_interval_ms, 1000);
+	assert_int_equal(load(&c, "events:\n  file:\n    max_size: 100MiB\n    keep: 1000\n"
+			      "    fsync: interval\n    fsync_interval_ms: 250\n", err,
+			      sizeof(err)), 0);
+	assert_int_equal(c.events.file.max_size, 100 * 1024 * 1024);
+	assert_int_equal(c.events.file.keep, 1000);
+	assert_int_equal(c.events.file.fsync, CONFIG_FSYNC_INTERVAL);
+	assert_int_equal(c.events.file.fsync_interval_ms, 250);
+	assert_int_equal(load(&c, "events:\n  file:\n    fsync: rotate\n", err, sizeof(err)), 0);
+	assert_int_equal(c.events.file.fsync, CONFIG_FSYNC_ROTATE);
+	assert_load_error("events:\n  file:\n    max_size: 1000\n",
+			  "t.yaml:3:15: events.file.max_size: out of range (got 1000, expected 0 "
+			  "or 4KiB..1024GiB)");
+	assert_load_error("events:\n  file:\n    keep: 0\n",
+			  "t.yaml:3:11: events.file.keep: out of range (got 0, expected an "
+			  "integer in 1..1000)");
+	assert_load_error("events:\n  file:\n    fsync: always\n",
+			  "t.yaml:3:12: events.file.fsync: unknown value (got always, expected "
+			  "never, rotate or interval)");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_inline_exception_policy_and_tx_flush),
 		cmocka_unit_test(test_config_reassembly_urgent_is_remove_or_inline),
+		cmocka_unit_test(test_config_events_file_section),
 		cmocka_unit_test(test_config_defaults_have_documented_values),
 		cmocka_unit_test(test_config_builtin_yaml_is_the_shipped_file),
 		cmocka_unit_test(test_config_builtin_yaml_loads_to_defaults),

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the events file (control/event_file.c): appending to what is there, the
+ * 0640 mode whatever the umask, reopening after a rename (logrotate) with every line in
+ * exactly one of the two files, a failed reopen that keeps the old descriptor, size-based
+ * rotation and how many files it keeps, and when each fsync policy syncs.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "event_file.h"
+
+struct dir {
+	char path[256];
+	char file[300];
+};
+
+static int
+setup(void **state)
+{
+	struct dir *d = calloc(1, sizeof(*d));
+
+	snprintf(d->path, sizeof(d->path), "/tmp/tg-event-file-XXXXXX");
+	assert_non_null(mkdtemp(d->path));
+	snprintf(d->file, sizeof(d->file), "%s/eve.json", d->path);
+	*state = d;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct dir *d = *state;
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
+	assert_int_equal(system(cmd), 0);
+	free(d);
+	return 0;
+}
+
+static const struct config_events_file conf_default = {
+	.max_size = 0, .keep = 5, .fsync = CONFIG_FSYNC_NEVER, .fsync_interval_ms = 1000,
+};
+
+/* The whole content of path ("" when missing: the caller checks existence). */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	assert_non_null(buf);
+	if (f == NULL)
+		return buf;
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+assert_content(const char *path, const char *want)
+{
+	char *got = slurp(path);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+write_line(struct event_file *f, const char *s)
+{
+	assert_int_equal(event_file_write(f, s, strlen(s)), 0);
+}
+
+static void
+test_event_file_appends_to_existing_content(void **state)
+{
+	struct dir *d = *state;
+	struct event_file *f;
+	char err[256];
+	FILE *pre = fopen(d->file, "w");
+
+	fputs("{\"run\":1}\n", pre);
+	fclose(pre);
+	f = event_file_open(d->file, &conf_default, err, sizeof(err));
+	assert_non_null(f);
+	write_line(f, "{\"run\":2}");
+	assert_int_equal(event_file_close(f), 0);
+	f = event_file_open(d->file, &conf_default, err, sizeof(err));
+	write_line(f, "{\"run\":3}");
+	assert_int_equal(event_file_stats(f)->lines, 1);
+	assert_int_equal(event_file_stats(f)->bytes, 10);
+	assert_int_equal(event_file_close(f), 0);
+	assert_content(d->file, "{\"run\":1}\n{\"run\":2}\n{\"run\":3}\n");
+}
+
+static void
+test_event_file_created_0640_whatever_the_umask(void **state)
+{
+	struct dir *d = *state;
+	static const mode_t masks[] = { 0, 022, 077, 0777 };
+	struct event_file *f;
+	struct stat sb;
+	char err[256];
+	unsigned int i;
+	mode_t old;
+
+	for (i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		unlink(d->file);
+		old = umask(masks[i]);
+		f = event_file_open(d->file, &conf_default, err, sizeof(err));
+		umask(old);
+		assert_non_null(f);
+		assert_int_equal(stat(d->file, &sb), 0);
+		assert_int_equal(sb.st_mode & 07777, 0640);
+		assert_int_equal(event_file_close(f), 0);
+	}
+	/* an existing file keeps its mode: the operator chose it */
+	assert_int_equal(chmod(d->file, 0600), 0);
+	f = event_file_open(d->file, &conf_default, err, sizeof(err));
+	assert_int_equal(stat(d->file, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	event_file_close(f);
+}
+
+static void
+test_event_file_open_names_path_and_reason(void **state)
+{
+	struct dir *d = *state;
+	char path[400], err[512];
+
+	snprintf(path, sizeof(path), "%s/missing/eve.json", d->path);
+	assert_null(event_file_open(path, &conf_default, err, sizeof(err)));
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "No such file or directory"));
+}
+
+static void
+test_event_file_reopen_after_rename_splits_lines_exactly(void **state)
+{
+	struct dir *d = *state;
+	struct event_file *f;
+	char old[320], err[256];
+
+	snprintf(old, sizeof(old), "%s.1", d->file);
+	f = event_file_open(d->file, &conf_default, err, sizeof(err));
+	write_line(f, "a");
+	write_line(f, "b");
+	assert_int_equal(rename(d->file, old), 0);
+	write_line(f, "c");			/* before the signal: still the renamed file */
+	assert_int_equal(event_file_reopen(f, err, sizeof(err)), 1);
+	write_line(f, "d");
+	assert_int_equal(event_file_stats(f)->reopens, 1);
+	assert_int_equal(event_file_close(f), 0);
+	assert_content(old, "a\nb\nc\n");
+	assert_content(d->file, "d\n");
+}
+
+static void
+test_event_file_failed_reopen_keeps_writing_old_file(void **state)
+{
+	struct dir *d = *state;
+	struct event_file *f;
+	char old[320], err[512];
+
+	snprintf(old, sizeof(old), "%s.1", d->file);
+	f = event_file_open(d->file, &conf_default, err, sizeof(err));
+	write_line(f, "a");
+	assert_int_equal(rename(d->file, old), 0);
+	assert_int_equal(mkdir(d->file, 0700), 0);	/* the path cannot be opened now */
+	assert_int_equal(event_file_reopen(f, err, sizeof(err)), -EISDIR);
+	assert_non_null(strstr(err, "writing on to the file already open"));
+	write_line(f, "b");
+	assert_int_equal(event_file_stats(f)->reopens, 0);
+	assert_int_equal(event_file_stats(f)->errors, 1);
+	assert_int_equal(event_file_close(f), 0);
+	assert_content(old, "a\nb\n");
+	assert_int_equal(rmdir(d->file), 0);
+}
+
+static void
+test_event_file_rotates_by_size_and_keeps_n(void **state)
+{
+	struct dir *d = *state;
+	struct config_events_file conf = conf_default;
+	struct event_file *f;
+	char name[320], err[256], line[8];
+	unsigned int i;
+
+	conf.max_size = 10;		/* two 4-byte lines + newlines fit, a third does not */
+	conf.keep = 2;
+	f = event_file_open(d->file, &conf, err, sizeof(err));
+	for (i = 0; i < 7; i++) {
+		snprintf(line, sizeof(line), "l%03u", i);
+		assert_int_equal(event_file_maybe_rotate(f, strlen(line), err, sizeof(err)),
+				 i == 2 || i == 4 || i == 6);
+		write_line(f, line);
+	}
+	assert_int_equal(event_file_stats(f)->rotations, 3);
+	assert_int_equal(event_file_close(f), 0);
+	assert_content(d->file, "l006\n");
+	snprintf(name, sizeof(name), "%s.1", d->file);
+	assert_content(name, "l004\nl005\n");
+	snprintf(name, sizeof(name), "%s.2", d->file);
+	assert_content(name, "l002\nl003\n");	/* l000/l001 were dropped: keep 2 */
+	snprintf(name, sizeof(name), "%s.3", d->file);
+	assert_int_equal(access(name, F_OK), -1);
+}
+
+static void
+test_event_file_rotation_counts_existing_bytes(void **state)
+{
+	struct dir *d = *state;
+	struct config_events_file conf = conf_default;
+	struct event_file *f;
+	char name[320], err[256];
+	FILE *pre = fopen(d->file, "w");
+
+	fputs("0123456789\n", pre);	/* 11 bytes from an earlier run */
+	fclose(pre);
+	conf.max_size = 12;
+	f = event_file_open(d->file, &conf, err, sizeof(err));
+	assert_int_equal(event_file_maybe_rotate(f, 1, err, sizeof(err)), 1);
+	write_line(f, "x");
+	/* one line larger than max_size still goes in, alone */
+	assert_int_equal(event_file_maybe_rotate(f, 40, err, sizeof(err)), 1);
+	write_line(f, "0123456789012345678901234567890123456789");
+	assert_int_equal(event_file_close(f), 0);
+	snprintf(name, sizeof(name), "%s.2", d->file);
+	assert_content(name, "0123456789\n");
+	snprintf(name, sizeof(name), "%s.1", d->file);
+	assert_content(name, "x\n");
+}
+
+static void
+test_event_file_stdout_is_never_rotated_or_reopened(void **state)
+{
+	struct config_events_file conf = conf_default;
+	struct event_file *f;
+	char err[256];
+
+	(void)state;
+	conf.max_size = 1;
+	f = event_file_open("-", &conf, err, sizeof(err));
+	assert_non_null(f);
+	assert_int_equal(event_file_maybe_rotate(f, 100, err, sizeof(err)), 0);
+	assert_int_equal(event_file_reopen(f, err, sizeof(err)), 0);
+	assert_int_equal(event_file_close(f), 0);
+	assert_int_equal(fflush(stdout), 0);	/* stdout is still open */
+}
+
+static void
+test_event_file_fsync_policies(void **state)
+{
+	struct dir *d = *state;
+	struct config_events_file conf = conf_default;
+	struct event_file *f;
+	char err[256];
+
+	/* never: not at reopen, not at close */
+	f = event_file_open(d->file, &conf, err, sizeof(err));
+	write_line(f, "a");
+	assert_int_equal(event_file_tick(f, 100.0), 0);
+	assert_int_equal(event_file_reopen(f, err, sizeof(err)), 1);
+	write_line(f, "b");
+	assert_int_equal(event_file_stats(f)->fsyncs, 0);
+	event_file_close(f);
+
+	/* rotate: when a file with unsynced lines is closed, never on a tick */
+	conf.fsync = CONFIG_FSYNC_ROTATE;
+	f = event_file_open(d->file, &conf, err, sizeof(err));
+	write_line(f, "c");
+	assert_int_equal(event_file_tick(f, 100.0), 0);
+	assert_int_equal(event_file_stats(f)->fsyncs, 0);
+	assert_int_equal(event_file_reopen(f, err, sizeof(err)), 1);
+	assert_int_equal(event_file_stats(f)->fsyncs, 1);
+	assert_int_equal(event_file_reopen(f, err, sizeof(err)), 1);	/* nothing new */
+	assert_int_equal(event_file_stats(f)->fsyncs, 1);
+	event_file_close(f);
+
+	/* interval: at most every fsync_interval_ms, only when something was written */
+	conf.fsync = CONFIG_FSYNC_INTERVAL;
+	conf.fsync_interval_ms = 1000;
+	f = event_file_open(d->file, &conf, err, sizeof(err));
+	write_line(f, "d");
+	assert_int_equal(event_file_tick(f, 100.0), 0);
+	assert_int_equal(event_file_stats(f)->fsyncs, 1);
+	write_line(f, "e");
+	assert_int_equal(event_file_tick(f, 100.5), 0);
+	assert_int_equal(event_file_stats(f)->fsyncs, 1);
+	assert_int_equal(event_file_tick(f, 101.0), 0);
+	assert_int_equal(event_file_stats(f)->fsyncs, 2);
+	assert_int_equal(event_file_tick(f, 105.0), 0);		/* nothing written since */
+	assert_int_equal(event_file_stats(f)->fsyncs, 2);
+	assert_int_equal(event_file_close(f), 0);
+	assert_content(d->file, "a\nb\nc\nd\ne\n");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_event_file_appends_to_existing_content,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_file_created_0640_whatever_the_umask,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_file_open_names_path_and_reason,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_event_file_reopen_after_rename_splits_lines_exactly, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_event_file_failed_reopen_keeps_writing_old_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_file_rotates_by_size_and_keeps_n,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_file_rotation_counts_existing_bytes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_event_file_stdout_is_never_rotated_or_reopened, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_file_fsync_policies, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
