@@ -4,13 +4,10 @@
 before. Each test runs the real build/tollgated."""
 
 import json
-import os
 import re
 import signal
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from test_events_file import TapNetns, alerts, tap_netns, wait_until  # noqa: F401
 from tgdaemon import (BIN, DEADLINE, TOKEN, StderrTail, api_stats, free_port, syn_frame,
