@@ -37,6 +37,7 @@
 #include "control.h"
 #include "dispatch.h"
 #include "eal.h"
+#include "mem_plan.h"
 #include "eve_sid.h"
 #include "msg_types.h"
 #include "pcap_reader.h"
@@ -224,6 +225,7 @@ check_config(struct runtime *rt, const char *path)
 	struct sensor_db *db;
 	struct policy *p;
 	struct snapshot *s;
+	struct mem_plan mp;
 	char err[1024];
 	int ok = 1;
 
@@ -251,6 +253,9 @@ check_config(struct runtime *rt, const char *path)
 		       p->ngroups - POLICY_GROUP_FIRST_USER, p->nrules, sensor_db_count(db));
 		if (eve_sid_collision(p, &rt->cfg.dlp, err, sizeof(err)))
 			fprintf(stderr, "%s: warning: %s\n", name, err);
+		mem_plan_compute(&mp, &rt->cfg, rt->cfg.dp.workers, sensor_db_stream_size(db),
+				 MSG_POOL_SIZE, sizeof(struct msg));
+		mem_plan_print(&mp, &rt->cfg, stdout);
 	}
 	snapshot_free(s);
 	sensor_db_free(db);
@@ -467,6 +472,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct eal_plan plan = { 0 };
+	struct mem_plan mp;
 	const char *config_path = NULL, *log_dir = NULL, *pidfile = NULL;
 	const char *cli_ports[CONFIG_MAX_PORTS];
 	unsigned int workers = 0, w, n_cli_ports = 0;
@@ -642,11 +648,10 @@ main(int argc, char **argv)
 	}
 	rt->n_workers = rt->cfg.dp.workers;
 	plan.n_lcores = rt->n_workers + 2;
-	plan.mem_mb = (rt->cfg.dp.mbufs * (size_t)(RTE_MBUF_DEFAULT_BUF_SIZE + 192) +
-		       MSG_POOL_SIZE * (sizeof(struct msg) + 64) +
-		       rt->n_workers * (worker_memsize(&rt->cfg) +
-					(size_t)rt->cfg.dp.ring_size * 8 * 2 +
-					(size_t)rt->cfg.events.ring_size * 8)) / (1 << 20) + 96;
+	mem_plan_compute(&mp, &rt->cfg, rt->n_workers,
+			 rt->sensor_db != NULL ? sensor_db_stream_size(rt->sensor_db) : 0,
+			 MSG_POOL_SIZE, sizeof(struct msg));
+	plan.mem_mb = mp.eal >> 20;
 
 	if (pidfile != NULL) {
 		if (pidfile_write(pidfile, err, sizeof(err)) != 0) {
@@ -675,6 +680,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "tollgated: %s\n", err);
 		goto out;
 	}
+	mem_plan_summary(&mp, err, sizeof(err));
+	MAIN_LOG(INFO, "memory plan: %s (tollgated -T shows each part)", err);
 	if (rt->sensor_db != NULL)
 		MAIN_LOG(INFO, "dlp: %u sensors, %zu bytes per stream, %u streams per worker (%zu "
 			 "bytes each worker)", sensor_db_count(rt->sensor_db),

@@ -130,6 +130,10 @@ class StderrTail:
             ok = self.cv.wait_for(lambda: any(rx.search(x) for x in self.lines), deadline)
         assert ok, f"no stderr line matching {pattern!r}:\n{''.join(self.lines)}"
 
+    def text_now(self):
+        with self.cv:
+            return "".join(self.lines)
+
     def text(self):
         self.t.join(timeout=30)
         return "".join(self.lines)
