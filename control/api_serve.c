@@ -96,7 +96,12 @@ api_send(struct api *a, struct MHD_Connection *conn, struct api_call *c, const c
 	unsigned int i;
 	bool ok = true, read;
 
-	if (r->len > 0) {
+	if (r->stream != NULL) {
+		mr = MHD_create_response_from_callback(r->stream_size, 64 * 1024, r->stream,
+						       r->stream_cls, r->stream_fin);
+		if (mr != NULL)
+			r->stream_fin = NULL;	/* libmicrohttpd calls it now */
+	} else if (r->len > 0) {
 		mr = MHD_create_response_from_buffer_with_free_callback(r->len, r->body, free);
 		if (mr != NULL)
 			r->body = NULL;
@@ -304,7 +309,7 @@ api_finish(struct api *a, struct MHD_Connection *conn, struct api_call *c, const
 		.conn = conn,
 	};
 	struct api_response r;
-	char detail[256];
+	char detail[256], *params;
 	int rc;
 
 	if (c->refused)
@@ -315,9 +320,13 @@ api_finish(struct api *a, struct MHD_Connection *conn, struct api_call *c, const
 			return MHD_NO;
 		return api_send(a, conn, c, method, path, &c->refusal);
 	}
-	api_route_path_matches(c->route, path, &req.id);
+	params = strdup(path);
+	if (params == NULL)
+		return MHD_NO;
+	api_route_params(c->route, params, &req.id, &req.n);
 	api_response_init(&r);
 	rc = c->route->fn(a->cookie, &req, &r);
+	free(params);
 	if (r.status == 0) {
 		api_log(a, API_LOG_ERR, "%s %s: the handler %s without a reply", method,
 			c->route->path, rc < 0 ? strerror(-rc) : "returned");

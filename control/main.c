@@ -70,6 +70,8 @@ usage(FILE *f)
 		"  --api-token-file FILE   bearer tokens (overrides api.token_file)\n"
 		"  --serve               with --read: keep serving the API after the input ends,\n"
 		"                        until SIGTERM/SIGINT\n"
+		"  --capture JSON        start a packet capture before the first packet, JSON as\n"
+		"                        the body of POST /v1/captures; repeat for more\n"
 		"  --workers N           worker lcores (overrides dataplane.workers)\n"
 		"  --lcores LIST         EAL lcore map; workers = lcores - 2 (control + input)\n"
 		"  -v, --verbose         show DPDK's own log messages\n"
@@ -134,6 +136,7 @@ load_state(struct runtime *rt, char *err, size_t errlen)
 	char fallback[CONFIG_PATH_LEN];
 	int rc;
 
+	snprintf(rt->state_path, sizeof(rt->state_path), "%s", dir);
 	rc = state_secret_load(dir, rt->hash_key, err, errlen);
 	if (rc == 0 || rt->state_dir != NULL || home == NULL ||
 	    (rc != -EACCES && rc != -EPERM && rc != -EROFS))
@@ -141,6 +144,7 @@ load_state(struct runtime *rt, char *err, size_t errlen)
 	snprintf(fallback, sizeof(fallback), "%s/.local/state/tollgate", home);
 	fprintf(stderr, "tollgated: %s is not writable; keeping the value-hash key in %s\n", dir,
 		fallback);
+	snprintf(rt->state_path, sizeof(rt->state_path), "%s", fallback);
 	return state_secret_load(fallback, rt->hash_key, err, errlen);
 }
 
@@ -306,6 +310,7 @@ main(int argc, char **argv)
 		{ "api-listen", required_argument, NULL, 'L' },
 		{ "api-token-file", required_argument, NULL, 'T' },
 		{ "serve", no_argument, NULL, 'E' },
+		{ "capture", required_argument, NULL, 'P' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "lcores", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -365,6 +370,14 @@ main(int argc, char **argv)
 			break;
 		case 'E':
 			rt->serve = 1;
+			break;
+		case 'P':
+			if (rt->n_captures == RUNTIME_MAX_READ) {
+				fprintf(stderr, "tollgated: at most %d --capture options\n",
+					RUNTIME_MAX_READ);
+				goto early;
+			}
+			rt->captures[rt->n_captures++] = optarg;
 			break;
 		case 'w':
 			if (parse_uint(optarg, RUNTIME_MAX_WORKERS, &workers) != 0) {
@@ -452,6 +465,7 @@ main(int argc, char **argv)
 	plan.mem_mb = (rt->cfg.dp.mbufs * (size_t)(RTE_MBUF_DEFAULT_BUF_SIZE + 192) +
 		       MSG_POOL_SIZE * (sizeof(struct msg) + 64) +
 		       rt->n_workers * (worker_memsize(&rt->cfg) +
+					(rt->cfg.capture.enabled ? rt->cfg.capture.ring_size : 0) +
 					(size_t)rt->cfg.dp.ring_size * 8 * 2 +
 					(size_t)rt->cfg.events.ring_size * 8)) / (1 << 20) + 96;
 
