@@ -2,9 +2,10 @@
 /*
  * Capture filters: a tcpdump-style expression compiled by libpcap (pcap_compile on a dead
  * DLT_EN10MB handle: the frames workers see are Ethernet), converted to eBPF by DPDK
- * (rte_bpf_convert), loaded (rte_bpf_load, which verifies it) and, where DPDK has a JIT for
- * the machine, compiled to native code. The cBPF program is kept too: the offline replay of
- * a capture (capture_writer.c) filters with pcap_offline_filter, exactly as tcpdump does.
+ * (rte_bpf_convert), loaded (rte_bpf_load, which verifies it) and, where DPDK has a JIT
+ * for the machine and the program avoids its known defects (capture_bpf.c), compiled to
+ * native code. The cBPF program is kept too: the offline replay of a capture
+ * (capture_writer.c) filters with pcap_offline_filter, exactly as tcpdump does.
  *
  * Control thread (compile) and the pcap writer thread (match, free once no worker can run
  * it any more).
