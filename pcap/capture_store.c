@@ -216,8 +216,10 @@ store_load_one(struct capture_mgr *m, const char *id)
 {
 	char path[CAPTURE_PATH_LEN + 32], err[CAPTURE_PATH_LEN + 128];
 	const char *name, *state, *expr, *reason;
+	uint64_t on_disk;
 	json_error_t je;
 	struct capture *c;
+	uint32_t i;
 	json_t *o;
 
 	snprintf(path, sizeof(path), "%s/%s/" STORE_META, m->root, id);
@@ -275,6 +277,11 @@ store_load_one(struct capture_mgr *m, const char *id)
 	c->files.file_count = c->file_count;
 	if (capture_files_scan(&c->files, err, sizeof(err)) != 0)
 		STORE_LOG(WARNING, "capture %s: %s", id, err);
+	/* Killed: its record was last written at the start; the files know better. */
+	for (i = 0, on_disk = 0; i < c->files.n; i++)
+		on_disk += c->files.f[i].packets;
+	if (on_disk > c->packets)
+		c->packets = on_disk;
 	m->repaired += c->files.repaired;
 	if (c->files.repaired != 0)
 		STORE_LOG(NOTICE, "capture %s: %" PRIu64 " file(s) cut back to their last whole "
