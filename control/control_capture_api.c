@@ -547,8 +547,7 @@ control_capture_start_text(struct services *s, const char *json_text, char *id, 
 	rc = cc_start(s, body, id, &f);
 	json_decref(body);
 	if (rc != 0)
-		snprintf(err, errlen, "--capture %s: %s", f.field[0] != '\0' ? f.field : "",
-			 f.detail);
+		snprintf(err, errlen, "--capture: %s", f.detail);
 	return rc;
 }
 

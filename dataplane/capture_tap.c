@@ -14,6 +14,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pause.h>
 #include "capture_ring.h"
 #include "capture_tap.h"
 
@@ -92,6 +93,10 @@ capture_tap_run(struct capture_tap *t, const struct capture_set *s, struct rte_m
 		c->matched++;
 		t->st.matched++;
 		r = capture_ring_reserve(t->ring, size);
+		while (unlikely(r == NULL && t->wait_when_full)) {
+			rte_pause();
+			r = capture_ring_reserve(t->ring, size);
+		}
 		if (unlikely(r == NULL)) {
 			c->dropped++;
 			t->st.dropped++;

@@ -5,7 +5,9 @@
  * and a matching packet is copied, cut at the capture's snaplen, with its time and length,
  * into the worker's copy ring (capture_ring.h). A copy that finds the ring full is dropped
  * and counted for its capture; the packet itself goes on untouched. No allocation, lock,
- * system call or wait per packet.
+ * system call or wait per packet, except offline (wait_when_full), where the worker waits
+ * for the writer as it waits for the control thread's event ring: there is no line rate
+ * to keep up with, and a forensic cut of a trace must not miss a packet.
  *
  * The pcap layer creates one tap per worker before the workers start, publishes the set
  * of running captures through the slot it passed (RCU: the set a worker loaded stays valid
@@ -27,6 +29,7 @@ struct capture_tap {
 	struct capture_ring *ring;
 	struct capture_tap_count cnt[CAPTURE_SLOTS];
 	void *mem;				/* the ring's memory (rte_malloc) */
+	uint8_t wait_when_full;			/* offline: wait for the writer, drop nothing */
 };
 
 /*

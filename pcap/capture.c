@@ -112,6 +112,8 @@ capture_mgr_create(struct runtime *rt, const char *state_dir, char *err, size_t 
 			goto fail;
 		}
 		m->n_taps = i + 1;
+		/* Offline, a full copy ring makes the worker wait for the writer (lossless). */
+		m->taps[i]->wait_when_full = rt->offline;
 		w->cap = m->taps[i];
 	}
 	if (pthread_create(&m->thread, NULL, capture_writer_main, m) != 0) {

@@ -376,6 +376,38 @@ def test_snaplen_cuts_packets_and_keeps_wire_length(trace, tmp_path):
     both_readers_agree(capture_dir(state, "cut") / names[0], want)
 
 
+def test_offline_capture_waits_for_the_writer_and_drops_nothing(trace, tmp_path):
+    # 30 copies of the trace through a 64 KiB copy ring (about 40 full-size copies): live,
+    # copies would be dropped; offline the worker waits for the writer.
+    recs = trace_records(trace_frames() * 30)
+    big = tmp_path / "big.pcap"
+    write_trace(big, recs)
+    (tmp_path / "cfg.yaml").write_text("capture:\n  ring_size: 64KiB\n  max_snaplen: 2048\n"
+                                       "  snaplen: 2048\n")
+    res = tgpcap.run_tollgated(
+        ["--read", big, "--config", tmp_path / "cfg.yaml", "--state-dir", tmp_path / "state",
+         "--capture", json.dumps({"id": "all", "file_size": 64 << 20, "file_count": 1}),
+         "--stats-json", tmp_path / "stats.json"], 180)
+    assert res.rc == 0, res.describe()
+    meta = json.loads((capture_dir(tmp_path / "state", "all") / "capture.json").read_text())
+    assert (meta["packets"], meta["matched"], meta["dropped"]) == (len(recs), len(recs), 0)
+    names = ring_files(tmp_path / "state", "all")
+    assert read_libpcap(capture_dir(tmp_path / "state", "all") / names[0]) == read_libpcap(big)
+
+
+def test_refused_capture_option_stops_the_start(trace, tmp_path):
+    for spec, msg in [
+        ('{"bpf": "tcp port"}', "tollgated: --capture: bpf: can't parse filter expression: "
+                                "syntax error"),
+        ('{"snaplen": 0}', "tollgated: --capture: snaplen: 0 is out of range (expected "
+                           "1..262144)"),
+        ("tcp", "tollgated: --capture: '[' or '{' expected near 'tcp'"),
+    ]:
+        rc, out, err = tgpcap.run_tollgated(["--read", trace, "--state-dir", tmp_path / "st",
+                                             "--capture", spec], 60)
+        assert rc == 2 and msg in err, (spec, err)
+
+
 # ---------------------------------------------------------------------------------------
 # Offline, served: captures that read the input again
 # ---------------------------------------------------------------------------------------
