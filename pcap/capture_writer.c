@@ -13,8 +13,8 @@
  *           closed, its counts frozen, capture.json written, its slot freed
  *   flush   every WRITER_FLUSH_S, what libpcap wrote goes to the files
  *
- * then sleeps 1 ms when there was nothing to do. Workers never wait for it: a full ring
- * makes them drop the copy (counted).
+ * then sleeps 1 ms when there was nothing to do (20 ms when no capture runs). Live, workers
+ * never wait for it: a full ring makes them drop the copy (counted); offline they wait.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -324,16 +324,21 @@ writer_finish(struct capture_mgr *m, struct capture *c)
 	}
 }
 
-/* Limits, replays and stops; returns the work done (records, packets). */
+/*
+ * Drain, limits, replays and stops; returns the work done (records, packets) and sets
+ * *active when a capture runs or is stopping.
+ */
 static unsigned int
-writer_turn(struct capture_mgr *m, int final)
+writer_turn(struct capture_mgr *m, int *active)
 {
-	unsigned int n = writer_drain(m, final ? UINT32_MAX : WRITER_BATCH);
+	unsigned int n = writer_drain(m, WRITER_BATCH);
 	double now = capture_now();
 	struct capture *c, *next;
 
+	*active = 0;
 	for (c = m->list; c != NULL; c = next) {
 		next = c->next;
+		*active |= c->state == CAPTURE_RUNNING || c->state == CAPTURE_STOPPING;
 		if (c->state == CAPTURE_RUNNING && c->deadline != 0 && now >= c->deadline)
 			capture_writer_stop(m, c, CAPTURE_STOPPED, "duration of %u s reached",
 					    c->duration);
@@ -361,16 +366,20 @@ void *
 capture_writer_main(void *arg)
 {
 	struct capture_mgr *m = arg;
-	struct timespec pause = { .tv_sec = 0, .tv_nsec = 1000000 };
+	/* 1 ms between turns while a capture runs (a 4 MiB ring holds ~3 ms of 10 Gbit/s);
+	 * 20 ms when none does, not to wake the control thread's CPU for nothing. */
+	struct timespec busy = { .tv_sec = 0, .tv_nsec = 1000000 };
+	struct timespec idle = { .tv_sec = 0, .tv_nsec = 20000000 };
 
 	while (!__atomic_load_n(&m->quit, __ATOMIC_ACQUIRE)) {
 		unsigned int n;
+		int active;
 
 		pthread_mutex_lock(&m->lock);
-		n = writer_turn(m, 0);
+		n = writer_turn(m, &active);
 		pthread_mutex_unlock(&m->lock);
 		if (n == 0)
-			nanosleep(&pause, NULL);
+			nanosleep(active ? &busy : &idle, NULL);
 	}
 	return NULL;
 }
