@@ -444,7 +444,7 @@ cc_start(struct services *s, json_t *body, char *id, struct cc_fail *f)
 				 "of A-Z a-z 0-9 _ - , not starting with -", sid);
 	if (name != NULL && !capture_name_valid(name))
 		return cc_refuse(f, 400, "Invalid capture", "/name", "name: \"%.64s\": expected 1 to "
-				 "32 of A-Z a-z 0-9 _ -", name);
+				 "32 of A-Z a-z 0-9 _ - , not starting with -", name);
 	if (fsize < CAPTURE_FILE_HDR + CAPTURE_PKT_HDR + snaplen)
 		return cc_refuse(f, 400, "Invalid capture", "/file_size", "file_size: %" PRIu64
 				 " bytes cannot hold one packet of snaplen %" PRIu64 " (expected at "

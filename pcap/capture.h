@@ -134,7 +134,7 @@ void capture_mgr_stats(struct capture_mgr *m, struct capture_mgr_stats *s);
 /* Is id a well-formed capture id (1..32 of [A-Za-z0-9_-], not starting with '-')? */
 int capture_id_valid(const char *id);
 
-/* Is name a well-formed file name prefix (1..32 of [A-Za-z0-9_-])? */
+/* Is name a well-formed file name prefix (1..32 of [A-Za-z0-9_-], not starting with '-')? */
 int capture_name_valid(const char *name);
 
 #endif

@@ -48,7 +48,7 @@ capture_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 
-	return n >= 1 && n < CAPTURE_NAME_LEN &&
+	return n >= 1 && n < CAPTURE_NAME_LEN && name[0] != '-' &&
 	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
 	       n;
 }

@@ -621,7 +621,10 @@ def test_api_refuses_bad_requests_with_problems(served):
          "ip: \"10.0.0.0/33\": expected an IPv4 or IPv6 address, or a CIDR such as 10.1.0.0/16"),
         ({"id": "../../etc"}, "/id",
          "id: \"../../etc\": expected 1 to 32 of A-Z a-z 0-9 _ - , not starting with -"),
-        ({"name": "a/b"}, "/name", "name: \"a/b\": expected 1 to 32 of A-Z a-z 0-9 _ -"),
+        ({"name": "a/b"}, "/name",
+         "name: \"a/b\": expected 1 to 32 of A-Z a-z 0-9 _ - , not starting with -"),
+        ({"name": "-r"}, "/name",
+         "name: \"-r\": expected 1 to 32 of A-Z a-z 0-9 _ - , not starting with -"),
         ({"filter": "tcp"}, "/filter", "filter: unknown field (expected id, name, bpf, group, "
                                        "ip, port, flow_id, snaplen, file_size, file_count, "
                                        "duration, packets)"),
