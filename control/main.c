@@ -71,6 +71,7 @@ enum {
 	OPT_WORKERS,
 	OPT_LCORES,
 	OPT_PIDFILE,
+	OPT_CAPTURE,
 };
 
 static struct runtime *g_rt;
@@ -101,6 +102,8 @@ usage(FILE *f)
 		"  --api-token-file FILE   bearer tokens (overrides api.token_file)\n"
 		"  --serve               with --read: keep serving the API after the input ends,\n"
 		"                        until SIGTERM/SIGINT\n"
+		"  --capture JSON        start a packet capture before the first packet, JSON as\n"
+		"                        the body of POST /v1/captures; repeat for more\n"
 		"  --workers N           worker lcores (overrides dataplane.workers)\n"
 		"  --lcores LIST         EAL lcore map; workers = lcores - 2 (control + input)\n"
 		"  -v, --verbose         show DPDK's own log messages\n"
@@ -166,6 +169,7 @@ load_state(struct runtime *rt, char *err, size_t errlen)
 	char fallback[CONFIG_PATH_LEN];
 	int rc;
 
+	snprintf(rt->state_path, sizeof(rt->state_path), "%s", dir);
 	rc = state_secret_load(dir, rt->hash_key, err, errlen);
 	if (rc == 0 || rt->state_dir != NULL || home == NULL ||
 	    (rc != -EACCES && rc != -EPERM && rc != -EROFS))
@@ -173,6 +177,7 @@ load_state(struct runtime *rt, char *err, size_t errlen)
 	snprintf(fallback, sizeof(fallback), "%s/.local/state/tollgate", home);
 	fprintf(stderr, "tollgated: %s is not writable; keeping the value-hash key in %s\n", dir,
 		fallback);
+	snprintf(rt->state_path, sizeof(rt->state_path), "%s", fallback);
 	return state_secret_load(fallback, rt->hash_key, err, errlen);
 }
 
@@ -464,6 +469,7 @@ main(int argc, char **argv)
 		{ "api-listen", required_argument, NULL, OPT_API_LISTEN },
 		{ "api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE },
 		{ "serve", no_argument, NULL, OPT_SERVE },
+		{ "capture", required_argument, NULL, OPT_CAPTURE },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "lcores", required_argument, NULL, OPT_LCORES },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -543,6 +549,14 @@ main(int argc, char **argv)
 			break;
 		case OPT_SERVE:
 			rt->serve = 1;
+			break;
+		case OPT_CAPTURE:
+			if (rt->n_captures == RUNTIME_MAX_READ) {
+				fprintf(stderr, "tollgated: at most %d --capture options\n",
+					RUNTIME_MAX_READ);
+				goto early;
+			}
+			rt->captures[rt->n_captures++] = optarg;
 			break;
 		case OPT_WORKERS:
 			if (parse_uint(optarg, RUNTIME_MAX_WORKERS, &workers) != 0) {
