@@ -15,8 +15,8 @@ import urllib.request
 from pathlib import Path
 
 from scapy.all import rdpcap
-from tgdaemon import (BIN, DEADLINE, StderrTail, api_stats, free_port, syn_frame, token_file,
-                      wait_for, _csum)
+from tgdaemon import (DEADLINE, RELEASE_BIN, StderrTail, api_stats, free_port, syn_frame,
+                      token_file, wait_for, _csum)
 
 # Code, libraries and thread stacks: resident but outside the plan (which counts what
 # the configuration sizes). Measured around 40 MiB for the release build.
@@ -92,7 +92,9 @@ dataplane:
 {cfg_extra}
 """)
     port = free_port()
-    p = subprocess.Popen([BIN, "--config", cfg, "--api-listen", f"127.0.0.1:{port}",
+    # The release-like build: AddressSanitizer's shadow memory and quarantine are not
+    # part of any configuration's plan.
+    p = subprocess.Popen([RELEASE_BIN, "--config", cfg, "--api-listen", f"127.0.0.1:{port}",
                           "--api-token-file", token_file(tmp_path / "tokens"), "--state-dir",
                           tmp_path / "state", "--events", tmp_path / "events.jsonl"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

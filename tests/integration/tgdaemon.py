@@ -19,6 +19,9 @@ TOKEN = "d" * 24 + "daemon-tests-admin"
 DEADLINE = 120
 ROOT = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("TOLLGATED", str(ROOT / "build" / "tollgated"))
+# The build without sanitizers (make test runs the integration layer against the ASan one):
+# where resident memory is measured against the memory plan. Defaults to BIN.
+RELEASE_BIN = os.environ.get("TOLLGATED_RELEASE", BIN)
 
 
 def free_port():
