@@ -72,6 +72,7 @@ enum {
 	OPT_LCORES,
 	OPT_PIDFILE,
 	OPT_CAPTURE,
+	OPT_MEMORY_PLAN,
 };
 
 static struct runtime *g_rt;
@@ -86,6 +87,7 @@ usage(FILE *f)
 		"  -T                    validate the configuration (-c FILE, or the built-in\n"
 		"                        one) and exit: 0 = valid, 1 = not\n"
 		"  --check-config FILE   the same as -c FILE -T\n"
+		"  --memory-plan         -T, then print what the configuration takes in memory\n"
 		"  -r, --read FILE.pcap  offline mode: process a capture file; repeat for more\n"
 		"  -i, --port DEV        a tap port: PCI address, DPDK vdev string\n"
 		"                        (net_pcap0,iface=eth1) or interface name (eth1 = an\n"
@@ -224,7 +226,7 @@ load_config(struct tg_config *cfg, const char *path, char *err, size_t errlen)
  * name existing sensors), starting nothing.
  */
 static int
-check_config(struct runtime *rt, const char *path)
+check_config(struct runtime *rt, const char *path, int memory_plan)
 {
 	const char *name = path != NULL ? path : "<built-in>";
 	struct sensor_db *db;
@@ -258,9 +260,12 @@ check_config(struct runtime *rt, const char *path)
 		       p->ngroups - POLICY_GROUP_FIRST_USER, p->nrules, sensor_db_count(db));
 		if (eve_sid_collision(p, &rt->cfg.dlp, err, sizeof(err)))
 			fprintf(stderr, "%s: warning: %s\n", name, err);
-		mem_plan_compute(&mp, &rt->cfg, rt->cfg.dp.workers, sensor_db_stream_size(db),
-				 MSG_POOL_SIZE, sizeof(struct msg));
-		mem_plan_print(&mp, &rt->cfg, stdout);
+		if (memory_plan) {
+			mem_plan_compute(&mp, &rt->cfg, rt->cfg.dp.workers,
+					 sensor_db_stream_size(db), MSG_POOL_SIZE,
+					 sizeof(struct msg));
+			mem_plan_print(&mp, &rt->cfg, stdout);
+		}
 	}
 	snapshot_free(s);
 	sensor_db_free(db);
@@ -470,6 +475,7 @@ main(int argc, char **argv)
 		{ "api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE },
 		{ "serve", no_argument, NULL, OPT_SERVE },
 		{ "capture", required_argument, NULL, OPT_CAPTURE },
+		{ "memory-plan", no_argument, NULL, OPT_MEMORY_PLAN },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "lcores", required_argument, NULL, OPT_LCORES },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -506,6 +512,9 @@ main(int argc, char **argv)
 			/* fall through */
 		case 'T':
 			check = 1;
+			break;
+		case OPT_MEMORY_PLAN:
+			check = 2;
 			break;
 		case 'r':
 			if (rt->n_read == RUNTIME_MAX_READ) {
@@ -586,7 +595,7 @@ main(int argc, char **argv)
 	}
 	if (check) {
 		/* after every option: -T may come before -c */
-		ret = check_config(rt, config_path);
+		ret = check_config(rt, config_path, check == 2);
 		goto early;
 	}
 	if (rt->n_read > 0 && n_cli_ports > 0) {
@@ -695,7 +704,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	mem_plan_summary(&mp, err, sizeof(err));
-	MAIN_LOG(INFO, "memory plan: %s (tollgated -T shows each part)", err);
+	MAIN_LOG(INFO, "memory plan: %s (tollgated --memory-plan shows each part)", err);
 	if (rt->sensor_db != NULL)
 		MAIN_LOG(INFO, "dlp: %u sensors, %zu bytes per stream, %u streams per worker (%zu "
 			 "bytes each worker)", sensor_db_count(rt->sensor_db),

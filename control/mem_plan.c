@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The memory a configuration takes, written out: tollgated -T prints it and the daemon
+ * The memory a configuration takes, written out: tollgated --memory-plan prints it and the daemon
  * logs it at start, so an operator sizing a box (a million flows per worker, say) reads
  * the arithmetic instead of guessing, and the flood tests hold the daemon to it.
  */

@@ -26,6 +26,7 @@ from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
 import dlp_values as V
+import eve
 import tgpcap
 from tgpcap import C2S, EPOCH_US, S2C, fail_with
 
@@ -193,7 +194,7 @@ def baseline(tmp_path_factory, family):
         d = tmp_path_factory.mktemp("plain-" + family)
         up = Upload(family, 40000)
         res = run(d, up.records)
-        dl = of_type(res.events, "dlp")
+        dl = eve.findings(res.events)
         assert len(dl) == 1, res.describe()
         assert res.stats["defrag_fragments"] == 0
         _baseline[family] = dl[0]
@@ -215,7 +216,7 @@ def test_card_upload_in_many_fragments_is_found_as_unfragmented(tmp_path, tmp_pa
     res = run(tmp_path, up.records)
     st = res.stats
     errs = []
-    dl = of_type(res.events, "dlp")
+    dl = eve.findings(res.events)
     if len(dl) != 1:
         errs.append("%d dlp events, expected 1: %s" % (len(dl), dl))
     else:
@@ -254,9 +255,9 @@ def test_card_upload_in_more_than_max_frags_is_reported_and_counted(tmp_path, fa
     res = run(tmp_path, up.records)
     st = res.stats
     errs = []
-    if of_type(res.events, "dlp"):
+    if eve.findings(res.events):
         errs.append("dlp events from datagrams never reassembled: %s" %
-                    of_type(res.events, "dlp"))
+                    eve.findings(res.events))
     an = sorted((e for e in of_type(res.events, "anomaly")
                  if e["anomaly"].get("type") == "defrag"), key=lambda e: e["anomaly"]["ip_id"])
     want = [{"src_ip": up.client, "dest_ip": up.server, "proto": "TCP",
@@ -281,7 +282,7 @@ def test_max_frags_is_configurable(tmp_path):
     a = tmp_path / "a"
     a.mkdir()
     res = run(a, up.records, "defrag:\n  max_frags: 100\n")
-    dl = of_type(res.events, "dlp")
+    dl = eve.findings(res.events)
     assert [m["redacted"] for e in dl for m in e["dlp"]["matches"]] == ["************1111"], \
         res.describe()
     assert res.stats["defrag_reassembled"] == 3 and res.stats["defrag_frags_too_many"] == 0
@@ -293,7 +294,7 @@ def test_max_frags_is_configurable(tmp_path):
     an = [e["anomaly"] for e in of_type(res.events, "anomaly")]
     assert an == [{"type": "defrag", "event": "frag_too_many", "ip_id": i, "fragments": 9,
                    "max_frags": 8} for i, _ in up.datagrams], res.describe()
-    assert of_type(res.events, "dlp") == []
+    assert eve.findings(res.events) == []
     assert res.stats["defrag_frags_too_many"] == 27
     check_counters_add_up(res.stats, res)
 

@@ -3,7 +3,7 @@ flood and a flood of unique UDP flows past the flow cap, and out-of-order bytes 
 reassembly cap. In each case /healthz keeps answering throughout, the counters show
 exactly what was refused, the exception policy decides what is forwarded (each port
 writes what it transmits), and the peak resident memory stays within the memory plan the
-daemon logs at start (tollgated -T prints each part; docs/operations.md)."""
+daemon logs at start (tollgated --memory-plan prints each part; docs/operations.md)."""
 
 import re
 import signal
@@ -101,6 +101,12 @@ dataplane:
     tail = StderrTail(p)
     tail.wait(r"memory plan: total \d+ MiB")
     plan = int(re.search(r"memory plan: total (\d+) MiB", tail.text_now()).group(1))
+    # --memory-plan prints the same arithmetic, part by part, for the same file
+    shown = subprocess.run([RELEASE_BIN, "--memory-plan", "-c", cfg], capture_output=True,
+                           text=True, timeout=DEADLINE)
+    assert shown.returncode == 0, shown.stderr
+    assert f"memory plan: total {plan} MiB = EAL" in shown.stdout, shown.stdout
+    assert "  flows        " in shown.stdout and "  sensors      " in shown.stdout
     health, stop = [], threading.Event()
 
     def poll():
