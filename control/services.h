@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What the control thread serves: the runtime, the label map, the running policy, the flow
- * list, discover-mode records and the last events. control.c creates these and runs the
+ * list, discover-mode records, the last events and the event sinks' counters. control.c creates these and runs the
  * loop that feeds them; the REST handlers (control_api.c, control_*_api.c) receive this
  * struct as their cookie and read or change what it points to. Keeping it apart from the
  * control loop is what lets the loop start the API without the API calling back into the
@@ -20,6 +20,7 @@ struct policy_store;
 struct flow_list;
 struct learned;
 struct event_ring;
+struct sink_set;
 
 struct services {
 	struct runtime *rt;
@@ -28,6 +29,7 @@ struct services {
 	struct flow_list *flows;	/* /v1/flows */
 	struct learned *learned;	/* /v1/learned */
 	struct event_ring *recent;	/* /v1/events; NULL when the API is off or events_kept 0 */
+	struct sink_set *sinks;		/* events.sinks; NULL when there is none */
 	double t0;			/* CLOCK_MONOTONIC seconds at start */
 };
 
