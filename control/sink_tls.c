@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -29,6 +30,16 @@ struct sink_tls_session {
 	gnutls_session_t s;
 	int fd;
 };
+
+/* 0 when path is unset or readable, else -1 with err "what path: reason". */
+static int
+sink_tls_readable(const char *what, const char *path, char *err, size_t errlen)
+{
+	if (path == NULL || path[0] == '\0' || access(path, R_OK) == 0)
+		return 0;
+	snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+	return -1;
+}
 
 struct sink_tls *
 sink_tls_create(const char *ca_file, const char *cert_file, const char *key_file,
@@ -48,6 +59,11 @@ sink_tls_create(const char *ca_file, const char *cert_file, const char *key_file
 		free(t);
 		return NULL;
 	}
+	/* GnuTLS says only "Error while reading file": name the reason first */
+	if (sink_tls_readable("tls_ca_file", ca_file, err, errlen) != 0 ||
+	    sink_tls_readable("tls_cert_file", cert_file, err, errlen) != 0 ||
+	    sink_tls_readable("tls_key_file", key_file, err, errlen) != 0)
+		goto fail;
 	if (ca_file != NULL && ca_file[0] != '\0') {
 		rc = gnutls_certificate_set_x509_trust_file(t->cred, ca_file, GNUTLS_X509_FMT_PEM);
 		if (rc <= 0) {

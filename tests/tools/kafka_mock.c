@@ -110,7 +110,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: kafka_mock (commands on stdin)\n");
 		return 2;
 	}
-	/* the handle that hosts the mock cluster; it produces nothing */
+	/* the handle that hosts the mock cluster; it produces nothing (and has no brokers
+	 * to complain about) */
+	rd_kafka_conf_set(c, "log_level", "3", err, sizeof(err));
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
 	if (rk == NULL) {
 		fprintf(stderr, "kafka_mock: %s\n", err);
