@@ -160,10 +160,11 @@ parse_event_types(struct cfg_ctx *x, const struct yaml_node *seq, void *base)
 	size_t n, i, old;
 	unsigned int t;
 
-	if (yaml_tree_kind(seq) != YAML_TREE_SEQUENCE || yaml_tree_len(seq) == 0)
-		return cfg_err(x, seq, "expected a non-empty sequence of event types (got %s; "
-			       "leave the key out for every type)", cfg_fmt_got(seq, got,
-										  sizeof(got)));
+	if (yaml_tree_kind(seq) != YAML_TREE_SEQUENCE)
+		return cfg_err_wrong_type(x, seq, "a sequence of event types");
+	if (yaml_tree_len(seq) == 0)
+		return cfg_err(x, seq, "no event types (expected at least one; leave the key out "
+			       "for every type)");
 	s->event_types = 0;
 	n = yaml_tree_len(seq);
 	for (i = 0; i < n; i++) {

@@ -175,7 +175,7 @@ sink_set_create(const struct config_events *ev, char *err, size_t errlen)
 			goto fail;
 		}
 		s->running = 1;
-		snprintf(tname, sizeof(tname), "tg-sink-%s", s->conf.name);
+		snprintf(tname, sizeof(tname), "sink-%.10s", s->conf.name);
 		pthread_setname_np(s->thread, tname);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -102,8 +102,10 @@ sink_syslog_format(char *buf, size_t cap, unsigned int facility, const char *hos
 		     i > 0 ? msgid : "-");
 	hlen = h > 0 ? (size_t)h : 0;
 	n = hlen + it->len;
-	if (n < cap)
+	if (n < cap) {
 		memcpy(buf + hlen, it->line, it->len);
+		buf[n] = '\0';
+	}
 	return n;
 }
 

@@ -31,8 +31,9 @@ void sink_syslog_timestamp(const char *eve, char *out, size_t len);
  *   <PRI>1 TIMESTAMP HOSTNAME tollgated PROCID MSGID - MSG
  * PRI = facility * 8 + sink_syslog_severity(it->severity), MSGID the event type, no
  * structured data, MSG the EVE JSON as it is (UTF-8, no BOM: MSG-ANY). hostname must be
- * 1..255 printable US-ASCII characters. Returns the message's length (without a NUL),
- * which may exceed cap (nothing past cap is written: call again with a larger buffer).
+ * 1..255 printable US-ASCII characters. Returns the message's length (without its NUL),
+ * which may exceed cap: then nothing past cap is written and the message is cut (call
+ * again with a larger buffer).
  * Pure; any thread.
  */
 size_t sink_syslog_format(char *buf, size_t cap, unsigned int facility, const char *hostname,
