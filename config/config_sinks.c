@@ -231,14 +231,14 @@ parse_props(struct cfg_ctx *x, const struct yaml_node *map, void *base)
 		old = cfg_path_push_key(x, key);
 		if (strlen(key) == 0 || strlen(key) >= sizeof(p->key) ||
 		    strspn(key, PROP_KEY_CHARS) != strlen(key))
-			return cfg_err(x, k, "not a librdkafka property name (got %s, expected 1..63 "
-				       "characters from a-z 0-9 . _)", cfg_fmt_got(k, got,
-										  sizeof(got)));
+			return cfg_err(x, k, "not a librdkafka property name (got %s, "
+				       "expected 1..63 characters from a-z 0-9 . _)",
+				       cfg_fmt_got(k, got, sizeof(got)));
 		for (j = 0; j < sizeof(kafka_owned) / sizeof(kafka_owned[0]); j++)
 			if (strcmp(key, kafka_owned[j][0]) == 0)
-				return cfg_err(x, k, "set by the daemon (got %s, expected another "
-					       "property; use %s)", cfg_fmt_got(k, got, sizeof(got)),
-					       kafka_owned[j][1]);
+				return cfg_err(x, k, "set by the daemon (got %s, expected "
+					       "another property; use %s)",
+					       cfg_fmt_got(k, got, sizeof(got)), kafka_owned[j][1]);
 		if (yaml_tree_kind(v) != YAML_TREE_SCALAR || yaml_tree_is_null(v))
 			return cfg_err_wrong_type(x, v, "a string value");
 		val = yaml_tree_str(v);

@@ -126,9 +126,11 @@ control_api_sink_metrics(const struct services *c, FILE *f)
 		{ "sink_events_sent_total", "counter", "events a sink delivered" },
 		{ "sink_events_dropped_total", "counter",
 		  "events a sink dropped: queue full, or still queued at exit" },
-		{ "sink_events_retried_total", "counter", "attempts a sink repeated after a failure" },
+		{ "sink_events_retried_total", "counter",
+		  "attempts a sink repeated after a failure" },
 		{ "sink_events_failed_total", "counter",
-		  "events a sink gave up after its retries (dead letters) or the receiver refused" },
+		  "events a sink gave up after its retries (dead letters) or the receiver "
+		  "refused" },
 		{ "sink_queue_events", "gauge", "events waiting in a sink's queue or in flight" },
 	};
 	unsigned int n = c->sinks != NULL ? sink_set_count(c->sinks) : 0, i, k;
@@ -143,7 +145,8 @@ control_api_sink_metrics(const struct services *c, FILE *f)
 			sink_set_info(c->sinks, i, &si);
 			x = k == 0 ? si.stats.sent : k == 1 ? si.stats.dropped :
 			    k == 2 ? si.stats.retried : k == 3 ? si.stats.failed : si.stats.queued;
-			fprintf(f, "tollgate_%s{sink=\"%s\"} %" PRIu64 "\n", help[k][0], si.name, x);
+			fprintf(f, "tollgate_%s{sink=\"%s\"} %" PRIu64 "\n", help[k][0], si.name,
+				x);
 		}
 	}
 }

@@ -133,6 +133,13 @@ sink_set_create(const struct config_events *ev, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/*
+	 * Senders, and the threads librdkafka starts in sink_kafka_create, take no signal:
+	 * SIGHUP and SIGTERM are the control thread's. Blocked here, they wait until the
+	 * mask is restored below.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < ev->n_sinks; i++) {
 		struct sink *s = &set->sinks[i];
 
@@ -161,16 +168,12 @@ sink_set_create(const struct config_events *ev, char *err, size_t errlen)
 		if (s->impl == NULL)
 			goto fail;
 	}
-	/* Senders take no signal: SIGHUP and SIGTERM are the control thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < set->n; i++) {
 		struct sink *s = &set->sinks[i];
 		char tname[16];
 
 		rc = pthread_create(&s->thread, NULL, sink_main, s);
 		if (rc != 0) {
-			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			snprintf(why, sizeof(why), "thread: %s", strerror(rc));
 			goto fail;
 		}
@@ -179,12 +182,20 @@ sink_set_create(const struct config_events *ev, char *err, size_t errlen)
 		pthread_setname_np(s->thread, tname);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	for (i = 0; i < set->n; i++)
-		SINK_LOG(INFO, "%s: %s sink to %s started (queue of %u events)",
-			 set->sinks[i].conf.name, config_sink_type_names[set->sinks[i].conf.type],
-			 set->sinks[i].conf.address, set->sinks[i].conf.queue_size);
+	for (i = 0; i < set->n; i++) {
+		const struct config_sink *c = &set->sinks[i].conf;
+		char addr[CONFIG_SINK_ADDR_LEN];
+
+		if (c->type == CONFIG_SINK_WEBHOOK)
+			sink_webhook_display(c->address, addr, sizeof(addr));
+		else
+			snprintf(addr, sizeof(addr), "%s", c->address);
+		SINK_LOG(INFO, "%s: %s sink to %s started (queue of %u events)", c->name,
+			 config_sink_type_names[c->type], addr, c->queue_size);
+	}
 	return set;
 fail:
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	snprintf(err, errlen, "events.sinks[%u] (%s): %s", i, ev->sinks[i].name, why);
 	sink_set_free(set);
 	return NULL;

@@ -6,10 +6,10 @@
  *
  * over UDP (RFC 5426: one message per datagram), TCP (RFC 6587 octet counting: "LEN SP
  * MSG", so a message may hold any byte) or TLS (RFC 5425: the same framing in a GnuTLS
- * session, sink_tls.c). One sender thread per sink; it connects on the first event,
- * keeps the connection, and after a failure reconnects with exponential backoff and
- * jitter (retry_backoff_ms doubling up to retry_backoff_max_ms), retrying the event
- * `retries` times before it counts it failed. Everything here but the pure formatting
+ * session, sink_tls.c). One sender thread per sink; it connects on the first event and
+ * keeps the connection. After a failure it reconnects at once, then, while attempts keep
+ * failing, after an exponential backoff with jitter (retry_backoff_ms doubling up to
+ * retry_backoff_max_ms), retrying the event `retries` times before it counts it failed. Everything here but the pure formatting
  * functions and create/free runs on that thread; the control thread only queues.
  */
 #include <errno.h>
@@ -37,7 +37,7 @@ struct sink_syslog {
 	long pid;
 	int fd;				/* -1: not connected */
 	struct sink_tls_session *sess;
-	uint32_t conn_fails;		/* connects failed in a row */
+	uint32_t fails;			/* attempts failed since a message was last sent */
 	double next_connect;		/* monotonic time before which none is tried */
 	int down_logged;		/* the current outage was logged */
 	char *buf;			/* the frame being sent */
@@ -216,8 +216,8 @@ sink_syslog_socket(struct sink_syslog *s, double deadline, char *err, size_t err
 }
 
 /*
- * Connect (and for TLS, handshake), waiting first until the backoff of earlier failed
- * connects has passed. 0, -ECANCELED when stopped, or another -errno with err set.
+ * Connect (and for TLS, handshake), waiting first until the backoff of earlier failures
+ * has passed. 0, -ECANCELED when stopped, or another -errno with err set.
  */
 static int
 sink_syslog_connect(struct sink_syslog *s, char *err, size_t errlen)
@@ -237,27 +237,29 @@ sink_syslog_connect(struct sink_syslog *s, char *err, size_t errlen)
 			fd = sink_queue_stopping(s->q) ? -ECANCELED : -EPROTO;
 		}
 	}
-	if (fd < 0) {
-		if (fd == -ECANCELED)
-			return fd;
-		s->conn_fails++;
-		s->next_connect = sink_queue_now() +
-				  sink_queue_backoff_ms(s->q, s->conn_fails) / 1000.0;
-		if (!s->down_logged)
-			SINK_LOG(WARNING, "%s: syslog %s (%s): %s; retrying with backoff up to %u "
-				 "ms", s->conf.name, s->conf.address,
-				 transport_name[s->conf.transport], err, s->conf.backoff_max_ms);
-		s->down_logged = 1;
+	if (fd < 0)
 		return fd;
-	}
 	s->fd = fd;
-	if (s->down_logged)
-		SINK_LOG(NOTICE, "%s: syslog %s (%s) connected after %u failed attempts",
-			 s->conf.name, s->conf.address, transport_name[s->conf.transport],
-			 s->conn_fails);
-	s->down_logged = 0;
-	s->conn_fails = 0;
 	return 0;
+}
+
+/*
+ * An attempt failed (connect, handshake or send): drop the connection; the next attempt
+ * comes at once after the first failure since a message went out (a receiver that
+ * restarted), then after a growing backoff. The first failure of an outage is logged.
+ */
+static void
+sink_syslog_failed(struct sink_syslog *s, const char *err)
+{
+	sink_syslog_disconnect(s);
+	s->fails++;
+	s->next_connect = sink_queue_now() +
+			  (s->fails == 1 ? 0 : sink_queue_backoff_ms(s->q, s->fails - 1) / 1000.0);
+	if (!s->down_logged)
+		SINK_LOG(WARNING, "%s: syslog %s (%s): %s; retrying with backoff up to %u ms",
+			 s->conf.name, s->conf.address, transport_name[s->conf.transport], err,
+			 s->conf.backoff_max_ms);
+	s->down_logged = 1;
 }
 
 /* TCP/TLS: the receiver closed the connection while it was idle (it sends nothing). */
@@ -358,7 +360,8 @@ sink_syslog_one(struct sink_syslog *s, struct sink_item *it)
 	uint32_t attempt;
 	int rc;
 
-	if (frame == NULL || (s->conf.transport == CONFIG_SYSLOG_UDP && len > SINK_SYSLOG_UDP_MAX)) {
+	if (frame == NULL ||
+	    (s->conf.transport == CONFIG_SYSLOG_UDP && len > SINK_SYSLOG_UDP_MAX)) {
 		SINK_LOG(DEBUG, "%s: a %s event of %zu bytes cannot be sent over %s",
 			 s->conf.name, it->type, it->len, transport_name[s->conf.transport]);
 		sink_queue_done(s->q, it, SINK_FAILED);
@@ -384,21 +387,22 @@ sink_syslog_one(struct sink_syslog *s, struct sink_item *it)
 						   sizeof(err));
 			else
 				rc = sink_syslog_write(s, frame, len, deadline, err, sizeof(err));
-			if (rc == 0) {
-				sink_queue_done(s->q, it, SINK_SENT);
-				return;
-			}
-			if (rc != -ECANCELED)
-				SINK_LOG(WARNING, "%s: syslog %s (%s): %s; reconnecting",
-					 s->conf.name, s->conf.address,
-					 transport_name[s->conf.transport], err);
-			/* a broken connection is tried again at once, then with backoff */
-			sink_syslog_disconnect(s);
+		}
+		if (rc == 0) {
+			if (s->down_logged)
+				SINK_LOG(NOTICE, "%s: syslog %s (%s) takes messages again, after "
+					 "%u failed attempts", s->conf.name, s->conf.address,
+					 transport_name[s->conf.transport], s->fails);
+			s->down_logged = 0;
+			s->fails = 0;
+			sink_queue_done(s->q, it, SINK_SENT);
+			return;
 		}
 		if (rc == -ECANCELED || sink_queue_stopping(s->q)) {
 			sink_queue_done(s->q, it, SINK_DROPPED);
 			return;
 		}
+		sink_syslog_failed(s, err);
 	}
 }
 

@@ -30,6 +30,7 @@
 struct sink_webhook {
 	struct config_sink conf;
 	struct sink_queue *q;
+	char url[CONFIG_SINK_ADDR_LEN];	/* address as logged (sink_webhook_display) */
 	uint8_t key[SINK_WEBHOOK_KEY_MAX];
 	size_t keylen;			/* 0: requests are not signed */
 	CURL *curl;			/* the sender's; made when it starts */
@@ -109,6 +110,20 @@ sink_webhook_sign(const uint8_t *key, size_t keylen, const char *body, size_t le
 	return 0;
 }
 
+void
+sink_webhook_display(const char *url, char *out, size_t len)
+{
+	const char *host = strstr(url, "://"), *at, *end;
+
+	host = host != NULL ? host + 3 : url;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at != NULL)
+		snprintf(out, len, "%.*s%.*s", (int)(host - url), url, (int)(end - at - 1), at + 1);
+	else
+		snprintf(out, len, "%.*s", (int)(end - url), url);
+}
+
 int
 sink_webhook_global_init(char *err, size_t errlen)
 {
@@ -139,6 +154,7 @@ sink_webhook_create(const struct config_sink *conf, struct sink_queue *q, char *
 	}
 	w->conf = *conf;
 	w->q = q;
+	sink_webhook_display(conf->address, w->url, sizeof(w->url));
 	if (conf->hmac_key_file[0] != '\0' &&
 	    sink_webhook_read_key(conf->hmac_key_file, w->key, &w->keylen, err, errlen) != 0) {
 		free(w);
@@ -280,23 +296,23 @@ sink_webhook_one(struct sink_webhook *w, struct sink_item *it)
 			break;
 		if (!w->down_logged)
 			SINK_LOG(WARNING, "%s: webhook %s: %s; retrying with backoff", w->conf.name,
-				 w->conf.address, err);
+				 w->url, err);
 		w->down_logged = 1;
 	}
 	if (rc == 0) {
 		out = SINK_SENT;
 		if (w->down_logged)
 			SINK_LOG(NOTICE, "%s: webhook %s accepts events again", w->conf.name,
-				 w->conf.address);
+				 w->url);
 		w->down_logged = 0;
 	} else if (rc == -ECANCELED) {
 		out = SINK_DROPPED;
 	} else if (rc == -EPERM) {
 		SINK_LOG(WARNING, "%s: webhook %s refused a %s event: %s (not retried)",
-			 w->conf.name, w->conf.address, it->type, err);
+			 w->conf.name, w->url, it->type, err);
 	} else if (rc == -EAGAIN) {
 		SINK_LOG(DEBUG, "%s: webhook %s: a %s event given up after %u retries",
-			 w->conf.name, w->conf.address, it->type, w->conf.retries);
+			 w->conf.name, w->url, it->type, w->conf.retries);
 	}
 	sink_queue_done(w->q, it, out);
 }

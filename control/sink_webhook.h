@@ -32,6 +32,13 @@ int sink_webhook_read_key(const char *path, uint8_t *key, size_t *keylen, char *
 int sink_webhook_sign(const uint8_t *key, size_t keylen, const char *body, size_t len,
 		      char out[SINK_WEBHOOK_SIG_LEN]);
 
+/*
+ * The URL as the log shows it: scheme, host and port only, since the user information,
+ * path and query of a webhook URL often hold its secret (https://u:p@h:8443/t/SECRET?k=v
+ * -> https://h:8443). Into out (len bytes, cut to fit). Pure; any thread.
+ */
+void sink_webhook_display(const char *url, char *out, size_t len);
+
 /* curl_global_init / curl_global_cleanup, once around every webhook sink. Control thread,
  * before any sender starts / after every sender stopped. */
 int sink_webhook_global_init(char *err, size_t errlen);

@@ -68,7 +68,7 @@ consume(const char *bootstraps, const char *topic, int partitions, long want, lo
 	rd_kafka_topic_partition_list_destroy(tp);
 	while (got < want && now_s() < until) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-		json_t *o;
+		json_t *o, *key;
 		char *line;
 
 		if (m == NULL)
@@ -77,9 +77,9 @@ consume(const char *bootstraps, const char *topic, int partitions, long want, lo
 			rd_kafka_message_destroy(m);
 			continue;
 		}
+		key = m->key != NULL ? json_stringn(m->key, m->key_len) : json_null();
 		o = json_pack("{s:i, s:I, s:o, s:s%}", "partition", (int)m->partition,
-			      "offset", (json_int_t)m->offset,
-			      "key", m->key != NULL ? json_stringn(m->key, m->key_len) : json_null(),
+			      "offset", (json_int_t)m->offset, "key", key,
 			      "value", (const char *)m->payload, m->len);
 		line = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 		if (line != NULL)

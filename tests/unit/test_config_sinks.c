@@ -249,8 +249,8 @@ test_config_sinks_mistakes_are_named(void **state)
 			  "have this key (this sink's type is kafka)");
 	assert_load_error("events:\n  sinks:\n    - {name: a, type: syslog, address: h:1, "
 			  "colour: red}\n",
-			  "t.yaml:3:45: events.sinks[0].colour: unknown key (expected one of: name, "
-			  "type, address, event_types, min_severity, queue_size, retries, "
+			  "t.yaml:3:45: events.sinks[0].colour: unknown key (expected one of: "
+			  "name, type, address, event_types, min_severity, queue_size, retries, "
 			  "retry_backoff_ms, retry_backoff_max_ms, timeout_ms, flush_timeout_ms, "
 			  "transport, facility, tls_ca_file, tls_server_name, tls_cert_file, "
 			  "tls_key_file)");
@@ -263,8 +263,8 @@ test_config_sinks_mistakes_are_named(void **state)
 			  "facility: local8}\n",
 			  "t.yaml:3:55: events.sinks[0].facility: unknown value (got local8, "
 			  "expected kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, "
-			  "authpriv, ftp, ntp, audit, alert, clock, local0, local1, local2, local3, "
-			  "local4, local5, local6 or local7)");
+			  "authpriv, ftp, ntp, audit, alert, clock, local0, local1, local2, "
+			  "local3, local4, local5, local6 or local7)");
 	assert_load_error("events:\n  sinks:\n    - {name: a, type: syslog, address: h:1, "
 			  "event_types: []}\n",
 			  "t.yaml:3:58: events.sinks[0].event_types: no event types (expected at "
@@ -294,13 +294,14 @@ test_config_sinks_mistakes_are_named(void **state)
 			  "properties: {Acks: all}}\n",
 			  "t.yaml:3:57: events.sinks[0].properties.Acks: not a librdkafka property "
 			  "name (got Acks, expected 1..63 characters from a-z 0-9 . _)");
-	assert_load_error("events:\n  sinks:\n    - {name: a, type: kafka, address: \"h:1, h:2\"}\n",
+	assert_load_error("events:\n  sinks:\n    - {name: a, type: kafka, "
+			  "address: \"h:1, h:2\"}\n",
 			  "t.yaml:3:39: events.sinks[0].address: not a broker list (got \"h:1, "
 			  "h:2\", expected HOST:PORT[,HOST:PORT...])");
 	assert_load_error("events:\n  sinks:\n    - {name: a, type: webhook, address: "
 			  "http://h/, tls_ca_file: /ca.pem}\n",
-			  "t.yaml:3:65: events.sinks[0].tls_ca_file: a TLS setting without TLS (got "
-			  "/ca.pem, expected an https:// address)");
+			  "t.yaml:3:65: events.sinks[0].tls_ca_file: a TLS setting without TLS "
+			  "(got /ca.pem, expected an https:// address)");
 	assert_load_error("events:\n  sinks:\n"
 			  "    - {name: a, type: syslog, address: h:1}\n"
 			  "    - {name: b, type: syslog, address: h:1}\n"

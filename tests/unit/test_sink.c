@@ -239,6 +239,28 @@ test_sink_webhook_hmac_sha256_vector(void **state)
 }
 
 static void
+test_sink_webhook_display_hides_credentials_path_and_query(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "https://u:p@h.example:8443/t/SECRET?k=v", "https://h.example:8443" },
+		{ "http://127.0.0.1:8080/in", "http://127.0.0.1:8080" },
+		{ "http://[::1]:80?x=1", "http://[::1]:80" },
+		{ "https://h.example", "https://h.example" },
+		{ "https://tok@h.example#frag", "https://h.example" },
+	};
+	char out[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sink_webhook_display(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+	sink_webhook_display(cases[0][0], out, 12);
+	assert_string_equal(out, "https://h.e");
+}
+
+static void
 write_file(const char *path, const char *data, size_t len, mode_t mode)
 {
 	FILE *f = fopen(path, "w");
@@ -461,6 +483,7 @@ main(void)
 		cmocka_unit_test(test_sink_queue_backoff_doubles_capped_with_jitter),
 		cmocka_unit_test(test_sink_webhook_hmac_sha256_vector),
 		cmocka_unit_test(test_sink_webhook_key_file_checks),
+		cmocka_unit_test(test_sink_webhook_display_hides_credentials_path_and_query),
 		cmocka_unit_test(test_sink_syslog_tcp_octet_counting_and_reconnect),
 		cmocka_unit_test(test_sink_syslog_udp_one_datagram_per_event),
 	};
