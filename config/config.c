@@ -14,9 +14,10 @@
  *                ├─ reassembly ── reasm_fields
  *                ├─ events ── events_fields ─┬─ file ── events_file_fields
  *                │                            └─ sinks ── cfg_sinks_parse (config_sinks.c)
- *                └─ dlp ── cfg_dlp_fields (config_dlp.c) ─┬─ disabled
- *                                                         ├─ sensors ── override_fields
- *                                                         └─ custom ── custom_fields
+ *                ├─ dlp ── cfg_dlp_fields (config_dlp.c) ─┬─ disabled
+ *                │                                        ├─ sensors ── override_fields
+ *                │                                        └─ custom ── custom_fields
+ *                └─ capture ── cfg_capture_fields (config_capture.c)
  *
  * Rules that involve several keys (inline port peers, reassembly sizes, a sensor both
  * disabled and tuned) run after the keys they read are applied. Loading never touches the
@@ -29,6 +30,7 @@
  *
  *   config.c        top level: data-path sections, whole document, built-in default
  *     ├─> config_sinks.c    the events.sinks: list
+ *     ├─> config_capture.c  the capture: section
  *     └─> config_dlp.c      the dlp: section
  *           └─> config_walk.c     the table walker: apply a mapping, dump a table
  *                 └─> config_parse.c    scalars, value formatting, messages and paths
@@ -270,6 +272,8 @@ static const struct cfg_field root_fields[] = {
 	SECTION("app", app_fields),
 	{ .key = "dlp", .kind = CFG_SECTION, .sub = cfg_dlp_fields, .check = cfg_dlp_check },
 	SECTION("api", api_fields),
+	{ .key = "capture", .kind = CFG_SECTION, .sub = cfg_capture_fields,
+	  .check = cfg_capture_check },
 	/* Groups, rules and modes: config/policy.c loads this section (policy_load_config). */
 	{ .key = "policy", .kind = CFG_FOREIGN },
 	{ .key = NULL },
@@ -633,6 +637,7 @@ config_defaults(struct tg_config *c)
 	c->api.idle_timeout_s = 10;
 
 	cfg_dlp_defaults(&c->dlp);
+	cfg_capture_defaults(&c->capture);
 	resolve(c);
 }
 

@@ -199,4 +199,14 @@ int cfg_dlp_check(struct cfg_ctx *x, const struct yaml_node *map, void *base);
 /* The dlp: defaults (the values config/tollgate.yaml spells out). */
 void cfg_dlp_defaults(struct config_dlp *d);
 
+/* ---- config_capture.c ---- */
+
+extern const struct cfg_field cfg_capture_fields[];
+
+/* Rules across the keys of capture: (a cfg_check_fn for the section's root_fields row). */
+int cfg_capture_check(struct cfg_ctx *x, const struct yaml_node *map, void *base);
+
+/* The capture: defaults (the values config/tollgate.yaml spells out). */
+void cfg_capture_defaults(struct config_capture *c);
+
 #endif

@@ -301,6 +301,24 @@ struct config_api {
 	uint32_t idle_timeout_s;	/* a connection idle this long is closed */
 };
 
+/*
+ * The capture: section: packet captures to pcap ring files (docs/capture.md). Each limit
+ * has the default a capture gets when its request leaves it out, and the largest value a
+ * request may ask for. Durations are seconds and packet counts; 0 means no limit (as a
+ * default: the capture runs until stopped; as a max_: requests are not capped).
+ */
+struct config_capture {
+	uint8_t enabled;		/* per-worker copy rings and the pcap writer */
+	uint64_t ring_size;		/* bytes of each worker's copy ring (power of two) */
+	uint32_t max_concurrent;	/* captures running at once, 1..32 */
+	uint64_t quota;			/* bytes all captures may hold under STATE_DIR/captures */
+	uint32_t snaplen, max_snaplen;	/* bytes kept of each packet */
+	uint64_t file_size, max_file_size;	/* bytes of one ring file */
+	uint32_t file_count, max_file_count;	/* files in a capture's ring */
+	uint32_t duration, max_duration;	/* seconds; 0: no limit */
+	uint64_t packets, max_packets;		/* packets written; 0: no limit */
+};
+
 struct tg_config {
 	char source[CONFIG_PATH_LEN];	/* file it came from, or "<built-in>" */
 	char state_dir[CONFIG_PATH_LEN];
@@ -312,6 +330,7 @@ struct tg_config {
 	struct config_app app;
 	struct config_dlp dlp;
 	struct config_api api;
+	struct config_capture capture;
 };
 
 #endif

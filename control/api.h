@@ -57,6 +57,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -93,6 +94,7 @@ struct api_request {
 	const char *method;	/* "GET", "HEAD", "PUT", ... */
 	const char *path;	/* percent-decoded, without the query: "/v1/policies/web" */
 	const char *id;		/* the "{id}" segment (non-empty, no '/'), or NULL */
+	const char *n;		/* the last "{n}" segment (non-empty, no '/'), or NULL */
 	const char *body;	/* NUL-terminated (a NUL inside is possible), or NULL if empty */
 	size_t body_len;
 	enum api_role role;	/* role of the token presented (NONE on an open route) */
@@ -107,11 +109,23 @@ struct api_request {
  * What a handler answers; filled by the api_reply_* helpers only (a later call replaces the
  * earlier reply). A handler test reads it and then calls api_response_release.
  */
+/*
+ * A streamed body (api_reply_stream): read fills buf with at most max bytes of the body
+ * from offset pos and returns how many (at least 1), or -1 to abort the response (the
+ * connection is then closed). fin(cls) runs once the response is done with cls.
+ */
+typedef ssize_t (*api_stream_fn)(void *cls, uint64_t pos, char *buf, size_t max);
+typedef void (*api_stream_fin_fn)(void *cls);
+
 struct api_response {
 	unsigned int status;			/* 0: no reply yet */
 	char content_type[API_CONTENT_TYPE_MAX];	/* "" for no body */
 	char *body;				/* malloc'd */
 	size_t len;
+	api_stream_fn stream;			/* a streamed body of stream_size bytes, or NULL */
+	api_stream_fin_fn stream_fin;
+	void *stream_cls;
+	uint64_t stream_size;
 	unsigned int n_headers;
 	struct {
 		char *name;
@@ -129,7 +143,8 @@ typedef int (*api_handler_fn)(void *cookie, const struct api_request *req,
 
 struct api_route {
 	const char *method;	/* "GET", "PUT", "POST", "DELETE", "PATCH", ... */
-	const char *path;	/* "/v1/policies" or "/v1/policies/{id}" ("{id}" last only) */
+	const char *path;	/* "/v1/policies", "/v1/policies/{id}" or "/v1/x/{id}/y/{n}":
+				 * at most one "{id}" segment, and "{n}" last only */
 	enum api_role role;	/* least role needed: NONE (open), READ or ADMIN */
 	api_handler_fn fn;
 };
@@ -220,6 +235,16 @@ api_reply_json(struct api_response *r, unsigned int status, json_t *body, const 
 int
 api_reply_text(struct api_response *r, unsigned int status, const char *content_type,
 	       const char *body, size_t len);
+
+/*
+ * A reply of size bytes of body with the given Content-Type, produced by read(cls, ...) as
+ * libmicrohttpd sends it, in pieces of up to 64 KiB: no buffer holds the whole body (a file
+ * download). fin(cls) is called once, when the response is done with cls, also when this
+ * fails (-EINVAL as api_reply_text) or a later reply replaces this one.
+ */
+int
+api_reply_stream(struct api_response *r, unsigned int status, const char *content_type,
+		 uint64_t size, api_stream_fn read, api_stream_fin_fn fin, void *cls);
 
 /*
  * An RFC 9457 problem of type "about:blank". title NULL takes the status's reason phrase

@@ -123,8 +123,18 @@ struct api_route *api_route_table(const struct api_route *routes, unsigned int n
 const struct api_route *api_route_find(const struct api_route *routes, unsigned int n,
 				       const char *path, const char *method, bool *path_known);
 
-/* api_route.c: does path match rt's pattern? Sets *id to the "{id}" segment (inside path). */
+/*
+ * api_route.c: does path match rt's pattern? Sets *id to the start of the "{id}" segment
+ * inside path (not cut: it may be followed by more segments), or NULL.
+ */
 bool api_route_path_matches(const struct api_route *rt, const char *path, const char **id);
+
+/*
+ * api_route.c: path (a copy the caller owns, matching rt) with its "{id}" and "{n}"
+ * segments cut (NUL after each); *id and *n point at them inside path, or are NULL.
+ */
+void api_route_params(const struct api_route *rt, char *path, const char **id,
+		      const char **n);
 
 /* api_route.c: the Allow value for path: the methods of its routes, HEAD after GET. */
 void api_route_allow(const struct api_route *routes, unsigned int n, const char *path,

@@ -30,6 +30,8 @@ api_response_release(struct api_response *r)
 	unsigned int i;
 
 	free(r->body);
+	if (r->stream_fin != NULL)
+		r->stream_fin(r->stream_cls);
 	for (i = 0; i < r->n_headers; i++) {
 		free(r->headers[i].name);
 		free(r->headers[i].value);
@@ -233,4 +235,30 @@ api_reply_problem(struct api_response *r, unsigned int status, const char *title
 		  const char *detail, const char *field)
 {
 	return api_reply_problem_type(r, status, "about:blank", title, detail, field);
+}
+
+int
+api_reply_stream(struct api_response *r, unsigned int status, const char *content_type,
+		 uint64_t size, api_stream_fn read, api_stream_fin_fn fin, void *cls)
+{
+	int rc;
+
+	if (read == NULL) {
+		if (fin != NULL)
+			fin(cls);
+		return -EINVAL;
+	}
+	/* An empty placeholder body carries the status and Content-Type checks. */
+	rc = api_reply_set(r, status, content_type, NULL, 0);
+	if (rc != 0) {
+		if (fin != NULL)
+			fin(cls);
+		return rc;
+	}
+	snprintf(r->content_type, sizeof(r->content_type), "%s", content_type);
+	r->stream = read;
+	r->stream_fin = fin;
+	r->stream_cls = cls;
+	r->stream_size = size;
+	return 0;
 }

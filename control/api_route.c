@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The route table of the REST server: the caller's routes, checked at api_start, followed
- * by the built-in ones (GET /healthz). A route's path is literal or ends in one "{id}"
- * segment that matches any non-empty segment without '/'; its method is matched exactly,
+ * by the built-in ones (GET /healthz). A route's path is literal segments, at most one
+ * "{id}" segment anywhere and one last "{n}" segment, each matching any non-empty segment
+ * without '/' (/v1/captures/{id}/files/{n}); its method is matched exactly,
  * except that HEAD is served by GET routes. A path some route has, asked with a method none
  * of them has, is told apart (405, with the Allow value built here) from a path no route
  * has (404). The table is read-only once built; the api_poll thread only.
@@ -25,21 +26,72 @@ api_method_matches(const struct api_route *rt, const char *method)
 		strcmp(rt->method, MHD_HTTP_METHOD_GET) == 0);
 }
 
+/* The length of the segment at p (up to the next '/' or the end). */
+static size_t
+api_seg_len(const char *p)
+{
+	const char *slash = strchr(p, '/');
+
+	return slash != NULL ? (size_t)(slash - p) : strlen(p);
+}
+
+static bool
+api_seg_is(const char *p, size_t len, const char *name)
+{
+	return len == strlen(name) && strncmp(p, name, len) == 0;
+}
+
 bool
 api_route_path_matches(const struct api_route *rt, const char *path, const char **id)
 {
-	const char *brace = strstr(rt->path, "{id}");
-	size_t prefix;
+	const char *p = rt->path, *q = path;
 
 	*id = NULL;
-	if (brace == NULL)
-		return strcmp(rt->path, path) == 0;
-	prefix = (size_t)(brace - rt->path);
-	if (strncmp(rt->path, path, prefix) != 0 || path[prefix] == '\0' ||
-	    strchr(path + prefix, '/') != NULL)
+	/* Segment by segment: "/seg" against "/seg", "{id}" and "{n}" against any non-empty
+	 * segment. */
+	while (*p == '/' && *q == '/') {
+		size_t pl = api_seg_len(++p), ql = api_seg_len(++q);
+
+		if (api_seg_is(p, pl, "{id}") || api_seg_is(p, pl, "{n}")) {
+			if (ql == 0)
+				return false;
+			if (api_seg_is(p, pl, "{id}"))
+				*id = q;
+		} else if (pl != ql || strncmp(p, q, pl) != 0) {
+			return false;
+		}
+		p += pl;
+		q += ql;
+	}
+	if (*p != '\0' || *q != '\0') {
+		*id = NULL;
 		return false;
-	*id = path + prefix;
+	}
 	return true;
+}
+
+void
+api_route_params(const struct api_route *rt, char *path, const char **id, const char **n)
+{
+	const char *p = rt->path;
+	char *q = path, *cut[2];
+	unsigned int nc = 0, i;
+
+	*id = NULL;
+	*n = NULL;
+	while (*p == '/' && *q == '/' && nc < 2) {
+		size_t pl = api_seg_len(++p), ql = api_seg_len(++q);
+
+		if (api_seg_is(p, pl, "{id}") || api_seg_is(p, pl, "{n}")) {
+			*(api_seg_is(p, pl, "{id}") ? id : n) = q;
+			cut[nc++] = q + ql;
+		}
+		p += pl;
+		q += ql;
+	}
+	/* Cut after the walk, which needs the '/' separators. */
+	for (i = 0; i < nc; i++)
+		*cut[i] = '\0';
 }
 
 const struct api_route *
@@ -102,19 +154,29 @@ api_method_ok(const char *m)
 	return true;
 }
 
-/* "/a/b" or "/a/{id}": starts with '/', no empty segment, "{id}" only as the last one. */
+/*
+ * "/a/b", "/a/{id}", "/a/{id}/b/{n}": starts with '/', no empty segment; a brace only in a
+ * whole segment "{id}" (at most one) or "{n}" (at most one, the last).
+ */
 static bool
 api_path_ok(const char *p)
 {
-	const char *brace;
+	unsigned int ids = 0, ns = 0;
 
 	if (p == NULL || p[0] != '/' || strstr(p, "//") != NULL || strlen(p) > 256)
 		return false;
-	brace = strchr(p, '{');
-	if (brace == NULL)
-		return strchr(p, '}') == NULL;
-	/* "{id}" as the whole last segment, and no other brace before it. */
-	return brace[-1] == '/' && strcmp(brace, "{id}") == 0 && strchr(p, '}') == brace + 3;
+	while (*p == '/') {
+		size_t len = api_seg_len(++p);
+
+		if (api_seg_is(p, len, "{id}"))
+			ids++;
+		else if (api_seg_is(p, len, "{n}"))
+			ns += p[len] == '\0' ? 1 : 2;
+		else if (memchr(p, '{', len) != NULL || memchr(p, '}', len) != NULL)
+			return false;
+		p += len;
+	}
+	return ids <= 1 && ns <= 1;
 }
 
 static int
@@ -150,7 +212,7 @@ api_route_check(const struct api_route *routes, unsigned int n, char *err, size_
 		}
 		if (!api_path_ok(rt->path)) {
 			api_errf(err, errlen, "routes[%u].path \"%s\": expected /segment/... with "
-				"at most a last segment {id}", i,
+				"at most one segment {id} and a last segment {n}", i,
 				rt->path == NULL ? "(null)" : rt->path);
 			return -EINVAL;
 		}

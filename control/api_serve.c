@@ -88,7 +88,12 @@ api_send(struct api *a, struct MHD_Connection *conn, struct api_call *c, const c
 	unsigned int i;
 	bool ok = true, read;
 
-	if (r->len > 0) {
+	if (r->stream != NULL) {
+		mr = MHD_create_response_from_callback(r->stream_size, 64 * 1024, r->stream,
+						       r->stream_cls, r->stream_fin);
+		if (mr != NULL)
+			r->stream_fin = NULL;	/* libmicrohttpd calls it now */
+	} else if (r->len > 0) {
 		mr = MHD_create_response_from_buffer_with_free_callback(r->len, r->body, free);
 		if (mr != NULL)
 			r->body = NULL;
@@ -341,7 +346,7 @@ api_finish(struct api *a, struct MHD_Connection *conn, struct api_call *c, const
 		.server = a,
 	};
 	struct api_response r;
-	char detail[256];
+	char detail[256], *params;
 	int rc;
 
 	if (c->refused)
@@ -352,11 +357,15 @@ api_finish(struct api *a, struct MHD_Connection *conn, struct api_call *c, const
 			return MHD_NO;
 		return api_send(a, conn, c, method, path, &c->refusal);
 	}
-	api_route_path_matches(c->route, path, &req.id);
+	params = strdup(path);
+	if (params == NULL)
+		return MHD_NO;
+	api_route_params(c->route, params, &req.id, &req.n);
 	/* An id is compared, looked up and echoed as text: one that is not UTF-8 (an overlong
 	 * "../", a stray byte) names nothing and is refused before any handler sees it. */
 	if (req.id != NULL && api_check_utf8((const uint8_t *)req.id) >= 0) {
 		a->counters.bad_target++;
+		free(params);
 		if (api_refusal(c, 400, "the id is not valid UTF-8 after percent-decoding "
 				"(overlong forms, surrogates and stray bytes are refused)", NULL) < 0)
 			return MHD_NO;
@@ -364,6 +373,7 @@ api_finish(struct api *a, struct MHD_Connection *conn, struct api_call *c, const
 	}
 	api_response_init(&r);
 	rc = c->route->fn(a->cookie, &req, &r);
+	free(params);
 	if (r.status == 0) {
 		api_log(a, API_LOG_ERR, "%s %s: the handler %s without a reply", method,
 			c->route->path, rc < 0 ? strerror(-rc) : "returned");

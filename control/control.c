@@ -5,7 +5,8 @@
  * events.sinks (control/sink.c: their own threads send them), and sums counters. Workers
  * never wait on it except in offline mode, where a full ring is back-pressure rather
  * than loss. It also serves the REST API, owns the policy store (snapshot publication,
- * SIGHUP reload), the label map, the flow list and the discover-mode records.
+ * SIGHUP reload), the label map, the flow list, the discover-mode records and the packet
+ * capture service (pcap/capture.h: set publication; its writer thread does the files).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,7 +20,9 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 #include "api.h"
+#include "capture.h"
 #include "control.h"
+#include "control_capture_api.h"
 #include "control_api.h"
 #include "counters.h"
 #include "label_map.h"
@@ -131,6 +134,18 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 		c->dump = stream_dump_open(rt->dump_dir, err, errlen);
 		if (c->dump == NULL)
 			goto fail;
+	}
+	/* Before the workers start: they get their capture taps now, and --capture captures
+	 * see the first packet. */
+	c->svc.captures = capture_mgr_create(rt, rt->state_path, err, errlen);
+	if (c->svc.captures == NULL)
+		goto fail;
+	for (unsigned int i = 0; i < rt->n_captures; i++) {
+		char id[CAPTURE_ID_LEN];
+
+		if (control_capture_start_text(&c->svc, rt->captures[i], id, err, errlen) != 0)
+			goto fail;
+		CONTROL_LOG(INFO, "--capture: capture %s started", id);
 	}
 	/* An offline analysis serves the API only when asked (--serve). */
 	if (!rt->offline || rt->serve) {
@@ -271,6 +286,7 @@ control_tick(struct control *c)
 		control_sighup(c);
 	}
 	policy_store_tick(c->svc.policy);
+	capture_mgr_tick(c->svc.captures);
 	if (c->api != NULL)
 		api_poll(c->api);
 	/* Whoever tails the events file sees an event within 200 ms. */
@@ -330,6 +346,8 @@ control_run(struct control *c)
 			usleep(200);
 	}
 
+	/* The workers are done: running captures stop, their files are closed. */
+	capture_mgr_input_done(c->svc.captures);
 	if (c->events != NULL && event_file_flush(c->events) != 0)
 		c->event_errors++;
 	/* the sinks get their flush_timeout_ms to send what they hold */
@@ -493,6 +511,7 @@ control_free(struct control *c)
 	if (c == NULL)
 		return;
 	api_stop(c->api);
+	capture_mgr_free(c->svc.captures);
 	policy_store_free(c->svc.policy);
 	flow_list_free(c->svc.flows);
 	learned_free(c->svc.learned);

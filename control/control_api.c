@@ -16,8 +16,10 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include "api.h"
+#include "capture.h"
 #include "services.h"
 #include "control_api.h"
+#include "control_capture_api.h"
 #include "control_policy_api.h"
 #include "counters.h"
 #include "label_map.h"
@@ -151,6 +153,23 @@ control_api_sink_metrics(const struct services *c, FILE *f)
 	}
 }
 
+/* Packet capture totals (pcap/capture.h). */
+static json_t *
+control_api_capture_stats(struct services *c)
+{
+	struct capture_mgr_stats cs;
+
+	capture_mgr_stats(c->captures, &cs);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"running", (json_int_t)cs.running, "captures", (json_int_t)cs.captures,
+		"started", (json_int_t)cs.started, "matched", (json_int_t)cs.matched,
+		"dropped", (json_int_t)cs.dropped, "written", (json_int_t)cs.written,
+		"written_bytes", (json_int_t)cs.written_bytes, "files", (json_int_t)cs.files,
+		"files_deleted", (json_int_t)cs.files_deleted, "evicted", (json_int_t)cs.evicted,
+		"write_errors", (json_int_t)cs.write_errors, "repaired", (json_int_t)cs.repaired,
+		"disk_bytes", (json_int_t)cs.disk_bytes, "quota_bytes", (json_int_t)cs.quota);
+}
+
 static int
 control_api_stats(void *cookie, const struct api_request *req, struct api_response *resp)
 {
@@ -167,7 +186,7 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 		json_object_set_new(parse, pkt_err_name(k),
 				    json_integer((json_int_t)s.parse_err[k]));
 	return api_reply_json(resp, 200, json_pack("{s:i, s:b, s:f, s:o, s:o, s:{s:I, s:I, s:I}, "
-						   "s:o, s:o, s:o}",
+						   "s:o, s:o, s:o, s:o}",
 		"workers", (int)rt->n_workers,
 		"offline", rt->offline != 0,
 		"uptime_s", services_uptime(c),
@@ -177,7 +196,47 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 		"bytes", (json_int_t)rt->in.bytes,
 		"policy", control_api_policy_stats(c),
 		"api", control_api_server_stats(req),
-		"sinks", control_api_sink_stats(c)), NULL);
+		"sinks", control_api_sink_stats(c),
+		"capture", control_api_capture_stats(c)), NULL);
+}
+
+/* The same for Prometheus. */
+static void
+control_api_capture_metrics(struct services *c, FILE *f)
+{
+	struct capture_mgr_stats cs;
+	unsigned int i;
+
+	capture_mgr_stats(c->captures, &cs);
+	const struct {
+		const char *name, *type, *help;
+		uint64_t v;
+	} m[] = {
+		{ "capture_running", "gauge", "captures running or stopping", cs.running },
+		{ "capture_started_total", "counter", "captures started", cs.started },
+		{ "capture_packets_matched_total", "counter",
+		  "packets a running capture's filter matched", cs.matched },
+		{ "capture_packets_dropped_total", "counter",
+		  "packet copies dropped: a worker's copy ring was full (traffic is not)",
+		  cs.dropped },
+		{ "capture_packets_written_total", "counter", "packets written to capture files",
+		  cs.written },
+		{ "capture_bytes_written_total", "counter", "packet bytes written to capture files",
+		  cs.written_bytes },
+		{ "capture_files_total", "counter", "capture files opened", cs.files },
+		{ "capture_files_deleted_total", "counter", "capture files deleted by rings",
+		  cs.files_deleted },
+		{ "capture_evicted_total", "counter",
+		  "stopped captures deleted to make room in the quota", cs.evicted },
+		{ "capture_write_errors_total", "counter", "captures failed on a write",
+		  cs.write_errors },
+		{ "capture_disk_bytes", "gauge", "bytes of every capture's files", cs.disk_bytes },
+		{ "capture_quota_bytes", "gauge", "capture.quota", cs.quota },
+	};
+
+	for (i = 0; i < RTE_DIM(m); i++)
+		fprintf(f, "# HELP tollgate_%s %s\n# TYPE tollgate_%s %s\ntollgate_%s %" PRIu64 "\n",
+			m[i].name, m[i].help, m[i].name, m[i].type, m[i].name, m[i].v);
 }
 
 /* The policy publication gauges of /v1/stats, for Prometheus. */
@@ -234,6 +293,7 @@ control_api_metrics(void *cookie, const struct api_request *req, struct api_resp
 	control_api_policy_metrics(c, f);
 	control_api_server_metrics(req, f);
 	control_api_sink_metrics(c, f);
+	control_api_capture_metrics(c, f);
 	fprintf(f, "# HELP tollgate_uptime_seconds seconds since start\n"
 		   "# TYPE tollgate_uptime_seconds gauge\ntollgate_uptime_seconds %.3f\n",
 		services_uptime(c));
@@ -397,6 +457,11 @@ static const struct api_route control_api_routes[] = {
 	{ "DELETE", "/v1/learned", API_ROLE_ADMIN, control_learned_api_clear },
 	{ "GET", "/v1/flows", API_ROLE_READ, control_flows_api_list },
 	{ "GET", "/v1/events", API_ROLE_READ, control_events_api_list },
+	{ "GET", "/v1/captures", API_ROLE_READ, control_capture_api_list },
+	{ "POST", "/v1/captures", API_ROLE_ADMIN, control_capture_api_create },
+	{ "GET", "/v1/captures/{id}", API_ROLE_READ, control_capture_api_get },
+	{ "DELETE", "/v1/captures/{id}", API_ROLE_ADMIN, control_capture_api_stop },
+	{ "GET", "/v1/captures/{id}/files/{n}", API_ROLE_READ, control_capture_api_file },
 };
 
 struct api *

@@ -115,6 +115,23 @@ fl_find(const struct flow_list *fl, uint16_t worker, uint64_t flow_id)
 	return NULL;
 }
 
+int
+flow_list_find(const struct flow_list *fl, uint64_t flow_id, struct msg_flow *out)
+{
+	unsigned int w;
+
+	/* Flow ids are unique per worker; workers are numbered from 0, at most 64. */
+	for (w = 0; w < 64; w++) {
+		const struct fl_entry *e = fl_find(fl, (uint16_t)w, flow_id);
+
+		if (e != NULL) {
+			*out = e->f;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /* Make a worker's strings safe to print and to put in JSON: terminated, printable ASCII. */
 static void
 fl_sanitize(char *s, size_t size)

@@ -77,6 +77,12 @@ void flow_list_update(struct flow_list *fl, uint16_t worker, const struct msg_fl
  */
 void flow_list_end(struct flow_list *fl, uint16_t worker, const struct msg_flow *f);
 
+/*
+ * The flow with flow_id (active or recently ended, any worker) into *out. Returns 0, or
+ * -ENOENT when the list has none (it ended too long ago, or was never listed).
+ */
+int flow_list_find(const struct flow_list *fl, uint64_t flow_id, struct msg_flow *out);
+
 /* The value of query parameter name, or NULL when the request has none. */
 typedef const char *(*flow_list_param_fn)(void *ctx, const char *name);
 

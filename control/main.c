@@ -37,6 +37,7 @@
 #include "control.h"
 #include "dispatch.h"
 #include "eal.h"
+#include "mem_plan.h"
 #include "eve_sid.h"
 #include "msg_types.h"
 #include "pcap_reader.h"
@@ -70,6 +71,7 @@ enum {
 	OPT_WORKERS,
 	OPT_LCORES,
 	OPT_PIDFILE,
+	OPT_CAPTURE,
 };
 
 static struct runtime *g_rt;
@@ -100,6 +102,8 @@ usage(FILE *f)
 		"  --api-token-file FILE   bearer tokens (overrides api.token_file)\n"
 		"  --serve               with --read: keep serving the API after the input ends,\n"
 		"                        until SIGTERM/SIGINT\n"
+		"  --capture JSON        start a packet capture before the first packet, JSON as\n"
+		"                        the body of POST /v1/captures; repeat for more\n"
 		"  --workers N           worker lcores (overrides dataplane.workers)\n"
 		"  --lcores LIST         EAL lcore map; workers = lcores - 2 (control + input)\n"
 		"  -v, --verbose         show DPDK's own log messages\n"
@@ -165,6 +169,7 @@ load_state(struct runtime *rt, char *err, size_t errlen)
 	char fallback[CONFIG_PATH_LEN];
 	int rc;
 
+	snprintf(rt->state_path, sizeof(rt->state_path), "%s", dir);
 	rc = state_secret_load(dir, rt->hash_key, err, errlen);
 	if (rc == 0 || rt->state_dir != NULL || home == NULL ||
 	    (rc != -EACCES && rc != -EPERM && rc != -EROFS))
@@ -172,6 +177,7 @@ load_state(struct runtime *rt, char *err, size_t errlen)
 	snprintf(fallback, sizeof(fallback), "%s/.local/state/tollgate", home);
 	fprintf(stderr, "tollgated: %s is not writable; keeping the value-hash key in %s\n", dir,
 		fallback);
+	snprintf(rt->state_path, sizeof(rt->state_path), "%s", fallback);
 	return state_secret_load(fallback, rt->hash_key, err, errlen);
 }
 
@@ -224,6 +230,7 @@ check_config(struct runtime *rt, const char *path)
 	struct sensor_db *db;
 	struct policy *p;
 	struct snapshot *s;
+	struct mem_plan mp;
 	char err[1024];
 	int ok = 1;
 
@@ -251,6 +258,9 @@ check_config(struct runtime *rt, const char *path)
 		       p->ngroups - POLICY_GROUP_FIRST_USER, p->nrules, sensor_db_count(db));
 		if (eve_sid_collision(p, &rt->cfg.dlp, err, sizeof(err)))
 			fprintf(stderr, "%s: warning: %s\n", name, err);
+		mem_plan_compute(&mp, &rt->cfg, rt->cfg.dp.workers, sensor_db_stream_size(db),
+				 MSG_POOL_SIZE, sizeof(struct msg));
+		mem_plan_print(&mp, &rt->cfg, stdout);
 	}
 	snapshot_free(s);
 	sensor_db_free(db);
@@ -459,6 +469,7 @@ main(int argc, char **argv)
 		{ "api-listen", required_argument, NULL, OPT_API_LISTEN },
 		{ "api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE },
 		{ "serve", no_argument, NULL, OPT_SERVE },
+		{ "capture", required_argument, NULL, OPT_CAPTURE },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "lcores", required_argument, NULL, OPT_LCORES },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -467,6 +478,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct eal_plan plan = { 0 };
+	struct mem_plan mp;
 	const char *config_path = NULL, *log_dir = NULL, *pidfile = NULL;
 	const char *cli_ports[CONFIG_MAX_PORTS];
 	unsigned int workers = 0, w, n_cli_ports = 0;
@@ -537,6 +549,14 @@ main(int argc, char **argv)
 			break;
 		case OPT_SERVE:
 			rt->serve = 1;
+			break;
+		case OPT_CAPTURE:
+			if (rt->n_captures == RUNTIME_MAX_READ) {
+				fprintf(stderr, "tollgated: at most %d --capture options\n",
+					RUNTIME_MAX_READ);
+				goto early;
+			}
+			rt->captures[rt->n_captures++] = optarg;
 			break;
 		case OPT_WORKERS:
 			if (parse_uint(optarg, RUNTIME_MAX_WORKERS, &workers) != 0) {
@@ -642,11 +662,10 @@ main(int argc, char **argv)
 	}
 	rt->n_workers = rt->cfg.dp.workers;
 	plan.n_lcores = rt->n_workers + 2;
-	plan.mem_mb = (rt->cfg.dp.mbufs * (size_t)(RTE_MBUF_DEFAULT_BUF_SIZE + 192) +
-		       MSG_POOL_SIZE * (sizeof(struct msg) + 64) +
-		       rt->n_workers * (worker_memsize(&rt->cfg) +
-					(size_t)rt->cfg.dp.ring_size * 8 * 2 +
-					(size_t)rt->cfg.events.ring_size * 8)) / (1 << 20) + 96;
+	mem_plan_compute(&mp, &rt->cfg, rt->n_workers,
+			 rt->sensor_db != NULL ? sensor_db_stream_size(rt->sensor_db) : 0,
+			 MSG_POOL_SIZE, sizeof(struct msg));
+	plan.mem_mb = mp.eal >> 20;
 
 	if (pidfile != NULL) {
 		if (pidfile_write(pidfile, err, sizeof(err)) != 0) {
@@ -675,6 +694,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "tollgated: %s\n", err);
 		goto out;
 	}
+	mem_plan_summary(&mp, err, sizeof(err));
+	MAIN_LOG(INFO, "memory plan: %s (tollgated -T shows each part)", err);
 	if (rt->sensor_db != NULL)
 		MAIN_LOG(INFO, "dlp: %u sensors, %zu bytes per stream, %u streams per worker (%zu "
 			 "bytes each worker)", sensor_db_count(rt->sensor_db),

@@ -47,9 +47,12 @@ struct runtime {
 	const char *events_path;		/* --events, or NULL; "-" = stdout */
 	const char *stats_path;			/* --stats-json, or NULL */
 	const char *state_dir;			/* --state-dir, or NULL (config) */
+	char state_path[CONFIG_PATH_LEN];	/* the state directory in use (set at start-up) */
 	const char *api_listen;			/* --api-listen, or NULL (config) */
 	const char *api_token_file;		/* --api-token-file, or NULL (config) */
 	uint8_t serve;				/* --serve: keep the API up after --read */
+	unsigned int n_captures;
+	const char *captures[RUNTIME_MAX_READ];	/* --capture JSON: started before any packet */
 	const char *config_path;		/* --config, or NULL (built-in): API writes here */
 	struct policy *policy;			/* loaded policy, handed to the control thread */
 	struct sensor_db *sensor_db;		/* compiled sensors (the control thread takes it) */

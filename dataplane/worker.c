@@ -4,7 +4,8 @@
  * its ring from the software dispatcher), flow table, reassembly pool, defrag table and
  * counters, and talks to the control thread only through its message ring.
  *
- *   rx burst ─► parse L2-L4 ─► defrag ─► flow lookup/create ─► policy (worker_policy.c)
+ *   rx burst ─► capture tap (capture_tap.c: copies for running captures)
+ *            ─► parse L2-L4 ─► defrag ─► flow lookup/create ─► policy (worker_policy.c)
  *            ─► TCP tracking ─► in-order reassembly per direction ─► consumers: first
  *               bytes (app, SNI), DLP sensors, stream dump
  *            ─► verdict: forward on the peer port (inline), drop, or reset both ends
@@ -33,6 +34,7 @@
 #include "app_layer.h"
 #include "app_dns.h"
 #include "app_tls.h"
+#include "capture_tap.h"
 #include "defrag.h"
 #include "dlp.h"
 #include "flow_policy.h"
@@ -464,6 +466,7 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	ts = worker_pkt_time(w, m);
 	if (ts > w->now_us)
 		w->now_us = ts;
+	capture_tap_packet(w->cap, m, ts);
 	len = rte_pktmbuf_pkt_len(m);
 	w->ctr.c[CTR_packets]++;
 	w->ctr.c[CTR_bytes] += len;

@@ -21,6 +21,7 @@ struct runtime;
 struct dlp_ctx;
 struct app_layer;
 struct snapshot;
+struct capture_tap;
 
 /* Where a worker's packets come from. */
 struct worker_rxq {
@@ -56,6 +57,7 @@ struct worker {
 	struct defrag *defrag;
 	struct dlp_ctx *dlp;		/* sensors of the snapshot in use (not owned), or NULL */
 	struct app_layer *app;		/* HTTP/SMTP parsers and decoders, or NULL (app off) */
+	struct capture_tap *cap;	/* packet capture (pcap/ sets it before start), or NULL */
 	const struct snapshot *snap;	/* policy in use until the next quiescent point */
 	uint64_t dlp_base[WORKER_DLP_BASE];	/* DLP totals of earlier sensor databases */
 	uint16_t first_free;		/* free first-bytes slots (slot number + 1), 0 = none */

@@ -54,7 +54,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 E2E_BIN="$PWD/$BUILD/tollgated"
 [ "${SANITIZE:-0}" = 1 ] && E2E_BIN="$PWD/$ASAN/tollgated"
 echo "== integration tests (pytest, daemon built with ASan/UBSan: $ASAN/tollgated)"
-TOLLGATED="$PWD/$ASAN/tollgated" $PY -m pytest -q -rfEs -p no:cacheprovider \
+TOLLGATED="$PWD/$ASAN/tollgated" TOLLGATED_RELEASE="$PWD/$BUILD/tollgated" $PY -m pytest -q -rfEs -p no:cacheprovider \
 	--junitxml="$results/pytest-integration.xml" tests/sensors tests/integration || status=1
 echo "== end-to-end tests (pytest, $E2E_BIN)"
 TOLLGATED="$E2E_BIN" $PY -m pytest -q -rfEs -p no:cacheprovider \

@@ -158,10 +158,14 @@ def daemon(tmp_path):
     tokens.write_text(f"admin {ADMIN}\nread {READ}\n")
     tokens.chmod(0o600)
     port = free_port()
+    # Under AddressSanitizer freed memory waits in a quarantine (256 MiB by default)
+    # before it is reused: keep it small so that resident memory means what is kept.
+    env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") +
+               ":quarantine_size_mb=4:thread_local_quarantine_size_kb=64")
     p = subprocess.Popen([BIN, "--read", SAMPLE, "--serve", "--config", cfg, "--api-listen",
                           f"127.0.0.1:{port}", "--api-token-file", tokens, "--state-dir",
                           tmp_path / "state"], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+                         stderr=subprocess.DEVNULL, env=env)
     wait_for("/healthz", lambda: raw(port, req("GET", "/healthz", token=None))[0] == 200, p)
     yield p, port, cfg
     p.send_signal(signal.SIGTERM)

@@ -4,17 +4,14 @@
 before. Each test runs the real build/tollgated."""
 
 import json
-import os
 import re
 import signal
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from test_events_file import TapNetns, alerts, tap_netns, wait_until  # noqa: F401
-from test_shutdown import (BIN, DEADLINE, TOKEN, StderrTail, api_stats, free_port,
-                           syn_frame, wait_for, write_syn_pcap)
+from tgdaemon import (BIN, DEADLINE, TOKEN, StderrTail, api_stats, free_port, syn_frame,
+                      wait_for, write_syn_pcap)
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tools" / "sample" / "demo.pcap"

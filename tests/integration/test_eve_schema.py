@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import eve
-from test_shutdown import BIN, DEADLINE
+from tgdaemon import BIN, DEADLINE
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tools" / "sample" / "demo.pcap"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from test_shutdown import BIN, DEADLINE, StderrTail, syn_frame, write_syn_pcap
+from tgdaemon import BIN, DEADLINE, StderrTail, syn_frame, write_syn_pcap
 
 
 def lines(path):

@@ -68,7 +68,7 @@ def test_tree_follows_the_layers():
     assert rc == 0, out
     last = out.strip().splitlines()[-1]
     assert last.endswith(": 0 violations"), out
-    assert "layers config/ < sensors/ < dataplane/ pcap/ < control/" in last
+    assert "layers config/ < sensors/ < dataplane/ < pcap/ < control/" in last
 
 
 def test_layer_order_is_read_from_the_architecture_page():

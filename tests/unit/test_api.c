@@ -55,6 +55,7 @@ struct fx {
 	int port;
 	char token_path[256];
 	unsigned int calls;	/* handler invocations */
+	unsigned int stream_fins;	/* streamed bodies released */
 	char log[65536];
 	size_t log_len;
 };
@@ -140,6 +141,62 @@ h_item(void *cookie, const struct api_request *req, struct api_response *resp)
 	return rc;
 }
 
+/* The id and n segments of /v1/items/{id}/parts/{n}. */
+static int
+h_part(void *cookie, const struct api_request *req, struct api_response *resp)
+{
+	struct fx *f = cookie;
+
+	f->calls++;
+	return api_reply_json(resp, 200, json_pack("{s:s, s:s, s:s}", "id", req->id, "n", req->n,
+						   "path", req->path), NULL);
+}
+
+#define STREAM_LEN 10000
+
+/* Byte i of the streamed body. */
+static char
+stream_byte(uint64_t i)
+{
+	return (char)('a' + i % 23);
+}
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	size_t i, n = max < 1000 ? max : 1000;	/* several calls for one body */
+
+	(void)cls;
+	if (pos >= STREAM_LEN)
+		return -1;
+	if (n > STREAM_LEN - pos)
+		n = STREAM_LEN - pos;
+	for (i = 0; i < n; i++)
+		buf[i] = stream_byte(pos + i);
+	return (ssize_t)n;
+}
+
+static void
+stream_fin(void *cls)
+{
+	((struct fx *)cls)->stream_fins++;
+}
+
+static int
+h_stream(void *cookie, const struct api_request *req, struct api_response *resp)
+{
+	struct fx *f = cookie;
+	int rc;
+
+	(void)req;
+	f->calls++;
+	rc = api_reply_stream(resp, 200, "application/vnd.tcpdump.pcap", STREAM_LEN, stream_read,
+			      stream_fin, f);
+	if (rc == 0)
+		rc = api_reply_header(resp, "Content-Disposition", "attachment; filename=\"s\"");
+	return rc;
+}
+
 static int
 h_fail(void *cookie, const struct api_request *req, struct api_response *resp)
 {
@@ -167,6 +224,8 @@ static const struct api_route routes[] = {
 	{ "PUT", "/v1/x", API_ROLE_ADMIN, h_put_x },
 	{ "POST", "/v1/echo", API_ROLE_ADMIN, h_echo },
 	{ "GET", "/v1/items/{id}", API_ROLE_READ, h_item },
+	{ "GET", "/v1/items/{id}/parts/{n}", API_ROLE_READ, h_part },
+	{ "GET", "/v1/stream", API_ROLE_READ, h_stream },
 	{ "GET", "/v1/fail", API_ROLE_NONE, h_fail },
 	{ "POST", "/v1/teapot", API_ROLE_NONE, h_teapot },
 };
@@ -689,6 +748,92 @@ test_api_id_segment_query_and_headers_reach_handler(void **state)
 	assert_json_body(&r, "{\"id\":\"7\",\"q\":\"\",\"x-test\":null,\"path\":\"/v1/items/7\"}");
 	request(f, "GET", "/v1/items/7", READ_TOKEN, NULL, NULL, &r);
 	assert_json_body(&r, "{\"id\":\"7\",\"q\":null,\"x-test\":null,\"path\":\"/v1/items/7\"}");
+}
+
+static void
+test_api_id_inside_path_and_last_n_segment_reach_handler(void **state)
+{
+	struct fx *f = *state;
+	struct reply r;
+
+	request(f, "GET", "/v1/items/ab/parts/3", READ_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_json_body(&r, "{\"id\":\"ab\",\"n\":\"3\",\"path\":\"/v1/items/ab/parts/3\"}");
+	/* Each placeholder is one whole, non-empty segment. */
+	request(f, "GET", "/v1/items/ab/parts/", READ_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	request(f, "GET", "/v1/items/ab/parts", READ_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	request(f, "GET", "/v1/items/ab/parts/3/x", READ_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	request(f, "GET", "/v1/items//parts/3", READ_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	request(f, "GET", "/v1/items/ab/part/3", READ_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	/* A percent-encoded slash decodes inside the segment; the route is found by segments
+	 * of the decoded path, so it cannot reach another route. */
+	request(f, "GET", "/v1/items/a%2Fb/parts/3", READ_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	request(f, "GET", "/v1/items/ab", READ_TOKEN, NULL, NULL, &r);
+	assert_json_body(&r, "{\"id\":\"ab\",\"q\":null,\"x-test\":null,"
+			     "\"path\":\"/v1/items/ab\"}");
+	request(f, "PUT", "/v1/items/ab/parts/3", ADMIN_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 405);
+	assert_string_equal(reply_header(&r, "Allow"), "GET, HEAD");
+}
+
+static void
+test_api_streamed_body_is_sent_whole_and_released_once(void **state)
+{
+	struct fx *f = *state;
+	struct reply r;
+	size_t i;
+
+	request(f, "GET", "/v1/stream", READ_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_common_headers(&r);
+	assert_string_equal(reply_header(&r, "Content-Type"), "application/vnd.tcpdump.pcap");
+	assert_string_equal(reply_header(&r, "Content-Length"), "10000");
+	assert_string_equal(reply_header(&r, "Content-Disposition"), "attachment; filename=\"s\"");
+	assert_int_equal(r.body_len, STREAM_LEN);
+	for (i = 0; i < STREAM_LEN; i++)
+		if (r.body[i] != stream_byte(i))
+			fail_msg("byte %zu: got %d", i, r.body[i]);
+	assert_int_equal(f->stream_fins, 1);
+	/* HEAD: the headers only, and the body's source is released all the same. */
+	request(f, "HEAD", "/v1/stream", READ_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(reply_header(&r, "Content-Length"), "10000");
+	assert_int_equal(r.raw_len, r.head_len);
+	assert_int_equal(f->stream_fins, 2);
+	/* Refused before the handler (401): nothing was made. */
+	request(f, "GET", "/v1/stream", NULL, NULL, NULL, &r);
+	assert_int_equal(r.status, 401);
+	assert_int_equal(f->stream_fins, 2);
+}
+
+static void
+test_api_stream_reply_refused_releases_source(void **state)
+{
+	struct fx f;
+	struct api_response r;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	api_response_init(&r);
+	assert_int_equal(api_reply_stream(&r, 99, "text/plain", 1, stream_read, stream_fin, &f),
+			 -EINVAL);
+	assert_int_equal(f.stream_fins, 1);
+	assert_int_equal(api_reply_stream(&r, 200, "text/plain", 1, NULL, stream_fin, &f),
+			 -EINVAL);
+	assert_int_equal(f.stream_fins, 2);
+	assert_int_equal(api_reply_stream(&r, 200, "text/plain", 1, stream_read, stream_fin, &f),
+			 0);
+	/* A later reply replaces it: released then. */
+	assert_int_equal(api_reply_json(&r, 200, json_object(), NULL), 0);
+	assert_int_equal(f.stream_fins, 3);
+	api_response_release(&r);
+	assert_int_equal(f.stream_fins, 3);
 }
 
 /* ---- bodies ---- */
@@ -1354,14 +1499,22 @@ test_api_start_refuses_bad_routes(void **state)
 	expect_start_refused(&c, rt, 2, "routes[1]: GET /v1/x: same as routes[0]");
 	rt[1] = (struct api_route){ "GET", "/healthz", API_ROLE_NONE, h_get_x };
 	expect_start_refused(&c, rt, 2, "routes[1]: GET /healthz is built in");
-	rt[1] = (struct api_route){ "GET", "/v1/{id}/x", API_ROLE_READ, h_get_x };
+	rt[1] = (struct api_route){ "GET", "/v1/{id}/x/{id}", API_ROLE_READ, h_get_x };
 	expect_start_refused(&c, rt, 2,
-			     "routes[1].path \"/v1/{id}/x\": expected /segment/... with at most a "
-			     "last segment {id}");
+			     "routes[1].path \"/v1/{id}/x/{id}\": expected /segment/... with at "
+			     "most one segment {id} and a last segment {n}");
+	rt[1] = (struct api_route){ "GET", "/v1/{n}/x", API_ROLE_READ, h_get_x };
+	expect_start_refused(&c, rt, 2,
+			     "routes[1].path \"/v1/{n}/x\": expected /segment/... with at most "
+			     "one segment {id} and a last segment {n}");
+	rt[1] = (struct api_route){ "GET", "/v1/x{id}", API_ROLE_READ, h_get_x };
+	expect_start_refused(&c, rt, 2,
+			     "routes[1].path \"/v1/x{id}\": expected /segment/... with at most "
+			     "one segment {id} and a last segment {n}");
 	rt[1] = (struct api_route){ "GET", "v1/x", API_ROLE_READ, h_get_x };
 	expect_start_refused(&c, rt, 2,
-			     "routes[1].path \"v1/x\": expected /segment/... with at most a last "
-			     "segment {id}");
+			     "routes[1].path \"v1/x\": expected /segment/... with at most one "
+			     "segment {id} and a last segment {n}");
 	rt[1] = (struct api_route){ "get", "/v1/y", API_ROLE_READ, h_get_x };
 	expect_start_refused(&c, rt, 2,
 			     "routes[1].method \"get\": expected an upper-case HTTP method");
@@ -1649,6 +1802,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_api_healthz_answers_ok_without_token),
+		T(test_api_id_inside_path_and_last_n_segment_reach_handler),
+		T(test_api_streamed_body_is_sent_whole_and_released_once),
 		T(test_api_read_token_is_served_on_read_route),
 		T(test_api_admin_token_is_served_on_read_and_admin_routes),
 		T(test_api_missing_token_is_401_with_www_authenticate),
@@ -1683,6 +1838,7 @@ main(void)
 		T(test_api_start_refuses_bad_routes),
 		T(test_api_start_refuses_bad_token_and_tls_files),
 		cmocka_unit_test(test_api_reply_helpers_refuse_bad_values),
+		cmocka_unit_test(test_api_stream_reply_refused_releases_source),
 		cmocka_unit_test(test_api_request_accessors_work_without_a_server),
 		T(test_api_serves_ipv6_loopback),
 		T(test_api_tls_refuses_open_key_and_mismatched_files),

@@ -820,7 +820,7 @@ test_config_unknown_key_lists_allowed_keys(void **state)
 			  "burst, mbufs, ring_size, idle, tx_flush_us, exception_policy, ports, eal_args)");
 	assert_load_error("groups: []\n",
 			  "t.yaml:1:1: groups: unknown key (expected one of: state_dir, dataplane, "
-			  "flow, defrag, reassembly, events, app, dlp, api, policy)");
+			  "flow, defrag, reassembly, events, app, dlp, api, capture, policy)");
 	assert_load_error("flow:\n  timeouts:\n    syn: 5\n",
 			  "t.yaml:3:5: flow.timeouts.syn: unknown key (expected one of: new, "
 			  "established, closing, closed, udp)");

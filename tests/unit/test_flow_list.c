@@ -997,11 +997,38 @@ test_flow_list_reports_the_first_bad_parameter_in_order(void **state)
 	flow_list_free(fl);
 }
 
+/* flow_list_find: by id over every worker, active and ended; what was dropped is gone. */
+static void
+test_flow_list_find_returns_active_and_ended_flows_of_any_worker(void **state)
+{
+	struct flow_list *fl = flow_list_create(8, 2);
+	struct msg_flow f = mk(77, "10.0.0.9", 40077, "198.51.100.4", 8443, 6), out;
+
+	(void)state;
+	assert_non_null(fl);
+	assert_int_equal(flow_list_find(fl, 77, &out), -ENOENT);
+	flow_list_update(fl, 5, &f, f.start_us);
+	assert_int_equal(flow_list_find(fl, 77, &out), 0);
+	assert_memory_equal(&out.key, &f.key, sizeof(f.key));
+	assert_int_equal(out.flow_id, 77);
+	start(fl, 1);
+	end(fl, 1);
+	assert_int_equal(flow_list_find(fl, 1, &out), 0);
+	assert_int_equal(out.end_us, out.start_us + 5000000);
+	/* Two more ended: the first ended one is dropped (max_ended 2). */
+	end(fl, 2);
+	end(fl, 3);
+	assert_int_equal(flow_list_find(fl, 1, &out), -ENOENT);
+	assert_int_equal(flow_list_find(fl, 3, &out), 0);
+	flow_list_free(fl);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flow_list_create_rejects_zero_active_and_too_many_entries),
+		cmocka_unit_test(test_flow_list_find_returns_active_and_ended_flows_of_any_worker),
 		cmocka_unit_test(test_flow_list_empty_list_has_no_flows_and_null_cursor),
 		cmocka_unit_test(test_flow_list_active_then_ended_entry_json_is_exact),
 		cmocka_unit_test(test_flow_list_udp_ipv6_default_action_entry_has_nulls),
