@@ -12,7 +12,8 @@
  *                ├─ flow ── flow_fields ── timeouts ── timeout_fields
  *                ├─ defrag ── defrag_fields
  *                ├─ reassembly ── reasm_fields
- *                ├─ events ── events_fields ── file ── events_file_fields
+ *                ├─ events ── events_fields ─┬─ file ── events_file_fields
+ *                │                            └─ sinks ── cfg_sinks_parse (config_sinks.c)
  *                ├─ dlp ── cfg_dlp_fields (config_dlp.c) ─┬─ disabled
  *                │                                        ├─ sensors ── override_fields
  *                │                                        └─ custom ── custom_fields
@@ -28,6 +29,7 @@
  * config_priv.h:
  *
  *   config.c        top level: data-path sections, whole document, built-in default
+ *     ├─> config_sinks.c    the events.sinks: list
  *     ├─> config_capture.c  the capture: section
  *     └─> config_dlp.c      the dlp: section
  *           └─> config_walk.c     the table walker: apply a mapping, dump a table
@@ -225,6 +227,8 @@ static const struct cfg_field events_fields[] = {
 	BOOL("smtp", events.smtp),
 	UINT("drain_timeout_ms", events.drain_timeout_ms, 1, 600000, 0),
 	SECTION("file", events_file_fields),
+	{ .key = "sinks", .kind = CFG_LIST, .parse = cfg_sinks_parse, .dump = cfg_sinks_dump,
+	  .what = "a sequence of sinks" },
 	{ .key = NULL },
 };
 

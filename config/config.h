@@ -40,6 +40,21 @@ extern const unsigned int config_builtin_yaml_len;
 extern const char *const config_dlp_builtin_ids[];
 
 /*
+ * The names of enum config_event_type (what events.sinks[].event_types may list, and the
+ * event_type of those events) and of enum config_sink_type, NULL-terminated.
+ */
+extern const char *const config_event_type_names[];
+extern const char *const config_sink_type_names[];
+
+/*
+ * Split "HOST:PORT" or "[IPV6]:PORT" (a syslog sink's address) into host (hostlen bytes,
+ * NUL-terminated, without brackets) and a port in 1..65535. Rejects an empty host, a bare
+ * IPv6 address without brackets, blanks or '/' in the host, and a port out of range:
+ * -EINVAL, host and port untouched. Pure; any thread.
+ */
+int config_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *port);
+
+/*
  * Fill c with the built-in defaults (the values config/tollgate.yaml spells out), source
  * "<built-in>", flow.nbuckets already resolved from "buckets: 0". Cannot fail. Any thread.
  */

@@ -5,6 +5,7 @@
  *
  *   config.c        the data-path sections, the whole document, the built-in default
  *   config_dlp.c    the dlp: section
+ *   config_sinks.c  the events.sinks: list
  *   config_walk.c   the walker: a mapping onto a table, a table back out as YAML
  *   config_parse.c  scalars, value formatting, messages and paths (calls none of these)
  *
@@ -181,6 +182,12 @@ void cfg_dump_string(FILE *f, const char *s);
  */
 void cfg_dump_table(const void *base, FILE *f, const struct cfg_field *table, int indent,
 		    int col);
+
+/* ---- config_sinks.c ---- */
+
+/* events.sinks: (a cfg_list_fn and a cfg_dump_fn for the events section's row). */
+int cfg_sinks_parse(struct cfg_ctx *x, const struct yaml_node *seq, void *base);
+void cfg_sinks_dump(const void *base, FILE *f, int indent);
 
 /* ---- config_dlp.c ---- */
 

@@ -120,12 +120,89 @@ struct config_events_file {
 	uint32_t fsync_interval_ms;	/* CONFIG_FSYNC_INTERVAL period */
 };
 
+/*
+ * events.sinks[]: where events go besides the file (control/sink.c; docs/outputs.md).
+ * The event types a sink's filter names (event_types), one bit each.
+ */
+enum config_event_type {
+	CONFIG_EV_FLOW = 0,
+	CONFIG_EV_ALERT,
+	CONFIG_EV_DLP,
+	CONFIG_EV_ANOMALY,
+	CONFIG_EV_HTTP,
+	CONFIG_EV_SMTP,
+	CONFIG_EV_TLS,
+	CONFIG_EV_DNS,
+	CONFIG_EV__COUNT
+};
+
+enum config_sink_type {
+	CONFIG_SINK_SYSLOG = 0,		/* RFC 5424 over UDP, TCP (RFC 6587) or TLS (RFC 5425) */
+	CONFIG_SINK_WEBHOOK,		/* HTTP(S) POST of each event (libcurl) */
+	CONFIG_SINK_KAFKA,		/* a Kafka topic (librdkafka, idempotent producer) */
+};
+
+enum config_syslog_transport {
+	CONFIG_SYSLOG_UDP = 0,
+	CONFIG_SYSLOG_TCP,
+	CONFIG_SYSLOG_TLS,
+};
+
+enum config_kafka_key {
+	CONFIG_KAFKA_KEY_FLOW_ID = 0,	/* the event's flow_id in decimal */
+	CONFIG_KAFKA_KEY_NONE,		/* no key: librdkafka's partitioner spreads events */
+};
+
+#define CONFIG_MAX_SINKS 8
+#define CONFIG_SINK_PROPS 16
+#define CONFIG_SINK_ADDR_LEN 512
+#define CONFIG_SINK_PROP_KEY_LEN 64
+#define CONFIG_SINK_PROP_VALUE_LEN 256
+#define CONFIG_SINK_HOST_LEN 256
+
+/* A librdkafka property of a kafka sink (properties:). */
+struct config_sink_prop {
+	char key[CONFIG_SINK_PROP_KEY_LEN];
+	char value[CONFIG_SINK_PROP_VALUE_LEN];
+};
+
+struct config_sink {
+	char name[CONFIG_NAME_LEN];	/* unique; the sink label of its metrics */
+	uint8_t type;			/* enum config_sink_type */
+	char address[CONFIG_SINK_ADDR_LEN];	/* syslog HOST:PORT, webhook URL, kafka brokers */
+	uint32_t event_types;		/* 1 << enum config_event_type; all bits by default */
+	uint8_t min_severity;		/* pass events of severity 1 (high) .. min_severity */
+	uint32_t queue_size;		/* events waiting for the sender, at most */
+	uint32_t retries;		/* attempts after the first, per event */
+	uint32_t backoff_ms;		/* first retry delay; doubles per attempt */
+	uint32_t backoff_max_ms;	/* cap on a retry delay */
+	uint32_t timeout_ms;		/* connect / send / request timeout */
+	uint32_t flush_timeout_ms;	/* at exit: how long queued events may still go out */
+	/* syslog */
+	uint8_t transport;		/* enum config_syslog_transport */
+	uint8_t facility;		/* RFC 5424 facility code 0..23 */
+	/* syslog (tls) and webhook (https) */
+	char tls_ca_file[CONFIG_PATH_LEN];	/* "": the system's CAs (webhook only) */
+	char tls_server_name[CONFIG_SINK_HOST_LEN];	/* "": the host of address */
+	char tls_cert_file[CONFIG_PATH_LEN];	/* client certificate, optional */
+	char tls_key_file[CONFIG_PATH_LEN];
+	/* webhook */
+	char hmac_key_file[CONFIG_PATH_LEN];	/* "": requests are not signed */
+	/* kafka */
+	char topic[CONFIG_SINK_HOST_LEN];
+	uint8_t key;			/* enum config_kafka_key */
+	uint32_t n_props;
+	struct config_sink_prop props[CONFIG_SINK_PROPS];
+};
+
 struct config_events {
 	uint32_t ring_size;		/* worker -> control event ring entries (power of two) */
 	uint8_t http;			/* Suricata-style http metadata events */
 	uint8_t smtp;			/* Suricata-style smtp metadata events */
 	uint32_t drain_timeout_ms;	/* shutdown: how long a worker waits for ring space */
 	struct config_events_file file;
+	uint32_t n_sinks;
+	struct config_sink sinks[CONFIG_MAX_SINKS];
 };
 
 /* The app: section: application parsers and body decoders in front of the sensors. */

@@ -146,7 +146,7 @@ apply_bool(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node 
 static int
 apply_enum(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_node *n, void *dst)
 {
-	char got[GOT_BUF], names[128];
+	char got[GOT_BUF], names[320];
 	const char *s = yaml_tree_str(n);
 	size_t i;
 
@@ -201,7 +201,7 @@ cfg_apply_field(struct cfg_ctx *x, const struct cfg_field *f, const struct yaml_
 		void *base)
 {
 	void *dst = (char *)base + f->off;
-	char exp[96];
+	char exp[320];		/* room for every name of the longest enum (facilities) */
 	int rc;
 
 	if (f->kind == CFG_SECTION) {

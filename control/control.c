@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control thread (EAL main lcore). It owns every sink: it drains the workers'
- * message rings, writes EVE JSON events and stream dumps, and sums counters. Workers
+ * message rings, writes EVE JSON events and stream dumps, hands events to the sinks of
+ * events.sinks (control/sink.c: their own threads send them), and sums counters. Workers
  * never wait on it except in offline mode, where a full ring is back-pressure rather
  * than loss. It also serves the REST API, owns the policy store (snapshot publication,
  * SIGHUP reload), the label map, the flow list, the discover-mode records and the packet
@@ -36,6 +37,7 @@
 #include "policy.h"
 #include "policy_store.h"
 #include "services.h"
+#include "sink.h"
 #include "state.h"
 #include "snapshot_types.h"
 #include "stream_dump.h"
@@ -123,6 +125,11 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	if (rt->cfg.events.n_sinks > 0) {
+		c->svc.sinks = sink_set_create(&rt->cfg.events, err, errlen);
+		if (c->svc.sinks == NULL)
+			goto fail;
+	}
 	if (rt->dump_dir != NULL) {
 		c->dump = stream_dump_open(rt->dump_dir, err, errlen);
 		if (c->dump == NULL)
@@ -161,7 +168,10 @@ fail:
 	return NULL;
 }
 
-/* One event to the events file, rotating it first when events.file.max_size says so. */
+/*
+ * One event to the sinks (events.sinks: they queue it, never wait) and the events file,
+ * rotating the file first when events.file.max_size says so.
+ */
 static void
 control_write_event(struct control *c, const json_t *ev)
 {
@@ -175,6 +185,12 @@ control_write_event(struct control *c, const json_t *ev)
 		return;
 	}
 	len = strlen(line);
+	if (c->svc.sinks != NULL)
+		sink_set_push(c->svc.sinks, ev, line, len);
+	if (c->events == NULL) {
+		free(line);
+		return;
+	}
 	rc = event_file_maybe_rotate(c->events, len, err, sizeof(err));
 	if (rc < 0)
 		CONTROL_LOG(ERR, "events file rotation failed: %s", err);
@@ -233,7 +249,7 @@ control_handle(struct control *c, struct msg *m)
 
 		if (m->type == MSG_FLOW_END)
 			flow_list_end(c->svc.flows, m->worker, &m->flow);
-		if (c->events == NULL && c->svc.recent == NULL)
+		if (c->events == NULL && c->svc.recent == NULL && c->svc.sinks == NULL)
 			break;
 		ev = event_json_build(m);
 		if (ev == NULL) {
@@ -242,7 +258,7 @@ control_handle(struct control *c, struct msg *m)
 		}
 		if (c->svc.recent != NULL)
 			event_ring_add(c->svc.recent, ev);
-		if (c->events != NULL)
+		if (c->events != NULL || c->svc.sinks != NULL)
 			control_write_event(c, ev);
 		json_decref(ev);
 		break;
@@ -334,6 +350,9 @@ control_run(struct control *c)
 	capture_mgr_input_done(c->svc.captures);
 	if (c->events != NULL && event_file_flush(c->events) != 0)
 		c->event_errors++;
+	/* the sinks get their flush_timeout_ms to send what they hold */
+	if (c->svc.sinks != NULL)
+		sink_set_flush(c->svc.sinks);
 	if (c->event_errors > 0) {
 		CONTROL_LOG(ERR, "%" PRIu64 " events could not be written to %s", c->event_errors,
 			    rt->events_path);
@@ -439,6 +458,14 @@ control_summary(struct control *c, FILE *f, double elapsed)
 		fprintf(f, "; streams %" PRIu64 " files, %" PRIu64 " bytes dumped",
 			stream_dump_stats(c->dump)->files, stream_dump_stats(c->dump)->bytes);
 	fputc('\n', f);
+	for (k = 0; c->svc.sinks != NULL && k < sink_set_count(c->svc.sinks); k++) {
+		struct sink_info si;
+
+		sink_set_info(c->svc.sinks, k, &si);
+		fprintf(f, "  sink        %s (%s): %" PRIu64 " sent, %" PRIu64 " dropped, %" PRIu64
+			" retried, %" PRIu64 " failed\n", si.name, si.type, si.stats.sent,
+			si.stats.dropped, si.stats.retried, si.stats.failed);
+	}
 }
 
 uint64_t
@@ -490,6 +517,7 @@ control_free(struct control *c)
 	learned_free(c->svc.learned);
 	event_ring_free(c->svc.recent);
 	label_map_free(c->svc.labels);
+	sink_set_free(c->svc.sinks);
 	if (event_file_close(c->events) != 0)
 		CONTROL_LOG(ERR, "events file %s: the last events could not be written",
 			    c->svc.rt->events_path);

@@ -2,7 +2,7 @@
 /*
  * The REST endpoints that read the running instance: counters as JSON (/v1/stats) and in
  * the Prometheus text exposition format 0.0.4 (/metrics), the REST server's own refusals
- * among them. Handlers run on the control
+ * and the event sinks' counters among them. Handlers run on the control
  * thread inside api_poll, so they read the workers' counter blocks exactly as the
  * summary does, without locks.
  */
@@ -25,6 +25,7 @@
 #include "label_map.h"
 #include "label_store.h"
 #include "policy_store.h"
+#include "sink.h"
 #include "snapshot_types.h"
 #include "pkt_parse.h"
 
@@ -98,6 +99,60 @@ control_api_server_metrics(const struct api_request *req, FILE *f)
 		ac.bad_framing, ac.bad_header, ac.bad_target, ac.duplicate_query);
 }
 
+/* The event sinks' counters (events.sinks), by sink name; {} without sinks. */
+static json_t *
+control_api_sink_stats(const struct services *c)
+{
+	json_t *o = json_object();
+	unsigned int i;
+
+	for (i = 0; c->sinks != NULL && i < sink_set_count(c->sinks); i++) {
+		struct sink_info si;
+
+		sink_set_info(c->sinks, i, &si);
+		json_object_set_new(o, si.name, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
+			"type", si.type, "sent", (json_int_t)si.stats.sent,
+			"dropped", (json_int_t)si.stats.dropped,
+			"retried", (json_int_t)si.stats.retried,
+			"failed", (json_int_t)si.stats.failed,
+			"queued", (json_int_t)si.stats.queued));
+	}
+	return o;
+}
+
+/* The same for Prometheus: one family per counter, the sink's name the only label. */
+static void
+control_api_sink_metrics(const struct services *c, FILE *f)
+{
+	static const char *const help[][3] = {
+		{ "sink_events_sent_total", "counter", "events a sink delivered" },
+		{ "sink_events_dropped_total", "counter",
+		  "events a sink dropped: queue full, or still queued at exit" },
+		{ "sink_events_retried_total", "counter",
+		  "attempts a sink repeated after a failure" },
+		{ "sink_events_failed_total", "counter",
+		  "events a sink gave up after its retries (dead letters) or the receiver "
+		  "refused" },
+		{ "sink_queue_events", "gauge", "events waiting in a sink's queue or in flight" },
+	};
+	unsigned int n = c->sinks != NULL ? sink_set_count(c->sinks) : 0, i, k;
+
+	for (k = 0; n > 0 && k < RTE_DIM(help); k++) {
+		fprintf(f, "# HELP tollgate_%s %s\n# TYPE tollgate_%s %s\n", help[k][0], help[k][2],
+			help[k][0], help[k][1]);
+		for (i = 0; i < n; i++) {
+			struct sink_info si;
+			uint64_t x;
+
+			sink_set_info(c->sinks, i, &si);
+			x = k == 0 ? si.stats.sent : k == 1 ? si.stats.dropped :
+			    k == 2 ? si.stats.retried : k == 3 ? si.stats.failed : si.stats.queued;
+			fprintf(f, "tollgate_%s{sink=\"%s\"} %" PRIu64 "\n", help[k][0], si.name,
+				x);
+		}
+	}
+}
+
 /* Packet capture totals (pcap/capture.h). */
 static json_t *
 control_api_capture_stats(struct services *c)
@@ -131,7 +186,7 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 		json_object_set_new(parse, pkt_err_name(k),
 				    json_integer((json_int_t)s.parse_err[k]));
 	return api_reply_json(resp, 200, json_pack("{s:i, s:b, s:f, s:o, s:o, s:{s:I, s:I, s:I}, "
-						   "s:o, s:o, s:o}",
+						   "s:o, s:o, s:o, s:o}",
 		"workers", (int)rt->n_workers,
 		"offline", rt->offline != 0,
 		"uptime_s", services_uptime(c),
@@ -141,6 +196,7 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 		"bytes", (json_int_t)rt->in.bytes,
 		"policy", control_api_policy_stats(c),
 		"api", control_api_server_stats(req),
+		"sinks", control_api_sink_stats(c),
 		"capture", control_api_capture_stats(c)), NULL);
 }
 
@@ -236,6 +292,7 @@ control_api_metrics(void *cookie, const struct api_request *req, struct api_resp
 			pkt_err_name(k), s.parse_err[k]);
 	control_api_policy_metrics(c, f);
 	control_api_server_metrics(req, f);
+	control_api_sink_metrics(c, f);
 	control_api_capture_metrics(c, f);
 	fprintf(f, "# HELP tollgate_uptime_seconds seconds since start\n"
 		   "# TYPE tollgate_uptime_seconds gauge\ntollgate_uptime_seconds %.3f\n",

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What the control thread serves: the runtime, the label map, the running policy, the flow
- * list, discover-mode records, the last events and the packet captures. control.c creates these and runs the
- * loop that feeds them; the REST handlers (control_api.c, control_*_api.c) receive this
+ * list, discover-mode records, the last events, the packet captures and the event sinks'
+ * counters. control.c creates these and runs the loop that feeds them; the REST handlers (control_api.c, control_*_api.c) receive this
  * struct as their cookie and read or change what it points to. Keeping it apart from the
  * control loop is what lets the loop start the API without the API calling back into the
  * loop: control.c -> control_api.c -> services.c, never the other way.
@@ -20,6 +20,7 @@ struct policy_store;
 struct flow_list;
 struct learned;
 struct event_ring;
+struct sink_set;
 struct capture_mgr;
 
 struct services {
@@ -29,6 +30,7 @@ struct services {
 	struct flow_list *flows;	/* /v1/flows */
 	struct learned *learned;	/* /v1/learned */
 	struct event_ring *recent;	/* /v1/events; NULL when the API is off or events_kept 0 */
+	struct sink_set *sinks;		/* events.sinks; NULL when there is none */
 	struct capture_mgr *captures;	/* /v1/captures (pcap/capture.h) */
 	double t0;			/* CLOCK_MONOTONIC seconds at start */
 };

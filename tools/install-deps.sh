@@ -15,6 +15,9 @@ PKGS=(
 	tcpdump tshark iproute2 ethtool curl openssl util-linux
 	swaks python3-aiosmtpd
 	logrotate python3-jsonschema
+	# the event sinks: GnuTLS (syslog over TLS, webhook HMAC), librdkafka (Kafka); rsyslog
+	# receives the syslog sink's messages in the tests
+	libgnutls28-dev librdkafka-dev rsyslog rsyslog-gnutls
 )
 
 # The OpenAPI linter (tools/openapi-lint) runs on Node.js from the npm registry; use the

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("TOLLGATED", str(ROOT / "build" / "tollgated")))
 BUILD = BIN.parent
 DOCS = ["README.md", "architecture.md", "benchmarks.md", "cli.md", "configuration.md",
-        "events.md", "operations.md", "sensors.md", "testing.md"]
+        "events.md", "operations.md", "outputs.md", "sensors.md", "testing.md"]
 
 
 def options(target):
