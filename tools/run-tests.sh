@@ -22,7 +22,7 @@ cp "$BUILD/meson-logs/testlog.json" "$results/unit.json" 2>/dev/null || true
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer ($ASAN)"
 if [ ! -f "$ASAN/build.ninja" ]; then
 	meson setup "$ASAN" -Db_sanitize=address,undefined -Db_lundef=false \
-		-Dbuildtype=debug >"$results/asan-setup.log" 2>&1 || { cat "$results/asan-setup.log"; status=1; }
+		-Dbuildtype=debugoptimized >"$results/asan-setup.log" 2>&1 || { cat "$results/asan-setup.log"; status=1; }
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
