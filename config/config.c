@@ -98,6 +98,8 @@ __asm__(".pushsection .rodata\n"
 #define EV_RING_MIN		64
 #define EV_RING_MAX		4194304
 #define EV_FILE_MAX		(1024 * GIB)
+#define PORT_DESC_MIN		16
+#define PORT_DESC_MAX		32768
 
 static int parse_ports(struct cfg_ctx *x, const struct yaml_node *n, void *base);
 static int parse_eal_args(struct cfg_ctx *x, const struct yaml_node *n, void *base);
@@ -139,6 +141,10 @@ static const struct cfg_field port_fields[] = {
 	{ .key = "mode", .kind = CFG_ENUM, AT(struct config_port, mode), .names = mode_names },
 	{ .key = "peer", .kind = CFG_STRING, AT(struct config_port, peer), .min = 1,
 	  .flags = CFG_NAME, .what = "the name of another inline port" },
+	{ .key = "rx_desc", .kind = CFG_UINT, AT(struct config_port, rx_desc), .min = PORT_DESC_MIN,
+	  .max = PORT_DESC_MAX },
+	{ .key = "tx_desc", .kind = CFG_UINT, AT(struct config_port, tx_desc), .min = PORT_DESC_MIN,
+	  .max = PORT_DESC_MAX },
 	{ .key = NULL },
 };
 
@@ -728,6 +734,10 @@ dump_ports(const void *base, FILE *f, int indent)
 			cfg_dump_string(f, p->peer);
 			fputc('\n', f);
 		}
+		if (p->rx_desc != 0)
+			fprintf(f, "%*srx_desc: %u\n", indent + 4, "", p->rx_desc);
+		if (p->tx_desc != 0)
+			fprintf(f, "%*stx_desc: %u\n", indent + 4, "", p->tx_desc);
 	}
 }
 

@@ -56,6 +56,8 @@ struct config_port {
 	char device[CONFIG_DEV_LEN];	/* PCI address or vdev string "net_pcap0,rx_pcap=f" */
 	uint8_t mode;			/* enum config_port_mode */
 	char peer[CONFIG_NAME_LEN];	/* inline: name of the peer port */
+	uint32_t rx_desc;		/* descriptors per receive queue; 0: 1024 */
+	uint32_t tx_desc;		/* descriptors per transmit queue; 0: 1024 */
 };
 
 struct config_idle {

@@ -20,6 +20,7 @@ struct policy_store;
 struct flow_list;
 struct learned;
 struct event_ring;
+struct control_metrics;
 
 struct services {
 	struct runtime *rt;
@@ -28,6 +29,7 @@ struct services {
 	struct flow_list *flows;	/* /v1/flows */
 	struct learned *learned;	/* /v1/learned */
 	struct event_ring *recent;	/* /v1/events; NULL when the API is off or events_kept 0 */
+	struct control_metrics *metrics;	/* /metrics state (control_metrics.h) */
 	double t0;			/* CLOCK_MONOTONIC seconds at start */
 };
 

@@ -796,14 +796,17 @@ worker_main(void *arg)
 	struct rte_mbuf *pkts[WORKER_BURST_MAX];
 	uint32_t burst = RTE_MIN(rt->cfg.dp.burst, (uint32_t)WORKER_BURST_MAX);
 	uint32_t empty = 0, sleep_us = 0;
+	uint64_t loop_start;
 	unsigned int q;
 
 	WORKER_LOG(DEBUG, "worker %u running on lcore %u (%u rx queues%s)", w->index, w->lcore,
 		   w->n_rxq, w->in_ring != NULL ? ", dispatcher ring" : "");
 	rte_rcu_qsbr_thread_online(rt->qsbr, w->index);
 	w->tx_flush_cycles = rte_get_tsc_hz() / 1000000 * rt->cfg.dp.tx_flush_us;
+	loop_start = rte_rdtsc();
 	while (!rt->quit) {
 		uint16_t got = 0, n;
+		uint64_t loop_end;
 
 		worker_snapshot_load(w);
 
@@ -843,6 +846,15 @@ worker_main(void *arg)
 		/* Nothing of the snapshot is held past here: the control thread may free
 		 * the one this worker used before the last load. */
 		rte_rcu_qsbr_quiescent(rt->qsbr, w->index);
+		/* Busy ratio: one TSC read a turn, the turn counted busy if it found packets. */
+		loop_end = rte_rdtsc();
+		if (got != 0) {
+			w->ctr.c[CTR_busy_polls]++;
+			w->ctr.c[CTR_busy_cycles] += loop_end - loop_start;
+		} else {
+			w->ctr.c[CTR_idle_cycles] += loop_end - loop_start;
+		}
+		loop_start = loop_end;
 	}
 	worker_snapshot_load(w);
 	worker_finish(w);

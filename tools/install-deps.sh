@@ -15,6 +15,7 @@ PKGS=(
 	tcpdump tshark iproute2 ethtool curl openssl util-linux
 	swaks python3-aiosmtpd
 	logrotate python3-jsonschema
+	prometheus chromium
 )
 
 # The OpenAPI linter (tools/openapi-lint) runs on Node.js from the npm registry; use the

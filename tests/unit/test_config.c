@@ -70,6 +70,8 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 		assert_string_equal(a->dp.ports[i].device, b->dp.ports[i].device);
 		assert_int_equal(a->dp.ports[i].mode, b->dp.ports[i].mode);
 		assert_string_equal(a->dp.ports[i].peer, b->dp.ports[i].peer);
+		assert_int_equal(a->dp.ports[i].rx_desc, b->dp.ports[i].rx_desc);
+		assert_int_equal(a->dp.ports[i].tx_desc, b->dp.ports[i].tx_desc);
 	}
 	assert_int_equal(a->dp.n_eal_args, b->dp.n_eal_args);
 	for (i = 0; i < a->dp.n_eal_args; i++)
@@ -298,6 +300,8 @@ static const char full_doc[] =
 	"      peer: outside\n"
 	"    - name: mirror_1\n"
 	"      device: net_pcap0,iface=eth1\n"
+	"      rx_desc: 4096\n"
+	"      tx_desc: 16\n"
 	"    - {name: outside, device: \"0000:01:00.1\", mode: inline, peer: inside}\n"
 	"  eal_args: [\"--huge-dir=/mnt/huge\", -l, \"0-3\"]\n"
 	"flow:\n"
@@ -385,6 +389,9 @@ test_config_every_key_is_read_into_its_field(void **state)
 	assert_string_equal(c.dp.ports[1].device, "net_pcap0,iface=eth1");
 	assert_int_equal(c.dp.ports[1].mode, CONFIG_PORT_TAP);
 	assert_string_equal(c.dp.ports[1].peer, "");
+	assert_int_equal(c.dp.ports[1].rx_desc, 4096);
+	assert_int_equal(c.dp.ports[1].tx_desc, 16);
+	assert_int_equal(c.dp.ports[0].rx_desc, 0);	/* not set: the default, 1024 */
 	assert_string_equal(c.dp.ports[2].name, "outside");
 	assert_string_equal(c.dp.ports[2].device, "0000:01:00.1");
 	assert_int_equal(c.dp.ports[2].mode, CONFIG_PORT_INLINE);
@@ -714,7 +721,7 @@ test_config_port_limits_are_enforced(void **state)
 			  "sequence of ports)");
 	assert_load_error("dataplane:\n  ports:\n    - {name: a, device: x, speed: 10}\n",
 			  "t.yaml:3:28: dataplane.ports[0].speed: unknown key (expected one of: "
-			  "name, device, mode, peer)");
+			  "name, device, mode, peer, rx_desc, tx_desc)");
 }
 
 static void
@@ -903,6 +910,9 @@ test_config_out_of_range_gives_the_range(void **state)
 	assert_load_error("flow:\n  timeouts:\n    udp: 604800.000001\n",
 			  "t.yaml:3:10: flow.timeouts.udp: out of range (got 604800.000001, "
 			  "expected 0.001..604800 seconds)");
+	assert_load_error("dataplane:\n  ports:\n    - {name: a, device: net_null0, rx_desc: 8}\n",
+			  "t.yaml:3:45: dataplane.ports[0].rx_desc: out of range (got 8, expected "
+			  "an integer in 16..32768)");
 	assert_load_error("dataplane:\n  idle:\n    max_sleep_us: 100001\n",
 			  "t.yaml:3:19: dataplane.idle.max_sleep_us: out of range (got 100001, "
 			  "expected an integer in 1..100000)");
