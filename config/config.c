@@ -227,6 +227,8 @@ static const struct cfg_field events_fields[] = {
 	UINT("ring_size", events.ring_size, EV_RING_MIN, EV_RING_MAX, CFG_POW2),
 	BOOL("http", events.http),
 	BOOL("smtp", events.smtp),
+	BOOL("tls", events.tls),
+	BOOL("dns", events.dns),
 	UINT("drain_timeout_ms", events.drain_timeout_ms, 1, 600000, 0),
 	SECTION("file", events_file_fields),
 	{ .key = NULL },

@@ -126,6 +126,8 @@ struct config_events {
 	uint32_t ring_size;		/* worker -> control event ring entries (power of two) */
 	uint8_t http;			/* Suricata-style http metadata events */
 	uint8_t smtp;			/* Suricata-style smtp metadata events */
+	uint8_t tls;			/* Suricata-style tls metadata events */
+	uint8_t dns;			/* Suricata-style dns metadata events (UDP) */
 	uint32_t drain_timeout_ms;	/* shutdown: how long a worker waits for ring space */
 	struct config_events_file file;
 };

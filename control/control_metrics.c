@@ -315,8 +315,8 @@ cm_workers(const struct control_metrics *m, FILE *f)
 		  "included)");
 	for (w = 0; w < n; w++)
 		fprintf(f, "tollgate_worker_cycles_total{worker=\"%u\",state=\"busy\"} %" PRIu64
-			"\ntollgate_worker_cycles_total{worker=\"%u\",state=\"idle\"} %" PRIu64 "\n",
-			w, cm_worker_ctr(rt->workers[w], CTR_busy_cycles), w,
+			"\ntollgate_worker_cycles_total{worker=\"%u\",state=\"idle\"} %"
+			PRIu64 "\n", w, cm_worker_ctr(rt->workers[w], CTR_busy_cycles), w,
 			cm_worker_ctr(rt->workers[w], CTR_idle_cycles));
 	cm_family(f, "worker_busy_ratio", "gauge", "share of the worker's time spent in poll "
 		  "loops that found packets, over the last second (0..1)");

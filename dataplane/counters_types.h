@@ -106,6 +106,7 @@
 	X(dns_answers, "DNS answers read for FQDN groups") \
 	X(tls_sni, "TLS server names read for FQDN groups") \
 	X(tls_sni_incomplete, "ClientHellos that ended before their SNI (flow end, cap)") \
+	X(meta_unparsed, "TLS hellos and DNS messages not reported: malformed or cut short") \
 	X(first_bytes_unbuffered, "flows whose first client bytes were decided on a part only") \
 	X(tx_packets, "frames queued for transmit on inline ports (forwarded, resets)") \
 	X(tx_dropped, "frames an inline port did not take (freed)") \

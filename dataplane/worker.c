@@ -46,6 +46,7 @@
 #include "worker_app.h"
 #include "worker_dlp.h"
 #include "worker_msg.h"
+#include "worker_meta.h"
 #include "worker_flow.h"
 #include "worker_frag.h"
 #include "worker_policy.h"
@@ -178,6 +179,7 @@ worker_flow_end(void *cookie, struct flow *f)
 		worker_first_decide(w, f, h->buf, h->len, 1);
 		worker_first_release(w, f);
 	}
+	worker_meta_flow_end(w, f);	/* a tls event still waiting for its ServerHello */
 	worker_app_end(w, f);
 	worker_dlp_close(w, f);
 	worker_app_free(w, f);
@@ -550,6 +552,8 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 		worker_app_first(w, f, dir, pl, meta.payload_len);
 		if (f->app == POLICY_APP_DNS && dir == FLOW_TOCLIENT)
 			worker_fqdn_dns(w, f, pl, meta.payload_len);
+		if (f->app == POLICY_APP_DNS && w->rt->cfg.events.dns)
+			worker_meta_dns(w, f, dir, pl, meta.payload_len);
 	}
 	if (inl && w->reasm.stats.ooo_held != ooo && !w->pkt_block && worker_flow_strict(w, f)) {
 		/* Later bytes than the scan has reached: they wait for the sender's
