@@ -13,6 +13,7 @@
  *                ├─ defrag ── defrag_fields
  *                ├─ reassembly ── reasm_fields
  *                ├─ events ── events_fields ── file ── events_file_fields
+ *                ├─ incidents ── incidents_fields
  *                └─ dlp ── cfg_dlp_fields (config_dlp.c) ─┬─ disabled
  *                                                         ├─ sensors ── override_fields
  *                                                         └─ custom ── custom_fields
@@ -263,6 +264,14 @@ static const struct cfg_field api_fields[] = {
 	{ .key = NULL },
 };
 
+static const struct cfg_field incidents_fields[] = {
+	{ .key = "window", .kind = CFG_SECONDS, C(incidents.window_us), .min = US_PER_S,
+	  .max = TIMEOUT_US_MAX },
+	UINT("max", incidents.max, 1, 65536, 0),
+	UINT("max_values", incidents.max_values, 16, 1048576, 0),
+	{ .key = NULL },
+};
+
 static const struct cfg_field root_fields[] = {
 	{ .key = "state_dir", .kind = CFG_STRING, C(state_dir), .min = 1, .flags = CFG_ABSPATH,
 	  .what = "an absolute path" },
@@ -274,6 +283,7 @@ static const struct cfg_field root_fields[] = {
 	SECTION("app", app_fields),
 	{ .key = "dlp", .kind = CFG_SECTION, .sub = cfg_dlp_fields, .check = cfg_dlp_check },
 	SECTION("api", api_fields),
+	SECTION("incidents", incidents_fields),
 	/* Groups, rules and modes: config/policy.c loads this section (policy_load_config). */
 	{ .key = "policy", .kind = CFG_FOREIGN },
 	{ .key = NULL },
@@ -635,6 +645,10 @@ config_defaults(struct tg_config *c)
 	c->api.max_connections = 1024;
 	c->api.max_connections_per_ip = 16;
 	c->api.idle_timeout_s = 10;
+
+	c->incidents.window_us = 3600 * US_PER_S;
+	c->incidents.max = 256;
+	c->incidents.max_values = 65536;
 
 	cfg_dlp_defaults(&c->dlp);
 	resolve(c);

@@ -228,6 +228,13 @@ struct config_api {
 	uint32_t idle_timeout_s;	/* a connection idle this long is closed */
 };
 
+/* incidents: findings grouped for GET /v1/incidents and the GDPR Art. 33 report. */
+struct config_incidents {
+	uint64_t window_us;		/* a finding joins an incident within this of it */
+	uint32_t max;			/* incidents kept (the oldest are dropped) */
+	uint32_t max_values;		/* distinct values (keyed hashes) kept per incident */
+};
+
 struct tg_config {
 	char source[CONFIG_PATH_LEN];	/* file it came from, or "<built-in>" */
 	char state_dir[CONFIG_PATH_LEN];
@@ -239,6 +246,7 @@ struct tg_config {
 	struct config_app app;
 	struct config_dlp dlp;
 	struct config_api api;
+	struct config_incidents incidents;
 };
 
 #endif

@@ -129,7 +129,8 @@ typedef int (*api_handler_fn)(void *cookie, const struct api_request *req,
 
 struct api_route {
 	const char *method;	/* "GET", "PUT", "POST", "DELETE", "PATCH", ... */
-	const char *path;	/* "/v1/policies" or "/v1/policies/{id}" ("{id}" last only) */
+	const char *path;	/* "/v1/policies", "/v1/policies/{id}" or "/v1/x/{id}/report"
+				 * ("{id}" once, a whole segment) */
 	enum api_role role;	/* least role needed: NONE (open), READ or ADMIN */
 	api_handler_fn fn;
 };

@@ -123,8 +123,10 @@ struct api_route *api_route_table(const struct api_route *routes, unsigned int n
 const struct api_route *api_route_find(const struct api_route *routes, unsigned int n,
 				       const char *path, const char *method, bool *path_known);
 
-/* api_route.c: does path match rt's pattern? Sets *id to the "{id}" segment (inside path). */
-bool api_route_path_matches(const struct api_route *rt, const char *path, const char **id);
+/* api_route.c: does path match rt's pattern? Sets *id to the "{id}" segment (inside path,
+ * *id_len bytes: not NUL-terminated when the route goes on after it), or NULL. */
+bool api_route_path_matches(const struct api_route *rt, const char *path, const char **id,
+			    size_t *id_len);
 
 /* api_route.c: the Allow value for path: the methods of its routes, HEAD after GET. */
 void api_route_allow(const struct api_route *routes, unsigned int n, const char *path,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The route table of the REST server: the caller's routes, checked at api_start, followed
- * by the built-in ones (GET /healthz). A route's path is literal or ends in one "{id}"
- * segment that matches any non-empty segment without '/'; its method is matched exactly,
+ * by the built-in ones (GET /healthz). A route's path is literal or has one "{id}" segment
+ * (last, or followed by literal segments: "/v1/incidents/{id}/report") that matches any
+ * non-empty segment without '/'; its method is matched exactly,
  * except that HEAD is served by GET routes. A path some route has, asked with a method none
  * of them has, is told apart (405, with the Allow value built here) from a path no route
  * has (404). The table is read-only once built; the api_poll thread only.
@@ -26,19 +27,29 @@ api_method_matches(const struct api_route *rt, const char *method)
 }
 
 bool
-api_route_path_matches(const struct api_route *rt, const char *path, const char **id)
+api_route_path_matches(const struct api_route *rt, const char *path, const char **id,
+		       size_t *id_len)
 {
 	const char *brace = strstr(rt->path, "{id}");
+	const char *end;
 	size_t prefix;
 
 	*id = NULL;
+	*id_len = 0;
 	if (brace == NULL)
 		return strcmp(rt->path, path) == 0;
 	prefix = (size_t)(brace - rt->path);
 	if (strncmp(rt->path, path, prefix) != 0 || path[prefix] == '\0' ||
-	    strchr(path + prefix, '/') != NULL)
+	    path[prefix] == '/')
+		return false;
+	end = strchr(path + prefix, '/');
+	if (end == NULL)
+		end = path + strlen(path);
+	/* what follows the id is the route's literal tail, exactly ("" or "/report") */
+	if (strcmp(end, brace + 4) != 0)
 		return false;
 	*id = path + prefix;
+	*id_len = (size_t)(end - *id);
 	return true;
 }
 
@@ -48,11 +59,12 @@ api_route_find(const struct api_route *routes, unsigned int n, const char *path,
 {
 	const struct api_route *rt = NULL;
 	const char *id;
+	size_t id_len;
 	unsigned int i;
 
 	*path_known = false;
 	for (i = 0; i < n && rt == NULL; i++) {
-		if (!api_route_path_matches(&routes[i], path, &id))
+		if (!api_route_path_matches(&routes[i], path, &id, &id_len))
 			continue;
 		*path_known = true;
 		if (api_method_matches(&routes[i], method))
@@ -66,7 +78,7 @@ api_route_allow(const struct api_route *routes, unsigned int n, const char *path
 		size_t len)
 {
 	const char *id;
-	size_t o = 0;
+	size_t o = 0, id_len;
 	unsigned int i, j;
 
 	buf[0] = '\0';
@@ -74,11 +86,11 @@ api_route_allow(const struct api_route *routes, unsigned int n, const char *path
 		const struct api_route *rt = &routes[i];
 		bool seen = false;
 
-		if (!api_route_path_matches(rt, path, &id))
+		if (!api_route_path_matches(rt, path, &id, &id_len))
 			continue;
 		for (j = 0; j < i; j++)
 			if (strcmp(routes[j].method, rt->method) == 0 &&
-			    api_route_path_matches(&routes[j], path, &id))
+			    api_route_path_matches(&routes[j], path, &id, &id_len))
 				seen = true;
 		if (seen)
 			continue;
@@ -102,19 +114,28 @@ api_method_ok(const char *m)
 	return true;
 }
 
-/* "/a/b" or "/a/{id}": starts with '/', no empty segment, "{id}" only as the last one. */
+/*
+ * "/a/b", "/a/{id}" or "/a/{id}/b": starts with '/', no empty segment, no trailing '/',
+ * "{id}" at most once and as a whole segment.
+ */
 static bool
 api_path_ok(const char *p)
 {
 	const char *brace;
+	size_t n;
 
-	if (p == NULL || p[0] != '/' || strstr(p, "//") != NULL || strlen(p) > 256)
+	if (p == NULL || p[0] != '/' || strstr(p, "//") != NULL)
+		return false;
+	n = strlen(p);
+	if (n > 256 || (n > 1 && p[n - 1] == '/'))
 		return false;
 	brace = strchr(p, '{');
 	if (brace == NULL)
 		return strchr(p, '}') == NULL;
-	/* "{id}" as the whole last segment, and no other brace before it. */
-	return brace[-1] == '/' && strcmp(brace, "{id}") == 0 && strchr(p, '}') == brace + 3;
+	/* "{id}" as a whole segment, and no other brace anywhere. */
+	return brace[-1] == '/' && strncmp(brace, "{id}", 4) == 0 &&
+	       (brace[4] == '\0' || brace[4] == '/') && strchr(p, '}') == brace + 3 &&
+	       strchr(brace + 4, '{') == NULL && strchr(brace + 4, '}') == NULL;
 }
 
 static int
@@ -150,7 +171,7 @@ api_route_check(const struct api_route *routes, unsigned int n, char *err, size_
 		}
 		if (!api_path_ok(rt->path)) {
 			api_errf(err, errlen, "routes[%u].path \"%s\": expected /segment/... with "
-				"at most a last segment {id}", i,
+				"at most one segment {id}", i,
 				rt->path == NULL ? "(null)" : rt->path);
 			return -EINVAL;
 		}

@@ -341,7 +341,9 @@ api_finish(struct api *a, struct MHD_Connection *conn, struct api_call *c, const
 		.server = a,
 	};
 	struct api_response r;
-	char detail[256];
+	char detail[256], *id_copy = NULL;
+	const char *id;
+	size_t id_len;
 	int rc;
 
 	if (c->refused)
@@ -352,10 +354,18 @@ api_finish(struct api *a, struct MHD_Connection *conn, struct api_call *c, const
 			return MHD_NO;
 		return api_send(a, conn, c, method, path, &c->refusal);
 	}
-	api_route_path_matches(c->route, path, &req.id);
+	api_route_path_matches(c->route, path, &id, &id_len);
+	if (id != NULL) {
+		/* the handler gets the segment alone, also when the route goes on after it */
+		id_copy = strndup(id, id_len);
+		if (id_copy == NULL)
+			return MHD_NO;
+		req.id = id_copy;
+	}
 	/* An id is compared, looked up and echoed as text: one that is not UTF-8 (an overlong
 	 * "../", a stray byte) names nothing and is refused before any handler sees it. */
 	if (req.id != NULL && api_check_utf8((const uint8_t *)req.id) >= 0) {
+		free(id_copy);
 		a->counters.bad_target++;
 		if (api_refusal(c, 400, "the id is not valid UTF-8 after percent-decoding "
 				"(overlong forms, surrogates and stray bytes are refused)", NULL) < 0)
@@ -364,6 +374,8 @@ api_finish(struct api *a, struct MHD_Connection *conn, struct api_call *c, const
 	}
 	api_response_init(&r);
 	rc = c->route->fn(a->cookie, &req, &r);
+	free(id_copy);
+	req.id = NULL;
 	if (r.status == 0) {
 		api_log(a, API_LOG_ERR, "%s %s: the handler %s without a reply", method,
 			c->route->path, rc < 0 ? strerror(-rc) : "returned");

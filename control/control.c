@@ -28,6 +28,7 @@
 #include "event_json.h"
 #include "event_ring.h"
 #include "flow_list.h"
+#include "incident.h"
 #include "learned.h"
 #include "msg_types.h"
 #include "pkt_parse.h"
@@ -142,6 +143,14 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 		c->api = control_api_start(&c->svc, rt, &disabled, err, errlen);
 		if (c->api == NULL && !disabled)
 			goto fail;
+		if (c->api != NULL) {
+			c->svc.incidents = incident_store_create(&rt->cfg.incidents, c->svc.policy,
+								 rt->n_inline != 0);
+			if (c->svc.incidents == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
+		}
 		if (c->api != NULL && rt->cfg.api.events_kept > 0) {
 			c->svc.recent = event_ring_create(rt->cfg.api.events_kept);
 			if (c->svc.recent == NULL) {
@@ -230,6 +239,8 @@ control_handle(struct control *c, struct msg *m)
 
 		if (m->type == MSG_FLOW_END)
 			flow_list_end(c->svc.flows, m->worker, &m->flow);
+		if (m->type == MSG_DLP)
+			incident_store_add(c->svc.incidents, m);	/* NULL: no API */
 		if (c->events == NULL && c->svc.recent == NULL)
 			break;
 		ev = event_json_build(m);
@@ -383,8 +394,8 @@ control_summary_ports(const struct runtime *rt, FILE *f)
 		port_counters_release(&pc);
 		fprintf(f, "  port %s  rx %" PRIu64 " packets %" PRIu64 " bytes, %" PRIu64
 			" missed, %" PRIu64 " errors, %" PRIu64 " no mbuf; tx %" PRIu64
-			" packets %" PRIu64 " bytes, %" PRIu64 " errors\n", rt->cfg.dp.ports[i].name,
-			pc.basic.ipackets, pc.basic.ibytes, pc.basic.imissed, pc.basic.ierrors,
+			" packets %" PRIu64 " bytes, %" PRIu64 " errors\n",
+			rt->cfg.dp.ports[i].name, pc.basic.ipackets, pc.basic.ibytes, pc.basic.imissed, pc.basic.ierrors,
 			pc.basic.rx_nombuf, pc.basic.opackets, pc.basic.obytes, pc.basic.oerrors);
 	}
 }
@@ -510,6 +521,7 @@ control_free(struct control *c)
 	flow_list_free(c->svc.flows);
 	learned_free(c->svc.learned);
 	event_ring_free(c->svc.recent);
+	incident_store_free(c->svc.incidents);
 	label_map_free(c->svc.labels);
 	if (event_file_close(c->events) != 0)
 		CONTROL_LOG(ERR, "events file %s: the last events could not be written",

@@ -18,6 +18,7 @@
 #include "api.h"
 #include "services.h"
 #include "control_api.h"
+#include "control_incidents_api.h"
 #include "control_metrics.h"
 #include "control_policy_api.h"
 #include "counters.h"
@@ -291,6 +292,9 @@ static const struct api_route control_api_routes[] = {
 	{ "DELETE", "/v1/learned", API_ROLE_ADMIN, control_learned_api_clear },
 	{ "GET", "/v1/flows", API_ROLE_READ, control_flows_api_list },
 	{ "GET", "/v1/events", API_ROLE_READ, control_events_api_list },
+	{ "GET", "/v1/incidents", API_ROLE_READ, control_incidents_api_list },
+	{ "GET", "/v1/incidents/{id}", API_ROLE_READ, control_incidents_api_get },
+	{ "GET", "/v1/incidents/{id}/report", API_ROLE_READ, control_incidents_api_report },
 };
 
 struct api *

@@ -21,6 +21,7 @@ struct flow_list;
 struct learned;
 struct event_ring;
 struct control_metrics;
+struct incident_store;
 
 struct services {
 	struct runtime *rt;
@@ -30,6 +31,7 @@ struct services {
 	struct learned *learned;	/* /v1/learned */
 	struct event_ring *recent;	/* /v1/events; NULL when the API is off or events_kept 0 */
 	struct control_metrics *metrics;	/* /metrics state (control_metrics.h) */
+	struct incident_store *incidents;	/* /v1/incidents; NULL when the API is off */
 	double t0;			/* CLOCK_MONOTONIC seconds at start */
 };
 

@@ -167,6 +167,7 @@ static const struct api_route routes[] = {
 	{ "PUT", "/v1/x", API_ROLE_ADMIN, h_put_x },
 	{ "POST", "/v1/echo", API_ROLE_ADMIN, h_echo },
 	{ "GET", "/v1/items/{id}", API_ROLE_READ, h_item },
+	{ "GET", "/v1/items/{id}/parts", API_ROLE_READ, h_item },
 	{ "GET", "/v1/fail", API_ROLE_NONE, h_fail },
 	{ "POST", "/v1/teapot", API_ROLE_NONE, h_teapot },
 };
@@ -623,6 +624,13 @@ test_api_unknown_path_is_404_problem(void **state)
 	assert_int_equal(r.status, 404);
 	request(f, "GET", "/v1/items/a/b", ADMIN_TOKEN, NULL, NULL, &r);
 	assert_int_equal(r.status, 404);
+	/* An {id} followed by a literal tail: the tail exactly, the id non-empty. */
+	request(f, "GET", "/v1/items/a/parts/x", ADMIN_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	request(f, "GET", "/v1/items//parts", ADMIN_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	request(f, "GET", "/v1/items/a/partsx", ADMIN_TOKEN, NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
 	/* Quoted back as printable ASCII, cut after 128 characters. */
 	request(f, "GET", "/v1/%0Aforged%C3%28", NULL, NULL, NULL, &r);
 	assert_problem(&r, 404, "Not Found", "no resource at \"/v1/?forged?(\"", NULL);
@@ -689,6 +697,10 @@ test_api_id_segment_query_and_headers_reach_handler(void **state)
 	assert_json_body(&r, "{\"id\":\"7\",\"q\":\"\",\"x-test\":null,\"path\":\"/v1/items/7\"}");
 	request(f, "GET", "/v1/items/7", READ_TOKEN, NULL, NULL, &r);
 	assert_json_body(&r, "{\"id\":\"7\",\"q\":null,\"x-test\":null,\"path\":\"/v1/items/7\"}");
+	/* an {id} with a tail after it: the handler gets the segment alone */
+	request(f, "GET", "/v1/items/web%20b/parts", READ_TOKEN, NULL, NULL, &r);
+	assert_json_body(&r, "{\"id\":\"web b\",\"q\":null,\"x-test\":null,"
+			     "\"path\":\"/v1/items/web b/parts\"}");
 }
 
 /* ---- bodies ---- */
@@ -1354,13 +1366,21 @@ test_api_start_refuses_bad_routes(void **state)
 	expect_start_refused(&c, rt, 2, "routes[1]: GET /v1/x: same as routes[0]");
 	rt[1] = (struct api_route){ "GET", "/healthz", API_ROLE_NONE, h_get_x };
 	expect_start_refused(&c, rt, 2, "routes[1]: GET /healthz is built in");
-	rt[1] = (struct api_route){ "GET", "/v1/{id}/x", API_ROLE_READ, h_get_x };
+	rt[1] = (struct api_route){ "GET", "/v1/{id}/{id}", API_ROLE_READ, h_get_x };
 	expect_start_refused(&c, rt, 2,
-			     "routes[1].path \"/v1/{id}/x\": expected /segment/... with at most a "
-			     "last segment {id}");
+			     "routes[1].path \"/v1/{id}/{id}\": expected /segment/... with at most "
+			     "one segment {id}");
+	rt[1] = (struct api_route){ "GET", "/v1/x{id}", API_ROLE_READ, h_get_x };
+	expect_start_refused(&c, rt, 2,
+			     "routes[1].path \"/v1/x{id}\": expected /segment/... with at most "
+			     "one segment {id}");
+	rt[1] = (struct api_route){ "GET", "/v1/{id}/", API_ROLE_READ, h_get_x };
+	expect_start_refused(&c, rt, 2,
+			     "routes[1].path \"/v1/{id}/\": expected /segment/... with at most "
+			     "one segment {id}");
 	rt[1] = (struct api_route){ "GET", "v1/x", API_ROLE_READ, h_get_x };
 	expect_start_refused(&c, rt, 2,
-			     "routes[1].path \"v1/x\": expected /segment/... with at most a last "
+			     "routes[1].path \"v1/x\": expected /segment/... with at most one "
 			     "segment {id}");
 	rt[1] = (struct api_route){ "get", "/v1/y", API_ROLE_READ, h_get_x };
 	expect_start_refused(&c, rt, 2,

@@ -96,6 +96,11 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 	assert_int_equal(a->events.file.keep, b->events.file.keep);
 	assert_int_equal(a->events.file.fsync, b->events.file.fsync);
 	assert_int_equal(a->events.file.fsync_interval_ms, b->events.file.fsync_interval_ms);
+	assert_int_equal(a->events.tls, b->events.tls);
+	assert_int_equal(a->events.dns, b->events.dns);
+	assert_int_equal(a->incidents.window_us, b->incidents.window_us);
+	assert_int_equal(a->incidents.max, b->incidents.max);
+	assert_int_equal(a->incidents.max_values, b->incidents.max_values);
 	assert_int_equal(a->dlp.enabled, b->dlp.enabled);
 	assert_int_equal(a->dlp.action, b->dlp.action);
 	assert_string_equal(a->dlp.rule, b->dlp.rule);
@@ -328,6 +333,12 @@ static const char full_doc[] =
 	"  urgent: inline\n"
 	"events:\n"
 	"  ring_size: 4194304\n"
+	"  tls: true\n"
+	"  dns: yes\n"
+	"incidents:\n"
+	"  window: 90.5\n"
+	"  max: 7\n"
+	"  max_values: 16\n"
 	"dlp:\n"
 	"  enabled: false\n"
 	"  action: block\n"
@@ -419,6 +430,12 @@ test_config_every_key_is_read_into_its_field(void **state)
 	assert_int_equal(c.reasm.midstream, 0);
 	assert_int_equal(c.reasm.urgent, CONFIG_URGENT_INLINE);
 	assert_int_equal(c.events.ring_size, 4194304);
+	assert_int_equal(c.events.tls, 1);
+	assert_int_equal(c.events.dns, 1);
+	assert_int_equal(c.events.http, 0);
+	assert_int_equal(c.incidents.window_us, 90500000);
+	assert_int_equal(c.incidents.max, 7);
+	assert_int_equal(c.incidents.max_values, 16);
 	assert_int_equal(c.dlp.enabled, 0);
 	assert_int_equal(c.dlp.action, CONFIG_DLP_BLOCK);
 	assert_string_equal(c.dlp.rule, "gdpr-strict_2");
@@ -827,7 +844,7 @@ test_config_unknown_key_lists_allowed_keys(void **state)
 			  "burst, mbufs, ring_size, idle, tx_flush_us, exception_policy, ports, eal_args)");
 	assert_load_error("groups: []\n",
 			  "t.yaml:1:1: groups: unknown key (expected one of: state_dir, dataplane, "
-			  "flow, defrag, reassembly, events, app, dlp, api, policy)");
+			  "flow, defrag, reassembly, events, app, dlp, api, incidents, policy)");
 	assert_load_error("flow:\n  timeouts:\n    syn: 5\n",
 			  "t.yaml:3:5: flow.timeouts.syn: unknown key (expected one of: new, "
 			  "established, closing, closed, udp)");
