@@ -14,6 +14,7 @@
  *                ├─ reassembly ── reasm_fields
  *                ├─ events ── events_fields ─┬─ file ── events_file_fields
  *                │                            └─ sinks ── cfg_sinks_parse (config_sinks.c)
+ *                ├─ incidents ── incidents_fields
  *                ├─ dlp ── cfg_dlp_fields (config_dlp.c) ─┬─ disabled
  *                │                                        ├─ sensors ── override_fields
  *                │                                        └─ custom ── custom_fields
@@ -102,6 +103,8 @@ __asm__(".pushsection .rodata\n"
 #define EV_RING_MIN		64
 #define EV_RING_MAX		4194304
 #define EV_FILE_MAX		(1024 * GIB)
+#define PORT_DESC_MIN		16
+#define PORT_DESC_MAX		32768
 
 static int parse_ports(struct cfg_ctx *x, const struct yaml_node *n, void *base);
 static int parse_eal_args(struct cfg_ctx *x, const struct yaml_node *n, void *base);
@@ -143,6 +146,10 @@ static const struct cfg_field port_fields[] = {
 	{ .key = "mode", .kind = CFG_ENUM, AT(struct config_port, mode), .names = mode_names },
 	{ .key = "peer", .kind = CFG_STRING, AT(struct config_port, peer), .min = 1,
 	  .flags = CFG_NAME, .what = "the name of another inline port" },
+	{ .key = "rx_desc", .kind = CFG_UINT, AT(struct config_port, rx_desc), .min = PORT_DESC_MIN,
+	  .max = PORT_DESC_MAX },
+	{ .key = "tx_desc", .kind = CFG_UINT, AT(struct config_port, tx_desc), .min = PORT_DESC_MIN,
+	  .max = PORT_DESC_MAX },
 	{ .key = NULL },
 };
 
@@ -225,6 +232,8 @@ static const struct cfg_field events_fields[] = {
 	UINT("ring_size", events.ring_size, EV_RING_MIN, EV_RING_MAX, CFG_POW2),
 	BOOL("http", events.http),
 	BOOL("smtp", events.smtp),
+	BOOL("tls", events.tls),
+	BOOL("dns", events.dns),
 	UINT("drain_timeout_ms", events.drain_timeout_ms, 1, 600000, 0),
 	SECTION("file", events_file_fields),
 	{ .key = "sinks", .kind = CFG_LIST, .parse = cfg_sinks_parse, .dump = cfg_sinks_dump,
@@ -261,6 +270,14 @@ static const struct cfg_field api_fields[] = {
 	{ .key = NULL },
 };
 
+static const struct cfg_field incidents_fields[] = {
+	{ .key = "window", .kind = CFG_SECONDS, C(incidents.window_us), .min = US_PER_S,
+	  .max = TIMEOUT_US_MAX },
+	UINT("max", incidents.max, 1, 65536, 0),
+	UINT("max_values", incidents.max_values, 16, 1048576, 0),
+	{ .key = NULL },
+};
+
 static const struct cfg_field root_fields[] = {
 	{ .key = "state_dir", .kind = CFG_STRING, C(state_dir), .min = 1, .flags = CFG_ABSPATH,
 	  .what = "an absolute path" },
@@ -274,6 +291,7 @@ static const struct cfg_field root_fields[] = {
 	SECTION("api", api_fields),
 	{ .key = "capture", .kind = CFG_SECTION, .sub = cfg_capture_fields,
 	  .check = cfg_capture_check },
+	SECTION("incidents", incidents_fields),
 	/* Groups, rules and modes: config/policy.c loads this section (policy_load_config). */
 	{ .key = "policy", .kind = CFG_FOREIGN },
 	{ .key = NULL },
@@ -636,6 +654,10 @@ config_defaults(struct tg_config *c)
 	c->api.max_connections_per_ip = 16;
 	c->api.idle_timeout_s = 10;
 
+	c->incidents.window_us = 3600 * US_PER_S;
+	c->incidents.max = 256;
+	c->incidents.max_values = 65536;
+
 	cfg_dlp_defaults(&c->dlp);
 	cfg_capture_defaults(&c->capture);
 	resolve(c);
@@ -737,6 +759,10 @@ dump_ports(const void *base, FILE *f, int indent)
 			cfg_dump_string(f, p->peer);
 			fputc('\n', f);
 		}
+		if (p->rx_desc != 0)
+			fprintf(f, "%*srx_desc: %u\n", indent + 4, "", p->rx_desc);
+		if (p->tx_desc != 0)
+			fprintf(f, "%*stx_desc: %u\n", indent + 4, "", p->tx_desc);
 	}
 }
 

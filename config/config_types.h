@@ -56,6 +56,8 @@ struct config_port {
 	char device[CONFIG_DEV_LEN];	/* PCI address or vdev string "net_pcap0,rx_pcap=f" */
 	uint8_t mode;			/* enum config_port_mode */
 	char peer[CONFIG_NAME_LEN];	/* inline: name of the peer port */
+	uint32_t rx_desc;		/* descriptors per receive queue; 0: 1024 */
+	uint32_t tx_desc;		/* descriptors per transmit queue; 0: 1024 */
 };
 
 struct config_idle {
@@ -199,6 +201,8 @@ struct config_events {
 	uint32_t ring_size;		/* worker -> control event ring entries (power of two) */
 	uint8_t http;			/* Suricata-style http metadata events */
 	uint8_t smtp;			/* Suricata-style smtp metadata events */
+	uint8_t tls;			/* Suricata-style tls metadata events */
+	uint8_t dns;			/* Suricata-style dns metadata events (UDP) */
 	uint32_t drain_timeout_ms;	/* shutdown: how long a worker waits for ring space */
 	struct config_events_file file;
 	uint32_t n_sinks;
@@ -319,6 +323,13 @@ struct config_capture {
 	uint64_t packets, max_packets;		/* packets written; 0: no limit */
 };
 
+/* incidents: findings grouped for GET /v1/incidents and the GDPR Art. 33 report. */
+struct config_incidents {
+	uint64_t window_us;		/* a finding joins an incident within this of it */
+	uint32_t max;			/* incidents kept (the oldest are dropped) */
+	uint32_t max_values;		/* distinct values (keyed hashes) kept per incident */
+};
+
 struct tg_config {
 	char source[CONFIG_PATH_LEN];	/* file it came from, or "<built-in>" */
 	char state_dir[CONFIG_PATH_LEN];
@@ -331,6 +342,7 @@ struct tg_config {
 	struct config_dlp dlp;
 	struct config_api api;
 	struct config_capture capture;
+	struct config_incidents incidents;
 };
 
 #endif

@@ -24,6 +24,7 @@
 #include "control.h"
 #include "control_capture_api.h"
 #include "control_api.h"
+#include "control_metrics.h"
 #include "counters.h"
 #include "label_map.h"
 #include "label_store.h"
@@ -31,11 +32,13 @@
 #include "event_json.h"
 #include "event_ring.h"
 #include "flow_list.h"
+#include "incident.h"
 #include "learned.h"
 #include "msg_types.h"
 #include "pkt_parse.h"
 #include "policy.h"
 #include "policy_store.h"
+#include "port.h"
 #include "services.h"
 #include "sink.h"
 #include "state.h"
@@ -112,9 +115,17 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 	}
 	if (!rt->offline)
 		control_labels_restore(c);
+	c->svc.metrics = control_metrics_create(rt);
+	if (c->svc.metrics == NULL) {
+		policy_free(rt->policy);
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	c->svc.policy = policy_store_create(rt, rt->policy, c->svc.labels, err, errlen);
 	if (c->svc.policy == NULL)
 		goto fail;
+	policy_store_on_sensors_retire(c->svc.policy, control_metrics_sensors_retired,
+				       c->svc.metrics);
 	if (rt->events_path != NULL) {
 		char why[CONTROL_ERR_LEN];
 
@@ -154,6 +165,14 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 		c->api = control_api_start(&c->svc, rt, &disabled, err, errlen);
 		if (c->api == NULL && !disabled)
 			goto fail;
+		if (c->api != NULL) {
+			c->svc.incidents = incident_store_create(&rt->cfg.incidents, c->svc.policy,
+								 rt->n_inline != 0);
+			if (c->svc.incidents == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
+		}
 		if (c->api != NULL && rt->cfg.api.events_kept > 0) {
 			c->svc.recent = event_ring_create(rt->cfg.api.events_kept);
 			if (c->svc.recent == NULL) {
@@ -222,7 +241,9 @@ control_sighup(struct control *c)
 		else if (rc < 0)
 			CONTROL_LOG(ERR, "SIGHUP: events file not reopened: %s", err);
 	}
-	if (policy_store_reload(c->svc.policy, err, sizeof(err)) == 0)
+	rc = policy_store_reload(c->svc.policy, err, sizeof(err));
+	control_metrics_reload(c->svc.metrics, rc == 0);
+	if (rc == 0)
 		CONTROL_LOG(NOTICE, "SIGHUP: policy reloaded from %s",
 			    policy_store_path(c->svc.policy));
 	else
@@ -249,6 +270,8 @@ control_handle(struct control *c, struct msg *m)
 
 		if (m->type == MSG_FLOW_END)
 			flow_list_end(c->svc.flows, m->worker, &m->flow);
+		if (m->type == MSG_DLP)
+			incident_store_add(c->svc.incidents, m);	/* NULL: no API */
 		if (c->events == NULL && c->svc.recent == NULL && c->svc.sinks == NULL)
 			break;
 		ev = event_json_build(m);
@@ -287,6 +310,8 @@ control_tick(struct control *c)
 	}
 	policy_store_tick(c->svc.policy);
 	capture_mgr_tick(c->svc.captures);
+	control_metrics_tick(c->svc.metrics, policy_store_snapshot(c->svc.policy)->sensors,
+			     services_now());
 	if (c->api != NULL)
 		api_poll(c->api);
 	/* Whoever tails the events file sees an event within 200 ms. */
@@ -389,6 +414,29 @@ control_summary_defrag(const struct counters *s, FILE *f)
 	fprintf(f, ", %" PRIu64 " held\n", s->c[CTR_defrag_held]);
 }
 
+/*
+ * Live ports, as their drivers count (the same values as /metrics): what each received,
+ * what it dropped before a worker saw it (ring full, no buffer, errors), what it sent.
+ */
+static void
+control_summary_ports(const struct runtime *rt, FILE *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < rt->cfg.dp.nports; i++) {
+		struct port_counters pc;
+
+		if (port_counters_read(rt->port_ids[i], &pc) != 0)
+			continue;
+		port_counters_release(&pc);
+		fprintf(f, "  port %s  rx %" PRIu64 " packets %" PRIu64 " bytes, %" PRIu64
+			" missed, %" PRIu64 " errors, %" PRIu64 " no mbuf; tx %" PRIu64
+			" packets %" PRIu64 " bytes, %" PRIu64 " errors\n",
+			rt->cfg.dp.ports[i].name, pc.basic.ipackets, pc.basic.ibytes, pc.basic.imissed, pc.basic.ierrors,
+			pc.basic.rx_nombuf, pc.basic.opackets, pc.basic.obytes, pc.basic.oerrors);
+	}
+}
+
 void
 control_summary(struct control *c, FILE *f, double elapsed)
 {
@@ -415,6 +463,8 @@ control_summary(struct control *c, FILE *f, double elapsed)
 				in->bad_time);
 		fputc('\n', f);
 	}
+	if (!rt->offline)
+		control_summary_ports(rt, f);
 	fprintf(f, "  processed   %" PRIu64 " packets, %" PRIu64 " bytes in %.3f s: %.1f kpps, "
 		"%.1f Mbit/s\n", s.c[CTR_packets], s.c[CTR_bytes], elapsed,
 		control_rate(s.c[CTR_packets], elapsed) / 1e3,
@@ -512,10 +562,12 @@ control_free(struct control *c)
 		return;
 	api_stop(c->api);
 	capture_mgr_free(c->svc.captures);
-	policy_store_free(c->svc.policy);
+	policy_store_free(c->svc.policy);	/* its sensor sets report to the metrics */
+	control_metrics_free(c->svc.metrics);
 	flow_list_free(c->svc.flows);
 	learned_free(c->svc.learned);
 	event_ring_free(c->svc.recent);
+	incident_store_free(c->svc.incidents);
 	label_map_free(c->svc.labels);
 	sink_set_free(c->svc.sinks);
 	if (event_file_close(c->events) != 0)

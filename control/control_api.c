@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The REST endpoints that read the running instance: counters as JSON (/v1/stats) and in
- * the Prometheus text exposition format 0.0.4 (/metrics), the REST server's own refusals
- * and the event sinks' counters among them. Handlers run on the control
+ * the Prometheus text exposition format 0.0.4 (/metrics: control_metrics.c writes all but
+ * the REST server's refusals, the event sinks' and the captures' counters, added here).
+ * Handlers run on the control
  * thread inside api_poll, so they read the workers' counter blocks exactly as the
  * summary does, without locks.
  */
@@ -20,6 +21,8 @@
 #include "services.h"
 #include "control_api.h"
 #include "control_capture_api.h"
+#include "control_incidents_api.h"
+#include "control_metrics.h"
 #include "control_policy_api.h"
 #include "counters.h"
 #include "label_map.h"
@@ -30,15 +33,6 @@
 #include "pkt_parse.h"
 
 RTE_LOG_REGISTER_SUFFIX(api_logtype, api, INFO);
-
-/* Counters that are levels, not totals. */
-static int
-control_api_is_gauge(enum ctr_id id)
-{
-	return id == CTR_flows_active || id == CTR_reasm_blocks_in_use ||
-	       id == CTR_sensor_streams_active || id == CTR_sensor_stream_bytes ||
-	       id == CTR_defrag_held || id == CTR_defrag_held_bytes;
-}
 
 /* Policy publication and memory: what the live-change tests and operators watch. */
 static json_t *
@@ -239,64 +233,23 @@ control_api_capture_metrics(struct services *c, FILE *f)
 			m[i].name, m[i].help, m[i].name, m[i].type, m[i].name, m[i].v);
 }
 
-/* The policy publication gauges of /v1/stats, for Prometheus. */
-static void
-control_api_policy_metrics(struct services *c, FILE *f)
-{
-	const struct policy_store *ps = c->policy;
-	static const char *const help[][3] = {
-		{ "policy_changes_total", "counter", "accepted policy changes since start" },
-		{ "policy_snapshot_version", "gauge", "version of the snapshot workers read" },
-		{ "policy_snapshots_pending", "gauge", "replaced snapshots waiting for RCU" },
-		{ "policy_snapshot_bytes", "gauge", "memory of the current and pending snapshots" },
-	};
-	const uint64_t v[] = {
-		policy_store_revision(ps), policy_store_snapshot(ps)->version,
-		policy_store_pending(ps), policy_store_snapshot_bytes(ps),
-	};
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(v); i++)
-		fprintf(f, "# HELP tollgate_%s %s\n# TYPE tollgate_%s %s\ntollgate_%s %" PRIu64 "\n",
-			help[i][0], help[i][2], help[i][0], help[i][1], help[i][0], v[i]);
-}
-
 static int
 control_api_metrics(void *cookie, const struct api_request *req, struct api_response *resp)
 {
 	struct services *c = cookie;
-	struct counters s;
 	char *text = NULL;
 	size_t len = 0;
-	unsigned int k;
 	FILE *f;
 	int rc;
 
-	services_counters(c, &s);
 	f = open_memstream(&text, &len);
 	if (f == NULL)
 		return api_reply_problem(resp, 500, "Internal Server Error", "out of memory",
 					 NULL);
-	for (k = 0; k < CTR__COUNT; k++) {
-		int gauge = control_api_is_gauge(k);
-
-		fprintf(f, "# HELP tollgate_%s%s %s\n# TYPE tollgate_%s%s %s\ntollgate_%s%s %" PRIu64
-			"\n", counters_name(k), gauge ? "" : "_total", counters_desc(k),
-			counters_name(k), gauge ? "" : "_total", gauge ? "gauge" : "counter",
-			counters_name(k), gauge ? "" : "_total", s.c[k]);
-	}
-	fprintf(f, "# HELP tollgate_parse_errors_by_reason_total frames refused by the parser\n"
-		   "# TYPE tollgate_parse_errors_by_reason_total counter\n");
-	for (k = 1; k < PKT_ERR__COUNT; k++)
-		fprintf(f, "tollgate_parse_errors_by_reason_total{reason=\"%s\"} %" PRIu64 "\n",
-			pkt_err_name(k), s.parse_err[k]);
-	control_api_policy_metrics(c, f);
+	control_metrics_write(c, f);
 	control_api_server_metrics(req, f);
 	control_api_sink_metrics(c, f);
 	control_api_capture_metrics(c, f);
-	fprintf(f, "# HELP tollgate_uptime_seconds seconds since start\n"
-		   "# TYPE tollgate_uptime_seconds gauge\ntollgate_uptime_seconds %.3f\n",
-		services_uptime(c));
 	if (fclose(f) != 0) {
 		free(text);
 		return api_reply_problem(resp, 500, "Internal Server Error", "out of memory",
@@ -462,6 +415,9 @@ static const struct api_route control_api_routes[] = {
 	{ "GET", "/v1/captures/{id}", API_ROLE_READ, control_capture_api_get },
 	{ "DELETE", "/v1/captures/{id}", API_ROLE_ADMIN, control_capture_api_stop },
 	{ "GET", "/v1/captures/{id}/files/{n}", API_ROLE_READ, control_capture_api_file },
+	{ "GET", "/v1/incidents", API_ROLE_READ, control_incidents_api_list },
+	{ "GET", "/v1/incidents/{id}", API_ROLE_READ, control_incidents_api_get },
+	{ "GET", "/v1/incidents/{id}/report", API_ROLE_READ, control_incidents_api_report },
 };
 
 struct api *

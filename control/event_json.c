@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include "event_json.h"
 #include "eve_sid.h"
+#include "md5.h"
 #include "flow_table.h"
 #include "sensor_types.h"
 
@@ -296,12 +297,174 @@ event_json_anomaly(const struct msg *m)
 	return o;
 }
 
-/* The application object of a dlp event (Suricata EVE's http / smtp), or NULL. */
+/* Suricata's names of the TLS versions (SSLVersionToString). */
+static const char *
+event_json_tls_version(uint16_t v)
+{
+	switch (v) {
+	case 0x0304:
+		return "TLS 1.3";
+	case 0x0303:
+		return "TLS 1.2";
+	case 0x0302:
+		return "TLS 1.1";
+	case 0x0301:
+		return "TLSv1";
+	case 0x0300:
+		return "SSLv3";
+	default:
+		return "UNDETERMINED";
+	}
+}
+
+/* Suricata's tls object: sni (when sent), version, ja3 {hash, string} (when it fits). */
+static json_t *
+event_json_tls(const struct app_tls_meta *t)
+{
+	json_t *o = json_object();
+	char hash[MD5_HEX_LEN];
+
+	if (t->sni[0] != '\0')
+		json_object_set_new(o, "sni", json_string(t->sni));
+	json_object_set_new(o, "version", json_string(event_json_tls_version(t->version)));
+	if (t->ja3[0] != '\0') {
+		md5_hex(t->ja3, strnlen(t->ja3, sizeof(t->ja3)), hash);
+		json_object_set_new(o, "ja3", json_pack("{s:s, s:s}", "hash", hash, "string",
+							 t->ja3));
+	}
+	return o;
+}
+
+/* RR type mnemonics (RFC 1035, 3596, 2782, 4034, 6844, 9460); others as TYPEnnn (RFC 3597). */
+static const char *
+event_json_rrtype(uint16_t t, char *buf, size_t len)
+{
+	static const struct {
+		uint16_t t;
+		const char *name;
+	} names[] = {
+		{ 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" }, { 12, "PTR" },
+		{ 13, "HINFO" }, { 15, "MX" }, { 16, "TXT" }, { 28, "AAAA" }, { 33, "SRV" },
+		{ 35, "NAPTR" }, { 39, "DNAME" }, { 41, "OPT" }, { 43, "DS" }, { 46, "RRSIG" },
+		{ 47, "NSEC" }, { 48, "DNSKEY" }, { 50, "NSEC3" }, { 52, "TLSA" }, { 64, "SVCB" },
+		{ 65, "HTTPS" }, { 252, "AXFR" }, { 255, "ANY" }, { 257, "CAA" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < EJ_DIM(names); i++)
+		if (names[i].t == t)
+			return names[i].name;
+	snprintf(buf, len, "TYPE%u", t);
+	return buf;
+}
+
+/* RCODE mnemonics (RFC 1035 4.1.1, RFC 2136 2.2); others as the number. */
+static const char *
+event_json_rcode(unsigned int rcode, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN",
+		"YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
+	};
+
+	if (rcode < EJ_DIM(names))
+		return names[rcode];
+	snprintf(buf, len, "%u", rcode);
+	return buf;
+}
+
+/* A name an answer points to: the question name, or one in names[]. */
+static const char *
+event_json_dns_name(const struct app_dns_meta *d, uint16_t off)
+{
+	if (off == APP_META_DNS_QNAME)
+		return d->rrname;
+	if (off >= sizeof(d->names) || memchr(d->names + off, '\0', sizeof(d->names) - off) ==
+	    NULL)
+		return "";
+	return d->names + off;
+}
+
+/*
+ * Suricata's dns object (EVE version 2), its fields in Suricata's order: a query (QR 0)
+ * gives type, id, rrname, rrtype, opcode; an answer version, type, id, flags (hex), the
+ * flag booleans that are set, opcode, rrname, rrtype, rcode and the answers listed, each
+ * rrname, rrtype, ttl and rdata where it has a name or an address.
+ */
+static json_t *
+event_json_dns(const struct app_dns_meta *d)
+{
+	int answer = (d->flags & 0x8000) != 0;
+	char tb[16], rb[8], fb[8], addr[INET6_ADDRSTRLEN];
+	json_t *o = json_object(), *list;
+	unsigned int i;
+
+	if (answer)
+		json_object_set_new(o, "version", json_integer(2));
+	json_object_set_new(o, "type", json_string(answer ? "answer" : "query"));
+	json_object_set_new(o, "id", json_integer(d->id));
+	if (answer) {
+		snprintf(fb, sizeof(fb), "%x", d->flags);
+		json_object_set_new(o, "flags", json_string(fb));
+		json_object_set_new(o, "qr", json_true());
+		if (d->flags & 0x0400)
+			json_object_set_new(o, "aa", json_true());
+		if (d->flags & 0x0200)
+			json_object_set_new(o, "tc", json_true());
+		if (d->flags & 0x0100)
+			json_object_set_new(o, "rd", json_true());
+		if (d->flags & 0x0080)
+			json_object_set_new(o, "ra", json_true());
+		json_object_set_new(o, "opcode", json_integer((d->flags >> 11) & 0x0f));
+	}
+	if (d->has_question) {
+		json_object_set_new(o, "rrname", json_string(d->rrname));
+		json_object_set_new(o, "rrtype", json_string(event_json_rrtype(d->rrtype, tb,
+									       sizeof(tb))));
+	}
+	if (!answer) {
+		json_object_set_new(o, "opcode", json_integer((d->flags >> 11) & 0x0f));
+		return o;
+	}
+	json_object_set_new(o, "rcode", json_string(event_json_rcode(d->flags & 0x0f, rb,
+								    sizeof(rb))));
+	if (d->n == 0)
+		return o;
+	list = json_array();
+	for (i = 0; i < d->n && i < APP_META_DNS_ANSWERS; i++) {
+		const struct app_dns_answer_meta *a = &d->a[i];
+		json_t *x = json_pack("{s:s, s:s, s:I}", "rrname", event_json_dns_name(d, a->owner),
+				      "rrtype", event_json_rrtype(a->type, tb, sizeof(tb)),
+				      "ttl", (json_int_t)a->ttl);
+
+		if (a->family == 4 || a->family == 6) {
+			inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, addr, sizeof(addr));
+			json_object_set_new(x, "rdata", json_string(addr));
+		} else if (a->rdata != APP_META_DNS_NO_NAME) {
+			json_object_set_new(x, "rdata",
+					    json_string(event_json_dns_name(d, a->rdata)));
+		}
+		json_array_append_new(list, x);
+	}
+	json_object_set_new(o, "answers", list);
+	return o;
+}
+
+/* The application object of an event (Suricata EVE's http / smtp / tls / dns), or NULL. */
 static json_t *
 event_json_app_meta(const struct app_meta *a, const char **key)
 {
 	json_t *o, *list;
 	unsigned int i;
+
+	if (a->kind == APP_META_TLS) {
+		*key = "tls";
+		return event_json_tls(&a->tls);
+	}
+	if (a->kind == APP_META_DNS) {
+		*key = "dns";
+		return event_json_dns(&a->dns);
+	}
 
 	if (a->kind == APP_META_HTTP) {
 		*key = "http";
@@ -331,7 +494,7 @@ event_json_app_meta(const struct app_meta *a, const char **key)
 	return o;
 }
 
-/* A Suricata-style http or smtp metadata event (events.http / events.smtp). */
+/* A Suricata-style http, smtp, tls or dns metadata event (events.http, .smtp, .tls, .dns). */
 static json_t *
 event_json_app_event(const struct msg *m)
 {

@@ -105,7 +105,9 @@ er_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static const char *const er_types[] = { "flow", "alert", "dlp", "anomaly", NULL };
+static const char *const er_types[] = {
+	"flow", "alert", "dlp", "anomaly", "http", "smtp", "tls", "dns", NULL,
+};
 
 json_t *
 event_ring_query(const struct event_ring *r, event_ring_param_fn get, void *ctx, char *param,
@@ -124,7 +126,7 @@ event_ring_query(const struct event_ring *r, event_ring_param_fn get, void *ctx,
 		if (er_types[i] == NULL) {
 			snprintf(param, paramlen, "event_type");
 			snprintf(err, errlen, "event_type: \"%.32s\" is not an event type (expected "
-				 "flow, alert, dlp or anomaly)", type);
+				 "flow, alert, dlp, anomaly, http, smtp, tls or dns)", type);
 			return NULL;
 		}
 	}

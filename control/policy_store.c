@@ -48,6 +48,8 @@ struct policy_store {
 	struct tg_config *cfg;		/* the configuration the sensors were compiled from */
 	struct snapshot_sensors *sensors;	/* current set (one reference held here) */
 	uint64_t sensors_gen;
+	snapshot_sensors_retire_fn retire;	/* given to every sensor set made from now */
+	void *retire_arg;
 	struct label_map *labels;
 	struct fqdn_cache *fqdns;
 	struct snapshot_pub *pub;
@@ -92,6 +94,8 @@ ps_sensors_create(struct policy_store *ps, struct sensor_db *db, const struct co
 	ss->db = db;
 	ss->refs = 1;
 	ss->generation = ++ps->sensors_gen;
+	ss->retire = ps->retire;
+	ss->retire_arg = ps->retire_arg;
 	for (w = 0; w < rt->n_workers && w < SNAPSHOT_MAX_WORKERS; w++) {
 		int socket = (int)rte_lcore_to_socket_id(rt->workers[w]->lcore);
 
@@ -180,6 +184,17 @@ policy_store_create(struct runtime *rt, struct policy *p, struct label_map *labe
 fail:
 	policy_store_free(ps);
 	return NULL;
+}
+
+void
+policy_store_on_sensors_retire(struct policy_store *ps, snapshot_sensors_retire_fn fn, void *arg)
+{
+	ps->retire = fn;
+	ps->retire_arg = arg;
+	if (ps->sensors != NULL) {
+		ps->sensors->retire = fn;
+		ps->sensors->retire_arg = arg;
+	}
 }
 
 void

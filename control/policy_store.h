@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include "config_types.h"
 #include "runtime_types.h"
+#include "snapshot_types.h"
 
 struct policy;
 struct label_map;
@@ -41,6 +42,14 @@ struct policy_store;
 struct policy_store *policy_store_create(struct runtime *rt, struct policy *p,
 					 struct label_map *labels, char *err, size_t errlen);
 void policy_store_free(struct policy_store *ps);
+
+/*
+ * Call fn(arg, set) whenever a sensor set (the running one and every later one) is about
+ * to be freed, after the workers left it (/metrics keeps its final counters). NULL stops
+ * it. Control thread.
+ */
+void policy_store_on_sensors_retire(struct policy_store *ps, snapshot_sensors_retire_fn fn,
+				    void *arg);
 
 /* Flags of policy_store_commit. */
 #define POLICY_STORE_DRY_RUN	0x1	/* validate and compile only */

@@ -22,6 +22,8 @@ struct learned;
 struct event_ring;
 struct sink_set;
 struct capture_mgr;
+struct control_metrics;
+struct incident_store;
 
 struct services {
 	struct runtime *rt;
@@ -32,6 +34,8 @@ struct services {
 	struct event_ring *recent;	/* /v1/events; NULL when the API is off or events_kept 0 */
 	struct sink_set *sinks;		/* events.sinks; NULL when there is none */
 	struct capture_mgr *captures;	/* /v1/captures (pcap/capture.h) */
+	struct control_metrics *metrics;	/* /metrics state (control_metrics.h) */
+	struct incident_store *incidents;	/* /v1/incidents; NULL when the API is off */
 	double t0;			/* CLOCK_MONOTONIC seconds at start */
 };
 

@@ -275,6 +275,8 @@ snapshot_sensors_put(struct snapshot_sensors *ss)
 
 	if (ss == NULL || --ss->refs > 0)
 		return;
+	if (ss->retire != NULL)
+		ss->retire(ss->retire_arg, ss);
 	for (i = 0; i < ss->n_workers; i++)
 		dlp_ctx_free(ss->dlp[i]);
 	sensor_db_free(ss->db);

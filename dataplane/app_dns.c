@@ -2,9 +2,10 @@
 /*
  * DNS response parsing for FQDN policy: which addresses a resolver was just told a
  * hostname has, so that later flows to those addresses can be matched against FQDN
- * groups. Message format of RFC 1035 4.1 (header, question, resource records), name
- * compression of RFC 1035 4.1.4, AAAA of RFC 3596, CNAME semantics of RFC 1034 3.6.2
- * and TTL handling of RFC 2181 8.
+ * groups; and any DNS message read for a dns event (app_dns_parse_meta). Message format
+ * of RFC 1035 4.1 (header, question, resource records), name compression of RFC 1035
+ * 4.1.4, AAAA of RFC 3596, CNAME semantics of RFC 1034 3.6.2 and TTL handling of RFC
+ * 2181 8.
  *
  * The answer section is walked once: every record is checked for shape, and the A, AAAA
  * and CNAME records of class IN are noted by offset with a hash of their owner name.
@@ -44,7 +45,10 @@
 
 #define DNS_CLASS_IN		1
 #define DNS_TYPE_A		1
+#define DNS_TYPE_NS		2
 #define DNS_TYPE_CNAME		5
+#define DNS_TYPE_PTR		12
+#define DNS_TYPE_MX		15
 #define DNS_TYPE_AAAA		28
 
 /* An answer record worth a second look: class IN, type A, AAAA or CNAME. */
@@ -288,4 +292,134 @@ app_dns_parse_response(const uint8_t *p, uint32_t len, struct app_dns_result *ou
 		cur_hash = name_hash(cur, cur_len);
 	}
 	return out->n > 0 ? 0 : -ENOENT;
+}
+
+/* ---- any message, for dns events ---- */
+
+/* APP_META_DNS_QNAME for the question name, else the offset of name (len n) in
+ * out->names, added if new; -ENOSPC when it does not fit. */
+static int
+meta_name(struct app_dns_meta *out, uint16_t *used, const char *name, int n)
+{
+	uint16_t off = 0;
+
+	if (strcmp(name, out->rrname) == 0)
+		return APP_META_DNS_QNAME;
+	while (off < *used) {
+		size_t l = strlen(out->names + off);
+
+		if ((int)l == n && memcmp(out->names + off, name, (size_t)n) == 0)
+			return off;
+		off = (uint16_t)(off + l + 1);
+	}
+	if ((size_t)*used + (size_t)n + 1 > sizeof(out->names))
+		return -ENOSPC;
+	memcpy(out->names + *used, name, (size_t)n + 1);
+	*used = (uint16_t)(*used + n + 1);
+	return off;
+}
+
+/* The rdata name of a CNAME/NS/PTR (at rdata) or MX (after its preference), checked to
+ * fill the rdata exactly: as meta_name, or -EINVAL. */
+static int
+meta_rdata_name(const uint8_t *p, uint32_t len, uint32_t rdata, uint32_t end, uint16_t type,
+		struct app_dns_meta *out, uint16_t *used)
+{
+	char name[APP_DNS_NAME_LEN];
+	uint32_t at = rdata + (type == DNS_TYPE_MX ? 2 : 0), next;
+	int n;
+
+	if (at > end)
+		return -EINVAL;
+	n = dns_name(p, len, at, name, &next);
+	if (n < 0 || next != end)
+		return -EINVAL;
+	return meta_name(out, used, name, n);
+}
+
+int
+app_dns_parse_meta(const uint8_t *p, uint32_t len, struct app_dns_meta *out)
+{
+	char owner[APP_DNS_NAME_LEN];
+	uint16_t qdcount, used = 0;
+	uint32_t pos = DNS_HDR_LEN, i;
+	int listing = 1, rc;
+
+	out->id = out->flags = out->rrtype = out->ancount = 0;
+	out->has_question = out->n = 0;
+	out->rrname[0] = '\0';
+	if (p == NULL || len < DNS_HDR_LEN || len > DNS_MSG_MAX)
+		return -EINVAL;
+	out->id = rd16(p);
+	out->flags = rd16(p + 2);
+	qdcount = rd16(p + 4);
+	out->ancount = rd16(p + 6);
+	if (DNS_HDR_LEN + (uint64_t)qdcount * DNS_QUESTION_MIN +
+	    (uint64_t)out->ancount * DNS_RR_MIN > len)
+		return -EINVAL;
+	for (i = 0; i < qdcount; i++) {
+		char q[APP_DNS_NAME_LEN];
+
+		rc = dns_name(p, len, pos, q, &pos);
+		if (rc < 0)
+			return rc;
+		if (pos + 4 > len)
+			return -EINVAL;
+		if (i == 0) {
+			memcpy(out->rrname, q, (size_t)rc + 1);
+			out->rrtype = rd16(p + pos);
+			out->has_question = 1;
+		}
+		pos += 4;
+	}
+	for (i = 0; i < out->ancount && i < APP_DNS_MAX_RRS; i++) {
+		struct app_dns_answer_meta *a = &out->a[out->n];
+		uint16_t type, rclass, rdlen;
+		uint32_t rdata, ttl;
+		int n;
+
+		n = dns_name(p, len, pos, owner, &pos);
+		if (n < 0)
+			return n;
+		if (pos + DNS_RR_FIXED > len)
+			return -EINVAL;
+		type = rd16(p + pos);
+		rclass = rd16(p + pos + 2);
+		ttl = rd32(p + pos + 4);
+		rdlen = rd16(p + pos + 8);
+		rdata = pos + DNS_RR_FIXED;
+		if (rdata + rdlen > len)
+			return -EINVAL;
+		pos = rdata + rdlen;
+		if ((type == DNS_TYPE_A && rdlen != 4) || (type == DNS_TYPE_AAAA && rdlen != 16))
+			return -EINVAL;
+		if (rclass != DNS_CLASS_IN || !listing || out->n == APP_META_DNS_ANSWERS)
+			continue;
+		memset(a, 0, sizeof(*a));
+		a->type = type;
+		a->ttl = ttl;
+		a->rdata = APP_META_DNS_NO_NAME;
+		rc = meta_name(out, &used, owner, n);
+		if (rc == -ENOSPC) {
+			listing = 0;
+			continue;
+		}
+		a->owner = (uint16_t)rc;
+		if (type == DNS_TYPE_A || type == DNS_TYPE_AAAA) {
+			a->family = type == DNS_TYPE_A ? 4 : 6;
+			memcpy(a->addr, p + rdata, rdlen);
+		} else if (type == DNS_TYPE_CNAME || type == DNS_TYPE_NS || type == DNS_TYPE_PTR ||
+			   type == DNS_TYPE_MX) {
+			rc = meta_rdata_name(p, len, rdata, pos, type, out, &used);
+			if (rc == -EINVAL)
+				return rc;
+			if (rc == -ENOSPC) {
+				listing = 0;
+				continue;
+			}
+			a->rdata = (uint16_t)rc;
+		}
+		out->n++;
+	}
+	return 0;
 }

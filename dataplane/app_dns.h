@@ -3,6 +3,7 @@
 #define TOLLGATE_APP_DNS_H
 
 #include <stdint.h>
+#include "app_layer_types.h"
 
 #define APP_DNS_MAX_ANSWERS	16	/* addresses kept from one response */
 #define APP_DNS_NAME_LEN	254	/* hostname: at most 253 bytes + NUL */
@@ -52,5 +53,22 @@ struct app_dns_result {
  * is kept. Pure, no allocation, bounded work: any thread.
  */
 int app_dns_parse_response(const uint8_t *p, uint32_t len, struct app_dns_result *out);
+
+/*
+ * Read any DNS message (query or response, any opcode and RCODE; UDP payload, or a TCP
+ * message without its length prefix) of len bytes at p for a dns event: the header's id
+ * and flags, the first question (name and type), and the answer records of class IN, the
+ * first APP_META_DNS_ANSWERS of them listed with their TTL as sent and, for A and AAAA,
+ * the address, for CNAME, NS and PTR the target name and for MX the exchange (other
+ * types: no rdata). Names are read as app_dns_parse_response reads them and kept in
+ * out->names (each once); when a name does not fit there, listing stops. Returns 0 with
+ * out filled; -EINVAL when what is read is malformed (the rules of
+ * app_dns_parse_response: a header or question cut short, QDCOUNT/ANCOUNT that cannot fit,
+ * a bad name, an answer record cut short, an A/AAAA rdata of the wrong length, a name in
+ * rdata that does not fill it exactly). Only the header, the first question and the
+ * answer section are read (up to APP_DNS_MAX_RRS records). Pure, no allocation: any
+ * thread.
+ */
+int app_dns_parse_meta(const uint8_t *p, uint32_t len, struct app_dns_meta *out);
 
 #endif

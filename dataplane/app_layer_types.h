@@ -2,7 +2,8 @@
 /*
  * What the app layer (app_layer.c) tells the rest of the data plane about a flow: the
  * application metadata a dlp event carries (Suricata EVE's http and smtp objects) and the
- * layer's counters. Types only.
+ * layer's counters; and the tls and dns metadata the worker reads itself (app_tls.c,
+ * app_dns.c) for their events. Types only.
  */
 #ifndef TOLLGATE_APP_LAYER_TYPES_H
 #define TOLLGATE_APP_LAYER_TYPES_H
@@ -19,11 +20,56 @@
 #define APP_META_ATTACH 4
 #define APP_META_NAME_LEN 96
 
+#define APP_META_SNI_LEN 254		/* a host name: 253 bytes + NUL */
+#define APP_META_JA3_LEN 640		/* a JA3 string + NUL; longer ones are left out */
+#define APP_META_DNS_NAME_LEN 254	/* a domain name in text: 253 bytes + NUL */
+#define APP_META_DNS_ANSWERS 8		/* answer records listed per DNS message */
+#define APP_META_DNS_NAMES 480		/* bytes of the answers' names (owners, rdata) */
+#define APP_META_DNS_NO_NAME 0xffff	/* app_dns_answer_meta.rdata: none */
+#define APP_META_DNS_QNAME 0xfffe	/* app_dns_answer_meta.owner, .rdata: the question */
+
 /* struct app_meta.kind */
 enum app_meta_kind {
 	APP_META_NONE = 0,
 	APP_META_HTTP,
 	APP_META_SMTP,
+	APP_META_TLS,		/* a TLS handshake: tls metadata event only */
+	APP_META_DNS,		/* a DNS message: dns metadata event only */
+};
+
+/* One answer record of a DNS message, as a dns event lists it. */
+struct app_dns_answer_meta {
+	uint32_t ttl;		/* as sent */
+	uint16_t type;		/* RR type (1 A, 28 AAAA, 5 CNAME, ...) */
+	uint16_t owner;		/* offset of its owner name in names[], or APP_META_DNS_QNAME */
+	uint16_t rdata;		/* its rdata name (CNAME, NS, PTR, MX exchange): offset in
+				 * names[] or APP_META_DNS_QNAME; APP_META_DNS_NO_NAME: none */
+	uint8_t family;		/* 4 / 6: addr holds an A / AAAA rdata; 0: none */
+	uint8_t addr[16];
+};
+
+/*
+ * A DNS message (RFC 1035 4.1) as a Suricata-style dns event tells it: header, the first
+ * question, and the first APP_META_DNS_ANSWERS answer records (class IN). Names are
+ * lower-case text without the trailing dot.
+ */
+struct app_dns_meta {
+	uint16_t id;
+	uint16_t flags;		/* the header's second word: QR, opcode, AA, TC, RD, RA, rcode */
+	uint16_t rrtype;	/* question type */
+	uint8_t has_question;	/* QDCOUNT >= 1 */
+	uint8_t n;		/* answers listed */
+	uint16_t ancount;	/* answer records in the message, listed or not */
+	char rrname[APP_META_DNS_NAME_LEN];	/* question name; "" for the root */
+	struct app_dns_answer_meta a[APP_META_DNS_ANSWERS];
+	char names[APP_META_DNS_NAMES];	/* NUL-terminated names the answers point to */
+};
+
+/* A TLS handshake as a Suricata-style tls event tells it. */
+struct app_tls_meta {
+	char sni[APP_META_SNI_LEN];	/* server_name host name, "" when none */
+	uint16_t version;		/* negotiated (ServerHello), 0 when not seen */
+	char ja3[APP_META_JA3_LEN];	/* JA3 string of the ClientHello, "" when too long */
 };
 
 /*
@@ -53,6 +99,8 @@ struct app_meta {
 			uint16_t rcpt_total;		/* recipients, listed or not */
 			uint16_t attach_total;		/* attachments, listed or not */
 		} smtp;
+		struct app_tls_meta tls;	/* no larger than smtp: the app layer's per-flow */
+		struct app_dns_meta dns;	/* state holds app_meta records too */
 	};
 };
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Server Name Indication from a TLS ClientHello, for FQDN policy on TLS flows. Record
+ * Server Name Indication from a TLS ClientHello, for FQDN policy on TLS flows; for tls
+ * events, the whole ClientHello (its JA3 string) and the version a ServerHello settles on.
+ * JA3 is Salesforce's TLS client fingerprint (github.com/salesforce/ja3); GREASE values
+ * are those of RFC 8701. Record
  * layer of RFC 8446 5.1 (also RFC 5246 6.2.1 and RFC 6101 5.2 for the older versions),
  * ClientHello of RFC 8446 4.1.2 (same layout since SSLv3, extensions per RFC 5246 7.4.1.2),
  * server_name extension of RFC 6066 3.
@@ -22,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "app_tls.h"
@@ -29,6 +33,10 @@
 #define TLS_RECORD_HDR		5
 #define TLS_CT_HANDSHAKE	22
 #define TLS_HS_CLIENT_HELLO	1
+#define TLS_HS_SERVER_HELLO	2
+#define TLS_EXT_GROUPS		10
+#define TLS_EXT_POINT_FORMATS	11
+#define TLS_EXT_SUPPORTED_VERSIONS 43
 #define TLS_HS_HDR		4
 #define TLS_RANDOM_LEN		32
 #define TLS_SESSION_ID_MAX	32
@@ -293,4 +301,232 @@ app_tls_is_client_hello(const uint8_t *p, uint32_t len)
 	rlen = ((uint32_t)p[3] << 8) | p[4];
 	return p[0] == TLS_CT_HANDSHAKE && p[1] == 0x03 && p[2] <= 0x04 && rlen >= 1 &&
 	       rlen <= APP_TLS_MAX_RECORD && p[5] == TLS_HS_CLIENT_HELLO;
+}
+
+/* ---- the whole ClientHello (tls events) ---- */
+
+/* A value list being written as JA3 does: decimal, '-' between values. */
+struct ja3_list {
+	char *buf;
+	size_t size;
+	size_t len;
+	int full;		/* something did not fit */
+};
+
+/* GREASE (RFC 8701): 0x0a0a, 0x1a1a, ... 0xfafa; skipped by JA3. */
+static bool
+tls_grease(uint32_t v)
+{
+	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+static void
+ja3_add(struct ja3_list *l, uint32_t v)
+{
+	int n;
+
+	if (tls_grease(v) || l->full)
+		return;
+	n = snprintf(l->buf + l->len, l->size - l->len, "%s%u", l->len ? "-" : "", v);
+	if (n < 0 || (size_t)n >= l->size - l->len) {
+		l->full = 1;
+		return;
+	}
+	l->len += (size_t)n;
+}
+
+/* A list of n values of width bytes each (1 or 2) into l. */
+static int
+ja3_values(struct hs_cur *c, uint32_t n, uint32_t width, struct ja3_list *l)
+{
+	uint32_t v;
+	int rc;
+
+	for (; n > 0; n--) {
+		rc = width == 2 ? cur_u16(c, &v) : cur_u8(c, &v);
+		if (rc < 0)
+			return rc;
+		ja3_add(l, v);
+	}
+	return 0;
+}
+
+/* supported_groups (a u16 list) or ec_point_formats (a u8 list), elen bytes. */
+static int
+ja3_ext_list(struct hs_cur *c, uint32_t elen, uint32_t width, struct ja3_list *l)
+{
+	uint32_t n;
+	int rc;
+
+	rc = width == 2 ? cur_u16(c, &n) : cur_u8(c, &n);
+	if (rc < 0)
+		return rc;
+	if (n + width != elen || n % width != 0)
+		return -EINVAL;
+	return ja3_values(c, n / width, width, l);
+}
+
+/* The server_name extension for a tls event: a bad host name leaves sni empty. */
+static int
+hello_sni(struct hs_cur *c, uint32_t elen, struct app_tls_meta *out)
+{
+	uint32_t outer = c->msg_left - elen;
+	int rc = server_name_ext(c, elen, out->sni, sizeof(out->sni));
+
+	if (rc == -EAGAIN)
+		return rc;
+	if (rc != 0)
+		out->sni[0] = '\0';	/* no usable name; the extension's bounds still hold */
+	/* server_name_ext narrowed msg_left to the extension: skip what it left unread */
+	rc = cur_read(c, NULL, c->msg_left);
+	if (rc < 0)
+		return rc;
+	c->msg_left = outer;
+	return 0;
+}
+
+int
+app_tls_client_hello(const uint8_t *p, uint32_t len, struct app_tls_meta *out)
+{
+	struct hs_cur c = { .p = p, .len = len, .msg_left = TLS_HS_HDR };
+	char ciphers[APP_META_JA3_LEN], exts[APP_META_JA3_LEN], groups[APP_META_JA3_LEN];
+	char formats[64];
+	struct ja3_list lc = { ciphers, sizeof(ciphers), 0, 0 };
+	struct ja3_list le = { exts, sizeof(exts), 0, 0 };
+	struct ja3_list lg = { groups, sizeof(groups), 0, 0 };
+	struct ja3_list lf = { formats, sizeof(formats), 0, 0 };
+	uint32_t v, hs_len, ext_len, version;
+	int rc, n;
+
+	memset(out, 0, sizeof(*out));
+	ciphers[0] = exts[0] = groups[0] = formats[0] = '\0';
+	if (p == NULL && len > 0)
+		return -EINVAL;
+	if ((rc = cur_u8(&c, &v)) < 0)
+		return rc;
+	if (v != TLS_HS_CLIENT_HELLO)
+		return -EINVAL;
+	if ((rc = cur_u24(&c, &hs_len)) < 0)
+		return rc;
+	if (hs_len + TLS_HS_HDR > APP_TLS_MAX_HANDSHAKE)
+		return -EINVAL;
+	c.msg_left = hs_len;
+	if ((rc = cur_u16(&c, &version)) < 0)
+		return rc;
+	if ((version >> 8) != 0x03)
+		return -EINVAL;
+	if ((rc = cur_read(&c, NULL, TLS_RANDOM_LEN)) < 0)
+		return rc;
+	if ((rc = cur_u8(&c, &v)) < 0)
+		return rc;
+	if (v > TLS_SESSION_ID_MAX)
+		return -EINVAL;
+	if ((rc = cur_read(&c, NULL, v)) < 0)
+		return rc;
+	if ((rc = cur_u16(&c, &v)) < 0)
+		return rc;
+	if (v < 2 || (v & 1) != 0)
+		return -EINVAL;
+	if ((rc = ja3_values(&c, v / 2, 2, &lc)) < 0)
+		return rc;
+	if ((rc = cur_u8(&c, &v)) < 0)
+		return rc;
+	if (v < 1)
+		return -EINVAL;
+	if ((rc = cur_read(&c, NULL, v)) < 0)
+		return rc;
+	if (c.msg_left > 0) {
+		if ((rc = cur_u16(&c, &ext_len)) < 0)
+			return rc;
+		if (ext_len != c.msg_left)
+			return -EINVAL;
+	}
+	while (c.msg_left > 0) {
+		uint32_t type, elen, outer;
+
+		if ((rc = cur_u16(&c, &type)) < 0 || (rc = cur_u16(&c, &elen)) < 0)
+			return rc;
+		if (elen > c.msg_left)
+			return -EINVAL;
+		ja3_add(&le, type);
+		outer = c.msg_left - elen;
+		if (type == TLS_EXT_SERVER_NAME)
+			rc = hello_sni(&c, elen, out);
+		else if (type == TLS_EXT_GROUPS)
+			rc = ja3_ext_list(&c, elen, 2, &lg);
+		else if (type == TLS_EXT_POINT_FORMATS)
+			rc = ja3_ext_list(&c, elen, 1, &lf);
+		else
+			rc = cur_read(&c, NULL, elen);
+		if (rc < 0)
+			return rc;
+		if (c.msg_left != outer)
+			return -EINVAL;
+	}
+	if (lc.full || le.full || lg.full || lf.full)
+		return 0;		/* too long for a JA3 string: left out */
+	n = snprintf(out->ja3, sizeof(out->ja3), "%u,%s,%s,%s,%s", version, ciphers, exts,
+		     groups, formats);
+	if (n < 0 || (size_t)n >= sizeof(out->ja3))
+		out->ja3[0] = '\0';
+	return 0;
+}
+
+int
+app_tls_server_version(const uint8_t *p, uint32_t len, uint16_t *version)
+{
+	struct hs_cur c = { .p = p, .len = len, .msg_left = TLS_HS_HDR };
+	uint32_t v, hs_len, legacy;
+	int rc;
+
+	if (p == NULL && len > 0)
+		return -EINVAL;
+	if ((rc = cur_u8(&c, &v)) < 0)
+		return rc;
+	if (v != TLS_HS_SERVER_HELLO)
+		return -EINVAL;
+	if ((rc = cur_u24(&c, &hs_len)) < 0)
+		return rc;
+	if (hs_len + TLS_HS_HDR > APP_TLS_MAX_HANDSHAKE)
+		return -EINVAL;
+	c.msg_left = hs_len;
+	if ((rc = cur_u16(&c, &legacy)) < 0)
+		return rc;
+	if ((legacy >> 8) != 0x03)
+		return -EINVAL;
+	/* random, legacy_session_id_echo, cipher_suite, legacy_compression_method */
+	if ((rc = cur_read(&c, NULL, TLS_RANDOM_LEN)) < 0 || (rc = cur_u8(&c, &v)) < 0)
+		return rc;
+	if (v > TLS_SESSION_ID_MAX)
+		return -EINVAL;
+	if ((rc = cur_read(&c, NULL, v + 3)) < 0)
+		return rc;
+	if (c.msg_left > 0) {
+		uint32_t ext_len;
+
+		if ((rc = cur_u16(&c, &ext_len)) < 0)
+			return rc;
+		if (ext_len != c.msg_left)
+			return -EINVAL;
+	}
+	while (c.msg_left > 0) {
+		uint32_t type, elen;
+
+		if ((rc = cur_u16(&c, &type)) < 0 || (rc = cur_u16(&c, &elen)) < 0)
+			return rc;
+		if (elen > c.msg_left)
+			return -EINVAL;
+		if (type == TLS_EXT_SUPPORTED_VERSIONS) {
+			if (elen != 2)
+				return -EINVAL;
+			if ((rc = cur_u16(&c, &v)) < 0)
+				return rc;
+			*version = (uint16_t)v;
+			return 0;
+		}
+		if ((rc = cur_read(&c, NULL, elen)) < 0)
+			return rc;
+	}
+	*version = (uint16_t)legacy;
+	return 0;
 }

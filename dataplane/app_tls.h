@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "app_layer_types.h"
 
 #define APP_TLS_NAME_LEN	254	/* server name: at most 253 bytes + NUL */
 #define APP_TLS_MAX_RECORD	16384	/* TLSPlaintext.length cap (RFC 8446 5.1) */
@@ -37,6 +38,30 @@
  * p[0..len). The caller owns p and name; nothing is kept. Pure, no allocation: any thread.
  */
 int app_tls_sni(const uint8_t *p, uint32_t len, char *name, size_t namelen);
+
+/*
+ * The ClientHello that starts p[0..len) (same framing and checks as app_tls_sni), read
+ * whole for a tls event: out->sni gets the server_name host name ("" when there is none,
+ * or when it is not a valid host name: the rest is still read), out->ja3 the JA3 string
+ * of the hello (Salesforce's JA3: "SSLVersion,Ciphers,Extensions,EllipticCurves,
+ * EllipticCurvePointFormats", decimal values joined by '-', GREASE values (RFC 8701)
+ * left out), or "" when it would not fit APP_META_JA3_LEN. out->version is set to 0.
+ * Returns 0; -EAGAIN when the bytes end before the ClientHello does; -EINVAL for what
+ * app_tls_sni calls malformed (a bad host name aside), or a supported_groups or
+ * ec_point_formats extension whose length field disagrees with the extension's.
+ * Never reads outside p[0..len). Pure, no allocation: any thread.
+ */
+int app_tls_client_hello(const uint8_t *p, uint32_t len, struct app_tls_meta *out);
+
+/*
+ * The version a ServerHello (RFC 8446 4.1.3, RFC 5246 7.4.1.3) that starts p[0..len)
+ * settles on: its supported_versions extension's selected_version (TLS 1.3), else its
+ * legacy version (0x0301 TLS 1.0 .. 0x0303 TLS 1.2, 0x0300 SSLv3). Returns 0 with
+ * *version set; -EAGAIN when the bytes end before the version is known; -EINVAL when p
+ * does not start with a handshake record holding a ServerHello, or a length field
+ * overruns its structure. Pure: any thread.
+ */
+int app_tls_server_version(const uint8_t *p, uint32_t len, uint16_t *version);
 
 /*
  * True when the first bytes at p are a TLS handshake record (content type 22, version

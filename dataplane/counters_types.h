@@ -64,6 +64,9 @@
 	X(dump_dropped, "stream dump chunks lost: ring or pool full (live mode)") \
 	X(idle_polls, "receive polls that found no packet") \
 	X(idle_sleeps, "idle back-off sleeps") \
+	X(busy_polls, "receive polls that found packets") \
+	X(busy_cycles, "TSC cycles spent in poll loops that found packets") \
+	X(idle_cycles, "TSC cycles spent in poll loops that found none (back-off included)") \
 	X(dispatch_dropped, "packets dropped by the dispatcher: worker ring full") \
 	X(dlp_dirs_opened, "flow directions inspected by the DLP sensors") \
 	X(dlp_dirs_refused, "flow directions NOT inspected: sensor stream cap (dlp.max_streams)") \
@@ -103,6 +106,7 @@
 	X(dns_answers, "DNS answers read for FQDN groups") \
 	X(tls_sni, "TLS server names read for FQDN groups") \
 	X(tls_sni_incomplete, "ClientHellos that ended before their SNI (flow end, cap)") \
+	X(meta_unparsed, "TLS hellos and DNS messages not reported: malformed or cut short") \
 	X(first_bytes_unbuffered, "flows whose first client bytes were decided on a part only") \
 	X(tx_packets, "frames queued for transmit on inline ports (forwarded, resets)") \
 	X(tx_dropped, "frames an inline port did not take (freed)") \

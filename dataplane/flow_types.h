@@ -61,6 +61,7 @@ struct flow_key {
 
 struct dlp_dir;
 struct app_flow;
+struct msg;
 
 struct flow {
 	struct flow_key key;
@@ -78,6 +79,7 @@ struct flow {
 	struct tcp_reasm_dir tcp[2];	/* per-direction reassembly, indexed like pkts */
 	struct dlp_dir *dlp[2];		/* per-direction DLP state, NULL when not inspected */
 	struct app_flow *app_flow;	/* HTTP/SMTP parser state, NULL when not parsed */
+	struct msg *tls_msg;		/* tls event waiting for the ServerHello, or NULL */
 
 	/* Policy verdict (flow_policy.h), from the snapshot of version policy_version. */
 	uint64_t policy_version;	/* 0: not evaluated yet */

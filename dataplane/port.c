@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Port set-up. Flows must be symmetric per worker: with RSS we program the symmetric
- * Toeplitz key (0x6D5A repeated, Woo & Park, "Scalable TCP Session Monitoring with
- * Symmetric Receive-side Scaling") over IP addresses only, so fragments stay with their
- * flow; without RSS the input lcore dispatches in software (dispatch.c).
+ * Port set-up, and the drivers' counters for /metrics. Flows must be symmetric per worker:
+ * with RSS we program the symmetric Toeplitz key (0x6D5A repeated, Woo & Park, "Scalable
+ * TCP Session Monitoring with Symmetric Receive-side Scaling") over IP addresses only, so
+ * fragments stay with their flow; without RSS the input lcore dispatches in software
+ * (dispatch.c). Ring sizes come from dataplane.ports[].rx_desc / tx_desc.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -45,9 +47,12 @@ port_rss_ok(uint16_t pid, unsigned int nq)
 }
 
 static int
-port_start(struct runtime *rt, uint16_t pid, const char *name, unsigned int nq,
+port_start(struct runtime *rt, uint16_t pid, const struct config_port *cp, unsigned int nq,
 	   unsigned int ntxq, int rss, char *err, size_t errlen)
 {
+	const char *name = cp->name;
+	uint16_t rxd = cp->rx_desc != 0 ? (uint16_t)cp->rx_desc : PORT_RX_DESC;
+	uint16_t txd = cp->tx_desc != 0 ? (uint16_t)cp->tx_desc : PORT_TX_DESC;
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	uint8_t key[64];
@@ -80,6 +85,7 @@ port_start(struct runtime *rt, uint16_t pid, const char *name, unsigned int nq,
 		return -EINVAL;
 	}
 	rt->port_rxq[pid] = (uint16_t)nq;
+	rt->port_txq[pid] = (uint16_t)ntxq;
 	if (ntxq > info.max_tx_queues) {
 		snprintf(err, errlen, "port %s: an inline port needs a transmit queue per worker "
 			 "(%u) and the device has %u (af_packet: add qpairs=%u to its device string, "
@@ -89,14 +95,19 @@ port_start(struct runtime *rt, uint16_t pid, const char *name, unsigned int nq,
 	rc = rte_eth_dev_configure(pid, nq, ntxq, &conf);
 	if (rc != 0)
 		goto fail;
+	/* The ring sizes the device takes: within its limits, multiples of its alignment. */
+	if (rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd) == 0 &&
+	    ((cp->rx_desc != 0 && rxd != cp->rx_desc) || (cp->tx_desc != 0 && txd != cp->tx_desc)))
+		PORT_LOG(INFO, "port %s: rx_desc %u, tx_desc %u (what the device accepts)", name,
+			 rxd, txd);
 	for (q = 0; q < nq; q++) {
-		rc = rte_eth_rx_queue_setup(pid, q, PORT_RX_DESC, rte_eth_dev_socket_id(pid), NULL,
+		rc = rte_eth_rx_queue_setup(pid, q, rxd, rte_eth_dev_socket_id(pid), NULL,
 					    rt->pkt_pool);
 		if (rc != 0)
 			goto fail;
 	}
 	for (q = 0; q < ntxq; q++) {
-		rc = rte_eth_tx_queue_setup(pid, q, PORT_TX_DESC, rte_eth_dev_socket_id(pid), NULL);
+		rc = rte_eth_tx_queue_setup(pid, q, txd, rte_eth_dev_socket_id(pid), NULL);
 		if (rc != 0)
 			goto fail;
 	}
@@ -169,6 +180,7 @@ port_setup(struct runtime *rt, char *err, size_t errlen)
 				 "supported", i, dp->ports[i].name, pids[i], RUNTIME_MAX_PORTS - 1);
 			return -ENOTSUP;
 		}
+		rt->port_ids[i] = pids[i];
 		if (dp->ports[i].mode != CONFIG_PORT_INLINE)
 			continue;
 		for (j = 0; j < dp->nports; j++)
@@ -179,8 +191,7 @@ port_setup(struct runtime *rt, char *err, size_t errlen)
 	for (i = 0; i < dp->nports; i++) {
 		unsigned int w;
 		int inl = dp->ports[i].mode == CONFIG_PORT_INLINE;
-		int rc = port_start(rt, pids[i], dp->ports[i].name, nq, inl ? nw : 1, rss, err,
-				    errlen);
+		int rc = port_start(rt, pids[i], &dp->ports[i], nq, inl ? nw : 1, rss, err, errlen);
 
 		if (rc != 0)
 			return rc;
@@ -210,6 +221,62 @@ port_setup(struct runtime *rt, char *err, size_t errlen)
 			}
 		}
 	}
+	return 0;
+}
+
+void
+port_counters_release(struct port_counters *pc)
+{
+	free(pc->xnames);
+	free(pc->xvalues);
+	pc->xnames = NULL;
+	pc->xvalues = NULL;
+	pc->n_xstats = 0;
+}
+
+/* The driver's extended statistics, names and values; left empty when they cannot be read. */
+static void
+port_xstats_read(uint16_t pid, struct port_counters *out)
+{
+	struct rte_eth_xstat *vals = NULL;
+	int n = rte_eth_xstats_get_names(pid, NULL, 0), i, got;
+
+	if (n <= 0)
+		return;
+	out->xnames = calloc((size_t)n, sizeof(*out->xnames));
+	out->xvalues = calloc((size_t)n, sizeof(*out->xvalues));
+	vals = calloc((size_t)n, sizeof(*vals));
+	if (out->xnames == NULL || out->xvalues == NULL || vals == NULL ||
+	    rte_eth_xstats_get_names(pid, out->xnames, (unsigned int)n) != n)
+		goto fail;
+	got = rte_eth_xstats_get(pid, vals, (unsigned int)n);
+	if (got != n)
+		goto fail;		/* the set changed under us: leave it out this time */
+	for (i = 0; i < n; i++) {
+		if (vals[i].id >= (uint64_t)n)
+			goto fail;
+		out->xvalues[vals[i].id] = vals[i].value;
+	}
+	out->n_xstats = (unsigned int)n;
+	free(vals);
+	return;
+fail:
+	free(vals);
+	port_counters_release(out);
+}
+
+int
+port_counters_read(uint16_t pid, struct port_counters *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = rte_eth_stats_get(pid, &out->basic);
+	if (rc != 0) {
+		memset(&out->basic, 0, sizeof(out->basic));
+		return rc < 0 ? rc : -EIO;
+	}
+	port_xstats_read(pid, out);
 	return 0;
 }
 

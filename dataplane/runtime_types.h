@@ -67,6 +67,8 @@ struct runtime {
 	uint8_t n_inline;			/* inline ports configured (pairs * 2) */
 	uint16_t port_peer[RUNTIME_MAX_PORTS];	/* by port id: its inline peer, or NO_PEER */
 	uint16_t port_rxq[RUNTIME_MAX_PORTS];	/* by port id: receive queues to poll */
+	uint16_t port_txq[RUNTIME_MAX_PORTS];	/* by port id: transmit queues configured */
+	uint16_t port_ids[CONFIG_MAX_PORTS];	/* by dataplane.ports[] index: its port id */
 
 	struct rte_mempool *pkt_pool;
 	struct rte_mempool *msg_pool;

@@ -50,6 +50,14 @@ struct snapshot_fqdn {
 	char name[POLICY_FQDN_LEN];
 };
 
+struct snapshot_sensors;
+
+/*
+ * Told, on the control thread, that a sensor set is about to be freed: no worker uses it
+ * any more, so its DLP contexts' counters are final (/metrics keeps them).
+ */
+typedef void (*snapshot_sensors_retire_fn)(void *arg, const struct snapshot_sensors *ss);
+
 /*
  * The sensor database and, per worker, the DLP context opened on it. Shared by every
  * snapshot compiled while the sensors did not change (refcount, control thread only);
@@ -61,6 +69,8 @@ struct snapshot_sensors {
 	struct sensor_db *db;
 	unsigned int n_workers;
 	struct dlp_ctx *dlp[SNAPSHOT_MAX_WORKERS];
+	snapshot_sensors_retire_fn retire;	/* called before it is freed, or NULL */
+	void *retire_arg;
 };
 
 struct snapshot {

@@ -48,6 +48,7 @@
 #include "worker_app.h"
 #include "worker_dlp.h"
 #include "worker_msg.h"
+#include "worker_meta.h"
 #include "worker_flow.h"
 #include "worker_frag.h"
 #include "worker_policy.h"
@@ -180,6 +181,7 @@ worker_flow_end(void *cookie, struct flow *f)
 		worker_first_decide(w, f, h->buf, h->len, 1);
 		worker_first_release(w, f);
 	}
+	worker_meta_flow_end(w, f);	/* a tls event still waiting for its ServerHello */
 	worker_app_end(w, f);
 	worker_dlp_close(w, f);
 	worker_app_free(w, f);
@@ -553,6 +555,8 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 		worker_app_first(w, f, dir, pl, meta.payload_len);
 		if (f->app == POLICY_APP_DNS && dir == FLOW_TOCLIENT)
 			worker_fqdn_dns(w, f, pl, meta.payload_len);
+		if (f->app == POLICY_APP_DNS && w->rt->cfg.events.dns)
+			worker_meta_dns(w, f, dir, pl, meta.payload_len);
 	}
 	if (inl && w->reasm.stats.ooo_held != ooo && !w->pkt_block && worker_flow_strict(w, f)) {
 		/* Later bytes than the scan has reached: they wait for the sender's
@@ -799,14 +803,17 @@ worker_main(void *arg)
 	struct rte_mbuf *pkts[WORKER_BURST_MAX];
 	uint32_t burst = RTE_MIN(rt->cfg.dp.burst, (uint32_t)WORKER_BURST_MAX);
 	uint32_t empty = 0, sleep_us = 0;
+	uint64_t loop_start;
 	unsigned int q;
 
 	WORKER_LOG(DEBUG, "worker %u running on lcore %u (%u rx queues%s)", w->index, w->lcore,
 		   w->n_rxq, w->in_ring != NULL ? ", dispatcher ring" : "");
 	rte_rcu_qsbr_thread_online(rt->qsbr, w->index);
 	w->tx_flush_cycles = rte_get_tsc_hz() / 1000000 * rt->cfg.dp.tx_flush_us;
+	loop_start = rte_rdtsc();
 	while (!rt->quit) {
 		uint16_t got = 0, n;
+		uint64_t loop_end;
 
 		worker_snapshot_load(w);
 
@@ -846,6 +853,15 @@ worker_main(void *arg)
 		/* Nothing of the snapshot is held past here: the control thread may free
 		 * the one this worker used before the last load. */
 		rte_rcu_qsbr_quiescent(rt->qsbr, w->index);
+		/* Busy ratio: one TSC read a turn, the turn counted busy if it found packets. */
+		loop_end = rte_rdtsc();
+		if (got != 0) {
+			w->ctr.c[CTR_busy_polls]++;
+			w->ctr.c[CTR_busy_cycles] += loop_end - loop_start;
+		} else {
+			w->ctr.c[CTR_idle_cycles] += loop_end - loop_start;
+		}
+		loop_start = loop_end;
 	}
 	worker_snapshot_load(w);
 	worker_finish(w);

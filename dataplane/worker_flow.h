@@ -6,6 +6,7 @@
  *   worker_app.c     the app layer's flows and its sink onto the sensor streams
  *   worker_policy.c  flows against the snapshot, first bytes (app, require_tls, SNI),
  *                    verdict/name/learn reports
+ *   worker_meta.c    tls and dns metadata events
  *   worker_dlp.c     the sensor streams of a flow, dlp events, block verdicts
  *   worker_frag.c    fragments defrag lets go of: forwarded, dropped, reported
  *   worker_msg.c     messages and anomalies to the control thread

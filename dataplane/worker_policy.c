@@ -22,8 +22,10 @@
 #include "app_tls.h"
 #include "dlp.h"
 #include "flow_policy.h"
+#include "runtime_types.h"
 #include "snapshot_types.h"
 #include "worker_msg.h"
+#include "worker_meta.h"
 #include "worker_app.h"
 #include "worker_flow.h"
 #include "worker_policy.h"
@@ -271,6 +273,9 @@ worker_first_decide(struct worker *w, struct flow *f, const uint8_t *p, uint32_t
 		rc = app_tls_sni(p, n, sni, sizeof(sni));
 		if (rc == -EAGAIN && !final)
 			return 1;
+		/* a tls event reads the whole ClientHello (JA3): wait for its end too */
+		if (w->rt->cfg.events.tls && worker_meta_tls_hello(w, f, p, n, final))
+			return 1;
 		f->pflags |= FLOW_P_SNI;
 		if (rc == 0) {
 			worker_fqdn_sni(w, f, sni);
@@ -303,8 +308,10 @@ worker_app_first(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *d
 		return;
 	worker_policy_current(w, f);	/* data flushed at flow end counts as activity */
 	if (dir != FLOW_TOSERVER) {
-		/* Server bytes only name the app (banners, status lines): one look. */
+		/* Server bytes only name the app (banners, status lines): one look. And
+		 * the ServerHello's version, for a tls event waiting for it. */
 		f->pflags |= bit;
+		worker_meta_tls_server(w, f, data, len);
 		if (f->app == POLICY_APP_ANY) {
 			unsigned int app = app_detect(data, len, f->key.proto,
 						      f->key.port[f->client],

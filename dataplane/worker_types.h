@@ -35,6 +35,7 @@ struct worker_rxq {
 #define WORKER_DLP_BASE 16	/* DLP totals carried over sensor database changes */
 #define WORKER_FIRST_SLOTS 64	/* flows gathering their first client bytes at once */
 #define WORKER_FIRST_BYTES 4096	/* bytes gathered per flow (a ClientHello with PQ shares) */
+#define WORKER_TLS_HELD 64	/* tls events held at once, waiting for their ServerHello */
 
 /* First client bytes of a flow, gathered over segments until app/SNI are decided. */
 struct worker_first {
@@ -61,6 +62,7 @@ struct worker {
 	const struct snapshot *snap;	/* policy in use until the next quiescent point */
 	uint64_t dlp_base[WORKER_DLP_BASE];	/* DLP totals of earlier sensor databases */
 	uint16_t first_free;		/* free first-bytes slots (slot number + 1), 0 = none */
+	uint32_t tls_held;		/* tls events held on flows (worker_meta.c) */
 	/* Inline forwarding: a transmit buffer per inline port (queue = worker index). */
 	struct rte_eth_dev_tx_buffer *txb[WORKER_MAX_PORTS];	/* by port id; NULL: not inline */
 	uint64_t tx_flush_cycles;	/* dataplane.tx_flush_us in TSC cycles */

@@ -78,6 +78,8 @@ struct dlp_ctx {
 	struct dlp_dir *free;
 	struct dlp_dir *dirs;
 	struct dlp_stats stats;
+	/* stats.matches by sensor index and action (alert, block): /metrics reads them */
+	uint64_t sensor_matches[SENSOR_MAX][2];
 	/* Scan context: the direction being scanned and its emitter. */
 	struct dlp_dir *cur;
 	uint8_t cur_dir;
@@ -388,6 +390,8 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 		return;
 	}
 	ctx->stats.matches++;
+	if (m->sensor < SENSOR_MAX)
+		ctx->sensor_matches[m->sensor][action == CONFIG_DLP_BLOCK]++;
 	/* Distinct values per sensor: the same digits seen by two sensors count for each. */
 	for (i = 0; i < d->n_distinct; i++) {
 		if (d->distinct_sensor[i] != m->sensor)
@@ -627,6 +631,14 @@ const struct dlp_stats *
 dlp_ctx_stats(const struct dlp_ctx *ctx)
 {
 	return &ctx->stats;
+}
+
+uint64_t
+dlp_ctx_sensor_matches(const struct dlp_ctx *ctx, unsigned int sensor, uint8_t action)
+{
+	if (sensor >= SENSOR_MAX || action > CONFIG_DLP_BLOCK)
+		return 0;
+	return ((const volatile uint64_t *)ctx->sensor_matches[sensor])[action];
 }
 
 const struct sensor_stats *

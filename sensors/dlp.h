@@ -113,4 +113,12 @@ int dlp_dir_crossed_block(const struct dlp_dir *d);
 uint8_t dlp_ctx_default_action(const struct dlp_ctx *ctx);
 const struct sensor_stats *dlp_ctx_sensor_stats(const struct dlp_ctx *ctx);
 
+/*
+ * The accepted matches (the ones stats.matches counts) of database sensor index `sensor`
+ * under a binding or default of `action` (enum config_dlp_action); 0 for an index or
+ * action out of range. The owning worker writes them; any thread may read (an aligned
+ * 64-bit value, never torn), and the sum over sensors and actions is stats.matches.
+ */
+uint64_t dlp_ctx_sensor_matches(const struct dlp_ctx *ctx, unsigned int sensor, uint8_t action);
+
 #endif

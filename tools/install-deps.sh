@@ -18,6 +18,8 @@ PKGS=(
 	# the event sinks: GnuTLS (syslog over TLS, webhook HMAC), librdkafka (Kafka); rsyslog
 	# receives the syslog sink's messages in the tests
 	libgnutls28-dev librdkafka-dev rsyslog rsyslog-gnutls
+	# /metrics checked by promtool; the breach report rendered by a headless Chromium
+	prometheus chromium
 )
 
 # The OpenAPI linter (tools/openapi-lint) runs on Node.js from the npm registry; use the

@@ -116,7 +116,7 @@ def test_metrics_are_prometheus_text_with_every_counter(served):
         if line.startswith("#"):
             assert re.match(r"# (HELP|TYPE) tollgate_\w+ ", line), line
             continue
-        m = re.fullmatch(r'(tollgate_\w+)(\{reason="\w+"\})? ([0-9.]+)', line)
+        m = re.fullmatch(r'(tollgate_\w+)(\{(?:\w+="[^"]*",?)+\})? ([0-9.]+)', line)
         assert m, line
         samples[m.group(1) + (m.group(2) or "")] = float(m.group(3))
     assert samples["tollgate_packets_total"] == final["packets"] == 51

@@ -2,7 +2,8 @@
 published EVE schema (extra fields allowed), which this test writes itself from the fields
 the tests rely on (tests/pcap/eve.py; no third-party file is committed). The runs between
 them write each kind of event: flow, threshold alerts and the dlp events after them,
-policy alerts with and without a rule, anomalies, http and smtp. The schema is checked to
+policy alerts with and without a rule, anomalies, http, smtp and dns (tls: in
+test_meta_events.py, against the same schema). The schema is checked to
 refuse what it must (alert.rule null, a signature id in the local-rules range)."""
 
 import json
@@ -19,6 +20,8 @@ POLICY = """
 events:
   http: true
   smtp: true
+  tls: true
+  dns: true
 policy:
   mode: monitor
   default_action: deny
@@ -75,7 +78,7 @@ def test_every_event_validates_against_the_eve_schema(tmp_path):
         events += evs
     kinds = {kind(e) for e in events}
     # each kind of event was written, and so validated, at least once
-    assert kinds >= {"flow", "dlp", "http", "smtp", "anomaly:stream",
+    assert kinds >= {"flow", "dlp", "http", "smtp", "dns", "anomaly:stream",
                      "alert:dlp_threshold:rule", "alert:deny:rule", "alert:default_deny"}, \
         sorted(kinds)
     for e in events:

@@ -171,6 +171,22 @@ _SMTP = {"type": "object",
          "properties": {"helo": _STR, "mail_from": _STR, "rcpt_to": _STRS,
                         "attachments": _STRS, "starttls": {"type": "boolean"}}}
 
+_TLS = {"type": "object",
+        "properties": {"sni": _STR, "version": _STR,
+                       "ja3": {"type": "object", "required": ["hash", "string"],
+                               "properties": {"hash": {"type": "string",
+                                                       "pattern": "^[0-9a-f]{32}$"},
+                                              "string": _STR}}}}
+_BOOL = {"type": "boolean"}
+_DNS = {"type": "object", "required": ["type", "id"],
+        "properties": {"version": _INT, "type": {"enum": ["query", "answer"]}, "id": _INT,
+                       "flags": _STR, "qr": _BOOL, "aa": _BOOL, "tc": _BOOL, "rd": _BOOL,
+                       "ra": _BOOL, "opcode": _INT, "rrname": _STR, "rrtype": _STR,
+                       "rcode": _STR,
+                       "answers": {"type": "array", "items": {
+                           "type": "object", "properties": {"rrname": _STR, "rrtype": _STR,
+                                                            "ttl": _INT, "rdata": _STR}}}}}
+
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Tollgate EVE event (the fields the tests rely on)",
@@ -180,11 +196,13 @@ SCHEMA = {
         "timestamp": {"type": "string",
                       "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000$"},
         "flow_id": {"type": "integer", "minimum": 0, "maximum": 2 ** 53},
-        "event_type": {"enum": ["flow", "alert", "dlp", "anomaly", "http", "smtp"]},
+        "event_type": {"enum": ["flow", "alert", "dlp", "anomaly", "http", "smtp", "tls",
+                                "dns"]},
         "vlan": {"type": "array", "items": _INT},
         "src_ip": _STR, "dest_ip": _STR, "src_port": _PORT, "dest_port": _PORT,
         "proto": _STR, "app_proto": _STR,
         "alert": _ALERT, "dlp": _DLP, "flow": _FLOW, "http": _HTTP, "smtp": _SMTP,
+        "tls": _TLS, "dns": _DNS,
         "anomaly": {"type": "object", "required": ["type", "event"],
                     "properties": {"type": _STR, "event": _STR}},
     },

@@ -842,6 +842,150 @@ test_dns_only_sixty_four_answer_records_are_examined(void **state)
 	assert_v4(&r.a[0], 192, 0, 2, 2, 60);
 }
 
+/* ---- any message, for dns events (app_dns_parse_meta) --------------------------------- */
+
+static int
+meta(const uint8_t *b, uint32_t len, struct app_dns_meta *out)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	assert_non_null(copy);
+	if (len > 0)
+		memcpy(copy, b, len);
+	rc = app_dns_parse_meta(copy, len, out);
+	free(copy);
+	return rc;
+}
+
+static const char *
+meta_name(const struct app_dns_meta *d, uint16_t off)
+{
+	assert_true(off == APP_META_DNS_QNAME || off < sizeof(d->names));
+	return off == APP_META_DNS_QNAME ? d->rrname : d->names + off;
+}
+
+static void
+test_dns_meta_query_gives_header_and_question(void **state)
+{
+	struct app_dns_meta d;
+
+	(void)state;
+	assert_int_equal(meta(dns_query, sizeof(dns_query), &d), 0);
+	assert_int_equal(d.id, 9);
+	assert_int_equal(d.flags, 0x0100);
+	assert_true(d.has_question);
+	assert_string_equal(d.rrname, "api.partner.example");
+	assert_int_equal(d.rrtype, 1);
+	assert_int_equal(d.ancount, 0);
+	assert_int_equal(d.n, 0);
+}
+
+/* Every answer listed in order, whatever the chain: owners and targets by name, each
+ * name kept once (the question's as APP_META_DNS_QNAME). */
+static void
+test_dns_meta_lists_every_answer_with_its_names(void **state)
+{
+	struct app_dns_meta d;
+	static const uint8_t a7[4] = { 198, 51, 100, 7 };
+
+	(void)state;
+	assert_int_equal(meta(dns_cname_chain, sizeof(dns_cname_chain), &d), 0);
+	assert_int_equal(d.id, 0x4242);
+	assert_int_equal(d.flags, 0x8180);
+	assert_string_equal(d.rrname, "www.example.com");
+	assert_int_equal(d.ancount, 5);
+	assert_int_equal(d.n, 5);
+	assert_int_equal(d.a[0].type, 5);
+	assert_int_equal(d.a[0].owner, APP_META_DNS_QNAME);
+	assert_string_equal(meta_name(&d, d.a[0].rdata), "cdn.example.net");
+	assert_int_equal(d.a[0].ttl, 3600);
+	assert_string_equal(meta_name(&d, d.a[1].owner), "other.example");
+	assert_int_equal(d.a[1].family, 4);
+	assert_int_equal(d.a[1].rdata, APP_META_DNS_NO_NAME);
+	assert_int_equal(d.a[2].owner, d.a[0].rdata);		/* cdn.example.net, once */
+	assert_string_equal(meta_name(&d, d.a[2].rdata), "edge.cdn.example.net");
+	assert_int_equal(d.a[3].owner, d.a[2].rdata);
+	assert_memory_equal(d.a[3].addr, a7, 4);
+	assert_int_equal(d.a[3].ttl, 30);
+	assert_int_equal(d.a[4].ttl, 45);
+	/* TTLs as sent, not clamped (4000000000 stays) */
+	assert_int_equal(meta(dns_aaaa_uncompressed, sizeof(dns_aaaa_uncompressed), &d), 0);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.a[1].family, 6);
+	assert_int_equal(d.a[1].ttl, 4000000000u);
+	assert_int_equal(d.a[1].owner, APP_META_DNS_QNAME);
+	/* MX: the exchange, a pointer into the question */
+	assert_int_equal(meta(dns_mx_only, sizeof(dns_mx_only), &d), 0);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.a[0].type, 15);
+	assert_string_equal(meta_name(&d, d.a[0].rdata), "mx.mail.partner.example");
+	/* NXDOMAIN: the rcode in the flags, no answers (the SOA is in authority) */
+	assert_int_equal(meta(dns_nxdomain, sizeof(dns_nxdomain), &d), 0);
+	assert_int_equal(d.flags & 0x0f, 3);
+	assert_int_equal(d.n, 0);
+}
+
+/* At most APP_META_DNS_ANSWERS listed; when names no longer fit, listing stops. */
+static void
+test_dns_meta_caps_answers_and_names(void **state)
+{
+	struct app_dns_meta d;
+	struct msg m;
+	char name[64];
+	uint32_t i;
+
+	(void)state;
+	start(&m, 20, "many.example", 1);
+	for (i = 0; i < 20; i++) {
+		put_ptr(&m, 12);
+		rr_a(&m, 100 + i, (uint8_t)(i + 1));
+	}
+	assert_int_equal(meta(m.b, m.len, &d), 0);
+	assert_int_equal(d.ancount, 20);
+	assert_int_equal(d.n, APP_META_DNS_ANSWERS);
+	assert_int_equal(d.a[7].addr[3], 8);
+	/* eight CNAMEs of 60-byte names: 480 bytes of names hold 7 of them (61 each,
+	 * owner = the previous target), the 8th does not fit */
+	start(&m, 8, "c.example", 1);
+	for (i = 0; i < 8; i++) {
+		if (i == 0) {
+			put_ptr(&m, 12);
+		} else {
+			snprintf(name, sizeof(name), "%0*u.example", 52, i - 1);
+			put_name(&m, name);
+		}
+		snprintf(name, sizeof(name), "%0*u.example", 52, i);
+		rr_cname(&m, 60, name);
+	}
+	assert_int_equal(meta(m.b, m.len, &d), 0);
+	assert_int_equal(d.n, 7);
+	assert_string_equal(meta_name(&d, d.a[6].rdata), "000000000000000000000000000000000000000"
+			    "0000000000006.example");
+}
+
+static void
+test_dns_meta_malformed_is_einval(void **state)
+{
+	struct app_dns_meta d;
+	struct msg m;
+	uint32_t len;
+
+	(void)state;
+	for (len = 0; len < sizeof(dns_cname_chain); len++)
+		assert_int_equal(meta(dns_cname_chain, len, &d), -EINVAL);
+	start(&m, 1, "bad.example", 1);
+	put_ptr(&m, 12);
+	rr(&m, 1, 60, 3);		/* an A of 3 bytes */
+	put(&m, (const uint8_t *)"abc", 3);
+	assert_int_equal(meta(m.b, m.len, &d), -EINVAL);
+	start(&m, 1, "bad.example", 1);
+	put_ptr(&m, 12);
+	rr(&m, 5, 60, 4);		/* a CNAME whose target does not fill its rdata */
+	put(&m, (const uint8_t *)"\x01x\x00\x00", 4);
+	assert_int_equal(meta(m.b, m.len, &d), -EINVAL);
+}
+
 /* ---- fuzz ---------------------------------------------------------------------------- */
 
 static uint64_t
@@ -906,6 +1050,19 @@ test_dns_fuzzed_responses_never_overread(void **state)
 			b[prng(&seed) % len] = (uint8_t)prng(&seed);
 		if (prng(&seed) % 8 == 0)
 			len = (uint32_t)(prng(&seed) % (len + 1));
+		{
+			struct app_dns_meta d;
+			unsigned int i;
+
+			rc = meta(b, len, &d);
+			assert_true(rc == 0 || rc == -EINVAL);
+			assert_true(d.n <= APP_META_DNS_ANSWERS && strlen(d.rrname) <= 253);
+			for (i = 0; rc == 0 && i < d.n; i++) {
+				assert_true(strlen(meta_name(&d, d.a[i].owner)) <= 253);
+				if (d.a[i].rdata != APP_META_DNS_NO_NAME)
+					assert_true(strlen(meta_name(&d, d.a[i].rdata)) <= 253);
+			}
+		}
 		rc = parse(b, len, &r);
 		if (rc == 0) {
 			check_result(&r);
@@ -945,6 +1102,10 @@ main(void)
 		cmocka_unit_test(test_dns_cname_not_starting_at_question_is_ignored),
 		cmocka_unit_test(test_dns_addresses_beyond_sixteen_are_dropped_and_repeats_merged),
 		cmocka_unit_test(test_dns_only_sixty_four_answer_records_are_examined),
+		cmocka_unit_test(test_dns_meta_query_gives_header_and_question),
+		cmocka_unit_test(test_dns_meta_lists_every_answer_with_its_names),
+		cmocka_unit_test(test_dns_meta_caps_answers_and_names),
+		cmocka_unit_test(test_dns_meta_malformed_is_einval),
 		cmocka_unit_test(test_dns_fuzzed_responses_never_overread),
 	};
 

@@ -258,6 +258,80 @@ hello_record(uint8_t *out, const char *host)
 	return frame(hs, n, 16384, 0x01, out);
 }
 
+/* app_tls_client_hello over an exactly-sized heap copy of b[0..len). */
+static int
+whole_hello(const uint8_t *b, uint32_t len, struct app_tls_meta *out)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	assert_non_null(copy);
+	if (len > 0)
+		memcpy(copy, b, len);
+	rc = app_tls_client_hello(copy, len, out);
+	free(copy);
+	return rc;
+}
+
+/* app_tls_server_version over an exactly-sized heap copy of b[0..len). */
+static int
+server_version(const uint8_t *b, uint32_t len, uint16_t *v)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	assert_non_null(copy);
+	if (len > 0)
+		memcpy(copy, b, len);
+	rc = app_tls_server_version(copy, len, v);
+	free(copy);
+	return rc;
+}
+
+/*
+ * JA3 strings of the captured hellos, from an independent reading of their bytes (Python,
+ * the JA3 rules: decimal values, GREASE left out).
+ */
+#define JA3_CIPHERS "771,4866-4867-4865-49196-49200-159-52393-52392-52394-49195-49199-158-" \
+	"49188-49192-107-49187-49191-103-49162-49172-57-49161-49171-51-157-156-61-60-53-47-255,"
+#define JA3_GROUPS ",29-23-30-25-24-256-257-258-259-260,0-1-2"
+#define JA3_OPENSSL JA3_CIPHERS "0-11-10-35-22-23-13-43-45-51" JA3_GROUPS
+#define JA3_CURL JA3_CIPHERS "0-11-10-16-22-23-49-13-43-45-51-21" JA3_GROUPS
+
+/* A ServerHello record: legacy version, and supported_versions when selected != 0. */
+static uint32_t
+server_hello(uint8_t *out, uint16_t legacy, uint16_t selected)
+{
+	uint32_t n = 9, body;
+
+	out[n++] = (uint8_t)(legacy >> 8);
+	out[n++] = (uint8_t)legacy;
+	memset(out + n, 0x5a, 32);
+	n += 32;
+	out[n++] = 0;			/* session id echo */
+	out[n++] = 0x13;		/* TLS_AES_128_GCM_SHA256 */
+	out[n++] = 0x01;
+	out[n++] = 0;			/* compression */
+	if (selected != 0) {
+		const uint8_t ext[] = { 0x00, 0x06, 0x00, 0x2b, 0x00, 0x02,
+					(uint8_t)(selected >> 8), (uint8_t)selected };
+
+		memcpy(out + n, ext, sizeof(ext));
+		n += sizeof(ext);
+	}
+	body = n - 9;
+	out[0] = 0x16;
+	out[1] = 0x03;
+	out[2] = 0x03;
+	out[3] = (uint8_t)((body + 4) >> 8);
+	out[4] = (uint8_t)(body + 4);
+	out[5] = 2;
+	out[6] = 0;
+	out[7] = (uint8_t)(body >> 8);
+	out[8] = (uint8_t)body;
+	return n;
+}
+
 /* ---- captured hellos ----------------------------------------------------------------- */
 
 static void
@@ -719,6 +793,167 @@ check_name_shape(const char *name)
 	}
 }
 
+/* ---- the whole ClientHello (tls events) and the ServerHello version ------------------- */
+
+static void
+test_tls_hello_captured_hellos_give_sni_and_ja3(void **state)
+{
+	struct app_tls_meta m;
+
+	(void)state;
+	assert_int_equal(whole_hello(ch_openssl, sizeof(ch_openssl), &m), 0);
+	assert_string_equal(m.sni, "api.partner.example");
+	assert_string_equal(m.ja3, JA3_OPENSSL);
+	assert_int_equal(m.version, 0);
+	assert_int_equal(whole_hello(ch_curl, sizeof(ch_curl), &m), 0);
+	assert_string_equal(m.sni, "api.partner.example");
+	assert_string_equal(m.ja3, JA3_CURL);
+}
+
+/* Unlike the SNI, the whole hello is needed: every shorter prefix waits for more. */
+static void
+test_tls_hello_every_prefix_is_eagain(void **state)
+{
+	struct app_tls_meta m;
+	uint32_t len;
+
+	(void)state;
+	for (len = 0; len < sizeof(ch_curl); len++)
+		assert_int_equal(whole_hello(ch_curl, len, &m), -EAGAIN);
+	assert_int_equal(whole_hello(ch_curl, sizeof(ch_curl), &m), 0);
+}
+
+static void
+test_tls_hello_split_at_every_record_size_gives_the_same_ja3(void **state)
+{
+	static uint8_t b[BUF_MAX];
+	const uint32_t hs_len = sizeof(ch_openssl) - 5;
+	struct app_tls_meta m;
+	uint32_t frag;
+
+	(void)state;
+	for (frag = 1; frag <= hs_len; frag++) {
+		uint32_t n = frame(ch_openssl + 5, hs_len, frag, 0x01, b);
+
+		assert_int_equal(whole_hello(b, n, &m), 0);
+		assert_string_equal(m.sni, "api.partner.example");
+		assert_string_equal(m.ja3, JA3_OPENSSL);
+	}
+}
+
+/* RFC 8701 GREASE values in the suites, the extensions and the groups are not JA3's. */
+static void
+test_tls_hello_grease_values_are_left_out(void **state)
+{
+	uint8_t b[sizeof(ch_openssl)];
+	struct app_tls_meta m;
+
+	(void)state;
+	memcpy(b, ch_openssl, sizeof(b));
+	b[78] = b[79] = 0x2a;		/* first suite 0x1302 -> 0x2a2a */
+	b[172] = b[173] = 0xba;		/* ec_point_formats (11) -> extension 0xbaba */
+	b[186] = b[187] = 0xfa;		/* first group 29 -> 0xfafa */
+	assert_int_equal(whole_hello(b, sizeof(b), &m), 0);
+	assert_string_equal(m.ja3, "771,4867-4865-49196-49200-159-52393-52392-52394-49195-"
+			    "49199-158-49188-49192-107-49187-49191-103-49162-49172-57-49161-"
+			    "49171-51-157-156-61-60-53-47-255,0-10-35-22-23-13-43-45-51,"
+			    "23-30-25-24-256-257-258-259-260,");
+}
+
+/* A server name that is no host name leaves sni empty; the JA3 is still there. */
+static void
+test_tls_hello_bad_server_name_keeps_the_rest(void **state)
+{
+	uint8_t b[1100];
+	struct app_tls_meta m;
+
+	(void)state;
+	assert_int_equal(whole_hello(b, hello_record(b, "bad name!"), &m), 0);
+	assert_string_equal(m.sni, "");
+	assert_string_equal(m.ja3, "771,49199-156,10-0-11,29,0");
+	assert_int_equal(whole_hello(b, hello_record(b, NULL), &m), 0);
+	assert_string_equal(m.ja3, "771,49199-156,10-11,29,0");
+	assert_int_equal(whole_hello(b, hello_record(b, "Ok.Example."), &m), 0);
+	assert_string_equal(m.sni, "ok.example");
+}
+
+/* A hello whose JA3 string would not fit APP_META_JA3_LEN: no JA3, the name stays. */
+static void
+test_tls_hello_too_long_ja3_is_left_out(void **state)
+{
+	static uint8_t hs[4096], b[BUF_MAX];
+	uint32_t n = 4, i, ext_start;
+	struct app_tls_meta m;
+
+	(void)state;
+	hs[n++] = 0x03;
+	hs[n++] = 0x03;
+	n += 32;
+	hs[n++] = 0;
+	hs[n++] = 0x01;			/* 200 suites: 400 bytes */
+	hs[n++] = 0x90;
+	for (i = 0; i < 200; i++) {
+		hs[n++] = 0xc0;
+		hs[n++] = (uint8_t)i;
+	}
+	hs[n++] = 1;
+	hs[n++] = 0;
+	n += 2;
+	ext_start = n;
+	memcpy(hs + n, "\x00\x00\x00\x0b\x00\x09\x00\x00\x06" "a.test", 15);
+	n += 15;
+	hs[ext_start - 2] = 0;
+	hs[ext_start - 1] = (uint8_t)(n - ext_start);
+	hs[0] = 1;
+	hs[2] = (uint8_t)((n - 4) >> 8);
+	hs[3] = (uint8_t)(n - 4);
+	assert_int_equal(whole_hello(b, frame(hs, n, 16384, 0x01, b), &m), 0);
+	assert_string_equal(m.sni, "a.test");
+	assert_string_equal(m.ja3, "");
+}
+
+static void
+test_tls_hello_malformed_groups_are_einval(void **state)
+{
+	uint8_t hs[1024], b[1100];
+	struct app_tls_meta m;
+	uint32_t n = hello(hs, "x.test");
+
+	(void)state;
+	hs[54] = 0x03;		/* supported_groups list length 3, extension length 4 */
+	assert_int_equal(whole_hello(b, frame(hs, n, 16384, 0x01, b), &m), -EINVAL);
+	assert_int_equal(whole_hello(ch_openssl, sizeof(ch_openssl) - 1, &m), -EAGAIN);
+	assert_int_equal(whole_hello(b, server_hello(b, 0x0303, 0), &m), -EINVAL);
+}
+
+static void
+test_tls_server_version_from_supported_versions_or_legacy(void **state)
+{
+	uint8_t b[128];
+	uint16_t v = 0;
+	uint32_t n, len;
+
+	(void)state;
+	n = server_hello(b, 0x0303, 0x0304);
+	assert_int_equal(server_version(b, n, &v), 0);
+	assert_int_equal(v, 0x0304);
+	for (len = 0; len < n; len++)
+		assert_int_equal(server_version(b, len, &v), -EAGAIN);
+	n = server_hello(b, 0x0303, 0);
+	assert_int_equal(server_version(b, n, &v), 0);
+	assert_int_equal(v, 0x0303);
+	n = server_hello(b, 0x0301, 0);
+	assert_int_equal(server_version(b, n, &v), 0);
+	assert_int_equal(v, 0x0301);
+	/* a ClientHello, a wrong-size supported_versions, a bad version */
+	assert_int_equal(server_version(ch_curl, sizeof(ch_curl), &v), -EINVAL);
+	n = server_hello(b, 0x0303, 0x0304);
+	b[n - 3] = 3;
+	assert_int_equal(server_version(b, n, &v), -EINVAL);
+	n = server_hello(b, 0x0203, 0);
+	assert_int_equal(server_version(b, n, &v), -EINVAL);
+}
+
 static void
 test_tls_sni_fuzzed_hellos_never_overread(void **state)
 {
@@ -744,6 +979,18 @@ test_tls_sni_fuzzed_hellos_never_overread(void **state)
 			b[prng(&seed) % len] = (uint8_t)prng(&seed);
 		if (prng(&seed) % 4 == 0)
 			len = (uint32_t)(prng(&seed) % (len + 1));
+		{
+			struct app_tls_meta m;
+			uint16_t v;
+
+			rc = whole_hello(b, len, &m);
+			assert_true(rc == 0 || rc == -EAGAIN || rc == -EINVAL);
+			if (rc == 0 && m.sni[0] != '\0')
+				check_name_shape(m.sni);
+			assert_true(strlen(m.ja3) < sizeof(m.ja3));
+			rc = server_version(b, len, &v);
+			assert_true(rc == -EAGAIN || rc == -EINVAL);
+		}
 		rc = sni(b, len, name, sizeof(name));
 		switch (rc) {
 		case 0:
@@ -791,6 +1038,14 @@ main(void)
 		cmocka_unit_test(test_tls_sni_inner_length_overruns_are_einval),
 		cmocka_unit_test(test_tls_sni_sixteen_kib_hello_over_many_records_is_accepted),
 		cmocka_unit_test(test_tls_is_client_hello_needs_six_bytes_of_handshake_record),
+		cmocka_unit_test(test_tls_hello_captured_hellos_give_sni_and_ja3),
+		cmocka_unit_test(test_tls_hello_every_prefix_is_eagain),
+		cmocka_unit_test(test_tls_hello_split_at_every_record_size_gives_the_same_ja3),
+		cmocka_unit_test(test_tls_hello_grease_values_are_left_out),
+		cmocka_unit_test(test_tls_hello_bad_server_name_keeps_the_rest),
+		cmocka_unit_test(test_tls_hello_too_long_ja3_is_left_out),
+		cmocka_unit_test(test_tls_hello_malformed_groups_are_einval),
+		cmocka_unit_test(test_tls_server_version_from_supported_versions_or_legacy),
 		cmocka_unit_test(test_tls_sni_fuzzed_hellos_never_overread),
 	};
 

@@ -70,6 +70,8 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 		assert_string_equal(a->dp.ports[i].device, b->dp.ports[i].device);
 		assert_int_equal(a->dp.ports[i].mode, b->dp.ports[i].mode);
 		assert_string_equal(a->dp.ports[i].peer, b->dp.ports[i].peer);
+		assert_int_equal(a->dp.ports[i].rx_desc, b->dp.ports[i].rx_desc);
+		assert_int_equal(a->dp.ports[i].tx_desc, b->dp.ports[i].tx_desc);
 	}
 	assert_int_equal(a->dp.n_eal_args, b->dp.n_eal_args);
 	for (i = 0; i < a->dp.n_eal_args; i++)
@@ -94,6 +96,11 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 	assert_int_equal(a->events.file.keep, b->events.file.keep);
 	assert_int_equal(a->events.file.fsync, b->events.file.fsync);
 	assert_int_equal(a->events.file.fsync_interval_ms, b->events.file.fsync_interval_ms);
+	assert_int_equal(a->events.tls, b->events.tls);
+	assert_int_equal(a->events.dns, b->events.dns);
+	assert_int_equal(a->incidents.window_us, b->incidents.window_us);
+	assert_int_equal(a->incidents.max, b->incidents.max);
+	assert_int_equal(a->incidents.max_values, b->incidents.max_values);
 	assert_int_equal(a->dlp.enabled, b->dlp.enabled);
 	assert_int_equal(a->dlp.action, b->dlp.action);
 	assert_string_equal(a->dlp.rule, b->dlp.rule);
@@ -298,6 +305,8 @@ static const char full_doc[] =
 	"      peer: outside\n"
 	"    - name: mirror_1\n"
 	"      device: net_pcap0,iface=eth1\n"
+	"      rx_desc: 4096\n"
+	"      tx_desc: 16\n"
 	"    - {name: outside, device: \"0000:01:00.1\", mode: inline, peer: inside}\n"
 	"  eal_args: [\"--huge-dir=/mnt/huge\", -l, \"0-3\"]\n"
 	"flow:\n"
@@ -324,6 +333,12 @@ static const char full_doc[] =
 	"  urgent: inline\n"
 	"events:\n"
 	"  ring_size: 4194304\n"
+	"  tls: true\n"
+	"  dns: yes\n"
+	"incidents:\n"
+	"  window: 90.5\n"
+	"  max: 7\n"
+	"  max_values: 16\n"
 	"dlp:\n"
 	"  enabled: false\n"
 	"  action: block\n"
@@ -385,6 +400,9 @@ test_config_every_key_is_read_into_its_field(void **state)
 	assert_string_equal(c.dp.ports[1].device, "net_pcap0,iface=eth1");
 	assert_int_equal(c.dp.ports[1].mode, CONFIG_PORT_TAP);
 	assert_string_equal(c.dp.ports[1].peer, "");
+	assert_int_equal(c.dp.ports[1].rx_desc, 4096);
+	assert_int_equal(c.dp.ports[1].tx_desc, 16);
+	assert_int_equal(c.dp.ports[0].rx_desc, 0);	/* not set: the default, 1024 */
 	assert_string_equal(c.dp.ports[2].name, "outside");
 	assert_string_equal(c.dp.ports[2].device, "0000:01:00.1");
 	assert_int_equal(c.dp.ports[2].mode, CONFIG_PORT_INLINE);
@@ -412,6 +430,12 @@ test_config_every_key_is_read_into_its_field(void **state)
 	assert_int_equal(c.reasm.midstream, 0);
 	assert_int_equal(c.reasm.urgent, CONFIG_URGENT_INLINE);
 	assert_int_equal(c.events.ring_size, 4194304);
+	assert_int_equal(c.events.tls, 1);
+	assert_int_equal(c.events.dns, 1);
+	assert_int_equal(c.events.http, 0);
+	assert_int_equal(c.incidents.window_us, 90500000);
+	assert_int_equal(c.incidents.max, 7);
+	assert_int_equal(c.incidents.max_values, 16);
 	assert_int_equal(c.dlp.enabled, 0);
 	assert_int_equal(c.dlp.action, CONFIG_DLP_BLOCK);
 	assert_string_equal(c.dlp.rule, "gdpr-strict_2");
@@ -714,7 +738,7 @@ test_config_port_limits_are_enforced(void **state)
 			  "sequence of ports)");
 	assert_load_error("dataplane:\n  ports:\n    - {name: a, device: x, speed: 10}\n",
 			  "t.yaml:3:28: dataplane.ports[0].speed: unknown key (expected one of: "
-			  "name, device, mode, peer)");
+			  "name, device, mode, peer, rx_desc, tx_desc)");
 }
 
 static void
@@ -820,7 +844,7 @@ test_config_unknown_key_lists_allowed_keys(void **state)
 			  "burst, mbufs, ring_size, idle, tx_flush_us, exception_policy, ports, eal_args)");
 	assert_load_error("groups: []\n",
 			  "t.yaml:1:1: groups: unknown key (expected one of: state_dir, dataplane, "
-			  "flow, defrag, reassembly, events, app, dlp, api, capture, policy)");
+			  "flow, defrag, reassembly, events, app, dlp, api, capture, incidents, policy)");
 	assert_load_error("flow:\n  timeouts:\n    syn: 5\n",
 			  "t.yaml:3:5: flow.timeouts.syn: unknown key (expected one of: new, "
 			  "established, closing, closed, udp)");
@@ -903,6 +927,9 @@ test_config_out_of_range_gives_the_range(void **state)
 	assert_load_error("flow:\n  timeouts:\n    udp: 604800.000001\n",
 			  "t.yaml:3:10: flow.timeouts.udp: out of range (got 604800.000001, "
 			  "expected 0.001..604800 seconds)");
+	assert_load_error("dataplane:\n  ports:\n    - {name: a, device: net_null0, rx_desc: 8}\n",
+			  "t.yaml:3:45: dataplane.ports[0].rx_desc: out of range (got 8, expected "
+			  "an integer in 16..32768)");
 	assert_load_error("dataplane:\n  idle:\n    max_sleep_us: 100001\n",
 			  "t.yaml:3:19: dataplane.idle.max_sleep_us: out of range (got 100001, "
 			  "expected an integer in 1..100000)");

@@ -206,6 +206,38 @@ test_bindings_count_only_bound_sensors(void **state)
 	dlp_ctx_free(ctx);
 }
 
+/* The matches are counted by sensor and by the action their binding asks (what
+ * /metrics shows); they add up to stats.matches, unbound sensors not counted. */
+static void
+test_matches_are_counted_by_sensor_and_action(void **state)
+{
+	struct dlp_binding bind[2] = {
+		{ .sensor = sensor_of("iban"), .action = POLICY_DLP_BLOCK, .threshold = 5 },
+		{ .sensor = sensor_of("credit_card"), .action = POLICY_DLP_ALERT, .threshold = 5 },
+	};
+	struct dlp_policy pol = { .rule = "r", .bind = bind, .nbind = 2, .commit = 1 };
+	struct dlp_ctx *ctx = ctx_with(5, 4);
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	struct caught c = { 0 };
+
+	(void)state;
+	feed(ctx, d, "IBAN DE89370400440532013000 and GB82WEST12345698765432 and again "
+		     "DE89370400440532013000, card 4111111111111111, mail jane@example.com. ",
+	     &pol, &c);
+	dlp_dir_close(ctx, d, 0, &pol, catch_fn, &c);
+	assert_int_equal(dlp_ctx_sensor_matches(ctx, sensor_of("iban"), CONFIG_DLP_BLOCK), 3);
+	assert_int_equal(dlp_ctx_sensor_matches(ctx, sensor_of("iban"), CONFIG_DLP_ALERT), 0);
+	assert_int_equal(dlp_ctx_sensor_matches(ctx, sensor_of("credit_card"), CONFIG_DLP_ALERT),
+			 1);
+	assert_int_equal(dlp_ctx_sensor_matches(ctx, sensor_of("credit_card"), CONFIG_DLP_BLOCK),
+			 0);
+	assert_int_equal(dlp_ctx_sensor_matches(ctx, sensor_of("email"), CONFIG_DLP_ALERT), 0);
+	assert_int_equal(dlp_ctx_stats(ctx)->matches, 4);
+	assert_int_equal(dlp_ctx_sensor_matches(ctx, SENSOR_MAX, CONFIG_DLP_ALERT), 0);
+	assert_int_equal(dlp_ctx_sensor_matches(ctx, 0, 2), 0);
+	dlp_ctx_free(ctx);
+}
+
 /* max_streams directions at once: one more is refused and counted; a closed direction
  * gives its stream back. */
 static void
@@ -272,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_repeated_value_counts_once),
 		cmocka_unit_test(test_other_sensors_do_not_count_towards_a_threshold),
 		cmocka_unit_test(test_bindings_count_only_bound_sensors),
+		cmocka_unit_test(test_matches_are_counted_by_sensor_and_action),
 		cmocka_unit_test(test_stream_pool_is_bounded_and_reused),
 		cmocka_unit_test(test_value_seen_raw_and_decoded_is_reported_once_from_the_buffer),
 	};

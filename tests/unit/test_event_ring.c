@@ -139,7 +139,7 @@ test_event_ring_refuses_bad_parameters_naming_them(void **state)
 {
 	static const char *const bad[][3] = {
 		{ "event_type", "flows", "event_type: \"flows\" is not an event type (expected "
-		  "flow, alert, dlp or anomaly)" },
+		  "flow, alert, dlp, anomaly, http, smtp, tls or dns)" },
 		{ "flow_id", "-1", "flow_id: \"-1\" is not a flow id (expected an integer)" },
 		{ "limit", "0", "limit: \"0\" is out of range (expected 1..1000)" },
 		{ "limit", "1001", "limit: \"1001\" is out of range (expected 1..1000)" },
