@@ -20,9 +20,12 @@ tail -n 15 "$results/unit.log"
 cp "$BUILD/meson-logs/testlog.json" "$results/unit.json" 2>/dev/null || true
 
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer ($ASAN)"
+# -O2: the integration layer runs against this daemon, and at -O0 it was the slowest part
+# of the suite. Warnings are not errors here (GCC's -O2 flow analysis through the
+# sanitizers' instrumentation warns falsely); the release build keeps -Werror.
 if [ ! -f "$ASAN/build.ninja" ]; then
 	meson setup "$ASAN" -Db_sanitize=address,undefined -Db_lundef=false \
-		-Dbuildtype=debugoptimized >"$results/asan-setup.log" 2>&1 || { cat "$results/asan-setup.log"; status=1; }
+		-Dbuildtype=debugoptimized -Dwerror=false >"$results/asan-setup.log" 2>&1 || { cat "$results/asan-setup.log"; status=1; }
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
