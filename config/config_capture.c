@@ -10,8 +10,7 @@
  * Rules across keys run once the whole section is read (cfg_capture_check), since the keys
  * may come in any order: each default within its maximum, the default ring within the
  * quota, a file large enough for one packet, a copy ring holding at least two packets, a
- * history holding four packets of its snaplen, a copy ring holding two histories, a quota
- * holding one event capture.
+ * history holding four packets of its snaplen, a quota holding one event capture.
  * Control thread only.
  */
 #include <errno.h>
@@ -149,11 +148,6 @@ cap_check_history(struct cfg_ctx *x, const struct yaml_node *map,
 			       "history_snaplen (got %s, expected at least %s)",
 			       cfg_fmt_size(c->history_bytes, a, sizeof(a)),
 			       cfg_fmt_size(need, b, sizeof(b)));
-	if (c->ring_size < 2 * c->history_bytes)
-		return cap_err(x, map, "ring_size", "too small for two flow histories (got %s, "
-			       "expected at least 2 x history_bytes, %s)",
-			       cfg_fmt_size(c->ring_size, a, sizeof(a)),
-			       cfg_fmt_size(2 * c->history_bytes, b, sizeof(b)));
 	if (config_capture_event_bytes(c) > c->quota)
 		return cap_err(x, map, "quota", "smaller than one event capture (got %s, "
 			       "expected at least %s)", cfg_fmt_size(c->quota, a, sizeof(a)),

@@ -85,12 +85,29 @@ event_key(struct capture_mgr *m, unsigned int worker, uint32_t seq)
 	return &m->evkeys[(size_t)worker * CAPTURE_EVKEYS + seq % CAPTURE_EVKEYS];
 }
 
+/*
+ * The listed capture of (worker, seq) when its entry went to a later sequence (1024 more
+ * event captures of that worker started while it was written): the slow way, rare.
+ */
+static struct capture *
+event_scan(struct capture_mgr *m, unsigned int worker, uint32_t seq)
+{
+	struct capture *c;
+
+	for (c = m->list; c != NULL; c = c->next)
+		if (c->kind == CAPTURE_KIND_EVENT && c->ev_seq == seq && c->ev_worker == worker)
+			return c;
+	return NULL;
+}
+
 struct capture *
 capture_event_find(struct capture_mgr *m, unsigned int worker, uint32_t seq)
 {
 	struct capture_evkey *k = event_key(m, worker, seq);
 
-	return k != NULL && k->seq == seq ? k->c : NULL;
+	if (k == NULL)
+		return NULL;
+	return k->seq == seq ? k->c : event_scan(m, worker, seq);
 }
 
 /* An id no capture and no directory has: base, or base-2, base-3, ... */
@@ -241,8 +258,10 @@ capture_event_get(struct capture_mgr *m, unsigned int worker, uint32_t seq, uint
 		return NULL;
 	if (k->seq == seq)
 		return k->c;		/* made by the other thread, or refused / deleted since */
+	if (seq < k->seq && (c = event_scan(m, worker, seq)) != NULL)
+		return c;		/* made before its entry went to a later sequence */
 	if (k->c != NULL)
-		k->c->evkey = NULL;	/* an old capture of this entry: no more records for it */
+		k->c->evkey = NULL;	/* an older capture of this entry: found by event_scan */
 	k->seq = seq;
 	k->c = NULL;
 	c = event_make(m, type, flow_id, ev_us);

@@ -178,8 +178,9 @@ capture_store_json(struct capture_mgr *m, struct capture *c)
 	}
 	snprintf(url, sizeof(url), "/v1/captures/%s", c->id);
 	if (c->kind == CAPTURE_KIND_EVENT) {
-		/* Its counts come from the worker (END) and the writer, not from a filter. */
-		matched = 0;
+		/* Its counts come from the worker (END) and the writer, not from a filter:
+		 * what the worker copied for it, and what was lost on the way. */
+		matched = (uint64_t)c->ev_end.history + c->ev_end.after + c->ev_end.rsts;
 		dropped = c->ev_end.lost + c->ev_skipped;
 	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, "
@@ -270,6 +271,8 @@ store_load_event(struct capture *c, const json_t *ev)
 	c->ev_end.rsts = (uint32_t)store_uint(ev, "resets");
 	c->ev_end.lost = (uint32_t)store_uint(ev, "lost");
 	c->ev_skipped = store_uint(ev, "skipped");
+	/* Its matched and dropped come from these again. */
+	c->matched_done = c->dropped_done = 0;
 }
 
 /* One directory: its capture.json and ring files, as a stopped capture. */
@@ -308,7 +311,6 @@ store_load_one(struct capture_mgr *m, const char *id)
 	}
 	if (json_is_object(json_object_get(o, "filter")))
 		c->filter = json_incref(json_object_get(o, "filter"));
-	store_load_event(c, json_object_get(o, "event"));
 	c->snaplen = (uint32_t)store_uint(o, "snaplen");
 	c->file_size = store_uint(o, "file_size");
 	c->file_count = (uint32_t)store_uint(o, "file_count");
@@ -321,6 +323,7 @@ store_load_one(struct capture_mgr *m, const char *id)
 	c->bytes = store_uint(o, "bytes");
 	c->matched_done = store_uint(o, "matched");
 	c->dropped_done = store_uint(o, "dropped");
+	store_load_event(c, json_object_get(o, "event"));
 	if (strcmp(state, "failed") == 0)
 		c->state = CAPTURE_FAILED;
 	if (strcmp(state, "stopped") == 0 || strcmp(state, "failed") == 0)

@@ -118,6 +118,8 @@ def test_blocked_upload_capture_holds_the_value_and_the_resets(tmp_path, daemons
         "type": "dlp", "flow_id": evs[0]["flow_id"], "time": evs[0]["timestamp"],
         "complete": True, "history_packets": 7, "history_evicted": 0, "after_packets": 2,
         "resets": 2, "lost": 0, "skipped": 0}
+    # What the worker copied, all of it written.
+    assert (c["matched"], c["packets"], c["dropped"]) == (11, 11, 0)
     listed = d.json("GET", "/v1/captures", READ)["captures"]
     assert [x["id"] for x in listed if x["kind"] == "event"] == [cid]
 
@@ -318,8 +320,8 @@ def test_history_memcap_is_respected_and_counted(tmp_path, daemons):
                 state=d.state)
     daemons.append(d2)
     again = d2.json("GET", "/v1/captures", READ)["captures"]
-    assert [(c["id"], c["kind"], c["state"], c["event"]) for c in again] == \
-        [(c["id"], c["kind"], c["state"], c["event"]) for c in listed]
+    fields = ("id", "kind", "state", "reason", "event", "packets", "matched", "dropped")
+    assert [[c[k] for k in fields] for c in again] == [[c[k] for k in fields] for c in listed]
     # An event capture's id does not start a manual capture.
     st_, _, b = d2.req("POST", "/v1/captures", ADMIN, {"id": listed[0]["id"]})
     assert st_ == 409, b
