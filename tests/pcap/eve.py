@@ -171,6 +171,12 @@ _SMTP = {"type": "object",
          "properties": {"helo": _STR, "mail_from": _STR, "rcpt_to": _STRS,
                         "attachments": _STRS, "starttls": {"type": "boolean"}}}
 
+_CAPTURE = {"type": "object", "required": ["id", "url"], "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string", "pattern": r"^(dlp|alert)-[0-9]+(-[0-9]+)?$"},
+                "url": {"type": "string",
+                        "pattern": r"^/v1/captures/(dlp|alert)-[0-9]+(-[0-9]+)?/files/1$"}}}
+
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Tollgate EVE event (the fields the tests rely on)",
@@ -185,6 +191,7 @@ SCHEMA = {
         "src_ip": _STR, "dest_ip": _STR, "src_port": _PORT, "dest_port": _PORT,
         "proto": _STR, "app_proto": _STR,
         "alert": _ALERT, "dlp": _DLP, "flow": _FLOW, "http": _HTTP, "smtp": _SMTP,
+        "capture": _CAPTURE,
         "anomaly": {"type": "object", "required": ["type", "event"],
                     "properties": {"type": _STR, "event": _STR}},
     },
@@ -196,6 +203,9 @@ SCHEMA = {
          "then": {"required": ["dlp", "flow_id"], "not": {"required": ["alert"]}}},
         {"if": {"properties": {"event_type": {"const": "flow"}}},
          "then": {"required": ["flow", "flow_id"]}},
+        # only findings link to an automatic capture
+        {"if": {"required": ["capture"]},
+         "then": {"properties": {"event_type": {"enum": ["alert", "dlp"]}}}},
         # a threshold alert carries its sensor's signature and the dlp object
         {"if": {"required": ["alert", "dlp"]},
          "then": {"properties": {"alert": {"properties": {
