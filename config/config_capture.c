@@ -50,7 +50,7 @@
 #define CAP_EVENT_PACKETS_MAX	1000000
 #define CAP_EVENT_SECONDS_MAX	3600
 #define CAP_EVENT_MAX		100000
-#define CAP_EVENT_RSTS		4		/* resets one capture may hold beyond its packets */
+#define CAP_EVENT_RSTS		4		/* resets a capture holds beyond its packets */
 #define CAP_RST_FRAME		128		/* dataplane/rst.h RST_FRAME_MAX */
 
 const struct cfg_field cfg_capture_fields[] = {

@@ -40,7 +40,8 @@ static const char *const root_keys[] = { "mode", "default_action", "groups", "ru
 static const char *const group_keys[] = { "name", "cidrs", "ranges", "fqdns", "selector",
 					  "mode", NULL };
 static const char *const rule_keys[] = { "id", "from", "to", "protocol", "ports", "app",
-					 "action", "require_tls", "capture", "dlp", "comment", NULL };
+					 "action", "require_tls", "capture", "dlp", "comment",
+					 NULL };
 static const char *const dlp_keys[] = { "sensor", "action", "threshold", "capture", NULL };
 
 #define GROUP_NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"

@@ -66,7 +66,7 @@ struct capture_event_start {
 /* The data of an END record: what the worker copied for the capture. */
 struct capture_event_end {
 	uint32_t history;		/* copies of the flow's history */
-	uint32_t evicted;		/* packets the history let go (between its first and last) */
+	uint32_t evicted;		/* packets the history let go (after its first ones) */
 	uint32_t after;			/* packets after the event */
 	uint32_t rsts;			/* resets the gateway sent */
 	uint32_t lost;			/* copies lost: the copy ring was full */

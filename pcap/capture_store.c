@@ -150,7 +150,8 @@ store_event_json(const struct capture *c)
 					 CAPTURE_EVENT_DLP],
 		"flow_id", (json_int_t)c->ev_flow_id, "time", store_ts_json(c->ev_us),
 		"complete", c->ev_ended != 0,
-		"history_packets", (json_int_t)e->history, "history_evicted", (json_int_t)e->evicted,
+		"history_packets", (json_int_t)e->history,
+		"history_evicted", (json_int_t)e->evicted,
 		"after_packets", (json_int_t)e->after, "resets", (json_int_t)e->rsts,
 		"lost", (json_int_t)e->lost, "skipped", (json_int_t)c->ev_skipped);
 }
