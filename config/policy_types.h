@@ -66,8 +66,8 @@ enum policy_dlp_action {
 /*
  * `capture` of a rule or DLP binding (docs/capture.md "Automatic captures"): whether the
  * events it raises get a capture of the flow's packets. DEFAULT: a binding takes its
- * rule's; a rule's (or a binding's left at DEFAULT) is on for what blocks (block
- * bindings, blocking verdicts) and capture.auto_alert for what only alerts.
+ * rule's; left at DEFAULT there too, block bindings capture and the rest (alert bindings,
+ * the rule's own alerts) as capture.auto_alert says.
  */
 enum policy_capture {
 	POLICY_CAPTURE_DEFAULT = 0,

@@ -56,10 +56,11 @@ worker_capture_policy(struct worker *w, struct flow *f)
 	r = f->rule >= 0 && (uint32_t)f->rule < s->nrules ? &s->rules[f->rule] : NULL;
 	tri = r != NULL ? r->capture : POLICY_CAPTURE_DEFAULT;
 	if (f->mode != POLICY_MODE_DISCOVER) {
-		/* The verdict's own alerts: a deny, require_tls. */
+		/* The verdict's own alerts (a deny, require_tls): like alert bindings, only
+		 * when said (a port scan against a deny rule makes no captures by default). */
 		alerting = r != NULL ? r->action == POLICY_ACTION_DENY || r->require_tls :
 				       s->default_action == POLICY_ACTION_DENY;
-		want = alerting && worker_capture_wanted(w, tri, f->mode == POLICY_MODE_PROTECT);
+		want = alerting && worker_capture_wanted(w, tri, 0);
 		/* Its DLP bindings, or every sensor at dlp.action. */
 		if (!want && w->dlp != NULL && r != NULL && r->ndlp > 0) {
 			for (i = 0; i < r->ndlp && !want; i++)

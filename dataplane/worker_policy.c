@@ -48,8 +48,10 @@ worker_alert(struct worker *w, struct flow *f, enum msg_alert_reason reason)
 	const struct snapshot *s = w->snap;
 	uint8_t tri = f->rule >= 0 && (uint32_t)f->rule < s->nrules ? s->rules[f->rule].capture :
 		      POLICY_CAPTURE_DEFAULT;
+	/* A verdict's alert captures when its rule says so (or capture.auto_alert); a flow
+	 * cut for a block binding's crossing captures as that binding would. */
 	uint32_t cap = worker_capture_event(w, f, CAPTURE_EVENT_ALERT,
-		worker_capture_wanted(w, tri, f->mode == POLICY_MODE_PROTECT));
+		worker_capture_wanted(w, tri, reason == MSG_ALERT_DLP_BLOCK));
 	struct msg *m = worker_msg_new(w, MSG_ALERT, f, FLOW_TOSERVER, CTR_events_dropped);
 
 	w->ctr.c[CTR_policy_alerts]++;

@@ -325,3 +325,48 @@ def test_history_memcap_is_respected_and_counted(tmp_path, daemons):
     # An event capture's id does not start a manual capture.
     st_, _, b = d2.req("POST", "/v1/captures", ADMIN, {"id": listed[0]["id"]})
     assert st_ == 409, b
+
+
+DENY_CFG = """\
+dataplane:
+  workers: 1
+dlp:
+  enabled: false
+capture:
+  auto_alert: {auto}
+policy:
+  mode: protect
+  groups:
+    - name: uploaders
+      cidrs: [10.1.8.0/24]
+  rules:
+    - id: no-uploads
+      from: uploaders
+      to: any
+      action: deny{extra}
+"""
+
+
+@pytest.mark.parametrize("auto, extra, captured", [
+    ("false", "", False),                       # a deny rule's alert: off by default
+    ("false", "\n      capture: true", True),   # ... unless the rule says so
+    ("true", "", True),                         # ... or capture.auto_alert
+    ("true", "\n      capture: false", False),
+])
+def test_deny_rule_alert_captures_when_asked(tmp_path, auto, extra, captured):
+    frames = upload(0, CLIENT, b"nothing personal")
+    _, caps, state = run_offline(tmp_path, "run", DENY_CFG.format(auto=auto, extra=extra),
+                                 frames)
+    evs = [json.loads(x) for x in (tmp_path / "run" / "events.jsonl").read_text().splitlines()]
+    alerts = [e for e in evs if e["event_type"] == "alert"]
+    assert [a["alert"]["reason"] for a in alerts] == ["deny"]
+    if not captured:
+        assert "capture" not in alerts[0] and caps == []
+        return
+    cid = "alert-%d" % alerts[0]["flow_id"]
+    assert alerts[0]["capture"]["id"] == cid and caps == [cid]
+    meta = json.loads((state / "captures" / cid / "capture.json").read_text())
+    # Raised on the first packet, before any history: every frame comes after it.
+    assert (meta["event"]["history_packets"], meta["event"]["after_packets"]) == (0, 5)
+    pcap = next((state / "captures" / cid).glob("*.pcap"))
+    assert [x[3] for x in records(pcap)] == [bytes(f) for f in frames]
