@@ -50,6 +50,7 @@
 #define CAP_EVENT_PACKETS_MAX	1000000
 #define CAP_EVENT_SECONDS_MAX	3600
 #define CAP_EVENT_MAX		100000
+#define CAP_EVENT_RATE_MAX	100000
 #define CAP_EVENT_RSTS		4		/* resets a capture holds beyond its packets */
 #define CAP_RST_FRAME		128		/* dataplane/rst.h RST_FRAME_MAX */
 
@@ -78,6 +79,7 @@ const struct cfg_field cfg_capture_fields[] = {
 	UINT("event_packets", capture.event_packets, 0, CAP_EVENT_PACKETS_MAX, 0),
 	UINT("event_seconds", capture.event_seconds, 0, CAP_EVENT_SECONDS_MAX, 0),
 	UINT("event_max", capture.event_max, 1, CAP_EVENT_MAX, 0),
+	UINT("event_rate", capture.event_rate, 0, CAP_EVENT_RATE_MAX, 0),
 	{ .key = NULL },
 };
 
@@ -221,4 +223,5 @@ cfg_capture_defaults(struct config_capture *c)
 	c->event_packets = 256;
 	c->event_seconds = 10;
 	c->event_max = 1000;
+	c->event_rate = 100;
 }

@@ -251,6 +251,7 @@ struct config_capture {
 	uint32_t event_packets;		/* packets copied after the event */
 	uint32_t event_seconds;		/* ... for at most this long (packet time) */
 	uint32_t event_max;		/* event captures kept; the oldest stopped one goes */
+	uint32_t event_rate;		/* event captures a worker starts per second; 0: any */
 };
 
 struct tg_config {

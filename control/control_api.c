@@ -106,7 +106,7 @@ control_api_capture_stats(struct services *c)
 
 	capture_mgr_stats(c->captures, &cs);
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			 "s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 "s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		"running", (json_int_t)cs.running, "captures", (json_int_t)cs.captures,
 		"started", (json_int_t)cs.started, "matched", (json_int_t)cs.matched,
 		"dropped", (json_int_t)cs.dropped, "written", (json_int_t)cs.written,
@@ -120,6 +120,7 @@ control_api_capture_stats(struct services *c)
 		"evicted_packets", (json_int_t)cs.history_evicted,
 		"event", "started", (json_int_t)cs.event_started,
 		"made", (json_int_t)cs.event_made, "missed", (json_int_t)cs.event_missed,
+		"limited", (json_int_t)cs.event_limited,
 		"refused", (json_int_t)cs.event_refused, "copies", (json_int_t)cs.event_copies,
 		"lost", (json_int_t)cs.event_lost, "deleted", (json_int_t)cs.event_deleted);
 }
@@ -202,6 +203,8 @@ control_api_capture_metrics(struct services *c, FILE *f)
 		  "event captures made (listed, with a file)", cs.event_made },
 		{ "capture_event_missed_total", "counter",
 		  "events to capture of flows without a history", cs.event_missed },
+		{ "capture_event_limited_total", "counter",
+		  "events to capture past capture.event_rate", cs.event_limited },
 		{ "capture_event_refused_total", "counter",
 		  "event captures that could not be made (quota, disk)", cs.event_refused },
 		{ "capture_event_copies_total", "counter", "records written for event captures",

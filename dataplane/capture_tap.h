@@ -36,6 +36,7 @@ struct capture_tap_auto {
 	uint32_t snaplen;		/* bytes kept of each packet */
 	uint32_t event_packets;		/* packets copied after an event */
 	uint64_t event_us;		/* ... for at most this long */
+	uint32_t event_rate;		/* event captures started per second; 0: any */
 };
 
 struct capture_tap {
@@ -50,6 +51,7 @@ struct capture_tap {
 	void *hist_mem;
 	struct capture_tap_auto au;
 	uint32_t ev_seq;			/* the worker's last event capture */
+	uint64_t ev_tokens_us;			/* rate: the time its budget is full again */
 };
 
 /*

@@ -138,6 +138,7 @@ struct capture_tap_stats {
 	volatile uint64_t hist_evicted;	/* packets a history let go to keep its last ones */
 	volatile uint64_t ev_started;	/* event captures started */
 	volatile uint64_t ev_missed;	/* events to capture of flows without a history */
+	volatile uint64_t ev_limited;	/* ... past capture.event_rate */
 	volatile uint64_t ev_copies;	/* records written for event captures */
 	volatile uint64_t ev_lost;	/* ... lost: the copy ring was full */
 };

@@ -103,6 +103,25 @@ wc_take(struct worker *w, struct flow *f)
 	return s;
 }
 
+/*
+ * capture.event_rate: one more start this second? A budget of one second's worth of starts
+ * that refills at the rate (packet time): each start takes 1/rate s of it.
+ */
+static int
+wc_rate_ok(const struct worker *w, struct capture_tap *t)
+{
+	uint64_t step, tat;
+
+	if (t->au.event_rate == 0)
+		return 1;
+	step = 1000000 / t->au.event_rate;
+	tat = RTE_MAX(t->ev_tokens_us, w->now_us);
+	if (tat + step > w->now_us + 1000000)
+		return 0;
+	t->ev_tokens_us = tat + step;
+	return 1;
+}
+
 /* One copy into the event capture of s; a lost one is counted in the capture too. */
 static void
 wc_copy(struct worker *w, struct capture_hist_slot *s, uint8_t kind, uint64_t ts_us,
@@ -171,6 +190,10 @@ worker_capture_event(struct worker *w, struct flow *f, enum capture_event_type t
 		return s->seq;		/* the capture being written holds this event too */
 	if (s == NULL && (s = wc_take(w, f)) == NULL) {
 		t->st.ev_missed++;
+		return 0;
+	}
+	if (!wc_rate_ok(w, t)) {
+		t->st.ev_limited++;
 		return 0;
 	}
 	if (++t->ev_seq == 0)

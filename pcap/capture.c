@@ -61,6 +61,7 @@ capture_mgr_create(struct runtime *rt, const char *state_dir, char *err, size_t 
 		.first = cc->history_first, .last = cc->history_last,
 		.snaplen = cc->history_snaplen, .event_packets = cc->event_packets,
 		.event_us = (uint64_t)cc->event_seconds * 1000000,
+		.event_rate = cc->event_rate,
 	};
 	struct stat st;
 	unsigned int i, n;
@@ -620,6 +621,7 @@ capture_mgr_stats(struct capture_mgr *m, struct capture_mgr_stats *s)
 		s->history_evicted += t->hist_evicted;
 		s->event_started += t->ev_started;
 		s->event_missed += t->ev_missed;
+		s->event_limited += t->ev_limited;
 		s->event_copies += t->ev_copies;
 		s->event_lost += t->ev_lost;
 		if (m->taps[i]->hist != NULL)

@@ -71,6 +71,7 @@ struct capture_mgr_stats {
 	uint64_t history_evicted;	/* packets histories let go to keep their last ones */
 	uint64_t event_started;		/* event captures workers started */
 	uint64_t event_missed;		/* events to capture of flows without a history */
+	uint64_t event_limited;		/* ... past capture.event_rate */
 	uint64_t event_copies;		/* records workers wrote for event captures */
 	uint64_t event_lost;		/* ... lost: a copy ring was full */
 	uint64_t event_made;		/* event captures made (listed, with a file) */

@@ -8,7 +8,8 @@
  * Automatic captures (dataplane/worker_capture.c): an event writes START, the flow's
  * history, the packets and resets after it and END with its counts, in ring order; later
  * events join it; event_packets and event_seconds end it; an empty pool counts the flow
- * refused and its event missed; `capture` and auto_alert decide which events capture.
+ * refused and its event missed; event_rate limits the captures started; `capture` and
+ * auto_alert decide which events capture.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -518,6 +519,43 @@ test_worker_capture_empty_pool_refuses_history_and_misses_event(void **state)
 }
 
 static void
+test_worker_capture_event_rate_limits_new_captures(void **state)
+{
+	struct flow f[4];
+	struct wc_env e;
+	uint8_t p[100];
+	uint32_t i;
+
+	(void)state;
+	wc_setup(&e, 64 << 10, 10, 1000000);
+	e.t->au.event_rate = 2;		/* two a second, a burst of two */
+	memset(f, 0, sizeof(f));
+	memset(p, 1, sizeof(p));
+	for (i = 0; i < 4; i++) {
+		f[i].cap_flags = FLOW_CAP_WANT;
+		worker_capture_packet(e.w, &f[i], p, sizeof(p), 1);
+	}
+	e.w->now_us = 10000000;
+	assert_int_equal(worker_capture_event(e.w, &f[0], CAPTURE_EVENT_DLP, 1), 1);
+	assert_int_equal(worker_capture_event(e.w, &f[1], CAPTURE_EVENT_DLP, 1), 2);
+	assert_int_equal(worker_capture_event(e.w, &f[2], CAPTURE_EVENT_DLP, 1), 0);
+	assert_int_equal(e.t->st.ev_limited, 1);
+	/* Joining a capture being written is not a start. */
+	assert_int_equal(worker_capture_event(e.w, &f[1], CAPTURE_EVENT_DLP, 1), 2);
+	/* Half a second later, one more. */
+	e.w->now_us += 499999;
+	assert_int_equal(worker_capture_event(e.w, &f[2], CAPTURE_EVENT_DLP, 1), 0);
+	e.w->now_us += 1;
+	assert_int_equal(worker_capture_event(e.w, &f[2], CAPTURE_EVENT_DLP, 1), 3);
+	assert_int_equal(worker_capture_event(e.w, &f[3], CAPTURE_EVENT_DLP, 1), 0);
+	assert_int_equal(e.t->st.ev_limited, 3);
+	assert_int_equal(e.t->st.ev_started, 3);
+	for (i = 0; i < 4; i++)
+		worker_capture_flow_end(e.w, &f[i]);
+	wc_teardown(&e);
+}
+
+static void
 test_worker_capture_wanted_follows_capture_blocks_and_auto_alert(void **state)
 {
 	struct wc_env e;
@@ -553,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_capture_bpf_refusal_carries_libpcap_message),
 		cmocka_unit_test(test_worker_capture_event_writes_history_after_resets_and_end),
 		cmocka_unit_test(test_worker_capture_empty_pool_refuses_history_and_misses_event),
+		cmocka_unit_test(test_worker_capture_event_rate_limits_new_captures),
 		cmocka_unit_test(test_worker_capture_wanted_follows_capture_blocks_and_auto_alert),
 	};
 	int rc;
