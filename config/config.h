@@ -97,6 +97,13 @@ int config_apply_tree(struct tg_config *c, const char *name, const struct yaml_n
 void config_dump(const struct tg_config *c, FILE *f);
 
 /*
+ * The most bytes one automatic (event) capture's file can take under c: the pcap header,
+ * a whole flow history, capture.event_packets packets of history_snaplen and a few resets.
+ * The quota reserves this much for each event capture being written. Any thread.
+ */
+uint64_t config_capture_event_bytes(const struct config_capture *c);
+
+/*
  * Scalar parsers the schema uses, shared with other sections and the API. Each returns
  * 0, -EINVAL when s does not have the form, or -ERANGE when it has the form but is
  * negative or does not fit.

@@ -2,12 +2,15 @@
 /*
  * The capture: section (docs/capture.md, docs/configuration.md "capture"): the per-worker
  * copy rings, the number of captures running at once, the disk quota of STATE_DIR/captures,
- * and for each limit of a capture (snaplen, file size, file count, duration, packets) the
- * default a request gets and the largest value it may ask for.
+ * for each limit of a capture (snaplen, file size, file count, duration, packets) the
+ * default a request gets and the largest value it may ask for, and the automatic captures
+ * of events: the per-flow histories (memory per worker, bytes, first and last packets,
+ * snaplen) and what follows an event (packets, seconds), how many such captures are kept.
  *
  * Rules across keys run once the whole section is read (cfg_capture_check), since the keys
  * may come in any order: each default within its maximum, the default ring within the
- * quota, a file large enough for one packet, a copy ring holding at least two packets.
+ * quota, a file large enough for one packet, a copy ring holding at least two packets, a
+ * history holding four packets of its snaplen, a quota holding one event capture.
  * Control thread only.
  */
 #include <errno.h>
@@ -35,6 +38,21 @@
 #define CAP_REC_HDR		16
 /* A copy's header in a worker ring (dataplane/capture_types.h, struct capture_rec). */
 #define CAP_COPY_HDR		32
+/* Automatic captures. */
+#define CAP_HIST_MEMCAP_MAX	(64 * GIB)
+#define CAP_HIST_BYTES_MIN	(4 * KIB)
+#define CAP_HIST_BYTES_MAX	(64 * MIB)
+#define CAP_HIST_FIRST_MAX	64
+#define CAP_HIST_LAST_MAX	65535
+#define CAP_HIST_SNAPLEN_MIN	64
+#define CAP_HIST_SNAPLEN_MAX	65535		/* larger frames never reach a worker */
+#define CAP_HIST_REC_HDR	24		/* a copy's header in a history */
+#define CAP_EVENT_PACKETS_MAX	1000000
+#define CAP_EVENT_SECONDS_MAX	3600
+#define CAP_EVENT_MAX		100000
+#define CAP_EVENT_RATE_MAX	100000
+#define CAP_EVENT_RSTS		4		/* resets a capture holds beyond its packets */
+#define CAP_RST_FRAME		128		/* dataplane/rst.h RST_FRAME_MAX */
 
 const struct cfg_field cfg_capture_fields[] = {
 	BOOL("enabled", capture.enabled),
@@ -51,6 +69,17 @@ const struct cfg_field cfg_capture_fields[] = {
 	UINT("max_duration", capture.max_duration, 0, CAP_DURATION_MAX, 0),
 	UINT("packets", capture.packets, 0, CAP_PACKETS_MAX, 0),
 	UINT("max_packets", capture.max_packets, 0, CAP_PACKETS_MAX, 0),
+	BOOL("auto_alert", capture.auto_alert),
+	SIZE("history_memcap", capture.history_memcap, 0, CAP_HIST_MEMCAP_MAX),
+	SIZE("history_bytes", capture.history_bytes, CAP_HIST_BYTES_MIN, CAP_HIST_BYTES_MAX),
+	UINT("history_first", capture.history_first, 0, CAP_HIST_FIRST_MAX, 0),
+	UINT("history_last", capture.history_last, 1, CAP_HIST_LAST_MAX, 0),
+	UINT("history_snaplen", capture.history_snaplen, CAP_HIST_SNAPLEN_MIN,
+	     CAP_HIST_SNAPLEN_MAX, 0),
+	UINT("event_packets", capture.event_packets, 0, CAP_EVENT_PACKETS_MAX, 0),
+	UINT("event_seconds", capture.event_seconds, 0, CAP_EVENT_SECONDS_MAX, 0),
+	UINT("event_max", capture.event_max, 1, CAP_EVENT_MAX, 0),
+	UINT("event_rate", capture.event_rate, 0, CAP_EVENT_RATE_MAX, 0),
 	{ .key = NULL },
 };
 
@@ -93,6 +122,41 @@ cap_check_limit(struct cfg_ctx *x, const struct yaml_node *map, const char *key,
 	return 0;
 }
 
+uint64_t
+config_capture_event_bytes(const struct config_capture *c)
+{
+	return CAP_FILE_HDR + c->history_bytes +
+	       (uint64_t)c->event_packets * (CAP_REC_HDR + c->history_snaplen) +
+	       CAP_EVENT_RSTS * (uint64_t)(CAP_REC_HDR + CAP_RST_FRAME);
+}
+
+/* The automatic captures' keys against each other and the copy ring and quota. */
+static int
+cap_check_history(struct cfg_ctx *x, const struct yaml_node *map,
+		  const struct config_capture *c)
+{
+	uint64_t need = 4 * ((uint64_t)c->history_snaplen + CAP_HIST_REC_HDR);
+	char a[32], b[32];
+
+	if (c->history_memcap == 0)
+		return 0;
+	if (c->history_memcap < c->history_bytes)
+		return cap_err(x, map, "history_memcap", "smaller than one history (got %s, "
+			       "expected 0 or at least history_bytes, %s)",
+			       cfg_fmt_size(c->history_memcap, a, sizeof(a)),
+			       cfg_fmt_size(c->history_bytes, b, sizeof(b)));
+	if (c->history_bytes < need)
+		return cap_err(x, map, "history_bytes", "too small for four packets of "
+			       "history_snaplen (got %s, expected at least %s)",
+			       cfg_fmt_size(c->history_bytes, a, sizeof(a)),
+			       cfg_fmt_size(need, b, sizeof(b)));
+	if (config_capture_event_bytes(c) > c->quota)
+		return cap_err(x, map, "quota", "smaller than one event capture (got %s, "
+			       "expected at least %s)", cfg_fmt_size(c->quota, a, sizeof(a)),
+			       cfg_fmt_size(config_capture_event_bytes(c), b, sizeof(b)));
+	return 0;
+}
+
 int
 cfg_capture_check(struct cfg_ctx *x, const struct yaml_node *map, void *base)
 {
@@ -129,7 +193,7 @@ cfg_capture_check(struct cfg_ctx *x, const struct yaml_node *map, void *base)
 			       "file_size and file_count (got %s, expected at least %s)",
 			       cfg_fmt_size(c->quota, a, sizeof(a)),
 			       cfg_fmt_size(c->file_size * c->file_count, b, sizeof(b)));
-	return 0;
+	return cap_check_history(x, map, c);
 }
 
 void
@@ -150,4 +214,14 @@ cfg_capture_defaults(struct config_capture *c)
 	c->max_duration = 0;
 	c->packets = 0;
 	c->max_packets = 0;
+	c->auto_alert = 0;
+	c->history_memcap = 16 * MIB;
+	c->history_bytes = 64 * KIB;
+	c->history_first = 4;
+	c->history_last = 64;
+	c->history_snaplen = 2048;
+	c->event_packets = 256;
+	c->event_seconds = 10;
+	c->event_max = 1000;
+	c->event_rate = 100;
 }

@@ -321,6 +321,18 @@ struct config_capture {
 	uint32_t file_count, max_file_count;	/* files in a capture's ring */
 	uint32_t duration, max_duration;	/* seconds; 0: no limit */
 	uint64_t packets, max_packets;		/* packets written; 0: no limit */
+	/* Automatic captures (docs/capture.md "Automatic captures"): a history per flow whose
+	 * events are captured, written to a capture of its own when one is raised. */
+	uint8_t auto_alert;		/* default of `capture` for alerts and alert bindings */
+	uint64_t history_memcap;	/* bytes of flow histories per worker; 0: none */
+	uint64_t history_bytes;		/* bytes of one flow's history */
+	uint32_t history_first;		/* first packets kept (the handshake) */
+	uint32_t history_last;		/* last packets kept, at most */
+	uint32_t history_snaplen;	/* bytes kept of each packet */
+	uint32_t event_packets;		/* packets copied after the event */
+	uint32_t event_seconds;		/* ... for at most this long (packet time) */
+	uint32_t event_max;		/* event captures kept; the oldest stopped one goes */
+	uint32_t event_rate;		/* event captures a worker starts per second; 0: any */
 };
 
 /* incidents: findings grouped for GET /v1/incidents and the GDPR Art. 33 report. */

@@ -40,8 +40,9 @@ static const char *const root_keys[] = { "mode", "default_action", "groups", "ru
 static const char *const group_keys[] = { "name", "cidrs", "ranges", "fqdns", "selector",
 					  "mode", NULL };
 static const char *const rule_keys[] = { "id", "from", "to", "protocol", "ports", "app",
-					 "action", "require_tls", "dlp", "comment", NULL };
-static const char *const dlp_keys[] = { "sensor", "action", "threshold", NULL };
+					 "action", "require_tls", "capture", "dlp", "comment",
+					 NULL };
+static const char *const dlp_keys[] = { "sensor", "action", "threshold", "capture", NULL };
 
 #define GROUP_NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"
 
@@ -563,6 +564,23 @@ parse_bool(struct pctx *c, const struct yaml_node *n, bool *out)
 	return 0;
 }
 
+/* capture: true, false, or null (the default: enum policy_capture). */
+static int
+parse_capture(struct pctx *c, const struct yaml_node *n, uint8_t *out)
+{
+	bool on;
+	int rc;
+
+	if (yaml_tree_is_null(n)) {
+		*out = POLICY_CAPTURE_DEFAULT;
+		return 0;
+	}
+	rc = parse_bool(c, n, &on);
+	if (rc == 0)
+		*out = on ? POLICY_CAPTURE_ON : POLICY_CAPTURE_OFF;
+	return rc;
+}
+
 static int
 parse_threshold(struct pctx *c, const struct yaml_node *n, uint32_t *out)
 {
@@ -597,6 +615,7 @@ parse_dlp(struct pctx *c, const struct yaml_node *map, struct policy_dlp *d)
 						 "a sensor id of 1 to 63 bytes"));
 	WITH_KEY(c, map, "action", n, parse_enum(c, n, dlp_action_names, &d->action));
 	WITH_KEY(c, map, "threshold", n, parse_threshold(c, n, &d->threshold));
+	WITH_KEY(c, map, "capture", n, parse_capture(c, n, &d->capture));
 	return 0;
 }
 
@@ -635,7 +654,8 @@ parse_list_items(struct pctx *c, const struct yaml_node *l, struct policy_rule *
 	int rc;
 
 	rc = need_list(c, l, dlp ? POLICY_MAX_DLP : POLICY_MAX_PORTS,
-		       dlp ? "a list of {sensor, action, threshold}" : "a list of ports");
+		       dlp ? "a list of {sensor, action, threshold, capture}" :
+			     "a list of ports");
 	for (i = 0; rc == 0 && i < list_len(l); i++) {
 		o2 = cfg_path_push_index(&c->x, i);
 		if (dlp)
@@ -685,6 +705,7 @@ parse_rule(struct pctx *c, const struct yaml_node *map, struct policy_rule *r, u
 	WITH_KEY(c, map, "app", n, parse_enum(c, n, app_names, &r->app));
 	WITH_KEY(c, map, "action", n, parse_enum(c, n, action_names, &r->action));
 	WITH_KEY(c, map, "require_tls", n, parse_bool(c, n, &r->require_tls));
+	WITH_KEY(c, map, "capture", n, parse_capture(c, n, &r->capture));
 	WITH_KEY(c, map, "dlp", n, parse_list_items(c, n, r, true));
 	WITH_KEY(c, map, "comment", n, parse_comment(c, n, r->comment));
 	return 0;

@@ -335,6 +335,20 @@ emit_true(struct sbuf *b, unsigned int indent, const char *key)
 	sb_puts(b, " true\n");
 }
 
+/* capture: true or false when said (enum policy_capture); nothing for the default. */
+static void
+emit_capture(struct sbuf *b, unsigned int indent, uint8_t capture)
+{
+	if (capture == POLICY_CAPTURE_DEFAULT)
+		return;
+	if (capture > POLICY_CAPTURE_ON) {
+		sb_fail(b, -EINVAL);
+		return;
+	}
+	emit_key(b, indent, 0, "capture");
+	sb_puts(b, capture == POLICY_CAPTURE_ON ? " true\n" : " false\n");
+}
+
 /* names[v], or a recorded -EINVAL (and "") when v is out of range. */
 static const char *
 enum_name(struct sbuf *b, const char *const *names, size_t n, unsigned int v)
@@ -514,6 +528,7 @@ emit_dlp(struct sbuf *b, unsigned int indent, const struct policy_rule *r)
 			emit_key(b, indent + 4, 0, "threshold");
 			sb_printf(b, " %u\n", (unsigned int)d->threshold);
 		}
+		emit_capture(b, indent + 4, d->capture);
 	}
 }
 
@@ -541,6 +556,7 @@ emit_rule(struct sbuf *b, unsigned int indent, const struct policy *p,
 						  r->action));
 	if (r->require_tls)
 		emit_true(b, indent, "require_tls");
+	emit_capture(b, indent, r->capture);
 	if (r->ndlp > 0)
 		emit_dlp(b, indent, r);
 	if (r->comment[0] != '\0')

@@ -63,6 +63,18 @@ enum policy_dlp_action {
 	POLICY_DLP_BLOCK,
 };
 
+/*
+ * `capture` of a rule or DLP binding (docs/capture.md "Automatic captures"): whether the
+ * events it raises get a capture of the flow's packets. DEFAULT: a binding takes its
+ * rule's; left at DEFAULT there too, block bindings capture and the rest (alert bindings,
+ * the rule's own alerts) as capture.auto_alert says.
+ */
+enum policy_capture {
+	POLICY_CAPTURE_DEFAULT = 0,
+	POLICY_CAPTURE_OFF,
+	POLICY_CAPTURE_ON,
+};
+
 /* An IPv4 address uses addr[0..3] (network order), the rest is zero. */
 struct policy_cidr {
 	uint8_t addr[16];	/* host bits are zero */
@@ -94,6 +106,7 @@ struct policy_dlp {
 	char sensor[POLICY_SENSOR_LEN];
 	uint8_t action;			/* enum policy_dlp_action */
 	uint32_t threshold;		/* 1..POLICY_DLP_THRESHOLD_MAX */
+	uint8_t capture;		/* enum policy_capture */
 };
 
 struct policy_rule {
@@ -103,6 +116,7 @@ struct policy_rule {
 	uint8_t app;			/* enum policy_app */
 	uint8_t action;			/* enum policy_action */
 	bool require_tls;
+	uint8_t capture;		/* enum policy_capture */
 	uint16_t nports;		/* 0 = any destination port */
 	struct policy_port_range ports[POLICY_MAX_PORTS];
 	uint16_t ndlp;

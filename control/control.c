@@ -21,6 +21,7 @@
 #include <rte_ring.h>
 #include "api.h"
 #include "capture.h"
+#include "capture_types.h"
 #include "control.h"
 #include "control_capture_api.h"
 #include "control_api.h"
@@ -250,6 +251,26 @@ control_sighup(struct control *c)
 		CONTROL_LOG(ERR, "SIGHUP: reload refused, the running policy stays: %s", err);
 }
 
+/*
+ * A dlp or alert event with an automatic capture (docs/capture.md "Automatic captures"):
+ * the capture is made now if the pcap writer has not made it yet, so that the id and URL
+ * the event carries lead to a listed capture.
+ */
+static void
+control_event_capture(struct control *c, const struct msg *m, json_t *ev)
+{
+	char id[CAPTURE_ID_LEN], url[CAPTURE_ID_LEN + 32];
+
+	if (m->capture == 0 || (m->type != MSG_DLP && m->type != MSG_ALERT))
+		return;
+	if (capture_event_note(c->svc.captures, m->worker, m->capture,
+			       m->type == MSG_DLP ? CAPTURE_EVENT_DLP : CAPTURE_EVENT_ALERT,
+			       m->flow.flow_id, m->ts_us, id) != 0)
+		return;
+	snprintf(url, sizeof(url), "/v1/captures/%s/files/1", id);
+	json_object_set_new(ev, "capture", json_pack("{s:s, s:s}", "id", id, "url", url));
+}
+
 static void
 control_handle(struct control *c, struct msg *m)
 {
@@ -279,6 +300,7 @@ control_handle(struct control *c, struct msg *m)
 			c->event_errors++;
 			break;
 		}
+		control_event_capture(c, m, ev);
 		if (c->svc.recent != NULL)
 			event_ring_add(c->svc.recent, ev);
 		if (c->events != NULL || c->svc.sinks != NULL)

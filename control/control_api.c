@@ -154,14 +154,24 @@ control_api_capture_stats(struct services *c)
 	struct capture_mgr_stats cs;
 
 	capture_mgr_stats(c->captures, &cs);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			 "s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		"running", (json_int_t)cs.running, "captures", (json_int_t)cs.captures,
 		"started", (json_int_t)cs.started, "matched", (json_int_t)cs.matched,
 		"dropped", (json_int_t)cs.dropped, "written", (json_int_t)cs.written,
 		"written_bytes", (json_int_t)cs.written_bytes, "files", (json_int_t)cs.files,
 		"files_deleted", (json_int_t)cs.files_deleted, "evicted", (json_int_t)cs.evicted,
 		"write_errors", (json_int_t)cs.write_errors, "repaired", (json_int_t)cs.repaired,
-		"disk_bytes", (json_int_t)cs.disk_bytes, "quota_bytes", (json_int_t)cs.quota);
+		"disk_bytes", (json_int_t)cs.disk_bytes, "quota_bytes", (json_int_t)cs.quota,
+		"history", "slots", (json_int_t)cs.history_slots,
+		"in_use", (json_int_t)cs.history_in_use, "taken", (json_int_t)cs.history_taken,
+		"refused", (json_int_t)cs.history_refused,
+		"evicted_packets", (json_int_t)cs.history_evicted,
+		"event", "started", (json_int_t)cs.event_started,
+		"made", (json_int_t)cs.event_made, "missed", (json_int_t)cs.event_missed,
+		"limited", (json_int_t)cs.event_limited,
+		"refused", (json_int_t)cs.event_refused, "copies", (json_int_t)cs.event_copies,
+		"lost", (json_int_t)cs.event_lost, "deleted", (json_int_t)cs.event_deleted);
 }
 
 static int
@@ -226,6 +236,33 @@ control_api_capture_metrics(struct services *c, FILE *f)
 		  cs.write_errors },
 		{ "capture_disk_bytes", "gauge", "bytes of every capture's files", cs.disk_bytes },
 		{ "capture_quota_bytes", "gauge", "capture.quota", cs.quota },
+		{ "capture_history_slots", "gauge",
+		  "flow histories of every worker (capture.history_memcap)", cs.history_slots },
+		{ "capture_history_in_use", "gauge", "flow histories held by flows",
+		  cs.history_in_use },
+		{ "capture_history_taken_total", "counter", "flow histories given to flows",
+		  cs.history_taken },
+		{ "capture_history_refused_total", "counter",
+		  "flows that wanted a history and found none left (history_memcap)",
+		  cs.history_refused },
+		{ "capture_history_evicted_packets_total", "counter",
+		  "packets histories let go to keep their last ones", cs.history_evicted },
+		{ "capture_event_started_total", "counter", "event captures workers started",
+		  cs.event_started },
+		{ "capture_event_made_total", "counter",
+		  "event captures made (listed, with a file)", cs.event_made },
+		{ "capture_event_missed_total", "counter",
+		  "events to capture of flows without a history", cs.event_missed },
+		{ "capture_event_limited_total", "counter",
+		  "events to capture past capture.event_rate", cs.event_limited },
+		{ "capture_event_refused_total", "counter",
+		  "event captures that could not be made (quota, disk)", cs.event_refused },
+		{ "capture_event_copies_total", "counter", "records written for event captures",
+		  cs.event_copies },
+		{ "capture_event_lost_total", "counter",
+		  "event capture records lost: a copy ring was full", cs.event_lost },
+		{ "capture_event_deleted_total", "counter",
+		  "stopped event captures deleted past capture.event_max", cs.event_deleted },
 	};
 
 	for (i = 0; i < RTE_DIM(m); i++)

@@ -326,7 +326,8 @@ lr_rule_json(const struct lr_item *it)
 	} else {
 		ports = json_array();
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:o?, s:s, s:s, s:b, s:[], s:s}",
+	/* The shape of a rule in /v1/rules (policy_json_export.c): it can be POSTed as is. */
+	return json_pack("{s:s, s:s, s:s, s:s, s:o?, s:s, s:s, s:b, s:n, s:[], s:s}",
 		"id", it->id,
 		"from", r->key.from,
 		"to", r->key.to,
@@ -335,6 +336,7 @@ lr_rule_json(const struct lr_item *it)
 		"app", lr_app_names[r->key.app],
 		"action", "allow",
 		"require_tls", 0,
+		"capture",
 		"dlp",
 		"comment", comment);
 }

@@ -31,7 +31,9 @@ mem_plan_compute(struct mem_plan *p, const struct tg_config *cfg, unsigned int w
 	p->streams = 2 * stream_each * (size_t)cfg->dlp.max_streams;
 	p->app = cfg->app.enabled ? app_layer_memsize(&cfg->app) : 0;
 	p->capture = cfg->capture.enabled ? cfg->capture.ring_size : 0;
-	p->worker_eal = worker_memsize(cfg) + p->capture + (size_t)cfg->dp.ring_size * 8 * 2 +
+	p->history = cfg->capture.enabled ? cfg->capture.history_memcap : 0;
+	p->worker_eal = worker_memsize(cfg) + p->capture + p->history +
+			(size_t)cfg->dp.ring_size * 8 * 2 +
 			(size_t)cfg->events.ring_size * 8;
 	p->pools = cfg->dp.mbufs * (size_t)(RTE_MBUF_DEFAULT_BUF_SIZE + 192) +
 		   msg_pool * (msg_size + 64);
@@ -56,6 +58,7 @@ mem_plan_print(const struct mem_plan *p, const struct tg_config *cfg, FILE *f)
 	fprintf(f, "  app layer    %.1f MiB (app.max_flows states + app.decode_memcap)\n",
 		p->app / MIB);
 	fprintf(f, "  capture      %.1f MiB (capture.ring_size)\n", p->capture / MIB);
+	fprintf(f, "  histories    %.1f MiB (capture.history_memcap)\n", p->history / MIB);
 	mem_plan_summary(p, line, sizeof(line));
 	fprintf(f, "memory plan: %s\n", line);
 }

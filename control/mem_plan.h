@@ -24,6 +24,7 @@ struct mem_plan {
 	size_t streams;			/* per worker: dlp.max_streams streams, x2 on a swap */
 	size_t app;			/* per worker: app flow states + decompressor pool */
 	size_t capture;			/* per worker: packet copy ring (EAL), capture on */
+	size_t history;			/* per worker: flow histories (EAL), capture on */
 	size_t worker_eal;		/* per worker, EAL: all of the above that is EAL */
 	size_t pools;			/* packet and message pools, rings */
 	size_t eal;			/* -m: pools + workers + fixed EAL overhead */

@@ -33,6 +33,7 @@ enum jkind {
 	JK_INT,
 	JK_BOOL,
 	JK_SELECTOR,		/* string or null */
+	JK_OPTBOOL,		/* boolean or null (null: the default) */
 	JK_DLP,			/* array of dlp objects */
 	JK_GROUPS,		/* array of group objects */
 	JK_RULES,		/* array of rule objects */
@@ -68,6 +69,7 @@ static const struct jfield rule_fields[] = {
 	{ "app", JK_STRING, false },
 	{ "action", JK_STRING, true },
 	{ "require_tls", JK_BOOL, false },
+	{ "capture", JK_OPTBOOL, false },
 	{ "dlp", JK_DLP, false },
 	{ "comment", JK_STRING, false },
 	{ NULL, 0, false },
@@ -77,6 +79,7 @@ static const struct jfield dlp_fields[] = {
 	{ "sensor", JK_STRING, true },
 	{ "action", JK_STRING, true },
 	{ "threshold", JK_INT, false },
+	{ "capture", JK_OPTBOOL, false },
 	{ NULL, 0, false },
 };
 
@@ -109,8 +112,9 @@ static const struct jfield mode_fields[] = {
 static const struct jschema group_schema = {
 	group_fields, "name, cidrs, ranges, fqdns, selector, mode" };
 static const struct jschema rule_schema = {
-	rule_fields, "id, from, to, protocol, ports, app, action, require_tls, dlp, comment" };
-static const struct jschema dlp_schema = { dlp_fields, "sensor, action, threshold" };
+	rule_fields, "id, from, to, protocol, ports, app, action, require_tls, capture, dlp, "
+		     "comment" };
+static const struct jschema dlp_schema = { dlp_fields, "sensor, action, threshold, capture" };
 static const struct jschema policy_schema = {
 	policy_fields, "mode, default_action, groups, rules" };
 static const struct jschema custom_schema = {
@@ -126,7 +130,8 @@ static const char *const kind_what[] = {
 	[JK_INT] = "an integer",
 	[JK_BOOL] = "a boolean",
 	[JK_SELECTOR] = "a label selector string or null",
-	[JK_DLP] = "an array of {sensor, action, threshold} objects",
+	[JK_OPTBOOL] = "a boolean or null",
+	[JK_DLP] = "an array of {sensor, action, threshold, capture} objects",
 	[JK_GROUPS] = "an array of group objects",
 	[JK_RULES] = "an array of rule objects",
 };
@@ -285,8 +290,8 @@ check_items(struct jctx *c, const json_t *v, enum jkind kind)
 			     wrong_type(c, it, "a port number or \"START-END\" string");
 			break;
 		case JK_DLP:
-			rc = check_object(c, it, &dlp_schema, "a {sensor, action, threshold} "
-				"object");
+			rc = check_object(c, it, &dlp_schema, "a {sensor, action, threshold, "
+				"capture} object");
 			break;
 		case JK_GROUPS:
 			rc = check_object(c, it, &group_schema, "a group object");
@@ -314,6 +319,9 @@ check_value(struct jctx *c, const json_t *v, enum jkind kind)
 		return json_is_boolean(v) ? 0 : wrong_type(c, v, kind_what[kind]);
 	case JK_SELECTOR:
 		return json_is_string(v) || json_is_null(v) ? 0 :
+		       wrong_type(c, v, kind_what[kind]);
+	case JK_OPTBOOL:
+		return json_is_boolean(v) || json_is_null(v) ? 0 :
 		       wrong_type(c, v, kind_what[kind]);
 	default:
 		if (!json_is_array(v))

@@ -194,6 +194,19 @@ rule_ports(const struct policy_rule *r)
 	return arr;
 }
 
+/* capture: true, false, or null for the default (enum policy_capture). */
+static json_t *
+capture_json(uint8_t capture)
+{
+	if (capture == POLICY_CAPTURE_DEFAULT)
+		return json_null();
+	if (capture > POLICY_CAPTURE_ON) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return json_boolean(capture == POLICY_CAPTURE_ON);
+}
+
 static json_t *
 rule_dlp(const struct policy_rule *r)
 {
@@ -209,7 +222,8 @@ rule_dlp(const struct policy_rule *r)
 			goto fail;
 		if (action == NULL || !put(d, "sensor", jstr(r->dlp[i].sensor)) ||
 		    !put(d, "action", jstr(action)) ||
-		    !put(d, "threshold", json_integer(r->dlp[i].threshold))) {
+		    !put(d, "threshold", json_integer(r->dlp[i].threshold)) ||
+		    !put(d, "capture", capture_json(r->dlp[i].capture))) {
 			if (action == NULL)
 				errno = EINVAL;
 			json_decref(d);
@@ -248,6 +262,7 @@ policy_json_rule(const struct policy *p, unsigned int idx)
 	    !put(o, "app", jstr(app_names[r->app])) ||
 	    !put(o, "action", jstr(action_names[r->action])) ||
 	    !put(o, "require_tls", json_boolean(r->require_tls)) ||
+	    !put(o, "capture", capture_json(r->capture)) ||
 	    !put(o, "dlp", rule_dlp(r)) || !put(o, "comment", jstr(r->comment))) {
 		json_decref(o);
 		return NULL;

@@ -128,7 +128,7 @@ compile_addresses(struct compile_ctx *c, const struct label_map *labels,
 
 static int
 compile_dlp(const struct policy *p, const struct sensor_db *db, struct snapshot *s,
-	    struct dlp_binding *out, char *err, size_t errlen)
+	    struct dlp_binding *out, uint8_t *capture, char *err, size_t errlen)
 {
 	unsigned int r, j, k, n = db != NULL ? sensor_db_count(db) : 0;
 	uint32_t nd = 0;
@@ -155,6 +155,9 @@ compile_dlp(const struct policy *p, const struct sensor_db *db, struct snapshot 
 			out[nd].sensor = (uint16_t)k;
 			out[nd].action = pr->dlp[j].action;
 			out[nd].threshold = pr->dlp[j].threshold;
+			/* A binding that says nothing captures as its rule says. */
+			capture[nd] = pr->dlp[j].capture != POLICY_CAPTURE_DEFAULT ?
+				      pr->dlp[j].capture : pr->capture;
 			nd++;
 		}
 	}
@@ -172,6 +175,7 @@ snapshot_compile(const struct policy *p, const struct label_map *labels,
 	struct snapshot_group *groups;
 	struct snapshot_rule *rules;
 	struct dlp_binding *dlp;
+	uint8_t *dlp_capture;
 	struct snapshot_fqdn *fq;
 	unsigned int g, i, nfq = 0, ndlp = 0;
 	size_t sz;
@@ -183,7 +187,8 @@ snapshot_compile(const struct policy *p, const struct label_map *labels,
 		ndlp += p->rules[i].ndlp;
 	sz = RTE_ALIGN_CEIL(sizeof(*s), 64) + RTE_ALIGN_CEIL(sizeof(*groups) * p->ngroups, 64) +
 	     RTE_ALIGN_CEIL(sizeof(*rules) * p->nrules, 64) +
-	     RTE_ALIGN_CEIL(sizeof(*dlp) * ndlp, 64) + sizeof(*fq) * nfq;
+	     RTE_ALIGN_CEIL(sizeof(*dlp) * ndlp, 64) + RTE_ALIGN_CEIL(ndlp, 64) +
+	     sizeof(*fq) * nfq;
 	blk = aligned_alloc(64, RTE_ALIGN_CEIL(sz, 64));
 	if (blk == NULL) {
 		snprintf(err, errlen, "snapshot: out of memory");
@@ -198,6 +203,8 @@ snapshot_compile(const struct policy *p, const struct label_map *labels,
 	blk += RTE_ALIGN_CEIL(sizeof(*rules) * p->nrules, 64);
 	dlp = (struct dlp_binding *)blk;
 	blk += RTE_ALIGN_CEIL(sizeof(*dlp) * ndlp, 64);
+	dlp_capture = (uint8_t *)blk;
+	blk += RTE_ALIGN_CEIL(ndlp, 64);
 	fq = (struct snapshot_fqdn *)blk;
 
 	s->mode = p->mode;
@@ -208,6 +215,7 @@ snapshot_compile(const struct policy *p, const struct label_map *labels,
 	s->groups = groups;
 	s->rules = rules;
 	s->dlp = dlp;
+	s->dlp_capture = dlp_capture;
 	s->fqdns = fq;
 	for (g = 0; g < p->ngroups; g++) {
 		const struct policy_group *pg = &p->groups[g];
@@ -235,10 +243,11 @@ snapshot_compile(const struct policy *p, const struct label_map *labels,
 		sr->app = pr->app;
 		sr->action = pr->action;
 		sr->require_tls = pr->require_tls;
+		sr->capture = pr->capture;
 		sr->nports = pr->nports;
 		memcpy(sr->ports, pr->ports, sizeof(sr->ports[0]) * pr->nports);
 	}
-	if (compile_dlp(p, db, s, dlp, err, errlen) != 0)
+	if (compile_dlp(p, db, s, dlp, dlp_capture, err, errlen) != 0)
 		goto fail;
 
 	memset(&c, 0, sizeof(c));

@@ -8,6 +8,7 @@
  * zeroes the counts before storing the new serial (release), so a reader that sees the
  * serial it asks for reads counts of that capture only.
  */
+#include <errno.h>
 #include <string.h>
 #include <rte_bpf.h>
 #include <rte_common.h>
@@ -15,6 +16,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_pause.h>
+#include "capture_hist.h"
 #include "capture_ring.h"
 #include "capture_tap.h"
 
@@ -48,13 +50,68 @@ nomem:
 	return NULL;
 }
 
+int
+capture_tap_auto_init(struct capture_tap *t, const struct capture_tap_auto *a, int socket)
+{
+	struct capture_hist_conf hc = {
+		.bytes = a->bytes, .first = a->first, .last = a->last, .snaplen = a->snaplen,
+	};
+
+	if (a->memcap == 0)
+		return 0;
+	t->hist_mem = rte_malloc_socket("capture_hist", a->memcap, 64, socket);
+	if (t->hist_mem == NULL) {
+		TAP_LOG(ERR, "no memory for %" PRIu64 " bytes of flow histories "
+			"(capture.history_memcap)", a->memcap);
+		return -ENOMEM;
+	}
+	t->hist = capture_hist_pool_init(t->hist_mem, a->memcap, &hc);
+	if (t->hist == NULL) {
+		rte_free(t->hist_mem);
+		t->hist_mem = NULL;
+		return -EINVAL;
+	}
+	t->au = *a;
+	return 0;
+}
+
 void
 capture_tap_free(struct capture_tap *t)
 {
 	if (t == NULL)
 		return;
+	rte_free(t->hist_mem);
 	rte_free(t->mem);
 	rte_free(t);
+}
+
+int
+capture_tap_event_rec(struct capture_tap *t, uint32_t seq, uint8_t kind, uint64_t ts_us,
+		      const void *data, uint32_t caplen, uint32_t origlen)
+{
+	uint32_t size = capture_rec_size(caplen);
+	struct capture_rec *r = capture_ring_reserve(t->ring, size);
+
+	while (unlikely(r == NULL && t->wait_when_full)) {
+		rte_pause();
+		r = capture_ring_reserve(t->ring, size);
+	}
+	if (unlikely(r == NULL)) {
+		t->st.ev_lost++;
+		return -ENOBUFS;
+	}
+	r->size = size;
+	r->serial = seq;
+	r->ts_us = ts_us;
+	r->caplen = caplen;
+	r->origlen = origlen;
+	r->slot = CAPTURE_SLOT_EVENT;
+	r->kind = kind;
+	memset(r->pad, 0, sizeof(r->pad));
+	memcpy(r + 1, data, caplen);
+	capture_ring_commit(t->ring);
+	t->st.ev_copies++;
+	return 0;
 }
 
 static inline int
@@ -108,6 +165,7 @@ capture_tap_run(struct capture_tap *t, const struct capture_set *s, struct rte_m
 		r->caplen = caplen;
 		r->origlen = len;
 		r->slot = f->slot;
+		r->kind = CAPTURE_REC_PACKET;
 		p = rte_pktmbuf_read(m, 0, caplen, r + 1);
 		if (p != NULL && p != (const void *)(r + 1))
 			memcpy(r + 1, p, caplen);

@@ -12,6 +12,10 @@
  * The pcap layer creates one tap per worker before the workers start, publishes the set
  * of running captures through the slot it passed (RCU: the set a worker loaded stays valid
  * until its next quiescent report), drains the ring, and reads the counters.
+ *
+ * A tap may also hold the worker's flow histories (capture_hist.h) for automatic captures;
+ * the worker's glue (worker_capture.c) writes their event captures into the same copy ring
+ * through capture_tap_event_rec.
  */
 #ifndef TOLLGATE_CAPTURE_TAP_H
 #define TOLLGATE_CAPTURE_TAP_H
@@ -22,6 +26,18 @@
 
 struct rte_mbuf;
 struct capture_ring;
+struct capture_hist_pool;
+
+/* Automatic captures: the histories of a worker's flows and what follows an event. */
+struct capture_tap_auto {
+	uint64_t memcap;		/* bytes of histories (capture.history_memcap) */
+	uint32_t bytes;			/* one history (capture.history_bytes) */
+	uint32_t first, last;		/* copies pinned, copies kept at most */
+	uint32_t snaplen;		/* bytes kept of each packet */
+	uint32_t event_packets;		/* packets copied after an event */
+	uint64_t event_us;		/* ... for at most this long */
+	uint32_t event_rate;		/* event captures started per second; 0: any */
+};
 
 struct capture_tap {
 	struct capture_tap_stats st;		/* first: the worker's totals */
@@ -30,6 +46,12 @@ struct capture_tap {
 	struct capture_tap_count cnt[CAPTURE_SLOTS];
 	void *mem;				/* the ring's memory (rte_malloc) */
 	uint8_t wait_when_full;			/* offline: wait for the writer, drop nothing */
+	/* Automatic captures (capture_tap_auto_init), or hist NULL: none. */
+	struct capture_hist_pool *hist;
+	void *hist_mem;
+	struct capture_tap_auto au;
+	uint32_t ev_seq;			/* the worker's last event capture */
+	uint64_t ev_tokens_us;			/* rate: the time its budget is full again */
 };
 
 /*
@@ -40,6 +62,22 @@ struct capture_tap {
  */
 struct capture_tap *capture_tap_create(struct capture_set *const *set, uint64_t ring_size,
 				       int socket);
+
+/*
+ * Give t the flow histories of automatic captures: a pool of a->memcap bytes on socket.
+ * Returns 0, -EINVAL when a holds no history (memcap 0 is not an error: nothing is done,
+ * 0), or -ENOMEM (logged). Control thread, before the worker starts.
+ */
+int capture_tap_auto_init(struct capture_tap *t, const struct capture_tap_auto *a, int socket);
+
+/*
+ * Write one record of event capture seq into t's copy ring: kind (enum capture_rec_kind),
+ * time, caplen bytes of data and the wire length origlen. Returns 0, or -ENOBUFS when the
+ * ring has no room (the copy is lost and counted in ev_lost; offline the worker waits
+ * instead). Owning worker only.
+ */
+int capture_tap_event_rec(struct capture_tap *t, uint32_t seq, uint8_t kind, uint64_t ts_us,
+			  const void *data, uint32_t caplen, uint32_t origlen);
 
 /* Free a tap and its ring; the worker must have stopped. NULL is a no-op. */
 void capture_tap_free(struct capture_tap *t);

@@ -91,6 +91,8 @@ struct flow {
 	uint8_t action;			/* enum policy_action */
 	uint8_t pflags;			/* FLOW_P_* (worker) */
 	uint16_t first_slot;		/* worker first-bytes slot + 1, 0 = none */
+	uint8_t cap_flags;		/* automatic captures (worker_capture.c): FLOW_CAP_* */
+	uint32_t cap_slot;		/* its history slot + 1, 0 = none */
 	uint64_t reported_us;		/* last flow list update (worker clock) */
 	/* Names of that verdict, kept so a flow that ends after the snapshot was replaced
 	 * still reports the verdict it had ("" rule: the default action). */

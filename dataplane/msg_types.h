@@ -132,6 +132,8 @@ struct msg {
 	uint32_t len;		/* bytes in data */
 	uint64_t count;		/* anomaly: occurrences this message stands for */
 	uint64_t ts_us;		/* when (packet time) */
+	uint32_t capture;	/* dlp, alert: the event's automatic capture (the worker's
+				 * sequence number; 0: none) */
 	struct msg_flow flow;	/* with_flow: all but the aggregate anomalies */
 	uint8_t has_flow;
 	union {

@@ -31,6 +31,7 @@ struct snapshot_rule {
 	uint8_t app;			/* enum policy_app */
 	uint8_t action;			/* enum policy_action */
 	uint8_t require_tls;
+	uint8_t capture;		/* enum policy_capture of the rule (its own alerts) */
 	uint16_t nports;
 	uint16_t ndlp;
 	uint32_t dlp_first;		/* first binding in snapshot.dlp */
@@ -84,6 +85,8 @@ struct snapshot {
 	const struct snapshot_group *groups;
 	const struct snapshot_rule *rules;
 	const struct dlp_binding *dlp;
+	const uint8_t *dlp_capture;	/* enum policy_capture of each binding of dlp[], its
+					 * rule's when it says nothing */
 	const struct snapshot_fqdn *fqdns;
 	const struct group_table *addr;	/* address -> groups (CIDRs, ranges, labels, DNS) */
 	struct snapshot_sensors *sensors;	/* NULL: no sensors */

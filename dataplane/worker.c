@@ -6,6 +6,7 @@
  *
  *   rx burst ─► capture tap (capture_tap.c: copies for running captures)
  *            ─► parse L2-L4 ─► defrag ─► flow lookup/create ─► policy (worker_policy.c)
+ *            ─► flow history / event capture (worker_capture.c)
  *            ─► TCP tracking ─► in-order reassembly per direction ─► consumers: first
  *               bytes (app, SNI), DLP sensors, stream dump
  *            ─► verdict: forward on the peer port (inline), drop, or reset both ends
@@ -46,6 +47,7 @@
 #include "tcp_reasm.h"
 #include "worker.h"
 #include "worker_app.h"
+#include "worker_capture.h"
 #include "worker_dlp.h"
 #include "worker_msg.h"
 #include "worker_meta.h"
@@ -186,6 +188,8 @@ worker_flow_end(void *cookie, struct flow *f)
 	worker_dlp_close(w, f);
 	worker_app_free(w, f);
 	worker_learn(w, f);
+	/* After every event the end could raise: they may still join its capture. */
+	worker_capture_flow_end(w, f);
 	switch (f->end_reason) {
 	case FLOW_END_TIMEOUT:
 		w->ctr.c[CTR_flows_timeout]++;
@@ -405,9 +409,9 @@ worker_tx_flush(struct worker *w)
 			rte_eth_tx_buffer_flush(p, (uint16_t)w->index, w->txb[p]);
 }
 
-/* A RST for the connection of the frame pkt (parsed in meta) out of port. */
+/* A RST for the connection of the frame pkt (parsed in meta) of flow f out of port. */
 static void
-worker_rst(struct worker *w, uint16_t port, const uint8_t *pkt, uint32_t len,
+worker_rst(struct worker *w, struct flow *f, uint16_t port, const uint8_t *pkt, uint32_t len,
 	   const struct pkt_meta *meta, enum rst_target t)
 {
 	struct rte_mbuf *r;
@@ -431,6 +435,8 @@ worker_rst(struct worker *w, uint16_t port, const uint8_t *pkt, uint32_t len,
 	}
 	rte_pktmbuf_trim(r, (uint16_t)(RST_FRAME_MAX - n));
 	w->ctr.c[CTR_rst_sent]++;
+	/* Evidence of the block: the flow's event capture holds what the gateway sent. */
+	worker_capture_rst(w, f, p, (uint32_t)n);
 	worker_tx(w, port, r);
 }
 
@@ -538,10 +544,14 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	flow_table_touch(w->flows, f, w->now_us);
 	if (inl && worker_flow_blocked(f)) {
 		/* Cut already: every later frame of it is dropped until it times out. */
+		worker_capture_packet(w, f, pkt, len, ts);
 		v = WORKER_DROP;
 		goto out;
 	}
 	worker_policy_current(w, f);
+	/* Into the flow's history before its bytes are inspected: the frame that raises an
+	 * event is part of the event's capture. */
+	worker_capture_packet(w, f, pkt, len, ts);
 	caps = worker_caps_hit(w);
 	ooo = w->reasm.stats.ooo_held;
 	/* What the receiver has had of this direction: everything before this frame. */
@@ -595,8 +605,8 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 			/* The receiver expects the first byte not forwarded to it. */
 			if (fwd_known && (int32_t)(fwd_seq - fwd.seq) > 0)
 				fwd.seq = fwd_seq;
-			worker_rst(w, m->port, pkt, len, &back, RST_TO_SENDER);
-			worker_rst(w, peer, pkt, len, &fwd, RST_TO_RECEIVER);
+			worker_rst(w, f, m->port, pkt, len, &back, RST_TO_SENDER);
+			worker_rst(w, f, peer, pkt, len, &fwd, RST_TO_RECEIVER);
 			/* Both ends were reset: the flow is over (closed timeout). */
 			if (f->state != FLOW_STATE_CLOSED)
 				flow_table_set_state(w->flows, f, FLOW_STATE_CLOSED);
@@ -677,6 +687,7 @@ worker_housekeeping(struct worker *w)
 	if (w->now_us >= w->next_expire_us) {
 		flow_table_expire(w->flows, w->now_us, WORKER_EXPIRE_BUDGET);
 		worker_defrag_expire(w, w->now_us, 0);
+		worker_capture_expire(w);
 		if (w->dlp != NULL)
 			dlp_ctx_refresh_today(w->dlp);
 		w->next_expire_us = w->now_us + WORKER_EXPIRE_PERIOD_US;

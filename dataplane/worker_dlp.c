@@ -3,7 +3,8 @@
  * The worker's DLP glue (worker_dlp.h): which sensors a flow's rule asks for, the sensor
  * streams of its directions (the raw stream and one decoded buffer at a time), the dlp
  * events they produce (with the flow header and the app layer's metadata), the block
- * verdict a block binding gives in protect mode, and the DLP counters. Owning worker only.
+ * verdict a block binding gives in protect mode, whether an event captures (the `capture`
+ * of the binding that raised it), and the DLP counters. Owning worker only.
  */
 #include <string.h>
 #include <rte_common.h>
@@ -11,6 +12,8 @@
 #include "dlp.h"
 #include "flow_policy.h"
 #include "runtime_types.h"
+#include "sensor_engine.h"
+#include "worker_capture.h"
 #include "worker_dlp.h"
 #include "worker_msg.h"
 #include "worker_flow.h"
@@ -34,16 +37,67 @@ worker_dlp_block(struct worker *w, struct flow *f, const struct dlp_event *ev)
 	w->ctr.c[CTR_policy_flows_blocked]++;
 }
 
+/* The rule index the flow's DLP follows in the snapshot in use (-1: the default). */
+static int32_t
+worker_dlp_rule(const struct worker *w, const struct flow *f)
+{
+	const struct snapshot *s = w->snap;
+	struct flow_verdict v;
+
+	if (likely(f->policy_version == s->version))
+		return f->rule;
+	/* Flow end after a policy change, without a packet since: the bindings of the running
+	 * policy decide what is still pending; the verdict stays. */
+	flow_policy_eval(s, &f->key, f->client, f->app, NULL, &v);
+	return v.rule;
+}
+
+/*
+ * Does ev capture? A threshold crossing follows the binding of its sensor; the matches a
+ * direction reports at its end follow the bindings of their action; a flow without
+ * bindings (every sensor at dlp.action) follows its rule's `capture`.
+ */
+static int
+worker_dlp_capture(const struct worker *w, const struct flow *f, const struct dlp_event *ev)
+{
+	const struct snapshot *s = w->snap;
+	int32_t rule = worker_dlp_rule(w, f);
+	const struct snapshot_rule *r = rule >= 0 ? &s->rules[rule] : NULL;
+	int blocks = ev->action == CONFIG_DLP_BLOCK;
+	uint32_t i, k;
+
+	if (r == NULL || r->ndlp == 0)
+		return worker_capture_wanted(w, r != NULL ? r->capture : POLICY_CAPTURE_DEFAULT,
+					     blocks);
+	for (i = 0; ev->crossing && s->sensors != NULL && i < r->ndlp; i++) {
+		k = r->dlp_first + i;
+		if (strcmp(sensor_db_def(s->sensors->db, s->dlp[k].sensor)->id, ev->sensor) == 0)
+			return worker_capture_wanted(w, s->dlp_capture[k],
+						     s->dlp[k].action == POLICY_DLP_BLOCK);
+	}
+	for (i = 0; i < r->ndlp; i++) {
+		k = r->dlp_first + i;
+		if ((s->dlp[k].action == POLICY_DLP_BLOCK) == blocks &&
+		    worker_capture_wanted(w, s->dlp_capture[k], blocks))
+			return 1;
+	}
+	return 0;
+}
+
 static void
 worker_dlp_emit(void *cookie, uint8_t dir, const struct dlp_event *ev)
 {
 	const struct worker_emit *e = cookie;
 	struct msg *m;
+	uint32_t cap;
 
 	worker_dlp_block(e->w, e->f, ev);
+	cap = worker_capture_event(e->w, e->f, CAPTURE_EVENT_DLP,
+				   worker_dlp_capture(e->w, e->f, ev));
 	m = worker_msg_new(e->w, MSG_DLP, e->f, dir, CTR_events_dropped);
 	if (m == NULL)
 		return;
+	m->capture = cap;
 	m->dlp = *ev;
 	m->dlp.blocked = ev->action == CONFIG_DLP_BLOCK && e->f->mode == POLICY_MODE_PROTECT;
 	if (e->f->app_flow != NULL)
@@ -59,19 +113,12 @@ int
 worker_dlp_policy(const struct worker *w, const struct flow *f, struct dlp_policy *pol)
 {
 	const struct snapshot *s = w->snap;
-	int32_t rule = f->rule;
+	int32_t rule;
 
 	memset(pol, 0, sizeof(*pol));
 	if (w->dlp == NULL)
 		return 0;
-	if (unlikely(f->policy_version != s->version)) {
-		/* Flow end after a policy change, without a packet since: the bindings of
-		 * the running policy decide what is still pending; the verdict stays. */
-		struct flow_verdict v;
-
-		flow_policy_eval(s, &f->key, f->client, f->app, NULL, &v);
-		rule = v.rule;
-	}
+	rule = worker_dlp_rule(w, f);
 	if (rule >= 0 && s->rules[rule].ndlp > 0) {
 		const struct snapshot_rule *r = &s->rules[rule];
 

@@ -8,6 +8,7 @@
  *                    verdict/name/learn reports
  *   worker_meta.c    tls and dns metadata events
  *   worker_dlp.c     the sensor streams of a flow, dlp events, block verdicts
+ *   worker_capture.c automatic captures: flow histories, event captures, their resets
  *   worker_frag.c    fragments defrag lets go of: forwarded, dropped, reported
  *   worker_msg.c     messages and anomalies to the control thread
  * Owning worker only, like struct worker.
@@ -38,6 +39,10 @@
 #define FLOW_P_SNI		0x20	/* TLS SNI looked for */
 #define FLOW_P_BLOCKED		0x40	/* verdict was to block: stays until the flow ends */
 #define FLOW_P_APP_LAYER	0x80	/* the app layer was offered the flow */
+
+/* Automatic capture flags (struct flow.cap_flags, worker_capture.c). */
+#define FLOW_CAP_WANT		0x01	/* the verdict in force captures: keep a history */
+#define FLOW_CAP_REFUSED	0x02	/* no history was left for it (counted once) */
 
 #define WORKER_SNI_TTL_S	300	/* life of a name learned from TLS SNI */
 #define WORKER_REPORT_US	1000000	/* flow list refresh of a busy flow */

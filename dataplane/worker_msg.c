@@ -100,6 +100,7 @@ worker_msg_new(struct worker *w, uint16_t type, const struct flow *f, uint8_t di
 	m->anomaly = 0;
 	m->len = 0;
 	m->count = 0;
+	m->capture = 0;
 	m->ts_us = w->now_us;
 	m->has_flow = f != NULL;
 	if (f != NULL)

@@ -24,6 +24,7 @@
 #include "flow_policy.h"
 #include "runtime_types.h"
 #include "snapshot_types.h"
+#include "worker_capture.h"
 #include "worker_msg.h"
 #include "worker_meta.h"
 #include "worker_app.h"
@@ -46,11 +47,19 @@ worker_rule_hash(const char *id)
 void
 worker_alert(struct worker *w, struct flow *f, enum msg_alert_reason reason)
 {
+	const struct snapshot *s = w->snap;
+	uint8_t tri = f->rule >= 0 && (uint32_t)f->rule < s->nrules ? s->rules[f->rule].capture :
+		      POLICY_CAPTURE_DEFAULT;
+	/* A verdict's alert captures when its rule says so (or capture.auto_alert); a flow
+	 * cut for a block binding's crossing captures as that binding would. */
+	uint32_t cap = worker_capture_event(w, f, CAPTURE_EVENT_ALERT,
+		worker_capture_wanted(w, tri, reason == MSG_ALERT_DLP_BLOCK));
 	struct msg *m = worker_msg_new(w, MSG_ALERT, f, FLOW_TOSERVER, CTR_events_dropped);
 
 	w->ctr.c[CTR_policy_alerts]++;
 	if (m == NULL)
 		return;
+	m->capture = cap;
 	m->alert.reason = (uint8_t)reason;
 	m->alert.blocked = f->mode == POLICY_MODE_PROTECT;
 	worker_msg_post(w, m, CTR_events_dropped);
@@ -130,6 +139,8 @@ worker_policy_eval(struct worker *w, struct flow *f, const char *sni)
 		memcpy(f->from_name, s->groups[v.from_group].name, sizeof(f->from_name));
 		memcpy(f->to_name, s->groups[v.to_group].name, sizeof(f->to_name));
 	}
+	/* Before its alerts: whether the flow keeps a history, under this policy. */
+	worker_capture_policy(w, f);
 	if (verdict && !worker_flow_blocked(f)) {
 		f->pflags &= (uint8_t)~FLOW_P_ALERTED;
 		if (f->action == POLICY_ACTION_DENY && f->mode == POLICY_MODE_PROTECT) {

@@ -28,6 +28,7 @@
 #include <rte_rcu_qsbr.h>
 #include "capture.h"
 #include "capture_bpf.h"
+#include "capture_hist.h"
 #include "capture_priv.h"
 #include "capture_ring.h"
 #include "capture_tap.h"
@@ -49,30 +50,19 @@ capture_find(const struct capture_mgr *m, const char *id)
 	return NULL;
 }
 
-static int
-capture_active(const struct capture *c)
-{
-	return c->state == CAPTURE_RUNNING || c->state == CAPTURE_STOPPING;
-}
-
-static void
-capture_unlink(struct capture_mgr *m, struct capture *c)
-{
-	struct capture **pp;
-
-	m->files += c->files.created;
-	m->files_deleted += c->files.deleted;
-	for (pp = &m->list; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			return;
-		}
-}
 
 struct capture_mgr *
 capture_mgr_create(struct runtime *rt, const char *state_dir, char *err, size_t errlen)
 {
 	struct capture_mgr *m = calloc(1, sizeof(*m));
+	const struct config_capture *cc = &rt->cfg.capture;
+	struct capture_tap_auto au = {
+		.memcap = cc->history_memcap, .bytes = (uint32_t)cc->history_bytes,
+		.first = cc->history_first, .last = cc->history_last,
+		.snaplen = cc->history_snaplen, .event_packets = cc->event_packets,
+		.event_us = (uint64_t)cc->event_seconds * 1000000,
+		.event_rate = cc->event_rate,
+	};
 	struct stat st;
 	unsigned int i, n;
 
@@ -114,7 +104,18 @@ capture_mgr_create(struct runtime *rt, const char *state_dir, char *err, size_t 
 		m->n_taps = i + 1;
 		/* Offline, a full copy ring makes the worker wait for the writer (lossless). */
 		m->taps[i]->wait_when_full = rt->offline;
+		if (capture_tap_auto_init(m->taps[i], &au,
+					  (int)rte_lcore_to_socket_id(w->lcore)) != 0) {
+			snprintf(err, errlen, "no memory for worker %u's flow histories of %" PRIu64
+				 " bytes (capture.history_memcap)", i, au.memcap);
+			goto fail;
+		}
 		w->cap = m->taps[i];
+	}
+	m->evkeys = calloc((size_t)RTE_MAX(m->n_taps, 1u) * CAPTURE_EVKEYS, sizeof(*m->evkeys));
+	if (m->evkeys == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
 	if (pthread_create(&m->thread, NULL, capture_writer_main, m) != 0) {
 		snprintf(err, errlen, "cannot start the pcap writer thread: %s", strerror(errno));
@@ -275,6 +276,7 @@ capture_mgr_free(struct capture_mgr *m)
 		m->list = c->next;
 		capture_store_free(c);
 	}
+	free(m->evkeys);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
@@ -299,45 +301,6 @@ capture_new_id(struct capture_mgr *m, char *id)
 			return 0;
 	}
 	return -EEXIST;
-}
-
-/*
- * Room for need more bytes: running captures keep what they reserved (file_size *
- * file_count), stopped ones what their files hold; the oldest stopped captures (but keep)
- * are deleted until need fits. -ENOSPC, deleting nothing, when it cannot fit at all.
- */
-static int
-capture_make_room(struct capture_mgr *m, uint64_t need, const struct capture *keep,
-		  char *err, size_t errlen)
-{
-	uint64_t reserved = 0, stopped = 0;
-	struct capture *c, *next;
-
-	for (c = m->list; c != NULL; c = c->next) {
-		if (capture_active(c))
-			reserved += RTE_MAX(c->file_size * c->file_count, c->files.bytes);
-		else if (c != keep)
-			stopped += c->files.bytes;
-	}
-	if (reserved + need > m->cfg.quota) {
-		snprintf(err, errlen, "file_size * file_count = %" PRIu64 " bytes does not fit the "
-			 "capture quota: %" PRIu64 " of %" PRIu64 " bytes are reserved by running "
-			 "captures", need, reserved, m->cfg.quota);
-		return -ENOSPC;
-	}
-	for (c = m->list; c != NULL && reserved + stopped + need > m->cfg.quota; c = next) {
-		next = c->next;
-		if (capture_active(c) || c == keep)
-			continue;
-		CAPTURE_LOG(NOTICE, "capture %s deleted to make room in the quota (%" PRIu64
-			    " bytes)", c->id, c->files.bytes);
-		stopped -= c->files.bytes;
-		capture_store_remove(c);
-		capture_unlink(m, c);
-		capture_store_free(c);
-		m->evicted++;
-	}
-	return 0;
 }
 
 static int
@@ -394,6 +357,12 @@ capture_start(struct capture_mgr *m, const struct capture_req *r, char *id, char
 		rc = -EBUSY;
 		goto fail;
 	}
+	if (c != NULL && c->kind == CAPTURE_KIND_EVENT) {
+		snprintf(err, errlen, "capture %s holds the packets of an event: it is not started "
+			 "again (choose another id)", c->id);
+		rc = -EBUSY;
+		goto fail;
+	}
 	if (c != NULL && r->name[0] != '\0' && strcmp(r->name, c->name) != 0) {
 		snprintf(err, errlen, "capture %s names its files %s: a restart keeps the name",
 			 c->id, c->name);
@@ -407,7 +376,7 @@ capture_start(struct capture_mgr *m, const struct capture_req *r, char *id, char
 		rc = -EMFILE;
 		goto fail;
 	}
-	rc = capture_make_room(m, r->file_size * r->file_count, c, err, errlen);
+	rc = capture_store_make_room(m, r->file_size * r->file_count, c, err, errlen);
 	if (rc != 0)
 		goto fail;
 	if (c == NULL) {
@@ -523,7 +492,7 @@ capture_stop(struct capture_mgr *m, const char *id, int purge)
 		}
 	} else if (purge) {
 		capture_store_remove(c);
-		capture_unlink(m, c);
+		capture_store_unlink(m, c);
 		capture_store_free(c);
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -592,6 +561,25 @@ out:
 	return rc;
 }
 
+int
+capture_event_note(struct capture_mgr *m, unsigned int worker, uint32_t seq, uint8_t type,
+		   uint64_t flow_id, uint64_t ts_us, char *id)
+{
+	struct capture *c;
+	int rc = -ENOENT;
+
+	if (m == NULL || !m->enabled || seq == 0)
+		return -ENOENT;
+	pthread_mutex_lock(&m->lock);
+	c = capture_event_get(m, worker, seq, type, flow_id, ts_us);
+	if (c != NULL) {
+		snprintf(id, CAPTURE_ID_LEN, "%s", c->id);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
 void
 capture_mgr_stats(struct capture_mgr *m, struct capture_mgr_stats *s)
 {
@@ -618,9 +606,25 @@ capture_mgr_stats(struct capture_mgr *m, struct capture_mgr_stats *s)
 	s->evicted = m->evicted;
 	s->write_errors = m->write_errors;
 	s->repaired = m->repaired;
+	s->event_made = m->ev_made;
+	s->event_refused = m->ev_refused;
+	s->event_deleted = m->ev_deleted;
 	pthread_mutex_unlock(&m->lock);
 	for (i = 0; i < m->n_taps; i++) {
-		s->matched += m->taps[i]->st.matched;
-		s->dropped += m->taps[i]->st.dropped;
+		const struct capture_tap_stats *t = &m->taps[i]->st;
+
+		s->matched += t->matched;
+		s->dropped += t->dropped;
+		s->history_taken += t->hist_taken;
+		s->history_refused += t->hist_refused;
+		s->history_in_use += t->hist_in_use;
+		s->history_evicted += t->hist_evicted;
+		s->event_started += t->ev_started;
+		s->event_missed += t->ev_missed;
+		s->event_limited += t->ev_limited;
+		s->event_copies += t->ev_copies;
+		s->event_lost += t->ev_lost;
+		if (m->taps[i]->hist != NULL)
+			s->history_slots += m->taps[i]->hist->n;
 	}
 }

@@ -63,6 +63,20 @@ struct capture_mgr_stats {
 	uint64_t evicted;		/* stopped captures deleted for the quota */
 	uint64_t write_errors;		/* captures failed on a write */
 	uint64_t repaired;		/* files cut back to their last whole record at start-up */
+	/* Automatic captures (docs/capture.md "Automatic captures"). */
+	uint64_t history_slots;		/* gauge: flow histories of every worker (the cap) */
+	uint64_t history_in_use;	/* gauge: ... held by flows */
+	uint64_t history_taken;		/* histories given to flows */
+	uint64_t history_refused;	/* flows that wanted one and found none left */
+	uint64_t history_evicted;	/* packets histories let go to keep their last ones */
+	uint64_t event_started;		/* event captures workers started */
+	uint64_t event_missed;		/* events to capture of flows without a history */
+	uint64_t event_limited;		/* ... past capture.event_rate */
+	uint64_t event_copies;		/* records workers wrote for event captures */
+	uint64_t event_lost;		/* ... lost: a copy ring was full */
+	uint64_t event_made;		/* event captures made (listed, with a file) */
+	uint64_t event_refused;		/* ... that could not be made (quota, disk) */
+	uint64_t event_deleted;		/* stopped event captures deleted past event_max */
 };
 
 /*
@@ -127,6 +141,16 @@ json_t *capture_get_json(struct capture_mgr *m, const char *id);
  */
 int capture_file_open(struct capture_mgr *m, const char *id, uint32_t index, int *fd,
 		      uint64_t *size, char *name, size_t namelen);
+
+/*
+ * The automatic capture of an event (struct msg.capture: the worker's sequence number seq;
+ * type: enum capture_event_type; the event's flow and time): the one the writer thread
+ * made from the worker's records, or made now. Returns 0 with its id in id
+ * (CAPTURE_ID_LEN bytes), or -ENOENT when there is none (capture off, refused by the quota
+ * or the disk, deleted since). Control thread.
+ */
+int capture_event_note(struct capture_mgr *m, unsigned int worker, uint32_t seq, uint8_t type,
+		       uint64_t flow_id, uint64_t ts_us, char *id);
 
 /* Totals (workers' counters summed now). Any time. */
 void capture_mgr_stats(struct capture_mgr *m, struct capture_mgr_stats *s);

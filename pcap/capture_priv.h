@@ -3,9 +3,11 @@
  * Inside the capture module only: the registry's layout and what its files share. Calls
  * run one way, down this list:
  *
- *   capture.c         the service: start, stop, lists, publication to workers, quota
+ *   capture.c         the service: start, stop, lists, publication to workers
  *   capture_writer.c  the pcap writer thread: drain, write, limits, finish, replay
- *   capture_store.c   capture.json (save, load), JSON views, the directory of captures
+ *   capture_event.c   automatic (event) captures: made from worker records or events
+ *   capture_store.c   capture.json (save, load), JSON views, the directory of captures,
+ *                     the quota
  *   capture_file.c    one capture's ring of pcap files (capture_file.h)
  *   capture_bpf.c     filters (capture_bpf.h)
  *
@@ -36,6 +38,26 @@ enum capture_state {
 	CAPTURE_STOPPING,
 	CAPTURE_STOPPED,
 	CAPTURE_FAILED,
+};
+
+enum capture_kind {
+	CAPTURE_KIND_MANUAL = 0,	/* POST /v1/captures, --capture: a BPF filter */
+	CAPTURE_KIND_EVENT,		/* automatic: the packets of one event's flow */
+};
+
+/*
+ * Event captures by (worker, sequence): the writer thread (START records) and the control
+ * thread (events) both look them up, and whichever comes first makes the capture. An
+ * entry remembers a sequence was handled even when its capture was refused or deleted
+ * since (c NULL), so that the other side does not make it again.
+ */
+#define CAPTURE_EVKEYS 1024		/* entries per worker (sequence modulo) */
+
+struct capture;
+
+struct capture_evkey {
+	uint32_t seq;			/* 0: never used */
+	struct capture *c;		/* NULL: refused, or deleted since */
 };
 
 struct capture_bpf;
@@ -82,6 +104,17 @@ struct capture {
 	/* Replay (writer). */
 	pcap_t *rp;
 	unsigned int rp_file;
+	/* Event captures (kind EVENT, lock). */
+	uint8_t kind;			/* enum capture_kind */
+	uint8_t ev_type;		/* enum capture_event_type */
+	uint16_t ev_worker;
+	uint32_t ev_seq;		/* 0: listed from disk (no worker writes to it) */
+	uint64_t ev_flow_id;
+	uint64_t ev_us;			/* the event's time */
+	uint8_t ev_ended;		/* the worker's END record came */
+	struct capture_event_end ev_end;	/* what the worker copied (its END record) */
+	uint64_t ev_skipped;		/* copies past the file's bound, not written */
+	struct capture_evkey *evkey;	/* its entry, or NULL */
 };
 
 struct capture_pending_set {
@@ -114,7 +147,16 @@ struct capture_mgr {
 	/* Totals (lock). */
 	uint64_t started, written, written_bytes, files, files_deleted, evicted, write_errors;
 	uint64_t repaired, stale;
+	/* Event captures (lock). */
+	struct capture_evkey *evkeys;		/* n_taps * CAPTURE_EVKEYS */
+	uint64_t ev_made, ev_refused, ev_deleted;
 };
+
+static inline int
+capture_active(const struct capture *c)
+{
+	return c->state == CAPTURE_RUNNING || c->state == CAPTURE_STOPPING;
+}
 
 /* ---- capture_writer.c ---- */
 
@@ -141,6 +183,23 @@ double capture_now(void);
 /* Wall clock, microseconds since the epoch. */
 uint64_t capture_wall_us(void);
 
+/* ---- capture_event.c ---- */
+
+/*
+ * The event capture seq of worker: the one made already, or a new running one for an
+ * event of type (enum capture_event_type) of flow flow_id at ev_us (lock held). NULL when
+ * that sequence was refused or deleted before, or cannot be made now (counted in
+ * ev_refused, logged once in a while).
+ */
+struct capture *capture_event_get(struct capture_mgr *m, unsigned int worker, uint32_t seq,
+				  uint8_t type, uint64_t flow_id, uint64_t ev_us);
+
+/* The event capture seq of worker, or NULL (not made, refused or deleted) (lock held). */
+struct capture *capture_event_find(struct capture_mgr *m, unsigned int worker, uint32_t seq);
+
+/* "the flow ended", ... : why the worker ended an event capture (enum capture_event_end_why). */
+const char *capture_event_why(uint8_t why);
+
 /* ---- capture_store.c ---- */
 
 /* The capture as the API shows it (new reference), counters summed now (lock held). */
@@ -163,6 +222,18 @@ struct capture *capture_store_new(struct capture_mgr *m, const char *id, const c
 
 /* Free c (its files closed, its filter freed). */
 void capture_store_free(struct capture *c);
+
+/*
+ * Room for need more bytes in the quota: running captures keep what they reserved
+ * (file_size * file_count), stopped ones what their files hold; the oldest stopped
+ * captures (but keep) are deleted until need fits. -ENOSPC, deleting nothing, when it
+ * cannot fit at all (err says why). Lock held.
+ */
+int capture_store_make_room(struct capture_mgr *m, uint64_t need, const struct capture *keep,
+			    char *err, size_t errlen);
+
+/* Take c off m's list (its file counts go to m's totals); the caller frees it. */
+void capture_store_unlink(struct capture_mgr *m, struct capture *c);
 
 /* "2024-05-01T10:00:00.123456+0000" (as events) for us into buf (32 bytes). */
 const char *capture_store_ts(uint64_t us, char *buf, size_t len);

@@ -5,7 +5,7 @@
  *
  *   {"id", "name", "filter", "bpf", "snaplen", "file_size", "file_count", "duration",
  *    "packet_limit", "created_us", "started_us", "stopped_us", "state", "reason",
- *    "packets", "bytes", "matched", "dropped"}
+ *    "packets", "bytes", "matched", "dropped", "event" (event captures only)}
  *
  * written when a capture starts and when it stops (temp file, fsync, rename). At start-up
  * each one is read back with the ring files beside it; a capture whose record says it was
@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <rte_common.h>
 #include <rte_log.h>
 #include "capture_bpf.h"
 #include "capture_priv.h"
@@ -105,6 +106,9 @@ capture_store_free(struct capture *c)
 {
 	if (c == NULL)
 		return;
+	/* An event capture's entry no longer leads to it (the sequence stays handled). */
+	if (c->evkey != NULL && c->evkey->c == c)
+		c->evkey->c = NULL;
 	capture_files_release(&c->files);
 	capture_bpf_free(c->bpf);
 	if (c->rp != NULL)
@@ -126,6 +130,30 @@ store_run_counts(struct capture_mgr *m, const struct capture *c, uint64_t *match
 	}
 	*matched = c->run_matched;
 	*dropped = c->run_dropped;
+}
+
+static const char *const event_type_names[] = {
+	[CAPTURE_EVENT_DLP] = "dlp",
+	[CAPTURE_EVENT_ALERT] = "alert",
+};
+
+/* What an event capture is for and what its worker copied; null for a manual capture. */
+static json_t *
+store_event_json(const struct capture *c)
+{
+	const struct capture_event_end *e = &c->ev_end;
+
+	if (c->kind != CAPTURE_KIND_EVENT)
+		return json_null();
+	return json_pack("{s:s, s:I, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"type", event_type_names[c->ev_type == CAPTURE_EVENT_ALERT ? CAPTURE_EVENT_ALERT :
+					 CAPTURE_EVENT_DLP],
+		"flow_id", (json_int_t)c->ev_flow_id, "time", store_ts_json(c->ev_us),
+		"complete", c->ev_ended != 0,
+		"history_packets", (json_int_t)e->history,
+		"history_evicted", (json_int_t)e->evicted,
+		"after_packets", (json_int_t)e->after, "resets", (json_int_t)e->rsts,
+		"lost", (json_int_t)e->lost, "skipped", (json_int_t)c->ev_skipped);
 }
 
 json_t *
@@ -150,9 +178,17 @@ capture_store_json(struct capture_mgr *m, struct capture *c)
 			"open", cf->out != NULL && i + 1 == cf->n));
 	}
 	snprintf(url, sizeof(url), "/v1/captures/%s", c->id);
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, "
-			 "s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:b}",
-		"id", c->id, "name", c->name, "state", state_names[c->state],
+	if (c->kind == CAPTURE_KIND_EVENT) {
+		/* Its counts come from the worker (END) and the writer, not from a filter:
+		 * what the worker copied for it, and what was lost on the way. */
+		matched = (uint64_t)c->ev_end.history + c->ev_end.after + c->ev_end.rsts;
+		dropped = c->ev_end.lost + c->ev_skipped;
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, "
+			 "s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:b, s:o}",
+		"id", c->id, "name", c->name,
+		"kind", c->kind == CAPTURE_KIND_EVENT ? "event" : "manual",
+		"state", state_names[c->state],
 		"reason", c->reason[0] != '\0' ? json_string(c->reason) : json_null(),
 		"filter", c->filter != NULL ? json_incref(c->filter) : json_object(),
 		"bpf", c->expr != NULL ? c->expr : "",
@@ -165,7 +201,7 @@ capture_store_json(struct capture_mgr *m, struct capture *c)
 		"matched", (json_int_t)(c->matched_done + matched),
 		"dropped", (json_int_t)(c->dropped_done + dropped),
 		"disk_bytes", (json_int_t)cf->bytes, "files", files, "url", url,
-		"replay", c->replay != 0);
+		"replay", c->replay != 0, "event", store_event_json(c));
 }
 
 int
@@ -189,6 +225,12 @@ capture_store_save(struct capture_mgr *m, struct capture *c)
 		"reason", c->reason, "packets", (json_int_t)c->packets,
 		"bytes", (json_int_t)c->bytes, "matched", (json_int_t)(c->matched_done + matched),
 		"dropped", (json_int_t)(c->dropped_done + dropped));
+	if (o != NULL && c->kind == CAPTURE_KIND_EVENT) {
+		json_t *ev = store_event_json(c);
+
+		json_object_set_new(ev, "time_us", json_integer((json_int_t)c->ev_us));
+		json_object_set_new(o, "event", ev);
+	}
 	text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (text == NULL)
@@ -208,6 +250,30 @@ store_uint(const json_t *o, const char *key)
 
 	return json_is_integer(v) && json_integer_value(v) > 0 ?
 	       (uint64_t)json_integer_value(v) : 0;
+}
+
+/* An event capture's "event" member back (a manual capture has none). */
+static void
+store_load_event(struct capture *c, const json_t *ev)
+{
+	const char *type = json_string_value(json_object_get(ev, "type"));
+
+	if (!json_is_object(ev))
+		return;
+	c->kind = CAPTURE_KIND_EVENT;
+	c->ev_type = type != NULL && strcmp(type, "alert") == 0 ? CAPTURE_EVENT_ALERT :
+		     CAPTURE_EVENT_DLP;
+	c->ev_flow_id = store_uint(ev, "flow_id");
+	c->ev_us = store_uint(ev, "time_us");
+	c->ev_ended = json_is_true(json_object_get(ev, "complete"));
+	c->ev_end.history = (uint32_t)store_uint(ev, "history_packets");
+	c->ev_end.evicted = (uint32_t)store_uint(ev, "history_evicted");
+	c->ev_end.after = (uint32_t)store_uint(ev, "after_packets");
+	c->ev_end.rsts = (uint32_t)store_uint(ev, "resets");
+	c->ev_end.lost = (uint32_t)store_uint(ev, "lost");
+	c->ev_skipped = store_uint(ev, "skipped");
+	/* Its matched and dropped come from these again. */
+	c->matched_done = c->dropped_done = 0;
 }
 
 /* One directory: its capture.json and ring files, as a stopped capture. */
@@ -258,6 +324,7 @@ store_load_one(struct capture_mgr *m, const char *id)
 	c->bytes = store_uint(o, "bytes");
 	c->matched_done = store_uint(o, "matched");
 	c->dropped_done = store_uint(o, "dropped");
+	store_load_event(c, json_object_get(o, "event"));
 	if (strcmp(state, "failed") == 0)
 		c->state = CAPTURE_FAILED;
 	if (strcmp(state, "stopped") == 0 || strcmp(state, "failed") == 0)
@@ -345,6 +412,54 @@ capture_store_load(struct capture_mgr *m)
 	}
 	free(all);
 	return n;
+}
+
+void
+capture_store_unlink(struct capture_mgr *m, struct capture *c)
+{
+	struct capture **pp;
+
+	m->files += c->files.created;
+	m->files_deleted += c->files.deleted;
+	for (pp = &m->list; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			return;
+		}
+}
+
+int
+capture_store_make_room(struct capture_mgr *m, uint64_t need, const struct capture *keep,
+			char *err, size_t errlen)
+{
+	uint64_t reserved = 0, stopped = 0;
+	struct capture *c, *next;
+
+	for (c = m->list; c != NULL; c = c->next) {
+		if (capture_active(c))
+			reserved += RTE_MAX(c->file_size * c->file_count, c->files.bytes);
+		else if (c != keep)
+			stopped += c->files.bytes;
+	}
+	if (reserved + need > m->cfg.quota) {
+		snprintf(err, errlen, "file_size * file_count = %" PRIu64 " bytes does not fit the "
+			 "capture quota: %" PRIu64 " of %" PRIu64 " bytes are reserved by running "
+			 "captures", need, reserved, m->cfg.quota);
+		return -ENOSPC;
+	}
+	for (c = m->list; c != NULL && reserved + stopped + need > m->cfg.quota; c = next) {
+		next = c->next;
+		if (capture_active(c) || c == keep)
+			continue;
+		STORE_LOG(NOTICE, "capture %s deleted to make room in the quota (%" PRIu64
+			  " bytes)", c->id, c->files.bytes);
+		stopped -= c->files.bytes;
+		capture_store_remove(c);
+		capture_store_unlink(m, c);
+		capture_store_free(c);
+		m->evicted++;
+	}
+	return 0;
 }
 
 int

@@ -5,7 +5,9 @@
  *
  *   drain   up to WRITER_BATCH records per ring; a record goes to the capture holding its
  *           slot with the same serial (a stale one, from a capture already finished, is
- *           counted and dropped), through capture_files_write (rotation, ring deletion)
+ *           counted and dropped), through capture_files_write (rotation, ring deletion);
+ *           event captures' records (slot CAPTURE_SLOT_EVENT) make the capture (START),
+ *           fill it (copies) and complete it (END): capture_event.c
  *   replay  offline captures started after the input ended read the input files again
  *   limits  a packet limit reached or a duration passed asks the capture to stop
  *   finish  a stopping capture whose grace period is over (no worker copies for it any
@@ -74,7 +76,14 @@ capture_writer_stop(struct capture_mgr *m, struct capture *c, uint8_t final, con
 	va_start(ap, fmt);
 	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
 	va_end(ap);
-	if (c->replay || !c->published) {
+	if (c->kind == CAPTURE_KIND_EVENT) {
+		unsigned int i;
+
+		/* Not in any published set: what its worker wrote so far is written first. */
+		c->grace_done = 1;
+		for (i = 0; i < m->n_taps; i++)
+			c->drain_to[i] = capture_ring_head(m->taps[i]->ring);
+	} else if (c->replay || !c->published) {
 		/* No worker ever copied for it: nothing to wait for. */
 		c->grace_done = 1;
 		memset(c->drain_to, 0, sizeof(c->drain_to));
@@ -110,10 +119,63 @@ writer_write(struct capture_mgr *m, struct capture *c, const struct capture_rec 
 				    c->packet_limit);
 }
 
+/* A record of an event capture, from worker's ring. */
 static void
-writer_record(struct capture_mgr *m, const struct capture_rec *r)
+writer_event(struct capture_mgr *m, unsigned int worker, const struct capture_rec *r)
+{
+	const uint8_t *data = (const uint8_t *)(r + 1);
+	struct capture_event_start st;
+	struct capture *c;
+
+	if (r->kind == CAPTURE_REC_START) {
+		if (r->caplen < sizeof(st)) {
+			m->stale++;
+			return;
+		}
+		memcpy(&st, data, sizeof(st));
+		capture_event_get(m, worker, r->serial, st.type, st.flow_id, st.ts_us);
+		return;
+	}
+	c = capture_event_find(m, worker, r->serial);
+	if (c == NULL || c->files.out == NULL ||
+	    (c->state == CAPTURE_STOPPING && c->final_state == CAPTURE_FAILED) ||
+	    c->state == CAPTURE_STOPPED || c->state == CAPTURE_FAILED) {
+		m->stale++;
+		return;
+	}
+	if (r->kind == CAPTURE_REC_END) {
+		if (r->caplen >= sizeof(c->ev_end))
+			memcpy(&c->ev_end, data, sizeof(c->ev_end));
+		c->ev_ended = 1;
+		if (c->state == CAPTURE_RUNNING)
+			capture_writer_stop(m, c, CAPTURE_STOPPED, "%s",
+					    capture_event_why(c->ev_end.why));
+		else if (c->final_state == CAPTURE_STOPPED)
+			snprintf(c->reason, sizeof(c->reason), "%s",
+				 capture_event_why(c->ev_end.why));
+		/* Its last record: nothing of it is left in the ring. */
+		c->grace_done = 1;
+		memset(c->drain_to, 0, sizeof(c->drain_to));
+		return;
+	}
+	/* One file, never rotated: a copy past its bound is left out (counted). */
+	if (c->files.n == 0 ||
+	    c->files.f[c->files.n - 1].size + CAPTURE_PKT_HDR + r->caplen > c->file_size) {
+		c->ev_skipped++;
+		return;
+	}
+	writer_write(m, c, r, data);
+}
+
+static void
+writer_record(struct capture_mgr *m, unsigned int worker, const struct capture_rec *r)
 {
 	struct capture *c = r->slot < CAPTURE_SLOTS ? m->slot[r->slot] : NULL;
+
+	if (r->slot == CAPTURE_SLOT_EVENT) {
+		writer_event(m, worker, r);
+		return;
+	}
 
 	if (c == NULL || c->serial != r->serial || c->files.out == NULL ||
 	    (c->state == CAPTURE_STOPPING && c->final_state == CAPTURE_FAILED)) {
@@ -136,7 +198,7 @@ writer_drain(struct capture_mgr *m, unsigned int budget)
 
 			if (r == NULL)
 				break;
-			writer_record(m, r);
+			writer_record(m, i, r);
 			capture_ring_release(ring, r->size);
 			n++;
 		}
@@ -339,7 +401,12 @@ writer_turn(struct capture_mgr *m, int *active)
 	for (c = m->list; c != NULL; c = next) {
 		next = c->next;
 		*active |= c->state == CAPTURE_RUNNING || c->state == CAPTURE_STOPPING;
-		if (c->state == CAPTURE_RUNNING && c->deadline != 0 && now >= c->deadline)
+		if (c->state == CAPTURE_RUNNING && c->deadline != 0 && now >= c->deadline &&
+		    c->kind == CAPTURE_KIND_EVENT)
+			capture_writer_stop(m, c, CAPTURE_STOPPED, "no end record from worker %u "
+					    "within capture.event_seconds + 60 s (copies lost: "
+					    "its copy ring was full)", c->ev_worker);
+		else if (c->state == CAPTURE_RUNNING && c->deadline != 0 && now >= c->deadline)
 			capture_writer_stop(m, c, CAPTURE_STOPPED, "duration of %u s reached",
 					    c->duration);
 		if (c->state == CAPTURE_RUNNING && c->replay)

@@ -3,8 +3,9 @@ published EVE schema (extra fields allowed), which this test writes itself from 
 the tests rely on (tests/pcap/eve.py; no third-party file is committed). The runs between
 them write each kind of event: flow, threshold alerts and the dlp events after them,
 policy alerts with and without a rule, anomalies, http, smtp and dns (tls: in
-test_meta_events.py, against the same schema). The schema is checked to
-refuse what it must (alert.rule null, a signature id in the local-rules range)."""
+test_meta_events.py, against the same schema), and the link of a finding to its automatic
+capture. The schema is checked to refuse what it must (alert.rule null, a signature id in
+the local-rules range)."""
 
 import json
 import subprocess
@@ -120,6 +121,14 @@ def test_policy_run_alerts_are_exact(tmp_path):
             s, rule="mail-out", threshold=2 if s == "email" else 1, mode="monitor",
             action="allowed", from_group="external", to_group="mail")
         assert "smtp" in e and {m["sensor"] for m in e["dlp"]["matches"]} == {s}
+        # the block binding's alert links to the flow's automatic capture (blocks capture
+        # by default, in monitor mode too); the alert binding's does not
+        if s == "email":
+            cid = "dlp-%d" % e["flow_id"]
+            assert e["capture"] == {"id": cid, "url": "/v1/captures/%s/files/1" % cid}
+        else:
+            assert "capture" not in e
+    assert all("capture" not in e for e in alerts if "dlp" not in e)
 
 
 def test_the_schema_refuses_null_rules_and_local_signature_ids(tmp_path):

@@ -92,8 +92,10 @@ def export_rule(r):
             "ports": [str(p) for p in r.get("ports", [])],
             "app": r.get("app", "any"), "action": r["action"],
             "require_tls": r.get("require_tls", False),
+            "capture": r.get("capture"),
             "dlp": [{"sensor": b["sensor"], "action": b["action"],
-                     "threshold": b.get("threshold", 1)} for b in r.get("dlp", [])],
+                     "threshold": b.get("threshold", 1), "capture": b.get("capture")}
+                    for b in r.get("dlp", [])],
             "comment": r.get("comment", "")}
 
 

@@ -992,7 +992,8 @@ def test_sighup_reloads_policy_and_refuses_a_broken_file(monitor):
     assert now["mode"] == "protect" and now["default_action"] == "allow"
     assert now["rules"][0] == {"id": "hup-added", "from": "plain-clients", "to": "partners",
                                "protocol": "tcp", "ports": ["443", "8443"], "app": "tls",
-                               "action": "deny", "require_tls": False, "dlp": [],
+                               "action": "deny", "require_tls": False, "capture": None,
+                               "dlp": [],
                                "comment": "added by the reload"}
     assert [g["name"] for g in now["groups"]] == [g["name"] for g in before["groups"]]
     status, h1, body_ok = monitor.get("/v1/policy")

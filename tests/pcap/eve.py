@@ -186,6 +186,11 @@ _DNS = {"type": "object", "required": ["type", "id"],
                        "answers": {"type": "array", "items": {
                            "type": "object", "properties": {"rrname": _STR, "rrtype": _STR,
                                                             "ttl": _INT, "rdata": _STR}}}}}
+_CAPTURE = {"type": "object", "required": ["id", "url"], "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string", "pattern": r"^(dlp|alert)-[0-9]+(-[0-9]+)?$"},
+                "url": {"type": "string",
+                        "pattern": r"^/v1/captures/(dlp|alert)-[0-9]+(-[0-9]+)?/files/1$"}}}
 
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -203,6 +208,7 @@ SCHEMA = {
         "proto": _STR, "app_proto": _STR,
         "alert": _ALERT, "dlp": _DLP, "flow": _FLOW, "http": _HTTP, "smtp": _SMTP,
         "tls": _TLS, "dns": _DNS,
+        "capture": _CAPTURE,
         "anomaly": {"type": "object", "required": ["type", "event"],
                     "properties": {"type": _STR, "event": _STR}},
     },
@@ -214,6 +220,9 @@ SCHEMA = {
          "then": {"required": ["dlp", "flow_id"], "not": {"required": ["alert"]}}},
         {"if": {"properties": {"event_type": {"const": "flow"}}},
          "then": {"required": ["flow", "flow_id"]}},
+        # only findings link to an automatic capture
+        {"if": {"required": ["capture"]},
+         "then": {"properties": {"event_type": {"enum": ["alert", "dlp"]}}}},
         # a threshold alert carries its sensor's signature and the dlp object
         {"if": {"required": ["alert", "dlp"]},
          "then": {"properties": {"alert": {"properties": {

@@ -5,6 +5,11 @@
  * with its time and wire length, into the worker's copy ring; JIT, interpreter and libpcap
  * agree on every frame; a full ring drops the copy and counts it for its capture; a new
  * capture in a slot counts from zero; a frame in two segments is matched and copied whole.
+ * Automatic captures (dataplane/worker_capture.c): an event writes START, the flow's
+ * history, the packets and resets after it and END with its counts, in ring order; later
+ * events join it; event_packets and event_seconds end it; an empty pool counts the flow
+ * refused and its event missed; event_rate limits the captures started; `capture` and
+ * auto_alert decide which events capture.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,8 +25,12 @@
 #include <rte_mempool.h>
 
 #include "capture_bpf.h"
+#include "capture_hist.h"
 #include "capture_ring.h"
 #include "capture_tap.h"
+#include "runtime_types.h"
+#include "worker_capture.h"
+#include "worker_flow.h"
 
 static struct rte_mempool *pool;
 
@@ -318,6 +327,254 @@ test_capture_bpf_refusal_carries_libpcap_message(void **state)
 	assert_non_null(strstr(err, "nosuchhost.invalid"));
 }
 
+/* ---- automatic captures ---- */
+
+struct wc_env {
+	struct runtime *rt;
+	struct worker *w;
+	struct capture_tap *t;
+	struct capture_set *none;
+};
+
+static void
+wc_setup(struct wc_env *e, uint64_t memcap, uint32_t event_packets, uint64_t event_us)
+{
+	struct capture_tap_auto au = {
+		.memcap = memcap, .bytes = 4096, .first = 2, .last = 8, .snaplen = 200,
+		.event_packets = event_packets, .event_us = event_us,
+	};
+
+	e->none = NULL;
+	e->rt = calloc(1, sizeof(*e->rt));
+	e->w = aligned_alloc(64, sizeof(*e->w));
+	assert_non_null(e->rt);
+	assert_non_null(e->w);
+	memset(e->w, 0, sizeof(*e->w));
+	e->t = capture_tap_create(&e->none, 1 << 16, 0);
+	assert_non_null(e->t);
+	assert_int_equal(capture_tap_auto_init(e->t, &au, 0), 0);
+	e->w->cap = e->t;
+	e->w->rt = e->rt;
+	e->w->now_us = 1000;
+}
+
+static void
+wc_teardown(struct wc_env *e)
+{
+	capture_tap_free(e->t);
+	free(e->w);
+	free(e->rt);
+}
+
+/* The next record of the ring: kind, event capture seq, time, caplen; its data. */
+static const uint8_t *
+wc_next(struct capture_tap *t, uint8_t kind, uint32_t seq, uint64_t ts, uint32_t caplen)
+{
+	static uint8_t copy[4096];
+	const struct capture_rec *r = capture_ring_peek(t->ring);
+
+	assert_non_null(r);
+	assert_int_equal(r->slot, CAPTURE_SLOT_EVENT);
+	assert_int_equal(r->kind, kind);
+	assert_int_equal(r->serial, seq);
+	assert_int_equal(r->ts_us, ts);
+	assert_int_equal(r->caplen, caplen);
+	memcpy(copy, r + 1, caplen);
+	capture_ring_release(t->ring, r->size);
+	return copy;
+}
+
+static void
+wc_pkt(uint8_t *p, uint32_t len, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(id * 17 + i);
+}
+
+static void
+test_worker_capture_event_writes_history_after_resets_and_end(void **state)
+{
+	struct capture_event_start st;
+	struct capture_event_end end;
+	struct flow f;
+	struct wc_env e;
+	uint8_t p[300], want[300];
+	const uint8_t *d;
+	uint32_t i, seq;
+
+	(void)state;
+	wc_setup(&e, 64 << 10, 2, 5000000);
+	memset(&f, 0, sizeof(f));
+	f.flow_id = 77;
+	f.cap_flags = FLOW_CAP_WANT;
+	/* Twelve frames of 300 bytes, kept cut at 200: 2 pinned, the last 8 in the ring. */
+	for (i = 0; i < 12; i++) {
+		wc_pkt(p, sizeof(p), i);
+		worker_capture_packet(e.w, &f, p, sizeof(p), 100 + i);
+	}
+	assert_int_equal(e.t->st.hist_taken, 1);
+	assert_int_equal(e.t->st.hist_in_use, 1);
+	assert_int_equal(e.t->st.hist_evicted, 2);
+	assert_null(capture_ring_peek(e.t->ring));	/* nothing leaves before an event */
+	assert_int_equal(worker_capture_event(e.w, &f, CAPTURE_EVENT_DLP, 0), 0);
+	seq = worker_capture_event(e.w, &f, CAPTURE_EVENT_DLP, 1);
+	assert_int_equal(seq, 1);
+	/* A second event while it is written: the same capture. */
+	assert_int_equal(worker_capture_event(e.w, &f, CAPTURE_EVENT_ALERT, 1), 1);
+	memset(p, 0xab, 60);
+	worker_capture_rst(e.w, &f, p, 60);
+	for (i = 12; i < 15; i++) {
+		wc_pkt(p, sizeof(p), i);
+		worker_capture_packet(e.w, &f, p, sizeof(p), 100 + i);
+	}
+	/* START, 10 history copies (frames 0, 1, 4..11), the RST, frames 12 and 13, END: the
+	 * third frame after the event (event_packets 2) ended it and went to a new history. */
+	d = wc_next(e.t, CAPTURE_REC_START, 1, 1000, sizeof(st));
+	memcpy(&st, d, sizeof(st));
+	assert_int_equal(st.flow_id, 77);
+	assert_int_equal(st.ts_us, 1000);
+	assert_int_equal(st.type, CAPTURE_EVENT_DLP);
+	for (i = 0; i < 12; i++) {
+		if (i == 2 || i == 3)
+			continue;
+		d = wc_next(e.t, CAPTURE_REC_PACKET, 1, 100 + i, 200);
+		wc_pkt(want, 200, i);
+		assert_memory_equal(d, want, 200);
+	}
+	d = wc_next(e.t, CAPTURE_REC_PACKET, 1, 1000, 60);
+	assert_int_equal(d[0], 0xab);
+	for (i = 12; i < 14; i++) {
+		d = wc_next(e.t, CAPTURE_REC_PACKET, 1, 100 + i, 200);
+		wc_pkt(want, 200, i);
+		assert_memory_equal(d, want, 200);
+	}
+	d = wc_next(e.t, CAPTURE_REC_END, 1, 1000, sizeof(end));
+	memcpy(&end, d, sizeof(end));
+	assert_int_equal(end.history, 10);
+	assert_int_equal(end.evicted, 2);
+	assert_int_equal(end.after, 2);
+	assert_int_equal(end.rsts, 1);
+	assert_int_equal(end.lost, 0);
+	assert_int_equal(end.why, CAPTURE_END_PACKETS);
+	assert_null(capture_ring_peek(e.t->ring));
+	/* A later event: a capture of its own, from the new history (frame 14 only), ended
+	 * by event_seconds at housekeeping. */
+	e.w->now_us = 2000;
+	assert_int_equal(worker_capture_event(e.w, &f, CAPTURE_EVENT_ALERT, 1), 2);
+	e.w->now_us = 2000 + 4999999;
+	worker_capture_expire(e.w);
+	d = wc_next(e.t, CAPTURE_REC_START, 2, 2000, sizeof(st));
+	memcpy(&st, d, sizeof(st));
+	assert_int_equal(st.type, CAPTURE_EVENT_ALERT);
+	wc_next(e.t, CAPTURE_REC_PACKET, 2, 114, 200);
+	assert_null(capture_ring_peek(e.t->ring));
+	e.w->now_us = 2000 + 5000000;
+	worker_capture_expire(e.w);
+	d = wc_next(e.t, CAPTURE_REC_END, 2, 2000 + 5000000, sizeof(end));
+	memcpy(&end, d, sizeof(end));
+	assert_int_equal(end.history, 1);
+	assert_int_equal(end.why, CAPTURE_END_TIME);
+	/* The flow ends: its history goes back. */
+	worker_capture_flow_end(e.w, &f);
+	assert_int_equal(f.cap_slot, 0);
+	assert_int_equal(e.t->st.hist_in_use, 0);
+	assert_int_equal(e.t->st.ev_started, 2);
+	assert_null(capture_ring_peek(e.t->ring));
+	wc_teardown(&e);
+}
+
+static void
+test_worker_capture_empty_pool_refuses_history_and_misses_event(void **state)
+{
+	struct flow f[2];
+	struct wc_env e;
+	uint8_t p[100];
+
+	(void)state;
+	/* Room for one history of 4096 bytes, not two. */
+	wc_setup(&e, 6000, 10, 1000000);
+	assert_int_equal(e.t->hist->n, 1);
+	memset(f, 0, sizeof(f));
+	f[0].cap_flags = f[1].cap_flags = FLOW_CAP_WANT;
+	memset(p, 1, sizeof(p));
+	worker_capture_packet(e.w, &f[0], p, sizeof(p), 1);
+	worker_capture_packet(e.w, &f[1], p, sizeof(p), 2);
+	worker_capture_packet(e.w, &f[1], p, sizeof(p), 3);
+	assert_int_equal(e.t->st.hist_taken, 1);
+	assert_int_equal(e.t->st.hist_refused, 1);	/* once per flow */
+	assert_int_equal(f[1].cap_flags & FLOW_CAP_REFUSED, FLOW_CAP_REFUSED);
+	assert_int_equal(worker_capture_event(e.w, &f[1], CAPTURE_EVENT_DLP, 1), 0);
+	assert_int_equal(e.t->st.ev_missed, 1);
+	assert_null(capture_ring_peek(e.t->ring));
+	/* The first flow ends: the second takes its history on its next packet. */
+	worker_capture_flow_end(e.w, &f[0]);
+	worker_capture_packet(e.w, &f[1], p, sizeof(p), 4);
+	assert_int_equal(e.t->st.hist_taken, 2);
+	assert_int_equal(worker_capture_event(e.w, &f[1], CAPTURE_EVENT_DLP, 1), 1);
+	worker_capture_flow_end(e.w, &f[1]);
+	assert_int_equal(e.t->st.hist_in_use, 0);
+	wc_teardown(&e);
+}
+
+static void
+test_worker_capture_event_rate_limits_new_captures(void **state)
+{
+	struct flow f[4];
+	struct wc_env e;
+	uint8_t p[100];
+	uint32_t i;
+
+	(void)state;
+	wc_setup(&e, 64 << 10, 10, 1000000);
+	e.t->au.event_rate = 2;		/* two a second, a burst of two */
+	memset(f, 0, sizeof(f));
+	memset(p, 1, sizeof(p));
+	for (i = 0; i < 4; i++) {
+		f[i].cap_flags = FLOW_CAP_WANT;
+		worker_capture_packet(e.w, &f[i], p, sizeof(p), 1);
+	}
+	e.w->now_us = 10000000;
+	assert_int_equal(worker_capture_event(e.w, &f[0], CAPTURE_EVENT_DLP, 1), 1);
+	assert_int_equal(worker_capture_event(e.w, &f[1], CAPTURE_EVENT_DLP, 1), 2);
+	assert_int_equal(worker_capture_event(e.w, &f[2], CAPTURE_EVENT_DLP, 1), 0);
+	assert_int_equal(e.t->st.ev_limited, 1);
+	/* Joining a capture being written is not a start. */
+	assert_int_equal(worker_capture_event(e.w, &f[1], CAPTURE_EVENT_DLP, 1), 2);
+	/* Half a second later, one more. */
+	e.w->now_us += 499999;
+	assert_int_equal(worker_capture_event(e.w, &f[2], CAPTURE_EVENT_DLP, 1), 0);
+	e.w->now_us += 1;
+	assert_int_equal(worker_capture_event(e.w, &f[2], CAPTURE_EVENT_DLP, 1), 3);
+	assert_int_equal(worker_capture_event(e.w, &f[3], CAPTURE_EVENT_DLP, 1), 0);
+	assert_int_equal(e.t->st.ev_limited, 3);
+	assert_int_equal(e.t->st.ev_started, 3);
+	for (i = 0; i < 4; i++)
+		worker_capture_flow_end(e.w, &f[i]);
+	wc_teardown(&e);
+}
+
+static void
+test_worker_capture_wanted_follows_capture_blocks_and_auto_alert(void **state)
+{
+	struct wc_env e;
+
+	(void)state;
+	wc_setup(&e, 64 << 10, 10, 1000000);
+	assert_int_equal(worker_capture_wanted(e.w, POLICY_CAPTURE_DEFAULT, 1), 1);
+	assert_int_equal(worker_capture_wanted(e.w, POLICY_CAPTURE_DEFAULT, 0), 0);
+	assert_int_equal(worker_capture_wanted(e.w, POLICY_CAPTURE_ON, 0), 1);
+	assert_int_equal(worker_capture_wanted(e.w, POLICY_CAPTURE_OFF, 1), 0);
+	e.rt->cfg.capture.auto_alert = 1;
+	assert_int_equal(worker_capture_wanted(e.w, POLICY_CAPTURE_DEFAULT, 0), 1);
+	assert_int_equal(worker_capture_wanted(e.w, POLICY_CAPTURE_OFF, 0), 0);
+	/* Without histories (history_memcap 0), nothing captures. */
+	e.w->cap = NULL;
+	assert_int_equal(worker_capture_wanted(e.w, POLICY_CAPTURE_ON, 1), 0);
+	wc_teardown(&e);
+}
+
 int
 main(void)
 {
@@ -332,6 +589,10 @@ main(void)
 		cmocka_unit_test(test_capture_tap_two_segment_frame_is_matched_and_copied_whole),
 		cmocka_unit_test(test_capture_bpf_jit_is_used_unless_the_program_hits_a_jit_defect),
 		cmocka_unit_test(test_capture_bpf_refusal_carries_libpcap_message),
+		cmocka_unit_test(test_worker_capture_event_writes_history_after_resets_and_end),
+		cmocka_unit_test(test_worker_capture_empty_pool_refuses_history_and_misses_event),
+		cmocka_unit_test(test_worker_capture_event_rate_limits_new_captures),
+		cmocka_unit_test(test_worker_capture_wanted_follows_capture_blocks_and_auto_alert),
 	};
 	int rc;
 

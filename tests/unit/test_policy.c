@@ -43,12 +43,14 @@ static const char full_yaml[] =
 	"    require_tls: true\n"
 	"    dlp:\n"
 	"      - {sensor: credit_card, action: block, threshold: 3}\n"
-	"      - {sensor: iban, action: alert}\n"
+	"      - {sensor: iban, action: alert, capture: true}\n"
+	"      - {sensor: email, action: alert, capture: null}\n"
 	"    comment: \"free text\"\n"
 	"  - id: R_2\n"
 	"    from: any\n"
 	"    to: external\n"
-	"    action: deny\n";
+	"    action: deny\n"
+	"    capture: off\n";
 
 static struct policy *
 load(const char *text, char *err, size_t errlen)
@@ -140,7 +142,11 @@ test_policy_full_reads_back_every_field(void **state)
 	assert_int_equal(r->app, POLICY_APP_TLS);
 	assert_int_equal(r->action, POLICY_ACTION_ALLOW);
 	assert_true(r->require_tls);
-	assert_int_equal(r->ndlp, 2);
+	assert_int_equal(r->capture, POLICY_CAPTURE_DEFAULT);
+	assert_int_equal(r->ndlp, 3);
+	assert_int_equal(r->dlp[0].capture, POLICY_CAPTURE_DEFAULT);
+	assert_int_equal(r->dlp[1].capture, POLICY_CAPTURE_ON);
+	assert_int_equal(r->dlp[2].capture, POLICY_CAPTURE_DEFAULT);
 	assert_string_equal(r->dlp[0].sensor, "credit_card");
 	assert_int_equal(r->dlp[0].action, POLICY_DLP_BLOCK);
 	assert_int_equal(r->dlp[0].threshold, 3);
@@ -158,6 +164,7 @@ test_policy_full_reads_back_every_field(void **state)
 	assert_int_equal(r->app, POLICY_APP_ANY);
 	assert_int_equal(r->action, POLICY_ACTION_DENY);
 	assert_false(r->require_tls);
+	assert_int_equal(r->capture, POLICY_CAPTURE_OFF);
 	assert_int_equal(r->ndlp, 0);
 	assert_string_equal(r->comment, "");
 
@@ -214,11 +221,11 @@ test_policy_error_unknown_key(void **state)
 		     "ranges, fqdns, selector, mode)");
 	assert_error("rules:\n  - {id: a, from: any, to: any, action: allow, port: 1}\n",
 		     "p.yaml:2:48: rules[0].port: unknown key (expected one of: id, from, to, "
-		     "protocol, ports, app, action, require_tls, dlp, comment)");
+		     "protocol, ports, app, action, require_tls, capture, dlp, comment)");
 	assert_error("rules:\n  - {id: a, from: any, to: any, action: allow,\n"
 		     "     dlp: [{sensor: x, action: block, level: 2}]}\n",
 		     "p.yaml:3:39: rules[0].dlp[0].level: unknown key (expected one of: sensor, "
-		     "action, threshold)");
+		     "action, threshold, capture)");
 }
 
 static void
@@ -385,6 +392,12 @@ test_policy_error_dlp(void **state)
 	assert_error(R "dlp: [{sensor: \"\", action: block}]}\n",
 		     "p.yaml:2:63: rules[0].dlp[0].sensor: empty value (expected a sensor id of "
 		     "1 to 63 bytes)");
+	assert_error(R "dlp: [{sensor: iban, action: alert, capture: always}]}\n",
+		     "p.yaml:2:93: rules[0].dlp[0].capture: not a boolean (got always, expected "
+		     "true/false, yes/no or on/off)");
+	assert_error(R "capture: [true]}\n",
+		     "p.yaml:2:57: rules[0].capture: not a boolean (got a sequence, expected "
+		     "true/false, yes/no or on/off)");
 	assert_error(R "require_tls: maybe}\n",
 		     "p.yaml:2:61: rules[0].require_tls: not a boolean (got maybe, expected "
 		     "true/false, yes/no or on/off)");

@@ -43,12 +43,14 @@ static const char small_yaml[] =
 	"    app: tls\n"
 	"    action: allow\n"
 	"    require_tls: true\n"
-	"    dlp: [{sensor: credit_card, action: block, threshold: 3}]\n"
+	"    dlp: [{sensor: credit_card, action: block, threshold: 3, capture: false},\n"
+	"          {sensor: email, action: alert}]\n"
 	"    comment: \"db \\\"access\\\"\"\n"
 	"  - id: r2\n"
 	"    from: any\n"
 	"    to: external\n"
-	"    action: deny\n";
+	"    action: deny\n"
+	"    capture: true\n";
 
 /* Every field, and text that only survives careful quoting. */
 static const char rich_yaml[] =
@@ -164,12 +166,14 @@ test_json_export_has_every_key_in_order(void **state)
 		    "\"mode\":\"inherit\"}],\"rules\":["
 		    "{\"id\":\"r1\",\"from\":\"web\",\"to\":\"db\",\"protocol\":\"tcp\","
 		    "\"ports\":[\"5432\",\"8000-8100\"],\"app\":\"tls\",\"action\":\"allow\","
-		    "\"require_tls\":true,\"dlp\":[{\"sensor\":\"credit_card\","
+		    "\"require_tls\":true,\"capture\":null,\"dlp\":[{\"sensor\":\"credit_card\","
 		    "\"action\":\"block\","
-		    "\"threshold\":3}],\"comment\":\"db \\\"access\\\"\"},"
+		    "\"threshold\":3,\"capture\":false},{\"sensor\":\"email\","
+		    "\"action\":\"alert\",\"threshold\":1,\"capture\":null}],"
+		    "\"comment\":\"db \\\"access\\\"\"},"
 		    "{\"id\":\"r2\",\"from\":\"any\",\"to\":\"external\",\"protocol\":\"any\","
 		    "\"ports\":[],\"app\":\"any\",\"action\":\"deny\",\"require_tls\":false,"
-		    "\"dlp\":[],\"comment\":\"\"}]}");
+		    "\"capture\":true,\"dlp\":[],\"comment\":\"\"}]}");
 	policy_free(p);
 }
 
@@ -186,7 +190,7 @@ test_json_group_and_rule_by_index(void **state)
 	assert_json(policy_json_rule(p, 1),
 		    "{\"id\":\"r2\",\"from\":\"any\",\"to\":\"external\",\"protocol\":\"any\","
 		    "\"ports\":[],\"app\":\"any\",\"action\":\"deny\",\"require_tls\":false,"
-		    "\"dlp\":[],\"comment\":\"\"}");
+		    "\"capture\":true,\"dlp\":[],\"comment\":\"\"}");
 	errno = 0;
 	assert_null(policy_json_group(p, p->ngroups));
 	assert_int_equal(errno, EINVAL);
@@ -302,7 +306,13 @@ static const struct check_case check_cases[] = {
 	  "missing field \"action\" (expected a string)" },
 	{ policy_json_check_rule, "{" RULE_OK ",\"bogus\":1}", "/bogus",
 	  "unknown field \"bogus\" (expected one of: id, from, to, protocol, ports, app, action, "
-	  "require_tls, dlp, comment)" },
+	  "require_tls, capture, dlp, comment)" },
+	{ policy_json_check_rule, "{" RULE_OK ",\"capture\":\"yes\"}", "/capture",
+	  "capture: wrong type (got string, expected a boolean or null)" },
+	{ policy_json_check_rule,
+	  "{" RULE_OK ",\"dlp\":[{\"sensor\":\"s\",\"action\":\"alert\",\"capture\":1}]}",
+	  "/dlp/0/capture",
+	  "dlp[0].capture: wrong type (got integer, expected a boolean or null)" },
 	{ policy_json_check_rule, "{" RULE_OK ",\"protocol\":6}", "/protocol",
 	  "protocol: wrong type (got integer, expected a string)" },
 	{ policy_json_check_rule, "{" RULE_OK ",\"ports\":80}", "/ports",
@@ -321,17 +331,18 @@ static const struct check_case check_cases[] = {
 	{ policy_json_check_rule, "{" RULE_OK ",\"comment\":null}", "/comment",
 	  "comment: wrong type (got null, expected a string)" },
 	{ policy_json_check_rule, "{" RULE_OK ",\"dlp\":{}}", "/dlp",
-	  "dlp: wrong type (got object, expected an array of {sensor, action, threshold} "
-	  "objects)" },
+	  "dlp: wrong type (got object, expected an array of {sensor, action, threshold, "
+	  "capture} objects)" },
 	{ policy_json_check_rule, "{" RULE_OK ",\"dlp\":[\"x\"]}", "/dlp/0",
-	  "dlp[0]: wrong type (got string, expected a {sensor, action, threshold} object)" },
+	  "dlp[0]: wrong type (got string, expected a {sensor, action, threshold, capture} "
+	  "object)" },
 	{ policy_json_check_rule, "{" RULE_OK ",\"dlp\":[{\"action\":\"block\"}]}", "/dlp/0",
 	  "dlp[0]: missing field \"sensor\" (expected a string)" },
 	{ policy_json_check_rule, "{" RULE_OK ",\"dlp\":[{\"sensor\":\"s\"}]}", "/dlp/0",
 	  "dlp[0]: missing field \"action\" (expected a string)" },
 	{ policy_json_check_rule,
 	  "{" RULE_OK ",\"dlp\":[{\"sensor\":\"s\",\"action\":\"alert\",\"x\":1}]}", "/dlp/0/x",
-	  "dlp[0]: unknown field \"x\" (expected one of: sensor, action, threshold)" },
+	  "dlp[0]: unknown field \"x\" (expected one of: sensor, action, threshold, capture)" },
 	{ policy_json_check_rule,
 	  "{" RULE_OK ",\"dlp\":[{\"sensor\":\"s\",\"action\":\"alert\"},"
 	  "{\"sensor\":\"t\",\"action\":\"block\",\"threshold\":\"3\"}]}", "/dlp/1/threshold",
@@ -362,7 +373,7 @@ static const struct check_case check_cases[] = {
 	  "rules[0].dlp[0].threshold: wrong type (got number, expected an integer)" },
 	{ policy_json_check_policy, "{\"rules\":[{" RULE_OK ",\"x~\":1}]}", "/rules/0/x~0",
 	  "rules[0]: unknown field \"x~\" (expected one of: id, from, to, protocol, ports, app, "
-	  "action, require_tls, dlp, comment)" },
+	  "action, require_tls, capture, dlp, comment)" },
 	/* custom classes */
 	{ policy_json_check_custom, "{\"name\":\"x\"}", "",
 	  "missing field \"patterns\" (expected an array of strings)" },
