@@ -11,9 +11,10 @@
  * Checks, aborting on failure:
  *   - the verdict equals a reference written in the harness from app_detect.h's contract
  *     alone (the TLS, HTTP, SMTP and DNS signatures, first match wins), for the whole
- *     payload and for every prefix of its first APP_DETECT_LINE_MAX + 64 bytes;
- *   - for TCP, once app_detect_need_more() says the verdict is final it stays final and
- *     the verdict no longer changes, whatever bytes follow; a provisional TLS verdict
+ *     payload and for prefixes of its first APP_DETECT_LINE_MAX + 64 bytes (each of the
+ *     first 64, then 48 spread over the rest, chosen by a generator seeded from the input);
+ *   - for TCP, once app_detect_need_more() says the verdict is final for a prefix it stays
+ *     final and the verdict no longer changes for the longer prefixes and the whole input; a provisional TLS verdict
  *     (fewer than 6 bytes) is never final; for UDP app_detect_need_more() is false;
  *   - the functions never read outside the payload (it sits in a block of its size).
  */
@@ -102,6 +103,24 @@ reference(const uint8_t *p, uint32_t len, uint8_t proto, uint16_t sport, bool cl
 	return POLICY_APP_ANY;
 }
 
+/*
+ * The prefix after k to check, up to lim: every one of the first 64, then one in each
+ * of 48 equal strides (where in the stride chosen by rng), then lim itself; lim + 1 ends.
+ */
+static FUZZ_NOCOV uint32_t
+next_prefix(struct fuzz_rng *rng, uint32_t k, uint32_t lim)
+{
+	uint32_t stride, base;
+
+	if (k < 64 || k == lim)
+		return k + 1;
+	stride = (lim - 64) / 48 + 1;
+	base = k - (k - 64) % stride + stride;	/* the start of the next stride */
+	if (base >= lim)
+		return lim;
+	return base + (uint32_t)fuzz_rng_below(rng, stride < lim - base ? stride : lim - base);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 FUZZ_NOCOV int
@@ -114,7 +133,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t len, k, lim;
 	unsigned int full, final_verdict = 0;
 	bool final_seen = false;
-	uint8_t *p;
+	struct fuzz_rng rng;
+	uint8_t *p, *blk;
 
 	if (size < 1)
 		return 0;
@@ -131,11 +151,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!app_detect_need_more(p, len, proto, 40000, sport, client));
 
 	lim = len < APP_DETECT_LINE_MAX + 64 ? len : APP_DETECT_LINE_MAX + 64;
-	for (k = 0; k <= lim; k++) {
-		/* A prefix in a block of its own size, so a read past it is caught. */
-		uint8_t *q = fuzz_dup(p, k);
-		unsigned int v = app_detect(q, k, proto, 40000, sport, client);
-		bool more = app_detect_need_more(q, k, proto, 40000, sport, client);
+	blk = malloc(lim + 1);
+	if (blk == NULL)
+		abort();
+	fuzz_rng_seed(&rng, size);
+	for (k = 0; k <= lim; k = next_prefix(&rng, k, lim)) {
+		/* A prefix at the end of a block, so a read past it is caught. */
+		const uint8_t *q = fuzz_at_end(blk, lim + 1, p, k);
+		unsigned int v = app_detect(k > 0 ? q : NULL, k, proto, 40000, sport, client);
+		bool more = app_detect_need_more(k > 0 ? q : NULL, k, proto, 40000, sport, client);
 
 		FUZZ_CHECK(v == reference(q, k, proto, sport, client));
 		if (proto == 6) {
@@ -149,8 +173,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				final_verdict = v;
 			}
 		}
-		free(q);
 	}
+	free(blk);
 	if (proto == 6 && final_seen)
 		FUZZ_CHECK(full == final_verdict);
 	free(p);
