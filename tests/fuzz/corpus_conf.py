@@ -23,7 +23,8 @@ VALIDATOR_SAMPLES = [
     "44051401359", "880320-0016", "19880320-0016", "131052-308T", "211062-5629",
     "36574261809", "295109912611193", "1237 010180", "6433435F", "PT501964843",
     "AKIAIOSFODNN7EXAMPLE", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.",
-    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n",
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n",
     "  PAT-12345678\r\n",
 ]
 
@@ -162,7 +163,8 @@ def label_map_seeds():
     s["put_too_many"] = bytes([0]) + json.dumps({"generation": 1, "entries": [
         {"ip": "10.0.0.1", "labels": {}}, {"ip": "10.0.0.2", "labels": {}}]}).encode()
     s["put_duplicate_ip"] = bytes([3]) + json.dumps({"generation": 2, "entries": [
-        {"ip": "::ffff:10.0.0.1", "labels": {}}, {"ip": "10.0.0.1", "labels": {"a": "b"}}]}).encode()
+        {"ip": "::ffff:10.0.0.1", "labels": {}},
+        {"ip": "10.0.0.1", "labels": {"a": "b"}}]}).encode()
     s["patch"] = bytes([6]) + json.dumps({"generation": 9, "add": [
         {"ip": "10.0.0.9", "labels": {"app": "web"}}], "remove": ["2001:db8::1"]}).encode()
     s["patch_stale"] = bytes([6]) + json.dumps({"generation": 5, "remove": ["10.0.0.1"]}).encode()

@@ -57,36 +57,44 @@ def release(direction):
 def reasm_seeds():
     s = {}
     hs = [seg(0, 0, 0, SYN), seg(1, 0, 0, SYN | ACK)]
-    s["in_order_both"] = reasm_input(hs + [seg(0, 1, 100), seg(1, 1, 150), seg(0, 101, 50, PSH | ACK),
-                                           seg(1, 151, 20, FIN | ACK), seg(0, 151, 0, FIN | ACK)])
-    s["out_of_order_then_fill"] = reasm_input(hs + [seg(0, 201, 100), seg(0, 101, 100), seg(0, 1, 100),
-                                                    seg(0, 401, 60), seg(0, 301, 100)], conf=0x90)
-    s["overlap_differs"] = reasm_input(hs + [seg(0, 51, 100), seg(0, 1, 120, corrupt=True),
-                                             seg(0, 121, 64, corrupt=True), seg(0, 101, 100)])
-    s["ack_declares_gap"] = reasm_input(hs + [seg(0, 1, 50), seg(0, 301, 50), ack(0, 301),
-                                              seg(0, 101, 50), ack(0, 451)], end=0)
-    s["flush_holes"] = reasm_input(hs + [seg(0, 11, 10), seg(0, 41, 10), seg(0, 81, 10), flush(0),
-                                         seg(0, 91, 30)])
-    s["fin_trims_held"] = reasm_input(hs + [seg(0, 101, 100), seg(0, 301, 100), seg(0, 1, 50, FIN),
-                                            seg(0, 51, 50)])
-    s["rst_urg_psh"] = reasm_input(hs + [seg(0, 1, 30, URG | ACK), seg(0, 31, 30, PSH | ACK),
-                                         seg(1, 1, 10, RST)])
-    s["midstream_no_syn"] = reasm_input([seg(0, 500, 100), seg(1, 900, 40), seg(0, 700, 100),
-                                         seg(0, 600, 100)], conf=0x01)
-    s["no_midstream_ignored"] = reasm_input([seg(0, 500, 100), seg(0, -1, 0, SYN), seg(0, 0, 20)])
-    s["depth_small"] = reasm_input(hs + [seg(0, 1, 150), seg(0, 301, 100), seg(0, 151, 150),
-                                         seg(0, 401, 100)], conf=0x02, depth=3)
-    s["ooo_cap_100"] = reasm_input(hs + [seg(0, 101, 90), seg(0, 301, 90), seg(0, 1, 100)], conf=0x00)
-    s["pool_two_blocks"] = reasm_input(hs + [seg(0, 1001, 150), seg(0, 2001, 150), seg(0, 3001, 150),
-                                             seg(0, 1, 64 * 16)], conf=0x0C)
+    s["in_order_both"] = reasm_input(hs + [
+        seg(0, 1, 100), seg(1, 1, 150), seg(0, 101, 50, PSH | ACK), seg(1, 151, 20, FIN | ACK),
+        seg(0, 151, 0, FIN | ACK)])
+    s["out_of_order_then_fill"] = reasm_input(hs + [
+        seg(0, 201, 100), seg(0, 101, 100), seg(0, 1, 100), seg(0, 401, 60), seg(0, 301, 100)],
+        conf=0x90)
+    s["overlap_differs"] = reasm_input(hs + [
+        seg(0, 51, 100), seg(0, 1, 120, corrupt=True), seg(0, 121, 64, corrupt=True),
+        seg(0, 101, 100)])
+    s["ack_declares_gap"] = reasm_input(hs + [
+        seg(0, 1, 50), seg(0, 301, 50), ack(0, 301), seg(0, 101, 50), ack(0, 451)], end=0)
+    s["flush_holes"] = reasm_input(hs + [
+        seg(0, 11, 10), seg(0, 41, 10), seg(0, 81, 10), flush(0), seg(0, 91, 30)])
+    s["fin_trims_held"] = reasm_input(hs + [
+        seg(0, 101, 100), seg(0, 301, 100), seg(0, 1, 50, FIN), seg(0, 51, 50)])
+    s["rst_urg_psh"] = reasm_input(hs + [
+        seg(0, 1, 30, URG | ACK), seg(0, 31, 30, PSH | ACK), seg(1, 1, 10, RST)])
+    s["midstream_no_syn"] = reasm_input([
+        seg(0, 500, 100), seg(1, 900, 40), seg(0, 700, 100), seg(0, 600, 100)], conf=0x01)
+    s["no_midstream_ignored"] = reasm_input([
+        seg(0, 500, 100), seg(0, -1, 0, SYN), seg(0, 0, 20)])
+    s["depth_small"] = reasm_input(hs + [
+        seg(0, 1, 150), seg(0, 301, 100), seg(0, 151, 150), seg(0, 401, 100)],
+        conf=0x02, depth=3)
+    s["ooo_cap_100"] = reasm_input(hs + [
+        seg(0, 101, 90), seg(0, 301, 90), seg(0, 1, 100)], conf=0x00)
+    s["pool_two_blocks"] = reasm_input(hs + [
+        seg(0, 1001, 150), seg(0, 2001, 150), seg(0, 3001, 150), seg(0, 1, 64 * 16)],
+        conf=0x0C)
     s["isn_wraps"] = reasm_input(hs + [seg(0, 1, 180), seg(0, 181, 180), seg(1, 1, 64 * 4)],
                                  conf=0xFC, isn0=0xFFFFFF80, isn1=0xFFFFFFF0)
-    s["syn_contradicts"] = reasm_input(hs + [seg(0, 7, 0, SYN), seg(0, 1, 20), release(0),
-                                             seg(0, 21, 20), seg(0, 0, 0, SYN), seg(0, 1, 20)], conf=0x01)
-    s["big_segments"] = reasm_input(hs + [seg(0, 2001, 64 * 30), seg(0, 1, 64 * 32), seg(1, 1, 64 * 8)],
-                                    conf=0xFC)
-    s["raw_sequence_numbers"] = reasm_input(hs + [seg_raw(0, 0x80000000, 40), seg_raw(0, 1001, 40),
-                                                  seg(0, 41, 20)])
+    s["syn_contradicts"] = reasm_input(hs + [
+        seg(0, 7, 0, SYN), seg(0, 1, 20), release(0), seg(0, 21, 20), seg(0, 0, 0, SYN),
+        seg(0, 1, 20)], conf=0x01)
+    s["big_segments"] = reasm_input(hs + [
+        seg(0, 2001, 64 * 30), seg(0, 1, 64 * 32), seg(1, 1, 64 * 8)], conf=0xFC)
+    s["raw_sequence_numbers"] = reasm_input(hs + [
+        seg_raw(0, 0x80000000, 40), seg_raw(0, 1001, 40), seg(0, 41, 20)])
     return s
 
 
@@ -133,7 +141,8 @@ def dns_name(name):
 
 
 def dns_query(name, qid=0x1234, qtype=1):
-    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + dns_name(name) + struct.pack("!HH", qtype, 1)
+    return (struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + dns_name(name) +
+            struct.pack("!HH", qtype, 1))
 
 
 def dns_response(name, answers, qid=0x1234, flags=0x8180, qtype=1, qclass=1, extra=b"",
@@ -151,11 +160,14 @@ def detect_seeds():
     s = {}
     s["http_get"] = detect_flags("tcp", True, 80) + b"GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n"
     s["http_options"] = detect_flags("tcp", True, 8080) + b"OPTIONS * HTTP/1.1\r\n"
-    s["http_response"] = detect_flags("tcp", False, 80) + b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    s["http_response"] = (detect_flags("tcp", False, 80) +
+                          b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
     s["tls_client_hello"] = detect_flags("tcp", True, 443) + client_hello()
-    s["tls_server_hello"] = detect_flags("tcp", False, 443) + bytes.fromhex("160303003a020000360303")
+    s["tls_server_hello"] = (detect_flags("tcp", False, 443) +
+                             bytes.fromhex("160303003a020000360303"))
     s["smtp_greeting_port25"] = detect_flags("tcp", False, 25) + b"220 mx.example.org ready\r\n"
-    s["smtp_greeting_esmtp_other_port"] = detect_flags("tcp", False, 8080) + b"220-mx ESMTP Postfix\r\n"
+    s["smtp_greeting_esmtp_other_port"] = (detect_flags("tcp", False, 8080) +
+                                           b"220-mx ESMTP Postfix\r\n")
     s["smtp_ehlo"] = detect_flags("tcp", True, 587) + b"EhLo client.example\r\n"
     s["dns_udp_query"] = detect_flags("udp", True, 53) + dns_query("example.com")
     q = dns_query("www.example.org")
@@ -169,15 +181,16 @@ def tls_seeds():
     s = {}
     s["sni_simple"] = client_hello()
     s["sni_upper_trailing_dot"] = client_hello(sni=b"WWW.Example.COM.")
-    s["sni_after_grease"] = client_hello(before=[(0x0A0A, b""), (0x0017, b""), (0x002B, b"\x04\x03\x04\x03\x03")])
+    s["sni_after_grease"] = client_hello(before=[(0x0A0A, b""), (0x0017, b""),
+                                                 (0x002B, b"\x04\x03\x04\x03\x03")])
     s["sni_split_records"] = client_hello(split=[2, 50, 51])
     s["sni_ssl3_record"] = client_hello(record_version=0x0300, version=0x0300, session_id=b"")
     s["no_sni"] = client_hello(sni=None)
     s["no_extensions"] = client_hello(sni=None, extensions=False)
     s["sni_other_type_first"] = client_hello(sni_entries=[(7, b"x"), (0, b"a-b_c.example.net")])
     s["sni_long_label"] = client_hello(sni=b"a" * 63 + b"." + b"b" * 63 + b".example")
-    s["ssl2_hello"] = bytes.fromhex("802e0100020015000000100100800200800300800400800500800600400700c0"
-                                    "060040") + bytes(16)
+    s["ssl2_hello"] = bytes.fromhex("802e0100020015000000100100800200800300800400800500"
+                                    "800600400700c0060040") + bytes(16)
     s["truncated"] = client_hello()[:70]
     return s
 
@@ -202,10 +215,12 @@ def dns_seeds():
     s["other_owner_ignored"] = dns_response("a.example", [(dns_name("b.example"), 1, 5, bytes(4)),
                                                           (ptr, 1, 5, bytes([10, 0, 0, 1]))])
     s["with_authority_tail"] = dns_response("t.example", [(ptr, 1, 7, bytes([10, 1, 1, 1]))],
-                                            extra=dns_name("example") + struct.pack("!HHIH", 2, 1, 60, 0))
+                                            extra=(dns_name("example") +
+                                                   struct.pack("!HHIH", 2, 1, 60, 0)))
     s["pointer_loop"] = dns_response("x.example", [(b"\xc0\x1e", 1, 5, bytes(4))])
     s["class_chaos"] = dns_response("version.bind", [], qclass=3, qtype=16)
-    s["two_questions"] = dns_response("a.example", [], qdcount=2) + dns_name("b") + struct.pack("!HH", 1, 1)
+    s["two_questions"] = (dns_response("a.example", [], qdcount=2) + dns_name("b") +
+                          struct.pack("!HH", 1, 1))
     return s
 
 

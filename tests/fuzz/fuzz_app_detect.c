@@ -14,9 +14,11 @@
  *     payload and for prefixes of its first APP_DETECT_LINE_MAX + 64 bytes (each of the
  *     first 64, then 48 spread over the rest, chosen by a generator seeded from the input);
  *   - for TCP, once app_detect_need_more() says the verdict is final for a prefix it stays
- *     final and the verdict no longer changes for the longer prefixes and the whole input; a provisional TLS verdict
- *     (fewer than 6 bytes) is never final; for UDP app_detect_need_more() is false;
- *   - the functions never read outside the payload (it sits in a block of its size).
+ *     final and the verdict no longer changes for the longer prefixes and the whole
+ *     input; a provisional TLS verdict (fewer than 6 bytes) is never final; for UDP
+ *     app_detect_need_more() is false;
+ *   - the functions never read outside the payload (the payload and each prefix end where
+ *     their heap block ends).
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -211,7 +211,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(norm_ip(json_string_value(json_object_get(e, "ip")), ip));
 		got = find(after, ip);
 		FUZZ_CHECK(got != NULL);
-		FUZZ_CHECK(json_equal(json_object_get(got, "labels"), json_object_get(e, "labels")));
+		FUZZ_CHECK(json_equal(json_object_get(got, "labels"),
+				      json_object_get(e, "labels")));
 		FUZZ_CHECK(strcmp(json_string_value(json_object_get(got, "source")), "api") == 0);
 	}
 	if (!patch)

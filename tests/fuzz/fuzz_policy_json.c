@@ -278,7 +278,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(checks[k](check_me, NULL, 0, NULL, 0) == 0);
 	e2 = trip(k, check_me);
 	if (e2 == NULL || !json_equal(e1, e2)) {
-		char *t1 = json_dumps(e1, JSON_SORT_KEYS), *t2 = e2 ? json_dumps(e2, JSON_SORT_KEYS) : NULL;
+		char *t1 = json_dumps(e1, JSON_SORT_KEYS);
+		char *t2 = e2 != NULL ? json_dumps(e2, JSON_SORT_KEYS) : NULL;
 
 		fprintf(stderr, "export does not come back:\n%s\n%s\n", t1, t2 ? t2 : "(refused)");
 		free(t1);

@@ -143,7 +143,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(selector_matches(s, labels, n) == selector_matches(s2, labels, n));
 	FUZZ_CHECK(selector_matches(s, NULL, 0) == selector_matches(s2, NULL, 0));
 	for (i = 0; i < n; i++)
-		FUZZ_CHECK(selector_matches(s, &labels[i], 1) == selector_matches(s2, &labels[i], 1));
+		FUZZ_CHECK(selector_matches(s, &labels[i], 1) ==
+			   selector_matches(s2, &labels[i], 1));
 	if (selector_count(s) == 0)
 		FUZZ_CHECK(selector_matches(s, labels, n) && flen == 0);
 	FUZZ_CHECK(!selector_matches(NULL, labels, n));

@@ -68,7 +68,7 @@ struct pos {
 
 struct dir_model {
 	uint32_t gen;		/* bumped at each run and release: forgets every pos */
-	uint32_t isn;		/* the harness's ISN: true byte of seq s is truth(s - isn - 1) */
+	uint32_t isn;		/* the true byte of seq s is truth(s - isn - 1) */
 	uint32_t start;		/* seq of stream offset 0, once started */
 	bool started;
 	uint64_t next_off;	/* where the next delivery or gap must start */
