@@ -9,10 +9,12 @@
  * config_parse.c's. Control thread.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "config_priv.h"
+#include "policy_emit.h"
 #include "yaml_tree.h"
 
 /* ---- leaf values ---- */
@@ -340,6 +342,21 @@ cfg_enum_name(const char *const *names, uint64_t v)
 void
 cfg_dump_string(FILE *f, const char *s)
 {
+	size_t len = strlen(s), n = policy_emit_quote(s, len, NULL, 0);
+	char *q;
+
+	/*
+	 * policy_emit_quote also escapes what libyaml would not read back as written inside
+	 * double quotes: NEL, LS and PS (read as line breaks and folded), the other C1
+	 * controls and U+FEFF/U+FFFE/U+FFFF (refused). The loop below is for a string that
+	 * is not UTF-8, which the loader never produces.
+	 */
+	if (n != (size_t)-1 && (q = malloc(n + 1)) != NULL) {
+		policy_emit_quote(s, len, q, n + 1);
+		fputs(q, f);
+		free(q);
+		return;
+	}
 	fputc('"', f);
 	for (; *s != '\0'; s++) {
 		unsigned char ch = (unsigned char)*s;

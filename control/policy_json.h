@@ -70,6 +70,9 @@ json_t *policy_json_custom(const struct config_custom_sensor *s);
  *   ports[1]: wrong type (got object, expected a port number or "START-END" string)
  *   dlp[0]: missing field "sensor" (expected a string)
  * Both are NUL-terminated when their length is not 0; either may be NULL with length 0.
+ * The message is cut to fit msglen; the pointer never is: one that does not fit in ptrlen
+ * bytes (or is longer than 1023 bytes, e.g. for a very long member name) names the nearest
+ * enclosing value whose pointer fits instead ("" at worst: the body itself).
  * Members are checked in the object's order for unknown names, then in the order listed
  * above.
  */

@@ -195,15 +195,25 @@ pop(struct jctx *c, struct jmark m)
 	c->path[c->pathlen] = '\0';
 }
 
-/* Report at the current pointer: "path: message" (no prefix at the checked object). */
+/*
+ * Report at the current pointer: "path: message" (no prefix at the checked object). A
+ * pointer cut short would name a member that is not there: when it does not fit in optr
+ * (or filled c->ptr, so may have been cut), it is shortened to the nearest enclosing value
+ * whose pointer fits ("/" only separates tokens: a '/' in a key is written "~1").
+ */
 static int __attribute__((format(printf, 2, 3)))
 fail(struct jctx *c, const char *fmt, ...)
 {
-	size_t o = 0;
+	size_t o = 0, n = c->plen;
 	va_list ap;
 
-	if (c->optr != NULL && c->optrlen > 0)
-		snprintf(c->optr, c->optrlen, "%s", c->ptr);
+	if (c->optr != NULL && c->optrlen > 0) {
+		if (n >= c->optrlen || n >= sizeof(c->ptr) - 1)
+			while (n > 0 && (n >= c->optrlen || n >= sizeof(c->ptr) - 1 ||
+					 c->ptr[n] != '/'))
+				n--;
+		snprintf(c->optr, c->optrlen, "%.*s", (int)n, c->ptr);
+	}
 	if (c->msg != NULL && c->msglen > 0) {
 		if (c->pathlen != 0)
 			policy_json_msg_append(c->msg, c->msglen, &o, "%s: ", c->path);

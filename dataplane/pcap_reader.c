@@ -8,7 +8,8 @@
  * clock whatever the source.
  *
  * Link types: Ethernet; raw IPv4/IPv6 and Linux cooked captures (tcpdump -i any) get a
- * synthetic Ethernet header so the parser sees one frame format.
+ * synthetic Ethernet header so the parser sees one frame format (dataplane/pcap_link.c,
+ * pure, so its fuzz target calls it as this file does).
  */
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -17,6 +18,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include "dispatch.h"
+#include "pcap_link.h"
 #include "pcap_reader.h"
 
 RTE_LOG_REGISTER_SUFFIX(reader_logtype, reader, INFO);
@@ -25,30 +27,6 @@ RTE_LOG_REGISTER_SUFFIX(reader_logtype, reader, INFO);
 
 #define READER_BURST 32
 #define READER_MAX_FRAME (65535 + 64)
-
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-
-/* Bytes of link header to strip, or -1 when the link type is not supported. */
-static int
-reader_link_hdr(int dlt)
-{
-	switch (dlt) {
-	case DLT_EN10MB:
-		return 0;
-	case DLT_RAW:
-	case 228:	/* DLT_IPV4 */
-	case 229:	/* DLT_IPV6 */
-		return 0;
-	case DLT_LINUX_SLL:
-		return 16;
-	case DLT_LINUX_SLL2:
-		return 20;
-	default:
-		return -1;
-	}
-}
 
 int
 pcap_reader_check(const char *path, char *err, size_t errlen)
@@ -64,22 +42,13 @@ pcap_reader_check(const char *path, char *err, size_t errlen)
 	}
 	dlt = pcap_datalink(p);
 	pcap_close(p);
-	if (reader_link_hdr(dlt) < 0) {
+	if (!pcap_link_supported(dlt)) {
 		snprintf(err, errlen, "%s: unsupported link type %s (%d); expected Ethernet, "
 			 "raw IP or Linux cooked", path, pcap_datalink_val_to_name(dlt)
 			 ? pcap_datalink_val_to_name(dlt) : "?", dlt);
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* Ethertype for a raw IP packet, from its version nibble. */
-static uint16_t
-reader_ip_ethertype(const uint8_t *p, uint32_t len)
-{
-	if (len == 0)
-		return 0;
-	return (p[0] >> 4) == 6 ? 0x86dd : 0x0800;
 }
 
 /* Copy one frame into a (possibly chained) mbuf. Returns NULL when the pool is empty. */
@@ -136,7 +105,7 @@ reader_file(struct runtime *rt, const char *path)
 	struct pcap_pkthdr *ph;
 	const u_char *data;
 	uint16_t n = 0;
-	int dlt, strip, rc, ret = 0;
+	int dlt, rc, ret = 0;
 	pcap_t *p;
 
 	p = pcap_open_offline(path, perr);
@@ -145,11 +114,10 @@ reader_file(struct runtime *rt, const char *path)
 		return -EIO;
 	}
 	dlt = pcap_datalink(p);
-	strip = reader_link_hdr(dlt);
 	rt->in.files++;
 	while (!rt->quit && (rc = pcap_next_ex(p, &ph, &data)) == 1) {
-		uint8_t eth[14] = { 0 };
-		uint32_t hlen = 0, len = ph->caplen;
+		uint8_t eth[PCAP_LINK_ETH_LEN];
+		uint32_t hlen, strip, len = ph->caplen;
 		uint64_t ts = (uint64_t)ph->ts.tv_sec * 1000000 + (uint64_t)ph->ts.tv_usec;
 		struct rte_mbuf *m;
 
@@ -163,25 +131,12 @@ reader_file(struct runtime *rt, const char *path)
 
 		if (ph->caplen < ph->len)
 			rt->in.truncated++;
-		if (dlt != DLT_EN10MB) {
-			uint16_t et;
-
-			if ((uint32_t)strip > len) {
-				rt->in.oversized++;
-				continue;
-			}
-			if (dlt == DLT_LINUX_SLL)
-				et = (uint16_t)(data[14] << 8 | data[15]);
-			else if (dlt == DLT_LINUX_SLL2)
-				et = (uint16_t)(data[0] << 8 | data[1]);
-			else
-				et = reader_ip_ethertype(data, len);
-			data += strip;
-			len -= strip;
-			eth[12] = et >> 8;
-			eth[13] = et & 0xff;
-			hlen = sizeof(eth);
+		if (pcap_link_frame(dlt, data, len, eth, &hlen, &strip) != 0) {
+			rt->in.oversized++;
+			continue;
 		}
+		data += strip;
+		len -= strip;
 		if (hlen + len > READER_MAX_FRAME) {
 			rt->in.oversized++;
 			continue;

@@ -3,8 +3,11 @@
 """Write the seed corpora of the libFuzzer targets: tests/fuzz/corpus/<target>/<name>.
 
 Each seed is a realistic input (HTTP requests and responses, SMTP sessions, MIME mail,
-form/JSON/base64/quoted-printable texts, compressed bodies, Ethernet frames) in the input
-layout its target documents at the top of tests/fuzz/fuzz_<target>.c. The fuzzer starts
+form/JSON/base64/quoted-printable texts, compressed bodies, Ethernet frames; TCP segment
+scripts, TLS ClientHellos, DNS messages and capture files from corpus_net.py; validator
+candidates, configuration files, policy and label map bodies and selectors from
+corpus_conf.py) in the input layout its target documents at the top of
+tests/fuzz/fuzz_<target>.c. The fuzzer starts
 from these instead of from nothing, so it spends its time past the first bytes of each
 protocol. The seeds are small on purpose (a few KB per target): libFuzzer's mutations do
 the rest. Deterministic: run it again and the files come out the same (zlib/gzip with a
@@ -20,6 +23,9 @@ import shutil
 import struct
 import subprocess
 import zlib
+
+import corpus_conf
+import corpus_net
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -538,6 +544,18 @@ TARGETS = {
     "pkt_parse": pkt_seeds,
     "defrag": defrag_seeds,
 }
+TARGETS.update(corpus_net.TARGETS)
+TARGETS.update(corpus_conf.TARGETS)
+
+
+def pcap_seeds():
+    return corpus_net.pcap_seeds([
+        eth(0x0800, ipv4(6, tcp(40000, 80, 0x18, b"GET / HTTP/1.1\r\n\r\n"))),
+        eth(0x86dd, ipv6(17, udp(5353, 53, corpus_net.dns_query("example.com")))),
+        eth(0x0800, ipv4(1, bytes.fromhex("0800f7ff00000000")))])
+
+
+TARGETS["pcap_reader"] = pcap_seeds
 
 
 def main():
@@ -559,7 +577,7 @@ def main():
             with open(os.path.join(d, name), "wb") as f:
                 f.write(data)
         total = sum(len(v) for v in seeds.values())
-        print("%-12s %2d seeds, %5d bytes" % (target, len(seeds), total))
+        print("%-12s %2d seeds, %6d bytes" % (target, len(seeds), total))
 
 
 if __name__ == "__main__":

@@ -600,6 +600,10 @@ def test_groups_crud(d):
     ("POST", "/v1/groups", b"", 400, ""),
     ("PUT", "/v1/groups/clients", {"name": "servers"}, 400, "/name"),
     ("PUT", "/v1/groups/clients", {"name": "clients", "extra": 1}, 400, "/extra"),
+    # An unknown member whose pointer would not fit the problem's 255 bytes: the body, not
+    # a cut name (tests/fuzz/regressions/policy_json/unknown_member_name_1100).
+    ("POST", "/v1/groups", {"name": "db", "x" * 300: 1}, 400, ""),
+    ("POST", "/v1/groups", {"name": "db", "x" * 254: 1}, 400, "/" + "x" * 254),
 ])
 def test_groups_refusals(d, method, path, body, status, field):
     d.problem(method, path, body, status, field)

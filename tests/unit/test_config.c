@@ -536,6 +536,44 @@ test_config_dump_reads_back_to_the_same_config(void **state)
 	free(text);
 }
 
+/*
+ * Found by fuzz_config (tests/fuzz/regressions/config/dump_nel_in_device): a string holding
+ * NEL (U+0085, from "\N" or "\x85" in the file) was dumped raw inside double quotes,
+ * where libyaml reads it as a line break and folds it into a space, so --check-config's
+ * output loaded back to another device; raw LS/PS fold the same way and the other C1
+ * controls and U+FEFF are refused. The dump escapes them now.
+ */
+static void
+test_config_dump_escapes_what_yaml_reads_as_line_breaks(void **state)
+{
+	static const char doc[] =
+		"dataplane:\n"
+		"  eal_args: [\"a\\Nb\", \"c\\Ld\\Pe\", \"f\\x80\\x9Fg\", \"h\\uFEFFi\"]\n"
+		"state_dir: \"/t\\x85mp\"\n";
+	struct tg_config c, back;
+	char err[512], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(load(&c, doc, err, sizeof(err)), 0);
+	assert_string_equal(c.dp.eal_args[0], "a\xc2\x85" "b");
+	assert_string_equal(c.dp.eal_args[1], "c\xe2\x80\xa8" "d\xe2\x80\xa9" "e");
+	assert_string_equal(c.dp.eal_args[2], "f\xc2\x80\xc2\x9f" "g");
+	assert_string_equal(c.dp.eal_args[3], "h\xef\xbb\xbf" "i");
+	assert_string_equal(c.state_dir, "/t\xc2\x85" "mp");
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_dump(&c, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(text, "  - \"a\\Nb\"\n"));
+	assert_non_null(strstr(text, "  - \"c\\Ld\\Pe\"\n"));
+	assert_non_null(strstr(text, "state_dir: \"/t\\Nmp\"\n"));
+	assert_int_equal(config_load_buffer(&back, c.source, text, len, err, sizeof(err)), 0);
+	assert_memory_equal(&back, &c, sizeof(c));
+	free(text);
+}
+
 static void
 test_config_buckets_zero_means_next_power_of_two(void **state)
 {
@@ -1871,6 +1909,7 @@ main(void)
 		cmocka_unit_test(test_config_null_sections_keep_defaults),
 		cmocka_unit_test(test_config_every_key_is_read_into_its_field),
 		cmocka_unit_test(test_config_dump_reads_back_to_the_same_config),
+		cmocka_unit_test(test_config_dump_escapes_what_yaml_reads_as_line_breaks),
 		cmocka_unit_test(test_config_buckets_zero_means_next_power_of_two),
 		cmocka_unit_test(test_config_booleans_accept_yes_no_on_off_in_any_case),
 		cmocka_unit_test(test_config_parse_uint_takes_plain_decimal_only),

@@ -481,9 +481,52 @@ test_json_check_null_and_short_buffers(void **state)
 	j = parse("{\"rules\":[{" RULE_OK ",\"to\":5}]}");
 	assert_int_equal(policy_json_check_policy(j, ptr, sizeof(ptr), msg, sizeof(msg)),
 			 -EINVAL);
-	assert_string_equal(ptr, "/ru");
+	/* "/rules/0/to" cut to "/ru" would name nothing: the body itself fits. */
+	assert_string_equal(ptr, "");
 	assert_string_equal(msg, "rules[0].to: wr");
 	json_decref(j);
+}
+
+/*
+ * Found by fuzz_policy_json (tests/fuzz/regressions/policy_json/unknown_member_name_1100):
+ * an unknown member whose pointer is too long for the pointer buffer (the API's is 256
+ * bytes) or for the check's own (1024) came back cut, naming a member the body does not
+ * have. It now names the nearest enclosing value whose pointer fits.
+ */
+static void
+test_json_check_long_member_name_points_at_what_fits(void **state)
+{
+	char ptr[256], big[2048], msg[64], *body, *key;
+	json_t *j;
+
+	(void)state;
+	key = malloc(1101);
+	body = malloc(1200);
+	assert_non_null(key);
+	assert_non_null(body);
+	memset(key, 'x', 1100);
+	key[1100] = '\0';
+	/* 300 bytes under rules[0]: "/rules/0/xxx..." does not fit in 256 bytes. */
+	snprintf(body, 1200, "{\"rules\":[{" RULE_OK ",\"%.300s\":1}]}", key);
+	j = parse(body);
+	assert_int_equal(policy_json_check_policy(j, ptr, sizeof(ptr), msg, sizeof(msg)),
+			 -EINVAL);
+	assert_string_equal(ptr, "/rules/0");
+	assert_int_equal(policy_json_check_policy(j, big, sizeof(big), NULL, 0), -EINVAL);
+	assert_int_equal(strlen(big), 9 + 300);
+	assert_memory_equal(big, "/rules/0/", 9);
+	json_decref(j);
+	/* 1100 bytes: longer than any pointer the check holds, whatever the buffer. */
+	snprintf(body, 1200, "{\"%s\":1}", key);
+	j = parse(body);
+	memset(big, 'y', sizeof(big));
+	assert_int_equal(policy_json_check_group(j, big, sizeof(big), msg, sizeof(msg)),
+			 -EINVAL);
+	assert_string_equal(big, "");
+	assert_memory_equal(msg, "unknown field \"xxx", 18);
+	json_decref(j);
+	free(body);
+	free(key);
 }
 
 /* ---- JSON -> YAML ---- */
@@ -743,6 +786,7 @@ main(void)
 		cmocka_unit_test(test_json_checks_name_field_and_expectation),
 		cmocka_unit_test(test_json_checks_accept_valid_shapes_and_exports),
 		cmocka_unit_test(test_json_check_null_and_short_buffers),
+		cmocka_unit_test(test_json_check_long_member_name_points_at_what_fits),
 		cmocka_unit_test(test_json_to_yaml_exact_text_and_scalar_styles),
 		cmocka_unit_test(test_json_round_trip_gives_the_same_policy),
 		cmocka_unit_test(test_json_integer_and_string_ports_both_load),
