@@ -282,7 +282,7 @@ segment(struct harness *h, uint8_t dir, uint32_t seq, uint8_t flags, uint32_t le
 	m->cur_data = buf;
 	refused = h->ctx.stats.ooo_flow_cap + h->ctx.stats.pool_empty;
 
-	tcp_reasm_segment(&h->ctx, &owner_token, dir, d, seq, flags, buf, len);
+	tcp_reasm_segment(&h->ctx, &owner_token, dir, d, seq, flags, 0, buf, len);
 
 	m->cur_valid = false;
 	/* Out-of-order bytes kept now: they are the first accepted copy of their offsets. */
@@ -366,6 +366,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h->ctx.conf.midstream = conf & 1;
 	h->ctx.conf.depth = (conf & 2) ? 1 + 40u * hdr[1] : 0;
 	h->ctx.conf.max_ooo_per_dir = ooo_caps[(conf >> 2) & 3];
+	/* Urgent bytes stay in the stream: the first-copy model knows nothing of their
+	 * removal (tested on its own in tests/unit/test_tcp_reasm.c). */
+	h->ctx.conf.urgent_inline = 1;
 	memlen = (size_t)pool_blocks[conf >> 6] * block_sizes[(conf >> 4) & 3] + 8;
 	/*
 	 * One block of exactly memlen bytes per pool shape, kept across runs (a fresh one
