@@ -105,7 +105,7 @@ def flows_of(res):
 
 
 def dlp_of(res):
-    return [e for e in res.events if e.get("event_type") == "dlp"]
+    return [e for e in res.events if "dlp" in e]    # threshold alerts and dlp events
 
 
 def card_rows(res):
