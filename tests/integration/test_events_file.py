@@ -249,7 +249,7 @@ policy:
         wait_until(f"{3 * batch} alerts in the two files",
                    lambda: len(alerts(old)) + len(alerts(ev)) >= 3 * batch, proc)
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=DEADLINE)
+        out, _ = tail.communicate(proc, timeout=DEADLINE)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -306,7 +306,7 @@ def test_shipped_logrotate_config_rotates_a_running_daemon(tmp_path, tap_netns):
         wait_until(f"{batch} alerts in the new file", lambda: len(alerts(ev)) == batch,
                    proc)
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=DEADLINE)
+        out, _ = tail.communicate(proc, timeout=DEADLINE)
     finally:
         if proc.poll() is None:
             proc.kill()

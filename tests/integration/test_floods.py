@@ -130,7 +130,7 @@ dataplane:
     peak = vm_hwm_mib(p.pid)
     counters = api_stats(port)["counters"]
     p.send_signal(signal.SIGTERM)
-    out, _ = p.communicate(timeout=DEADLINE)
+    out, _ = tail.communicate(p, timeout=DEADLINE)
     written = len((tmp_path / "events.jsonl").read_text().splitlines())
     m = re.search(r"events +(\d+) written, (\d+) lost", out)
     assert m and int(m.group(1)) == written, out

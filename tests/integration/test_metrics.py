@@ -237,7 +237,7 @@ api:
         assert m['tollgate_worker_packets_total{worker="0"}'] == rx
         assert m["tollgate_flows_created_total"] == 1
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=DEADLINE)
+        out, _ = tail.communicate(proc, timeout=DEADLINE)
     finally:
         if proc.poll() is None:
             proc.kill()

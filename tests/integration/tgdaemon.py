@@ -140,3 +140,10 @@ class StderrTail:
     def text(self):
         self.t.join(timeout=30)
         return "".join(self.lines)
+
+    def communicate(self, proc, timeout=DEADLINE):
+        """proc.communicate() for the process this tail reads: returns (stdout, stderr).
+        communicate() itself would read stderr too, racing this thread for its last lines."""
+        proc.stderr = None
+        out, _ = proc.communicate(timeout=timeout)
+        return out, self.text()
