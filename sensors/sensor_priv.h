@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <hs.h>
+#include "sensor_prefilter_types.h"
 #include "sensor_types.h"
 #include "validators.h"	/* struct validator_date */
 
@@ -34,7 +35,7 @@
 #define SENSOR_GROUP_MAX 8		/* digits read of a neighbouring digit group (grouped
 					 * numbers): more is a group whatever follows */
 #define SENSOR_RECENT_MAX 8		/* (sensor, start, end) remembered for dedupe */
-#define SENSOR_HITS_MAX 256		/* Hyperscan hits buffered per scan call */
+#define SENSOR_HITS_MAX 256		/* smallest hit group buffer */
 #define SENSOR_DEFAULT_MAX_LEN 128	/* custom sensor with unbounded patterns, no max_len */
 #define SENSOR_SENTINEL '\n'		/* scanned at close and before a gap: ends every value */
 #define SENSOR_NO_SLOT UINT16_MAX
@@ -43,6 +44,13 @@
 enum sensor_pat_kind {
 	SENSOR_PAT_VALUE = 0,
 	SENSOR_PAT_KEYWORD,
+};
+
+/* Who finds a pattern's hits in the PREFILTER engine (the HYPERSCAN engine: Hyperscan). */
+enum sensor_pat_finder {
+	SENSOR_PAT_HS = 0,	/* the literal-led stream database (db->hs) */
+	SENSOR_PAT_PF_N,	/* the prefilter's digit clusters */
+	SENSOR_PAT_PF_U,	/* the prefilter's capital-and-digit tokens */
 };
 
 /*
@@ -62,6 +70,7 @@ struct sensor_pattern {
 	uint8_t boundary;	/* value: enum sensor_boundary of its sensors */
 	uint8_t trail;		/* keyword: bytes matched after the keyword (guard) */
 	uint8_t start;		/* value: enum sensor_start */
+	uint8_t pf;		/* enum sensor_pat_finder */
 	uint16_t width;		/* value: fixed width of the value without guards (START_WIDTH);
 				 * keyword: its length in bytes */
 	uint16_t scan_max;	/* value, START_SCAN: longest value to scan back over */
@@ -84,7 +93,11 @@ struct sensor_rt {
 };
 
 struct sensor_db {
-	hs_database_t *hs;	/* NULL when no sensor is enabled */
+	hs_database_t *hs;	/* PREFILTER engine: the patterns with pf == SENSOR_PAT_HS and
+				 * every keyword; NULL when there are none */
+	hs_database_t *hs_full;	/* HYPERSCAN engine: every pattern and keyword; compiled by
+				 * sensor_db_prepare, NULL until then */
+	struct sensor_pf_db *pf;	/* the prefilter's automata */
 	unsigned int n_defs;
 	struct sensor_def *defs;
 	struct sensor_rt *rt;
@@ -93,10 +106,34 @@ struct sensor_db {
 	uint16_t *refs;
 	unsigned int n_slots;	/* sensors with keywords */
 	uint32_t ring_size;	/* lookback bytes per stream, a power of two */
-	size_t hs_stream_size;
+	size_t hs_stream_size;	/* of db->hs */
+	size_t hs_full_stream_size;	/* of db->hs_full (once compiled) */
 	size_t state_size;	/* engine state per stream (ring, pending, keywords, ...) */
-	size_t stream_size;	/* hs_stream_size + state_size: what sensor_db_stream_size says */
+	size_t stream_size;	/* hs_stream_size + state_size: what sensor_db_stream_size says
+				 * (the PREFILTER engine) */
+	/* Every expression as Hyperscan compiles it (pattern id i is ex[i]), kept for
+	 * sensor_db_prepare. */
+	struct sensor_expr *ex;
+	unsigned int n_ex;
+	char *cache_dir;	/* compiled-database cache, or NULL */
+	uint8_t full_ready;	/* sensor_db_prepare(HYPERSCAN) succeeded */
+	char full_err[256];	/* why hs_full failed to compile, once it did */
 };
+
+/* One expression handed to Hyperscan and where it came from (for error messages). */
+struct sensor_expr {
+	char *re;
+	unsigned int flags;
+	uint16_t sensor;	/* first sensor that listed it */
+	uint16_t item;		/* its pattern or keyword index in that sensor */
+	uint8_t is_keyword;
+};
+
+/* hs_compile_multi through the cache directory (NULL: no cache); NULL with *cerr set (or
+ * NULL on no memory) when Hyperscan refuses. Control thread (sensor_db_cache.c). */
+hs_database_t *sensor_db_cache_compile(const char *const *res, const unsigned int *flags,
+				       const unsigned int *ids, unsigned int n, unsigned int mode,
+				       const char *cache_dir, hs_compile_error_t **cerr);
 
 /*
  * A candidate that could not be decided yet. Offsets are stream offsets, [start, end).
@@ -143,7 +180,7 @@ struct sensor_kw_state {
 
 struct sensor_stream {
 	struct sensor_stream *next_free;
-	hs_stream_t *hs;
+	hs_stream_t *hs;	/* on the worker's database (db->hs or db->hs_full) */
 	uint64_t off;		/* stream offset of the next byte: scanned bytes + gap bytes */
 	uint64_t hs_base;	/* stream offset of Hyperscan's offset 0 (moves at each gap) */
 	uint64_t known_lo;	/* first offset whose byte may be in the ring */
@@ -155,14 +192,17 @@ struct sensor_stream {
 	struct sensor_recent *recent;		/* SENSOR_RECENT_MAX */
 	struct sensor_kw_state *kw;		/* db->n_slots */
 	uint8_t *ring;				/* db->ring_size; byte o at ring[o & (size - 1)] */
+	struct sensor_pf_stream pf;		/* PREFILTER engine: windows and DFA runs */
 };
 
-/* A Hyperscan hit as reported, buffered during one scan call, then its value's span. */
+/* A hit as Hyperscan reports it (or the prefilter, for the same pattern id), gathered
+ * with the others ending at the same offset, then its value's span. */
 struct sensor_hit {
 	unsigned long long from;
 	unsigned long long to;
 	unsigned int id;
 	uint8_t span;		/* enum sensor_span, value hits */
+	uint8_t pf;		/* from the prefilter: from is computed when needed */
 	uint64_t s, e;		/* the value without guards, stream offsets */
 };
 
@@ -175,6 +215,10 @@ enum sensor_span {
 
 struct sensor_worker {
 	const struct sensor_db *db;
+	uint8_t engine;		/* enum sensor_engine_kind */
+	uint8_t use_pf;		/* PREFILTER with at least one prefilter pattern */
+	const hs_database_t *hs;	/* the database the streams run on */
+	size_t stream_size;	/* per open stream, for stream_bytes */
 	hs_scratch_t *scratch;
 	struct sensor_stats stats;
 	struct validator_date today;
@@ -191,8 +235,15 @@ struct sensor_worker {
 	uint64_t buf_off;	/* stream offset of buf[0] */
 	uint64_t buf_end;	/* buf_off + length */
 	uint8_t mode;		/* enum sensor_scan_mode */
+	/* The group of hits ending at one offset being gathered (at most one per pattern). */
 	uint32_t n_hits;
-	struct sensor_hit hits[SENSOR_HITS_MAX];
+	uint32_t hits_cap;	/* db->n_pats + 1, at least SENSOR_HITS_MAX */
+	struct sensor_hit *hits;	/* the group being processed */
+	uint32_t n_lit;
+	unsigned long long grp_to;	/* Hyperscan offset of the hits in lit */
+	struct sensor_hit *lit;	/* Hyperscan's hits at one offset, gathered */
+	uint32_t *pf_ids;	/* a prefilter group's pattern ids (hits_cap) */
+	struct sensor_pf_scratch pfx;
 };
 
 enum sensor_scan_mode {
@@ -201,20 +252,11 @@ enum sensor_scan_mode {
 	SENSOR_MODE_GAP,	/* bytes lost next: candidates ending here are dropped */
 };
 
-/* Guards the compile adds around a pattern of each boundary kind (sensor_db.c). */
-struct sensor_guard {
-	const char *lead;	/* regex before the value, NULL: none */
-	const char *trail;	/* regex after the value, NULL: none */
-	uint8_t lead_max;	/* longest lead guard in bytes */
-	uint8_t trail_max;
-};
-
-extern const struct sensor_guard sensor_guards[SENSOR_BOUNDARY__COUNT];
-
-/* Byte classes of the boundary kinds: the first (lead) and last (trail) byte of a value
- * are always in the class, guard bytes never are. */
-int sensor_lead_class(uint8_t boundary, uint8_t c);
-int sensor_trail_class(uint8_t boundary, uint8_t c);
+/* The prefilter alone over the next len bytes of st, as sensor_stream_scan would run it
+ * but without Hyperscan or any decision: how many hit groups it finds. PREFILTER workers;
+ * for tools/bench_sensors.c (the candidate finder's own cost). */
+uint64_t sensor_stream_prefilter_only(struct sensor_worker *sw, struct sensor_stream *st,
+				      const uint8_t *data, uint32_t len);
 
 /* ---- bytes of the call in progress: lookback ring + current buffer ---- */
 
