@@ -660,7 +660,17 @@ sensor_decide_candidate(struct sensor_worker *sw, struct sensor_stream *st, unsi
 		sw->stats.candidates_dropped++;
 		return;
 	}
-	switch (bound_check(sw, st, boundary, s, e)) {
+	/* A hit standing for several sensors (\d{9}: us_ssn, nl_bsn, pt_nif) checks its
+	 * boundaries once: the verdict only depends on the bytes, fixed during the call. */
+	if (!sw->bcache.valid || sw->bcache.s != s || sw->bcache.e != e ||
+	    sw->bcache.boundary != boundary) {
+		sw->bcache.s = s;
+		sw->bcache.e = e;
+		sw->bcache.boundary = boundary;
+		sw->bcache.verdict = (uint8_t)bound_check(sw, st, boundary, s, e);
+		sw->bcache.valid = 1;
+	}
+	switch ((enum bound_verdict)sw->bcache.verdict) {
 	case BOUND_REJECT:
 		sw->stats.boundary_rejected++;
 		return;

@@ -400,90 +400,229 @@ builder_free(struct builder *b)
 	free(b->trans);
 }
 
-/* Turn the built sets into the final DFA: accepting states renumbered last. */
+/* ---- minimisation (Moore's partition refinement) and the final tables ---- */
+
+struct part {
+	const struct builder *b;
+	const uint32_t *cls;		/* current block of each state */
+	const uint32_t *acc_off, *acc_cnt, *acc_pool;	/* accept ids of each state */
+	int by_acc;			/* first round: blocks by accept ids only */
+};
+
+static uint64_t
+part_hash(const struct part *p, uint32_t s)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+	uint32_t k;
+
+	if (p->by_acc) {
+		h ^= p->acc_cnt[s];
+		for (k = 0; k < p->acc_cnt[s]; k++)
+			h = (h ^ p->acc_pool[p->acc_off[s] + k]) * 0xff51afd7ed558ccdULL;
+		return h ^ (h >> 29);
+	}
+	h ^= p->cls[s];
+	for (k = 0; k < p->b->n_cls; k++)
+		h = (h ^ p->cls[p->b->trans[(size_t)s * p->b->n_cls + k]]) * 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 29);
+}
+
+static int
+part_eq(const struct part *p, uint32_t x, uint32_t y)
+{
+	uint32_t k;
+
+	if (p->by_acc)
+		return p->acc_cnt[x] == p->acc_cnt[y] &&
+		       memcmp(&p->acc_pool[p->acc_off[x]], &p->acc_pool[p->acc_off[y]],
+			      sizeof(uint32_t) * p->acc_cnt[x]) == 0;
+	if (p->cls[x] != p->cls[y])
+		return 0;
+	for (k = 0; k < p->b->n_cls; k++)
+		if (p->cls[p->b->trans[(size_t)x * p->b->n_cls + k]] !=
+		    p->cls[p->b->trans[(size_t)y * p->b->n_cls + k]])
+			return 0;
+	return 1;
+}
+
+/* One refinement round: out[s] = block of s; returns the number of blocks, or -1. */
+static int64_t
+part_round(const struct part *p, uint32_t *out)
+{
+	uint32_t n = p->b->n_states, cap = 1, i, blocks = 0;
+	uint32_t *h;
+
+	while (cap < n * 2)
+		cap <<= 1;
+	h = calloc(cap, sizeof(*h));
+	if (h == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		uint32_t k = (uint32_t)part_hash(p, i) & (cap - 1);
+
+		while (h[k] != 0 && !part_eq(p, h[k] - 1, i))
+			k = (k + 1) & (cap - 1);
+		if (h[k] == 0) {
+			h[k] = i + 1;
+			out[i] = blocks++;
+		} else {
+			out[i] = out[h[k] - 1];
+		}
+	}
+	free(h);
+	return blocks;
+}
+
+/* The distinct MATCH ids of each state, ascending, into one pool. */
+static int
+accept_ids(const struct builder *b, uint32_t *off, uint32_t *cnt, uint32_t **pool)
+{
+	uint32_t i, w, n = 0, cap = 64;
+	uint32_t *p = malloc(sizeof(*p) * cap);
+
+	if (p == NULL)
+		return -ENOMEM;
+	for (i = 0; i < b->n_states; i++) {
+		const uint64_t *s = &b->sets[(size_t)i * b->words];
+
+		off[i] = n;
+		cnt[i] = 0;
+		for (w = 0; w < b->n_imp; w++) {
+			const struct nfa_state *st = &b->a.s[b->imp_state[w]];
+			uint32_t x;
+
+			if (!((s[w >> 6] >> (w & 63)) & 1) || st->type != NFA_MATCH)
+				continue;
+			for (x = off[i]; x < n && p[x] < st->id; x++)
+				;
+			if (x < n && p[x] == st->id)
+				continue;
+			if (n == cap) {
+				void *q = realloc(p, sizeof(*p) * cap * 2);
+
+				if (q == NULL) {
+					free(p);
+					return -ENOMEM;
+				}
+				p = q;
+				cap *= 2;
+			}
+			memmove(&p[x + 1], &p[x], sizeof(*p) * (n - x));
+			p[x] = st->id;
+			n++;
+			cnt[i]++;
+		}
+	}
+	*pool = p;
+	return 0;
+}
+
+/*
+ * The final DFA: states that no input tells apart (same accepts now and after every
+ * string) merged into one, accepting blocks numbered last, the start block first.
+ */
 static struct sensor_dfa *
 finish(struct builder *b, int anchored, int64_t dead)
 {
 	struct sensor_dfa *d = calloc(1, sizeof(*d));
-	uint32_t *order = NULL, *rank = NULL, n_acc = 0, i, k, w, pos;
+	uint32_t n = b->n_states, *cls = NULL, *next = NULL, *off = NULL, *cnt = NULL;
+	uint32_t *pool = NULL, *rep = NULL, *rank = NULL, m = 0, n_acc = 0, i, k, pos;
+	struct part p;
+	int64_t blocks, prev = -1;
 
 	if (d == NULL)
 		return NULL;
-	order = malloc(sizeof(*order) * b->n_states);
-	rank = malloc(sizeof(*rank) * b->n_states);
-	if (order == NULL || rank == NULL)
+	cls = malloc(sizeof(*cls) * n);
+	next = malloc(sizeof(*next) * n);
+	off = malloc(sizeof(*off) * n);
+	cnt = malloc(sizeof(*cnt) * n);
+	if (cls == NULL || next == NULL || off == NULL || cnt == NULL ||
+	    accept_ids(b, off, cnt, &pool) != 0)
 		goto fail;
-	/* An accepting state holds a MATCH important state. */
-	for (pos = 0, k = 0; k < 2; k++) {
-		for (i = 0; i < b->n_states; i++) {
-			const uint64_t *s = &b->sets[(size_t)i * b->words];
-			int acc = 0;
+	p.b = b;
+	p.acc_off = off;
+	p.acc_cnt = cnt;
+	p.acc_pool = pool;
+	p.by_acc = 1;
+	p.cls = cls;
+	blocks = part_round(&p, cls);
+	p.by_acc = 0;
+	while (blocks >= 0 && blocks != prev) {
+		uint32_t *t;
 
-			for (w = 0; w < b->n_imp && !acc; w++)
-				acc = ((s[w >> 6] >> (w & 63)) & 1) &&
-				      b->a.s[b->imp_state[w]].type == NFA_MATCH;
-			if ((uint32_t)acc == k) {
-				rank[i] = pos;
-				order[pos++] = i;
-				n_acc += (uint32_t)acc;
-			}
-		}
+		prev = blocks;
+		blocks = part_round(&p, next);
+		t = cls;
+		cls = next;
+		next = t;
+		p.cls = cls;
 	}
-	d->n_states = b->n_states;
+	if (blocks < 0)
+		goto fail;
+	m = (uint32_t)blocks;
+	rep = malloc(sizeof(*rep) * m);
+	rank = malloc(sizeof(*rank) * m);
+	if (rep == NULL || rank == NULL)
+		goto fail;
+	for (i = 0; i < m; i++)
+		rep[i] = UINT32_MAX;
+	for (i = n; i-- > 0;)
+		rep[cls[i]] = i;	/* the lowest state of each block */
+	/* Non-accepting blocks first (the start's first of all), then accepting ones. */
+	pos = 0;
+	rank[cls[0]] = pos++;
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < m; i++)
+			if (i != cls[0] && (cnt[rep[i]] != 0) == k)
+				rank[i] = pos++;
+	for (i = 0; i < m; i++)
+		n_acc += cnt[rep[i]] != 0;
+	if (cnt[0] != 0) {
+		/* The start accepts (only an anchored pattern matching the empty string,
+		 * which the compile refuses): keep the layout anyway. */
+		goto fail;
+	}
+	d->n_states = m;
 	d->n_classes = b->n_cls;
-	d->trans = malloc(sizeof(*d->trans) * (size_t)b->n_states * b->n_cls);
+	d->trans = malloc(sizeof(*d->trans) * (size_t)m * b->n_cls);
 	d->acc_first = calloc(n_acc ? n_acc : 1, sizeof(*d->acc_first));
 	d->acc_n = calloc(n_acc ? n_acc : 1, sizeof(*d->acc_n));
-	if (d->trans == NULL || d->acc_first == NULL || d->acc_n == NULL)
+	d->acc_ids = malloc(sizeof(*d->acc_ids) * ((size_t)off[n - 1] + cnt[n - 1] + 1));
+	if (d->trans == NULL || d->acc_first == NULL || d->acc_n == NULL || d->acc_ids == NULL)
 		goto fail;
-	for (i = 0; i < b->n_states; i++)
+	for (i = 0; i < m; i++) {
 		for (k = 0; k < b->n_cls; k++)
 			d->trans[(size_t)rank[i] * b->n_cls + k] =
-				rank[b->trans[(size_t)i * b->n_cls + k]] * b->n_cls;
-	/* Accept lists: pattern ids ascending, distinct. */
-	for (pos = b->n_states - n_acc; pos < b->n_states; pos++) {
-		const uint64_t *s = &b->sets[(size_t)order[pos] * b->words];
-		uint32_t first = d->n_acc_ids, cnt = 0;
+				rank[cls[b->trans[(size_t)rep[i] * b->n_cls + k]]] * b->n_cls;
+		if (cnt[rep[i]] != 0) {
+			uint32_t a = rank[i] - (m - n_acc);
 
-		for (w = 0; w < b->n_imp; w++) {
-			const struct nfa_state *st = &b->a.s[b->imp_state[w]];
-			uint32_t id, x;
-			void *p;
-
-			if (!((s[w >> 6] >> (w & 63)) & 1) || st->type != NFA_MATCH)
-				continue;
-			id = st->id;
-			for (x = first; x < first + cnt && d->acc_ids[x] < id; x++)
-				;
-			if (x < first + cnt && d->acc_ids[x] == id)
-				continue;
-			p = realloc(d->acc_ids, sizeof(*d->acc_ids) * (d->n_acc_ids + 1));
-			if (p == NULL)
-				goto fail;
-			d->acc_ids = p;
-			memmove(&d->acc_ids[x + 1], &d->acc_ids[x],
-				sizeof(*d->acc_ids) * (first + cnt - x));
-			d->acc_ids[x] = id;
-			d->n_acc_ids++;
-			cnt++;
+			d->acc_first[a] = d->n_acc_ids;
+			d->acc_n[a] = (uint16_t)cnt[rep[i]];
+			memcpy(&d->acc_ids[d->n_acc_ids], &pool[off[rep[i]]],
+			       sizeof(uint32_t) * cnt[rep[i]]);
+			d->n_acc_ids += cnt[rep[i]];
 		}
-		d->acc_first[pos - (b->n_states - n_acc)] = first;
-		d->acc_n[pos - (b->n_states - n_acc)] = (uint16_t)cnt;
 	}
 	for (i = 0; i < 256; i++)
 		d->cls[i] = (uint8_t)b->sym_cls[i];
 	d->bos_cls = (uint8_t)b->sym_cls[SENSOR_RE_BOS];
-	d->start = rank[0] * b->n_cls;
-	d->acc_base = (b->n_states - n_acc) * b->n_cls;
-	d->dead = anchored && dead >= 0 ? rank[dead] * b->n_cls : UINT32_MAX;
-	free(order);
+	d->start = rank[cls[0]] * b->n_cls;
+	d->acc_base = (m - n_acc) * b->n_cls;
+	d->dead = anchored && dead >= 0 ? rank[cls[dead]] * b->n_cls : UINT32_MAX;
+	goto out;
+fail:
+	sensor_dfa_free(d);
+	d = NULL;
+out:
+	free(cls);
+	free(next);
+	free(off);
+	free(cnt);
+	free(pool);
+	free(rep);
 	free(rank);
 	return d;
-fail:
-	free(order);
-	free(rank);
-	sensor_dfa_free(d);
-	return NULL;
 }
 
 struct sensor_dfa *

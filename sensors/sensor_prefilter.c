@@ -62,6 +62,7 @@ struct pf_cand {
 	struct sensor_re *guarded;	/* what the DFA runs */
 	int kind;			/* SENSOR_PF_N, SENSOR_PF_U, or -1: Hyperscan */
 	uint32_t min;
+	uint32_t min_letters;		/* U: capitals every match holds */
 	uint8_t left, right, gap, plus, builtin;
 };
 
@@ -94,8 +95,18 @@ classify(const struct sensor_re *core, uint8_t lead, uint8_t trail, struct pf_ca
 	if (sensor_re_sets_within(core, &caps, &sp) && s.none == SENSOR_RE_NONE &&
 	    s.min_sure >= SENSOR_PF_MIN_CAPS && s.pre == 0 && s.suf == 0 && s.mid <= 1 &&
 	    lead <= SENSOR_PF_MAX_MARGIN && trail <= SENSOR_PF_MAX_MARGIN) {
+		struct sensor_re_shape l;
+		struct sensor_re_set letters;
+		unsigned int ch;
+
+		/* Positions that are always capitals: a token of digits alone is not one. */
+		memset(&letters, 0, sizeof(letters));
+		for (ch = 'A'; ch <= 'Z'; ch++)
+			sensor_re_set_add(&letters, ch);
+		sensor_re_shape(core, &letters, &l);
 		c->kind = SENSOR_PF_U;
 		c->min = (uint32_t)s.min_sure;
+		c->min_letters = l.min_sure > 0 ? (uint32_t)l.min_sure : 0;
 		c->left = lead;
 		c->right = trail;
 		c->gap = 1;
@@ -139,6 +150,7 @@ build_kind(struct sensor_db *db, struct pf_cand *cand, int k, int builtin_only)
 	}
 	memset(K, 0, sizeof(*K));
 	K->min = UINT32_MAX;
+	K->min_letters = UINT32_MAX;
 	for (i = 0; i < db->n_pats; i++) {
 		struct pf_cand *c = &cand[i];
 
@@ -162,6 +174,8 @@ build_kind(struct sensor_db *db, struct pf_cand *cand, int k, int builtin_only)
 		db->pats[i].pf = (uint8_t)(k == SENSOR_PF_N ? SENSOR_PAT_PF_N : SENSOR_PAT_PF_U);
 		if (c->min < K->min)
 			K->min = c->min;
+		if (c->min_letters < K->min_letters)
+			K->min_letters = c->min_letters;
 		if (c->left > K->left)
 			K->left = c->left;
 		if (c->right > K->right)
@@ -175,6 +189,8 @@ build_kind(struct sensor_db *db, struct pf_cand *cand, int k, int builtin_only)
 	 * unqualified cluster short enough to read back from the lookback ring. */
 	if (K->min > SENSOR_PF_MIN_CAP)
 		K->min = SENSOR_PF_MIN_CAP;
+	if (K->min_letters > SENSOR_PF_MIN_CAP || k == SENSOR_PF_N)
+		K->min_letters = k == SENSOR_PF_N ? 0 : SENSOR_PF_MIN_CAP;
 	return 0;
 }
 

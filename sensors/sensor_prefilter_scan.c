@@ -177,38 +177,61 @@ run_first(const uint64_t *a, uint32_t b)
 	return (uint32_t)((w - 1) * 64 + 63 - (uint32_t)__builtin_clzll(v)) + 1;
 }
 
-/* Set bits of a in [from, to). */
-static uint32_t
-count_range(const uint64_t *a, uint32_t from, uint32_t to)
+/* Bits [from, to) of word w (chunk-relative bit numbers, from < to, same word). */
+static inline uint64_t
+range_mask(uint32_t from, uint32_t to)
 {
-	uint32_t n = 0, b = from;
+	uint32_t lo = from & 63, n = to - from;
 
-	while (b < to) {
-		uint32_t off = b & 63, take = 64 - off < to - b ? 64 - off : to - b;
-		uint64_t m = take == 64 ? ~0ULL : ((1ULL << take) - 1) << off;
-
-		n += (uint32_t)__builtin_popcountll(a[1 + (b >> 6)] & m);
-		b += take;
-	}
-	return n;
+	return (n >= 64 ? ~0ULL : (1ULL << n) - 1) << lo;
 }
 
-/* The last set bit of a in [from, to) + 1, or from when none. */
+/*
+ * What a run [from, to) holds: base bytes (b), of which letters (b and not d, when d is
+ * given: capitals of a U token), qualifying bytes (f), and where its last base byte ends
+ * (from when none). One pass over the words it spans.
+ */
+struct run_stats {
+	uint32_t count, letters, last;
+	uint8_t flag;
+};
+
+static inline void
+run_stats(const uint64_t *b, const uint64_t *d, const uint64_t *f, uint32_t from, uint32_t to,
+	  struct run_stats *rs)
+{
+	uint32_t at = from;
+
+	rs->count = rs->letters = 0;
+	rs->flag = 0;
+	rs->last = from;
+	while (at < to) {
+		uint32_t w = at >> 6, end = (w + 1) * 64 < to ? (w + 1) * 64 : to;
+		uint64_t m = range_mask(at, end), v = b[1 + w] & m;
+
+		if (v != 0) {
+			rs->count += (uint32_t)__builtin_popcountll(v);
+			rs->last = w * 64 + 64 - (uint32_t)__builtin_clzll(v);
+			if (d != NULL)
+				rs->letters += (uint32_t)__builtin_popcountll(v & ~d[1 + w]);
+		}
+		if (f != NULL && (f[1 + w] & m) != 0)
+			rs->flag = 1;
+		at = end;
+	}
+}
+
+/* The last set bit of a in [from, to) + 1, or from when none: scanning down from to. */
 static uint32_t
 last_set_end(const uint64_t *a, uint32_t from, uint32_t to)
 {
-	uint32_t b = to;
+	while (to > from) {
+		uint32_t w = (to - 1) >> 6, lo = w * 64 > from ? w * 64 : from;
+		uint64_t v = a[1 + w] & range_mask(lo, to);
 
-	while (b > from) {
-		uint32_t hi = b - 1, w = hi >> 6, off = hi & 63;
-		uint64_t m = a[1 + w] & (off == 63 ? ~0ULL : (1ULL << (off + 1)) - 1);
-		uint32_t lo = w * 64 > from ? w * 64 : from;
-
-		if (lo > w * 64)
-			m &= ~0ULL << (lo - w * 64);
-		if (m != 0)
-			return w * 64 + 63 - (uint32_t)__builtin_clzll(m) + 1;
-		b = lo;
+		if (v != 0)
+			return w * 64 + 64 - (uint32_t)__builtin_clzll(v);
+		to = lo;
 	}
 	return from;
 }
@@ -286,43 +309,70 @@ make_joined(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_
 
 	j[0] = 0;
 	j[nw + 1] = 0;
-	for (w = 1; w <= nw; w++) {
-		uint64_t v = b[w];
+	if (k == SENSOR_PF_U) {
+		for (w = 1; w <= nw; w++)
+			j[w] = b[w] | (sp[w] & prevb(b, w, 1) & nextb(b, w, 1));
+	} else if (g == 2) {
+		for (w = 1; w <= nw; w++) {
+			uint64_t p1 = prevb(b, w, 1), n1 = nextb(b, w, 1);
 
-		if (k == SENSOR_PF_U) {
-			v |= sp[w] & prevb(b, w, 1) & nextb(b, w, 1);
-		} else {
+			j[w] = b[w] | (p1 & (n1 | nextb(b, w, 2))) | (prevb(b, w, 2) & n1);
+		}
+	} else {
+		for (w = 1; w <= nw; w++) {
+			uint64_t v = b[w];
+
 			for (a = 1; a <= g; a++)
 				for (c = 1; a + c <= g + 1; c++)
 					v |= prevb(b, w, a) & nextb(b, w, c);
+			j[w] = v;
 		}
-		j[w] = v;
 	}
 }
 
 /* R: where a run of J at least `min` long starts, or (N, '+' patterns) a digit right
- * after a '+': the only places a qualified cluster can be. */
+ * after a '+': the only places a qualified cluster can be. min <= SENSOR_PF_MIN_CAP < 64, so
+ * a word's runs are found in it and the next one, by halving AND-shifts on 128 bits. F
+ * keeps the '+' digits alone (take_run counts them). */
 static void
 make_candidates(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kind *K,
 		size_t nw)
 {
 	const uint64_t *j = marr(x, M_J), *d = marr(x, M_D), *pl = marr(x, M_PL);
 	uint64_t *r = marr(x, M_R), *f = marr(x, M_F);
-	uint32_t have = 1, n = K->min;
+	uint32_t steps[8], n_steps = 0, have = 1, i;
+	int plus = k == SENSOR_PF_N && K->plus;
 	size_t w;
 
-	memcpy(r, j, sizeof(*r) * (nw + 2));
-	while (have < n) {
-		uint32_t step = have < n - have ? have : n - have;
-
-		for (w = 1; w <= nw; w++)
-			r[w] &= nextb(r, w, step);	/* r[w + 1] still the old word */
-		have += step;
+	while (have < K->min && n_steps < 8) {
+		steps[n_steps] = have < K->min - have ? have : K->min - have;
+		have += steps[n_steps++];
 	}
+	r[0] = r[nw + 1] = 0;
 	f[0] = f[nw + 1] = 0;
 	for (w = 1; w <= nw; w++) {
-		f[w] = k == SENSOR_PF_N && K->plus ? d[w] & prevb(pl, w, 1) : 0;
-		r[w] |= f[w];
+		unsigned __int128 v = (unsigned __int128)j[w] | (unsigned __int128)j[w + 1] << 64;
+
+		/* The catalogue's thresholds with constant shifts (one instruction each). */
+		switch (K->min) {
+		case 5:
+			v &= v >> 1;
+			v &= v >> 2;
+			v &= v >> 1;
+			break;
+		case 12:
+			v &= v >> 1;
+			v &= v >> 2;
+			v &= v >> 4;
+			v &= v >> 4;
+			break;
+		default:
+			for (i = 0; i < n_steps; i++)
+				v &= v >> steps[i];
+			break;
+		}
+		f[w] = plus ? d[w] & prevb(pl, w, 1) : 0;
+		r[w] = (uint64_t)v | f[w];
 	}
 }
 
@@ -352,17 +402,22 @@ take_run(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kin
 	 uint64_t base)
 {
 	struct sensor_pf_track *t = &ps->t[k];
-	const uint64_t *b = marr(x, k == SENSOR_PF_N ? M_D : M_U), *f = marr(x, M_F);
-	const uint64_t *sp = marr(x, M_SP);
-	uint32_t last = last_set_end(b, rs, re);
+	const uint64_t *b = marr(x, k == SENSOR_PF_N ? M_D : M_U), *sp = marr(x, M_SP);
+	struct run_stats st;
+	uint32_t last;
 
+	run_stats(b, k == SENSOR_PF_U ? marr(x, M_D) : NULL,
+		  k == SENSOR_PF_N && K->plus ? marr(x, M_F) : NULL, rs, re, &st);
+	last = st.last;
 	if (!cont) {
 		t->start = x->c0 + rs;
 		t->count = 0;
+		t->letters = 0;
 		t->flag = 0;
 	}
-	t->count += count_range(b, rs, re);
-	t->flag |= count_range(f, rs, re) != 0;
+	t->count += st.count;
+	t->letters += st.letters;
+	t->flag |= st.flag;
 	if (last > rs)
 		t->last = x->c0 + last;
 	t->pend_sp = 0;
@@ -375,7 +430,7 @@ take_run(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kin
 			t->pend_sp = 1;
 		}
 	}
-	if (t->count >= K->min || t->flag)
+	if ((t->count >= K->min && t->letters >= K->min_letters) || t->flag)
 		list_window(x, k, K, ps, t, base);
 }
 

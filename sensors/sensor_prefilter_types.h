@@ -31,6 +31,7 @@ struct sensor_dfa;
 struct sensor_pf_kind {
 	struct sensor_dfa *dfa;		/* NULL: no pattern of this kind */
 	uint32_t min;			/* fewest base bytes (digits, capitals) of a window */
+	uint32_t min_letters;		/* U: fewest capitals (not digits) of a window */
 	uint8_t gap;			/* N: non-digit bytes allowed between digits; U: 1 */
 	uint8_t left, right;		/* margins */
 	uint8_t plus;			/* N: a digit after '+' also qualifies a cluster */
@@ -55,6 +56,7 @@ struct sensor_pf_track {
 	uint64_t start;		/* first base byte of the open cluster */
 	uint64_t last;		/* offset after its last base byte */
 	uint32_t count;		/* base bytes so far */
+	uint32_t letters;	/* U: of which capitals */
 	uint8_t open;		/* a cluster may still grow */
 	uint8_t flag;		/* N: holds a digit after '+' */
 	uint8_t pend_sp;	/* U: the byte at `last` is a space that may join */

@@ -235,6 +235,10 @@ struct sensor_worker {
 	uint64_t buf_off;	/* stream offset of buf[0] */
 	uint64_t buf_end;	/* buf_off + length */
 	uint8_t mode;		/* enum sensor_scan_mode */
+	struct {		/* the last boundary verdict of this call (sensor_decide.c) */
+		uint64_t s, e;
+		uint8_t boundary, verdict, valid;
+	} bcache;
 	/* The group of hits ending at one offset being gathered (at most one per pattern). */
 	uint32_t n_hits;
 	uint32_t hits_cap;	/* db->n_pats + 1, at least SENSOR_HITS_MAX */

@@ -461,6 +461,7 @@ call_begin(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *bu
 	sw->mode = mode;
 	sw->n_hits = 0;
 	sw->n_lit = 0;
+	sw->bcache.valid = 0;
 }
 
 static void

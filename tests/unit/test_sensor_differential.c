@@ -111,6 +111,7 @@ test_prefilter_takes_every_class_led_builtin_pattern(void **state)
 	assert_int_equal(db->pf->kind[SENSOR_PF_N].right, 3);
 	assert_int_equal(db->pf->kind[SENSOR_PF_N].gap, 2);
 	assert_int_equal(db->pf->kind[SENSOR_PF_U].min, 12);
+	assert_int_equal(db->pf->kind[SENSOR_PF_U].min_letters, 2);	/* an IBAN's country */
 	assert_int_equal(db->pf->kind[SENSOR_PF_U].left, 1);
 	assert_int_equal(db->pf->kind[SENSOR_PF_U].right, 1);
 	/* Only the IBANs need their start from a reverse DFA. */
