@@ -405,13 +405,57 @@ better(const struct sensor_db *db, const struct sensor_pending *a, const struct 
 	return a->start < b->start;
 }
 
-/* Report a DONE entry: validated already; run again for the normalised value (pending
- * entries stay small). */
+/*
+ * Validated values waiting to be reported keep their validator result here, per worker,
+ * so that a value is validated once (pending entries stay small: no normalised value in
+ * them). Keyed by stream (and its epoch: a new user or a gap), sensor and span; a slot
+ * another value took meanwhile, or a date change, means validating again.
+ */
+static struct sensor_vcache *
+vcache_slot(struct sensor_worker *sw, const struct sensor_stream *st, unsigned int si,
+	    uint64_t s)
+{
+	uint64_t h = ((uintptr_t)st >> 6) * 0x9e3779b97f4a7c15ULL ^ s * 0xff51afd7ed558ccdULL ^ si;
+
+	return &sw->vcache[(h ^ (h >> 29)) & (SENSOR_VCACHE - 1)];
+}
+
+static void
+vcache_put(struct sensor_worker *sw, const struct sensor_stream *st, unsigned int si, uint64_t s,
+	   uint64_t e, const struct validator_result *v)
+{
+	struct sensor_vcache *c = vcache_slot(sw, st, si, s);
+
+	c->st = st;
+	c->epoch = st->epoch;
+	c->start = s;
+	c->len = (uint32_t)(e - s);
+	c->sensor = (uint16_t)si;
+	c->today = sw->today;
+	c->v = *v;
+}
+
+static const struct validator_result *
+vcache_get(struct sensor_worker *sw, const struct sensor_stream *st, unsigned int si,
+	   uint64_t s, uint64_t e)
+{
+	struct sensor_vcache *c = vcache_slot(sw, st, si, s);
+
+	if (c->st != st || c->epoch != st->epoch || c->start != s ||
+	    c->len != (uint32_t)(e - s) || c->sensor != si ||
+	    memcmp(&c->today, &sw->today, sizeof(c->today)) != 0)
+		return NULL;
+	c->st = NULL;
+	return &c->v;
+}
+
+/* Report a DONE entry with the result its validation left (validated again only when
+ * the cache lost it). */
 static void
 emit(struct sensor_worker *sw, const struct sensor_stream *st, const struct sensor_pending *p)
 {
 	const struct sensor_rt *rt = &sw->db->rt[p->sensor];
-	struct validator_result v;
+	const struct validator_result *cached;
 	struct sensor_match m;
 	const uint8_t *raw;
 
@@ -419,7 +463,11 @@ emit(struct sensor_worker *sw, const struct sensor_stream *st, const struct sens
 		sw->stats.candidates_dropped++;
 		return;
 	}
-	if (!validator_run_at(rt->validator, raw, (size_t)(p->end - p->start), &sw->today, &v)) {
+	cached = vcache_get(sw, st, p->sensor, p->start, p->end);
+	if (cached != NULL) {
+		m.v = *cached;
+	} else if (!validator_run_at(rt->validator, raw, (size_t)(p->end - p->start), &sw->today,
+				     &m.v)) {
 		sw->stats.validator_rejected++;
 		return;
 	}
@@ -427,7 +475,6 @@ emit(struct sensor_worker *sw, const struct sensor_stream *st, const struct sens
 	m.sensor = p->sensor;
 	m.confidence = (p->flags & SENSOR_PF_KEYWORD) ? SENSOR_CONF_HIGH : SENSOR_CONF_MEDIUM;
 	m.offset = p->start;
-	m.v = v;
 	if (sw->fn != NULL)
 		sw->fn(sw->cookie, &m);
 }
@@ -604,6 +651,8 @@ decide(struct sensor_worker *sw, struct sensor_stream *st, unsigned int si, uint
 	}
 	need = rt->context_required || v.weak;
 	label = v.weak && rt->label;
+	if (!(need && rt->kw_slot == SENSOR_NO_SLOT))
+		vcache_put(sw, st, si, s, e, &v);
 	if (rt->kw_slot == SENSOR_NO_SLOT) {
 		if (need) {
 			sw->stats.context_missing++;

@@ -185,6 +185,7 @@ struct sensor_stream {
 	uint64_t hs_base;	/* stream offset of Hyperscan's offset 0 (moves at each gap) */
 	uint64_t known_lo;	/* first offset whose byte may be in the ring */
 	uint64_t gap_end;	/* offset where data resumed after the last gap, or NO_OFFSET */
+	uint32_t epoch;		/* a new user or a gap: validated values before it are void */
 	uint16_t n_pending;
 	uint8_t recent_next;
 	uint8_t in_use;
@@ -211,6 +212,19 @@ enum sensor_span {
 	SENSOR_SPAN_IGNORE,	/* includes the sentinel: not data */
 	SENSOR_SPAN_DROPPED,	/* bytes lost or out of the lookback: counted */
 	SENSOR_SPAN_TOO_LONG,	/* backward scan hit its limit: part of a longer run */
+};
+
+#define SENSOR_VCACHE 64		/* validated values awaiting report, per worker */
+
+/* A validator result kept from validation to report (sensor_decide.c). */
+struct sensor_vcache {
+	const struct sensor_stream *st;	/* NULL: free */
+	uint32_t epoch;
+	uint32_t len;
+	uint64_t start;
+	uint16_t sensor;
+	struct validator_date today;
+	struct validator_result v;
 };
 
 struct sensor_worker {
@@ -248,6 +262,7 @@ struct sensor_worker {
 	struct sensor_hit *lit;	/* Hyperscan's hits at one offset, gathered */
 	uint32_t *pf_ids;	/* a prefilter group's pattern ids (hits_cap) */
 	struct sensor_pf_scratch pfx;
+	struct sensor_vcache vcache[SENSOR_VCACHE];
 };
 
 enum sensor_scan_mode {

@@ -483,6 +483,7 @@ stream_reset_state(const struct sensor_db *db, struct sensor_stream *st)
 	st->known_lo = 0;
 	st->gap_end = SENSOR_NO_OFFSET;
 	st->n_pending = 0;
+	st->epoch++;
 	st->recent_next = 0;
 	memset(st->recent, 0, sizeof(*st->recent) * SENSOR_RECENT_MAX);
 	memset(st->kw, 0xff, sizeof(*st->kw) * db->n_slots);
@@ -717,6 +718,7 @@ sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t l
 	st->hs_base = st->off;
 	st->known_lo = st->off;
 	st->gap_end = st->off;
+	st->epoch++;
 	sensor_prefilter_reset(&st->pf, st->off);
 	call_end(sw);
 }
