@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sensor database compile (control thread). Every enabled sensor's patterns and every
- * context keyword go into ONE Hyperscan STREAM database, so a worker scans each buffer once
- * whatever the number of sensors. The database is immutable once built and shared by all
- * workers (each worker brings its own scratch, sensor_stream.c).
+ * context keyword become pattern ids, split between the finders of the PREFILTER engine
+ * (sensor_prefilter.c takes the class-led values into its DFAs; the literal-led values go
+ * into a Hyperscan STREAM database, db->hs; keywords into a BLOCK database searched near
+ * values, db->hs_kw, or into db->hs for a sensor whose values are too long for that) and,
+ * when a worker asks for it (sensor_db_prepare), ONE Hyperscan STREAM database of them all
+ * for the HYPERSCAN engine, so a worker scans each buffer once whatever the number of
+ * sensors. The database is immutable once built and shared by all workers (each worker
+ * brings its own scratch, sensor_stream.c).
  *
  * Values. A pattern is first checked on its own with hs_expression_info: a pattern
  * Hyperscan rejects, or one that can match the empty string, fails the whole compile with
@@ -285,13 +290,16 @@ add_keyword(struct compile_ctx *c, unsigned int si, unsigned int ki, uint16_t sl
 	body[b] = '\0';
 	if (!d->enabled)	/* checked, not compiled */
 		return 0;
+	/* kw_trail: bit 0 a trailing guard byte, bit 1 a leading guard (sensor_pattern). */
 	if (is_alpha(k[len - 1])) {
 		snprintf(re, sizeof(re), "%s(?i:%s)[^a-z]", is_alpha(k[0]) ? "(?:^|[^A-Za-z])" : "",
 			 body);
-		return ctx_add(c, key, re, 0, si, ki, 1, 1, (unsigned int)len, slot);
+		return ctx_add(c, key, re, 0, si, ki, 1, 1U | (is_alpha(k[0]) ? 2U : 0U),
+			       (unsigned int)len, slot);
 	}
 	snprintf(re, sizeof(re), "%s(?i:%s)", is_alpha(k[0]) ? "(?:^|[^A-Za-z])" : "", body);
-	return ctx_add(c, key, re, 0, si, ki, 1, 0, (unsigned int)len, slot);
+	return ctx_add(c, key, re, 0, si, ki, 1, is_alpha(k[0]) ? 2U : 0U, (unsigned int)len,
+		       slot);
 }
 
 /* Field checks that do not need Hyperscan. */
@@ -395,16 +403,17 @@ align64(size_t n)
  * cache. A pattern Hyperscan refuses is named in err. Returns 0, -EINVAL or -ENOMEM.
  */
 static int
-compile_set(struct sensor_db *db, const uint8_t *sel, hs_database_t **out, size_t *size,
-	    char *err, size_t errlen)
+compile_set(struct sensor_db *db, const uint8_t *sel, unsigned int mode, hs_database_t **out,
+	    size_t *size, char *err, size_t errlen)
 {
 	const char **res = NULL;
-	unsigned int *flags = NULL, *ids = NULL, i, n = 0, mode = HS_MODE_STREAM;
+	unsigned int *flags = NULL, *ids = NULL, i, n = 0;
 	hs_compile_error_t *cerr = NULL;
 	int rc = -ENOMEM;
 
 	*out = NULL;
-	*size = 0;
+	if (size != NULL)
+		*size = 0;
 	res = calloc(db->n_ex + 1, sizeof(*res));
 	flags = calloc(db->n_ex + 1, sizeof(*flags));
 	ids = calloc(db->n_ex + 1, sizeof(*ids));
@@ -416,7 +425,7 @@ compile_set(struct sensor_db *db, const uint8_t *sel, hs_database_t **out, size_
 		res[n] = db->ex[i].re;
 		flags[n] = db->ex[i].flags;
 		ids[n++] = i;
-		if (db->ex[i].flags & HS_FLAG_SOM_LEFTMOST)
+		if ((db->ex[i].flags & HS_FLAG_SOM_LEFTMOST) && (mode & HS_MODE_STREAM))
 			mode |= HS_MODE_SOM_HORIZON_SMALL;
 	}
 	rc = 0;
@@ -440,7 +449,7 @@ compile_set(struct sensor_db *db, const uint8_t *sel, hs_database_t **out, size_
 		rc = -EINVAL;
 		goto out;
 	}
-	if (hs_stream_size(*out, size) != HS_SUCCESS) {
+	if (size != NULL && hs_stream_size(*out, size) != HS_SUCCESS) {
 		snprintf(err, errlen, "sensors: hs_stream_size failed");
 		hs_free_database(*out);
 		*out = NULL;
@@ -453,6 +462,19 @@ out:
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "sensors: no memory");
 	return rc;
+}
+
+/* Keyword pattern p stands for at least one slot whose keywords are searched lazily
+ * (lazy) or kept in Hyperscan (!lazy). */
+static int
+keyword_refs(const struct sensor_db *db, const struct sensor_pattern *p, int lazy)
+{
+	unsigned int r;
+
+	for (r = 0; r < p->n_refs; r++)
+		if (db->slot_lazy[db->refs[p->first_ref + r]] == lazy)
+			return 1;
+	return 0;
 }
 
 /* Turn the collected expressions into db->pats/refs, split them between the prefilter and
@@ -493,7 +515,8 @@ build(struct compile_ctx *c)
 
 		p->kind = e->is_keyword ? SENSOR_PAT_KEYWORD : SENSOR_PAT_VALUE;
 		p->boundary = e->is_keyword ? SENSOR_BOUNDARY_NONE : db->defs[e->sensor].boundary;
-		p->trail = e->kw_trail;
+		p->trail = e->kw_trail & 1;
+		p->kw_lead = (uint8_t)(e->kw_trail >> 1);
 		p->start = e->start;
 		p->width = e->width;
 		p->scan_max = e->scan_max;
@@ -511,9 +534,19 @@ build(struct compile_ctx *c)
 	rc = sensor_prefilter_build(db, res, cores, c->err, c->errlen);
 	if (rc != 0)
 		goto out;
+	/* The PREFILTER engine's stream database: the values the prefilter does not take,
+	 * and the keywords of sensors that keep theirs in Hyperscan. The other keywords go
+	 * into a block database searched near candidates only (sensor_context.c). */
 	for (i = 0; i < c->n_ex; i++)
-		sel[i] = db->pats[i].pf == SENSOR_PAT_HS;
-	rc = compile_set(db, sel, &db->hs, &db->hs_stream_size, c->err, c->errlen);
+		sel[i] = db->pats[i].kind == SENSOR_PAT_VALUE ? db->pats[i].pf == SENSOR_PAT_HS :
+			 keyword_refs(db, &db->pats[i], 0);
+	rc = compile_set(db, sel, HS_MODE_STREAM, &db->hs, &db->hs_stream_size, c->err,
+			 c->errlen);
+	if (rc != 0)
+		goto out;
+	for (i = 0; i < c->n_ex; i++)
+		sel[i] = db->pats[i].kind == SENSOR_PAT_KEYWORD && keyword_refs(db, &db->pats[i], 1);
+	rc = compile_set(db, sel, HS_MODE_BLOCK, &db->hs_kw, NULL, c->err, c->errlen);
 out:
 	free(cores);
 	free(res);
@@ -538,8 +571,8 @@ sensor_db_prepare(struct sensor_db *db, uint8_t engine, char *err, size_t errlen
 		snprintf(err, errlen, "%s", db->full_err);
 		return -EINVAL;
 	}
-	rc = compile_set(db, NULL, &db->hs_full, &db->hs_full_stream_size, db->full_err,
-			 sizeof(db->full_err));
+	rc = compile_set(db, NULL, HS_MODE_STREAM, &db->hs_full, &db->hs_full_stream_size,
+			 db->full_err, sizeof(db->full_err));
 	if (rc != 0) {
 		snprintf(err, errlen, "%s", db->full_err);
 		if (rc == -ENOMEM)
@@ -560,6 +593,7 @@ struct sensor_db *
 sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const char *cache_dir,
 			 char *err, size_t errlen)
 {
+	static uint32_t lazy_need[SENSOR_MAX];	/* control thread only */
 	struct compile_ctx c;
 	struct sensor_db *db;
 	char dummy[8];
@@ -639,6 +673,8 @@ sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const ch
 			kl = strlen(d->keywords[j]);
 			if (kl > rt->kw_max)
 				rt->kw_max = (uint16_t)kl;
+			if (kl > db->kw_max_all)
+				db->kw_max_all = (uint32_t)kl;
 		}
 		if (d->enabled) {
 			/* The value, its guards and a neighbouring digit group (sensor_decide.c),
@@ -656,13 +692,33 @@ sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const ch
 			if (slot != SENSOR_NO_SLOT &&
 			    SENSOR_TAG_LOOKBACK + rt->kw_max + 2U > need)
 				need = SENSOR_TAG_LOOKBACK + rt->kw_max + 2U;
+			/* The PREFILTER engine looks for the keywords of a value when it decides
+			 * it: back over its window, and the tag each of them may sit in, read
+			 * from the ring then (sensor_context.c). A sensor whose values are so
+			 * long that this would need a larger ring keeps its keywords in
+			 * Hyperscan (rt->lazy_kw, set below). */
+			lazy_need[i] = rt->max_len + SENSOR_GROUP_MAX + 4 + rt->window +
+				       2 * rt->kw_max + SENSOR_TAG_LOOKBACK + 8;
 		}
 	}
-	if (build(&c) != 0)
-		goto fail;
 	for (ring = SENSOR_RING_MIN; ring < need; ring <<= 1)
 		;
 	db->ring_size = ring;
+	db->slot_lazy = calloc(db->n_slots + 1, 1);
+	if (db->slot_lazy == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		struct sensor_rt *rt = &db->rt[i];
+
+		if (rt->kw_slot == SENSOR_NO_SLOT || lazy_need[i] > ring)
+			continue;
+		rt->lazy_kw = 1;
+		db->slot_lazy[rt->kw_slot] = 1;
+		if (rt->window + rt->kw_max + 2U > db->kw_reach)
+			db->kw_reach = rt->window + rt->kw_max + 2U;
+	}
+	if (build(&c) != 0)
+		goto fail;
 	db->state_size = align64(sizeof(struct sensor_stream)) + align64(ring) +
 			 align64(sizeof(struct sensor_pending) * SENSOR_PENDING_MAX) +
 			 align64(sizeof(struct sensor_recent) * SENSOR_RECENT_MAX) +
@@ -692,12 +748,14 @@ sensor_db_free(struct sensor_db *db)
 	if (db == NULL)
 		return;
 	hs_free_database(db->hs);
+	hs_free_database(db->hs_kw);
 	hs_free_database(db->hs_full);
 	sensor_prefilter_free(db->pf);
 	for (i = 0; i < db->n_ex; i++)
 		free(db->ex[i].re);
 	free(db->ex);
 	free(db->cache_dir);
+	free(db->slot_lazy);
 	free(db->defs);
 	free(db->rt);
 	free(db->pats);

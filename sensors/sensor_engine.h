@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The DLP sensor engine: one Hyperscan STREAM database for every sensor's patterns and
- * context keywords (compiled on the control thread, shared read-only), and per worker a
- * scratch and a pool of streams that turn in-order bytes into validated matches, each
- * checked for boundaries, by its validator and against its context keywords, one value
- * under one sensor. Internals: sensor_priv.h; the rules: sensor_db.c, sensor_stream.c,
- * sensor_decide.c and docs/sensors.md.
+ * The DLP sensor engine: every sensor's patterns and context keywords compiled on the
+ * control thread (shared read-only) for two engines that report the same matches
+ * (docs/sensors.md "Engines"): PREFILTER (default: a vectorised classifier and DFAs for
+ * the class-led patterns, Hyperscan for the literal-led ones, keywords searched near the
+ * values) and HYPERSCAN (everything in one Hyperscan STREAM database). Per worker a scratch
+ * and a pool of streams turn in-order bytes into validated matches, each checked for
+ * boundaries, by its validator and against its context keywords, one value under one
+ * sensor. Internals: sensor_priv.h; the rules: sensor_db.c, sensor_prefilter.c,
+ * sensor_stream.c, sensor_prefilter_scan.c, sensor_context.c, sensor_decide.c and
+ * docs/sensors.md.
  */
 #ifndef TOLLGATE_SENSOR_ENGINE_H
 #define TOLLGATE_SENSOR_ENGINE_H

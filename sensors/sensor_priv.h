@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sensor engine internals shared by sensor_db.c (compile, control thread), sensor_stream.c
- * (per-worker streams, data path), sensor_decide.c (what becomes of a candidate), the unit
- * tests and tools/bench_sensors.c (which scans db->hs raw for comparison). Nothing else may
- * include it.
+ * (per-worker streams, data path), sensor_prefilter*.c, sensor_context.c, sensor_decide.c
+ * (what becomes of a candidate), the unit tests and tools/bench_sensors.c (which scans the
+ * databases raw for comparison). Nothing else may include it.
  *
- * One Hyperscan STREAM database holds every enabled sensor's patterns and every context
- * keyword. A Hyperscan pattern id indexes db->pats, which says whether the hit is a value
- * or a keyword and lists, in db->refs, the sensors (values) or keyword slots (keywords) it
- * stands for: identical patterns and keywords of several sensors are compiled once.
+ * Every enabled sensor's patterns and every context keyword is one pattern id, the same in
+ * every database that holds it: db->hs_full (HYPERSCAN engine: all of them), db->hs (the
+ * PREFILTER engine's literal-led values and the keywords of sensors it does not search
+ * lazily), db->hs_kw (the other keywords, block mode) and the prefilter's DFAs (db->pf:
+ * the class-led values). A pattern id indexes db->pats, which says whether the hit is a
+ * value or a keyword, who finds it, and lists, in db->refs, the sensors (values) or
+ * keyword slots (keywords) it stands for: identical patterns and keywords of several
+ * sensors are compiled once.
  *
  *   pattern id ─► sensor_pattern { kind, boundary, width, trail, refs[first .. first+n) }
  *                    value:   refs = sensor indexes     (validator, window, kw slot)
@@ -71,6 +75,7 @@ struct sensor_pattern {
 	uint8_t trail;		/* keyword: bytes matched after the keyword (guard) */
 	uint8_t start;		/* value: enum sensor_start */
 	uint8_t pf;		/* enum sensor_pat_finder */
+	uint8_t kw_lead;	/* keyword: a leading guard byte (it starts with a letter) */
 	uint16_t width;		/* value: fixed width of the value without guards (START_WIDTH);
 				 * keyword: its length in bytes */
 	uint16_t scan_max;	/* value, START_SCAN: longest value to scan back over */
@@ -86,6 +91,8 @@ struct sensor_rt {
 	uint8_t boundary;
 	uint8_t checksum;	/* the validator computes check digits (wins over layout-only) */
 	uint8_t label;		/* weak forms need a keyword labelling this very value */
+	uint8_t lazy_kw;	/* PREFILTER: its keywords are searched near its values
+				 * (sensor_context.c), not kept from a Hyperscan scan */
 	uint16_t kw_slot;	/* SENSOR_NO_SLOT: no keywords */
 	uint16_t kw_max;	/* longest keyword in bytes */
 	uint32_t window;	/* resolved (never 0) */
@@ -93,8 +100,10 @@ struct sensor_rt {
 };
 
 struct sensor_db {
-	hs_database_t *hs;	/* PREFILTER engine: the patterns with pf == SENSOR_PAT_HS and
-				 * every keyword; NULL when there are none */
+	hs_database_t *hs;	/* PREFILTER engine: the value patterns with pf == SENSOR_PAT_HS;
+				 * NULL when there are none */
+	hs_database_t *hs_kw;	/* PREFILTER engine: every keyword, BLOCK mode, searched near
+				 * the values being decided (sensor_context.c); NULL: none */
 	hs_database_t *hs_full;	/* HYPERSCAN engine: every pattern and keyword; compiled by
 				 * sensor_db_prepare, NULL until then */
 	struct sensor_pf_db *pf;	/* the prefilter's automata */
@@ -108,6 +117,10 @@ struct sensor_db {
 	uint32_t ring_size;	/* lookback bytes per stream, a power of two */
 	size_t hs_stream_size;	/* of db->hs */
 	size_t hs_full_stream_size;	/* of db->hs_full (once compiled) */
+	uint32_t kw_max_all;	/* longest keyword of any enabled sensor, bytes */
+	uint32_t kw_reach;	/* longest window + its keyword + 2 of the lazy_kw sensors:
+				 * how far back a value after a gap may use a keyword before it */
+	uint8_t *slot_lazy;	/* per keyword slot: its sensor's lazy_kw */
 	size_t state_size;	/* engine state per stream (ring, pending, keywords, ...) */
 	size_t stream_size;	/* hs_stream_size + state_size: what sensor_db_stream_size says
 				 * (the PREFILTER engine) */
@@ -152,16 +165,27 @@ enum sensor_pending_state {
 
 #define SENSOR_PF_KEYWORD 0x01		/* DONE: a keyword of its sensor (HIGH) */
 
+#define SENSOR_KW_ALL 0xffff		/* born_id: every hit ending at ready was handled */
+#define SENSOR_KW_LATER 0xffff		/* kw_off: no keyword found in the bytes so far */
+#define SENSOR_KW_NONE 0xfffe		/* kw_off: none in the whole window */
+
 struct sensor_pending {
 	uint64_t start;
 	uint64_t end;
-	uint64_t ready;		/* DONE: stream offset at which its confidence became final */
-	uint32_t kw_dist;	/* DONE with a keyword: bytes between keyword and value */
+	uint64_t ready;		/* DONE: stream offset at which its confidence became final;
+				 * CONTEXT (PREFILTER): end offset of the hit it waited from */
+	uint32_t kw_dist;	/* DONE with a keyword: bytes between keyword and value
+				 * (CONTEXT, PREFILTER: of the keyword found after it) */
 	uint16_t sensor;
 	uint8_t state;		/* enum sensor_pending_state */
 	uint8_t need;		/* reported only with a keyword (weak form or context_required) */
 	uint8_t label;		/* CONTEXT: the keyword must label it (no digit in between) */
 	uint8_t flags;		/* SENSOR_PF_* */
+	/* CONTEXT, PREFILTER engine (sensor_context.c): the keyword after it */
+	uint16_t born_id;	/* pattern id of the hit it waited from, or SENSOR_KW_ALL */
+	uint16_t kw_off;	/* the keyword's end offset - end, SENSOR_KW_LATER or _NONE */
+	uint16_t kw_id;		/* the keyword's pattern id */
+	uint16_t kw_seen;	/* bytes after end already searched */
 };
 
 struct sensor_recent {
@@ -215,6 +239,23 @@ enum sensor_span {
 };
 
 #define SENSOR_VCACHE 64		/* validated values awaiting report, per worker */
+#define SENSOR_KWCACHE 4096		/* keyword hits kept per worker (sensor_context.c) */
+
+/* One keyword hit of the PREFILTER engine's keyword search. */
+struct sensor_kwhit {
+	uint64_t to;
+	uint32_t id;
+	uint8_t markup;		/* 0: not checked yet, 1: not in markup, 2: in markup */
+};
+
+/* The keyword hits of one stream's recent bytes (sensor_context.c). */
+struct sensor_kwcache {
+	const struct sensor_stream *st;	/* NULL: empty */
+	uint32_t epoch;
+	uint32_t n, cap;
+	uint64_t lo, hi;		/* every keyword match inside [lo, hi) is in h */
+	struct sensor_kwhit *h;		/* by end offset, then pattern id */
+};
 
 /* A validator result kept from validation to report (sensor_decide.c). */
 struct sensor_vcache {
@@ -231,9 +272,18 @@ struct sensor_worker {
 	const struct sensor_db *db;
 	uint8_t engine;		/* enum sensor_engine_kind */
 	uint8_t use_pf;		/* PREFILTER with at least one prefilter pattern */
+	uint8_t lazy_kw;	/* PREFILTER: keywords searched near values (sensor_context.c) */
+	/* The hit being handled: keyword hits before it (end offset, then pattern id) count
+	 * as handled (PREFILTER; UINT32_MAX: every hit ending at cur_to). */
+	uint64_t cur_to;
+	uint32_t cur_id;
+	uint8_t *ctx_buf;	/* a keyword search's bytes (ring_size) */
+	struct sensor_kwcache kwc;
+	uint32_t *ctx_ids;	/* a keyword search's hits at one offset (hits_cap) */
 	const hs_database_t *hs;	/* the database the streams run on */
 	size_t stream_size;	/* per open stream, for stream_bytes */
 	hs_scratch_t *scratch;
+	hs_scratch_t *kw_scratch;	/* PREFILTER's keyword search (sensor_context.c) */
 	struct sensor_stats stats;
 	struct validator_date today;
 	uint32_t max_streams;

@@ -56,6 +56,7 @@
 #include <string.h>
 #include <hs.h>
 
+#include "sensor_context.h"
 #include "sensor_decide.h"
 #include "sensor_engine.h"
 #include "sensor_guard.h"
@@ -309,6 +310,14 @@ value_hit(struct sensor_worker *sw, struct sensor_stream *st, uint32_t i, uint32
 	}
 }
 
+/* Keyword hits before (to, id) count as handled (PREFILTER: sensor_context.c). */
+static inline void
+cursor(struct sensor_worker *sw, uint64_t to, uint32_t id)
+{
+	sw->cur_to = to;
+	sw->cur_id = id;
+}
+
 /* The group in sw->hits (one end offset, ids ascending): spans first, then decisions. */
 static void
 process_group(struct sensor_worker *sw)
@@ -329,10 +338,12 @@ process_group(struct sensor_worker *sw)
 
 		if (h->id == UINT32_MAX)
 			continue;
-		if (sw->db->pats[h->id].kind == SENSOR_PAT_KEYWORD)
+		if (sw->db->pats[h->id].kind == SENSOR_PAT_KEYWORD) {
 			sensor_decide_keyword(sw, st, &sw->db->pats[h->id], st->hs_base + h->to);
-		else
+		} else {
+			cursor(sw, st->hs_base + h->to, h->id);
 			value_hit(sw, st, i, n);
+		}
 	}
 	sw->n_hits = 0;
 }
@@ -541,12 +552,25 @@ sensor_worker_create_engine(const struct sensor_db *db, uint8_t engine, uint32_t
 	sw->hits = calloc(sw->hits_cap, sizeof(*sw->hits));
 	sw->lit = calloc(sw->hits_cap, sizeof(*sw->lit));
 	sw->pf_ids = calloc(sw->hits_cap, sizeof(*sw->pf_ids));
+	sw->ctx_ids = calloc(sw->hits_cap, sizeof(*sw->ctx_ids));
+	sw->ctx_buf = malloc(db->ring_size);
 	sw->tmp = malloc(db->ring_size);
-	if (sw->tmp == NULL || sw->hits == NULL || sw->lit == NULL || sw->pf_ids == NULL)
+	if (sw->tmp == NULL || sw->hits == NULL || sw->lit == NULL || sw->pf_ids == NULL ||
+	    sw->ctx_ids == NULL || sw->ctx_buf == NULL)
 		goto nomem;
+	sw->lazy_kw = engine == SENSOR_ENGINE_PREFILTER && db->hs_kw != NULL;
+	if (sw->lazy_kw) {
+		sw->kwc.h = calloc(SENSOR_KWCACHE, sizeof(*sw->kwc.h));
+		if (sw->kwc.h == NULL)
+			goto nomem;
+		sw->kwc.cap = SENSOR_KWCACHE;
+	}
 	if (sw->use_pf && sensor_prefilter_scratch_init(&sw->pfx) != 0)
 		goto nomem;
-	if (sw->hs != NULL && hs_alloc_scratch(sw->hs, &sw->scratch) != HS_SUCCESS) {
+	/* The keyword search runs inside the stream scan's callback (a value decided
+	 * there): a scratch of its own, since one scratch serves one scan at a time. */
+	if ((sw->hs != NULL && hs_alloc_scratch(sw->hs, &sw->scratch) != HS_SUCCESS) ||
+	    (sw->lazy_kw && hs_alloc_scratch(db->hs_kw, &sw->kw_scratch) != HS_SUCCESS)) {
 		snprintf(err, errlen, "sensors: hs_alloc_scratch failed");
 		goto fail;
 	}
@@ -603,12 +627,17 @@ sensor_worker_free(struct sensor_worker *sw)
 	}
 	if (sw->scratch != NULL)
 		hs_free_scratch(sw->scratch);
+	if (sw->kw_scratch != NULL)
+		hs_free_scratch(sw->kw_scratch);
 	sensor_prefilter_scratch_free(&sw->pfx);
 	free(sw->state_mem);
 	free(sw->tmp);
 	free(sw->hits);
 	free(sw->lit);
 	free(sw->pf_ids);
+	free(sw->ctx_ids);
+	free(sw->ctx_buf);
+	free(sw->kwc.h);
 	free(sw);
 }
 
@@ -652,9 +681,11 @@ sensor_stream_scan(struct sensor_worker *sw, struct sensor_stream *st, const uin
 	if (st == NULL || data == NULL || len == 0)
 		return;
 	call_begin(sw, st, data, len, SENSOR_MODE_SCAN, fn, cookie);
+	cursor(sw, sw->buf_off, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_boundaries(sw, st);
 	scan_bytes(sw, st, data, len);
+	cursor(sw, sw->buf_end, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_settle(sw, st, sw->buf_end, 0);
 	ring_append(sw, st, data, len);
@@ -711,8 +742,11 @@ sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t l
 	if (st->hs != NULL && hs_reset_stream(st->hs, 0, sw->scratch, on_hit, sw) != HS_SUCCESS)
 		sw->stats.scan_errors++;
 	lit_flush(sw);
+	cursor(sw, sw->buf_end, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_gap(sw, st);
+	if (sw->lazy_kw)
+		sensor_context_gap(sw, st);	/* keywords before the gap still count */
 	st->n_pending = 0;
 	st->off += len;
 	st->hs_base = st->off;
@@ -731,6 +765,7 @@ sensor_stream_commit(struct sensor_worker *sw, struct sensor_stream *st, sensor_
 		return;
 	/* No new bytes: every byte of the candidates is in the lookback ring. */
 	call_begin(sw, st, sentinel, 0, SENSOR_MODE_SCAN, fn, cookie);
+	cursor(sw, sw->buf_off, UINT32_MAX);
 	sensor_decide_commit(sw, st);
 	call_end(sw);
 }
@@ -742,6 +777,7 @@ sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_m
 	if (st == NULL || !st->in_use)
 		return;
 	call_begin(sw, st, sentinel, 1, SENSOR_MODE_CLOSE, fn, cookie);
+	cursor(sw, sw->buf_off, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_boundaries(sw, st);	/* the end bounds them */
 	scan_sentinel(sw, st);
@@ -750,6 +786,7 @@ sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_m
 	if (st->hs != NULL && hs_reset_stream(st->hs, 0, sw->scratch, on_hit, sw) != HS_SUCCESS)
 		sw->stats.scan_errors++;
 	lit_flush(sw);
+	cursor(sw, UINT64_MAX, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_settle(sw, st, UINT64_MAX, 0);
 	call_end(sw);

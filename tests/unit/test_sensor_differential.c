@@ -118,6 +118,18 @@ test_prefilter_takes_every_class_led_builtin_pattern(void **state)
 	for (i = 0, j = 0; i < db->pf->n_rev; i++)
 		j += db->pf->rev[i] != NULL;
 	assert_int_equal(j, 2);
+	/* Keywords are searched near values, but for the JWT's (900-byte values: the search
+	 * would need a larger ring); the ring stays 1024 bytes. */
+	assert_int_equal(db->ring_size, 1024);
+	for (i = 0; i < db->n_defs; i++) {
+		const struct sensor_rt *rt = &db->rt[i];
+
+		if (rt->kw_slot == SENSOR_NO_SLOT)
+			continue;
+		if (rt->lazy_kw != (strcmp(db->defs[i].id, "jwt") != 0))
+			fail_msg("%s: lazy_kw %u", db->defs[i].id, rt->lazy_kw);
+	}
+	assert_non_null(db->hs_kw);
 	/* Streams got smaller: the literal-led database keeps less state. */
 	assert_int_equal(sensor_db_prepare(db, SENSOR_ENGINE_HYPERSCAN, NULL, 0), 0);
 	assert_true(db->hs_stream_size < db->hs_full_stream_size);
@@ -175,6 +187,38 @@ test_prefilter_custom_class_patterns_go_where_they_can_be_proven(void **state)
 				      "end 12345", 40), 6);
 	assert_int_equal(agree_str(d, "EMP-1234567 ABCD1234EFGH567 ZABC1234567 12/3456/7890", 40),
 			 0);
+	sensor_diff_free(d);
+	sensor_db_free(db);
+}
+
+/* A value decided inside Hyperscan's stream callback (a literal hit after it flushes
+ * the prefilter's hits) searches its keywords with a scratch of its own: with the stream
+ * scan's, Hyperscan refused the nested scan and the SSN came out MEDIUM. */
+static void
+test_engines_agree_when_a_keyword_search_runs_inside_the_stream_callback(void **state)
+{
+	static struct sensor_def defs[SENSOR_MAX];
+	unsigned int n = sensor_catalogue_builtin(defs, SENSOR_MAX - 1);
+	struct sensor_db *db;
+	struct sensor_diff *d;
+	char err[256];
+
+	(void)state;
+	memset(&defs[n], 0, sizeof(defs[n]));
+	snprintf(defs[n].id, sizeof(defs[n].id), "mrn");
+	snprintf(defs[n].category, sizeof(defs[n].category), "health");
+	defs[n].enabled = 1;
+	defs[n].severity = SENSOR_SEV_HIGH;
+	defs[n].validator = VALIDATOR_NONE;
+	defs[n].max_len = 64;
+	snprintf(defs[n].patterns[0], SENSOR_PATTERN_LEN, "MRN:\\d{3,5}");
+	defs[n].n_patterns = 1;
+	db = sensor_db_compile(defs, n + 1, err, sizeof(err));
+	assert_non_null(db);
+	d = sensor_diff_create(db, &today, err, sizeof(err));
+	assert_non_null(d);
+	assert_int_equal(agree_str(d, "<td>SSN</td><td>536904399</td> MRN:1234", 30), 2);
+	assert_int_equal(sensor_diff_stats(d, 1)->scan_errors, 0);
 	sensor_diff_free(d);
 	sensor_db_free(db);
 }
@@ -251,6 +295,14 @@ test_engines_agree_on_hand_written_edge_cases(void **state)
 		"XX12 ABCD EFGH IJKL MNOP QRST UVWX YZ12 3", "ab12CD34EF56GH78 ABCDEFGHIJKL1234 x",
 		"tel:+33 1 23 45 67 89\ncard:\n4111 1111 1111 1111\n", "\n123456789\n",
 		"aws 1234567890 card 5555555555554444 cvv 123",
+		/* keywords: before and after, in and out of markup, several, straddling */
+		"ssn ssn 123456789 ssn", "ssnssn 123456789", "ssn: 1 123456789", "<b ssn>123456789",
+		"123456789 <i>ssn</i> x", "ssn 123456789 536904399 ssn 078051120 SSN",
+		"tel 0612345678 tel: 0612345678 0612345678 phone", "card 4111111111111111card",
+		"social security number 123-45-6789 social-security 536904399 social_security",
+		"ssn" "                                                              " "123456789",
+		"123456789" "                                                             " "ssn",
+		"cpr 131052-0040 hetu 131052-0040 personnummer 131052-0040 cpr",
 	};
 	struct sensor_db *db = builtin_db();
 	struct sensor_diff *d;
@@ -406,6 +458,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prefilter_takes_every_class_led_builtin_pattern),
 		cmocka_unit_test(test_prefilter_custom_class_patterns_go_where_they_can_be_proven),
+		cmocka_unit_test(
+			test_engines_agree_when_a_keyword_search_runs_inside_the_stream_callback),
 		cmocka_unit_test(test_engines_agree_on_bench_mixes),
 		cmocka_unit_test(test_engines_agree_on_hand_written_edge_cases),
 		cmocka_unit_test(test_engines_agree_on_random_token_soup),
