@@ -28,6 +28,7 @@
 #include <hs.h>
 
 #include "sensor_context.h"
+#include "sensor_regex.h"
 
 static inline int
 is_digit(int c)
@@ -327,23 +328,133 @@ on_kc(unsigned int id, unsigned long long from, unsigned long long to, unsigned 
 	return 0;
 }
 
-/* List every keyword match inside [r0, r1); 0, or -1 when they do not fit (search the
- * bytes directly then). */
+/*
+ * The keyword DFA (sensor_prefilter_build_keywords) over [b0, r1), listing the hits ending
+ * after `after`: it starts a byte early, so that a keyword at b0 has its guard byte, or
+ * at the stream's first byte with the start-of-data symbol its '^' reads. 0, or -1 when
+ * the hits do not fit.
+ */
 static int
-kc_cover(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t r0, uint64_t r1)
+kc_dfa(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, uint64_t r1,
+       uint64_t after)
+{
+	const struct sensor_dfa *d = sw->db->pf->kw_dfa;
+	struct sensor_kwcache *c = &sw->kwc;
+	const uint32_t *tr = d->trans;
+	const uint8_t *cls = d->cls, *p;
+	uint64_t s0 = b0, o;
+	uint32_t s = d->start;
+
+	if (b0 > st->hs_base && b0 > sensor_readable_lo(sw, st))
+		s0 = b0 - 1;
+	if (s0 == st->hs_base)
+		s = tr[s + d->bos_cls];
+	p = region_bytes(sw, st, s0, r1);
+	for (o = s0; o < r1; o++) {
+		s = tr[s + cls[p[o - s0]]];
+		if (__builtin_expect(s >= d->acc_base, 0) && o + 1 > after) {
+			uint32_t a = (s - d->acc_base) / d->n_classes, i;
+
+			for (i = 0; i < d->acc_n[a]; i++) {
+				if (c->n == c->cap)
+					return -1;
+				c->h[c->n].to = o + 1;
+				c->h[c->n].id = d->acc_ids[d->acc_first[a] + i];
+				c->h[c->n].markup = 0;
+				c->n++;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Append the hits of the keyword matches inside [b0, r1) ending after `after`, sorted;
+ * 0, or -1 when they do not fit. */
+static int
+kc_scan(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, uint64_t r1,
+	uint64_t after)
 {
 	struct sensor_kwcache *c = &sw->kwc;
-	uint64_t overlap = sw->db->kw_max_all + 2, b0;
 	struct kc_fill f;
 	uint32_t i, j;
 	hs_error_t rc;
 
-	if (c->st != st || c->epoch != st->epoch || r0 < c->lo || r0 > c->hi ||
-	    c->cap == 0) {
+	if (sw->db->pf != NULL && sw->db->pf->kw_dfa != NULL)
+		return kc_dfa(sw, st, b0, r1, after);
+	memset(&f, 0, sizeof(f));
+	f.sw = sw;
+	f.st = st;
+	f.base = b0;
+	f.after = after;
+	f.n0 = c->n;
+	rc = hs_scan(sw->db->hs_kw, (const char *)region_bytes(sw, st, b0, r1),
+		     (unsigned int)(r1 - b0), 0, sw->kw_scratch, on_kc, &f);
+	if (f.full || (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)) {
+		if (!f.full)
+			sw->stats.scan_errors++;
+		return -1;
+	}
+	/* Hyperscan reports by end offset; one offset's patterns sorted by id. */
+	for (i = f.n0 + 1; i < c->n; i++) {
+		struct sensor_kwhit x = c->h[i];
+
+		for (j = i; j > f.n0 && (c->h[j - 1].to > x.to ||
+					 (c->h[j - 1].to == x.to && c->h[j - 1].id > x.id)); j--)
+			c->h[j] = c->h[j - 1];
+		c->h[j] = x;
+	}
+	return 0;
+}
+
+static int
+hit_before(const struct sensor_kwhit *a, const struct sensor_kwhit *b)
+{
+	return a->to < b->to || (a->to == b->to && a->id < b->id);
+}
+
+/*
+ * List every keyword match inside [r0, r1): extend the list forwards past hi, or backwards
+ * before lo (scanning up to lo plus the longest keyword and its guards, merging, each hit
+ * once). 0, or -1 when they do not fit (search the bytes directly then).
+ */
+static int
+kc_cover(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t r0, uint64_t r1)
+{
+	struct sensor_kwcache *c = &sw->kwc;
+	uint64_t overlap = sw->db->kw_max_all + 2, b0, lo = sensor_readable_lo(sw, st);
+	uint32_t i, n0, a, b, k;
+
+	if (r0 < lo)
+		r0 = lo;
+	if (c->st != st || c->epoch != st->epoch || r0 > c->hi || c->cap == 0) {
 		c->st = st;
 		c->epoch = st->epoch;
 		c->lo = c->hi = r0;
 		c->n = 0;
+	}
+	if (c->lo < lo)
+		c->lo = lo;	/* what fell out of the lookback is no longer searched */
+	if (r0 < c->lo) {
+		uint64_t e = c->lo + overlap < c->hi ? c->lo + overlap : c->hi;
+
+		n0 = c->n;
+		if (kc_scan(sw, st, r0, e, 0) != 0)
+			goto fail;
+		/* Merge the two sorted lists h[0, n0) and h[n0, n) through tmp. */
+		for (a = 0, b = n0, k = 0; a < n0 || b < c->n;) {
+			const struct sensor_kwhit *x;
+
+			if (b == c->n || (a < n0 && !hit_before(&c->h[b], &c->h[a])))
+				x = &c->h[a++];
+			else
+				x = &c->h[b++];
+			if (k > 0 && sw->kw_tmp[k - 1].to == x->to && sw->kw_tmp[k - 1].id == x->id)
+				continue;
+			sw->kw_tmp[k++] = *x;
+		}
+		memcpy(c->h, sw->kw_tmp, sizeof(*c->h) * k);
+		c->n = k;
+		c->lo = r0;
 	}
 	if (r1 <= c->hi)
 		return 0;
@@ -356,34 +467,13 @@ kc_cover(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t r0, 
 		c->lo = r0;
 	}
 	b0 = c->hi > c->lo + overlap ? c->hi - overlap : c->lo;
-	/* A match starting before what is readable is older than any search. */
-	if (b0 < sensor_readable_lo(sw, st))
-		b0 = sensor_readable_lo(sw, st);
-	memset(&f, 0, sizeof(f));
-	f.sw = sw;
-	f.st = st;
-	f.base = b0;
-	f.after = c->hi;
-	f.n0 = c->n;
-	rc = hs_scan(sw->db->hs_kw, (const char *)region_bytes(sw, st, b0, r1),
-		     (unsigned int)(r1 - b0), 0, sw->kw_scratch, on_kc, &f);
-	if (f.full || (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)) {
-		if (!f.full)
-			sw->stats.scan_errors++;
-		c->st = NULL;
-		return -1;
-	}
-	/* Hyperscan reports by end offset; one offset's patterns sorted by id. */
-	for (i = f.n0 + 1; i < c->n; i++) {
-		struct sensor_kwhit x = c->h[i];
-
-		for (j = i; j > f.n0 && (c->h[j - 1].to > x.to ||
-					 (c->h[j - 1].to == x.to && c->h[j - 1].id > x.id)); j--)
-			c->h[j] = c->h[j - 1];
-		c->h[j] = x;
-	}
+	if (kc_scan(sw, st, b0, r1, c->hi) != 0)
+		goto fail;
 	c->hi = r1;
 	return 0;
+fail:
+	c->st = NULL;
+	return -1;
 }
 
 /* Feed the hits of [r0, r1) to k in handling order (cached, or scanned directly). */

@@ -547,6 +547,8 @@ build(struct compile_ctx *c)
 	for (i = 0; i < c->n_ex; i++)
 		sel[i] = db->pats[i].kind == SENSOR_PAT_KEYWORD && keyword_refs(db, &db->pats[i], 1);
 	rc = compile_set(db, sel, HS_MODE_BLOCK, &db->hs_kw, NULL, c->err, c->errlen);
+	if (rc == 0)
+		rc = sensor_prefilter_build_keywords(db, sel);
 out:
 	free(cores);
 	free(res);

@@ -126,6 +126,7 @@ sensor_prefilter_free(struct sensor_pf_db *pf)
 		return;
 	for (i = 0; i < SENSOR_PF_KINDS; i++)
 		sensor_dfa_free(pf->kind[i].dfa);
+	sensor_dfa_free(pf->kw_dfa);
 	for (i = 0; i < pf->n_rev; i++)
 		sensor_dfa_free(pf->rev[i]);
 	free(pf->rev);
@@ -301,4 +302,42 @@ sensor_prefilter_scratch_free(struct sensor_pf_scratch *x)
 	for (k = 0; k < SENSOR_PF_KINDS; k++)
 		free(x->win[k]);
 	memset(x, 0, sizeof(*x));
+}
+
+int
+sensor_prefilter_build_keywords(struct sensor_db *db, const uint8_t *sel)
+{
+	const struct sensor_re **res;
+	struct sensor_re **own;
+	uint32_t *ids, n = 0, i;
+	int rc = 0;
+
+	res = calloc(db->n_pats + 1, sizeof(*res));
+	own = calloc(db->n_pats + 1, sizeof(*own));
+	ids = calloc(db->n_pats + 1, sizeof(*ids));
+	if (res == NULL || own == NULL || ids == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < db->n_pats; i++) {
+		if (!sel[i])
+			continue;
+		own[n] = sensor_re_parse(db->ex[i].re, NULL, 0);
+		if (own[n] == NULL)
+			goto out;	/* outside the subset: Hyperscan's block scans instead */
+		res[n] = own[n];
+		ids[n++] = i;
+	}
+	if (n > 0)
+		db->pf->kw_dfa = sensor_dfa_build(res, ids, n, SENSOR_DFA_UNANCHORED,
+						  SENSOR_PF_DFA_STATES, NULL, 0);
+out:
+	for (i = 0; own != NULL && i < n; i++)
+		sensor_re_free(own[i]);
+	if (own != NULL && n < db->n_pats && own[n] != NULL)
+		sensor_re_free(own[n]);
+	free(res);
+	free(own);
+	free(ids);
+	return rc;
 }

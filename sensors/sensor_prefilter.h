@@ -43,6 +43,12 @@ struct sensor_stream;
  */
 int sensor_prefilter_build(struct sensor_db *db, const char *const *exprs,
 			   const char *const *cores, char *err, size_t errlen);
+/*
+ * The DFA of the keywords with sel[i] set (those searched near values, sensor_context.c)
+ * into db->pf->kw_dfa; left NULL when a keyword is outside the regex subset or the DFA too
+ * large (the search then uses Hyperscan's block database). Returns 0 or -ENOMEM.
+ */
+int sensor_prefilter_build_keywords(struct sensor_db *db, const uint8_t *sel);
 void sensor_prefilter_free(struct sensor_pf_db *pf);
 int sensor_prefilter_scratch_init(struct sensor_pf_scratch *x);
 void sensor_prefilter_scratch_free(struct sensor_pf_scratch *x);

@@ -267,7 +267,7 @@ win_add(struct sensor_pf_scratch *x, unsigned int k, uint64_t s, uint64_t e)
 		return;
 	}
 	if (n == SENSOR_PF_MAX_WIN + 2)
-		return;	/* cannot happen: a window needs min >= 5 base bytes */
+		return;	/* cannot happen: see SENSOR_PF_MAX_WIN */
 	w[n].s = s;
 	w[n].e = e;
 	x->n_win[k] = n + 1;

@@ -15,7 +15,9 @@ struct sensor_dfa;
 #define SENSOR_PF_N 0
 #define SENSOR_PF_U 1
 #define SENSOR_PF_CHUNK 8192		/* bytes classified at once (masks, windows) */
-#define SENSOR_PF_MAX_WIN (SENSOR_PF_CHUNK / 4)	/* windows of one kind per chunk */
+/* Windows of one kind per chunk: each stands for a cluster of its own, and clusters are
+ * at least one byte apart (plus the window carried in, and one running past the end). */
+#define SENSOR_PF_MAX_WIN (SENSOR_PF_CHUNK / 2 + 4)
 #define SENSOR_PF_MIN_DIGITS 5		/* fewest digits an N pattern may need */
 #define SENSOR_PF_MIN_CAPS 12		/* fewest capitals/digits a U pattern may need */
 #define SENSOR_PF_MIN_CAP 48		/* a kind's threshold is at most this */
@@ -42,6 +44,7 @@ struct sensor_pf_kind {
 struct sensor_pf_db {
 	struct sensor_pf_kind kind[SENSOR_PF_KINDS];
 	struct sensor_dfa **rev;	/* per pattern id: reverse DFA (START_SOM), or NULL */
+	struct sensor_dfa *kw_dfa;	/* the keywords searched near values, or NULL */
 	uint32_t n_rev;
 	uint8_t avx2;			/* the classifier uses AVX2 (decided at compile) */
 };

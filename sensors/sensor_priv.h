@@ -279,6 +279,7 @@ struct sensor_worker {
 	uint32_t cur_id;
 	uint8_t *ctx_buf;	/* a keyword search's bytes (ring_size) */
 	struct sensor_kwcache kwc;
+	struct sensor_kwhit *kw_tmp;	/* merging two hit lists (SENSOR_KWCACHE) */
 	uint32_t *ctx_ids;	/* a keyword search's hits at one offset (hits_cap) */
 	const hs_database_t *hs;	/* the database the streams run on */
 	size_t stream_size;	/* per open stream, for stream_bytes */

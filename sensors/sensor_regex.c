@@ -34,6 +34,7 @@ struct parser {
 	char *why;
 	size_t whylen;
 	int depth;
+	int caseless;		/* inside (?i:...): ASCII letters match either case */
 };
 
 static int
@@ -74,6 +75,21 @@ new_node(struct parser *ps, uint8_t kind)
 	return (int32_t)re->n_nodes++;
 }
 
+/* Add the other case of every ASCII letter in s ((?i:...), as Hyperscan folds case
+ * without UTF-8 mode: ASCII letters only). */
+static void
+set_fold(struct sensor_re_set *s)
+{
+	unsigned int c;
+
+	for (c = 'A'; c <= 'Z'; c++) {
+		if (sensor_re_set_has(s, c) || sensor_re_set_has(s, c + 32)) {
+			sensor_re_set_add(s, c);
+			sensor_re_set_add(s, c + 32);
+		}
+	}
+}
+
 static int32_t
 new_set(struct parser *ps, const struct sensor_re_set *s)
 {
@@ -92,6 +108,8 @@ new_set(struct parser *ps, const struct sensor_re_set *s)
 		re->cap_sets = cap;
 	}
 	re->sets[re->n_sets] = *s;
+	if (ps->caseless)
+		set_fold(&re->sets[re->n_sets]);
 	id = new_node(ps, SENSOR_RE_SET);
 	if (id < 0)
 		return -1;
@@ -271,6 +289,8 @@ parse_class(struct parser *ps, struct sensor_re_set *out)
 		prev = lo;
 	}
 	ps->p++;	/* ']' */
+	if (ps->caseless)
+		set_fold(&s);	/* [^a] under (?i) excludes 'a' and 'A' */
 	if (neg)
 		set_not(&s);
 	*out = s;
@@ -283,15 +303,19 @@ static int32_t
 parse_atom(struct parser *ps)
 {
 	struct sensor_re_set s;
-	int single;
+	int single, was;
 	int32_t n;
 
 	memset(&s, 0, sizeof(s));
 	switch (*ps->p) {
 	case '(':
 		ps->p++;
+		was = ps->caseless;
 		if (*ps->p == '?') {
-			if (ps->p[1] != ':') {
+			if (ps->p[1] == 'i' && ps->p[2] == ':') {
+				ps->caseless = 1;	/* (?i:...): for this group only */
+				ps->p++;
+			} else if (ps->p[1] != ':') {
 				refuse(ps, "group flags or lookaround");
 				return -1;
 			}
@@ -303,6 +327,7 @@ parse_atom(struct parser *ps)
 		}
 		n = parse_alt(ps);
 		ps->depth--;
+		ps->caseless = was;
 		if (n < 0)
 			return -1;
 		if (*ps->p != ')') {

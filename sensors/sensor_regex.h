@@ -5,7 +5,8 @@
  * match (sensor_prefilter.c), and the DFA built from such patterns (sensor_dfa.c).
  *
  * The subset: literal bytes, escaped punctuation, \d \D \w \W, \t \n \r \f \e \a \xHH,
- * classes [...] and [^...] of those, '.', groups (...) and (?:...), '|', and the greedy
+ * classes [...] and [^...] of those, '.', groups (...), (?:...) and (?i:...) (ASCII letters
+ * of either case inside, as Hyperscan folds them without UTF-8 mode), '|', and the greedy
  * quantifiers * + ? {m} {m,} {m,n}. '^' is read as the symbol SENSOR_RE_BOS, which the
  * prefilter feeds once before the first byte of a stream (so "^" matches exactly where
  * Hyperscan's does: at offset 0). Everything else (anchors other than '^', \b, \s, flags,

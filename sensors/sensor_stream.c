@@ -561,7 +561,8 @@ sensor_worker_create_engine(const struct sensor_db *db, uint8_t engine, uint32_t
 	sw->lazy_kw = engine == SENSOR_ENGINE_PREFILTER && db->hs_kw != NULL;
 	if (sw->lazy_kw) {
 		sw->kwc.h = calloc(SENSOR_KWCACHE, sizeof(*sw->kwc.h));
-		if (sw->kwc.h == NULL)
+		sw->kw_tmp = calloc(SENSOR_KWCACHE, sizeof(*sw->kw_tmp));
+		if (sw->kwc.h == NULL || sw->kw_tmp == NULL)
 			goto nomem;
 		sw->kwc.cap = SENSOR_KWCACHE;
 	}
@@ -638,6 +639,7 @@ sensor_worker_free(struct sensor_worker *sw)
 	free(sw->ctx_ids);
 	free(sw->ctx_buf);
 	free(sw->kwc.h);
+	free(sw->kw_tmp);
 	free(sw);
 }
 

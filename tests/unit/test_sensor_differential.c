@@ -130,6 +130,7 @@ test_prefilter_takes_every_class_led_builtin_pattern(void **state)
 			fail_msg("%s: lazy_kw %u", db->defs[i].id, rt->lazy_kw);
 	}
 	assert_non_null(db->hs_kw);
+	assert_non_null(db->pf->kw_dfa);	/* the keyword search runs a DFA */
 	/* Streams got smaller: the literal-led database keeps less state. */
 	assert_int_equal(sensor_db_prepare(db, SENSOR_ENGINE_HYPERSCAN, NULL, 0), 0);
 	assert_true(db->hs_stream_size < db->hs_full_stream_size);
@@ -400,6 +401,7 @@ test_regex_shape_of_builtin_forms(void **state)
 		{ "\\d{5}[0-9][0-9ABab]\\d{8}", 14, 0, 0, 1 },
 		{ "[A-Z]{2}\\d{2}[A-Z0-9]{11,30}", 2, 2, 30, 0 },
 		{ "x*\\d{5}", 5, SENSOR_RE_INF, 0, SENSOR_RE_NONE },
+		{ "(?i:pt)\\d{9}", 9, 2, 0, SENSOR_RE_NONE },
 	};
 	struct sensor_re_set dig;
 	unsigned int i, c;
@@ -421,6 +423,31 @@ test_regex_shape_of_builtin_forms(void **state)
 				 (long long)s.mid);
 		sensor_re_free(re);
 	}
+}
+
+/* (?i:...) folds ASCII letters only, classes before they are negated. */
+static void
+test_regex_caseless_group_folds_ascii_letters(void **state)
+{
+	struct sensor_re *re = sensor_re_parse("(?i:a[^b]\\xe9)c", NULL, 0);
+	const struct sensor_re_set *s;
+	int32_t n;
+
+	(void)state;
+	assert_non_null(re);
+	n = re->nodes[re->root].child;	/* the group's CAT: a, [^b], \xe9 */
+	assert_int_equal(re->nodes[n].kind, SENSOR_RE_CAT);
+	n = re->nodes[n].child;
+	s = &re->sets[re->nodes[n].set];
+	assert_true(sensor_re_set_has(s, 'a') && sensor_re_set_has(s, 'A'));
+	s = &re->sets[re->nodes[re->nodes[n].next].set];
+	assert_false(sensor_re_set_has(s, 'b') || sensor_re_set_has(s, 'B'));
+	assert_true(sensor_re_set_has(s, 'c') && sensor_re_set_has(s, '\n'));
+	s = &re->sets[re->nodes[re->nodes[re->nodes[n].next].next].set];
+	assert_true(sensor_re_set_has(s, 0xe9) && !sensor_re_set_has(s, 0xc9));
+	s = &re->sets[re->nodes[re->nodes[re->nodes[re->root].child].next].set];
+	assert_true(sensor_re_set_has(s, 'c') && !sensor_re_set_has(s, 'C'));
+	sensor_re_free(re);
 }
 
 static void
@@ -465,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_engines_agree_on_random_token_soup),
 		cmocka_unit_test(test_regex_subset_refuses_what_it_cannot_run_like_hyperscan),
 		cmocka_unit_test(test_regex_shape_of_builtin_forms),
+		cmocka_unit_test(test_regex_caseless_group_folds_ascii_letters),
 		cmocka_unit_test(test_prefilter_avx2_masks_equal_scalar_masks),
 	};
 
