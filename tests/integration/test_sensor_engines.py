@@ -8,9 +8,12 @@ stream database) and one PREFILTER worker (the prefilter's windows and DFAs for 
 class-led patterns), under several plans of cuts, gaps and commits each. The matches
 (sensor, offset, confidence, keyed value hash, in order) and every counter must be equal.
 
-The tool is $SENSOR_DIFF or <repo>/build/tests/sensor_diff.
+The tool is $SENSOR_DIFF or <repo>/build/tests/sensor_diff. Last, the real daemon over the
+corpus capture with `dlp.engine: prefilter` and with `dlp.engine: hyperscan` writes the same
+dlp events (value hashes aside: each run has its own hash key) and sensor counters.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -21,6 +24,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "pcap"))
 
+import appcap as A  # noqa: E402
 import corpus as C  # noqa: E402
 from test_corpus import SEEDS  # noqa: E402
 
@@ -74,3 +78,60 @@ def test_engines_agree_on_bench_mixes(kind, size):
     if kind == "standard":
         # About one value per 16 KiB, five plans.
         assert matches(out) >= 5 * (size // 16384) * 0.8, out
+
+
+# The sensor counters both engines keep alike (stream memory differs: Hyperscan's state).
+SAME_COUNTERS = ("sensor_bytes_scanned", "sensor_candidates", "sensor_boundary_rejected",
+                 "sensor_validator_rejected", "sensor_context_missing",
+                 "sensor_overlap_suppressed", "sensor_candidates_dropped", "sensor_scan_errors")
+
+
+def counters(stats):
+    """Every counter named in SAME_COUNTERS, wherever the stats JSON nests it."""
+    found = {}
+
+    def walk(x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k in SAME_COUNTERS and isinstance(v, int):
+                    found[k] = found.get(k, 0) + v
+                else:
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(stats)
+    return found
+
+
+def without_hashes(events):
+    out = []
+    for e in A.dlp_events(events):
+        e = json.loads(json.dumps(e))
+        for m in e["dlp"]["matches"]:
+            m.pop("hash", None)
+        out.append(e)
+    return out
+
+
+def test_daemon_engines_write_the_same_dlp_events(tmp_path):
+    c = C.build(1)
+    pcap, _ = C.write(c, tmp_path / "corpus")
+    runs = {}
+    for engine in ("prefilter", "hyperscan"):
+        runs[engine] = A.run_daemon(tmp_path, pcap, name=engine,
+                                    config="dlp:\n  engine: %s\n" % engine)
+    # The switch took: the hyperscan engine compiled (and cached) its single database too.
+    cached = {e: sorted(p.name for p in (runs[e].state_dir / "cache").glob("sensors-*.hsdb"))
+              for e in runs}
+    assert len(cached["prefilter"]) == 2, cached
+    assert len(cached["hyperscan"]) == 3 and set(cached["prefilter"]) < set(
+        cached["hyperscan"]), cached
+    a, b = (without_hashes(runs[e].events) for e in ("prefilter", "hyperscan"))
+    assert len(a) > 400, len(a)
+    assert a == b, next("event %d: %s != %s" % (i, x, y)
+                        for i, (x, y) in enumerate(zip(a + [None], b + [None])) if x != y)
+    ca, cb = (counters(runs[e].stats) for e in ("prefilter", "hyperscan"))
+    assert set(ca) == set(SAME_COUNTERS), ca
+    assert ca == cb
+    assert ca["sensor_candidates"] > 1000 and ca["sensor_scan_errors"] == 0, ca
