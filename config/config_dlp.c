@@ -8,7 +8,7 @@
  * way round. This file holds the tables and the list rules that belong to this section only:
  *
  *   cfg_dlp_fields ─┬─ enabled, action, rule, threshold, max_matches_per_event,
- *                   │  max_streams, context_window
+ *                   │  max_streams, context_window, engine
  *                   ├─ disabled ── parse_disabled (built-in ids, each once)
  *                   ├─ sensors ── parse_sensors ── override_fields ─┬─ id (each once)
  *                   │                                               ├─ keywords
@@ -56,6 +56,12 @@ static const char *const validator_names[] = { "none", "luhn", "mod97", DLP_BUIL
 static const char *const action_names[] = {
 	[CONFIG_DLP_ALERT] = "alert",
 	[CONFIG_DLP_BLOCK] = "block",
+	NULL,
+};
+
+static const char *const engine_names[] = {
+	[CONFIG_DLP_ENGINE_PREFILTER] = "prefilter",
+	[CONFIG_DLP_ENGINE_HYPERSCAN] = "hyperscan",
 	NULL,
 };
 
@@ -486,6 +492,7 @@ const struct cfg_field cfg_dlp_fields[] = {
 	UINT("max_matches_per_event", dlp.max_matches, 1, DLP_MATCHES_MAX, 0),
 	UINT("max_streams", dlp.max_streams, 1, DLP_STREAMS_MAX, 0),
 	UINT("context_window", dlp.context_window, 1, DLP_WINDOW_MAX, 0),
+	{ .key = "engine", .kind = CFG_ENUM, C(dlp.engine), .names = engine_names },
 	{ .key = "disabled", .kind = CFG_LIST, .parse = parse_disabled, .dump = dump_disabled,
 	  .what = "a sequence of built-in sensor ids" },
 	{ .key = "sensors", .kind = CFG_LIST, .parse = parse_sensors, .dump = dump_sensors,

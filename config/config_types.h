@@ -230,6 +230,12 @@ struct config_app {
 #define CONFIG_MAX_DISABLED 32
 #define CONFIG_MAX_OVERRIDES 24		/* one per built-in sensor */
 
+/* How the sensor engine finds candidates (sensors/: enum sensor_engine_kind, same order). */
+enum config_dlp_engine {
+	CONFIG_DLP_ENGINE_PREFILTER = 0,	/* prefilter DFAs + literal-led Hyperscan */
+	CONFIG_DLP_ENGINE_HYPERSCAN,		/* every pattern in one Hyperscan database */
+};
+
 enum config_dlp_action {
 	CONFIG_DLP_ALERT = 0,
 	CONFIG_DLP_BLOCK,
@@ -279,6 +285,7 @@ struct config_sensor_override {
 struct config_dlp {
 	uint8_t enabled;			/* open sensor streams on TCP flows */
 	uint8_t action;				/* enum config_dlp_action */
+	uint8_t engine;				/* enum config_dlp_engine */
 	char rule[32];				/* rule name reported in dlp events */
 	uint32_t threshold;			/* distinct values per flow direction, >= 1 */
 	uint32_t max_matches;			/* matches listed per event, 1..16 */

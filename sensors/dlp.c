@@ -90,11 +90,18 @@ struct dlp_ctx {
 };
 
 struct dlp_ctx *
-dlp_ctx_create(const struct sensor_db *db, const struct config_dlp *conf, const uint8_t key[16],
+dlp_ctx_create(struct sensor_db *db, const struct config_dlp *conf, const uint8_t key[16],
 	       int socket, char *err, size_t errlen)
 {
+	/* config's engine names, in sensors' order (enum sensor_engine_kind). */
+	uint8_t engine = conf->engine == CONFIG_DLP_ENGINE_HYPERSCAN ? SENSOR_ENGINE_HYPERSCAN :
+								       SENSOR_ENGINE_PREFILTER;
 	struct dlp_ctx *ctx;
 	unsigned int i, n = sensor_db_count(db);
+
+	/* The HYPERSCAN engine's database is compiled the first time a context asks. */
+	if (sensor_db_prepare(db, engine, err, errlen) != 0)
+		return NULL;
 
 	ctx = rte_zmalloc_socket("dlp", sizeof(*ctx), RTE_CACHE_LINE_SIZE, socket);
 	if (ctx == NULL) {
@@ -109,7 +116,7 @@ dlp_ctx_create(const struct sensor_db *db, const struct config_dlp *conf, const 
 
 		ctx->thresholds[i] = t != 0 ? t : conf->threshold;
 	}
-	ctx->sw = sensor_worker_create(db, conf->max_streams, socket, err, errlen);
+	ctx->sw = sensor_worker_create_engine(db, engine, conf->max_streams, socket, err, errlen);
 	if (ctx->sw == NULL)
 		goto fail;
 	ctx->dirs = rte_zmalloc_socket("dlp_dirs", sizeof(struct dlp_dir) * conf->max_streams,

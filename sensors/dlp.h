@@ -43,10 +43,12 @@ struct dlp_stats {
 /*
  * Per-worker DLP: the sensor engine's streams plus, per flow direction, the distinct
  * values seen (keyed hashes) and the matches not yet reported. max_streams directions at
- * once (conf->max_streams). key is the installation's value-hash key (copied). Control
- * thread at init; returns NULL with err set.
+ * once (conf->max_streams), with the engine conf->engine names (db is prepared for it
+ * here: sensor_db_prepare, which compiles the HYPERSCAN engine's database the first time;
+ * db stays shared and read-only for the workers). key is the installation's value-hash
+ * key (copied). Control thread at init; returns NULL with err set.
  */
-struct dlp_ctx *dlp_ctx_create(const struct sensor_db *db, const struct config_dlp *conf,
+struct dlp_ctx *dlp_ctx_create(struct sensor_db *db, const struct config_dlp *conf,
 			       const uint8_t key[16], int socket, char *err, size_t errlen);
 void dlp_ctx_free(struct dlp_ctx *ctx);
 

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sensor database compile (control thread). Every enabled sensor's patterns and every
- * context keyword go into ONE Hyperscan STREAM database, so a worker scans each buffer once
- * whatever the number of sensors. The database is immutable once built and shared by all
- * workers (each worker brings its own scratch, sensor_stream.c).
+ * context keyword become pattern ids, split between the finders of the PREFILTER engine
+ * (sensor_prefilter.c takes the class-led values into its DFAs; the literal-led values go
+ * into a Hyperscan STREAM database, db->hs; keywords into a BLOCK database searched near
+ * values, db->hs_kw, or into db->hs for a sensor whose values are too long for that) and,
+ * when a worker asks for it (sensor_db_prepare), ONE Hyperscan STREAM database of them all
+ * for the HYPERSCAN engine, so a worker scans each buffer once whatever the number of
+ * sensors. The database is immutable once built and shared by all workers (each worker
+ * brings its own scratch, sensor_stream.c).
  *
  * Values. A pattern is first checked on its own with hs_expression_info: a pattern
  * Hyperscan rejects, or one that can match the empty string, fails the whole compile with
@@ -37,42 +42,15 @@
  * are compiled once as well; the pattern id lists the sensors it stands for.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <hs.h>
 
 #include "sensor_engine.h"
+#include "sensor_guard.h"
+#include "sensor_prefilter.h"
 #include "sensor_priv.h"
-#include "value_hash.h"
-#include <sys/stat.h>
-#include <unistd.h>
-
-/* Regexes the compile wraps around each pattern, by boundary kind. The value's first and
- * last byte are always in the kind's class (sensor_lead_class / sensor_trail_class) and
- * guard bytes never are, which is how sensor_stream.c finds where a value starts and ends
- * inside a guarded match. */
-const struct sensor_guard sensor_guards[SENSOR_BOUNDARY__COUNT] = {
-	[SENSOR_BOUNDARY_EDGE] = { NULL, NULL, 0, 0 },
-	[SENSOR_BOUNDARY_NONE] = { NULL, NULL, 0, 0 },
-	[SENSOR_BOUNDARY_DIGIT] = {
-		"(?:^\\.?|[^0-9.]|[^0-9]\\.)",
-		"(?:[^0-9.]|\\.[^0-9])", 2, 2 },
-	[SENSOR_BOUNDARY_ALNUM] = {
-		"(?:^|[^0-9A-Za-z])",
-		"[^0-9A-Za-z]", 1, 1 },
-	[SENSOR_BOUNDARY_EMAIL] = {
-		NULL,
-		"(?:[^0-9A-Za-z.\\-]|[.\\-][^0-9A-Za-z])", 0, 2 },
-	[SENSOR_BOUNDARY_PHONE] = {
-		"(?:^[ .\\-]?|[^0-9A-Za-z+ .\\-()]|[^0-9()+][ .\\-])",
-		"(?:[^0-9 .\\-(]|[ .\\-][^0-9(])", 2, 2 },
-	[SENSOR_BOUNDARY_B64URL] = {
-		"(?:^|[^0-9A-Za-z_.\\-])",
-		"[^0-9A-Za-z_\\-]", 1, 1 },
-};
 
 static inline int
 is_digit(uint8_t c)
@@ -90,43 +68,6 @@ static inline int
 is_alnum(uint8_t c)
 {
 	return is_digit(c) || is_alpha(c);
-}
-
-int
-sensor_lead_class(uint8_t boundary, uint8_t c)
-{
-	switch (boundary) {
-	case SENSOR_BOUNDARY_DIGIT:
-		return is_digit(c);
-	case SENSOR_BOUNDARY_ALNUM:
-		return is_alnum(c);
-	case SENSOR_BOUNDARY_EMAIL:
-		return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
-	case SENSOR_BOUNDARY_PHONE:
-		return is_digit(c) || c == '(' || c == '+';
-	case SENSOR_BOUNDARY_B64URL:
-		return is_alnum(c) || c == '_' || c == '-' || c == '.';
-	default:
-		return 1;
-	}
-}
-
-int
-sensor_trail_class(uint8_t boundary, uint8_t c)
-{
-	switch (boundary) {
-	case SENSOR_BOUNDARY_DIGIT:
-	case SENSOR_BOUNDARY_PHONE:
-		return is_digit(c);
-	case SENSOR_BOUNDARY_ALNUM:
-		return is_alnum(c);
-	case SENSOR_BOUNDARY_EMAIL:
-		return is_alpha(c);
-	case SENSOR_BOUNDARY_B64URL:
-		return is_alnum(c) || c == '_' || c == '-';
-	default:
-		return 1;
-	}
 }
 
 /* One expression handed to Hyperscan, and where it came from (for error messages). */
@@ -349,13 +290,16 @@ add_keyword(struct compile_ctx *c, unsigned int si, unsigned int ki, uint16_t sl
 	body[b] = '\0';
 	if (!d->enabled)	/* checked, not compiled */
 		return 0;
+	/* kw_trail: bit 0 a trailing guard byte, bit 1 a leading guard (sensor_pattern). */
 	if (is_alpha(k[len - 1])) {
 		snprintf(re, sizeof(re), "%s(?i:%s)[^a-z]", is_alpha(k[0]) ? "(?:^|[^A-Za-z])" : "",
 			 body);
-		return ctx_add(c, key, re, 0, si, ki, 1, 1, (unsigned int)len, slot);
+		return ctx_add(c, key, re, 0, si, ki, 1, 1U | (is_alpha(k[0]) ? 2U : 0U),
+			       (unsigned int)len, slot);
 	}
 	snprintf(re, sizeof(re), "%s(?i:%s)", is_alpha(k[0]) ? "(?:^|[^A-Za-z])" : "", body);
-	return ctx_add(c, key, re, 0, si, ki, 1, 0, (unsigned int)len, slot);
+	return ctx_add(c, key, re, 0, si, ki, 1, is_alpha(k[0]) ? 2U : 0U, (unsigned int)len,
+		       slot);
 }
 
 /* Field checks that do not need Hyperscan. */
@@ -454,106 +398,105 @@ align64(size_t n)
 	return (n + 63) & ~(size_t)63;
 }
 
-/* Turn the collected expressions into db->pats/refs and compile them. */
 /*
- * Compiled-database cache. Compiling every sensor takes most of a second; a restart,
- * a --check-config or each test run would pay it again for the same patterns. The cache
- * file is named by a hash of everything hs_compile_multi sees (expressions, flags, ids,
- * mode, Hyperscan version), so a changed pattern or library never reuses a stale
- * database; Hyperscan's own deserialisation checks refuse a database built for another
- * platform. Any cache failure just means compiling.
+ * Compile the expressions with sel[i] set (NULL: all) into a stream database, through the
+ * cache. A pattern Hyperscan refuses is named in err. Returns 0, -EINVAL or -ENOMEM.
  */
-#define DB_CACHE_MAX (64u << 20)
-
-static uint64_t
-cache_key(const char *const *res, const unsigned int *flags, unsigned int n)
+static int
+compile_set(struct sensor_db *db, const uint8_t *sel, unsigned int mode, hs_database_t **out,
+	    size_t *size, char *err, size_t errlen)
 {
-	static const uint8_t key[VALUE_HASH_KEY_LEN] = { 't', 'g', 'h', 's', 'd', 'b', '1' };
-	const char *ver = hs_version();
-	uint64_t h = value_hash(key, (const uint8_t *)ver, strlen(ver));
-	unsigned int i;
+	const char **res = NULL;
+	unsigned int *flags = NULL, *ids = NULL, i, n = 0;
+	hs_compile_error_t *cerr = NULL;
+	int rc = -ENOMEM;
 
-	for (i = 0; i < n; i++) {
-		uint64_t part[3] = { h, flags[i], i };
-
-		h = value_hash(key, (const uint8_t *)part, sizeof(part));
-		h ^= value_hash(key, (const uint8_t *)res[i], strlen(res[i])) * 0x9e3779b97f4a7c15ULL;
-	}
-	return h;
-}
-
-static hs_database_t *
-cache_load(const char *path)
-{
-	hs_database_t *db = NULL;
-	struct stat st;
-	char *buf;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > (off_t)DB_CACHE_MAX) {
-		close(fd);
-		return NULL;
-	}
-	buf = malloc((size_t)st.st_size);
-	n = buf != NULL ? read(fd, buf, (size_t)st.st_size) : -1;
-	close(fd);
-	if (n == st.st_size && hs_deserialize_database(buf, (size_t)n, &db) != HS_SUCCESS)
-		db = NULL;
-	free(buf);
-	return db;
-}
-
-static void
-cache_store(const char *dir, const char *path, const hs_database_t *db)
-{
-	char tmp[PATH_MAX + 16], *bytes = NULL;
-	size_t len = 0;
-	int fd, ok;
-
-	char sub[PATH_MAX];
-	size_t i;
-
-	/* mkdir -p: the state directory may not exist yet on the first run. */
-	snprintf(sub, sizeof(sub), "%s", dir);
-	for (i = 1; sub[i] != '\0'; i++) {
-		if (sub[i] != '/')
+	*out = NULL;
+	if (size != NULL)
+		*size = 0;
+	res = calloc(db->n_ex + 1, sizeof(*res));
+	flags = calloc(db->n_ex + 1, sizeof(*flags));
+	ids = calloc(db->n_ex + 1, sizeof(*ids));
+	if (res == NULL || flags == NULL || ids == NULL)
+		goto out;
+	for (i = 0; i < db->n_ex; i++) {
+		if (sel != NULL && !sel[i])
 			continue;
-		sub[i] = '\0';
-		mkdir(sub, 0700);
-		sub[i] = '/';
+		res[n] = db->ex[i].re;
+		flags[n] = db->ex[i].flags;
+		ids[n++] = i;
+		if ((db->ex[i].flags & HS_FLAG_SOM_LEFTMOST) && (mode & HS_MODE_STREAM))
+			mode |= HS_MODE_SOM_HORIZON_SMALL;
 	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return;
-	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ok = fd >= 0 && write(fd, bytes, len) == (ssize_t)len && fsync(fd) == 0;
-	if (fd >= 0)
-		close(fd);
-	if (!ok || rename(tmp, path) != 0)
-		unlink(tmp);
-	free(bytes);
+	rc = 0;
+	if (n == 0)
+		goto out;
+	*out = sensor_db_cache_compile(res, flags, ids, n, mode, db->cache_dir, &cerr);
+	if (*out == NULL) {
+		const char *msg = cerr != NULL ? cerr->message : "compile failed";
+
+		if (cerr != NULL && cerr->expression >= 0 && (unsigned int)cerr->expression < n) {
+			const struct sensor_expr *x = &db->ex[ids[cerr->expression]];
+			const struct sensor_def *d = &db->defs[x->sensor];
+
+			snprintf(err, errlen, "sensor %s: %s \"%s\": %s", d->id,
+				 x->is_keyword ? "keyword" : "pattern",
+				 x->is_keyword ? d->keywords[x->item] : d->patterns[x->item], msg);
+		} else {
+			snprintf(err, errlen, "sensors: %s", msg);
+		}
+		hs_free_compile_error(cerr);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (size != NULL && hs_stream_size(*out, size) != HS_SUCCESS) {
+		snprintf(err, errlen, "sensors: hs_stream_size failed");
+		hs_free_database(*out);
+		*out = NULL;
+		rc = -EINVAL;
+	}
+out:
+	free(res);
+	free(flags);
+	free(ids);
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "sensors: no memory");
+	return rc;
 }
 
+/* Keyword pattern p stands for at least one slot whose keywords are searched lazily
+ * (lazy) or kept in Hyperscan (!lazy). */
+static int
+keyword_refs(const struct sensor_db *db, const struct sensor_pattern *p, int lazy)
+{
+	unsigned int r;
+
+	for (r = 0; r < p->n_refs; r++)
+		if (db->slot_lazy[db->refs[p->first_ref + r]] == lazy)
+			return 1;
+	return 0;
+}
+
+/* Turn the collected expressions into db->pats/refs, split them between the prefilter and
+ * Hyperscan (sensor_prefilter.c) and compile the PREFILTER engine's databases. */
 static int
 build(struct compile_ctx *c)
 {
-	char cache_path[PATH_MAX];
 	struct sensor_db *db = c->db;
-	const char **res = NULL;
-	unsigned int *flags = NULL, *ids = NULL, i;
-	hs_compile_error_t *cerr = NULL;
+	const char **cores = NULL, **res = NULL;
+	uint8_t *sel = NULL;
+	unsigned int i;
 	int rc = -ENOMEM;
 
 	db->n_pats = c->n_ex;
 	db->pats = calloc(c->n_ex ? c->n_ex : 1, sizeof(*db->pats));
 	db->refs = calloc(c->n_rf ? c->n_rf : 1, sizeof(*db->refs));
-	if (db->pats == NULL || db->refs == NULL)
+	db->ex = calloc(c->n_ex ? c->n_ex : 1, sizeof(*db->ex));
+	cores = calloc(c->n_ex + 1, sizeof(*cores));
+	res = calloc(c->n_ex + 1, sizeof(*res));
+	sel = calloc(c->n_ex + 1, 1);
+	if (db->pats == NULL || db->refs == NULL || db->ex == NULL || cores == NULL ||
+	    res == NULL || sel == NULL)
 		goto out;
 	if (c->n_rf > 0)
 		qsort(c->rf, c->n_rf, sizeof(*c->rf), cmp_ref);
@@ -567,71 +510,79 @@ build(struct compile_ctx *c)
 	}
 	for (i = 0; i < c->n_ex; i++) {
 		struct sensor_pattern *p = &db->pats[i];
-		const struct compile_expr *e = &c->ex[i];
+		struct compile_expr *e = &c->ex[i];
+		struct sensor_expr *x = &db->ex[i];
 
 		p->kind = e->is_keyword ? SENSOR_PAT_KEYWORD : SENSOR_PAT_VALUE;
 		p->boundary = e->is_keyword ? SENSOR_BOUNDARY_NONE : db->defs[e->sensor].boundary;
-		p->trail = e->kw_trail;
+		p->trail = e->kw_trail & 1;
+		p->kw_lead = (uint8_t)(e->kw_trail >> 1);
 		p->start = e->start;
 		p->width = e->width;
 		p->scan_max = e->scan_max;
+		/* The expression moves into the database (sensor_db_prepare compiles it). */
+		x->re = e->re;
+		e->re = NULL;
+		x->flags = e->flags;
+		x->sensor = (uint16_t)e->sensor;
+		x->item = (uint16_t)e->item;
+		x->is_keyword = e->is_keyword;
+		db->n_ex = i + 1;
+		res[i] = x->re;
+		cores[i] = e->is_keyword ? NULL : db->defs[e->sensor].patterns[e->item];
 	}
-	if (c->n_ex == 0) {
-		rc = 0;
+	rc = sensor_prefilter_build(db, res, cores, c->err, c->errlen);
+	if (rc != 0)
 		goto out;
-	}
-	res = calloc(c->n_ex, sizeof(*res));
-	flags = calloc(c->n_ex, sizeof(*flags));
-	ids = calloc(c->n_ex, sizeof(*ids));
-	if (res == NULL || flags == NULL || ids == NULL)
+	/* The PREFILTER engine's stream database: the values the prefilter does not take,
+	 * and the keywords of sensors that keep theirs in Hyperscan. The other keywords go
+	 * into a block database searched near candidates only (sensor_context.c). */
+	for (i = 0; i < c->n_ex; i++)
+		sel[i] = db->pats[i].kind == SENSOR_PAT_VALUE ? db->pats[i].pf == SENSOR_PAT_HS :
+			 keyword_refs(db, &db->pats[i], 0);
+	rc = compile_set(db, sel, HS_MODE_STREAM, &db->hs, &db->hs_stream_size, c->err,
+			 c->errlen);
+	if (rc != 0)
 		goto out;
-	for (i = 0; i < c->n_ex; i++) {
-		res[i] = c->ex[i].re;
-		flags[i] = c->ex[i].flags;
-		ids[i] = i;
-	}
-	cache_path[0] = '\0';
-	if (c->cache_dir != NULL) {
-		snprintf(cache_path, sizeof(cache_path), "%s/sensors-%016llx.hsdb", c->cache_dir,
-			 (unsigned long long)cache_key(res, flags, c->n_ex));
-		db->hs = cache_load(cache_path);
-	}
-	if (db->hs == NULL &&
-	    hs_compile_multi(res, flags, ids, c->n_ex, HS_MODE_STREAM | HS_MODE_SOM_HORIZON_SMALL,
-			     NULL, &db->hs, &cerr) != HS_SUCCESS) {
-		const char *msg = cerr != NULL ? cerr->message : "compile failed";
-
-		if (cerr != NULL && cerr->expression >= 0 &&
-		    (unsigned int)cerr->expression < c->n_ex) {
-			const struct compile_expr *e = &c->ex[cerr->expression];
-			const struct sensor_def *d = &db->defs[e->sensor];
-
-			snprintf(c->err, c->errlen, "sensor %s: %s \"%s\": %s", d->id,
-				 e->is_keyword ? "keyword" : "pattern",
-				 e->is_keyword ? d->keywords[e->item] : d->patterns[e->item], msg);
-		} else {
-			snprintf(c->err, c->errlen, "sensors: %s", msg);
-		}
-		hs_free_compile_error(cerr);
-		db->hs = NULL;
-		rc = -EINVAL;
-		goto out;
-	}
-	if (cache_path[0] != '\0' && access(cache_path, F_OK) != 0)
-		cache_store(c->cache_dir, cache_path, db->hs);
-	if (hs_stream_size(db->hs, &db->hs_stream_size) != HS_SUCCESS) {
-		snprintf(c->err, c->errlen, "sensors: hs_stream_size failed");
-		rc = -EINVAL;
-		goto out;
-	}
-	rc = 0;
+	for (i = 0; i < c->n_ex; i++)
+		sel[i] = db->pats[i].kind == SENSOR_PAT_KEYWORD && keyword_refs(db, &db->pats[i], 1);
+	rc = compile_set(db, sel, HS_MODE_BLOCK, &db->hs_kw, NULL, c->err, c->errlen);
+	if (rc == 0)
+		rc = sensor_prefilter_build_keywords(db, sel);
 out:
+	free(cores);
 	free(res);
-	free(flags);
-	free(ids);
+	free(sel);
 	if (rc == -ENOMEM)
 		snprintf(c->err, c->errlen, "sensors: no memory");
 	return rc;
+}
+
+int
+sensor_db_prepare(struct sensor_db *db, uint8_t engine, char *err, size_t errlen)
+{
+	int rc;
+
+	if (db == NULL || engine >= SENSOR_ENGINE__COUNT) {
+		snprintf(err, errlen, "sensors: engine: unknown (%u)", engine);
+		return -EINVAL;
+	}
+	if (engine == SENSOR_ENGINE_PREFILTER || db->full_ready)
+		return 0;
+	if (db->full_err[0] != '\0') {
+		snprintf(err, errlen, "%s", db->full_err);
+		return -EINVAL;
+	}
+	rc = compile_set(db, NULL, HS_MODE_STREAM, &db->hs_full, &db->hs_full_stream_size,
+			 db->full_err, sizeof(db->full_err));
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", db->full_err);
+		if (rc == -ENOMEM)
+			db->full_err[0] = '\0';	/* may work next time */
+		return rc;
+	}
+	db->full_ready = 1;
+	return 0;
 }
 
 struct sensor_db *
@@ -644,6 +595,7 @@ struct sensor_db *
 sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const char *cache_dir,
 			 char *err, size_t errlen)
 {
+	static uint32_t lazy_need[SENSOR_MAX];	/* control thread only */
 	struct compile_ctx c;
 	struct sensor_db *db;
 	char dummy[8];
@@ -674,6 +626,13 @@ sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const ch
 		goto nomem;
 	if (n > 0)
 		memcpy(db->defs, defs, sizeof(*defs) * n);
+	if (cache_dir != NULL) {
+		db->cache_dir = strdup(cache_dir);
+		if (db->cache_dir == NULL)
+			goto nomem;
+	}
+	/* The prefilter reads a late cluster and a match's start back from the ring. */
+	need = SENSOR_PF_READBACK;
 	for (i = 0; i < n; i++) {
 		const struct sensor_def *d = &db->defs[i];
 		struct sensor_rt *rt = &db->rt[i];
@@ -716,6 +675,8 @@ sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const ch
 			kl = strlen(d->keywords[j]);
 			if (kl > rt->kw_max)
 				rt->kw_max = (uint16_t)kl;
+			if (kl > db->kw_max_all)
+				db->kw_max_all = (uint32_t)kl;
 		}
 		if (d->enabled) {
 			/* The value, its guards and a neighbouring digit group (sensor_decide.c),
@@ -733,13 +694,33 @@ sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const ch
 			if (slot != SENSOR_NO_SLOT &&
 			    SENSOR_TAG_LOOKBACK + rt->kw_max + 2U > need)
 				need = SENSOR_TAG_LOOKBACK + rt->kw_max + 2U;
+			/* The PREFILTER engine looks for the keywords of a value when it decides
+			 * it: back over its window, and the tag each of them may sit in, read
+			 * from the ring then (sensor_context.c). A sensor whose values are so
+			 * long that this would need a larger ring keeps its keywords in
+			 * Hyperscan (rt->lazy_kw, set below). */
+			lazy_need[i] = rt->max_len + SENSOR_GROUP_MAX + 4 + rt->window +
+				       2 * rt->kw_max + SENSOR_TAG_LOOKBACK + 8;
 		}
 	}
-	if (build(&c) != 0)
-		goto fail;
 	for (ring = SENSOR_RING_MIN; ring < need; ring <<= 1)
 		;
 	db->ring_size = ring;
+	db->slot_lazy = calloc(db->n_slots + 1, 1);
+	if (db->slot_lazy == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		struct sensor_rt *rt = &db->rt[i];
+
+		if (rt->kw_slot == SENSOR_NO_SLOT || lazy_need[i] > ring)
+			continue;
+		rt->lazy_kw = 1;
+		db->slot_lazy[rt->kw_slot] = 1;
+		if (rt->window + rt->kw_max + 2U > db->kw_reach)
+			db->kw_reach = rt->window + rt->kw_max + 2U;
+	}
+	if (build(&c) != 0)
+		goto fail;
 	db->state_size = align64(sizeof(struct sensor_stream)) + align64(ring) +
 			 align64(sizeof(struct sensor_pending) * SENSOR_PENDING_MAX) +
 			 align64(sizeof(struct sensor_recent) * SENSOR_RECENT_MAX) +
@@ -764,9 +745,19 @@ fail:
 void
 sensor_db_free(struct sensor_db *db)
 {
+	unsigned int i;
+
 	if (db == NULL)
 		return;
 	hs_free_database(db->hs);
+	hs_free_database(db->hs_kw);
+	hs_free_database(db->hs_full);
+	sensor_prefilter_free(db->pf);
+	for (i = 0; i < db->n_ex; i++)
+		free(db->ex[i].re);
+	free(db->ex);
+	free(db->cache_dir);
+	free(db->slot_lazy);
 	free(db->defs);
 	free(db->rt);
 	free(db->pats);

@@ -17,8 +17,12 @@
  *
  * Context. A keyword of the sensor within its window before the value, or (waiting as
  * CONTEXT) after it. A keyword inside an HTML/XML tag is markup, not a label a person
- * reads: it is ignored (in_markup). National phone numbers need a keyword that labels
- * that number: no digit between the two.
+ * reads: it is ignored (sensor_context_in_markup). National phone numbers need a keyword
+ * that labels that number: no digit between the two. The HYPERSCAN engine hands every
+ * keyword hit to sensor_decide_keyword, which keeps the last two per sensor and settles
+ * the values waiting for one; the PREFILTER engine reads the same answers from the bytes
+ * near the value when it needs them (sensor_context.c: kw_before, catch_up), before
+ * anything looks at the pending states.
  *
  * Overlap. One value, one sensor: validated candidates (DONE) that overlap, of any
  * sensors, form a group; when SENSOR_OVERLAP_HORIZON bytes past the group's last end are
@@ -35,6 +39,7 @@
  */
 #include <string.h>
 
+#include "sensor_context.h"
 #include "sensor_decide.h"
 #include "sensor_engine.h"
 #include "validators.h"
@@ -140,69 +145,6 @@ in_value(const struct sensor_worker *sw, const struct sensor_stream *st, uint64_
 	for (o = s; o < e; o++)
 		if (sensor_byte_at(sw, st, o) == c)
 			return 1;
-	return 0;
-}
-
-/* A digit in [a, b): the keyword at a does not label the value at b (or conversely). */
-static int
-digit_between(const struct sensor_worker *sw, const struct sensor_stream *st, uint64_t a,
-	      uint64_t b)
-{
-	uint64_t o;
-
-	if (a < sensor_readable_lo(sw, st))
-		return 1;
-	for (o = a; o < b; o++)
-		if (is_digit(sensor_byte_at(sw, st, o)))
-			return 1;
-	return 0;
-}
-
-/*
- * Offset o (a keyword's first byte) is inside an HTML/XML tag: scanning back at most
- * SENSOR_TAG_LOOKBACK bytes, the nearest '<' followed by a letter, '/' or '!' comes before
- * any '>'. Each contiguous piece of ring or buffer is searched with memrchr.
- */
-static int
-in_markup(const struct sensor_worker *sw, const struct sensor_stream *st, uint64_t o)
-{
-	uint64_t lo = o > SENSOR_TAG_LOOKBACK ? o - SENSOR_TAG_LOOKBACK : 0, hi = o;
-	uint64_t mask = sw->db->ring_size - 1, rlo = sensor_readable_lo(sw, st);
-
-	if (lo < rlo)
-		lo = rlo;
-	while (hi > lo) {
-		const uint8_t *base, *gt, *lt;
-		uint64_t from;
-		size_t len;
-		uint8_t c;
-
-		if (hi > sw->buf_off) {
-			from = lo > sw->buf_off ? lo : sw->buf_off;
-			base = sw->buf + (from - sw->buf_off);
-		} else {
-			from = hi - 1 - ((hi - 1) & mask);	/* ring wraps below this */
-			if (from < lo)
-				from = lo;
-			base = st->ring + (from & mask);
-		}
-		len = (size_t)(hi - from);
-		for (;;) {
-			gt = memrchr(base, '>', len);
-			lt = memrchr(base, '<', len);
-			if (lt == NULL || (gt != NULL && gt > lt)) {
-				if (gt != NULL)
-					return 0;
-				break;
-			}
-			/* The byte after it is at most o: still readable. */
-			c = sensor_byte_at(sw, st, from + (uint64_t)(lt - base) + 1);
-			if (is_alpha(c) || c == '/' || c == '!')
-				return 1;
-			len = (size_t)(lt - base);	/* "a < b": look further back */
-		}
-		hi = from;
-	}
 	return 0;
 }
 
@@ -405,13 +347,57 @@ better(const struct sensor_db *db, const struct sensor_pending *a, const struct 
 	return a->start < b->start;
 }
 
-/* Report a DONE entry: validated already; run again for the normalised value (pending
- * entries stay small). */
+/*
+ * Validated values waiting to be reported keep their validator result here, per worker,
+ * so that a value is validated once (pending entries stay small: no normalised value in
+ * them). Keyed by stream (and its epoch: a new user or a gap), sensor and span; a slot
+ * another value took meanwhile, or a date change, means validating again.
+ */
+static struct sensor_vcache *
+vcache_slot(struct sensor_worker *sw, const struct sensor_stream *st, unsigned int si,
+	    uint64_t s)
+{
+	uint64_t h = ((uintptr_t)st >> 6) * 0x9e3779b97f4a7c15ULL ^ s * 0xff51afd7ed558ccdULL ^ si;
+
+	return &sw->vcache[(h ^ (h >> 29)) & (SENSOR_VCACHE - 1)];
+}
+
+static void
+vcache_put(struct sensor_worker *sw, const struct sensor_stream *st, unsigned int si, uint64_t s,
+	   uint64_t e, const struct validator_result *v)
+{
+	struct sensor_vcache *c = vcache_slot(sw, st, si, s);
+
+	c->st = st;
+	c->epoch = st->epoch;
+	c->start = s;
+	c->len = (uint32_t)(e - s);
+	c->sensor = (uint16_t)si;
+	c->today = sw->today;
+	c->v = *v;
+}
+
+static const struct validator_result *
+vcache_get(struct sensor_worker *sw, const struct sensor_stream *st, unsigned int si,
+	   uint64_t s, uint64_t e)
+{
+	struct sensor_vcache *c = vcache_slot(sw, st, si, s);
+
+	if (c->st != st || c->epoch != st->epoch || c->start != s ||
+	    c->len != (uint32_t)(e - s) || c->sensor != si ||
+	    memcmp(&c->today, &sw->today, sizeof(c->today)) != 0)
+		return NULL;
+	c->st = NULL;
+	return &c->v;
+}
+
+/* Report a DONE entry with the result its validation left (validated again only when
+ * the cache lost it). */
 static void
 emit(struct sensor_worker *sw, const struct sensor_stream *st, const struct sensor_pending *p)
 {
 	const struct sensor_rt *rt = &sw->db->rt[p->sensor];
-	struct validator_result v;
+	const struct validator_result *cached;
 	struct sensor_match m;
 	const uint8_t *raw;
 
@@ -419,7 +405,11 @@ emit(struct sensor_worker *sw, const struct sensor_stream *st, const struct sens
 		sw->stats.candidates_dropped++;
 		return;
 	}
-	if (!validator_run_at(rt->validator, raw, (size_t)(p->end - p->start), &sw->today, &v)) {
+	cached = vcache_get(sw, st, p->sensor, p->start, p->end);
+	if (cached != NULL) {
+		m.v = *cached;
+	} else if (!validator_run_at(rt->validator, raw, (size_t)(p->end - p->start), &sw->today,
+				     &m.v)) {
 		sw->stats.validator_rejected++;
 		return;
 	}
@@ -427,7 +417,6 @@ emit(struct sensor_worker *sw, const struct sensor_stream *st, const struct sens
 	m.sensor = p->sensor;
 	m.confidence = (p->flags & SENSOR_PF_KEYWORD) ? SENSOR_CONF_HIGH : SENSOR_CONF_MEDIUM;
 	m.offset = p->start;
-	m.v = v;
 	if (sw->fn != NULL)
 		sw->fn(sw->cookie, &m);
 }
@@ -565,17 +554,24 @@ arbitrate(struct sensor_worker *sw, struct sensor_stream *st, uint64_t pos, enum
 /* A keyword of sensor rt ends within its window before start (and, for a value that
  * needs a label, no digit lies between): *dist = the bytes between them. */
 static int
-kw_before(const struct sensor_worker *sw, const struct sensor_stream *st,
-	  const struct sensor_rt *rt, uint64_t start, int label, uint64_t *dist)
+kw_before(struct sensor_worker *sw, const struct sensor_stream *st, const struct sensor_rt *rt,
+	  uint64_t start, int label, uint64_t *dist)
 {
-	const struct sensor_kw_state *ks = &st->kw[rt->kw_slot];
-	uint64_t k = ks->last;
+	uint64_t k, prev;
 
+	if (sw->lazy_kw && rt->lazy_kw) {
+		/* The same two keyword ends, read from the bytes (sensor_context.c). */
+		sensor_context_last(sw, st, rt->kw_slot, start > rt->window ? start - rt->window : 0,
+				    &k, &prev);
+	} else {
+		k = st->kw[rt->kw_slot].last;
+		prev = st->kw[rt->kw_slot].prev;
+	}
 	if (k != SENSOR_NO_OFFSET && k > start)	/* overlaps the value: the one before */
-		k = ks->prev;
+		k = prev;
 	if (k == SENSOR_NO_OFFSET || k > start || start - k > rt->window)
 		return 0;
-	if (label && digit_between(sw, st, k, start))
+	if (label && sensor_context_digit_between(sw, st, k, start))
 		return 0;
 	*dist = start - k;
 	return 1;
@@ -604,6 +600,8 @@ decide(struct sensor_worker *sw, struct sensor_stream *st, unsigned int si, uint
 	}
 	need = rt->context_required || v.weak;
 	label = v.weak && rt->label;
+	if (!(need && rt->kw_slot == SENSOR_NO_SLOT))
+		vcache_put(sw, st, si, s, e, &v);
 	if (rt->kw_slot == SENSOR_NO_SLOT) {
 		if (need) {
 			sw->stats.context_missing++;
@@ -625,6 +623,11 @@ decide(struct sensor_worker *sw, struct sensor_stream *st, unsigned int si, uint
 	if (p != NULL) {
 		p->need = need;
 		p->label = label;
+		/* PREFILTER: the keyword hits that may settle it come after this one. */
+		p->ready = sw->cur_to;
+		p->born_id = sw->cur_id < SENSOR_KW_ALL ? (uint16_t)sw->cur_id : SENSOR_KW_ALL;
+		p->kw_off = SENSOR_KW_LATER;
+		p->kw_seen = 0;
 	}
 }
 
@@ -660,7 +663,17 @@ sensor_decide_candidate(struct sensor_worker *sw, struct sensor_stream *st, unsi
 		sw->stats.candidates_dropped++;
 		return;
 	}
-	switch (bound_check(sw, st, boundary, s, e)) {
+	/* A hit standing for several sensors (\d{9}: us_ssn, nl_bsn, pt_nif) checks its
+	 * boundaries once: the verdict only depends on the bytes, fixed during the call. */
+	if (!sw->bcache.valid || sw->bcache.s != s || sw->bcache.e != e ||
+	    sw->bcache.boundary != boundary) {
+		sw->bcache.s = s;
+		sw->bcache.e = e;
+		sw->bcache.boundary = boundary;
+		sw->bcache.verdict = (uint8_t)bound_check(sw, st, boundary, s, e);
+		sw->bcache.valid = 1;
+	}
+	switch ((enum bound_verdict)sw->bcache.verdict) {
 	case BOUND_REJECT:
 		sw->stats.boundary_rejected++;
 		return;
@@ -687,11 +700,14 @@ sensor_decide_keyword(struct sensor_worker *sw, struct sensor_stream *st,
 
 	if (sw->mode != SENSOR_MODE_SCAN && kw_end > sw->buf_off)
 		return;	/* would include the sentinel */
-	if (in_markup(sw, st, kw_start))
+	if (sensor_context_in_markup(sw, st, kw_start))
 		return;	/* a tag or attribute name or value: not a label anyone reads */
 	for (r = 0; r < pat->n_refs; r++) {
 		struct sensor_kw_state *ks = &st->kw[refs[r]];
 
+		/* PREFILTER: lazy slots' keywords are read from the bytes instead. */
+		if (sw->lazy_kw && db->slot_lazy[refs[r]])
+			continue;
 		if (ks->last != kw_end) {
 			ks->prev = ks->last;
 			ks->last = kw_end;
@@ -703,12 +719,63 @@ sensor_decide_keyword(struct sensor_worker *sw, struct sensor_stream *st,
 		int hit = 0;
 
 		if (p->state != SENSOR_PEND_CONTEXT || kw_start < p->end ||
-		    kw_start - p->end > rt->window)
+		    kw_start - p->end > rt->window || (sw->lazy_kw && rt->lazy_kw))
 			continue;
 		for (r = 0; r < pat->n_refs && !hit; r++)
 			hit = refs[r] == rt->kw_slot;
-		if (hit && !(p->label && digit_between(sw, st, p->end, kw_start)))
+		if (hit && !(p->label && sensor_context_digit_between(sw, st, p->end, kw_start)))
 			set_done(p, 1, kw_start - p->end, t);
+	}
+}
+
+/*
+ * PREFILTER: the waiting values the keyword hits handled up to now (sw->cur_to,
+ * sw->cur_id) would have settled, as sensor_decide_keyword settles them in the HYPERSCAN
+ * engine: each one's first keyword after it, searched once the bytes are there
+ * (sensor_context_next) and applied once the cursor has passed it. Called before anything
+ * reads the pending states.
+ */
+static void
+catch_up(struct sensor_worker *sw, struct sensor_stream *st)
+{
+	unsigned int i;
+
+	if (!sw->lazy_kw)
+		return;
+	for (i = 0; i < st->n_pending; i++) {
+		struct sensor_pending *p = &st->pending[i];
+		const struct sensor_rt *rt = &sw->db->rt[p->sensor];
+		uint64_t kto, kstart, need, avail;
+		uint32_t kid;
+		int r;
+
+		if (p->state != SENSOR_PEND_CONTEXT || !rt->lazy_kw)
+			continue;
+		if (p->kw_off == SENSOR_KW_LATER) {
+			need = p->end + rt->window + rt->kw_max + 2;
+			avail = sw->buf_end < need ? sw->buf_end : need;
+			if (avail > p->end && avail - p->end > p->kw_seen) {
+				r = sensor_context_next(sw, st, rt->kw_slot, p->end, rt->window,
+							rt->kw_max, p->label, p->ready,
+							p->born_id == SENSOR_KW_ALL ? UINT32_MAX :
+										      p->born_id,
+							&kto, &kid, &kstart);
+				if (r == 1) {
+					p->kw_off = (uint16_t)(kto - p->end);
+					p->kw_id = (uint16_t)kid;
+					p->kw_dist = (uint32_t)(kstart - p->end);
+				} else if (r == 0) {
+					p->kw_off = SENSOR_KW_NONE;
+				} else {
+					p->kw_seen = (uint16_t)(avail - p->end);
+				}
+			}
+		}
+		if (p->kw_off < SENSOR_KW_NONE) {
+			kto = p->end + p->kw_off;
+			if (kto < sw->cur_to || (kto == sw->cur_to && p->kw_id < sw->cur_id))
+				set_done(p, 1, p->kw_dist, kto);
+		}
 	}
 }
 
@@ -717,6 +784,8 @@ sensor_decide_settle(struct sensor_worker *sw, struct sensor_stream *st, uint64_
 		     int strict)
 {
 	unsigned int i = 0;
+
+	catch_up(sw, st);
 
 	/*
 	 * Context: every keyword that could start within window bytes past the end ends by
@@ -781,6 +850,7 @@ sensor_decide_gap(struct sensor_worker *sw, struct sensor_stream *st)
 {
 	unsigned int i = 0;
 
+	catch_up(sw, st);
 	/* The bytes after a BOUNDARY candidate are lost; a CONTEXT one lost part of its
 	 * window: reported without keyword unless it needs one. */
 	while (i < st->n_pending) {
@@ -804,6 +874,7 @@ sensor_decide_commit(struct sensor_worker *sw, struct sensor_stream *st)
 {
 	unsigned int i;
 
+	catch_up(sw, st);
 	for (i = 0; i < st->n_pending; i++) {
 		struct sensor_pending *p = &st->pending[i];
 

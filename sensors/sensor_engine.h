@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The DLP sensor engine: one Hyperscan STREAM database for every sensor's patterns and
- * context keywords (compiled on the control thread, shared read-only), and per worker a
- * scratch and a pool of streams that turn in-order bytes into validated matches, each
- * checked for boundaries, by its validator and against its context keywords, one value
- * under one sensor. Internals: sensor_priv.h; the rules: sensor_db.c, sensor_stream.c,
- * sensor_decide.c and docs/sensors.md.
+ * The DLP sensor engine: every sensor's patterns and context keywords compiled on the
+ * control thread (shared read-only) for two engines that report the same matches
+ * (docs/sensors.md "Engines"): PREFILTER (default: a vectorised classifier and DFAs for
+ * the class-led patterns, Hyperscan for the literal-led ones, keywords searched near the
+ * values) and HYPERSCAN (everything in one Hyperscan STREAM database). Per worker a scratch
+ * and a pool of streams turn in-order bytes into validated matches, each checked for
+ * boundaries, by its validator and against its context keywords, one value under one
+ * sensor. Internals: sensor_priv.h; the rules: sensor_db.c, sensor_prefilter.c,
+ * sensor_stream.c, sensor_prefilter_scan.c, sensor_context.c, sensor_decide.c and
+ * docs/sensors.md.
  */
 #ifndef TOLLGATE_SENSOR_ENGINE_H
 #define TOLLGATE_SENSOR_ENGINE_H
@@ -51,6 +55,15 @@ const struct sensor_def *sensor_db_def(const struct sensor_db *db, unsigned int 
 size_t sensor_db_stream_size(const struct sensor_db *db);
 
 /*
+ * Make db ready for workers of engine (enum sensor_engine_kind): the PREFILTER engine's
+ * databases are compiled by sensor_db_compile; the HYPERSCAN engine's single database is
+ * compiled here, the first time (through the cache directory given at compile). Returns
+ * 0, or -EINVAL / -ENOMEM with err naming the pattern Hyperscan refused. Control thread,
+ * before any worker of that engine is created on db.
+ */
+int sensor_db_prepare(struct sensor_db *db, uint8_t engine, char *err, size_t errlen);
+
+/*
  * Per-worker engine on socket: a Hyperscan scratch and max_streams streams opened up front
  * (the data path never allocates). Returns NULL with err set on failure. db must outlive
  * the worker. Memory comes from the libc heap (Hyperscan allocates its streams itself);
@@ -60,6 +73,11 @@ size_t sensor_db_stream_size(const struct sensor_db *db);
  */
 struct sensor_worker *sensor_worker_create(const struct sensor_db *db, uint32_t max_streams,
 					   int socket, char *err, size_t errlen);
+/* The same with the engine chosen (sensor_worker_create: PREFILTER); db must have been
+ * prepared for it (sensor_db_prepare), else NULL. Both engines report the same matches. */
+struct sensor_worker *sensor_worker_create_engine(const struct sensor_db *db, uint8_t engine,
+						  uint32_t max_streams, int socket, char *err,
+						  size_t errlen);
 void sensor_worker_free(struct sensor_worker *sw);
 
 /*

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sensor engine internals shared by sensor_db.c (compile, control thread), sensor_stream.c
- * (per-worker streams, data path), sensor_decide.c (what becomes of a candidate), the unit
- * tests and tools/bench_sensors.c (which scans db->hs raw for comparison). Nothing else may
- * include it.
+ * (per-worker streams, data path), sensor_prefilter*.c, sensor_context.c, sensor_decide.c
+ * (what becomes of a candidate), the unit tests and tools/bench_sensors.c (which scans the
+ * databases raw for comparison). Nothing else may include it.
  *
- * One Hyperscan STREAM database holds every enabled sensor's patterns and every context
- * keyword. A Hyperscan pattern id indexes db->pats, which says whether the hit is a value
- * or a keyword and lists, in db->refs, the sensors (values) or keyword slots (keywords) it
- * stands for: identical patterns and keywords of several sensors are compiled once.
+ * Every enabled sensor's patterns and every context keyword is one pattern id, the same in
+ * every database that holds it: db->hs_full (HYPERSCAN engine: all of them), db->hs (the
+ * PREFILTER engine's literal-led values and the keywords of sensors it does not search
+ * lazily), db->hs_kw (the other keywords, block mode) and the prefilter's DFAs (db->pf:
+ * the class-led values). A pattern id indexes db->pats, which says whether the hit is a
+ * value or a keyword, who finds it, and lists, in db->refs, the sensors (values) or
+ * keyword slots (keywords) it stands for: identical patterns and keywords of several
+ * sensors are compiled once.
  *
  *   pattern id ─► sensor_pattern { kind, boundary, width, trail, refs[first .. first+n) }
  *                    value:   refs = sensor indexes     (validator, window, kw slot)
@@ -20,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <hs.h>
+#include "sensor_prefilter_types.h"
 #include "sensor_types.h"
 #include "validators.h"	/* struct validator_date */
 
@@ -34,7 +39,7 @@
 #define SENSOR_GROUP_MAX 8		/* digits read of a neighbouring digit group (grouped
 					 * numbers): more is a group whatever follows */
 #define SENSOR_RECENT_MAX 8		/* (sensor, start, end) remembered for dedupe */
-#define SENSOR_HITS_MAX 256		/* Hyperscan hits buffered per scan call */
+#define SENSOR_HITS_MAX 256		/* smallest hit group buffer */
 #define SENSOR_DEFAULT_MAX_LEN 128	/* custom sensor with unbounded patterns, no max_len */
 #define SENSOR_SENTINEL '\n'		/* scanned at close and before a gap: ends every value */
 #define SENSOR_NO_SLOT UINT16_MAX
@@ -43,6 +48,13 @@
 enum sensor_pat_kind {
 	SENSOR_PAT_VALUE = 0,
 	SENSOR_PAT_KEYWORD,
+};
+
+/* Who finds a pattern's hits in the PREFILTER engine (the HYPERSCAN engine: Hyperscan). */
+enum sensor_pat_finder {
+	SENSOR_PAT_HS = 0,	/* the literal-led stream database (db->hs) */
+	SENSOR_PAT_PF_N,	/* the prefilter's digit clusters */
+	SENSOR_PAT_PF_U,	/* the prefilter's capital-and-digit tokens */
 };
 
 /*
@@ -62,6 +74,8 @@ struct sensor_pattern {
 	uint8_t boundary;	/* value: enum sensor_boundary of its sensors */
 	uint8_t trail;		/* keyword: bytes matched after the keyword (guard) */
 	uint8_t start;		/* value: enum sensor_start */
+	uint8_t pf;		/* enum sensor_pat_finder */
+	uint8_t kw_lead;	/* keyword: a leading guard byte (it starts with a letter) */
 	uint16_t width;		/* value: fixed width of the value without guards (START_WIDTH);
 				 * keyword: its length in bytes */
 	uint16_t scan_max;	/* value, START_SCAN: longest value to scan back over */
@@ -77,6 +91,8 @@ struct sensor_rt {
 	uint8_t boundary;
 	uint8_t checksum;	/* the validator computes check digits (wins over layout-only) */
 	uint8_t label;		/* weak forms need a keyword labelling this very value */
+	uint8_t lazy_kw;	/* PREFILTER: its keywords are searched near its values
+				 * (sensor_context.c), not kept from a Hyperscan scan */
 	uint16_t kw_slot;	/* SENSOR_NO_SLOT: no keywords */
 	uint16_t kw_max;	/* longest keyword in bytes */
 	uint32_t window;	/* resolved (never 0) */
@@ -84,7 +100,13 @@ struct sensor_rt {
 };
 
 struct sensor_db {
-	hs_database_t *hs;	/* NULL when no sensor is enabled */
+	hs_database_t *hs;	/* PREFILTER engine: the value patterns with pf == SENSOR_PAT_HS;
+				 * NULL when there are none */
+	hs_database_t *hs_kw;	/* PREFILTER engine: every keyword, BLOCK mode, searched near
+				 * the values being decided (sensor_context.c); NULL: none */
+	hs_database_t *hs_full;	/* HYPERSCAN engine: every pattern and keyword; compiled by
+				 * sensor_db_prepare, NULL until then */
+	struct sensor_pf_db *pf;	/* the prefilter's automata */
 	unsigned int n_defs;
 	struct sensor_def *defs;
 	struct sensor_rt *rt;
@@ -93,10 +115,38 @@ struct sensor_db {
 	uint16_t *refs;
 	unsigned int n_slots;	/* sensors with keywords */
 	uint32_t ring_size;	/* lookback bytes per stream, a power of two */
-	size_t hs_stream_size;
+	size_t hs_stream_size;	/* of db->hs */
+	size_t hs_full_stream_size;	/* of db->hs_full (once compiled) */
+	uint32_t kw_max_all;	/* longest keyword of any enabled sensor, bytes */
+	uint32_t kw_reach;	/* longest window + its keyword + 2 of the lazy_kw sensors:
+				 * how far back a value after a gap may use a keyword before it */
+	uint8_t *slot_lazy;	/* per keyword slot: its sensor's lazy_kw */
 	size_t state_size;	/* engine state per stream (ring, pending, keywords, ...) */
-	size_t stream_size;	/* hs_stream_size + state_size: what sensor_db_stream_size says */
+	size_t stream_size;	/* hs_stream_size + state_size: what sensor_db_stream_size says
+				 * (the PREFILTER engine) */
+	/* Every expression as Hyperscan compiles it (pattern id i is ex[i]), kept for
+	 * sensor_db_prepare. */
+	struct sensor_expr *ex;
+	unsigned int n_ex;
+	char *cache_dir;	/* compiled-database cache, or NULL */
+	uint8_t full_ready;	/* sensor_db_prepare(HYPERSCAN) succeeded */
+	char full_err[256];	/* why hs_full failed to compile, once it did */
 };
+
+/* One expression handed to Hyperscan and where it came from (for error messages). */
+struct sensor_expr {
+	char *re;
+	unsigned int flags;
+	uint16_t sensor;	/* first sensor that listed it */
+	uint16_t item;		/* its pattern or keyword index in that sensor */
+	uint8_t is_keyword;
+};
+
+/* hs_compile_multi through the cache directory (NULL: no cache); NULL with *cerr set (or
+ * NULL on no memory) when Hyperscan refuses. Control thread (sensor_db_cache.c). */
+hs_database_t *sensor_db_cache_compile(const char *const *res, const unsigned int *flags,
+				       const unsigned int *ids, unsigned int n, unsigned int mode,
+				       const char *cache_dir, hs_compile_error_t **cerr);
 
 /*
  * A candidate that could not be decided yet. Offsets are stream offsets, [start, end).
@@ -115,16 +165,27 @@ enum sensor_pending_state {
 
 #define SENSOR_PF_KEYWORD 0x01		/* DONE: a keyword of its sensor (HIGH) */
 
+#define SENSOR_KW_ALL 0xffff		/* born_id: every hit ending at ready was handled */
+#define SENSOR_KW_LATER 0xffff		/* kw_off: no keyword found in the bytes so far */
+#define SENSOR_KW_NONE 0xfffe		/* kw_off: none in the whole window */
+
 struct sensor_pending {
 	uint64_t start;
 	uint64_t end;
-	uint64_t ready;		/* DONE: stream offset at which its confidence became final */
-	uint32_t kw_dist;	/* DONE with a keyword: bytes between keyword and value */
+	uint64_t ready;		/* DONE: stream offset at which its confidence became final;
+				 * CONTEXT (PREFILTER): end offset of the hit it waited from */
+	uint32_t kw_dist;	/* DONE with a keyword: bytes between keyword and value
+				 * (CONTEXT, PREFILTER: of the keyword found after it) */
 	uint16_t sensor;
 	uint8_t state;		/* enum sensor_pending_state */
 	uint8_t need;		/* reported only with a keyword (weak form or context_required) */
 	uint8_t label;		/* CONTEXT: the keyword must label it (no digit in between) */
 	uint8_t flags;		/* SENSOR_PF_* */
+	/* CONTEXT, PREFILTER engine (sensor_context.c): the keyword after it */
+	uint16_t born_id;	/* pattern id of the hit it waited from, or SENSOR_KW_ALL */
+	uint16_t kw_off;	/* the keyword's end offset - end, SENSOR_KW_LATER or _NONE */
+	uint16_t kw_id;		/* the keyword's pattern id */
+	uint16_t kw_seen;	/* bytes after end already searched */
 };
 
 struct sensor_recent {
@@ -143,11 +204,12 @@ struct sensor_kw_state {
 
 struct sensor_stream {
 	struct sensor_stream *next_free;
-	hs_stream_t *hs;
+	hs_stream_t *hs;	/* on the worker's database (db->hs or db->hs_full) */
 	uint64_t off;		/* stream offset of the next byte: scanned bytes + gap bytes */
 	uint64_t hs_base;	/* stream offset of Hyperscan's offset 0 (moves at each gap) */
 	uint64_t known_lo;	/* first offset whose byte may be in the ring */
 	uint64_t gap_end;	/* offset where data resumed after the last gap, or NO_OFFSET */
+	uint32_t epoch;		/* a new user or a gap: validated values before it are void */
 	uint16_t n_pending;
 	uint8_t recent_next;
 	uint8_t in_use;
@@ -155,14 +217,17 @@ struct sensor_stream {
 	struct sensor_recent *recent;		/* SENSOR_RECENT_MAX */
 	struct sensor_kw_state *kw;		/* db->n_slots */
 	uint8_t *ring;				/* db->ring_size; byte o at ring[o & (size - 1)] */
+	struct sensor_pf_stream pf;		/* PREFILTER engine: windows and DFA runs */
 };
 
-/* A Hyperscan hit as reported, buffered during one scan call, then its value's span. */
+/* A hit as Hyperscan reports it (or the prefilter, for the same pattern id), gathered
+ * with the others ending at the same offset, then its value's span. */
 struct sensor_hit {
 	unsigned long long from;
 	unsigned long long to;
 	unsigned int id;
 	uint8_t span;		/* enum sensor_span, value hits */
+	uint8_t pf;		/* from the prefilter: from is computed when needed */
 	uint64_t s, e;		/* the value without guards, stream offsets */
 };
 
@@ -173,9 +238,53 @@ enum sensor_span {
 	SENSOR_SPAN_TOO_LONG,	/* backward scan hit its limit: part of a longer run */
 };
 
+#define SENSOR_VCACHE 64		/* validated values awaiting report, per worker */
+#define SENSOR_KWCACHE 4096		/* keyword hits kept per worker (sensor_context.c) */
+
+/* One keyword hit of the PREFILTER engine's keyword search. */
+struct sensor_kwhit {
+	uint64_t to;
+	uint32_t id;
+	uint8_t markup;		/* 0: not checked yet, 1: not in markup, 2: in markup */
+};
+
+/* The keyword hits of one stream's recent bytes (sensor_context.c). */
+struct sensor_kwcache {
+	const struct sensor_stream *st;	/* NULL: empty */
+	uint32_t epoch;
+	uint32_t n, cap;
+	uint64_t lo, hi;		/* every keyword match inside [lo, hi) is in h */
+	struct sensor_kwhit *h;		/* by end offset, then pattern id */
+};
+
+/* A validator result kept from validation to report (sensor_decide.c). */
+struct sensor_vcache {
+	const struct sensor_stream *st;	/* NULL: free */
+	uint32_t epoch;
+	uint32_t len;
+	uint64_t start;
+	uint16_t sensor;
+	struct validator_date today;
+	struct validator_result v;
+};
+
 struct sensor_worker {
 	const struct sensor_db *db;
+	uint8_t engine;		/* enum sensor_engine_kind */
+	uint8_t use_pf;		/* PREFILTER with at least one prefilter pattern */
+	uint8_t lazy_kw;	/* PREFILTER: keywords searched near values (sensor_context.c) */
+	/* The hit being handled: keyword hits before it (end offset, then pattern id) count
+	 * as handled (PREFILTER; UINT32_MAX: every hit ending at cur_to). */
+	uint64_t cur_to;
+	uint32_t cur_id;
+	uint8_t *ctx_buf;	/* a keyword search's bytes (ring_size) */
+	struct sensor_kwcache kwc;
+	struct sensor_kwhit *kw_tmp;	/* merging two hit lists (SENSOR_KWCACHE) */
+	uint32_t *ctx_ids;	/* a keyword search's hits at one offset (hits_cap) */
+	const hs_database_t *hs;	/* the database the streams run on */
+	size_t stream_size;	/* per open stream, for stream_bytes */
 	hs_scratch_t *scratch;
+	hs_scratch_t *kw_scratch;	/* PREFILTER's keyword search (sensor_context.c) */
 	struct sensor_stats stats;
 	struct validator_date today;
 	uint32_t max_streams;
@@ -191,8 +300,20 @@ struct sensor_worker {
 	uint64_t buf_off;	/* stream offset of buf[0] */
 	uint64_t buf_end;	/* buf_off + length */
 	uint8_t mode;		/* enum sensor_scan_mode */
+	struct {		/* the last boundary verdict of this call (sensor_decide.c) */
+		uint64_t s, e;
+		uint8_t boundary, verdict, valid;
+	} bcache;
+	/* The group of hits ending at one offset being gathered (at most one per pattern). */
 	uint32_t n_hits;
-	struct sensor_hit hits[SENSOR_HITS_MAX];
+	uint32_t hits_cap;	/* db->n_pats + 1, at least SENSOR_HITS_MAX */
+	struct sensor_hit *hits;	/* the group being processed */
+	uint32_t n_lit;
+	unsigned long long grp_to;	/* Hyperscan offset of the hits in lit */
+	struct sensor_hit *lit;	/* Hyperscan's hits at one offset, gathered */
+	uint32_t *pf_ids;	/* a prefilter group's pattern ids (hits_cap) */
+	struct sensor_pf_scratch pfx;
+	struct sensor_vcache vcache[SENSOR_VCACHE];
 };
 
 enum sensor_scan_mode {
@@ -201,20 +322,11 @@ enum sensor_scan_mode {
 	SENSOR_MODE_GAP,	/* bytes lost next: candidates ending here are dropped */
 };
 
-/* Guards the compile adds around a pattern of each boundary kind (sensor_db.c). */
-struct sensor_guard {
-	const char *lead;	/* regex before the value, NULL: none */
-	const char *trail;	/* regex after the value, NULL: none */
-	uint8_t lead_max;	/* longest lead guard in bytes */
-	uint8_t trail_max;
-};
-
-extern const struct sensor_guard sensor_guards[SENSOR_BOUNDARY__COUNT];
-
-/* Byte classes of the boundary kinds: the first (lead) and last (trail) byte of a value
- * are always in the class, guard bytes never are. */
-int sensor_lead_class(uint8_t boundary, uint8_t c);
-int sensor_trail_class(uint8_t boundary, uint8_t c);
+/* The prefilter alone over the next len bytes of st, as sensor_stream_scan would run it
+ * but without Hyperscan or any decision: how many hit groups it finds. PREFILTER workers;
+ * for tools/bench_sensors.c (the candidate finder's own cost). */
+uint64_t sensor_stream_prefilter_only(struct sensor_worker *sw, struct sensor_stream *st,
+				      const uint8_t *data, uint32_t len);
 
 /* ---- bytes of the call in progress: lookback ring + current buffer ---- */
 

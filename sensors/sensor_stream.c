@@ -5,6 +5,18 @@
  * allocates: a flow direction takes a stream from the free list and gives it back at close
  * (hs_reset_stream makes it as good as new).
  *
+ * Two finders report hits, by pattern id and end offset, exactly as one Hyperscan stream
+ * scan of every pattern would (docs/sensors.md "Engines"):
+ *
+ *   PREFILTER   Hyperscan (db->hs) for keywords and literal-led patterns, pushed through
+ *               its match callback; the prefilter (sensor_prefilter_scan.c) for the
+ *               class-led ones, pulled on demand up to the offset the next Hyperscan hit
+ *               ends at, so both come out merged in end-offset order;
+ *   HYPERSCAN   Hyperscan alone (db->hs_full), the reference.
+ *
+ * Hits are handled in groups of one end offset, patterns in id order, so the result does
+ * not depend on which finder reported a hit nor on the order it came in.
+ *
  * Hyperscan STREAM mode reports where a match ends (and, for patterns compiled with SOM,
  * where it starts) but not the bytes, which may lie in earlier buffers. Each stream keeps
  * a lookback ring of its last ring_size bytes; a candidate is read from the ring and the
@@ -15,10 +27,9 @@
  *                       [start ....... candidate ........ end)
  *                        └─ ring ───────┘└─ buf ──────────┘
  *
- * During hs_scan_stream the match callback only records hits (SENSOR_HITS_MAX of them;
- * when full they are processed on the spot). After the call, a first pass finds each value
- * hit's span without its guards (end - width, SOM, or a backward scan), and a second
- * processes the hits in order, handing them to sensor_decide.c:
+ * For each group, a first pass finds each value hit's span without its guards (end -
+ * width, SOM or the prefilter's reverse DFA, or a backward scan), and a second processes
+ * the hits, handing them to sensor_decide.c:
  *
  *   keyword hit ─► sensor_decide_keyword: not inside a tag; last keyword end of each
  *                  sensor listing it; candidates waiting for a keyword after them
@@ -32,9 +43,9 @@
  * so a match is reported once it is certain, and the same content gives the same
  * matches, confidences and order however it is cut into buffers.
  *
- * End of data: close (and a gap) scan one sentinel byte so that Hyperscan confirms the
- * values and keywords ending at the last byte (their trailing guard needs a byte); what
- * includes the sentinel itself is ignored.
+ * End of data: close (and a gap) scan one sentinel byte so that Hyperscan (and the
+ * prefilter) confirm the values and keywords ending at the last byte (their trailing guard
+ * needs a byte); what includes the sentinel itself is ignored.
  *
  * Gaps: Hyperscan's offsets restart at 0 after hs_reset_stream, so each stream keeps
  * hs_base, the stream offset of Hyperscan's offset 0 (stream offsets count gap bytes).
@@ -45,8 +56,11 @@
 #include <string.h>
 #include <hs.h>
 
+#include "sensor_context.h"
 #include "sensor_decide.h"
 #include "sensor_engine.h"
+#include "sensor_guard.h"
+#include "sensor_prefilter.h"
 #include "sensor_priv.h"
 
 static inline int
@@ -205,11 +219,19 @@ value_span(const struct sensor_worker *sw, const struct sensor_stream *st,
 		}
 		break;
 	default:
-		if (h->from == HS_OFFSET_PAST_HORIZON) {
+		if (h->pf) {
+			/* The prefilter's reverse DFA: the leftmost start, as SOM gives it. */
+			s = sensor_prefilter_som(sw, st, h->id, st->hs_base + h->to);
+			if (s == SENSOR_PF_NO_FROM) {
+				h->span = SENSOR_SPAN_DROPPED;
+				return;
+			}
+		} else if (h->from == HS_OFFSET_PAST_HORIZON) {
 			h->span = SENSOR_SPAN_DROPPED;
 			return;
+		} else {
+			s = st->hs_base + h->from;
 		}
-		s = st->hs_base + h->from;
 		for (k = 0; k < g->lead_max && s < e && s >= lo &&
 		     !sensor_lead_class(pat->boundary, sensor_byte_at(sw, st, s)); k++)
 			s++;
@@ -234,8 +256,8 @@ pattern_has_ref(const struct sensor_db *db, const struct sensor_pattern *pat, ui
 }
 
 /*
- * Another value hit of the same Hyperscan offset gives sensor si a longer value ending at
- * the same byte ("PT501964843" and the bare \d{9} inside it): only the longest counts.
+ * Another value hit of the group (same end offset) gives sensor si a longer value ending
+ * at the same byte ("PT501964843" and the bare \d{9} inside it): only the longest counts.
  */
 static int
 longer_sibling(const struct sensor_worker *sw, uint32_t i, uint32_t n, uint16_t si)
@@ -243,20 +265,12 @@ longer_sibling(const struct sensor_worker *sw, uint32_t i, uint32_t n, uint16_t 
 	const struct sensor_hit *h = &sw->hits[i];
 	uint32_t j;
 
-	for (j = i; j-- > 0 && sw->hits[j].to == h->to;) {
+	for (j = 0; j < n; j++) {
 		const struct sensor_hit *o = &sw->hits[j];
 		const struct sensor_pattern *op = &sw->db->pats[o->id];
 
-		if (op->kind == SENSOR_PAT_VALUE && o->span == SENSOR_SPAN_OK && o->e == h->e &&
-		    o->s < h->s && pattern_has_ref(sw->db, op, si))
-			return 1;
-	}
-	for (j = i + 1; j < n && sw->hits[j].to == h->to; j++) {
-		const struct sensor_hit *o = &sw->hits[j];
-		const struct sensor_pattern *op = &sw->db->pats[o->id];
-
-		if (op->kind == SENSOR_PAT_VALUE && o->span == SENSOR_SPAN_OK && o->e == h->e &&
-		    o->s < h->s && pattern_has_ref(sw->db, op, si))
+		if (j != i && op->kind == SENSOR_PAT_VALUE && o->span == SENSOR_SPAN_OK &&
+		    o->e == h->e && o->s < h->s && pattern_has_ref(sw->db, op, si))
 			return 1;
 	}
 	return 0;
@@ -296,8 +310,17 @@ value_hit(struct sensor_worker *sw, struct sensor_stream *st, uint32_t i, uint32
 	}
 }
 
+/* Keyword hits before (to, id) count as handled (PREFILTER: sensor_context.c). */
+static inline void
+cursor(struct sensor_worker *sw, uint64_t to, uint32_t id)
+{
+	sw->cur_to = to;
+	sw->cur_id = id;
+}
+
+/* The group in sw->hits (one end offset, ids ascending): spans first, then decisions. */
 static void
-flush_hits(struct sensor_worker *sw)
+process_group(struct sensor_worker *sw)
 {
 	struct sensor_stream *st = sw->cur;
 	uint32_t i, n = sw->n_hits;
@@ -315,12 +338,79 @@ flush_hits(struct sensor_worker *sw)
 
 		if (h->id == UINT32_MAX)
 			continue;
-		if (sw->db->pats[h->id].kind == SENSOR_PAT_KEYWORD)
+		if (sw->db->pats[h->id].kind == SENSOR_PAT_KEYWORD) {
 			sensor_decide_keyword(sw, st, &sw->db->pats[h->id], st->hs_base + h->to);
-		else
+		} else {
+			cursor(sw, st->hs_base + h->to, h->id);
 			value_hit(sw, st, i, n);
+		}
 	}
 	sw->n_hits = 0;
+}
+
+/* Add a hit to sw->hits, keeping ids ascending and each once. */
+static void
+group_put(struct sensor_worker *sw, unsigned int id, unsigned long long from,
+	  unsigned long long to, uint8_t pf)
+{
+	uint32_t j = sw->n_hits;
+	struct sensor_hit *h;
+
+	while (j > 0 && sw->hits[j - 1].id > id)
+		j--;
+	if ((j > 0 && sw->hits[j - 1].id == id) || sw->n_hits == sw->hits_cap)
+		return;
+	memmove(&sw->hits[j + 1], &sw->hits[j], sizeof(*h) * (sw->n_hits - j));
+	h = &sw->hits[j];
+	h->id = id;
+	h->from = from;
+	h->to = to;
+	h->pf = pf;
+	sw->n_hits++;
+}
+
+/* The prefilter's groups ending at or before stream offset limit, each processed. */
+static void
+pf_drain(struct sensor_worker *sw, struct sensor_stream *st, uint64_t limit)
+{
+	uint32_t n, i;
+	uint64_t to;
+
+	while ((to = sensor_prefilter_next(sw, st, limit, sw->pf_ids, &n)) != SENSOR_NO_OFFSET) {
+		sw->n_hits = 0;
+		for (i = 0; i < n; i++)
+			group_put(sw, sw->pf_ids[i], 0, to - st->hs_base, 1);
+		process_group(sw);
+	}
+}
+
+/*
+ * The Hyperscan hits gathered for one end offset (sw->lit): first the prefilter's groups
+ * that end before it, then the two finders' hits at that offset as one group.
+ */
+static void
+lit_flush(struct sensor_worker *sw)
+{
+	struct sensor_stream *st = sw->cur;
+	uint64_t t;
+	uint32_t i, n;
+
+	if (sw->n_lit == 0)
+		return;
+	t = st->hs_base + sw->grp_to;
+	if (sw->use_pf) {
+		pf_drain(sw, st, t - 1);
+		sw->n_hits = 0;
+		if (sensor_prefilter_next(sw, st, t, sw->pf_ids, &n) == t)
+			for (i = 0; i < n; i++)
+				group_put(sw, sw->pf_ids[i], 0, sw->grp_to, 1);
+	} else {
+		sw->n_hits = 0;
+	}
+	for (i = 0; i < sw->n_lit; i++)
+		group_put(sw, sw->lit[i].id, sw->lit[i].from, sw->lit[i].to, 0);
+	sw->n_lit = 0;
+	process_group(sw);
 }
 
 static int
@@ -331,13 +421,42 @@ on_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned
 	struct sensor_hit *h;
 
 	(void)flags;
-	if (sw->n_hits == SENSOR_HITS_MAX)
-		flush_hits(sw);
-	h = &sw->hits[sw->n_hits++];
+	if (sw->n_lit > 0 && (to != sw->grp_to || sw->n_lit == sw->hits_cap))
+		lit_flush(sw);
+	h = &sw->lit[sw->n_lit++];
 	h->id = id;
 	h->from = from;
 	h->to = to;
+	sw->grp_to = to;
 	return 0;
+}
+
+/*
+ * Scan p[0 .. len), the bytes of the call at sw->buf_off (the buffer or the sentinel):
+ * chunk by chunk, the prefilter classifies, Hyperscan scans, and the hits of both come out
+ * merged (Hyperscan's last group and the prefilter's rest at the end of each chunk).
+ */
+static void
+scan_bytes(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, uint32_t len)
+{
+	uint64_t c0 = sw->buf_off;
+	uint32_t done = 0, n;
+
+	while (done < len) {
+		n = len - done;
+		if (sw->use_pf) {
+			if (n > SENSOR_PF_CHUNK)
+				n = SENSOR_PF_CHUNK;
+			sensor_prefilter_chunk(sw, st, p + done, c0 + done, c0 + done + n);
+		}
+		if (st->hs != NULL && hs_scan_stream(st->hs, (const char *)p + done, n, 0,
+						     sw->scratch, on_hit, sw) != HS_SUCCESS)
+			sw->stats.scan_errors++;
+		lit_flush(sw);
+		if (sw->use_pf)
+			pf_drain(sw, st, c0 + done + n);
+		done += n;
+	}
 }
 
 static void
@@ -352,6 +471,8 @@ call_begin(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *bu
 	sw->buf_end = st->off + len;
 	sw->mode = mode;
 	sw->n_hits = 0;
+	sw->n_lit = 0;
+	sw->bcache.valid = 0;
 }
 
 static void
@@ -373,9 +494,11 @@ stream_reset_state(const struct sensor_db *db, struct sensor_stream *st)
 	st->known_lo = 0;
 	st->gap_end = SENSOR_NO_OFFSET;
 	st->n_pending = 0;
+	st->epoch++;
 	st->recent_next = 0;
 	memset(st->recent, 0, sizeof(*st->recent) * SENSOR_RECENT_MAX);
 	memset(st->kw, 0xff, sizeof(*st->kw) * db->n_slots);
+	sensor_prefilter_reset(&st->pf, 0);
 }
 
 static size_t
@@ -388,6 +511,14 @@ struct sensor_worker *
 sensor_worker_create(const struct sensor_db *db, uint32_t max_streams, int socket, char *err,
 		     size_t errlen)
 {
+	return sensor_worker_create_engine(db, SENSOR_ENGINE_PREFILTER, max_streams, socket, err,
+					   errlen);
+}
+
+struct sensor_worker *
+sensor_worker_create_engine(const struct sensor_db *db, uint8_t engine, uint32_t max_streams,
+			    int socket, char *err, size_t errlen)
+{
 	struct sensor_worker *sw;
 	uint32_t i;
 
@@ -396,17 +527,51 @@ sensor_worker_create(const struct sensor_db *db, uint32_t max_streams, int socke
 		snprintf(err, errlen, "sensors: no database");
 		return NULL;
 	}
+	if (engine >= SENSOR_ENGINE__COUNT ||
+	    (engine == SENSOR_ENGINE_HYPERSCAN && !db->full_ready)) {
+		snprintf(err, errlen, "sensors: engine %u not prepared (sensor_db_prepare)",
+			 engine);
+		return NULL;
+	}
 	sw = aligned_alloc(64, align64(sizeof(*sw)));
 	if (sw == NULL)
 		goto nomem;
 	memset(sw, 0, sizeof(*sw));
 	sw->db = db;
+	sw->engine = engine;
+	sw->hs = engine == SENSOR_ENGINE_HYPERSCAN ? db->hs_full : db->hs;
+	sw->stream_size = (engine == SENSOR_ENGINE_HYPERSCAN ? db->hs_full_stream_size :
+							       db->hs_stream_size) +
+			  db->state_size;
+	sw->use_pf = engine == SENSOR_ENGINE_PREFILTER && db->pf != NULL &&
+		     (db->pf->kind[SENSOR_PF_N].dfa != NULL ||
+		      db->pf->kind[SENSOR_PF_U].dfa != NULL);
 	sw->max_streams = max_streams;
 	validator_today(&sw->today);
+	sw->hits_cap = db->n_pats + 1 > SENSOR_HITS_MAX ? db->n_pats + 1 : SENSOR_HITS_MAX;
+	sw->hits = calloc(sw->hits_cap, sizeof(*sw->hits));
+	sw->lit = calloc(sw->hits_cap, sizeof(*sw->lit));
+	sw->pf_ids = calloc(sw->hits_cap, sizeof(*sw->pf_ids));
+	sw->ctx_ids = calloc(sw->hits_cap, sizeof(*sw->ctx_ids));
+	sw->ctx_buf = malloc(db->ring_size);
 	sw->tmp = malloc(db->ring_size);
-	if (sw->tmp == NULL)
+	if (sw->tmp == NULL || sw->hits == NULL || sw->lit == NULL || sw->pf_ids == NULL ||
+	    sw->ctx_ids == NULL || sw->ctx_buf == NULL)
 		goto nomem;
-	if (db->hs != NULL && hs_alloc_scratch(db->hs, &sw->scratch) != HS_SUCCESS) {
+	sw->lazy_kw = engine == SENSOR_ENGINE_PREFILTER && db->hs_kw != NULL;
+	if (sw->lazy_kw) {
+		sw->kwc.h = calloc(SENSOR_KWCACHE, sizeof(*sw->kwc.h));
+		sw->kw_tmp = calloc(SENSOR_KWCACHE, sizeof(*sw->kw_tmp));
+		if (sw->kwc.h == NULL || sw->kw_tmp == NULL)
+			goto nomem;
+		sw->kwc.cap = SENSOR_KWCACHE;
+	}
+	if (sw->use_pf && sensor_prefilter_scratch_init(&sw->pfx) != 0)
+		goto nomem;
+	/* The keyword search runs inside the stream scan's callback (a value decided
+	 * there): a scratch of its own, since one scratch serves one scan at a time. */
+	if ((sw->hs != NULL && hs_alloc_scratch(sw->hs, &sw->scratch) != HS_SUCCESS) ||
+	    (sw->lazy_kw && hs_alloc_scratch(db->hs_kw, &sw->kw_scratch) != HS_SUCCESS)) {
 		snprintf(err, errlen, "sensors: hs_alloc_scratch failed");
 		goto fail;
 	}
@@ -429,7 +594,7 @@ sensor_worker_create(const struct sensor_db *db, uint32_t max_streams, int socke
 		st->recent = (struct sensor_recent *)m;
 		m += align64(sizeof(*st->recent) * SENSOR_RECENT_MAX);
 		st->kw = (struct sensor_kw_state *)m;
-		if (db->hs != NULL && hs_open_stream(db->hs, 0, &st->hs) != HS_SUCCESS) {
+		if (sw->hs != NULL && hs_open_stream(sw->hs, 0, &st->hs) != HS_SUCCESS) {
 			snprintf(err, errlen, "sensors: hs_open_stream failed (%u streams)",
 				 max_streams);
 			goto fail;
@@ -441,7 +606,7 @@ sensor_worker_create(const struct sensor_db *db, uint32_t max_streams, int socke
 	return sw;
 nomem:
 	snprintf(err, errlen, "sensors: no memory for %u streams of %zu bytes", max_streams,
-		 db->stream_size);
+		 sw != NULL ? sw->stream_size : db->stream_size);
 fail:
 	sensor_worker_free(sw);
 	return NULL;
@@ -463,8 +628,18 @@ sensor_worker_free(struct sensor_worker *sw)
 	}
 	if (sw->scratch != NULL)
 		hs_free_scratch(sw->scratch);
+	if (sw->kw_scratch != NULL)
+		hs_free_scratch(sw->kw_scratch);
+	sensor_prefilter_scratch_free(&sw->pfx);
 	free(sw->state_mem);
 	free(sw->tmp);
+	free(sw->hits);
+	free(sw->lit);
+	free(sw->pf_ids);
+	free(sw->ctx_ids);
+	free(sw->ctx_buf);
+	free(sw->kwc.h);
+	free(sw->kw_tmp);
 	free(sw);
 }
 
@@ -497,7 +672,7 @@ sensor_stream_open(struct sensor_worker *sw)
 	stream_reset_state(sw->db, st);
 	sw->stats.streams_opened++;
 	sw->stats.streams_active++;
-	sw->stats.stream_bytes += sw->db->stream_size;
+	sw->stats.stream_bytes += sw->stream_size;
 	return st;
 }
 
@@ -508,13 +683,11 @@ sensor_stream_scan(struct sensor_worker *sw, struct sensor_stream *st, const uin
 	if (st == NULL || data == NULL || len == 0)
 		return;
 	call_begin(sw, st, data, len, SENSOR_MODE_SCAN, fn, cookie);
+	cursor(sw, sw->buf_off, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_boundaries(sw, st);
-	if (st->hs != NULL &&
-	    hs_scan_stream(st->hs, (const char *)data, len, 0, sw->scratch, on_hit, sw) !=
-		    HS_SUCCESS)
-		sw->stats.scan_errors++;
-	flush_hits(sw);
+	scan_bytes(sw, st, data, len);
+	cursor(sw, sw->buf_end, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_settle(sw, st, sw->buf_end, 0);
 	ring_append(sw, st, data, len);
@@ -523,16 +696,39 @@ sensor_stream_scan(struct sensor_worker *sw, struct sensor_stream *st, const uin
 	call_end(sw);
 }
 
+uint64_t
+sensor_stream_prefilter_only(struct sensor_worker *sw, struct sensor_stream *st,
+			     const uint8_t *data, uint32_t len)
+{
+	uint64_t groups = 0, to;
+	uint32_t done = 0, n, k;
+
+	if (st == NULL || data == NULL || len == 0 || !sw->use_pf)
+		return 0;
+	call_begin(sw, st, data, len, SENSOR_MODE_SCAN, NULL, NULL);
+	while (done < len) {
+		n = len - done < SENSOR_PF_CHUNK ? len - done : SENSOR_PF_CHUNK;
+		sensor_prefilter_chunk(sw, st, data + done, sw->buf_off + done,
+				       sw->buf_off + done + n);
+		while ((to = sensor_prefilter_next(sw, st, sw->buf_off + done + n, sw->pf_ids,
+						   &k)) != SENSOR_NO_OFFSET)
+			groups++;
+		done += n;
+	}
+	ring_append(sw, st, data, len);
+	st->off = sw->buf_end;
+	call_end(sw);
+	return groups;
+}
+
 static const uint8_t sentinel[1] = { SENSOR_SENTINEL };
 
-/* Scan the sentinel: Hyperscan reports the values (and keywords) ending at the last byte. */
+/* Scan the sentinel: the finders report the values (and keywords) ending at the last
+ * byte. */
 static void
 scan_sentinel(struct sensor_worker *sw, struct sensor_stream *st)
 {
-	if (st->hs != NULL && hs_scan_stream(st->hs, (const char *)sentinel, 1, 0, sw->scratch,
-					     on_hit, sw) != HS_SUCCESS)
-		sw->stats.scan_errors++;
-	flush_hits(sw);
+	scan_bytes(sw, st, sentinel, 1);
 }
 
 void
@@ -547,14 +743,19 @@ sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t l
 	/* Custom patterns anchored at end of data: the same, counted as dropped. */
 	if (st->hs != NULL && hs_reset_stream(st->hs, 0, sw->scratch, on_hit, sw) != HS_SUCCESS)
 		sw->stats.scan_errors++;
-	flush_hits(sw);
+	lit_flush(sw);
+	cursor(sw, sw->buf_end, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_gap(sw, st);
+	if (sw->lazy_kw)
+		sensor_context_gap(sw, st);	/* keywords before the gap still count */
 	st->n_pending = 0;
 	st->off += len;
 	st->hs_base = st->off;
 	st->known_lo = st->off;
 	st->gap_end = st->off;
+	st->epoch++;
+	sensor_prefilter_reset(&st->pf, st->off);
 	call_end(sw);
 }
 
@@ -566,6 +767,7 @@ sensor_stream_commit(struct sensor_worker *sw, struct sensor_stream *st, sensor_
 		return;
 	/* No new bytes: every byte of the candidates is in the lookback ring. */
 	call_begin(sw, st, sentinel, 0, SENSOR_MODE_SCAN, fn, cookie);
+	cursor(sw, sw->buf_off, UINT32_MAX);
 	sensor_decide_commit(sw, st);
 	call_end(sw);
 }
@@ -577,6 +779,7 @@ sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_m
 	if (st == NULL || !st->in_use)
 		return;
 	call_begin(sw, st, sentinel, 1, SENSOR_MODE_CLOSE, fn, cookie);
+	cursor(sw, sw->buf_off, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_boundaries(sw, st);	/* the end bounds them */
 	scan_sentinel(sw, st);
@@ -584,7 +787,8 @@ sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_m
 	 * reset also makes the stream as good as new for its next user. */
 	if (st->hs != NULL && hs_reset_stream(st->hs, 0, sw->scratch, on_hit, sw) != HS_SUCCESS)
 		sw->stats.scan_errors++;
-	flush_hits(sw);
+	lit_flush(sw);
+	cursor(sw, UINT64_MAX, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_settle(sw, st, UINT64_MAX, 0);
 	call_end(sw);
@@ -593,5 +797,5 @@ sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_m
 	st->next_free = sw->free;
 	sw->free = st;
 	sw->stats.streams_active--;
-	sw->stats.stream_bytes -= sw->db->stream_size;
+	sw->stats.stream_bytes -= sw->stream_size;
 }

@@ -20,6 +20,18 @@
 #define SENSOR_MAX_WINDOW 1024		/* longest context window accepted */
 #define SENSOR_MAX_LEN_LIMIT 1024	/* longest candidate a sensor may declare */
 
+/*
+ * How a worker finds candidates (docs/sensors.md "Engines"); both report exactly the same
+ * matches. PREFILTER: Hyperscan for literal-led patterns and keywords, the prefilter's
+ * windows and DFAs for class-led ones. HYPERSCAN: every pattern in one Hyperscan stream
+ * database (the reference the prefilter is tested against).
+ */
+enum sensor_engine_kind {
+	SENSOR_ENGINE_PREFILTER = 0,
+	SENSOR_ENGINE_HYPERSCAN,
+	SENSOR_ENGINE__COUNT
+};
+
 enum sensor_confidence {
 	SENSOR_CONF_MEDIUM = 1,		/* validated, no context keyword near it */
 	SENSOR_CONF_HIGH,		/* validated and a context keyword within the window */

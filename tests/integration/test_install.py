@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("TOLLGATED", str(ROOT / "build" / "tollgated")))
 BUILD = BIN.parent
-DOCS = ["README.md", "architecture.md", "benchmarks.md", "cli.md", "configuration.md",
+DOCS = ["README.md", "architecture.md", "performance.md", "cli.md", "configuration.md",
         "events.md", "operations.md", "outputs.md", "sensors.md", "testing.md"]
 
 

@@ -108,6 +108,7 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 	assert_int_equal(a->dlp.max_matches, b->dlp.max_matches);
 	assert_int_equal(a->dlp.max_streams, b->dlp.max_streams);
 	assert_int_equal(a->dlp.context_window, b->dlp.context_window);
+	assert_int_equal(a->dlp.engine, b->dlp.engine);
 	assert_int_equal(a->dlp.n_disabled, b->dlp.n_disabled);
 	for (i = 0; i < a->dlp.n_disabled; i++)
 		assert_string_equal(a->dlp.disabled[i], b->dlp.disabled[i]);
@@ -196,6 +197,7 @@ test_config_defaults_have_documented_values(void **state)
 	assert_int_equal(c.dlp.max_matches, 16);
 	assert_int_equal(c.dlp.max_streams, 16384);
 	assert_int_equal(c.dlp.context_window, 64);
+	assert_int_equal(c.dlp.engine, CONFIG_DLP_ENGINE_PREFILTER);
 	assert_int_equal(c.dlp.n_disabled, 0);
 	assert_int_equal(c.dlp.n_overrides, 0);
 	assert_int_equal(c.dlp.n_custom, 0);
@@ -1123,6 +1125,7 @@ test_config_dlp_dump_writes_every_key_but_unset_sensor_settings(void **state)
 		"  max_matches_per_event: 16\n"
 		"  max_streams: 16384\n"
 		"  context_window: 64\n"
+		"  engine: prefilter\n"
 		"  disabled:\n"
 		"    - \"us_ssn\"\n"
 		"  sensors:\n"
@@ -1304,6 +1307,22 @@ test_config_dlp_every_builtin_id_is_accepted(void **state)
 			      "validator: mod97, severity: low}\n", err, sizeof(err)), 0);
 	assert_string_equal(c.dlp.custom[0].validator, "mod97");
 	assert_int_equal(c.dlp.custom[0].severity, CONFIG_SEV_LOW);
+}
+
+static void
+test_config_dlp_engine_selects_and_refuses_unknown(void **state)
+{
+	struct tg_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&c, "dlp:\n  engine: hyperscan\n", err, sizeof(err)), 0);
+	assert_int_equal(c.dlp.engine, CONFIG_DLP_ENGINE_HYPERSCAN);
+	assert_int_equal(load(&c, "dlp:\n  engine: prefilter\n", err, sizeof(err)), 0);
+	assert_int_equal(c.dlp.engine, CONFIG_DLP_ENGINE_PREFILTER);
+	assert_int_not_equal(load(&c, "dlp:\n  engine: fast\n", err, sizeof(err)), 0);
+	assert_string_equal(err, "t.yaml:2:11: dlp.engine: unknown value (got fast, expected "
+				 "prefilter or hyperscan)");
 }
 
 static void
@@ -1795,7 +1814,7 @@ test_config_dlp_scalars_are_checked(void **state)
 	assert_load_error("dlp:\n  overrides: []\n",
 			  "t.yaml:2:3: dlp.overrides: unknown key (expected one of: enabled, "
 			  "action, rule, threshold, max_matches_per_event, max_streams, "
-			  "context_window, disabled, sensors, custom)");
+			  "context_window, engine, disabled, sensors, custom)");
 }
 
 /* api: listen address, token file, TLS paths and the body limit read back; limits hold. */
@@ -1938,6 +1957,7 @@ main(void)
 		cmocka_unit_test(test_config_dlp_dump_writes_every_key_but_unset_sensor_settings),
 		cmocka_unit_test(test_config_dlp_shipped_examples_load),
 		cmocka_unit_test(test_config_dlp_every_builtin_id_is_accepted),
+		cmocka_unit_test(test_config_dlp_engine_selects_and_refuses_unknown),
 		cmocka_unit_test(test_config_dlp_limits_are_inclusive),
 		cmocka_unit_test(test_config_dlp_disabled_must_name_builtins_once),
 		cmocka_unit_test(test_config_dlp_custom_patterns_are_required_and_bounded),

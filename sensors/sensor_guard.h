@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The boundary guards of the sensor engine (sensor_guard.c): the regexes the compile wraps
+ * around a pattern of each boundary kind (sensor_db.c), and the byte classes that find a
+ * value's first and last byte inside a guarded match (sensor_stream.c). Pure data and
+ * functions, any thread.
+ */
+#ifndef TOLLGATE_SENSOR_GUARD_H
+#define TOLLGATE_SENSOR_GUARD_H
+
+#include <stdint.h>
+#include "sensor_types.h"
+
+/* Guards the compile adds around a pattern of each boundary kind (sensor_db.c). */
+struct sensor_guard {
+	const char *lead;	/* regex before the value, NULL: none */
+	const char *trail;	/* regex after the value, NULL: none */
+	uint8_t lead_max;	/* longest lead guard in bytes */
+	uint8_t trail_max;
+};
+
+extern const struct sensor_guard sensor_guards[SENSOR_BOUNDARY__COUNT];
+
+/* Byte classes of the boundary kinds: the first (lead) and last (trail) byte of a value
+ * are always in the class, guard bytes never are. */
+int sensor_lead_class(uint8_t boundary, uint8_t c);
+int sensor_trail_class(uint8_t boundary, uint8_t c);
+
+#endif

@@ -1,0 +1,692 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sensor prefilter, data path (owning worker; no allocation). Per chunk of up to
+ * SENSOR_PF_CHUNK in-order bytes of a stream:
+ *
+ *   1. masks: one bit per byte for digit, capital-or-digit, space and '+' (AVX2 when the
+ *      CPU has it, a byte loop otherwise; both give the same bits);
+ *   2. per kind (N: digits, U: capitals and digits), the joined mask J: base bytes plus
+ *      the gap bytes between two base bytes at most `gap` apart (U: a single space), so a
+ *      cluster is a run of J; then the runs of J at least `min` long, a cheap necessary
+ *      condition, and the clusters they fall in are counted exactly;
+ *   3. a cluster with enough base bytes (or an N digit right after '+') lists its window
+ *      [first - left, last + right); the windows of one kind are merged when they touch;
+ *   4. sensor_prefilter_next runs each kind's DFA over its windows, lazily, up to the
+ *      offset the caller asks for, and hands back the hits in end-offset order.
+ *
+ * Across chunks and buffers a kind carries its open cluster (one the next bytes may still
+ * join), the 64 class bits before the chunk (for J at the chunk's first bytes) and its DFA
+ * run. A cluster that only qualifies in a later chunk (its digits came in two buffers) is
+ * scanned from its first byte, read back from the lookback ring; no hit it can hold ended
+ * earlier, since a hit needs the cluster's digits up to its end. A DFA run that starts
+ * earlier than the one before it drops the hits it already reported (done_to), so every
+ * (pattern, end offset) pair comes out once, as from Hyperscan.
+ *
+ * '^': a window that reaches the stream's first byte (or the first after a gap) starts
+ * the DFA with the symbol SENSOR_RE_BOS, which the patterns' '^' reads.
+ */
+#include <string.h>
+#include <immintrin.h>
+
+#include "sensor_prefilter.h"
+#include "sensor_priv.h"
+
+#define WORDS (SENSOR_PF_CHUNK / 64 + 2)
+#define M_D 0
+#define M_U 1
+#define M_SP 2
+#define M_PL 3
+#define M_J 4
+#define M_R 5
+#define M_F 6
+
+static inline uint64_t *
+marr(const struct sensor_pf_scratch *x, unsigned int i)
+{
+	return x->mask + (size_t)i * WORDS;
+}
+
+/* ---- 1. masks ---- */
+
+void
+sensor_prefilter_masks_scalar(const uint8_t *p, size_t n, uint64_t *d, uint64_t *u, uint64_t *sp,
+			      uint64_t *pl)
+{
+	size_t w, i;
+
+	for (w = 0; w * 64 < n; w++) {
+		uint64_t md = 0, mu = 0, ms = 0, mp = 0;
+		size_t end = n - w * 64 < 64 ? n - w * 64 : 64;
+
+		for (i = 0; i < end; i++) {
+			uint8_t c = p[w * 64 + i];
+			uint64_t bit = 1ULL << i;
+
+			if ((uint8_t)(c - '0') <= 9) {
+				md |= bit;
+				mu |= bit;
+			} else if ((uint8_t)(c - 'A') <= 25) {
+				mu |= bit;
+			} else if (c == ' ') {
+				ms |= bit;
+			} else if (c == '+') {
+				mp |= bit;
+			}
+		}
+		d[w] = md;
+		u[w] = mu;
+		sp[w] = ms;
+		pl[w] = mp;
+	}
+}
+
+__attribute__((target("avx2"))) static inline void
+masks32(__m256i v, uint32_t *d, uint32_t *u, uint32_t *sp, uint32_t *pl)
+{
+	const __m256i zero = _mm256_set1_epi8('0'), nine = _mm256_set1_epi8(9);
+	const __m256i a = _mm256_set1_epi8('A'), z = _mm256_set1_epi8(25);
+	__m256i t = _mm256_sub_epi8(v, zero), isd, isa;
+
+	isd = _mm256_cmpeq_epi8(_mm256_max_epu8(t, nine), nine);
+	t = _mm256_sub_epi8(v, a);
+	isa = _mm256_cmpeq_epi8(_mm256_max_epu8(t, z), z);
+	*d = (uint32_t)_mm256_movemask_epi8(isd);
+	*u = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(isd, isa));
+	*sp = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')));
+	*pl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('+')));
+}
+
+__attribute__((target("avx2"))) void
+sensor_prefilter_masks_avx2(const uint8_t *p, size_t n, uint64_t *d, uint64_t *u, uint64_t *sp,
+			    uint64_t *pl)
+{
+	uint8_t tail[64];
+	size_t w;
+
+	for (w = 0; w * 64 < n; w++) {
+		const uint8_t *q = p + w * 64;
+		uint32_t d0, u0, s0, p0, d1, u1, s1, p1;
+
+		if (n - w * 64 < 64) {
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, q, n - w * 64);
+			q = tail;
+		}
+		masks32(_mm256_loadu_si256((const __m256i *)q), &d0, &u0, &s0, &p0);
+		masks32(_mm256_loadu_si256((const __m256i *)(q + 32)), &d1, &u1, &s1, &p1);
+		d[w] = d0 | (uint64_t)d1 << 32;
+		u[w] = u0 | (uint64_t)u1 << 32;
+		sp[w] = s0 | (uint64_t)s1 << 32;
+		pl[w] = p0 | (uint64_t)p1 << 32;
+	}
+}
+
+int
+sensor_prefilter_have_avx2(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") != 0;
+}
+
+/* ---- bit arrays: word 0 is the history, words 1..nw the chunk, word nw + 1 zero ---- */
+
+static inline uint64_t
+prevb(const uint64_t *a, size_t w, unsigned int i)
+{
+	return (a[w] << i) | (a[w - 1] >> (64 - i));
+}
+
+static inline uint64_t
+nextb(const uint64_t *a, size_t w, unsigned int j)
+{
+	return (a[w] >> j) | (a[w + 1] << (64 - j));
+}
+
+static inline int
+bit(const uint64_t *a, uint32_t b)
+{
+	return (a[1 + (b >> 6)] >> (b & 63)) & 1;
+}
+
+/* First bit at or after b that is clear in a (b < len), or len. */
+static uint32_t
+first_clear(const uint64_t *a, uint32_t b, uint32_t len)
+{
+	size_t w = 1 + (b >> 6);
+	uint64_t v = ~a[w] & (~0ULL << (b & 63));
+
+	while (v == 0 && (w - 1) * 64 + 64 < len)
+		v = ~a[++w];
+	if (v == 0)
+		return len;
+	b = (uint32_t)((w - 1) * 64 + (uint32_t)__builtin_ctzll(v));
+	return b < len ? b : len;
+}
+
+/* First bit of the run of set bits in a that holds b: scanning down from b. */
+static uint32_t
+run_first(const uint64_t *a, uint32_t b)
+{
+	size_t w = 1 + (b >> 6);
+	uint64_t v = ~a[w] & ((b & 63) == 63 ? ~0ULL : (1ULL << ((b & 63) + 1)) - 1);
+
+	while (v == 0 && w > 1)
+		v = ~a[--w];
+	if (v == 0)
+		return 0;
+	return (uint32_t)((w - 1) * 64 + 63 - (uint32_t)__builtin_clzll(v)) + 1;
+}
+
+/* Bits [from, to) of word w (chunk-relative bit numbers, from < to, same word). */
+static inline uint64_t
+range_mask(uint32_t from, uint32_t to)
+{
+	uint32_t lo = from & 63, n = to - from;
+
+	return (n >= 64 ? ~0ULL : (1ULL << n) - 1) << lo;
+}
+
+/*
+ * What a run [from, to) holds: base bytes (b), of which letters (b and not d, when d is
+ * given: capitals of a U token), qualifying bytes (f), and where its last base byte ends
+ * (from when none). One pass over the words it spans.
+ */
+struct run_stats {
+	uint32_t count, letters, last;
+	uint8_t flag;
+};
+
+static inline void
+run_stats(const uint64_t *b, const uint64_t *d, const uint64_t *f, uint32_t from, uint32_t to,
+	  struct run_stats *rs)
+{
+	uint32_t at = from;
+
+	rs->count = rs->letters = 0;
+	rs->flag = 0;
+	rs->last = from;
+	while (at < to) {
+		uint32_t w = at >> 6, end = (w + 1) * 64 < to ? (w + 1) * 64 : to;
+		uint64_t m = range_mask(at, end), v = b[1 + w] & m;
+
+		if (v != 0) {
+			rs->count += (uint32_t)__builtin_popcountll(v);
+			rs->last = w * 64 + 64 - (uint32_t)__builtin_clzll(v);
+			if (d != NULL)
+				rs->letters += (uint32_t)__builtin_popcountll(v & ~d[1 + w]);
+		}
+		if (f != NULL && (f[1 + w] & m) != 0)
+			rs->flag = 1;
+		at = end;
+	}
+}
+
+/* The last set bit of a in [from, to) + 1, or from when none: scanning down from to. */
+static uint32_t
+last_set_end(const uint64_t *a, uint32_t from, uint32_t to)
+{
+	while (to > from) {
+		uint32_t w = (to - 1) >> 6, lo = w * 64 > from ? w * 64 : from;
+		uint64_t v = a[1 + w] & range_mask(lo, to);
+
+		if (v != 0)
+			return w * 64 + 64 - (uint32_t)__builtin_clzll(v);
+		to = lo;
+	}
+	return from;
+}
+
+/* History word after a chunk of len bytes: the class bits of its last 64 bytes. */
+static uint64_t
+hist_after(const uint64_t *a, uint32_t len)
+{
+	uint32_t s;
+
+	if (len >= 64) {
+		s = len - 64;
+		if ((s & 63) == 0)
+			return a[1 + (s >> 6)];
+		return (a[1 + (s >> 6)] >> (s & 63)) | (a[2 + (s >> 6)] << (64 - (s & 63)));
+	}
+	return (a[0] >> len) | (a[1] << (64 - len));
+}
+
+/* ---- 2, 3. clusters and windows ---- */
+
+static void
+win_add(struct sensor_pf_scratch *x, unsigned int k, uint64_t s, uint64_t e)
+{
+	struct sensor_pf_win *w = x->win[k];
+	uint32_t n = x->n_win[k];
+
+	if (e <= s)
+		return;
+	if (n > 0 && s <= w[n - 1].e && s >= w[n - 1].s) {
+		if (e > w[n - 1].e)
+			w[n - 1].e = e;
+		return;
+	}
+	if (n == SENSOR_PF_MAX_WIN + 2)
+		return;	/* cannot happen: see SENSOR_PF_MAX_WIN */
+	w[n].s = s;
+	w[n].e = e;
+	x->n_win[k] = n + 1;
+}
+
+/* List the window of cluster t (qualified): [first - left, last + right), from the
+ * stream's first byte at most; what runs past this chunk is kept as the kind's tail. */
+static void
+list_window(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kind *K,
+	    struct sensor_pf_stream *ps, const struct sensor_pf_track *t, uint64_t base)
+{
+	uint64_t s = t->start >= base + K->left ? t->start - K->left : base;
+	uint64_t e = t->last + K->right;
+
+	if (e > x->c1) {
+		if (ps->tail_e[k] == 0 || s < ps->tail_s[k])
+			ps->tail_s[k] = s;
+		if (e > ps->tail_e[k])
+			ps->tail_e[k] = e;
+		e = x->c1;
+	}
+	win_add(x, k, s, e);
+}
+
+/*
+ * J for kind k: N, digits joined across at most `gap` bytes of anything; U, capitals and
+ * digits joined across one space. Bits past the chunk are unknown (zero): a cluster that
+ * may go on is carried instead (open), and the next chunk's J, computed with the class
+ * bits before it (word 0), starts inside the same run exactly when it goes on.
+ */
+static void
+make_joined(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kind *K,
+	    size_t nw)
+{
+	const uint64_t *b = marr(x, k == SENSOR_PF_N ? M_D : M_U), *sp = marr(x, M_SP);
+	uint64_t *j = marr(x, M_J);
+	size_t w;
+	unsigned int g = K->gap, a, c;
+
+	j[0] = 0;
+	j[nw + 1] = 0;
+	if (k == SENSOR_PF_U) {
+		for (w = 1; w <= nw; w++)
+			j[w] = b[w] | (sp[w] & prevb(b, w, 1) & nextb(b, w, 1));
+	} else if (g == 2) {
+		for (w = 1; w <= nw; w++) {
+			uint64_t p1 = prevb(b, w, 1), n1 = nextb(b, w, 1);
+
+			j[w] = b[w] | (p1 & (n1 | nextb(b, w, 2))) | (prevb(b, w, 2) & n1);
+		}
+	} else {
+		for (w = 1; w <= nw; w++) {
+			uint64_t v = b[w];
+
+			for (a = 1; a <= g; a++)
+				for (c = 1; a + c <= g + 1; c++)
+					v |= prevb(b, w, a) & nextb(b, w, c);
+			j[w] = v;
+		}
+	}
+}
+
+/* R: where a run of J at least `min` long starts, or (N, '+' patterns) a digit right
+ * after a '+': the only places a qualified cluster can be. min <= SENSOR_PF_MIN_CAP < 64, so
+ * a word's runs are found in it and the next one, by halving AND-shifts on 128 bits. F
+ * keeps the '+' digits alone (take_run counts them). */
+static void
+make_candidates(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kind *K,
+		size_t nw)
+{
+	const uint64_t *j = marr(x, M_J), *d = marr(x, M_D), *pl = marr(x, M_PL);
+	uint64_t *r = marr(x, M_R), *f = marr(x, M_F);
+	uint32_t steps[8], n_steps = 0, have = 1, i;
+	int plus = k == SENSOR_PF_N && K->plus;
+	size_t w;
+
+	while (have < K->min && n_steps < 8) {
+		steps[n_steps] = have < K->min - have ? have : K->min - have;
+		have += steps[n_steps++];
+	}
+	r[0] = r[nw + 1] = 0;
+	f[0] = f[nw + 1] = 0;
+	for (w = 1; w <= nw; w++) {
+		unsigned __int128 v = (unsigned __int128)j[w] | (unsigned __int128)j[w + 1] << 64;
+
+		/* The catalogue's thresholds with constant shifts (one instruction each). */
+		switch (K->min) {
+		case 5:
+			v &= v >> 1;
+			v &= v >> 2;
+			v &= v >> 1;
+			break;
+		case 12:
+			v &= v >> 1;
+			v &= v >> 2;
+			v &= v >> 4;
+			v &= v >> 4;
+			break;
+		default:
+			for (i = 0; i < n_steps; i++)
+				v &= v >> steps[i];
+			break;
+		}
+		f[w] = plus ? d[w] & prevb(pl, w, 1) : 0;
+		r[w] = (uint64_t)v | f[w];
+	}
+}
+
+/* First set bit of a at or after b, or len. */
+static uint32_t
+next_set(const uint64_t *a, uint32_t b, uint32_t len)
+{
+	size_t w = 1 + (b >> 6);
+	uint64_t v;
+
+	if (b >= len)
+		return len;
+	v = a[w] & (~0ULL << (b & 63));
+	while (v == 0 && (w - 1) * 64 + 64 < len)
+		v = a[++w];
+	if (v == 0)
+		return len;
+	b = (uint32_t)((w - 1) * 64 + (uint32_t)__builtin_ctzll(v));
+	return b < len ? b : len;
+}
+
+/* One run [rs, re) of J (chunk-relative bits), new or (cont) going on from the track:
+ * counted, its window listed once it qualifies, carried when the next bytes may join. */
+static void
+take_run(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kind *K,
+	 struct sensor_pf_stream *ps, uint32_t rs, uint32_t re, uint32_t len, int cont,
+	 uint64_t base)
+{
+	struct sensor_pf_track *t = &ps->t[k];
+	const uint64_t *b = marr(x, k == SENSOR_PF_N ? M_D : M_U), *sp = marr(x, M_SP);
+	struct run_stats st;
+	uint32_t last;
+
+	run_stats(b, k == SENSOR_PF_U ? marr(x, M_D) : NULL,
+		  k == SENSOR_PF_N && K->plus ? marr(x, M_F) : NULL, rs, re, &st);
+	last = st.last;
+	if (!cont) {
+		t->start = x->c0 + rs;
+		t->count = 0;
+		t->letters = 0;
+		t->flag = 0;
+	}
+	t->count += st.count;
+	t->letters += st.letters;
+	t->flag |= st.flag;
+	if (last > rs)
+		t->last = x->c0 + last;
+	t->pend_sp = 0;
+	if (k == SENSOR_PF_N) {
+		t->open = len - last <= K->gap;
+	} else {
+		t->open = last == len;
+		if (last + 1 == len && bit(sp, last)) {
+			t->open = 1;
+			t->pend_sp = 1;
+		}
+	}
+	if ((t->count >= K->min && t->letters >= K->min_letters) || t->flag)
+		list_window(x, k, K, ps, t, base);
+}
+
+static void
+kind_chunk(struct sensor_worker *sw, struct sensor_stream *st, unsigned int k, uint32_t len,
+	   size_t nw)
+{
+	const struct sensor_pf_kind *K = &sw->db->pf->kind[k];
+	struct sensor_pf_scratch *x = &sw->pfx;
+	struct sensor_pf_stream *ps = &st->pf;
+	struct sensor_pf_track *t = &ps->t[k];
+	const uint64_t *j = marr(x, M_J), *r = marr(x, M_R), *b;
+	uint64_t base = st->hs_base;
+	uint32_t from = 0, pos, last;
+
+	x->n_win[k] = 0;
+	x->cur[k] = 0;
+	if (K->dfa == NULL)
+		return;
+	b = marr(x, k == SENSOR_PF_N ? M_D : M_U);
+	make_joined(x, k, K, nw);
+	make_candidates(x, k, K, nw);
+	/* The part of earlier windows past the last chunk. */
+	if (ps->tail_e[k] > x->c0) {
+		win_add(x, k, ps->tail_s[k], ps->tail_e[k] < x->c1 ? ps->tail_e[k] : x->c1);
+		if (ps->tail_e[k] <= x->c1)
+			ps->tail_s[k] = ps->tail_e[k] = 0;
+	}
+	/*
+	 * The open cluster goes on when the chunk starts inside a run of J, and stays open
+	 * when the chunk is too short to tell (N: no digit in it and still within the gap;
+	 * U: a lone space after a capital or digit).
+	 */
+	if (t->open) {
+		t->open = 0;
+		if (bit(j, 0)) {
+			from = first_clear(j, 0, len);
+			take_run(x, k, K, ps, 0, from, len, 1, base);
+		} else if (k == SENSOR_PF_N) {
+			t->open = next_set(b, 0, len) == len && x->c1 - t->last <= K->gap;
+		} else if (!t->pend_sp && t->last == x->c0 && len == 1 && bit(marr(x, M_SP), 0)) {
+			t->open = 1;
+			t->pend_sp = 1;
+		}
+	}
+	/* Clusters that can qualify. */
+	for (pos = next_set(r, from, len); pos < len; pos = next_set(r, from, len)) {
+		uint32_t rs = run_first(j, pos), re = first_clear(j, pos, len);
+
+		take_run(x, k, K, ps, rs > from ? rs : from, re, len, 0, base);
+		from = re;
+	}
+	/* The last cluster, if the next bytes may still join it. */
+	last = last_set_end(b, from, len);
+	if (!t->open && last > from) {
+		int open;
+
+		if (k == SENSOR_PF_N)
+			open = len - last <= K->gap;
+		else
+			open = last == len || (last + 1 == len && bit(marr(x, M_SP), last));
+		if (open) {
+			uint32_t rs = run_first(j, last - 1);
+
+			take_run(x, k, K, ps, rs > from ? rs : from, first_clear(j, last - 1, len),
+				 len, 0, base);
+		}
+	}
+}
+
+void
+sensor_prefilter_reset(struct sensor_pf_stream *ps, uint64_t off)
+{
+	unsigned int k;
+
+	memset(ps, 0, sizeof(*ps));
+	for (k = 0; k < SENSOR_PF_KINDS; k++) {
+		ps->t[k].pos = SENSOR_NO_OFFSET;
+		ps->t[k].pend_to = SENSOR_NO_OFFSET;
+		ps->t[k].done_to = off;
+	}
+}
+
+void
+sensor_prefilter_chunk(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p,
+		       uint64_t c0, uint64_t c1)
+{
+	struct sensor_pf_scratch *x = &sw->pfx;
+	struct sensor_pf_stream *ps = &st->pf;
+	uint32_t len = (uint32_t)(c1 - c0), i;
+	size_t nw = (len + 63) / 64;
+	unsigned int k;
+
+	x->c0 = c0;
+	x->c1 = c1;
+	x->p = p;
+	for (i = 0; i < 4; i++) {
+		uint64_t *a = marr(x, i);
+
+		a[0] = ps->hist[i];
+		a[nw + 1] = 0;
+	}
+	if (sw->db->pf->avx2)
+		sensor_prefilter_masks_avx2(p, len, marr(x, M_D) + 1, marr(x, M_U) + 1,
+					    marr(x, M_SP) + 1, marr(x, M_PL) + 1);
+	else
+		sensor_prefilter_masks_scalar(p, len, marr(x, M_D) + 1, marr(x, M_U) + 1,
+					      marr(x, M_SP) + 1, marr(x, M_PL) + 1);
+	for (k = 0; k < SENSOR_PF_KINDS; k++)
+		kind_chunk(sw, st, k, len, nw);
+	for (i = 0; i < 4; i++)
+		ps->hist[i] = hist_after(marr(x, i), len);
+}
+
+/* ---- 4. the DFA runs ---- */
+
+static inline uint8_t
+byte_at(const struct sensor_worker *sw, const struct sensor_stream *st, uint64_t o)
+{
+	if (o >= sw->pfx.c0)
+		return sw->pfx.p[o - sw->pfx.c0];
+	return sensor_byte_at(sw, st, o);
+}
+
+static void
+run_begin(const struct sensor_dfa *d, struct sensor_pf_track *t, uint64_t s, uint64_t base)
+{
+	t->pos = s;
+	t->run_start = s;
+	t->state = d->start;
+	if (s == base)
+		t->state = d->trans[t->state + d->bos_cls];
+}
+
+/* The end of the next hit of kind k at or before limit (the DFA run up to there), or
+ * SENSOR_NO_OFFSET. */
+static uint64_t
+peek(struct sensor_worker *sw, struct sensor_stream *st, unsigned int k, uint64_t limit)
+{
+	const struct sensor_dfa *d = sw->db->pf->kind[k].dfa;
+	struct sensor_pf_scratch *x = &sw->pfx;
+	struct sensor_pf_track *t = &st->pf.t[k];
+
+	if (t->pend_to != SENSOR_NO_OFFSET)
+		return t->pend_to <= limit ? t->pend_to : SENSOR_NO_OFFSET;
+	while (x->cur[k] < x->n_win[k]) {
+		const struct sensor_pf_win *w = &x->win[k][x->cur[k]];
+		const uint32_t *tr = d->trans;
+		const uint8_t *cls = d->cls;
+		uint64_t stop, o;
+		uint32_t s;
+
+		if (t->pos == SENSOR_NO_OFFSET || w->s > t->pos || w->s < t->run_start)
+			run_begin(d, t, w->s, st->hs_base);
+		stop = w->e < limit ? w->e : limit;
+		s = t->state;
+		o = t->pos;
+		/* Bytes before the chunk (a cluster that qualified late): ring or buffer. */
+		for (; o < stop && o < x->c0; o++) {
+			s = tr[s + cls[byte_at(sw, st, o)]];
+			if (s >= d->acc_base && o + 1 > t->done_to) {
+				t->state = s;
+				t->pos = o + 1;
+				t->pend_state = s;
+				t->pend_to = o + 1;
+				return o + 1;
+			}
+		}
+		if (o < stop) {
+			const uint8_t *p = x->p - x->c0;
+
+			for (; o < stop; o++) {
+				s = tr[s + cls[p[o]]];
+				if (__builtin_expect(s >= d->acc_base, 0) && o + 1 > t->done_to) {
+					t->state = s;
+					t->pos = o + 1;
+					t->pend_state = s;
+					t->pend_to = o + 1;
+					return o + 1;
+				}
+			}
+		}
+		t->state = s;
+		t->pos = o;
+		if (o < w->e)
+			return SENSOR_NO_OFFSET;	/* stopped by limit */
+		x->cur[k]++;
+	}
+	return SENSOR_NO_OFFSET;
+}
+
+uint64_t
+sensor_prefilter_next(struct sensor_worker *sw, struct sensor_stream *st, uint64_t limit,
+		      uint32_t *ids, uint32_t *n_ids)
+{
+	uint64_t best = SENSOR_NO_OFFSET, to[SENSOR_PF_KINDS];
+	unsigned int k;
+	uint32_t n = 0;
+
+	for (k = 0; k < SENSOR_PF_KINDS; k++) {
+		to[k] = sw->db->pf->kind[k].dfa != NULL ? peek(sw, st, k, limit) : SENSOR_NO_OFFSET;
+		if (to[k] < best)
+			best = to[k];
+	}
+	if (best == SENSOR_NO_OFFSET)
+		return best;
+	for (k = 0; k < SENSOR_PF_KINDS; k++) {
+		const struct sensor_dfa *d = sw->db->pf->kind[k].dfa;
+		struct sensor_pf_track *t = &st->pf.t[k];
+		uint32_t a, i, first, cnt;
+
+		if (to[k] != best)
+			continue;
+		a = (t->pend_state - d->acc_base) / d->n_classes;
+		first = d->acc_first[a];
+		cnt = d->acc_n[a];
+		for (i = 0; i < cnt; i++) {
+			uint32_t id = d->acc_ids[first + i], j = n;
+
+			while (j > 0 && ids[j - 1] > id) {
+				ids[j] = ids[j - 1];
+				j--;
+			}
+			ids[j] = id;
+			n++;
+		}
+		t->pend_to = SENSOR_NO_OFFSET;
+		t->done_to = best;
+	}
+	*n_ids = n;
+	return best;
+}
+
+uint64_t
+sensor_prefilter_som(const struct sensor_worker *sw, const struct sensor_stream *st, uint32_t id,
+		     uint64_t to)
+{
+	const struct sensor_dfa *d = id < sw->db->pf->n_rev ? sw->db->pf->rev[id] : NULL;
+	uint64_t lo = sensor_readable_lo(sw, st), o = to, best = SENSOR_PF_NO_FROM;
+	uint32_t s;
+
+	if (d == NULL)
+		return SENSOR_PF_NO_FROM;
+	s = d->start;
+	while (o > lo && to - o <= SENSOR_PF_SOM_MAX + 8) {
+		s = d->trans[s + d->cls[sensor_byte_at(sw, st, o - 1)]];
+		o--;
+		if (s == d->dead)
+			return best;
+		if (s >= d->acc_base)
+			best = o;
+	}
+	if (o == st->hs_base && o == st->known_lo) {
+		s = d->trans[s + d->bos_cls];
+		if (s != d->dead && s >= d->acc_base)
+			best = o;	/* '^': Hyperscan reports offset 0 */
+	}
+	return best;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A parser for the subset of Hyperscan's regex syntax that the sensor prefilter can run
+ * itself (sensor_regex.c), the shape facts the prefilter needs to know where a pattern can
+ * match (sensor_prefilter.c), and the DFA built from such patterns (sensor_dfa.c).
+ *
+ * The subset: literal bytes, escaped punctuation, \d \D \w \W, \t \n \r \f \e \a \xHH,
+ * classes [...] and [^...] of those, '.', groups (...), (?:...) and (?i:...) (ASCII letters
+ * of either case inside, as Hyperscan folds them without UTF-8 mode), '|', and the greedy
+ * quantifiers * + ? {m} {m,} {m,n}. '^' is read as the symbol SENSOR_RE_BOS, which the
+ * prefilter feeds once before the first byte of a stream (so "^" matches exactly where
+ * Hyperscan's does: at offset 0). Everything else (anchors other than '^', \b, \s, flags,
+ * lazy or possessive quantifiers, backreferences, lookaround, \x{...}, POSIX classes) is
+ * refused: such a pattern stays in the Hyperscan stream database. Patterns reach this
+ * parser only after Hyperscan accepted them, so a refusal is never an error.
+ * Control thread only (compile); nothing here runs on the data path.
+ */
+#ifndef TOLLGATE_SENSOR_REGEX_H
+#define TOLLGATE_SENSOR_REGEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SENSOR_RE_BOS 256		/* the symbol '^' stands for */
+#define SENSOR_RE_SYMS 257		/* bytes + BOS */
+#define SENSOR_RE_INF UINT32_MAX	/* unbounded */
+#define SENSOR_RE_NONE (-1)		/* shape: no match of that kind */
+
+/* A set of symbols (bytes and BOS). */
+struct sensor_re_set {
+	uint64_t w[5];
+};
+
+static inline int
+sensor_re_set_has(const struct sensor_re_set *s, unsigned int c)
+{
+	return (s->w[c >> 6] >> (c & 63)) & 1;
+}
+
+static inline void
+sensor_re_set_add(struct sensor_re_set *s, unsigned int c)
+{
+	s->w[c >> 6] |= 1ULL << (c & 63);
+}
+
+enum sensor_re_kind {
+	SENSOR_RE_SET = 0,	/* one symbol of a set */
+	SENSOR_RE_CAT,		/* children in sequence (none: the empty string) */
+	SENSOR_RE_ALT,		/* one of the children */
+	SENSOR_RE_REP,		/* the child min..max times */
+};
+
+struct sensor_re_node {
+	uint8_t kind;
+	uint32_t set;		/* SET: index into re->sets */
+	uint32_t min, max;	/* REP */
+	int32_t child;		/* CAT, ALT, REP: first child, or -1 */
+	int32_t next;		/* next sibling, or -1 */
+};
+
+/* A parsed pattern: nodes[root] is the whole pattern. */
+struct sensor_re {
+	struct sensor_re_node *nodes;
+	uint32_t n_nodes, cap_nodes;
+	struct sensor_re_set *sets;
+	uint32_t n_sets, cap_sets;
+	int32_t root;
+};
+
+/*
+ * Parse pattern (NUL-terminated). Returns NULL with why set ("unsupported: \\b", "no
+ * memory") when the pattern is outside the subset. The caller frees with sensor_re_free.
+ */
+struct sensor_re *sensor_re_parse(const char *pattern, char *why, size_t whylen);
+void sensor_re_free(struct sensor_re *re);
+
+/*
+ * Where the "sure" positions (whose symbol set lies inside sure) can be, over every string
+ * the pattern matches. A position whose set has any symbol outside sure counts as not
+ * sure. Lengths are in positions; SENSOR_RE_INF when unbounded, SENSOR_RE_NONE when no
+ * string of that kind exists.
+ */
+struct sensor_re_shape {
+	int64_t min_sure;	/* fewest sure positions of any match */
+	int64_t pre;		/* most non-sure positions before the first sure one */
+	int64_t suf;		/* most non-sure positions after the last sure one */
+	int64_t mid;		/* longest run of non-sure positions between two sure ones */
+	int64_t none;		/* longest match without a sure position */
+};
+
+void sensor_re_shape(const struct sensor_re *re, const struct sensor_re_set *sure,
+		     struct sensor_re_shape *out);
+
+/* Shortest and longest match in symbols (max SENSOR_RE_INF when unbounded). */
+void sensor_re_width(const struct sensor_re *re, uint32_t *min, uint32_t *max);
+
+/* Every position's set lies inside one of the two sets (say, capitals or digits, or the
+ * space alone: a == b counts as inside). */
+int sensor_re_sets_within(const struct sensor_re *re, const struct sensor_re_set *a,
+			  const struct sensor_re_set *b);
+
+/* The pattern starts with the literal byte c followed by a position inside next, on every
+ * string it matches (say '+' then a digit). */
+int sensor_re_starts_with(const struct sensor_re *re, unsigned int c,
+			  const struct sensor_re_set *next);
+
+/* ---- DFA (sensor_dfa.c) ---- */
+
+/*
+ * A deterministic automaton over byte classes. Unanchored (SENSOR_DFA_UNANCHORED): every
+ * pattern may start at every position, and a state lists the patterns a match of which
+ * ends at the last symbol read: exactly the end offsets Hyperscan reports, for every
+ * pattern at once. Anchored: the patterns start at the first symbol only (used reversed,
+ * to find where a match starts).
+ *
+ * States are numbered so that the accepting ones come last; trans[] holds next-state
+ * indexes pre-multiplied by n_classes, so a step is trans[s + cls[byte]].
+ */
+struct sensor_dfa {
+	uint32_t n_states;
+	uint32_t n_classes;
+	uint32_t start;		/* pre-multiplied */
+	uint32_t acc_base;	/* pre-multiplied: s >= acc_base accepts */
+	uint32_t dead;		/* pre-multiplied dead state (anchored), or UINT32_MAX */
+	uint8_t cls[256];	/* byte -> class */
+	uint8_t bos_cls;	/* the class of SENSOR_RE_BOS */
+	uint32_t *trans;	/* n_states * n_classes */
+	uint32_t *acc_first;	/* per accepting state (index s / n_classes - first accepting) */
+	uint16_t *acc_n;
+	uint32_t *acc_ids;	/* pattern ids, ascending per state */
+	uint32_t n_acc_ids;
+};
+
+#define SENSOR_DFA_UNANCHORED 0x1
+#define SENSOR_DFA_REVERSE 0x2		/* build from the patterns read backwards */
+
+/*
+ * Build one DFA from n parsed patterns; ids[i] is what a match of res[i] reports. Fails
+ * (NULL, why set) past max_states states or on no memory: the caller then keeps those
+ * patterns in Hyperscan. Control thread; the result is immutable, freed with
+ * sensor_dfa_free (NULL is a no-op).
+ */
+struct sensor_dfa *sensor_dfa_build(const struct sensor_re *const *res, const uint32_t *ids,
+				    unsigned int n, unsigned int flags, uint32_t max_states,
+				    char *why, size_t whylen);
+void sensor_dfa_free(struct sensor_dfa *d);
+/* Bytes the DFA's tables take. */
+size_t sensor_dfa_memsize(const struct sensor_dfa *d);
+
+#endif

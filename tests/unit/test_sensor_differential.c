@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The two sensor engines give the same results (docs/sensors.md "Engines"): every input
+ * here goes through a HYPERSCAN worker (every pattern in one Hyperscan stream database)
+ * and a PREFILTER worker (the prefilter's windows and DFAs for class-led patterns) under
+ * many plans of cuts, gaps and commits (sensor_diff.c), and the matches, in order, with
+ * their confidence and value hash, and every counter must be equal. Inputs: bench-sensors'
+ * standard and adversarial mixes, the precision tests' texts, hand-written edge cases at
+ * the prefilter's limits, and random soups of the tokens class-led patterns are made of.
+ * Also: which built-in pattern runs where, the regex subset's refusals and shapes, and
+ * the AVX2 classifier against the scalar one.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bench_mix.h"
+#include "sensor_diff.h"
+#include "sensor_prefilter.h"
+#include "sensor_priv.h"
+#include "sensor_regex.h"
+
+static const struct validator_date today = { 2024, 6, 1 };
+
+static struct sensor_db *
+builtin_db(void)
+{
+	static struct sensor_def defs[SENSOR_MAX];
+	unsigned int n = sensor_catalogue_builtin(defs, SENSOR_MAX);
+	char err[256];
+	struct sensor_db *db = sensor_db_compile(defs, n, err, sizeof(err));
+
+	if (db == NULL)
+		fail_msg("%s", err);
+	return db;
+}
+
+/* Every plan seed in [seed, seed + plans) over text; returns the matches of the last. */
+static long
+agree(struct sensor_diff *d, const uint8_t *text, size_t len, uint64_t seed, unsigned int plans)
+{
+	struct sensor_diff_plan plan;
+	char why[512];
+	long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < plans; i++) {
+		sensor_diff_plan(seed + i, &plan);
+		n = sensor_diff_run(d, text, len, &plan, why, sizeof(why));
+		if (n < 0)
+			fail_msg("%.60s...: %s", (const char *)text, why);
+	}
+	return n;
+}
+
+static long
+agree_str(struct sensor_diff *d, const char *s, unsigned int plans)
+{
+	return agree(d, (const uint8_t *)s, strlen(s), 1, plans);
+}
+
+/* ---- where each built-in pattern runs ---- */
+
+static void
+test_prefilter_takes_every_class_led_builtin_pattern(void **state)
+{
+	/* Sensors whose patterns start with a literal and then allow more than capitals and
+	 * digits stay in Hyperscan. */
+	static const char *const literal_led[] = { "email", "private_key", "jwt" };
+	struct sensor_db *db = builtin_db();
+	unsigned int i, j, in_pf = 0, in_hs = 0;
+
+	(void)state;
+	for (i = 0; i < db->n_pats; i++) {
+		const struct sensor_pattern *p = &db->pats[i];
+		const char *id = db->defs[db->refs[p->first_ref]].id;
+		int literal = 0;
+
+		if (p->kind == SENSOR_PAT_KEYWORD) {
+			assert_int_equal(p->pf, SENSOR_PAT_HS);
+			continue;
+		}
+		for (j = 0; j < 3; j++)
+			literal |= strcmp(id, literal_led[j]) == 0;
+		if (literal) {
+			assert_int_equal(p->pf, SENSOR_PAT_HS);
+			in_hs++;
+		} else {
+			/* IBAN, codice fiscale and AWS key ids (20 capitals and digits) are
+			 * capital tokens; the rest digit clusters. */
+			int caps = strcmp(id, "iban") == 0 || strcmp(id, "it_codice_fiscale") == 0 ||
+				   strcmp(id, "aws_access_key_id") == 0;
+
+			if (p->pf != (caps ? SENSOR_PAT_PF_U : SENSOR_PAT_PF_N))
+				fail_msg("%s pattern %u (%s) runs in %u", id, i, db->ex[i].re, p->pf);
+			in_pf++;
+		}
+	}
+	assert_int_equal(in_hs, 3);
+	assert_int_equal(in_pf, 59);	/* 62 distinct value patterns, 3 literal-led */
+	/* The windows: 5 digits (national phone numbers), a '+' (E.164), PT + space + lead
+	 * guard on the left, a DNI's "-L" + guard on the right, gaps of 2 ("(0) "). */
+	assert_int_equal(db->pf->kind[SENSOR_PF_N].min, 5);
+	assert_int_equal(db->pf->kind[SENSOR_PF_N].plus, 1);
+	assert_int_equal(db->pf->kind[SENSOR_PF_N].left, 5);
+	assert_int_equal(db->pf->kind[SENSOR_PF_N].right, 3);
+	assert_int_equal(db->pf->kind[SENSOR_PF_N].gap, 2);
+	assert_int_equal(db->pf->kind[SENSOR_PF_U].min, 12);
+	assert_int_equal(db->pf->kind[SENSOR_PF_U].min_letters, 2);	/* an IBAN's country */
+	assert_int_equal(db->pf->kind[SENSOR_PF_U].left, 1);
+	assert_int_equal(db->pf->kind[SENSOR_PF_U].right, 1);
+	/* Only the IBANs need their start from a reverse DFA. */
+	for (i = 0, j = 0; i < db->pf->n_rev; i++)
+		j += db->pf->rev[i] != NULL;
+	assert_int_equal(j, 2);
+	/* Keywords are searched near values, but for the JWT's (900-byte values: the search
+	 * would need a larger ring); the ring stays 1024 bytes. */
+	assert_int_equal(db->ring_size, 1024);
+	for (i = 0; i < db->n_defs; i++) {
+		const struct sensor_rt *rt = &db->rt[i];
+
+		if (rt->kw_slot == SENSOR_NO_SLOT)
+			continue;
+		if (rt->lazy_kw != (strcmp(db->defs[i].id, "jwt") != 0))
+			fail_msg("%s: lazy_kw %u", db->defs[i].id, rt->lazy_kw);
+	}
+	assert_non_null(db->hs_kw);
+	assert_non_null(db->pf->kw_dfa);	/* the keyword search runs a DFA */
+	/* Streams got smaller: the literal-led database keeps less state. */
+	assert_int_equal(sensor_db_prepare(db, SENSOR_ENGINE_HYPERSCAN, NULL, 0), 0);
+	assert_true(db->hs_stream_size < db->hs_full_stream_size);
+	sensor_db_free(db);
+}
+
+static void
+test_prefilter_custom_class_patterns_go_where_they_can_be_proven(void **state)
+{
+	static const char *const pf_n[] = { "EMP-\\d{6}", "[A-Z]{3}\\d{7}", "\\d{4}/\\d{4}/\\d{4}",
+					    NULL };
+	static const char *const pf_u[] = { "[A-Z]{4}[0-9]{4}[A-Z]{4}[0-9]{2}", NULL };
+	static const char *const hs[] = { "MRN:\\d{3}", "\\d{5}$", "(?i)abc\\d{6}", "\\w+@x\\d{5}",
+					  "\\d{2}\\b-\\d{3}", NULL };
+	struct sensor_def defs[3];
+	struct sensor_db *db;
+	struct sensor_diff *d;
+	char err[256];
+	unsigned int i, j;
+
+	(void)state;
+	memset(defs, 0, sizeof(defs));
+	for (i = 0; i < 3; i++) {
+		const char *const *p = i == 0 ? pf_n : i == 1 ? pf_u : hs;
+
+		snprintf(defs[i].id, sizeof(defs[i].id), "custom%u", i);
+		snprintf(defs[i].category, sizeof(defs[i].category), "identity");
+		defs[i].enabled = 1;
+		defs[i].severity = SENSOR_SEV_HIGH;
+		defs[i].validator = VALIDATOR_NONE;
+		defs[i].max_len = 64;
+		for (j = 0; p[j] != NULL; j++)
+			snprintf(defs[i].patterns[j], SENSOR_PATTERN_LEN, "%s", p[j]);
+		defs[i].n_patterns = j;
+	}
+	snprintf(defs[0].keywords[0], SENSOR_KEYWORD_LEN, "employee");
+	defs[0].n_keywords = 1;
+	db = sensor_db_compile(defs, 3, err, sizeof(err));
+	if (db == NULL)
+		fail_msg("%s", err);
+	for (i = 0; i < db->n_pats; i++) {
+		const struct sensor_pattern *p = &db->pats[i];
+		unsigned int s = db->refs[p->first_ref];
+
+		if (p->kind == SENSOR_PAT_KEYWORD)
+			continue;
+		if (p->pf != (s == 0 ? SENSOR_PAT_PF_N : s == 1 ? SENSOR_PAT_PF_U : SENSOR_PAT_HS))
+			fail_msg("%s runs in %u", db->ex[i].re, p->pf);
+	}
+	d = sensor_diff_create(db, &today, err, sizeof(err));
+	assert_non_null(d);
+	assert_int_equal(agree_str(d, "employee EMP-123456, ABC1234567 and 1234/5678/9012.", 40),
+			 3);
+	assert_int_equal(agree_str(d, "ABCD1234EFGH56 x MRN:123 y x abc123456 a@x12345 12-345 "
+				      "end 12345", 40), 6);
+	assert_int_equal(agree_str(d, "EMP-1234567 ABCD1234EFGH567 ZABC1234567 12/3456/7890", 40),
+			 0);
+	sensor_diff_free(d);
+	sensor_db_free(db);
+}
+
+/* A value decided inside Hyperscan's stream callback (a literal hit after it flushes
+ * the prefilter's hits) searches its keywords with a scratch of its own: with the stream
+ * scan's, Hyperscan refused the nested scan and the SSN came out MEDIUM. */
+static void
+test_engines_agree_when_a_keyword_search_runs_inside_the_stream_callback(void **state)
+{
+	static struct sensor_def defs[SENSOR_MAX];
+	unsigned int n = sensor_catalogue_builtin(defs, SENSOR_MAX - 1);
+	struct sensor_db *db;
+	struct sensor_diff *d;
+	char err[256];
+
+	(void)state;
+	memset(&defs[n], 0, sizeof(defs[n]));
+	snprintf(defs[n].id, sizeof(defs[n].id), "mrn");
+	snprintf(defs[n].category, sizeof(defs[n].category), "health");
+	defs[n].enabled = 1;
+	defs[n].severity = SENSOR_SEV_HIGH;
+	defs[n].validator = VALIDATOR_NONE;
+	defs[n].max_len = 64;
+	snprintf(defs[n].patterns[0], SENSOR_PATTERN_LEN, "MRN:\\d{3,5}");
+	defs[n].n_patterns = 1;
+	db = sensor_db_compile(defs, n + 1, err, sizeof(err));
+	assert_non_null(db);
+	d = sensor_diff_create(db, &today, err, sizeof(err));
+	assert_non_null(d);
+	assert_int_equal(agree_str(d, "<td>SSN</td><td>536904399</td> MRN:1234", 30), 2);
+	assert_int_equal(sensor_diff_stats(d, 1)->scan_errors, 0);
+	sensor_diff_free(d);
+	sensor_db_free(db);
+}
+
+/* ---- the engines agree ---- */
+
+static void
+test_engines_agree_on_bench_mixes(void **state)
+{
+	struct sensor_db *db = builtin_db();
+	struct sensor_diff *d;
+	size_t cap = 192 * 1024, len;
+	uint8_t *buf = malloc(cap);
+	char err[256];
+	long n;
+
+	(void)state;
+	assert_non_null(buf);
+	d = sensor_diff_create(db, &today, err, sizeof(err));
+	assert_non_null(d);
+	len = bench_mix_fill(buf, cap, BENCH_MIX_STANDARD, 0);
+	n = agree(d, buf, len, 100, 10);
+	assert_true(n >= 8);	/* about one value per 16 KiB */
+	len = bench_mix_fill(buf, cap, BENCH_MIX_ADVERSARIAL, 7);
+	agree(d, buf, len, 200, 10);
+	assert_true(sensor_diff_stats(d, 1)->candidates > 1000);
+	sensor_diff_free(d);
+	sensor_db_free(db);
+	free(buf);
+}
+
+static void
+test_engines_agree_on_hand_written_edge_cases(void **state)
+{
+	static const char *const texts[] = {
+		/* the precision tests' texts */
+		"CPR 131052-0040.", "HETU/CPR 131052-0040.", "ref 131052-0040.",
+		"NHS, tel: 943 476 5919.", "Tel: 943 476 5919.", "NHS 943 476 5919.",
+		"ref MT33MALT01100A4111111111111111B.", "card MT33MALT01100A4111111111111111B.",
+		"svnr, nhs 1000000427.", "nhs, svnr 1000000427.",
+		"CPR 131052-0040, card 4111111111111111.", "<td>SSN</td><td>536904399</td>",
+		"<input name=\"ssn\" value=\"536904399\">", "{\"ssn\": \"536904399\"}",
+		"card 1234 4111 1111 1111 1111 x", "card 4111 1111 1111 1111 2222 x",
+		"nhs 020 943 476 5919.", "card 4111 1111 1111 1111 12/25",
+		"iban DE95 4111 1111 1111 1111 00.", "card DE96 4111 1111 1111 1111 00.",
+		"pay3 5555 5555 5555 4444 ok", "card 5555 5555 5555 4444 3rd",
+		"202 555 0143 or 555-123-4567.", "t T100-200-300 x",
+		/* every built-in in its forms */
+		"4111-1111-1111-1111 378282246310005 3782 822463 10005 6011 0009 9013 9424",
+		"ssn 123-45-6789 and ssn 536904399", "GB82 WEST 1234 5698 7654 32 DE89370400440532013000",
+		"jane.doe@example.org x.y+z@sub.example.co.uk", "+44 20 7946 0958 +1 (202) 555-0143",
+		"tel 020 7946 0958, phone (020) 7946 0958, tel 06 12 34 56 78, tel 0612345678",
+		"nhs 943 476 5919 nino AB 12 34 56 C AB123456C QQ 123456 C",
+		"dni 12345678Z 12345678-Z nie X1234567L X-1234567-L Y1234567-X",
+		"cf RSSMRA85T10A562S RSSMRALMTLNA562S", "bsn 111222333 1112.22.333",
+		"rrn 85.07.30-033.28 850730-033 28 85073003328", "pesel 44051401359",
+		"personnummer 811228-9874 19811228-9874 8112289874 811228+9874",
+		"hetu 131052-308T 131052A308T", "cpr 131052-0040 1310520040",
+		"steuer id 86 095 742 719 86095742719", "nir 1 85 05 78 006 084 36 185057800608436",
+		"nir 2 69 05 2A 006 084 91", "svnr 1237 010180", "pps 1234567T 1234567TW",
+		"nif PT501964843 PT 501964843 PT 501 964 843 501964843",
+		"AKIAIOSFODNN7EXAMPLE", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc",
+		/* the prefilter's limits: gaps, margins, '+', BOS, long runs */
+		"4111111111111111", "12345678Z", "PT 501 964 843", "AB 12 34 56 C",
+		"+4420794609580", "+44 (0)20 7946 0958", "(0)20 7946 0958 0 1 2 3 4 5",
+		"1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9", "12  34  56  78  90 1234", ".4111111111111111",
+		"1.4111111111111111", "4111111111111111.", "4111111111111111.5", "x4111111111111111x",
+		"99999999999999999999999999999999999999999999999999999999999999999999999999999999",
+		"0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+		"01 23 45 67 89 01 23 45 67 89 01 23 45 67 89 01 23 45 67 89 01 23 45 67 89 01 23",
+		"+1+2+3+4+5+6+7 +12345678 ++44 20 7946 0958 1+44 20 7946 0958",
+		"AAAAAAAAAAAAAAAA AAAAAAAAAAAAAAAAAAAAAAAAAA A A A A A A A A A A A A A A A A",
+		"GB82 WEST 1234 5698 7654 32 1234 GB82  WEST 1234 5698 7654 32",
+		"XX12 ABCD EFGH IJKL MNOP QRST UVWX YZ12 3", "ab12CD34EF56GH78 ABCDEFGHIJKL1234 x",
+		"tel:+33 1 23 45 67 89\ncard:\n4111 1111 1111 1111\n", "\n123456789\n",
+		"aws 1234567890 card 5555555555554444 cvv 123",
+		/* keywords: before and after, in and out of markup, several, straddling */
+		"ssn ssn 123456789 ssn", "ssnssn 123456789", "ssn: 1 123456789", "<b ssn>123456789",
+		"123456789 <i>ssn</i> x", "ssn 123456789 536904399 ssn 078051120 SSN",
+		"tel 0612345678 tel: 0612345678 0612345678 phone", "card 4111111111111111card",
+		"social security number 123-45-6789 social-security 536904399 social_security",
+		"ssn" "                                                              " "123456789",
+		"123456789" "                                                             " "ssn",
+		"cpr 131052-0040 hetu 131052-0040 personnummer 131052-0040 cpr",
+	};
+	struct sensor_db *db = builtin_db();
+	struct sensor_diff *d;
+	char err[256];
+	unsigned int i;
+
+	(void)state;
+	d = sensor_diff_create(db, &today, err, sizeof(err));
+	assert_non_null(d);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		agree_str(d, texts[i], 60);
+	sensor_diff_free(d);
+	sensor_db_free(db);
+}
+
+/* Random texts from the pieces class-led patterns are made of, so that digit clusters,
+ * capital tokens, gaps and margins meet at every cut. */
+static void
+test_engines_agree_on_random_token_soup(void **state)
+{
+	static const char *const toks[] = {
+		"0", "1", "4", "9", "12", "123", "1234", "4111", "12345", "123456", "1234567",
+		"12345678", "123456789", "0612345678", "4111111111111111", "536904399",
+		" ", " ", " ", "-", ".", "+", "(", ")", "/", ",", "\n", "  ", "A", "B", "Z", "PT",
+		"AB", "X", "GB82", "WEST", "DE89", "RSSMRA", "T10A", "CF", "a", "x", "card ",
+		"ssn ", "tel ", "nhs ", "iban ", "<p>", "</td>", "@", "e", "\"", ":", "=", "T",
+	};
+	struct sensor_db *db = builtin_db();
+	struct sensor_diff *d;
+	char err[256], text[512];
+	uint64_t s = 0x1234567;
+	unsigned int round, k;
+
+	(void)state;
+	d = sensor_diff_create(db, &today, err, sizeof(err));
+	assert_non_null(d);
+	for (round = 0; round < 1500; round++) {
+		size_t len = 0;
+		unsigned int n = 4 + (unsigned int)(s % 60);
+
+		for (k = 0; k < n; k++) {
+			const char *t;
+			size_t tl;
+
+			s ^= s << 13;
+			s ^= s >> 7;
+			s ^= s << 17;
+			t = toks[(s >> 20) % (sizeof(toks) / sizeof(toks[0]))];
+			tl = strlen(t);
+			if (len + tl >= sizeof(text))
+				break;
+			memcpy(text + len, t, tl);
+			len += tl;
+		}
+		text[len] = '\0';
+		agree(d, (const uint8_t *)text, len, round * 7, 7);
+	}
+	sensor_diff_free(d);
+	sensor_db_free(db);
+}
+
+/* ---- the pieces ---- */
+
+static void
+test_regex_subset_refuses_what_it_cannot_run_like_hyperscan(void **state)
+{
+	static const char *const refused[] = {
+		"\\d{3}$", "\\bx", "(?i)abc", "a*?", "a++", "(?=a)b", "\\1", "\\x{41}", "[[:digit:]]",
+		"\\s", "a{2}{3}", "a{", "\\Qx\\E", "\\z", "\\p{L}",
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char why[64];
+		struct sensor_re *re = sensor_re_parse(refused[i], why, sizeof(why));
+
+		if (re != NULL)
+			fail_msg("%s parsed", refused[i]);
+		assert_true(strncmp(why, "unsupported: ", 13) == 0);
+	}
+}
+
+static void
+test_regex_shape_of_builtin_forms(void **state)
+{
+	static const struct {
+		const char *re;
+		int64_t min, pre, suf, mid;
+	} cases[] = {
+		{ "[2-6]\\d{3}[ \\-]\\d{4}[ \\-]\\d{4}[ \\-]\\d{4}", 16, 0, 0, 1 },
+		{ "PT \\d{3} \\d{3} \\d{3}", 9, 3, 0, 1 },
+		{ "\\d{8}[ \\-][A-HJ-NP-TV-Za-hj-np-tv-z]", 8, 0, 2, SENSOR_RE_NONE },
+		{ "\\+\\d+(?:[ .\\-]?\\(\\d+\\)[ .\\-]?\\d+|[ .\\-]\\d+)*", 1, 1, 0, 2 },
+		{ "\\d{5}[0-9][0-9ABab]\\d{8}", 14, 0, 0, 1 },
+		{ "[A-Z]{2}\\d{2}[A-Z0-9]{11,30}", 2, 2, 30, 0 },
+		{ "x*\\d{5}", 5, SENSOR_RE_INF, 0, SENSOR_RE_NONE },
+		{ "(?i:pt)\\d{9}", 9, 2, 0, SENSOR_RE_NONE },
+	};
+	struct sensor_re_set dig;
+	unsigned int i, c;
+
+	(void)state;
+	memset(&dig, 0, sizeof(dig));
+	for (c = '0'; c <= '9'; c++)
+		sensor_re_set_add(&dig, c);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sensor_re *re = sensor_re_parse(cases[i].re, NULL, 0);
+		struct sensor_re_shape s;
+
+		assert_non_null(re);
+		sensor_re_shape(re, &dig, &s);
+		if (s.min_sure != cases[i].min || s.pre != cases[i].pre || s.suf != cases[i].suf ||
+		    (s.mid != cases[i].mid && !(s.mid <= 0 && cases[i].mid <= 0)))
+			fail_msg("%s: min %lld pre %lld suf %lld mid %lld", cases[i].re,
+				 (long long)s.min_sure, (long long)s.pre, (long long)s.suf,
+				 (long long)s.mid);
+		sensor_re_free(re);
+	}
+}
+
+/* (?i:...) folds ASCII letters only, classes before they are negated. */
+static void
+test_regex_caseless_group_folds_ascii_letters(void **state)
+{
+	struct sensor_re *re = sensor_re_parse("(?i:a[^b]\\xe9)c", NULL, 0);
+	const struct sensor_re_set *s;
+	int32_t n;
+
+	(void)state;
+	assert_non_null(re);
+	n = re->nodes[re->root].child;	/* the group's CAT: a, [^b], \xe9 */
+	assert_int_equal(re->nodes[n].kind, SENSOR_RE_CAT);
+	n = re->nodes[n].child;
+	s = &re->sets[re->nodes[n].set];
+	assert_true(sensor_re_set_has(s, 'a') && sensor_re_set_has(s, 'A'));
+	s = &re->sets[re->nodes[re->nodes[n].next].set];
+	assert_false(sensor_re_set_has(s, 'b') || sensor_re_set_has(s, 'B'));
+	assert_true(sensor_re_set_has(s, 'c') && sensor_re_set_has(s, '\n'));
+	s = &re->sets[re->nodes[re->nodes[re->nodes[n].next].next].set];
+	assert_true(sensor_re_set_has(s, 0xe9) && !sensor_re_set_has(s, 0xc9));
+	s = &re->sets[re->nodes[re->nodes[re->nodes[re->root].child].next].set];
+	assert_true(sensor_re_set_has(s, 'c') && !sensor_re_set_has(s, 'C'));
+	sensor_re_free(re);
+}
+
+static void
+test_prefilter_avx2_masks_equal_scalar_masks(void **state)
+{
+	uint8_t buf[1000];
+	uint64_t a[4][16], b[4][16];
+	uint64_t s = 99;
+	unsigned int i, n;
+
+	(void)state;
+	if (!sensor_prefilter_have_avx2())
+		skip();
+	for (n = 1; n <= sizeof(buf); n += 37) {
+		for (i = 0; i < n; i++) {
+			s ^= s << 13;
+			s ^= s >> 7;
+			s ^= s << 17;
+			buf[i] = (uint8_t)(s >> 24);
+			if (s % 3 == 0)
+				buf[i] = (uint8_t)"09AZ +@[`/:\x80\xff"[s % 14];
+		}
+		memset(a, 0xaa, sizeof(a));
+		memset(b, 0x55, sizeof(b));
+		sensor_prefilter_masks_scalar(buf, n, a[0], a[1], a[2], a[3]);
+		sensor_prefilter_masks_avx2(buf, n, b[0], b[1], b[2], b[3]);
+		for (i = 0; i < 4; i++)
+			assert_memory_equal(a[i], b[i], sizeof(uint64_t) * ((n + 63) / 64));
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prefilter_takes_every_class_led_builtin_pattern),
+		cmocka_unit_test(test_prefilter_custom_class_patterns_go_where_they_can_be_proven),
+		cmocka_unit_test(
+			test_engines_agree_when_a_keyword_search_runs_inside_the_stream_callback),
+		cmocka_unit_test(test_engines_agree_on_bench_mixes),
+		cmocka_unit_test(test_engines_agree_on_hand_written_edge_cases),
+		cmocka_unit_test(test_engines_agree_on_random_token_soup),
+		cmocka_unit_test(test_regex_subset_refuses_what_it_cannot_run_like_hyperscan),
+		cmocka_unit_test(test_regex_shape_of_builtin_forms),
+		cmocka_unit_test(test_regex_caseless_group_folds_ascii_letters),
+		cmocka_unit_test(test_prefilter_avx2_masks_equal_scalar_masks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
