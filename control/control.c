@@ -251,24 +251,24 @@ control_sighup(struct control *c)
 		CONTROL_LOG(ERR, "SIGHUP: reload refused, the running policy stays: %s", err);
 }
 
+_Static_assert(INCIDENT_CAPTURE_ID_LEN == CAPTURE_ID_LEN, "incidents keep capture ids");
+
 /*
- * A dlp or alert event with an automatic capture (docs/capture.md "Automatic captures"):
- * the capture is made now if the pcap writer has not made it yet, so that the id and URL
- * the event carries lead to a listed capture.
+ * The automatic capture of a dlp or alert event (docs/capture.md "Automatic captures"),
+ * made now if the pcap writer has not made it yet, so that the id and URL the event (and
+ * the incident report) carry lead to a listed capture. Its id in id, or "" when it has
+ * none.
  */
 static void
-control_event_capture(struct control *c, const struct msg *m, json_t *ev)
+control_event_capture(struct control *c, const struct msg *m, char *id)
 {
-	char id[CAPTURE_ID_LEN], url[CAPTURE_ID_LEN + 32];
-
+	id[0] = '\0';
 	if (m->capture == 0 || (m->type != MSG_DLP && m->type != MSG_ALERT))
 		return;
 	if (capture_event_note(c->svc.captures, m->worker, m->capture,
 			       m->type == MSG_DLP ? CAPTURE_EVENT_DLP : CAPTURE_EVENT_ALERT,
 			       m->flow.flow_id, m->ts_us, id) != 0)
-		return;
-	snprintf(url, sizeof(url), "/v1/captures/%s/files/1", id);
-	json_object_set_new(ev, "capture", json_pack("{s:s, s:s}", "id", id, "url", url));
+		id[0] = '\0';
 }
 
 static void
@@ -287,12 +287,14 @@ control_handle(struct control *c, struct msg *m)
 	case MSG_DLP:
 	case MSG_APP:
 	case MSG_ALERT: {
+		char cap[CAPTURE_ID_LEN], url[CAPTURE_ID_LEN + 32];
 		json_t *ev;
 
 		if (m->type == MSG_FLOW_END)
 			flow_list_end(c->svc.flows, m->worker, &m->flow);
-		if (m->type == MSG_DLP)
-			incident_store_add(c->svc.incidents, m);	/* NULL: no API */
+		control_event_capture(c, m, cap);
+		if (m->type == MSG_DLP)	/* NULL store: no API */
+			incident_store_add(c->svc.incidents, m, cap);
 		if (c->events == NULL && c->svc.recent == NULL && c->svc.sinks == NULL)
 			break;
 		ev = event_json_build(m);
@@ -300,7 +302,11 @@ control_handle(struct control *c, struct msg *m)
 			c->event_errors++;
 			break;
 		}
-		control_event_capture(c, m, ev);
+		if (cap[0] != '\0') {
+			snprintf(url, sizeof(url), "/v1/captures/%s/files/1", cap);
+			json_object_set_new(ev, "capture", json_pack("{s:s, s:s}", "id", cap,
+								     "url", url));
+		}
 		if (c->svc.recent != NULL)
 			event_ring_add(c->svc.recent, ev);
 		if (c->events != NULL || c->svc.sinks != NULL)

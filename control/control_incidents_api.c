@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "capture.h"
 #include "control_incidents_api.h"
 #include "incident.h"
 #include "incident_report.h"
@@ -66,6 +67,34 @@ control_incidents_api_get(void *cookie, const struct api_request *req,
 	return api_reply_json(resp, 200, incident_report_summary(s->incidents, inc), NULL);
 }
 
+/*
+ * The report's captures as the capture store has them now: "available" (false once a
+ * capture is deleted, by the operator or the disk quota) and each file's download URL.
+ */
+static void
+control_incidents_api_captures(const struct services *s, json_t *report)
+{
+	json_t *c, *got, *fi, *files;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(report, "captures"), i, c) {
+		got = s->captures != NULL ?
+		      capture_get_json(s->captures, json_string_value(json_object_get(c, "id"))) :
+		      NULL;
+		files = json_array();
+		json_array_foreach(json_object_get(got, "files"), j, fi)
+			json_array_append_new(files, json_pack("{s:O, s:O, s:O, s:O}",
+				"name", json_object_get(fi, "name"), "url", json_object_get(fi, "url"),
+				"size", json_object_get(fi, "size"),
+				"packets", json_object_get(fi, "packets")));
+		json_object_set_new(c, "available", json_boolean(got != NULL));
+		json_object_set_new(c, "state", got != NULL ?
+				    json_incref(json_object_get(got, "state")) : json_null());
+		json_object_set_new(c, "files", files);
+		json_decref(got);
+	}
+}
+
 int
 control_incidents_api_report(void *cookie, const struct api_request *req,
 			     struct api_response *resp)
@@ -90,6 +119,7 @@ control_incidents_api_report(void *cookie, const struct api_request *req,
 				      (uint64_t)now.tv_nsec / 1000);
 	if (report == NULL)
 		return api_reply_problem(resp, 500, NULL, "out of memory", NULL);
+	control_incidents_api_captures(s, report);
 	if (format == NULL || strcmp(format, "json") == 0)
 		return api_reply_json(resp, 200, report, NULL);
 	html = incident_report_html(report, &len);

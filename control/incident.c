@@ -339,15 +339,37 @@ incident_revision(struct incident_store *st, struct incident *inc)
 	inc->revisions[inc->nrev++] = rev;
 }
 
+/* The index of capture id in the incident's list (added), or INCIDENT_CAPTURES. */
+static uint8_t
+incident_capture(struct incident *inc, const char *id)
+{
+	uint32_t i;
+
+	if (id == NULL || id[0] == '\0')
+		return INCIDENT_CAPTURES;
+	for (i = 0; i < inc->ncap; i++)
+		if (strcmp(inc->caps[i].id, id) == 0)
+			break;
+	if (i == inc->ncap) {
+		if (inc->ncap == INCIDENT_CAPTURES) {
+			inc->caps_unlisted++;
+			return INCIDENT_CAPTURES;
+		}
+		snprintf(inc->caps[inc->ncap++].id, INCIDENT_CAPTURE_ID_LEN, "%s", id);
+	}
+	inc->caps[i].findings++;
+	return (uint8_t)i;
+}
+
 void
-incident_store_add(struct incident_store *st, const struct msg *m)
+incident_store_add(struct incident_store *st, const struct msg *m, const char *capture)
 {
 	const struct dlp_event *d = &m->dlp;
 	struct incident_finding *f = NULL;
 	uint32_t i, listed = 0, values_left;
 	struct incident *inc;
 	uint16_t cats = 0;
-	uint8_t dest;
+	uint8_t dest, cap;
 	int reset;
 
 	if (st == NULL || m->type != MSG_DLP || !m->has_flow)
@@ -373,6 +395,7 @@ incident_store_add(struct incident_store *st, const struct msg *m)
 	incident_source(inc, m->flow.from_group);
 	incident_revision(st, inc);
 	dest = incident_dest(st, inc, m);
+	cap = incident_capture(inc, capture);
 
 	/* distinct values: the set of every category shares incidents.max_values */
 	values_left = st->conf.max_values;
@@ -420,6 +443,7 @@ incident_store_add(struct incident_store *st, const struct msg *m)
 		f->records = d->total;
 		f->categories = cats;
 		f->dest = dest;
+		f->capture = cap;
 		f->crossing = d->crossing;
 		f->blocked = d->blocked;
 		f->reset = (uint8_t)reset;

@@ -34,8 +34,10 @@ void incident_store_free(struct incident_store *st);
  * Take message m: a MSG_DLP with a flow joins (or opens) the incident of its destination
  * group and rule whose findings are within the window of its time; any other message is
  * ignored. Nothing of m is kept but its redacted facts: hashes, counts, names, addresses.
+ * capture: the id of the automatic capture the finding's event carries, or NULL; the
+ * report lists it as evidence.
  */
-void incident_store_add(struct incident_store *st, const struct msg *m);
+void incident_store_add(struct incident_store *st, const struct msg *m, const char *capture);
 
 /* Incidents held, and the i-th of them by id (oldest first); NULL past the end. */
 uint32_t incident_store_count(const struct incident_store *st);

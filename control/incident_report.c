@@ -216,7 +216,7 @@ report_timeline(const struct incident *inc)
 		} else {
 			snprintf(dest, sizeof(dest), "(not listed)");
 		}
-		e = json_pack("{s:o, s:I, s:s, s:s?, s:o, s:I, s:s, s:s, s:s}",
+		e = json_pack("{s:o, s:I, s:s, s:s?, s:o, s:I, s:s, s:s, s:s, s:s?}",
 			"timestamp", report_ts(f->ts_us),
 			"flow_id", (json_int_t)f->flow_id,
 			"finding", f->crossing ? "threshold alert" : "dlp",
@@ -225,8 +225,25 @@ report_timeline(const struct incident *inc)
 			"records", (json_int_t)f->records,
 			"direction", f->to_client ? "to_client" : "to_server",
 			"destination", dest,
-			"action", f->reset ? "reset" : f->blocked ? "blocked" : "allowed");
+			"action", f->reset ? "reset" : f->blocked ? "blocked" : "allowed",
+			"capture", f->capture < inc->ncap ? inc->caps[f->capture].id : NULL);
 		json_array_append_new(list, e);
+	}
+	return list;
+}
+
+/* The automatic captures made for the findings: the evidence, with the capture's URL. */
+static json_t *
+report_captures(const struct incident *inc)
+{
+	json_t *list = json_array();
+	char url[INCIDENT_CAPTURE_ID_LEN + 16];
+	uint32_t i;
+
+	for (i = 0; i < inc->ncap; i++) {
+		snprintf(url, sizeof(url), "/v1/captures/%s", inc->caps[i].id);
+		json_array_append_new(list, json_pack("{s:s, s:I, s:s}", "id", inc->caps[i].id,
+			"findings", (json_int_t)inc->caps[i].findings, "url", url));
 	}
 	return list;
 }
@@ -265,7 +282,7 @@ incident_report_json(const struct incident_store *st, const struct incident *inc
 		json_array_append_new(notes, json_string(
 			"A limit of the incident store was reached: the counts are lower bounds."));
 	r = json_pack("{s:I, s:o, s:s, s:o, s:o, s:I, s:I, s:I, s:o, s:I, s:o, s:o, s:o, "
-		      "s:I, s:o, s:s, s:{s:o, s:s}, s:b, s:o}",
+		      "s:I, s:o, s:s, s:o, s:I, s:{s:o, s:s}, s:b, s:o}",
 		"incident", (json_int_t)inc->id,
 		"generated", report_ts(now_us),
 		"state", report_open(st, inc) ? "open" : "closed",
@@ -282,6 +299,8 @@ incident_report_json(const struct incident_store *st, const struct incident *inc
 		"timeline_not_listed", (json_int_t)(inc->findings - inc->ntl),
 		"actions", report_actions(inc),
 		"measures", report_measures(inc, measures, sizeof(measures)),
+		"captures", report_captures(inc),
+		"captures_not_listed", (json_int_t)inc->caps_unlisted,
 		"policy", "revisions", revs, "etag", inc->etag,
 		"lower_bounds", inc->capped != 0,
 		"notes", notes);
@@ -448,7 +467,7 @@ html_timeline(FILE *f, const json_t *r)
 	html_text(f, jstr(r, "last_seen"));
 	fputs("</dd>\n</dl>\n<table id=\"timeline\">\n<tr><th>Time (UTC)</th><th>Flow</th>"
 	      "<th>Finding</th><th>Categories</th><th>Records</th><th>Destination</th>"
-	      "<th>Action</th></tr>\n", f);
+	      "<th>Action</th><th>Capture</th></tr>\n", f);
 	json_array_foreach(json_object_get(r, "timeline"), i, e) {
 		fputs("<tr><td>", f);
 		html_text(f, jstr(e, "timestamp"));
@@ -466,12 +485,63 @@ html_timeline(FILE *f, const json_t *r)
 		html_text(f, jstr(e, "destination"));
 		fputs("</td><td>", f);
 		html_text(f, jstr(e, "action"));
+		fputs("</td><td>", f);
+		html_text(f, jstr(e, "capture"));
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
 	if (jint(r, "timeline_not_listed") != 0)
 		fprintf(f, "<p>%" JSON_INTEGER_FORMAT " later findings are not listed.</p>\n",
 			jint(r, "timeline_not_listed"));
+}
+
+/* A link: href and text escaped as any text. */
+static void
+html_link(FILE *f, const char *href, const char *text)
+{
+	fputs("<a href=\"", f);
+	html_text(f, href);
+	fputs("\">", f);
+	html_text(f, text);
+	fputs("</a>", f);
+}
+
+/* The automatic captures: each with its files' download links (the files the API found
+ * when it made the report: "available" false means the capture was deleted since). */
+static void
+html_captures(FILE *f, const json_t *r)
+{
+	const json_t *c, *fi;
+	size_t i, j;
+
+	fputs("<h2>7. Related packet captures</h2>\n", f);
+	if (json_array_size(json_object_get(r, "captures")) == 0) {
+		fputs("<p id=\"no-captures\">No packet capture was made for these findings "
+		      "(automatic captures: <code>capture:</code> in the configuration).</p>\n", f);
+		return;
+	}
+	fputs("<p>Downloads need an API token (<code>Authorization: Bearer</code>).</p>\n"
+	      "<table id=\"captures\">\n<tr><th>Capture</th><th>Findings</th><th>Files"
+	      "</th></tr>\n", f);
+	json_array_foreach(json_object_get(r, "captures"), i, c) {
+		fputs("<tr><td>", f);
+		html_link(f, jstr(c, "url"), jstr(c, "id"));
+		fprintf(f, "</td><td class=\"n\">%" JSON_INTEGER_FORMAT "</td><td>",
+			jint(c, "findings"));
+		if (json_is_false(json_object_get(c, "available")))
+			fputs("deleted since", f);
+		json_array_foreach(json_object_get(c, "files"), j, fi) {
+			fputs(j ? "<br>" : "", f);
+			html_link(f, jstr(fi, "url"), jstr(fi, "name"));
+			fprintf(f, " (%" JSON_INTEGER_FORMAT " packets, %" JSON_INTEGER_FORMAT
+				" bytes)", jint(fi, "packets"), jint(fi, "size"));
+		}
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+	if (jint(r, "captures_not_listed") != 0)
+		fprintf(f, "<p>%" JSON_INTEGER_FORMAT " findings had captures not listed.</p>\n",
+			jint(r, "captures_not_listed"));
 }
 
 static void
@@ -520,7 +590,8 @@ incident_report_html(const json_t *r, size_t *len)
 	html_destinations(f, r);
 	html_timeline(f, r);
 	html_measures_policy(f, r);
-	fputs("<h2>7. To be completed by the controller</h2>\n<p>Name and contact details of the "
+	html_captures(f, r);
+	fputs("<h2>8. To be completed by the controller</h2>\n<p>Name and contact details of the "
 	      "data protection officer or other contact point (Art. 33(3)(b)):</p>\n"
 	      "<div class=\"blank\"></div>\n<p>Likely consequences of the breach "
 	      "(Art. 33(3)(c)):</p>\n<div class=\"blank\"></div>\n<p>Measures proposed to "

@@ -22,6 +22,8 @@
 #define INCIDENT_TIMELINE 256		/* findings listed per incident (the first ones) */
 #define INCIDENT_REVISIONS 8		/* policy revisions listed per incident */
 #define INCIDENT_HOST_LEN 128
+#define INCIDENT_CAPTURES 32		/* automatic captures listed per incident */
+#define INCIDENT_CAPTURE_ID_LEN 33	/* CAPTURE_ID_LEN (pcap/capture.h) */
 
 /* A set of 64-bit keys (keyed hashes, flow ids): open addressing, grown up to a cap. */
 struct incident_set {
@@ -59,7 +61,14 @@ struct incident_finding {
 	uint8_t blocked;
 	uint8_t reset;
 	uint8_t to_client;		/* direction: server to client */
+	uint8_t capture;		/* index in captures[], or INCIDENT_CAPTURES: none listed */
 	char sensor[INCIDENT_SENSOR_LEN];	/* crossing: the sensor; else "" */
+};
+
+/* The automatic capture made for some of the incident's findings (docs/capture.md). */
+struct incident_capture {
+	char id[INCIDENT_CAPTURE_ID_LEN];
+	uint64_t findings;		/* findings whose event carries it */
 };
 
 enum incident_action {
@@ -90,6 +99,9 @@ struct incident {
 	struct incident_set flows;	/* distinct flow ids */
 	uint32_t ntl;
 	struct incident_finding tl[INCIDENT_TIMELINE];
+	uint32_t ncap;
+	uint64_t caps_unlisted;		/* findings whose capture was not listed */
+	struct incident_capture caps[INCIDENT_CAPTURES];
 	uint32_t nrev;
 	uint64_t revisions[INCIDENT_REVISIONS];	/* policy revisions in force, in order seen */
 	char etag[40];			/* the policy's ETag at the last finding */

@@ -1,8 +1,9 @@
 """GDPR Art. 33 breach reports: GET /v1/incidents groups the findings of a capture
 (tollgated --read --serve) by destination group, rule and time window; each incident's
 report counts exactly the distinct values planted per category (data subjects) and their
-occurrences (records), lists the destinations, the time line and the actions as the events
-file has them, and holds no raw value. The HTML page is rendered by a real headless
+occurrences (records), lists the destinations, the time line, the actions and the
+automatic captures (download links that give the pcap) as the events file has them, and
+holds no raw value. The HTML page is rendered by a real headless
 Chromium (through a loopback proxy that adds the token): screenshot saved, key figures read
 back from the rendered DOM."""
 
@@ -60,7 +61,7 @@ policy:
       from: workloads
       to: other
       action: allow
-      dlp: [{sensor: email, action: alert, threshold: 1}]
+      dlp: [{sensor: email, action: alert, threshold: 1, capture: true}]
 """
 
 
@@ -201,6 +202,38 @@ def test_report_counts_equal_the_distinct_planted_values_per_category(served):
          "numbers)", "sensors": ["email"], "records": 1, "data_subjects": 1}]
 
 
+def test_reports_list_the_findings_captures_with_download_links(served):
+    """The block binding captures by default, the mail-out binding says capture: true, the
+    other alert bindings do not capture: each report lists exactly its findings' captures,
+    and each file URL downloads the pcap the capture store describes."""
+    port, evs = served
+    for inc, flows in ((1, (47001, 47002, 47003)), (2, (47004,)), (3, (47005,))):
+        r = report(port, inc)
+        mine = [e for e in evs if "dlp" in e and e["src_port"] in flows and
+                e["timestamp"] >= r["first_seen"] and e["timestamp"] <= r["last_seen"]]
+        assert [t["capture"] for t in r["timeline"]] == \
+            [e["capture"]["id"] if "capture" in e else None for e in mine]
+        ids = list(dict.fromkeys(e["capture"]["id"] for e in mine if "capture" in e))
+        assert [c["id"] for c in r["captures"]] == ids and r["captures_not_listed"] == 0
+        for c in r["captures"]:
+            assert c["findings"] == sum(e.get("capture", {}).get("id") == c["id"] for e in mine)
+            assert c["url"] == "/v1/captures/" + c["id"] and c["available"] is True
+            status, _, b = get(port, c["url"])
+            meta = json.loads(b)
+            assert status == 200 and c["state"] == meta["state"]
+            assert [(f["name"], f["url"], f["size"], f["packets"]) for f in c["files"]] == \
+                [(f["name"], f["url"], f["size"], f["packets"]) for f in meta["files"]]
+            assert c["files"][0]["url"] == f"/v1/captures/{c['id']}/files/1"
+            status, _, pcap = get(port, c["files"][0]["url"])
+            assert status == 200 and pcap[:4] == b"\xd4\xc3\xb2\xa1"
+            assert len(pcap) == c["files"][0]["size"] and c["files"][0]["packets"] > 0
+    # incident 1: the blocked card's flow; incident 2: mail-out's binding; 3: none
+    blocked = [e for e in evs if "dlp" in e and e["dlp"]["action"] == "blocked"]
+    assert [c["id"] for c in report(port, 1)["captures"]] == \
+        ["dlp-%d" % blocked[0]["flow_id"]]
+    assert len(report(port, 2)["captures"]) == 1 and report(port, 3)["captures"] == []
+
+
 def test_reports_hold_no_raw_value(served):
     port, _ = served
     for inc in (1, 2, 3):
@@ -267,6 +300,7 @@ class _Figures(HTMLParser):
     def __init__(self):
         super().__init__()
         self.by_id, self.rows, self._stack, self._row = {}, {}, [], None
+        self.links = []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -275,6 +309,8 @@ class _Figures(HTMLParser):
             self.rows[self._row] = []
         if tag == "td" and self._row is not None:
             self.rows[self._row].append("")
+        if tag == "a":
+            self.links.append(a.get("href"))
         self._stack.append((tag, a.get("id")))
 
     def handle_endtag(self, tag):
@@ -328,6 +364,9 @@ def test_html_report_renders_in_chromium_with_the_key_figures(served, tmp_path):
     assert fig.by_id["last-seen"] == r["last_seen"]
     assert fig.by_id["actions-blocked"] == str(r["actions"]["blocked"]) == "1"
     assert fig.by_id["actions-allowed"] == str(r["actions"]["allowed"])
+    # the evidence: the capture and its file, linked
+    assert fig.links == [r["captures"][0]["url"], r["captures"][0]["files"][0]["url"]]
+    assert r["captures"][0]["id"] in fig.by_id["captures"]
     assert fig.by_id["findings"] == str(r["nature"]["findings"])
     dest = fig.by_id["destinations"]
     assert "api.partner.example" in dest and PARTNER_FILES in dest

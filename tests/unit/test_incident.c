@@ -87,22 +87,22 @@ test_incident_findings_group_by_destination_rule_and_window(void **state)
 	assert_non_null(st);
 	m = finding(100 * S, "partners", "r1", 7);
 	match(m, "credit_card", "financial", 11);
-	incident_store_add(st, m);
+	incident_store_add(st, m, NULL);
 	m = finding(150 * S, "partners", "r1", 8);	/* within 60 s of the last */
 	match(m, "email", "contact", 21);
-	incident_store_add(st, m);
+	incident_store_add(st, m, NULL);
 	m = finding(160 * S, "partners", "r2", 8);	/* another rule */
 	match(m, "email", "contact", 21);
-	incident_store_add(st, m);
+	incident_store_add(st, m, NULL);
 	m = finding(155 * S, "crm", "r1", 8);		/* another group */
 	match(m, "email", "contact", 21);
-	incident_store_add(st, m);
+	incident_store_add(st, m, NULL);
 	m = finding(211 * S, "partners", "r1", 7);	/* 61 s after the last of r1 */
 	match(m, "credit_card", "financial", 11);
-	incident_store_add(st, m);
+	incident_store_add(st, m, NULL);
 	m = finding(100 * S, "partners", "x", 7);	/* other messages are ignored */
 	m->type = MSG_ALERT;
-	incident_store_add(st, m);
+	incident_store_add(st, m, NULL);
 
 	assert_int_equal(incident_store_count(st), 4);
 	assert_int_equal(incident_store_at(st, 0)->id, 1);
@@ -138,14 +138,14 @@ test_incident_counts_distinct_values_and_records_per_category(void **state)
 	match(m, "credit_card", "financial", 1);	/* the same card again */
 	m->dlp.total += 4;				/* four more, not listed */
 	m->dlp.blocked = 1;
-	incident_store_add(st, m);
+	incident_store_add(st, m, NULL);
 	m = finding(11 * S, "p", "r", 2);
 	match(m, "iban", "financial", 1);		/* same hash, same category: one value */
 	match(m, "email", "contact", 1);		/* same hash, other category: counted */
 	match(m, "email", "contact", 0);		/* a zero hash is a value like any other */
 	m->dlp.total += 2;
 	m->flow.key.proto = IPPROTO_UDP;
-	incident_store_add(st, m);
+	incident_store_add(st, m, NULL);
 	inc = incident_store_at(st, 0);
 	assert_int_equal(cat(inc, "financial")->values.n, 2);
 	assert_int_equal(cat(inc, "financial")->records, 3 + 4 + 1);
@@ -176,10 +176,10 @@ test_incident_store_drops_the_least_recent_when_full(void **state)
 	(void)state;
 	for (i = 0; i < 4; i++) {
 		snprintf(rule, sizeof(rule), "r%u", i);
-		incident_store_add(st, finding((10 + i) * S, "p", rule, 1));
+		incident_store_add(st, finding((10 + i) * S, "p", rule, 1), NULL);
 	}
-	incident_store_add(st, finding(20 * S, "p", "r0", 1));	/* r0 is the most recent now */
-	incident_store_add(st, finding(21 * S, "p", "r9", 1));
+	incident_store_add(st, finding(20 * S, "p", "r0", 1), NULL);	/* r0 is the most recent now */
+	incident_store_add(st, finding(21 * S, "p", "r9", 1), NULL);
 	assert_int_equal(incident_store_count(st), 4);
 	assert_int_equal(incident_store_dropped(st), 1);
 	assert_null(incident_store_get(st, 2));			/* r1 went */
@@ -206,7 +206,7 @@ test_incident_caps_make_lower_bounds(void **state)
 		for (k = 0; k < 2; k++)
 			match(m, k ? "email" : "iban", k ? "contact" : "financial",
 			      0x1000 + i * 2 + k);
-		incident_store_add(st, m);
+		incident_store_add(st, m, NULL);
 	}
 	inc = incident_store_at(st, 0);
 	assert_int_equal(incident_subjects(inc), 100);
@@ -236,7 +236,7 @@ test_incident_html_escapes_what_it_shows(void **state)
 	m->app.kind = APP_META_HTTP;
 	snprintf(m->app.http.hostname, sizeof(m->app.http.hostname), "<script>x</script>&\"'");
 	match(m, "email", "c<b>", 5);
-	incident_store_add(st, m);
+	incident_store_add(st, m, NULL);
 	r = incident_report_json(st, incident_store_at(st, 0), 11 * S);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 		json_object_get(r, "destinations"), 0), "fqdn")), "<script>x</script>&\"'");
@@ -253,6 +253,66 @@ test_incident_html_escapes_what_it_shows(void **state)
 	incident_store_free(st);
 }
 
+/* Findings' automatic captures: listed once each with the findings that carry them, on
+ * their time line entries, past INCIDENT_CAPTURES counted; the page links them. */
+static void
+test_incident_lists_the_findings_captures(void **state)
+{
+	struct incident_store *st = incident_store_create(&g_conf, NULL, 0);
+	const struct incident *inc;
+	json_t *r, *caps, *tl;
+	char id[INCIDENT_CAPTURE_ID_LEN], *html;
+	unsigned int i;
+	size_t len;
+
+	(void)state;
+	for (i = 0; i < INCIDENT_CAPTURES + 4; i++) {
+		struct msg *m = finding(S + i, "p", "r", 1);
+
+		match(m, "email", "contact", i);
+		snprintf(id, sizeof(id), "dlp-%u", i);
+		/* the first capture twice, the second finding none */
+		incident_store_add(st, m, i == 1 ? NULL : i == 2 ? "dlp-0" : id);
+	}
+	inc = incident_store_at(st, 0);
+	assert_int_equal(inc->ncap, INCIDENT_CAPTURES);
+	assert_int_equal(inc->caps_unlisted, 2);
+	assert_false(inc->capped);
+	r = incident_report_json(st, inc, 5 * S);
+	caps = json_object_get(r, "captures");
+	assert_int_equal(json_array_size(caps), INCIDENT_CAPTURES);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(caps, 0), "id")),
+			    "dlp-0");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(caps, 0),
+							    "findings")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(caps, 1), "url")),
+			    "/v1/captures/dlp-3");
+	assert_int_equal(json_integer_value(json_object_get(r, "captures_not_listed")), 2);
+	tl = json_object_get(r, "timeline");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(tl, 0),
+							      "capture")), "dlp-0");
+	assert_true(json_is_null(json_object_get(json_array_get(tl, 1), "capture")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(tl, 2),
+							      "capture")), "dlp-0");
+	assert_true(json_is_null(json_object_get(json_array_get(tl, INCIDENT_CAPTURES + 3),
+						"capture")));
+	/* as the API gives it: one file available, the second capture deleted since */
+	json_object_set_new(json_array_get(caps, 0), "files", json_pack("[{s:s, s:s, s:i, s:i}]",
+		"name", "dlp-0_00001.pcap", "url", "/v1/captures/dlp-0/files/1", "size", 1234,
+		"packets", 7));
+	json_object_set_new(json_array_get(caps, 1), "available", json_false());
+	html = incident_report_html(r, &len);
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<td><a href=\"/v1/captures/dlp-0\">dlp-0</a></td>"
+				     "<td class=\"n\">2</td><td><a href=\"/v1/captures/dlp-0/"
+				     "files/1\">dlp-0_00001.pcap</a> (7 packets, 1234 bytes)"));
+	assert_non_null(strstr(html, ">dlp-3</a></td><td class=\"n\">1</td><td>deleted since"));
+	assert_non_null(strstr(html, "2 findings had captures not listed."));
+	free(html);
+	json_decref(r);
+	incident_store_free(st);
+}
+
 int
 main(void)
 {
@@ -262,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_incident_store_drops_the_least_recent_when_full),
 		cmocka_unit_test(test_incident_caps_make_lower_bounds),
 		cmocka_unit_test(test_incident_html_escapes_what_it_shows),
+		cmocka_unit_test(test_incident_lists_the_findings_captures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
