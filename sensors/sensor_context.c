@@ -264,26 +264,7 @@ on_kw(unsigned int id, unsigned long long from, unsigned long long to, unsigned 
 static const uint8_t *
 region_bytes(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t r0, uint64_t r1)
 {
-	uint32_t mask = sw->db->ring_size - 1;
-	uint64_t o, mid;
-	size_t n = 0;
-
-	if (r0 >= sw->buf_off)
-		return sw->buf + (r0 - sw->buf_off);
-	mid = r1 < sw->buf_off ? r1 : sw->buf_off;
-	for (o = r0; o < mid;) {
-		uint32_t pos = (uint32_t)(o & mask);
-		size_t chunk = sw->db->ring_size - pos;
-
-		if (chunk > mid - o)
-			chunk = (size_t)(mid - o);
-		memcpy(sw->ctx_buf + n, st->ring + pos, chunk);
-		n += chunk;
-		o += chunk;
-	}
-	if (r1 > sw->buf_off)
-		memcpy(sw->ctx_buf + n, sw->buf, (size_t)(r1 - sw->buf_off));
-	return sw->ctx_buf;
+	return sensor_bytes(sw, st, r0, r1, sw->ctx_buf);
 }
 
 /*

@@ -52,23 +52,6 @@
 #include "sensor_prefilter.h"
 #include "sensor_priv.h"
 
-static inline int
-is_digit(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static inline int
-is_alpha(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static inline int
-is_alnum(uint8_t c)
-{
-	return is_digit(c) || is_alpha(c);
-}
 
 /* One expression handed to Hyperscan, and where it came from (for error messages). */
 struct compile_expr {
@@ -281,7 +264,7 @@ add_keyword(struct compile_ctx *c, unsigned int si, unsigned int ki, uint16_t sl
 		key[i] = kw_sep(k[i]) ? ' ' : (char)lower(k[i]);
 		if (kw_sep(k[i]))
 			b += (size_t)snprintf(body + b, sizeof(body) - b, "[ _\\-]");
-		else if (is_alnum(k[i]))
+		else if (sensor_is_alnum(k[i]))
 			body[b++] = (char)k[i];
 		else
 			b += (size_t)snprintf(body + b, sizeof(body) - b, "\\x%02x", k[i]);
@@ -291,14 +274,14 @@ add_keyword(struct compile_ctx *c, unsigned int si, unsigned int ki, uint16_t sl
 	if (!d->enabled)	/* checked, not compiled */
 		return 0;
 	/* kw_trail: bit 0 a trailing guard byte, bit 1 a leading guard (sensor_pattern). */
-	if (is_alpha(k[len - 1])) {
-		snprintf(re, sizeof(re), "%s(?i:%s)[^a-z]", is_alpha(k[0]) ? "(?:^|[^A-Za-z])" : "",
+	if (sensor_is_alpha(k[len - 1])) {
+		snprintf(re, sizeof(re), "%s(?i:%s)[^a-z]", sensor_is_alpha(k[0]) ? "(?:^|[^A-Za-z])" : "",
 			 body);
-		return ctx_add(c, key, re, 0, si, ki, 1, 1U | (is_alpha(k[0]) ? 2U : 0U),
+		return ctx_add(c, key, re, 0, si, ki, 1, 1U | (sensor_is_alpha(k[0]) ? 2U : 0U),
 			       (unsigned int)len, slot);
 	}
-	snprintf(re, sizeof(re), "%s(?i:%s)", is_alpha(k[0]) ? "(?:^|[^A-Za-z])" : "", body);
-	return ctx_add(c, key, re, 0, si, ki, 1, is_alpha(k[0]) ? 2U : 0U, (unsigned int)len,
+	snprintf(re, sizeof(re), "%s(?i:%s)", sensor_is_alpha(k[0]) ? "(?:^|[^A-Za-z])" : "", body);
+	return ctx_add(c, key, re, 0, si, ki, 1, sensor_is_alpha(k[0]) ? 2U : 0U, (unsigned int)len,
 		       slot);
 }
 

@@ -76,32 +76,11 @@ static int
 get_bytes(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t s, uint64_t e,
 	  const uint8_t **p)
 {
-	uint32_t mask = sw->db->ring_size - 1;
-	uint64_t mid, o;
-	size_t n = 0;
-
 	if (s >= e || s < sensor_readable_lo(sw, st) || e > sw->buf_end)
 		return -1;
-	if (s >= sw->buf_off) {
-		*p = sw->buf + (s - sw->buf_off);
-		return 0;
-	}
-	if (e - s > sw->db->ring_size)
+	if (s < sw->buf_off && e - s > sw->db->ring_size)
 		return -1;
-	mid = e < sw->buf_off ? e : sw->buf_off;
-	for (o = s; o < mid;) {
-		uint32_t pos = (uint32_t)(o & mask);
-		size_t chunk = sw->db->ring_size - pos;
-
-		if (chunk > mid - o)
-			chunk = (size_t)(mid - o);
-		memcpy(sw->tmp + n, st->ring + pos, chunk);
-		n += chunk;
-		o += chunk;
-	}
-	if (e > sw->buf_off)
-		memcpy(sw->tmp + n, sw->buf, (size_t)(e - sw->buf_off));
-	*p = sw->tmp;
+	*p = sensor_bytes(sw, st, s, e, sw->tmp);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "sensor_guard.h"
+#include "sensor_priv.h"
 
 /* Regexes the compile wraps around each pattern, by boundary kind. The value's first and
  * last byte are always in the kind's class (sensor_lead_class / sensor_trail_class) and
@@ -32,38 +33,21 @@ const struct sensor_guard sensor_guards[SENSOR_BOUNDARY__COUNT] = {
 		"[^0-9A-Za-z_\\-]", 1, 1 },
 };
 
-static inline int
-is_digit(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static inline int
-is_alpha(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static inline int
-is_alnum(uint8_t c)
-{
-	return is_digit(c) || is_alpha(c);
-}
 
 int
 sensor_lead_class(uint8_t boundary, uint8_t c)
 {
 	switch (boundary) {
 	case SENSOR_BOUNDARY_DIGIT:
-		return is_digit(c);
+		return sensor_is_digit(c);
 	case SENSOR_BOUNDARY_ALNUM:
-		return is_alnum(c);
+		return sensor_is_alnum(c);
 	case SENSOR_BOUNDARY_EMAIL:
-		return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+		return sensor_is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
 	case SENSOR_BOUNDARY_PHONE:
-		return is_digit(c) || c == '(' || c == '+';
+		return sensor_is_digit(c) || c == '(' || c == '+';
 	case SENSOR_BOUNDARY_B64URL:
-		return is_alnum(c) || c == '_' || c == '-' || c == '.';
+		return sensor_is_alnum(c) || c == '_' || c == '-' || c == '.';
 	default:
 		return 1;
 	}
@@ -75,13 +59,13 @@ sensor_trail_class(uint8_t boundary, uint8_t c)
 	switch (boundary) {
 	case SENSOR_BOUNDARY_DIGIT:
 	case SENSOR_BOUNDARY_PHONE:
-		return is_digit(c);
+		return sensor_is_digit(c);
 	case SENSOR_BOUNDARY_ALNUM:
-		return is_alnum(c);
+		return sensor_is_alnum(c);
 	case SENSOR_BOUNDARY_EMAIL:
-		return is_alpha(c);
+		return sensor_is_alpha(c);
 	case SENSOR_BOUNDARY_B64URL:
-		return is_alnum(c) || c == '_' || c == '-';
+		return sensor_is_alnum(c) || c == '_' || c == '-';
 	default:
 		return 1;
 	}

@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <hs.h>
 #include "sensor_prefilter_types.h"
 #include "sensor_types.h"
@@ -338,6 +339,56 @@ sensor_readable_lo(const struct sensor_worker *sw, const struct sensor_stream *s
 	uint64_t lo = sw->buf_off > w ? sw->buf_off - w : 0;
 
 	return lo > st->known_lo ? lo : st->known_lo;
+}
+
+/*
+ * Point at the bytes [s, e) (readable, at most the ring's size): into the current buffer
+ * when they are all in it, else copied into dst (ring_size bytes) from the ring and the
+ * buffer.
+ */
+static inline const uint8_t *
+sensor_bytes(const struct sensor_worker *sw, const struct sensor_stream *st, uint64_t s,
+	     uint64_t e, uint8_t *dst)
+{
+	uint32_t mask = sw->db->ring_size - 1;
+	uint64_t mid, o;
+	size_t n = 0;
+
+	if (s >= sw->buf_off)
+		return sw->buf + (s - sw->buf_off);
+	mid = e < sw->buf_off ? e : sw->buf_off;
+	for (o = s; o < mid;) {
+		uint32_t pos = (uint32_t)(o & mask);
+		size_t chunk = sw->db->ring_size - pos;
+
+		if (chunk > mid - o)
+			chunk = (size_t)(mid - o);
+		memcpy(dst + n, st->ring + pos, chunk);
+		n += chunk;
+		o += chunk;
+	}
+	if (e > sw->buf_off)
+		memcpy(dst + n, sw->buf, (size_t)(e - sw->buf_off));
+	return dst;
+}
+
+/* ASCII classes of the guards and the candidate finders. */
+static inline int
+sensor_is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline int
+sensor_is_alpha(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline int
+sensor_is_alnum(uint8_t c)
+{
+	return sensor_is_digit(c) || sensor_is_alpha(c);
 }
 
 /* Byte at offset o; o in [sensor_readable_lo, buf_end). */
