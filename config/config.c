@@ -123,6 +123,13 @@ static const char *const exception_names[] = {
 	NULL,
 };
 
+static const char *const checksum_names[] = {
+	[CONFIG_CKSUM_AUTO] = "auto",
+	[CONFIG_CKSUM_VALIDATE] = "validate",
+	[CONFIG_CKSUM_IGNORE] = "ignore",
+	NULL,
+};
+
 static const char *const urgent_names[] = {
 	[CONFIG_URGENT_REMOVE] = "remove",
 	[CONFIG_URGENT_INLINE] = "inline",
@@ -170,6 +177,7 @@ static const struct cfg_field dp_fields[] = {
 	UINT("tx_flush_us", dp.tx_flush_us, 1, 100000, 0),
 	{ .key = "exception_policy", .kind = CFG_ENUM, C(dp.exception_policy),
 	  .names = exception_names },
+	{ .key = "checksums", .kind = CFG_ENUM, C(dp.checksums), .names = checksum_names },
 	{ .key = "ports", .kind = CFG_LIST, .parse = parse_ports, .dump = dump_ports,
 	  .what = "a sequence of ports" },
 	{ .key = "eal_args", .kind = CFG_LIST, .parse = parse_eal_args, .dump = dump_eal_args,
@@ -610,6 +618,7 @@ config_defaults(struct tg_config *c)
 	c->dp.idle.max_sleep_us = 200;
 	c->dp.tx_flush_us = 100;
 	c->dp.exception_policy = CONFIG_FAIL_OPEN;
+	c->dp.checksums = CONFIG_CKSUM_AUTO;
 
 	c->flow.max_flows = 65536;
 	c->flow.nbuckets = 0;

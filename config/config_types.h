@@ -67,6 +67,14 @@ struct config_idle {
 	uint32_t max_sleep_us;		/* cap on one back-off sleep (the added latency) */
 };
 
+/* dataplane.checksums: whether frames with a bad IP, TCP or UDP checksum are inspected. */
+enum config_checksums {
+	CONFIG_CKSUM_AUTO = 0,		/* validate; --read: not for a capture whose first
+					 * packets say the capturing host offloaded them */
+	CONFIG_CKSUM_VALIDATE,		/* a frame with a bad checksum is not inspected */
+	CONFIG_CKSUM_IGNORE,		/* every frame is inspected */
+};
+
 struct config_dataplane {
 	uint32_t workers;		/* worker lcores */
 	uint32_t burst;			/* RX burst size, at most 64 */
@@ -75,6 +83,7 @@ struct config_dataplane {
 	struct config_idle idle;
 	uint32_t tx_flush_us;		/* inline: longest a frame waits in a TX buffer */
 	uint8_t exception_policy;	/* enum config_exception */
+	uint8_t checksums;		/* enum config_checksums */
 	uint32_t nports;
 	struct config_port ports[CONFIG_MAX_PORTS];
 	uint32_t n_eal_args;

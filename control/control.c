@@ -489,6 +489,9 @@ control_summary(struct control *c, FILE *f, double elapsed)
 		if (in->bad_time != 0)
 			fprintf(f, "; %" PRIu64 " with a time before 1970, taken as 1970",
 				in->bad_time);
+		if (in->cksum_offloaded != 0)
+			fprintf(f, "; %" PRIu64 " file%s with offloaded checksums (not checked)",
+				in->cksum_offloaded, in->cksum_offloaded == 1 ? "" : "s");
 		fputc('\n', f);
 	}
 	if (!rt->offline)
@@ -516,8 +519,9 @@ control_summary(struct control *c, FILE *f, double elapsed)
 		fprintf(f, "%s%s %" PRIu64, first ? " (" : ", ", pkt_err_name(k), s.parse_err[k]);
 		first = 0;
 	}
-	fprintf(f, "%s, %" PRIu64 " non-IP, %" PRIu64 " TCP without SYN ignored\n",
-		first ? "" : ")", s.c[CTR_non_ip], s.c[CTR_tcp_no_syn]);
+	fprintf(f, "%s, %" PRIu64 " non-IP, %" PRIu64 " TCP without SYN ignored, %" PRIu64
+		" bad checksums not inspected\n", first ? "" : ")", s.c[CTR_non_ip],
+		s.c[CTR_tcp_no_syn], s.c[CTR_checksum_bad_ip] + s.c[CTR_checksum_bad_l4]);
 	if (policy_store_snapshot(c->svc.policy)->sensors != NULL)
 		fprintf(f, "  dlp         %" PRIu64 " matches in %" PRIu64 " events, %" PRIu64
 			" directions inspected (%" PRIu64 " not: stream cap), %" PRIu64

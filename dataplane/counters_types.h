@@ -30,6 +30,9 @@
 	X(defrag_frags_shutdown, "fragments still held when the worker stopped") \
 	X(defrag_held, "fragments held now, waiting for the rest of their datagram (gauge)") \
 	X(defrag_held_bytes, "packet buffers of the fragments held now, bytes (gauge)") \
+	X(checksum_bad_ip, "IPv4 frames with a bad header checksum: not inspected") \
+	X(checksum_bad_l4, "TCP and UDP frames with a bad checksum: not inspected") \
+	X(checksum_trusted, "frames whose checksums were not computed: checksums ignore, or an offloaded capture") \
 	X(flows_created, "flows created") \
 	X(flows_ended, "flows ended") \
 	X(flows_timeout, "flows ended by idle timeout") \

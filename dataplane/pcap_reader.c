@@ -13,12 +13,15 @@
  */
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <stdlib.h>
 #include <string.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include "dispatch.h"
 #include "pcap_link.h"
+#include "pkt_cksum.h"
+#include "pkt_parse.h"
 #include "pcap_reader.h"
 
 RTE_LOG_REGISTER_SUFFIX(reader_logtype, reader, INFO);
@@ -96,6 +99,72 @@ reader_to_mbuf(struct runtime *rt, const uint8_t *hdr, uint32_t hlen, const uint
 	return head;
 }
 
+/*
+ * dataplane.checksums: auto: was this capture taken on a host that offloads checksums to
+ * its NIC (its outgoing packets captured before the NIC filled them in)? Then a large part
+ * of its TCP and UDP packets have bad checksums (every packet the capturing host sent):
+ * a quarter or more of the first READER_CKSUM_SAMPLE, and at least READER_CKSUM_BAD_MIN
+ * (so that a few packets an attacker sent with bad checksums do not turn the check off).
+ * Its packets are then marked good, and inspected.
+ */
+#define READER_CKSUM_SAMPLE 1000
+#define READER_CKSUM_BAD_MIN 8
+
+static int
+reader_offloaded(struct runtime *rt, const char *path)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	uint32_t checked = 0, bad = 0;
+	struct pcap_pkthdr *ph;
+	const u_char *data;
+	uint8_t *frame;
+	pcap_t *p;
+	int dlt;
+
+	if (rt->cfg.dp.checksums != CONFIG_CKSUM_AUTO)
+		return 0;
+	p = pcap_open_offline(path, perr);
+	frame = malloc(READER_MAX_FRAME);
+	if (p == NULL || frame == NULL) {
+		if (p != NULL)
+			pcap_close(p);
+		free(frame);
+		return 0;
+	}
+	dlt = pcap_datalink(p);
+	while (checked < READER_CKSUM_SAMPLE && pcap_next_ex(p, &ph, &data) == 1) {
+		uint32_t hlen, strip, len = ph->caplen;
+		struct pkt_meta m;
+		enum pkt_cksum r;
+
+		if (ph->caplen < ph->len ||
+		    pcap_link_frame(dlt, data, len, frame, &hlen, &strip) != 0 ||
+		    hlen + len - strip > READER_MAX_FRAME)
+			continue;
+		memcpy(frame + hlen, data + strip, len - strip);
+		len = hlen + len - strip;
+		if (pkt_parse(frame, len, &m) != PKT_OK || m.is_fragment)
+			continue;
+		r = pkt_cksum_ip(frame, len, &m);
+		if (r != PKT_CKSUM_BAD_IP)
+			r = pkt_cksum_l4(frame, len, &m);
+		if (r == PKT_CKSUM_UNCHECKED)
+			continue;
+		checked++;
+		bad += r != PKT_CKSUM_OK;
+	}
+	pcap_close(p);
+	free(frame);
+	if (bad < READER_CKSUM_BAD_MIN || (uint64_t)bad * 4 < checked)
+		return 0;
+	READER_LOG(WARNING, "%s: %u of the first %u TCP and UDP packets have bad checksums: "
+		   "taken as captured on a host that offloads them, this capture's checksums "
+		   "are not checked (dataplane.checksums: validate checks them)", path, bad,
+		   checked);
+	rt->in.cksum_offloaded++;
+	return 1;
+}
+
 /* Read one file into the pipeline. Returns 0, or -EIO when it failed part-way. */
 static int
 reader_file(struct runtime *rt, const char *path)
@@ -106,8 +175,11 @@ reader_file(struct runtime *rt, const char *path)
 	const u_char *data;
 	uint16_t n = 0;
 	int dlt, rc, ret = 0;
+	uint64_t trust;
 	pcap_t *p;
 
+	trust = reader_offloaded(rt, path) ?
+		RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD : 0;
 	p = pcap_open_offline(path, perr);
 	if (p == NULL) {
 		READER_LOG(ERR, "%s: cannot read capture: %s", path, perr);
@@ -153,7 +225,7 @@ reader_file(struct runtime *rt, const char *path)
 		if (m == NULL)
 			break;
 		*RTE_MBUF_DYNFIELD(m, rt->ts_offset, rte_mbuf_timestamp_t *) = ts;
-		m->ol_flags |= rt->ts_flag;
+		m->ol_flags |= rt->ts_flag | trust;
 		rt->in.packets++;
 		rt->in.bytes += hlen + len;
 		if (rt->in.packets == 1 || ts < rt->in.first_us)

@@ -36,6 +36,7 @@ struct input_stats {
 	uint64_t ring_full;	/* worker ring full (live: dropped) */
 	uint64_t errors;	/* files that failed part-way */
 	uint64_t bad_time;	/* timestamps before 1970 or with >= 10^6 us: taken as 1970 */
+	uint64_t cksum_offloaded;	/* files whose checksums were taken as offloaded */
 } __rte_cache_aligned;
 
 struct runtime {

@@ -41,6 +41,7 @@
 #include "flow_policy.h"
 #include "flow_table.h"
 #include "msg_types.h"
+#include "pkt_cksum.h"
 #include "pkt_parse.h"
 #include "rst.h"
 #include "runtime_types.h"
@@ -456,6 +457,47 @@ worker_caps_hit(const struct worker *w)
  * is inspected here (w->pkt_dgram) and the verdict returned is its fragments'. inl: the
  * frame came in on an inline port and the verdict is enforced; RSTs are sent from here.
  */
+/*
+ * Would the receiving host drop this frame for its checksum (dataplane.checksums)? Then it
+ * is not inspected: counted, and forwarded unchanged inline for the receiver to drop. A
+ * NIC's verdict in the mbuf is believed (the offline reader marks the packets of a
+ * capture whose checksums were offloaded as good); a datagram rebuilt from fragments is
+ * checked in software (the fragments' IP headers were checked one by one).
+ */
+static int
+worker_cksum_bad(struct worker *w, const struct rte_mbuf *m, const uint8_t *pkt, uint32_t len,
+		 const struct pkt_meta *meta, int l4)
+{
+	uint64_t fl = w->pkt_dgram ? 0 : m->ol_flags;
+	uint64_t ipf = fl & RTE_MBUF_F_RX_IP_CKSUM_MASK, l4f = fl & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (w->rt->cfg.dp.checksums == CONFIG_CKSUM_IGNORE) {
+		w->ctr.c[CTR_checksum_trusted] += l4;
+		return 0;
+	}
+	if (!l4) {
+		if (ipf == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+			return 0;
+		if (ipf == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+		    pkt_cksum_ip(pkt, len, meta) == PKT_CKSUM_BAD_IP) {
+			w->ctr.c[CTR_checksum_bad_ip]++;
+			return 1;
+		}
+		return 0;
+	}
+	if (meta->l4_proto != IPPROTO_TCP && meta->l4_proto != IPPROTO_UDP)
+		return 0;
+	if (l4f == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+		w->ctr.c[CTR_checksum_trusted]++;
+		return 0;
+	}
+	if (l4f == RTE_MBUF_F_RX_L4_CKSUM_BAD || pkt_cksum_l4(pkt, len, meta) == PKT_CKSUM_BAD_L4) {
+		w->ctr.c[CTR_checksum_bad_l4]++;
+		return 1;
+	}
+	return 0;
+}
+
 static enum worker_verdict
 worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 {
@@ -492,6 +534,8 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 		w->ctr.c[CTR_bridged_non_ip] += inl;
 		return WORKER_PASS;
 	}
+	if (worker_cksum_bad(w, m, pkt, RTE_MIN(len, (uint32_t)WORKER_LINBUF), &meta, 0))
+		return WORKER_PASS;
 	if (meta.is_fragment) {
 		uint64_t dropped = worker_defrag_drops(w);
 
@@ -513,6 +557,9 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 		}
 	}
 
+	if (worker_cksum_bad(w, m, pkt, w->pkt_dgram ? len : RTE_MIN(len, (uint32_t)WORKER_LINBUF),
+			     &meta, 1))
+		goto out;
 	side = flow_key_make(&meta, &key);
 	hash = flow_key_hash(&key);
 	f = flow_table_lookup(w->flows, &key, hash, w->now_us);
