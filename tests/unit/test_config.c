@@ -881,7 +881,7 @@ test_config_unknown_key_lists_allowed_keys(void **state)
 	(void)state;
 	assert_load_error("dataplane:\n  workers: 2\n  idel: {}\n",
 			  "t.yaml:3:3: dataplane.idel: unknown key (expected one of: workers, "
-			  "burst, mbufs, ring_size, idle, tx_flush_us, exception_policy, ports, eal_args)");
+			  "burst, mbufs, ring_size, idle, tx_flush_us, exception_policy, checksums, ports, eal_args)");
 	assert_load_error("groups: []\n",
 			  "t.yaml:1:1: groups: unknown key (expected one of: state_dir, dataplane, "
 			  "flow, defrag, reassembly, events, app, dlp, api, capture, incidents, policy)");
