@@ -27,18 +27,20 @@ import appcap as A
 import dlp_values as V
 import tgpcap
 from appcap import C2S, S2C, AppFlow
-from tgdaemon import (DEADLINE, RELEASE_BIN, StderrTail, api_stats, free_port, syn_frame,
-                      token_file, wait_for, _csum)
+from tgdaemon import (DEADLINE, RELEASE_BIN, StderrTail, api_get, api_stats, free_port,
+                      syn_frame, token_file, wait_for, _csum)
 
 # Code, libraries and thread stacks: resident but outside the plan (which counts what
 # the configuration sizes). Measured around 40 MiB for the release build.
 SLACK_MIB = 96
 
 
-def udp_frame(i):
-    src = bytes([10, 65, (i >> 8) & 0xFF, i & 0xFF])
+def udp_frame(i, payload=b"ping", flows=None):
+    """A UDP datagram of flow i (of flows, when given: i modulo flows)."""
+    k = i if flows is None else i % flows
+    src = bytes([10, 65, (k >> 8) & 0xFF, k & 0xFF])
     dst = bytes([10, 99, 0, 2])
-    udp = struct.pack("!HHHH", 2000 + i % 50000, 5353, 8 + 4, 0) + b"ping"
+    udp = struct.pack("!HHHH", 2000 + k % 50000, 5353, 8 + len(payload), 0) + payload
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xFFFF, 0, 64, 17, 0,
                      src, dst)
     ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
@@ -389,4 +391,76 @@ app:
     assert decode_failed(r) == cut
     assert decoded_ports(r, "http.body > gzip") == {32008}
     check_policy(r, frames, cut, policy)
+    assert r.peak <= r.plan + SLACK_MIB, (r.peak, r.plan)
+
+
+@pytest.mark.parametrize("policy", ["fail_open", "fail_closed"])
+def test_more_bodies_at_once_than_the_decoder_pool_holds(tmp_path, policy):
+    """64 gzip uploads open at once (their segments interleaved) against a 1 MiB
+    app.decode_memcap, each decoder holding about 45 KiB: the bodies that found no
+    decoder memory are counted exactly (app_decode_nomem), one anomaly each, and take the
+    exception policy; every other one is decoded to its end (the e-mail address at the
+    end of each document is found in "http.body > gzip"), so the two add up to 64."""
+    rng = random.Random(16)
+    flows = []
+    for i in range(64):
+        text = bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz \n") for _ in range(12000))
+        doc = text + b"\ncontact " + V.EMAIL.raw.encode() + b" for access\n"
+        flows.append(upload(33000 + i, ["gzip"], A.compress("gzip", doc)))
+    frames = frames_of(flows)
+    n = len(frames)
+    r = flood(tmp_path, frames, f"""
+  exception_policy: {policy}
+app:
+  decode_memcap: 1MiB
+""", lambda c: c["packets"] == n)
+    c = r.counters
+    refused = decode_failed(r)
+    decoded = decoded_ports(r, "http.body > gzip")
+    assert c["app_decode_nomem"] == len(refused) > 0
+    assert len(decoded) > 0 and not refused & decoded
+    assert refused | decoded == {f.port for f in flows}
+    assert c["app_decode_bombs"] == c["app_decode_capped"] == c["app_decode_errors"] == 0
+    check_policy(r, frames, refused, policy)
+    assert r.peak <= r.plan + SLACK_MIB, (r.peak, r.plan)
+
+
+# ---- capture: a copy ring the pcap writer cannot keep up with ------------------------
+
+def test_capture_ring_overrun_drops_copies_never_traffic(tmp_path):
+    """A capture of every packet into a 64 KiB copy ring, its files one packet each (the
+    writer opens, writes, closes and deletes a file per packet), against 20000 frames of
+    1400 bytes: copies that find the ring full are dropped and counted, exactly the ones
+    not written (matched = written + dropped, per capture and in the totals), while every
+    frame is forwarded and the exception policy (fail_closed) never fires."""
+    n = 20000
+    frames = [udp_frame(i, bytes(1358), flows=64) for i in range(n)]
+    assert len(frames[0]) == 1400
+
+    def drained(port, proc):
+        def done():
+            cap = api_get(port, "/v1/captures/flood")
+            return cap["matched"] == n and cap["packets"] + cap["dropped"] == n
+        wait_for("the capture written or dropped", done, proc)
+        return api_get(port, "/v1/captures/flood")
+
+    r = flood(tmp_path, frames, """
+  exception_policy: fail_closed
+capture:
+  ring_size: 64KiB
+  snaplen: 2048
+  max_snaplen: 2048
+""", lambda c: c["packets"] == n, after=drained,
+        args=["--capture", '{"id": "flood", "file_size": 2088, "file_count": 2}'])
+    cap, totals = r.after, r.stats["capture"]
+    assert cap["dropped"] > 0 and cap["packets"] > 0, cap
+    assert totals["matched"] == n and totals["dropped"] == cap["dropped"]
+    assert totals["written"] == cap["packets"]
+    # one packet a file, two files kept: the disk holds the ring, whatever the flood
+    assert totals["files"] == cap["packets"] and totals["files_deleted"] == cap["packets"] - 2
+    assert totals["disk_bytes"] <= 2 * 2088
+    assert r.forwarded == n and r.tx == frames
+    c = r.counters
+    assert c["exception_fail_closed"] == c["exception_fail_open"] == 0
+    assert c["verdict_drops"] == 0
     assert r.peak <= r.plan + SLACK_MIB, (r.peak, r.plan)

@@ -39,12 +39,17 @@ def token_file(path, token=TOKEN):
     return path
 
 
-def api_stats(port, token=TOKEN):
-    """GET /v1/stats as JSON."""
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/stats")
+def api_get(port, path, token=TOKEN):
+    """GET path (/v1/...) as JSON."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
     req.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read())
+
+
+def api_stats(port, token=TOKEN):
+    """GET /v1/stats as JSON."""
+    return api_get(port, "/v1/stats", token)
 
 
 def wait_for(what, cond, proc, deadline=DEADLINE):
