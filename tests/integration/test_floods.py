@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import struct
 import subprocess
 import threading
@@ -112,13 +113,14 @@ def _drain(fd, into):
 
 
 def flood(tmp_path, frames, cfg_extra, until, may_lose_events=False, args=(), fifo=False,
-          after=None):
+          after=None, deadline=DEADLINE):
     """Replay frames into the inside port of an inline pair while polling /healthz;
     returns a Flood. may_lose_events: a flood of flow events may outrun the sink (live:
     dropped and counted, exit code 1); then every event is either in the file or counted
     lost. args: more daemon arguments (--capture ...). fifo: the events file is a FIFO
     that nobody reads until the daemon is told to stop. after(port, proc): called once
-    until() holds, before the stop; its result is Flood.after."""
+    until() holds, before the stop; its result is Flood.after. deadline: for /healthz
+    and until()."""
     rx, empty = tmp_path / "rx.pcap", tmp_path / "empty.pcap"
     write(rx, frames)
     write(empty, [])
@@ -170,10 +172,10 @@ dataplane:
             stop.wait(0.2)
 
     wait_for("/healthz", lambda: urllib.request.urlopen(
-        f"http://127.0.0.1:{port}/healthz", timeout=10).status == 200, p)
+        f"http://127.0.0.1:{port}/healthz", timeout=10).status == 200, p, deadline)
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
-    wait_for("the flood processed", lambda: until(api_stats(port)["counters"]), p)
+    wait_for("the flood processed", lambda: until(api_stats(port)["counters"]), p, deadline)
     extra = after(port, p) if after is not None else None
     stop.set()
     poller.join(timeout=30)
@@ -464,3 +466,75 @@ capture:
     assert c["exception_fail_closed"] == c["exception_fail_open"] == 0
     assert c["verdict_drops"] == 0
     assert r.peak <= r.plan + SLACK_MIB, (r.peak, r.plan)
+
+
+# ---- an event sink that blocks ----------------------------------------------------------
+
+def udp_flood_of_events(tmp_path, cfg_extra="", **kw):
+    """20000 unique UDP flows through a 2048-flow table (oldest evicted): 18000 flow
+    events during the flood, the rest at the stop. Every frame must be forwarded and every
+    flow event written or counted lost, whatever the sink does."""
+    n, cap = 20000, 2048
+    frames = [udp_frame(i) for i in range(n)]
+    r = flood(tmp_path, frames, f"""
+  exception_policy: fail_open
+flow:
+  max_flows: {cap}
+  evict: oldest
+{cfg_extra}""", lambda c: c["packets"] == n, may_lose_events=True, **kw)
+    c = r.counters
+    assert c["flows_created"] == n and c["flows_evicted"] == n - cap
+    assert c["events_written"] + c["events_lost"] == n
+    assert r.tx == frames
+    assert r.peak <= r.plan + SLACK_MIB, (r.peak, r.plan)
+    return r
+
+
+def test_webhook_receiver_that_hangs_during_a_flood_of_events(tmp_path):
+    """A webhook receiver that accepts connections and never answers (timeout_ms one
+    minute, a queue of 16): the sink's thread waits, its queue overflows and every event
+    is dropped for that sink and counted (none sent, none failed), while the workers,
+    the events file and /healthz go on as without the sink."""
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen(64)
+    held = []
+
+    def accept():
+        while True:
+            try:
+                held.append(hang.accept()[0])       # read nothing, answer nothing
+            except OSError:
+                return
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        r = udp_flood_of_events(tmp_path, f"""events:
+  sinks:
+    - {{ name: slow, type: webhook, address: "http://127.0.0.1:{hang.getsockname()[1]}/",
+        queue_size: 16, timeout_ms: 60000, retries: 0, flush_timeout_ms: 200 }}
+""")
+    finally:
+        hang.close()
+        for c in held:
+            c.close()
+    assert held, "the sink never connected"
+    sink = r.stats["sinks"]["slow"]
+    assert sink["sent"] == sink["failed"] == 0 and sink["queued"] <= 16 + 1
+    w = r.counters["events_written"]
+    assert f"  sink        slow (webhook): 0 sent, {w} dropped, 0 retried, 0 failed" in r.out
+    assert "slow: events still queued after flush_timeout_ms (200 ms)" in r.err
+
+
+@pytest.mark.xfail(strict=True, reason="the control thread writes the events file with "
+                   "blocking stdio: a FIFO nobody reads stops it, and /healthz and the "
+                   "rest of the API with it (docs/operations.md, 'Floods')")
+def test_events_fifo_nobody_reads_during_a_flood(tmp_path):
+    """The events file is a FIFO nobody reads until the stop, during the same flood: the
+    worker never waits for the control thread (every frame is forwarded), the events
+    that find no room are dropped and counted (the exit summary's `lost`, exit code 1),
+    and /healthz answers throughout (20 s at most for the first answer)."""
+    r = udp_flood_of_events(tmp_path, """events:
+  ring_size: 64
+  drain_timeout_ms: 300
+""", fifo=True, deadline=20)
+    assert r.counters["events_lost"] > 0
