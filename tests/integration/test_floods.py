@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import socket
 import struct
 import subprocess
 import threading
@@ -28,8 +27,8 @@ import appcap as A
 import dlp_values as V
 import tgpcap
 from appcap import C2S, S2C, AppFlow
-from tgdaemon import (DEADLINE, RELEASE_BIN, StderrTail, api_get, api_stats, free_port,
-                      syn_frame, token_file, wait_for, _csum)
+from tgdaemon import (DEADLINE, RELEASE_BIN, HangingServer, StderrTail, api_get, api_stats,
+                      free_port, syn_frame, token_file, wait_for, _csum)
 
 # Code, libraries and thread stacks: resident but outside the plan (which counts what
 # the configuration sizes). Measured around 40 MiB for the release build.
@@ -301,6 +300,18 @@ def frames_of(flows):
     return [fr for _, fr in recs]
 
 
+def upload_flood(tmp_path, flows, policy, app):
+    """flood() with the flows' frames, the exception policy and one app: key; returns
+    the Flood and the frames."""
+    frames = frames_of(flows)
+    r = flood(tmp_path, frames, f"""
+  exception_policy: {policy}
+app:
+  {app}
+""", lambda c: c["packets"] == len(frames))
+    return r, frames
+
+
 def tcp_of(frame):
     """(client port, flags, payload length) of a TCP frame of CLIENT <-> SERVER."""
     t = Ether(frame)[TCP]
@@ -379,13 +390,7 @@ def test_decompression_bombs_stop_at_the_decoder_limits(tmp_path, policy):
     flows = [upload(p, cod, body) for p, (cod, body) in bombs.items()]
     flows.append(upload(32007, ["gzip"], A.compress("gzip", text)))       # the cap
     flows.append(upload(32008, ["gzip"], A.compress("gzip", doc)))        # clean
-    frames = frames_of(flows)
-    n = len(frames)
-    r = flood(tmp_path, frames, f"""
-  exception_policy: {policy}
-app:
-  max_decoded: 1MiB
-""", lambda c: c["packets"] == n)
+    r, frames = upload_flood(tmp_path, flows, policy, "max_decoded: 1MiB")
     c = r.counters
     assert c["app_decode_bombs"] == len(bombs) and c["app_decode_capped"] == 1
     assert c["app_decode_nomem"] == 0 and c["app_decode_errors"] == 0
@@ -409,13 +414,7 @@ def test_more_bodies_at_once_than_the_decoder_pool_holds(tmp_path, policy):
         text = bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz \n") for _ in range(12000))
         doc = text + b"\ncontact " + V.EMAIL.raw.encode() + b" for access\n"
         flows.append(upload(33000 + i, ["gzip"], A.compress("gzip", doc)))
-    frames = frames_of(flows)
-    n = len(frames)
-    r = flood(tmp_path, frames, f"""
-  exception_policy: {policy}
-app:
-  decode_memcap: 1MiB
-""", lambda c: c["packets"] == n)
+    r, frames = upload_flood(tmp_path, flows, policy, "decode_memcap: 1MiB")
     c = r.counters
     refused = decode_failed(r)
     decoded = decoded_ports(r, "http.body > gzip")
@@ -495,29 +494,13 @@ def test_webhook_receiver_that_hangs_during_a_flood_of_events(tmp_path):
     minute, a queue of 16): the sink's thread waits, its queue overflows and every event
     is dropped for that sink and counted (none sent, none failed), while the workers,
     the events file and /healthz go on as without the sink."""
-    hang = socket.socket()
-    hang.bind(("127.0.0.1", 0))
-    hang.listen(64)
-    held = []
-
-    def accept():
-        while True:
-            try:
-                held.append(hang.accept()[0])       # read nothing, answer nothing
-            except OSError:
-                return
-    threading.Thread(target=accept, daemon=True).start()
-    try:
+    with HangingServer() as hang:
         r = udp_flood_of_events(tmp_path, f"""events:
   sinks:
-    - {{ name: slow, type: webhook, address: "http://127.0.0.1:{hang.getsockname()[1]}/",
+    - {{ name: slow, type: webhook, address: "http://127.0.0.1:{hang.port}/",
         queue_size: 16, timeout_ms: 60000, retries: 0, flush_timeout_ms: 200 }}
 """)
-    finally:
-        hang.close()
-        for c in held:
-            c.close()
-    assert held, "the sink never connected"
+    assert hang.held, "the sink never connected"
     sink = r.stats["sinks"]["slow"]
     assert sink["sent"] == sink["failed"] == 0 and sink["queued"] <= 16 + 1
     w = r.counters["events_written"]

@@ -152,3 +152,31 @@ class StderrTail:
         proc.stderr = None
         out, _ = proc.communicate(timeout=timeout)
         return out, self.text()
+
+
+class HangingServer:
+    """A TCP server on 127.0.0.1 that accepts every connection and never reads or
+    answers (a receiver that hangs); a context manager. .port, .held: the connections."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                self.held.append(self.sock.accept()[0])
+            except OSError:
+                return
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+        for c in self.held:
+            c.close()
