@@ -118,6 +118,9 @@ struct app_layer_stats {
 	uint64_t decode_capped;		/* bodies cut at app.max_decoded */
 	uint64_t decode_bombs;		/* bodies stopped at app.max_ratio */
 	uint64_t unknown_coding;	/* Content-Encoding the layer cannot undo */
+	uint64_t decode_limits;		/* content codings stopped by a cap (the three above
+					 * them but decode_errors): the body is not inspected
+					 * decoded past it, the exception policy decides */
 };
 
 /* Protocols the layer parses. */

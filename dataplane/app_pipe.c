@@ -183,6 +183,10 @@ app_pipe_failed(struct app_pipe *pp, int err)
 		st->decode_bombs++;
 	else
 		st->decode_errors++;
+	/* A cap, not bad data: the rest of the body goes uninspected (decoded), which the
+	 * worker's exception policy decides about. */
+	if (err == DECODE_COMP_ENOMEM || err == DECODE_COMP_CAP || err == DECODE_COMP_BOMB)
+		st->decode_limits++;
 	app_pipe_anomaly(pp);
 }
 

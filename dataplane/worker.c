@@ -441,6 +441,13 @@ worker_rst(struct worker *w, struct flow *f, uint16_t port, const uint8_t *pkt, 
 	worker_tx(w, port, r);
 }
 
+/* Bodies whose content coding stopped at a cap (app.decode_memcap, max_decoded, max_ratio). */
+static uint64_t
+worker_decode_caps_hit(const struct worker *w)
+{
+	return w->app != NULL ? app_layer_stats(w->app)->decode_limits : 0;
+}
+
 static uint64_t
 worker_caps_hit(const struct worker *w)
 {
@@ -448,7 +455,7 @@ worker_caps_hit(const struct worker *w)
 
 	if (w->dlp != NULL)
 		n += dlp_ctx_stats(w->dlp)->dirs_refused;
-	return n;
+	return n + worker_decode_caps_hit(w);
 }
 
 /*
@@ -507,7 +514,7 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	const uint8_t *pkt;
 	struct flow *f;
 	uint32_t len, hash, fwd_seq = 0;
-	uint64_t caps, ooo;
+	uint64_t caps, decode_caps, ooo;
 	int fwd_known = 0;
 	enum pkt_err err;
 	uint8_t side, dir;
@@ -600,6 +607,7 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	 * event is part of the event's capture. */
 	worker_capture_packet(w, f, pkt, len, ts);
 	caps = worker_caps_hit(w);
+	decode_caps = worker_decode_caps_hit(w);
 	ooo = w->reasm.stats.ooo_held;
 	/* What the receiver has had of this direction: everything before this frame. */
 	fwd_seq = f->tcp[dir].next_seq;
@@ -623,9 +631,12 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	}
 	if (worker_caps_hit(w) != caps) {
 		w->pkt_exception = 1;
-		/* A direction without sensors cannot be inspected at all: closed means cut. */
+		/* A direction without sensors cannot be inspected at all, nor a body its
+		 * decoder gave up on past that point (a retransmission would not help):
+		 * closed means cut. */
 		if (inl && w->rt->cfg.dp.exception_policy == CONFIG_FAIL_CLOSED &&
-		    (f->flags & (FLOW_F_DLP_OFF_TS | FLOW_F_DLP_OFF_TC)) &&
+		    ((f->flags & (FLOW_F_DLP_OFF_TS | FLOW_F_DLP_OFF_TC)) ||
+		     worker_decode_caps_hit(w) != decode_caps) &&
 		    !worker_flow_blocked(f)) {
 			f->pflags |= FLOW_P_BLOCKED;
 			f->action = POLICY_ACTION_DENY;

@@ -7,13 +7,13 @@ never a stalled run."""
 import hashlib
 import hmac
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from test_sinks_config import N_EVENTS, check_oracle, run_offline, write_capture, yaml_sinks
+from tgdaemon import HangingServer
 
 KEY = b"tollgate-webhook-test-key-0123456789"
 VERSION = "0.1.0"
@@ -147,31 +147,13 @@ def test_hanging_receiver_costs_drops_not_a_stalled_run(tmp_path):
     a minute: the workers and the control thread go on (the run ends with the same
     packets and events as without the sink), the sink's queue of 2 overflows and every
     event it could not send is counted dropped at the exit flush."""
-    hang = socket.socket()
-    hang.bind(("127.0.0.1", 0))
-    hang.listen(64)
-    held = []
-
-    def accept():
-        while True:
-            try:
-                c, _ = hang.accept()
-            except OSError:
-                return
-            held.append(c)          # read nothing, answer nothing
-    t = threading.Thread(target=accept, daemon=True)
-    t.start()
     pcap = write_capture(tmp_path / "c.pcap")
-    try:
+    with HangingServer() as hang:
         base = run_offline(tmp_path, "events:\n  sinks: []\n", pcap=pcap, name="base")
         run = run_offline(tmp_path, yaml_sinks([
             {"name": "slow", "type": "webhook",
-             "address": f"http://127.0.0.1:{hang.getsockname()[1]}/", "queue_size": 2,
+             "address": f"http://127.0.0.1:{hang.port}/", "queue_size": 2,
              "timeout_ms": 60000, "retries": 0, "flush_timeout_ms": 200}]), pcap=pcap)
-    finally:
-        hang.close()
-        for c in held:
-            c.close()
     assert base.rc == 0 and run.rc == 0, run.describe()
     processed = [x for x in run.stdout.splitlines() if x.startswith("  processed ")]
     assert processed[0].split(" in ")[0] == \

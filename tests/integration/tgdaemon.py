@@ -39,12 +39,17 @@ def token_file(path, token=TOKEN):
     return path
 
 
-def api_stats(port, token=TOKEN):
-    """GET /v1/stats as JSON."""
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/stats")
+def api_get(port, path, token=TOKEN):
+    """GET path (/v1/...) as JSON."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
     req.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read())
+
+
+def api_stats(port, token=TOKEN):
+    """GET /v1/stats as JSON."""
+    return api_get(port, "/v1/stats", token)
 
 
 def wait_for(what, cond, proc, deadline=DEADLINE):
@@ -147,3 +152,31 @@ class StderrTail:
         proc.stderr = None
         out, _ = proc.communicate(timeout=timeout)
         return out, self.text()
+
+
+class HangingServer:
+    """A TCP server on 127.0.0.1 that accepts every connection and never reads or
+    answers (a receiver that hangs); a context manager. .port, .held: the connections."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                self.held.append(self.sock.accept()[0])
+            except OSError:
+                return
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+        for c in self.held:
+            c.close()

@@ -372,6 +372,8 @@ test_http_corrupt_gzip_stops_decoding_and_is_counted(void **state)
 	play(al, APP_LAYER_HTTP, t, 1, 0, 0, r, NULL);
 	assert_string_equal(r->log[0], "");
 	assert_int_equal(app_layer_stats(al)->decode_errors, 1);
+	/* bad data, not a cap: no exception policy */
+	assert_int_equal(app_layer_stats(al)->decode_limits, 0);
 	assert_int_equal(r->anomalies[0], 1);
 	free(r);
 	app_layer_free(al);
@@ -399,6 +401,7 @@ test_decompressor_pool_exhausted_is_counted_and_left_to_the_raw_scan(void **stat
 	assert_int_equal(r->anomalies[0], 1);
 	assert_int_equal(app_layer_stats(al)->decode_nomem, 1);
 	assert_int_equal(app_layer_stats(al)->decode_errors, 0);
+	assert_int_equal(app_layer_stats(al)->decode_limits, 1);	/* exception policy */
 	free(r);
 	app_layer_free(al);
 }
@@ -420,6 +423,8 @@ test_http_decoded_bytes_stop_at_max_decoded(void **state)
 	play(al, APP_LAYER_HTTP, t, 1, 0, 3, r, NULL);
 	assert_string_equal(r->log[0], "open http.body\n01234567\nclose\n");
 	assert_int_equal(app_layer_stats(al)->decode_capped, 1);
+	/* an identity body: the raw stream holds the rest, no exception policy */
+	assert_int_equal(app_layer_stats(al)->decode_limits, 0);
 	free(r);
 	app_layer_free(al);
 }
