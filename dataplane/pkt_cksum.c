@@ -10,23 +10,63 @@
 
 #define IPV6_HDR_LEN 40
 
+/* 16-bit ones' complement fold of a wide sum. */
+static inline uint32_t
+fold16(uint64_t s)
+{
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint32_t)s;
+}
+
+/*
+ * RFC 1071: the sum does not depend on byte order if both bytes of every word are swapped
+ * the same way, so the words are added as the CPU loads them, eight bytes at a time with
+ * the carries counted apart (end-around carry, added back at the end), and the folded
+ * result is swapped to the big-endian order the caller adds in.
+ */
 uint32_t
 pkt_cksum_sum(const uint8_t *p, uint32_t n, uint32_t sum)
 {
-	uint64_t s = sum;
-	uint32_t i = 0;
+	uint64_t s = 0, c = 0, w[4];
+	uint32_t i = 0, r;
+	uint16_t h;
 
-	/* 32 bits at a time into 64: no carry is lost before the fold. */
-	for (; i + 4 <= n; i += 4)
-		s += ((uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 |
-		      p[i + 3]);
-	for (; i + 2 <= n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (i < n)
-		s += (uint32_t)p[i] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint32_t)s;
+	for (; i + 32 <= n; i += 32) {
+		memcpy(w, p + i, 32);
+		s += w[0];
+		c += s < w[0];
+		s += w[1];
+		c += s < w[1];
+		s += w[2];
+		c += s < w[2];
+		s += w[3];
+		c += s < w[3];
+	}
+	for (; i + 8 <= n; i += 8) {
+		memcpy(w, p + i, 8);
+		s += w[0];
+		c += s < w[0];
+	}
+	s += c;
+	s += s < c;	/* c < 2^64 / 8: one more carry at most */
+	s = (s & 0xffffffffu) + (s >> 32);
+	for (; i + 2 <= n; i += 2) {
+		memcpy(&h, p + i, 2);
+		s += h;
+	}
+	if (i < n) {	/* a last odd byte is the high byte of a big-endian word */
+		h = 0;
+		memcpy(&h, p + i, 1);
+		s += h;
+	}
+	r = fold16(s);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	r = ((r & 0xff) << 8) | (r >> 8);
+#endif
+	return fold16((uint64_t)r + sum);
 }
 
 /*
