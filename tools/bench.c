@@ -129,6 +129,7 @@ struct result {
 	double read_cycles;			/* what one clock read cost in it */
 	double cpu_s, wall_s;
 	uint64_t ctr_packets, flows_created, flows_ended, events_dropped, exceptions;
+	uint64_t refused;	/* app flows and sensor streams refused: caps hit */
 	uint64_t ev_dlp, ev_dlp_total, ev_flow_end;
 	uint64_t det[SENSOR_MAX];
 };
@@ -243,6 +244,27 @@ bench_drain(struct bench *b, struct worker **w, unsigned int nw)
 
 /* ---- one run: a mode, a worker count ---- */
 
+/*
+ * Flow records and app-layer flows for what one worker holds at once: the connections of
+ * about two iterations (a closed flow keeps both until flow.timeouts.closed has passed,
+ * a little less than an iteration's span) and those open. No cap may be hit (caps_hit).
+ */
+static void
+bench_caps(struct bench *b, const struct bench_traffic *t, unsigned int nw)
+{
+	struct tg_config *cfg = &b->rt->cfg;
+	uint32_t per = (t->nflows + nw - 1) / nw, need = 2 * per + 2 * b->o.conc + 64;
+	uint32_t flows = 16384;
+
+	while (flows < need)
+		flows *= 2;
+	if (t->kind == BENCH_TRAFFIC_PCAP)
+		flows = 65536;
+	cfg->flow.max_flows = flows;
+	cfg->flow.nbuckets = flows;
+	cfg->app.max_flows = flows;
+}
+
 static int
 bench_run(struct bench *b, const struct bench_traffic *t, enum mode mode, unsigned int nw,
 	  int clocked, struct rte_mempool *pool, struct result *r)
@@ -260,6 +282,7 @@ bench_run(struct bench *b, const struct bench_traffic *t, enum mode mode, unsign
 	b->ev_dlp = b->ev_dlp_total = b->ev_flow_end = b->ev_other = 0;
 	rt->n_workers = nw;
 	worker_prof_on = (uint8_t)clocked;
+	bench_caps(b, t, nw);
 	rt->snap = mode == MODE_FULL ? b->snap_full : b->snap_off;
 	if (idx == NULL)
 		return -1;
@@ -360,7 +383,12 @@ bench_run(struct bench *b, const struct bench_traffic *t, enum mode mode, unsign
 			r->events_dropped += w[k]->ctr.c[CTR_events_dropped];
 			r->exceptions += w[k]->ctr.c[CTR_exception_fail_open] +
 					 w[k]->ctr.c[CTR_exception_fail_closed];
+			r->refused += w[k]->ctr.c[CTR_app_flows_refused] +
+				      w[k]->ctr.c[CTR_flows_refused] +
+				      w[k]->ctr.c[CTR_flows_evicted];
 		}
+		if (mode == MODE_FULL)
+			r->refused += dlp_ctx_stats(b->ss->dlp[k])->dirs_refused;
 		if (mode == MODE_FULL)
 			for (s = 0; s < sensor_db_count(b->db) && s < SENSOR_MAX; s++)
 				r->det[s] += dlp_ctx_sensor_matches(b->ss->dlp[k], s,
@@ -548,6 +576,7 @@ mode_json(const struct bench *b, const struct result *r, enum mode mode, double 
 	json_object_set_new(o, "flow_events", json_integer((json_int_t)r->ev_flow_end));
 	json_object_set_new(o, "events_dropped", json_integer((json_int_t)r->events_dropped));
 	json_object_set_new(o, "exceptions", json_integer((json_int_t)r->exceptions));
+	json_object_set_new(o, "caps_hit", json_integer((json_int_t)r->refused));
 	if (mode != MODE_FULL)
 		return o;
 	det = json_object();
@@ -905,8 +934,8 @@ bench_setup(struct bench *b, unsigned int maxw, char *err, size_t errlen)
 	return 0;
 }
 
-/* The configuration: the built-in one or -c; caps sized to fit --no-huge -m 512 with
- * up to BENCH_MAX_WORKERS workers (none is reached by the bench's traffic). */
+/* The configuration: the built-in one or -c; memory caps made to fit --no-huge -m 512
+ * (none is reached by the bench's traffic: caps_hit), flow caps per run (bench_caps). */
 static int
 bench_config(struct bench *b, char *err, size_t errlen)
 {
@@ -931,11 +960,8 @@ bench_config(struct bench *b, char *err, size_t errlen)
 	yaml_tree_free(root);
 	if (b->policy == NULL)
 		return -1;
-	cfg->flow.max_flows = 16384;
-	cfg->flow.nbuckets = 16384;
 	cfg->reasm.memcap = 8u << 20;
 	cfg->dlp.max_streams = 2048;
-	cfg->app.max_flows = 1024;
 	cfg->app.decode_memcap = 16u << 20;
 	cfg->events.ring_size = 4096;
 	cfg->capture.enabled = 0;

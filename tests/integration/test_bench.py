@@ -4,9 +4,11 @@ A smoke test, never a timing check: the bench runs briefly (1 MiB of each mix, t
 iterations, 1 and 2 workers, and a small pcap written here) and the JSON must show what any
 run shows whatever the machine's speed: every packet loaded was processed once per
 iteration, every connection was created and ended once per iteration, no event was lost,
-the stage shares sum to 1, and the sensors found exactly the values the mixes planted
-(e-mail addresses, IBANs, SSNs, phone numbers; cards at least those planted, as the mixes'
-13-digit timestamps and ids include valid card numbers by chance).
+no cap was hit, the stage shares sum to 1, and the sensors found exactly the values the
+mixes planted: e-mail addresses (with the SMTP envelopes' two), IBANs and phone numbers
+exactly; cards and SSNs at least those planted (the mixes' 13-digit timestamps include
+valid card numbers by chance, and a 9-digit JSON id near a planted SSN's keyword is an SSN
+too). Detections are the sensor counters: distinct values per flow direction.
 
 The bench is $TOLLGATE_BENCH or <repo>/build/bench.
 """
@@ -29,7 +31,8 @@ ITERS = 2
 WORKERS = [1, 2]
 MODES = ["io", "no_sensors", "full"]
 # Sensors whose values occur in the mixes only where planted.
-EXACT = ["email", "iban", "us_ssn", "phone"]
+EXACT = ["email", "iban", "phone"]
+AT_LEAST = ["credit_card", "us_ssn"]
 CARD = "4111 1111 1111 1111"
 
 
@@ -68,6 +71,7 @@ def check_run(mix, run):
         assert all(v >= 0 for v in m["shares"].values())
         assert sum(m["shares"].values()) == pytest.approx(1.0, abs=1e-6)
         assert m["events_dropped"] == 0 and m["exceptions"] == 0, name
+        assert m["caps_hit"] == 0, name
         if mix["flows"]:
             assert m["flows_created"] == mix["flows"] * ITERS, name
         assert m["flows_ended"] == m["flows_created"], name
@@ -110,13 +114,14 @@ def test_bench_invariants(mixes, name):
 def test_bench_finds_the_planted_values(mixes, name):
     mix = next(m for m in mixes["mixes"] if m["mix"] == name)
     planted = mix["planted"]
-    assert set(EXACT) <= set(planted)
-    assert all(planted[s] > 0 for s in EXACT)
+    assert set(EXACT + AT_LEAST) <= set(planted)
+    assert all(planted[s] > 0 for s in EXACT + AT_LEAST)
     for run in mix["runs"]:
         det = run["modes"]["full"]["detections"]
         for s in EXACT:
             assert det.get(s, 0) == planted[s] * ITERS, (run["workers"], s)
-        assert det["credit_card"] >= planted["credit_card"] * ITERS
+        for s in AT_LEAST:
+            assert det[s] >= planted[s] * ITERS, (run["workers"], s)
         assert run["modes"]["full"]["dlp_events"] > 0
 
 
