@@ -177,7 +177,8 @@ bench_lcore(void *arg)
 					uint16_t p = j->port[i + k];
 					uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *) + off;
 
-					p = p < 1024 ? p : (uint16_t)(1024 + (p - 1024 + it) % 64512);
+					if (p >= 1024)
+						p = (uint16_t)(1024 + (p - 1024 + it) % 64512);
 					d[0] = (uint8_t)(p >> 8);
 					d[1] = (uint8_t)p;
 				}
@@ -610,14 +611,24 @@ print_mode(const struct result *r, enum mode mode, double full_gbps)
 	printf(" %5.1f %5.0f\n", 100.0 * r->share[0], r->clocked_cycles);
 }
 
+/* Baseline finder (0: raw Hyperscan) over t: a row of the table, an object in bl. */
 static void
-print_baseline(const char *label, uint64_t wire, double cpu, double full_gbps, uint64_t hits,
-	       const char *what)
+baseline_row(struct bench *b, const struct bench_traffic *t, int finder, double full_gbps,
+	     json_t *bl)
 {
-	double g = gbps(wire, cpu);
+	static const char *const label[2] = {
+		"raw hyperscan, full db", "finders (prefilter alone)",
+	};
+	static const char *const what[2] = { "pattern/keyword hits", "hit groups" };
+	static const char *const key[2] = { "raw_hyperscan", "finders" };
+	uint64_t hits;
+	double cpu = bench_baseline(b, t, finder, &hits);
+	double g = gbps(t->wire_bytes * b->o.iters, cpu), x = full_gbps > 0 ? g / full_gbps : 0;
 
-	printf("    %-26s %7.2f %7s %7s %9s %7s %6.2f  (%" PRIu64 " %s)\n", label, g, "", "", "",
-	       "", full_gbps > 0 ? g / full_gbps : 0, hits, what);
+	printf("    %-26s %7.2f %7s %7s %9s %7s %6.2f  (%" PRIu64 " %s)\n", label[finder], g,
+	       "", "", "", "", x, hits, what[finder]);
+	json_object_set_new(bl, key[finder], json_pack("{s:f,s:f,s:f,s:I}", "cpu_s", cpu,
+		"gbps_per_core", g, "x_full", x, "hits", (json_int_t)hits));
 }
 
 /* ---- one mix: every worker count and mode, the baselines ---- */
@@ -628,9 +639,8 @@ bench_mix(struct bench *b, enum bench_traffic_kind kind, struct rte_mempool *poo
 	struct bench_traffic *t;
 	struct result r[MODES];
 	json_t *mj = json_object(), *runs = json_array(), *pl = json_object(), *bl;
-	double full1 = 0, cpu;
+	double full1 = 0;
 	unsigned int i, m, s;
-	uint64_t hits;
 	char err[512];
 
 	t = bench_traffic_create(kind, b->o.mib, b->o.pcap, err, sizeof(err));
@@ -669,7 +679,8 @@ bench_mix(struct bench *b, enum bench_traffic_kind kind, struct rte_mempool *poo
 			/* Timed with the stage clocks off; run again with them on for the
 			 * shares (the same frames, the same work). */
 			if (bench_run(b, t, (enum mode)m, nw, 0, pool, &r[m]) != 0 ||
-			    (m != MODE_IO && bench_run(b, t, (enum mode)m, nw, 1, pool, &rc) != 0)) {
+			    (m != MODE_IO &&
+			     bench_run(b, t, (enum mode)m, nw, 1, pool, &rc) != 0)) {
 				bench_traffic_free(t);
 				return NULL;
 			}
@@ -699,20 +710,8 @@ bench_mix(struct bench *b, enum bench_traffic_kind kind, struct rte_mempool *poo
 	json_object_set_new(mj, "runs", runs);
 	bl = json_object();
 	printf("  1 core, the same payload bytes (Gbit/s of the frames they came in)\n");
-	cpu = bench_baseline(b, t, 0, &hits);
-	print_baseline("raw hyperscan, full db", t->wire_bytes * b->o.iters, cpu, full1, hits,
-		       "pattern/keyword hits");
-	json_object_set_new(bl, "raw_hyperscan", json_pack("{s:f,s:f,s:f,s:I}", "cpu_s", cpu,
-		"gbps_per_core", gbps(t->wire_bytes * b->o.iters, cpu), "x_full",
-		full1 > 0 ? gbps(t->wire_bytes * b->o.iters, cpu) / full1 : 0, "hits",
-		(json_int_t)hits));
-	cpu = bench_baseline(b, t, 1, &hits);
-	print_baseline("finders (prefilter alone)", t->wire_bytes * b->o.iters, cpu, full1, hits,
-		       "hit groups");
-	json_object_set_new(bl, "finders", json_pack("{s:f,s:f,s:f,s:I}", "cpu_s", cpu,
-		"gbps_per_core", gbps(t->wire_bytes * b->o.iters, cpu), "x_full",
-		full1 > 0 ? gbps(t->wire_bytes * b->o.iters, cpu) / full1 : 0, "hits",
-		(json_int_t)hits));
+	baseline_row(b, t, 0, full1, bl);
+	baseline_row(b, t, 1, full1, bl);
 	json_object_set_new(mj, "baselines", bl);
 	if (t->nplanted != 0) {
 		printf("  planted (distinct values per flow x iterations):");

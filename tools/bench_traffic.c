@@ -224,7 +224,8 @@ tb_generated(struct tbuild *b, size_t mib, char *err, size_t errlen)
 		t->flow_first[f] = (uint32_t)t->nframes;
 		if (mk == BENCH_MIX_STANDARD)	/* the adversarial mix plants nothing */
 			tb_planted(t, mix + off, n);
-		if (mk == BENCH_MIX_STANDARD && kind == BENCH_APP_SMTP)	/* MAIL FROM, RCPT TO: two more addresses */
+		/* An SMTP mail's envelope: MAIL FROM and RCPT TO, two more addresses. */
+		if (mk == BENCH_MIX_STANDARD && kind == BENCH_APP_SMTP)
 			tb_planted_add(t, "email", 2);
 		rc = tb_flow(b, f, kind == BENCH_APP_SMTP ? 25 : 80, wire, wlen,
 			     kind == BENCH_APP_SMTP ? smtp_resp : http_resp);
@@ -247,7 +248,7 @@ tb_pcap(struct tbuild *b, const char *path, char *err, size_t errlen)
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	pcap_t *pc = pcap_open_offline(path, perr);
-	int rc;
+	int rc, oom = 0;
 
 	if (pc == NULL) {
 		snprintf(err, errlen, "%s: %s", path, perr);
@@ -262,11 +263,15 @@ tb_pcap(struct tbuild *b, const char *path, char *err, size_t errlen)
 	while ((rc = pcap_next_ex(pc, &h, &d)) == 1) {
 		struct bench_frame *fr;
 		uint32_t caplen = h->caplen;
+		uint8_t *copy;
 
 		if (caplen > 2048 - 128 || caplen < 14)
 			continue;	/* what one mbuf holds */
-		if (tb_grow(b) != 0 || (d = memcpy(malloc(caplen), d, caplen)) == NULL)
+		if (tb_grow(b) != 0 || (copy = malloc(caplen)) == NULL) {
+			oom = 1;
 			break;
+		}
+		d = memcpy(copy, d, caplen);
 		fr = &t->frames[t->nframes++];
 		memset(fr, 0, sizeof(*fr));
 		fr->data = (uint8_t *)(uintptr_t)d;
@@ -275,9 +280,11 @@ tb_pcap(struct tbuild *b, const char *path, char *err, size_t errlen)
 		if (caplen >= 34 && d[12] == 0x08 && d[13] == 0x00 && (d[14] >> 4) == 4) {
 			uint32_t ihl = (uint32_t)(d[14] & 15) * 4;
 			uint32_t l4 = 14 + ihl, hl = d[23] == IPPROTO_TCP ? 20 : 8;
+			uint32_t a, z;
 
-			fr->flow = ((uint32_t)d[26] << 24 | (uint32_t)d[27] << 16 | d[28] << 8 | d[29]) ^
-				   ((uint32_t)d[30] << 24 | (uint32_t)d[31] << 16 | d[32] << 8 | d[33]);
+			memcpy(&a, d + 26, 4);	/* the flow: its address pair, either way */
+			memcpy(&z, d + 30, 4);
+			fr->flow = ntohl(a ^ z);
 			if ((d[23] == IPPROTO_TCP || d[23] == IPPROTO_UDP) && caplen >= l4 + hl &&
 			    (d[20] & 0x3f) == 0 && d[21] == 0) {
 				uint16_t sp = (uint16_t)(d[l4] << 8 | d[l4 + 1]);
@@ -299,8 +306,10 @@ tb_pcap(struct tbuild *b, const char *path, char *err, size_t errlen)
 	}
 	if (rc == -1)
 		snprintf(err, errlen, "%s: %s", path, pcap_geterr(pc));
+	else if (oom)
+		snprintf(err, errlen, "%s: out of memory for the frames", path);
 	pcap_close(pc);
-	if (rc == -1)
+	if (rc == -1 || oom)
 		return -1;
 	if (t->nframes == 0) {
 		snprintf(err, errlen, "%s: no Ethernet frame of at most 1920 bytes", path);
