@@ -95,7 +95,7 @@ struct job {
 	struct worker *w;		/* NULL: io */
 	unsigned int index;
 	struct rte_mbuf **m;
-	uint16_t *port_off, *port;
+	uint16_t *port_off, *port, *cksum_off;
 	size_t n;
 	uint64_t wire_bytes, payload_bytes;	/* one iteration */
 	uint64_t tsc, stage[WORKER_ST__COUNT], charges[WORKER_ST__COUNT];
@@ -130,6 +130,7 @@ struct result {
 	double cpu_s, wall_s;
 	uint64_t ctr_packets, flows_created, flows_ended, events_dropped, exceptions;
 	uint64_t refused;	/* app flows and sensor streams refused: caps hit */
+	uint64_t cksum_bad;	/* frames not inspected for a bad checksum */
 	uint64_t ev_dlp, ev_dlp_total, ev_flow_end;
 	uint64_t det[SENSOR_MAX];
 };
@@ -144,6 +145,34 @@ cpu_now(void)
 }
 
 /* ---- the worker lcores ---- */
+
+/*
+ * Iteration it's client port in frame m (the port at off, orig in the traffic; the ports
+ * under 1024 of a pcap are left), and its TCP or UDP checksum at cksum_off (0: none)
+ * updated for the change (RFC 1624: HC' = ~(~HC + ~m + m')).
+ */
+static inline void
+bench_port(struct rte_mbuf *m, uint16_t off, uint16_t cksum_off, uint16_t orig, unsigned int it)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t old = (uint16_t)(d[off] << 8 | d[off + 1]), p = orig;
+	uint32_t s;
+
+	if (p >= 1024)
+		p = (uint16_t)(1024 + (p - 1024 + it) % 64512);
+	d[off] = (uint8_t)(p >> 8);
+	d[off + 1] = (uint8_t)p;
+	if (cksum_off == 0)
+		return;
+	s = (uint16_t)~(d[cksum_off] << 8 | d[cksum_off + 1]);
+	s += (uint16_t)~old;
+	s += p;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	s = (uint16_t)~s;
+	d[cksum_off] = (uint8_t)(s >> 8);
+	d[cksum_off + 1] = (uint8_t)s;
+}
 
 static int
 bench_lcore(void *arg)
@@ -173,15 +202,8 @@ bench_lcore(void *arg)
 				struct rte_mbuf *m = j->m[i + k];
 				uint16_t off = j->port_off[i + k];
 
-				if (off != 0) {
-					uint16_t p = j->port[i + k];
-					uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *) + off;
-
-					if (p >= 1024)
-						p = (uint16_t)(1024 + (p - 1024 + it) % 64512);
-					d[0] = (uint8_t)(p >> 8);
-					d[1] = (uint8_t)p;
-				}
+				if (off != 0)
+					bench_port(m, off, j->cksum_off[i + k], j->port[i + k], it);
 				*RTE_MBUF_DYNFIELD(m, rt->ts_offset, rte_mbuf_timestamp_t *) =
 					ts + (i + k) * step;
 				m->ol_flags |= rt->ts_flag;
@@ -317,7 +339,8 @@ bench_run(struct bench *b, const struct bench_traffic *t, enum mode mode, unsign
 		j->m = calloc(j->n + 1, sizeof(*j->m));
 		j->port_off = calloc(j->n + 1, sizeof(*j->port_off));
 		j->port = calloc(j->n + 1, sizeof(*j->port));
-		if (j->m == NULL || j->port_off == NULL || j->port == NULL)
+		j->cksum_off = calloc(j->n + 1, sizeof(*j->cksum_off));
+		if (j->m == NULL || j->port_off == NULL || j->port == NULL || j->cksum_off == NULL)
 			goto out;
 		for (i = 0; i < j->n; i++) {
 			const struct bench_frame *fr = &t->frames[idx[i]];
@@ -333,6 +356,7 @@ bench_run(struct bench *b, const struct bench_traffic *t, enum mode mode, unsign
 			j->m[i] = m;
 			j->port_off[i] = fr->port_off;
 			j->port[i] = fr->port;
+			j->cksum_off[i] = fr->cksum_off;
 			j->wire_bytes += fr->len;
 			j->payload_bytes += fr->payload;
 		}
@@ -384,6 +408,8 @@ bench_run(struct bench *b, const struct bench_traffic *t, enum mode mode, unsign
 			r->events_dropped += w[k]->ctr.c[CTR_events_dropped];
 			r->exceptions += w[k]->ctr.c[CTR_exception_fail_open] +
 					 w[k]->ctr.c[CTR_exception_fail_closed];
+			r->cksum_bad += w[k]->ctr.c[CTR_checksum_bad_ip] +
+					w[k]->ctr.c[CTR_checksum_bad_l4];
 			r->refused += w[k]->ctr.c[CTR_app_flows_refused] +
 				      w[k]->ctr.c[CTR_flows_refused] +
 				      w[k]->ctr.c[CTR_flows_evicted];
@@ -414,6 +440,7 @@ out:
 		free(jobs[k].m);
 		free(jobs[k].port_off);
 		free(jobs[k].port);
+		free(jobs[k].cksum_off);
 		worker_free(w[k]);
 		if (b->ss->dlp[k] != NULL) {
 			dlp_ctx_free(b->ss->dlp[k]);
@@ -578,6 +605,7 @@ mode_json(const struct bench *b, const struct result *r, enum mode mode, double 
 	json_object_set_new(o, "events_dropped", json_integer((json_int_t)r->events_dropped));
 	json_object_set_new(o, "exceptions", json_integer((json_int_t)r->exceptions));
 	json_object_set_new(o, "caps_hit", json_integer((json_int_t)r->refused));
+	json_object_set_new(o, "checksum_bad", json_integer((json_int_t)r->cksum_bad));
 	if (mode != MODE_FULL)
 		return o;
 	det = json_object();

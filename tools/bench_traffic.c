@@ -8,10 +8,10 @@
  *   S->C response (HTTP 200 / SMTP 250), C->S ACK
  *   C->S FIN, S->C FIN, C->S ACK          (the flow is closed: state does not grow)
  *
- * Ethernet, IPv4 and TCP headers are real (IP checksum set; the TCP checksum is left 0,
- * which the parser does not check, so that rewriting the client port stays cheap). A
- * pcap file is read as it is: its flows are its IP address pairs, its "client port" the
- * higher port of each TCP or UDP frame.
+ * Ethernet, IPv4 and TCP headers are real, checksums included (the worker checks them;
+ * the bench updates the TCP checksum with the port, RFC 1624). A pcap file is read as it
+ * is: its flows are its IP address pairs, its "client port" the higher port of each TCP
+ * or UDP frame over IPv4.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -52,14 +52,22 @@ tb_grow(struct tbuild *b)
 	return 0;
 }
 
-static uint16_t
-ip_csum(const uint8_t *h)
+/* The one's complement sum of p[0..n), added to s (RFC 1071). */
+static uint32_t
+csum_add(uint32_t s, const uint8_t *p, size_t n)
 {
-	uint32_t s = 0;
-	int i;
+	size_t i;
 
-	for (i = 0; i < 20; i += 2)
-		s += (uint32_t)h[i] << 8 | h[i + 1];
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	return s;
+}
+
+static uint16_t
+csum_fold(uint32_t s)
+{
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
@@ -74,7 +82,7 @@ tb_frame(struct tbuild *b, uint32_t f, uint32_t cip, uint16_t sport, uint16_t dp
 	struct bench_frame *fr;
 	uint8_t *p;
 	uint32_t src = to_server ? cip : SERVER_IP, dst = to_server ? SERVER_IP : cip;
-	uint16_t sp = to_server ? sport : dport, dp = to_server ? dport : sport;
+	uint16_t sp = to_server ? sport : dport, dp = to_server ? dport : sport, ck;
 
 	if (tb_grow(b) != 0 || (p = calloc(1, HDR + len)) == NULL)
 		return -1;
@@ -89,8 +97,9 @@ tb_frame(struct tbuild *b, uint32_t f, uint32_t cip, uint16_t sport, uint16_t dp
 	dst = htonl(dst);
 	memcpy(p + 26, &src, 4);
 	memcpy(p + 30, &dst, 4);
-	p[24] = (uint8_t)(ip_csum(p + 14) >> 8);
-	p[25] = (uint8_t)ip_csum(p + 14);
+	ck = csum_fold(csum_add(0, p + 14, 20));
+	p[24] = (uint8_t)(ck >> 8);
+	p[25] = (uint8_t)ck;
 	p[34] = (uint8_t)(sp >> 8);
 	p[35] = (uint8_t)sp;
 	p[36] = (uint8_t)(dp >> 8);
@@ -105,11 +114,16 @@ tb_frame(struct tbuild *b, uint32_t f, uint32_t cip, uint16_t sport, uint16_t dp
 	p[49] = 0xff;
 	if (len > 0)
 		memcpy(p + HDR, pl, len);
+	/* TCP checksum: the pseudo header (addresses, protocol, length), header, payload. */
+	ck = csum_fold(csum_add(csum_add(IPPROTO_TCP + 20u + len, p + 26, 8), p + 34, 20u + len));
+	p[50] = (uint8_t)(ck >> 8);
+	p[51] = (uint8_t)ck;
 	fr = &b->t->frames[b->t->nframes++];
 	fr->data = p;
 	fr->len = (uint16_t)(HDR + len);
 	fr->port_off = to_server ? 34 : 36;
 	fr->port = sport;
+	fr->cksum_off = 50;
 	fr->payload_off = HDR;
 	fr->payload = len;
 	fr->flow = f;
@@ -292,6 +306,8 @@ tb_pcap(struct tbuild *b, const char *path, char *err, size_t errlen)
 
 				if (d[23] == IPPROTO_TCP)
 					hl = (uint32_t)(d[l4 + 12] >> 4) * 4;
+				if (d[23] == IPPROTO_TCP || d[l4 + 6] != 0 || d[l4 + 7] != 0)
+					fr->cksum_off = (uint16_t)(l4 + (d[23] == IPPROTO_TCP ? 16 : 6));
 				fr->port_off = (uint16_t)(sp > dp ? l4 : l4 + 2);
 				fr->port = sp > dp ? sp : dp;
 				fr->to_server = sp > dp;

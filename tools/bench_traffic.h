@@ -28,6 +28,8 @@ struct bench_frame {
 	uint16_t len;
 	uint16_t port_off;
 	uint16_t port;		/* the port at port_off, host order */
+	uint16_t cksum_off;	/* the TCP or UDP checksum, kept right when the port
+				 * changes (0: none) */
 	uint16_t payload_off;	/* where the L4 payload starts */
 	uint32_t payload;	/* L4 payload bytes */
 	uint32_t flow;		/* flow number (a pcap's: by addresses) */

@@ -71,7 +71,7 @@ def check_run(mix, run):
         assert all(v >= 0 for v in m["shares"].values())
         assert sum(m["shares"].values()) == pytest.approx(1.0, abs=1e-6)
         assert m["events_dropped"] == 0 and m["exceptions"] == 0, name
-        assert m["caps_hit"] == 0, name
+        assert m["caps_hit"] == 0 and m["checksum_bad"] == 0, name
         if mix["flows"]:
             assert m["flows_created"] == mix["flows"] * ITERS, name
         assert m["flows_ended"] == m["flows_created"], name
