@@ -10,7 +10,8 @@ exactly; cards and SSNs at least those planted (the mixes' 13-digit timestamps i
 valid card numbers by chance, and a 9-digit JSON id near a planted SSN's keyword is an SSN
 too). Detections are the sensor counters: distinct values per flow direction.
 
-The bench is $TOLLGATE_BENCH or <repo>/build/bench.
+The bench is $TOLLGATE_BENCH, or the one next to $TOLLGATED (in the suite, the ASan/UBSan
+build's: LeakSanitizer checks its exit), or <repo>/build/bench.
 """
 
 import json
@@ -37,7 +38,10 @@ CARD = "4111 1111 1111 1111"
 
 
 def bench():
-    path = os.environ.get("TOLLGATE_BENCH") or str(REPO / "build" / "bench")
+    path = os.environ.get("TOLLGATE_BENCH")
+    if not path and os.environ.get("TOLLGATED"):
+        path = str(Path(os.environ["TOLLGATED"]).parent / "bench")
+    path = path or str(REPO / "build" / "bench")
     if not os.access(path, os.X_OK):
         pytest.fail("bench not found at %s: build it (ninja -C build bench) or set "
                     "TOLLGATE_BENCH" % path, pytrace=False)
