@@ -516,6 +516,18 @@ bench_baseline(struct bench *b, const struct bench_traffic *t, int finder, uint6
 	return cpu;
 }
 
+/* Stage clock reads per packet of a clocked run. */
+static double
+clock_reads(const struct result *r)
+{
+	uint64_t n = 0;
+	unsigned int s;
+
+	for (s = 0; s < WORKER_ST__COUNT; s++)
+		n += r->charges[s];
+	return r->packets ? (double)n / r->packets : 0;
+}
+
 /*
  * The stage shares of timed run r from its clocked twin rc. Each charge to a stage holds
  * about one clock read; what a read costs is what the clocks added to the run (cycles per
@@ -525,15 +537,12 @@ bench_baseline(struct bench *b, const struct bench_traffic *t, int finder, uint6
 static void
 bench_shares(const struct bench *b, struct result *r, const struct result *rc)
 {
-	double reads = 0, tot = 0, c[WORKER_ST__COUNT];
+	double reads = clock_reads(rc), tot = 0, c[WORKER_ST__COUNT];
 	unsigned int s;
 
 	memcpy(r->stage, rc->stage, sizeof(r->stage));
 	memcpy(r->charges, rc->charges, sizeof(r->charges));
 	r->clocked_cycles = rc->packets ? rc->cpu_s * rte_get_tsc_hz() / rc->packets : 0;
-	for (s = 0; s < WORKER_ST__COUNT; s++)
-		reads += rc->charges[s];
-	reads = rc->packets ? reads / rc->packets : 0;
 	r->read_cycles = 0;
 	if (reads > 0 && r->packets > 0)
 		r->read_cycles = (r->clocked_cycles - r->cpu_s * rte_get_tsc_hz() / r->packets) /
@@ -545,17 +554,6 @@ bench_shares(const struct bench *b, struct result *r, const struct result *rc)
 	}
 	for (s = 0; s < WORKER_ST__COUNT; s++)
 		r->share[s] = tot > 0 ? c[s] / tot : 0;
-}
-
-static double
-clock_reads(const struct result *r)
-{
-	uint64_t n = 0;
-	unsigned int s;
-
-	for (s = 0; s < WORKER_ST__COUNT; s++)
-		n += r->charges[s];
-	return r->packets ? (double)n / r->packets : 0;
 }
 
 /* ---- output ---- */
