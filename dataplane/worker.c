@@ -55,6 +55,7 @@
 #include "worker_flow.h"
 #include "worker_frag.h"
 #include "worker_policy.h"
+#include "worker_prof.h"
 
 RTE_LOG_REGISTER_SUFFIX(worker_logtype, worker, INFO);
 #define WORKER_LOG(level, fmt, ...) \
@@ -64,6 +65,11 @@ RTE_LOG_REGISTER_SUFFIX(worker_logtype, worker, INFO);
 #define WORKER_EXPIRE_PERIOD_US 100000	/* flow and defrag ageing scan */
 #define WORKER_EXPIRE_BUDGET 1024
 #define WORKER_ANOM_PERIOD_US 1000000	/* aggregate anomaly reports at most once a second */
+
+#ifdef TOLLGATE_WORKER_PROF
+struct worker_prof worker_prof[WORKER_PROF_MAX];
+uint8_t worker_prof_on;
+#endif
 
 size_t
 worker_memsize(const struct tg_config *cfg)
@@ -111,12 +117,15 @@ worker_deliver(void *cookie, void *owner, uint8_t dir, const uint8_t *data, uint
 	struct worker *w = cookie;
 	struct flow *f = owner;
 	uint8_t first_bit = dir == FLOW_TOSERVER ? FLOW_F_DUMPED_TS : FLOW_F_DUMPED_TC;
+	uint8_t ps = WORKER_PROF_PUSH(w, WORKER_ST_APP);
 
 	worker_app_first(w, f, dir, data, len);
 	if (w->dlp != NULL) {
 		worker_app_data(w, f, dir, data, len, off);
+		WORKER_PROF(w, WORKER_ST_SENSORS);
 		worker_dlp_data(w, f, dir, data, len);
 	}
+	WORKER_PROF_END(w, ps);
 	if (!w->dump)
 		return;
 	while (len > 0) {
@@ -147,9 +156,13 @@ worker_gap(void *cookie, void *owner, uint8_t dir, uint64_t off, uint64_t len)
 	/* Counted by the reassembler in the flow and its stats; the dump leaves gaps out;
 	 * the sensors must not join a value across the hole, and the parsers lose their
 	 * place. */
+	uint8_t ps = WORKER_PROF_PUSH(w, WORKER_ST_APP);
+
 	RTE_SET_USED(off);
 	worker_app_gap(w, f, dir);
+	WORKER_PROF(w, WORKER_ST_SENSORS);
 	worker_dlp_gap(w, f, dir, len);
+	WORKER_PROF_END(w, ps);
 }
 
 static void
@@ -172,7 +185,7 @@ worker_flow_end(void *cookie, struct flow *f)
 {
 	struct worker *w = cookie;
 	struct msg *m;
-	uint8_t dir;
+	uint8_t dir, ps;
 
 	if (f->key.proto == IPPROTO_TCP) {
 		for (dir = 0; dir < 2; dir++)
@@ -185,9 +198,13 @@ worker_flow_end(void *cookie, struct flow *f)
 		worker_first_release(w, f);
 	}
 	worker_meta_flow_end(w, f);	/* a tls event still waiting for its ServerHello */
+	ps = WORKER_PROF_PUSH(w, WORKER_ST_APP);
 	worker_app_end(w, f);
+	WORKER_PROF(w, WORKER_ST_SENSORS);
 	worker_dlp_close(w, f);
+	WORKER_PROF(w, WORKER_ST_APP);
 	worker_app_free(w, f);
+	WORKER_PROF_END(w, ps);
 	worker_learn(w, f);
 	/* After every event the end could raise: they may still join its capture. */
 	worker_capture_flow_end(w, f);
@@ -296,10 +313,15 @@ worker_tcp_restarts(const struct flow *f, const struct pkt_meta *meta, uint8_t s
 static void
 worker_dir_end(struct worker *w, struct flow *f, uint8_t dir)
 {
+	uint8_t ps;
+
 	if (f->dlp[dir] == NULL)
 		return;
+	ps = WORKER_PROF_PUSH(w, WORKER_ST_APP);
 	worker_app_eof(w, f, dir);
+	WORKER_PROF(w, WORKER_ST_SENSORS);
 	worker_dlp_close_dir(w, f, dir);
+	WORKER_PROF_END(w, ps);
 }
 
 static void
@@ -528,6 +550,7 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	w->ctr.c[CTR_packets]++;
 	w->ctr.c[CTR_bytes] += len;
 
+	WORKER_PROF(w, WORKER_ST_PARSE);
 	pkt = rte_pktmbuf_read(m, 0, RTE_MIN(len, (uint32_t)WORKER_LINBUF), w->linbuf);
 	err = pkt_parse(pkt, RTE_MIN(len, (uint32_t)WORKER_LINBUF), &meta);
 	if (unlikely(err != PKT_OK)) {
@@ -567,6 +590,7 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	if (worker_cksum_bad(w, m, pkt, w->pkt_dgram ? len : RTE_MIN(len, (uint32_t)WORKER_LINBUF),
 			     &meta, 1))
 		goto out;
+	WORKER_PROF(w, WORKER_ST_FLOW);
 	side = flow_key_make(&meta, &key);
 	hash = flow_key_hash(&key);
 	f = flow_table_lookup(w->flows, &key, hash, w->now_us);
@@ -613,16 +637,19 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	fwd_seq = f->tcp[dir].next_seq;
 	fwd_known = (f->tcp[dir].flags & TCP_REASM_STARTED) != 0;
 	if (meta.l4_proto == IPPROTO_TCP) {
+		WORKER_PROF(w, WORKER_ST_REASM);
 		worker_tcp(w, f, dir, &meta, pkt);
 	} else if (meta.l4_proto == IPPROTO_UDP && meta.payload_len > 0) {
 		const uint8_t *pl = pkt + meta.payload_off;
 
+		WORKER_PROF(w, WORKER_ST_APP);
 		worker_app_first(w, f, dir, pl, meta.payload_len);
 		if (f->app == POLICY_APP_DNS && dir == FLOW_TOCLIENT)
 			worker_fqdn_dns(w, f, pl, meta.payload_len);
 		if (f->app == POLICY_APP_DNS && w->rt->cfg.events.dns)
 			worker_meta_dns(w, f, dir, pl, meta.payload_len);
 	}
+	WORKER_PROF(w, WORKER_ST_VERDICT);
 	if (inl && w->reasm.stats.ooo_held != ooo && !w->pkt_block && worker_flow_strict(w, f)) {
 		/* Later bytes than the scan has reached: they wait for the sender's
 		 * retransmission, after the bytes before them were scanned. */
@@ -674,6 +701,7 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 		worker_flow_report(w, f);
 	}
 out:
+	WORKER_PROF(w, WORKER_ST_VERDICT);
 	if (v == WORKER_PASS && w->pkt_hold)
 		v = WORKER_DROP;
 	if (v == WORKER_PASS && w->pkt_exception) {
@@ -733,6 +761,7 @@ worker_process_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		worker_packet(w, pkts[i]);
+		WORKER_PROF(w, WORKER_ST_OTHER);
 	}
 }
 
@@ -833,7 +862,22 @@ worker_snapshot_load(struct worker *w)
 	w->snap = s;
 }
 
-static void
+void
+worker_turn_begin(struct worker *w)
+{
+	worker_snapshot_load(w);
+}
+
+void
+worker_turn_end(struct worker *w)
+{
+	worker_housekeeping(w);
+	/* Nothing of the snapshot is held past here: the control thread may free the one
+	 * this worker used before the last load. */
+	rte_rcu_qsbr_quiescent(w->rt->qsbr, w->index);
+}
+
+void
 worker_finish(struct worker *w)
 {
 	struct runtime *rt = w->rt;
@@ -884,7 +928,7 @@ worker_main(void *arg)
 		uint16_t got = 0, n;
 		uint64_t loop_end;
 
-		worker_snapshot_load(w);
+		worker_turn_begin(w);
 
 		if (w->in_ring != NULL) {
 			int input_done = __atomic_load_n(&rt->input_done, __ATOMIC_ACQUIRE);
@@ -918,10 +962,7 @@ worker_main(void *arg)
 				w->tx_next_flush = now + w->tx_flush_cycles;
 			}
 		}
-		worker_housekeeping(w);
-		/* Nothing of the snapshot is held past here: the control thread may free
-		 * the one this worker used before the last load. */
-		rte_rcu_qsbr_quiescent(rt->qsbr, w->index);
+		worker_turn_end(w);
 		/* Busy ratio: one TSC read a turn, the turn counted busy if it found packets. */
 		loop_end = rte_rdtsc();
 		if (got != 0) {
@@ -932,7 +973,7 @@ worker_main(void *arg)
 		}
 		loop_start = loop_end;
 	}
-	worker_snapshot_load(w);
+	worker_turn_begin(w);
 	worker_finish(w);
 	worker_tx_flush(w);
 	rte_rcu_qsbr_thread_offline(rt->qsbr, w->index);

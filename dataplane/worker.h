@@ -24,6 +24,22 @@ int worker_main(void *arg);
 /* Process a burst of packets; consumes every mbuf. Exposed for tests and benchmarks. */
 void worker_process_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
 
+/*
+ * One turn of worker_main's poll loop around the bursts it got: begin takes the snapshot
+ * the control thread published last; end ages flows and fragments, refreshes the gauges
+ * and reports quiescence. The worker's lcore only; exposed for tools/bench, which feeds
+ * worker_process_burst from memory between the two.
+ */
+void worker_turn_begin(struct worker *w);
+void worker_turn_end(struct worker *w);
+
+/*
+ * End of input: age the flows by the input's end (offline), flush every flow and fragment
+ * (their events wait for ring room up to events.drain_timeout_ms), set w->done. The
+ * worker's lcore, after its last turn.
+ */
+void worker_finish(struct worker *w);
+
 /* Bytes of rte memory one worker needs with cfg (for sizing --no-huge memory). */
 size_t worker_memsize(const struct tg_config *cfg);
 

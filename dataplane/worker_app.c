@@ -15,6 +15,7 @@
 #include "runtime_types.h"
 #include "worker_app.h"
 #include "worker_dlp.h"
+#include "worker_prof.h"
 #include "worker_msg.h"
 #include "worker_flow.h"
 
@@ -28,14 +29,18 @@ static int
 worker_app_open(void *cookie, uint8_t dir, uint8_t level, const char *path)
 {
 	const struct worker_app_call *c = cookie;
+	uint8_t ps = WORKER_PROF_PUSH(c->w, WORKER_ST_SENSORS);
+	int rc = worker_dlp_buffer_open(c->w, c->f, dir, level, path);
 
-	return worker_dlp_buffer_open(c->w, c->f, dir, level, path);
+	WORKER_PROF_END(c->w, ps);
+	return rc;
 }
 
 static void
 worker_app_scan(void *cookie, uint8_t dir, uint8_t level, const uint8_t *p, size_t n)
 {
 	const struct worker_app_call *c = cookie;
+	uint8_t ps = WORKER_PROF_PUSH(c->w, WORKER_ST_SENSORS);
 
 	while (n > 0) {
 		uint32_t k = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
@@ -44,14 +49,17 @@ worker_app_scan(void *cookie, uint8_t dir, uint8_t level, const uint8_t *p, size
 		p += k;
 		n -= k;
 	}
+	WORKER_PROF_END(c->w, ps);
 }
 
 static void
 worker_app_close(void *cookie, uint8_t dir, uint8_t level)
 {
 	const struct worker_app_call *c = cookie;
+	uint8_t ps = WORKER_PROF_PUSH(c->w, WORKER_ST_SENSORS);
 
 	worker_dlp_buffer_close(c->w, c->f, dir, level);
+	WORKER_PROF_END(c->w, ps);
 }
 
 static void

@@ -88,7 +88,7 @@ bench_app_message(struct wire *w, unsigned int k, const uint8_t *c, size_t n)
 {
 	static const char b64[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	static uint8_t tmp[2 * MSG + 1024];
+	static uint8_t tmp[3 * MSG + 1024];	/* a form body: each '+' takes 3 */
 	size_t i, len;
 
 	switch (k % 5) {
@@ -116,12 +116,20 @@ bench_app_message(struct wire *w, unsigned int k, const uint8_t *c, size_t n)
 		wputs(w, "0\r\n\r\n");
 		break;
 	case 3:
-		for (i = 0; i < n; i++)
-			tmp[i] = c[i] == ' ' ? '+' : (c[i] == '&' || c[i] == '%' ? '.' : c[i]);
+		/* Spaces as '+', a '+' as "%2B" (a phone number's keeps its meaning). */
+		for (i = 0, len = 0; i < n; i++) {
+			if (c[i] == '+') {
+				memcpy(tmp + len, "%2B", 3);
+				len += 3;
+				continue;
+			}
+			tmp[len++] = c[i] == ' ' ? '+' :
+				     (c[i] == '&' || c[i] == '%' ? '.' : c[i]);
+		}
 		wprintf(w, "POST /form HTTP/1.1\r\nHost: f.example\r\n"
 			"Content-Type: application/x-www-form-urlencoded\r\n"
-			"Content-Length: %zu\r\n\r\nnote=", n + 5);
-		wput(w, tmp, n);
+			"Content-Length: %zu\r\n\r\nnote=", len + 5);
+		wput(w, tmp, len);
 		break;
 	default:
 		/* Several mails on one session: each resets with EHLO, no QUIT. */
@@ -146,6 +154,16 @@ bench_app_message(struct wire *w, unsigned int k, const uint8_t *c, size_t n)
 		wputs(w, "\r\n--xx--\r\n.\r\n");
 		break;
 	}
+}
+
+uint8_t *
+bench_app_wrap(unsigned int kind, const uint8_t *c, size_t n, size_t *len)
+{
+	struct wire w = { NULL, 0, 0 };
+
+	bench_app_message(&w, kind, c, n);
+	*len = w.len;
+	return w.p;
 }
 
 /* ---- a sink over sensor streams, as the worker's ---- */

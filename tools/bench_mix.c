@@ -63,17 +63,24 @@ put_digits(struct mix *m, unsigned int n)
 	}
 }
 
+const struct bench_mix_value bench_mix_values[BENCH_MIX_VALUES] = {
+	{ "4111 1111 1111 1111", "credit_card" },
+	{ "5500-0000-0000-0004", "credit_card" },
+	{ "DE89370400440532013000", "iban" },
+	{ "GB82 WEST 1234 5698 7654 32", "iban" },
+	{ "jane.doe@example.org", "email" },
+	{ "SSN 123-45-6789", "us_ssn" },
+	{ "+44 20 7946 0958", "phone" },
+	{ "4111111111111112", NULL },		/* Luhn fails */
+	{ "1748503543012", NULL },		/* a millisecond timestamp */
+	{ "DE00370400440532013000", NULL },	/* bad check digits */
+};
+
 /* Personal data at low density: valid values and near-misses. */
 static void
 put_pd(struct mix *m)
 {
-	static const char *const vals[] = {
-		"4111 1111 1111 1111", "5500-0000-0000-0004", "DE89370400440532013000",
-		"GB82 WEST 1234 5698 7654 32", "jane.doe@example.org", "SSN 123-45-6789",
-		"+44 20 7946 0958", "4111111111111112", "1748503543012", "DE00370400440532013000",
-	};
-
-	puts_(m, vals[rnd(m) % (sizeof(vals) / sizeof(vals[0]))]);
+	puts_(m, bench_mix_values[rnd(m) % BENCH_MIX_VALUES].text);
 }
 
 static void

@@ -18,6 +18,17 @@ enum bench_mix_kind {
 	BENCH_MIX_ADVERSARIAL,
 };
 
+/* The personal-data values the standard mix plants, about one per 16 KiB (valid ones and
+ * near-misses); sensor is the built-in sensor that must report a valid one, NULL for a
+ * near-miss that none may. */
+struct bench_mix_value {
+	const char *text;
+	const char *sensor;
+};
+
+#define BENCH_MIX_VALUES 10
+extern const struct bench_mix_value bench_mix_values[BENCH_MIX_VALUES];
+
 /* Fill buf with up to cap bytes of the mix; returns the length written (cap, or a little
  * less when the last item did not fit whole). */
 size_t bench_mix_fill(uint8_t *buf, size_t cap, enum bench_mix_kind kind, uint64_t seed);

@@ -1,0 +1,158 @@
+"""tools/bench runs and its JSON holds together (docs/performance.md "bench").
+
+A smoke test, never a timing check: the bench runs briefly (1 MiB of each mix, two
+iterations, 1 and 2 workers, and a small pcap written here) and the JSON must show what any
+run shows whatever the machine's speed: every packet loaded was processed once per
+iteration, every connection was created and ended once per iteration, no event was lost,
+no cap was hit, the stage shares sum to 1, and the sensors found exactly the values the
+mixes planted: e-mail addresses (with the SMTP envelopes' two), IBANs and phone numbers
+exactly; cards and SSNs at least those planted (the mixes' 13-digit timestamps include
+valid card numbers by chance, and a 9-digit JSON id near a planted SSN's keyword is an SSN
+too). Detections are the sensor counters: distinct values per flow direction.
+
+The bench is $TOLLGATE_BENCH, or the one next to $TOLLGATED (in the suite, the ASan/UBSan
+build's: LeakSanitizer checks its exit), or <repo>/build/bench.
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "pcap"))
+
+import tgpcap  # noqa: E402
+
+ITERS = 2
+WORKERS = [1, 2]
+MODES = ["io", "no_sensors", "full"]
+# Sensors whose values occur in the mixes only where planted.
+EXACT = ["email", "iban", "phone"]
+AT_LEAST = ["credit_card", "us_ssn"]
+CARD = "4111 1111 1111 1111"
+
+
+def bench():
+    path = os.environ.get("TOLLGATE_BENCH")
+    if not path and os.environ.get("TOLLGATED"):
+        path = str(Path(os.environ["TOLLGATED"]).parent / "bench")
+    path = path or str(REPO / "build" / "bench")
+    if not os.access(path, os.X_OK):
+        pytest.fail("bench not found at %s: build it (ninja -C build bench) or set "
+                    "TOLLGATE_BENCH" % path, pytrace=False)
+    return path
+
+
+def run_bench(tmp_path, *args):
+    out = tmp_path / "bench.json"
+    p = subprocess.run([bench(), "-n", str(ITERS), "-f", "16", "--workers",
+                        ",".join(map(str, WORKERS)), "--json", str(out), *args],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return json.loads(out.read_text()), p.stdout
+
+
+def check_run(mix, run):
+    """The invariants of one worker count's three modes over mix."""
+    modes = run["modes"]
+    assert sorted(modes) == sorted(MODES)
+    for name, m in modes.items():
+        assert m["iterations"] == ITERS
+        assert m["packets_loaded"] == mix["frames"], name
+        assert m["packets"] == m["packets_loaded"] * ITERS, name
+        assert m["packets_processed"] == m["packets"], name
+        assert m["wire_bytes"] == mix["wire_bytes"] * ITERS, name
+        assert m["payload_bytes"] == mix["payload_bytes"] * ITERS, name
+        assert m["cpu_s"] > 0 and m["gbps_per_core"] > 0, name
+    for name in ("no_sensors", "full"):
+        m = modes[name]
+        assert sorted(m["shares"]) == sorted(STAGES)
+        assert all(v >= 0 for v in m["shares"].values())
+        assert sum(m["shares"].values()) == pytest.approx(1.0, abs=1e-6)
+        assert m["events_dropped"] == 0 and m["exceptions"] == 0, name
+        assert m["caps_hit"] == 0 and m["checksum_bad"] == 0, name
+        if mix["flows"]:
+            assert m["flows_created"] == mix["flows"] * ITERS, name
+        assert m["flows_ended"] == m["flows_created"], name
+        assert m["flow_events"] == m["flows_ended"], name
+        assert "detections" not in modes["no_sensors"]
+    assert modes["full"]["x_full"] == pytest.approx(1.0)
+
+
+STAGES = ["parse", "flow", "reassembly", "app", "sensors", "verdict", "other"]
+
+
+@pytest.fixture(scope="module")
+def mixes(tmp_path_factory):
+    doc, text = run_bench(tmp_path_factory.mktemp("bench"), "-m", "1")
+    assert "1 worker" in text and "2 workers" in text
+    return doc
+
+
+def test_bench_json_shape(mixes):
+    assert sorted(mixes["stages"]) == sorted(STAGES)
+    assert mixes["iterations"] == ITERS
+    assert mixes["cpus"] >= 1
+    assert [m["mix"] for m in mixes["mixes"]] == ["standard", "decoders", "adversarial"]
+    for mix in mixes["mixes"]:
+        assert [r["workers"] for r in mix["runs"]] == WORKERS
+        assert mix["frames"] > 0 and mix["flows"] > 0
+        for base in ("raw_hyperscan", "finders"):
+            assert mix["baselines"][base]["hits"] > 0
+            assert mix["baselines"][base]["gbps_per_core"] > 0
+
+
+@pytest.mark.parametrize("name", ["standard", "decoders", "adversarial"])
+def test_bench_invariants(mixes, name):
+    mix = next(m for m in mixes["mixes"] if m["mix"] == name)
+    for run in mix["runs"]:
+        check_run(mix, run)
+
+
+@pytest.mark.parametrize("name", ["standard", "decoders"])
+def test_bench_finds_the_planted_values(mixes, name):
+    mix = next(m for m in mixes["mixes"] if m["mix"] == name)
+    planted = mix["planted"]
+    assert set(EXACT + AT_LEAST) <= set(planted)
+    assert all(planted[s] > 0 for s in EXACT + AT_LEAST)
+    for run in mix["runs"]:
+        det = run["modes"]["full"]["detections"]
+        for s in EXACT:
+            assert det.get(s, 0) == planted[s] * ITERS, (run["workers"], s)
+        for s in AT_LEAST:
+            assert det[s] >= planted[s] * ITERS, (run["workers"], s)
+        assert run["modes"]["full"]["dlp_events"] > 0
+
+
+def test_bench_adversarial_plants_nothing(mixes):
+    mix = next(m for m in mixes["mixes"] if m["mix"] == "adversarial")
+    assert mix["planted"] == {}
+    # Same traffic, same detections whatever the number of workers.
+    a, b = (r["modes"]["full"]["detections"] for r in mix["runs"])
+    assert a == b and a
+
+
+def test_bench_pcap(tmp_path):
+    """A capture replayed: each iteration is new connections (the client port rewritten)."""
+    rng = random.Random(5)
+    gens = []
+    for i in range(3):
+        s = tgpcap.TcpSession(rng, "10.0.0.%d" % (i + 1), 40000 + i, "10.9.0.1", 80,
+                              tcp_ts=False, big_frac=1.0, tiny_frac=0.0)
+        tgpcap.http_post(s, b"card " + CARD.encode() + b" end\n" + b"x" * 3000)
+        gens.append(s)
+    cap = tmp_path / "in.pcap"
+    tgpcap.Capture(gens).write(cap)
+    doc, _ = run_bench(tmp_path, "--pcap", str(cap))
+    (mix,) = doc["mixes"]
+    assert mix["mix"] == "pcap" and mix["flows"] == 0
+    for run in mix["runs"]:
+        check_run(mix, run)
+        full = run["modes"]["full"]
+        assert full["flows_created"] == 3 * ITERS
+        assert full["detections"] == {"credit_card": 3 * ITERS}
