@@ -324,6 +324,29 @@ worker_dir_end(struct worker *w, struct flow *f, uint8_t dir)
 	WORKER_PROF_END(w, ps);
 }
 
+/*
+ * Both directions ended (both FINs reached in order, or a RST the receiver took): nothing
+ * more can be parsed, so the parser's slot goes back to the pool now rather than at the
+ * flow's closed timeout, which would hold app.max_flows slots for connections that are
+ * over and leave new ones unparsed (app_flows_refused). As at the flow's end: what the
+ * finish completes is scanned, then the sensor streams it opened are closed.
+ */
+static void
+worker_app_release(struct worker *w, struct flow *f)
+{
+	uint8_t ps;
+
+	if (f->app_flow == NULL)
+		return;
+	ps = WORKER_PROF_PUSH(w, WORKER_ST_APP);
+	worker_app_end(w, f);
+	WORKER_PROF(w, WORKER_ST_SENSORS);
+	worker_dlp_close(w, f);
+	WORKER_PROF(w, WORKER_ST_APP);
+	worker_app_free(w, f);
+	WORKER_PROF_END(w, ps);
+}
+
 static void
 worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta *meta,
 	   const uint8_t *pkt)
@@ -345,6 +368,7 @@ worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta 
 		state = FLOW_STATE_CLOSED;
 		worker_dir_end(w, f, 0);
 		worker_dir_end(w, f, 1);
+		worker_app_release(w, f);
 	} else if (tcp_reasm_stale(d, o, fl, meta->payload_len)) {
 		/* Before the SYN-ACK: an older connection's ACK (a TIME_WAIT answering the new
 		 * SYN). Its numbers mean nothing here. */
@@ -359,6 +383,8 @@ worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta 
 			worker_dir_end(w, f, dir);
 		if (o->flags & TCP_REASM_FIN_DONE)
 			worker_dir_end(w, f, !dir);
+		if ((d->flags & TCP_REASM_FIN_DONE) && (o->flags & TCP_REASM_FIN_DONE))
+			worker_app_release(w, f);
 		if (fl & PKT_TCP_SYN) {
 			f->flags |= (fl & PKT_TCP_ACK) ? FLOW_F_SYNACK_SEEN : FLOW_F_SYN_SEEN;
 		} else if (state == FLOW_STATE_NEW &&
