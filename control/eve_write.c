@@ -106,6 +106,17 @@ ew_key(struct eve_buf *b, const char *k)
 	b->keyed = 1;
 }
 
+/* A key given as a literal: its quotes and colon are made at compile time. */
+static void
+ew_key_lit(struct eve_buf *b, const char *quoted, size_t n)
+{
+	ew_sep(b);
+	ew_raw(b, quoted, n);
+	b->keyed = 1;
+}
+
+#define EW_KEY(b, k) ew_key_lit((b), "\"" k "\":", sizeof(k) + 2)
+
 /* Length of the well-formed UTF-8 sequence at s (RFC 3629 section 4), 0 when there is none. */
 static size_t
 ew_utf8_len(const unsigned char *s, size_t n)
@@ -238,19 +249,11 @@ ew_bool(struct eve_buf *b, int v)
 		EW_LIT(b, "false");
 }
 
-static void
-ew_kstr(struct eve_buf *b, const char *k, const char *v)
-{
-	ew_key(b, k);
-	ew_str(b, v);
-}
-
-static void
-ew_kint(struct eve_buf *b, const char *k, int64_t v)
-{
-	ew_key(b, k);
-	ew_int(b, v);
-}
+/* "key":value, the key a literal. */
+#define EW_KSTR(b, k, v) (EW_KEY(b, k), ew_str((b), (v)))
+#define EW_KINT(b, k, v) (EW_KEY(b, k), ew_int((b), (v)))
+#define EW_KTS(b, k, us) (EW_KEY(b, k), ew_ts((b), (us)))
+#define EW_KADDR(b, k, family, a) (EW_KEY(b, k), ew_addr_str((b), (family), (a)))
 
 /* event_json_ts, with the date and time of the last two seconds kept (a flow event has
  * three timestamps, most events share their second with the previous one). */
@@ -291,13 +294,14 @@ ew_ts_text(struct eve_buf *b, uint64_t us, char out[EVE_TS_LEN])
 	memcpy(o + 6, "+0000", 6);
 }
 
+/* A timestamp value. */
 static void
-ew_kts(struct eve_buf *b, const char *k, uint64_t us)
+ew_ts(struct eve_buf *b, uint64_t us)
 {
 	char ts[EVE_TS_LEN];
 
 	ew_ts_text(b, us, ts);
-	ew_kstr(b, k, ts);
+	ew_str(b, ts);
 }
 
 /* An address as inet_ntop writes it; IPv4 without snprintf. */
@@ -323,13 +327,14 @@ ew_addr(int af, const uint8_t *a, char *buf, size_t len)
 	}
 }
 
+/* An address value, family 4 or 6. */
 static void
-ew_kaddr(struct eve_buf *b, const char *k, uint8_t family, const uint8_t *a)
+ew_addr_str(struct eve_buf *b, uint8_t family, const uint8_t *a)
 {
 	char s[INET6_ADDRSTRLEN];
 
 	ew_addr(family == 4 ? AF_INET : AF_INET6, a, s, sizeof(s));
-	ew_kstr(b, k, s);
+	ew_str(b, s);
 }
 
 static void
@@ -337,7 +342,7 @@ ew_kproto(struct eve_buf *b, uint8_t proto)
 {
 	char pb[8];
 
-	ew_kstr(b, "proto", event_json_proto(proto, pb, sizeof(pb)));
+	EW_KSTR(b, "proto", event_json_proto(proto, pb, sizeof(pb)));
 }
 
 /* "vlan": [id], when tagged. */
@@ -346,7 +351,7 @@ ew_vlan(struct eve_buf *b, uint16_t vlan)
 {
 	if (vlan == 0)
 		return;
-	ew_key(b, "vlan");
+	EW_KEY(b, "vlan");
 	ew_open(b, '[');
 	ew_int(b, vlan);
 	ew_close(b, ']');
@@ -361,17 +366,17 @@ ew_header(struct eve_buf *b, const struct msg_flow *fl, const char *type, uint64
 
 	ew_open(b, '{');
 	ew_ts_text(b, ts_us, info->ts);
-	ew_kstr(b, "timestamp", info->ts);
-	ew_kint(b, "flow_id", (int64_t)fl->flow_id);
-	ew_kstr(b, "event_type", type);
+	EW_KSTR(b, "timestamp", info->ts);
+	EW_KINT(b, "flow_id", (int64_t)fl->flow_id);
+	EW_KSTR(b, "event_type", type);
 	ew_vlan(b, fl->key.vlan);
-	ew_kaddr(b, "src_ip", fl->key.family, fl->key.addr[c]);
-	ew_kint(b, "src_port", fl->key.port[c]);
-	ew_kaddr(b, "dest_ip", fl->key.family, fl->key.addr[s]);
-	ew_kint(b, "dest_port", fl->key.port[s]);
+	EW_KADDR(b, "src_ip", fl->key.family, fl->key.addr[c]);
+	EW_KINT(b, "src_port", fl->key.port[c]);
+	EW_KADDR(b, "dest_ip", fl->key.family, fl->key.addr[s]);
+	EW_KINT(b, "dest_port", fl->key.port[s]);
 	ew_kproto(b, fl->key.proto);
 	if (fl->app != POLICY_APP_ANY)
-		ew_kstr(b, "app_proto", event_json_app(fl->app));
+		EW_KSTR(b, "app_proto", event_json_app(fl->app));
 	info->type = type;
 	info->has_flow_id = 1;
 	info->flow_id = fl->flow_id;
@@ -383,34 +388,34 @@ ew_flow(struct eve_buf *b, const struct msg *m, struct eve_info *info)
 	const struct msg_flow *fl = &m->flow;
 
 	ew_header(b, fl, "flow", fl->end_us, info);
-	ew_key(b, "flow");
+	EW_KEY(b, "flow");
 	ew_open(b, '{');
-	ew_kint(b, "pkts_toserver", (int64_t)fl->pkts[FLOW_TOSERVER]);
-	ew_kint(b, "pkts_toclient", (int64_t)fl->pkts[FLOW_TOCLIENT]);
-	ew_kint(b, "bytes_toserver", (int64_t)fl->bytes[FLOW_TOSERVER]);
-	ew_kint(b, "bytes_toclient", (int64_t)fl->bytes[FLOW_TOCLIENT]);
-	ew_kts(b, "start", fl->start_us);
-	ew_kts(b, "end", fl->end_us);
-	ew_kstr(b, "state", event_json_state(fl));
-	ew_kstr(b, "reason", flow_end_reason_name(fl->reason));
-	ew_kint(b, "gaps", (int)fl->gaps);
-	ew_kint(b, "overlaps_different", (int)fl->overlaps_diff);
-	ew_key(b, "midstream");
+	EW_KINT(b, "pkts_toserver", (int64_t)fl->pkts[FLOW_TOSERVER]);
+	EW_KINT(b, "pkts_toclient", (int64_t)fl->pkts[FLOW_TOCLIENT]);
+	EW_KINT(b, "bytes_toserver", (int64_t)fl->bytes[FLOW_TOSERVER]);
+	EW_KINT(b, "bytes_toclient", (int64_t)fl->bytes[FLOW_TOCLIENT]);
+	EW_KTS(b, "start", fl->start_us);
+	EW_KTS(b, "end", fl->end_us);
+	EW_KSTR(b, "state", event_json_state(fl));
+	EW_KSTR(b, "reason", flow_end_reason_name(fl->reason));
+	EW_KINT(b, "gaps", (int)fl->gaps);
+	EW_KINT(b, "overlaps_different", (int)fl->overlaps_diff);
+	EW_KEY(b, "midstream");
 	ew_bool(b, (fl->flags & FLOW_F_MIDSTREAM) != 0);
 	ew_close(b, '}');
-	ew_key(b, "policy");
+	EW_KEY(b, "policy");
 	ew_open(b, '{');
-	ew_key(b, "rule");
+	EW_KEY(b, "rule");
 	if (fl->rule[0] != '\0')
 		ew_str(b, fl->rule);
 	else {
 		ew_sep(b);
 		EW_LIT(b, "null");
 	}
-	ew_kstr(b, "from_group", fl->from_group);
-	ew_kstr(b, "to_group", fl->to_group);
-	ew_kstr(b, "mode", event_json_mode(fl->mode));
-	ew_kstr(b, "action", fl->action == POLICY_ACTION_DENY ? "deny" : "allow");
+	EW_KSTR(b, "from_group", fl->from_group);
+	EW_KSTR(b, "to_group", fl->to_group);
+	EW_KSTR(b, "mode", event_json_mode(fl->mode));
+	EW_KSTR(b, "action", fl->action == POLICY_ACTION_DENY ? "deny" : "allow");
 	ew_close(b, '}');
 }
 
@@ -430,16 +435,16 @@ static void
 ew_alert_begin(struct eve_buf *b, int blocked, uint32_t sid, const char *sig,
 	       const char *category, int severity, struct eve_info *info)
 {
-	ew_key(b, "alert");
+	EW_KEY(b, "alert");
 	ew_open(b, '{');
-	ew_kstr(b, "action", blocked ? "blocked" : "allowed");
-	ew_kint(b, "gid", EVE_GID);
-	ew_kint(b, "signature_id", sid);
-	ew_kint(b, "rev", 1);
-	ew_kstr(b, "signature", sig);
-	ew_kstr(b, "category", category);
-	ew_kint(b, "severity", severity);
-	ew_key(b, "metadata");
+	EW_KSTR(b, "action", blocked ? "blocked" : "allowed");
+	EW_KINT(b, "gid", EVE_GID);
+	EW_KINT(b, "signature_id", sid);
+	EW_KINT(b, "rev", 1);
+	EW_KSTR(b, "signature", sig);
+	EW_KSTR(b, "category", category);
+	EW_KINT(b, "severity", severity);
+	EW_KEY(b, "metadata");
 	ew_open(b, '{');
 	info->severity = severity < 1 ? 1 : severity > 4 ? 4 : (uint8_t)severity;
 }
@@ -450,11 +455,11 @@ ew_alert_end(struct eve_buf *b, const struct msg_flow *fl, const char *rule,
 {
 	ew_close(b, '}');
 	if (rule != NULL)
-		ew_kstr(b, "rule", rule);
-	ew_kstr(b, "reason", reason);
-	ew_kstr(b, "from_group", fl->from_group);
-	ew_kstr(b, "to_group", fl->to_group);
-	ew_kstr(b, "mode", event_json_mode(fl->mode));
+		EW_KSTR(b, "rule", rule);
+	EW_KSTR(b, "reason", reason);
+	EW_KSTR(b, "from_group", fl->from_group);
+	EW_KSTR(b, "to_group", fl->to_group);
+	EW_KSTR(b, "mode", event_json_mode(fl->mode));
 	ew_close(b, '}');
 }
 
@@ -492,20 +497,20 @@ ew_frag(struct eve_buf *b, const struct msg *m, const char *name, struct eve_inf
 
 	ew_open(b, '{');
 	ew_ts_text(b, m->ts_us, info->ts);
-	ew_kstr(b, "timestamp", info->ts);
-	ew_kstr(b, "event_type", "anomaly");
+	EW_KSTR(b, "timestamp", info->ts);
+	EW_KSTR(b, "event_type", "anomaly");
 	ew_vlan(b, fr->vlan);
-	ew_kaddr(b, "src_ip", fr->family, fr->src);
-	ew_kaddr(b, "dest_ip", fr->family, fr->dst);
+	EW_KADDR(b, "src_ip", fr->family, fr->src);
+	EW_KADDR(b, "dest_ip", fr->family, fr->dst);
 	ew_kproto(b, fr->proto);
-	ew_key(b, "anomaly");
+	EW_KEY(b, "anomaly");
 	ew_open(b, '{');
-	ew_kstr(b, "type", "defrag");
-	ew_kstr(b, "event", name);
-	ew_kint(b, "ip_id", fr->id);
-	ew_kint(b, "fragments", fr->frags);
+	EW_KSTR(b, "type", "defrag");
+	EW_KSTR(b, "event", name);
+	EW_KINT(b, "ip_id", fr->id);
+	EW_KINT(b, "fragments", fr->frags);
 	if (m->anomaly == MSG_ANOM_FRAG_TOO_MANY)
-		ew_kint(b, "max_frags", fr->max_frags);
+		EW_KINT(b, "max_frags", fr->max_frags);
 	ew_close(b, '}');
 }
 
@@ -523,21 +528,21 @@ ew_anomaly(struct eve_buf *b, const struct msg *m, struct eve_info *info)
 	}
 	if (m->has_flow) {
 		ew_header(b, &m->flow, "anomaly", m->ts_us, info);
-		ew_key(b, "anomaly");
+		EW_KEY(b, "anomaly");
 		ew_open(b, '{');
-		ew_kstr(b, "type", "stream");
-		ew_kstr(b, "event", name);
-		ew_kstr(b, "direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client");
+		EW_KSTR(b, "type", "stream");
+		EW_KSTR(b, "event", name);
+		EW_KSTR(b, "direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client");
 	} else {
 		ew_open(b, '{');
 		ew_ts_text(b, m->ts_us, info->ts);
-		ew_kstr(b, "timestamp", info->ts);
-		ew_kstr(b, "event_type", "anomaly");
-		ew_key(b, "anomaly");
+		EW_KSTR(b, "timestamp", info->ts);
+		EW_KSTR(b, "event_type", "anomaly");
+		EW_KEY(b, "anomaly");
 		ew_open(b, '{');
-		ew_kstr(b, "type", "capacity");
-		ew_kstr(b, "event", name);
-		ew_kint(b, "count", (int64_t)m->count);
+		EW_KSTR(b, "type", "capacity");
+		EW_KSTR(b, "event", name);
+		EW_KINT(b, "count", (int64_t)m->count);
 	}
 	ew_close(b, '}');
 }
@@ -550,16 +555,16 @@ ew_tls(struct eve_buf *b, const struct app_tls_meta *t)
 
 	ew_open(b, '{');
 	if (t->sni[0] != '\0') {
-		ew_key(b, "sni");
+		EW_KEY(b, "sni");
 		ew_str(b, t->sni);
 	}
-	ew_kstr(b, "version", event_json_tls_version(t->version));
+	EW_KSTR(b, "version", event_json_tls_version(t->version));
 	if (t->ja3[0] != '\0') {
 		md5_hex(t->ja3, strnlen(t->ja3, sizeof(t->ja3)), hash);
-		ew_key(b, "ja3");
+		EW_KEY(b, "ja3");
 		ew_open(b, '{');
-		ew_kstr(b, "hash", hash);
-		ew_key(b, "string");
+		EW_KSTR(b, "hash", hash);
+		EW_KEY(b, "string");
 		ew_str(b, t->ja3);
 		ew_close(b, '}');
 	}
@@ -580,13 +585,13 @@ ew_dns(struct eve_buf *b, const struct app_dns_meta *d)
 
 	ew_open(b, '{');
 	if (answer)
-		ew_kint(b, "version", 2);
-	ew_kstr(b, "type", answer ? "answer" : "query");
-	ew_kint(b, "id", d->id);
+		EW_KINT(b, "version", 2);
+	EW_KSTR(b, "type", answer ? "answer" : "query");
+	EW_KINT(b, "id", d->id);
 	if (answer) {
 		snprintf(fb, sizeof(fb), "%x", d->flags);
-		ew_kstr(b, "flags", fb);
-		ew_key(b, "qr");
+		EW_KSTR(b, "flags", fb);
+		EW_KEY(b, "qr");
 		ew_bool(b, 1);
 		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 			if (d->flags & flags[i].bit) {
@@ -594,35 +599,35 @@ ew_dns(struct eve_buf *b, const struct app_dns_meta *d)
 				ew_bool(b, 1);
 			}
 		}
-		ew_kint(b, "opcode", (d->flags >> 11) & 0x0f);
+		EW_KINT(b, "opcode", (d->flags >> 11) & 0x0f);
 	}
 	if (d->has_question) {
-		ew_key(b, "rrname");
+		EW_KEY(b, "rrname");
 		ew_str(b, d->rrname);
-		ew_kstr(b, "rrtype", event_json_rrtype(d->rrtype, tb, sizeof(tb)));
+		EW_KSTR(b, "rrtype", event_json_rrtype(d->rrtype, tb, sizeof(tb)));
 	}
 	if (!answer) {
-		ew_kint(b, "opcode", (d->flags >> 11) & 0x0f);
+		EW_KINT(b, "opcode", (d->flags >> 11) & 0x0f);
 		ew_close(b, '}');
 		return;
 	}
-	ew_kstr(b, "rcode", event_json_rcode(d->flags & 0x0f, rb, sizeof(rb)));
+	EW_KSTR(b, "rcode", event_json_rcode(d->flags & 0x0f, rb, sizeof(rb)));
 	if (d->n != 0) {
-		ew_key(b, "answers");
+		EW_KEY(b, "answers");
 		ew_open(b, '[');
 		for (i = 0; i < d->n && i < APP_META_DNS_ANSWERS; i++) {
 			const struct app_dns_answer_meta *a = &d->a[i];
 
 			ew_open(b, '{');
-			ew_kstr(b, "rrname", event_json_dns_name(d, a->owner));
-			ew_kstr(b, "rrtype", event_json_rrtype(a->type, tb, sizeof(tb)));
-			ew_kint(b, "ttl", a->ttl);
+			EW_KSTR(b, "rrname", event_json_dns_name(d, a->owner));
+			EW_KSTR(b, "rrtype", event_json_rrtype(a->type, tb, sizeof(tb)));
+			EW_KINT(b, "ttl", a->ttl);
 			if (a->family == 4 || a->family == 6) {
 				ew_addr(a->family == 4 ? AF_INET : AF_INET6, a->addr, addr,
 					sizeof(addr));
-				ew_kstr(b, "rdata", addr);
+				EW_KSTR(b, "rdata", addr);
 			} else if (a->rdata != APP_META_DNS_NO_NAME) {
-				ew_kstr(b, "rdata", event_json_dns_name(d, a->rdata));
+				EW_KSTR(b, "rdata", event_json_dns_name(d, a->rdata));
 			}
 			ew_close(b, '}');
 		}
@@ -669,37 +674,37 @@ ew_app_meta(struct eve_buf *b, const struct app_meta *a)
 	}
 	ew_open(b, '{');
 	if (a->kind == APP_META_HTTP) {
-		ew_key(b, "hostname");
+		EW_KEY(b, "hostname");
 		ew_str(b, a->http.hostname);
-		ew_key(b, "url");
+		EW_KEY(b, "url");
 		ew_str(b, a->http.url);
-		ew_key(b, "http_method");
+		EW_KEY(b, "http_method");
 		ew_str(b, a->http.method);
 		if (a->http.status != 0)
-			ew_kint(b, "status", a->http.status);
+			EW_KINT(b, "status", a->http.status);
 		if (a->http.content_type[0] != '\0') {
-			ew_key(b, "http_content_type");
+			EW_KEY(b, "http_content_type");
 			ew_str(b, a->http.content_type);
 		}
 		ew_close(b, '}');
 		return;
 	}
-	ew_key(b, "helo");
+	EW_KEY(b, "helo");
 	ew_str(b, a->smtp.helo);
-	ew_key(b, "mail_from");
+	EW_KEY(b, "mail_from");
 	ew_str(b, a->smtp.mail_from);
-	ew_key(b, "rcpt_to");
+	EW_KEY(b, "rcpt_to");
 	ew_open(b, '[');
 	for (i = 0; i < a->smtp.nrcpt && i < APP_META_RCPT; i++)
 		ew_str(b, a->smtp.rcpt_to[i]);
 	ew_close(b, ']');
-	ew_key(b, "attachments");
+	EW_KEY(b, "attachments");
 	ew_open(b, '[');
 	for (i = 0; i < a->smtp.nattach && i < APP_META_ATTACH; i++)
 		ew_str(b, a->smtp.attachments[i]);
 	ew_close(b, ']');
 	if (a->smtp.starttls) {
-		ew_key(b, "starttls");
+		EW_KEY(b, "starttls");
 		ew_bool(b, 1);
 	}
 	ew_close(b, '}');
@@ -738,14 +743,14 @@ ew_dlp(struct eve_buf *b, const struct msg *m, struct eve_info *info)
 	info->severity = 3;
 	if (d->crossing)
 		ew_dlp_alert(b, m, info);
-	ew_key(b, "dlp");
+	EW_KEY(b, "dlp");
 	ew_open(b, '{');
-	ew_kstr(b, "direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client");
-	ew_kstr(b, "action", d->blocked ? "blocked" : "allowed");
-	ew_kstr(b, "rule_action", d->action ? "block" : "alert");
-	ew_kstr(b, "rule", d->rule);
-	ew_kstr(b, "mode", event_json_mode(m->flow.mode));
-	ew_key(b, "matches");
+	EW_KSTR(b, "direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client");
+	EW_KSTR(b, "action", d->blocked ? "blocked" : "allowed");
+	EW_KSTR(b, "rule_action", d->action ? "block" : "alert");
+	EW_KSTR(b, "rule", d->rule);
+	EW_KSTR(b, "mode", event_json_mode(m->flow.mode));
+	EW_KEY(b, "matches");
 	ew_open(b, '[');
 	for (i = 0; i < d->n && i < DLP_EVENT_MATCHES; i++) {
 		const struct dlp_match *x = &d->m[i];
@@ -754,17 +759,17 @@ ew_dlp(struct eve_buf *b, const struct msg *m, struct eve_info *info)
 
 		snprintf(hash, sizeof(hash), "%016" PRIx64, x->hash);
 		ew_open(b, '{');
-		ew_kstr(b, "sensor", x->sensor);
-		ew_kstr(b, "category", x->category);
-		ew_kstr(b, "redacted", x->redacted);
-		ew_kstr(b, "hash", hash);
-		ew_kint(b, "offset", (int64_t)x->offset);
-		ew_kstr(b, "confidence", x->confidence == 2 ? "high" : "medium");
-		ew_kstr(b, "path", path);
+		EW_KSTR(b, "sensor", x->sensor);
+		EW_KSTR(b, "category", x->category);
+		EW_KSTR(b, "redacted", x->redacted);
+		EW_KSTR(b, "hash", hash);
+		EW_KINT(b, "offset", (int64_t)x->offset);
+		EW_KSTR(b, "confidence", x->confidence == 2 ? "high" : "medium");
+		EW_KSTR(b, "path", path);
 		ew_close(b, '}');
 	}
 	ew_close(b, ']');
-	ew_kint(b, "total", d->total);
+	EW_KINT(b, "total", d->total);
 	ew_close(b, '}');
 	ew_app_meta(b, &m->app);
 }
@@ -808,10 +813,10 @@ eve_write_event(struct eve_buf *b, const struct msg *m, const char *capture_id,
 		char url[160];
 
 		snprintf(url, sizeof(url), "/v1/captures/%s/files/1", capture_id);
-		ew_key(b, "capture");
+		EW_KEY(b, "capture");
 		ew_open(b, '{');
-		ew_kstr(b, "id", capture_id);
-		ew_kstr(b, "url", url);
+		EW_KSTR(b, "id", capture_id);
+		EW_KSTR(b, "url", url);
 		ew_close(b, '}');
 	}
 	ew_close(b, '}');
