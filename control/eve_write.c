@@ -222,6 +222,25 @@ ew_str(struct eve_buf *b, const char *s)
 	ew_strn(b, s, strlen(s));
 }
 
+/*
+ * A string that needs no escaping: one of Tollgate's own names (event types, states,
+ * modes, RR types...), a number, an address or a timestamp formatted here. Never a
+ * string from traffic or configuration.
+ */
+static void
+ew_name(struct eve_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	ew_sep(b);
+	if (ew_reserve(b, n + 2) != 0)
+		return;
+	b->p[b->len] = '"';
+	memcpy(b->p + b->len + 1, s, n);
+	b->p[b->len + n + 1] = '"';
+	b->len += n + 2;
+}
+
 static void
 ew_int(struct eve_buf *b, int64_t v)
 {
@@ -251,6 +270,7 @@ ew_bool(struct eve_buf *b, int v)
 
 /* "key":value, the key a literal. */
 #define EW_KSTR(b, k, v) (EW_KEY(b, k), ew_str((b), (v)))
+#define EW_KNAME(b, k, v) (EW_KEY(b, k), ew_name((b), (v)))
 #define EW_KINT(b, k, v) (EW_KEY(b, k), ew_int((b), (v)))
 #define EW_KTS(b, k, us) (EW_KEY(b, k), ew_ts((b), (us)))
 #define EW_KADDR(b, k, family, a) (EW_KEY(b, k), ew_addr_str((b), (family), (a)))
@@ -301,7 +321,7 @@ ew_ts(struct eve_buf *b, uint64_t us)
 	char ts[EVE_TS_LEN];
 
 	ew_ts_text(b, us, ts);
-	ew_str(b, ts);
+	ew_name(b, ts);
 }
 
 /* An address as inet_ntop writes it; IPv4 without snprintf. */
@@ -334,7 +354,7 @@ ew_addr_str(struct eve_buf *b, uint8_t family, const uint8_t *a)
 	char s[INET6_ADDRSTRLEN];
 
 	ew_addr(family == 4 ? AF_INET : AF_INET6, a, s, sizeof(s));
-	ew_str(b, s);
+	ew_name(b, s);
 }
 
 static void
@@ -342,7 +362,7 @@ ew_kproto(struct eve_buf *b, uint8_t proto)
 {
 	char pb[8];
 
-	EW_KSTR(b, "proto", event_json_proto(proto, pb, sizeof(pb)));
+	EW_KNAME(b, "proto", event_json_proto(proto, pb, sizeof(pb)));
 }
 
 /* "vlan": [id], when tagged. */
@@ -366,9 +386,9 @@ ew_header(struct eve_buf *b, const struct msg_flow *fl, const char *type, uint64
 
 	ew_open(b, '{');
 	ew_ts_text(b, ts_us, info->ts);
-	EW_KSTR(b, "timestamp", info->ts);
+	EW_KNAME(b, "timestamp", info->ts);
 	EW_KINT(b, "flow_id", (int64_t)fl->flow_id);
-	EW_KSTR(b, "event_type", type);
+	EW_KNAME(b, "event_type", type);
 	ew_vlan(b, fl->key.vlan);
 	EW_KADDR(b, "src_ip", fl->key.family, fl->key.addr[c]);
 	EW_KINT(b, "src_port", fl->key.port[c]);
@@ -376,7 +396,7 @@ ew_header(struct eve_buf *b, const struct msg_flow *fl, const char *type, uint64
 	EW_KINT(b, "dest_port", fl->key.port[s]);
 	ew_kproto(b, fl->key.proto);
 	if (fl->app != POLICY_APP_ANY)
-		EW_KSTR(b, "app_proto", event_json_app(fl->app));
+		EW_KNAME(b, "app_proto", event_json_app(fl->app));
 	info->type = type;
 	info->has_flow_id = 1;
 	info->flow_id = fl->flow_id;
@@ -396,8 +416,8 @@ ew_flow(struct eve_buf *b, const struct msg *m, struct eve_info *info)
 	EW_KINT(b, "bytes_toclient", (int64_t)fl->bytes[FLOW_TOCLIENT]);
 	EW_KTS(b, "start", fl->start_us);
 	EW_KTS(b, "end", fl->end_us);
-	EW_KSTR(b, "state", event_json_state(fl));
-	EW_KSTR(b, "reason", flow_end_reason_name(fl->reason));
+	EW_KNAME(b, "state", event_json_state(fl));
+	EW_KNAME(b, "reason", flow_end_reason_name(fl->reason));
 	EW_KINT(b, "gaps", (int)fl->gaps);
 	EW_KINT(b, "overlaps_different", (int)fl->overlaps_diff);
 	EW_KEY(b, "midstream");
@@ -414,8 +434,8 @@ ew_flow(struct eve_buf *b, const struct msg *m, struct eve_info *info)
 	}
 	EW_KSTR(b, "from_group", fl->from_group);
 	EW_KSTR(b, "to_group", fl->to_group);
-	EW_KSTR(b, "mode", event_json_mode(fl->mode));
-	EW_KSTR(b, "action", fl->action == POLICY_ACTION_DENY ? "deny" : "allow");
+	EW_KNAME(b, "mode", event_json_mode(fl->mode));
+	EW_KNAME(b, "action", fl->action == POLICY_ACTION_DENY ? "deny" : "allow");
 	ew_close(b, '}');
 }
 
@@ -437,7 +457,7 @@ ew_alert_begin(struct eve_buf *b, int blocked, uint32_t sid, const char *sig,
 {
 	EW_KEY(b, "alert");
 	ew_open(b, '{');
-	EW_KSTR(b, "action", blocked ? "blocked" : "allowed");
+	EW_KNAME(b, "action", blocked ? "blocked" : "allowed");
 	EW_KINT(b, "gid", EVE_GID);
 	EW_KINT(b, "signature_id", sid);
 	EW_KINT(b, "rev", 1);
@@ -456,10 +476,10 @@ ew_alert_end(struct eve_buf *b, const struct msg_flow *fl, const char *rule,
 	ew_close(b, '}');
 	if (rule != NULL)
 		EW_KSTR(b, "rule", rule);
-	EW_KSTR(b, "reason", reason);
+	EW_KNAME(b, "reason", reason);
 	EW_KSTR(b, "from_group", fl->from_group);
 	EW_KSTR(b, "to_group", fl->to_group);
-	EW_KSTR(b, "mode", event_json_mode(fl->mode));
+	EW_KNAME(b, "mode", event_json_mode(fl->mode));
 	ew_close(b, '}');
 }
 
@@ -497,16 +517,16 @@ ew_frag(struct eve_buf *b, const struct msg *m, const char *name, struct eve_inf
 
 	ew_open(b, '{');
 	ew_ts_text(b, m->ts_us, info->ts);
-	EW_KSTR(b, "timestamp", info->ts);
-	EW_KSTR(b, "event_type", "anomaly");
+	EW_KNAME(b, "timestamp", info->ts);
+	EW_KNAME(b, "event_type", "anomaly");
 	ew_vlan(b, fr->vlan);
 	EW_KADDR(b, "src_ip", fr->family, fr->src);
 	EW_KADDR(b, "dest_ip", fr->family, fr->dst);
 	ew_kproto(b, fr->proto);
 	EW_KEY(b, "anomaly");
 	ew_open(b, '{');
-	EW_KSTR(b, "type", "defrag");
-	EW_KSTR(b, "event", name);
+	EW_KNAME(b, "type", "defrag");
+	EW_KNAME(b, "event", name);
 	EW_KINT(b, "ip_id", fr->id);
 	EW_KINT(b, "fragments", fr->frags);
 	if (m->anomaly == MSG_ANOM_FRAG_TOO_MANY)
@@ -530,18 +550,18 @@ ew_anomaly(struct eve_buf *b, const struct msg *m, struct eve_info *info)
 		ew_header(b, &m->flow, "anomaly", m->ts_us, info);
 		EW_KEY(b, "anomaly");
 		ew_open(b, '{');
-		EW_KSTR(b, "type", "stream");
-		EW_KSTR(b, "event", name);
-		EW_KSTR(b, "direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client");
+		EW_KNAME(b, "type", "stream");
+		EW_KNAME(b, "event", name);
+		EW_KNAME(b, "direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client");
 	} else {
 		ew_open(b, '{');
 		ew_ts_text(b, m->ts_us, info->ts);
-		EW_KSTR(b, "timestamp", info->ts);
-		EW_KSTR(b, "event_type", "anomaly");
+		EW_KNAME(b, "timestamp", info->ts);
+		EW_KNAME(b, "event_type", "anomaly");
 		EW_KEY(b, "anomaly");
 		ew_open(b, '{');
-		EW_KSTR(b, "type", "capacity");
-		EW_KSTR(b, "event", name);
+		EW_KNAME(b, "type", "capacity");
+		EW_KNAME(b, "event", name);
 		EW_KINT(b, "count", (int64_t)m->count);
 	}
 	ew_close(b, '}');
@@ -558,12 +578,12 @@ ew_tls(struct eve_buf *b, const struct app_tls_meta *t)
 		EW_KEY(b, "sni");
 		ew_str(b, t->sni);
 	}
-	EW_KSTR(b, "version", event_json_tls_version(t->version));
+	EW_KNAME(b, "version", event_json_tls_version(t->version));
 	if (t->ja3[0] != '\0') {
 		md5_hex(t->ja3, strnlen(t->ja3, sizeof(t->ja3)), hash);
 		EW_KEY(b, "ja3");
 		ew_open(b, '{');
-		EW_KSTR(b, "hash", hash);
+		EW_KNAME(b, "hash", hash);
 		EW_KEY(b, "string");
 		ew_str(b, t->ja3);
 		ew_close(b, '}');
@@ -586,11 +606,11 @@ ew_dns(struct eve_buf *b, const struct app_dns_meta *d)
 	ew_open(b, '{');
 	if (answer)
 		EW_KINT(b, "version", 2);
-	EW_KSTR(b, "type", answer ? "answer" : "query");
+	EW_KNAME(b, "type", answer ? "answer" : "query");
 	EW_KINT(b, "id", d->id);
 	if (answer) {
 		snprintf(fb, sizeof(fb), "%x", d->flags);
-		EW_KSTR(b, "flags", fb);
+		EW_KNAME(b, "flags", fb);
 		EW_KEY(b, "qr");
 		ew_bool(b, 1);
 		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
@@ -604,14 +624,14 @@ ew_dns(struct eve_buf *b, const struct app_dns_meta *d)
 	if (d->has_question) {
 		EW_KEY(b, "rrname");
 		ew_str(b, d->rrname);
-		EW_KSTR(b, "rrtype", event_json_rrtype(d->rrtype, tb, sizeof(tb)));
+		EW_KNAME(b, "rrtype", event_json_rrtype(d->rrtype, tb, sizeof(tb)));
 	}
 	if (!answer) {
 		EW_KINT(b, "opcode", (d->flags >> 11) & 0x0f);
 		ew_close(b, '}');
 		return;
 	}
-	EW_KSTR(b, "rcode", event_json_rcode(d->flags & 0x0f, rb, sizeof(rb)));
+	EW_KNAME(b, "rcode", event_json_rcode(d->flags & 0x0f, rb, sizeof(rb)));
 	if (d->n != 0) {
 		EW_KEY(b, "answers");
 		ew_open(b, '[');
@@ -620,12 +640,12 @@ ew_dns(struct eve_buf *b, const struct app_dns_meta *d)
 
 			ew_open(b, '{');
 			EW_KSTR(b, "rrname", event_json_dns_name(d, a->owner));
-			EW_KSTR(b, "rrtype", event_json_rrtype(a->type, tb, sizeof(tb)));
+			EW_KNAME(b, "rrtype", event_json_rrtype(a->type, tb, sizeof(tb)));
 			EW_KINT(b, "ttl", a->ttl);
 			if (a->family == 4 || a->family == 6) {
 				ew_addr(a->family == 4 ? AF_INET : AF_INET6, a->addr, addr,
 					sizeof(addr));
-				EW_KSTR(b, "rdata", addr);
+				EW_KNAME(b, "rdata", addr);
 			} else if (a->rdata != APP_META_DNS_NO_NAME) {
 				EW_KSTR(b, "rdata", event_json_dns_name(d, a->rdata));
 			}
@@ -745,11 +765,11 @@ ew_dlp(struct eve_buf *b, const struct msg *m, struct eve_info *info)
 		ew_dlp_alert(b, m, info);
 	EW_KEY(b, "dlp");
 	ew_open(b, '{');
-	EW_KSTR(b, "direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client");
-	EW_KSTR(b, "action", d->blocked ? "blocked" : "allowed");
-	EW_KSTR(b, "rule_action", d->action ? "block" : "alert");
+	EW_KNAME(b, "direction", m->dir == FLOW_TOSERVER ? "to_server" : "to_client");
+	EW_KNAME(b, "action", d->blocked ? "blocked" : "allowed");
+	EW_KNAME(b, "rule_action", d->action ? "block" : "alert");
 	EW_KSTR(b, "rule", d->rule);
-	EW_KSTR(b, "mode", event_json_mode(m->flow.mode));
+	EW_KNAME(b, "mode", event_json_mode(m->flow.mode));
 	EW_KEY(b, "matches");
 	ew_open(b, '[');
 	for (i = 0; i < d->n && i < DLP_EVENT_MATCHES; i++) {
@@ -762,9 +782,9 @@ ew_dlp(struct eve_buf *b, const struct msg *m, struct eve_info *info)
 		EW_KSTR(b, "sensor", x->sensor);
 		EW_KSTR(b, "category", x->category);
 		EW_KSTR(b, "redacted", x->redacted);
-		EW_KSTR(b, "hash", hash);
+		EW_KNAME(b, "hash", hash);
 		EW_KINT(b, "offset", (int64_t)x->offset);
-		EW_KSTR(b, "confidence", x->confidence == 2 ? "high" : "medium");
+		EW_KNAME(b, "confidence", x->confidence == 2 ? "high" : "medium");
 		EW_KSTR(b, "path", path);
 		ew_close(b, '}');
 	}
@@ -815,8 +835,8 @@ eve_write_event(struct eve_buf *b, const struct msg *m, const char *capture_id,
 		snprintf(url, sizeof(url), "/v1/captures/%s/files/1", capture_id);
 		EW_KEY(b, "capture");
 		ew_open(b, '{');
-		EW_KSTR(b, "id", capture_id);
-		EW_KSTR(b, "url", url);
+		EW_KNAME(b, "id", capture_id);
+		EW_KNAME(b, "url", url);
 		ew_close(b, '}');
 	}
 	ew_close(b, '}');
