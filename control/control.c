@@ -286,7 +286,9 @@ control_handle(struct control *c, struct msg *m)
 		struct eve_info info;
 		long len;
 
-		if (m->type == MSG_FLOW_END)
+		/* The flow list is only read through the API (/v1/flows, captures by flow id):
+		 * without one, keeping it was a third of the control thread's work in a flood. */
+		if (m->type == MSG_FLOW_END && c->api != NULL)
 			flow_list_end(c->svc.flows, m->worker, &m->flow);
 		control_event_capture(c, m, cap);
 		if (m->type == MSG_DLP)	/* NULL store: no API */
@@ -302,7 +304,8 @@ control_handle(struct control *c, struct msg *m)
 		break;
 	}
 	case MSG_FLOW_START:
-		flow_list_update(c->svc.flows, m->worker, &m->flow, m->ts_us);
+		if (c->api != NULL)
+			flow_list_update(c->svc.flows, m->worker, &m->flow, m->ts_us);
 		break;
 	case MSG_LEARN:
 		learned_add(c->svc.learned, &m->learn, m->ts_us);
