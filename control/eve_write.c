@@ -89,23 +89,6 @@ ew_close(struct eve_buf *b, char c)
 	ew_raw(b, &c, 1);
 }
 
-/* A key (a literal: no escaping needed) and its colon. */
-static void
-ew_key(struct eve_buf *b, const char *k)
-{
-	size_t n = strlen(k);
-
-	ew_sep(b);
-	if (ew_reserve(b, n + 3) != 0)
-		return;
-	b->p[b->len++] = '"';
-	memcpy(b->p + b->len, k, n);
-	b->len += n;
-	b->p[b->len++] = '"';
-	b->p[b->len++] = ':';
-	b->keyed = 1;
-}
-
 /* A key given as a literal: its quotes and colon are made at compile time. */
 static void
 ew_key_lit(struct eve_buf *b, const char *quoted, size_t n)
@@ -239,6 +222,15 @@ ew_name(struct eve_buf *b, const char *s)
 	memcpy(b->p + b->len + 1, s, n);
 	b->p[b->len + n + 1] = '"';
 	b->len += n + 2;
+}
+
+/* A key that needs no escaping (one of Tollgate's names, not a literal) and its colon. */
+static void
+ew_key(struct eve_buf *b, const char *k)
+{
+	ew_name(b, k);
+	EW_LIT(b, ":");
+	b->keyed = 1;
 }
 
 static void

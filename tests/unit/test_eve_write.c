@@ -365,23 +365,33 @@ test_eve_write_refuses_messages_that_are_no_events(void **state)
 	free(m);
 }
 
-static void
-test_eve_write_replaces_bytes_that_are_not_utf8(void **state)
+/* An app message of kind about an IPv4 TCP flow, fields zero. */
+static struct msg *
+app_msg(uint8_t kind)
 {
 	struct msg *m = calloc(1, sizeof(*m));
-	struct eve_buf b = { 0 };
-	struct eve_info info;
-	json_t *o, *http;
-	long len;
 
-	(void)state;
+	assert_non_null(m);
 	m->type = MSG_APP;
 	m->ts_us = 1700000000123456ull;
 	m->has_flow = 1;
 	m->flow.key.family = 4;
 	m->flow.key.proto = 6;
 	m->flow.flow_id = 42;
-	m->app.kind = APP_META_HTTP;
+	m->app.kind = kind;
+	return m;
+}
+
+static void
+test_eve_write_replaces_bytes_that_are_not_utf8(void **state)
+{
+	struct msg *m = app_msg(APP_META_HTTP);
+	struct eve_buf b = { 0 };
+	struct eve_info info;
+	json_t *o, *http;
+	long len;
+
+	(void)state;
 	/* a stray byte, an overlong '/', a UTF-16 surrogate, a sequence cut at the end of
 	 * the field; then the valid ones stay as they are */
 	snprintf(m->app.http.hostname, sizeof(m->app.http.hostname),
@@ -412,18 +422,11 @@ test_eve_write_replaces_bytes_that_are_not_utf8(void **state)
 static void
 test_eve_write_escapes_controls_as_jansson_does(void **state)
 {
-	struct msg *m = calloc(1, sizeof(*m));
+	struct msg *m = app_msg(APP_META_TLS);
 	struct eve_buf b = { 0 };
 	struct eve_info info;
 
 	(void)state;
-	m->type = MSG_APP;
-	m->ts_us = 1700000000000001ull;
-	m->has_flow = 1;
-	m->flow.key.family = 4;
-	m->flow.key.proto = 17;
-	m->flow.flow_id = 1;
-	m->app.kind = APP_META_TLS;
 	m->app.tls.version = 0x0304;
 	snprintf(m->app.tls.sni, sizeof(m->app.tls.sni), "q\"b\\s/\x01\x1f\x7f\b\f\n\r\t");
 	assert_true(eve_write_event(&b, m, NULL, &info) > 0);
