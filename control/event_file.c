@@ -252,27 +252,26 @@ event_file_write(struct event_file *f, const char *line, size_t len)
 {
 	int rc = 0;
 
+	/* A failed write loses the lines it held (counted); this one is kept all the same. */
 	if (f->blen + len + 1 > EVENT_FILE_BUF)
 		rc = event_file_drain(f);
 	if (len + 1 > EVENT_FILE_BUF) {
 		/* a line larger than the buffer: written on its own */
-		if (rc == 0 && (event_file_write_all(f->fd, line, len) != 0 ||
-				event_file_write_all(f->fd, "\n", 1) != 0)) {
+		if (event_file_write_all(f->fd, line, len) != 0 ||
+		    event_file_write_all(f->fd, "\n", 1) != 0) {
 			f->st.errors++;
-			rc = -EIO;
+			return -EIO;
 		}
 	} else {
 		memcpy(f->buf + f->blen, line, len);
 		f->buf[f->blen + len] = '\n';
 		f->blen += len + 1;
 	}
-	if (rc != 0)
-		return rc;
 	f->size += len + 1;
 	f->st.lines++;
 	f->st.bytes += len + 1;
 	f->unsynced = 1;
-	return 0;
+	return rc;
 }
 
 int

@@ -44,7 +44,7 @@ int event_file_maybe_rotate(struct event_file *f, size_t len, char *err, size_t 
 /*
  * Write one event line (len bytes, no newline; one is added) to the buffer; the buffer
  * goes to the file in one write(2) when it is full. 0, or -EIO when that write failed
- * (counted; the lines it held are lost).
+ * (counted; the lines it held are lost, this one is buffered all the same).
  */
 int event_file_write(struct event_file *f, const char *line, size_t len);
 
