@@ -30,7 +30,7 @@
 #include "label_map.h"
 #include "label_store.h"
 #include "event_file.h"
-#include "event_json.h"
+#include "eve_write.h"
 #include "event_ring.h"
 #include "flow_list.h"
 #include "incident.h"
@@ -61,6 +61,7 @@ struct control {
 	struct services svc;		/* what the API serves; svc.rt is the runtime */
 	struct event_file *events;	/* --events sink, or NULL */
 	struct stream_dump *dump;
+	struct eve_buf line;		/* the EVE line of the event in hand, reused */
 	uint64_t events_written;
 	uint64_t event_errors;
 	struct api *api;
@@ -189,28 +190,23 @@ fail:
 }
 
 /*
- * One event to the sinks (events.sinks: they queue it, never wait) and the events file,
- * rotating the file first when events.file.max_size says so.
+ * One event line to the recent-events ring (GET /v1/events), the sinks (events.sinks:
+ * they queue it, never wait) and the events file, rotating the file first when
+ * events.file.max_size says so.
  */
 static void
-control_write_event(struct control *c, const json_t *ev)
+control_write_event(struct control *c, const struct eve_info *info, const char *line,
+		    size_t len)
 {
-	char *line = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	char err[CONTROL_ERR_LEN];
-	size_t len;
 	int rc;
 
-	if (line == NULL) {
-		c->event_errors++;
-		return;
-	}
-	len = strlen(line);
+	if (c->svc.recent != NULL)
+		event_ring_add(c->svc.recent, info, line, len);
 	if (c->svc.sinks != NULL)
-		sink_set_push(c->svc.sinks, ev, line, len);
-	if (c->events == NULL) {
-		free(line);
+		sink_set_push(c->svc.sinks, info, line, len);
+	if (c->events == NULL)
 		return;
-	}
 	rc = event_file_maybe_rotate(c->events, len, err, sizeof(err));
 	if (rc < 0)
 		CONTROL_LOG(ERR, "events file rotation failed: %s", err);
@@ -221,7 +217,6 @@ control_write_event(struct control *c, const json_t *ev)
 		c->events_written++;
 	else
 		c->event_errors++;
-	free(line);
 }
 
 /*
@@ -287,35 +282,30 @@ control_handle(struct control *c, struct msg *m)
 	case MSG_DLP:
 	case MSG_APP:
 	case MSG_ALERT: {
-		char cap[CAPTURE_ID_LEN], url[CAPTURE_ID_LEN + 32];
-		json_t *ev;
+		char cap[CAPTURE_ID_LEN];
+		struct eve_info info;
+		long len;
 
-		if (m->type == MSG_FLOW_END)
+		/* The flow list is only read through the API (/v1/flows, captures by flow id):
+		 * without one, keeping it was a third of the control thread's work in a flood. */
+		if (m->type == MSG_FLOW_END && c->api != NULL)
 			flow_list_end(c->svc.flows, m->worker, &m->flow);
 		control_event_capture(c, m, cap);
 		if (m->type == MSG_DLP)	/* NULL store: no API */
 			incident_store_add(c->svc.incidents, m, cap);
 		if (c->events == NULL && c->svc.recent == NULL && c->svc.sinks == NULL)
 			break;
-		ev = event_json_build(m);
-		if (ev == NULL) {
+		len = eve_write_event(&c->line, m, cap[0] != '\0' ? cap : NULL, &info);
+		if (len < 0) {
 			c->event_errors++;
 			break;
 		}
-		if (cap[0] != '\0') {
-			snprintf(url, sizeof(url), "/v1/captures/%s/files/1", cap);
-			json_object_set_new(ev, "capture", json_pack("{s:s, s:s}", "id", cap,
-								     "url", url));
-		}
-		if (c->svc.recent != NULL)
-			event_ring_add(c->svc.recent, ev);
-		if (c->events != NULL || c->svc.sinks != NULL)
-			control_write_event(c, ev);
-		json_decref(ev);
+		control_write_event(c, &info, c->line.p, (size_t)len);
 		break;
 	}
 	case MSG_FLOW_START:
-		flow_list_update(c->svc.flows, m->worker, &m->flow, m->ts_us);
+		if (c->api != NULL)
+			flow_list_update(c->svc.flows, m->worker, &m->flow, m->ts_us);
 		break;
 	case MSG_LEARN:
 		learned_add(c->svc.learned, &m->learn, m->ts_us);
@@ -395,8 +385,12 @@ control_run(struct control *c)
 		control_tick(c);
 		if (done && n == 0)
 			break;
-		if (n == 0)
+		if (n == 0) {
+			/* The rings are empty: what is buffered goes out in one write now. */
+			if (c->events != NULL && event_file_flush(c->events) != 0)
+				c->event_errors++;
 			usleep(200);
+		}
 	}
 
 	/* The workers are done: running captures stop, their files are closed. */
@@ -606,5 +600,6 @@ control_free(struct control *c)
 		CONTROL_LOG(ERR, "events file %s: the last events could not be written",
 			    c->svc.rt->events_path);
 	stream_dump_close(c->dump);
+	eve_buf_free(&c->line);
 	free(c);
 }

@@ -15,6 +15,13 @@
  *
  * In both cases the new file is opened before the old one is closed, so a failure (a full
  * or read-only directory) keeps the old descriptor in use rather than dropping events.
+ *
+ * Lines are gathered in a buffer of EVENT_FILE_BUF bytes and written with one write(2)
+ * per buffer: when it is full, when the control thread finds the workers' rings empty
+ * (event_file_flush), after EVENT_FILE_FLUSH_S (event_file_tick), and before any switch
+ * of descriptor (rotation, reopen, close), so the buffered lines go to the file they
+ * were written for. A write(2) never cuts a line in two for a reader that waits for the
+ * newline; a short write is continued.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,15 +33,17 @@
 #include "event_file.h"
 
 #define EVENT_FILE_MODE 0640
+#define EVENT_FILE_BUF (256 * 1024)
 
 struct event_file {
 	char *path;
-	FILE *fp;
+	int fd;
 	int owned;			/* 0: stdout, never closed here */
 	int regular;			/* a regular file: rotation applies */
-	uint64_t size;			/* bytes in the file, ours and what was there */
+	uint64_t size;			/* bytes in the file, ours (buffered too) and what was there */
 	struct config_events_file conf;
-	int dirty;			/* written since the last flush */
+	char *buf;			/* lines not yet written */
+	size_t blen;
 	int unsynced;			/* written since the last fsync */
 	double flushed_at;
 	double synced_at;
@@ -42,11 +51,11 @@ struct event_file {
 };
 
 /*
- * Open path for appending; create it 0640 when missing. On success *fp, *regular and
+ * Open path for appending; create it 0640 when missing. On success *fdp, *regular and
  * *size describe it. -errno on failure.
  */
 static int
-event_file_open_path(const char *path, FILE **fp, int *regular, uint64_t *size)
+event_file_open_path(const char *path, int *fdp, int *regular, uint64_t *size)
 {
 	struct stat sb;
 	int fd = -1, tries, e;
@@ -70,9 +79,7 @@ event_file_open_path(const char *path, FILE **fp, int *regular, uint64_t *size)
 		return -ENOENT;
 	if (fstat(fd, &sb) != 0)
 		goto fail;
-	*fp = fdopen(fd, "a");
-	if (*fp == NULL)
-		goto fail;
+	*fdp = fd;
 	*regular = S_ISREG(sb.st_mode);
 	*size = *regular ? (uint64_t)sb.st_size : 0;
 	return 0;
@@ -82,38 +89,68 @@ fail:
 	return -e;
 }
 
-/* Flush, and fsync when the policy asks for it at close. 0 or -EIO. */
+/* All of p[0..n) to fd, continuing short writes. 0 or -EIO. */
 static int
-event_file_settle(struct event_file *f, FILE *fp)
+event_file_write_all(int fd, const char *p, size_t n)
 {
-	int rc = 0;
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
 
-	if (fflush(fp) != 0)
-		rc = -EIO;
-	if (f->owned && f->conf.fsync != CONFIG_FSYNC_NEVER && f->unsynced) {
-		f->st.fsyncs++;
-		if (fsync(fileno(fp)) != 0 && errno != EINVAL && errno != EROFS)
-			rc = -EIO;	/* EINVAL/EROFS: a FIFO or device, nothing to sync */
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -EIO;
+		p += k;
+		n -= (size_t)k;
 	}
+	return 0;
+}
+
+/* Write the buffered lines to the current descriptor. 0 or -EIO (counted; the lines of a
+ * failed write are not kept, as stdio would not keep them either). */
+static int
+event_file_drain(struct event_file *f)
+{
+	int rc;
+
+	if (f->blen == 0)
+		return 0;
+	rc = event_file_write_all(f->fd, f->buf, f->blen);
+	f->blen = 0;
 	if (rc != 0)
 		f->st.errors++;
 	return rc;
 }
 
-/* Make fp the file written from now on, settling and closing the previous one. */
+/* Write what is buffered, and fsync when the policy asks for it at close. 0 or -EIO. */
 static int
-event_file_switch(struct event_file *f, FILE *fp, int regular, uint64_t size)
+event_file_settle(struct event_file *f)
 {
-	int rc = event_file_settle(f, f->fp);
+	int rc = event_file_drain(f);
 
-	if (fclose(f->fp) != 0 && rc == 0) {
+	if (f->owned && f->conf.fsync != CONFIG_FSYNC_NEVER && f->unsynced) {
+		f->st.fsyncs++;
+		if (fsync(f->fd) != 0 && errno != EINVAL && errno != EROFS) {
+			rc = -EIO;	/* EINVAL/EROFS: a FIFO or device, nothing to sync */
+			f->st.errors++;
+		}
+	}
+	return rc;
+}
+
+/* Make fd the file written from now on, settling and closing the previous one. */
+static int
+event_file_switch(struct event_file *f, int fd, int regular, uint64_t size)
+{
+	int rc = event_file_settle(f);
+
+	if (close(f->fd) != 0 && rc == 0) {
 		f->st.errors++;
 		rc = -EIO;
 	}
-	f->fp = fp;
+	f->fd = fd;
 	f->regular = regular;
 	f->size = size;
-	f->dirty = 0;
 	f->unsynced = 0;
 	return rc;
 }
@@ -125,19 +162,24 @@ event_file_open(const char *path, const struct config_events_file *conf, char *e
 	struct event_file *f = calloc(1, sizeof(*f));
 	int rc;
 
-	if (f == NULL || (f->path = strdup(path)) == NULL) {
+	if (f == NULL || (f->path = strdup(path)) == NULL ||
+	    (f->buf = malloc(EVENT_FILE_BUF)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
+		if (f != NULL)
+			free(f->path);
 		free(f);
 		return NULL;
 	}
 	f->conf = *conf;
 	if (strcmp(path, "-") == 0) {
-		f->fp = stdout;
+		fflush(stdout);		/* what stdio holds goes first */
+		f->fd = STDOUT_FILENO;
 		return f;
 	}
-	rc = event_file_open_path(path, &f->fp, &f->regular, &f->size);
+	rc = event_file_open_path(path, &f->fd, &f->regular, &f->size);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		free(f->buf);
 		free(f->path);
 		free(f);
 		return NULL;
@@ -159,9 +201,8 @@ event_file_maybe_rotate(struct event_file *f, size_t len, char *err, size_t errl
 	size_t plen = strlen(f->path) + 16;
 	char *from = NULL, *to = NULL;
 	uint64_t size;
-	int regular, rc = 0;
+	int regular, rc = 0, fd;
 	unsigned int k;
-	FILE *fp;
 
 	if (!f->owned || !f->regular || f->conf.max_size == 0 || f->size == 0 ||
 	    f->size + len + 1 <= f->conf.max_size)
@@ -189,13 +230,13 @@ event_file_maybe_rotate(struct event_file *f, size_t len, char *err, size_t errl
 		snprintf(err, errlen, "cannot rename %s to %s: %s", f->path, to, strerror(errno));
 		goto out;
 	}
-	rc = event_file_open_path(f->path, &fp, &regular, &size);
+	rc = event_file_open_path(f->path, &fd, &regular, &size);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: %s (writing on to %s)", f->path, strerror(-rc), to);
 		goto out;
 	}
 	f->st.rotations++;
-	if (event_file_switch(f, fp, regular, size) != 0)
+	if (event_file_switch(f, fd, regular, size) != 0)
 		snprintf(err, errlen, "%s: the rotated file could not be flushed", to);
 	rc = 1;
 out:
@@ -209,28 +250,39 @@ out:
 int
 event_file_write(struct event_file *f, const char *line, size_t len)
 {
-	if (fwrite(line, 1, len, f->fp) != len || fputc('\n', f->fp) == EOF) {
-		f->st.errors++;
-		return -EIO;
+	int rc = 0;
+
+	/* A failed write loses the lines it held (counted); this one is kept all the same. */
+	if (f->blen + len + 1 > EVENT_FILE_BUF)
+		rc = event_file_drain(f);
+	if (len + 1 > EVENT_FILE_BUF) {
+		/* a line larger than the buffer: written on its own */
+		if (event_file_write_all(f->fd, line, len) != 0 ||
+		    event_file_write_all(f->fd, "\n", 1) != 0) {
+			f->st.errors++;
+			return -EIO;
+		}
+	} else {
+		memcpy(f->buf + f->blen, line, len);
+		f->buf[f->blen + len] = '\n';
+		f->blen += len + 1;
 	}
 	f->size += len + 1;
 	f->st.lines++;
 	f->st.bytes += len + 1;
-	f->dirty = 1;
 	f->unsynced = 1;
-	return 0;
+	return rc;
 }
 
 int
 event_file_reopen(struct event_file *f, char *err, size_t errlen)
 {
 	uint64_t size;
-	int regular, rc;
-	FILE *fp;
+	int regular, rc, fd;
 
 	if (!f->owned)
 		return 0;
-	rc = event_file_open_path(f->path, &fp, &regular, &size);
+	rc = event_file_open_path(f->path, &fd, &regular, &size);
 	if (rc != 0) {
 		f->st.errors++;
 		snprintf(err, errlen, "%s: %s (writing on to the file already open)", f->path,
@@ -238,7 +290,7 @@ event_file_reopen(struct event_file *f, char *err, size_t errlen)
 		return rc;
 	}
 	f->st.reopens++;
-	if (event_file_switch(f, fp, regular, size) != 0)
+	if (event_file_switch(f, fd, regular, size) != 0)
 		snprintf(err, errlen, "%s: the previous file could not be flushed", f->path);
 	return 1;
 }
@@ -246,12 +298,7 @@ event_file_reopen(struct event_file *f, char *err, size_t errlen)
 int
 event_file_flush(struct event_file *f)
 {
-	f->dirty = 0;
-	if (fflush(f->fp) != 0) {
-		f->st.errors++;
-		return -EIO;
-	}
-	return 0;
+	return event_file_drain(f);
 }
 
 int
@@ -259,15 +306,14 @@ event_file_tick(struct event_file *f, double now)
 {
 	int rc = 0;
 
-	if (f->dirty && now - f->flushed_at >= EVENT_FILE_FLUSH_S) {
-		rc = event_file_flush(f);
+	if (f->blen > 0 && now - f->flushed_at >= EVENT_FILE_FLUSH_S) {
+		rc = event_file_drain(f);
 		f->flushed_at = now;
 	}
 	if (f->owned && f->conf.fsync == CONFIG_FSYNC_INTERVAL && f->unsynced &&
 	    (now - f->synced_at) * 1000.0 >= f->conf.fsync_interval_ms) {
-		if (event_file_settle(f, f->fp) != 0)
+		if (event_file_settle(f) != 0)
 			rc = -EIO;
-		f->dirty = 0;
 		f->unsynced = 0;
 		f->synced_at = now;
 	}
@@ -287,11 +333,12 @@ event_file_close(struct event_file *f)
 
 	if (f == NULL)
 		return 0;
-	rc = event_file_settle(f, f->fp);
-	if (f->owned && fclose(f->fp) != 0 && rc == 0) {
+	rc = event_file_settle(f);
+	if (f->owned && close(f->fd) != 0 && rc == 0) {
 		f->st.errors++;
 		rc = -EIO;
 	}
+	free(f->buf);
 	free(f->path);
 	free(f);
 	return rc;

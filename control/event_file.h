@@ -9,7 +9,7 @@
 struct event_file;
 
 struct event_file_stats {
-	uint64_t lines;			/* events written (handed to stdio) */
+	uint64_t lines;			/* events written (buffered: see event_file_flush) */
 	uint64_t bytes;			/* their bytes, newlines included */
 	uint64_t reopens;		/* SIGHUP reopens that switched to a new descriptor */
 	uint64_t rotations;		/* size-based rotations done */
@@ -17,7 +17,7 @@ struct event_file_stats {
 	uint64_t errors;		/* failed writes, flushes, fsyncs, rotations or reopens */
 };
 
-/* How long written events may sit in stdio's buffer: a tail -f sees them by then. */
+/* How long written events may sit in the buffer: a tail -f sees them by then. */
 #define EVENT_FILE_FLUSH_S 0.2
 
 /*
@@ -41,7 +41,11 @@ struct event_file *event_file_open(const char *path, const struct config_events_
  */
 int event_file_maybe_rotate(struct event_file *f, size_t len, char *err, size_t errlen);
 
-/* Write one event line (len bytes, no newline; one is added). 0, or -EIO (counted). */
+/*
+ * Write one event line (len bytes, no newline; one is added) to the buffer; the buffer
+ * goes to the file in one write(2) when it is full. 0, or -EIO when that write failed
+ * (counted; the lines it held are lost, this one is buffered all the same).
+ */
 int event_file_write(struct event_file *f, const char *line, size_t len);
 
 /*
@@ -60,7 +64,8 @@ int event_file_reopen(struct event_file *f, char *err, size_t errlen);
  */
 int event_file_tick(struct event_file *f, double now);
 
-/* Flush now (end of a run). 0 or -EIO. */
+/* Write the buffered lines now (the workers' rings are empty, or the run ends): one
+ * write(2), none when nothing is buffered. 0 or -EIO. */
 int event_file_flush(struct event_file *f);
 
 /* Counters since open. */

@@ -35,6 +35,12 @@ static const char *const anomaly_names[MSG_ANOM__COUNT] = {
 	[MSG_ANOM_FRAG_INVALID] = "frag_invalid",
 };
 
+const char *
+event_json_anomaly_name(uint16_t kind)
+{
+	return kind < MSG_ANOM__COUNT ? anomaly_names[kind] : "unknown";
+}
+
 void
 event_json_ts(uint64_t us, char *buf, size_t len)
 {
@@ -135,7 +141,7 @@ event_json_policy(const struct msg_flow *fl)
 }
 
 /* Non-TCP flows keep one timeout class internally; report them like Suricata does. */
-static const char *
+const char *
 event_json_state(const struct msg_flow *fl)
 {
 	if (fl->key.proto != IPPROTO_TCP)
@@ -168,18 +174,19 @@ event_json_flow(const struct msg *m)
 	return o;
 }
 
-static const char *const alert_reasons[] = {
-	[MSG_ALERT_DENY] = "deny",
-	[MSG_ALERT_DEFAULT_DENY] = "default_deny",
-	[MSG_ALERT_REQUIRE_TLS] = "require_tls",
-	[MSG_ALERT_DLP_BLOCK] = "dlp_block",
-};
+const char *
+event_json_alert_reason(uint8_t reason)
+{
+	static const char *const names[] = {
+		[MSG_ALERT_DENY] = "deny",
+		[MSG_ALERT_DEFAULT_DENY] = "default_deny",
+		[MSG_ALERT_REQUIRE_TLS] = "require_tls",
+		[MSG_ALERT_DLP_BLOCK] = "dlp_block",
+	};
 
-/* Suricata's classification names (classification.config) and Tollgate's own one. */
-#define EJ_CAT_PRIVACY "Potential Corporate Privacy Violation"
-#define EJ_CAT_LEAK "Attempted Information Leak"
-#define EJ_CAT_POLICY "Policy Violation"
-#define EJ_SEV_POLICY 2
+	return reason < EJ_DIM(names) ? names[reason] : "unknown";
+}
+
 
 /* A metadata value: Suricata's EVE writes each as an array of strings. */
 static void
@@ -221,8 +228,7 @@ static json_t *
 event_json_alert(const struct msg *m)
 {
 	const struct msg_flow *fl = &m->flow;
-	const char *reason = m->alert.reason < EJ_DIM(alert_reasons) ?
-			     alert_reasons[m->alert.reason] : "unknown";
+	const char *reason = event_json_alert_reason(m->alert.reason);
 	const char *rule = fl->rule[0] != '\0' ? fl->rule : NULL;
 	json_t *o = event_json_header(fl, "alert", m->ts_us), *md = json_object();
 	char sig[POLICY_ID_LEN + 32];
@@ -240,7 +246,7 @@ event_json_alert(const struct msg *m)
 	event_json_meta(md, "reason", reason);
 	event_json_meta(md, "mode", event_json_mode(fl->mode));
 	json_object_set_new(o, "alert", event_json_alert_obj(fl, m->alert.blocked, sid, sig,
-		EJ_CAT_POLICY, EJ_SEV_POLICY, md, rule, reason));
+		EVE_CAT_POLICY, EVE_SEV_POLICY, md, rule, reason));
 	return o;
 }
 
@@ -274,7 +280,7 @@ event_json_frag(const struct msg *m, const char *name)
 static json_t *
 event_json_anomaly(const struct msg *m)
 {
-	const char *name = m->anomaly < MSG_ANOM__COUNT ? anomaly_names[m->anomaly] : "unknown";
+	const char *name = event_json_anomaly_name(m->anomaly);
 	json_t *o, *a;
 	char ts[40];
 
@@ -298,7 +304,7 @@ event_json_anomaly(const struct msg *m)
 }
 
 /* Suricata's names of the TLS versions (SSLVersionToString). */
-static const char *
+const char *
 event_json_tls_version(uint16_t v)
 {
 	switch (v) {
@@ -336,7 +342,7 @@ event_json_tls(const struct app_tls_meta *t)
 }
 
 /* RR type mnemonics (RFC 1035, 3596, 2782, 4034, 6844, 9460); others as TYPEnnn (RFC 3597). */
-static const char *
+const char *
 event_json_rrtype(uint16_t t, char *buf, size_t len)
 {
 	static const struct {
@@ -359,7 +365,7 @@ event_json_rrtype(uint16_t t, char *buf, size_t len)
 }
 
 /* RCODE mnemonics (RFC 1035 4.1.1, RFC 2136 2.2); others as the number. */
-static const char *
+const char *
 event_json_rcode(unsigned int rcode, char *buf, size_t len)
 {
 	static const char *const names[] = {
@@ -374,7 +380,7 @@ event_json_rcode(unsigned int rcode, char *buf, size_t len)
 }
 
 /* A name an answer points to: the question name, or one in names[]. */
-static const char *
+const char *
 event_json_dns_name(const struct app_dns_meta *d, uint16_t off)
 {
 	if (off == APP_META_DNS_QNAME)
@@ -509,7 +515,7 @@ event_json_app_event(const struct msg *m)
 }
 
 /* Suricata's severity (1 high .. 3 low) of a sensor severity (enum sensor_severity). */
-static int
+int
 event_json_severity(uint8_t sev)
 {
 	return sev >= SENSOR_SEV_HIGH ? 1 : sev == SENSOR_SEV_MEDIUM ? 2 : 3;
@@ -536,7 +542,7 @@ event_json_dlp_alert(const struct msg *m)
 	event_json_meta(md, "threshold", thr);
 	event_json_meta(md, "mode", event_json_mode(m->flow.mode));
 	return event_json_alert_obj(&m->flow, d->blocked, eve_sid_sensor(d->sensor), sig,
-				    secret ? EJ_CAT_LEAK : EJ_CAT_PRIVACY,
+				    secret ? EVE_CAT_LEAK : EVE_CAT_PRIVACY,
 				    event_json_severity(d->severity), md, d->rule,
 				    "dlp_threshold");
 }
@@ -598,27 +604,4 @@ event_json_build(const struct msg *m)
 	if (m->type == MSG_APP)
 		return event_json_app_event(m);
 	return NULL;
-}
-
-int
-event_json_write_obj(const json_t *o, FILE *f)
-{
-	if (json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF)
-		return -EIO;
-	return 0;
-}
-
-int
-event_json_write(const struct msg *m, FILE *f)
-{
-	json_t *o = event_json_build(m);
-	int rc;
-
-	if (o == NULL)
-		return -EINVAL;
-	rc = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (rc != 0 || fputc('\n', f) == EOF)
-		return -EIO;
-	return 0;
 }

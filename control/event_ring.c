@@ -2,7 +2,9 @@
 /*
  * Event ring (event_ring.h): a fixed array of (sequence, event) used circularly. Queries
  * walk from the oldest kept event; the cursor is a sequence number, so a page boundary
- * survives events being added (and old ones dropped) between two requests.
+ * survives events being added (and old ones dropped) between two requests. Events are
+ * kept as their EVE lines (a slot's buffer is reused), with the type and flow id the
+ * filters need: only the events a query returns are parsed.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,7 +15,10 @@
 
 struct event_ring_slot {
 	uint64_t seq;
-	json_t *ev;
+	const char *type;		/* event_type, a static string */
+	uint64_t flow_id;		/* 0 when the event has none */
+	char *line;			/* the EVE line, NUL-terminated; NULL: empty slot */
+	size_t cap;			/* bytes allocated for line, kept from one event to the next */
 };
 
 struct event_ring {
@@ -56,29 +61,37 @@ event_ring_free(struct event_ring *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->max; i++)
-		json_decref(r->slots[i].ev);
+		free(r->slots[i].line);
 	free(r->slots);
 	free(r);
 }
 
 void
-event_ring_add(struct event_ring *r, json_t *ev)
+event_ring_add(struct event_ring *r, const struct eve_info *info, const char *line, size_t len)
 {
 	struct event_ring_slot *s;
 
-	if (ev == NULL)
-		return;
 	if (r->count == r->max) {
-		s = &r->slots[r->head];
-		json_decref(s->ev);
-		s->ev = NULL;
 		r->head = (r->head + 1) % r->max;
 		r->count--;
 		r->dropped++;
 	}
 	s = &r->slots[(r->head + r->count) % r->max];
+	if (s->cap < len + 1) {
+		char *p = realloc(s->line, len + 1);
+
+		if (p == NULL) {	/* the event is not kept: counted as pushed out */
+			r->dropped++;
+			return;
+		}
+		s->line = p;
+		s->cap = len + 1;
+	}
+	memcpy(s->line, line, len);
+	s->line[len] = '\0';
 	s->seq = r->next_seq++;
-	s->ev = json_incref(ev);
+	s->type = info->type != NULL ? info->type : "";
+	s->flow_id = info->has_flow_id ? info->flow_id : 0;
 	r->count++;
 }
 
@@ -154,17 +167,15 @@ event_ring_query(const struct event_ring *r, event_ring_param_fn get, void *ctx,
 
 		if (s->seq <= cursor)
 			continue;
-		if (type != NULL && strcmp(json_string_value(json_object_get(s->ev, "event_type")),
-					   type) != 0)
+		if (type != NULL && strcmp(s->type, type) != 0)
 			continue;
-		if (fid != NULL && (uint64_t)json_integer_value(json_object_get(s->ev,
-								"flow_id")) != flow_id)
+		if (fid != NULL && s->flow_id != flow_id)
 			continue;
 		if (n == limit) {
 			more = 1;
 			break;
 		}
-		json_array_append(list, s->ev);
+		json_array_append_new(list, json_loads(s->line, 0, NULL));
 		last = s->seq;
 		n++;
 	}

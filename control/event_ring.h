@@ -2,7 +2,7 @@
 /*
  * The last events of the run, kept in memory for GET /v1/events (an analyst querying an
  * offline run with --serve, or a live one without a SIEM at hand). A ring of at most
- * max events (EVE objects, shared references); the oldest go first and are counted.
+ * max events (their EVE lines, copied); the oldest go first and are counted.
  * Each event gets a sequence number, the paging cursor. Control thread only.
  */
 #ifndef TOLLGATE_EVENT_RING_H
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "eve_types.h"
 
 #define EVENT_RING_LIMIT_DEFAULT 100u
 #define EVENT_RING_LIMIT_MAX 1000u
@@ -21,8 +22,9 @@ struct event_ring;
 struct event_ring *event_ring_create(uint32_t max);
 void event_ring_free(struct event_ring *r);
 
-/* Keep ev (a reference is taken; the caller keeps its own). */
-void event_ring_add(struct event_ring *r, json_t *ev);
+/* Keep a copy of the EVE line (len bytes, no newline) of the event info describes. */
+void event_ring_add(struct event_ring *r, const struct eve_info *info, const char *line,
+		    size_t len);
 
 typedef const char *(*event_ring_param_fn)(void *ctx, const char *name);
 

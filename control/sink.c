@@ -202,25 +202,20 @@ fail:
 }
 
 void
-sink_set_push(struct sink_set *set, const json_t *ev, const char *line, size_t len)
+sink_set_push(struct sink_set *set, const struct eve_info *info, const char *line, size_t len)
 {
-	const char *type = json_string_value(json_object_get(ev, "event_type"));
-	const char *ts = json_string_value(json_object_get(ev, "timestamp"));
-	const json_t *fid = json_object_get(ev, "flow_id");
-	uint8_t sev = sink_event_severity(ev);
+	const char *type = info->type != NULL ? info->type : "";
 	struct sink *want[CONFIG_MAX_SINKS];
 	struct sink_item *it;
 	unsigned int i, n = 0;
 
-	if (type == NULL)
-		type = "";
 	for (i = 0; i < set->n; i++)
-		if (sink_wants(&set->sinks[i], type, sev))
+		if (sink_wants(&set->sinks[i], type, info->severity))
 			want[n++] = &set->sinks[i];
 	if (n == 0)
 		return;
-	it = sink_item_new(line, len, type, ts != NULL ? ts : "", sev, json_is_integer(fid),
-			   (uint64_t)json_integer_value(fid), n);
+	it = sink_item_new(line, len, type, info->ts, info->severity, info->has_flow_id,
+			   info->flow_id, n);
 	for (i = 0; i < n; i++) {
 		if (it == NULL)		/* out of memory: each sink counts a drop */
 			sink_queue_count_drop(want[i]->q);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "config_types.h"
+#include "eve_types.h"
 #include "sink_types.h"
 
 struct sink_set;
@@ -21,7 +22,8 @@ struct sink_info {
  * The severity the sink filters use (1 high .. 4 informational, Suricata's scale with 4
  * added): an alert's alert.severity (clamped to 1..4), 3 for dlp (matches below a
  * threshold) and anomaly events, 4 for every other event (flow, http, smtp, tls, dns).
- * Pure; any thread.
+ * The daemon takes it from eve_write_event (struct eve_info); this is the definition its
+ * test checks that against. Pure; any thread.
  */
 uint8_t sink_event_severity(const json_t *ev);
 
@@ -35,12 +37,13 @@ uint8_t sink_event_severity(const json_t *ev);
 struct sink_set *sink_set_create(const struct config_events *ev, char *err, size_t errlen);
 
 /*
- * Hand one event to every sink whose filter passes it: ev is the event (for its type,
- * severity, flow_id and timestamp), line its EVE JSON (len bytes, no newline), copied
- * once and shared. A sink whose queue is full drops the event and counts it; nothing here
+ * Hand one event to every sink whose filter passes it: info describes the event (type,
+ * severity as sink_event_severity gives it, flow_id, timestamp; eve_write_event fills
+ * it), line is its EVE JSON (len bytes, no newline), copied once and shared. A sink whose queue is full drops the event and counts it; nothing here
  * waits for a sender. Control thread.
  */
-void sink_set_push(struct sink_set *set, const json_t *ev, const char *line, size_t len);
+void sink_set_push(struct sink_set *set, const struct eve_info *info, const char *line,
+		   size_t len);
 
 /*
  * At exit: let each sink send what it holds for up to its flush_timeout_ms (all at once,

@@ -9,6 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include "backoff.h"
 #include "dispatch.h"
 #include "pkt_parse.h"
 
@@ -62,7 +63,7 @@ dispatch_burst(struct runtime *rt, struct rte_mbuf **pkts, uint16_t n, int lossl
 	}
 	for (k = 0; k < nw; k++) {
 		struct rte_ring *r = rt->workers[k]->in_ring;
-		unsigned int done = 0;
+		unsigned int done = 0, spins = 0;
 
 		while (done < cnt[k]) {
 			done += rte_ring_sp_enqueue_burst(r, (void **)&stage[k][done],
@@ -74,7 +75,7 @@ dispatch_burst(struct runtime *rt, struct rte_mbuf **pkts, uint16_t n, int lossl
 				rte_pktmbuf_free_bulk(&stage[k][done], cnt[k] - done);
 				break;
 			}
-			rte_pause();
+			backoff_wait(&spins);
 		}
 	}
 }

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <rte_cycles.h>
 #include <rte_mempool.h>
-#include <rte_pause.h>
 #include <rte_ring.h>
+#include "backoff.h"
 #include "runtime_types.h"
 #include "worker_msg.h"
 #include "worker_types.h"
@@ -30,12 +30,13 @@ worker_msg_wait(struct worker *w)
 static struct msg *
 worker_msg_get(struct worker *w)
 {
+	unsigned int spins = 0;
 	void *obj;
 
 	while (rte_mempool_get(w->rt->msg_pool, &obj) != 0) {
 		if (!worker_msg_wait(w))
 			return NULL;
-		rte_pause();
+		backoff_wait(&spins);
 	}
 	return obj;
 }
@@ -43,13 +44,15 @@ worker_msg_get(struct worker *w)
 static int
 worker_msg_send(struct worker *w, struct msg *m)
 {
+	unsigned int spins = 0;
+
 	m->worker = w->index;
 	while (rte_ring_sp_enqueue(w->msg_ring, m) != 0) {
 		if (!worker_msg_wait(w)) {
 			rte_mempool_put(w->rt->msg_pool, m);
 			return -ENOBUFS;
 		}
-		rte_pause();
+		backoff_wait(&spins);
 	}
 	w->ctr.c[CTR_events_sent]++;
 	return 0;

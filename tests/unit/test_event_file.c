@@ -3,7 +3,9 @@
  * Unit tests of the events file (control/event_file.c): appending to what is there, the
  * 0640 mode whatever the umask, reopening after a rename (logrotate) with every line in
  * exactly one of the two files, a failed reopen that keeps the old descriptor, size-based
- * rotation and how many files it keeps, and when each fsync policy syncs.
+ * rotation and how many files it keeps, when each fsync policy syncs, and the batching:
+ * lines reach the file when flushed, when the buffer is full or EVENT_FILE_FLUSH_S after
+ * the last flush, in their order, a line longer than the buffer whole.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -309,12 +311,88 @@ test_event_file_fsync_policies(void **state)
 	assert_content(d->file, "a\nb\nc\nd\ne\n");
 }
 
+static off_t
+file_size(const char *path)
+{
+	struct stat sb;
+
+	assert_int_equal(stat(path, &sb), 0);
+	return sb.st_size;
+}
+
+static void
+test_event_file_batches_lines_until_flushed_full_or_due(void **state)
+{
+	struct dir *d = *state;
+	struct event_file *f;
+	char err[256], *big, *tail;
+	size_t n = 300 * 1024, total;
+	unsigned int i;
+	FILE *fp;
+
+	f = event_file_open(d->file, &conf_default, err, sizeof(err));
+	assert_non_null(f);
+	write_line(f, "a");
+	write_line(f, "b");
+	assert_content(d->file, "");		/* buffered */
+	assert_int_equal(event_file_flush(f), 0);
+	assert_content(d->file, "a\nb\n");
+	assert_int_equal(event_file_flush(f), 0);	/* nothing buffered: nothing written */
+	assert_content(d->file, "a\nb\n");
+
+	/* due: EVENT_FILE_FLUSH_S after the last flush by the clock */
+	write_line(f, "c");
+	assert_int_equal(event_file_tick(f, 10.0), 0);
+	assert_content(d->file, "a\nb\nc\n");
+	write_line(f, "d");
+	assert_int_equal(event_file_tick(f, 10.0 + EVENT_FILE_FLUSH_S / 2), 0);
+	assert_content(d->file, "a\nb\nc\n");
+	assert_int_equal(event_file_tick(f, 10.0 + EVENT_FILE_FLUSH_S + 0.01), 0);
+	assert_content(d->file, "a\nb\nc\nd\n");
+
+	/* full: 1000-byte lines go out without a flush once the buffer cannot take one more */
+	big = malloc(n + 1);
+	assert_non_null(big);
+	memset(big, 'x', 999);
+	big[999] = '\0';
+	for (i = 0; i < 300; i++)
+		write_line(f, big);
+	total = 8 + 300 * 1000;
+	assert_true(file_size(d->file) > 8 && (size_t)file_size(d->file) < total);
+	assert_int_equal(file_size(d->file) % 1000, 8);		/* whole lines only */
+
+	/* a line longer than the buffer: after what was buffered, whole */
+	memset(big, 'y', n);
+	big[n] = '\0';
+	write_line(f, big);
+	total += n + 1;
+	assert_int_equal((size_t)file_size(d->file), total);
+	assert_int_equal(event_file_stats(f)->lines, 4 + 300 + 1);
+	assert_int_equal(event_file_stats(f)->bytes, total);
+	assert_int_equal(event_file_close(f), 0);
+	fp = fopen(d->file, "r");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, -(long)(n + 1 + 1000), SEEK_END), 0);
+	tail = calloc(1, n + 1002);
+	assert_int_equal(fread(tail, 1, n + 1001, fp), n + 1001);
+	fclose(fp);
+	assert_int_equal(tail[998], 'x');
+	assert_int_equal(tail[999], '\n');
+	assert_int_equal(tail[1000], 'y');
+	assert_int_equal(tail[n + 999], 'y');
+	assert_int_equal(tail[n + 1000], '\n');
+	free(tail);
+	free(big);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_event_file_appends_to_existing_content,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_event_file_batches_lines_until_flushed_full_or_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_file_created_0640_whatever_the_umask,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_file_open_names_path_and_reason,

@@ -31,10 +31,12 @@ get(void *ctx, const char *name)
 static void
 add(struct event_ring *r, const char *type, int flow_id)
 {
-	json_t *ev = json_pack("{s:s, s:i}", "event_type", type, "flow_id", flow_id);
+	struct eve_info info = { .type = type, .has_flow_id = 1, .flow_id = (uint64_t)flow_id };
+	char line[128];
+	int len = snprintf(line, sizeof(line), "{\"event_type\":\"%s\",\"flow_id\":%d}", type,
+			   flow_id);
 
-	event_ring_add(r, ev);
-	json_decref(ev);
+	event_ring_add(r, &info, line, (size_t)len);
 }
 
 static json_t *
