@@ -64,6 +64,7 @@ struct control {
 	struct eve_buf line;		/* the EVE line of the event in hand, reused */
 	uint64_t events_written;
 	uint64_t event_errors;
+	uint64_t events_drop_told;	/* the events file's reader fell behind: said once */
 	struct api *api;
 };
 
@@ -213,10 +214,17 @@ control_write_event(struct control *c, const struct eve_info *info, const char *
 	else if (rc > 0)
 		CONTROL_LOG(INFO, "events file %s rotated (%s.1 is the previous one)",
 			    c->svc.rt->events_path, c->svc.rt->events_path);
-	if (event_file_write(c->events, line, len) == 0)
+	rc = event_file_write(c->events, line, len);
+	if (rc == 0) {
 		c->events_written++;
-	else
+	} else if (rc == -EAGAIN) {
+		/* a FIFO's reader left no room: dropped and counted, never waited for */
+		if (!c->events_drop_told++)
+			CONTROL_LOG(WARNING, "events file %s: its reader does not keep up, events "
+				    "are dropped (counted as lost)", c->svc.rt->events_path);
+	} else {
 		c->event_errors++;
+	}
 }
 
 /*
@@ -395,7 +403,9 @@ control_run(struct control *c)
 
 	/* The workers are done: running captures stop, their files are closed. */
 	capture_mgr_input_done(c->svc.captures);
-	if (c->events != NULL && event_file_flush(c->events) != 0)
+	/* A FIFO's reader gets the drain time to take the rest; then it is lost, counted. */
+	if (c->events != NULL &&
+	    event_file_finish(c->events, rt->cfg.events.drain_timeout_ms) != 0)
 		c->event_errors++;
 	/* the sinks get their flush_timeout_ms to send what they hold */
 	if (c->svc.sinks != NULL)
@@ -523,8 +533,9 @@ control_summary(struct control *c, FILE *f, double elapsed)
 			" overlapping matches suppressed\n", s.c[CTR_dlp_matches],
 			s.c[CTR_dlp_events], s.c[CTR_dlp_dirs_opened], s.c[CTR_dlp_dirs_refused],
 			s.c[CTR_sensor_validator_rejected], s.c[CTR_sensor_overlap_suppressed]);
-	fprintf(f, "  events      %" PRIu64 " written, %" PRIu64 " lost", c->events_written,
-		s.c[CTR_events_dropped]);
+	fprintf(f, "  events      %" PRIu64 " written, %" PRIu64 " lost",
+		c->events != NULL ? event_file_stats(c->events)->lines : c->events_written,
+		control_events_lost(c));
 	if (c->events != NULL && (event_file_stats(c->events)->reopens != 0 ||
 				  event_file_stats(c->events)->rotations != 0))
 		fprintf(f, " (file reopened %" PRIu64 ", rotated %" PRIu64 ")",
@@ -550,7 +561,8 @@ control_events_lost(struct control *c)
 	struct counters s;
 
 	services_counters(&c->svc, &s);
-	return s.c[CTR_events_dropped];
+	return s.c[CTR_events_dropped] +
+	       (c->events != NULL ? event_file_stats(c->events)->dropped : 0);
 }
 
 int

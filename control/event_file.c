@@ -22,13 +22,22 @@
  * of descriptor (rotation, reopen, close), so the buffered lines go to the file they
  * were written for. A write(2) never cuts a line in two for a reader that waits for the
  * newline; a short write is continued.
+ *
+ * A FIFO, socket or character device opened by path is written non-blocking: its reader
+ * may stop reading, and the control thread (which also serves the API) must not stop
+ * with it. What the reader has not taken stays in the buffer, from the exact byte it
+ * stopped at (a line is never cut for it); a line that finds the buffer full is dropped
+ * and counted (stats.dropped), and at the end the reader gets a last chance
+ * (event_file_finish) before what is left is dropped and counted too.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "event_file.h"
 
@@ -40,6 +49,7 @@ struct event_file {
 	int fd;
 	int owned;			/* 0: stdout, never closed here */
 	int regular;			/* a regular file: rotation applies */
+	int nonblock;			/* a FIFO, socket or device: never wait for its reader */
 	uint64_t size;			/* bytes in the file, ours (buffered too) and what was there */
 	struct config_events_file conf;
 	char *buf;			/* lines not yet written */
@@ -79,6 +89,9 @@ event_file_open_path(const char *path, int *fdp, int *regular, uint64_t *size)
 		return -ENOENT;
 	if (fstat(fd, &sb) != 0)
 		goto fail;
+	/* Not a file: its reader sets the pace, and must not stop the control thread. */
+	if (!S_ISREG(sb.st_mode) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0)
+		goto fail;
 	*fdp = fd;
 	*regular = S_ISREG(sb.st_mode);
 	*size = *regular ? (uint64_t)sb.st_size : 0;
@@ -106,20 +119,68 @@ event_file_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Write the buffered lines to the current descriptor. 0 or -EIO (counted; the lines of a
- * failed write are not kept, as stdio would not keep them either). */
+/*
+ * Write the buffered lines to the current descriptor. 0 or -EIO (counted; the lines of a
+ * failed write are not kept, as stdio would not keep them either). Non-blocking: what the
+ * reader does not take now stays buffered, from its first byte not written.
+ */
 static int
 event_file_drain(struct event_file *f)
 {
-	int rc;
+	size_t done = 0;
+	int rc = 0;
 
 	if (f->blen == 0)
 		return 0;
-	rc = event_file_write_all(f->fd, f->buf, f->blen);
-	f->blen = 0;
+	if (!f->nonblock) {
+		rc = event_file_write_all(f->fd, f->buf, f->blen);
+		done = f->blen;
+	} else {
+		while (done < f->blen) {
+			ssize_t k = write(f->fd, f->buf + done, f->blen - done);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0 && errno == EAGAIN)
+				break;
+			if (k <= 0) {
+				rc = -EIO;
+				done = f->blen;
+				break;
+			}
+			done += (size_t)k;
+		}
+	}
+	memmove(f->buf, f->buf + done, f->blen - done);
+	f->blen -= done;
 	if (rc != 0)
 		f->st.errors++;
 	return rc;
+}
+
+/* Lines in buf[0..n): each ends with a newline; a head the reader took is not one. */
+static uint64_t
+event_file_lines_in(const char *buf, size_t n)
+{
+	uint64_t k = 0;
+	const char *p = buf, *end = buf + n;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		k++;
+		p++;
+	}
+	return k;
+}
+
+/* Drop what a non-blocking reader left in the buffer (counted as lines dropped). */
+static void
+event_file_drop_buffered(struct event_file *f)
+{
+	uint64_t k = event_file_lines_in(f->buf, f->blen);
+
+	f->st.dropped += k;
+	f->st.lines -= k;
+	f->blen = 0;
 }
 
 /* Write what is buffered, and fsync when the policy asks for it at close. 0 or -EIO. */
@@ -143,6 +204,10 @@ static int
 event_file_switch(struct event_file *f, int fd, int regular, uint64_t size)
 {
 	int rc = event_file_settle(f);
+
+	if (f->nonblock)	/* the old reader's share: it is not waited for */
+		event_file_drop_buffered(f);
+	f->nonblock = !regular;
 
 	if (close(f->fd) != 0 && rc == 0) {
 		f->st.errors++;
@@ -185,6 +250,7 @@ event_file_open(const char *path, const struct config_events_file *conf, char *e
 		return NULL;
 	}
 	f->owned = 1;
+	f->nonblock = !f->regular;
 	return f;
 }
 
@@ -255,6 +321,11 @@ event_file_write(struct event_file *f, const char *line, size_t len)
 	/* A failed write loses the lines it held (counted); this one is kept all the same. */
 	if (f->blen + len + 1 > EVENT_FILE_BUF)
 		rc = event_file_drain(f);
+	if (f->nonblock && f->blen + len + 1 > EVENT_FILE_BUF) {
+		/* the reader has not taken enough: this line is dropped, not waited for */
+		f->st.dropped++;
+		return rc != 0 ? rc : -EAGAIN;
+	}
 	if (len + 1 > EVENT_FILE_BUF) {
 		/* a line larger than the buffer: written on its own */
 		if (event_file_write_all(f->fd, line, len) != 0 ||
@@ -302,6 +373,34 @@ event_file_flush(struct event_file *f)
 }
 
 int
+event_file_finish(struct event_file *f, unsigned int timeout_ms)
+{
+	struct pollfd pfd = { .fd = f->fd, .events = POLLOUT };
+	double end = 0;
+	struct timespec ts;
+	int rc = event_file_drain(f);
+
+	if (!f->nonblock)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = (double)ts.tv_sec + ts.tv_nsec / 1e9 + timeout_ms / 1000.0;
+	while (f->blen > 0 && rc == 0) {
+		double now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+		if (now >= end)
+			break;
+		if (poll(&pfd, 1, (int)((end - now) * 1000.0) + 1) < 0 && errno != EINTR)
+			break;
+		rc = event_file_drain(f);
+	}
+	if (f->blen > 0)
+		event_file_drop_buffered(f);
+	return rc;
+}
+
+int
 event_file_tick(struct event_file *f, double now)
 {
 	int rc = 0;
@@ -334,6 +433,8 @@ event_file_close(struct event_file *f)
 	if (f == NULL)
 		return 0;
 	rc = event_file_settle(f);
+	if (f->nonblock)
+		event_file_drop_buffered(f);
 	if (f->owned && close(f->fd) != 0 && rc == 0) {
 		f->st.errors++;
 		rc = -EIO;

@@ -15,6 +15,8 @@ struct event_file_stats {
 	uint64_t rotations;		/* size-based rotations done */
 	uint64_t fsyncs;		/* fsync(2) calls made */
 	uint64_t errors;		/* failed writes, flushes, fsyncs, rotations or reopens */
+	uint64_t dropped;		/* lines a FIFO's (socket's, device's) reader did not
+					 * take in time: not in lines */
 };
 
 /* How long written events may sit in the buffer: a tail -f sees them by then. */
@@ -23,8 +25,9 @@ struct event_file_stats {
 /*
  * Open the events sink. path "-" is stdout (never rotated, reopened or closed); any other
  * path is opened for appending (O_APPEND: a restart adds to what is there), and created
- * with mode 0640 whatever the umask when it does not exist. A FIFO or a device is written
- * as it is; only regular files are rotated. conf is copied. Returns NULL with err naming
+ * with mode 0640 whatever the umask when it does not exist. A FIFO, socket or device is
+ * written non-blocking (its reader sets the pace: what it does not take in time is
+ * dropped and counted, never waited for); only regular files are rotated. conf is copied. Returns NULL with err naming
  * the path and the reason. Control thread, like every function below.
  */
 struct event_file *event_file_open(const char *path, const struct config_events_file *conf,
@@ -44,7 +47,9 @@ int event_file_maybe_rotate(struct event_file *f, size_t len, char *err, size_t 
 /*
  * Write one event line (len bytes, no newline; one is added) to the buffer; the buffer
  * goes to the file in one write(2) when it is full. 0, or -EIO when that write failed
- * (counted; the lines it held are lost, this one is buffered all the same).
+ * (counted; the lines it held are lost, this one is buffered all the same), or -EAGAIN
+ * when a FIFO's (socket's, device's) reader left no room: the line is dropped
+ * (stats.dropped), not waited for.
  */
 int event_file_write(struct event_file *f, const char *line, size_t len);
 
@@ -67,6 +72,12 @@ int event_file_tick(struct event_file *f, double now);
 /* Write the buffered lines now (the workers' rings are empty, or the run ends): one
  * write(2), none when nothing is buffered. 0 or -EIO. */
 int event_file_flush(struct event_file *f);
+
+/*
+ * The run ends: flush; a FIFO's (socket's, device's) reader gets up to timeout_ms to take
+ * what is buffered, then what it left is dropped (stats.dropped). 0 or -EIO.
+ */
+int event_file_finish(struct event_file *f, unsigned int timeout_ms);
 
 /* Counters since open. */
 const struct event_file_stats *event_file_stats(const struct event_file *f);
