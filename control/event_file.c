@@ -32,6 +32,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,7 +138,17 @@ event_file_drain(struct event_file *f)
 		done = f->blen;
 	} else {
 		while (done < f->blen) {
-			ssize_t k = write(f->fd, f->buf + done, f->blen - done);
+			size_t want = f->blen - done;
+			const char *nl;
+			ssize_t k;
+
+			/* Whole lines, at most PIPE_BUF bytes: a FIFO takes all or none of
+			 * them, so its reader never gets a line cut short (one longer than
+			 * PIPE_BUF goes on its own). */
+			if (want > PIPE_BUF &&
+			    (nl = memrchr(f->buf + done, '\n', PIPE_BUF)) != NULL)
+				want = (size_t)(nl - (f->buf + done)) + 1;
+			k = write(f->fd, f->buf + done, want);
 
 			if (k < 0 && errno == EINTR)
 				continue;

@@ -8,6 +8,7 @@
  * the last flush, in their order, a line longer than the buffer whole.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -385,6 +386,126 @@ test_event_file_batches_lines_until_flushed_full_or_due(void **state)
 	free(big);
 }
 
+/* Lines of 100 bytes: "line NNNNNN " padded with 'x'. */
+static void
+fifo_line(char *buf, unsigned int i)
+{
+	int n = snprintf(buf, 101, "line %06u ", i);
+
+	memset(buf + n, 'x', (size_t)(100 - n));
+	buf[100] = '\0';
+}
+
+/* What the reader got: whole lines only, numbered from 0 with none missing up to the
+ * first dropped one; returns how many. */
+static unsigned int
+fifo_check(const char *data, size_t n)
+{
+	char want[101];
+	unsigned int k = 0;
+	size_t off = 0;
+
+	for (; off + 101 <= n; off += 101, k++) {
+		fifo_line(want, k);
+		assert_memory_equal(data + off, want, 100);
+		assert_int_equal(data[off + 100], '\n');
+	}
+	assert_int_equal(off, n);
+	return k;
+}
+
+/*
+ * A FIFO whose reader stops reading: writes never block; lines wait in the buffer, then
+ * the ones that find it full are dropped (-EAGAIN, counted); the reader, once it reads
+ * again, gets whole lines in order; finish gives it the time to take the rest, and what
+ * is left after the timeout is dropped and counted.
+ */
+static void
+test_event_file_fifo_reader_never_blocks_the_writer(void **state)
+{
+	struct dir *d = *state;
+	const unsigned int n = 20000;		/* 2 MB: far more than pipe + buffer */
+	struct event_file *f;
+	char err[256], line[101], *got = malloc(4u << 20);
+	unsigned int i, accepted = 0, dropped = 0, seen;
+	size_t have = 0;
+	ssize_t k;
+	int rfd;
+
+	assert_non_null(got);
+	assert_int_equal(mkfifo(d->file, 0600), 0);
+	rfd = open(d->file, O_RDONLY | O_NONBLOCK);
+	assert_true(rfd >= 0);
+	f = event_file_open(d->file, &conf_default, err, sizeof(err));
+	assert_non_null(f);
+	for (i = 0; i < n; i++) {
+		int rc;
+
+		fifo_line(line, i);
+		rc = event_file_write(f, line, 100);
+		if (rc == 0) {
+			assert_int_equal(dropped, 0);	/* in order: none after a drop */
+			accepted++;
+		} else {
+			assert_int_equal(rc, -EAGAIN);
+			dropped++;
+		}
+	}
+	assert_true(accepted > 0 && dropped > 0);
+	assert_int_equal(event_file_stats(f)->dropped, dropped);
+	assert_int_equal(event_file_stats(f)->lines, accepted);
+	/* the reader takes what it can now, then finish gets the rest through */
+	while ((k = read(rfd, got + have, (4u << 20) - have)) > 0)
+		have += (size_t)k;
+	assert_int_equal(event_file_finish(f, 2000), 0);	/* blocks at most 2 s */
+	while ((k = read(rfd, got + have, (4u << 20) - have)) > 0)
+		have += (size_t)k;
+	/* lines read + lines dropped = lines written, and every line read is whole */
+	seen = fifo_check(got, have);
+	assert_int_equal(seen + event_file_stats(f)->dropped, n);
+	assert_int_equal(event_file_stats(f)->lines, seen);
+	assert_int_equal(event_file_close(f), 0);
+	close(rfd);
+	free(got);
+}
+
+/* A reader that never reads again: finish waits its timeout, then drops what is left. */
+static void
+test_event_file_fifo_finish_drops_what_the_reader_left(void **state)
+{
+	struct dir *d = *state;
+	struct event_file *f;
+	char err[256], line[101];
+	unsigned int i;
+	int rfd;
+
+	assert_int_equal(mkfifo(d->file, 0600), 0);
+	rfd = open(d->file, O_RDONLY | O_NONBLOCK);
+	f = event_file_open(d->file, &conf_default, err, sizeof(err));
+	assert_non_null(f);
+	/* 1,000 lines of 101 bytes: more than the pipe holds, less than the buffer */
+	for (i = 0; i < 1000; i++) {
+		fifo_line(line, i);
+		assert_int_equal(event_file_write(f, line, 100), 0);
+	}
+	assert_int_equal(event_file_finish(f, 50), 0);
+	assert_true(event_file_stats(f)->dropped > 0);
+	assert_int_equal(event_file_stats(f)->lines + event_file_stats(f)->dropped, 1000);
+	/* the pipe holds exactly the lines counted written, whole */
+	{
+		static char got[1 << 20];
+		size_t have = 0;
+		ssize_t k;
+
+		while ((k = read(rfd, got + have, sizeof(got) - have)) > 0)
+			have += (size_t)k;
+		/* whole lines only (written at most PIPE_BUF at a time: all or none) */
+		assert_int_equal(fifo_check(got, have), event_file_stats(f)->lines);
+	}
+	assert_int_equal(event_file_close(f), 0);
+	close(rfd);
+}
+
 int
 main(void)
 {
@@ -408,6 +529,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_event_file_stdout_is_never_rotated_or_reopened, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_file_fsync_policies, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_event_file_fifo_reader_never_blocks_the_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_event_file_fifo_finish_drops_what_the_reader_left, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
