@@ -179,13 +179,34 @@ worker_reasm_event(void *cookie, void *owner, uint8_t dir, enum tcp_reasm_event 
 		worker_anomaly(cookie, owner, dir, map[ev], 1);
 }
 
+/*
+ * The flow's parsers end: what the app layer's finish completes is scanned, the sensor
+ * streams are closed (their last matches reported), the parser's slot goes back to the
+ * pool. At the flow's end, and as soon as both directions of a TCP connection ended (both
+ * FINs reached in order, or a RST the receiver took): nothing more can be parsed then,
+ * and holding the slot until the closed timeout would hold app.max_flows slots for
+ * connections that are over and leave new ones unparsed (app_flows_refused).
+ */
+static void
+worker_parsers_end(struct worker *w, struct flow *f)
+{
+	uint8_t ps = WORKER_PROF_PUSH(w, WORKER_ST_APP);
+
+	worker_app_end(w, f);
+	WORKER_PROF(w, WORKER_ST_SENSORS);
+	worker_dlp_close(w, f);
+	WORKER_PROF(w, WORKER_ST_APP);
+	worker_app_free(w, f);
+	WORKER_PROF_END(w, ps);
+}
+
 /* Flow table end callback: drain reassembly, report the flow, release its blocks. */
 static void
 worker_flow_end(void *cookie, struct flow *f)
 {
 	struct worker *w = cookie;
 	struct msg *m;
-	uint8_t dir, ps;
+	uint8_t dir;
 
 	if (f->key.proto == IPPROTO_TCP) {
 		for (dir = 0; dir < 2; dir++)
@@ -198,13 +219,7 @@ worker_flow_end(void *cookie, struct flow *f)
 		worker_first_release(w, f);
 	}
 	worker_meta_flow_end(w, f);	/* a tls event still waiting for its ServerHello */
-	ps = WORKER_PROF_PUSH(w, WORKER_ST_APP);
-	worker_app_end(w, f);
-	WORKER_PROF(w, WORKER_ST_SENSORS);
-	worker_dlp_close(w, f);
-	WORKER_PROF(w, WORKER_ST_APP);
-	worker_app_free(w, f);
-	WORKER_PROF_END(w, ps);
+	worker_parsers_end(w, f);
 	worker_learn(w, f);
 	/* After every event the end could raise: they may still join its capture. */
 	worker_capture_flow_end(w, f);
@@ -324,29 +339,6 @@ worker_dir_end(struct worker *w, struct flow *f, uint8_t dir)
 	WORKER_PROF_END(w, ps);
 }
 
-/*
- * Both directions ended (both FINs reached in order, or a RST the receiver took): nothing
- * more can be parsed, so the parser's slot goes back to the pool now rather than at the
- * flow's closed timeout, which would hold app.max_flows slots for connections that are
- * over and leave new ones unparsed (app_flows_refused). As at the flow's end: what the
- * finish completes is scanned, then the sensor streams it opened are closed.
- */
-static void
-worker_app_release(struct worker *w, struct flow *f)
-{
-	uint8_t ps;
-
-	if (f->app_flow == NULL)
-		return;
-	ps = WORKER_PROF_PUSH(w, WORKER_ST_APP);
-	worker_app_end(w, f);
-	WORKER_PROF(w, WORKER_ST_SENSORS);
-	worker_dlp_close(w, f);
-	WORKER_PROF(w, WORKER_ST_APP);
-	worker_app_free(w, f);
-	WORKER_PROF_END(w, ps);
-}
-
 static void
 worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta *meta,
 	   const uint8_t *pkt)
@@ -368,7 +360,7 @@ worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta 
 		state = FLOW_STATE_CLOSED;
 		worker_dir_end(w, f, 0);
 		worker_dir_end(w, f, 1);
-		worker_app_release(w, f);
+		worker_parsers_end(w, f);
 	} else if (tcp_reasm_stale(d, o, fl, meta->payload_len)) {
 		/* Before the SYN-ACK: an older connection's ACK (a TIME_WAIT answering the new
 		 * SYN). Its numbers mean nothing here. */
@@ -384,7 +376,7 @@ worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta 
 		if (o->flags & TCP_REASM_FIN_DONE)
 			worker_dir_end(w, f, !dir);
 		if ((d->flags & TCP_REASM_FIN_DONE) && (o->flags & TCP_REASM_FIN_DONE))
-			worker_app_release(w, f);
+			worker_parsers_end(w, f);
 		if (fl & PKT_TCP_SYN) {
 			f->flags |= (fl & PKT_TCP_ACK) ? FLOW_F_SYNACK_SEEN : FLOW_F_SYN_SEEN;
 		} else if (state == FLOW_STATE_NEW &&
