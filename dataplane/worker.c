@@ -481,11 +481,15 @@ worker_rst(struct worker *w, struct flow *f, uint16_t port, const uint8_t *pkt, 
 	worker_tx(w, port, r);
 }
 
-/* Bodies whose content coding stopped at a cap (app.decode_memcap, max_decoded, max_ratio). */
+/* What the app layer could not parse for a cap: bodies whose content coding stopped
+ * (app.decode_memcap, max_decoded, max_ratio), flows refused a parser (app.max_flows
+ * connections open at once). Either leaves the rest of the flow scanned raw only. */
 static uint64_t
 worker_decode_caps_hit(const struct worker *w)
 {
-	return w->app != NULL ? app_layer_stats(w->app)->decode_limits : 0;
+	const struct app_layer_stats *s = w->app != NULL ? app_layer_stats(w->app) : NULL;
+
+	return s != NULL ? s->decode_limits + s->flows_refused : 0;
 }
 
 static uint64_t
@@ -498,12 +502,6 @@ worker_caps_hit(const struct worker *w)
 	return n + worker_decode_caps_hit(w);
 }
 
-/*
- * Inspect one frame. The frame m stays the caller's (it forwards or frees it), except a
- * fragment, which defrag takes (*consumed = 1): when it completes a datagram, the datagram
- * is inspected here (w->pkt_dgram) and the verdict returned is its fragments'. inl: the
- * frame came in on an inline port and the verdict is enforced; RSTs are sent from here.
- */
 /*
  * Would the receiving host drop this frame for its checksum (dataplane.checksums)? Then it
  * is not inspected: counted, and forwarded unchanged inline for the receiver to drop. A
@@ -545,6 +543,12 @@ worker_cksum_bad(struct worker *w, const struct rte_mbuf *m, const uint8_t *pkt,
 	return 0;
 }
 
+/*
+ * Inspect one frame. The frame m stays the caller's (it forwards or frees it), except a
+ * fragment, which defrag takes (*consumed = 1): when it completes a datagram, the datagram
+ * is inspected here (w->pkt_dgram) and the verdict returned is its fragments'. inl: the
+ * frame came in on an inline port and the verdict is enforced; RSTs are sent from here.
+ */
 static enum worker_verdict
 worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 {
@@ -677,8 +681,8 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	if (worker_caps_hit(w) != caps) {
 		w->pkt_exception = 1;
 		/* A direction without sensors cannot be inspected at all, nor a body its
-		 * decoder gave up on past that point (a retransmission would not help):
-		 * closed means cut. */
+		 * decoder gave up on past that point, nor a flow refused a parser (a
+		 * retransmission would not help): closed means cut. */
 		if (inl && w->rt->cfg.dp.exception_policy == CONFIG_FAIL_CLOSED &&
 		    ((f->flags & (FLOW_F_DLP_OFF_TS | FLOW_F_DLP_OFF_TC)) ||
 		     worker_decode_caps_hit(w) != decode_caps) &&

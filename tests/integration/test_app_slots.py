@@ -72,3 +72,89 @@ def test_open_connections_keep_their_parser(tmp_path, tollgated_bin):
         errs.append("dlp matches %r, expected the 4 parsed flows' cards" % card_rows(res))
     if errs:
         fail_with(errs, res, "5 open connections, app.max_flows 4:")
+
+
+# ---- inline: a flow refused a parser takes the exception policy ----------------------
+
+INLINE = """\
+dataplane:
+  workers: 1
+  exception_policy: {policy}
+  ports:
+    - {{ name: inside, device: "net_pcap0,rx_pcap={rx},tx_pcap={tx_in}", mode: inline,
+        peer: outside }}
+    - {{ name: outside, device: "net_pcap1,rx_pcap={empty},tx_pcap={tx_out}",
+        mode: inline, peer: inside }}
+app:
+  max_flows: 2
+"""
+
+
+def open_uploads(n=3):
+    """n connections opened, then each sends a gzip upload; none closes (all open)."""
+    from scapy.all import IP, TCP, Ether, Raw
+    body = gzip.compress(b"card " + CARD + b"\n", 9, mtime=0)
+    req = (b"POST /u HTTP/1.1\r\nHost: h.example\r\nContent-Encoding: gzip\r\n"
+           b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    frames, data = [], []
+    for i in range(n):
+        cp = 44001 + i
+        c = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / \
+            IP(src="10.74.0.1", dst="10.74.1.1")
+        s = Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") / \
+            IP(src="10.74.1.1", dst="10.74.0.1")
+        frames += [c / TCP(sport=cp, dport=80, flags="S", seq=100),
+                   s / TCP(sport=80, dport=cp, flags="SA", seq=900, ack=101),
+                   c / TCP(sport=cp, dport=80, flags="A", seq=101, ack=901)]
+        data.append(c / TCP(sport=cp, dport=80, flags="PA", seq=101, ack=901) / Raw(req))
+    frames += data
+    for k, f in enumerate(frames):
+        f.time = 1790000000.0 + k * 0.001
+    return frames
+
+
+@pytest.mark.parametrize("policy", ("fail_open", "fail_closed"))
+def test_flow_refused_a_parser_takes_the_exception_policy(tmp_path, policy):
+    """app.max_flows 2, three connections open at once: the third is refused a parser
+    (its gzip body could only be scanned raw). fail_open forwards it (counted); fail_closed
+    cuts it at its first data segment (dropped, both ends reset), as for the other caps."""
+    import signal
+    import subprocess
+    from scapy.all import IP, TCP, rdpcap, wrpcap
+    from tgdaemon import BIN, DEADLINE, api_stats, free_port, token_file, wait_counter
+    frames = open_uploads()
+    rx, empty = tmp_path / "rx.pcap", tmp_path / "empty.pcap"
+    wrpcap(str(rx), frames)
+    wrpcap(str(empty), [], linktype=1)
+    tx_in, tx_out = tmp_path / "tx-in.pcap", tmp_path / "tx-out.pcap"
+    cfg = tmp_path / "inline.yaml"
+    cfg.write_text(INLINE.format(policy=policy, rx=rx, empty=empty, tx_in=tx_in,
+                                 tx_out=tx_out))
+    port = free_port()
+    p = subprocess.Popen([BIN, "--config", str(cfg), "--api-listen", f"127.0.0.1:{port}",
+                          "--api-token-file", str(token_file(tmp_path / "tokens")),
+                          "--state-dir", str(tmp_path / "state")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_counter(port, p, "packets", lambda n: n == len(frames), "every frame received")
+    c = api_stats(port)["counters"]
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=DEADLINE)
+    assert p.returncode == 0, f"{out}\n{err}"
+    assert (c["app_flows"], c["app_flows_refused"]) == (2, 1)
+    to_server = [f for f in rdpcap(str(tx_out)) if TCP in f and f[TCP].dport == 80]
+    third = [f for f in to_server if f[TCP].sport == 44003]
+    others = [f for f in to_server if f[TCP].sport != 44003]
+
+    def data(f):      # TCP payload bytes (not the Ethernet padding of a short frame)
+        return f[IP].len - f[IP].ihl * 4 - f[TCP].dataofs * 4 > 0
+
+    assert len(others) == 2 * 3                     # flows 1 and 2: SYN, ACK, upload
+    if policy == "fail_open":
+        assert (c["exception_fail_open"], c["exception_fail_closed"]) == (1, 0)
+        assert [data(f) for f in third] == [False, False, True]
+    else:
+        assert (c["exception_fail_open"], c["exception_fail_closed"]) == (0, 1)
+        # SYN and ACK forwarded, the upload dropped, a RST towards the server instead
+        assert [(data(f), bool(f[TCP].flags.R)) for f in third] == \
+            [(False, False), (False, False), (False, True)]
+        assert third[2][TCP].seq == 101
