@@ -407,6 +407,10 @@ control_run(struct control *c)
 	if (c->events != NULL &&
 	    event_file_finish(c->events, rt->cfg.events.drain_timeout_ms) != 0)
 		c->event_errors++;
+	if (c->events != NULL && event_file_stats(c->events)->dropped != 0 &&
+	    !c->events_drop_told++)
+		CONTROL_LOG(WARNING, "events file %s: its reader did not take the last events "
+			    "(counted as lost)", rt->events_path);
 	/* the sinks get their flush_timeout_ms to send what they hold */
 	if (c->svc.sinks != NULL)
 		sink_set_flush(c->svc.sinks);

@@ -510,12 +510,13 @@ def test_events_fifo_nobody_reads_during_a_flood(tmp_path):
     """The events file is a FIFO nobody reads until the stop, during the same flood: the
     control thread writes it non-blocking, so neither it (the API) nor the worker waits
     for the reader (every frame is forwarded), the events that find no room are dropped
-    and counted (the exit summary's `lost`, exit code 1, a warning), what the reader
+    and counted (the exit summary's `lost`, exit code 1), what the reader
     takes at the stop is whole lines, and /healthz answers throughout (20 s at most for
     the first answer)."""
     r = udp_flood_of_events(tmp_path, """events:
   ring_size: 64
   drain_timeout_ms: 300
 """, fifo=True, deadline=20)
+    # lost: at the worker (its ring full while the control thread writes) or at the
+    # file (its reader took nothing); which of the two depends on timing
     assert r.counters["events_lost"] > 0
-    assert "its reader does not keep up, events are dropped" in r.err, (r.counters, r.err)
