@@ -617,9 +617,12 @@ tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
 		held_trim(ctx, d, d->fin_seq);
 	}
 	if (d->flags & TCP_REASM_FIN) {
+		/* Only ever shortened: compared by distance, since a segment 2^31 away is
+		 * "before" the FIN and the FIN "before" its end at once in sequence space,
+		 * which would have made an empty segment 2^31 bytes long. */
 		if (!tcp_seq_lt(seq, d->fin_seq))
 			len = 0;
-		else if (tcp_seq_lt(d->fin_seq, seq + len))
+		else if (d->fin_seq - seq < len)
 			len = d->fin_seq - seq;
 	}
 	if (flags & PKT_TCP_URG)

@@ -1534,12 +1534,44 @@ test_tcp_reasm_bare_ack_before_synack_is_stale(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/*
+ * fuzz_tcp_reasm's finding (tests/fuzz/regressions/tcp_reasm/empty_segment_2_31_past_fin):
+ * after a FIN, an empty segment 2^31 sequence numbers away is both before the FIN and
+ * after it in sequence space; trimming it to the FIN made it 2^31 bytes long, read from
+ * the packet. It is empty and stays so: nothing placed, nothing held, nothing counted.
+ */
+static void
+test_tcp_reasm_empty_segment_2_31_from_the_fin_stays_empty(void **state)
+{
+	static const uint8_t data[8] = "abcdefgh";
+	struct fx *f = *state;
+	uint32_t fin = TEST_ISN + 1 + 100 + 8;
+	uint64_t held, retrans;
+
+	syn(f);
+	/* the FIN comes first, 100 bytes ahead: held, the stream waits for the hole */
+	seg(f, TEST_ISN + 1 + 100, PKT_TCP_ACK | PKT_TCP_FIN, data, 8);
+	assert_int_equal(f->rec.out_len, 0);
+	held = f->ctx.stats.ooo_held;
+	retrans = f->ctx.stats.retransmits;
+	seg(f, fin + 0x80000000u, PKT_TCP_ACK, NULL, 0);
+	seg(f, fin - 0x80000000u, PKT_TCP_ACK, data, 0);
+	assert_int_equal(f->rec.out_len, 0);
+	assert_int_equal(f->ctx.stats.ooo_held, held);
+	assert_int_equal(f->ctx.stats.retransmits, retrans);
+	/* the hole filled: the stream is what was sent, up to the FIN */
+	seg(f, TEST_ISN + 1, PKT_TCP_ACK, (const uint8_t *)"0123456789", 10);
+	assert_int_equal(f->rec.out_len, 10);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_reasm_pool_init_rejects_small_blocks_and_memory),
 		cmocka_unit_test(test_tcp_reasm_pool_init_aligns_blocks_to_8_bytes),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_reasm_empty_segment_2_31_from_the_fin_stays_empty, setup, teardown),
 		T(test_tcp_reasm_in_order_delivers_from_caller_buffer),
 		T(test_tcp_reasm_reversed_order_delivers_stream),
 		T(test_tcp_reasm_random_order_with_duplicates_reassembles_exactly),
