@@ -617,13 +617,20 @@ tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
 		held_trim(ctx, d, d->fin_seq);
 	}
 	if (d->flags & TCP_REASM_FIN) {
-		/* Only ever shortened: compared by distance, since a segment 2^31 away is
-		 * "before" the FIN and the FIN "before" its end at once in sequence space,
-		 * which would have made an empty segment 2^31 bytes long. */
-		if (!tcp_seq_lt(seq, d->fin_seq))
+		/*
+		 * Keep the bytes before the FIN, both measured from next_seq (the FIN is less
+		 * than 2^31 ahead of it, or just behind once reached): comparing the segment's
+		 * start with the FIN directly fails when they are 2^31 apart, which made an
+		 * empty segment 2^31 bytes long and dropped a segment that starts before
+		 * next_seq and carries new bytes. Only ever shortens.
+		 */
+		int64_t room = (int64_t)(int32_t)(d->fin_seq - d->next_seq) -
+			       (int32_t)(seq - d->next_seq);
+
+		if (room <= 0)
 			len = 0;
-		else if (d->fin_seq - seq < len)
-			len = d->fin_seq - seq;
+		else if (room < (int64_t)len)
+			len = (uint32_t)room;
 	}
 	if (flags & PKT_TCP_URG)
 		urgent_mark(ctx, d, hseq, urp, seq, len);

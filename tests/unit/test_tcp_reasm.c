@@ -1564,6 +1564,34 @@ test_tcp_reasm_empty_segment_2_31_from_the_fin_stays_empty(void **state)
 	assert_int_equal(f->rec.out_len, 10);
 }
 
+/*
+ * fuzz_tcp_reasm's finding (tests/fuzz/regressions/tcp_reasm/fin_2_31_ahead_of_overlap): a
+ * FIN almost 2^31 ahead of next_seq, then a segment that starts a little before next_seq
+ * and carries new bytes. Its start and the FIN are more than 2^31 apart, so the start
+ * compared "after" the FIN and the whole segment was dropped: its new bytes were never
+ * inspected (and a later flush declared them a gap). They are delivered.
+ */
+static void
+test_tcp_reasm_overlap_before_a_far_fin_delivers_its_new_bytes(void **state)
+{
+	struct fx *f = *state;
+	uint8_t stream[1100];
+	uint32_t i, next = TEST_ISN + 1 + 1000;
+
+	for (i = 0; i < sizeof(stream); i++)
+		stream[i] = (uint8_t)('a' + i % 26);
+	syn(f);
+	data_at(f, stream, 0, 1000);
+	assert_int_equal(f->rec.out_len, 1000);
+	seg(f, next + 0x7FFFFE00u, PKT_TCP_ACK | PKT_TCP_FIN, NULL, 0);
+	assert_true(f->d.flags & TCP_REASM_FIN);
+	/* 600 bytes already delivered, then 100 new ones */
+	data_at(f, stream, 400, 700);
+	assert_int_equal(f->rec.out_len, 1100);
+	assert_memory_equal(f->rec.out, stream, 1100);
+	assert_int_equal(f->rec.ngaps, 0);
+}
+
 int
 main(void)
 {
@@ -1572,6 +1600,7 @@ main(void)
 		cmocka_unit_test(test_tcp_reasm_pool_init_aligns_blocks_to_8_bytes),
 		cmocka_unit_test_setup_teardown(
 			test_tcp_reasm_empty_segment_2_31_from_the_fin_stays_empty, setup, teardown),
+		T(test_tcp_reasm_overlap_before_a_far_fin_delivers_its_new_bytes),
 		T(test_tcp_reasm_in_order_delivers_from_caller_buffer),
 		T(test_tcp_reasm_reversed_order_delivers_stream),
 		T(test_tcp_reasm_random_order_with_duplicates_reassembles_exactly),
