@@ -204,6 +204,39 @@ api_reason(unsigned int status)
 	return status >= 500 ? "Server Error" : status >= 400 ? "Client Error" : "Status";
 }
 
+/*
+ * s as a JSON string. Handlers quote what the client sent, cut with "%.64s": a cut can
+ * fall inside a multi-byte character and leave s not UTF-8, which json_string refuses
+ * (the request then failed with 500). Each byte that is not part of a well-formed
+ * sequence becomes '?'. NULL only when out of memory.
+ */
+static json_t *
+api_problem_string(const char *s)
+{
+	json_t *j = json_string(s);
+	char *fixed;
+	size_t i, len;
+
+	if (j != NULL)
+		return j;
+	len = strlen(s);
+	fixed = malloc(len + 1);
+	if (fixed == NULL)
+		return NULL;
+	memcpy(fixed, s, len + 1);
+	for (i = 0; i < len;) {
+		long bad = api_check_utf8((const uint8_t *)fixed + i);
+
+		if (bad < 0)
+			break;
+		fixed[i + (size_t)bad] = '?';
+		i += (size_t)bad + 1;
+	}
+	j = json_string(fixed);
+	free(fixed);
+	return j;
+}
+
 int
 api_reply_problem_type(struct api_response *r, unsigned int status, const char *type,
 		       const char *title, const char *detail, const char *field)
@@ -221,9 +254,9 @@ api_reply_problem_type(struct api_response *r, unsigned int status, const char *
 	if (json_object_set_new(p, "type", json_string(type)) < 0 ||
 	    json_object_set_new(p, "title", json_string(title)) < 0 ||
 	    json_object_set_new(p, "status", json_integer(status)) < 0 ||
-	    (detail != NULL && json_object_set_new(p, "detail", json_string(detail)) < 0) ||
-	    (field != NULL && json_object_set_new(p, "field", json_string(field)) < 0)) {
-		/* Also a string that is not UTF-8. */
+	    (detail != NULL && json_object_set_new(p, "detail", api_problem_string(detail)) < 0) ||
+	    (field != NULL && json_object_set_new(p, "field", api_problem_string(field)) < 0)) {
+		/* Out of memory, or a type or title that is not UTF-8 (the handler's own). */
 		json_decref(p);
 		return -EINVAL;
 	}

@@ -52,10 +52,18 @@ WRITE_ROUTES = [("POST", "/v1/groups"), ("PUT", "/v1/groups/clients"),
                 ("DELETE", "/v1/rules/r1"), ("POST", "/v1/sensors"),
                 ("PUT", "/v1/policy"), ("PUT", "/v1/mode"), ("PUT", "/v1/labels"),
                 ("PATCH", "/v1/labels"), ("DELETE", "/v1/learned"),
-                ("PUT", "/v1/sensors/patient_id"), ("DELETE", "/v1/sensors/patient_id")]
-ID_ROUTES = ["/v1/groups/%s", "/v1/rules/%s", "/v1/sensors/%s"]
+                ("PUT", "/v1/sensors/patient_id"), ("DELETE", "/v1/sensors/patient_id"),
+                ("POST", "/v1/captures"), ("DELETE", "/v1/captures/c1")]
+ID_ROUTES = [("/v1/groups/%s", ("GET", "DELETE", "PUT")),
+             ("/v1/rules/%s", ("GET", "DELETE", "PUT")),
+             ("/v1/sensors/%s", ("GET", "DELETE", "PUT")),
+             ("/v1/captures/%s", ("GET", "DELETE")), ("/v1/incidents/%s", ("GET",))]
 TRAVERSALS = ["..%2f..%2fetc%2fpasswd", "%2e%2e", "%c0%ae%c0%ae%c0%af", "..%5c..",
               "%252e%252e%252f", "a%00b", "%ff%fe", "....//", "%e0%80%ae"]
+# Names and ids that handlers quote back cut to 40, 64 or 128 bytes: each cut falls
+# inside the two-byte character (the reply once failed with 500: not UTF-8).
+CUT_NAMES = ["a" * n + "\u00e9" for n in (39, 63, 127)]
+CUT_IDS = ["a" * n + "%c3%a9" for n in (39, 63, 127)]
 
 
 def raw(port, data, timeout=30):
@@ -118,16 +126,24 @@ def hostile_requests(rng):
         kinds.append(("invalid UTF-8 / NUL", lambda m=m, p=p: req(
             m, p, rng.choice([b'{"name": "\xff\xfe"}', b'{"name": "a\\u0000b"}',
                               b'{"name": "\xc0\xae"}', b'{"id": "r\x00x"}']))))
+        kinds.append(("quote cut inside a character", lambda m=m, p=p: req(
+            m, p, rng.choice(['{"%s": 1}' % rng.choice(CUT_NAMES),
+                              '{"id": "%s", "name": "%s"}' % (rng.choice(CUT_NAMES),
+                                                              rng.choice(CUT_NAMES)),
+                              '{"before": "%s"}' % rng.choice(CUT_NAMES)]).encode())))
         kinds.append(("100,000 deep", lambda m=m, p=p: req(m, p, deep)))
         kinds.append(("1 MB string", lambda m=m, p=p: req(m, p, big_string)))
         kinds.append(("CL + TE", lambda m=m, p=p: req(
             m, p, b"0\r\n\r\nDELETE /v1/rules/r1 HTTP/1.1\r\nHost: t\r\n\r\n",
             extra=b"Transfer-Encoding: chunked\r\n")))
-    for tmpl in ID_ROUTES:
+    for tmpl, methods in ID_ROUTES:
         for t in TRAVERSALS:
-            for m in ("GET", "DELETE", "PUT"):
+            for m in methods:
                 kinds.append(("traversal id", lambda tmpl=tmpl, t=t, m=m: req(
                     m, tmpl % t, b'{"name": "x"}' if m == "PUT" else b"")))
+        for c in CUT_IDS:
+            kinds.append(("quote cut inside a character", lambda tmpl=tmpl, c=c,
+                          methods=methods: req(rng.choice(methods[:2]), tmpl % c)))
     kinds.append(("1 MB query", lambda: req("GET", "/v1/flows?x=" + "a" * (1 << 20))))
     kinds.append(("missing token", lambda: req("DELETE", "/v1/rules/r1", token=None)))
     kinds.append(("wrong token", lambda: req("DELETE", "/v1/rules/r1",
@@ -197,6 +213,7 @@ def test_1000_hostile_requests_change_nothing(daemon):
     assert statuses["missing token"] == {401} and statuses["wrong token"] == {401}
     assert statuses["CL + TE"] == {400}
     assert statuses["traversal id"] <= {400, 404}
+    assert statuses["quote cut inside a character"] <= {400, 403, 404, 409, 422}
 
 
 def _trickler(addr, port, stop, opened):

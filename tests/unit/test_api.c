@@ -1560,6 +1560,8 @@ test_api_reply_helpers_refuse_bad_values(void **state)
 	static const char conflict[] = "{\"type\":\"about:blank\",\"title\":\"Conflict\","
 				       "\"status\":409,\"detail\":\"policy \\\"web\\\" changed\","
 				       "\"field\":\"/rev\"}\n";
+	static const char cut[] = "{\"type\":\"about:blank\",\"title\":\"Not Found\","
+		"\"status\":404,\"detail\":\"no rule \\\"abc?\\\"\",\"field\":\"/x??\"}\n";
 	static const char typed[] = "{\"type\":\"tag:tollgate,2024:problem/conflict\","
 				    "\"title\":\"Revision conflict\",\"status\":409}\n";
 	struct api_response r;
@@ -1596,6 +1598,13 @@ test_api_reply_helpers_refuse_bad_values(void **state)
 						"Revision conflict", NULL, NULL), 0);
 	assert_int_equal(r.len, strlen(typed));
 	assert_memory_equal(r.body, typed, r.len);
+	/* A quote cut inside a character ("%.4s" of "abcé", of "€") is still a problem:
+	 * each byte of the broken sequence shown as '?'. */
+	assert_int_equal(api_reply_problem(&r, 404, NULL, "no rule \"abc\xc3\"",
+					   "/x\xe2\x82"), 0);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(r.len, strlen(cut));
+	assert_memory_equal(r.body, cut, r.len);
 	api_response_release(&r);
 	assert_int_equal(r.status, 0);
 	assert_null(r.body);
