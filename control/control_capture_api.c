@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include "capture.h"
+#include "capture_body.h"
 #include "control_capture_api.h"
 #include "flow_list.h"
 #include "flow_policy.h"
@@ -45,35 +46,10 @@
 #include "snapshot_types.h"
 
 #define CC_MAX_TERMS 1024		/* address terms of one group */
-#define CC_DURATION_MAX 31536000u
-#define CC_PACKETS_MAX (1ull << 62)
-#define CC_FILE_MIN 1024u
 
 typedef unsigned __int128 cc_u128;
 
 /* A request refused: the HTTP status, the problem's title, detail and field. */
-struct cc_fail {
-	unsigned int status;
-	const char *title;
-	char detail[1024];
-	char field[64];
-};
-
-static int
-cc_refuse(struct cc_fail *f, unsigned int status, const char *title, const char *field,
-	  const char *fmt, ...)
-{
-	va_list ap;
-
-	f->status = status;
-	f->title = title;
-	snprintf(f->field, sizeof(f->field), "%s", field != NULL ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* ---- a growing expression ---- */
 
 struct cc_buf {
@@ -223,7 +199,7 @@ cc_fqdn_ip(void *cookie, const char *name, int family, const uint8_t ip[16], uin
 
 /* The addresses group name holds now, as "net ... or net ...". */
 static int
-cc_group(struct services *s, const char *name, struct cc_buf *b, struct cc_fail *f)
+cc_group(struct services *s, const char *name, struct cc_buf *b, struct capture_fail *f)
 {
 	const struct policy *p = policy_store_policy(s->policy);
 	const struct policy_group *pg = NULL;
@@ -236,13 +212,13 @@ cc_group(struct services *s, const char *name, struct cc_buf *b, struct cc_fail 
 			break;
 		}
 	if (pg == NULL)
-		return cc_refuse(f, 422, "Unknown group", "/group",
+		return capture_fail_set(f, 422, "Unknown group", "/group",
 				 "group: no group \"%.64s\" in the policy (GET /v1/groups lists "
 				 "them)", name);
 	if (g == POLICY_GROUP_ANY)
 		return 0;
 	if (g == POLICY_GROUP_EXTERNAL)
-		return cc_refuse(f, 422, "Unsupported group", "/group",
+		return capture_fail_set(f, 422, "Unsupported group", "/group",
 				 "group: \"external\" (addresses in no group) cannot be captured "
 				 "by address: write it as a bpf expression");
 	cc_printf(b, "(");
@@ -259,58 +235,21 @@ cc_group(struct services *s, const char *name, struct cc_buf *b, struct cc_fail 
 	if (pg->nfqdns > 0)
 		fqdn_cache_foreach(policy_store_fqdns(s->policy), cc_fqdn_ip, &x);
 	if (b->terms == 0)
-		return cc_refuse(f, 422, "Empty group", "/group",
+		return capture_fail_set(f, 422, "Empty group", "/group",
 				 "group: \"%s\" holds no address now (no CIDR, range, labelled or "
 				 "resolved address)", name);
 	if (b->terms > CC_MAX_TERMS)
-		return cc_refuse(f, 422, "Group too large", "/group",
+		return capture_fail_set(f, 422, "Group too large", "/group",
 				 "group: \"%s\" needs more than %u address terms: capture it with "
 				 "a shorter bpf expression", name, CC_MAX_TERMS);
 	cc_printf(b, ")");
 	return 0;
 }
 
-/* "A" or "A/P": one net term with the host bits cleared. */
-static int
-cc_ip(const char *text, struct cc_buf *b, struct cc_fail *f)
-{
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(text, '/');
-	unsigned long prefix;
-	uint8_t a[16] = { 0 };
-	unsigned int bits, i;
-	int family;
-	char *end;
-
-	if (strlen(text) >= sizeof(addr) + 4)
-		goto bad;
-	snprintf(addr, sizeof(addr), "%.*s", slash != NULL ? (int)(slash - text) : (int)strlen(text),
-		 text);
-	family = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
-	if (inet_pton(family, addr, a) != 1)
-		goto bad;
-	bits = family == AF_INET ? 32 : 128;
-	prefix = bits;
-	if (slash != NULL) {
-		errno = 0;
-		prefix = strtoul(slash + 1, &end, 10);
-		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || errno != 0 || prefix > bits)
-			goto bad;
-	}
-	for (i = (unsigned int)prefix; i < bits; i++)
-		a[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
-	b->terms = 0;
-	cc_net(b, family, a, (unsigned int)prefix);
-	return 0;
-bad:
-	return cc_refuse(f, 400, "Invalid capture", "/ip", "ip: \"%.64s\": expected an IPv4 or "
-			 "IPv6 address, or a CIDR such as 10.1.0.0/16", text);
-}
-
 /* Both directions of flow id's 5-tuple. */
 static int
 cc_flow(struct services *s, uint64_t id, struct cc_buf *b, unsigned int *vlan,
-	struct cc_fail *f)
+	struct capture_fail *f)
 {
 	char a[INET6_ADDRSTRLEN], z[INET6_ADDRSTRLEN];
 	const struct flow_key *k;
@@ -318,7 +257,7 @@ cc_flow(struct services *s, uint64_t id, struct cc_buf *b, unsigned int *vlan,
 	int family;
 
 	if (flow_list_find(s->flows, id, &mf) != 0)
-		return cc_refuse(f, 422, "Unknown flow", "/flow_id",
+		return capture_fail_set(f, 422, "Unknown flow", "/flow_id",
 				 "flow_id: no flow %" PRIu64 " in /v1/flows (active or recently "
 				 "ended)", id);
 	k = &mf.key;
@@ -340,136 +279,44 @@ cc_flow(struct services *s, uint64_t id, struct cc_buf *b, unsigned int *vlan,
 
 /* ---- the request ---- */
 
-static const char *const cc_keys[] = {
-	"id", "name", "bpf", "group", "ip", "port", "flow_id", "snaplen", "file_size",
-	"file_count", "duration", "packets", NULL,
-};
-
-/* An integer member within lo..hi, def when absent. */
-static int
-cc_uint(const json_t *body, const char *key, uint64_t lo, uint64_t hi, uint64_t def,
-	uint64_t *out, struct cc_fail *f)
-{
-	const json_t *v = json_object_get(body, key);
-	char field[32];
-
-	snprintf(field, sizeof(field), "/%s", key);
-	if (v == NULL) {
-		*out = def;
-		return 0;
-	}
-	if (!json_is_integer(v))
-		return cc_refuse(f, 400, "Invalid capture", field, "%s: expected an integer "
-				 "%" PRIu64 "..%" PRIu64, key, lo, hi);
-	if (json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) < lo ||
-	    (uint64_t)json_integer_value(v) > hi)
-		return cc_refuse(f, 400, "Invalid capture", field, "%s: %" JSON_INTEGER_FORMAT
-				 " is out of range (expected %" PRIu64 "..%" PRIu64 ")", key,
-				 json_integer_value(v), lo, hi);
-	*out = (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-static int
-cc_string(const json_t *body, const char *key, const char **out, struct cc_fail *f)
-{
-	const json_t *v = json_object_get(body, key);
-	char field[32];
-
-	*out = NULL;
-	if (v == NULL)
-		return 0;
-	snprintf(field, sizeof(field), "/%s", key);
-	if (!json_is_string(v))
-		return cc_refuse(f, 400, "Invalid capture", field, "%s: expected a string", key);
-	*out = json_string_value(v);
-	return 0;
-}
-
-/* A limit of the configuration: 0 means none, so a request must then stay within it. */
-static int
-cc_limit(const json_t *body, const char *key, uint64_t def, uint64_t cfg_max, uint64_t abs_max,
-	 uint64_t *out, struct cc_fail *f)
-{
-	return cc_uint(body, key, cfg_max != 0 ? 1 : 0, cfg_max != 0 ? cfg_max : abs_max, def, out,
-		       f);
-}
-
 /*
  * Check body and start its capture: 0 with the id, or -errno with f filled (status,
  * title, detail, field).
  */
 static int
-cc_start(struct services *s, json_t *body, char *id, struct cc_fail *f)
+cc_start(struct services *s, json_t *body, char *id, struct capture_fail *f)
 {
-	const struct config_capture *cfg = &s->rt->cfg.capture;
-	const char *sid, *name, *bpf, *group, *ip, *key;
+	struct capture_body cb;
 	struct capture_req r;
 	struct cc_buf b = { 0 }, g = { 0 };
-	json_t *v, *filter = NULL;
+	json_t *filter = NULL;
 	unsigned int vlan = 0;
-	uint64_t snaplen, fsize, fcount, duration, packets, port, flow_id;
 	char err[1024];
 	int rc = -EINVAL;
 
 	memset(&r, 0, sizeof(r));
-	json_object_foreach(body, key, v) {
-		unsigned int i;
-
-		for (i = 0; cc_keys[i] != NULL && strcmp(cc_keys[i], key) != 0; i++)
-			;
-		if (cc_keys[i] == NULL) {
-			char field[80];
-
-			snprintf(field, sizeof(field), "/%.64s", key);
-			return cc_refuse(f, 400, "Invalid capture", field, "%.64s: unknown field "
-					 "(expected id, name, bpf, group, ip, port, flow_id, snaplen, "
-					 "file_size, file_count, duration, packets)", key);
-		}
-	}
-	if (cc_string(body, "id", &sid, f) || cc_string(body, "name", &name, f) ||
-	    cc_string(body, "bpf", &bpf, f) || cc_string(body, "group", &group, f) ||
-	    cc_string(body, "ip", &ip, f) ||
-	    cc_uint(body, "port", 1, 65535, 0, &port, f) ||
-	    cc_uint(body, "flow_id", 0, (1ull << 53), UINT64_MAX, &flow_id, f) ||
-	    cc_uint(body, "snaplen", 1, cfg->max_snaplen, cfg->snaplen, &snaplen, f) ||
-	    cc_uint(body, "file_size", CC_FILE_MIN, cfg->max_file_size, cfg->file_size, &fsize, f) ||
-	    cc_uint(body, "file_count", 1, cfg->max_file_count, cfg->file_count, &fcount, f) ||
-	    cc_limit(body, "duration", cfg->duration, cfg->max_duration, CC_DURATION_MAX,
-		     &duration, f) ||
-	    cc_limit(body, "packets", cfg->packets, cfg->max_packets, CC_PACKETS_MAX, &packets, f))
+	if (capture_body_parse(body, &s->rt->cfg.capture, &cb, f) != 0)
 		return -EINVAL;
-	if (sid != NULL && !capture_id_valid(sid))
-		return cc_refuse(f, 400, "Invalid capture", "/id", "id: \"%.64s\": expected 1 to 32 "
-				 "of A-Z a-z 0-9 _ - , not starting with -", sid);
-	if (name != NULL && !capture_name_valid(name))
-		return cc_refuse(f, 400, "Invalid capture", "/name", "name: \"%.64s\": expected 1 to "
-				 "32 of A-Z a-z 0-9 _ - , not starting with -", name);
-	if (fsize < CAPTURE_FILE_HDR + CAPTURE_PKT_HDR + snaplen)
-		return cc_refuse(f, 400, "Invalid capture", "/file_size", "file_size: %" PRIu64
-				 " bytes cannot hold one packet of snaplen %" PRIu64 " (expected at "
-				 "least %" PRIu64 ")", fsize, snaplen,
-				 CAPTURE_FILE_HDR + CAPTURE_PKT_HDR + snaplen);
 	/* Generated parts are joined, then matched with and without an 802.1Q tag as one:
 	 * libpcap's "vlan" shifts the offsets of everything after it in the expression. */
-	if (group != NULL && cc_group(s, group, &g, f) != 0)
+	if (cb.group != NULL && cc_group(s, cb.group, &g, f) != 0)
 		goto out;
-	if (ip != NULL) {
+	if (cb.ip != NULL) {
 		if (g.len > 0)
 			cc_printf(&g, " and ");
-		if (cc_ip(ip, &g, f) != 0)
-			goto out;
+		g.terms = 0;
+		cc_net(&g, cb.ip_family, cb.ip_addr, cb.ip_prefix);
 	}
-	if (port != 0)
-		cc_printf(&g, "%sport %" PRIu64, g.len > 0 ? " and " : "", port);
-	if (flow_id != UINT64_MAX) {
+	if (cb.port != 0)
+		cc_printf(&g, "%sport %" PRIu64, g.len > 0 ? " and " : "", cb.port);
+	if (cb.flow_id != CAPTURE_BODY_NO_FLOW) {
 		if (g.len > 0)
 			cc_printf(&g, " and ");
-		if (cc_flow(s, flow_id, &g, &vlan, f) != 0)
+		if (cc_flow(s, cb.flow_id, &g, &vlan, f) != 0)
 			goto out;
 	}
-	if (bpf != NULL && bpf[0] != '\0')
-		cc_printf(&b, "(%s)", bpf);
+	if (cb.bpf != NULL && cb.bpf[0] != '\0')
+		cc_printf(&b, "(%s)", cb.bpf);
 	if (g.len > 0 && vlan != 0)
 		cc_printf(&b, "%svlan %u and (%s)", b.len > 0 ? " and " : "", vlan, g.s);
 	else if (g.len > 0)
@@ -477,49 +324,51 @@ cc_start(struct services *s, json_t *body, char *id, struct cc_fail *f)
 	if (g.oom)
 		b.oom = 1;
 	if (b.oom) {
-		cc_refuse(f, 500, "Internal Server Error", NULL, "out of memory");
+		capture_fail_set(f, 500, "Internal Server Error", NULL, "out of memory");
 		goto out;
 	}
 	filter = json_object();
-	json_object_set_new(filter, "bpf", bpf != NULL ? json_string(bpf) : json_null());
-	json_object_set_new(filter, "group", group != NULL ? json_string(group) : json_null());
-	json_object_set_new(filter, "ip", ip != NULL ? json_string(ip) : json_null());
-	json_object_set_new(filter, "port", port != 0 ? json_integer((json_int_t)port) : json_null());
-	json_object_set_new(filter, "flow_id", flow_id != UINT64_MAX ?
-			    json_integer((json_int_t)flow_id) : json_null());
-	snprintf(r.id, sizeof(r.id), "%s", sid != NULL ? sid : "");
-	snprintf(r.name, sizeof(r.name), "%s", name != NULL ? name : "");
+	json_object_set_new(filter, "bpf", cb.bpf != NULL ? json_string(cb.bpf) : json_null());
+	json_object_set_new(filter, "group", cb.group != NULL ? json_string(cb.group) :
+			    json_null());
+	json_object_set_new(filter, "ip", cb.ip != NULL ? json_string(cb.ip) : json_null());
+	json_object_set_new(filter, "port", cb.port != 0 ? json_integer((json_int_t)cb.port) :
+			    json_null());
+	json_object_set_new(filter, "flow_id", cb.flow_id != CAPTURE_BODY_NO_FLOW ?
+			    json_integer((json_int_t)cb.flow_id) : json_null());
+	snprintf(r.id, sizeof(r.id), "%s", cb.id != NULL ? cb.id : "");
+	snprintf(r.name, sizeof(r.name), "%s", cb.name != NULL ? cb.name : "");
 	r.expr = b.s != NULL ? b.s : "";
 	r.filter = filter;
-	r.snaplen = (uint32_t)snaplen;
-	r.file_size = fsize;
-	r.file_count = (uint32_t)fcount;
-	r.duration = (uint32_t)duration;
-	r.packets = packets;
+	r.snaplen = (uint32_t)cb.snaplen;
+	r.file_size = cb.file_size;
+	r.file_count = (uint32_t)cb.file_count;
+	r.duration = (uint32_t)cb.duration;
+	r.packets = cb.packets;
 	rc = capture_start(s->captures, &r, id, err, sizeof(err));
 	switch (rc) {
 	case 0:
 		break;
 	case -EINVAL:
 		/* The expression: the user's part is the only one that can be wrong. */
-		cc_refuse(f, 400, "Invalid BPF filter", bpf != NULL ? "/bpf" : NULL,
+		capture_fail_set(f, 400, "Invalid BPF filter", cb.bpf != NULL ? "/bpf" : NULL,
 			  "bpf: %s", err);
 		break;
 	case -EBUSY:
 	case -EEXIST:
-		cc_refuse(f, 409, "Capture exists", "/id", "%s", err);
+		capture_fail_set(f, 409, "Capture exists", "/id", "%s", err);
 		break;
 	case -EMFILE:
-		cc_refuse(f, 409, "Too many captures", NULL, "%s", err);
+		capture_fail_set(f, 409, "Too many captures", NULL, "%s", err);
 		break;
 	case -ENOSPC:
-		cc_refuse(f, 507, "Capture quota exceeded", NULL, "%s", err);
+		capture_fail_set(f, 507, "Capture quota exceeded", NULL, "%s", err);
 		break;
 	case -ENODEV:
-		cc_refuse(f, 503, "Capture unavailable", NULL, "%s", err);
+		capture_fail_set(f, 503, "Capture unavailable", NULL, "%s", err);
 		break;
 	default:
-		cc_refuse(f, 500, "Capture could not start", NULL, "%s", err);
+		capture_fail_set(f, 500, "Capture could not start", NULL, "%s", err);
 		break;
 	}
 out:
@@ -533,7 +382,7 @@ int
 control_capture_start_text(struct services *s, const char *json_text, char *id, char *err,
 			   size_t errlen)
 {
-	struct cc_fail f = { 0 };
+	struct capture_fail f = { 0 };
 	json_error_t je;
 	json_t *body = json_loads(json_text, JSON_REJECT_DUPLICATES, &je);
 	int rc;
@@ -554,7 +403,7 @@ control_capture_start_text(struct services *s, const char *json_text, char *id, 
 /* ---- handlers ---- */
 
 static int
-cc_problem(struct api_response *resp, const struct cc_fail *f)
+cc_problem(struct api_response *resp, const struct capture_fail *f)
 {
 	return api_reply_problem(resp, f->status, f->title, f->detail,
 				 f->field[0] != '\0' ? f->field : NULL);
@@ -585,7 +434,7 @@ control_capture_api_create(void *cookie, const struct api_request *req,
 			   struct api_response *resp)
 {
 	struct services *s = cookie;
-	struct cc_fail f = { 0 };
+	struct capture_fail f = { 0 };
 	char err[512], id[CAPTURE_ID_LEN], loc[CAPTURE_ID_LEN + 32];
 	json_t *body = api_request_json(req, err, sizeof(err));
 	int rc;

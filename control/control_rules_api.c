@@ -195,46 +195,21 @@ control_rules_api_move(void *cookie, const struct api_request *req, struct api_r
 	struct services *c = cookie;
 	struct policy_store *ps = c->policy;
 	json_t *doc, *rules, *body, *rule, *v;
-	const char *key, *before = NULL, *after = NULL;
-	char pos[24], *position = NULL, d[160], f[64];
+	const char *before, *after;
+	char pos[24], *position = NULL;
 	int from, at, rc;
 
 	if (cp_precondition(req, resp, ps))
 		return 0;
-	body = cp_body(req, resp, NULL);
+	body = cp_body(req, resp, policy_json_check_move);
 	if (body == NULL)
 		return 0;
-	json_object_foreach(body, key, v) {
-		if (strcmp(key, "before") == 0 || strcmp(key, "after") == 0) {
-			if (!json_is_string(v)) {
-				snprintf(d, sizeof(d), "%s: wrong type (expected a rule id string)",
-					 key);
-				snprintf(f, sizeof(f), "/%s", key);
-				json_decref(body);
-				return api_reply_problem(resp, 400, "Invalid request body", d, f);
-			}
-			*(key[0] == 'b' ? &before : &after) = json_string_value(v);
-		} else if (strcmp(key, "position") == 0) {
-			if (!json_is_integer(v) || json_integer_value(v) < 0) {
-				json_decref(body);
-				return api_reply_problem(resp, 400, "Invalid request body",
-					"position: wrong type (expected an integer >= 0)",
-					"/position");
-			}
-			snprintf(pos, sizeof(pos), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-			position = pos;
-		} else {
-			snprintf(d, sizeof(d), "unknown field \"%.64s\" (expected one of: before, "
-				 "after, position)", key);
-			snprintf(f, sizeof(f), "/%.60s", key);
-			json_decref(body);
-			return api_reply_problem(resp, 400, "Invalid request body", d, f);
-		}
-	}
-	if (before == NULL && after == NULL && position == NULL) {
-		json_decref(body);
-		return api_reply_problem(resp, 400, "Invalid request body", "give one of before, "
-					 "after and position", "");
+	before = json_string_value(json_object_get(body, "before"));
+	after = json_string_value(json_object_get(body, "after"));
+	v = json_object_get(body, "position");
+	if (v != NULL) {
+		snprintf(pos, sizeof(pos), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		position = pos;
 	}
 	doc = policy_json_export(policy_store_policy(ps));
 	rules = json_object_get(doc, "rules");

@@ -88,6 +88,13 @@ int policy_json_check_mode(const json_t *j, char *ptr, size_t ptrlen, char *msg,
 			   size_t msglen);
 
 /*
+ * The body of PATCH /v1/rules/{id} (move a rule): before and after rule id strings,
+ * position an integer >= 0, at least one of them; reported as the checks above.
+ */
+int policy_json_check_move(const json_t *j, char *ptr, size_t ptrlen, char *msg,
+			   size_t msglen);
+
+/*
  * A checked policy object as YAML text for policy_load_buffer: JSON-style flow
  * collections, one member per line, strings double-quoted (so "80" and 80 are both
  * ports, and "yes" stays a string), integers, booleans and null plain. Two members of

@@ -104,6 +104,13 @@ static const struct jfield custom_fields[] = {
 	{ NULL, 0, false },
 };
 
+static const struct jfield move_fields[] = {
+	{ "before", JK_STRING, false },
+	{ "after", JK_STRING, false },
+	{ "position", JK_INT, false },
+	{ NULL, 0, false },
+};
+
 static const struct jfield mode_fields[] = {
 	{ "mode", JK_STRING, true },
 	{ NULL, 0, false },
@@ -121,6 +128,7 @@ static const struct jschema custom_schema = {
 	custom_fields, "name, category, patterns, validator, keywords, window, threshold, "
 		       "severity, context_required" };
 static const struct jschema mode_schema = { mode_fields, "mode" };
+static const struct jschema move_schema = { move_fields, "before, after, position" };
 
 /* What a value of each kind must be, for "expected ..." */
 static const char *const kind_what[] = {
@@ -431,4 +439,31 @@ int
 policy_json_check_mode(const json_t *j, char *ptr, size_t ptrlen, char *msg, size_t msglen)
 {
 	return check(j, &mode_schema, "a {\"mode\": ...} object", ptr, ptrlen, msg, msglen);
+}
+
+int
+policy_json_check_move(const json_t *j, char *ptr, size_t ptrlen, char *msg, size_t msglen)
+{
+	struct jctx c;
+	const json_t *pos;
+	int rc = check(j, &move_schema, "a {\"before\" | \"after\" | \"position\": ...} object",
+		       ptr, ptrlen, msg, msglen);
+
+	if (rc != 0)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	c.optr = ptr;
+	c.optrlen = ptrlen;
+	c.msg = msg;
+	c.msglen = msglen;
+	pos = json_object_get(j, "position");
+	if (json_object_get(j, "before") == NULL && json_object_get(j, "after") == NULL &&
+	    pos == NULL)
+		return fail(&c, "give one of before, after and position");
+	if (pos != NULL && json_integer_value(pos) < 0) {
+		push_key(&c, "position");
+		return fail(&c, "out of range (got %" JSON_INTEGER_FORMAT ", expected an integer "
+			    ">= 0)", json_integer_value(pos));
+	}
+	return 0;
 }

@@ -28,7 +28,6 @@
 #include <jansson.h>
 #include "capture_file.h"
 
-#define CAPTURE_ID_LEN 33		/* 1..32 of [A-Za-z0-9_-], not starting with '-' */
 
 struct capture_mgr;
 struct runtime;
@@ -154,11 +153,5 @@ int capture_event_note(struct capture_mgr *m, unsigned int worker, uint32_t seq,
 
 /* Totals (workers' counters summed now). Any time. */
 void capture_mgr_stats(struct capture_mgr *m, struct capture_mgr_stats *s);
-
-/* Is id a well-formed capture id (1..32 of [A-Za-z0-9_-], not starting with '-')? */
-int capture_id_valid(const char *id);
-
-/* Is name a well-formed file name prefix (1..32 of [A-Za-z0-9_-], not starting with '-')? */
-int capture_name_valid(const char *name);
 
 #endif

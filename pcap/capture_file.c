@@ -487,3 +487,22 @@ capture_files_release(struct capture_files *cf)
 	cf->f = NULL;
 	cf->n = cf->cap = 0;
 }
+
+int
+capture_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n >= 1 && n < CAPTURE_ID_LEN && id[0] != '-' &&
+	       strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+int
+capture_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 1 && n < CAPTURE_NAME_LEN && name[0] != '-' &&
+	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
+	       n;
+}

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define CAPTURE_ID_LEN 33		/* 1..32 of [A-Za-z0-9_-], not starting with '-' */
 #define CAPTURE_NAME_LEN 33		/* a capture's name: 1..32 of [A-Za-z0-9_-] */
 #define CAPTURE_ROOT_LEN 544		/* STATE_DIR/captures */
 #define CAPTURE_PATH_LEN 600		/* a capture's directory */
@@ -109,5 +110,14 @@ int capture_files_remove(struct capture_files *cf);
 
 /* Close the open file and free the list. */
 void capture_files_release(struct capture_files *cf);
+
+/*
+ * Is id a well-formed capture id (1..32 of [A-Za-z0-9_-], not starting with '-'), safe as
+ * a directory name? Pure.
+ */
+int capture_id_valid(const char *id);
+
+/* Is name a well-formed file name prefix (1..32 of [A-Za-z0-9_-], not starting with '-')? */
+int capture_name_valid(const char *name);
 
 #endif

@@ -35,25 +35,6 @@ RTE_LOG_REGISTER_SUFFIX(capture_store_logtype, capture.store, INFO);
 
 #define STORE_META "capture.json"
 
-int
-capture_id_valid(const char *id)
-{
-	size_t n = strlen(id);
-
-	return n >= 1 && n < CAPTURE_ID_LEN && id[0] != '-' &&
-	       strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
-}
-
-int
-capture_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n >= 1 && n < CAPTURE_NAME_LEN && name[0] != '-' &&
-	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
-	       n;
-}
-
 static const char *const state_names[] = {
 	[CAPTURE_RUNNING] = "running",
 	[CAPTURE_STOPPING] = "stopping",

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Seeds of the control-side fuzz targets, for tests/fuzz/make_corpus.py: validator
 candidates (validators), configuration files (config), policy REST bodies (policy_json),
+capture and rule-move REST bodies (api_bodies),
 label map bodies (label_map) and label selectors (selector), each in the input layout
 documented at the top of tests/fuzz/fuzz_<target>.c. The configuration seeds start from
 config/tollgate.yaml and config/demo.yaml with their comments dropped (the fuzzer's
@@ -188,8 +189,32 @@ def selector_seeds():
     return s
 
 
+# ---- api_bodies: [kind: bit 0 move, bits 1-2 the capture: section] then the body ----
+
+def api_bodies_seeds():
+    s = {}
+    s["capture_full"] = body(0, {"id": "inc-42", "name": "web_egress", "bpf": "tcp port 443",
+                                 "group": "payments", "ip": "10.1.2.0/24", "port": 443,
+                                 "snaplen": 1500, "file_size": 1048576, "file_count": 4,
+                                 "duration": 300, "packets": 100000})
+    s["capture_flow"] = body(2, {"flow_id": 9007199254740992, "snaplen": 96})
+    s["capture_ipv6"] = body(6, {"ip": "2001:db8::1/48", "packets": 0, "duration": 0})
+    s["capture_empty"] = body(0, {})
+    s["capture_small_file"] = body(4, {"file_size": 1024, "snaplen": 1000})
+    s["capture_bad_id"] = body(0, {"id": "-x", "name": "a/b"})
+    s["capture_unknown"] = body(0, {"a/b~c": 1})
+    s["capture_out_of_range"] = body(2, {"port": 0, "file_count": 99, "duration": -1})
+    s["move_before"] = body(1, {"before": "r1"})
+    s["move_position"] = body(1, {"position": 0, "after": "web-out"})
+    s["move_empty"] = body(1, {})
+    s["move_negative"] = body(1, {"position": -3})
+    s["move_unknown"] = body(1, {"to": "x"})
+    return s
+
+
 TARGETS = {
     "validators": validator_seeds,
+    "api_bodies": api_bodies_seeds,
     "config": config_seeds,
     "policy_json": policy_json_seeds,
     "label_map": label_map_seeds,

@@ -401,6 +401,16 @@ static const struct check_case check_cases[] = {
 	  "unknown field \"group\" (expected one of: mode)" },
 	{ policy_json_check_mode, "\"protect\"", "",
 	  "wrong type (got string, expected a {\"mode\": ...} object)" },
+	/* move (PATCH /v1/rules/{id}) */
+	{ policy_json_check_move, "{}", "", "give one of before, after and position" },
+	{ policy_json_check_move, "{\"position\":-1}", "/position",
+	  "position: out of range (got -1, expected an integer >= 0)" },
+	{ policy_json_check_move, "{\"position\":\"2\"}", "/position",
+	  "position: wrong type (got string, expected an integer)" },
+	{ policy_json_check_move, "{\"before\":3}", "/before",
+	  "before: wrong type (got integer, expected a string)" },
+	{ policy_json_check_move, "{\"to\":\"r1\"}", "/to",
+	  "unknown field \"to\" (expected one of: before, after, position)" },
 };
 
 static void
@@ -463,6 +473,9 @@ test_json_checks_accept_valid_shapes_and_exports(void **state)
 	json_decref(j);
 	j = parse("{\"mode\":\"protect\"}");
 	assert_int_equal(policy_json_check_mode(j, NULL, 0, NULL, 0), 0);
+	json_decref(j);
+	j = parse("{\"after\":\"r1\",\"position\":0}");
+	assert_int_equal(policy_json_check_move(j, NULL, 0, NULL, 0), 0);
 	json_decref(j);
 	policy_free(p);
 }
