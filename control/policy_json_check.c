@@ -391,21 +391,28 @@ check_object(struct jctx *c, const json_t *j, const struct jschema *s, const cha
 	return 0;
 }
 
+/* A check at the top of a body, reporting into ptr and msg (both emptied). */
+static void
+ctx_init(struct jctx *c, char *ptr, size_t ptrlen, char *msg, size_t msglen)
+{
+	memset(c, 0, sizeof(*c));
+	c->optr = ptr;
+	c->optrlen = ptrlen;
+	c->msg = msg;
+	c->msglen = msglen;
+	if (ptr != NULL && ptrlen > 0)
+		ptr[0] = '\0';
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
+}
+
 static int
 check(const json_t *j, const struct jschema *s, const char *what, char *ptr, size_t ptrlen,
       char *msg, size_t msglen)
 {
 	struct jctx c;
 
-	memset(&c, 0, sizeof(c));
-	c.optr = ptr;
-	c.optrlen = ptrlen;
-	c.msg = msg;
-	c.msglen = msglen;
-	if (ptr != NULL && ptrlen > 0)
-		ptr[0] = '\0';
-	if (msg != NULL && msglen > 0)
-		msg[0] = '\0';
+	ctx_init(&c, ptr, ptrlen, msg, msglen);
 	if (j == NULL)
 		return fail(&c, "no value (expected %s)", what);
 	return check_object(&c, j, s, what);
@@ -451,11 +458,7 @@ policy_json_check_move(const json_t *j, char *ptr, size_t ptrlen, char *msg, siz
 
 	if (rc != 0)
 		return rc;
-	memset(&c, 0, sizeof(c));
-	c.optr = ptr;
-	c.optrlen = ptrlen;
-	c.msg = msg;
-	c.msglen = msglen;
+	ctx_init(&c, ptr, ptrlen, msg, msglen);
 	pos = json_object_get(j, "position");
 	if (json_object_get(j, "before") == NULL && json_object_get(j, "after") == NULL &&
 	    pos == NULL)
