@@ -189,7 +189,8 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 	for (k = 1; k < PKT_ERR__COUNT; k++)
 		json_object_set_new(parse, pkt_err_name(k),
 				    json_integer((json_int_t)s.parse_err[k]));
-	return api_reply_json(resp, 200, json_pack("{s:i, s:b, s:f, s:o, s:o, s:{s:I, s:I, s:I}, "
+	return api_reply_json(resp, 200, json_pack("{s:i, s:b, s:f, s:o, s:o, "
+						   "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
 						   "s:o, s:o, s:o, s:o}",
 		"workers", (int)rt->n_workers,
 		"offline", rt->offline != 0,
@@ -197,7 +198,10 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 		"counters", ctr,
 		"parse_errors", parse,
 		"input", "files", (json_int_t)rt->in.files, "packets", (json_int_t)rt->in.packets,
-		"bytes", (json_int_t)rt->in.bytes,
+		"bytes", (json_int_t)rt->in.bytes, "truncated", (json_int_t)rt->in.truncated,
+		"oversized", (json_int_t)rt->in.oversized, "nombuf", (json_int_t)rt->in.nombuf,
+		"errors", (json_int_t)rt->in.errors, "bad_time", (json_int_t)rt->in.bad_time,
+		"checksums_offloaded_files", (json_int_t)rt->in.cksum_offloaded,
 		"policy", control_api_policy_stats(c),
 		"api", control_api_server_stats(req),
 		"sinks", control_api_sink_stats(c),

@@ -433,3 +433,43 @@ def test_dump_streams_under_a_file_is_refused_naming_the_path(tmp_path, small, t
     res = tgpcap.run_tollgated(["--read", path, "--dump-streams", tmp_path / "afile" / "d"], 60)
     assert res.rc == 2, (res.rc, res.stderr)
     assert "--dump-streams %s: Not a directory" % (tmp_path / "afile" / "d") in res.stderr
+
+
+def test_stats_api_counts_truncated_and_oversized_records(tmp_path, tollgated_bin):
+    """/v1/stats "input" says what the reader could not take whole: a record cut by the
+    capture's snaplen (inspected as far as it goes) and one too large to be a frame
+    (dropped), besides the frames read."""
+    import subprocess
+    from tgdaemon import StderrTail, api_stats, free_port, token_file, wait_for
+
+    rng = random.Random(21)
+    s = tgpcap.TcpSession(rng, "10.43.0.1", 43100, "10.43.0.2", 80,
+                          start_us=tgpcap.EPOCH_US)
+    tgpcap.http_post(s, rng.randbytes(3000))
+    frames = [(t, f, None) for t, f in s.records]
+    t_end = frames[-1][0]
+    cut = s.records[3][1]
+    frames.append((t_end + 1, cut[:60], len(cut)))                 # snaplen cut
+    frames.append((t_end + 2, b"\x00" * 70000, None))              # > 65,599 bytes
+    path = tmp_path / "odd.pcap"
+    _write_raw_pcap(path, frames, snaplen=262144)
+    port = free_port()
+    tokens = tmp_path / "tokens"
+    token_file(tokens)
+    p = subprocess.Popen([tollgated_bin, "--read", path, "--serve", "--api-listen",
+                          f"127.0.0.1:{port}", "--api-token-file", tokens, "--state-dir",
+                          tmp_path / "state", "--events", tmp_path / "ev.jsonl"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    tail = StderrTail(p)
+    try:
+        read = len(frames) - 1
+        wait_for("the capture read", lambda: api_stats(port)["input"]["packets"] == read, p)
+        inp = api_stats(port)["input"]
+        assert inp["files"] == 1
+        assert inp["truncated"] == 1 and inp["oversized"] == 1
+        assert inp["errors"] == 0 and inp["bad_time"] == 0
+        assert inp["checksums_offloaded_files"] == 0
+    finally:
+        p.terminate()
+        _, err = tail.communicate(p)
+    assert p.returncode == 0, err
