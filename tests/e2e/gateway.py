@@ -830,7 +830,7 @@ class Daemon:
     def flow_events(self, lport, event_type=None):
         return [e for e in self.events(event_type) if e.get("src_port") == lport]
 
-    def wait_flow_events(self, lport, pred, timeout=5.0, event_type=None):
+    def wait_flow_events(self, lport, pred, timeout=30.0, event_type=None):
         """Events of the flow from client port lport once pred(list) holds (or at timeout)."""
         deadline = time.time() + timeout
         while True:

@@ -23,6 +23,7 @@ from scapy.layers.l2 import Ether
 from scapy.utils import RawPcapReader
 
 import tgpcap
+from pcapwait import wait_closed
 from tgpcap import fail_with
 
 pytestmark = pytest.mark.e2e
@@ -87,7 +88,8 @@ def test_curl_upload_and_download_captured_by_tcpdump_reassemble_exactly(
                        "http://%s:%d/upload" % (host, HTTP_PORT))
         ns.curl("-sS", "--fail", "--http1.1", "-o", str(got_path),
                 "http://%s:%d/files/%s" % (host, HTTP_PORT, dl_name))
-        time.sleep(0.5)          # let the closing handshakes reach the capture
+        # the flows are checked as "closed": both closing handshakes must be captured
+        wait_closed(pcap, HTTP_PORT, 2)
     finally:
         log = dump.stop()
     assert json.loads(post.stdout)["received"] == SIZE

@@ -980,13 +980,13 @@ def test_sighup_reloads_policy_and_refuses_a_broken_file(monitor):
     new_text = config_text("protect", False, default_action="allow", rules=RELOADED_RULES)
     monitor.config.write_text(new_text)
     monitor.p.send_signal(signal.SIGHUP)
-    deadline = time.time() + 5
+    deadline = time.time() + 60
     while True:
         monitor.assert_alive()
         now, _ = monitor.get_json("/v1/policy")
         if [r["id"] for r in now["rules"]] == ["hup-added", "deny-blocked"]:
             break
-        assert time.time() < deadline, "SIGHUP: policy not reloaded within 5 s:\n" + \
+        assert time.time() < deadline, "SIGHUP: policy not reloaded within 60 s:\n" + \
             monitor.log()
         time.sleep(0.05)
     assert now["mode"] == "protect" and now["default_action"] == "allow"
@@ -1015,7 +1015,7 @@ def test_sighup_reloads_policy_and_refuses_a_broken_file(monitor):
         nlog = len(monitor.log())
         monitor.config.write_text(text)
         monitor.p.send_signal(signal.SIGHUP)
-        deadline = time.time() + 5
+        deadline = time.time() + 60
         while "reload refused" not in monitor.log()[nlog:]:
             monitor.assert_alive()
             assert time.time() < deadline, "no log line for the refused reload:\n" + \
