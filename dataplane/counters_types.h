@@ -73,6 +73,7 @@
 	X(dispatch_dropped, "packets dropped by the dispatcher: worker ring full") \
 	X(dlp_dirs_opened, "flow directions inspected by the DLP sensors") \
 	X(dlp_dirs_refused, "flow directions NOT inspected: sensor stream cap (dlp.max_streams)") \
+	X(dlp_dirs_evicted, "idle flow directions (no bytes for 1 s) whose sensor stream went to a new one") \
 	X(dlp_matches, "personal data matches accepted (validated)") \
 	X(dlp_events, "dlp events emitted") \
 	X(dlp_distinct_overflow, "distinct-value sets full (values counted as new)") \

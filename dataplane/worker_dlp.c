@@ -130,18 +130,29 @@ worker_dlp_policy(const struct worker *w, const struct flow *f, struct dlp_polic
 	return s->dlp_default;
 }
 
+/* dlp_evict_fn: an idle direction gives its stream to a new one. */
+static void
+worker_dlp_evict(void *cookie, void *owner, uint8_t dir)
+{
+	worker_dlp_close_dir(cookie, owner, dir);
+}
+
 /*
- * Open the direction's sensor stream on its first bytes. When none is left the direction
- * goes uninspected, and says so: a counter and one anomaly event for the flow.
+ * Open the direction's sensor stream on its first bytes, taking the stream of a direction
+ * idle for WORKER_DLP_EVICT_IDLE_US when none is free. When every stream is busy the
+ * direction goes uninspected, and says so: a counter and one anomaly event for the flow.
  */
 struct dlp_dir *
 worker_dlp_dir(struct worker *w, struct flow *f, uint8_t dir)
 {
 	uint8_t off_bit = dir == FLOW_TOSERVER ? FLOW_F_DLP_OFF_TS : FLOW_F_DLP_OFF_TC;
 
+	dlp_ctx_clock(w->dlp, w->now_us);
 	if (f->dlp[dir] != NULL || (f->flags & off_bit))
 		return f->dlp[dir];
-	f->dlp[dir] = dlp_dir_open(w->dlp);
+	f->dlp[dir] = dlp_dir_open_lru(w->dlp, WORKER_DLP_EVICT_IDLE_US, worker_dlp_evict, w);
+	if (f->dlp[dir] != NULL)
+		dlp_dir_own(f->dlp[dir], f, dir);
 	if (f->dlp[dir] == NULL) {
 		f->flags |= off_bit;
 		worker_anomaly(w, f, dir, MSG_ANOM_DLP_UNINSPECTED, 1);
@@ -228,6 +239,7 @@ worker_dlp_counters(struct worker *w)
 
 	w->ctr.c[CTR_dlp_dirs_opened] = b[0] + d->dirs_opened;
 	w->ctr.c[CTR_dlp_dirs_refused] = b[1] + d->dirs_refused;
+	w->ctr.c[CTR_dlp_dirs_evicted] = b[16] + d->dirs_evicted;
 	w->ctr.c[CTR_dlp_matches] = b[2] + d->matches;
 	w->ctr.c[CTR_dlp_events] = b[3] + d->events;
 	w->ctr.c[CTR_dlp_distinct_overflow] = b[4] + d->distinct_overflow;
@@ -256,7 +268,7 @@ worker_dlp_counters_keep(struct worker *w)
 		CTR_sensor_boundary_rejected, CTR_sensor_validator_rejected,
 		CTR_sensor_context_missing, CTR_sensor_candidates_dropped, CTR_sensor_scan_errors,
 		CTR_dlp_buffers_opened, CTR_dlp_buffers_refused, CTR_dlp_raw_dups,
-		CTR_sensor_overlap_suppressed,
+		CTR_sensor_overlap_suppressed, CTR_dlp_dirs_evicted,
 	};
 	unsigned int i;
 

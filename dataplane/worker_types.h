@@ -32,7 +32,9 @@ struct worker_rxq {
 #define WORKER_MAX_RXQ 16
 #define WORKER_MAX_PORTS 32	/* port ids with a transmit buffer */
 #define WORKER_LINBUF (65536 + 256)
-#define WORKER_DLP_BASE 16	/* DLP totals carried over sensor database changes */
+#define WORKER_DLP_BASE 17	/* DLP totals carried over sensor database changes */
+/* A sensor stream with no bytes for this long goes to a new direction when all are taken. */
+#define WORKER_DLP_EVICT_IDLE_US 1000000
 #define WORKER_FIRST_SLOTS 64	/* flows gathering their first client bytes at once */
 #define WORKER_FIRST_BYTES 4096	/* bytes gathered per flow (a ClientHello with PQ shares) */
 #define WORKER_TLS_HELD 64	/* tls events held at once, waiting for their ServerHello */

@@ -45,6 +45,11 @@ struct dlp_cover {
 
 struct dlp_dir {
 	struct dlp_dir *next_free;
+	/* Open directions, most recently fed first (dlp_dir_lru_idle). */
+	struct dlp_dir *lru_prev, *lru_next;
+	void *owner;			/* dlp_dir_own: whose direction this is, for eviction */
+	uint64_t last_us;		/* ctx->now_us when it was last fed */
+	uint8_t owner_dir;
 	struct sensor_stream *st;
 	struct sensor_stream *buf[DLP_BUFFER_LEVELS];	/* decoded buffers open, per level */
 	uint8_t in_buf;			/* the scan under way is buffer level in_buf - 1's */
@@ -77,6 +82,8 @@ struct dlp_ctx {
 	uint32_t thresholds[SENSOR_MAX];
 	struct dlp_dir *free;
 	struct dlp_dir *dirs;
+	struct dlp_dir *lru_head, *lru_tail;	/* open directions, most recently fed first */
+	uint64_t now_us;			/* dlp_ctx_clock */
 	struct dlp_stats stats;
 	/* stats.matches by sensor index and action (alert, block): /metrics reads them */
 	uint64_t sensor_matches[SENSOR_MAX][2];
@@ -151,28 +158,103 @@ dlp_ctx_free(struct dlp_ctx *ctx)
 	rte_free(ctx);
 }
 
-struct dlp_dir *
-dlp_dir_open(struct dlp_ctx *ctx)
+/* A direction's state and its sensor stream, or NULL (not counted) when either is out. */
+static struct dlp_dir *
+dir_take(struct dlp_ctx *ctx)
 {
 	struct dlp_dir *d = ctx->free;
 	struct sensor_stream *st;
 
-	if (d == NULL) {
-		ctx->stats.dirs_refused++;
+	if (d == NULL)
 		return NULL;
-	}
 	st = sensor_stream_open(ctx->sw);
-	if (st == NULL) {
-		ctx->stats.dirs_refused++;
+	if (st == NULL)
 		return NULL;
-	}
 	ctx->free = d->next_free;
 	memset(d, 0, offsetof(struct dlp_dir, distinct));
 	d->overflow_count = 0;
 	d->st = st;
+	d->last_us = ctx->now_us;
+	d->lru_next = ctx->lru_head;
+	if (ctx->lru_head != NULL)
+		ctx->lru_head->lru_prev = d;
+	else
+		ctx->lru_tail = d;
+	ctx->lru_head = d;
 	ctx->stats.dirs_opened++;
 	return d;
 }
+
+static void
+lru_unlink(struct dlp_ctx *ctx, struct dlp_dir *d)
+{
+	if (d->lru_prev != NULL)
+		d->lru_prev->lru_next = d->lru_next;
+	else
+		ctx->lru_head = d->lru_next;
+	if (d->lru_next != NULL)
+		d->lru_next->lru_prev = d->lru_prev;
+	else
+		ctx->lru_tail = d->lru_prev;
+	d->lru_prev = d->lru_next = NULL;
+}
+
+/* d was fed now: to the head of the LRU list. */
+static void
+lru_touch(struct dlp_ctx *ctx, struct dlp_dir *d)
+{
+	d->last_us = ctx->now_us;
+	if (ctx->lru_head == d)
+		return;
+	lru_unlink(ctx, d);
+	d->lru_next = ctx->lru_head;
+	if (ctx->lru_head != NULL)
+		ctx->lru_head->lru_prev = d;
+	else
+		ctx->lru_tail = d;
+	ctx->lru_head = d;
+}
+
+struct dlp_dir *
+dlp_dir_open(struct dlp_ctx *ctx)
+{
+	struct dlp_dir *d = dir_take(ctx);
+
+	if (d == NULL)
+		ctx->stats.dirs_refused++;
+	return d;
+}
+
+struct dlp_dir *
+dlp_dir_open_lru(struct dlp_ctx *ctx, uint64_t min_idle_us, dlp_evict_fn evict, void *cookie)
+{
+	struct dlp_dir *d = dir_take(ctx), *lru = ctx->lru_tail;
+
+	if (d != NULL)
+		return d;
+	/* Every stream taken: the direction fed least recently makes room if it has been
+	 * idle long enough. Its owner closes it (dlp_dir_close), which unlinks it. */
+	if (lru != NULL && lru->owner != NULL && ctx->now_us - lru->last_us >= min_idle_us) {
+		evict(cookie, lru->owner, lru->owner_dir);
+		ctx->stats.dirs_evicted++;
+	}
+	return dlp_dir_open(ctx);
+}
+
+void
+dlp_dir_own(struct dlp_dir *d, void *owner, uint8_t dir)
+{
+	d->owner = owner;
+	d->owner_dir = dir;
+}
+
+void
+dlp_ctx_clock(struct dlp_ctx *ctx, uint64_t now_us)
+{
+	if (now_us > ctx->now_us)
+		ctx->now_us = now_us;
+}
+
 
 static int
 dlp_bit(const uint64_t *set, uint16_t i)
@@ -476,6 +558,7 @@ dlp_enter(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct dlp_
 	ctx->cur_dir = dir;
 	ctx->emit = emit;
 	ctx->cookie = cookie;
+	lru_touch(ctx, d);
 }
 
 void
@@ -607,6 +690,8 @@ dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct 
 	if (d->crossed && d->total_pending != 0)
 		dlp_emit(ctx, d, dir, SENSOR_MAX);
 	d->st = NULL;
+	lru_unlink(ctx, d);
+	d->owner = NULL;
 	d->next_free = ctx->free;
 	ctx->free = d;
 	ctx->cur = NULL;

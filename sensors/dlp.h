@@ -32,6 +32,7 @@ typedef void (*dlp_emit_fn)(void *cookie, uint8_t dir, const struct dlp_event *e
 struct dlp_stats {
 	uint64_t dirs_opened;
 	uint64_t dirs_refused;		/* no sensor stream or state left: not inspected */
+	uint64_t dirs_evicted;		/* idle directions closed to open a new one */
 	uint64_t matches;		/* accepted matches */
 	uint64_t events;		/* dlp events emitted */
 	uint64_t distinct_overflow;	/* distinct-value set full: counted as new */
@@ -59,6 +60,27 @@ size_t dlp_ctx_memsize(const struct config_dlp *conf);
 
 /* Start inspecting a direction; NULL (counted in dirs_refused) when the pools are empty. */
 struct dlp_dir *dlp_dir_open(struct dlp_ctx *ctx);
+
+/* Closes the direction dir of owner (as dlp_dir_own named it) with dlp_dir_close. */
+typedef void (*dlp_evict_fn)(void *cookie, void *owner, uint8_t dir);
+
+/*
+ * dlp_dir_open, except that when every stream is taken, the open direction fed least
+ * recently is closed first (evict, counted in dirs_evicted) if it has had no bytes for
+ * min_idle_us or more by dlp_ctx_clock: idle directions never keep a new one from being
+ * inspected. The evicted one opens a new stream with its next bytes (its distinct values
+ * and pending matches were reported when it closed). NULL (dirs_refused) when every
+ * stream was fed within min_idle_us.
+ */
+struct dlp_dir *dlp_dir_open_lru(struct dlp_ctx *ctx, uint64_t min_idle_us, dlp_evict_fn evict,
+				 void *cookie);
+
+/* Whose direction d is (the worker's flow and its direction), for dlp_dir_open_lru. A
+ * direction without an owner is never evicted. */
+void dlp_dir_own(struct dlp_dir *d, void *owner, uint8_t dir);
+
+/* The time of the packets being handled (microseconds; a time before the last is ignored). */
+void dlp_ctx_clock(struct dlp_ctx *ctx, uint64_t now_us);
 
 /* In-order bytes of the direction. Emits a dlp event when a sensor's distinct-value count
  * reaches its threshold (with every match so far); later matches wait for close. */

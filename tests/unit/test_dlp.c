@@ -264,6 +264,82 @@ test_stream_pool_is_bounded_and_reused(void **state)
 	dlp_ctx_free(ctx);
 }
 
+struct evictor {
+	struct dlp_ctx *ctx;
+	struct dlp_dir **dirs;		/* by owner index */
+	struct caught *c;
+	int calls;
+	uintptr_t owner;
+	uint8_t dir;
+};
+
+static void
+evict_fn(void *cookie, void *owner, uint8_t dir)
+{
+	struct evictor *e = cookie;
+	uintptr_t i = (uintptr_t)owner;
+
+	e->calls++;
+	e->owner = i;
+	e->dir = dir;
+	dlp_dir_close(e->ctx, e->dirs[i], dir, &g_commit, catch_fn, e->c);
+	e->dirs[i] = NULL;
+}
+
+/* Every stream taken: the direction fed least recently gives its stream to a new one
+ * when it has been idle long enough (its matches reported as it closes), never one fed
+ * within that time; a direction without an owner is never evicted. */
+static void
+test_an_idle_direction_gives_its_stream_to_a_new_one(void **state)
+{
+	struct dlp_ctx *ctx = ctx_with(1, 2);
+	struct dlp_dir *dirs[4] = { 0 };
+	struct caught c = { 0 };
+	struct evictor e = { ctx, dirs, &c, 0, 0, 0 };
+
+	(void)state;
+	dlp_ctx_clock(ctx, 1000000);
+	dirs[1] = dlp_dir_open_lru(ctx, 1000000, evict_fn, &e);
+	dlp_dir_own(dirs[1], (void *)1, 0);
+	dlp_ctx_clock(ctx, 1100000);
+	dirs[2] = dlp_dir_open_lru(ctx, 1000000, evict_fn, &e);
+	dlp_dir_own(dirs[2], (void *)2, 1);
+	feed(ctx, dirs[1], "card 4111111111111111 paid. ", &g_commit, &c);
+	assert_int_equal(c.n, 1);
+	/* 1 was fed at 1.1 s, 2 opened at 1.1 s: at 2.0 s neither is idle for 1 s */
+	dlp_ctx_clock(ctx, 2000000);
+	assert_null(dlp_dir_open_lru(ctx, 1000000, evict_fn, &e));
+	assert_int_equal(e.calls, 0);
+	assert_int_equal(dlp_ctx_stats(ctx)->dirs_refused, 1);
+	/* at 2.1 s both are: 2, opened first and never fed, goes (reverse of open order
+	 * would be wrong: 1 was fed later) */
+	dlp_ctx_clock(ctx, 2100000);
+	dirs[3] = dlp_dir_open_lru(ctx, 1000000, evict_fn, &e);
+	assert_non_null(dirs[3]);
+	assert_int_equal(e.calls, 1);
+	assert_int_equal(e.owner, 2);
+	assert_int_equal(e.dir, 1);
+	assert_null(dirs[2]);
+	assert_int_equal(dlp_ctx_stats(ctx)->dirs_evicted, 1);
+	assert_int_equal(dlp_ctx_stats(ctx)->dirs_refused, 1);
+	/* 3 has no owner and 1 is the least recently fed: at 5 s, 1 goes */
+	dlp_ctx_clock(ctx, 5000000);
+	dirs[0] = dlp_dir_open_lru(ctx, 1000000, evict_fn, &e);
+	assert_non_null(dirs[0]);
+	assert_int_equal(e.calls, 2);
+	assert_int_equal(e.owner, 1);
+	assert_null(dirs[1]);
+	/* the ownerless 3 is now least recent: never evicted */
+	feed(ctx, dirs[0], "nothing here. ", &g_commit, &c);
+	dlp_ctx_clock(ctx, 9000000);
+	assert_null(dlp_dir_open_lru(ctx, 1000000, evict_fn, &e));
+	assert_int_equal(e.calls, 2);
+	dlp_dir_close(ctx, dirs[0], 0, &g_commit, catch_fn, &c);
+	dlp_dir_close(ctx, dirs[3], 0, &g_commit, catch_fn, &c);
+	assert_int_equal(dlp_ctx_stats(ctx)->dirs_opened, 4);
+	dlp_ctx_free(ctx);
+}
+
 /* A value seen in a decoded buffer and in the raw bytes that buffer covers is one
  * match, reported from the buffer with its path and buffer offset. */
 static void
@@ -306,6 +382,7 @@ main(void)
 		cmocka_unit_test(test_bindings_count_only_bound_sensors),
 		cmocka_unit_test(test_matches_are_counted_by_sensor_and_action),
 		cmocka_unit_test(test_stream_pool_is_bounded_and_reused),
+		cmocka_unit_test(test_an_idle_direction_gives_its_stream_to_a_new_one),
 		cmocka_unit_test(test_value_seen_raw_and_decoded_is_reported_once_from_the_buffer),
 	};
 	char err[256];

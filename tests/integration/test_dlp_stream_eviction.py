@@ -1,0 +1,90 @@
+"""Idle flows never keep a new one from being inspected (issue 12: "sensor state is never
+the reason a flow goes uninspected"): with every sensor stream taken (dlp.max_streams: 2),
+the direction fed least recently gives its stream to a new direction when it has had no
+bytes for a second or more, and opens a new one with its next bytes. Only when every
+stream was fed within the last second is a direction refused (dlp_dirs_refused, anomaly
+dlp_stream_unavailable).
+
+Capture time (one raw TCP service, no app layer, so one stream per flow; every flow
+closes at 5 s or later, so no stream is freed by a close before then):
+  0.0 s  flow A: neutral text, then nothing (its stream stays open)
+  0.1 s  flow B: neutral text, then nothing
+  2.0 s  flow C: a card            -> every stream taken; A idle 2 s: evicted, C inspected
+  2.5 s  flow A: a card            -> reopens; B idle 2.4 s: evicted, A inspected
+  2.8 s  flow D: a card            -> C (0.8 s) and A (0.3 s) busy: D refused
+"""
+import json
+import random
+
+import dlp_values as V
+import tgpcap
+from tgpcap import C2S, EPOCH_US, fail_with
+
+CLIENT, SERVER, PORT = "10.62.0.1", "10.62.1.1", 9000
+NEUTRAL = b"the quick brown fox jumps over the lazy dog and then runs far away home\n" * 4
+
+
+def session(cport, t_us, index):
+    return tgpcap.TcpSession(random.Random(cport), CLIENT, cport, SERVER, PORT,
+                             start_us=t_us, mac_base=2 + 2 * index)
+
+
+def paced(sess, parts, close_at_us):
+    """Each (t_us, data) of parts sent at t_us (capture time), then the client closes at
+    close_at_us: the records of each turn moved to their time (the handshake stays at the
+    session's start)."""
+    out = list(sess.records)
+    for t_us, data in parts + [(close_at_us, None)]:
+        first = len(sess.records)
+        if data is None:
+            sess.close(C2S)
+        else:
+            sess.turn(C2S, data)
+        t0 = sess.records[first][0]
+        out += [(t - t0 + t_us, f) for t, f in sess.records[first:]]
+    return out
+
+
+def test_an_idle_stream_goes_to_a_new_direction(tmp_path):
+    cards = V.card_series(3, seed=62)
+    card = [b"card " + c.raw.encode() + b" end\n" for c in cards]
+    s = 1_000_000
+    records = sorted(
+        paced(session(41001, EPOCH_US, 0), [(EPOCH_US, NEUTRAL), (EPOCH_US + 2.5 * s, card[1])],
+              EPOCH_US + 5 * s) +
+        paced(session(41002, EPOCH_US + s // 10, 1), [(EPOCH_US + s // 10, NEUTRAL)],
+              EPOCH_US + 5.1 * s) +
+        paced(session(41003, EPOCH_US + 2 * s, 2), [(EPOCH_US + 2 * s, card[0])],
+              EPOCH_US + 5.2 * s) +
+        paced(session(41004, EPOCH_US + 2.8 * s, 3), [(EPOCH_US + 2.8 * s, card[2])],
+              EPOCH_US + 5.3 * s))
+    records = [(int(t), f) for t, f in records]
+    pcap = tmp_path / "eviction.pcap"
+    tgpcap.write_pcap(pcap, records)
+    cfg = tmp_path / "tollgate.yaml"
+    cfg.write_text("dlp:\n  max_streams: 2\n")
+    res = tgpcap.run_tollgated(["--config", cfg, "--read", pcap, "--events",
+                                tmp_path / "ev.jsonl", "--state-dir", tmp_path / "state",
+                                "--stats-json", tmp_path / "stats.json"], 120)
+    if res.rc != 0:
+        fail_with(["exit %s" % res.rc], res)
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    found = sorted((e["src_port"], m["redacted"]) for e in res.events
+                   if e.get("event_type") == "alert" and "dlp" in e
+                   for m in e["dlp"]["matches"])
+    anomalies = sorted((e["src_port"], e["anomaly"]["event"]) for e in res.events
+                       if e.get("event_type") == "anomaly")
+    want = sorted([(41003, V.redact(cards[0].norm)), (41001, V.redact(cards[1].norm))])
+    errs = []
+    if found != want:
+        errs.append("alerts %s, expected %s" % (found, want))
+    if anomalies != [(41004, "dlp_stream_unavailable")]:
+        errs.append("anomalies %s, expected flow D's dlp_stream_unavailable" % anomalies)
+    if (stats["dlp_dirs_evicted"], stats["dlp_dirs_refused"]) != (2, 1):
+        errs.append("dlp_dirs_evicted %d, dlp_dirs_refused %d: expected 2 and 1" % (
+            stats["dlp_dirs_evicted"], stats["dlp_dirs_refused"]))
+    # A (twice), B, C: opened; D refused
+    if stats["dlp_dirs_opened"] != 4:
+        errs.append("dlp_dirs_opened %d, expected 4" % stats["dlp_dirs_opened"])
+    if errs:
+        fail_with(errs, res)
