@@ -158,31 +158,17 @@ dlp_ctx_free(struct dlp_ctx *ctx)
 	rte_free(ctx);
 }
 
-/* A direction's state and its sensor stream, or NULL (not counted) when either is out. */
-static struct dlp_dir *
-dir_take(struct dlp_ctx *ctx)
+/* d (unlinked) to the head of the LRU list of open directions. */
+static void
+lru_push(struct dlp_ctx *ctx, struct dlp_dir *d)
 {
-	struct dlp_dir *d = ctx->free;
-	struct sensor_stream *st;
-
-	if (d == NULL)
-		return NULL;
-	st = sensor_stream_open(ctx->sw);
-	if (st == NULL)
-		return NULL;
-	ctx->free = d->next_free;
-	memset(d, 0, offsetof(struct dlp_dir, distinct));
-	d->overflow_count = 0;
-	d->st = st;
-	d->last_us = ctx->now_us;
+	d->lru_prev = NULL;
 	d->lru_next = ctx->lru_head;
 	if (ctx->lru_head != NULL)
 		ctx->lru_head->lru_prev = d;
 	else
 		ctx->lru_tail = d;
 	ctx->lru_head = d;
-	ctx->stats.dirs_opened++;
-	return d;
 }
 
 static void
@@ -207,12 +193,29 @@ lru_touch(struct dlp_ctx *ctx, struct dlp_dir *d)
 	if (ctx->lru_head == d)
 		return;
 	lru_unlink(ctx, d);
-	d->lru_next = ctx->lru_head;
-	if (ctx->lru_head != NULL)
-		ctx->lru_head->lru_prev = d;
-	else
-		ctx->lru_tail = d;
-	ctx->lru_head = d;
+	lru_push(ctx, d);
+}
+
+/* A direction's state and its sensor stream, or NULL (not counted) when either is out. */
+static struct dlp_dir *
+dir_take(struct dlp_ctx *ctx)
+{
+	struct dlp_dir *d = ctx->free;
+	struct sensor_stream *st;
+
+	if (d == NULL)
+		return NULL;
+	st = sensor_stream_open(ctx->sw);
+	if (st == NULL)
+		return NULL;
+	ctx->free = d->next_free;
+	memset(d, 0, offsetof(struct dlp_dir, distinct));
+	d->overflow_count = 0;
+	d->st = st;
+	d->last_us = ctx->now_us;
+	lru_push(ctx, d);
+	ctx->stats.dirs_opened++;
+	return d;
 }
 
 struct dlp_dir *
