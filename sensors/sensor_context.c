@@ -268,6 +268,22 @@ region_bytes(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t 
 }
 
 /*
+ * The same for Hyperscan: a region ending closer than SENSOR_HS_SLACK to the end of the
+ * current buffer is copied into ctx_buf, which has that many bytes after its ring_size.
+ */
+static const uint8_t *
+hs_region(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t r0, uint64_t r1)
+{
+	const uint8_t *p = region_bytes(sw, st, r0, r1);
+
+	if (p != sw->ctx_buf && sw->buf_end - r1 < SENSOR_HS_SLACK) {
+		memcpy(sw->ctx_buf, p, (size_t)(r1 - r0));
+		p = sw->ctx_buf;
+	}
+	return p;
+}
+
+/*
  * The keyword hits of a stream's recent bytes, kept per worker so that the bytes around
  * nearby values are searched once: every keyword match lying inside [lo, hi) is listed,
  * sorted by end offset then pattern id. A search past hi scans only from hi back by the
@@ -368,7 +384,7 @@ kc_scan(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, u
 	f.base = b0;
 	f.after = after;
 	f.n0 = c->n;
-	rc = hs_scan(sw->db->hs_kw, (const char *)region_bytes(sw, st, b0, r1),
+	rc = hs_scan(sw->db->hs_kw, (const char *)hs_region(sw, st, b0, r1),
 		     (unsigned int)(r1 - b0), 0, sw->kw_scratch, on_kc, &f);
 	if (f.full || (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)) {
 		if (!f.full)
@@ -490,7 +506,7 @@ kw_run(struct kw_scan *k, uint64_t r0, uint64_t r1)
 		k->cached = NULL;
 		return;
 	}
-	rc = hs_scan(sw->db->hs_kw, (const char *)region_bytes(sw, k->st, r0, r1),
+	rc = hs_scan(sw->db->hs_kw, (const char *)hs_region(sw, k->st, r0, r1),
 		     (unsigned int)(r1 - r0), 0, sw->kw_scratch, on_kw, k);
 	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)
 		sw->stats.scan_errors++;

@@ -269,6 +269,14 @@ struct sensor_vcache {
 	struct validator_result v;
 };
 
+/*
+ * Bytes Hyperscan may read past the end of the buffer it is given: libhs 5.4's AVX512VBMI
+ * fat Teddy loads 32 bytes where fewer are left (vectorscan issue 322), which crashes when
+ * the buffer ends just before an unmapped page. Every buffer handed to Hyperscan has at
+ * least this many readable bytes after it: the caller's own, or a copy's.
+ */
+#define SENSOR_HS_SLACK 64
+
 struct sensor_worker {
 	const struct sensor_db *db;
 	uint8_t engine;		/* enum sensor_engine_kind */
@@ -278,7 +286,8 @@ struct sensor_worker {
 	 * as handled (PREFILTER; UINT32_MAX: every hit ending at cur_to). */
 	uint64_t cur_to;
 	uint32_t cur_id;
-	uint8_t *ctx_buf;	/* a keyword search's bytes (ring_size) */
+	uint8_t *ctx_buf;	/* a keyword search's bytes (ring_size + SENSOR_HS_SLACK) */
+	uint8_t hs_pad[2 * SENSOR_HS_SLACK];	/* the last bytes of a buffer, for Hyperscan */
 	struct sensor_kwcache kwc;
 	struct sensor_kwhit *kw_tmp;	/* merging two hit lists (SENSOR_KWCACHE) */
 	uint32_t *ctx_ids;	/* a keyword search's hits at one offset (hits_cap) */

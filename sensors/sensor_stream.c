@@ -436,6 +436,30 @@ on_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned
  * chunk by chunk, the prefilter classifies, Hyperscan scans, and the hits of both come out
  * merged (Hyperscan's last group and the prefilter's rest at the end of each chunk).
  */
+/*
+ * Hyperscan over p[0..n), with room readable bytes after it in the caller's buffer: the
+ * bytes closer than SENSOR_HS_SLACK to the end of what is readable are scanned from a copy
+ * (two calls, one stream: matches are the same).
+ */
+static void
+hs_feed(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, uint32_t n,
+	uint32_t room)
+{
+	uint32_t direct = n;
+
+	if (room < SENSOR_HS_SLACK)
+		direct = n + room > SENSOR_HS_SLACK ? n + room - SENSOR_HS_SLACK : 0;
+	if (direct > 0 && hs_scan_stream(st->hs, (const char *)p, direct, 0, sw->scratch, on_hit,
+					 sw) != HS_SUCCESS)
+		sw->stats.scan_errors++;
+	if (direct < n) {
+		memcpy(sw->hs_pad, p + direct, n - direct);
+		if (hs_scan_stream(st->hs, (const char *)sw->hs_pad, n - direct, 0, sw->scratch,
+				   on_hit, sw) != HS_SUCCESS)
+			sw->stats.scan_errors++;
+	}
+}
+
 static void
 scan_bytes(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, uint32_t len)
 {
@@ -449,9 +473,8 @@ scan_bytes(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p,
 				n = SENSOR_PF_CHUNK;
 			sensor_prefilter_chunk(sw, st, p + done, c0 + done, c0 + done + n);
 		}
-		if (st->hs != NULL && hs_scan_stream(st->hs, (const char *)p + done, n, 0,
-						     sw->scratch, on_hit, sw) != HS_SUCCESS)
-			sw->stats.scan_errors++;
+		if (st->hs != NULL)
+			hs_feed(sw, st, p + done, n, len - done - n);
 		lit_flush(sw);
 		if (sw->use_pf)
 			pf_drain(sw, st, c0 + done + n);
@@ -553,7 +576,7 @@ sensor_worker_create_engine(const struct sensor_db *db, uint8_t engine, uint32_t
 	sw->lit = calloc(sw->hits_cap, sizeof(*sw->lit));
 	sw->pf_ids = calloc(sw->hits_cap, sizeof(*sw->pf_ids));
 	sw->ctx_ids = calloc(sw->hits_cap, sizeof(*sw->ctx_ids));
-	sw->ctx_buf = malloc(db->ring_size);
+	sw->ctx_buf = malloc(db->ring_size + SENSOR_HS_SLACK);
 	sw->tmp = malloc(db->ring_size);
 	if (sw->tmp == NULL || sw->hits == NULL || sw->lit == NULL || sw->pf_ids == NULL ||
 	    sw->ctx_ids == NULL || sw->ctx_buf == NULL)

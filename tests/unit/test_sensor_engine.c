@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <setjmp.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -685,6 +686,76 @@ test_sensor_builtin_examples_detected(void **state)
 
 /* ---- pool and memory ---- */
 
+/*
+ * fuzz_sensor_engines's finding (tests/fuzz/regressions/sensor_engines/
+ * hyperscan_reads_past_the_buffer): libhs 5.4's AVX512VBMI fat Teddy reads up to 32 bytes
+ * past the end of the buffer it scans (vectorscan issue 322), a crash when the buffer ends
+ * just before an unmapped page. Every tail of such texts, placed right before a PROT_NONE
+ * page and scanned in one call by both engines, scans without reading it, with the same
+ * matches as a copy in ordinary memory (see the regression README: these texts guard the
+ * invariant; the fuzz input is the reproduction).
+ */
+static void
+test_sensor_scan_never_reads_past_the_buffer(void **state)
+{
+	static const char t0[] =
+		" 2468 56234  49998\a\0\0Tel> +4\x92\x92\x92\x92\x92\x92\x92\x92\x92\x92"
+		"\x92\x92\x92\x92\x92\x92\x92\x92Y\0\0\0949hone (299999999999WEST\xa5";
+	static const char t1[] =
+		"Tel: +44 20 7946 0958, card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, "
+		"mail jane.doe@example.com, SSN 536-90-4399, phone (212) 555-0100 ";
+	/* t0, its NUL and t1: tails of this crossing from one into the other trigger it */
+	static const char t2[] =
+		" 2468 56234  49998\a\0\0Tel> +4\x92\x92\x92\x92\x92\x92\x92\x92\x92\x92"
+		"\x92\x92\x92\x92\x92\x92\x92\x92Y\0\0\0949hone (299999999999WEST\xa5\0"
+		"Tel: +44 20 7946 0958, card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, "
+		"mail jane.doe@example.com, SSN 536-90-4399, phone (212) 555-0100 ";
+	static const char *const texts[] = { t0, t1, t2 };
+	static const size_t lens[] = { sizeof(t0) - 1, sizeof(t1) - 1, sizeof(t2) - 1 };
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char err[256];
+	unsigned int e, t;
+
+	(void)state;
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + page, (size_t)page, PROT_NONE), 0);
+	for (e = 0; e < 2; e++) {
+		uint8_t engine = e == 0 ? SENSOR_ENGINE_PREFILTER : SENSOR_ENGINE_HYPERSCAN;
+
+		assert_int_equal(sensor_db_prepare(g_db, engine, err, sizeof(err)), 0);
+		for (t = 0; t < 3; t++) {
+			for (size_t n = 1; n <= lens[t]; n++) {
+				const uint8_t *src = (const uint8_t *)texts[t] + lens[t] - n;
+				uint8_t *at = map + page - n, copy[512];
+				struct sensor_worker *sw =
+					sensor_worker_create_engine(g_db, engine, 2, 0, err,
+								    sizeof(err));
+				struct sensor_stream *a, *b;
+				struct collect ca, cb;
+
+				assert_non_null(sw);
+				sensor_worker_set_today(sw, &g_today);
+				memcpy(at, src, n);
+				memcpy(copy, src, n);
+				memset(&ca, 0, sizeof(ca));
+				memset(&cb, 0, sizeof(cb));
+				a = sensor_stream_open(sw);
+				b = sensor_stream_open(sw);
+				sensor_stream_scan(sw, a, at, (uint32_t)n, collect_fn, &ca);
+				sensor_stream_close(sw, a, collect_fn, &ca);
+				sensor_stream_scan(sw, b, copy, (uint32_t)n, collect_fn, &cb);
+				sensor_stream_close(sw, b, collect_fn, &cb);
+				assert_int_equal(ca.n, cb.n);
+				assert_int_equal(sensor_worker_stats(sw)->scan_errors, 0);
+				sensor_worker_free(sw);
+			}
+		}
+	}
+	munmap(map, (size_t)page * 2);
+}
+
 static void
 test_sensor_stream_pool_exhaustion_returns_null_and_counts(void **state)
 {
@@ -833,6 +904,7 @@ main(void)
 		cmocka_unit_test(test_sensor_no_enabled_sensor_scans_and_reports_nothing),
 		cmocka_unit_test(test_sensor_builtin_examples_detected),
 		cmocka_unit_test(test_sensor_stream_pool_exhaustion_returns_null_and_counts),
+		cmocka_unit_test(test_sensor_scan_never_reads_past_the_buffer),
 		cmocka_unit_test(test_sensor_open_scan_close_10000_times_leaks_nothing),
 		cmocka_unit_test(test_sensor_db_cache_reuses_compiled_database_with_same_results),
 	};
