@@ -80,6 +80,7 @@
 	X(dlp_buffers_opened, "decoded buffers (bodies, parts, URLs) inspected by the sensors") \
 	X(dlp_buffers_refused, "decoded buffers NOT inspected: sensor stream cap (raw still scanned)") \
 	X(dlp_raw_dups, "raw matches not counted again: found in a decoded buffer") \
+	X(dlp_raw_skipped, "raw bytes not scanned again: inspected through a decoded buffer") \
 	X(app_flows, "flows parsed by the app layer (HTTP, SMTP)") \
 	X(app_flows_refused, "flows NOT parsed: app.max_flows states in use (scanned raw)") \
 	X(app_http_messages, "HTTP messages parsed") \

@@ -123,7 +123,7 @@ worker_deliver(void *cookie, void *owner, uint8_t dir, const uint8_t *data, uint
 	if (w->dlp != NULL) {
 		worker_app_data(w, f, dir, data, len, off);
 		WORKER_PROF(w, WORKER_ST_SENSORS);
-		worker_dlp_data(w, f, dir, data, len);
+		worker_dlp_data(w, f, dir, data, len, off);
 	}
 	WORKER_PROF_END(w, ps);
 	if (!w->dump)

@@ -162,7 +162,7 @@ worker_dlp_dir(struct worker *w, struct flow *f, uint8_t dir)
 
 void
 worker_dlp_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *data,
-		uint32_t len)
+		uint32_t len, uint64_t off)
 {
 	struct worker_emit e = { w, f };
 	struct dlp_policy pol;
@@ -174,7 +174,7 @@ worker_dlp_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *da
 	pol.commit = w->rt->n_inline != 0 && worker_flow_strict(w, f);
 	d = worker_dlp_dir(w, f, dir);
 	if (d != NULL)
-		dlp_dir_data(w->dlp, d, dir, data, len, &pol, worker_dlp_emit, &e);
+		dlp_dir_data(w->dlp, d, dir, off, data, len, &pol, worker_dlp_emit, &e);
 }
 
 /* Close the flow's sensor streams (flow end, or a sensor database swap). */
@@ -253,6 +253,7 @@ worker_dlp_counters(struct worker *w)
 	w->ctr.c[CTR_dlp_buffers_opened] = b[12] + d->buffers_opened;
 	w->ctr.c[CTR_dlp_buffers_refused] = b[13] + d->buffers_refused;
 	w->ctr.c[CTR_dlp_raw_dups] = b[14] + d->raw_dups;
+	w->ctr.c[CTR_dlp_raw_skipped] = b[17] + d->raw_skipped;
 	w->ctr.c[CTR_sensor_overlap_suppressed] = b[15] + s->overlap_suppressed;
 	w->ctr.c[CTR_sensor_streams_active] = s->streams_active;
 	w->ctr.c[CTR_sensor_stream_bytes] = s->stream_bytes;
@@ -268,7 +269,7 @@ worker_dlp_counters_keep(struct worker *w)
 		CTR_sensor_boundary_rejected, CTR_sensor_validator_rejected,
 		CTR_sensor_context_missing, CTR_sensor_candidates_dropped, CTR_sensor_scan_errors,
 		CTR_dlp_buffers_opened, CTR_dlp_buffers_refused, CTR_dlp_raw_dups,
-		CTR_sensor_overlap_suppressed, CTR_dlp_dirs_evicted,
+		CTR_sensor_overlap_suppressed, CTR_dlp_dirs_evicted, CTR_dlp_raw_skipped,
 	};
 	unsigned int i;
 

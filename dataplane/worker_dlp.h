@@ -21,9 +21,10 @@ int worker_flow_strict(const struct worker *w, const struct flow *f);
  * when no sensor stream is left. */
 struct dlp_dir *worker_dlp_dir(struct worker *w, struct flow *f, uint8_t dir);
 
-/* Raw in-order bytes of a direction / lost bytes / flow end (every direction closed). */
+/* Raw in-order bytes of a direction (data[0] at stream offset off) / lost bytes / flow end
+ * (every direction closed). */
 void worker_dlp_data(struct worker *w, struct flow *f, uint8_t dir, const uint8_t *data,
-		     uint32_t len);
+		     uint32_t len, uint64_t off);
 void worker_dlp_gap(struct worker *w, struct flow *f, uint8_t dir, uint64_t len);
 void worker_dlp_close(struct worker *w, struct flow *f);
 

@@ -57,6 +57,8 @@ struct dlp_dir {
 	uint8_t cover_next;
 	char path[DLP_BUFFER_LEVELS][DLP_PATH_LEN];	/* each buffer's decoding path */
 	struct dlp_cover cover[DLP_COVER_MAX];
+	uint64_t raw_base;		/* raw offset (cover's) of its stream's offset 0 */
+	uint8_t based;			/* raw_base is known: the stream had data */
 	uint32_t n_distinct;
 	uint32_t n_pending;		/* listed */
 	uint32_t total_pending;		/* listed or not */
@@ -389,16 +391,43 @@ dlp_emit_crossings(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir)
 	}
 }
 
-/* Whether raw stream offset off was inspected through a decoded buffer. */
+/* Whether stream offset off was inspected through a decoded buffer. */
 static int
 dlp_covered(const struct dlp_dir *d, uint64_t off)
 {
 	unsigned int i;
 
+	if (!d->based)
+		return 0;
+	off += d->raw_base;
 	for (i = 0; i < d->n_cover; i++)
 		if (off >= d->cover[i].start && off < d->cover[i].end)
 			return 1;
 	return 0;
+}
+
+/*
+ * The first len bytes from raw offset off that are all covered (*covered = 1) or all not
+ * (*covered = 0): up to the end of the range holding off, or to the next range's start.
+ */
+static uint32_t
+dlp_cover_piece(const struct dlp_dir *d, uint64_t off, uint32_t len, int *covered)
+{
+	uint64_t n = len;
+	unsigned int i;
+
+	*covered = 0;
+	for (i = 0; i < d->n_cover; i++) {
+		const struct dlp_cover *c = &d->cover[i];
+
+		if (off >= c->start && off < c->end) {
+			*covered = 1;
+			return (uint32_t)RTE_MIN(n, c->end - off);
+		}
+		if (c->start > off && c->start - off < n)
+			n = c->start - off;
+	}
+	return (uint32_t)n;
 }
 
 /*
@@ -564,12 +593,34 @@ dlp_enter(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct dlp_
 	lru_touch(ctx, d);
 }
 
+/*
+ * Bytes a decoded buffer covered were inspected there: to the raw stream they are a gap
+ * (nothing straddles it, the offsets go on), so the sensors read a plain body once.
+ */
 void
-dlp_dir_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t *data,
-	     uint32_t len, const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie)
+dlp_dir_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t off,
+	     const uint8_t *data, uint32_t len, const struct dlp_policy *pol, dlp_emit_fn emit,
+	     void *cookie)
 {
 	dlp_enter(ctx, d, dir, pol, emit, cookie);
-	sensor_stream_scan(ctx->sw, d->st, data, len, dlp_on_match, ctx);
+	if (!d->based) {
+		d->raw_base = off - sensor_stream_offset(d->st);
+		d->based = 1;
+	}
+	while (len > 0) {
+		int covered = 0;
+		uint32_t n = d->n_cover != 0 ? dlp_cover_piece(d, off, len, &covered) : len;
+
+		if (covered) {
+			sensor_stream_gap(ctx->sw, d->st, n, dlp_on_match, ctx);
+			ctx->stats.raw_skipped += n;
+		} else {
+			sensor_stream_scan(ctx->sw, d->st, data, n, dlp_on_match, ctx);
+		}
+		off += n;
+		data += n;
+		len -= n;
+	}
 	if (pol != NULL && pol->commit)
 		sensor_stream_commit(ctx->sw, d->st, dlp_on_match, ctx);
 	dlp_leave(ctx, d, dir);

@@ -39,6 +39,7 @@ struct dlp_stats {
 	uint64_t buffers_opened;	/* decoded buffers inspected */
 	uint64_t buffers_refused;	/* no sensor stream left: buffer not inspected */
 	uint64_t raw_dups;		/* raw matches also found in a decoded buffer */
+	uint64_t raw_skipped;		/* raw bytes not scanned: a decoded buffer covered them */
 };
 
 /*
@@ -82,10 +83,14 @@ void dlp_dir_own(struct dlp_dir *d, void *owner, uint8_t dir);
 /* The time of the packets being handled (microseconds; a time before the last is ignored). */
 void dlp_ctx_clock(struct dlp_ctx *ctx, uint64_t now_us);
 
-/* In-order bytes of the direction. Emits a dlp event when a sensor's distinct-value count
- * reaches its threshold (with every match so far); later matches wait for close. */
-void dlp_dir_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const uint8_t *data,
-		  uint32_t len, const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie);
+/* In-order bytes of the direction, data[0] at offset off of the direction's byte stream
+ * (dlp_dir_cover's offsets). Emits a dlp event when a sensor's distinct-value count
+ * reaches its threshold (with every match so far); later matches wait for close. Bytes a
+ * decoded buffer already covered are not scanned again (raw_skipped): the raw stream
+ * treats them as a gap. */
+void dlp_dir_data(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t off,
+		  const uint8_t *data, uint32_t len, const struct dlp_policy *pol,
+		  dlp_emit_fn emit, void *cookie);
 
 /* len bytes were lost in the stream. */
 void dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
@@ -118,9 +123,11 @@ void dlp_dir_buffer_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, u
 
 /*
  * Raw stream bytes [start, end) of the direction reached a decoded buffer that is (or
- * was) scanned: a raw match starting there is the same value seen from outside, and is
- * not counted again (raw_dups). Ranges closer than a few framing bytes (chunk-size lines)
- * are joined; the last few ranges are remembered. Call before scanning those raw bytes.
+ * was) scanned: dlp_dir_data does not scan them again (raw_skipped), and a raw match
+ * starting there (scanned before the range was known) is the same value seen from
+ * outside, not counted again (raw_dups). Ranges closer than a few framing bytes
+ * (chunk-size lines) are joined; the last few ranges are remembered. Call before
+ * dlp_dir_data gets those raw bytes.
  */
 void dlp_dir_cover(struct dlp_dir *d, uint64_t start, uint64_t end);
 

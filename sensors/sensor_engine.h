@@ -118,6 +118,9 @@ void sensor_stream_scan(struct sensor_worker *sw, struct sensor_stream *st, cons
 void sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t len,
 		       sensor_match_fn fn, void *cookie);
 
+/* The stream offset of the next byte: the bytes scanned and lost since it was opened. */
+uint64_t sensor_stream_offset(const struct sensor_stream *st);
+
 /*
  * Report now the validated values that only wait for a context keyword after them (as
  * MEDIUM confidence; a keyword that follows can no longer raise them to HIGH) or for the

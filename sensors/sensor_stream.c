@@ -760,6 +760,17 @@ sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t l
 {
 	if (st == NULL || len == 0)
 		return;
+	/* Nothing came since the last gap (a decoded body's raw bytes skipped segment after
+	 * segment): that gap left nothing to settle, so only the offsets move. */
+	if (st->off == st->gap_end && st->n_pending == 0) {
+		st->off += len;
+		st->hs_base = st->off;
+		st->known_lo = st->off;
+		st->gap_end = st->off;
+		st->epoch++;
+		sensor_prefilter_reset(&st->pf, st->off);
+		return;
+	}
 	/* buf is the sentinel, at the stream offset where the lost bytes start. */
 	call_begin(sw, st, sentinel, 1, SENSOR_MODE_GAP, fn, cookie);
 	scan_sentinel(sw, st);
@@ -780,6 +791,12 @@ sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t l
 	st->epoch++;
 	sensor_prefilter_reset(&st->pf, st->off);
 	call_end(sw);
+}
+
+uint64_t
+sensor_stream_offset(const struct sensor_stream *st)
+{
+	return st->off;
 }
 
 void

@@ -532,6 +532,26 @@ def test_app_decode_unknown_content_encoding_is_counted_and_its_body_scanned_raw
                  {(31100, "app_decode_failed"): 1})
 
 
+def test_app_decode_body_bytes_are_read_once_and_headers_raw(tmp_path, tollgated_bin):
+    """A plain request body with an IBAN and a card in a request header: the IBAN comes
+    from the body's buffer, the card from the raw stream at its offset, and the raw stream
+    passes over exactly the bytes of the two bodies (the request's and the response's),
+    which their buffers inspected: dlp_raw_skipped is their length, nothing is counted
+    twice."""
+    doc = text_doc([IBAN])
+    reply = b"stored\n"
+    f = AppFlow(31150, 0, label="card in a header, IBAN in the body")
+    f.send(C2S, A.http_request("POST", "/x", [("Content-Type", "text/plain"),
+                                              ("X-Account", CARD.raw)], doc))
+    f.send(S2C, A.http_response([("Content-Type", "text/plain")], reply))
+    f.close()
+    f.expect_raw(C2S, "credit_card", CARD.norm, CARD.raw)
+    f.expect_planted(C2S, IBAN, "http.body", doc)
+    res = _hostile_run(tmp_path, [f], {}, {})
+    st = res.stats
+    assert (st["dlp_raw_skipped"], st["dlp_raw_dups"]) == (len(doc) + len(reply), 0), st
+
+
 def test_app_decode_20k_header_line_hits_the_limit_and_the_direction_is_scanned_raw(
         tmp_path, tollgated_bin):
     """A 20 KB header line (max_header_line 8 KiB): app_limit_hits 1 (and a parse error),

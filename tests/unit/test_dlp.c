@@ -43,6 +43,12 @@ catch_fn(void *cookie, uint8_t dir, const struct dlp_event *ev)
 	c->ev[c->n++] = *ev;
 }
 
+/* The raw offset of the next byte fed to each direction (its bytes in order). */
+static struct {
+	const struct dlp_dir *d;
+	uint64_t off;
+} g_fed[32];
+
 static struct dlp_ctx *
 ctx_with(uint32_t threshold, uint32_t streams)
 {
@@ -50,6 +56,7 @@ ctx_with(uint32_t threshold, uint32_t streams)
 	struct dlp_ctx *ctx;
 	char err[256];
 
+	memset(g_fed, 0, sizeof(g_fed));	/* a new context: its directions start at 0 */
 	config_defaults(&cfg);
 	cfg.dlp.threshold = threshold;
 	cfg.dlp.max_streams = streams;
@@ -70,11 +77,27 @@ sensor_of(const char *id)
 	return 0;
 }
 
+static uint64_t *
+fed_off(const struct dlp_dir *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(g_fed) && g_fed[i].d != NULL; i++)
+		if (g_fed[i].d == d)
+			return &g_fed[i].off;
+	assert_true(i < RTE_DIM(g_fed));
+	g_fed[i].d = d;
+	return &g_fed[i].off;
+}
+
 static void
 feed(struct dlp_ctx *ctx, struct dlp_dir *d, const char *s, const struct dlp_policy *pol,
      struct caught *c)
 {
-	dlp_dir_data(ctx, d, 0, (const uint8_t *)s, (uint32_t)strlen(s), pol, catch_fn, c);
+	uint64_t *off = fed_off(d);
+
+	dlp_dir_data(ctx, d, 0, *off, (const uint8_t *)s, (uint32_t)strlen(s), pol, catch_fn, c);
+	*off += strlen(s);
 }
 
 /* Count each value as soon as it is certain (no wait for a keyword after it), as for
@@ -340,10 +363,10 @@ test_an_idle_direction_gives_its_stream_to_a_new_one(void **state)
 	dlp_ctx_free(ctx);
 }
 
-/* A value seen in a decoded buffer and in the raw bytes that buffer covers is one
- * match, reported from the buffer with its path and buffer offset. */
+/* A value seen in a decoded buffer is reported from the buffer with its path and buffer
+ * offset; the raw bytes the buffer covers are not scanned again. */
 static void
-test_value_seen_raw_and_decoded_is_reported_once_from_the_buffer(void **state)
+test_raw_bytes_a_buffer_covered_are_not_scanned_again(void **state)
 {
 	const char *raw = "card=4111111111111111&x=1 ";
 	const char *dec = "card 4111111111111111 x 1";
@@ -364,8 +387,86 @@ test_value_seen_raw_and_decoded_is_reported_once_from_the_buffer(void **state)
 	assert_int_equal(c.ev[0].total, 1);
 	assert_int_equal(c.ev[0].m[0].offset, 5);
 	assert_string_equal(c.ev[0].paths[c.ev[0].m[0].path], "http.body > form");
-	assert_int_equal(dlp_ctx_stats(ctx)->raw_dups, 1);
+	assert_int_equal(dlp_ctx_stats(ctx)->raw_dups, 0);
+	assert_int_equal(dlp_ctx_stats(ctx)->raw_skipped, strlen(raw));
 	dlp_ctx_free(ctx);
+}
+
+/* Raw bytes scanned before the buffer covering them was known (a decoder held them back
+ * until its first output): the raw match is the same value, not counted again. */
+static void
+test_raw_match_found_before_its_cover_is_not_counted_again(void **state)
+{
+	const char *raw = "card=4111111111111111&x=1 ";
+	const char *dec = "card 4111111111111111 x 1";
+	struct dlp_ctx *ctx = ctx_with(1, 4);
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	struct caught c = { 0 };
+
+	(void)state;
+	feed(ctx, d, raw, NULL, &c);
+	assert_int_equal(c.n, 0);		/* the raw value waits for the close */
+	assert_int_equal(dlp_dir_buffer_open(ctx, d, 0, "http.body > form"), 0);
+	dlp_dir_buffer_data(ctx, d, 0, 0, (const uint8_t *)dec, (uint32_t)strlen(dec), NULL,
+			    catch_fn, &c);
+	dlp_dir_buffer_close(ctx, d, 0, 0, NULL, catch_fn, &c);
+	dlp_dir_cover(d, 0, strlen(raw));
+	dlp_dir_close(ctx, d, 0, NULL, catch_fn, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ev[0].n, 1);
+	assert_int_equal(c.ev[0].total, 1);
+	assert_string_equal(c.ev[0].paths[c.ev[0].m[0].path], "http.body > form");
+	assert_int_equal(dlp_ctx_stats(ctx)->raw_dups, 1);
+	assert_int_equal(dlp_ctx_stats(ctx)->raw_skipped, 0);
+	dlp_ctx_free(ctx);
+}
+
+/*
+ * A covered range in the middle of the raw stream, the raw bytes fed from raw offset base
+ * in pieces of cut bytes: the values before and after it are found at their stream
+ * offsets; the card inside it (which no buffer holds here) is not, because those bytes
+ * are not scanned.
+ */
+static void
+check_cover_in_the_middle(uint64_t base, uint32_t cut)
+{
+	static const char text[] = "card 5500000000000004 paid. "	/* [0, 28) */
+				   "body 4111111111111111 body. "	/* [28, 56) covered */
+				   "card 378282246310005 paid. ";	/* [56, 83) */
+	struct dlp_ctx *ctx = ctx_with(2, 4);
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	struct caught c = { 0 };
+	uint32_t len = (uint32_t)strlen(text), at;
+
+	dlp_dir_cover(d, base + 28, base + 56);
+	for (at = 0; at < len; at += cut)
+		dlp_dir_data(ctx, d, 0, base + at, (const uint8_t *)text + at,
+			     RTE_MIN(cut, len - at), &g_commit, catch_fn, &c);
+	dlp_dir_close(ctx, d, 0, &g_commit, catch_fn, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ev[0].n, 2);
+	assert_int_equal(c.ev[0].total, 2);
+	assert_int_equal(c.ev[0].m[0].offset, 5);
+	assert_int_equal(c.ev[0].m[0].hash, hash_of("5500000000000004"));
+	assert_int_equal(c.ev[0].m[1].offset, 61);
+	assert_int_equal(c.ev[0].m[1].hash, hash_of("378282246310005"));
+	assert_int_equal(dlp_ctx_stats(ctx)->raw_skipped, 28);
+	assert_int_equal(dlp_ctx_sensor_stats(ctx)->bytes_scanned, len - 28);
+	assert_int_equal(dlp_ctx_stats(ctx)->matches, 2);
+	dlp_ctx_free(ctx);
+}
+
+static void
+test_only_the_covered_raw_bytes_are_skipped(void **state)
+{
+	(void)state;
+	check_cover_in_the_middle(0, 1000);
+	check_cover_in_the_middle(0, 9);	/* pieces across both ends of the range */
+	check_cover_in_the_middle(0, 1);
+	/* A direction whose stream opened mid-flow (an idle one's stream was taken): the
+	 * ranges are raw offsets, its stream starts at 0. */
+	check_cover_in_the_middle(100000, 1000);
+	check_cover_in_the_middle(100000, 7);
 }
 
 int
@@ -383,7 +484,9 @@ main(void)
 		cmocka_unit_test(test_matches_are_counted_by_sensor_and_action),
 		cmocka_unit_test(test_stream_pool_is_bounded_and_reused),
 		cmocka_unit_test(test_an_idle_direction_gives_its_stream_to_a_new_one),
-		cmocka_unit_test(test_value_seen_raw_and_decoded_is_reported_once_from_the_buffer),
+		cmocka_unit_test(test_raw_bytes_a_buffer_covered_are_not_scanned_again),
+		cmocka_unit_test(test_raw_match_found_before_its_cover_is_not_counted_again),
+		cmocka_unit_test(test_only_the_covered_raw_bytes_are_skipped),
 	};
 	char err[256];
 	unsigned int n;

@@ -423,6 +423,45 @@ test_sensor_offsets_count_gap_bytes(void **state)
 	sensor_worker_free(sw);
 }
 
+/* Gaps in a row (a decoded body's raw bytes skipped segment after segment): the offsets
+ * add up, and the rules at a gap's edges hold at the series' edges. */
+static void
+test_sensor_gaps_in_a_row(void **state)
+{
+	unsigned int cc = sensor_index(g_db, "credit_card");
+	struct sensor_worker *sw = worker(g_db, 1);
+	struct sensor_stream *st = sensor_stream_open(sw);
+	struct collect c = { 0 };
+
+	(void)state;
+	sensor_stream_gap(sw, st, 10, collect_fn, &c);		/* the stream starts with them */
+	sensor_stream_gap(sw, st, 20, collect_fn, &c);
+	scan_str(sw, st, "card 4111111111111111 y", &c);	/* at 30 */
+	sensor_stream_gap(sw, st, 100, collect_fn, &c);
+	sensor_stream_gap(sw, st, 200, collect_fn, &c);
+	sensor_stream_gap(sw, st, 1, collect_fn, &c);
+	scan_str(sw, st, "x 5555 5555 5555 4444 y", &c);	/* at 30 + 23 + 301 */
+	sensor_stream_close(sw, st, collect_fn, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.m[0].sensor, cc);
+	assert_int_equal(c.m[0].offset, 30 + 5);
+	assert_int_equal(c.m[1].offset, 30 + 23 + 301 + 2);
+	assert_string_equal(c.m[1].norm, "5555555555554444");
+
+	/* A value cut by the first gap of a series, and one right after the last. */
+	c.n = 0;
+	st = sensor_stream_open(sw);
+	scan_str(sw, st, "card 4111111111111111", &c);
+	sensor_stream_gap(sw, st, 7, collect_fn, &c);
+	sensor_stream_gap(sw, st, 8, collect_fn, &c);
+	assert_int_equal(sensor_worker_stats(sw)->candidates_dropped, 1);
+	scan_str(sw, st, "5500000000000004 x", &c);
+	sensor_stream_close(sw, st, collect_fn, &c);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(sensor_worker_stats(sw)->candidates_dropped, 2);
+	sensor_worker_free(sw);
+}
+
 /* ---- overlaps and dedupe ---- */
 
 static void
@@ -896,6 +935,7 @@ main(void)
 		cmocka_unit_test(test_sensor_value_at_close_reported_by_close),
 		cmocka_unit_test(test_sensor_gap_in_value_drops_it),
 		cmocka_unit_test(test_sensor_offsets_count_gap_bytes),
+		cmocka_unit_test(test_sensor_gaps_in_a_row),
 		cmocka_unit_test(test_sensor_overlapping_candidates_reported_once),
 		cmocka_unit_test(test_sensor_custom_edge_boundary_waits_for_next_byte),
 		cmocka_unit_test(test_sensor_keyword_shared_by_two_sensors_counts_for_both),
