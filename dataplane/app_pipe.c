@@ -6,8 +6,10 @@
  *
  *   feed ─► [comp chain] ─► [text decoder] ─► scan: open on first byte, cap, sink.data
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
 #include "app_pipe.h"
 #include "decode_b64.h"
 #include "decode_comp.h"
@@ -72,13 +74,14 @@ app_pipe_b64_char(uint8_t c)
 }
 
 /*
- * Decoded text p[0..n): a run of b64_min or more base64 characters (a JSON string, a form
- * value or a whole body holding a file) is decoded as it comes, into a level-1 buffer.
- * '=' ends a run before it is taken (a form's name=value) and is padding after; in JSON
- * and plain text a line break inside a run is wrapping. Anything else ends the run.
+ * Decoded text p[0..n), byte by byte: a run of b64_min or more base64 characters (a JSON
+ * string, a form value or a whole body holding a file) is decoded as it comes, into a
+ * level-1 buffer. '=' ends a run before it is taken (a form's name=value) and is padding
+ * after; in JSON and plain text a line break inside a run is wrapping. Anything else ends
+ * the run.
  */
 static void
-app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
+app_pipe_sniff_bytes(struct app_pipe *pp, const uint8_t *p, size_t n)
 {
 	size_t i = 0, j;
 
@@ -107,6 +110,98 @@ app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 		pp->nest_on = 1;
 		decode_b64_init(&pp->nest, DECODE_B64_ANY);
 		decode_b64_feed(&pp->nest, pp->hold, pp->run, app_pipe_nest_out, pp);
+	}
+}
+
+/* Bit i set when bits i..i+k-1 of m are all set (k >= 1). */
+static uint64_t
+app_pipe_ones(uint64_t m, unsigned int k)
+{
+	unsigned int have = 1;
+
+	if (k > 64)
+		return 0;
+	while (have < k && m != 0) {
+		unsigned int s = have < k - have ? have : k - have;
+
+		m &= m >> s;
+		have += s;
+	}
+	return m;
+}
+
+/*
+ * Whether no run reaches b64_min in a block of len bytes (valid: their bits) outside a
+ * value, the run before it being pp->run: alpha counts, brk is transparent (JSON, plain)
+ * and anything else (reset) ends a run. The first stretch continues pp->run; a stretch
+ * after a reset byte is checked by its length, line breaks included (a run cannot be
+ * longer).
+ */
+static bool
+app_pipe_quiet(const struct app_pipe *pp, uint64_t alpha, uint64_t reset, uint64_t valid,
+	       unsigned int len)
+{
+	unsigned int k = pp->env->b64_min;
+	unsigned int f = reset != 0 ? (unsigned int)__builtin_ctzll(reset) : len;
+	uint64_t first = f >= 64 ? alpha : alpha & ((1ULL << f) - 1);
+
+	if (pp->run + (unsigned int)__builtin_popcountll(first) >= k)
+		return false;
+	if (reset == 0 || f >= 63)
+		return true;
+	/* The stretches after the first reset byte. */
+	return app_pipe_ones(~reset & valid & ~((2ULL << f) - 1), k) == 0;
+}
+
+/*
+ * The sniffer over 64 bytes at a time (decode_b64_classes): inside a value, up to the byte
+ * that ends it; outside, a block where no run can reach b64_min only keeps its last run's
+ * characters in hold[]. A block where one may is read byte by byte (app_pipe_sniff_bytes),
+ * so the result is the byte loop's, however the text is cut.
+ */
+static void
+app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned int len = n - i < 64 ? (unsigned int)(n - i) : 64;
+		uint64_t valid = len == 64 ? UINT64_MAX : (1ULL << len) - 1;
+		struct decode_b64_masks m;
+		uint64_t keep, reset;
+
+		decode_b64_classes(p + i, len, &m);
+		if (!pp->sniff_json)
+			m.brk = 0;
+		if (pp->nest_on) {
+			uint64_t stop = ~(m.alpha | m.pad | m.brk) & valid;
+			unsigned int j = stop != 0 ? (unsigned int)__builtin_ctzll(stop) : len;
+
+			decode_b64_feed(&pp->nest, p + i, j, app_pipe_nest_out, pp);
+			if (stop == 0) {
+				i += len;
+				continue;
+			}
+			app_pipe_nest_end(pp);
+			i += j + 1;		/* the byte that ended it is not looked at again */
+			continue;
+		}
+		reset = ~(m.alpha | m.brk) & valid;
+		if (!app_pipe_quiet(pp, m.alpha, reset, valid, len)) {
+			app_pipe_sniff_bytes(pp, p + i, len);
+			i += len;
+			continue;
+		}
+		keep = m.alpha;
+		if (reset != 0) {
+			unsigned int last = 63 - (unsigned int)__builtin_clzll(reset);
+
+			keep = last >= 63 ? 0 : keep & ~((2ULL << last) - 1);
+			pp->run = 0;
+		}
+		for (; keep != 0; keep &= keep - 1)
+			pp->hold[pp->run++] = p[i + (unsigned int)__builtin_ctzll(keep)];
+		i += len;
 	}
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <immintrin.h>
 
 #include "decode_b64.h"
 #include "decode_priv.h"
@@ -202,4 +203,89 @@ decode_b64_looks_like(const uint8_t *p, size_t n, size_t min_len)
 	if (std && url)
 		return false;
 	return data + pad > 0 && (data + pad) % 4 == 0 && data + pad >= min_len;
+}
+
+/* ---- character classes for the sniffer (app_pipe.c) ---- */
+
+enum { CL_ALPHA = 1, CL_BRK = 2, CL_PAD = 4 };
+
+static bool b64_avx2;
+
+__attribute__((constructor)) static void
+b64_cpu_init(void)
+{
+	__builtin_cpu_init();
+	b64_avx2 = __builtin_cpu_supports("avx2") != 0;
+}
+
+bool
+decode_b64_have_avx2(void)
+{
+	return b64_avx2;
+}
+
+void
+decode_b64_classes_table(const uint8_t *p, size_t n, struct decode_b64_masks *m)
+{
+	uint64_t a = 0, b = 0, q = 0;
+	size_t i;
+
+	for (i = 0; i < n && i < 64; i++) {
+		uint8_t c = p[i];
+		uint64_t bit = 1ULL << i;
+
+		if (b64_tab[c] >= 0)
+			a |= bit;
+		else if (c == '\r' || c == '\n')
+			b |= bit;
+		else if (c == '=')
+			q |= bit;
+	}
+	m->alpha = a;
+	m->brk = b;
+	m->pad = q;
+}
+
+/* 32 bytes: the three masks' 32 bits each. Signed compares: bytes 0x80-0xFF are negative
+ * and fall outside every (ASCII) range. */
+__attribute__((target("avx2"))) static inline void
+b64_classes32(__m256i x, uint32_t *a, uint32_t *b, uint32_t *q)
+{
+	__m256i low = _mm256_or_si256(x, _mm256_set1_epi8(0x20));	/* A-Z -> a-z */
+	__m256i letter = _mm256_and_si256(_mm256_cmpgt_epi8(low, _mm256_set1_epi8('a' - 1)),
+					  _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), low));
+	__m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8('0' - 1)),
+					 _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), x));
+	__m256i sym = _mm256_or_si256(
+		_mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('+')),
+				_mm256_cmpeq_epi8(x, _mm256_set1_epi8('/'))),
+		_mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('-')),
+				_mm256_cmpeq_epi8(x, _mm256_set1_epi8('_'))));
+	__m256i brk = _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\r')),
+				      _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\n')));
+
+	*a = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(letter, digit), sym));
+	*b = (uint32_t)_mm256_movemask_epi8(brk);
+	*q = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('=')));
+}
+
+__attribute__((target("avx2"))) void
+decode_b64_classes_avx2(const uint8_t *p, struct decode_b64_masks *m)
+{
+	uint32_t a0, b0, q0, a1, b1, q1;
+
+	b64_classes32(_mm256_loadu_si256((const __m256i *)(const void *)p), &a0, &b0, &q0);
+	b64_classes32(_mm256_loadu_si256((const __m256i *)(const void *)(p + 32)), &a1, &b1, &q1);
+	m->alpha = a0 | (uint64_t)a1 << 32;
+	m->brk = b0 | (uint64_t)b1 << 32;
+	m->pad = q0 | (uint64_t)q1 << 32;
+}
+
+void
+decode_b64_classes(const uint8_t *p, size_t n, struct decode_b64_masks *m)
+{
+	if (n == 64 && b64_avx2)
+		decode_b64_classes_avx2(p, m);
+	else
+		decode_b64_classes_table(p, n, m);
 }

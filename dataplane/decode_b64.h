@@ -48,4 +48,21 @@ void decode_b64_finish(struct decode_b64 *st, decode_out_fn out, void *cookie);
  */
 bool decode_b64_looks_like(const uint8_t *p, size_t n, size_t min_len);
 
+/* The classes of decode_b64_classes: bit i of each mask is byte p[i]'s. */
+struct decode_b64_masks {
+	uint64_t alpha;	/* a character of either alphabet: A-Z a-z 0-9 + / - _ */
+	uint64_t brk;	/* CR or LF */
+	uint64_t pad;	/* '=' */
+};
+
+/*
+ * Classify the n <= 64 bytes at p (bits n..63 of every mask are 0), with AVX2 when the CPU
+ * has it (decided once, at load) and n is 64, by a table otherwise. Reads p[0..n) only.
+ * The two ways are public for the tests, which hold them equal. Pure: any thread.
+ */
+void decode_b64_classes(const uint8_t *p, size_t n, struct decode_b64_masks *m);
+void decode_b64_classes_table(const uint8_t *p, size_t n, struct decode_b64_masks *m);
+void decode_b64_classes_avx2(const uint8_t *p, struct decode_b64_masks *m);	/* n = 64 */
+bool decode_b64_have_avx2(void);
+
 #endif

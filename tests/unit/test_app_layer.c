@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 #include <cmocka.h>
 
 #include "app_layer.h"
 #include "app_meta.h"
+#include "decode_b64.h"
 
 #define REC_MAX 65536
 
@@ -32,6 +34,8 @@ struct rec {
 	char txn[512];			/* "DIR:STATUS URL;" per HTTP transaction, "DIR:mail;" */
 	char nest[1024];		/* the last level-1 buffer: "open PATH\n" and its bytes */
 	size_t nest_len;
+	char nest_log[REC_MAX];		/* every level-1 buffer's bytes, each closed by '|' */
+	size_t nest_log_len;
 	unsigned int nests;		/* level-1 buffers closed */
 };
 
@@ -73,6 +77,10 @@ rec_data(void *cookie, uint8_t dir, uint8_t level, const uint8_t *p, size_t n)
 	struct rec *r = cookie;
 
 	if (level != 0) {
+		size_t room = sizeof(r->nest_log) - 1 - r->nest_log_len, m = n < room ? n : room;
+
+		memcpy(r->nest_log + r->nest_log_len, p, m);
+		r->nest_log_len += m;
 		if (n > sizeof(r->nest) - 1 - r->nest_len)
 			n = sizeof(r->nest) - 1 - r->nest_len;
 		memcpy(r->nest + r->nest_len, p, n);
@@ -90,6 +98,8 @@ rec_close(void *cookie, uint8_t dir, uint8_t level)
 
 	if (level != 0) {
 		r->nests++;
+		if (r->nest_log_len < sizeof(r->nest_log) - 1)
+			r->nest_log[r->nest_log_len++] = '|';
 		return;
 	}
 	rec_put(cookie, dir, "\nclose\n", 7);
@@ -702,6 +712,205 @@ test_body_that_is_all_base64_is_decoded_too(void **state)
 	app_layer_free(al);
 }
 
+/* ---- the base64 sniffer against its rule, on random text ---- */
+
+static uint64_t g_rng;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	g_rng ^= g_rng << 13;
+	g_rng ^= g_rng >> 7;
+	g_rng ^= g_rng << 17;
+	return (uint32_t)(g_rng % n);
+}
+
+static int
+oracle_alpha(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/' || c == '-' || c == '_';
+}
+
+static void
+oracle_out(void *cookie, const uint8_t *p, size_t n)
+{
+	struct rec *r = cookie;
+
+	memcpy(r->nest_log + r->nest_log_len, p, n);
+	r->nest_log_len += n;
+}
+
+static void
+oracle_end(struct rec *r, struct decode_b64 *d, size_t at)
+{
+	decode_b64_finish(d, oracle_out, r);
+	if (r->nest_log_len > at)
+		r->nest_log[r->nest_log_len++] = '|';
+}
+
+/*
+ * The sniffer's rule written again from its description: k base64 characters in a row
+ * (line breaks not counted but not ending the run when json) start a value, decoded
+ * until a character other than base64, '=' (and line breaks when json) ends it; the
+ * ending character is not looked at again. Fills r->nest_log as the sink does.
+ */
+static void
+oracle_sniff(const uint8_t *t, size_t n, int json, unsigned int k, struct rec *r)
+{
+	struct decode_b64 d;
+	uint8_t hold[1024];
+	unsigned int run = 0;
+	size_t i, at = 0;
+	int in = 0;
+
+	r->nest_log_len = 0;
+	for (i = 0; i < n; i++) {
+		uint8_t c = t[i];
+		int brk = c == '\r' || c == '\n';
+
+		if (in) {
+			if (oracle_alpha(c) || c == '=' || (json && brk)) {
+				decode_b64_feed(&d, &c, 1, oracle_out, r);
+				continue;
+			}
+			oracle_end(r, &d, at);
+			in = 0;
+			run = 0;
+			continue;
+		}
+		if (!oracle_alpha(c)) {
+			if (!(json && brk && run > 0))
+				run = 0;
+			continue;
+		}
+		hold[run++] = c;
+		if (run == k) {
+			in = 1;
+			at = r->nest_log_len;
+			decode_b64_init(&d, DECODE_B64_ANY);
+			decode_b64_feed(&d, hold, run, oracle_out, r);
+		}
+	}
+	if (in)
+		oracle_end(r, &d, at);
+	r->nest_log[r->nest_log_len] = '\0';
+}
+
+/* Random text of runs of base64 characters (lengths around k, wrapped lines, padding)
+ * between separators, NULs and bytes above 0x7F. Form text avoids '+' and '%' so that
+ * the form decoder only turns '&' into a line break. */
+static size_t
+random_text(uint8_t *t, size_t cap, int form, unsigned int k)
+{
+	static const char alpha[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_";
+	static const char sep[] = " \",:;{}[]&=.!?\t<>";
+	size_t n = 0;
+
+	while (n + 300 < cap) {
+		unsigned int len = rnd(4) == 0 ? rnd(8) : k - 3 + rnd(8), j;
+
+		if (rnd(8) == 0)
+			len = rnd(3 * k);
+		for (j = 0; j < len; j++) {
+			char c = alpha[rnd(sizeof(alpha) - 1)];
+
+			if (form && c == '+')
+				c = '-';
+			t[n++] = (uint8_t)c;
+			if (rnd(40) == 0)
+				t[n++] = rnd(2) ? '\n' : '\r';
+		}
+		if (rnd(3) == 0)
+			for (j = rnd(3); j > 0; j--)
+				t[n++] = '=';
+		switch (rnd(6)) {
+		case 0:
+			t[n++] = (uint8_t)(0x80 + rnd(128));
+			break;
+		case 1:
+			t[n++] = rnd(4) == 0 ? 0 : '\n';
+			break;
+		default:
+			t[n++] = (uint8_t)sep[rnd(sizeof(sep) - 1)];
+		}
+	}
+	return n;
+}
+
+/* Returns the number of level-1 buffers the rule gives. */
+static unsigned int
+sniff_case(struct app_layer *al, int form, unsigned int k, struct rec *got, struct rec *want,
+	   uint8_t *body, uint8_t *req, size_t cap)
+{
+	size_t n = random_text(body, cap / 2, form, k), i, h, piece;
+	const char *ctype = form ? "application/x-www-form-urlencoded" : "text/plain";
+	struct turn t;
+
+	h = (size_t)snprintf((char *)req, cap, "POST /s HTTP/1.1\r\nContent-Type: %s\r\n"
+			     "Content-Length: %zu\r\n\r\n", ctype, n);
+	memcpy(req + h, body, n);
+	if (form)		/* what the sniffer reads: the form decoder's output */
+		for (i = 0; i < n; i++)
+			if (body[i] == '&')
+				body[i] = '\n';
+	oracle_sniff(body, n, !form, k, want);
+	t = (struct turn){ 0, req, h + n };
+	for (piece = 0; piece < 4; piece++) {
+		size_t cut = piece == 0 ? 0 : piece == 1 ? 1 + rnd(200) : 0;
+		size_t each = piece == 2 ? 1 + rnd(130) : piece == 3 ? 1 : 0;
+
+		memset(got, 0, sizeof(*got));
+		play(al, APP_LAYER_HTTP, &t, 1, cut, each, got, NULL);
+		got->nest_log[got->nest_log_len] = '\0';
+		if (got->nest_log_len != want->nest_log_len ||
+		    memcmp(got->nest_log, want->nest_log, want->nest_log_len) != 0)
+			fail_msg("k %u form %d pieces (%zu, %zu): %zu bytes of level-1 buffers, "
+				 "%zu by the rule (seed %llu)", k, form, cut, each,
+				 got->nest_log_len, want->nest_log_len,
+				 (unsigned long long)g_rng);
+	}
+	for (i = 0, h = 0; i < want->nest_log_len; i++)
+		h += want->nest_log[i] == '|';
+	return (unsigned int)h;
+}
+
+static void
+test_base64_sniffer_follows_its_rule_on_random_text(void **state)
+{
+	static const unsigned int ks[] = { 16, 17, 31, 63, 64, 65, 100, 200 };
+	size_t cap = 64 * 1024;
+	uint8_t *body = malloc(cap), *req = malloc(cap);
+	struct rec *got = calloc(1, sizeof(*got)), *want = calloc(1, sizeof(*want));
+	const char *seed = getenv("TOLLGATE_TEST_SEED");
+	unsigned int i, round, nests = 0;
+
+	(void)state;
+	g_rng = seed != NULL ? strtoull(seed, NULL, 0) : (uint64_t)time(NULL);
+	g_rng |= 1;
+	print_message("seed %llu (TOLLGATE_TEST_SEED)\n", (unsigned long long)g_rng);
+	for (i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		struct config_app c = conf_default();
+		char err[128];
+		struct app_layer *al;
+
+		c.base64_min = ks[i];
+		al = app_layer_create(&c, err, sizeof(err));
+		assert_non_null(al);
+		for (round = 0; round < 6; round++)
+			nests += sniff_case(al, (int)(round & 1), ks[i], got, want, body, req,
+					    cap / 4);
+		app_layer_free(al);
+	}
+	print_message("%u level-1 buffers\n", nests);
+	assert_true(nests >= 100);	/* the text did start values */
+	free(body);
+	free(req);
+	free(got);
+	free(want);
+}
+
 static void
 test_flow_states_run_out_and_are_counted(void **state)
 {
@@ -751,6 +960,7 @@ main(void)
 		cmocka_unit_test(test_json_field_holding_base64_is_decoded_into_a_buffer_of_its_own),
 		cmocka_unit_test(test_body_that_is_all_base64_is_decoded_too),
 		cmocka_unit_test(test_http_multipart_upload_parts_are_scanned_by_name),
+		cmocka_unit_test(test_base64_sniffer_follows_its_rule_on_random_text),
 		cmocka_unit_test(test_flow_states_run_out_and_are_counted),
 	};
 

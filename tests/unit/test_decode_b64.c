@@ -218,6 +218,47 @@ test_b64_random_round_trip(void **state)
 	}
 }
 
+/* The sniffer's classes: the AVX2 and table ways agree on every byte value at every
+ * position, and the table on a short block leaves the bits past it clear. */
+static void
+test_b64_classes_both_ways_agree(void **state)
+{
+	uint8_t blk[64];
+	struct decode_b64_masks a, t;
+	unsigned int v, i;
+
+	(void)state;
+	for (v = 0; v < 256; v++) {
+		for (i = 0; i < 64; i++)
+			blk[i] = (uint8_t)(v + i * 67);	/* every value, at every position */
+		decode_b64_classes_table(blk, 64, &t);
+		assert_int_equal(t.alpha & t.brk, 0);
+		assert_int_equal(t.alpha & t.pad, 0);
+		for (i = 0; i < 64; i++) {
+			uint8_t c = blk[i];
+			int alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+				    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '-' ||
+				    c == '_';
+
+			assert_int_equal((t.alpha >> i) & 1, alpha);
+			assert_int_equal((t.brk >> i) & 1, c == '\r' || c == '\n');
+			assert_int_equal((t.pad >> i) & 1, c == '=');
+		}
+		if (decode_b64_have_avx2()) {
+			decode_b64_classes_avx2(blk, &a);
+			assert_int_equal(a.alpha, t.alpha);
+			assert_int_equal(a.brk, t.brk);
+			assert_int_equal(a.pad, t.pad);
+		}
+		decode_b64_classes(blk, 64, &a);
+		assert_int_equal(a.alpha, t.alpha);
+		decode_b64_classes(blk, 13, &a);
+		assert_int_equal(a.alpha, t.alpha & ((1ULL << 13) - 1));
+		assert_int_equal(a.brk, t.brk & ((1ULL << 13) - 1));
+		assert_int_equal(a.pad, t.pad & ((1ULL << 13) - 1));
+	}
+}
+
 int
 main(void)
 {
@@ -232,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_b64_gives_the_same_output_at_every_cut),
 		cmocka_unit_test(test_b64_random_input_gives_the_same_output_however_cut),
 		cmocka_unit_test(test_b64_random_round_trip),
+		cmocka_unit_test(test_b64_classes_both_ways_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
