@@ -16,7 +16,7 @@
 
 #include "decode_types.h"
 
-#define DECODE_SINK_LEN	256
+#define DECODE_SINK_LEN	2048
 
 /* The value of hex digit c (either case), or -1. */
 static inline int
