@@ -754,6 +754,18 @@ scan_sentinel(struct sensor_worker *sw, struct sensor_stream *st)
 	scan_bytes(sw, st, sentinel, 1);
 }
 
+/* Past len lost bytes: data resumes at the new offset, with nothing before it known. */
+static void
+gap_skip(struct sensor_stream *st, uint64_t len)
+{
+	st->off += len;
+	st->hs_base = st->off;
+	st->known_lo = st->off;
+	st->gap_end = st->off;
+	st->epoch++;
+	sensor_prefilter_reset(&st->pf, st->off);
+}
+
 void
 sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t len,
 		  sensor_match_fn fn, void *cookie)
@@ -763,12 +775,7 @@ sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t l
 	/* Nothing came since the last gap (a decoded body's raw bytes skipped segment after
 	 * segment): that gap left nothing to settle, so only the offsets move. */
 	if (st->off == st->gap_end && st->n_pending == 0) {
-		st->off += len;
-		st->hs_base = st->off;
-		st->known_lo = st->off;
-		st->gap_end = st->off;
-		st->epoch++;
-		sensor_prefilter_reset(&st->pf, st->off);
+		gap_skip(st, len);
 		return;
 	}
 	/* buf is the sentinel, at the stream offset where the lost bytes start. */
@@ -784,12 +791,7 @@ sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t l
 	if (sw->lazy_kw)
 		sensor_context_gap(sw, st);	/* keywords before the gap still count */
 	st->n_pending = 0;
-	st->off += len;
-	st->hs_base = st->off;
-	st->known_lo = st->off;
-	st->gap_end = st->off;
-	st->epoch++;
-	sensor_prefilter_reset(&st->pf, st->off);
+	gap_skip(st, len);
 	call_end(sw);
 }
 

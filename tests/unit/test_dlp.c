@@ -363,6 +363,16 @@ test_an_idle_direction_gives_its_stream_to_a_new_one(void **state)
 	dlp_ctx_free(ctx);
 }
 
+/* dec scanned as a whole decoded buffer "http.body > form" of direction 0. */
+static void
+form_buffer(struct dlp_ctx *ctx, struct dlp_dir *d, const char *dec, struct caught *c)
+{
+	assert_int_equal(dlp_dir_buffer_open(ctx, d, 0, "http.body > form"), 0);
+	dlp_dir_buffer_data(ctx, d, 0, 0, (const uint8_t *)dec, (uint32_t)strlen(dec), NULL,
+			    catch_fn, c);
+	dlp_dir_buffer_close(ctx, d, 0, 0, NULL, catch_fn, c);
+}
+
 /* A value seen in a decoded buffer is reported from the buffer with its path and buffer
  * offset; the raw bytes the buffer covers are not scanned again. */
 static void
@@ -375,10 +385,7 @@ test_raw_bytes_a_buffer_covered_are_not_scanned_again(void **state)
 	struct caught c = { 0 };
 
 	(void)state;
-	assert_int_equal(dlp_dir_buffer_open(ctx, d, 0, "http.body > form"), 0);
-	dlp_dir_buffer_data(ctx, d, 0, 0, (const uint8_t *)dec, (uint32_t)strlen(dec), NULL,
-			    catch_fn, &c);
-	dlp_dir_buffer_close(ctx, d, 0, 0, NULL, catch_fn, &c);
+	form_buffer(ctx, d, dec, &c);
 	dlp_dir_cover(d, 0, strlen(raw));
 	feed(ctx, d, raw, NULL, &c);
 	dlp_dir_close(ctx, d, 0, NULL, catch_fn, &c);
@@ -406,10 +413,7 @@ test_raw_match_found_before_its_cover_is_not_counted_again(void **state)
 	(void)state;
 	feed(ctx, d, raw, NULL, &c);
 	assert_int_equal(c.n, 0);		/* the raw value waits for the close */
-	assert_int_equal(dlp_dir_buffer_open(ctx, d, 0, "http.body > form"), 0);
-	dlp_dir_buffer_data(ctx, d, 0, 0, (const uint8_t *)dec, (uint32_t)strlen(dec), NULL,
-			    catch_fn, &c);
-	dlp_dir_buffer_close(ctx, d, 0, 0, NULL, catch_fn, &c);
+	form_buffer(ctx, d, dec, &c);
 	dlp_dir_cover(d, 0, strlen(raw));
 	dlp_dir_close(ctx, d, 0, NULL, catch_fn, &c);
 	assert_int_equal(c.n, 1);
