@@ -657,6 +657,40 @@ baseline_row(struct bench *b, const struct bench_traffic *t, int finder, double 
 		"gbps_per_core", g, "x_full", x, "hits", (json_int_t)hits));
 }
 
+/*
+ * Scaling from 1 to nw workers, for the two pipeline modes: per core, the Gbit/s per
+ * core of nw workers over one's (does the work per byte grow when workers run side by
+ * side: shared state, cache lines, memory); total, the aggregate Gbit/s (wall clock of
+ * the slowest worker) over nw x one worker's, which means something only when every
+ * worker and the event drain have a CPU of their own.
+ */
+static void
+print_scaling(const struct bench *b, const struct result *r, unsigned int nw,
+	      const double *one_core, const double *one_total, json_t *sc)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int own = ncpu >= (long)nw + 1;
+	unsigned int m;
+
+	(void)b;
+	for (m = MODE_NOSENSORS; m < MODES; m++) {
+		double core = gbps(r[m].wire_bytes, r[m].cpu_s) / one_core[m];
+		double total = one_total[m] > 0 ?
+			gbps(r[m].wire_bytes, r[m].wall_s) / (nw * one_total[m]) : 0;
+		json_t *o = json_object();
+
+		printf("    scaling 1 -> %u, %-14s per core %5.1f%%   total %5.1f%%%s\n", nw,
+		       m == MODE_FULL ? "full:" : "sensors off:", core * 100, total * 100,
+		       own ? "" : " (the event drain shares the workers' CPUs)");
+		json_object_set_new(o, "workers", json_integer(nw));
+		json_object_set_new(o, "mode", json_string(mode_name[m]));
+		json_object_set_new(o, "per_core", json_real(core));
+		json_object_set_new(o, "total", json_real(total));
+		json_object_set_new(o, "cpu_per_thread", json_boolean(own));
+		json_array_append_new(sc, o);
+	}
+}
+
 /* ---- one mix: every worker count and mode, the baselines ---- */
 
 static json_t *
@@ -665,7 +699,8 @@ bench_mix(struct bench *b, enum bench_traffic_kind kind, struct rte_mempool *poo
 	struct bench_traffic *t;
 	struct result r[MODES];
 	json_t *mj = json_object(), *runs = json_array(), *pl = json_object(), *bl;
-	double full1 = 0;
+	json_t *sc = json_array();
+	double full1 = 0, one_core[MODES] = { 0 }, one_total[MODES] = { 0 };
 	unsigned int i, m, s;
 	char err[512];
 
@@ -723,6 +758,13 @@ bench_mix(struct bench *b, enum bench_traffic_kind kind, struct rte_mempool *poo
 			print_mode(&r[m], (enum mode)m, full);
 			json_object_set_new(mo, mode_name[m], mode_json(b, &r[m], m, full));
 		}
+		if (nw == 1)
+			for (m = 0; m < MODES; m++) {
+				one_core[m] = gbps(r[m].wire_bytes, r[m].cpu_s);
+				one_total[m] = gbps(r[m].wire_bytes, r[m].wall_s);
+			}
+		else if (one_core[MODE_FULL] > 0)
+			print_scaling(b, r, nw, one_core, one_total, sc);
 		json_object_set_new(rj, "workers", json_integer(nw));
 		json_object_set_new(rj, "modes", mo);
 		json_array_append_new(runs, rj);
@@ -734,6 +776,7 @@ bench_mix(struct bench *b, enum bench_traffic_kind kind, struct rte_mempool *poo
 		printf("; dlp events %" PRIu64 "\n", r[MODE_FULL].ev_dlp);
 	}
 	json_object_set_new(mj, "runs", runs);
+	json_object_set_new(mj, "scaling", sc);
 	bl = json_object();
 	printf("  1 core, the same payload bytes (Gbit/s of the frames they came in)\n");
 	baseline_row(b, t, 0, full1, bl);

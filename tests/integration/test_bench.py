@@ -107,6 +107,24 @@ def test_bench_json_shape(mixes):
             assert mix["baselines"][base]["gbps_per_core"] > 0
 
 
+def test_bench_scaling_is_the_ratio_of_its_runs(mixes):
+    """The scaling rows are computed from the runs they stand next to: per core, the
+    worker count's Gbit/s per core over one worker's; total, its aggregate over n times
+    one worker's."""
+    for mix in mixes["mixes"]:
+        runs = {r["workers"]: r["modes"] for r in mix["runs"]}
+        rows = {(s["workers"], s["mode"]): s for s in mix["scaling"]}
+        assert sorted(rows) == [(n, m) for n in WORKERS if n > 1
+                                for m in ("full", "no_sensors")]
+        for (n, mode), row in rows.items():
+            one, many = runs[1][mode], runs[n][mode]
+            assert row["per_core"] == pytest.approx(
+                many["gbps_per_core"] / one["gbps_per_core"], rel=1e-6)
+            assert row["total"] == pytest.approx(
+                many["gbps_total"] / (n * one["gbps_total"]), rel=1e-6)
+            assert row["cpu_per_thread"] == (mixes["cpus"] >= n + 1)
+
+
 @pytest.mark.parametrize("name", ["standard", "decoders", "adversarial"])
 def test_bench_invariants(mixes, name):
     mix = next(m for m in mixes["mixes"] if m["mix"] == name)
