@@ -5,7 +5,9 @@
  * routing header), RFC 8754 (segment routing header: segment 0 is the final one).
  */
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <string.h>
+#include <immintrin.h>
 #include "pkt_cksum.h"
 
 #define IPV6_HDR_LEN 40
@@ -21,19 +23,69 @@ fold16(uint64_t s)
 	return (uint32_t)s;
 }
 
+static bool cksum_avx2;
+
+__attribute__((constructor)) static void
+cksum_cpu_init(void)
+{
+	__builtin_cpu_init();
+	cksum_avx2 = __builtin_cpu_supports("avx2") != 0;
+}
+
+/*
+ * AVX2: the 16-bit words of 64 bytes a step, each widened to 32 bits and added in eight
+ * 32-bit lanes of two accumulators. A lane takes two words a step (at most 2 x 0xffff),
+ * so the lanes are emptied into the 64-bit sum every CKSUM_VEC_STEPS steps, long before
+ * one could overflow. Returns the bytes summed (a multiple of 64); *sum < 2^50.
+ */
+#define CKSUM_VEC_STEPS 16384
+
+__attribute__((target("avx2"))) static uint32_t
+cksum_blocks_avx2(const uint8_t *p, uint32_t n, uint64_t *sum)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	uint64_t lanes[4], s = 0;
+	uint32_t i = 0, k;
+
+	while (i + 64 <= n) {
+		__m256i a0 = zero, a1 = zero, w;
+
+		for (k = 0; k < CKSUM_VEC_STEPS && i + 64 <= n; k++, i += 64) {
+			__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+			__m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 32));
+
+			a0 = _mm256_add_epi32(a0, _mm256_unpacklo_epi16(v0, zero));
+			a1 = _mm256_add_epi32(a1, _mm256_unpackhi_epi16(v0, zero));
+			a0 = _mm256_add_epi32(a0, _mm256_unpacklo_epi16(v1, zero));
+			a1 = _mm256_add_epi32(a1, _mm256_unpackhi_epi16(v1, zero));
+		}
+		w = _mm256_add_epi64(_mm256_add_epi64(_mm256_unpacklo_epi32(a0, zero),
+						      _mm256_unpackhi_epi32(a0, zero)),
+				     _mm256_add_epi64(_mm256_unpacklo_epi32(a1, zero),
+						      _mm256_unpackhi_epi32(a1, zero)));
+		_mm256_storeu_si256((__m256i *)(void *)lanes, w);
+		s += lanes[0] + lanes[1] + lanes[2] + lanes[3];
+	}
+	*sum = s;
+	return i;
+}
+
 /*
  * RFC 1071: the sum does not depend on byte order if both bytes of every word are swapped
- * the same way, so the words are added as the CPU loads them, eight bytes at a time with
- * the carries counted apart (end-around carry, added back at the end), and the folded
- * result is swapped to the big-endian order the caller adds in.
+ * the same way, so the words are added as the CPU loads them (with AVX2 64 bytes a step,
+ * then) eight bytes at a time with the carries counted apart (end-around carry, added
+ * back at the end), and the folded result is swapped to the big-endian order the caller
+ * adds in.
  */
-uint32_t
-pkt_cksum_sum(const uint8_t *p, uint32_t n, uint32_t sum)
+static inline uint32_t
+cksum_sum(const uint8_t *p, uint32_t n, uint32_t sum, bool vec)
 {
 	uint64_t s = 0, c = 0, w[4];
 	uint32_t i = 0, r;
 	uint16_t h;
 
+	if (vec && n >= 64)
+		i = cksum_blocks_avx2(p, n, &s);
 	for (; i + 32 <= n; i += 32) {
 		memcpy(w, p + i, 32);
 		s += w[0];
@@ -67,6 +119,24 @@ pkt_cksum_sum(const uint8_t *p, uint32_t n, uint32_t sum)
 	r = ((r & 0xff) << 8) | (r >> 8);
 #endif
 	return fold16((uint64_t)r + sum);
+}
+
+uint32_t
+pkt_cksum_sum(const uint8_t *p, uint32_t n, uint32_t sum)
+{
+	return cksum_sum(p, n, sum, cksum_avx2);
+}
+
+uint32_t
+pkt_cksum_sum_scalar(const uint8_t *p, uint32_t n, uint32_t sum)
+{
+	return cksum_sum(p, n, sum, false);
+}
+
+bool
+pkt_cksum_have_avx2(void)
+{
+	return cksum_avx2;
 }
 
 /*

@@ -8,6 +8,7 @@
 #ifndef TOLLGATE_PKT_CKSUM_H
 #define TOLLGATE_PKT_CKSUM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "pkt_parse_types.h"
 
@@ -38,5 +39,10 @@ enum pkt_cksum pkt_cksum_l4(const uint8_t *p, uint32_t len, const struct pkt_met
 /* Ones' complement sum of n bytes at p folded to 16 bits, added to sum (host order of
  * the big-endian words). */
 uint32_t pkt_cksum_sum(const uint8_t *p, uint32_t n, uint32_t sum);
+
+/* The same without the AVX2 path (the reference the tests hold the vector one to), and
+ * whether pkt_cksum_sum takes that path on this CPU. */
+uint32_t pkt_cksum_sum_scalar(const uint8_t *p, uint32_t n, uint32_t sum);
+bool pkt_cksum_have_avx2(void);
 
 #endif
