@@ -30,6 +30,11 @@ void decode_b64_init(struct decode_b64 *st, enum decode_b64_alphabet alphabet);
 void decode_b64_feed(struct decode_b64 *st, const uint8_t *p, size_t n, decode_out_fn out,
 		     void *cookie);
 
+/* The same without the AVX2 path (32 characters at a time where all are in the alphabet):
+ * the reference the tests hold decode_b64_feed to. */
+void decode_b64_feed_scalar(struct decode_b64 *st, const uint8_t *p, size_t n,
+			    decode_out_fn out, void *cookie);
+
 /*
  * End of the body: counts a quantum left with a single character, or a "xx=" without its
  * second '=', as invalid (nothing more is output; the whole bytes were output already),
