@@ -269,14 +269,16 @@ region_bytes(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t 
 
 /*
  * The same for Hyperscan: a region ending closer than SENSOR_HS_SLACK to the end of the
- * current buffer is copied into ctx_buf, which has that many bytes after its ring_size.
+ * current buffer and of its page is copied into ctx_buf, which has that many bytes after
+ * its ring_size.
  */
 static const uint8_t *
 hs_region(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t r0, uint64_t r1)
 {
 	const uint8_t *p = region_bytes(sw, st, r0, r1);
 
-	if (p != sw->ctx_buf && sw->buf_end - r1 < SENSOR_HS_SLACK) {
+	if (p != sw->ctx_buf && sw->buf_end - r1 < SENSOR_HS_SLACK &&
+	    sensor_page_rest(p + (r1 - r0)) < SENSOR_HS_SLACK) {
 		memcpy(sw->ctx_buf, p, (size_t)(r1 - r0));
 		p = sw->ctx_buf;
 	}

@@ -273,9 +273,19 @@ struct sensor_vcache {
  * Bytes Hyperscan may read past the end of the buffer it is given: libhs 5.4's AVX512VBMI
  * fat Teddy loads 32 bytes where fewer are left (vectorscan issue 322), which crashes when
  * the buffer ends just before an unmapped page. Every buffer handed to Hyperscan has at
- * least this many readable bytes after it: the caller's own, or a copy's.
+ * least this many readable bytes after it: the caller's own, the rest of the page its
+ * end is in (memory is mapped a page at a time, so those bytes cannot fault), or a
+ * copy's.
  */
 #define SENSOR_HS_SLACK 64
+#define SENSOR_PAGE 4096	/* the smallest page there is on the targets */
+
+/* Bytes from end to the end of its page: readable wherever the byte before end is. */
+static inline uint32_t
+sensor_page_rest(const uint8_t *end)
+{
+	return (uint32_t)(-(uintptr_t)end & (SENSOR_PAGE - 1));
+}
 
 struct sensor_worker {
 	const struct sensor_db *db;

@@ -437,9 +437,9 @@ on_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned
  * merged (Hyperscan's last group and the prefilter's rest at the end of each chunk).
  */
 /*
- * Hyperscan over p[0..n), with room readable bytes after it in the caller's buffer: the
- * bytes closer than SENSOR_HS_SLACK to the end of what is readable are scanned from a copy
- * (two calls, one stream: matches are the same).
+ * Hyperscan over p[0..n), with room readable bytes after it in the caller's buffer (or
+ * the rest of the page, if more): the bytes closer than SENSOR_HS_SLACK to the end of what
+ * is readable are scanned from a copy (two calls, one stream: matches are the same).
  */
 static void
 hs_feed(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, uint32_t n,
@@ -447,6 +447,8 @@ hs_feed(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, ui
 {
 	uint32_t direct = n;
 
+	if (room < SENSOR_HS_SLACK && sensor_page_rest(p + n) > room)
+		room = sensor_page_rest(p + n);
 	if (room < SENSOR_HS_SLACK)
 		direct = n + room > SENSOR_HS_SLACK ? n + room - SENSOR_HS_SLACK : 0;
 	if (direct > 0 && hs_scan_stream(st->hs, (const char *)p, direct, 0, sw->scratch, on_hit,
