@@ -128,9 +128,14 @@ app_http_meta(struct app_flow *af, const struct app_http_msg *msg)
 		app_meta_copy(m->http.method, APP_META_METHOD_LEN, msg->method);
 		app_meta_copy(m->http.content_type, APP_META_CTYPE_LEN, msg->content_type);
 		af->reqs[msg->txn % APP_LAYER_PIPELINE] = *m;
+		af->reqs_set |= (uint8_t)(1u << (msg->txn % APP_LAYER_PIPELINE));
 	} else {
-		/* The response speaks of its own request (msg->txn), pipelined or not. */
-		*m = af->reqs[msg->txn % APP_LAYER_PIPELINE];
+		/* The response speaks of its own request (msg->txn), pipelined or not; of
+		 * none when no request came in that slot. */
+		if (af->reqs_set & (1u << (msg->txn % APP_LAYER_PIPELINE)))
+			*m = af->reqs[msg->txn % APP_LAYER_PIPELINE];
+		else
+			memset(m, 0, sizeof(*m));
 		m->kind = APP_META_HTTP;
 		m->http.status = msg->status;
 		app_meta_copy(m->http.content_type, APP_META_CTYPE_LEN, msg->content_type);
@@ -267,7 +272,11 @@ app_layer_attach(struct app_layer *al, enum app_layer_proto proto)
 		return NULL;
 	}
 	al->free = af->next_free;
-	memset(af, 0, offsetof(struct app_flow, u));
+	memset(af, 0, offsetof(struct app_flow, reqs));
+	app_pipe_reset(&af->pipe[0]);
+	app_pipe_reset(&af->pipe[1]);
+	app_pipe_reset(&af->pre[0]);
+	app_pipe_reset(&af->pre[1]);
 	af->proto = (uint8_t)proto;
 	if (proto == APP_LAYER_HTTP)
 		app_http_conn_init(&af->u.http, &al->http_conf, &app_http_cb, al);

@@ -21,20 +21,28 @@
 struct app_flow {
 	struct app_flow *next_free;
 	uint8_t proto;			/* enum app_layer_proto */
-	struct app_meta meta[2];	/* per direction: what its dlp events say */
-	struct app_pipe pipe[2];	/* per direction: the body, part or URL being decoded */
-	struct app_pipe pre[2];		/* per direction: a MIME body's content codings */
 	uint8_t mime_on[2];		/* the direction's body goes through mime[] */
-	struct app_mime mime[2];
 	uint8_t stopped[2];		/* SMTP: the direction's parser stopped (raw from here) */
 	uint8_t raw_held[2];		/* raw bytes fed to the pipe before it opened a buffer */
+	uint8_t reqs_set;		/* HTTP: the slots of reqs[] written, a bit each */
 	uint64_t raw_from[2];		/* ... from this stream offset on */
 	uint32_t next_req;		/* HTTP: requests complete */
 	uint32_t resp_done;		/* HTTP: final responses complete */
+	struct app_meta meta[2];	/* per direction: what its dlp events say */
+	/*
+	 * From here on not cleared at attach (about 22 KiB a connection, most of it never
+	 * used by a short one): each part is set up before it is read. reqs[] is read only
+	 * where reqs_set says; a pipe's header is cleared (app_pipe_reset), its decoders by
+	 * app_pipe_begin; mime[dir] is initialised when mime_on[dir] is set; u by the
+	 * protocol's parser.
+	 */
 	/* HTTP: the last requests by transaction index (pipelining), so a response is told
 	 * with its own request's host, URL and method. */
 	struct app_meta reqs[APP_LAYER_PIPELINE];
-	union {				/* last: not cleared at attach (the parsers init it) */
+	struct app_pipe pipe[2];	/* per direction: the body, part or URL being decoded */
+	struct app_pipe pre[2];		/* per direction: a MIME body's content codings */
+	struct app_mime mime[2];
+	union {
 		struct app_http_conn http;
 		struct app_smtp_conn smtp;
 	} u;

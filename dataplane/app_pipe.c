@@ -285,6 +285,12 @@ app_pipe_failed(struct app_pipe *pp, int err)
 	app_pipe_anomaly(pp);
 }
 
+void
+app_pipe_reset(struct app_pipe *pp)
+{
+	memset(pp, 0, offsetof(struct app_pipe, nest));
+}
+
 int
 app_pipe_begin(struct app_pipe *pp, struct app_pipe_env *env, uint8_t dir, const char *base,
 	       const char *cenc, int text)

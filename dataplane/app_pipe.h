@@ -61,6 +61,10 @@ struct app_pipe {
 	struct decode_text text;
 };
 
+/* A pipe not begun yet: what app_pipe_feed, app_pipe_end and app_pipe_scanning read of
+ * it (it is idle, no anomaly reported); app_pipe_begin sets the rest. */
+void app_pipe_reset(struct app_pipe *pp);
+
 /* No text decoder (app_pipe_begin's text argument). */
 #define APP_PIPE_NO_TEXT (-1)
 

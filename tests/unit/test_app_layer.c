@@ -911,6 +911,82 @@ test_base64_sniffer_follows_its_rule_on_random_text(void **state)
 	free(want);
 }
 
+/*
+ * Most of a flow state is not cleared when it is taken (app_layer_attach): a state used by
+ * a connection with a multipart upload, a pipelined request and a gzip body, then taken
+ * by another, tells the second nothing of the first. A response without a request is
+ * told with no URL (not the last connection's), and a body decodes as on a new layer.
+ */
+static void
+test_a_reused_flow_state_tells_nothing_of_the_last_connection(void **state)
+{
+	static const uint8_t gz[] = { /* gzip of {"a":"b"} */
+		0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xab, 0x56, 0x4a,
+		0x54, 0xb2, 0x52, 0x4a, 0x52, 0xaa, 0x05, 0x00, 0x9c, 0x5c, 0xf6, 0x6b, 0x09,
+		0x00, 0x00, 0x00 };
+	static const char head[] = "POST /z HTTP/1.1\r\nHost: h\r\nContent-Type: "
+				   "application/json\r\nContent-Encoding: gzip\r\n"
+				   "Content-Length: 29\r\n\r\n";
+	uint8_t gzreq[sizeof(head) - 1 + sizeof(gz)];
+	const struct turn first[] = {
+		T(0, "POST /secret-path HTTP/1.1\r\nHost: one.example\r\nContent-Type: "
+		     "multipart/form-data; boundary=b\r\nContent-Length: 79\r\n\r\n"
+		     "--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n"
+		     "card 4111111111111111\r\n--b--\r\n"
+		     "GET /second HTTP/1.1\r\nHost: one.example\r\n\r\n"),
+		{ 0, gzreq, sizeof(gzreq) },
+		T(1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+	};
+	const struct turn lone[] = { T(1, "HTTP/1.1 204 No Content\r\n\r\n") };
+	const struct turn odd[] = {
+		T(0, "POST /u HTTP/1.1\r\nContent-Encoding: zz\r\nContent-Length: 1\r\n\r\nx"),
+	};
+	const struct turn json[] = {
+		T(0, "POST /j HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n"
+		     "Content-Length: 26\r\n\r\n{\"iban\": \"GB82 W\\u0045ST\"}"),
+	};
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al, *fresh;
+	struct rec *r = calloc(1, sizeof(*r)), *want = calloc(1, sizeof(*want));
+
+	(void)state;
+	assert_non_null(r);
+	assert_non_null(want);
+	memcpy(gzreq, head, sizeof(head) - 1);
+	memcpy(gzreq + sizeof(head) - 1, gz, sizeof(gz));
+	c.max_flows = 1;	/* every connection takes the same state */
+	al = app_layer_create(&c, err, sizeof(err));
+	fresh = app_layer_create(&c, err, sizeof(err));
+	assert_non_null(al);
+	assert_non_null(fresh);
+	play(al, APP_LAYER_HTTP, first, 3, 0, 0, r, NULL);
+	assert_non_null(strstr(r->txn, "/secret-path"));
+	memset(r, 0, sizeof(*r));
+	play(al, APP_LAYER_HTTP, lone, 1, 0, 0, r, NULL);
+	assert_string_equal(r->txn, "1:204 ;");
+	/* a decoding anomaly is reported once per direction: again on the next connection */
+	memset(r, 0, sizeof(*r));
+	play(al, APP_LAYER_HTTP, odd, 1, 0, 0, r, NULL);
+	assert_int_equal(r->anomalies[0], 1);
+	memset(r, 0, sizeof(*r));
+	play(al, APP_LAYER_HTTP, odd, 1, 0, 0, r, NULL);
+	assert_int_equal(r->anomalies[0], 1);
+	memset(r, 0, sizeof(*r));
+	play(al, APP_LAYER_HTTP, first, 3, 0, 0, r, NULL);
+	memset(r, 0, sizeof(*r));
+	play(al, APP_LAYER_HTTP, json, 1, 0, 0, r, NULL);
+	play(fresh, APP_LAYER_HTTP, json, 1, 0, 0, want, NULL);
+	assert_string_equal(r->log[0], want->log[0]);
+	assert_string_equal(r->txn, want->txn);
+	assert_int_equal(r->cover_bytes[0], want->cover_bytes[0]);
+	assert_int_equal(r->anomalies[0], want->anomalies[0]);
+	free(r);
+	free(want);
+	app_layer_free(al);
+	app_layer_free(fresh);
+}
+
 static void
 test_flow_states_run_out_and_are_counted(void **state)
 {
@@ -961,6 +1037,7 @@ main(void)
 		cmocka_unit_test(test_body_that_is_all_base64_is_decoded_too),
 		cmocka_unit_test(test_http_multipart_upload_parts_are_scanned_by_name),
 		cmocka_unit_test(test_base64_sniffer_follows_its_rule_on_random_text),
+		cmocka_unit_test(test_a_reused_flow_state_tells_nothing_of_the_last_connection),
 		cmocka_unit_test(test_flow_states_run_out_and_are_counted),
 	};
 
