@@ -159,6 +159,35 @@ app_pipe_quiet(const struct app_pipe *pp, uint64_t alpha, uint64_t reset, uint64
  * characters in hold[]. A block where one may is read byte by byte (app_pipe_sniff_bytes),
  * so the result is the byte loop's, however the text is cut.
  */
+/*
+ * Inside a value: the length of the prefix of p[0..n) that continues it (base64
+ * characters, padding, and in JSON and plain text line breaks), 64 bytes at a time; *end
+ * is set when a byte after it ends the value.
+ */
+static size_t
+app_pipe_nest_span(const struct app_pipe *pp, const uint8_t *p, size_t n, bool *end)
+{
+	size_t j = 0;
+
+	*end = false;
+	while (j < n) {
+		unsigned int len = n - j < 64 ? (unsigned int)(n - j) : 64;
+		uint64_t valid = len == 64 ? UINT64_MAX : (1ULL << len) - 1, stop;
+		struct decode_b64_masks m;
+
+		decode_b64_classes(p + j, len, &m);
+		if (!pp->sniff_json)
+			m.brk = 0;
+		stop = ~(m.alpha | m.pad | m.brk) & valid;
+		if (stop != 0) {
+			*end = true;
+			return j + (unsigned int)__builtin_ctzll(stop);
+		}
+		j += len;
+	}
+	return j;
+}
+
 static void
 app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 {
@@ -170,22 +199,24 @@ app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 		struct decode_b64_masks m;
 		uint64_t keep, reset;
 
-		decode_b64_classes(p + i, len, &m);
-		if (!pp->sniff_json)
-			m.brk = 0;
 		if (pp->nest_on) {
-			uint64_t stop = ~(m.alpha | m.pad | m.brk) & valid;
-			unsigned int j = stop != 0 ? (unsigned int)__builtin_ctzll(stop) : len;
+			/* The whole value in this piece goes to the decoder in one call, so its
+			 * output reaches the sensors in one piece, not one per 48 bytes. */
+			bool end;
+			size_t j = app_pipe_nest_span(pp, p + i, n - i, &end);
 
 			decode_b64_feed(&pp->nest, p + i, j, app_pipe_nest_out, pp);
-			if (stop == 0) {
-				i += len;
+			if (!end) {
+				i += j;
 				continue;
 			}
 			app_pipe_nest_end(pp);
 			i += j + 1;		/* the byte that ended it is not looked at again */
 			continue;
 		}
+		decode_b64_classes(p + i, len, &m);
+		if (!pp->sniff_json)
+			m.brk = 0;
 		reset = ~(m.alpha | m.brk) & valid;
 		if (!app_pipe_quiet(pp, m.alpha, reset, valid, len)) {
 			app_pipe_sniff_bytes(pp, p + i, len);
