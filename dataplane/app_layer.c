@@ -67,6 +67,7 @@ app_layer_create(const struct config_app *conf, char *err, size_t errlen)
 	al->mime_env.count_bodies = 0;
 	al->mime_env.sink = &app_layer_mime_sink;
 	al->mime_env.cookie = al;
+	al->env.batch = al->batch;	/* the MIME parser takes its pieces as they come */
 	app_mime_conf_default(&al->mime_conf);
 	for (i = conf->max_flows; i > 0; i--) {
 		al->flows[i - 1].next_free = al->free;
@@ -295,6 +296,7 @@ app_layer_data(struct app_layer *al, struct app_flow *af, uint8_t dir, const uin
 		app_http_feed(&af->u.http.dir[dir & 1], data, len);
 	else
 		app_layer_smtp_data(al, af, dir & 1, data, len);
+	app_pipe_flush(&al->env);
 	al->in = NULL;
 }
 
@@ -307,6 +309,7 @@ app_layer_gap(struct app_layer *al, struct app_flow *af, uint8_t dir,
 		app_http_gap(&af->u.http.dir[dir & 1]);
 	else
 		app_layer_smtp_gap(al, af, dir & 1);
+	app_pipe_flush(&al->env);
 }
 
 void
@@ -316,6 +319,7 @@ app_layer_eof(struct app_layer *al, struct app_flow *af, uint8_t dir,
 	app_layer_enter(al, af, dir & 1, NULL, 0, 0, sink, cookie);
 	if (af->proto == APP_LAYER_HTTP)
 		app_http_eof(&af->u.http.dir[dir & 1]);
+	app_pipe_flush(&al->env);
 }
 
 void
@@ -337,6 +341,7 @@ app_layer_finish(struct app_layer *al, struct app_flow *af, const struct app_lay
 		app_layer_mime_end(al, af, dir);
 		app_pipe_end(&af->pipe[dir]);
 	}
+	app_pipe_flush(&al->env);
 	/* Requests the connection's end left unanswered are transactions too (the last
 	 * APP_LAYER_PIPELINE of them). */
 	if (af->proto == APP_LAYER_HTTP) {

@@ -66,6 +66,7 @@ struct app_layer {
 	const uint8_t *in;		/* the reassembled bytes fed, NULL outside app_layer_data */
 	uint32_t in_len;
 	uint64_t in_off;		/* their raw stream offset */
+	uint8_t batch[APP_PIPE_BATCH];	/* env.batch */
 };
 
 /* Start a call: where sink events go, and which raw bytes are being fed. */
@@ -73,6 +74,7 @@ static inline void
 app_layer_enter(struct app_layer *al, struct app_flow *af, uint8_t dir, const uint8_t *data,
 		uint32_t len, uint64_t off, const struct app_layer_sink *sink, void *cookie)
 {
+	app_pipe_flush(&al->env);	/* what the last call gathered, to its own sink */
 	al->cur = af;
 	al->cur_dir = dir;
 	al->in = data;

@@ -236,6 +236,49 @@ app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 	}
 }
 
+/* Decoded bytes of pp to its sink, and to the base64 sniffer. */
+static void
+app_pipe_deliver(struct app_pipe *pp, const uint8_t *p, size_t n)
+{
+	pp->env->sink->data(pp->env->cookie, pp->dir, 0, p, n);
+	if (pp->sniff)
+		app_pipe_sniff(pp, p, n);
+}
+
+void
+app_pipe_flush(struct app_pipe_env *env)
+{
+	struct app_pipe *pp = env->batch_pp;
+	uint32_t n = env->batch_n;
+
+	env->batch_pp = NULL;
+	env->batch_n = 0;
+	if (pp != NULL && n > 0)
+		app_pipe_deliver(pp, env->batch, n);
+}
+
+/* Decoded bytes of pp, in order: gathered in env's batch, or at once when long. */
+static void
+app_pipe_put(struct app_pipe *pp, const uint8_t *p, size_t n)
+{
+	struct app_pipe_env *env = pp->env;
+
+	if (env->batch == NULL) {
+		app_pipe_deliver(pp, p, n);
+		return;
+	}
+	if (env->batch_pp != pp || n >= APP_PIPE_BATCH / 2 ||
+	    env->batch_n + n > APP_PIPE_BATCH)
+		app_pipe_flush(env);
+	if (n >= APP_PIPE_BATCH / 2) {
+		app_pipe_deliver(pp, p, n);
+		return;
+	}
+	memcpy(env->batch + env->batch_n, p, n);
+	env->batch_n += (uint32_t)n;
+	env->batch_pp = pp;
+}
+
 static void
 app_pipe_scan(void *cookie, const uint8_t *p, size_t n)
 {
@@ -261,11 +304,8 @@ app_pipe_scan(void *cookie, const uint8_t *p, size_t n)
 		env->stats->decode_capped++;
 		app_pipe_anomaly(pp);
 	}
-	if (n > 0) {
-		env->sink->data(env->cookie, pp->dir, 0, p, n);
-		if (pp->sniff)
-			app_pipe_sniff(pp, p, n);
-	}
+	if (n > 0)
+		app_pipe_put(pp, p, n);
 	pp->out += n;
 }
 
@@ -331,6 +371,8 @@ app_pipe_begin(struct app_pipe *pp, struct app_pipe_env *env, uint8_t dir, const
 	uint8_t anom = pp->anom;
 	int rc;
 
+	if (env->batch_pp == pp)
+		app_pipe_flush(env);
 	memset(pp, 0, offsetof(struct app_pipe, chain));
 	pp->anom = anom;
 	pp->env = env;
@@ -406,6 +448,8 @@ app_pipe_end(struct app_pipe *pp)
 		decode_text_finish(&pp->text, app_pipe_scan, pp);
 		pp->text_on = 0;
 	}
+	if (pp->env->batch_pp == pp)
+		app_pipe_flush(pp->env);
 	app_pipe_nest_end(pp);
 	if (pp->opened)
 		pp->env->sink->close(pp->env->cookie, pp->dir, 0);

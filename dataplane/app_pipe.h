@@ -22,6 +22,9 @@
 /* Longest run of base64 characters held before it counts as a value (app.base64_min). */
 #define APP_PIPE_B64_HOLD 1024
 
+/* Decoded bytes held to go to the sink together (app_pipe_env.batch). */
+#define APP_PIPE_BATCH 2048
+
 /* What every pipeline of a worker shares: limits, pool, counters, and the sink of the
  * call under way. */
 struct app_pipe_env {
@@ -33,6 +36,16 @@ struct app_pipe_env {
 	uint8_t count_bodies;		/* its buffers are the sensors' (bodies counted) */
 	const struct app_layer_sink *sink;
 	void *cookie;
+	/*
+	 * Decoded pieces shorter than half of APP_PIPE_BATCH (a MIME line, a JSON string)
+	 * are gathered here, one pipe's at a time, and go to the sink (and the base64
+	 * sniffer) together: a sensor call per batch, not per piece. Held only within one
+	 * call of the app layer (app_pipe_flush at its end, and before the pipe ends).
+	 * NULL: every piece goes at once.
+	 */
+	uint8_t *batch;			/* APP_PIPE_BATCH bytes */
+	struct app_pipe *batch_pp;	/* whose bytes they are */
+	uint32_t batch_n;
 };
 
 struct app_pipe {
@@ -60,6 +73,9 @@ struct app_pipe {
 	struct decode_comp_chain chain;
 	struct decode_text text;
 };
+
+/* The decoded bytes env holds go to their pipe's sink now. */
+void app_pipe_flush(struct app_pipe_env *env);
 
 /* A pipe not begun yet: what app_pipe_feed, app_pipe_end and app_pipe_scanning read of
  * it (it is idle, no anomaly reported); app_pipe_begin sets the rest. */
