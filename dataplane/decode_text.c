@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <immintrin.h>
 
 #include "decode_b64.h"
 #include "decode_priv.h"
@@ -241,9 +242,44 @@ json_bad_u(struct decode_json *st, struct decode_sink *s)
 	st->st.invalid++;
 }
 
-void
-decode_json_feed(struct decode_json *st, const uint8_t *p, size_t n, decode_out_fn out,
-		 void *cookie)
+/* The length of the prefix of p[0..n) without a byte json_str_special stops at, 32 bytes
+ * at a time. */
+__attribute__((target("avx2"))) static size_t
+json_str_span_avx2(const uint8_t *p, size_t n)
+{
+	const __m256i quote = _mm256_set1_epi8('"'), bs = _mm256_set1_epi8('\\');
+	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	size_t j = 0;
+
+	for (; j + 32 <= n; j += 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + j));
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, bs)),
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf))));
+
+		if (m != 0)
+			return j + (unsigned int)__builtin_ctz(m);
+	}
+	for (; j < n && !json_str_special(p[j]); j++)
+		;
+	return j;
+}
+
+static size_t
+json_str_span(const uint8_t *p, size_t n, bool vec)
+{
+	size_t j = 0;
+
+	if (vec && n >= 32)
+		return json_str_span_avx2(p, n);
+	for (; j < n && !json_str_special(p[j]); j++)
+		;
+	return j;
+}
+
+static void
+json_feed(struct decode_json *st, const uint8_t *p, size_t n, decode_out_fn out, void *cookie,
+	  bool vec)
 {
 	struct decode_sink s;
 	size_t i = 0;
@@ -268,8 +304,7 @@ decode_json_feed(struct decode_json *st, const uint8_t *p, size_t n, decode_out_
 		case JSON_STR:
 			if (c != '\\')
 				json_drop_high(st, &s);
-			for (j = i; j < n && !json_str_special(p[j]); j++)
-				;
+			j = i + json_str_span(p + i, n - i, vec);
 			if (j > i) {
 				decode_sink_write(&s, p + i, j - i);
 				i = j;
@@ -325,6 +360,20 @@ decode_json_feed(struct decode_json *st, const uint8_t *p, size_t n, decode_out_
 		}
 	}
 	decode_sink_flush(&s);
+}
+
+void
+decode_json_feed(struct decode_json *st, const uint8_t *p, size_t n, decode_out_fn out,
+		 void *cookie)
+{
+	json_feed(st, p, n, out, cookie, decode_b64_have_avx2());	/* the CPU check is decode_b64's */
+}
+
+void
+decode_json_feed_scalar(struct decode_json *st, const uint8_t *p, size_t n,
+			decode_out_fn out, void *cookie)
+{
+	json_feed(st, p, n, out, cookie, false);
 }
 
 void

@@ -59,6 +59,10 @@ void decode_form_finish(struct decode_form *st, decode_out_fn out, void *cookie)
 void decode_json_init(struct decode_json *st);
 void decode_json_feed(struct decode_json *st, const uint8_t *p, size_t n, decode_out_fn out,
 		      void *cookie);
+/* The same without the AVX2 search for the end of a string's plain run (the reference the
+ * tests hold decode_json_feed to). */
+void decode_json_feed_scalar(struct decode_json *st, const uint8_t *p, size_t n,
+			     decode_out_fn out, void *cookie);
 void decode_json_finish(struct decode_json *st, decode_out_fn out, void *cookie);
 
 /*

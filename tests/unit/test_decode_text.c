@@ -396,6 +396,65 @@ test_null_callback_counts_and_finish_readies_a_new_body(void **state)
 	outbuf_free(&o);
 }
 
+/*
+ * The AVX2 search for the end of a string's plain run against the byte loop: random
+ * JSON-like text (long plain runs, quotes, backslashes and escapes, \u sequences, raw
+ * line breaks, high bytes) fed in random pieces through exact-size copies: the same
+ * bytes out and the same invalid count.
+ */
+static void
+test_json_vector_path_equals_scalar(void **state)
+{
+	static const char *const bits[] = {
+		"\"", "\\", "\\n", "\\u0041", "\\ud83d\\ude00", "\\ud800", "\\x", "\r",
+		"\n", "\xc3\xa9", "{\"k\": ", ", ", "\\u00", "\\\"",
+	};
+	uint8_t in[4096];
+
+	(void)state;
+	rng_seed(0x5eed150);
+	for (int round = 0; round < 3000; round++) {
+		size_t n = 0, cap = rng() % sizeof(in), odd = 1 + rng() % 200, i = 0;
+		struct decode_json v, sc;
+		struct outbuf ov = { 0 }, os = { 0 };
+
+		while (n < cap) {
+			if (rng() % odd == 0) {
+				const char *b = bits[rng() % (sizeof(bits) / sizeof(bits[0]))];
+				size_t k = strlen(b);
+
+				if (n + k > cap)
+					break;
+				memcpy(in + n, b, k);
+				n += k;
+			} else {
+				in[n++] = (uint8_t)(' ' + rng() % 94);
+			}
+		}
+		decode_json_init(&v);
+		decode_json_init(&sc);
+		while (i < n) {
+			size_t k = rng() % 3 == 0 ? n - i : 1 + rng() % (n - i);
+			uint8_t *copy = malloc(k);	/* exactly sized: ASan sees a read past it */
+
+			assert_non_null(copy);
+			memcpy(copy, in + i, k);
+			decode_json_feed(&v, copy, k, out_append, &ov);
+			decode_json_feed_scalar(&sc, copy, k, out_append, &os);
+			free(copy);
+			i += k;
+		}
+		decode_json_finish(&v, out_append, &ov);
+		decode_json_finish(&sc, out_append, &os);
+		assert_int_equal(ov.n, os.n);
+		if (os.n > 0)
+			assert_memory_equal(ov.p, os.p, os.n);
+		assert_int_equal(v.st.invalid, sc.st.invalid);
+		outbuf_free(&ov);
+		outbuf_free(&os);
+	}
+}
+
 int
 main(void)
 {
@@ -419,6 +478,7 @@ main(void)
 		cmocka_unit_test(test_json_invalid_escapes_pass_through_and_are_counted),
 		cmocka_unit_test(test_json_string_state_survives_piece_boundaries),
 		cmocka_unit_test(test_json_raw_line_break_ends_a_string_and_is_counted),
+		cmocka_unit_test(test_json_vector_path_equals_scalar),
 		cmocka_unit_test(test_json_nul_bytes_pass_through),
 		cmocka_unit_test(test_form_random_round_trip),
 		cmocka_unit_test(test_form_and_json_give_the_same_output_at_every_cut),
