@@ -161,6 +161,10 @@ app_layer_mime_begin(struct app_layer *al, struct app_flow *af, uint8_t dir, con
 
 	app_layer_mime_end(al, af, dir);
 	al->mime_dir = dir;
+	/* A part's path starts with the pre pipeline's, and the parser may begin its first
+	 * part inside app_mime_init_body (a type that names no boundary: the body is one
+	 * part), before that pipeline begins: its path is set first. */
+	snprintf(af->pre[dir].path, sizeof(af->pre[dir].path), "%s", base);
 	if (ctype != NULL)
 		rc = app_mime_init_body(&af->mime[dir], &al->mime_conf, &app_mime_callbacks, al,
 					ctype, strlen(ctype));

@@ -987,6 +987,43 @@ test_a_reused_flow_state_tells_nothing_of_the_last_connection(void **state)
 	app_layer_free(fresh);
 }
 
+/* A multipart type without a boundary: the MIME parser makes the body one part, begun
+ * before its pre pipeline; the part is named after the body, on a fresh state and on one
+ * a connection used before (it took the last connection's path once). */
+static void
+test_multipart_type_without_boundary_is_one_part_named_after_the_body(void **state)
+{
+	const struct turn t[] = {
+		T(0, "POST /up HTTP/1.1\r\nHost: h\r\nContent-Type: multipart/form-data; "
+		     "undary=xyz\r\nContent-Length: 21\r\n\r\ncard 4111111111111111"),
+	};
+	const struct turn other[] = {
+		T(0, "POST /x HTTP/1.1\r\nContent-Type: multipart/mixed; boundary=b\r\n"
+		     "Content-Length: 21\r\n\r\n--b\r\n\r\nhello\r\n--b--\r\n"),
+	};
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al;
+	struct rec *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	assert_non_null(r);
+	c.max_flows = 1;
+	al = app_layer_create(&c, err, sizeof(err));
+	assert_non_null(al);
+	play(al, APP_LAYER_HTTP, t, 1, 0, 0, r, NULL);
+	assert_non_null(strstr(r->log[0], "open http.body\n"));
+	assert_non_null(strstr(r->log[0], "card 4111111111111111"));
+	memset(r, 0, sizeof(*r));
+	play(al, APP_LAYER_HTTP, other, 1, 0, 0, r, NULL);
+	assert_non_null(strstr(r->log[0], "open http.body > part[1]"));
+	memset(r, 0, sizeof(*r));
+	play(al, APP_LAYER_HTTP, t, 1, 0, 0, r, NULL);
+	assert_non_null(strstr(r->log[0], "open http.body\n"));
+	free(r);
+	app_layer_free(al);
+}
+
 static void
 test_flow_states_run_out_and_are_counted(void **state)
 {
@@ -1038,6 +1075,7 @@ main(void)
 		cmocka_unit_test(test_http_multipart_upload_parts_are_scanned_by_name),
 		cmocka_unit_test(test_base64_sniffer_follows_its_rule_on_random_text),
 		cmocka_unit_test(test_a_reused_flow_state_tells_nothing_of_the_last_connection),
+		cmocka_unit_test(test_multipart_type_without_boundary_is_one_part_named_after_the_body),
 		cmocka_unit_test(test_flow_states_run_out_and_are_counted),
 	};
 
