@@ -154,12 +154,6 @@ app_pipe_quiet(const struct app_pipe *pp, uint64_t alpha, uint64_t reset, uint64
 }
 
 /*
- * The sniffer over 64 bytes at a time (decode_b64_classes): inside a value, up to the byte
- * that ends it; outside, a block where no run can reach b64_min only keeps its last run's
- * characters in hold[]. A block where one may is read byte by byte (app_pipe_sniff_bytes),
- * so the result is the byte loop's, however the text is cut.
- */
-/*
  * Inside a value: the length of the prefix of p[0..n) that continues it (base64
  * characters, padding, and in JSON and plain text line breaks), 64 bytes at a time; *end
  * is set when a byte after it ends the value.
@@ -188,6 +182,12 @@ app_pipe_nest_span(const struct app_pipe *pp, const uint8_t *p, size_t n, bool *
 	return j;
 }
 
+/*
+ * The sniffer over 64 bytes at a time (decode_b64_classes): inside a value, up to the byte
+ * that ends it; outside, a block where no run can reach b64_min only keeps its last run's
+ * characters in hold[]. A block where one may is read byte by byte (app_pipe_sniff_bytes),
+ * so the result is the byte loop's, however the text is cut.
+ */
 static void
 app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 {
