@@ -8,7 +8,7 @@
  * way round. This file holds the tables and the list rules that belong to this section only:
  *
  *   cfg_dlp_fields ─┬─ enabled, action, rule, threshold, max_matches_per_event,
- *                   │  max_streams, context_window, engine
+ *                   │  max_streams, max_parked, context_window, engine
  *                   ├─ disabled ── parse_disabled (built-in ids, each once)
  *                   ├─ sensors ── parse_sensors ── override_fields ─┬─ id (each once)
  *                   │                                               ├─ keywords
@@ -491,6 +491,7 @@ const struct cfg_field cfg_dlp_fields[] = {
 	UINT("threshold", dlp.threshold, 1, DLP_THRESHOLD_MAX, 0),
 	UINT("max_matches_per_event", dlp.max_matches, 1, DLP_MATCHES_MAX, 0),
 	UINT("max_streams", dlp.max_streams, 1, DLP_STREAMS_MAX, 0),
+	UINT("max_parked", dlp.max_parked, 0, DLP_STREAMS_MAX, 0),
 	UINT("context_window", dlp.context_window, 1, DLP_WINDOW_MAX, 0),
 	{ .key = "engine", .kind = CFG_ENUM, C(dlp.engine), .names = engine_names },
 	{ .key = "disabled", .kind = CFG_LIST, .parse = parse_disabled, .dump = dump_disabled,
@@ -548,5 +549,6 @@ cfg_dlp_defaults(struct config_dlp *d)
 	d->threshold = 1;
 	d->max_matches = DLP_MATCHES_MAX;
 	d->max_streams = 16384;
+	d->max_parked = 16384;
 	d->context_window = 64;
 }

@@ -299,6 +299,7 @@ struct config_dlp {
 	uint32_t threshold;			/* distinct values per flow direction, >= 1 */
 	uint32_t max_matches;			/* matches listed per event, 1..16 */
 	uint32_t max_streams;			/* sensor streams per worker */
+	uint32_t max_parked;			/* idle directions' accounting kept per worker */
 	uint32_t context_window;		/* default context window, bytes */
 	uint32_t n_disabled;			/* built-in sensors turned off */
 	char disabled[CONFIG_MAX_DISABLED][CONFIG_SENSOR_NAME_LEN];

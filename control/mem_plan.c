@@ -27,6 +27,8 @@ mem_plan_compute(struct mem_plan *p, const struct tg_config *cfg, unsigned int w
 	p->reasm = cfg->reasm.memcap;
 	p->defrag = defrag_memsize(&cfg->defrag);
 	p->dlp_state = 2 * dlp_ctx_memsize(&cfg->dlp);
+	p->dir_each = dlp_dir_size();
+	p->park_each = dlp_park_size();
 	p->stream_each = stream_each;
 	p->streams = 2 * stream_each * (size_t)cfg->dlp.max_streams;
 	p->app = cfg->app.enabled ? app_layer_memsize(&cfg->app) : 0;
@@ -52,9 +54,11 @@ mem_plan_print(const struct mem_plan *p, const struct tg_config *cfg, FILE *f)
 		cfg->flow.max_flows, p->flow_each, p->flows / MIB);
 	fprintf(f, "  reassembly   %.1f MiB (reassembly.memcap)\n", p->reasm / MIB);
 	fprintf(f, "  defrag       %.1f MiB\n", p->defrag / MIB);
-	fprintf(f, "  sensors      2 x %u streams x %zu B + direction state %.1f MiB = %.1f MiB "
-		"(two sets while a new sensor database comes in)\n", cfg->dlp.max_streams,
-		p->stream_each, p->dlp_state / MIB, (p->streams + p->dlp_state) / MIB);
+	fprintf(f, "  sensors      2 x (%u streams x (%zu + %zu) B + %u parked x %zu B) = %.1f MiB "
+		"(stream + direction state, idle directions' state; two sets while a new "
+		"sensor database comes in)\n", cfg->dlp.max_streams, p->stream_each,
+		p->dir_each, cfg->dlp.max_parked, p->park_each,
+		(p->streams + p->dlp_state) / MIB);
 	fprintf(f, "  app layer    %.1f MiB (app.max_flows states + app.decode_memcap)\n",
 		p->app / MIB);
 	fprintf(f, "  capture      %.1f MiB (capture.ring_size)\n", p->capture / MIB);

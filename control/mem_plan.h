@@ -20,6 +20,8 @@ struct mem_plan {
 	size_t reasm;			/* per worker: reassembly.memcap */
 	size_t defrag;			/* per worker */
 	size_t dlp_state;		/* per worker: DLP direction state (EAL, x2 on a swap) */
+	size_t dir_each;		/* one open direction's accounting */
+	size_t park_each;		/* one parked (idle) direction's accounting */
 	size_t stream_each;		/* one open sensor stream (Hyperscan state + lookback) */
 	size_t streams;			/* per worker: dlp.max_streams streams, x2 on a swap */
 	size_t app;			/* per worker: app flow states + decompressor pool */

@@ -74,6 +74,8 @@
 	X(dlp_dirs_opened, "flow directions inspected by the DLP sensors") \
 	X(dlp_dirs_refused, "flow directions NOT inspected: sensor stream cap (dlp.max_streams)") \
 	X(dlp_dirs_evicted, "idle flow directions (no bytes for 1 s) whose sensor stream went to a new one") \
+	X(dlp_dirs_resumed, "evicted flow directions that carried bytes again and went on counting from their parked state") \
+	X(dlp_parks_dropped, "parked state of idle flow directions given up for newer ones (dlp.max_parked)") \
 	X(dlp_matches, "personal data matches accepted (validated)") \
 	X(dlp_events, "dlp events emitted") \
 	X(dlp_distinct_overflow, "distinct-value sets full (values counted as new)") \

@@ -60,6 +60,7 @@ struct flow_key {
 #define FLOW_F_ANOMALY_SENT	0x08	/* reserved for the worker */
 
 struct dlp_dir;
+struct dlp_park;
 struct app_flow;
 struct msg;
 
@@ -78,6 +79,7 @@ struct flow {
 	uint64_t bytes[2];		/* L2 frame bytes per direction */
 	struct tcp_reasm_dir tcp[2];	/* per-direction reassembly, indexed like pkts */
 	struct dlp_dir *dlp[2];		/* per-direction DLP state, NULL when not inspected */
+	struct dlp_park *dlp_park[2];	/* ... an idle direction's, its stream given up */
 	struct app_flow *app_flow;	/* HTTP/SMTP parser state, NULL when not parsed */
 	struct msg *tls_msg;		/* tls event waiting for the ServerHello, or NULL */
 

@@ -330,8 +330,11 @@ worker_dir_end(struct worker *w, struct flow *f, uint8_t dir)
 {
 	uint8_t ps;
 
-	if (f->dlp[dir] == NULL)
+	if (f->dlp[dir] == NULL) {
+		if (f->dlp_park[dir] != NULL)
+			dlp_park_free(w->dlp, f->dlp_park[dir]);
 		return;
+	}
 	ps = WORKER_PROF_PUSH(w, WORKER_ST_APP);
 	worker_app_eof(w, f, dir);
 	WORKER_PROF(w, WORKER_ST_SENSORS);

@@ -130,17 +130,26 @@ worker_dlp_policy(const struct worker *w, const struct flow *f, struct dlp_polic
 	return s->dlp_default;
 }
 
-/* dlp_evict_fn: an idle direction gives its stream to a new one. */
+/* dlp_evict_fn: an idle direction gives its stream to a new one and keeps its
+ * accounting (f->dlp_park) for when it carries bytes again. */
 static void
 worker_dlp_evict(void *cookie, void *owner, uint8_t dir)
 {
-	worker_dlp_close_dir(cookie, owner, dir);
+	struct worker *w = cookie;
+	struct flow *f = owner;
+	struct worker_emit e = { w, f };
+	struct dlp_policy pol;
+
+	worker_dlp_policy(w, f, &pol);
+	dlp_dir_park(w->dlp, f->dlp[dir], dir, &pol, worker_dlp_emit, &e, &f->dlp_park[dir]);
+	f->dlp[dir] = NULL;
 }
 
 /*
  * Open the direction's sensor stream on its first bytes, taking the stream of a direction
- * idle for WORKER_DLP_EVICT_IDLE_US when none is free. When every stream is busy the
- * direction goes uninspected, and says so: a counter and one anomaly event for the flow.
+ * idle for WORKER_DLP_EVICT_IDLE_US when none is free; a direction parked so goes on
+ * counting from where it stopped. When every stream is busy the direction goes
+ * uninspected, and says so: a counter and one anomaly event for the flow.
  */
 struct dlp_dir *
 worker_dlp_dir(struct worker *w, struct flow *f, uint8_t dir)
@@ -151,8 +160,11 @@ worker_dlp_dir(struct worker *w, struct flow *f, uint8_t dir)
 	if (f->dlp[dir] != NULL || (f->flags & off_bit))
 		return f->dlp[dir];
 	f->dlp[dir] = dlp_dir_open_lru(w->dlp, WORKER_DLP_EVICT_IDLE_US, worker_dlp_evict, w);
-	if (f->dlp[dir] != NULL)
+	if (f->dlp[dir] != NULL) {
 		dlp_dir_own(f->dlp[dir], f, dir);
+		if (f->dlp_park[dir] != NULL)
+			dlp_dir_resume(w->dlp, f->dlp[dir], f->dlp_park[dir]);
+	}
 	if (f->dlp[dir] == NULL) {
 		f->flags |= off_bit;
 		worker_anomaly(w, f, dir, MSG_ANOM_DLP_UNINSPECTED, 1);
@@ -184,7 +196,10 @@ worker_dlp_close_dir(struct worker *w, struct flow *f, uint8_t dir)
 	struct worker_emit e = { w, f };
 	struct dlp_policy pol;
 
-	if (w->dlp == NULL || f->dlp[dir] == NULL)
+	if (w->dlp == NULL)
+		return;
+	dlp_park_free(w->dlp, f->dlp_park[dir]);
+	if (f->dlp[dir] == NULL)
 		return;
 	worker_dlp_policy(w, f, &pol);
 	dlp_dir_close(w->dlp, f->dlp[dir], dir, &pol, worker_dlp_emit, &e);
@@ -200,6 +215,8 @@ worker_dlp_close(struct worker *w, struct flow *f)
 
 	worker_dlp_policy(w, f, &pol);
 	for (dir = 0; dir < 2; dir++) {
+		if (w->dlp != NULL)
+			dlp_park_free(w->dlp, f->dlp_park[dir]);
 		if (f->dlp[dir] == NULL)
 			continue;
 		dlp_dir_close(w->dlp, f->dlp[dir], dir, &pol, worker_dlp_emit, &e);
@@ -240,6 +257,8 @@ worker_dlp_counters(struct worker *w)
 	w->ctr.c[CTR_dlp_dirs_opened] = b[0] + d->dirs_opened;
 	w->ctr.c[CTR_dlp_dirs_refused] = b[1] + d->dirs_refused;
 	w->ctr.c[CTR_dlp_dirs_evicted] = b[16] + d->dirs_evicted;
+	w->ctr.c[CTR_dlp_dirs_resumed] = b[18] + d->dirs_resumed;
+	w->ctr.c[CTR_dlp_parks_dropped] = b[19] + d->parks_dropped;
 	w->ctr.c[CTR_dlp_matches] = b[2] + d->matches;
 	w->ctr.c[CTR_dlp_events] = b[3] + d->events;
 	w->ctr.c[CTR_dlp_distinct_overflow] = b[4] + d->distinct_overflow;
@@ -270,6 +289,7 @@ worker_dlp_counters_keep(struct worker *w)
 		CTR_sensor_context_missing, CTR_sensor_candidates_dropped, CTR_sensor_scan_errors,
 		CTR_dlp_buffers_opened, CTR_dlp_buffers_refused, CTR_dlp_raw_dups,
 		CTR_sensor_overlap_suppressed, CTR_dlp_dirs_evicted, CTR_dlp_raw_skipped,
+		CTR_dlp_dirs_resumed, CTR_dlp_parks_dropped,
 	};
 	unsigned int i;
 

@@ -155,7 +155,9 @@ worker_policy_eval(struct worker *w, struct flow *f, const char *sni)
 		/* Switched to protect after a block binding's threshold was reached (and
 		 * reported as allowed): the flow is cut now. */
 		if (f->mode == POLICY_MODE_PROTECT && !worker_flow_blocked(f) &&
-		    (dlp_dir_crossed_block(f->dlp[0]) || dlp_dir_crossed_block(f->dlp[1]))) {
+		    (dlp_dir_crossed_block(f->dlp[0]) || dlp_dir_crossed_block(f->dlp[1]) ||
+		     dlp_park_crossed_block(f->dlp_park[0]) ||
+		     dlp_park_crossed_block(f->dlp_park[1]))) {
 			f->pflags |= FLOW_P_BLOCKED;
 			f->action = POLICY_ACTION_DENY;
 			w->pkt_block = 1;

@@ -26,6 +26,8 @@
 #define DLP_DISTINCT_MAX 64
 #define DLP_COVER_MAX 8		/* raw ranges remembered as inspected through a buffer */
 #define DLP_COVER_JOIN 64	/* framing bytes (chunk sizes, CRLF) bridged between them */
+#define DLP_PARK_DISTINCT 16	/* distinct values an idle direction keeps */
+#define DLP_PARK_PENDING 4	/* ... and matches of sensors below their threshold */
 
 struct dlp_pending {
 	uint64_t hash;
@@ -76,6 +78,29 @@ struct dlp_dir {
 	struct dlp_pending pending[DLP_EVENT_MATCHES];
 };
 
+/*
+ * What an idle direction keeps when its sensor stream goes to a new one (dlp_dir_park):
+ * enough to go on counting its thresholds when it carries bytes again. The distinct
+ * values of sensors below their threshold come first, and those beyond DLP_PARK_DISTINCT
+ * are counted in overflow_count (as a full distinct set does: towards alerting).
+ */
+struct dlp_park {
+	struct dlp_park *prev, *next;	/* parked directions, oldest first; next: free list */
+	struct dlp_park **slot;		/* the owner's pointer to it, cleared when given up */
+	uint64_t crossed_set[SENSOR_MAX / 64];
+	uint32_t overflow_count;
+	uint32_t overflow_pending;
+	uint8_t n_distinct;
+	uint8_t n_pending;
+	uint8_t crossed;
+	uint8_t cross_action;
+	uint64_t distinct[DLP_PARK_DISTINCT];
+	uint32_t pending_hits[DLP_PARK_DISTINCT];
+	uint16_t distinct_sensor[DLP_PARK_DISTINCT];
+	uint8_t distinct_layer[DLP_PARK_DISTINCT];
+	struct dlp_pending pending[DLP_PARK_PENDING];
+};
+
 struct dlp_ctx {
 	const struct sensor_db *db;
 	struct sensor_worker *sw;
@@ -85,6 +110,9 @@ struct dlp_ctx {
 	struct dlp_dir *free;
 	struct dlp_dir *dirs;
 	struct dlp_dir *lru_head, *lru_tail;	/* open directions, most recently fed first */
+	struct dlp_park *parks;
+	struct dlp_park *park_free;
+	struct dlp_park *park_old, *park_new;	/* parked directions, oldest first */
 	uint64_t now_us;			/* dlp_ctx_clock */
 	struct dlp_stats stats;
 	/* stats.matches by sensor index and action (alert, block): /metrics reads them */
@@ -138,6 +166,20 @@ dlp_ctx_create(struct sensor_db *db, const struct config_dlp *conf, const uint8_
 		ctx->dirs[i - 1].next_free = ctx->free;
 		ctx->free = &ctx->dirs[i - 1];
 	}
+	if (conf->max_parked != 0) {
+		ctx->parks = rte_zmalloc_socket("dlp_parks",
+						sizeof(struct dlp_park) * conf->max_parked,
+						RTE_CACHE_LINE_SIZE, socket);
+		if (ctx->parks == NULL) {
+			snprintf(err, errlen, "dlp: no memory for %u parked directions",
+				 conf->max_parked);
+			goto fail;
+		}
+	}
+	for (i = conf->max_parked; i > 0; i--) {
+		ctx->parks[i - 1].next = ctx->park_free;
+		ctx->park_free = &ctx->parks[i - 1];
+	}
 	return ctx;
 fail:
 	dlp_ctx_free(ctx);
@@ -147,7 +189,20 @@ fail:
 size_t
 dlp_ctx_memsize(const struct config_dlp *conf)
 {
-	return sizeof(struct dlp_ctx) + sizeof(struct dlp_dir) * (size_t)conf->max_streams;
+	return sizeof(struct dlp_ctx) + sizeof(struct dlp_dir) * (size_t)conf->max_streams +
+	       sizeof(struct dlp_park) * (size_t)conf->max_parked;
+}
+
+size_t
+dlp_park_size(void)
+{
+	return sizeof(struct dlp_park);
+}
+
+size_t
+dlp_dir_size(void)
+{
+	return sizeof(struct dlp_dir);
 }
 
 void
@@ -157,6 +212,7 @@ dlp_ctx_free(struct dlp_ctx *ctx)
 		return;
 	sensor_worker_free(ctx->sw);
 	rte_free(ctx->dirs);
+	rte_free(ctx->parks);
 	rte_free(ctx);
 }
 
@@ -544,7 +600,8 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 		uint16_t tl = m->v.norm_len < 4 ? m->v.norm_len : 4;
 
 		p->hash = h;
-		p->offset = m->offset;
+		/* a raw match at the direction's offset, whichever stream found it */
+		p->offset = m->offset + (d->in_buf || !d->based ? 0 : d->raw_base);
 		p->sensor = m->sensor;
 		p->len = m->v.norm_len;
 		p->confidence = m->confidence;
@@ -727,9 +784,10 @@ dlp_dir_cover(struct dlp_dir *d, uint64_t start, uint64_t end)
 		d->n_cover++;
 }
 
-void
-dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct dlp_policy *pol,
-	      dlp_emit_fn emit, void *cookie)
+/* Flush d's streams and report what its end reports (dlp_dir_close). */
+static void
+dir_flush(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct dlp_policy *pol,
+	  dlp_emit_fn emit, void *cookie)
 {
 	dlp_enter(ctx, d, dir, pol, emit, cookie);
 	for (uint8_t level = DLP_BUFFER_LEVELS; level-- > 0;)
@@ -744,12 +802,162 @@ dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct 
 	if (d->crossed && d->total_pending != 0)
 		dlp_emit(ctx, d, dir, SENSOR_MAX);
 	d->st = NULL;
+}
+
+/* d (flushed) back to the pool. */
+static void
+dir_release(struct dlp_ctx *ctx, struct dlp_dir *d)
+{
 	lru_unlink(ctx, d);
 	d->owner = NULL;
 	d->next_free = ctx->free;
 	ctx->free = d;
 	ctx->cur = NULL;
 	ctx->pol = NULL;
+}
+
+void
+dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct dlp_policy *pol,
+	      dlp_emit_fn emit, void *cookie)
+{
+	dir_flush(ctx, d, dir, pol, emit, cookie);
+	dir_release(ctx, d);
+}
+
+static void
+park_unlink(struct dlp_ctx *ctx, struct dlp_park *p)
+{
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		ctx->park_old = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	else
+		ctx->park_new = p->prev;
+	p->prev = p->next = NULL;
+}
+
+/* A park record: a free one, or the oldest parked direction's (its owner loses it). */
+static struct dlp_park *
+park_take(struct dlp_ctx *ctx)
+{
+	struct dlp_park *p = ctx->park_free;
+
+	if (p != NULL) {
+		ctx->park_free = p->next;
+	} else if ((p = ctx->park_old) != NULL) {
+		park_unlink(ctx, p);
+		*p->slot = NULL;
+		ctx->stats.parks_dropped++;
+	}
+	return p;
+}
+
+/* The distinct values d keeps in p: those of sensors below their threshold first (they
+ * decide crossings to come), then the others (they keep values from being reported
+ * twice). A value left out counts as an overflow, with its pending matches. */
+static void
+park_save(struct dlp_park *p, const struct dlp_dir *d)
+{
+	uint32_t i, pass;
+
+	memcpy(p->crossed_set, d->crossed_set, sizeof(p->crossed_set));
+	p->crossed = d->crossed;
+	p->cross_action = d->cross_action;
+	p->overflow_count = d->overflow_count;
+	p->overflow_pending = d->overflow_pending;
+	p->n_distinct = 0;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < d->n_distinct; i++) {
+			int below = !dlp_bit(d->crossed_set, d->distinct_sensor[i]);
+			uint8_t k = p->n_distinct;
+
+			if (below != (pass == 0))
+				continue;
+			if (k == DLP_PARK_DISTINCT) {
+				p->overflow_count += below;
+				p->overflow_pending += d->pending_hits[i];
+				continue;
+			}
+			p->distinct[k] = d->distinct[i];
+			p->pending_hits[k] = d->pending_hits[i];
+			p->distinct_sensor[k] = d->distinct_sensor[i];
+			p->distinct_layer[k] = d->distinct_layer[i];
+			p->n_distinct++;
+		}
+	}
+	/* After a crossing the flush reported every pending match; before, they are all of
+	 * sensors below their threshold, listed when it is reached. */
+	p->n_pending = (uint8_t)RTE_MIN(d->n_pending, (uint32_t)DLP_PARK_PENDING);
+	memcpy(p->pending, d->pending, p->n_pending * sizeof(p->pending[0]));
+}
+
+void
+dlp_dir_park(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct dlp_policy *pol,
+	     dlp_emit_fn emit, void *cookie, struct dlp_park **slot)
+{
+	struct dlp_park *p;
+
+	dir_flush(ctx, d, dir, pol, emit, cookie);
+	p = park_take(ctx);
+	if (p != NULL) {
+		park_save(p, d);
+		p->slot = slot;
+		p->prev = ctx->park_new;
+		p->next = NULL;
+		if (ctx->park_new != NULL)
+			ctx->park_new->next = p;
+		else
+			ctx->park_old = p;
+		ctx->park_new = p;
+	}
+	*slot = p;
+	dir_release(ctx, d);
+}
+
+void
+dlp_park_free(struct dlp_ctx *ctx, struct dlp_park *p)
+{
+	if (p == NULL)
+		return;
+	park_unlink(ctx, p);
+	*p->slot = NULL;
+	p->slot = NULL;
+	p->next = ctx->park_free;
+	ctx->park_free = p;
+}
+
+void
+dlp_dir_resume(struct dlp_ctx *ctx, struct dlp_dir *d, struct dlp_park *p)
+{
+	uint32_t i;
+
+	memcpy(d->crossed_set, p->crossed_set, sizeof(d->crossed_set));
+	memcpy(d->reported_set, p->crossed_set, sizeof(d->reported_set));
+	d->crossed = p->crossed;
+	d->cross_action = p->cross_action;
+	d->overflow_count = p->overflow_count;
+	d->overflow_pending = p->overflow_pending;
+	d->total_pending = p->overflow_pending;
+	d->n_distinct = p->n_distinct;
+	for (i = 0; i < p->n_distinct; i++) {
+		d->distinct[i] = p->distinct[i];
+		d->pending_hits[i] = p->pending_hits[i];
+		d->distinct_sensor[i] = p->distinct_sensor[i];
+		d->distinct_layer[i] = p->distinct_layer[i];
+		d->total_pending += p->pending_hits[i];
+	}
+	d->n_pending = p->n_pending;
+	memcpy(d->pending, p->pending, p->n_pending * sizeof(p->pending[0]));
+	ctx->stats.dirs_resumed++;
+	dlp_park_free(ctx, p);
+}
+
+int
+dlp_park_crossed_block(const struct dlp_park *p)
+{
+	return p != NULL && p->crossed && p->cross_action == CONFIG_DLP_BLOCK;
 }
 
 void

@@ -10,6 +10,7 @@
 struct sensor_db;
 struct dlp_ctx;		/* per worker */
 struct dlp_dir;		/* per inspected flow direction */
+struct dlp_park;	/* per idle flow direction whose stream went to another */
 
 /*
  * What a flow's rule asks of DLP, passed with each call (it may change between calls when
@@ -33,6 +34,9 @@ struct dlp_stats {
 	uint64_t dirs_opened;
 	uint64_t dirs_refused;		/* no sensor stream or state left: not inspected */
 	uint64_t dirs_evicted;		/* idle directions closed to open a new one */
+	uint64_t dirs_resumed;		/* ... that carried bytes again and took up their
+					 * accounting (dlp_dir_resume) */
+	uint64_t parks_dropped;		/* parked accounting given up for a newer one */
 	uint64_t matches;		/* accepted matches */
 	uint64_t events;		/* dlp events emitted */
 	uint64_t distinct_overflow;	/* distinct-value set full: counted as new */
@@ -57,6 +61,10 @@ void dlp_ctx_free(struct dlp_ctx *ctx);
 /* EAL heap bytes dlp_ctx_create takes for conf (Hyperscan streams come from the heap). */
 size_t dlp_ctx_memsize(const struct config_dlp *conf);
 
+/* Bytes of one open direction's accounting and of one parked direction's. */
+size_t dlp_dir_size(void);
+size_t dlp_park_size(void);
+
 /* ---- owning worker only ---- */
 
 /* Start inspecting a direction; NULL (counted in dirs_refused) when the pools are empty. */
@@ -67,11 +75,11 @@ typedef void (*dlp_evict_fn)(void *cookie, void *owner, uint8_t dir);
 
 /*
  * dlp_dir_open, except that when every stream is taken, the open direction fed least
- * recently is closed first (evict, counted in dirs_evicted) if it has had no bytes for
- * min_idle_us or more by dlp_ctx_clock: idle directions never keep a new one from being
- * inspected. The evicted one opens a new stream with its next bytes (its distinct values
- * and pending matches were reported when it closed). NULL (dirs_refused) when every
- * stream was fed within min_idle_us.
+ * recently is evicted first (evict, counted in dirs_evicted: its owner parks or closes
+ * it) if it has had no bytes for min_idle_us or more by dlp_ctx_clock: idle directions
+ * never keep a new one from being inspected. The evicted one opens a new stream with its
+ * next bytes (and takes up its parked accounting: dlp_dir_resume). NULL (dirs_refused)
+ * when every stream was fed within min_idle_us.
  */
 struct dlp_dir *dlp_dir_open_lru(struct dlp_ctx *ctx, uint64_t min_idle_us, dlp_evict_fn evict,
 				 void *cookie);
@@ -100,6 +108,30 @@ void dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t l
  * return everything to the pools. */
 void dlp_dir_close(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir,
 		   const struct dlp_policy *pol, dlp_emit_fn emit, void *cookie);
+
+/*
+ * An idle direction gives up its sensor stream but not its accounting: d is flushed and
+ * reported on as dlp_dir_close does, then what counts its thresholds (distinct values,
+ * the sensors past theirs and whether one blocks, the first matches of the sensors still
+ * below) is kept in a park record of about 0.7 KiB, and *slot points to it (NULL when
+ * conf->max_parked is 0). When every record is taken, the oldest parked direction's goes
+ * (parks_dropped) and its owner's slot is set to NULL: slot must stay valid while the
+ * record is parked. The owner hands the record to dlp_dir_resume when the direction
+ * carries bytes again, or to dlp_park_free when it ends.
+ */
+void dlp_dir_park(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, const struct dlp_policy *pol,
+		  dlp_emit_fn emit, void *cookie, struct dlp_park **slot);
+
+/* d, just opened, goes on from where the parked direction p left off; p returns to the
+ * pool and its slot is set to NULL. Match offsets in the raw stream stay the direction's. */
+void dlp_dir_resume(struct dlp_ctx *ctx, struct dlp_dir *d, struct dlp_park *p);
+
+/* The direction ended while parked: p returns to the pool (its slot set to NULL). NULL
+ * is ignored. */
+void dlp_park_free(struct dlp_ctx *ctx, struct dlp_park *p);
+
+/* Whether the parked direction had reached a threshold whose binding said block. */
+int dlp_park_crossed_block(const struct dlp_park *p);
 
 /*
  * Decoded buffers (the app layer's bodies, parts and URLs after transfer and content

@@ -88,3 +88,73 @@ def test_an_idle_stream_goes_to_a_new_direction(tmp_path):
         errs.append("dlp_dirs_opened %d, expected 4" % stats["dlp_dirs_opened"])
     if errs:
         fail_with(errs, res)
+
+
+def run_slow_sender(tmp_path, parked):
+    """Flow A sends a card, goes idle, loses its stream, and sends a second card: with
+    threshold 2 the two cards are one direction's two values only if A kept its count.
+
+      0.0 s  flow A: card 1            (one value: below the threshold)
+      0.1 s  flow B: neutral text
+      2.0 s  flow C: neutral text      -> every stream taken; A idle 2 s: evicted (parked)
+      3.5 s  flow A: card 2            -> B idle 3.4 s: evicted; A resumes: 2 values
+    """
+    cards = V.card_series(2, seed=63)
+    first = b"card " + cards[0].raw.encode() + b" end\n"
+    second = b"card " + cards[1].raw.encode() + b" end\n"
+    s = 1_000_000
+    records = sorted(
+        paced(session(42001, EPOCH_US, 0), [(EPOCH_US, first), (EPOCH_US + 3.5 * s, second)],
+              EPOCH_US + 5 * s) +
+        paced(session(42002, EPOCH_US + s // 10, 1), [(EPOCH_US + s // 10, NEUTRAL)],
+              EPOCH_US + 5.1 * s) +
+        paced(session(42003, EPOCH_US + 2 * s, 2), [(EPOCH_US + 2 * s, NEUTRAL)],
+              EPOCH_US + 5.2 * s))
+    records = [(int(t), f) for t, f in records]
+    pcap = tmp_path / "slow.pcap"
+    tgpcap.write_pcap(pcap, records)
+    cfg = tmp_path / "tollgate.yaml"
+    cfg.write_text("dlp:\n  max_streams: 2\n  threshold: 2\n  max_parked: %d\n" % parked)
+    res = tgpcap.run_tollgated(["--config", cfg, "--read", pcap, "--events",
+                                tmp_path / "ev.jsonl", "--state-dir", tmp_path / "state",
+                                "--stats-json", tmp_path / "stats.json"], 120)
+    if res.rc != 0:
+        fail_with(["exit %s" % res.rc], res)
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    found = sorted((e["src_port"], m["sensor"], m["redacted"], m["offset"], m["path"])
+                   for e in res.events if e.get("event_type") == "alert" and "dlp" in e
+                   for m in e["dlp"]["matches"])
+    return res, stats, found, cards, len(first)
+
+
+def test_a_slow_sender_keeps_its_count_across_eviction(tmp_path):
+    """An idle direction's stream goes to a new flow, its accounting does not: when it
+    sends again it resumes (dlp_dirs_resumed) and its second card reaches the threshold
+    of 2, the alert listing both cards at their offsets in the direction's stream."""
+    res, stats, found, cards, first_len = run_slow_sender(tmp_path, 16)
+    want = [(42001, "credit_card", V.redact(cards[0].norm), 5, "raw"),
+            (42001, "credit_card", V.redact(cards[1].norm), first_len + 5, "raw")]
+    errs = []
+    if found != want:
+        errs.append("alerts %s, expected %s" % (found, want))
+    got = {k: stats[k] for k in ("dlp_dirs_evicted", "dlp_dirs_resumed", "dlp_parks_dropped",
+                                 "dlp_dirs_refused")}
+    if got != {"dlp_dirs_evicted": 2, "dlp_dirs_resumed": 1, "dlp_parks_dropped": 0,
+               "dlp_dirs_refused": 0}:
+        errs.append("counters %s" % got)
+    if errs:
+        fail_with(errs, res)
+
+
+def test_without_parking_an_evicted_direction_counts_again(tmp_path):
+    """dlp.max_parked: 0 is the old behaviour, kept as the contrast that shows what the
+    parked state does: the count restarts with the new stream and nothing is reported."""
+    res, stats, found, _, _ = run_slow_sender(tmp_path, 0)
+    errs = []
+    if found:
+        errs.append("alerts %s, expected none" % found)
+    if (stats["dlp_dirs_evicted"], stats["dlp_dirs_resumed"]) != (2, 0):
+        errs.append("dlp_dirs_evicted %d, dlp_dirs_resumed %d: expected 2 and 0" % (
+            stats["dlp_dirs_evicted"], stats["dlp_dirs_resumed"]))
+    if errs:
+        fail_with(errs, res)

@@ -107,6 +107,7 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 	assert_int_equal(a->dlp.threshold, b->dlp.threshold);
 	assert_int_equal(a->dlp.max_matches, b->dlp.max_matches);
 	assert_int_equal(a->dlp.max_streams, b->dlp.max_streams);
+	assert_int_equal(a->dlp.max_parked, b->dlp.max_parked);
 	assert_int_equal(a->dlp.context_window, b->dlp.context_window);
 	assert_int_equal(a->dlp.engine, b->dlp.engine);
 	assert_int_equal(a->dlp.n_disabled, b->dlp.n_disabled);
@@ -196,6 +197,7 @@ test_config_defaults_have_documented_values(void **state)
 	assert_int_equal(c.dlp.threshold, 1);
 	assert_int_equal(c.dlp.max_matches, 16);
 	assert_int_equal(c.dlp.max_streams, 16384);
+	assert_int_equal(c.dlp.max_parked, 16384);
 	assert_int_equal(c.dlp.context_window, 64);
 	assert_int_equal(c.dlp.engine, CONFIG_DLP_ENGINE_PREFILTER);
 	assert_int_equal(c.dlp.n_disabled, 0);
@@ -348,6 +350,7 @@ static const char full_doc[] =
 	"  threshold: 3\n"
 	"  max_matches_per_event: 4\n"
 	"  max_streams: 4194304\n"
+	"  max_parked: 0\n"
 	"  context_window: 1024\n"
 	"  disabled: [phone, email, jwt]\n"
 	"  sensors:\n"
@@ -444,6 +447,7 @@ test_config_every_key_is_read_into_its_field(void **state)
 	assert_int_equal(c.dlp.threshold, 3);
 	assert_int_equal(c.dlp.max_matches, 4);
 	assert_int_equal(c.dlp.max_streams, 4194304);
+	assert_int_equal(c.dlp.max_parked, 0);
 	assert_int_equal(c.dlp.context_window, 1024);
 	assert_int_equal(c.dlp.n_disabled, 3);
 	assert_string_equal(c.dlp.disabled[0], "phone");
@@ -1124,6 +1128,7 @@ test_config_dlp_dump_writes_every_key_but_unset_sensor_settings(void **state)
 		"  threshold: 1\n"
 		"  max_matches_per_event: 16\n"
 		"  max_streams: 16384\n"
+		"  max_parked: 16384\n"
 		"  context_window: 64\n"
 		"  engine: prefilter\n"
 		"  disabled:\n"
@@ -1794,6 +1799,12 @@ test_config_dlp_scalars_are_checked(void **state)
 	assert_load_error("dlp:\n  max_streams: 4194305\n",
 			  "t.yaml:2:16: dlp.max_streams: out of range (got 4194305, expected an "
 			  "integer in 1..4194304)");
+	assert_load_error("dlp:\n  max_parked: 4194305\n",
+			  "t.yaml:2:15: dlp.max_parked: out of range (got 4194305, expected an "
+			  "integer in 0..4194304)");
+	assert_load_error("dlp:\n  max_parked: -1\n",
+			  "t.yaml:2:15: dlp.max_parked: out of range (got -1, expected an "
+			  "integer in 0..4194304)");
 	assert_load_error("dlp:\n  context_window: 0\n",
 			  "t.yaml:2:19: dlp.context_window: out of range (got 0, expected an "
 			  "integer in 1..1024)");
@@ -1814,7 +1825,7 @@ test_config_dlp_scalars_are_checked(void **state)
 	assert_load_error("dlp:\n  overrides: []\n",
 			  "t.yaml:2:3: dlp.overrides: unknown key (expected one of: enabled, "
 			  "action, rule, threshold, max_matches_per_event, max_streams, "
-			  "context_window, engine, disabled, sensors, custom)");
+			  "max_parked, context_window, engine, disabled, sensors, custom)");
 }
 
 /* api: listen address, token file, TLS paths and the body limit read back; limits hold. */

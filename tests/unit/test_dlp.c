@@ -50,7 +50,7 @@ static struct {
 } g_fed[32];
 
 static struct dlp_ctx *
-ctx_with(uint32_t threshold, uint32_t streams)
+ctx_parking(uint32_t threshold, uint32_t streams, uint32_t parked)
 {
 	struct tg_config cfg;
 	struct dlp_ctx *ctx;
@@ -60,9 +60,16 @@ ctx_with(uint32_t threshold, uint32_t streams)
 	config_defaults(&cfg);
 	cfg.dlp.threshold = threshold;
 	cfg.dlp.max_streams = streams;
+	cfg.dlp.max_parked = parked;
 	ctx = dlp_ctx_create(g_db, &cfg.dlp, g_key, 0, err, sizeof(err));
 	assert_non_null(ctx);
 	return ctx;
+}
+
+static struct dlp_ctx *
+ctx_with(uint32_t threshold, uint32_t streams)
+{
+	return ctx_parking(threshold, streams, 16);
 }
 
 static uint16_t
@@ -427,8 +434,8 @@ test_raw_match_found_before_its_cover_is_not_counted_again(void **state)
 
 /*
  * A covered range in the middle of the raw stream, the raw bytes fed from raw offset base
- * in pieces of cut bytes: the values before and after it are found at their stream
- * offsets; the card inside it (which no buffer holds here) is not, because those bytes
+ * in pieces of cut bytes: the values before and after it are found at their offsets in
+ * the direction's raw stream, wherever its sensor stream started; the card inside it (which no buffer holds here) is not, because those bytes
  * are not scanned.
  */
 static void
@@ -450,9 +457,9 @@ check_cover_in_the_middle(uint64_t base, uint32_t cut)
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.ev[0].n, 2);
 	assert_int_equal(c.ev[0].total, 2);
-	assert_int_equal(c.ev[0].m[0].offset, 5);
+	assert_int_equal(c.ev[0].m[0].offset, base + 5);
 	assert_int_equal(c.ev[0].m[0].hash, hash_of("5500000000000004"));
-	assert_int_equal(c.ev[0].m[1].offset, 61);
+	assert_int_equal(c.ev[0].m[1].offset, base + 61);
 	assert_int_equal(c.ev[0].m[1].hash, hash_of("378282246310005"));
 	assert_int_equal(dlp_ctx_stats(ctx)->raw_skipped, 28);
 	assert_int_equal(dlp_ctx_sensor_stats(ctx)->bytes_scanned, len - 28);
@@ -468,9 +475,214 @@ test_only_the_covered_raw_bytes_are_skipped(void **state)
 	check_cover_in_the_middle(0, 9);	/* pieces across both ends of the range */
 	check_cover_in_the_middle(0, 1);
 	/* A direction whose stream opened mid-flow (an idle one's stream was taken): the
-	 * ranges are raw offsets, its stream starts at 0. */
+	 * ranges and the offsets reported are raw offsets, its stream starts at 0. */
 	check_cover_in_the_middle(100000, 1000);
 	check_cover_in_the_middle(100000, 7);
+}
+
+/* s at raw offset off of direction 0 of d. */
+static void
+feed_at(struct dlp_ctx *ctx, struct dlp_dir *d, uint64_t off, const char *s,
+	const struct dlp_policy *pol, struct caught *c)
+{
+	dlp_dir_data(ctx, d, 0, off, (const uint8_t *)s, (uint32_t)strlen(s), pol, catch_fn, c);
+}
+
+/* "card N paid. " with the 16-digit Visa number 4 + i (14 digits) + its Luhn digit. */
+static void
+card_text(uint64_t i, char *out, size_t len, char *norm)
+{
+	char digits[17];
+	unsigned int k, sum = 0;
+
+	snprintf(digits, sizeof(digits), "4%014llu", (unsigned long long)i);
+	for (k = 0; k < 15; k++) {
+		unsigned int v = (unsigned int)(digits[14 - k] - '0');
+
+		if (k % 2 == 0)
+			v = v * 2 > 9 ? v * 2 - 9 : v * 2;
+		sum += v;
+	}
+	digits[15] = (char)('0' + (10 - sum % 10) % 10);
+	digits[16] = '\0';
+	snprintf(out, len, "card %s paid. ", digits);
+	if (norm != NULL)
+		memcpy(norm, digits, 17);
+}
+
+/*
+ * An idle direction that gives its stream up keeps counting: a second card after it
+ * resumes reaches a threshold of 2, and the event lists the card seen before the park
+ * at its raw offset, with the later ones at theirs (the new stream starts at 0). With
+ * dlp.max_parked 0 the count starts again and nothing is reported.
+ */
+static void
+test_a_parked_direction_goes_on_counting_where_it_stopped(void **state)
+{
+	struct dlp_ctx *ctx = ctx_parking(2, 1, 4);
+	struct dlp_park *slot = NULL;
+	struct caught c = { 0 };
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	char a[64], b[64], na[17], nb[17];
+
+	(void)state;
+	card_text(1, a, sizeof(a), na);
+	card_text(2, b, sizeof(b), nb);
+	feed_at(ctx, d, 0, a, &g_commit, &c);
+	dlp_dir_park(ctx, d, 0, &g_commit, catch_fn, &c, &slot);
+	assert_non_null(slot);
+	assert_int_equal(c.n, 0);
+	assert_false(dlp_park_crossed_block(slot));
+	/* the stream went back to the pool with the park */
+	d = dlp_dir_open(ctx);
+	assert_non_null(d);
+	dlp_dir_resume(ctx, d, slot);
+	assert_null(slot);
+	feed_at(ctx, d, 1000, a, &g_commit, &c);	/* the same card: still one value */
+	assert_int_equal(c.n, 0);
+	feed_at(ctx, d, 1000 + strlen(a), b, &g_commit, &c);
+	assert_int_equal(c.n, 1);
+	assert_true(c.ev[0].crossing);
+	assert_string_equal(c.ev[0].sensor, "credit_card");
+	assert_int_equal(c.ev[0].threshold, 2);
+	assert_int_equal(c.ev[0].total, 3);
+	assert_int_equal(c.ev[0].n, 3);
+	assert_int_equal(c.ev[0].m[0].offset, 5);
+	assert_int_equal(c.ev[0].m[0].hash, hash_of(na));
+	assert_int_equal(c.ev[0].m[1].offset, 1005);
+	assert_int_equal(c.ev[0].m[1].hash, hash_of(na));
+	assert_int_equal(c.ev[0].m[2].offset, 1000 + strlen(a) + 5);
+	assert_int_equal(c.ev[0].m[2].hash, hash_of(nb));
+	assert_string_equal(c.ev[0].paths[c.ev[0].m[2].path], DLP_PATH_RAW);
+	dlp_dir_close(ctx, d, 0, &g_commit, catch_fn, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(dlp_ctx_stats(ctx)->dirs_resumed, 1);
+	assert_int_equal(dlp_ctx_stats(ctx)->parks_dropped, 0);
+	dlp_ctx_free(ctx);
+
+	/* nothing parked: the second card is the new stream's first value */
+	ctx = ctx_parking(2, 1, 0);
+	memset(&c, 0, sizeof(c));
+	d = dlp_dir_open(ctx);
+	feed_at(ctx, d, 0, a, &g_commit, &c);
+	dlp_dir_park(ctx, d, 0, &g_commit, catch_fn, &c, &slot);
+	assert_null(slot);
+	d = dlp_dir_open(ctx);
+	feed_at(ctx, d, 2000, b, &g_commit, &c);
+	dlp_dir_close(ctx, d, 0, &g_commit, catch_fn, &c);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(dlp_ctx_stats(ctx)->dirs_resumed, 0);
+	dlp_ctx_free(ctx);
+}
+
+/*
+ * A direction parked after its crossing reports the matches since then as it parks (as
+ * a close does), stays "crossed, block" while parked, and after it resumes neither
+ * crosses again nor reports a value it had already: only the new card, at its end.
+ */
+static void
+test_a_direction_parked_after_its_crossing_reports_as_it_parks(void **state)
+{
+	struct dlp_binding bind = { .sensor = sensor_of("credit_card"),
+				    .action = POLICY_DLP_BLOCK, .threshold = 1 };
+	struct dlp_policy pol = { .rule = "r", .bind = &bind, .nbind = 1, .commit = 1 };
+	struct dlp_ctx *ctx = ctx_parking(1, 1, 4);
+	struct dlp_park *slot = NULL;
+	struct caught c = { 0 };
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	char a[64], b[64], x[64], nb[17], nx[17];
+
+	(void)state;
+	card_text(1, a, sizeof(a), NULL);
+	card_text(2, b, sizeof(b), nb);
+	card_text(3, x, sizeof(x), nx);
+	feed_at(ctx, d, 0, a, &pol, &c);
+	assert_int_equal(c.n, 1);
+	assert_true(c.ev[0].crossing);
+	feed_at(ctx, d, strlen(a), b, &pol, &c);
+	assert_int_equal(c.n, 1);
+	dlp_dir_park(ctx, d, 0, &pol, catch_fn, &c, &slot);
+	assert_int_equal(c.n, 2);
+	assert_false(c.ev[1].crossing);
+	assert_int_equal(c.ev[1].n, 1);
+	assert_int_equal(c.ev[1].m[0].hash, hash_of(nb));
+	assert_int_equal(c.ev[1].m[0].offset, strlen(a) + 5);
+	assert_true(dlp_park_crossed_block(slot));
+	d = dlp_dir_open(ctx);
+	dlp_dir_resume(ctx, d, slot);
+	assert_true(dlp_dir_crossed_block(d));
+	feed_at(ctx, d, 500, x, &pol, &c);
+	assert_int_equal(c.n, 2);		/* past the threshold already: no new crossing */
+	dlp_dir_close(ctx, d, 0, &pol, catch_fn, &c);
+	assert_int_equal(c.n, 3);
+	assert_false(c.ev[2].crossing);
+	assert_int_equal(c.ev[2].n, 1);
+	assert_int_equal(c.ev[2].total, 1);
+	assert_int_equal(c.ev[2].m[0].hash, hash_of(nx));
+	assert_int_equal(c.ev[2].m[0].offset, 505);
+	dlp_ctx_free(ctx);
+}
+
+/*
+ * Park records are bounded (dlp.max_parked): when all are taken the oldest parked
+ * direction's goes to the newest and its owner's pointer is cleared; a record freed at
+ * the direction's end is taken again; a direction parked with more distinct values than
+ * a record keeps counts the rest as overflow, so its threshold is still reached.
+ */
+static void
+test_parked_directions_are_bounded_oldest_first(void **state)
+{
+	struct dlp_ctx *ctx = ctx_parking(20, 3, 2);
+	struct dlp_park *slot[3] = { NULL, NULL, NULL };
+	struct caught c = { 0 };
+	struct dlp_dir *d;
+	char text[64];
+	unsigned int i, k;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		d = dlp_dir_open(ctx);
+		assert_non_null(d);
+		card_text(10 + i, text, sizeof(text), NULL);
+		feed_at(ctx, d, 0, text, &g_commit, &c);
+		dlp_dir_park(ctx, d, 0, &g_commit, catch_fn, &c, &slot[i]);
+		assert_non_null(slot[i]);
+	}
+	assert_null(slot[0]);			/* the oldest gave its record up */
+	assert_non_null(slot[1]);
+	assert_int_equal(dlp_ctx_stats(ctx)->parks_dropped, 1);
+	dlp_park_free(ctx, slot[1]);
+	assert_null(slot[1]);
+	dlp_park_free(ctx, NULL);
+	/* 19 distinct cards, parked (16 kept, 3 overflow), resumed: the 20th crosses */
+	d = dlp_dir_open(ctx);
+	for (k = 0; k < 19; k++) {
+		card_text(100 + k, text, sizeof(text), NULL);
+		feed_at(ctx, d, strlen(text) * k, text, &g_commit, &c);
+	}
+	dlp_dir_park(ctx, d, 0, &g_commit, catch_fn, &c, &slot[1]);
+	assert_non_null(slot[1]);
+	assert_non_null(slot[2]);		/* a freed record was free: nothing dropped */
+	assert_int_equal(dlp_ctx_stats(ctx)->parks_dropped, 1);
+	assert_int_equal(c.n, 0);
+	d = dlp_dir_open(ctx);
+	dlp_dir_resume(ctx, d, slot[1]);
+	card_text(100, text, sizeof(text), NULL);	/* kept: not a new value */
+	feed_at(ctx, d, 5000, text, &g_commit, &c);
+	assert_int_equal(c.n, 0);
+	card_text(200, text, sizeof(text), NULL);
+	feed_at(ctx, d, 5000 + strlen(text), text, &g_commit, &c);
+	assert_int_equal(c.n, 1);
+	assert_true(c.ev[0].crossing);
+	/* the crossing lists the 4 parked matches and the 2 new ones; it stands for the
+	 * 16 kept values' matches (the repeat included) and the 20th; the 3 overflow
+	 * values' matches are the direction's last event's, as for a full distinct set */
+	assert_int_equal(c.ev[0].n, 6);
+	assert_int_equal(c.ev[0].total, 18);
+	dlp_dir_close(ctx, d, 0, &g_commit, catch_fn, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ev[1].total, 3);
+	dlp_ctx_free(ctx);
 }
 
 int
@@ -491,6 +703,9 @@ main(void)
 		cmocka_unit_test(test_raw_bytes_a_buffer_covered_are_not_scanned_again),
 		cmocka_unit_test(test_raw_match_found_before_its_cover_is_not_counted_again),
 		cmocka_unit_test(test_only_the_covered_raw_bytes_are_skipped),
+		cmocka_unit_test(test_a_parked_direction_goes_on_counting_where_it_stopped),
+		cmocka_unit_test(test_a_direction_parked_after_its_crossing_reports_as_it_parks),
+		cmocka_unit_test(test_parked_directions_are_bounded_oldest_first),
 	};
 	char err[256];
 	unsigned int n;
