@@ -460,6 +460,32 @@ keyword_refs(const struct sensor_db *db, const struct sensor_pattern *p, int laz
 	return 0;
 }
 
+/*
+ * wait[c]: after byte c a pattern of the database compiled from sel (NULL: every one) may
+ * still wait for the byte its trailing guard reads (sensor_trail_waits; a keyword ending
+ * in a letter, after any letter; a custom sensor's value, after any byte).
+ */
+static void
+wait_bytes(const struct sensor_db *db, const uint8_t *sel, uint8_t wait[256])
+{
+	unsigned int i, c;
+
+	memset(wait, 0, 256);
+	for (i = 0; i < db->n_pats; i++) {
+		const struct sensor_pattern *p = &db->pats[i];
+		int custom = p->kind == SENSOR_PAT_VALUE && !db->defs[db->ex[i].sensor].builtin;
+
+		if (sel != NULL && !sel[i])
+			continue;
+		for (c = 0; c < 256; c++) {
+			if (p->kind == SENSOR_PAT_KEYWORD)
+				wait[c] |= p->trail && sensor_is_alpha((uint8_t)c);
+			else
+				wait[c] |= custom || sensor_trail_waits(p->boundary, (uint8_t)c);
+		}
+	}
+}
+
 /* Turn the collected expressions into db->pats/refs, split them between the prefilter and
  * Hyperscan (sensor_prefilter.c) and compile the PREFILTER engine's databases. */
 static int
@@ -527,6 +553,7 @@ build(struct compile_ctx *c)
 			 c->errlen);
 	if (rc != 0)
 		goto out;
+	wait_bytes(db, sel, db->hs_wait);
 	for (i = 0; i < c->n_ex; i++)
 		sel[i] = db->pats[i].kind == SENSOR_PAT_KEYWORD && keyword_refs(db, &db->pats[i], 1);
 	rc = compile_set(db, sel, HS_MODE_BLOCK, &db->hs_kw, NULL, c->err, c->errlen);
@@ -564,6 +591,7 @@ sensor_db_prepare(struct sensor_db *db, uint8_t engine, char *err, size_t errlen
 			db->full_err[0] = '\0';	/* may work next time */
 		return rc;
 	}
+	wait_bytes(db, NULL, db->hs_full_wait);
 	db->full_ready = 1;
 	return 0;
 }

@@ -71,3 +71,23 @@ sensor_trail_class(uint8_t boundary, uint8_t c)
 	}
 }
 
+int
+sensor_trail_waits(uint8_t boundary, uint8_t c)
+{
+	if (boundary >= SENSOR_BOUNDARY__COUNT || sensor_guards[boundary].trail == NULL)
+		return 0;
+	switch (boundary) {
+	case SENSOR_BOUNDARY_DIGIT:
+		return sensor_is_digit(c) || c == '.';
+	case SENSOR_BOUNDARY_ALNUM:
+		return sensor_is_alnum(c);
+	case SENSOR_BOUNDARY_EMAIL:
+		return sensor_is_alnum(c) || c == '.' || c == '-';
+	case SENSOR_BOUNDARY_PHONE:
+		return sensor_is_digit(c) || c == ' ' || c == '.' || c == '-' || c == ')';
+	case SENSOR_BOUNDARY_B64URL:	/* a JWT's empty signature ends in its '.' */
+		return sensor_is_alnum(c) || c == '_' || c == '-' || c == '.';
+	default:
+		return 1;
+	}
+}

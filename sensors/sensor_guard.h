@@ -26,4 +26,12 @@ extern const struct sensor_guard sensor_guards[SENSOR_BOUNDARY__COUNT];
 int sensor_lead_class(uint8_t boundary, uint8_t c);
 int sensor_trail_class(uint8_t boundary, uint8_t c);
 
+/*
+ * Whether a built-in value of this boundary kind may end at byte c, or c may be the first
+ * of a two-byte trailing guard after one ("4111...1111." before a byte that is not a
+ * digit): after such a byte the match waits for the next one, which the sentinel gives it
+ * at the end of data. A kind without a trailing guard never waits.
+ */
+int sensor_trail_waits(uint8_t boundary, uint8_t c);
+
 #endif

@@ -118,6 +118,10 @@ struct sensor_db {
 	uint32_t ring_size;	/* lookback bytes per stream, a power of two */
 	size_t hs_stream_size;	/* of db->hs */
 	size_t hs_full_stream_size;	/* of db->hs_full (once compiled) */
+	/* Per byte: a pattern or keyword of db->hs (hs_full) may be waiting after it for its
+	 * trailing guard's byte, so the end of data scans the sentinel through Hyperscan. */
+	uint8_t hs_wait[256];
+	uint8_t hs_full_wait[256];
 	uint32_t kw_max_all;	/* longest keyword of any enabled sensor, bytes */
 	uint32_t kw_reach;	/* longest window + its keyword + 2 of the lazy_kw sensors:
 				 * how far back a value after a gap may use a keyword before it */
@@ -302,6 +306,7 @@ struct sensor_worker {
 	struct sensor_kwhit *kw_tmp;	/* merging two hit lists (SENSOR_KWCACHE) */
 	uint32_t *ctx_ids;	/* a keyword search's hits at one offset (hits_cap) */
 	const hs_database_t *hs;	/* the database the streams run on */
+	const uint8_t *hs_wait;		/* ... and its db->hs_wait */
 	size_t stream_size;	/* per open stream, for stream_bytes */
 	hs_scratch_t *scratch;
 	hs_scratch_t *kw_scratch;	/* PREFILTER's keyword search (sensor_context.c) */

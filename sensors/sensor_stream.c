@@ -463,7 +463,8 @@ hs_feed(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, ui
 }
 
 static void
-scan_bytes(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, uint32_t len)
+scan_bytes(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, uint32_t len,
+	   int hs)
 {
 	uint64_t c0 = sw->buf_off;
 	uint32_t done = 0, n;
@@ -475,7 +476,7 @@ scan_bytes(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p,
 				n = SENSOR_PF_CHUNK;
 			sensor_prefilter_chunk(sw, st, p + done, c0 + done, c0 + done + n);
 		}
-		if (st->hs != NULL)
+		if (hs && st->hs != NULL)
 			hs_feed(sw, st, p + done, n, len - done - n);
 		lit_flush(sw);
 		if (sw->use_pf)
@@ -565,6 +566,7 @@ sensor_worker_create_engine(const struct sensor_db *db, uint8_t engine, uint32_t
 	sw->db = db;
 	sw->engine = engine;
 	sw->hs = engine == SENSOR_ENGINE_HYPERSCAN ? db->hs_full : db->hs;
+	sw->hs_wait = engine == SENSOR_ENGINE_HYPERSCAN ? db->hs_full_wait : db->hs_wait;
 	sw->stream_size = (engine == SENSOR_ENGINE_HYPERSCAN ? db->hs_full_stream_size :
 							       db->hs_stream_size) +
 			  db->state_size;
@@ -711,7 +713,7 @@ sensor_stream_scan(struct sensor_worker *sw, struct sensor_stream *st, const uin
 	cursor(sw, sw->buf_off, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_boundaries(sw, st);
-	scan_bytes(sw, st, data, len);
+	scan_bytes(sw, st, data, len, 1);
 	cursor(sw, sw->buf_end, UINT32_MAX);
 	if (st->n_pending != 0)
 		sensor_decide_settle(sw, st, sw->buf_end, 0);
@@ -753,7 +755,12 @@ static const uint8_t sentinel[1] = { SENSOR_SENTINEL };
 static void
 scan_sentinel(struct sensor_worker *sw, struct sensor_stream *st)
 {
-	scan_bytes(sw, st, sentinel, 1);
+	/* Hyperscan only when its last byte may leave a match waiting for one more (at the
+	 * end of a JSON or HTML body, seldom): a call costs it about 800 instructions. */
+	int hs = st->off > sensor_readable_lo(sw, st) &&
+		 sw->hs_wait[sensor_byte_at(sw, st, st->off - 1)];
+
+	scan_bytes(sw, st, sentinel, 1, hs);
 }
 
 /* Past len lost bytes: data resumes at the new offset, with nothing before it known. */

@@ -368,6 +368,81 @@ test_sensor_value_at_close_reported_by_close(void **state)
 	sensor_worker_free(sw);
 }
 
+/*
+ * Values of the Hyperscan-found kinds that end the data, or end one byte before it with
+ * the first byte of a two-byte trailing guard after them, are reported at close, on both
+ * engines: the end of data skips Hyperscan's sentinel scan only after a byte no match
+ * can wait on ('}' here). Before lost bytes a value that may go on into them is dropped
+ * (candidates_dropped), one that ended before its last byte is reported.
+ */
+static void
+test_sensor_hyperscan_values_at_the_end_of_data(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *sensor;
+		uint64_t offset;
+		uint8_t whole;		/* ends before the last byte: reported before a gap */
+	} cases[] = {
+		{ "mail jane.doe@example.com", "email", 5, 0 },
+		{ "mail jane.doe@example.com.", "email", 5, 0 },
+		{ "mail jane.doe@example.com-", "email", 5, 0 },
+		{ "key AKIAIOSFODNN7EXAMPLE", "aws_access_key_id", 4, 0 },
+		{ "bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.", "jwt", 7, 0 },
+		{ "bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.c2ln", "jwt", 7, 0 },
+		{ "{\"t\":\"eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.c2ln\"}", "jwt", 6, 1 },
+		{ "mail jane.doe@example.com}", "email", 5, 1 },
+	};
+	static struct sensor_def d[SENSOR_MAX];
+	struct sensor_db *dbs[2] = { g_db, NULL };
+	char err[256];
+	unsigned int e, i, k, gap, n = sensor_catalogue_builtin(d, SENSOR_MAX);
+
+	(void)state;
+	/* Alone in its database, each kind's own waiting bytes are what count. */
+	for (k = 0; k < n; k++)
+		d[k].enabled = strcmp(d[k].id, "email") == 0;
+	dbs[1] = sensor_db_compile(d, n, err, sizeof(err));
+	assert_non_null(dbs[1]);
+	for (e = 0; e < 4; e++) {
+		uint8_t engine = e % 2 == 0 ? SENSOR_ENGINE_PREFILTER : SENSOR_ENGINE_HYPERSCAN;
+		const struct sensor_db *db = dbs[e / 2];
+
+		assert_int_equal(sensor_db_prepare(dbs[e / 2], engine, err, sizeof(err)), 0);
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			if (db != g_db && strcmp(cases[i].sensor, "email") != 0)
+				continue;
+			for (gap = 0; gap < 2; gap++) {
+				struct sensor_worker *sw = sensor_worker_create_engine(
+					db, engine, 1, 0, err, sizeof(err));
+				unsigned int want = gap ? cases[i].whole : 1;
+				struct sensor_stream *st;
+				struct collect c = { 0 };
+
+				assert_non_null(sw);
+				sensor_worker_set_today(sw, &g_today);
+				st = sensor_stream_open(sw);
+				scan_str(sw, st, cases[i].text, &c);
+				if (gap)
+					sensor_stream_gap(sw, st, 10, collect_fn, &c);
+				sensor_stream_close(sw, st, collect_fn, &c);
+				if (c.n != want ||
+				    (want && (c.m[0].sensor != sensor_index(db, cases[i].sensor) ||
+					      c.m[0].offset != cases[i].offset)) ||
+				    sensor_worker_stats(sw)->candidates_dropped != 1 - want)
+					fail_msg("run %u, \"%s\"%s: %u matches (the first %u at %llu), "
+						 "%llu dropped", e, cases[i].text,
+						 gap ? " then a gap" : "", c.n, c.n ? c.m[0].sensor : 0,
+						 c.n ? (unsigned long long)c.m[0].offset : 0ULL,
+						 (unsigned long long)
+							 sensor_worker_stats(sw)->candidates_dropped);
+				sensor_worker_free(sw);
+			}
+		}
+	}
+	sensor_db_free(dbs[1]);
+}
+
 static void
 test_sensor_gap_in_value_drops_it(void **state)
 {
@@ -935,6 +1010,7 @@ main(void)
 		cmocka_unit_test(test_sensor_keyword_after_gives_same_result_at_every_split),
 		cmocka_unit_test(test_sensor_keyword_outside_window_does_not_count),
 		cmocka_unit_test(test_sensor_value_at_close_reported_by_close),
+		cmocka_unit_test(test_sensor_hyperscan_values_at_the_end_of_data),
 		cmocka_unit_test(test_sensor_gap_in_value_drops_it),
 		cmocka_unit_test(test_sensor_offsets_count_gap_bytes),
 		cmocka_unit_test(test_sensor_gaps_in_a_row),
