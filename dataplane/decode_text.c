@@ -34,6 +34,31 @@
 enum { FORM_PLAIN, FORM_PCT, FORM_PCT1 };
 enum { JSON_OUT, JSON_STR, JSON_ESC, JSON_U };
 
+/* ---- plain runs ---- */
+
+/* The length of the prefix of p[0..n) holding none of the bytes a, b, c and d, 32 bytes
+ * at a time (the tail byte by byte). */
+__attribute__((target("avx2"))) static size_t
+span4_avx2(const uint8_t *p, size_t n, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	const __m256i va = _mm256_set1_epi8((char)a), vb = _mm256_set1_epi8((char)b);
+	const __m256i vc = _mm256_set1_epi8((char)c), vd = _mm256_set1_epi8((char)d);
+	size_t j = 0;
+
+	for (; j + 32 <= n; j += 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + j));
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, va), _mm256_cmpeq_epi8(v, vb)),
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, vc), _mm256_cmpeq_epi8(v, vd))));
+
+		if (m != 0)
+			return j + (unsigned int)__builtin_ctz(m);
+	}
+	for (; j < n && p[j] != a && p[j] != b && p[j] != c && p[j] != d; j++)
+		;
+	return j;
+}
+
 /* ---- application/x-www-form-urlencoded ---- */
 
 void
@@ -58,9 +83,9 @@ form_field_byte(struct decode_form *st)
 	}
 }
 
-void
-decode_form_feed(struct decode_form *st, const uint8_t *p, size_t n, decode_out_fn out,
-		 void *cookie)
+static void
+form_feed(struct decode_form *st, const uint8_t *p, size_t n, decode_out_fn out, void *cookie,
+	  bool vec)
 {
 	struct decode_sink s;
 	size_t i = 0;
@@ -73,8 +98,11 @@ decode_form_feed(struct decode_form *st, const uint8_t *p, size_t n, decode_out_
 		if (st->state == FORM_PLAIN) {
 			size_t j = i;
 
-			while (j < n && !form_special(p[j]))
-				j++;
+			if (vec && n - i >= 32)
+				j += span4_avx2(p + i, n - i, '%', '+', '&', '&');
+			else
+				while (j < n && !form_special(p[j]))
+					j++;
 			if (j > i) {
 				form_field_byte(st);
 				decode_sink_write(&s, p + i, j - i);
@@ -118,6 +146,20 @@ decode_form_feed(struct decode_form *st, const uint8_t *p, size_t n, decode_out_
 		}
 	}
 	decode_sink_flush(&s);
+}
+
+void
+decode_form_feed(struct decode_form *st, const uint8_t *p, size_t n, decode_out_fn out,
+		 void *cookie)
+{
+	form_feed(st, p, n, out, cookie, decode_b64_have_avx2());	/* decode_b64's CPU check */
+}
+
+void
+decode_form_feed_scalar(struct decode_form *st, const uint8_t *p, size_t n, decode_out_fn out,
+			void *cookie)
+{
+	form_feed(st, p, n, out, cookie, false);
 }
 
 void
@@ -242,36 +284,13 @@ json_bad_u(struct decode_json *st, struct decode_sink *s)
 	st->st.invalid++;
 }
 
-/* The length of the prefix of p[0..n) without a byte json_str_special stops at, 32 bytes
- * at a time. */
-__attribute__((target("avx2"))) static size_t
-json_str_span_avx2(const uint8_t *p, size_t n)
-{
-	const __m256i quote = _mm256_set1_epi8('"'), bs = _mm256_set1_epi8('\\');
-	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
-	size_t j = 0;
-
-	for (; j + 32 <= n; j += 32) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + j));
-		uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
-			_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, bs)),
-			_mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf))));
-
-		if (m != 0)
-			return j + (unsigned int)__builtin_ctz(m);
-	}
-	for (; j < n && !json_str_special(p[j]); j++)
-		;
-	return j;
-}
-
 static size_t
 json_str_span(const uint8_t *p, size_t n, bool vec)
 {
 	size_t j = 0;
 
 	if (vec && n >= 32)
-		return json_str_span_avx2(p, n);
+		return span4_avx2(p, n, '"', '\\', '\r', '\n');
 	for (; j < n && !json_str_special(p[j]); j++)
 		;
 	return j;

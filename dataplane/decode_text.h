@@ -40,6 +40,10 @@
 void decode_form_init(struct decode_form *st);
 void decode_form_feed(struct decode_form *st, const uint8_t *p, size_t n, decode_out_fn out,
 		      void *cookie);
+/* The same without the AVX2 search for the end of a plain run (the reference the tests
+ * hold decode_form_feed to). */
+void decode_form_feed_scalar(struct decode_form *st, const uint8_t *p, size_t n,
+			     decode_out_fn out, void *cookie);
 void decode_form_finish(struct decode_form *st, decode_out_fn out, void *cookie);
 
 /*
