@@ -45,6 +45,21 @@ def paced(sess, parts, close_at_us):
     return out
 
 
+def run_capture(tmp_path, records, config):
+    """tollgated --read over records (capture times rounded to microseconds) with config:
+    its result and its final counters."""
+    pcap = tmp_path / "capture.pcap"
+    tgpcap.write_pcap(pcap, [(int(t), f) for t, f in records])
+    cfg = tmp_path / "tollgate.yaml"
+    cfg.write_text(config)
+    res = tgpcap.run_tollgated(["--config", cfg, "--read", pcap, "--events",
+                                tmp_path / "ev.jsonl", "--state-dir", tmp_path / "state",
+                                "--stats-json", tmp_path / "stats.json"], 120)
+    if res.rc != 0:
+        fail_with(["exit %s" % res.rc], res)
+    return res, json.loads((tmp_path / "stats.json").read_text())
+
+
 def test_an_idle_stream_goes_to_a_new_direction(tmp_path):
     cards = V.card_series(3, seed=62)
     card = [b"card " + c.raw.encode() + b" end\n" for c in cards]
@@ -58,17 +73,7 @@ def test_an_idle_stream_goes_to_a_new_direction(tmp_path):
               EPOCH_US + 5.2 * s) +
         paced(session(41004, EPOCH_US + 2.8 * s, 3), [(EPOCH_US + 2.8 * s, card[2])],
               EPOCH_US + 5.3 * s))
-    records = [(int(t), f) for t, f in records]
-    pcap = tmp_path / "eviction.pcap"
-    tgpcap.write_pcap(pcap, records)
-    cfg = tmp_path / "tollgate.yaml"
-    cfg.write_text("dlp:\n  max_streams: 2\n")
-    res = tgpcap.run_tollgated(["--config", cfg, "--read", pcap, "--events",
-                                tmp_path / "ev.jsonl", "--state-dir", tmp_path / "state",
-                                "--stats-json", tmp_path / "stats.json"], 120)
-    if res.rc != 0:
-        fail_with(["exit %s" % res.rc], res)
-    stats = json.loads((tmp_path / "stats.json").read_text())
+    res, stats = run_capture(tmp_path, records, "dlp:\n  max_streams: 2\n")
     found = sorted((e["src_port"], m["redacted"]) for e in res.events
                    if e.get("event_type") == "alert" and "dlp" in e
                    for m in e["dlp"]["matches"])
@@ -110,17 +115,8 @@ def run_slow_sender(tmp_path, parked):
               EPOCH_US + 5.1 * s) +
         paced(session(42003, EPOCH_US + 2 * s, 2), [(EPOCH_US + 2 * s, NEUTRAL)],
               EPOCH_US + 5.2 * s))
-    records = [(int(t), f) for t, f in records]
-    pcap = tmp_path / "slow.pcap"
-    tgpcap.write_pcap(pcap, records)
-    cfg = tmp_path / "tollgate.yaml"
-    cfg.write_text("dlp:\n  max_streams: 2\n  threshold: 2\n  max_parked: %d\n" % parked)
-    res = tgpcap.run_tollgated(["--config", cfg, "--read", pcap, "--events",
-                                tmp_path / "ev.jsonl", "--state-dir", tmp_path / "state",
-                                "--stats-json", tmp_path / "stats.json"], 120)
-    if res.rc != 0:
-        fail_with(["exit %s" % res.rc], res)
-    stats = json.loads((tmp_path / "stats.json").read_text())
+    res, stats = run_capture(tmp_path, records, "dlp:\n  max_streams: 2\n  threshold: 2\n"
+                             "  max_parked: %d\n" % parked)
     found = sorted((e["src_port"], m["sensor"], m["redacted"], m["offset"], m["path"])
                    for e in res.events if e.get("event_type") == "alert" and "dlp" in e
                    for m in e["dlp"]["matches"])
