@@ -78,7 +78,7 @@ stop_pid() {
 # Everything of demo <id>: its processes, namespaces (the veths go with them), files.
 teardown() {
 	local id=$1 envf="$STATE_ROOT/$1.env" ns pid
-	local GW_PID="" SRV_PID="" WORK=""
+	local GW_PID="" SRV_PID="" WORK="" FINISHED=""
 	# shellcheck disable=SC1090
 	[ -f "$envf" ] && . "$envf"
 	stop_pid "$GW_PID" tollgated 15
@@ -121,62 +121,95 @@ if [ "$DOWN" = 1 ]; then
 	exit 0
 fi
 
-# ---- checks ---------------------------------------------------------------------------
+# ---- checks, then the supervisor ------------------------------------------------------
 
-BIN=${TOLLGATED:-build/tollgated}
-case "$BIN" in /*) ;; *) BIN="$REPO/$BIN" ;; esac
-[ -x "$BIN" ] || die "tollgated not found at $BIN: build it first (make build), or point TOLLGATED at it"
-for t in ip ethtool curl setsid "$PY"; do
-	command -v "$t" >/dev/null || die "needs $t (apt-get install iproute2 ethtool curl util-linux python3)"
-done
-"$BIN" --check-config config/demo.yaml >/dev/null 2>&1 ||
-	die "config/demo.yaml does not load: $("$BIN" --check-config config/demo.yaml 2>&1 | tail -n 1)"
-
-for id in $(stale_ids); do
-	echo "== removing the demo left by an earlier run (id $id)"
-	teardown "$id"
-done
-
-# ---- set-up ---------------------------------------------------------------------------
-
-ID=$$
-NS_C=tgdemo-$ID-client
-NS_P=tgdemo-$ID-partner
-NS_G=tgdemo-$ID-gw
-mkdir -p "$STATE_ROOT" && chmod 0700 "$STATE_ROOT"
-WORK=$(mktemp -d /tmp/tollgate-demo.XXXXXX)
-chmod 0755 "$WORK"
-ENVF="$STATE_ROOT/$ID.env"
-GW_PID=""
-SRV_PID=""
-save_state() {
-	printf 'WORK=%q\nGW_PID=%q\nSRV_PID=%q\n' "$WORK" "$GW_PID" "$SRV_PID" >"$ENVF"
+# The set-up and the steps run in a child bash (the same script, TOLLGATE_DEMO_ID set);
+# this process only waits for it, then tears down whatever ended it: the steps, a failed
+# set-up, Ctrl-C, SIGTERM, SIGHUP. Why not traps in the script that does the work: bash
+# runs a pending trap from wherever it stands, including the middle of parsing a $(...)
+# it is expanding, and a trap run there fails to parse ("interrupt trap: unexpected EOF
+# while looking for matching `)'": exit status 2, no tear-down). A process that only
+# waits never stands there.
+supervise() {
+	ID=$$
+	ENVF="$STATE_ROOT/$ID.env"
+	mkdir -p "$STATE_ROOT" && chmod 0700 "$STATE_ROOT"
+	WORK=$(mktemp -d /tmp/tollgate-demo.XXXXXX)
+	chmod 0755 "$WORK"
+	printf 'WORK=%q\n' "$WORK" >"$ENVF"
+	trap 'finish 130 "$PROG: interrupted"' INT
+	trap 'finish 143 "$PROG: terminated"' TERM
+	trap 'finish 129 ""' HUP
+	trap 'finish 141 ""' PIPE
+	local rc=0
+	# (asynchronous: the child starts with SIGINT ignored; finish stops it with SIGTERM)
+	TOLLGATE_DEMO_ID=$ID TOLLGATE_DEMO_WORK=$WORK bash "$0" "$@" &
+	wait "$!" || rc=$?
+	finish "$rc" ""
 }
-save_state
 
-FINISHED=0
-on_exit() {
-	local rc=$?
-	set +e                      # tear down whatever fails on the way (even a closed stdout)
-	trap - EXIT INT TERM HUP
-	trap "" PIPE                # stdout may be a closed pipe by now
-	if [ "$KEEP" = 1 ] && [ "$FINISHED" = 1 ]; then
+# finish STATUS MESSAGE: stop the child if it still runs, tear down (unless --keep and the
+# child got to the end), exit STATUS. Further signals are ignored meanwhile: the tear-down
+# is bounded (tollgated gets 15 s to stop on SIGTERM, then SIGKILL).
+finish() {
+	local rc=$1 msg=$2 child=${!:-} i
+	set +e
+	trap '' INT TERM HUP PIPE       # stdout may be a closed pipe by now
+	if [ -n "$msg" ]; then
+		echo
+		echo "$msg" >&2
+	fi
+	if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+		kill -TERM "$child" 2>/dev/null
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$child" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$child" 2>/dev/null
+		wait "$child" 2>/dev/null
+	fi
+	if [ "$KEEP" = 1 ] && grep -qx 'FINISHED=1' "$ENVF" 2>/dev/null; then
 		exit "$rc"
 	fi
-	echo "== tearing down (namespaces $NS_C, $NS_P, $NS_G)" >&3 2>/dev/null
+	echo "== tearing down (namespaces tgdemo-$ID-client, tgdemo-$ID-partner, tgdemo-$ID-gw)" 2>/dev/null
 	teardown "$ID" 2>/dev/null
 	exit "$rc"
 }
-# The traps write to the script's own stdout and stderr, saved here: a signal can arrive
-# while a command of the script runs with them redirected (api ... >/dev/null), and the
-# trap then runs under that redirection. The background servers do not keep them (a
-# --keep run must not hold its caller's pipe open).
-exec 3>&1 4>&2
-trap on_exit EXIT
-trap 'echo >&3; echo "$PROG: interrupted" >&4; exit 130' INT
-trap 'echo "$PROG: terminated" >&4; exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
+
+if [ -z "${TOLLGATE_DEMO_ID:-}" ]; then
+	BIN=${TOLLGATED:-build/tollgated}
+	case "$BIN" in /*) ;; *) BIN="$REPO/$BIN" ;; esac
+	[ -x "$BIN" ] || die "tollgated not found at $BIN: build it first (make build), or point TOLLGATED at it"
+	for t in ip ethtool curl setsid "$PY"; do
+		command -v "$t" >/dev/null || die "needs $t (apt-get install iproute2 ethtool curl util-linux python3)"
+	done
+	"$BIN" --check-config config/demo.yaml >/dev/null 2>&1 ||
+		die "config/demo.yaml does not load: $("$BIN" --check-config config/demo.yaml 2>&1 | tail -n 1)"
+
+	for id in $(stale_ids); do
+		echo "== removing the demo left by an earlier run (id $id)"
+		teardown "$id"
+	done
+	supervise "$@"
+fi
+
+# ---- set-up (the child) ----------------------------------------------------------------
+
+BIN=${TOLLGATED:-build/tollgated}
+case "$BIN" in /*) ;; *) BIN="$REPO/$BIN" ;; esac
+ID=$TOLLGATE_DEMO_ID
+WORK=$TOLLGATE_DEMO_WORK
+NS_C=tgdemo-$ID-client
+NS_P=tgdemo-$ID-partner
+NS_G=tgdemo-$ID-gw
+ENVF="$STATE_ROOT/$ID.env"
+GW_PID=""
+SRV_PID=""
+FINISHED=0
+save_state() {
+	printf 'WORK=%q\nGW_PID=%q\nSRV_PID=%q\nFINISHED=%q\n' "$WORK" "$GW_PID" "$SRV_PID" "$FINISHED" >"$ENVF"
+}
+save_state
 
 run() { # a set-up command that must work; says which one did not
 	local out
@@ -268,7 +301,7 @@ threading.Event().wait()
 PY
 : >"$WORK/uploads.jsonl"
 setsid ip netns exec "$NS_P" "$PY" "$WORK/server.py" "$WORK/uploads.jsonl" "$SERVER_IP" 8080 8081 \
-	</dev/null >"$WORK/server.log" 2>&1 3>&- 4>&- &
+	</dev/null >"$WORK/server.log" 2>&1 &
 SRV_PID=$!
 save_state
 for _ in $(seq 50); do
@@ -285,7 +318,7 @@ TOKEN=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 (umask 077 && echo "admin $TOKEN" >"$WORK/tokens")
 echo "== gateway: $BIN --config config/demo.yaml (a copy) in $NS_G"
 setsid ip netns exec "$NS_G" "$BIN" --config "$WORK/tollgate.yaml" --events "$WORK/events.jsonl" \
-	--state-dir "$WORK/state" --api-token-file "$WORK/tokens" </dev/null >"$WORK/tollgated.log" 2>&1 3>&- 4>&- &
+	--state-dir "$WORK/state" --api-token-file "$WORK/tokens" </dev/null >"$WORK/tollgated.log" 2>&1 &
 GW_PID=$!
 save_state
 up=0
@@ -553,6 +586,7 @@ fi
 
 if [ "$KEEP" = 1 ]; then
 	FINISHED=1
+	save_state
 	cat <<EOF
 
 == the gateway keeps running (tollgated pid $GW_PID, namespace $NS_G)
