@@ -362,6 +362,23 @@ flow_table_lookup(struct flow_table *t, const struct flow_key *k, uint32_t hash,
 	return NULL;
 }
 
+void
+flow_table_prefetch_bucket(const struct flow_table *t, uint32_t hash)
+{
+	__builtin_prefetch(&t->buckets[hash & t->mask], 0, 3);
+}
+
+void
+flow_table_prefetch_chain(const struct flow_table *t, uint32_t hash)
+{
+	const struct flow *f = t->buckets[hash & t->mask];
+
+	if (f != NULL) {
+		__builtin_prefetch(&f->key, 0, 3);
+		__builtin_prefetch(&f->hnext, 0, 3);
+	}
+}
+
 /*
  * Free one record of a full table: a flow already past its timeout if a list head is one
  * (it would go at the next expire() anyway, and is not worth refusing a live flow for),

@@ -40,6 +40,15 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *k, u
 			       uint64_t now_us);
 
 /*
+ * A lookup of hash is coming: the two steps of bringing its memory into the cache ahead
+ * of it, for a burst (worker_process_burst): first the bucket's chain head, then (once
+ * that has arrived, a few packets later) the first record of the chain, both the line of
+ * its key and the line of its table links. Neither reads more than the bucket.
+ */
+void flow_table_prefetch_bucket(const struct flow_table *t, uint32_t hash);
+void flow_table_prefetch_chain(const struct flow_table *t, uint32_t hash);
+
+/*
  * Create a flow for k in state (NEW or UDP), start time now_us. When the table is full,
  * evicts by the configured policy (the end callback runs first), or returns NULL and
  * counts stats.refused. The record is zeroed except key, hash, state, times, flow_id.

@@ -547,17 +547,57 @@ worker_cksum_bad(struct worker *w, const struct rte_mbuf *m, const uint8_t *pkt,
 }
 
 /*
+ * A frame parsed ahead of its turn (worker_process_burst): its headers, and for a
+ * non-fragment IP packet its flow key and hash, whose bucket is then being prefetched.
+ * NONE: a frame whose headers are not in its first segment, parsed in its turn instead.
+ */
+enum { WORKER_PRE_NONE, WORKER_PRE_PARSED, WORKER_PRE_KEYED };
+
+struct worker_pre {
+	struct pkt_meta meta;
+	struct flow_key key;
+	uint32_t hash;
+	enum pkt_err err;
+	uint8_t side;
+	uint8_t state;
+};
+
+#define WORKER_PRE_BURST	32	/* frames parsed ahead at a time */
+#define WORKER_PRE_AHEAD	4	/* the chain of the frame this many ahead is prefetched */
+
+static void
+worker_pre_parse(struct worker *w, struct rte_mbuf *m, struct worker_pre *pre)
+{
+	uint32_t len = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)WORKER_LINBUF);
+
+	pre->state = WORKER_PRE_NONE;
+	if (rte_pktmbuf_data_len(m) < len)
+		return;		/* would be linearised into w->linbuf: in its turn */
+	pre->err = pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), len, &pre->meta);
+	pre->state = WORKER_PRE_PARSED;
+	if (pre->err != PKT_OK || pre->meta.l3 == PKT_L3_NONE || pre->meta.is_fragment)
+		return;
+	pre->side = flow_key_make(&pre->meta, &pre->key);
+	pre->hash = flow_key_hash(&pre->key);
+	pre->state = WORKER_PRE_KEYED;
+	flow_table_prefetch_bucket(w->flows, pre->hash);
+}
+
+/*
  * Inspect one frame. The frame m stays the caller's (it forwards or frees it), except a
  * fragment, which defrag takes (*consumed = 1): when it completes a datagram, the datagram
  * is inspected here (w->pkt_dgram) and the verdict returned is its fragments'. inl: the
  * frame came in on an inline port and the verdict is enforced; RSTs are sent from here.
+ * pre: what worker_pre_parse found, or NULL.
  */
 static enum worker_verdict
-worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
+worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed,
+	       const struct worker_pre *pre)
 {
 	enum worker_verdict v = WORKER_PASS;
 	struct pkt_meta meta;
 	struct flow_key key;
+	const struct flow_key *kp = &key;
 	const uint8_t *pkt;
 	struct flow *f;
 	uint32_t len, hash, fwd_seq = 0;
@@ -576,8 +616,14 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 	w->ctr.c[CTR_bytes] += len;
 
 	WORKER_PROF(w, WORKER_ST_PARSE);
-	pkt = rte_pktmbuf_read(m, 0, RTE_MIN(len, (uint32_t)WORKER_LINBUF), w->linbuf);
-	err = pkt_parse(pkt, RTE_MIN(len, (uint32_t)WORKER_LINBUF), &meta);
+	if (pre != NULL && pre->state != WORKER_PRE_NONE) {
+		pkt = rte_pktmbuf_mtod(m, const uint8_t *);
+		err = pre->err;
+		meta = pre->meta;
+	} else {
+		pkt = rte_pktmbuf_read(m, 0, RTE_MIN(len, (uint32_t)WORKER_LINBUF), w->linbuf);
+		err = pkt_parse(pkt, RTE_MIN(len, (uint32_t)WORKER_LINBUF), &meta);
+	}
 	if (unlikely(err != PKT_OK)) {
 		w->ctr.c[CTR_parse_errors]++;
 		w->ctr.parse_err[err]++;
@@ -616,9 +662,15 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 			     &meta, 1))
 		goto out;
 	WORKER_PROF(w, WORKER_ST_FLOW);
-	side = flow_key_make(&meta, &key);
-	hash = flow_key_hash(&key);
-	f = flow_table_lookup(w->flows, &key, hash, w->now_us);
+	if (pre != NULL && pre->state == WORKER_PRE_KEYED && !w->pkt_dgram) {
+		side = pre->side;
+		kp = &pre->key;
+		hash = pre->hash;
+	} else {
+		side = flow_key_make(&meta, &key);
+		hash = flow_key_hash(&key);
+	}
+	f = flow_table_lookup(w->flows, kp, hash, w->now_us);
 	if (f != NULL && worker_tcp_restarts(f, &meta, side)) {
 		/* A new connection on the addresses and ports of one that is over: the old
 		 * flow ends first (its events go out), the new one is a flow of its own. */
@@ -631,7 +683,7 @@ worker_inspect(struct worker *w, struct rte_mbuf *m, int inl, int *consumed)
 			w->ctr.c[CTR_tcp_no_syn]++;
 			goto out;
 		}
-		f = flow_table_create(w->flows, &key, hash,
+		f = flow_table_create(w->flows, kp, hash,
 				      is_tcp ? FLOW_STATE_NEW : FLOW_STATE_UDP, w->now_us);
 		if (unlikely(f == NULL)) {
 			w->ctr.c[CTR_flows_refused]++;
@@ -741,7 +793,7 @@ out:
 }
 
 static void
-worker_packet(struct worker *w, struct rte_mbuf *m)
+worker_packet(struct worker *w, struct rte_mbuf *m, const struct worker_pre *pre)
 {
 	uint16_t peer = worker_inline_peer(w, m);
 	int inl = peer != RUNTIME_NO_PEER;
@@ -752,7 +804,7 @@ worker_packet(struct worker *w, struct rte_mbuf *m)
 	w->pkt_hold = 0;
 	w->pkt_exception = 0;
 	w->pkt_dgram = 0;
-	v = worker_inspect(w, m, inl, &consumed);
+	v = worker_inspect(w, m, inl, &consumed, pre);
 	if (consumed) {
 		if (w->pkt_dgram) {
 			/* Every fragment of the datagram shares its verdict (worker_frag_out). */
@@ -777,16 +829,33 @@ worker_packet(struct worker *w, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * Frames go through in groups of WORKER_PRE_BURST, in two passes: the first parses each
+ * one's headers and hashes its flow key, prefetching the bucket; the second inspects them
+ * in order, prefetching the chain of the flow WORKER_PRE_AHEAD frames on (its bucket has
+ * arrived by then). So a lookup in a table far larger than the cache does not wait for
+ * memory, as with a bulk hash lookup. Parsing ahead reads only the frame.
+ */
 void
 worker_process_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t i;
+	struct worker_pre pre[WORKER_PRE_BURST];
+	uint16_t base, k, i;
 
-	for (i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		worker_packet(w, pkts[i]);
-		WORKER_PROF(w, WORKER_ST_OTHER);
+	for (base = 0; base < n; base += k) {
+		k = RTE_MIN((uint16_t)(n - base), (uint16_t)WORKER_PRE_BURST);
+		WORKER_PROF(w, WORKER_ST_PARSE);
+		for (i = 0; i < k; i++) {
+			if (i + 2 < k)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[base + i + 2], void *));
+			worker_pre_parse(w, pkts[base + i], &pre[i]);
+		}
+		for (i = 0; i < k; i++) {
+			if (i + WORKER_PRE_AHEAD < k && pre[i + WORKER_PRE_AHEAD].state == WORKER_PRE_KEYED)
+				flow_table_prefetch_chain(w->flows, pre[i + WORKER_PRE_AHEAD].hash);
+			worker_packet(w, pkts[base + i], &pre[i]);
+			WORKER_PROF(w, WORKER_ST_OTHER);
+		}
 	}
 }
 

@@ -641,6 +641,46 @@ def test_dlp_value_split_at_every_offset_is_reported_exactly_once(tmp_path, capt
         fail_with(errs, res, "%d flows, one value each:" % len(labels), limit=60)
 
 
+# Frames larger than one mbuf: the reader chains them (2 KiB segments), and a worker
+# parses such a frame in its turn, while the other frames of a burst are parsed and their
+# flows looked up a burst ahead (worker_process_burst). Jumbo segments of two flows among
+# the ordinary segments of two others, each value after 27 filler lines, so that in a jumbo
+# segment it lies across the end of the first mbuf (frame byte 2048).
+JUMBO_VALUES = [V.VISA16, V.MC16_SPACED, V.AMEX15_DASHED, V.SSN_DASHED, V.IBAN_DE,
+                V.IBAN_GB_GROUPED, V.EMAIL, V.GB_NINO]
+JUMBO_PORT0 = 41200
+
+
+def test_dlp_values_in_jumbo_frames_among_small_ones_are_reported_exactly(tmp_path,
+                                                                          tollgated_bin):
+    rng = random.Random(JUMBO_PORT0)
+    flows, expected, streams = [], set(), {}
+    for i in range(4):
+        values = JUMBO_VALUES[:]
+        rng.shuffle(values)
+        payload = b"".join(FILLER * 27 + line(p.raw) for p in values)
+        s = _session(JUMBO_PORT0 + i, i, server_port=9000)
+        if i % 2 == 0:
+            cuts = list(range(8000, len(payload), 8000))
+            send_segments(s, C2S, payload, cuts, range(len(cuts) + 1))
+        else:
+            s.turn(C2S, payload)
+        s.turn(S2C, b"ok\r\n")
+        s.close(C2S)
+        stream = s.expect().c2s
+        assert stream == payload
+        streams[(s.port[0], "to_server")] = stream
+        expected |= expect_rows(s.port[0], "to_server", stream, values)
+        flows.append(s)
+    pcap = write_capture(tmp_path / "jumbo.pcap", flows)
+    sizes = [len(f) for _, f in tgpcap.Capture(flows).records]
+    assert max(sizes) > 8000 and min(sizes) < 100, "the capture must mix jumbo and small frames"
+    res = run_dlp(tmp_path, pcap)
+    errs = compare_rows(expected, rows_of(res.events), streams=streams)
+    if errs:
+        fail_with(errs, res, "dlp matches differ (port, direction, sensor, redacted, offset):")
+
+
 # --------------------------------------------------------------------------------------
 # 3. SMTP, 4. response direction
 # --------------------------------------------------------------------------------------
