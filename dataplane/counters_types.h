@@ -60,6 +60,7 @@
 	X(reasm_urgent_removed, "TCP urgent bytes taken out of the stream (reassembly.urgent)") \
 	X(reasm_urgent_beyond, "TCP urgent pointers past their segment (byte awaited)") \
 	X(reasm_urgent_replaced, "TCP urgent bytes left inline: a newer pointer came first") \
+	X(reasm_ack_unseen, "TCP acks beyond the data seen: no gap past it") \
 	X(reasm_blocks_in_use, "reassembly blocks held (gauge)") \
 	X(events_sent, "messages sent to the control thread") \
 	X(events_dropped, "events lost: event ring or pool full (live mode)") \

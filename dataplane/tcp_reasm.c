@@ -26,9 +26,10 @@
  * A segment that starts beyond next_seq fills only the holes between held blocks (its bytes
  * under held blocks are compared and dropped the same way), or is dropped whole when the
  * per-direction byte cap or the worker's pool cannot take its new bytes. Bytes that will
- * never come become gaps: when the peer acknowledges data we never saw (tcp_reasm_ack) and
- * at flow end (tcp_reasm_flush). Invariant between calls: every held block starts after
- * next_seq (a block that starts at next_seq is delivered at once).
+ * never come become gaps: when the peer acknowledges data we never saw (tcp_reasm_ack; only
+ * as far as the sender was seen to send, seen_end) and at flow end (tcp_reasm_flush).
+ * Invariant between calls: every held block starts after next_seq (a block that starts at
+ * next_seq is delivered at once).
  *
  * Stream offsets count delivered plus gap bytes from the first byte after the SYN (or the
  * first sequence number seen when a direction is picked up midstream); they are 64-bit and
@@ -591,6 +592,7 @@ tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
 		if (!(d->flags & TCP_REASM_STARTED)) {
 			d->isn = seq;
 			d->next_seq = seq + 1;
+			d->seen_end = d->next_seq;
 			d->delivered = 0;
 			d->flags |= TCP_REASM_STARTED | TCP_REASM_SYN;
 		} else if (!(d->flags & TCP_REASM_SYN) || seq != d->isn) {
@@ -604,10 +606,14 @@ tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
 			return;
 		}
 		d->next_seq = seq;
+		d->seen_end = seq;
 		d->delivered = 0;
 		d->flags |= TCP_REASM_STARTED;
 	}
 	assert(d->ooo == NULL || tcp_seq_lt(d->next_seq, d->ooo->seq));
+	/* The sender sent this far, whatever becomes of the bytes (held, dropped at a cap). */
+	if (tcp_seq_lt(d->seen_end, seq + len))
+		d->seen_end = seq + len;
 
 	/* The first FIN at or after next_seq ends the stream; one before it is bogus. */
 	if ((flags & PKT_TCP_FIN) && !(d->flags & TCP_REASM_FIN) &&
@@ -726,6 +732,12 @@ tcp_reasm_syn_restarts(const struct tcp_reasm_dir *d, const struct tcp_reasm_dir
  * ack on a direction not started, at or before next_seq, beyond the FIN's sequence number
  * plus one, or more than TCP_REASM_MAX_ACK_AHEAD ahead. The ack of the FIN itself covers the
  * FIN's sequence number, not a byte. Called only by the worker that owns ctx and d.
+ *
+ * Only bytes the sender was seen to send (up to the end of its furthest segment, seen_end)
+ * become gaps: a receiver that acknowledges data not sent yet (counted as ack_unseen) must
+ * not make the sender's next bytes look like retransmissions of a gap, which would leave
+ * them uninspected. A real sender ignores such an ack (RFC 9293 3.10.7.4: an ACK of
+ * something not yet sent is dropped) and goes on sending those bytes.
  */
 void
 tcp_reasm_ack(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
@@ -742,6 +754,10 @@ tcp_reasm_ack(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_re
 		if (tcp_seq_lt(d->fin_seq + 1, ack))
 			return;
 		limit = seq_min(ack, d->fin_seq);
+	}
+	if (tcp_seq_lt(d->seen_end, limit)) {
+		ctx->stats.ack_unseen++;
+		limit = d->seen_end;
 	}
 	while (tcp_seq_lt(d->next_seq, limit)) {
 		struct tcp_reasm_seg *b = d->ooo;

@@ -38,6 +38,7 @@ struct tcp_reasm_dir {
 	uint32_t overlaps;		/* segments overlapping data already held or delivered */
 	uint32_t overlaps_diff;		/* ... whose overlapping bytes differed (first copy kept) */
 	uint16_t flags;			/* TCP_REASM_* */
+	uint32_t seen_end;		/* end of the furthest segment seen (acks are capped at it) */
 };
 
 /* Events the reassembler reports to its owner, once per direction and kind. */
@@ -86,6 +87,7 @@ struct tcp_reasm_stats {
 	uint64_t urgent_removed;	/* urgent bytes taken out of the stream */
 	uint64_t urgent_beyond;		/* urgent pointers past their segment's payload */
 	uint64_t urgent_replaced;	/* pending urgent bytes a newer pointer left inline */
+	uint64_t ack_unseen;		/* acks beyond anything the sender was seen to send */
 	uint64_t blocks_in_use;		/* gauge */
 };
 

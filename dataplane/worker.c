@@ -891,6 +891,7 @@ worker_housekeeping(struct worker *w)
 	w->ctr.c[CTR_reasm_urgent_removed] = w->reasm.stats.urgent_removed;
 	w->ctr.c[CTR_reasm_urgent_beyond] = w->reasm.stats.urgent_beyond;
 	w->ctr.c[CTR_reasm_urgent_replaced] = w->reasm.stats.urgent_replaced;
+	w->ctr.c[CTR_reasm_ack_unseen] = w->reasm.stats.ack_unseen;
 	w->ctr.c[CTR_reasm_blocks_in_use] = w->reasm.stats.blocks_in_use;
 	if (w->dlp != NULL)
 		worker_dlp_counters(w);

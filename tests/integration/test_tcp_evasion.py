@@ -20,6 +20,9 @@ urgent data, RSTs and reused ports", docs/events.md, docs/cli.md --dump-streams)
     number with an urgent digit inserted in its middle ("4111111" "7" "111111111": what the
     server reads is 4111111111111111) is found with remove and not with inline. The
     reasm_urgent_* counters are exact.
+  * Acks of unsent data. A server that acknowledges bytes the client has not sent yet (1
+    byte, 2,000, 1 MiB ahead) declares no gap: the client's next bytes are the stream, and
+    the card in them is found (reasm_ack_unseen 1, no gap, no retransmission).
 """
 
 import random
@@ -383,6 +386,44 @@ def test_urgent_byte_is_removed_as_linux_reads_it_unless_inline(tmp_path, tollga
         errs.append("stats %r, expected %r" % (got, want_st))
     if errs:
         fail_with(errs, res, "urgent byte sent %s, reassembly.urgent %s:" % (shape, mode))
+
+
+# --------------------------------------------------------------------------------------
+# The receiver acknowledges data not sent yet
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ahead", (1, 2000, 1 << 20))
+def test_server_acking_unsent_data_does_not_hide_the_uploads_next_bytes(tmp_path,
+                                                                        tollgated_bin, ahead):
+    """The exfiltration's own server acks bytes the client has not sent (the client's stack
+    ignores such an ack and goes on sending them): those bytes are the stream, inspected,
+    not the retransmission of a gap (reasm_ack_unseen counts the ack)."""
+    body = FILLER * 3 + b"refund card " + CARD + b"\n" + FILLER
+    req = tgpcap.http_request(body)
+    s = session((3_000_000, 4_000_000), EPOCH_US, 5)
+    segment(s, C2S, 0, req[:40])
+    bare(s, S2C, "A", s.seq(S2C, 0), s.seq(C2S, 40 + ahead))
+    segment(s, C2S, 40, req[40:], flags="PA")
+    s.payload[C2S] += req
+    s.turn(S2C, http_ok())
+    s.close(C2S)
+    res = run(tmp_path, write(tmp_path / "ack_ahead.pcap", [s]), "run")
+    errs = []
+    flows = flows_of(res)
+    if len(flows) != 1:
+        fail_with(["%d flow events, expected 1: %s" % (len(flows), flows)], res)
+    want = [(flows[0]["flow_id"], "to_server", "credit_card", CARD_REDACTED, "http.body")]
+    if card_rows(res) != want:
+        errs.append("dlp matches %r, expected %r" % (card_rows(res), want))
+    stem = "%s_%d_%s_%d" % (CLIENT, CPORT, SERVER, SPORT)
+    errs += tgpcap.compare_streams({stem + "_c2s.bin": req, stem + "_s2c.bin": s.expect().s2c},
+                                   res.streams)
+    got = stats_of(res, "reasm_ack_unseen", "reasm_gaps", "reasm_retransmits")
+    want_st = {"reasm_ack_unseen": 1, "reasm_gaps": 0, "reasm_retransmits": 0}
+    if got != want_st:
+        errs.append("stats %r, expected %r" % (got, want_st))
+    if errs:
+        fail_with(errs, res, "server acked %d bytes ahead of the client:" % ahead)
 
 
 def test_bad_urgent_setting_is_refused_with_its_place_and_choices(tmp_path, tollgated_bin):

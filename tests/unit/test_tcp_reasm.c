@@ -621,20 +621,57 @@ test_tcp_reasm_ack_past_held_data_declares_each_hole(void **state)
 	syn(f);
 	data_at(f, stream, 0, 100);
 	data_at(f, stream, 200, 100);
-	ack(f, TEST_ISN + 401);				/* holes [100, 200) and [300, 400) */
+	ack(f, TEST_ISN + 401);		/* hole [100, 200); [300, 400) was not seen sent */
 
-	assert_int_equal(f->rec.ngaps, 2);
+	assert_int_equal(f->rec.ngaps, 1);
 	assert_int_equal(f->rec.gaps[0].off, 100);
 	assert_int_equal(f->rec.gaps[0].len, 100);
+	assert_int_equal(f->d.next_seq, TEST_ISN + 301);
+	assert_int_equal(f->ctx.stats.ack_unseen, 1);
+
+	data_at(f, stream, 400, 100);			/* held: the sender did send [300, 400) */
+	assert_int_equal(f->rec.out_len, 200);
+	ack(f, TEST_ISN + 501);
+	assert_int_equal(f->rec.ngaps, 2);
 	assert_int_equal(f->rec.gaps[1].off, 300);
 	assert_int_equal(f->rec.gaps[1].len, 100);
 	assert_int_equal(f->d.gap_bytes, 200);
-	assert_int_equal(f->d.next_seq, TEST_ISN + 401);
-
-	data_at(f, stream, 400, 100);
+	assert_int_equal(f->d.next_seq, TEST_ISN + 501);
 	assert_int_equal(f->rec.out_len, 300);
 	assert_memory_equal(f->rec.out + 200, stream + 400, 100);
 	assert_int_equal(f->rec.calls[2].off, 400);
+	assert_int_equal(f->ctx.stats.ack_unseen, 1);
+}
+
+/*
+ * A receiver that acknowledges bytes not sent yet (a sender ignores such an ack): those
+ * bytes, when they come, are the stream, in order and inspected, not retransmissions of a
+ * gap. Evasion otherwise: the exfiltration's own server acks ahead, the client's data after
+ * it would go uninspected.
+ */
+static void
+test_tcp_reasm_ack_of_unsent_data_leaves_the_bytes_to_come_in_the_stream(void **state)
+{
+	struct fx *f = *state;
+	uint8_t stream[500];
+
+	fill_pattern(stream, sizeof(stream));
+	syn(f);
+	data_at(f, stream, 0, 100);
+	ack(f, TEST_ISN + 1 + 1000);
+	assert_int_equal(f->rec.ngaps, 0);
+	assert_int_equal(f->d.next_seq, TEST_ISN + 101);
+	assert_int_equal(f->ctx.stats.ack_unseen, 1);
+
+	data_at(f, stream, 100, 400);
+	assert_int_equal(f->rec.ngaps, 0);
+	assert_int_equal(f->rec.out_len, 500);
+	assert_memory_equal(f->rec.out, stream, 500);
+	assert_int_equal(f->ctx.stats.retransmits, 0);
+	/* an ack at what was seen, or short of it, is not counted */
+	ack(f, TEST_ISN + 501);
+	ack(f, TEST_ISN + 301);
+	assert_int_equal(f->ctx.stats.ack_unseen, 1);
 }
 
 static void
@@ -1377,7 +1414,8 @@ test_tcp_reasm_urgent_byte_under_a_gap_is_forgotten(void **state)
 
 	syn(f);
 	urg_seg(f, 0, 4, PKT_TCP_URG, URG_AT + 1);		/* pending: byte 7 */
-	ack(f, TEST_ISN + 1 + 10);				/* [4, 10) lost: a gap */
+	urg_seg(f, 10, 0, 0, 0);		/* an ACK of the sender's from byte 10: [4, 10) sent */
+	ack(f, TEST_ISN + 1 + 10);				/* ... and lost: a gap */
 	assert_int_equal(f->rec.ngaps, 1);
 	assert_int_equal(f->d.flags & TCP_REASM_URG, 0);
 	urg_seg(f, 10, URG_LEN - 10, PKT_TCP_URG, 3);		/* a new mark: byte 12 */
@@ -1611,6 +1649,7 @@ main(void)
 		T(test_tcp_reasm_in_order_segment_keeps_held_copy_where_they_overlap),
 		T(test_tcp_reasm_ack_beyond_hole_declares_gap),
 		T(test_tcp_reasm_ack_past_held_data_declares_each_hole),
+		T(test_tcp_reasm_ack_of_unsent_data_leaves_the_bytes_to_come_in_the_stream),
 		T(test_tcp_reasm_flush_declares_holes_before_held_data),
 		T(test_tcp_reasm_held_bytes_at_fin_are_dropped_with_their_blocks),
 		T(test_tcp_reasm_ack_of_fin_creates_no_gap),
