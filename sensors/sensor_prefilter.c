@@ -19,7 +19,11 @@
  * max(suf + trail) after its last: the window the DFA runs over. Kind U is the same for
  * capitals and digits joined by single spaces (IBANs, codici fiscali): every position is
  * a capital or digit, or a space between two of them, and at least SENSOR_PF_MIN_CAPS of
- * them. Everything else (literal-led patterns, keywords, what the regex subset parser
+ * them. Kind A is a pattern S{m,}@W (sensor_re_lead_repeat: an unbounded repeat of one
+ * set, m <= SENSOR_PF_MAX_MARGIN, then '@', and '@' in neither S nor W) with no lead guard
+ * and its start found by a backward scan (START_SCAN: the e-mail address): unanchored, it
+ * ends exactly where S{m}@W does, so its DFA runs that, and every match lies within m
+ * bytes before an '@' and the run of W's bytes after it plus the trail guard. Everything else (literal-led patterns, keywords, what the regex subset parser
  * refuses) stays in Hyperscan.
  *
  * The DFA of each kind holds the guarded expressions exactly as Hyperscan compiles them,
@@ -60,10 +64,12 @@ set_caps(struct sensor_re_set *s)
 /* What the analysis of one pattern says. */
 struct pf_cand {
 	struct sensor_re *guarded;	/* what the DFA runs */
-	int kind;			/* SENSOR_PF_N, SENSOR_PF_U, or -1: Hyperscan */
+	int kind;			/* SENSOR_PF_N, _U, _A, or -1: Hyperscan */
 	uint32_t min;
 	uint32_t min_letters;		/* U: capitals every match holds */
 	uint8_t left, right, gap, plus, builtin;
+	int32_t lead;			/* A: the leading repeat's node in the core */
+	struct sensor_re_set after;	/* A: the bytes after the anchor */
 };
 
 /* Which kind the core pattern can join (-1: none), with its needs. */
@@ -113,8 +119,50 @@ classify(const struct sensor_re *core, uint8_t lead, uint8_t trail, struct pf_ca
 		c->plus = 0;
 		return c->kind;
 	}
+	/* Kind A: S{m,}@W, '@' in neither S nor W, no lead guard, its start found by a
+	 * backward scan (the guarded expression is trimmed to S{m}@W: see build). */
+	c->lead = sensor_re_lead_repeat(core, SENSOR_PF_ANCHOR);
+	if (c->lead >= 0 && lead == 0 && trail <= SENSOR_PF_MAX_MARGIN &&
+	    core->nodes[c->lead].min <= SENSOR_PF_MAX_MARGIN) {
+		sensor_re_sets_after(core, c->lead, &c->after);
+		if (!sensor_re_set_has(&c->after, SENSOR_PF_ANCHOR) &&
+		    !sensor_re_set_has(&c->after, SENSOR_RE_BOS)) {
+			c->kind = SENSOR_PF_A;
+			c->min = 0;
+			c->min_letters = 0;
+			c->left = (uint8_t)core->nodes[c->lead].min;
+			c->right = trail;
+			c->gap = 0;
+			c->plus = 0;
+			return c->kind;
+		}
+	}
 	c->kind = -1;
 	return -1;
+}
+
+/*
+ * Kind A's guarded expression with its leading S{m,} cut to S{m}: the same end offsets
+ * (a match with a longer run of S holds one with the shortest, ending where it does), and
+ * every match then starts m bytes before its anchor. -1 if the guarded expression does
+ * not start the way the core does.
+ */
+static int
+trim_lead(struct sensor_re *guarded, const struct sensor_re *core, int32_t core_lead)
+{
+	int32_t g = sensor_re_lead_repeat(guarded, SENSOR_PF_ANCHOR);
+	struct sensor_re_node *r;
+	const struct sensor_re_node *c = &core->nodes[core_lead];
+
+	if (g < 0)
+		return -1;
+	r = &guarded->nodes[g];
+	if (r->min != c->min ||
+	    memcmp(&guarded->sets[guarded->nodes[r->child].set], &core->sets[core->nodes[c->child].set],
+		   sizeof(struct sensor_re_set)) != 0)
+		return -1;
+	r->max = r->min;
+	return 0;
 }
 
 void
@@ -139,7 +187,7 @@ build_kind(struct sensor_db *db, struct pf_cand *cand, int k, int builtin_only)
 {
 	struct sensor_pf_kind *K = &db->pf->kind[k];
 	const struct sensor_re **res;
-	uint32_t *ids, n = 0, i;
+	uint32_t *ids, n = 0, i, j;
 	char why[128];
 
 	res = calloc(db->n_pats + 1, sizeof(*res));
@@ -172,7 +220,10 @@ build_kind(struct sensor_db *db, struct pf_cand *cand, int k, int builtin_only)
 
 		if (c->kind != k || (builtin_only && !c->builtin))
 			continue;
-		db->pats[i].pf = (uint8_t)(k == SENSOR_PF_N ? SENSOR_PAT_PF_N : SENSOR_PAT_PF_U);
+		db->pats[i].pf = (uint8_t)(k == SENSOR_PF_N ? SENSOR_PAT_PF_N :
+					   k == SENSOR_PF_U ? SENSOR_PAT_PF_U : SENSOR_PAT_PF_A);
+		for (j = 0; j < 4; j++)
+			K->after[j] |= c->after.w[j];
 		if (c->min < K->min)
 			K->min = c->min;
 		if (c->min_letters < K->min_letters)
@@ -225,11 +276,20 @@ sensor_prefilter_build(struct sensor_db *db, const char *const *exprs, const cha
 		if (core == NULL)
 			continue;
 		classify(core, g->lead_max, g->trail_max, &cand[i]);
-		sensor_re_free(core);
-		if (cand[i].kind < 0)
+		if (cand[i].kind == SENSOR_PF_A && (g->lead != NULL || p->start != SENSOR_START_SCAN))
+			cand[i].kind = -1;
+		if (cand[i].kind < 0) {
+			sensor_re_free(core);
 			continue;
+		}
 		cand[i].builtin = db->defs[db->refs[p->first_ref]].builtin;
 		cand[i].guarded = sensor_re_parse(exprs[i], NULL, 0);
+		if (cand[i].guarded != NULL && cand[i].kind == SENSOR_PF_A &&
+		    trim_lead(cand[i].guarded, core, cand[i].lead) != 0) {
+			sensor_re_free(cand[i].guarded);
+			cand[i].guarded = NULL;
+		}
+		sensor_re_free(core);
 		if (cand[i].guarded == NULL) {
 			cand[i].kind = -1;
 			continue;

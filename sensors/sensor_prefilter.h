@@ -6,7 +6,7 @@
  * worker). Internal to sensors/: sensor_db.c, sensor_stream.c, the unit tests and
  * tools/bench_sensors.c include it.
  *
- * Two kinds of candidate windows, each with its own DFA (sensor_dfa.c) over the same
+ * Three kinds of candidate windows, each with its own DFA (sensor_dfa.c) over the same
  * pattern ids as the Hyperscan databases:
  *
  *   N  clusters of digits: digit runs joined by at most `gap` other bytes; a cluster with
@@ -15,6 +15,8 @@
  *      last one.
  *   U  tokens of capitals and digits joined by single spaces, with at least `min` of
  *      them; scanned from `left` bytes before to `right` bytes after.
+ *   A  an anchor byte ('@'): scanned from `left` bytes before it to `right` bytes after
+ *      the run of `after` bytes that follows it (an e-mail address's domain).
  *
  * sensor_prefilter.c only lets a pattern in when it can prove from the pattern's shape
  * (sensor_re_shape) that every match lies inside such a window; the DFA run over a window

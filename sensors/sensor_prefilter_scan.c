@@ -11,6 +11,8 @@
  *      condition, and the clusters they fall in are counted exactly;
  *   3. a cluster with enough base bytes (or an N digit right after '+') lists its window
  *      [first - left, last + right); the windows of one kind are merged when they touch;
+ *   (kind A: each '@', found by memchr, lists [@ - left, end of the run of `after` bytes
+ *   after it + right); a run that reaches the chunk's end stays open;)
  *   4. sensor_prefilter_next runs each kind's DFA over its windows, lazily, up to the
  *      offset the caller asks for, and hands back the hits in end-offset order.
  *
@@ -434,6 +436,70 @@ take_run(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kin
 		list_window(x, k, K, ps, t, base);
 }
 
+/* The part of earlier windows of kind k past the last chunk. */
+static void
+add_tail(struct sensor_pf_scratch *x, unsigned int k, struct sensor_pf_stream *ps)
+{
+	if (ps->tail_e[k] > x->c0) {
+		win_add(x, k, ps->tail_s[k], ps->tail_e[k] < x->c1 ? ps->tail_e[k] : x->c1);
+		if (ps->tail_e[k] <= x->c1)
+			ps->tail_s[k] = ps->tail_e[k] = 0;
+	}
+}
+
+static inline int
+after_byte(const struct sensor_pf_kind *K, uint8_t c)
+{
+	return (K->after[c >> 6] >> (c & 63)) & 1;
+}
+
+/* The end of the run of kind A's `after` bytes from chunk-relative i (len at most). */
+static uint32_t
+after_run(const struct sensor_pf_kind *K, const uint8_t *p, uint32_t i, uint32_t len)
+{
+	while (i < len && after_byte(K, p[i]))
+		i++;
+	return i;
+}
+
+/*
+ * Kind A over the chunk: each anchor byte ('@', rare in most traffic: memchr finds it)
+ * lists the window [anchor - left, end of the run of `after` bytes that follows + right);
+ * a run that reaches the chunk's end stays open and goes on in the next chunk.
+ */
+static void
+anchor_chunk(struct sensor_worker *sw, struct sensor_stream *st, uint32_t len)
+{
+	const struct sensor_pf_kind *K = &sw->db->pf->kind[SENSOR_PF_A];
+	struct sensor_pf_scratch *x = &sw->pfx;
+	struct sensor_pf_stream *ps = &st->pf;
+	struct sensor_pf_track *t = &ps->t[SENSOR_PF_A];
+	const uint8_t *p = x->p, *a;
+	uint32_t from = 0, e;
+
+	x->n_win[SENSOR_PF_A] = 0;
+	x->cur[SENSOR_PF_A] = 0;
+	if (K->dfa == NULL)
+		return;
+	add_tail(x, SENSOR_PF_A, ps);
+	if (t->open) {
+		from = after_run(K, p, 0, len);
+		t->last = x->c0 + from;
+		t->open = from == len;
+		list_window(x, SENSOR_PF_A, K, ps, t, st->hs_base);
+	}
+	while (from < len && (a = memchr(p + from, SENSOR_PF_ANCHOR, len - from)) != NULL) {
+		uint32_t i = (uint32_t)(a - p);
+
+		e = after_run(K, p, i + 1, len);
+		t->start = x->c0 + i;
+		t->last = x->c0 + e;
+		t->open = e == len;
+		list_window(x, SENSOR_PF_A, K, ps, t, st->hs_base);
+		from = e;
+	}
+}
+
 static void
 kind_chunk(struct sensor_worker *sw, struct sensor_stream *st, unsigned int k, uint32_t len,
 	   size_t nw)
@@ -453,12 +519,7 @@ kind_chunk(struct sensor_worker *sw, struct sensor_stream *st, unsigned int k, u
 	b = marr(x, k == SENSOR_PF_N ? M_D : M_U);
 	make_joined(x, k, K, nw);
 	make_candidates(x, k, K, nw);
-	/* The part of earlier windows past the last chunk. */
-	if (ps->tail_e[k] > x->c0) {
-		win_add(x, k, ps->tail_s[k], ps->tail_e[k] < x->c1 ? ps->tail_e[k] : x->c1);
-		if (ps->tail_e[k] <= x->c1)
-			ps->tail_s[k] = ps->tail_e[k] = 0;
-	}
+	add_tail(x, k, ps);
 	/*
 	 * The open cluster goes on when the chunk starts inside a run of J, and stays open
 	 * when the chunk is too short to tell (N: no digit in it and still within the gap;
@@ -522,7 +583,6 @@ sensor_prefilter_chunk(struct sensor_worker *sw, struct sensor_stream *st, const
 	struct sensor_pf_stream *ps = &st->pf;
 	uint32_t len = (uint32_t)(c1 - c0), i;
 	size_t nw = (len + 63) / 64;
-	unsigned int k;
 
 	x->c0 = c0;
 	x->c1 = c1;
@@ -539,8 +599,9 @@ sensor_prefilter_chunk(struct sensor_worker *sw, struct sensor_stream *st, const
 	else
 		sensor_prefilter_masks_scalar(p, len, marr(x, M_D) + 1, marr(x, M_U) + 1,
 					      marr(x, M_SP) + 1, marr(x, M_PL) + 1);
-	for (k = 0; k < SENSOR_PF_KINDS; k++)
-		kind_chunk(sw, st, k, len, nw);
+	kind_chunk(sw, st, SENSOR_PF_N, len, nw);
+	kind_chunk(sw, st, SENSOR_PF_U, len, nw);
+	anchor_chunk(sw, st, len);
 	for (i = 0; i < 4; i++)
 		ps->hist[i] = hist_after(marr(x, i), len);
 }

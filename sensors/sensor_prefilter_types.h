@@ -11,9 +11,11 @@
 
 struct sensor_dfa;
 
-#define SENSOR_PF_KINDS 2		/* N and U */
+#define SENSOR_PF_KINDS 3		/* N, U and A */
 #define SENSOR_PF_N 0
 #define SENSOR_PF_U 1
+#define SENSOR_PF_A 2
+#define SENSOR_PF_ANCHOR '@'		/* kind A's anchor byte */
 #define SENSOR_PF_CHUNK 8192		/* bytes classified at once (masks, windows) */
 /* Windows of one kind per chunk: each stands for a cluster of its own, and clusters are
  * at least one byte apart (plus the window carried in, and one running past the end). */
@@ -38,6 +40,7 @@ struct sensor_pf_kind {
 	uint8_t left, right;		/* margins */
 	uint8_t plus;			/* N: a digit after '+' also qualifies a cluster */
 	uint32_t n_pats;
+	uint64_t after[4];		/* A: the bytes of a match after its anchor */
 };
 
 /* Compiled prefilter (part of the immutable sensor database). */

@@ -56,6 +56,7 @@ enum sensor_pat_finder {
 	SENSOR_PAT_HS = 0,	/* the literal-led stream database (db->hs) */
 	SENSOR_PAT_PF_N,	/* the prefilter's digit clusters */
 	SENSOR_PAT_PF_U,	/* the prefilter's capital-and-digit tokens */
+	SENSOR_PAT_PF_A,	/* the prefilter's runs after an anchor byte ('@') */
 };
 
 /*

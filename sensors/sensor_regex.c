@@ -743,6 +743,16 @@ set_within(const struct sensor_re_set *s, const struct sensor_re_set *a)
 	return 1;
 }
 
+static int
+set_is_one(const struct sensor_re_set *s, unsigned int c)
+{
+	struct sensor_re_set one;
+
+	memset(&one, 0, sizeof(one));
+	sensor_re_set_add(&one, c);
+	return memcmp(s, &one, sizeof(one)) == 0;
+}
+
 int
 sensor_re_sets_within(const struct sensor_re *re, const struct sensor_re_set *a,
 		      const struct sensor_re_set *b)
@@ -784,6 +794,43 @@ sensor_re_starts_with(const struct sensor_re *re, unsigned int c, const struct s
 	if (n->kind == SENSOR_RE_REP && n->min >= 1)
 		n = &re->nodes[n->child];
 	return n->kind == SENSOR_RE_SET && set_within(&re->sets[n->set], next);
+}
+
+int32_t
+sensor_re_lead_repeat(const struct sensor_re *re, unsigned int c)
+{
+	const struct sensor_re_node *n = &re->nodes[re->root], *r, *x;
+
+	while (n->kind == SENSOR_RE_CAT && n->child >= 0 &&
+	       re->nodes[n->child].kind == SENSOR_RE_CAT && re->nodes[n->child].child >= 0)
+		n = &re->nodes[n->child];
+	if (n->kind != SENSOR_RE_CAT || n->child < 0)
+		return -1;
+	r = &re->nodes[n->child];
+	if (r->kind != SENSOR_RE_REP || r->min < 1 || r->max != SENSOR_RE_INF || r->child < 0 ||
+	    re->nodes[r->child].kind != SENSOR_RE_SET || re->nodes[r->child].next >= 0 ||
+	    sensor_re_set_has(&re->sets[re->nodes[r->child].set], c) || r->next < 0)
+		return -1;
+	x = &re->nodes[r->next];
+	if (x->kind != SENSOR_RE_SET || !set_is_one(&re->sets[x->set], c))
+		return -1;
+	return n->child;
+}
+
+void
+sensor_re_sets_after(const struct sensor_re *re, int32_t lead, struct sensor_re_set *out)
+{
+	const struct sensor_re_node *r = &re->nodes[lead];
+	uint32_t i, k;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < re->n_nodes; i++) {
+		if (re->nodes[i].kind != SENSOR_RE_SET || (int32_t)i == r->child ||
+		    (int32_t)i == r->next)
+			continue;
+		for (k = 0; k < 5; k++)
+			out->w[k] |= re->sets[re->nodes[i].set].w[k];
+	}
 }
 
 static void

@@ -104,6 +104,17 @@ int sensor_re_sets_within(const struct sensor_re *re, const struct sensor_re_set
 int sensor_re_starts_with(const struct sensor_re *re, unsigned int c,
 			  const struct sensor_re_set *next);
 
+/*
+ * A pattern that starts S{m,}c (an unbounded repeat of one set S, m >= 1, c not in S, then
+ * the byte c alone), read on the leading CAT chain (groups unwrapped): the repeat's node
+ * index, or -1. Unanchored, such a pattern ends where S{m}c... does (a longer run of S
+ * before the c ends at the same offsets), which is what the prefilter's kind A uses.
+ */
+int32_t sensor_re_lead_repeat(const struct sensor_re *re, unsigned int c);
+/* The union of the sets of every position after that repeat and its c: the bytes a match
+ * is made of after its c (nodes elsewhere in the tree all come after it). */
+void sensor_re_sets_after(const struct sensor_re *re, int32_t lead, struct sensor_re_set *out);
+
 /* ---- DFA (sensor_dfa.c) ---- */
 
 /*

@@ -572,7 +572,8 @@ sensor_worker_create_engine(const struct sensor_db *db, uint8_t engine, uint32_t
 			  db->state_size;
 	sw->use_pf = engine == SENSOR_ENGINE_PREFILTER && db->pf != NULL &&
 		     (db->pf->kind[SENSOR_PF_N].dfa != NULL ||
-		      db->pf->kind[SENSOR_PF_U].dfa != NULL);
+		      db->pf->kind[SENSOR_PF_U].dfa != NULL ||
+		      db->pf->kind[SENSOR_PF_A].dfa != NULL);
 	sw->max_streams = max_streams;
 	validator_today(&sw->today);
 	sw->hits_cap = db->n_pats + 1 > SENSOR_HITS_MAX ? db->n_pats + 1 : SENSOR_HITS_MAX;

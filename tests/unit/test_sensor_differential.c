@@ -70,8 +70,8 @@ static void
 test_prefilter_takes_every_class_led_builtin_pattern(void **state)
 {
 	/* Sensors whose patterns start with a literal and then allow more than capitals and
-	 * digits stay in Hyperscan. */
-	static const char *const literal_led[] = { "email", "private_key", "jwt" };
+	 * digits stay in Hyperscan; the e-mail address is kind A (around its '@'). */
+	static const char *const literal_led[] = { "private_key", "jwt" };
 	struct sensor_db *db = builtin_db();
 	unsigned int i, j, in_pf = 0, in_hs = 0;
 
@@ -85,9 +85,12 @@ test_prefilter_takes_every_class_led_builtin_pattern(void **state)
 			assert_int_equal(p->pf, SENSOR_PAT_HS);
 			continue;
 		}
-		for (j = 0; j < 3; j++)
+		for (j = 0; j < 2; j++)
 			literal |= strcmp(id, literal_led[j]) == 0;
-		if (literal) {
+		if (strcmp(id, "email") == 0) {
+			assert_int_equal(p->pf, SENSOR_PAT_PF_A);
+			in_pf++;
+		} else if (literal) {
 			assert_int_equal(p->pf, SENSOR_PAT_HS);
 			in_hs++;
 		} else {
@@ -101,8 +104,8 @@ test_prefilter_takes_every_class_led_builtin_pattern(void **state)
 			in_pf++;
 		}
 	}
-	assert_int_equal(in_hs, 3);
-	assert_int_equal(in_pf, 59);	/* 62 distinct value patterns, 3 literal-led */
+	assert_int_equal(in_hs, 2);
+	assert_int_equal(in_pf, 60);	/* 62 distinct value patterns, 2 literal-led */
 	/* The windows: 5 digits (national phone numbers), a '+' (E.164), PT + space + lead
 	 * guard on the left, a DNI's "-L" + guard on the right, gaps of 2 ("(0) "). */
 	assert_int_equal(db->pf->kind[SENSOR_PF_N].min, 5);
@@ -114,6 +117,18 @@ test_prefilter_takes_every_class_led_builtin_pattern(void **state)
 	assert_int_equal(db->pf->kind[SENSOR_PF_U].min_letters, 2);	/* an IBAN's country */
 	assert_int_equal(db->pf->kind[SENSOR_PF_U].left, 1);
 	assert_int_equal(db->pf->kind[SENSOR_PF_U].right, 1);
+	/* A: one local-part byte before the '@', the domain's bytes after it, the trail
+	 * guard's 2 bytes. */
+	assert_int_equal(db->pf->kind[SENSOR_PF_A].n_pats, 1);
+	assert_int_equal(db->pf->kind[SENSOR_PF_A].left, 1);
+	assert_int_equal(db->pf->kind[SENSOR_PF_A].right, 2);
+	for (i = 0; i < 256; i++) {
+		int dom = (i >= 'a' && i <= 'z') || (i >= 'A' && i <= 'Z') ||
+			  (i >= '0' && i <= '9') || i == '.' || i == '-';
+
+		if ((int)((db->pf->kind[SENSOR_PF_A].after[i >> 6] >> (i & 63)) & 1) != dom)
+			fail_msg("kind A: byte %u", i);
+	}
 	/* Only the IBANs need their start from a reverse DFA. */
 	for (i = 0, j = 0; i < db->pf->n_rev; i++)
 		j += db->pf->rev[i] != NULL;
@@ -365,6 +380,125 @@ test_engines_agree_on_random_token_soup(void **state)
 	sensor_db_free(db);
 }
 
+/* E-mail addresses (kind A) cut everywhere: local parts and domains of every length,
+ * '@'s in a row, dots and dashes at the ends, runs across the prefilter's chunks and
+ * longer than the lookback ring. */
+static void
+test_engines_agree_on_email_soup(void **state)
+{
+	static const char *const toks[] = {
+		"a", "jane.doe", "x_y", "%", "+", "-", ".", "..", "@", "@", "@@", "example", "co",
+		"uk", "org", "sub-domain", "1", "42", " ", "\n", "<", ">", "\"", ",", ":",
+		"mailto:", "email ", "E", "Z9", "-.", ".-", "\x80", "(", "@example.org",
+		"jane.doe@example.org", "a@b.co", "x@y", "@.", "a.", "b-", "q@9.9.9.99",
+	};
+	struct sensor_db *db = builtin_db();
+	struct sensor_diff *d;
+	char err[256], text[512];
+	uint8_t *big;
+	uint64_t s = 0x9e3779b97f4a7c15ULL;
+	unsigned int round, k;
+	size_t len, i;
+
+	(void)state;
+	d = sensor_diff_create(db, &today, err, sizeof(err));
+	assert_non_null(d);
+	for (round = 0; round < 1500; round++) {
+		unsigned int n = 2 + (unsigned int)(s % 50);
+
+		len = 0;
+		for (k = 0; k < n; k++) {
+			const char *t;
+			size_t tl;
+
+			s ^= s << 13;
+			s ^= s >> 7;
+			s ^= s << 17;
+			t = toks[(s >> 20) % (sizeof(toks) / sizeof(toks[0]))];
+			tl = strlen(t);
+			if (len + tl >= sizeof(text))
+				break;
+			memcpy(text + len, t, tl);
+			len += tl;
+		}
+		text[len] = '\0';
+		agree(d, (const uint8_t *)text, len, round * 5, 5);
+	}
+	/* Long runs: a local part and a domain of 3,000 bytes each, an address at every
+	 * chunk boundary, 40 KB in all. */
+	big = malloc(40000);
+	assert_non_null(big);
+	for (i = 0; i < 40000; i++)
+		big[i] = (uint8_t)(i % 97 == 0 ? ' ' : 'a' + i % 26);
+	memcpy(big + 1000, "@", 1);
+	for (i = 4100; i < 7100; i++)
+		big[i] = i % 7 == 0 ? '.' : 'd';
+	big[4099] = '@';
+	memcpy(big + 7100, ".org ", 5);
+	for (k = 1; k < 4; k++)
+		memcpy(big + k * 8192 - 6, "jo@example.com ", 15);
+	memcpy(big + 39980, "z@example.museum", 16);
+	agree(d, big, 40000, 77, 12);
+	free(big);
+	sensor_diff_free(d);
+	sensor_db_free(db);
+}
+
+/* Kind A takes S{m,}@W with '@' in neither part and no lead guard (the e-mail boundary);
+ * anything else of the kind stays in Hyperscan. */
+static void
+test_prefilter_anchor_kind_takes_what_it_can_prove(void **state)
+{
+	static const char *const pats[] = {
+		"[a-z]{2,}@corp\\.example",	/* A, left 2 */
+		"[a-z]+@[a-z@]+",		/* '@' after the anchor */
+		"[a-z]*@x\\.example",		/* no local byte needed */
+		"b[a-z]+@y\\.example",		/* a literal before the repeat */
+	};
+	struct sensor_def def;
+	struct sensor_db *db;
+	struct sensor_diff *d;
+	char err[256];
+	unsigned int i, in_a = 0;
+
+	(void)state;
+	memset(&def, 0, sizeof(def));
+	snprintf(def.id, sizeof(def.id), "corp_mail");
+	snprintf(def.category, sizeof(def.category), "contact");
+	def.enabled = 1;
+	def.severity = SENSOR_SEV_HIGH;
+	def.validator = VALIDATOR_NONE;
+	def.boundary = SENSOR_BOUNDARY_EMAIL;
+	def.max_len = 64;
+	for (i = 0; i < 4; i++)
+		snprintf(def.patterns[i], SENSOR_PATTERN_LEN, "%s", pats[i]);
+	def.n_patterns = 4;
+	db = sensor_db_compile(&def, 1, err, sizeof(err));
+	if (db == NULL)
+		fail_msg("%s", err);
+	for (i = 0; i < db->n_pats; i++) {
+		const struct sensor_pattern *p = &db->pats[i];
+
+		if (p->kind != SENSOR_PAT_VALUE)
+			continue;
+		if (strstr(db->ex[i].re, "corp") != NULL) {
+			assert_int_equal(p->pf, SENSOR_PAT_PF_A);
+			in_a++;
+		} else if (p->pf != SENSOR_PAT_HS) {
+			fail_msg("%s runs in %u", db->ex[i].re, p->pf);
+		}
+	}
+	assert_int_equal(in_a, 1);
+	assert_int_equal(db->pf->kind[SENSOR_PF_A].left, 2);
+	d = sensor_diff_create(db, &today, err, sizeof(err));
+	assert_non_null(d);
+	/* xx@, abc@ (the whole local part), not a@ (one letter), not @corp.examples. */
+	assert_int_equal(agree_str(d, "xx@corp.example a@corp.example abc@corp.example, "
+				      "zz@corp.examples q@x.example bob@y.example", 40), 4);
+	sensor_diff_free(d);
+	sensor_db_free(db);
+}
+
 /* ---- the pieces ---- */
 
 static void
@@ -490,6 +624,8 @@ main(void)
 		cmocka_unit_test(test_engines_agree_on_bench_mixes),
 		cmocka_unit_test(test_engines_agree_on_hand_written_edge_cases),
 		cmocka_unit_test(test_engines_agree_on_random_token_soup),
+		cmocka_unit_test(test_engines_agree_on_email_soup),
+		cmocka_unit_test(test_prefilter_anchor_kind_takes_what_it_can_prove),
 		cmocka_unit_test(test_regex_subset_refuses_what_it_cannot_run_like_hyperscan),
 		cmocka_unit_test(test_regex_shape_of_builtin_forms),
 		cmocka_unit_test(test_regex_caseless_group_folds_ascii_letters),
