@@ -334,6 +334,31 @@ test_engines_agree_on_hand_written_edge_cases(void **state)
 	sensor_db_free(db);
 }
 
+/* n tokens drawn from toks (xorshift state *s) into text (NUL-terminated, at most cap - 1
+ * bytes); returns the length. */
+static size_t
+soup(char *text, size_t cap, const char *const *toks, size_t n_toks, unsigned int n, uint64_t *s)
+{
+	size_t len = 0, tl;
+	unsigned int k;
+
+	for (k = 0; k < n; k++) {
+		const char *t;
+
+		*s ^= *s << 13;
+		*s ^= *s >> 7;
+		*s ^= *s << 17;
+		t = toks[(*s >> 20) % n_toks];
+		tl = strlen(t);
+		if (len + tl >= cap)
+			break;
+		memcpy(text + len, t, tl);
+		len += tl;
+	}
+	text[len] = '\0';
+	return len;
+}
+
 /* Random texts from the pieces class-led patterns are made of, so that digit clusters,
  * capital tokens, gaps and margins meet at every cut. */
 static void
@@ -350,30 +375,15 @@ test_engines_agree_on_random_token_soup(void **state)
 	struct sensor_diff *d;
 	char err[256], text[512];
 	uint64_t s = 0x1234567;
-	unsigned int round, k;
+	unsigned int round;
 
 	(void)state;
 	d = sensor_diff_create(db, &today, err, sizeof(err));
 	assert_non_null(d);
 	for (round = 0; round < 1500; round++) {
-		size_t len = 0;
-		unsigned int n = 4 + (unsigned int)(s % 60);
+		size_t len = soup(text, sizeof(text), toks, sizeof(toks) / sizeof(toks[0]),
+				  4 + (unsigned int)(s % 60), &s);
 
-		for (k = 0; k < n; k++) {
-			const char *t;
-			size_t tl;
-
-			s ^= s << 13;
-			s ^= s >> 7;
-			s ^= s << 17;
-			t = toks[(s >> 20) % (sizeof(toks) / sizeof(toks[0]))];
-			tl = strlen(t);
-			if (len + tl >= sizeof(text))
-				break;
-			memcpy(text + len, t, tl);
-			len += tl;
-		}
-		text[len] = '\0';
 		agree(d, (const uint8_t *)text, len, round * 7, 7);
 	}
 	sensor_diff_free(d);
@@ -404,24 +414,8 @@ test_engines_agree_on_email_soup(void **state)
 	d = sensor_diff_create(db, &today, err, sizeof(err));
 	assert_non_null(d);
 	for (round = 0; round < 1500; round++) {
-		unsigned int n = 2 + (unsigned int)(s % 50);
-
-		len = 0;
-		for (k = 0; k < n; k++) {
-			const char *t;
-			size_t tl;
-
-			s ^= s << 13;
-			s ^= s >> 7;
-			s ^= s << 17;
-			t = toks[(s >> 20) % (sizeof(toks) / sizeof(toks[0]))];
-			tl = strlen(t);
-			if (len + tl >= sizeof(text))
-				break;
-			memcpy(text + len, t, tl);
-			len += tl;
-		}
-		text[len] = '\0';
+		len = soup(text, sizeof(text), toks, sizeof(toks) / sizeof(toks[0]),
+			   2 + (unsigned int)(s % 50), &s);
 		agree(d, (const uint8_t *)text, len, round * 5, 5);
 	}
 	/* Long runs: a local part and a domain of 3,000 bytes each, an address at every
