@@ -7,7 +7,6 @@
  *   feed ─► [comp chain] ─► [text decoder] ─► scan: open on first byte, cap, sink.data
  */
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "app_pipe.h"
@@ -27,6 +26,25 @@ app_pipe_anomaly(struct app_pipe *pp)
 		s->anomaly(pp->env->cookie, pp->dir, APP_LAYER_ANOM_DECODE);
 }
 
+/*
+ * s appended to the path label out[0..at) of cap bytes, cut to fit (a label, not a key);
+ * returns its new length. Paths are built per body and per nested value, so not with
+ * snprintf (about 700 instructions a call).
+ */
+static size_t
+app_pipe_path_put(char *out, size_t cap, size_t at, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (at >= cap)
+		return at;
+	if (n > cap - 1 - at)
+		n = cap - 1 - at;
+	memcpy(out + at, s, n);
+	out[at + n] = '\0';
+	return at + n;
+}
+
 /* ---- base64 values inside form and JSON text ---- */
 
 static void
@@ -34,14 +52,14 @@ app_pipe_nest_out(void *cookie, const uint8_t *p, size_t n)
 {
 	struct app_pipe *pp = cookie;
 	struct app_pipe_env *env = pp->env;
-	char path[DLP_PATH_LEN + 12];
+	char path[DLP_PATH_LEN];
+	size_t len;
 
 	if (pp->nest_refused || n == 0)
 		return;
 	if (!pp->nest_opened) {
-		if (snprintf(path, sizeof(path), "%s > base64", pp->path) < 0)
-			return;
-		path[DLP_PATH_LEN - 1] = '\0';
+		len = app_pipe_path_put(path, sizeof(path), 0, pp->path);
+		app_pipe_path_put(path, sizeof(path), len, " > base64");
 		if (env->sink->open(env->cookie, pp->dir, 1, path) != 0) {
 			pp->nest_refused = 1;
 			return;
@@ -230,8 +248,22 @@ app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 			keep = last >= 63 ? 0 : keep & ~((2ULL << last) - 1);
 			pp->run = 0;
 		}
-		for (; keep != 0; keep &= keep - 1)
-			pp->hold[pp->run++] = p[i + (unsigned int)__builtin_ctzll(keep)];
+		if (keep != 0) {
+			unsigned int lo = (unsigned int)__builtin_ctzll(keep);
+			uint64_t run = keep >> lo;
+
+			if ((run & (run + 1)) == 0) {
+				/* One stretch (no line break inside): copied whole. */
+				unsigned int c = (unsigned int)__builtin_popcountll(keep);
+
+				memcpy(pp->hold + pp->run, p + i + lo, c);
+				pp->run += c;
+			} else {
+				for (; keep != 0; keep &= keep - 1)
+					pp->hold[pp->run++] =
+						p[i + (unsigned int)__builtin_ctzll(keep)];
+			}
+		}
 		i += len;
 	}
 }
@@ -325,13 +357,11 @@ static void
 app_pipe_path_add(struct app_pipe *pp, const char *name)
 {
 	size_t len = strlen(pp->path);
-	int n;
 
 	if (len >= sizeof(pp->path) - 1)
 		return;
-	n = snprintf(pp->path + len, sizeof(pp->path) - len, " > %s", name);
-	if (n < 0 || (size_t)n >= sizeof(pp->path) - len)
-		pp->path[sizeof(pp->path) - 1] = '\0';
+	len = app_pipe_path_put(pp->path, sizeof(pp->path), len, " > ");
+	app_pipe_path_put(pp->path, sizeof(pp->path), len, name);
 }
 
 /* A decoder stopped: count why, report it once, scan nothing more of this body. */
@@ -377,7 +407,7 @@ app_pipe_begin(struct app_pipe *pp, struct app_pipe_env *env, uint8_t dir, const
 	pp->anom = anom;
 	pp->env = env;
 	pp->dir = dir;
-	snprintf(pp->path, sizeof(pp->path), "%s", base);
+	app_pipe_path_put(pp->path, sizeof(pp->path), 0, base);
 	if (cenc != NULL && cenc[0] != '\0') {
 		rc = decode_comp_parse(cenc, strlen(cenc), codings, &n);
 		if (rc != 0) {

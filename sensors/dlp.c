@@ -695,6 +695,8 @@ dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
 int
 dlp_dir_buffer_open(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t level, const char *path)
 {
+	size_t len;
+
 	if (level >= DLP_BUFFER_LEVELS)
 		return -EINVAL;
 	if (d->buf[level] != NULL)
@@ -704,7 +706,10 @@ dlp_dir_buffer_open(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t level, const
 		ctx->stats.buffers_refused++;
 		return -ENOSPC;
 	}
-	snprintf(d->path[level], sizeof(d->path[level]), "%s", path);
+	/* Not snprintf: a buffer opens per body and per nested value. */
+	len = strnlen(path, sizeof(d->path[level]) - 1);
+	memcpy(d->path[level], path, len);
+	d->path[level][len] = '\0';
 	ctx->stats.buffers_opened++;
 	return 0;
 }

@@ -712,6 +712,57 @@ test_body_that_is_all_base64_is_decoded_too(void **state)
 	app_layer_free(al);
 }
 
+static void
+test_long_decoding_paths_are_cut_to_fit(void **state)
+{
+	/* A part named with 39 characters: its path "http.body > part[1] <name>" is 59
+	 * bytes and fits; its base64 value's would be 68 and is cut to 63 (DLP_PATH_LEN - 1)
+	 * inside " > base64". A name of 60 cuts the part's own path, and the value's path is
+	 * the same. */
+	static const char fmt[] =
+		"POST /up HTTP/1.1\r\nContent-Length: %d\r\n"
+		"Content-Type: multipart/form-data; boundary=b1\r\n\r\n%s";
+	static const char part[] =
+		"--b1\r\nContent-Disposition: form-data; name=\"f\"; filename=\"%s\"\r\n"
+		"Content-Type: text/plain\r\n\r\n"
+		"bmFtZSxjYXJkCmphbmUsNDExMSAxMTExIDExMTEgMTEx"
+		"MQpqb2huLDQwMDAgMDAwMCAwMDAwIDAwMDIK\r\n--b1--\r\n";
+	static const char *const names[2] = {
+		"quarterly-payroll-export-2026-q4-v2.txt",
+		"quarterly-payroll-export-for-the-finance-team-2026-q4-v2.txt",
+	};
+	static const char *const want[2] = {
+		"open http.body > part[1] quarterly-payroll-export-2026-q4-v2.txt\n",
+		"open http.body > part[1] quarterly-payroll-export-for-the-finance-te\n",
+	};
+	static const char *const want_nest[2] = {
+		"open http.body > part[1] quarterly-payroll-export-2026-q4-v2.txt > b\n"
+		"name,card\njane,4111 1111 1111 1111\njohn,4000 0000 0000 0002\n",
+		"open http.body > part[1] quarterly-payroll-export-for-the-finance-te\n"
+		"name,card\njane,4111 1111 1111 1111\njohn,4000 0000 0000 0002\n",
+	};
+	struct config_app c = conf_default();
+	char err[128], body[512], req[768];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+	unsigned int k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		int b = snprintf(body, sizeof(body), part, names[k]);
+		int h = snprintf(req, sizeof(req), fmt, b, body);
+		const struct turn t[] = { { 0, (const uint8_t *)req, (size_t)h } };
+
+		memset(r, 0, sizeof(*r));
+		play(al, APP_LAYER_HTTP, t, 1, 0, 0, r, NULL);
+		assert_int_equal(strncmp(r->log[0], want[k], strlen(want[k])), 0);
+		assert_string_equal(r->nest, want_nest[k]);
+		assert_int_equal(r->nests, 1);
+	}
+	free(r);
+	app_layer_free(al);
+}
+
 /* ---- the base64 sniffer against its rule, on random text ---- */
 
 static uint64_t g_rng;
@@ -1073,6 +1124,7 @@ main(void)
 		cmocka_unit_test(test_json_field_holding_base64_is_decoded_into_a_buffer_of_its_own),
 		cmocka_unit_test(test_body_that_is_all_base64_is_decoded_too),
 		cmocka_unit_test(test_http_multipart_upload_parts_are_scanned_by_name),
+		cmocka_unit_test(test_long_decoding_paths_are_cut_to_fit),
 		cmocka_unit_test(test_base64_sniffer_follows_its_rule_on_random_text),
 		cmocka_unit_test(test_a_reused_flow_state_tells_nothing_of_the_last_connection),
 		cmocka_unit_test(test_multipart_type_without_boundary_is_one_part_named_after_the_body),
