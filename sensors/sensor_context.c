@@ -339,25 +339,27 @@ kc_dfa(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, ui
 {
 	const struct sensor_dfa *d = sw->db->pf->kw_dfa;
 	struct sensor_kwcache *c = &sw->kwc;
-	const uint32_t *tr = d->trans;
-	const uint8_t *cls = d->cls, *p;
+	const uint8_t *p;
 	uint64_t s0 = b0, o;
 	uint32_t s = d->start;
 
 	if (b0 > st->hs_base && b0 > sensor_readable_lo(sw, st))
 		s0 = b0 - 1;
 	if (s0 == st->hs_base)
-		s = tr[s + d->bos_cls];
+		s = d->trans[s + d->bos_cls];
 	p = region_bytes(sw, st, s0, r1);
-	for (o = s0; o < r1; o++) {
-		s = tr[s + cls[p[o - s0]]];
-		if (__builtin_expect(s >= d->acc_base, 0) && o + 1 > after) {
+	for (o = s0; o < r1;) {
+		size_t quiet = after > o ? (size_t)(after - o) : 0;
+		size_t k = sensor_dfa_run(d, &s, p + (o - s0), (size_t)(r1 - o), quiet);
+
+		o += k;
+		if (k > quiet && s >= d->acc_base) {
 			uint32_t a = (s - d->acc_base) / d->n_classes, i;
 
 			for (i = 0; i < d->acc_n[a]; i++) {
 				if (c->n == c->cap)
 					return -1;
-				c->h[c->n].to = o + 1;
+				c->h[c->n].to = o;
 				c->h[c->n].id = d->acc_ids[d->acc_first[a] + i];
 				c->h[c->n].markup = 0;
 				c->n++;

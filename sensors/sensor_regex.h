@@ -158,4 +158,43 @@ void sensor_dfa_free(struct sensor_dfa *d);
 /* Bytes the DFA's tables take. */
 size_t sensor_dfa_memsize(const struct sensor_dfa *d);
 
+/*
+ * Run d from *s over p[0..n) until a byte leaves it accepting with more than `quiet`
+ * bytes read (a match ending there counts; ends at or before quiet do not). Returns the
+ * bytes read, *s the state after them: a hit when that is more than quiet and *s
+ * accepts. Four steps between checks (the step chain is serial; the checks are not): it
+ * pays over long stretches (the keyword search, sensor_context.c), not over the
+ * prefilter's windows of a few bytes, which keep a loop of their own.
+ */
+static inline size_t
+sensor_dfa_run(const struct sensor_dfa *d, uint32_t *s, const uint8_t *p, size_t n, size_t quiet)
+{
+	const uint32_t *tr = d->trans, acc = d->acc_base;
+	const uint8_t *cls = d->cls;
+	uint32_t t = *s;
+	size_t i = 0;
+
+	for (; i < n && i < quiet; i++)
+		t = tr[t + cls[p[i]]];
+	for (; i + 4 <= n; i += 4) {
+		uint32_t t1 = tr[t + cls[p[i]]], t2 = tr[t1 + cls[p[i + 1]]];
+		uint32_t t3 = tr[t2 + cls[p[i + 2]]], t4 = tr[t3 + cls[p[i + 3]]];
+
+		if (__builtin_expect((t1 >= acc) | (t2 >= acc) | (t3 >= acc) | (t4 >= acc), 0)) {
+			*s = t1 >= acc ? t1 : t2 >= acc ? t2 : t3 >= acc ? t3 : t4;
+			return i + (t1 >= acc ? 1 : t2 >= acc ? 2 : t3 >= acc ? 3 : 4);
+		}
+		t = t4;
+	}
+	for (; i < n; i++) {
+		t = tr[t + cls[p[i]]];
+		if (t >= acc) {
+			*s = t;
+			return i + 1;
+		}
+	}
+	*s = t;
+	return n;
+}
+
 #endif

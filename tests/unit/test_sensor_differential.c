@@ -578,6 +578,59 @@ test_regex_caseless_group_folds_ascii_letters(void **state)
 	sensor_re_free(re);
 }
 
+/* sensor_dfa_run (four steps a check) stops where a step at a time does, at every length,
+ * start and quiet count, hits next to each other and at the last byte included. */
+static void
+test_dfa_run_stops_where_one_step_at_a_time_does(void **state)
+{
+	static const char *const pats[2] = { "ab", "b[a-c]{2}" };
+	const struct sensor_re *res[2];
+	const uint32_t ids[2] = { 0, 1 };
+	struct sensor_re *re[2];
+	struct sensor_dfa *d;
+	uint8_t buf[40];
+	uint64_t r = 7;
+	unsigned int i, round;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		re[i] = sensor_re_parse(pats[i], NULL, 0);
+		assert_non_null(re[i]);
+		res[i] = re[i];
+	}
+	d = sensor_dfa_build(res, ids, 2, SENSOR_DFA_UNANCHORED, 1000, NULL, 0);
+	assert_non_null(d);
+	for (round = 0; round < 3000; round++) {
+		size_t n = round % sizeof(buf), quiet = (round / 7) % 12, want_k = n, k;
+		uint32_t s0 = d->start, s, t;
+
+		for (i = 0; i < n; i++) {
+			r ^= r << 13;
+			r ^= r >> 7;
+			r ^= r << 17;
+			buf[i] = (uint8_t)"abcx"[r % 4];
+		}
+		for (i = 0; i < round % 3; i++)		/* a run that starts mid-text */
+			s0 = d->trans[s0 + d->cls['a']];
+		t = s0;
+		for (i = 0; i < n; i++) {
+			t = d->trans[t + d->cls[buf[i]]];
+			if (t >= d->acc_base && i + 1 > quiet) {
+				want_k = i + 1;
+				break;
+			}
+		}
+		s = s0;
+		k = sensor_dfa_run(d, &s, buf, n, quiet);
+		if (k != want_k || s != t)
+			fail_msg("round %u: n %zu quiet %zu: read %zu (want %zu)", round, n, quiet,
+				 k, want_k);
+	}
+	sensor_dfa_free(d);
+	for (i = 0; i < 2; i++)
+		sensor_re_free(re[i]);
+}
+
 static void
 test_prefilter_avx2_masks_equal_scalar_masks(void **state)
 {
@@ -623,6 +676,7 @@ main(void)
 		cmocka_unit_test(test_regex_subset_refuses_what_it_cannot_run_like_hyperscan),
 		cmocka_unit_test(test_regex_shape_of_builtin_forms),
 		cmocka_unit_test(test_regex_caseless_group_folds_ascii_letters),
+		cmocka_unit_test(test_dfa_run_stops_where_one_step_at_a_time_does),
 		cmocka_unit_test(test_prefilter_avx2_masks_equal_scalar_masks),
 	};
 
