@@ -161,14 +161,18 @@ app_pipe_quiet(const struct app_pipe *pp, uint64_t alpha, uint64_t reset, uint64
 {
 	unsigned int k = pp->env->b64_min;
 	unsigned int f = reset != 0 ? (unsigned int)__builtin_ctzll(reset) : len;
-	uint64_t first = f >= 64 ? alpha : alpha & ((1ULL << f) - 1);
+	uint64_t first = f >= 64 ? alpha : alpha & ((1ULL << f) - 1), rest;
 
 	if (pp->run + (unsigned int)__builtin_popcountll(first) >= k)
 		return false;
 	if (reset == 0 || f >= 63)
 		return true;
-	/* The stretches after the first reset byte. */
-	return app_pipe_ones(~reset & valid & ~((2ULL << f) - 1), k) == 0;
+	/* The stretches after the first reset byte: none can reach k when fewer bytes are
+	 * left in them all (always, at the default b64_min of 64). */
+	rest = ~reset & valid & ~((2ULL << f) - 1);
+	if ((unsigned int)__builtin_popcountll(rest) < k)
+		return true;
+	return app_pipe_ones(rest, k) == 0;
 }
 
 /*
