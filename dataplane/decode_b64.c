@@ -330,27 +330,48 @@ decode_b64_classes_table(const uint8_t *p, size_t n, struct decode_b64_masks *m)
 	m->pad = q;
 }
 
-/* 32 bytes: the three masks' 32 bits each. Signed compares: bytes 0x80-0xFF are negative
- * and fall outside every (ASCII) range. */
+/*
+ * 32 bytes: the three masks' 32 bits each, by a lookup of each byte's low and high nibble
+ * (one shuffle each) and the AND of the two: a byte is in a class when both nibbles share
+ * one of its bits. The base64 alphabet is not one nibble pair, so it has five bits: A-O
+ * and a-o, P-Z and p-z, the digits, '+' '-' '/', and '_'. Padding is bit 7 (the byte's
+ * sign, which movemask reads) and line breaks bit 6. A byte from 0x80 reads 0 from the low
+ * table (a shuffle index with bit 7 set) and so is in no class.
+ */
+enum {
+	NB_AO = 0x01, NB_PZ = 0x02, NB_DIGIT = 0x04, NB_SYM = 0x08, NB_UNDER = 0x10,
+	NB_BRK = 0x40, NB_PAD = 0x80,
+	NB_ALPHA = NB_AO | NB_PZ | NB_DIGIT | NB_SYM | NB_UNDER,
+};
+
 __attribute__((target("avx2"))) static inline void
 b64_classes32(__m256i x, uint32_t *a, uint32_t *b, uint32_t *q)
 {
-	__m256i low = _mm256_or_si256(x, _mm256_set1_epi8(0x20));	/* A-Z -> a-z */
-	__m256i letter = _mm256_and_si256(_mm256_cmpgt_epi8(low, _mm256_set1_epi8('a' - 1)),
-					  _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), low));
-	__m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8('0' - 1)),
-					 _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), x));
-	__m256i sym = _mm256_or_si256(
-		_mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('+')),
-				_mm256_cmpeq_epi8(x, _mm256_set1_epi8('/'))),
-		_mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('-')),
-				_mm256_cmpeq_epi8(x, _mm256_set1_epi8('_'))));
-	__m256i brk = _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\r')),
-				      _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\n')));
+	const __m256i lo_tab = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+		NB_PZ | NB_DIGIT,					/* 0 */
+		NB_AO | NB_PZ | NB_DIGIT, NB_AO | NB_PZ | NB_DIGIT,	/* 1, 2 */
+		NB_AO | NB_PZ | NB_DIGIT, NB_AO | NB_PZ | NB_DIGIT,	/* 3, 4 */
+		NB_AO | NB_PZ | NB_DIGIT, NB_AO | NB_PZ | NB_DIGIT,	/* 5, 6 */
+		NB_AO | NB_PZ | NB_DIGIT, NB_AO | NB_PZ | NB_DIGIT,	/* 7, 8 */
+		NB_AO | NB_PZ | NB_DIGIT,				/* 9 */
+		NB_AO | NB_PZ | NB_BRK,					/* A: Z z \n */
+		NB_AO | NB_SYM,						/* B: K k + */
+		NB_AO,							/* C */
+		(char)(NB_AO | NB_SYM | NB_BRK | NB_PAD),		/* D: M m - \r = */
+		NB_AO,							/* E */
+		NB_AO | NB_SYM | NB_UNDER));				/* F: O o / _ */
+	const __m256i hi_tab = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+		NB_BRK, 0, NB_SYM, (char)(NB_DIGIT | NB_PAD), NB_AO, NB_PZ | NB_UNDER, NB_AO, NB_PZ,
+		0, 0, 0, 0, 0, 0, 0, 0));
+	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), _mm256_set1_epi8(0x0f));
+	__m256i cls = _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, x),
+				       _mm256_shuffle_epi8(hi_tab, hi));
+	__m256i none = _mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8(NB_ALPHA)),
+					 _mm256_setzero_si256());
 
-	*a = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(letter, digit), sym));
-	*b = (uint32_t)_mm256_movemask_epi8(brk);
-	*q = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('=')));
+	*a = ~(uint32_t)_mm256_movemask_epi8(none);
+	*b = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(cls, 1));
+	*q = (uint32_t)_mm256_movemask_epi8(cls);
 }
 
 __attribute__((target("avx2"))) void
