@@ -355,6 +355,11 @@ make_candidates(struct sensor_pf_scratch *x, unsigned int k, const struct sensor
 	for (w = 1; w <= nw; w++) {
 		unsigned __int128 v = (unsigned __int128)j[w] | (unsigned __int128)j[w + 1] << 64;
 
+		f[w] = plus ? d[w] & prevb(pl, w, 1) : 0;
+		if (j[w] == 0) {	/* no run starts in this word */
+			r[w] = f[w];
+			continue;
+		}
 		/* The catalogue's thresholds with constant shifts (one instruction each). */
 		switch (K->min) {
 		case 5:
@@ -373,7 +378,6 @@ make_candidates(struct sensor_pf_scratch *x, unsigned int k, const struct sensor
 				v &= v >> steps[i];
 			break;
 		}
-		f[w] = plus ? d[w] & prevb(pl, w, 1) : 0;
 		r[w] = (uint64_t)v | f[w];
 	}
 }
