@@ -265,12 +265,6 @@ json_simple_escape(uint8_t c)
 	}
 }
 
-static bool
-json_str_special(uint8_t c)
-{
-	return c == '"' || c == '\\' || c == '\r' || c == '\n';
-}
-
 /* An invalid "\u" escape: output as written, after the surrogate it may have followed. */
 static void
 json_bad_u(struct decode_json *st, struct decode_sink *s)
@@ -284,100 +278,172 @@ json_bad_u(struct decode_json *st, struct decode_sink *s)
 	st->st.invalid++;
 }
 
-static size_t
-json_str_span(const uint8_t *p, size_t n, bool vec)
+/*
+ * The bytes of p[0..n) (n <= 64) that can change the decoder's state, one bit each:
+ * *quote the '"' (the only one outside a string), *stop the '"', '\', CR and LF (the ones
+ * inside).
+ */
+static void
+json_masks_table(const uint8_t *p, size_t n, uint64_t *quote, uint64_t *stop)
 {
-	size_t j = 0;
+	uint64_t q = 0, t = 0;
+	size_t i;
 
-	if (vec && n >= 32)
-		return span4_avx2(p, n, '"', '\\', '\r', '\n');
-	for (; j < n && !json_str_special(p[j]); j++)
-		;
-	return j;
+	for (i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		q |= (uint64_t)(c == '"') << i;
+		t |= (uint64_t)(c == '"' || c == '\\' || c == '\r' || c == '\n') << i;
+	}
+	*quote = q;
+	*stop = t;
 }
 
+__attribute__((target("avx2"))) static void
+json_masks_avx2(const uint8_t *p, uint64_t *quote, uint64_t *stop)
+{
+	const __m256i dq = _mm256_set1_epi8('"'), bs = _mm256_set1_epi8('\\');
+	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	uint64_t q[2], t[2];
+	unsigned int h;
+
+	for (h = 0; h < 2; h++) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * h));
+		__m256i isq = _mm256_cmpeq_epi8(v, dq);
+		__m256i any = _mm256_or_si256(
+			_mm256_or_si256(isq, _mm256_cmpeq_epi8(v, bs)),
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf)));
+
+		q[h] = (uint32_t)_mm256_movemask_epi8(isq);
+		t[h] = (uint32_t)_mm256_movemask_epi8(any);
+	}
+	*quote = q[0] | q[1] << 32;
+	*stop = t[0] | t[1] << 32;
+}
+
+/*
+ * One byte the block scan leaves to the state machine: in a string a '\' or a byte after
+ * a pending high surrogate, or one of an escape. Returns the bytes consumed (0 or 1).
+ */
+static size_t
+json_step(struct decode_json *st, struct decode_sink *s, uint8_t c)
+{
+	int e;
+
+	switch (st->state) {
+	case JSON_STR:
+		if (c != '\\') {
+			json_drop_high(st, s);	/* c is read again by the block scan */
+			return 0;
+		}
+		st->state = JSON_ESC;
+		return 1;
+	case JSON_ESC:
+		if (c == 'u') {
+			st->nhex = 0;
+			st->state = JSON_U;
+			return 1;
+		}
+		json_drop_high(st, s);
+		st->state = JSON_STR;
+		e = json_simple_escape(c);
+		if (e >= 0) {
+			decode_sink_put(s, (uint8_t)e);
+			return 1;
+		}
+		/* not an escape: the '\' is literal, c is read again */
+		decode_sink_put(s, '\\');
+		st->st.invalid++;
+		return 0;
+	default: /* JSON_U */
+		if (decode_hexval(c) < 0) {
+			json_bad_u(st, s);
+			st->state = JSON_STR;
+			return 0;
+		}
+		st->hex[st->nhex++] = c;
+		if (st->nhex == 4) {
+			uint32_t u = 0;
+
+			for (unsigned int k = 0; k < 4; k++)
+				u = u << 4 | (uint32_t)decode_hexval(st->hex[k]);
+			st->nhex = 0;
+			json_code_unit(st, s, u);
+			st->state = JSON_STR;
+		}
+		return 1;
+	}
+}
+
+/*
+ * Outside an escape the output is the input: text outside strings, string bytes, the
+ * quotes, and a CR or LF that ends a string (counted invalid). So the bytes from the last
+ * escape on are written in one piece when the next escape (or the end) comes, and the
+ * state is followed 64 bytes at a time by the '"' (outside a string) or the '"', '\', CR
+ * and LF (inside) of each block.
+ */
 static void
 json_feed(struct decode_json *st, const uint8_t *p, size_t n, decode_out_fn out, void *cookie,
 	  bool vec)
 {
 	struct decode_sink s;
-	size_t i = 0;
+	size_t i = 0, from = 0;	/* p[from..i) passes through, not yet written */
 
 	decode_sink_init(&s, out, cookie, &st->st);
 	st->st.bytes_in += n;
 	while (i < n) {
-		uint8_t c = p[i];
-		const uint8_t *q;
-		size_t j;
-		int e;
+		size_t base = i, len = n - i < 64 ? n - i : 64;
+		uint64_t quote, stop;
 
-		switch (st->state) {
-		case JSON_OUT:
-			q = memchr(p + i, '"', n - i);
-			j = q == NULL ? n : (size_t)(q - p) + 1;
-			decode_sink_write(&s, p + i, j - i);
-			if (q != NULL)
+		if (st->state != JSON_OUT &&
+		    (st->state != JSON_STR || st->high != 0 || p[i] == '\\')) {
+			decode_sink_write(&s, p + from, i - from);
+			i += json_step(st, &s, p[i]);
+			from = i;
+			continue;
+		}
+		if (vec && len == 64) {
+			json_masks_avx2(p + base, &quote, &stop);
+		} else if (vec && n >= 64) {
+			/* the last block: the 64 bytes that end at n, read from this one on */
+			json_masks_avx2(p + n - 64, &quote, &stop);
+			quote >>= 64 - len;
+			stop >>= 64 - len;
+		} else {
+			json_masks_table(p + base, len, &quote, &stop);
+		}
+		while (i < base + len) {
+			uint64_t m = (st->state == JSON_OUT ? quote : stop) >> (i - base);
+			const uint8_t *q;
+			size_t at;
+
+			if (m == 0 && st->state == JSON_OUT && base + len < n) {
+				/* no string opens in this block: memchr goes faster over a long
+				 * stretch outside strings (numbers, markup) */
+				q = memchr(p + base + len, '"', n - base - len);
+				i = q == NULL ? n : (size_t)(q - p);
+				break;
+			}
+			if (m == 0) {
+				i = base + len;
+				break;
+			}
+			at = i + (unsigned int)__builtin_ctzll(m);
+			if (p[at] == '\\') {
+				i = at;		/* the state machine's */
+				break;
+			}
+			if (st->state == JSON_OUT) {
 				st->state = JSON_STR;
-			i = j;
-			break;
-		case JSON_STR:
-			if (c != '\\')
-				json_drop_high(st, &s);
-			j = i + json_str_span(p + i, n - i, vec);
-			if (j > i) {
-				decode_sink_write(&s, p + i, j - i);
-				i = j;
-				break;
-			}
-			i++;
-			if (c == '\\') {
-				st->state = JSON_ESC;
-				break;
-			}
-			decode_sink_put(&s, c);
-			if (c == '\r' || c == '\n')
-				st->st.invalid++;
-			st->state = JSON_OUT;
-			break;
-		case JSON_ESC:
-			if (c == 'u') {
-				st->nhex = 0;
-				st->state = JSON_U;
-				i++;
-				break;
-			}
-			json_drop_high(st, &s);
-			e = json_simple_escape(c);
-			if (e >= 0) {
-				decode_sink_put(&s, (uint8_t)e);
-				i++;
 			} else {
-				/* not an escape: the '\' is literal, c is read again */
-				decode_sink_put(&s, '\\');
-				st->st.invalid++;
+				if (p[at] != '"')
+					st->st.invalid++;	/* a line break ends the string */
+				st->state = JSON_OUT;
 			}
-			st->state = JSON_STR;
-			break;
-		default: /* JSON_U */
-			if (decode_hexval(c) < 0) {
-				json_bad_u(st, &s);
-				st->state = JSON_STR;
-				break;
-			}
-			st->hex[st->nhex++] = c;
-			i++;
-			if (st->nhex == 4) {
-				uint32_t u = 0;
-
-				for (unsigned int k = 0; k < 4; k++)
-					u = u << 4 | (uint32_t)decode_hexval(st->hex[k]);
-				st->nhex = 0;
-				json_code_unit(st, &s, u);
-				st->state = JSON_STR;
-			}
-			break;
+			i = at + 1;
 		}
 	}
+	decode_sink_write(&s, p + from, n - from);
 	decode_sink_flush(&s);
 }
 
