@@ -397,7 +397,8 @@ json_feed(struct decode_json *st, const uint8_t *p, size_t n, decode_out_fn out,
 
 		if (st->state != JSON_OUT &&
 		    (st->state != JSON_STR || st->high != 0 || p[i] == '\\')) {
-			decode_sink_write(&s, p + from, i - from);
+			if (i > from)
+				decode_sink_write(&s, p + from, i - from);
 			i += json_step(st, &s, p[i]);
 			from = i;
 			continue;
@@ -443,7 +444,8 @@ json_feed(struct decode_json *st, const uint8_t *p, size_t n, decode_out_fn out,
 			i = at + 1;
 		}
 	}
-	decode_sink_write(&s, p + from, n - from);
+	if (n > from)	/* p may be NULL when n is 0 */
+		decode_sink_write(&s, p + from, n - from);
 	decode_sink_flush(&s);
 }
 
