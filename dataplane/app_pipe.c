@@ -178,10 +178,11 @@ app_pipe_quiet(const struct app_pipe *pp, uint64_t alpha, uint64_t reset, uint64
 /*
  * Inside a value: the length of the prefix of p[0..n) that continues it (base64
  * characters, padding, and in JSON and plain text line breaks), 64 bytes at a time; *end
- * is set when a byte after it ends the value.
+ * is set when a byte after it ends the value. The `before` bytes before p are readable.
  */
 static size_t
-app_pipe_nest_span(const struct app_pipe *pp, const uint8_t *p, size_t n, bool *end)
+app_pipe_nest_span(const struct app_pipe *pp, const uint8_t *p, size_t n, size_t before,
+		   bool *end)
 {
 	size_t j = 0;
 
@@ -191,7 +192,7 @@ app_pipe_nest_span(const struct app_pipe *pp, const uint8_t *p, size_t n, bool *
 		uint64_t valid = len == 64 ? UINT64_MAX : (1ULL << len) - 1, stop;
 		struct decode_b64_masks m;
 
-		decode_b64_classes(p + j, len, &m);
+		decode_b64_classes(p + j, len, before + j, &m);
 		if (!pp->sniff_json)
 			m.brk = 0;
 		stop = ~(m.alpha | m.pad | m.brk) & valid;
@@ -225,7 +226,7 @@ app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 			/* The whole value in this piece goes to the decoder in one call, so its
 			 * output reaches the sensors in one piece, not one per 48 bytes. */
 			bool end;
-			size_t j = app_pipe_nest_span(pp, p + i, n - i, &end);
+			size_t j = app_pipe_nest_span(pp, p + i, n - i, i, &end);
 
 			decode_b64_feed(&pp->nest, p + i, j, app_pipe_nest_out, pp);
 			if (!end) {
@@ -236,7 +237,7 @@ app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 			i += j + 1;		/* the byte that ended it is not looked at again */
 			continue;
 		}
-		decode_b64_classes(p + i, len, &m);
+		decode_b64_classes(p + i, len, i, &m);
 		if (!pp->sniff_json)
 			m.brk = 0;
 		reset = ~(m.alpha | m.brk) & valid;

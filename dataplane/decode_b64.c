@@ -387,10 +387,18 @@ decode_b64_classes_avx2(const uint8_t *p, struct decode_b64_masks *m)
 }
 
 void
-decode_b64_classes(const uint8_t *p, size_t n, struct decode_b64_masks *m)
+decode_b64_classes(const uint8_t *p, size_t n, size_t before, struct decode_b64_masks *m)
 {
-	if (n == 64 && b64_avx2)
+	if (b64_avx2 && n == 64) {
 		decode_b64_classes_avx2(p, m);
-	else
+	} else if (b64_avx2 && n > 0 && n < 64 && before >= 64 - n) {
+		unsigned int k = 64 - (unsigned int)n;	/* bytes read before p */
+
+		decode_b64_classes_avx2(p - k, m);
+		m->alpha >>= k;
+		m->brk >>= k;
+		m->pad >>= k;
+	} else {
 		decode_b64_classes_table(p, n, m);
+	}
 }

@@ -62,10 +62,12 @@ struct decode_b64_masks {
 
 /*
  * Classify the n <= 64 bytes at p (bits n..63 of every mask are 0), with AVX2 when the CPU
- * has it (decided once, at load) and n is 64, by a table otherwise. Reads p[0..n) only.
- * The two ways are public for the tests, which hold them equal. Pure: any thread.
+ * has it (decided once, at load) and 64 bytes can be read: p[0..64), or when n is shorter
+ * and the `before` bytes before p are readable too, the 64 bytes that end at p + n; by a
+ * table otherwise. Reads p[-before..n) at most. The two ways are public for the tests,
+ * which hold them equal. Pure: any thread.
  */
-void decode_b64_classes(const uint8_t *p, size_t n, struct decode_b64_masks *m);
+void decode_b64_classes(const uint8_t *p, size_t n, size_t before, struct decode_b64_masks *m);
 void decode_b64_classes_table(const uint8_t *p, size_t n, struct decode_b64_masks *m);
 void decode_b64_classes_avx2(const uint8_t *p, struct decode_b64_masks *m);	/* n = 64 */
 bool decode_b64_have_avx2(void);
