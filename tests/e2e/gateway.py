@@ -85,6 +85,8 @@ CTR_NON_IP = "bridged_non_ip"
 # segments held back (dropped) because they arrived ahead of a gap, on flows a block
 # binding may cut (docs/operations.md "In order"); counted in verdict_drops too
 CTR_OOO_HELD = "inline_ooo_dropped"
+# holes in a TCP stream that reassembly gave up waiting for (a tap that lost segments)
+CTR_REASM_GAPS = "reasm_gaps"
 
 # Valid card numbers (Luhn and issuer/length as the credit_card sensor checks them) and
 # valid IBANs (mod 97 and the country's length), all distinct.

@@ -545,29 +545,42 @@ def test_monitor_mode_reports_card_download_to_client(topo, gwm, tmp_path):
 def test_tap_instance_reports_the_same_dlp_matches_and_transmits_nothing(topo, gwm,
                                                                           tmp_path):
     """A second tollgated with one tap port reads a tc mirror of what enters the gateway;
-    it runs in protect mode: the verdict is 'blocked' but nothing is dropped or sent."""
+    it runs in protect mode: the verdict is 'blocked' but nothing is dropped or sent.
+
+    A mirror is lossy by nature (the tap's af_packet ring overflows when its daemon falls
+    behind on a loaded machine), and a card in a lost segment is not seen, so
+    the matches are compared on an upload the tap received whole (no reassembly gap); an
+    upload with a gap is repeated on a new flow, at most three times."""
     g = use(gwm, "monitor")
     topo.mirror_on()
     t = None
+    gaps = []
     try:
         t = gwm.start_tap("cards", "protect", DLP_RULES)
         cards = CARDS[:5]
         body, offs = body_with_values(cards, CARD_SIZE, 51)
         f = tmp_path / "cards.bin"
         f.write_bytes(body)
-        port = topo.port()
-        before = g.counters()
-        rc, out, err, secs = topo.post(port, "ipv4", "/upload", f)
-        ev_in = wait_dlp(g, port, "to_server")
-        ev_tap = wait_dlp(t, port, "to_server")
-        after = counters_after(g)
-        tap_ctr = t.counters()
-        info = "gateway:\n%s\ntap instance:\n%s" % (g.describe(port), t.describe(port))
+        for _attempt in range(3):
+            port = topo.port()
+            before = g.counters()
+            gaps0 = t.counters()[gw.CTR_REASM_GAPS]
+            rc, out, err, secs = topo.post(port, "ipv4", "/upload", f)
+            ev_in = wait_dlp(g, port, "to_server")
+            ev_tap = wait_dlp(t, port, "to_server")
+            after = counters_after(g)
+            tap_ctr = counters_after(t)
+            gaps.append(tap_ctr[gw.CTR_REASM_GAPS] - gaps0)
+            info = "gateway:\n%s\ntap instance (gaps per upload %s):\n%s" % (
+                g.describe(port), gaps, t.describe(port))
+            if gaps[-1] == 0:
+                break
     finally:
         rc_tap = t.stop() if t is not None else 0
         topo.mirror_off()
     assert rc_tap == 0, t.log_text()
     assert rc == 0 and json.loads(out)["sha256"] == sha256(body), (rc, err, info)
+    assert gaps[-1] == 0, "the mirror lost segments of every upload:\n" + info
     e_in = check_dlp(ev_in, "to_server", "allowed", "web-cards", "block", "monitor",
                      "credit_card", cards[:3], info=info)
     e_tap = check_dlp(ev_tap, "to_server", "blocked", "web-cards", "block", "protect",
