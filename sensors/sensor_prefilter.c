@@ -187,7 +187,7 @@ build_kind(struct sensor_db *db, struct pf_cand *cand, int k, int builtin_only)
 {
 	struct sensor_pf_kind *K = &db->pf->kind[k];
 	const struct sensor_re **res;
-	uint32_t *ids, n = 0, i, j;
+	uint32_t *ids, n = 0, i, j, have, step;
 	char why[128];
 
 	res = calloc(db->n_pats + 1, sizeof(*res));
@@ -243,6 +243,12 @@ build_kind(struct sensor_db *db, struct pf_cand *cand, int k, int builtin_only)
 		K->min = SENSOR_PF_MIN_CAP;
 	if (K->min_letters > SENSOR_PF_MIN_CAP || k == SENSOR_PF_N)
 		K->min_letters = k == SENSOR_PF_N ? 0 : SENSOR_PF_MIN_CAP;
+	/* Halving shifts: after them a bit is set where `min` set bits start (the scan's
+	 * run filter; six steps reach SENSOR_PF_MIN_CAP). */
+	for (have = 1; have < K->min && K->n_steps < sizeof(K->steps); have += step) {
+		step = have < K->min - have ? have : K->min - have;
+		K->steps[K->n_steps++] = (uint8_t)step;
+	}
 	return 0;
 }
 

@@ -332,53 +332,58 @@ make_joined(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_
 	}
 }
 
+/* Where a run of at least K->min set bits starts in word lo (hi: the next word), by
+ * halving AND-shifts on 128 bits (min <= SENSOR_PF_MIN_CAP < 64: a run starting in lo is
+ * seen within lo and hi). */
+static inline uint64_t
+run_starts(uint64_t lo, uint64_t hi, const struct sensor_pf_kind *K)
+{
+	unsigned __int128 v = (unsigned __int128)lo | (unsigned __int128)hi << 64;
+	uint32_t i;
+
+	/* The catalogue's thresholds with constant shifts (one instruction each). */
+	switch (K->min) {
+	case 5:
+		v &= v >> 1;
+		v &= v >> 2;
+		v &= v >> 1;
+		break;
+	case 12:
+		v &= v >> 1;
+		v &= v >> 2;
+		v &= v >> 4;
+		v &= v >> 4;
+		break;
+	default:
+		for (i = 0; i < K->n_steps; i++)
+			v &= v >> K->steps[i];
+		break;
+	}
+	return (uint64_t)v;
+}
+
 /* R: where a run of J at least `min` long starts, or (N, '+' patterns) a digit right
- * after a '+': the only places a qualified cluster can be. min <= SENSOR_PF_MIN_CAP < 64, so
- * a word's runs are found in it and the next one, by halving AND-shifts on 128 bits. F
- * keeps the '+' digits alone (take_run counts them). */
+ * after a '+': the only places a qualified cluster can be. A word of J with no bit set
+ * starts no run. F keeps the '+' digits alone (take_run counts them); it is only read
+ * when the kind has '+' patterns. */
 static void
 make_candidates(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kind *K,
 		size_t nw)
 {
 	const uint64_t *j = marr(x, M_J), *d = marr(x, M_D), *pl = marr(x, M_PL);
 	uint64_t *r = marr(x, M_R), *f = marr(x, M_F);
-	uint32_t steps[8], n_steps = 0, have = 1, i;
-	int plus = k == SENSOR_PF_N && K->plus;
 	size_t w;
 
-	while (have < K->min && n_steps < 8) {
-		steps[n_steps] = have < K->min - have ? have : K->min - have;
-		have += steps[n_steps++];
-	}
 	r[0] = r[nw + 1] = 0;
+	if (k != SENSOR_PF_N || !K->plus) {
+		for (w = 1; w <= nw; w++)
+			r[w] = j[w] != 0 ? run_starts(j[w], j[w + 1], K) : 0;
+		return;
+	}
 	f[0] = f[nw + 1] = 0;
 	for (w = 1; w <= nw; w++) {
-		unsigned __int128 v = (unsigned __int128)j[w] | (unsigned __int128)j[w + 1] << 64;
-
-		f[w] = plus ? d[w] & prevb(pl, w, 1) : 0;
-		if (j[w] == 0) {	/* no run starts in this word */
-			r[w] = f[w];
-			continue;
-		}
-		/* The catalogue's thresholds with constant shifts (one instruction each). */
-		switch (K->min) {
-		case 5:
-			v &= v >> 1;
-			v &= v >> 2;
-			v &= v >> 1;
-			break;
-		case 12:
-			v &= v >> 1;
-			v &= v >> 2;
-			v &= v >> 4;
-			v &= v >> 4;
-			break;
-		default:
-			for (i = 0; i < n_steps; i++)
-				v &= v >> steps[i];
-			break;
-		}
-		r[w] = (uint64_t)v | f[w];
+		f[w] = d[w] & prevb(pl, w, 1);
+		r[w] = (j[w] != 0 ? run_starts(j[w], j[w + 1], K) : 0) | f[w];
 	}
 }
 

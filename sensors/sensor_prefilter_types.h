@@ -39,6 +39,8 @@ struct sensor_pf_kind {
 	uint8_t gap;			/* N: non-digit bytes allowed between digits; U: 1 */
 	uint8_t left, right;		/* margins */
 	uint8_t plus;			/* N: a digit after '+' also qualifies a cluster */
+	uint8_t n_steps;		/* the AND-shifts that find runs of `min` set bits: */
+	uint8_t steps[8];		/* min = 1 + steps[0] + ... (each at most the sum before) */
 	uint32_t n_pats;
 	uint64_t after[4];		/* A: the bytes of a match after its anchor */
 };
