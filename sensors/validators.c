@@ -545,8 +545,8 @@ v_phone(const uint8_t *raw, size_t len, const struct validator_date *today,
 /* ---- US social security number (the other national numbers: validators_national.c) ---- */
 
 static const struct written_form us_ssn_forms[] = {
-	{ "nnn-nn-nnnn", 0 },
-	{ "nnnnnnnnn", 1 },
+	WFORM("nnn-nn-nnnn", 0),
+	WFORM("nnnnnnnnn", 1),
 };
 
 static bool

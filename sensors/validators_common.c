@@ -11,7 +11,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <time.h>
 
 #include "validators_priv.h"
@@ -104,7 +103,7 @@ validator_form_match(const uint8_t *raw, size_t len, const struct written_form *
 	for (f = 0; f < n; f++) {
 		const char *t = forms[f].tpl;
 
-		if (strlen(t) != len)
+		if (forms[f].len != len)
 			continue;
 		for (i = 0, k = 0; i < len; i++) {
 			uint8_t c = raw[i];

@@ -70,9 +70,9 @@ today_or_now(const struct validator_date *today, struct validator_date *buf)
 /* ---- national identifiers ---- */
 
 static const struct written_form gb_nhs_forms[] = {
-	{ "nnn nnn nnnn", 0 },
-	{ "nnn-nnn-nnnn", 0 },
-	{ "nnnnnnnnnn", 1 },
+	WFORM("nnn nnn nnnn", 0),
+	WFORM("nnn-nnn-nnnn", 0),
+	WFORM("nnnnnnnnnn", 1),
 };
 
 bool
@@ -95,9 +95,9 @@ validator_gb_nhs(const uint8_t *raw, size_t len, const struct validator_date *to
 }
 
 static const struct written_form gb_nino_forms[] = {
-	{ "aannnnnna", 0 },
-	{ "aa nn nn nn a", 0 },
-	{ "aa nnnnnn a", 0 },
+	WFORM("aannnnnna", 0),
+	WFORM("aa nn nn nn a", 0),
+	WFORM("aa nnnnnn a", 0),
 };
 
 bool
@@ -121,9 +121,9 @@ validator_gb_nino(const uint8_t *raw, size_t len, const struct validator_date *t
 static const char dni_letters[] = "TRWAGMYFPDXBNJZSQVHLCKE";
 
 static const struct written_form es_dni_forms[] = {
-	{ "nnnnnnnna", 0 },
-	{ "nnnnnnnn-a", 0 },
-	{ "nnnnnnnn a", 0 },
+	WFORM("nnnnnnnna", 0),
+	WFORM("nnnnnnnn-a", 0),
+	WFORM("nnnnnnnn a", 0),
 };
 
 bool
@@ -139,9 +139,9 @@ validator_es_dni(const uint8_t *raw, size_t len, const struct validator_date *to
 }
 
 static const struct written_form es_nie_forms[] = {
-	{ "annnnnnna", 0 },
-	{ "a-nnnnnnn-a", 0 },
-	{ "annnnnnn-a", 0 },
+	WFORM("annnnnnna", 0),
+	WFORM("a-nnnnnnn-a", 0),
+	WFORM("annnnnnn-a", 0),
 };
 
 bool
@@ -182,7 +182,7 @@ validator_it_codice_fiscale(const uint8_t *raw, size_t len, const struct validat
 	static const uint8_t odd[26] = { 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11,
 					 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23 };
 	static const char months[] = "ABCDEHLMPRST";
-	static const struct written_form forms[] = { { "xxxxxxxxxxxxxxxx", 0 } };
+	static const struct written_form forms[] = { WFORM("xxxxxxxxxxxxxxxx", 0) };
 	/* Surname, name: letters; a: letter; d: digit or omocodia; m: month letter. */
 	static const char layout[] = "aaaaaaddmddaddda";
 	char s[FORM_CHARS_MAX];
@@ -221,8 +221,8 @@ validator_it_codice_fiscale(const uint8_t *raw, size_t len, const struct validat
 }
 
 static const struct written_form nl_bsn_forms[] = {
-	{ "nnnnnnnnn", 1 },
-	{ "nnnn.nn.nnn", 1 },
+	WFORM("nnnnnnnnn", 1),
+	WFORM("nnnn.nn.nnn", 1),
 };
 
 bool
@@ -245,13 +245,13 @@ validator_nl_bsn(const uint8_t *raw, size_t len, const struct validator_date *to
 }
 
 static const struct written_form be_nn_forms[] = {
-	{ "nnnnnnnnnnn", 1 },
-	{ "nn.nn.nn-nnn.nn", 0 },
-	{ "nn.nn.nn-nnn-nn", 0 },
-	{ "nnnnnn-nnn.nn", 0 },
-	{ "nnnnnn-nnn-nn", 0 },
-	{ "nnnnnn nnn nn", 0 },
-	{ "nnnnnn-nnnnn", 0 },
+	WFORM("nnnnnnnnnnn", 1),
+	WFORM("nn.nn.nn-nnn.nn", 0),
+	WFORM("nn.nn.nn-nnn-nn", 0),
+	WFORM("nnnnnn-nnn.nn", 0),
+	WFORM("nnnnnn-nnn-nn", 0),
+	WFORM("nnnnnn nnn nn", 0),
+	WFORM("nnnnnn-nnnnn", 0),
 };
 
 /*
@@ -294,7 +294,7 @@ validator_be_nn(const uint8_t *raw, size_t len, const struct validator_date *tod
 }
 
 static const struct written_form pl_pesel_forms[] = {
-	{ "nnnnnnnnnnn", 1 },
+	WFORM("nnnnnnnnnnn", 1),
 };
 
 bool
@@ -322,12 +322,12 @@ validator_pl_pesel(const uint8_t *raw, size_t len, const struct validator_date *
 }
 
 static const struct written_form se_pnr_forms[] = {
-	{ "nnnnnn-nnnn", 0 },
-	{ "nnnnnn+nnnn", 0 },
-	{ "nnnnnnnn-nnnn", 0 },
-	{ "nnnnnnnn+nnnn", 0 },
-	{ "nnnnnnnnnn", 1 },
-	{ "nnnnnnnnnnnn", 1 },
+	WFORM("nnnnnn-nnnn", 0),
+	WFORM("nnnnnn+nnnn", 0),
+	WFORM("nnnnnnnn-nnnn", 0),
+	WFORM("nnnnnnnn+nnnn", 0),
+	WFORM("nnnnnnnnnn", 1),
+	WFORM("nnnnnnnnnnnn", 1),
 };
 
 /*
@@ -370,9 +370,9 @@ validator_se_personnummer(const uint8_t *raw, size_t len, const struct validator
 }
 
 static const struct written_form fi_hetu_forms[] = {
-	{ "nnnnnn+nnnx", 0 },
-	{ "nnnnnn-nnnx", 0 },
-	{ "nnnnnnAnnnx", 0 },
+	WFORM("nnnnnn+nnnx", 0),
+	WFORM("nnnnnn-nnnx", 0),
+	WFORM("nnnnnnAnnnx", 0),
 };
 
 bool
@@ -400,8 +400,8 @@ validator_fi_hetu(const uint8_t *raw, size_t len, const struct validator_date *t
 }
 
 static const struct written_form dk_cpr_forms[] = {
-	{ "nnnnnn-nnnn", 1 },
-	{ "nnnnnnnnnn", 1 },
+	WFORM("nnnnnn-nnnn", 1),
+	WFORM("nnnnnnnnnn", 1),
 };
 
 /* Danish CPR: DDMMYY-SSSS, the century from the 7th digit and the year (no mod 11 since
@@ -432,8 +432,8 @@ validator_dk_cpr(const uint8_t *raw, size_t len, const struct validator_date *to
 }
 
 static const struct written_form de_idnr_forms[] = {
-	{ "nnnnnnnnnnn", 1 },
-	{ "nn nnn nnn nnn", 1 },
+	WFORM("nnnnnnnnnnn", 1),
+	WFORM("nn nnn nnn nnn", 1),
 };
 
 bool
@@ -466,8 +466,8 @@ validator_de_idnr(const uint8_t *raw, size_t len, const struct validator_date *t
 }
 
 static const struct written_form fr_nir_forms[] = {
-	{ "nnnnnxxnnnnnnnn", 0 },
-	{ "n nn nn xx nnn nnn nn", 0 },
+	WFORM("nnnnnxxnnnnnnnn", 0),
+	WFORM("n nn nn xx nnn nnn nn", 0),
 };
 
 bool
@@ -494,8 +494,8 @@ validator_fr_nir(const uint8_t *raw, size_t len, const struct validator_date *to
 }
 
 static const struct written_form at_svnr_forms[] = {
-	{ "nnnn nnnnnn", 0 },
-	{ "nnnnnnnnnn", 1 },
+	WFORM("nnnn nnnnnn", 0),
+	WFORM("nnnnnnnnnn", 1),
 };
 
 /* Austrian social insurance number: serial (3), check digit, birth date DDMMYY (which
@@ -520,8 +520,8 @@ validator_at_svnr(const uint8_t *raw, size_t len, const struct validator_date *t
 }
 
 static const struct written_form ie_pps_forms[] = {
-	{ "nnnnnnna", 0 },
-	{ "nnnnnnnaa", 0 },
+	WFORM("nnnnnnna", 0),
+	WFORM("nnnnnnnaa", 0),
 };
 
 /*
@@ -551,11 +551,11 @@ validator_ie_pps(const uint8_t *raw, size_t len, const struct validator_date *to
 }
 
 static const struct written_form pt_nif_forms[] = {
-	{ "PTnnnnnnnnn", 0 },
-	{ "PT nnnnnnnnn", 0 },
-	{ "PT nnn nnn nnn", 0 },
-	{ "nnnnnnnnn", 1 },
-	{ "nnn nnn nnn", 1 },
+	WFORM("PTnnnnnnnnn", 0),
+	WFORM("PT nnnnnnnnn", 0),
+	WFORM("PT nnn nnn nnn", 0),
+	WFORM("nnnnnnnnn", 1),
+	WFORM("nnn nnn nnn", 1),
 };
 
 bool

@@ -120,8 +120,12 @@ norm_set(struct validator_result *out, const void *s, size_t n, bool weak)
  */
 struct written_form {
 	const char *tpl;
+	uint8_t len;	/* strlen(tpl): a raw value of another length is not tried */
 	uint8_t weak;
 };
+
+/* A form from its template literal (the length counted at compile). */
+#define WFORM(tpl, weak) { tpl, (uint8_t)(sizeof(tpl) - 1), weak }
 
 #define FORM_CHARS_MAX 24
 
