@@ -223,6 +223,22 @@ run_stats(const uint64_t *b, const uint64_t *d, const uint64_t *f, uint32_t from
 	}
 }
 
+/* Capitals (U bits that are not digits) in [from, to), chunk-relative. */
+static uint32_t
+run_letters(const struct sensor_pf_scratch *x, uint32_t from, uint32_t to)
+{
+	const uint64_t *u = marr(x, M_U), *d = marr(x, M_D);
+	uint32_t n = 0;
+
+	while (from < to) {
+		uint32_t w = from >> 6, end = (w + 1) * 64 < to ? (w + 1) * 64 : to;
+
+		n += (uint32_t)__builtin_popcountll(u[1 + w] & ~d[1 + w] & range_mask(from, end));
+		from = end;
+	}
+	return n;
+}
+
 /* The last set bit of a in [from, to) + 1, or from when none: scanning down from to. */
 static uint32_t
 last_set_end(const uint64_t *a, uint32_t from, uint32_t to)
@@ -546,11 +562,19 @@ kind_chunk(struct sensor_worker *sw, struct sensor_stream *st, unsigned int k, u
 			t->pend_sp = 1;
 		}
 	}
-	/* Clusters that can qualify. */
+	/*
+	 * Clusters that can qualify. A U run that ends two bytes or more before the chunk
+	 * (it cannot stay open) with fewer capitals than min_letters is passed over: most
+	 * are digit runs, which take_run would count only to drop (the track it would reset
+	 * is read again only when open).
+	 */
 	for (pos = next_set(r, from, len); pos < len; pos = next_set(r, from, len)) {
 		uint32_t rs = run_first(j, pos), re = first_clear(j, pos, len);
 
-		take_run(x, k, K, ps, rs > from ? rs : from, re, len, 0, base);
+		if (rs < from)
+			rs = from;
+		if (k == SENSOR_PF_N || re + 1 >= len || run_letters(x, rs, re) >= K->min_letters)
+			take_run(x, k, K, ps, rs, re, len, 0, base);
 		from = re;
 	}
 	/* The last cluster, if the next bytes may still join it. */

@@ -157,6 +157,31 @@ test_sensor_card_split_at_every_offset_found_once(void **state)
 	}
 }
 
+/*
+ * A grouped IBAN joined by single spaces to digit groups before it: one run of capitals
+ * and digits whose first 12 are digits. Cut anywhere, the part before the cut may be such
+ * a run with no capital yet, at the end of its scan: it has to be carried into the next
+ * one (the prefilter passes over letterless runs only when they cannot go on).
+ */
+static void
+test_sensor_iban_after_digit_groups_split_at_every_offset(void **state)
+{
+	static const char text[] = "ref 1234 5678 9012 GB82 WEST 1234 5698 7654 32.";
+	unsigned int iban = sensor_index(g_db, "iban");
+	size_t len = strlen(text), k;
+	const struct seen *m;
+	struct collect c;
+
+	(void)state;
+	for (k = 0; k < len; k++) {
+		scan_parts(g_db, text, &k, k == 0 ? 0 : 1, &c, NULL);
+		assert_int_equal(count_of(&c, iban), 1);
+		m = first_of(&c, iban);
+		assert_int_equal(m->offset, 19);
+		assert_string_equal(m->norm, "GB82WEST12345698765432");
+	}
+}
+
 static void
 test_sensor_card_split_in_three_scans_found_once(void **state)
 {
@@ -1002,6 +1027,7 @@ main(void)
 		cmocka_unit_test(test_sensor_card_found_whole),
 		cmocka_unit_test(test_sensor_card_split_at_every_offset_found_once),
 		cmocka_unit_test(test_sensor_card_split_in_three_scans_found_once),
+		cmocka_unit_test(test_sensor_iban_after_digit_groups_split_at_every_offset),
 		cmocka_unit_test(test_sensor_card_inside_longer_digit_run_not_reported),
 		cmocka_unit_test(test_sensor_card_failing_luhn_not_reported),
 		cmocka_unit_test(test_sensor_card_keyword_counts_as_a_word_only),
