@@ -461,18 +461,18 @@ arbitrate(struct sensor_worker *sw, struct sensor_stream *st, uint64_t pos, enum
 {
 	struct sensor_pending *pd = st->pending;
 	unsigned int n = st->n_pending, i, j, k, ng = 0;
-	uint8_t root[SENSOR_PENDING_MAX], open[SENSOR_PENDING_MAX], gone[SENSOR_PENDING_MAX];
-	uint8_t grp[SENSOR_PENDING_MAX], idx[SENSOR_PENDING_MAX];
-	uint64_t when[SENSOR_PENDING_MAX], first[SENSOR_PENDING_MAX];
+	/* Zeroed whole (a few fixed-size stores), not per entry: the loop became memset calls. */
+	uint8_t root[SENSOR_PENDING_MAX], open[SENSOR_PENDING_MAX] = { 0 };
+	uint8_t gone[SENSOR_PENDING_MAX] = { 0 }, grp[SENSOR_PENDING_MAX], idx[SENSOR_PENDING_MAX];
+	uint64_t when[SENSOR_PENDING_MAX] = { 0 }, first[SENSOR_PENDING_MAX];
 
 	if (n == 0)
 		return;
+	/* first[k]: the first byte of root k's group, itself a member (UINT64_MAX per entry
+	 * compiled to a memset call too). */
 	for (i = 0; i < n; i++) {
 		root[i] = (uint8_t)i;
-		open[i] = 0;
-		gone[i] = 0;
-		when[i] = 0;
-		first[i] = UINT64_MAX;
+		first[i] = pd[i].start;
 	}
 	for (i = 0; i < n; i++) {
 		if (mode == ARB_FORCE && pd[i].state != SENSOR_PEND_DONE)
