@@ -360,7 +360,8 @@ group_put(struct sensor_worker *sw, unsigned int id, unsigned long long from,
 		j--;
 	if ((j > 0 && sw->hits[j - 1].id == id) || sw->n_hits == sw->hits_cap)
 		return;
-	memmove(&sw->hits[j + 1], &sw->hits[j], sizeof(*h) * (sw->n_hits - j));
+	if (j < sw->n_hits)	/* hits mostly arrive in id order: no call for nothing to move */
+		memmove(&sw->hits[j + 1], &sw->hits[j], sizeof(*h) * (sw->n_hits - j));
 	h = &sw->hits[j];
 	h->id = id;
 	h->from = from;
