@@ -554,6 +554,8 @@ build(struct compile_ctx *c)
 	if (rc != 0)
 		goto out;
 	wait_bytes(db, sel, db->hs_wait);
+	if (db->hs != NULL)
+		sensor_gate_build(db, sel, cores);
 	for (i = 0; i < c->n_ex; i++)
 		sel[i] = db->pats[i].kind == SENSOR_PAT_KEYWORD && keyword_refs(db, &db->pats[i], 1);
 	rc = compile_set(db, sel, HS_MODE_BLOCK, &db->hs_kw, NULL, c->err, c->errlen);
@@ -714,6 +716,13 @@ sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const ch
 				       2 * rt->kw_max + SENSOR_TAG_LOOKBACK + 8;
 		}
 	}
+	/* The ring also holds what a lazy keyword search reads, up to SENSOR_RING_LAZY_MAX:
+	 * a keyword left in Hyperscan keeps its whole stream database scanning every byte
+	 * (docs/performance.md), which costs more than the larger ring. */
+	for (i = 0; i < n; i++)
+		if (db->rt[i].kw_slot != SENSOR_NO_SLOT && lazy_need[i] > need &&
+		    lazy_need[i] <= SENSOR_RING_LAZY_MAX)
+			need = lazy_need[i];
 	for (ring = SENSOR_RING_MIN; ring < need; ring <<= 1)
 		;
 	db->ring_size = ring;

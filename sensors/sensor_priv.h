@@ -25,11 +25,13 @@
 #include <stdint.h>
 #include <string.h>
 #include <hs.h>
+#include "sensor_gate.h"
 #include "sensor_prefilter_types.h"
 #include "sensor_types.h"
 #include "validators.h"	/* struct validator_date */
 
 #define SENSOR_RING_MIN 256		/* smallest lookback ring, bytes (a power of two) */
+#define SENSOR_RING_LAZY_MAX 2048	/* largest ring grown for lazy keywords (sensor_db.c) */
 #define SENSOR_PENDING_MAX 16		/* undecided candidates per stream */
 #define SENSOR_OVERLAP_HORIZON 64	/* a value is decided once this many bytes past the end
 					 * of it (and of every candidate overlapping it) are
@@ -109,6 +111,7 @@ struct sensor_db {
 	hs_database_t *hs_full;	/* HYPERSCAN engine: every pattern and keyword; compiled by
 				 * sensor_db_prepare, NULL until then */
 	struct sensor_pf_db *pf;	/* the prefilter's automata */
+	struct sensor_gate gate;	/* PREFILTER: when db->hs need not see a chunk */
 	unsigned int n_defs;
 	struct sensor_def *defs;
 	struct sensor_rt *rt;
@@ -212,7 +215,14 @@ struct sensor_stream {
 	struct sensor_stream *next_free;
 	hs_stream_t *hs;	/* on the worker's database (db->hs or db->hs_full) */
 	uint64_t off;		/* stream offset of the next byte: scanned bytes + gap bytes */
-	uint64_t hs_base;	/* stream offset of Hyperscan's offset 0 (moves at each gap) */
+	uint64_t hs_base;	/* stream offset where data resumed (0, or the last gap's end);
+				 * hits are handed on relative to it */
+	uint64_t hs_org;	/* stream offset of Hyperscan's offset 0: hs_base, or later where
+				 * the gate restarted it (sensor_gate.h) */
+	uint64_t hs_to;		/* Hyperscan has scanned every byte of [hs_org, hs_to) */
+	/* Per anchor kind: the matches its anchors may start are over from this offset on
+	 * (UINT64_MAX: one may be in progress; sensor_gate.h). */
+	uint64_t gate_live[SENSOR_GATE_MAX];
 	uint64_t known_lo;	/* first offset whose byte may be in the ring */
 	uint64_t gap_end;	/* offset where data resumed after the last gap, or NO_OFFSET */
 	uint32_t epoch;		/* a new user or a gap: validated values before it are void */
@@ -297,6 +307,7 @@ struct sensor_worker {
 	uint8_t engine;		/* enum sensor_engine_kind */
 	uint8_t use_pf;		/* PREFILTER with at least one prefilter pattern */
 	uint8_t lazy_kw;	/* PREFILTER: keywords searched near values (sensor_context.c) */
+	uint8_t gate;		/* PREFILTER: Hyperscan scans near anchors only (sensor_gate.h) */
 	/* The hit being handled: keyword hits before it (end offset, then pattern id) count
 	 * as handled (PREFILTER; UINT32_MAX: every hit ending at cur_to). */
 	uint64_t cur_to;

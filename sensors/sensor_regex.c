@@ -753,6 +753,74 @@ set_is_one(const struct sensor_re_set *s, unsigned int c)
 	return memcmp(s, &one, sizeof(one)) == 0;
 }
 
+/* The byte a set holds alone, or -1 (more than one symbol, or BOS). */
+static int
+set_single_byte(const struct sensor_re_set *s)
+{
+	unsigned int k, n = 0;
+	int c = -1;
+
+	if (s->w[4] != 0)
+		return -1;
+	for (k = 0; k < 4; k++) {
+		n += (unsigned int)__builtin_popcountll(s->w[k]);
+		if (s->w[k] != 0)
+			c = (int)(k * 64 + (unsigned int)__builtin_ctzll(s->w[k]));
+	}
+	return n == 1 ? c : -1;
+}
+
+/* Append the literal bytes node i starts with on every string; 1 when all of node i is
+ * literal (so what follows it goes on the prefix). */
+static int
+prefix_node(const struct sensor_re *re, int32_t i, uint8_t *out, uint32_t *n, uint32_t max)
+{
+	const struct sensor_re_node *x = &re->nodes[i];
+	int32_t ch;
+	int c;
+
+	switch (x->kind) {
+	case SENSOR_RE_SET:
+		c = set_single_byte(&re->sets[x->set]);
+		if (c < 0 || *n == max)
+			return 0;
+		out[(*n)++] = (uint8_t)c;
+		return 1;
+	case SENSOR_RE_CAT:
+		for (ch = x->child; ch >= 0; ch = re->nodes[ch].next)
+			if (!prefix_node(re, ch, out, n, max))
+				return 0;
+		return 1;
+	case SENSOR_RE_ALT:
+		return x->child >= 0 && re->nodes[x->child].next < 0 &&
+		       prefix_node(re, x->child, out, n, max);
+	default:
+		return 0;
+	}
+}
+
+void
+sensor_re_bytes(const struct sensor_re *re, struct sensor_re_set *out)
+{
+	uint32_t i, k;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < re->n_nodes; i++)
+		if (re->nodes[i].kind == SENSOR_RE_SET)
+			for (k = 0; k < 5; k++)
+				out->w[k] |= re->sets[re->nodes[i].set].w[k];
+}
+
+uint32_t
+sensor_re_literal_prefix(const struct sensor_re *re, uint8_t *out, uint32_t max)
+{
+	uint32_t n = 0;
+
+	if (re->root >= 0)
+		(void)prefix_node(re, re->root, out, &n, max);
+	return n;
+}
+
 int
 sensor_re_sets_within(const struct sensor_re *re, const struct sensor_re_set *a,
 		      const struct sensor_re_set *b)

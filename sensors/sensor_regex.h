@@ -94,6 +94,14 @@ void sensor_re_shape(const struct sensor_re *re, const struct sensor_re_set *sur
 /* Shortest and longest match in symbols (max SENSOR_RE_INF when unbounded). */
 void sensor_re_width(const struct sensor_re *re, uint32_t *min, uint32_t *max);
 
+/* The literal bytes every string the pattern matches starts with (at most max of them,
+ * written to out): "-----BEGIN " for "-----BEGIN (?:[A-Z]+ )*PRIVATE KEY", none for
+ * "(?:AKIA|ASIA)..." or "[Ee]yJ". */
+uint32_t sensor_re_literal_prefix(const struct sensor_re *re, uint8_t *out, uint32_t max);
+
+/* The union of every position's set: the bytes any match is made of. */
+void sensor_re_bytes(const struct sensor_re *re, struct sensor_re_set *out);
+
 /* Every position's set lies inside one of the two sets (say, capitals or digits, or the
  * space alone: a == b counts as inside). */
 int sensor_re_sets_within(const struct sensor_re *re, const struct sensor_re_set *a,

@@ -48,7 +48,13 @@
  * needs a byte); what includes the sentinel itself is ignored.
  *
  * Gaps: Hyperscan's offsets restart at 0 after hs_reset_stream, so each stream keeps
- * hs_base, the stream offset of Hyperscan's offset 0 (stream offsets count gap bytes).
+ * hs_base, the stream offset where data resumed (stream offsets count gap bytes), and hits
+ * are handed on relative to it.
+ *
+ * The gate (sensor_gate.h): when every pattern of db->hs starts with a literal, the
+ * PREFILTER engine gives Hyperscan only the chunks near one, restarting it at the first
+ * anchor after bytes it skipped; hs_org is then the stream offset of its offset 0, and
+ * on_hit moves its offsets to hs_base's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -419,9 +425,13 @@ on_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned
        void *ctx)
 {
 	struct sensor_worker *sw = ctx;
+	uint64_t d = sw->cur->hs_org - sw->cur->hs_base;
 	struct sensor_hit *h;
 
 	(void)flags;
+	to += d;
+	if (from != HS_OFFSET_PAST_HORIZON)
+		from += d;
 	if (sw->n_lit > 0 && (to != sw->grp_to || sw->n_lit == sw->hits_cap))
 		lit_flush(sw);
 	h = &sw->lit[sw->n_lit++];
@@ -463,12 +473,121 @@ hs_feed(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, ui
 	}
 }
 
+/* The start of an anchor begun before offset c (the chunk p[0 .. n) starts there) that ends
+ * inside the chunk, its kind in *kind; or SENSOR_NO_OFFSET. */
+static uint64_t
+gate_junction(const struct sensor_worker *sw, const struct sensor_stream *st, const uint8_t *p,
+	      uint32_t n, uint64_t c, unsigned int *kind)
+{
+	const struct sensor_gate *g = &sw->db->gate;
+	uint64_t lo = sensor_readable_lo(sw, st), o;
+	uint8_t b[2 * SENSOR_GATE_LEN];
+	uint32_t back = g->max_anchor - 1U, m, take, k;
+	unsigned int t;
+
+	o = c > lo + back ? c - back : lo;
+	if (o >= c)
+		return SENSOR_NO_OFFSET;
+	m = (uint32_t)(c - o);
+	for (k = 0; k < m; k++)
+		b[k] = sensor_byte_at(sw, st, o + k);
+	take = n < back ? n : back;
+	memcpy(b + m, p, take);
+	for (k = 0; k < m; k++) {
+		for (t = 0; t < g->n; t++) {
+			if (m - k < g->len[t] && m - k + take >= g->len[t] &&
+			    memcmp(b + k, g->lit[t], g->len[t]) == 0) {
+				*kind = t;
+				return o + k;
+			}
+		}
+	}
+	return SENSOR_NO_OFFSET;
+}
+
+/*
+ * The gate (sensor_gate.h), before the chunk p[0 .. n) at stream offset c: whether
+ * Hyperscan scans it. It goes on while it has every byte since hs_org and a match of some
+ * anchor kind may be in progress; an anchor after bytes it skipped restarts it. *from[t]:
+ * where to look for kind t's breaker once the chunk is scanned (its last anchor here).
+ */
+static int
+gate_open(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, uint32_t n,
+	  uint64_t c, uint32_t from[SENSOR_GATE_MAX])
+{
+	const struct sensor_gate *g = &sw->db->gate;
+	uint64_t a = SENSOR_NO_OFFSET, f;
+	uint32_t s0;
+	uint8_t b[2 * SENSOR_GATE_LEN];
+	unsigned int t, jt = 0;
+	int live = 0;
+
+	if (g->inner[p[0]] && c > st->known_lo)
+		a = gate_junction(sw, st, p, n, c, &jt);
+	if (sensor_gate_find(g, p, n, &s0, from) && a == SENSOR_NO_OFFSET)
+		a = c + s0;
+	if (a != SENSOR_NO_OFFSET) {
+		for (t = 0; t < g->n; t++)
+			if (from[t] != UINT32_MAX)
+				st->gate_live[t] = UINT64_MAX;
+		if (a < c) {
+			st->gate_live[jt] = UINT64_MAX;
+			if (from[jt] == UINT32_MAX)
+				from[jt] = 0;
+		}
+	}
+	for (t = 0; t < g->n; t++)
+		live |= st->gate_live[t] > c;
+	if (!live)
+		return 0;
+	if (st->hs_to == c)
+		return 1;
+	/* live without every byte since hs_org: only an anchor here makes it so. */
+	if (st->hs_to != st->hs_org &&
+	    hs_reset_stream(st->hs, 0, sw->scratch, NULL, NULL) != HS_SUCCESS)
+		sw->stats.scan_errors++;
+	f = a < c + g->lead ? a - g->lead : c;
+	if (a < g->lead || f < st->known_lo)
+		f = st->known_lo;
+	st->hs_org = f;
+	if (f < c) {
+		uint32_t k, m = (uint32_t)(c - f);
+
+		for (k = 0; k < m; k++)
+			b[k] = sensor_byte_at(sw, st, f + k);
+		hs_feed(sw, st, b, m, 0);
+	}
+	st->hs_to = c;
+	sw->stats.gate_restarts++;
+	return 1;
+}
+
+/* After Hyperscan scanned the chunk: for each kind whose matches may be in progress, the
+ * first byte outside its body after its last anchor ends them, its trailing guard after. */
+static void
+gate_close(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, uint32_t n,
+	   uint64_t c, const uint32_t from[SENSOR_GATE_MAX])
+{
+	const struct sensor_gate *g = &sw->db->gate;
+	unsigned int t;
+
+	for (t = 0; t < g->n; t++) {
+		uint32_t s = from[t] == UINT32_MAX ? 0 : from[t], k;
+
+		if (st->gate_live[t] != UINT64_MAX)
+			continue;
+		k = s + sensor_gate_breaker(g, t, p + s, n - s);
+		if (k < n)
+			st->gate_live[t] = c + k + 1 + g->trail[t];
+	}
+}
+
 static void
 scan_bytes(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p, uint32_t len,
 	   int hs)
 {
 	uint64_t c0 = sw->buf_off;
-	uint32_t done = 0, n;
+	uint32_t done = 0, n, from[SENSOR_GATE_MAX];
 
 	while (done < len) {
 		n = len - done;
@@ -477,8 +596,14 @@ scan_bytes(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p,
 				n = SENSOR_PF_CHUNK;
 			sensor_prefilter_chunk(sw, st, p + done, c0 + done, c0 + done + n);
 		}
-		if (hs && st->hs != NULL)
+		if (hs && st->hs != NULL && !sw->gate) {
 			hs_feed(sw, st, p + done, n, len - done - n);
+			st->hs_to = c0 + done + n;
+		} else if (hs && st->hs != NULL && gate_open(sw, st, p + done, n, c0 + done, from)) {
+			hs_feed(sw, st, p + done, n, len - done - n);
+			st->hs_to = c0 + done + n;
+			gate_close(sw, st, p + done, n, c0 + done, from);
+		}
 		lit_flush(sw);
 		if (sw->use_pf)
 			pf_drain(sw, st, c0 + done + n);
@@ -518,6 +643,9 @@ stream_reset_state(const struct sensor_db *db, struct sensor_stream *st)
 {
 	st->off = 0;
 	st->hs_base = 0;
+	st->hs_org = 0;
+	st->hs_to = 0;
+	memset(st->gate_live, 0, sizeof(st->gate_live));
 	st->known_lo = 0;
 	st->gap_end = SENSOR_NO_OFFSET;
 	st->n_pending = 0;
@@ -588,6 +716,7 @@ sensor_worker_create_engine(const struct sensor_db *db, uint8_t engine, uint32_t
 	    sw->ctx_ids == NULL || sw->ctx_buf == NULL)
 		goto nomem;
 	sw->lazy_kw = engine == SENSOR_ENGINE_PREFILTER && db->hs_kw != NULL;
+	sw->gate = engine == SENSOR_ENGINE_PREFILTER && db->hs != NULL && db->gate.n > 0;
 	if (sw->lazy_kw) {
 		sw->kwc.h = calloc(SENSOR_KWCACHE, sizeof(*sw->kwc.h));
 		sw->kw_tmp = calloc(SENSOR_KWCACHE, sizeof(*sw->kw_tmp));
@@ -765,12 +894,29 @@ scan_sentinel(struct sensor_worker *sw, struct sensor_stream *st)
 	scan_bytes(sw, st, sentinel, 1, hs);
 }
 
+/* Hyperscan's end of data: the matches anchored there, when it scanned up to the end (the
+ * gate had not stopped it), and a stream as good as new. */
+static void
+hs_end(struct sensor_worker *sw, struct sensor_stream *st)
+{
+	int live = st->hs_to >= st->off;
+
+	if (st->hs_to == st->hs_org)	/* nothing scanned since it was last reset */
+		return;
+	if (st->hs != NULL && hs_reset_stream(st->hs, 0, sw->scratch, live ? on_hit : NULL,
+					      live ? sw : NULL) != HS_SUCCESS)
+		sw->stats.scan_errors++;
+}
+
 /* Past len lost bytes: data resumes at the new offset, with nothing before it known. */
 static void
 gap_skip(struct sensor_stream *st, uint64_t len)
 {
 	st->off += len;
 	st->hs_base = st->off;
+	st->hs_org = st->off;
+	st->hs_to = st->off;
+	memset(st->gate_live, 0, sizeof(st->gate_live));
 	st->known_lo = st->off;
 	st->gap_end = st->off;
 	st->epoch++;
@@ -793,8 +939,7 @@ sensor_stream_gap(struct sensor_worker *sw, struct sensor_stream *st, uint64_t l
 	call_begin(sw, st, sentinel, 1, SENSOR_MODE_GAP, fn, cookie);
 	scan_sentinel(sw, st);
 	/* Custom patterns anchored at end of data: the same, counted as dropped. */
-	if (st->hs != NULL && hs_reset_stream(st->hs, 0, sw->scratch, on_hit, sw) != HS_SUCCESS)
-		sw->stats.scan_errors++;
+	hs_end(sw, st);
 	lit_flush(sw);
 	cursor(sw, sw->buf_end, UINT32_MAX);
 	if (st->n_pending != 0)
@@ -838,8 +983,7 @@ sensor_stream_close(struct sensor_worker *sw, struct sensor_stream *st, sensor_m
 	scan_sentinel(sw, st);
 	/* Custom patterns anchored at end of data ($ also matches before the final '\n'); the
 	 * reset also makes the stream as good as new for its next user. */
-	if (st->hs != NULL && hs_reset_stream(st->hs, 0, sw->scratch, on_hit, sw) != HS_SUCCESS)
-		sw->stats.scan_errors++;
+	hs_end(sw, st);
 	lit_flush(sw);
 	cursor(sw, UINT64_MAX, UINT32_MAX);
 	if (st->n_pending != 0)

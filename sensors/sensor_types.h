@@ -115,6 +115,8 @@ struct sensor_stats {
 	uint64_t accepted;
 	uint64_t candidates_dropped;		/* pending list full or value left the lookback */
 	uint64_t scan_errors;			/* Hyperscan returned an error */
+	uint64_t gate_restarts;			/* PREFILTER: Hyperscan restarted at an anchor
+						 * after bytes the gate kept from it */
 };
 
 #endif

@@ -133,15 +133,15 @@ test_prefilter_takes_every_class_led_builtin_pattern(void **state)
 	for (i = 0, j = 0; i < db->pf->n_rev; i++)
 		j += db->pf->rev[i] != NULL;
 	assert_int_equal(j, 2);
-	/* Keywords are searched near values, but for the JWT's (900-byte values: the search
-	 * would need a larger ring); the ring stays 1024 bytes. */
-	assert_int_equal(db->ring_size, 1024);
+	/* Every sensor's keywords are searched near values, the JWT's too (900-byte values:
+	 * the ring grew from 1024 to 2048 bytes for them). */
+	assert_int_equal(db->ring_size, 2048);
 	for (i = 0; i < db->n_defs; i++) {
 		const struct sensor_rt *rt = &db->rt[i];
 
 		if (rt->kw_slot == SENSOR_NO_SLOT)
 			continue;
-		if (rt->lazy_kw != (strcmp(db->defs[i].id, "jwt") != 0))
+		if (!rt->lazy_kw)
 			fail_msg("%s: lazy_kw %u", db->defs[i].id, rt->lazy_kw);
 	}
 	assert_non_null(db->hs_kw);
@@ -438,6 +438,223 @@ test_engines_agree_on_email_soup(void **state)
 	sensor_db_free(db);
 }
 
+/* ---- the Hyperscan gate (sensor_gate.h) ---- */
+
+static int
+gate_has(const struct sensor_gate *g, const char *lit)
+{
+	unsigned int t;
+
+	for (t = 0; t < g->n; t++)
+		if (g->len[t] == strlen(lit) && memcmp(g->lit[t], lit, g->len[t]) == 0)
+			return (int)t;
+	return -1;
+}
+
+static struct sensor_db *
+db_with_custom(const char *pattern)
+{
+	static struct sensor_def defs[SENSOR_MAX];
+	unsigned int n = sensor_catalogue_builtin(defs, SENSOR_MAX - 1);
+	struct sensor_def *d = &defs[n++];
+	char err[256];
+	struct sensor_db *db;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->id, sizeof(d->id), "custom");
+	snprintf(d->category, sizeof(d->category), "identity");
+	d->enabled = 1;
+	d->severity = SENSOR_SEV_HIGH;
+	d->validator = VALIDATOR_NONE;
+	d->max_len = 64;
+	snprintf(d->patterns[0], SENSOR_PATTERN_LEN, "%s", pattern);
+	d->n_patterns = 1;
+	db = sensor_db_compile(defs, n, err, sizeof(err));
+	if (db == NULL)
+		fail_msg("%s", err);
+	return db;
+}
+
+/* The catalogue leaves two literal-led patterns in Hyperscan, so the gate has two anchor
+ * kinds; a custom literal-led pattern adds a third, one without a literal turns it off. */
+static void
+test_gate_anchors_are_the_literals_hyperscan_patterns_start_with(void **state)
+{
+	struct sensor_db *db = builtin_db();
+	const struct sensor_gate *g = &db->gate;
+	int jwt, key;
+	uint8_t lit[SENSOR_GATE_LEN];
+	struct sensor_re *re;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(g->n, 2);
+	jwt = gate_has(g, "eyJ");
+	key = gate_has(g, "-----BEGIN ");
+	assert_true(jwt >= 0 && key >= 0);
+	assert_int_equal(g->lead, 1);		/* the JWT's base64url lead guard */
+	assert_int_equal(g->trail[jwt], 1);
+	assert_int_equal(g->trail[key], 0);
+	/* A JWT is over at the first byte that is not base64url or a dot; a private key's
+	 * header lines take any byte, so it never ends that way. */
+	assert_true(g->body['.'] & (1U << jwt));
+	assert_true(g->body['_'] & (1U << jwt));
+	assert_false(g->body[' '] & (1U << jwt));
+	assert_false(g->body['"'] & (1U << jwt));
+	assert_true(g->body[' '] & (1U << key));
+	assert_true(g->body['"'] & (1U << key));
+	assert_true(g->inner['B'] && g->inner['J'] && !g->inner['e'] && !g->inner['x']);
+	sensor_db_free(db);
+
+	db = db_with_custom("MRN:\\d{3,5}");
+	assert_int_equal(db->gate.n, 3);
+	assert_true(gate_has(&db->gate, "MRN:") >= 0);
+	sensor_db_free(db);
+	db = db_with_custom("(?:MRN|PID):\\d{3,5}");
+	assert_int_equal(db->gate.n, 0);
+	sensor_db_free(db);
+
+	/* The literal prefix itself. */
+	re = sensor_re_parse("(?:-----BEGIN )(?:[A-Z]+ )*KEY", why, sizeof(why));
+	assert_non_null(re);
+	assert_int_equal(sensor_re_literal_prefix(re, lit, sizeof(lit)), 11);
+	assert_memory_equal(lit, "-----BEGIN ", 11);
+	sensor_re_free(re);
+	re = sensor_re_parse("ab?c", why, sizeof(why));
+	assert_non_null(re);
+	assert_int_equal(sensor_re_literal_prefix(re, lit, sizeof(lit)), 1);
+	sensor_re_free(re);
+	re = sensor_re_parse("ab|ac", why, sizeof(why));
+	assert_non_null(re);
+	assert_int_equal(sensor_re_literal_prefix(re, lit, sizeof(lit)), 0);
+	sensor_re_free(re);
+	re = sensor_re_parse("(?i:eyj)x", why, sizeof(why));
+	assert_non_null(re);
+	assert_int_equal(sensor_re_literal_prefix(re, lit, sizeof(lit)), 0);
+	sensor_re_free(re);
+}
+
+/* The gate's finder: every anchor whole inside the bytes, first and last of each kind, with
+ * AVX2 and without, at every offset of a block. */
+static void
+test_gate_finder_finds_every_anchor_with_and_without_avx2(void **state)
+{
+	struct sensor_db *db = builtin_db();
+	struct sensor_gate g = db->gate;
+	int jwt = gate_has(&g, "eyJ"), key = gate_has(&g, "-----BEGIN ");
+	uint8_t buf[200];
+	uint32_t first, last[SENSOR_GATE_MAX];
+	unsigned int pos, v, len;
+
+	(void)state;
+	for (v = 0; v < 2; v++) {
+		g.avx2 = (uint8_t)(v && sensor_prefilter_have_avx2());
+		for (pos = 0; pos + 11 <= 120; pos++) {
+			memset(buf, 'x', sizeof(buf));
+			memcpy(buf + pos, "-----BEGIN ", 11);
+			assert_int_equal(sensor_gate_find(&g, buf, 120, &first, last), 1);
+			assert_int_equal(first, pos);
+			assert_int_equal(last[key], pos);
+			assert_int_equal(last[jwt], UINT32_MAX);
+			/* cut short of its end: not whole, not found */
+			assert_int_equal(sensor_gate_find(&g, buf, pos + 10, &first, last), 0);
+			memcpy(buf + 150, "eyJ", 3);
+			memcpy(buf + 160, "eyJ", 3);
+			assert_int_equal(sensor_gate_find(&g, buf, 200, &first, last), 1);
+			assert_int_equal(first, pos);
+			assert_int_equal(last[jwt], 160);
+			assert_int_equal(sensor_gate_find(&g, buf + 120, 42, &first, last), 1);
+			assert_int_equal(first, 30);
+			assert_int_equal(last[jwt], 30);
+			assert_int_equal(last[key], UINT32_MAX);
+		}
+		/* every length, an anchor at every place it fits whole (the block, 32-byte and
+		 * tail paths of the finder) */
+		for (len = 3; len <= 140; len++) {
+			for (pos = 0; pos + 3 <= len; pos++) {
+				memset(buf, 'y', sizeof(buf));
+				memcpy(buf + pos, "eyJ", 3);
+				if (sensor_gate_find(&g, buf, len, &first, last) != 1 ||
+				    first != pos || last[jwt] != pos)
+					fail_msg("avx2 %u: eyJ at %u of %u", g.avx2, pos, len);
+			}
+			/* the last one cut short of its end */
+			assert_int_equal(sensor_gate_find(&g, buf, len - 1, &first, last), 0);
+		}
+		/* near misses */
+		memset(buf, 'x', sizeof(buf));
+		memcpy(buf + 3, "eyj eYJ ey J -----BEGIN- ----BEGIN  EyJ", 39);
+		assert_int_equal(sensor_gate_find(&g, buf, 200, &first, last), 0);
+	}
+	assert_int_equal(sensor_gate_breaker(&g, (unsigned int)jwt,
+					     (const uint8_t *)"eyJa_b-c.d9\"x", 13), 11);
+	sensor_db_free(db);
+}
+
+/* JWTs and private keys, whole and broken, among fillers that close the gate (spaces,
+ * quotes) and ones that keep a match going (base64url runs longer than the ring), cut
+ * everywhere, with gaps and commits: the same matches and counters as Hyperscan over every
+ * byte, and the gate both stopped and restarted Hyperscan. */
+static void
+test_engines_agree_on_anchor_soup(void **state)
+{
+	static const char *const toks[] = {
+		"eyJ", "eyJhbGciOiJIUzI1NiJ9", "eyJzdWIiOiIxIn0", ".", ".", "abc_-9", "e", "y",
+		"J", "ey", "yJ", " ", " ", "\"", "\n", "bearer ", "token=", "x", "-----BEGIN ",
+		"-----", "BEGIN ", "RSA ", "EC ", "PRIVATE KEY-----", "\n", "\\n",
+		"Proc-Type: 4,ENCRYPTED\n", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+		"BKcwggSjAgEAAoIBAQC7", "-----END PRIVATE KEY-----", "4111111111111111 ",
+		"ssn 123-45-6789 ", "@", "jane@example.org ", "<p>",
+		"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl\r\n",
+		"token=eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0In0.&x=1 ",
+		"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n",
+		"{\"k\": \"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSj\"}",
+		/* fillers: the first closes a JWT, the others keep one going */
+		"                                                                                ",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. ",
+	};
+	struct sensor_db *db = builtin_db();
+	struct sensor_diff *d;
+	char err[256];
+	char *text = malloc(8192);
+	uint64_t s = 0xa5a5a5a5deadbeefULL, restarts = 0, before;
+	unsigned int round;
+	long matches = 0, n;
+
+	(void)state;
+	assert_non_null(text);
+	d = sensor_diff_create(db, &today, err, sizeof(err));
+	assert_non_null(d);
+	for (round = 0; round < 600; round++) {
+		size_t len = soup(text, 8192, toks, sizeof(toks) / sizeof(toks[0]),
+				  4 + (unsigned int)(s % 120), &s);
+		struct sensor_diff_plan plan;
+		char why[512];
+		unsigned int k;
+
+		for (k = 0; k < 5; k++) {
+			sensor_diff_plan(round * 5 + k, &plan);
+			before = sensor_diff_stats(d, 1)->gate_restarts;
+			n = sensor_diff_run(d, (const uint8_t *)text, len, &plan, why, sizeof(why));
+			if (n < 0)
+				fail_msg("round %u: %.80s...: %s", round, text, why);
+			matches += n;
+			restarts += sensor_diff_stats(d, 1)->gate_restarts - before;
+		}
+	}
+	/* Not vacuous: values were found, and Hyperscan was stopped and restarted. */
+	assert_true(matches > 100);
+	assert_true(restarts > 100);
+	assert_int_equal(sensor_diff_stats(d, 0)->gate_restarts, 0);
+	sensor_diff_free(d);
+	sensor_db_free(db);
+	free(text);
+}
+
 /* Kind A takes S{m,}@W with '@' in neither part and no lead guard (the e-mail boundary);
  * anything else of the kind stays in Hyperscan. */
 static void
@@ -673,6 +890,9 @@ main(void)
 		cmocka_unit_test(test_engines_agree_on_random_token_soup),
 		cmocka_unit_test(test_engines_agree_on_email_soup),
 		cmocka_unit_test(test_prefilter_anchor_kind_takes_what_it_can_prove),
+		cmocka_unit_test(test_gate_anchors_are_the_literals_hyperscan_patterns_start_with),
+		cmocka_unit_test(test_gate_finder_finds_every_anchor_with_and_without_avx2),
+		cmocka_unit_test(test_engines_agree_on_anchor_soup),
 		cmocka_unit_test(test_regex_subset_refuses_what_it_cannot_run_like_hyperscan),
 		cmocka_unit_test(test_regex_shape_of_builtin_forms),
 		cmocka_unit_test(test_regex_caseless_group_folds_ascii_letters),

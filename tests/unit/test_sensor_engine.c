@@ -57,7 +57,7 @@ test_sensor_catalogue_has_every_builtin_and_compiles(void **state)
 	assert_null(sensor_db_def(g_db, 24));
 	/* Per stream: Hyperscan state + ring + pending + recent + keyword slots. */
 	assert_int_equal(sensor_db_stream_size(g_db), g_db->hs_stream_size + g_db->state_size);
-	assert_int_equal(g_db->ring_size, 1024);
+	assert_int_equal(g_db->ring_size, 2048);
 }
 
 static void
