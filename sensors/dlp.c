@@ -354,6 +354,17 @@ dlp_sensor_rule(const struct dlp_ctx *ctx, uint16_t sensor, uint32_t *threshold,
 	return 1;
 }
 
+/* src into dst (cap bytes with the NUL), cut if longer: not snprintf, which costs about
+ * 600 instructions a call, and an event copies two names per match. */
+static inline void
+copy_name(char *dst, size_t cap, const char *src)
+{
+	size_t len = strnlen(src, cap - 1);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
 /*
  * Turn pending matches into one event: those of sensor `only` (its threshold event:
  * crossing), or, with only == SENSOR_MAX, every one left (the direction's last event).
@@ -368,8 +379,8 @@ dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint16_t only)
 	if (ctx->emit == NULL)
 		return;
 	memset(ev, 0, offsetof(struct dlp_event, paths));
-	snprintf(ev->rule, sizeof(ev->rule), "%s",
-		 ctx->pol != NULL && ctx->pol->rule != NULL ? ctx->pol->rule : ctx->conf.rule);
+	copy_name(ev->rule, sizeof(ev->rule),
+		  ctx->pol != NULL && ctx->pol->rule != NULL ? ctx->pol->rule : ctx->conf.rule);
 	ev->action = d->cross_action;
 	if (only != SENSOR_MAX) {
 		const struct sensor_def *def = sensor_db_def(ctx->db, only);
@@ -378,8 +389,8 @@ dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint16_t only)
 		ev->severity = def->severity;
 		if (!dlp_sensor_rule(ctx, only, &ev->threshold, &ev->action))
 			ev->threshold = 0;	/* the binding went away since */
-		snprintf(ev->sensor, sizeof(ev->sensor), "%s", def->id);
-		snprintf(ev->category, sizeof(ev->category), "%s", def->category);
+		copy_name(ev->sensor, sizeof(ev->sensor), def->id);
+		copy_name(ev->category, sizeof(ev->category), def->category);
 		for (i = 0; i < d->n_distinct; i++) {
 			if (d->distinct_sensor[i] != only)
 				continue;
@@ -413,11 +424,11 @@ dlp_emit(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint16_t only)
 			if (strcmp(ev->paths[k], path) == 0)
 				break;
 		if (k == ev->npaths && ev->npaths < DLP_EVENT_PATHS)
-			snprintf(ev->paths[ev->npaths++], DLP_PATH_LEN, "%s", path);
+			copy_name(ev->paths[ev->npaths++], DLP_PATH_LEN, path);
 		m->path = k < ev->npaths ? k : DLP_EVENT_PATHS - 1;	/* table full: last */
 
-		snprintf(m->sensor, sizeof(m->sensor), "%s", def->id);
-		snprintf(m->category, sizeof(m->category), "%s", def->category);
+		copy_name(m->sensor, sizeof(m->sensor), def->id);
+		copy_name(m->category, sizeof(m->category), def->category);
 		value_redact(p->len, p->tail, p->tail_len, m->redacted, sizeof(m->redacted));
 		m->confidence = p->confidence;
 		m->hash = p->hash;
@@ -695,8 +706,6 @@ dlp_dir_gap(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t dir, uint64_t len,
 int
 dlp_dir_buffer_open(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t level, const char *path)
 {
-	size_t len;
-
 	if (level >= DLP_BUFFER_LEVELS)
 		return -EINVAL;
 	if (d->buf[level] != NULL)
@@ -707,9 +716,7 @@ dlp_dir_buffer_open(struct dlp_ctx *ctx, struct dlp_dir *d, uint8_t level, const
 		return -ENOSPC;
 	}
 	/* Not snprintf: a buffer opens per body and per nested value. */
-	len = strnlen(path, sizeof(d->path[level]) - 1);
-	memcpy(d->path[level], path, len);
-	d->path[level][len] = '\0';
+	copy_name(d->path[level], sizeof(d->path[level]), path);
 	ctx->stats.buffers_opened++;
 	return 0;
 }
