@@ -104,6 +104,7 @@
 	X(sensor_overlap_suppressed, "valid values not reported: a better match overlaps them") \
 	X(sensor_candidates_dropped, "candidates dropped: pending list full or across a gap") \
 	X(sensor_scan_errors, "Hyperscan scan errors") \
+	X(sensor_gate_restarts, "Hyperscan stream scans restarted at a literal after bytes it skipped") \
 	X(sensor_streams_active, "sensor streams open (gauge)") \
 	X(sensor_stream_bytes, "memory held by open sensor streams (gauge)") \
 	X(sensor_swaps, "sensor database changes taken by workers") \

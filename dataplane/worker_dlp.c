@@ -274,6 +274,7 @@ worker_dlp_counters(struct worker *w)
 	w->ctr.c[CTR_dlp_raw_dups] = b[14] + d->raw_dups;
 	w->ctr.c[CTR_dlp_raw_skipped] = b[17] + d->raw_skipped;
 	w->ctr.c[CTR_sensor_overlap_suppressed] = b[15] + s->overlap_suppressed;
+	w->ctr.c[CTR_sensor_gate_restarts] = b[20] + s->gate_restarts;
 	w->ctr.c[CTR_sensor_streams_active] = s->streams_active;
 	w->ctr.c[CTR_sensor_stream_bytes] = s->stream_bytes;
 }
@@ -289,7 +290,7 @@ worker_dlp_counters_keep(struct worker *w)
 		CTR_sensor_context_missing, CTR_sensor_candidates_dropped, CTR_sensor_scan_errors,
 		CTR_dlp_buffers_opened, CTR_dlp_buffers_refused, CTR_dlp_raw_dups,
 		CTR_sensor_overlap_suppressed, CTR_dlp_dirs_evicted, CTR_dlp_raw_skipped,
-		CTR_dlp_dirs_resumed, CTR_dlp_parks_dropped,
+		CTR_dlp_dirs_resumed, CTR_dlp_parks_dropped, CTR_sensor_gate_restarts,
 	};
 	unsigned int i;
 

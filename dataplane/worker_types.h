@@ -32,7 +32,7 @@ struct worker_rxq {
 #define WORKER_MAX_RXQ 16
 #define WORKER_MAX_PORTS 32	/* port ids with a transmit buffer */
 #define WORKER_LINBUF (65536 + 256)
-#define WORKER_DLP_BASE 20	/* DLP totals carried over sensor database changes */
+#define WORKER_DLP_BASE 21	/* DLP totals carried over sensor database changes */
 /* A sensor stream with no bytes for this long goes to a new direction when all are taken. */
 #define WORKER_DLP_EVICT_IDLE_US 1000000
 #define WORKER_FIRST_SLOTS 64	/* flows gathering their first client bytes at once */

@@ -104,6 +104,16 @@ def counters(stats):
     return found
 
 
+def total(stats, name):
+    """The sum of every counter called name, wherever the stats JSON nests it."""
+    if isinstance(stats, dict):
+        return sum(v if k == name and isinstance(v, int) else total(v, name)
+                   for k, v in stats.items())
+    if isinstance(stats, list):
+        return sum(total(v, name) for v in stats)
+    return 0
+
+
 def without_hashes(events):
     out = []
     for e in A.dlp_events(events):
@@ -135,3 +145,7 @@ def test_daemon_engines_write_the_same_dlp_events(tmp_path):
     assert set(ca) == set(SAME_COUNTERS), ca
     assert ca == cb
     assert ca["sensor_candidates"] > 1000 and ca["sensor_scan_errors"] == 0, ca
+    # The corpus's JWTs and private keys: the prefilter engine's gate stopped Hyperscan
+    # and restarted it at their literals; the hyperscan engine has no gate.
+    restarts = {e: total(runs[e].stats, "sensor_gate_restarts") for e in runs}
+    assert restarts["prefilter"] > 0 and restarts["hyperscan"] == 0, restarts
