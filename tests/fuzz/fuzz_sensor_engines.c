@@ -24,22 +24,6 @@
 
 static struct sensor_diff *diff;
 
-static void
-custom(struct sensor_def *d, const char *id, const char *pattern, const char *keyword)
-{
-	memset(d, 0, sizeof(*d));
-	snprintf(d->id, sizeof(d->id), "%s", id);
-	snprintf(d->category, sizeof(d->category), "identity");
-	d->enabled = 1;
-	d->severity = SENSOR_SEV_HIGH;
-	d->validator = VALIDATOR_NONE;
-	d->max_len = 64;
-	snprintf(d->patterns[0], SENSOR_PATTERN_LEN, "%s", pattern);
-	d->n_patterns = 1;
-	snprintf(d->keywords[0], SENSOR_KEYWORD_LEN, "%s", keyword);
-	d->n_keywords = 1;
-}
-
 /* Compiling the databases (and the prefilter's DFAs, slow under the sanitizers) is done
  * once, before the first input, so it does not count against an input's time limit. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -53,8 +37,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	unsigned int n = sensor_catalogue_builtin(defs, SENSOR_MAX - 2);
 	char err[256];
 
-	custom(&defs[n++], "employee_id", "EMP-\\d{6}", "employee");
-	custom(&defs[n++], "mrn", "MRN:\\d{3,5}", "patient");
+	sensor_diff_custom(&defs[n++], "employee_id", "EMP-\\d{6}", "employee");
+	sensor_diff_custom(&defs[n++], "mrn", "MRN:\\d{3,5}", "patient");
 	db = sensor_db_compile(defs, n, err, sizeof(err));
 	FUZZ_CHECK(db != NULL);
 	diff = sensor_diff_create(db, &today, err, sizeof(err));

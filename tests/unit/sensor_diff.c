@@ -241,3 +241,22 @@ sensor_diff_run(struct sensor_diff *d, const uint8_t *buf, size_t len,
 	}
 	return (long)a->n;
 }
+
+void
+sensor_diff_custom(struct sensor_def *d, const char *id, const char *pattern,
+		   const char *keyword)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->id, sizeof(d->id), "%s", id);
+	snprintf(d->category, sizeof(d->category), "identity");
+	d->enabled = 1;
+	d->severity = SENSOR_SEV_HIGH;
+	d->validator = VALIDATOR_NONE;
+	d->max_len = 64;
+	snprintf(d->patterns[0], SENSOR_PATTERN_LEN, "%s", pattern);
+	d->n_patterns = 1;
+	if (keyword != NULL) {
+		snprintf(d->keywords[0], SENSOR_KEYWORD_LEN, "%s", keyword);
+		d->n_keywords = 1;
+	}
+}

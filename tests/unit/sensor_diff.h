@@ -51,6 +51,11 @@ void sensor_diff_free(struct sensor_diff *d);
 long sensor_diff_run(struct sensor_diff *d, const uint8_t *buf, size_t len,
 		     const struct sensor_diff_plan *plan, char *why, size_t whylen);
 
+/* d as a custom class: no validator, severity high, max_len 64, the one pattern, and the
+ * one keyword unless NULL. */
+void sensor_diff_custom(struct sensor_def *d, const char *id, const char *pattern,
+			const char *keyword);
+
 /* Stats of the last run of each worker (HYPERSCAN, PREFILTER). */
 const struct sensor_stats *sensor_diff_stats(const struct sensor_diff *d, int prefilter);
 

@@ -456,19 +456,10 @@ db_with_custom(const char *pattern)
 {
 	static struct sensor_def defs[SENSOR_MAX];
 	unsigned int n = sensor_catalogue_builtin(defs, SENSOR_MAX - 1);
-	struct sensor_def *d = &defs[n++];
 	char err[256];
 	struct sensor_db *db;
 
-	memset(d, 0, sizeof(*d));
-	snprintf(d->id, sizeof(d->id), "custom");
-	snprintf(d->category, sizeof(d->category), "identity");
-	d->enabled = 1;
-	d->severity = SENSOR_SEV_HIGH;
-	d->validator = VALIDATOR_NONE;
-	d->max_len = 64;
-	snprintf(d->patterns[0], SENSOR_PATTERN_LEN, "%s", pattern);
-	d->n_patterns = 1;
+	sensor_diff_custom(&defs[n++], "custom", pattern, NULL);
 	db = sensor_db_compile(defs, n, err, sizeof(err));
 	if (db == NULL)
 		fail_msg("%s", err);
