@@ -94,6 +94,12 @@ sensor_gate_build(struct sensor_db *db, const uint8_t *sel, const char *const *c
 		if (gd->trail_max > g.trail[t])
 			g.trail[t] = gd->trail_max;
 	}
+	for (t = 0; t < g.n; t++) {
+		for (k = 0; k < 256 && (g.body[k] & (1U << t)); k++)
+			;
+		if (k == 256)
+			g.endless |= (uint8_t)(1U << t);
+	}
 	g.avx2 = (uint8_t)sensor_prefilter_have_avx2();
 	db->gate = g;
 }

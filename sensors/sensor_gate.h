@@ -28,6 +28,8 @@ struct sensor_gate {
 	uint8_t lead;		/* lead guard bytes Hyperscan is given before an anchor */
 	uint8_t avx2;		/* the finder uses AVX2 (decided at compile) */
 	uint8_t max_anchor;	/* longest anchor */
+	uint8_t endless;	/* bit t: kind t's body holds every byte, so nothing ends its
+				 * matches but the end of the stream (no breaker search) */
 	uint8_t len[SENSOR_GATE_MAX];
 	uint8_t at[SENSOR_GATE_MAX];	/* where the 2 bytes the finder compares first are */
 	uint8_t trail[SENSOR_GATE_MAX];	/* longest trailing guard of kind t's patterns */

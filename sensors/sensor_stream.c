@@ -574,7 +574,7 @@ gate_close(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p,
 	for (t = 0; t < g->n; t++) {
 		uint32_t s = from[t] == UINT32_MAX ? 0 : from[t], k;
 
-		if (st->gate_live[t] != UINT64_MAX)
+		if (st->gate_live[t] != UINT64_MAX || (g->endless & (1U << t)))
 			continue;
 		k = s + sensor_gate_breaker(g, t, p + s, n - s);
 		if (k < n)
@@ -596,13 +596,12 @@ scan_bytes(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p,
 				n = SENSOR_PF_CHUNK;
 			sensor_prefilter_chunk(sw, st, p + done, c0 + done, c0 + done + n);
 		}
-		if (hs && st->hs != NULL && !sw->gate) {
+		if (hs && st->hs != NULL &&
+		    (!sw->gate || gate_open(sw, st, p + done, n, c0 + done, from))) {
 			hs_feed(sw, st, p + done, n, len - done - n);
 			st->hs_to = c0 + done + n;
-		} else if (hs && st->hs != NULL && gate_open(sw, st, p + done, n, c0 + done, from)) {
-			hs_feed(sw, st, p + done, n, len - done - n);
-			st->hs_to = c0 + done + n;
-			gate_close(sw, st, p + done, n, c0 + done, from);
+			if (sw->gate)
+				gate_close(sw, st, p + done, n, c0 + done, from);
 		}
 		lit_flush(sw);
 		if (sw->use_pf)

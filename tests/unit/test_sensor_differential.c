@@ -494,6 +494,7 @@ test_gate_anchors_are_the_literals_hyperscan_patterns_start_with(void **state)
 	assert_false(g->body['"'] & (1U << jwt));
 	assert_true(g->body[' '] & (1U << key));
 	assert_true(g->body['"'] & (1U << key));
+	assert_int_equal(g->endless, 1U << key);
 	assert_true(g->inner['B'] && g->inner['J'] && !g->inner['e'] && !g->inner['x']);
 	sensor_db_free(db);
 
