@@ -3,8 +3,8 @@
  * The DLP sensor engine: every sensor's patterns and context keywords compiled on the
  * control thread (shared read-only) for two engines that report the same matches
  * (docs/sensors.md "Engines"): PREFILTER (default: a vectorised classifier and DFAs for
- * the class-led patterns, Hyperscan for the literal-led ones, keywords searched near the
- * values) and HYPERSCAN (everything in one Hyperscan STREAM database). Per worker a scratch
+ * the class-led patterns, Hyperscan for the literal-led ones near their literals only
+ * (sensor_gate.h), keywords searched near the values) and HYPERSCAN (everything in one Hyperscan STREAM database). Per worker a scratch
  * and a pool of streams turn in-order bytes into validated matches, each checked for
  * boundaries, by its validator and against its context keywords, one value under one
  * sensor. Internals: sensor_priv.h; the rules: sensor_db.c, sensor_prefilter.c,
