@@ -34,42 +34,32 @@ const struct sensor_guard sensor_guards[SENSOR_BOUNDARY__COUNT] = {
 };
 
 
-int
-sensor_lead_class(uint8_t boundary, uint8_t c)
-{
-	switch (boundary) {
-	case SENSOR_BOUNDARY_DIGIT:
-		return sensor_is_digit(c);
-	case SENSOR_BOUNDARY_ALNUM:
-		return sensor_is_alnum(c);
-	case SENSOR_BOUNDARY_EMAIL:
-		return sensor_is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
-	case SENSOR_BOUNDARY_PHONE:
-		return sensor_is_digit(c) || c == '(' || c == '+';
-	case SENSOR_BOUNDARY_B64URL:
-		return sensor_is_alnum(c) || c == '_' || c == '-' || c == '.';
-	default:
-		return 1;
-	}
-}
+/* Lead (bit 2b) and trail (bit 2b + 1) class of each byte under boundary kind b (EDGE and
+ * NONE, which take every byte, are not in it: sensor_guard.h). */
+#define B_LEAD(b) (1U << (2 * (b)))
+#define B_TRAIL(b) (1U << (2 * (b) + 1))
+#define B_DIGIT (B_LEAD(SENSOR_BOUNDARY_DIGIT) | B_TRAIL(SENSOR_BOUNDARY_DIGIT) | \
+		 B_LEAD(SENSOR_BOUNDARY_ALNUM) | B_TRAIL(SENSOR_BOUNDARY_ALNUM) | \
+		 B_LEAD(SENSOR_BOUNDARY_EMAIL) | B_LEAD(SENSOR_BOUNDARY_PHONE) | \
+		 B_TRAIL(SENSOR_BOUNDARY_PHONE) | B_LEAD(SENSOR_BOUNDARY_B64URL) | \
+		 B_TRAIL(SENSOR_BOUNDARY_B64URL))
+#define B_ALPHA (B_LEAD(SENSOR_BOUNDARY_ALNUM) | B_TRAIL(SENSOR_BOUNDARY_ALNUM) | \
+		 B_LEAD(SENSOR_BOUNDARY_EMAIL) | B_TRAIL(SENSOR_BOUNDARY_EMAIL) | \
+		 B_LEAD(SENSOR_BOUNDARY_B64URL) | B_TRAIL(SENSOR_BOUNDARY_B64URL))
 
-int
-sensor_trail_class(uint8_t boundary, uint8_t c)
-{
-	switch (boundary) {
-	case SENSOR_BOUNDARY_DIGIT:
-	case SENSOR_BOUNDARY_PHONE:
-		return sensor_is_digit(c);
-	case SENSOR_BOUNDARY_ALNUM:
-		return sensor_is_alnum(c);
-	case SENSOR_BOUNDARY_EMAIL:
-		return sensor_is_alpha(c);
-	case SENSOR_BOUNDARY_B64URL:
-		return sensor_is_alnum(c) || c == '_' || c == '-';
-	default:
-		return 1;
-	}
-}
+const uint16_t sensor_class_bits[256] = {
+	['0' ... '9'] = B_DIGIT,
+	['A' ... 'Z'] = B_ALPHA,
+	['a' ... 'z'] = B_ALPHA,
+	['.'] = B_LEAD(SENSOR_BOUNDARY_EMAIL) | B_LEAD(SENSOR_BOUNDARY_B64URL),
+	['_'] = B_LEAD(SENSOR_BOUNDARY_EMAIL) | B_LEAD(SENSOR_BOUNDARY_B64URL) |
+		B_TRAIL(SENSOR_BOUNDARY_B64URL),
+	['-'] = B_LEAD(SENSOR_BOUNDARY_EMAIL) | B_LEAD(SENSOR_BOUNDARY_B64URL) |
+		B_TRAIL(SENSOR_BOUNDARY_B64URL),
+	['%'] = B_LEAD(SENSOR_BOUNDARY_EMAIL),
+	['+'] = B_LEAD(SENSOR_BOUNDARY_EMAIL) | B_LEAD(SENSOR_BOUNDARY_PHONE),
+	['('] = B_LEAD(SENSOR_BOUNDARY_PHONE),
+};
 
 int
 sensor_trail_waits(uint8_t boundary, uint8_t c)

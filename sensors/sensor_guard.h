@@ -22,9 +22,24 @@ struct sensor_guard {
 extern const struct sensor_guard sensor_guards[SENSOR_BOUNDARY__COUNT];
 
 /* Byte classes of the boundary kinds: the first (lead) and last (trail) byte of a value
- * are always in the class, guard bytes never are. */
-int sensor_lead_class(uint8_t boundary, uint8_t c);
-int sensor_trail_class(uint8_t boundary, uint8_t c);
+ * are always in the class, guard bytes never are. Per byte, bit 2b is its lead class
+ * under boundary kind b and bit 2b + 1 its trail class (a table: these run per byte of a
+ * value's ends); EDGE and NONE take every byte. */
+extern const uint16_t sensor_class_bits[256];
+
+static inline int
+sensor_lead_class(uint8_t boundary, uint8_t c)
+{
+	return boundary <= SENSOR_BOUNDARY_NONE || boundary >= SENSOR_BOUNDARY__COUNT ||
+	       ((sensor_class_bits[c] >> (2 * boundary)) & 1);
+}
+
+static inline int
+sensor_trail_class(uint8_t boundary, uint8_t c)
+{
+	return boundary <= SENSOR_BOUNDARY_NONE || boundary >= SENSOR_BOUNDARY__COUNT ||
+	       ((sensor_class_bits[c] >> (2 * boundary + 1)) & 1);
+}
 
 /*
  * Whether a built-in value of this boundary kind may end at byte c, or c may be the first
