@@ -19,6 +19,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "sensor_guard.h"
 #include "sensor_test.h"
 
 /* ---- compile ---- */
@@ -58,6 +59,44 @@ test_sensor_catalogue_has_every_builtin_and_compiles(void **state)
 	/* Per stream: Hyperscan state + ring + pending + recent + keyword slots. */
 	assert_int_equal(sensor_db_stream_size(g_db), g_db->hs_stream_size + g_db->state_size);
 	assert_int_equal(g_db->ring_size, 2048);
+}
+
+/* The bytes a value may start and end with under each boundary kind (docs/sensors.md
+ * "Boundaries"), every byte checked: the guard bytes the engine trims are the others. */
+static void
+test_boundary_lead_and_trail_classes_of_every_byte(void **state)
+{
+#define ALNUM "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	static const struct {
+		uint8_t boundary;
+		const char *lead, *trail;	/* NULL: every byte */
+	} k[] = {
+		{ SENSOR_BOUNDARY_EDGE, NULL, NULL },
+		{ SENSOR_BOUNDARY_NONE, NULL, NULL },
+		{ SENSOR_BOUNDARY_DIGIT, "0123456789", "0123456789" },
+		{ SENSOR_BOUNDARY_ALNUM, ALNUM, ALNUM },
+		{ SENSOR_BOUNDARY_EMAIL, ALNUM "._%+-",
+		  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" },
+		{ SENSOR_BOUNDARY_PHONE, "0123456789(+", "0123456789" },
+		{ SENSOR_BOUNDARY_B64URL, ALNUM "_-.", ALNUM "_-" },
+	};
+#undef ALNUM
+	unsigned int i, c;
+
+	(void)state;
+	assert_int_equal(sizeof(k) / sizeof(k[0]), SENSOR_BOUNDARY__COUNT);
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		for (c = 0; c < 256; c++) {
+			int lead = k[i].lead == NULL || (c != 0 && strchr(k[i].lead, (int)c) != NULL);
+			int trail = k[i].trail == NULL ||
+				    (c != 0 && strchr(k[i].trail, (int)c) != NULL);
+
+			if (!!sensor_lead_class(k[i].boundary, (uint8_t)c) != lead ||
+			    !!sensor_trail_class(k[i].boundary, (uint8_t)c) != trail)
+				fail_msg("boundary %u, byte %u: lead %d trail %d expected", k[i].boundary,
+					 c, lead, trail);
+		}
+	}
 }
 
 static void
@@ -1021,6 +1060,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sensor_catalogue_has_every_builtin_and_compiles),
+		cmocka_unit_test(test_boundary_lead_and_trail_classes_of_every_byte),
 		cmocka_unit_test(test_sensor_db_refuses_pattern_hyperscan_rejects),
 		cmocka_unit_test(test_sensor_db_refuses_pattern_matching_empty),
 		cmocka_unit_test(test_sensor_db_checks_disabled_sensors_but_compiles_enabled_only),
