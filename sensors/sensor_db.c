@@ -48,6 +48,7 @@
 #include <hs.h>
 
 #include "sensor_engine.h"
+#include "sensor_gate.h"
 #include "sensor_guard.h"
 #include "sensor_prefilter.h"
 #include "sensor_priv.h"

@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <hs.h>
-#include "sensor_gate.h"
+#include "sensor_gate_types.h"
 #include "sensor_prefilter_types.h"
 #include "sensor_types.h"
 #include "validators.h"	/* struct validator_date */

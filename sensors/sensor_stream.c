@@ -64,6 +64,7 @@
 
 #include "sensor_context.h"
 #include "sensor_decide.h"
+#include "sensor_gate.h"
 #include "sensor_engine.h"
 #include "sensor_guard.h"
 #include "sensor_prefilter.h"

@@ -21,6 +21,7 @@
 
 #include "bench_mix.h"
 #include "sensor_diff.h"
+#include "sensor_gate.h"
 #include "sensor_prefilter.h"
 #include "sensor_priv.h"
 #include "sensor_regex.h"
