@@ -333,11 +333,15 @@ on_kc(unsigned int id, unsigned long long from, unsigned long long to, unsigned 
  * at the stream's first byte with the start-of-data symbol its '^' reads. 0, or -1 when
  * the hits do not fit.
  */
+#define KW_PLAIN_SEARCHES 32
+
 static int
 kc_dfa(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, uint64_t r1,
        uint64_t after)
 {
 	const struct sensor_dfa *d = sw->db->pf->kw_dfa;
+	const struct sensor_dfa_skip *skip = NULL;
+	int dense = 0;
 	struct sensor_kwcache *c = &sw->kwc;
 	const uint8_t *p;
 	uint64_t s0 = b0, o;
@@ -348,10 +352,27 @@ kc_dfa(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, ui
 	if (s0 == st->hs_base)
 		s = d->trans[s + d->bos_cls];
 	p = region_bytes(sw, st, s0, r1);
+	/* Skipping reads 64-byte masks with AVX2 (scalar ones would cost what it saves). After
+	 * text too dense to skip in, the next KW_PLAIN_SEARCHES searches step every byte. */
+	if (sw->db->pf->avx2 && sw->db->pf->kw_skip != NULL) {
+		if (sw->kw_plain > 0)
+			sw->kw_plain--;
+		else
+			skip = sw->db->pf->kw_skip;
+	}
 	for (o = s0; o < r1;) {
 		size_t quiet = after > o ? (size_t)(after - o) : 0;
-		size_t k = sensor_dfa_run(d, &s, p + (o - s0), (size_t)(r1 - o), quiet);
+		size_t n = (size_t)(r1 - o), k;
 
+		if (skip != NULL)
+			k = sensor_dfa_skip_run(d, skip, &s, p + (o - s0), n, quiet, &dense);
+		else
+			k = sensor_dfa_run(d, &s, p + (o - s0), n, quiet);
+
+		if (dense) {
+			skip = NULL;
+			sw->kw_plain = KW_PLAIN_SEARCHES;
+		}
 		o += k;
 		if (k > quiet && s >= d->acc_base) {
 			uint32_t a = (s - d->acc_base) / d->n_classes, i;

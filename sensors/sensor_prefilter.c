@@ -175,6 +175,7 @@ sensor_prefilter_free(struct sensor_pf_db *pf)
 	for (i = 0; i < SENSOR_PF_KINDS; i++)
 		sensor_dfa_free(pf->kind[i].dfa);
 	sensor_dfa_free(pf->kw_dfa);
+	sensor_dfa_skip_free(pf->kw_skip);
 	for (i = 0; i < pf->n_rev; i++)
 		sensor_dfa_free(pf->rev[i]);
 	free(pf->rev);
@@ -397,6 +398,9 @@ sensor_prefilter_build_keywords(struct sensor_db *db, const uint8_t *sel)
 	if (n > 0)
 		db->pf->kw_dfa = sensor_dfa_build(res, ids, n, SENSOR_DFA_UNANCHORED,
 						  SENSOR_PF_DFA_STATES, NULL, 0);
+	/* Without it (no memory, nothing to skip) the runs step every byte: same hits. */
+	if (db->pf->kw_dfa != NULL)
+		db->pf->kw_skip = sensor_dfa_skip_build(db->pf->kw_dfa);
 out:
 	for (i = 0; own != NULL && i < n; i++)
 		sensor_re_free(own[i]);

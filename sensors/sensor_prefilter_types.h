@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct sensor_dfa;
+struct sensor_dfa_skip;
 
 #define SENSOR_PF_KINDS 3		/* N, U and A */
 #define SENSOR_PF_N 0
@@ -50,6 +51,7 @@ struct sensor_pf_db {
 	struct sensor_pf_kind kind[SENSOR_PF_KINDS];
 	struct sensor_dfa **rev;	/* per pattern id: reverse DFA (START_SOM), or NULL */
 	struct sensor_dfa *kw_dfa;	/* the keywords searched near values, or NULL */
+	struct sensor_dfa_skip *kw_skip;	/* what its runs skip (with AVX2), or NULL */
 	uint32_t n_rev;
 	uint8_t avx2;			/* the classifier uses AVX2 (decided at compile) */
 };

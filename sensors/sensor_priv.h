@@ -315,6 +315,9 @@ struct sensor_worker {
 	uint8_t *ctx_buf;	/* a keyword search's bytes (ring_size + SENSOR_HS_SLACK) */
 	uint8_t hs_pad[2 * SENSOR_HS_SLACK];	/* the last bytes of a buffer, for Hyperscan */
 	struct sensor_kwcache kwc;
+	/* Keyword searches left to step every byte (sensor_dfa_skip_run found text dense
+	 * with word starts, where skipping costs more than it saves); then it tries again. */
+	uint8_t kw_plain;
 	struct sensor_kwhit *kw_tmp;	/* merging two hit lists (SENSOR_KWCACHE) */
 	uint32_t *ctx_ids;	/* a keyword search's hits at one offset (hits_cap) */
 	const hs_database_t *hs;	/* the database the streams run on */

@@ -167,6 +167,30 @@ void sensor_dfa_free(struct sensor_dfa *d);
 size_t sensor_dfa_memsize(const struct sensor_dfa *d);
 
 /*
+ * Skipping the bytes that leave an unanchored DFA idle (sensor_dfa_skip.c): for a DFA
+ * whose matches start after a guard byte, as the keyword search's do. Control thread
+ * builds it (NULL: too few bytes to skip, or no memory); it is immutable.
+ */
+struct sensor_dfa_skip {
+	uint32_t s_idle, g_idle;	/* the two idle states (pre-multiplied; may be equal) */
+	uint32_t after[256];		/* a skipped byte: the idle state after it */
+	uint8_t type[256];		/* per byte: B to S, B to G, K or X (the file's header) */
+	uint8_t nib[3][2][16];		/* sets B-to-G, K, X: per low nibble, for bytes below
+					 * 128 and from 128, a bit per high nibble (modulo 8) */
+};
+
+struct sensor_dfa_skip *sensor_dfa_skip_build(const struct sensor_dfa *d);
+void sensor_dfa_skip_free(struct sensor_dfa_skip *sk);
+/* The three sets' masks of p[0..min(n, 64)) (bit i: byte i); reads 64 bytes when n >= 64.
+ * Needs a CPU with AVX2, as the run does. */
+void sensor_dfa_skip_masks(const struct sensor_dfa_skip *sk, const uint8_t *p, size_t n,
+			   uint64_t m[3]);
+/* sensor_dfa_run's contract (below), with sk's bytes skipped: the same return and *s.
+ * *dense is set to 1 when a block had too many bytes of interest to skip between them. */
+size_t sensor_dfa_skip_run(const struct sensor_dfa *d, const struct sensor_dfa_skip *sk,
+			   uint32_t *s, const uint8_t *p, size_t n, size_t quiet, int *dense);
+
+/*
  * Run d from *s over p[0..n) until a byte leaves it accepting with more than `quiet`
  * bytes read (a match ending there counts; ends at or before quiet do not). Returns the
  * bytes read, *s the state after them: a hit when that is more than quiet and *s

@@ -870,6 +870,169 @@ test_prefilter_avx2_masks_equal_scalar_masks(void **state)
 	}
 }
 
+static uint64_t
+xs(uint64_t *r)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	return *r;
+}
+
+/* The keyword DFA's skip tables: digits and punctuation are guard bytes (to G), a letter
+ * some keyword starts with is K, another letter goes back to S. */
+static void
+test_keyword_skip_types_of_the_builtin_keywords(void **state)
+{
+	struct sensor_db *db = builtin_db();
+	const struct sensor_dfa_skip *sk;
+
+	(void)state;
+	sk = db->pf->kw_skip;
+	assert_non_null(sk);
+	assert_int_equal(sk->s_idle, db->pf->kw_dfa->start);
+	assert_int_not_equal(sk->g_idle, sk->s_idle);
+	/* "ssn", "card": K; 'q', 'x': no keyword starts with them; '7', ',', '\n': guards. */
+	assert_int_equal(sk->type['s'], 2);
+	assert_int_equal(sk->type['C'], 2);
+	assert_int_equal(sk->type['q'], 0);
+	assert_int_equal(sk->type['x'], 0);
+	assert_int_equal(sk->type['7'], 1);
+	assert_int_equal(sk->type[','], 1);
+	assert_int_equal(sk->type['\n'], 1);
+	assert_int_equal(sk->after['7'], sk->g_idle);
+	assert_int_equal(sk->after['q'], sk->s_idle);
+	sensor_db_free(db);
+}
+
+/* The AVX2 masks: every byte value at every position of every length up to 64. */
+static void
+test_keyword_skip_masks_hold_each_bytes_type(void **state)
+{
+	struct sensor_db *db = builtin_db();
+	const struct sensor_dfa_skip *sk = db->pf->kw_skip;
+	uint8_t buf[64];
+	uint64_t m[3], r = 5;
+	unsigned int n, i, v;
+
+	(void)state;
+	if (!sensor_prefilter_have_avx2())
+		skip();
+	assert_non_null(sk);
+	for (v = 0; v < 256; v++) {
+		for (n = 1; n <= 64; n++) {
+			uint64_t want[3] = { 0, 0, 0 };
+
+			for (i = 0; i < n; i++) {
+				buf[i] = (uint8_t)(i == (v * 7 + n) % n ? v : xs(&r) >> 24);
+				if (sk->type[buf[i]] >= 1)
+					want[sk->type[buf[i]] - 1] |= 1ULL << i;
+			}
+			sensor_dfa_skip_masks(sk, buf, n, m);
+			for (i = 0; i < 3; i++)
+				if (m[i] != want[i])
+					fail_msg("byte %u, length %u, set %u: %#llx, want %#llx",
+						 v, n, i, (unsigned long long)m[i],
+						 (unsigned long long)want[i]);
+		}
+	}
+	sensor_db_free(db);
+}
+
+/* sensor_dfa_skip_run returns what a step at a time does (bytes read, state), from idle
+ * and busy states, at every quiet count, over soups of keywords, near misses, digits,
+ * words and bytes above 127, sparse enough to skip and dense enough not to. */
+static void
+test_keyword_skip_run_stops_where_one_step_at_a_time_does(void **state)
+{
+	static const char *const bits[] = {
+		"ssn", "SSN:", "social security", "card", "cards", "credit card", "iban ",
+		"bsn", "nif", "d.n.i", "steuer id", "henkil\xc3\xb6tunnus",
+		"s\xc3\xa9\x63urit\xc3\xa9",
+		"ss", "soc", "carx", "qqq", "xyz", "word", " ", ",", "\n", "-", ".", "\"", ":",
+		"0123456789", "4111 1111", "999-99-9999", "\xff\x80", "AbCdEf",
+	};
+	struct sensor_db *db = builtin_db();
+	const struct sensor_dfa *d = db->pf->kw_dfa;
+	const struct sensor_dfa_skip *sk = db->pf->kw_skip;
+	uint8_t buf[700];
+	uint64_t r = 11;
+	unsigned int round, dense_seen = 0, sparse_seen = 0;
+
+	(void)state;
+	if (!sensor_prefilter_have_avx2())
+		skip();
+	assert_non_null(sk);
+	for (round = 0; round < 4000; round++) {
+		size_t n = 0, cap = xs(&r) % sizeof(buf), i, k, want_k, quiet;
+		/* 0: text; 3: mostly digits */
+		unsigned int digits = (unsigned int)(xs(&r) % 4);
+		uint32_t s0 = d->start, s, t;
+		int dense = 0, hit = 0;
+
+		while (n < cap) {
+			const char *b = (unsigned int)(xs(&r) % 4) < digits ?
+						"0123456789,;\n"[xs(&r) % 13] == ',' ? ", " : "73" :
+						bits[xs(&r) % (sizeof(bits) / sizeof(bits[0]))];
+			size_t l = strlen(b);
+
+			if (n + l > cap)
+				l = cap - n;
+			memcpy(buf + n, b, l);
+			n += l;
+		}
+		quiet = xs(&r) % 3 == 0 ? xs(&r) % (n + 1) : 0;
+		/* Start idle (S or G), or inside a keyword. */
+		for (i = 0; i < round % 4; i++)
+			s0 = d->trans[s0 + d->cls[(uint8_t)" s s"[i]]];
+		t = s0;
+		want_k = n;
+		for (i = 0; i < n; i++) {
+			t = d->trans[t + d->cls[buf[i]]];
+			if (t >= d->acc_base && i + 1 > quiet) {
+				want_k = i + 1;
+				hit = 1;
+				break;
+			}
+		}
+		s = s0;
+		k = sensor_dfa_skip_run(d, sk, &s, buf, n, quiet, &dense);
+		if (k != want_k || s != t)
+			fail_msg("round %u: n %zu quiet %zu hit %d: read %zu (want %zu), state %u "
+				 "(want %u)", round, n, quiet, hit, k, want_k, s, t);
+		dense_seen += dense;
+		sparse_seen += !dense && n > 128;
+	}
+	/* Both ways were taken. */
+	assert_true(dense_seen > 100);
+	assert_true(sparse_seen > 100);
+	/* A keyword at every offset of digits, across the 64-byte blocks: after a block with
+	 * nothing of interest the run enters the next one in G. */
+	for (round = 0; round < 300; round++) {
+		const char *kw = round % 2 ? "ssn:" : "card ";
+		size_t n = 400, k, want_k = n, i;
+		uint32_t s = d->start, t = d->start;
+		int dense = 0;
+
+		for (i = 0; i < n; i++)
+			buf[i] = (uint8_t)(i % 5 == 4 ? ',' : '0' + i % 10);
+		memcpy(buf + round / 2 + 1, kw, strlen(kw));
+		for (i = 0; i < n; i++) {
+			t = d->trans[t + d->cls[buf[i]]];
+			if (t >= d->acc_base) {
+				want_k = i + 1;
+				break;
+			}
+		}
+		assert_true(want_k < n);	/* the keyword is found */
+		k = sensor_dfa_skip_run(d, sk, &s, buf, n, 0, &dense);
+		if (k != want_k || s != t)
+			fail_msg("%s at %u: read %zu (want %zu)", kw, round / 2 + 1, k, want_k);
+		assert_false(dense);
+	}
+	sensor_db_free(db);
+}
+
 int
 main(void)
 {
@@ -891,6 +1054,9 @@ main(void)
 		cmocka_unit_test(test_regex_caseless_group_folds_ascii_letters),
 		cmocka_unit_test(test_dfa_run_stops_where_one_step_at_a_time_does),
 		cmocka_unit_test(test_prefilter_avx2_masks_equal_scalar_masks),
+		cmocka_unit_test(test_keyword_skip_types_of_the_builtin_keywords),
+		cmocka_unit_test(test_keyword_skip_masks_hold_each_bytes_type),
+		cmocka_unit_test(test_keyword_skip_run_stops_where_one_step_at_a_time_does),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
