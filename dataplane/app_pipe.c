@@ -205,16 +205,30 @@ app_pipe_nest_span(const struct app_pipe *pp, const uint8_t *p, size_t n, size_t
 	return j;
 }
 
+/* The run's last *dlen characters, still in the piece at p[dfrom], to hold[]. */
+static void
+app_pipe_hold_put(struct app_pipe *pp, const uint8_t *p, size_t dfrom, unsigned int *dlen)
+{
+	if (*dlen > 0)
+		memcpy(pp->hold + pp->run - *dlen, p + dfrom, *dlen);
+	*dlen = 0;
+}
+
 /*
  * The sniffer over 64 bytes at a time (decode_b64_classes): inside a value, up to the byte
  * that ends it; outside, a block where no run can reach b64_min only keeps its last run's
  * characters in hold[]. A block where one may is read byte by byte (app_pipe_sniff_bytes),
  * so the result is the byte loop's, however the text is cut.
+ *
+ * A run's characters that are one stretch of the piece are copied to hold[] only when the
+ * byte loop needs them or the piece ends: in text most blocks end inside a word, which
+ * was a memcpy call per block.
  */
 static void
 app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 {
-	size_t i = 0;
+	size_t i = 0, dfrom = 0;
+	unsigned int dlen = 0;		/* the run's last dlen characters: p[dfrom, +dlen) */
 
 	while (i < n) {
 		unsigned int len = n - i < 64 ? (unsigned int)(n - i) : 64;
@@ -242,6 +256,7 @@ app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 			m.brk = 0;
 		reset = ~(m.alpha | m.brk) & valid;
 		if (!app_pipe_quiet(pp, m.alpha, reset, valid, len)) {
+			app_pipe_hold_put(pp, p, dfrom, &dlen);
 			app_pipe_sniff_bytes(pp, p + i, len);
 			i += len;
 			continue;
@@ -252,18 +267,25 @@ app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 
 			keep = last >= 63 ? 0 : keep & ~((2ULL << last) - 1);
 			pp->run = 0;
+			dlen = 0;
 		}
 		if (keep != 0) {
 			unsigned int lo = (unsigned int)__builtin_ctzll(keep);
 			uint64_t run = keep >> lo;
 
 			if ((run & (run + 1)) == 0) {
-				/* One stretch (no line break inside): copied whole. */
+				/* One stretch (no line break inside): left in the piece, joined to
+				 * the stretch before it when they touch. */
 				unsigned int c = (unsigned int)__builtin_popcountll(keep);
 
-				memcpy(pp->hold + pp->run, p + i + lo, c);
+				if (dlen > 0 && dfrom + dlen != i + lo)
+					app_pipe_hold_put(pp, p, dfrom, &dlen);
+				if (dlen == 0)
+					dfrom = i + lo;
+				dlen += c;
 				pp->run += c;
 			} else {
+				app_pipe_hold_put(pp, p, dfrom, &dlen);
 				for (; keep != 0; keep &= keep - 1)
 					pp->hold[pp->run++] =
 						p[i + (unsigned int)__builtin_ctzll(keep)];
@@ -271,6 +293,7 @@ app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 		}
 		i += len;
 	}
+	app_pipe_hold_put(pp, p, dfrom, &dlen);
 }
 
 /* Decoded bytes of pp to its sink, and to the base64 sniffer. */
