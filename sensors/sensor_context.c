@@ -327,14 +327,15 @@ on_kc(unsigned int id, unsigned long long from, unsigned long long to, unsigned 
 	return 0;
 }
 
+/* Keyword searches that step every byte after one that met text too dense to skip in. */
+#define KW_PLAIN_SEARCHES 32
+
 /*
  * The keyword DFA (sensor_prefilter_build_keywords) over [b0, r1), listing the hits ending
  * after `after`: it starts a byte early, so that a keyword at b0 has its guard byte, or
  * at the stream's first byte with the start-of-data symbol its '^' reads. 0, or -1 when
  * the hits do not fit.
  */
-#define KW_PLAIN_SEARCHES 32
-
 static int
 kc_dfa(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, uint64_t r1,
        uint64_t after)
@@ -368,7 +369,6 @@ kc_dfa(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, ui
 			k = sensor_dfa_skip_run(d, skip, &s, p + (o - s0), n, quiet, &dense);
 		else
 			k = sensor_dfa_run(d, &s, p + (o - s0), n, quiet);
-
 		if (dense) {
 			skip = NULL;
 			sw->kw_plain = KW_PLAIN_SEARCHES;
