@@ -145,11 +145,13 @@ b64_in(__m256i v, char lo, char hi)
 }
 
 /*
- * The fast path with AVX2, at a quantum boundary: 32 characters that are all in the
- * alphabet give 24 bytes (Mula and Lemire's packing: two multiply-adds put each quantum's
- * 24 bits in a 32-bit lane, a shuffle takes 12 bytes of each 128-bit half) and return
- * 32; otherwise nothing is output and the return is how many characters before the first
- * that is not in the alphabet, for the quantum path.
+ * The fast path with AVX2, at a quantum boundary: the quanta of 32 characters that come
+ * before the first one not in the alphabet (all 8 when every one is) give 3 bytes each
+ * (Mula and Lemire's packing: two multiply-adds put each quantum's 24 bits in a 32-bit
+ * lane, a shuffle takes 12 bytes of each 128-bit half). The lanes from the stranger on
+ * are decoded too but not kept: the sink's length moves past the whole quanta only.
+ * Returns the characters decoded, a multiple of 4 (0: the stranger is in the first
+ * quantum, for the character-at-a-time path).
  */
 __attribute__((target("avx2"))) static unsigned int
 b64_block32(struct decode_b64 *st, struct decode_sink *s, const uint8_t *q)
@@ -158,6 +160,7 @@ b64_block32(struct decode_b64 *st, struct decode_sink *s, const uint8_t *q)
 	__m256i up = b64_in(v, 'A', 'Z'), lo = b64_in(v, 'a', 'z'), dg = b64_in(v, '0', '9');
 	__m256i s62 = _mm256_setzero_si256(), s63 = _mm256_setzero_si256(), val, w;
 	uint32_t ok;
+	unsigned int k;
 
 	if (st->alphabet != DECODE_B64_URL) {
 		s62 = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('+'));
@@ -169,8 +172,9 @@ b64_block32(struct decode_b64 *st, struct decode_sink *s, const uint8_t *q)
 	}
 	ok = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(up, lo),
 			_mm256_or_si256(dg, _mm256_or_si256(s62, s63))));
-	if (ok != UINT32_MAX)
-		return (unsigned int)__builtin_ctz(~ok);
+	k = ok == UINT32_MAX ? 32 : (unsigned int)__builtin_ctz(~ok) & ~3u;
+	if (k == 0)
+		return 0;
 	val = _mm256_add_epi8(v, _mm256_or_si256(
 		_mm256_or_si256(_mm256_and_si256(up, _mm256_set1_epi8(-65)),
 				_mm256_and_si256(lo, _mm256_set1_epi8(-71))),
@@ -188,8 +192,8 @@ b64_block32(struct decode_b64 *st, struct decode_sink *s, const uint8_t *q)
 	_mm_storeu_si128((__m128i *)(void *)(s->buf + s->n), _mm256_castsi256_si128(w));
 	_mm_storeu_si128((__m128i *)(void *)(s->buf + s->n + 12),
 			 _mm256_extracti128_si256(w, 1));
-	s->n += 24;
-	return 32;
+	s->n += k / 4 * 3;
+	return k;
 }
 
 static void
@@ -206,21 +210,15 @@ b64_feed(struct decode_b64 *st, const uint8_t *p, size_t n, decode_out_fn out, v
 		int v;
 
 		if (st->qn == 0 && !st->pad_need && n - i >= 4 && b64_tab[c] >= 0) {
-			size_t q = 1;	/* quanta to try */
-
 			if (vec && n - i >= 32) {
 				size_t k = b64_block32(st, &s, p + i);
 
-				if (k == 32) {
-					i += 32;
+				if (k > 0) {
+					i += k;
 					continue;
 				}
-				q = k / 4;	/* the quanta before the first stranger */
-			}
-			if (q > 0 && b64_quantum(st, &s, p + i)) {
+			} else if (b64_quantum(st, &s, p + i)) {
 				i += 4;
-				while (--q > 0 && b64_quantum(st, &s, p + i))
-					i += 4;
 				continue;
 			}
 		}
