@@ -42,6 +42,19 @@ cksum_cpu_init(void)
  */
 #define CKSUM_VEC_STEPS 8192
 
+/* The signed 32-bit lanes 0-3, and 4-7, of a, widened to 64 bits. */
+__attribute__((target("avx2"))) static inline __m256i
+widen_lo(__m256i a)
+{
+	return _mm256_cvtepi32_epi64(_mm256_castsi256_si128(a));
+}
+
+__attribute__((target("avx2"))) static inline __m256i
+widen_hi(__m256i a)
+{
+	return _mm256_cvtepi32_epi64(_mm256_extracti128_si256(a, 1));
+}
+
 __attribute__((target("avx2"))) static uint32_t
 cksum_blocks_avx2(const uint8_t *p, uint32_t n, uint64_t *sum)
 {
@@ -53,16 +66,15 @@ cksum_blocks_avx2(const uint8_t *p, uint32_t n, uint64_t *sum)
 		__m256i a0 = _mm256_setzero_si256(), a1 = a0, w;
 
 		for (k = 0; k < CKSUM_VEC_STEPS && i + 64 <= n; k++, i += 64) {
-			__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
-			__m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 32));
+			const __m256i *q = (const __m256i *)(const void *)(p + i);
+			__m256i v0 = _mm256_xor_si256(_mm256_loadu_si256(q), flip);
+			__m256i v1 = _mm256_xor_si256(_mm256_loadu_si256(q + 1), flip);
 
-			a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_xor_si256(v0, flip), one));
-			a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_xor_si256(v1, flip), one));
+			a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(v0, one));
+			a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(v1, one));
 		}
-		w = _mm256_add_epi64(_mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(a0)),
-						      _mm256_cvtepi32_epi64(_mm256_extracti128_si256(a0, 1))),
-				     _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(a1)),
-						      _mm256_cvtepi32_epi64(_mm256_extracti128_si256(a1, 1))));
+		w = _mm256_add_epi64(widen_lo(a0), widen_hi(a0));
+		w = _mm256_add_epi64(w, _mm256_add_epi64(widen_lo(a1), widen_hi(a1)));
 		_mm256_storeu_si256((__m256i *)(void *)lanes, w);
 		s += lanes[0] + lanes[1] + lanes[2] + lanes[3];
 	}
