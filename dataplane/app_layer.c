@@ -68,6 +68,7 @@ app_layer_create(const struct config_app *conf, char *err, size_t errlen)
 	al->mime_env.sink = &app_layer_mime_sink;
 	al->mime_env.cookie = al;
 	al->env.batch = al->batch;	/* the MIME parser takes its pieces as they come */
+	al->env.nest_batch = al->nest_batch;
 	app_mime_conf_default(&al->mime_conf);
 	for (i = conf->max_flows; i > 0; i--) {
 		al->flows[i - 1].next_free = al->free;

@@ -67,6 +67,7 @@ struct app_layer {
 	uint32_t in_len;
 	uint64_t in_off;		/* their raw stream offset */
 	uint8_t batch[APP_PIPE_BATCH];	/* env.batch */
+	uint8_t nest_batch[APP_PIPE_BATCH];	/* env.nest_batch */
 };
 
 /* Start a call: where sink events go, and which raw bytes are being fed. */

@@ -47,6 +47,18 @@ app_pipe_path_put(char *out, size_t cap, size_t at, const char *s)
 
 /* ---- base64 values inside form and JSON text ---- */
 
+/* The level-1 bytes env holds go to pp's value buffer now. */
+static void
+app_pipe_nest_flush(struct app_pipe *pp)
+{
+	struct app_pipe_env *env = pp->env;
+	uint32_t n = env->nest_n;
+
+	env->nest_n = 0;
+	if (n > 0)
+		env->sink->data(env->cookie, pp->dir, 1, env->nest_batch, n);
+}
+
 static void
 app_pipe_nest_out(void *cookie, const uint8_t *p, size_t n)
 {
@@ -67,7 +79,15 @@ app_pipe_nest_out(void *cookie, const uint8_t *p, size_t n)
 		pp->nest_opened = 1;
 		env->stats->bodies++;
 	}
-	env->sink->data(env->cookie, pp->dir, 1, p, n);
+	if (env->nest_batch == NULL || n >= APP_PIPE_BATCH / 2) {
+		app_pipe_nest_flush(pp);
+		env->sink->data(env->cookie, pp->dir, 1, p, n);
+		return;
+	}
+	if (env->nest_n + n > APP_PIPE_BATCH)
+		app_pipe_nest_flush(pp);
+	memcpy(env->nest_batch + env->nest_n, p, n);
+	env->nest_n += (uint32_t)n;
 }
 
 static void
@@ -75,6 +95,7 @@ app_pipe_nest_end(struct app_pipe *pp)
 {
 	if (pp->nest_on) {
 		decode_b64_finish(&pp->nest, app_pipe_nest_out, pp);
+		app_pipe_nest_flush(pp);
 		if (pp->nest_opened)
 			pp->env->sink->close(pp->env->cookie, pp->dir, 1);
 	}
@@ -294,6 +315,7 @@ app_pipe_sniff(struct app_pipe *pp, const uint8_t *p, size_t n)
 		i += len;
 	}
 	app_pipe_hold_put(pp, p, dfrom, &dlen);
+	app_pipe_nest_flush(pp);
 }
 
 /* Decoded bytes of pp to its sink, and to the base64 sniffer. */

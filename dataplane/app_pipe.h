@@ -46,6 +46,14 @@ struct app_pipe_env {
 	uint8_t *batch;			/* APP_PIPE_BATCH bytes */
 	struct app_pipe *batch_pp;	/* whose bytes they are */
 	uint32_t batch_n;
+	/*
+	 * The same for the level-1 (base64) bytes the sniffer decodes out of one delivered
+	 * piece: a JSON body's values come out a few dozen bytes each, a call of the
+	 * decoder each. Held only within the sniffer's call over one piece (sent before a
+	 * value's buffer closes and when the sniffer returns). NULL: sent as they come.
+	 */
+	uint8_t *nest_batch;		/* APP_PIPE_BATCH bytes */
+	uint32_t nest_n;
 };
 
 struct app_pipe {

@@ -37,6 +37,7 @@ struct rec {
 	char nest_log[REC_MAX];		/* every level-1 buffer's bytes, each closed by '|' */
 	size_t nest_log_len;
 	unsigned int nests;		/* level-1 buffers closed */
+	unsigned int nest_calls;	/* level-1 data calls */
 };
 
 static void
@@ -79,6 +80,7 @@ rec_data(void *cookie, uint8_t dir, uint8_t level, const uint8_t *p, size_t n)
 	if (level != 0) {
 		size_t room = sizeof(r->nest_log) - 1 - r->nest_log_len, m = n < room ? n : room;
 
+		r->nest_calls++;
 		memcpy(r->nest_log + r->nest_log_len, p, m);
 		r->nest_log_len += m;
 		if (n > sizeof(r->nest) - 1 - r->nest_len)
@@ -713,6 +715,65 @@ test_body_that_is_all_base64_is_decoded_too(void **state)
 }
 
 static void
+test_base64_value_bytes_go_in_one_call_and_never_wait_past_it(void **state)
+{
+	/* 322 bytes of CSV as base64 wrapped every 16 characters: the sniffer takes the
+	 * wrapped blocks a byte at a time, a decoder call per line, and the value's bytes
+	 * still reach its buffer in one call (a sensor scan), not one per line. */
+	static const char body[] =
+		"bmFtZSxjYXJkCnJv\r\ndzAwLDQxMTEgMTEx\r\nMSAxMTExIDExMTEK\r\ncm93MDEsND"
+		"ExMSAx\r\nMTExIDExMTEgMTEx\r\nMQpyb3cwMiw0MTEx\r\nIDExMTEgMTExMSAx\r\nMT"
+		"ExCnJvdzAzLDQx\r\nMTEgMTExMSAxMTEx\r\nIDExMTEKcm93MDQs\r\nNDExMSAxMTEx"
+		"IDEx\r\nMTEgMTExMQpyb3cw\r\nNSw0MTExIDExMTEg\r\nMTExMSAxMTExCnJv\r\ndzA2"
+		"LDQxMTEgMTEx\r\nMSAxMTExIDExMTEK\r\ncm93MDcsNDExMSAx\r\nMTExIDExMTEgMT"
+		"Ex\r\nMQpyb3cwOCw0MTEx\r\nIDExMTEgMTExMSAx\r\nMTExCnJvdzA5LDQx\r\nMTEgMT"
+		"ExMSAxMTEx\r\nIDExMTEKcm93MTAs\r\nNDExMSAxMTExIDEx\r\nMTEgMTExMQpyb3cx"
+		"\r\nMSw0MTExIDExMTEg\r\nMTExMSAxMTExCg==\r\n";
+	char req[1024], want[512];
+	int h = snprintf(req, sizeof(req), "POST /up HTTP/1.1\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %zu\r\n\r\n%s", sizeof(body) - 1, body);
+	const struct turn t[] = { { 0, (const uint8_t *)req, (size_t)h } };
+	struct config_app c = conf_default();
+	char err[128];
+	struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+	struct rec *r = calloc(1, sizeof(*r));
+	size_t at = 0;
+	unsigned int i;
+
+	(void)state;
+	at += (size_t)snprintf(want, sizeof(want), "open http.body > base64\nname,card\n");
+	for (i = 0; i < 12; i++)
+		at += (size_t)snprintf(want + at, sizeof(want) - at, "row%02u,4111 1111 1111 1111\n",
+				       i);
+	play(al, APP_LAYER_HTTP, t, 1, 0, (size_t)h, r, NULL);
+	assert_string_equal(r->nest, want);
+	assert_int_equal(r->nests, 1);
+	assert_int_equal(r->nest_calls, 1);
+	/* Nothing is held past a call: the value's bytes decoded from a first piece that
+	 * ends inside it have reached its buffer when the call returns. */
+	for (size_t cut = (size_t)h - sizeof(body) + 40; cut < (size_t)h; cut += 50) {
+		struct app_flow *af = app_layer_attach(al, APP_LAYER_HTTP);
+		size_t chars = 0, k;
+
+		assert_non_null(af);
+		memset(r, 0, sizeof(*r));
+		app_layer_data(al, af, 0, (const uint8_t *)req, (uint32_t)cut, 0, &sink, r);
+		for (k = (size_t)h - (sizeof(body) - 1); k < cut; k++)
+			chars += req[k] != '\r' && req[k] != '\n';
+		k = strlen("open http.body > base64\n");
+		assert_int_equal(r->nest_len, chars < c.base64_min ? 0 : k + chars * 3 / 4);
+		assert_memory_equal(r->nest, want, r->nest_len);
+		app_layer_data(al, af, 0, (const uint8_t *)req + cut, (uint32_t)(h - cut), cut,
+			       &sink, r);
+		app_layer_finish(al, af, &sink, r);
+		app_layer_detach(al, af);
+		assert_string_equal(r->nest, want);
+	}
+	free(r);
+	app_layer_free(al);
+}
+
+static void
 test_long_decoding_paths_are_cut_to_fit(void **state)
 {
 	/* A part named with 39 characters: its path "http.body > part[1] <name>" is 59
@@ -1124,6 +1185,7 @@ main(void)
 		cmocka_unit_test(test_json_field_holding_base64_is_decoded_into_a_buffer_of_its_own),
 		cmocka_unit_test(test_body_that_is_all_base64_is_decoded_too),
 		cmocka_unit_test(test_http_multipart_upload_parts_are_scanned_by_name),
+		cmocka_unit_test(test_base64_value_bytes_go_in_one_call_and_never_wait_past_it),
 		cmocka_unit_test(test_long_decoding_paths_are_cut_to_fit),
 		cmocka_unit_test(test_base64_sniffer_follows_its_rule_on_random_text),
 		cmocka_unit_test(test_a_reused_flow_state_tells_nothing_of_the_last_connection),
