@@ -333,12 +333,14 @@ on_kc(unsigned int id, unsigned long long from, unsigned long long to, unsigned 
 /*
  * The keyword DFA (sensor_prefilter_build_keywords) over [b0, r1), listing the hits ending
  * after `after`: it starts a byte early, so that a keyword at b0 has its guard byte, or
- * at the stream's first byte with the start-of-data symbol its '^' reads. 0, or -1 when
- * the hits do not fit.
+ * at the stream's first byte with the start-of-data symbol its '^' reads; or, when *state
+ * is not SENSOR_KW_NO_STATE, at b0 in that state (where an earlier run over the bytes
+ * before b0 stopped). *state is the DFA's state after r1. 0, or -1 when the hits do not
+ * fit.
  */
 static int
 kc_dfa(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, uint64_t r1,
-       uint64_t after)
+       uint64_t after, uint32_t *state)
 {
 	const struct sensor_dfa *d = sw->db->pf->kw_dfa;
 	const struct sensor_dfa_skip *skip = NULL;
@@ -348,10 +350,14 @@ kc_dfa(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, ui
 	uint64_t s0 = b0, o;
 	uint32_t s = d->start;
 
-	if (b0 > st->hs_base && b0 > sensor_readable_lo(sw, st))
-		s0 = b0 - 1;
-	if (s0 == st->hs_base)
-		s = d->trans[s + d->bos_cls];
+	if (*state != SENSOR_KW_NO_STATE) {
+		s = *state;
+	} else {
+		if (b0 > st->hs_base && b0 > sensor_readable_lo(sw, st))
+			s0 = b0 - 1;
+		if (s0 == st->hs_base)
+			s = d->trans[s + d->bos_cls];
+	}
 	p = region_bytes(sw, st, s0, r1);
 	/* Skipping reads 64-byte masks with AVX2 (scalar ones would cost what it saves). After
 	 * text too dense to skip in, the next KW_PLAIN_SEARCHES searches step every byte. */
@@ -387,14 +393,16 @@ kc_dfa(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, ui
 			}
 		}
 	}
+	*state = s;
 	return 0;
 }
 
 /* Append the hits of the keyword matches inside [b0, r1) ending after `after`, sorted;
- * 0, or -1 when they do not fit. */
+ * 0, or -1 when they do not fit. *state as kc_dfa's (Hyperscan: always
+ * SENSOR_KW_NO_STATE). */
 static int
 kc_scan(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, uint64_t r1,
-	uint64_t after)
+	uint64_t after, uint32_t *state)
 {
 	struct sensor_kwcache *c = &sw->kwc;
 	struct kc_fill f;
@@ -402,7 +410,8 @@ kc_scan(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t b0, u
 	hs_error_t rc;
 
 	if (sw->db->pf != NULL && sw->db->pf->kw_dfa != NULL)
-		return kc_dfa(sw, st, b0, r1, after);
+		return kc_dfa(sw, st, b0, r1, after, state);
+	*state = SENSOR_KW_NO_STATE;	/* Hyperscan's block scan: not resumed */
 	memset(&f, 0, sizeof(f));
 	f.sw = sw;
 	f.st = st;
@@ -437,7 +446,9 @@ hit_before(const struct sensor_kwhit *a, const struct sensor_kwhit *b)
 /*
  * List every keyword match inside [r0, r1): extend the list forwards past hi, or backwards
  * before lo (scanning up to lo plus the longest keyword and its guards, merging, each hit
- * once). 0, or -1 when they do not fit (search the bytes directly then).
+ * once). Forwards the keyword DFA goes on from hi in the state it stopped in there, as
+ * if it had read on; Hyperscan reads again from the longest keyword and its guards
+ * before hi. 0, or -1 when they do not fit (search the bytes directly then).
  */
 static int
 kc_cover(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t r0, uint64_t r1)
@@ -452,6 +463,7 @@ kc_cover(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t r0, 
 		c->st = st;
 		c->epoch = st->epoch;
 		c->lo = c->hi = r0;
+		c->hi_state = SENSOR_KW_NO_STATE;
 		c->n = 0;
 	}
 	if (c->lo < lo)
@@ -459,8 +471,10 @@ kc_cover(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t r0, 
 	if (r0 < c->lo) {
 		uint64_t e = c->lo + overlap < c->hi ? c->lo + overlap : c->hi;
 
+		uint32_t back = SENSOR_KW_NO_STATE;
+
 		n0 = c->n;
-		if (kc_scan(sw, st, r0, e, 0) != 0)
+		if (kc_scan(sw, st, r0, e, 0, &back) != 0)
 			goto fail;
 		/* Merge the two sorted lists h[0, n0) and h[n0, n) through tmp. */
 		for (a = 0, b = n0, k = 0; a < n0 || b < c->n;) {
@@ -488,8 +502,11 @@ kc_cover(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t r0, 
 		c->n -= i;
 		c->lo = r0;
 	}
-	b0 = c->hi > c->lo + overlap ? c->hi - overlap : c->lo;
-	if (kc_scan(sw, st, b0, r1, c->hi) != 0)
+	if (c->hi_state != SENSOR_KW_NO_STATE)
+		b0 = c->hi;
+	else
+		b0 = c->hi > c->lo + overlap ? c->hi - overlap : c->lo;
+	if (kc_scan(sw, st, b0, r1, c->hi, &c->hi_state) != 0)
 		goto fail;
 	c->hi = r1;
 	return 0;

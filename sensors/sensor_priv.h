@@ -270,8 +270,12 @@ struct sensor_kwcache {
 	uint32_t epoch;
 	uint32_t n, cap;
 	uint64_t lo, hi;		/* every keyword match inside [lo, hi) is in h */
+	uint32_t hi_state;		/* the keyword DFA's state after hi, had it read from
+					 * lo on; SENSOR_KW_NO_STATE: unknown */
 	struct sensor_kwhit *h;		/* by end offset, then pattern id */
 };
+
+#define SENSOR_KW_NO_STATE UINT32_MAX
 
 /* A validator result kept from validation to report (sensor_decide.c). */
 struct sensor_vcache {
