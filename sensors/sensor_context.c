@@ -470,7 +470,6 @@ kc_cover(struct sensor_worker *sw, const struct sensor_stream *st, uint64_t r0, 
 		c->lo = lo;	/* what fell out of the lookback is no longer searched */
 	if (r0 < c->lo) {
 		uint64_t e = c->lo + overlap < c->hi ? c->lo + overlap : c->hi;
-
 		uint32_t back = SENSOR_KW_NO_STATE;
 
 		n0 = c->n;
