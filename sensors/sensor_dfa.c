@@ -224,6 +224,9 @@ struct builder {
 	uint32_t n_imp, words;
 	int32_t *imp_state;	/* important index -> NFA state */
 	uint64_t *close_next;	/* per important SET state: closure of its out */
+	/* The same rows as lists of bits where that is shorter (most rows hold a few states):
+	 * row i's bits are next_bits[next_off[i] .. next_off[i + 1]), or NEXT_DENSE. */
+	uint32_t *next_off, *next_bits;
 	uint64_t *close_start;	/* closure of every pattern start */
 	uint16_t sym_cls[SENSOR_RE_SYMS];
 	uint32_t n_cls;
@@ -321,6 +324,63 @@ rehash(struct builder *b)
 	return 0;
 }
 
+#define NEXT_DENSE (1u << 31)
+
+/* next_off / next_bits from close_next: each row with at most words bits as a list. */
+static int
+list_rows(struct builder *b)
+{
+	uint32_t i, w, n = 0;
+
+	b->next_off = malloc(sizeof(*b->next_off) * ((size_t)b->n_imp + 1));
+	if (b->next_off == NULL)
+		return -ENOMEM;
+	for (i = 0; i < b->n_imp; i++) {
+		const uint64_t *c = &b->close_next[(size_t)i * b->words];
+		uint32_t bits = 0;
+
+		for (w = 0; w < b->words; w++)
+			bits += (uint32_t)__builtin_popcountll(c[w]);
+		b->next_off[i] = bits <= b->words ? n : n | NEXT_DENSE;
+		n += bits <= b->words ? bits : 0;
+	}
+	b->next_off[b->n_imp] = n;
+	b->next_bits = malloc(sizeof(*b->next_bits) * (n ? n : 1));
+	if (b->next_bits == NULL)
+		return -ENOMEM;
+	for (i = 0, n = 0; i < b->n_imp; i++) {
+		const uint64_t *c = &b->close_next[(size_t)i * b->words];
+
+		if (b->next_off[i] & NEXT_DENSE)
+			continue;
+		for (w = 0; w < b->words; w++) {
+			uint64_t x = c[w];
+
+			for (; x != 0; x &= x - 1)
+				b->next_bits[n++] = w * 64 + (uint32_t)__builtin_ctzll(x);
+		}
+	}
+	return 0;
+}
+
+/* cur |= row i of close_next. */
+static inline void
+add_row(const struct builder *b, uint64_t *cur, uint32_t i)
+{
+	uint32_t off = b->next_off[i], x, end;
+
+	if (off & NEXT_DENSE) {
+		const uint64_t *c = &b->close_next[(size_t)i * b->words];
+
+		for (x = 0; x < b->words; x++)
+			cur[x] |= c[x];
+		return;
+	}
+	end = b->next_off[i + 1] & ~NEXT_DENSE;
+	for (x = off; x < end; x++)
+		cur[b->next_bits[x] >> 6] |= 1ULL << (b->next_bits[x] & 63);
+}
+
 /* The index of state set s, added if new; -ENOSPC past max_states. */
 static int64_t
 intern(struct builder *b, const uint64_t *s)
@@ -393,6 +453,8 @@ builder_free(struct builder *b)
 	free(b->a.pat_of);
 	free(b->imp_state);
 	free(b->close_next);
+	free(b->next_off);
+	free(b->next_bits);
 	free(b->close_start);
 	free(b->cls_mask);
 	free(b->sets);
@@ -702,6 +764,8 @@ sensor_dfa_build(const struct sensor_re *const *res, const uint32_t *ids, unsign
 		memset(seen, 0, b.a.n);
 		closure(&b, b.a.s[st].out, &b.close_next[(size_t)i * b.words], stack, seen);
 	}
+	if (list_rows(&b) != 0)
+		goto nomem;
 	if (make_classes(&b) != 0) {
 		snprintf(why, whylen, "more than 256 byte classes");
 		goto out;
@@ -743,16 +807,8 @@ sensor_dfa_build(const struct sensor_re *const *res, const uint32_t *ids, unsign
 			for (w = 0; w < b.words; w++) {
 				uint64_t bits = s[w] & m[w];
 
-				while (bits != 0) {
-					uint32_t bit = (uint32_t)__builtin_ctzll(bits);
-					const uint64_t *c =
-						&b.close_next[(size_t)(w * 64 + bit) * b.words];
-					uint32_t x;
-
-					bits &= bits - 1;
-					for (x = 0; x < b.words; x++)
-						cur[x] |= c[x];
-				}
+				for (; bits != 0; bits &= bits - 1)
+					add_row(&b, cur, w * 64 + (uint32_t)__builtin_ctzll(bits));
 			}
 			idx = intern(&b, cur);
 			if (idx == -ENOSPC) {
