@@ -799,7 +799,15 @@ sensor_dfa_build(const struct sensor_re *const *res, const uint32_t *ids, unsign
 		for (k = 0; k < b.n_cls; k++) {
 			const uint64_t *s = &b.sets[(size_t)done * b.words];
 			const uint64_t *m = &b.cls_mask[(size_t)k * b.words];
+			uint64_t any = 0;
 
+			for (w = 0; w < b.words; w++)
+				any |= s[w] & m[w];
+			if (any == 0 && !anchored) {
+				/* No state goes on: the start closure, state 0. */
+				b.trans[(size_t)done * b.n_cls + k] = 0;
+				continue;
+			}
 			if (anchored)
 				memset(cur, 0, sizeof(uint64_t) * b.words);
 			else
