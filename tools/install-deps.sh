@@ -10,7 +10,7 @@ PKGS=(
 	libhyperscan-dev libpcap-dev libyaml-dev libjansson-dev libmicrohttpd-dev
 	zlib1g-dev libbrotli-dev libzstd-dev libcurl4-openssl-dev libcmocka-dev libssl-dev pkgconf
 	clang-14 libclang-rt-14-dev
-	python3 python3-scapy python3-pytest python3-stdnum python3-yaml
+	python3 python3-scapy python3-pytest python3-pytest-xdist python3-stdnum python3-yaml
 	python3-brotli python3-zstandard
 	tcpdump tshark iproute2 ethtool curl openssl util-linux
 	swaks python3-aiosmtpd
