@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "validators.h"
+#include "validators_priv.h"
 
 static const struct validator_date pinned_today = { 2024, 6, 15 };
 
@@ -754,10 +755,96 @@ test_validator_today_is_the_utc_date(void **state)
 	assert_int_equal(d.day, tm.tm_mday);
 }
 
+/* The written-form contract (validators_priv.h), character by character: 'n' a digit,
+ * 'a' a letter, 'x' either (kept, upper-cased), anything else itself in either case
+ * (dropped). validator_form_match reads whole 8-byte words for digit runs; this does not. */
+static int
+ref_form_match(const uint8_t *raw, size_t len, const struct written_form *forms,
+	       unsigned int n, char *buf)
+{
+	unsigned int f;
+
+	for (f = 0; f < n; f++) {
+		size_t i, k = 0;
+
+		if (forms[f].len != len)
+			continue;
+		for (i = 0; i < len; i++) {
+			int c = raw[i], t = forms[f].tpl[i];
+			int digit = c >= '0' && c <= '9';
+			int alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+			int up = c >= 'a' && c <= 'z' ? c - 32 : c;
+
+			if (t == 'n' ? !digit : t == 'a' ? !alpha : t == 'x' ? !(digit || alpha) :
+			    up != t)
+				break;
+			if (t == 'n' || t == 'a' || t == 'x')
+				buf[k++] = (char)up;
+		}
+		if (i == len) {
+			buf[k] = '\0';
+			return (int)f;
+		}
+	}
+	return -1;
+}
+
+static void
+test_form_match_equals_the_character_by_character_contract(void **state)
+{
+	/* Bytes next to the digits in every nibble sense: ':' to '?' share their high nibble,
+	 * '/' and 0xb0-0xb9 their low one; letters for the 'x' and 'a' forms. */
+	static const uint8_t alphabet[] = "0123456789/:;<=>?\xb0\xb5\xb9 -.aZ";
+	static const struct written_form forms[] = {
+		/* all 'n' but in one of the three words (the last, the middle one), first: an
+		 * all-'n' form of their length comes after them */
+		WFORM("nnnnnnnnn.n", 0), WFORM("nnnnnnnn.nnnnnnnn", 0),
+		WFORM("nnnnnnnn", 0), WFORM("nnnn.nn.nnn", 0), WFORM("nnnnnnnnn", 1),
+		WFORM("nnnnnnnnnnn", 0), WFORM("nnnnnnnnnnnn", 0), WFORM("nnnnnnnnnnnnnnnn", 0),
+		WFORM("nnnnnnnnnnnnnnnnn", 0), WFORM("nnnnnnnnnnnnnnnnnnnnnnn", 0),
+		WFORM("nnnnnnnnnnnnnnnnnnnnnn.", 0), WFORM("annnnnnnnnnnnnnnnnnnnnn", 0),
+		WFORM("nnn-nn-nnnn", 0), WFORM("xxxxxxxxxxxxx", 0),
+	};
+	uint64_t seed = 20261206;
+	unsigned int round, same = 0, digit_runs = 0;
+
+	(void)state;
+	for (round = 0; round < 200000; round++) {
+		uint8_t raw[32];
+		char got[FORM_CHARS_MAX], want[FORM_CHARS_MAX];
+		size_t len, i;
+		int a, b;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		len = 7 + (size_t)(seed >> 59) % 18;		/* 7 .. 24 */
+		for (i = 0; i < len; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* mostly digits, so that whole runs of them are common */
+			raw[i] = (seed >> 60) < 13 ? (uint8_t)('0' + (seed >> 33) % 10) :
+						     alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
+		}
+		memset(got, 0x5a, sizeof(got));
+		memset(want, 0x5a, sizeof(want));
+		a = validator_form_match(raw, len, forms, sizeof(forms) / sizeof(forms[0]), got);
+		b = ref_form_match(raw, len, forms, sizeof(forms) / sizeof(forms[0]), want);
+		if (a != b || (a >= 0 && strcmp(got, want) != 0))
+			fail_msg("round %u, %.*s: form %d \"%s\", want %d \"%s\"", round, (int)len,
+				 (const char *)raw, a, a >= 0 ? got : "", b, b >= 0 ? want : "");
+		same += a >= 0;
+		for (i = 0; i < len && raw[i] >= '0' && raw[i] <= '9'; i++)
+			;
+		digit_runs += i == len;
+	}
+	/* Both branches taken many times: matches and all-digit values. */
+	assert_true(same > 1000);
+	assert_true(digit_runs > 1000);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_form_match_equals_the_character_by_character_contract),
 		cmocka_unit_test(test_credit_card_accepts_each_issuer_plain),
 		cmocka_unit_test(test_credit_card_accepts_groups_with_one_kind_of_separator),
 		cmocka_unit_test(test_credit_card_refuses_mixed_doubled_or_misplaced_separators),
