@@ -820,8 +820,10 @@ test_form_match_equals_the_character_by_character_contract(void **state)
 		for (i = 0; i < len; i++) {
 			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 			/* mostly digits, so that whole runs of them are common */
-			raw[i] = (seed >> 60) < 13 ? (uint8_t)('0' + (seed >> 33) % 10) :
-						     alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
+			if ((seed >> 60) < 13)
+				raw[i] = (uint8_t)('0' + (seed >> 33) % 10);
+			else
+				raw[i] = alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
 		}
 		memset(got, 0x5a, sizeof(got));
 		memset(want, 0x5a, sizeof(want));
