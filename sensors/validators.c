@@ -228,7 +228,8 @@ v_credit_card(const uint8_t *raw, size_t len, const struct validator_date *today
 	size_t n = 0, i;
 
 	(void)today;
-	if (len >= 12 && len <= 19 && digits_sep(raw, len, "", d, sizeof(d)) == len) {
+	if (len >= 12 && len <= 19 && validator_all_digits(raw, len)) {
+		validator_copy_digits(d, raw, len);
 		n = len;
 	} else if (len > 4 && (raw[4] == ' ' || raw[4] == '-')) {
 		for (i = 0; i < ARRAY_SIZE(card_groupings) && n == 0; i++) {

@@ -93,42 +93,14 @@ validator_weak_needs_label(enum validator_id id)
 
 /* ---- written forms ---- */
 
-static inline uint64_t
-load8(const void *p)
-{
-	uint64_t x;
-
-	memcpy(&x, p, sizeof(x));
-	return x;
-}
-
-/* Eight bytes, all ASCII digits: high nibbles 3, low nibbles at most 9 (adding 6 to a low
- * nibble carries into its own high nibble only). */
-static inline bool
-digits8(uint64_t x)
-{
-	const uint64_t hi = 0xf0f0f0f0f0f0f0f0ULL, three = 0x3030303030303030ULL;
-
-	return (x & hi) == three && ((x + 0x0606060606060606ULL) & hi) == three;
-}
-
-/*
- * For len from 8 to 23, by three overlapping 8-byte words: raw[0..len) all ASCII digits,
- * and the template t (len characters) all 'n'.
- */
-static inline bool
-all_digits(const uint8_t *raw, size_t len)
-{
-	return digits8(load8(raw)) && digits8(load8(raw + len - 8)) &&
-	       (len <= 16 || digits8(load8(raw + 8)));
-}
-
+/* The template t (len characters, 8 to 23) is all 'n', by three overlapping 8-byte words. */
 static inline bool
 all_n(const char *t, size_t len)
 {
 	const uint64_t n8 = 0x6e6e6e6e6e6e6e6eULL;	/* "nnnnnnnn" */
 
-	return load8(t) == n8 && load8(t + len - 8) == n8 && (len <= 16 || load8(t + 8) == n8);
+	return validator_load8(t) == n8 && validator_load8(t + len - 8) == n8 &&
+	       (len <= 16 || validator_load8(t + 8) == n8);
 }
 
 /* The template language and the contract are in validators_priv.h. */
@@ -149,12 +121,9 @@ validator_form_match(const uint8_t *raw, size_t len, const struct written_form *
 		 * whole value and a copy instead of the loop below (the same result). */
 		if (len >= 8 && len < FORM_CHARS_MAX) {
 			if (digits < 0)
-				digits = all_digits(raw, len);
+				digits = validator_all_digits(raw, len);
 			if (digits && all_n(t, len)) {
-				memcpy(buf, raw, 8);
-				memcpy(buf + len - 8, raw + len - 8, 8);
-				if (len > 16)
-					memcpy(buf + 8, raw + 8, 8);
+				validator_copy_digits(buf, raw, len);
 				buf[len] = '\0';
 				return (int)f;
 			}
@@ -196,18 +165,18 @@ validator_form_match(const uint8_t *raw, size_t len, const struct written_form *
 bool
 validator_luhn_ok(const char *d, size_t n)
 {
-	unsigned int sum = 0, v;
-	bool dbl = false;
-	size_t i;
+	/* A digit's doubled value with its digits summed, by the character (0 for others). */
+	static const uint8_t twice[256] = {
+		['0'] = 0, ['1'] = 2, ['2'] = 4, ['3'] = 6, ['4'] = 8,
+		['5'] = 1, ['6'] = 3, ['7'] = 5, ['8'] = 7, ['9'] = 9,
+	};
+	unsigned int sum = 0;
+	size_t i = n;
 
-	for (i = n; i-- > 0; dbl = !dbl) {
-		v = (unsigned int)(d[i] - '0');
-		if (dbl) {
-			v *= 2;
-			if (v > 9)
-				v -= 9;
-		}
-		sum += v;
-	}
+	/* From the right, in pairs: the last digit as it is, the one before it doubled. */
+	for (; i >= 2; i -= 2)
+		sum += (unsigned int)(uint8_t)d[i - 1] - '0' + twice[(uint8_t)d[i - 2]];
+	if (i == 1)
+		sum += (unsigned int)(uint8_t)d[0] - '0';
 	return sum % 10 == 0;
 }

@@ -66,6 +66,45 @@ is_space(uint8_t c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
+static inline uint64_t
+validator_load8(const void *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/* Eight bytes, all ASCII digits: high nibbles 3, low nibbles at most 9 (adding 6 to a low
+ * nibble carries into its own high nibble only). */
+static inline bool
+validator_digits8(uint64_t x)
+{
+	const uint64_t hi = 0xf0f0f0f0f0f0f0f0ULL, three = 0x3030303030303030ULL;
+
+	return (x & hi) == three && ((x + 0x0606060606060606ULL) & hi) == three;
+}
+
+/* raw[0..len) all ASCII digits, len from 8 to 24: three overlapping 8-byte words (most
+ * candidates are digit runs of 9 to 19). */
+static inline bool
+validator_all_digits(const uint8_t *raw, size_t len)
+{
+	return validator_digits8(validator_load8(raw)) &&
+	       validator_digits8(validator_load8(raw + len - 8)) &&
+	       (len <= 16 || validator_digits8(validator_load8(raw + 8)));
+}
+
+/* d[0..len) = raw[0..len), len from 8 to 24, by three overlapping 8-byte copies. */
+static inline void
+validator_copy_digits(char *d, const uint8_t *raw, size_t len)
+{
+	memcpy(d, raw, 8);
+	memcpy(d + len - 8, raw + len - 8, 8);
+	if (len > 16)
+		memcpy(d + 8, raw + 8, 8);
+}
+
 static inline uint8_t
 to_upper(uint8_t c)
 {
