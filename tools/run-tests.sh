@@ -25,7 +25,8 @@ echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer ($ASAN)"
 # sanitizers' instrumentation warns falsely); the release build keeps -Werror.
 if [ ! -f "$ASAN/build.ninja" ]; then
 	meson setup "$ASAN" -Db_sanitize=address,undefined -Db_lundef=false \
-		-Dbuildtype=debugoptimized -Dwerror=false >"$results/asan-setup.log" 2>&1 || { cat "$results/asan-setup.log"; status=1; }
+		-Dbuildtype=debugoptimized -Dwerror=false >"$results/asan-setup.log" 2>&1 ||
+		{ cat "$results/asan-setup.log"; status=1; }
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -66,10 +67,11 @@ xdist=()
 if [ "$jobs" -gt 1 ] && $PY -c 'import xdist' 2>/dev/null; then
 	xdist=(-n "$jobs" --dist loadscope)
 fi
-echo "== integration tests (pytest, ${xdist[1]:-1} at a time, daemon built with ASan/UBSan: $ASAN/tollgated)"
-TOLLGATED="$PWD/$ASAN/tollgated" TOLLGATED_RELEASE="$PWD/$BUILD/tollgated" $PY -m pytest -q -rfEs -p no:cacheprovider \
-	"${xdist[@]}" --junitxml="$results/pytest-integration.xml" tests/sensors tests/integration ||
-	status=1
+echo "== integration tests (pytest, ${xdist[1]:-1} at a time," \
+	"daemon built with ASan/UBSan: $ASAN/tollgated)"
+TOLLGATED="$PWD/$ASAN/tollgated" TOLLGATED_RELEASE="$PWD/$BUILD/tollgated" \
+	$PY -m pytest -q -rfEs -p no:cacheprovider "${xdist[@]}" \
+	--junitxml="$results/pytest-integration.xml" tests/sensors tests/integration || status=1
 echo "== end-to-end tests (pytest, $E2E_BIN)"
 TOLLGATED="$E2E_BIN" $PY -m pytest -q -rfEs -p no:cacheprovider \
 	--junitxml="$results/pytest-e2e.xml" tests/e2e || status=1
