@@ -57,10 +57,11 @@ export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 E2E_BIN="$PWD/$BUILD/tollgated"
 [ "${SANITIZE:-0}" = 1 ] && E2E_BIN="$PWD/$ASAN/tollgated"
-# The integration layer's tests spend most of their time starting daemons and waiting on
-# them, so they run INTEGRATION_JOBS at a time (pytest-xdist; default: one more than the
-# CPUs, at most 8), each test file on one process (its module fixtures built once). Every
-# test names its own namespaces, ports and files, so none sees another's.
+# The integration and end-to-end tests spend most of their time starting daemons and
+# waiting on them, so they run INTEGRATION_JOBS at a time (pytest-xdist; default: one more
+# than the CPUs, at most 8), each test file on one process (its module fixtures built
+# once; tests/integration/conftest.py hands out the slowest files first). Every test names
+# its own namespaces, ports and files, so none sees another's.
 jobs=${INTEGRATION_JOBS:-$(($(nproc) + 1))}
 [ "$jobs" -le 8 ] || jobs=8
 xdist=()
@@ -72,8 +73,8 @@ echo "== integration tests (pytest, ${xdist[1]:-1} at a time," \
 TOLLGATED="$PWD/$ASAN/tollgated" TOLLGATED_RELEASE="$PWD/$BUILD/tollgated" \
 	$PY -m pytest -q -rfEs -p no:cacheprovider "${xdist[@]}" \
 	--junitxml="$results/pytest-integration.xml" tests/sensors tests/integration || status=1
-echo "== end-to-end tests (pytest, $E2E_BIN)"
-TOLLGATED="$E2E_BIN" $PY -m pytest -q -rfEs -p no:cacheprovider \
+echo "== end-to-end tests (pytest, ${xdist[1]:-1} at a time, $E2E_BIN)"
+TOLLGATED="$E2E_BIN" $PY -m pytest -q -rfEs -p no:cacheprovider "${xdist[@]}" \
 	--junitxml="$results/pytest-e2e.xml" tests/e2e || status=1
 unset ASAN_OPTIONS UBSAN_OPTIONS
 

@@ -20,6 +20,47 @@ reassembly:
   midstream: true
 """
 
+# ---- running the layer several files at a time (pytest-xdist, tools/run-tests.sh) ----
+#
+# Each test file is one unit of work (its module fixtures are built once), handed out in
+# collection order to whichever process is free. The slowest files go first so that none
+# of them is left running alone at the end; their order is by the time each took in a
+# whole run (docs/testing.md). test_offline_reassembly replays 43 captures 3 times each
+# (a third of the layer's time): each capture is a unit of its own.
+SLOW_FIRST = ("test_crash_safety.py", "test_floods.py", "test_capture.py",
+              "test_tcp_evasion.py", "test_dlp.py", "test_bench.py",
+              "test_daemon_runtime.py", "test_api_hostile.py", "test_defrag.py",
+              "test_capture_auto.py", "test_api_daemon.py")
+SPLIT_BY_CASE = ("test_offline_reassembly.py",)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.path.name
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)    # stable: the order within a file is kept
+
+
+def unit_of(nodeid):
+    """The unit of work of a test: its file, or for SPLIT_BY_CASE its file and case (the
+    first parameter: "case" of "case-w2")."""
+    path, _, rest = nodeid.partition("::")
+    if path.rsplit("/", 1)[-1] in SPLIT_BY_CASE and "[" in rest:
+        return path + "::" + rest.split("[", 1)[1].rstrip("]").rsplit("-w", 1)[0]
+    return path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByUnit(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return unit_of(nodeid)
+
+    return ByUnit(config, log)
+
+
 def require_tollgated():
     why = tgpcap.tollgated_missing_reason()
     if why:
