@@ -51,6 +51,7 @@ def unit_of(nodeid):
     return path
 
 
+@pytest.hookimpl(optionalhook=True)     # without pytest-xdist: one at a time, no hook
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
