@@ -6,6 +6,7 @@
  * so a key cannot be loadable but missing from the dump, or the other way round:
  *
  *   root_fields ─┬─ state_dir
+ *                ├─ cache_dir
  *                ├─ dataplane ── dp_fields ─┬─ idle ── idle_fields
  *                │                          ├─ ports ── parse_ports ── port_fields
  *                │                          └─ eal_args ── parse_eal_args
@@ -288,6 +289,8 @@ static const struct cfg_field incidents_fields[] = {
 
 static const struct cfg_field root_fields[] = {
 	{ .key = "state_dir", .kind = CFG_STRING, C(state_dir), .min = 1, .flags = CFG_ABSPATH,
+	  .what = "an absolute path" },
+	{ .key = "cache_dir", .kind = CFG_STRING, C(cache_dir), .min = 1, .flags = CFG_ABSPATH,
 	  .what = "an absolute path" },
 	SECTION("dataplane", dp_fields),
 	SECTION("flow", flow_fields),
@@ -607,6 +610,7 @@ config_defaults(struct tg_config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->source, sizeof(c->source), "<built-in>");
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/tollgate");
+	snprintf(c->cache_dir, sizeof(c->cache_dir), "/var/cache/tollgate");
 
 	c->dp.workers = 1;
 	c->dp.burst = 32;

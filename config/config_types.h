@@ -362,6 +362,7 @@ struct config_incidents {
 struct tg_config {
 	char source[CONFIG_PATH_LEN];	/* file it came from, or "<built-in>" */
 	char state_dir[CONFIG_PATH_LEN];
+	char cache_dir[CONFIG_PATH_LEN];	/* compiled sensor databases */
 	struct config_dataplane dp;
 	struct flow_table_conf flow;	/* timeouts in microseconds */
 	struct config_defrag defrag;

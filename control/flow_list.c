@@ -57,8 +57,9 @@ struct flow_list {
 	uint32_t mask;			/* buckets - 1 */
 	uint64_t next_seq;		/* the first entry gets 1, so cursor 0 is the start */
 	struct fl_entry **buckets;
-	struct fl_entry *pool;
-	struct fl_entry *free;
+	struct fl_entry *pool;		/* max_active + max_ended entries, calloc */
+	struct fl_entry *free;		/* entries given back */
+	uint32_t fresh;			/* entries used at least once: pool[0, fresh) */
 	struct fl_entry *head, *tail;	/* sequence order */
 	struct fl_entry *ehead, *etail;	/* ended entries by end order */
 	struct flow_list_stats stats;
@@ -162,10 +163,13 @@ fl_insert(struct flow_list *fl, uint16_t worker, const struct msg_flow *f, uint6
 	struct fl_entry *e = fl->free;
 	struct fl_entry **b;
 
+	if (e != NULL)
+		fl->free = e->hnext;
+	else if (fl->fresh < fl->max_active + fl->max_ended)
+		e = &fl->pool[fl->fresh++];	/* first use: its page is touched now */
 	assert(e != NULL);
 	if (e == NULL)
 		return NULL;
-	fl->free = e->hnext;
 	memset(e, 0, sizeof(*e));
 	e->start_us = ts_us;
 	fl_copy(e, f);
@@ -229,7 +233,7 @@ flow_list_create(uint32_t max_active, uint32_t max_ended)
 {
 	uint64_t total = (uint64_t)max_active + max_ended;
 	struct flow_list *fl;
-	uint32_t nb = 16, i;
+	uint32_t nb = 16;
 
 	if (max_active == 0 || total > FLOW_LIST_MAX_ENTRIES) {
 		errno = EINVAL;
@@ -248,11 +252,7 @@ flow_list_create(uint32_t max_active, uint32_t max_ended)
 	fl->max_ended = max_ended;
 	fl->mask = nb - 1;
 	fl->next_seq = 1;
-	for (i = (uint32_t)total; i-- > 0;) {
-		fl->pool[i].hnext = fl->free;
-		fl->free = &fl->pool[i];
-	}
-	return fl;
+	return fl;	/* entries are handed out in order as first needed (fl_insert) */
 fail:
 	flow_list_free(fl);
 	errno = ENOMEM;

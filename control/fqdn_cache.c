@@ -23,7 +23,8 @@ struct fqdn_slot {
 
 struct fqdn_cache {
 	uint32_t max, count, mask;
-	uint32_t free;
+	uint32_t free;		/* slots given back (NIL: none) */
+	uint32_t fresh;		/* slots used at least once: slots[0, fresh) */
 	uint32_t *buckets;
 	struct fqdn_slot *slots;
 	struct fqdn_cache_stats stats;
@@ -68,9 +69,7 @@ fqdn_cache_create(uint32_t max_entries)
 	}
 	for (i = 0; i < nb; i++)
 		c->buckets[i] = NIL;
-	for (i = 0; i < max_entries; i++)
-		c->slots[i].next = i + 1 < max_entries ? i + 1 : NIL;
-	c->free = 0;
+	c->free = NIL;	/* slots are handed out in order as first needed: untouched until then */
 	return c;
 }
 
@@ -143,7 +142,10 @@ fqdn_cache_add(struct fqdn_cache *c, const char *name, int family, const uint8_t
 			return 0;
 		}
 	}
-	if (c->free == NIL) {
+	if (c->free == NIL && c->fresh < c->max) {
+		c->free = c->fresh++;
+		c->slots[c->free].next = NIL;
+	} else if (c->free == NIL) {
 		uint32_t i, victim = 0;
 
 		for (i = 1; i < c->max; i++)
@@ -173,7 +175,7 @@ fqdn_cache_expire(struct fqdn_cache *c, uint64_t now_s)
 {
 	uint32_t i, n = 0;
 
-	for (i = 0; i < c->max && c->count > 0; i++) {
+	for (i = 0; i < c->fresh && c->count > 0; i++) {
 		if (c->slots[i].family != 0 && c->slots[i].expires <= now_s) {
 			fqdn_unlink(c, i);
 			n++;
@@ -188,7 +190,7 @@ fqdn_cache_foreach(const struct fqdn_cache *c, fqdn_cache_fn fn, void *cookie)
 {
 	uint32_t i;
 
-	for (i = 0; i < c->max; i++)
+	for (i = 0; i < c->fresh; i++)
 		if (c->slots[i].family != 0)
 			fn(cookie, c->slots[i].name, c->slots[i].family, c->slots[i].ip,
 			   c->slots[i].expires);

@@ -65,6 +65,7 @@ enum {
 	OPT_DUMP_STREAMS,
 	OPT_STATS_JSON,
 	OPT_STATE_DIR,
+	OPT_CACHE_DIR,
 	OPT_API_LISTEN,
 	OPT_API_TOKEN_FILE,
 	OPT_SERVE,
@@ -100,6 +101,8 @@ usage(FILE *f)
 		"  --dump-streams DIR    write each TCP direction's reassembled bytes to DIR\n"
 		"  --stats-json FILE     write the final counters as JSON\n"
 		"  --state-dir DIR       where the value-hash key lives (overrides state_dir)\n"
+		"  --cache-dir DIR       where compiled sensors are kept (overrides cache_dir;\n"
+		"                        \"\" = compile at every start)\n"
 		"  --api-listen ADDR:PORT  REST API address (overrides api.listen; \"\" = off)\n"
 		"  --api-token-file FILE   bearer tokens (overrides api.token_file)\n"
 		"  --serve               with --read: keep serving the API after the input ends,\n"
@@ -183,12 +186,42 @@ load_state(struct runtime *rt, char *err, size_t errlen)
 	return state_secret_load(fallback, rt->hash_key, err, errlen);
 }
 
-/* Where compiled sensor databases are kept between runs: STATE_DIR/cache. */
+/*
+ * Where compiled sensor databases are kept between runs (rt->cache_path): --cache-dir, else
+ * cache_dir. When the configured default cannot be written (an unprivileged user's offline
+ * run), the user's own cache directory, said once; an explicit --cache-dir never falls back
+ * (one that cannot be written: compiled at every start, said once). Returns the directory
+ * or NULL (no cache).
+ */
 static const char *
-cache_dir(const struct runtime *rt, char *buf, size_t len)
+resolve_cache(struct runtime *rt)
 {
-	snprintf(buf, len, "%s/cache", rt->state_dir != NULL ? rt->state_dir : rt->cfg.state_dir);
-	return buf;
+	const char *dir = rt->cache_dir != NULL ? rt->cache_dir : rt->cfg.cache_dir;
+	const char *home = getenv("HOME");
+	int rc;
+
+	rt->cache_path[0] = '\0';
+	if (dir[0] == '\0')
+		return NULL;
+	rc = state_cache_prepare(dir);
+	if (rc != 0 && rt->cache_dir == NULL && home != NULL) {
+		char fallback[CONFIG_PATH_LEN];
+
+		snprintf(fallback, sizeof(fallback), "%s/.cache/tollgate", home);
+		if (state_cache_prepare(fallback) == 0) {
+			fprintf(stderr, "tollgated: %s is not writable (%s); keeping compiled sensors "
+				"in %s\n", dir, strerror(-rc), fallback);
+			snprintf(rt->cache_path, sizeof(rt->cache_path), "%s", fallback);
+			return rt->cache_path;
+		}
+	}
+	if (rc != 0) {
+		fprintf(stderr, "tollgated: sensor cache %s: %s; compiling the sensors at every "
+			"start\n", dir, strerror(-rc));
+		return NULL;
+	}
+	snprintf(rt->cache_path, sizeof(rt->cache_path), "%s", dir);
+	return rt->cache_path;
 }
 
 /* The policy: section of the config file (or of the built-in one). */
@@ -471,6 +504,7 @@ main(int argc, char **argv)
 		{ "dump-streams", required_argument, NULL, OPT_DUMP_STREAMS },
 		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "api-listen", required_argument, NULL, OPT_API_LISTEN },
 		{ "api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE },
 		{ "serve", no_argument, NULL, OPT_SERVE },
@@ -488,7 +522,7 @@ main(int argc, char **argv)
 	const char *config_path = NULL, *log_dir = NULL, *pidfile = NULL;
 	const char *cli_ports[CONFIG_MAX_PORTS];
 	unsigned int workers = 0, w, n_cli_ports = 0;
-	char err[1024], path[CONFIG_PATH_LEN + 8], log_events[CONFIG_PATH_LEN + 16];
+	char err[1024], log_events[CONFIG_PATH_LEN + 16];
 	struct runtime *rt;
 	struct control *ctl = NULL;
 	struct stat sb;
@@ -549,6 +583,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_STATE_DIR:
 			rt->state_dir = optarg;
+			break;
+		case OPT_CACHE_DIR:
+			rt->cache_dir = optarg;
 			break;
 		case OPT_API_LISTEN:
 			rt->api_listen = optarg;
@@ -646,8 +683,7 @@ main(int argc, char **argv)
 	}
 	/* Compile first: a refused config leaves no state behind. Rules may bind sensors
 	 * even when the default policy (dlp.enabled) does not inspect every flow. */
-	rt->sensor_db = sensor_config_compile(&rt->cfg, cache_dir(rt, path, sizeof(path)), err,
-					      sizeof(err));
+	rt->sensor_db = sensor_config_compile(&rt->cfg, resolve_cache(rt), err, sizeof(err));
 	if (rt->sensor_db == NULL) {
 		fprintf(stderr, "tollgated: %s\n", err);
 		goto early;
@@ -705,11 +741,21 @@ main(int argc, char **argv)
 	}
 	mem_plan_summary(&mp, err, sizeof(err));
 	MAIN_LOG(INFO, "memory plan: %s (tollgated --memory-plan shows each part)", err);
-	if (rt->sensor_db != NULL)
+	if (rt->sensor_db != NULL) {
+		unsigned int cached, compiled;
+		char from[CONFIG_PATH_LEN + 32] = "no cache";
+
+		sensor_db_cache_counts(rt->sensor_db, &cached, &compiled);
+		if (rt->cache_path[0] != '\0')
+			snprintf(from, sizeof(from), "%u from the cache in %s", cached,
+				 rt->cache_path);
 		MAIN_LOG(INFO, "dlp: %u sensors, %zu bytes per stream, %u streams per worker (%zu "
-			 "bytes each worker)", sensor_db_count(rt->sensor_db),
-			 sensor_db_stream_size(rt->sensor_db), rt->cfg.dlp.max_streams,
-			 sensor_db_stream_size(rt->sensor_db) * rt->cfg.dlp.max_streams);
+			 "bytes each worker); Hyperscan databases: %u compiled, %s",
+			 sensor_db_count(rt->sensor_db), sensor_db_stream_size(rt->sensor_db),
+			 rt->cfg.dlp.max_streams,
+			 sensor_db_stream_size(rt->sensor_db) * rt->cfg.dlp.max_streams, compiled,
+			 from);
+	}
 	ctl = control_create(rt, err, sizeof(err));
 	rt->policy = NULL;	/* the control thread's now */
 	if (ctl == NULL) {
@@ -748,10 +794,11 @@ out:
 	control_free(ctl);
 	if (rt->cfg.dp.nports > 0)
 		port_close_all();
+	/* rte_eal_cleanup releases the EAL's memory whole: the pools and the workers' flow
+	 * tables and reassembly memory are not freed one by one first, since rte_free zeroes
+	 * what it frees and would fault in every page of them never used (worker.h). */
 	for (w = 0; w < rt->n_workers; w++)
-		worker_free(rt->workers[w]);
-	rte_mempool_free(rt->msg_pool);
-	rte_mempool_free(rt->pkt_pool);
+		worker_free_at_exit(rt->workers[w]);
 	rte_free(rt->qsbr);
 	rte_eal_cleanup();
 early:

@@ -40,7 +40,7 @@ mem_plan_compute(struct mem_plan *p, const struct tg_config *cfg, unsigned int w
 	p->pools = cfg->dp.mbufs * (size_t)(RTE_MBUF_DEFAULT_BUF_SIZE + 192) +
 		   msg_pool * (msg_size + 64);
 	p->eal = p->pools + workers * p->worker_eal + MEM_PLAN_EAL_FIXED;
-	p->heap = workers * (p->streams + p->app);
+	p->heap = workers * (p->streams + p->dlp_state + p->app);
 	p->total = p->eal + p->heap;
 }
 
@@ -71,7 +71,7 @@ void
 mem_plan_summary(const struct mem_plan *p, char *buf, size_t len)
 {
 	snprintf(buf, len, "total %.0f MiB = EAL %.0f MiB (packet and message pools %.0f MiB, "
-		 "workers %u x %.0f MiB, EAL's own %.0f MiB) + heap %.0f MiB (streams and app "
-		 "layer)", p->total / MIB, p->eal / MIB, p->pools / MIB, p->workers,
+		 "workers %u x %.0f MiB, EAL's own %.0f MiB) + heap %.0f MiB (sensor streams and "
+		 "directions, app layer)", p->total / MIB, p->eal / MIB, p->pools / MIB, p->workers,
 		 p->worker_eal / MIB, MEM_PLAN_EAL_FIXED / MIB, p->heap / MIB);
 }

@@ -330,7 +330,6 @@ policy_store_commit(struct policy_store *ps, struct policy *np, const struct con
 	err[0] = '\0';
 	if (dlp != NULL && memcmp(dlp, &ps->cfg->dlp, sizeof(*dlp)) != 0) {
 		struct sensor_db *db;
-		char path[CONFIG_PATH_LEN + 8];
 
 		cfg = malloc(sizeof(*cfg));
 		if (cfg == NULL) {
@@ -339,9 +338,8 @@ policy_store_commit(struct policy_store *ps, struct policy *np, const struct con
 		}
 		memcpy(cfg, ps->cfg, sizeof(*cfg));
 		memcpy(&cfg->dlp, dlp, sizeof(*dlp));
-		snprintf(path, sizeof(path), "%s/cache", ps->rt->state_dir != NULL ?
-			 ps->rt->state_dir : cfg->state_dir);
-		db = sensor_config_compile(cfg, path, err, errlen);
+		db = sensor_config_compile(cfg, ps->rt->cache_path[0] != '\0' ?
+					   ps->rt->cache_path : NULL, err, errlen);
 		if (db == NULL)
 			goto fail;
 		if (flags & POLICY_STORE_DRY_RUN) {

@@ -206,8 +206,6 @@ state_secret_load(const char *dir, uint8_t key[16], char *err, size_t errlen)
 	}
 	/* Before the key is written: its O_EXCL open fails on a stale file of our pid. */
 	state_remove_stale(dir, &state_secret_stale);
-	if (snprintf(path, sizeof(path), "%s/cache", dir) < (int)sizeof(path))
-		state_remove_stale(path, &state_cache_stale);
 	snprintf(path, sizeof(path), "%s/%s", dir, STATE_SECRET_FILE);
 	rc = state_read_key(path, key, err, errlen);
 	if (rc != -ENOENT) {
@@ -243,5 +241,18 @@ state_secret_load(const char *dir, uint8_t key[16], char *err, size_t errlen)
 		return -rc;
 	}
 	unlink(tmp);
+	return 0;
+}
+
+int
+state_cache_prepare(const char *dir)
+{
+	int rc = state_mkdirs(dir);
+
+	if (rc != 0)
+		return rc;
+	if (access(dir, W_OK | X_OK) != 0)
+		return -errno;
+	state_remove_stale(dir, &state_cache_stale);
 	return 0;
 }

@@ -36,10 +36,18 @@ unsigned int state_remove_stale(const char *dir, const struct state_stale *pat);
  * (mode 0700) and the key (16 random bytes from getrandom, written as 32 hex digits, mode
  * 0600, write-temp + fsync + rename) on first start. A key file that is not exactly 32 hex
  * digits is an error, never silently replaced: hashes would stop matching earlier runs.
- * Before that, removes the temporary files of interrupted writes in DIR (".hash.key.<pid>")
- * and DIR/cache ("sensors-<16 hex>.hsdb.<pid>.tmp"), as state_remove_stale says.
- * Control thread at start-up. Returns 0 or -errno with err naming the path.
+ * Before that, removes the temporary files of interrupted writes in DIR (".hash.key.<pid>"),
+ * as state_remove_stale says. Control thread at start-up. Returns 0 or -errno with err
+ * naming the path.
  */
 int state_secret_load(const char *dir, uint8_t key[16], char *err, size_t errlen);
+
+/*
+ * Make DIR ready as the compiled-sensor cache: created (mode 0700, parents too) when
+ * missing, the temporary files of interrupted writes ("sensors-<16 hex>.hsdb.<pid>.tmp")
+ * removed as state_remove_stale says. Returns 0 when this process can write there, else
+ * -errno. Control thread at start-up.
+ */
+int state_cache_prepare(const char *dir);
 
 #endif

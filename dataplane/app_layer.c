@@ -35,7 +35,6 @@ struct app_layer *
 app_layer_create(const struct config_app *conf, char *err, size_t errlen)
 {
 	struct app_layer *al = calloc(1, sizeof(*al));
-	uint32_t i;
 
 	if (al == NULL)
 		goto nomem;
@@ -70,11 +69,7 @@ app_layer_create(const struct config_app *conf, char *err, size_t errlen)
 	al->env.batch = al->batch;	/* the MIME parser takes its pieces as they come */
 	al->env.nest_batch = al->nest_batch;
 	app_mime_conf_default(&al->mime_conf);
-	for (i = conf->max_flows; i > 0; i--) {
-		al->flows[i - 1].next_free = al->free;
-		al->free = &al->flows[i - 1];
-	}
-	return al;
+	return al;	/* flow states are handed out in order as first needed (app_layer_attach) */
 nomem:
 	snprintf(err, errlen, "app: no memory for %u flow states and %llu bytes of decoders",
 		 conf->max_flows, (unsigned long long)conf->decode_memcap);
@@ -269,11 +264,14 @@ app_layer_attach(struct app_layer *al, enum app_layer_proto proto)
 {
 	struct app_flow *af = al->free;
 
-	if (af == NULL) {
+	if (af != NULL) {
+		al->free = af->next_free;
+	} else if (al->fresh < al->conf.max_flows) {
+		af = &al->flows[al->fresh++];	/* first use: its pages are touched now */
+	} else {
 		al->stats.flows_refused++;
 		return NULL;
 	}
-	al->free = af->next_free;
 	memset(af, 0, offsetof(struct app_flow, reqs));
 	app_pipe_reset(&af->pipe[0]);
 	app_pipe_reset(&af->pipe[1]);

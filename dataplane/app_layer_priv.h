@@ -57,8 +57,9 @@ struct app_layer {
 	struct app_pipe_env mime_env;	/* of the pre pipelines: their sink is the MIME parser */
 	struct app_mime_conf mime_conf;
 	uint8_t mime_dir;		/* direction of the MIME parser under way */
-	struct app_flow *flows;		/* app.max_flows states */
-	struct app_flow *free;
+	struct app_flow *flows;		/* app.max_flows states (calloc: zero until used) */
+	struct app_flow *free;		/* states given back */
+	uint32_t fresh;			/* states handed out at least once: flows[0, fresh) */
 	struct app_layer_stats stats;
 	/* The call under way. */
 	struct app_flow *cur;

@@ -137,7 +137,6 @@ flow_table_init(void *mem, const struct flow_table_conf *conf, flow_end_fn end_f
 {
 	struct flow_table *t = mem;
 	uint8_t *p = mem;
-	uint32_t i;
 
 	if (mem == NULL || !flow_table_conf_valid(conf) || flow_table_memsize(conf) == 0)
 		return NULL;
@@ -156,11 +155,10 @@ flow_table_init(void *mem, const struct flow_table_conf *conf, flow_end_fn end_f
 	t->buckets = (struct flow **)p;
 	memset(t->buckets, 0, (size_t)conf->nbuckets * sizeof(struct flow *));
 
-	/* Free list in index order, so records are handed out deterministically. */
-	for (i = conf->max_flows; i > 0; i--) {
-		t->recs[i - 1].hnext = t->free;
-		t->free = &t->recs[i - 1];
-	}
+	/* Records are handed out in index order as they are first needed (flow_table_create),
+	 * so the pages of records a worker never uses are never touched. */
+	t->free = NULL;
+	t->fresh = 0;
 	t->nfree = conf->max_flows;
 	return t;
 }
@@ -433,11 +431,14 @@ flow_table_create(struct flow_table *t, const struct flow_key *k, uint32_t hash,
 	assert(hash == flow_key_hash(k));
 	if (state >= FLOW_STATE__COUNT)
 		return NULL;
-	if (t->free == NULL && !flow_table_reclaim(t, now_us))
-		return NULL;
-
-	f = t->free;
-	t->free = f->hnext;
+	if (t->free == NULL && t->fresh < t->conf.max_flows) {
+		f = &t->recs[t->fresh++];	/* never used before */
+	} else {
+		if (t->free == NULL && !flow_table_reclaim(t, now_us))
+			return NULL;
+		f = t->free;
+		t->free = f->hnext;
+	}
 	t->nfree--;
 
 	memset(f, 0, sizeof(*f));

@@ -36,8 +36,9 @@ struct flow_table {
 	struct flow_list lists[FLOW_STATE__COUNT];
 	struct flow *recs;		/* conf.max_flows records */
 	struct flow **buckets;		/* conf.nbuckets chain heads */
-	struct flow *free;		/* free records, linked through hnext */
-	uint32_t nfree;
+	struct flow *free;		/* records given back, linked through hnext */
+	uint32_t nfree;			/* free-list records + records never handed out */
+	uint32_t fresh;			/* records handed out at least once: recs[0, fresh) */
 	uint32_t mask;			/* conf.nbuckets - 1 */
 	flow_end_fn end_fn;		/* may be NULL */
 	void *cookie;

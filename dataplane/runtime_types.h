@@ -49,6 +49,8 @@ struct runtime {
 	const char *stats_path;			/* --stats-json, or NULL */
 	const char *state_dir;			/* --state-dir, or NULL (config) */
 	char state_path[CONFIG_PATH_LEN];	/* the state directory in use (set at start-up) */
+	const char *cache_dir;			/* --cache-dir, or NULL (config); "" = none */
+	char cache_path[CONFIG_PATH_LEN];	/* the sensor cache in use; "" = none (start-up) */
 	const char *api_listen;			/* --api-listen, or NULL (config) */
 	const char *api_token_file;		/* --api-token-file, or NULL (config) */
 	uint8_t serve;				/* --serve: keep the API up after --read */

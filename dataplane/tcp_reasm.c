@@ -83,11 +83,19 @@ reasm_event(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, enum tcp_reasm_
 static struct tcp_reasm_seg *
 blk_get(struct tcp_reasm_ctx *ctx)
 {
-	struct tcp_reasm_seg *b = ctx->pool.free;
+	struct tcp_reasm_pool *pool = &ctx->pool;
+	struct tcp_reasm_seg *b = pool->free;
 
-	assert(b != NULL && ctx->pool.nfree > 0);
-	ctx->pool.free = b->next;
-	ctx->pool.nfree--;
+	assert(pool->nfree > 0);
+	if (b != NULL) {
+		pool->free = b->next;
+	} else {
+		/* Carved on first use, in address order: memory never used is never touched. */
+		assert(pool->fresh < pool->nblocks);
+		b = (struct tcp_reasm_seg *)(void *)(pool->base +
+						     (size_t)pool->fresh++ * pool->block_size);
+	}
+	pool->nfree--;
 	ctx->stats.blocks_in_use++;
 	b->next = NULL;
 	return b;
@@ -520,7 +528,9 @@ place_data(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm
 /*
  * Carve the caller's memory into blocks for one worker. Accepts any mem of memlen bytes:
  * the first block starts at the first 8-byte boundary and block_size is rounded up to a
- * multiple of 8 (pool->block_size holds the rounded size). Rejects with -EINVAL a NULL pool
+ * multiple of 8 (pool->block_size holds the rounded size). Nothing in mem is written
+ * here: a block is laid out when it is first handed out, so pages of mem that reassembly
+ * never needs are never touched (never faulted in). Rejects with -EINVAL a NULL pool
  * or mem, a block_size below TCP_REASM_MIN_BLOCK, and memory that holds no block. mem stays
  * the caller's: it must outlive the pool and every direction that uses it, and the caller
  * frees it. Called at init by the thread that sets the worker up, before the worker runs.
@@ -529,11 +539,9 @@ int
 tcp_reasm_pool_init(struct tcp_reasm_pool *pool, void *mem, size_t memlen, uint32_t block_size)
 {
 	const uintptr_t mask = TCP_REASM_BLOCK_ALIGN - 1;
-	uint8_t *base;
 	uintptr_t pad;
 	uint32_t bs;
 	size_t n;
-	size_t i;
 
 	if (pool == NULL || mem == NULL || block_size < TCP_REASM_MIN_BLOCK ||
 	    block_size > UINT32_MAX - mask)
@@ -548,20 +556,14 @@ tcp_reasm_pool_init(struct tcp_reasm_pool *pool, void *mem, size_t memlen, uint3
 	if (n > UINT32_MAX)
 		n = UINT32_MAX;
 
-	base = (uint8_t *)mem + pad;
 	pool->mem = mem;
 	pool->memlen = memlen;
+	pool->base = (uint8_t *)mem + pad;
 	pool->block_size = bs;
 	pool->nblocks = (uint32_t)n;
 	pool->nfree = (uint32_t)n;
-	pool->free = NULL;
-	/* Back to front, so the free list hands out blocks in address order. */
-	for (i = n; i > 0; i--) {
-		struct tcp_reasm_seg *b = (struct tcp_reasm_seg *)(void *)(base + (i - 1) * bs);
-
-		b->next = pool->free;
-		pool->free = b;
-	}
+	pool->fresh = 0;
+	pool->free = NULL;	/* blocks are carved as they are first needed (blk_get) */
 	return 0;
 }
 

@@ -100,8 +100,10 @@ struct tcp_reasm_pool {
 	size_t memlen;
 	uint32_t block_size;		/* bytes per block, header included */
 	uint32_t nblocks;
-	uint32_t nfree;
-	struct tcp_reasm_seg *free;	/* free list */
+	uint32_t nfree;			/* free-list blocks + blocks never handed out */
+	uint32_t fresh;			/* blocks handed out at least once: the first fresh */
+	uint8_t *base;			/* block 0 (mem rounded up to 8 bytes) */
+	struct tcp_reasm_seg *free;	/* blocks given back */
 };
 
 /* Everything a reassembly call needs besides the direction state. One per worker. */

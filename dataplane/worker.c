@@ -74,9 +74,9 @@ uint8_t worker_prof_on;
 size_t
 worker_memsize(const struct tg_config *cfg)
 {
+	/* The DLP directions and sensor streams are libc heap (mem_plan.c). */
 	return sizeof(struct worker) + flow_table_memsize(&cfg->flow) + cfg->reasm.memcap +
-	       defrag_memsize(&cfg->defrag) + (1u << 20) +
-	       2 * dlp_ctx_memsize(&cfg->dlp);	/* two while a new sensor set comes in */
+	       defrag_memsize(&cfg->defrag) + (1u << 20);
 }
 
 /* Caps hit outside any flow (table full, defrag drops), n more times: one report per
@@ -1164,13 +1164,21 @@ worker_free(struct worker *w)
 {
 	if (w == NULL)
 		return;
+	rte_free(w->reasm_mem);
+	rte_free(w->flow_mem);
+	worker_free_at_exit(w);
+}
+
+void
+worker_free_at_exit(struct worker *w)
+{
+	if (w == NULL)
+		return;
 	rte_ring_free(w->msg_ring);
 	rte_ring_free(w->in_ring);
 	for (unsigned int p = 0; p < WORKER_MAX_PORTS; p++)
 		rte_free(w->txb[p]);
 	defrag_free(w->defrag);
 	app_layer_free(w->app);
-	rte_free(w->reasm_mem);
-	rte_free(w->flow_mem);
 	rte_free(w);
 }

@@ -16,6 +16,14 @@ struct worker *worker_create(struct runtime *rt, unsigned int index, unsigned in
 void worker_free(struct worker *w);
 
 /*
+ * worker_free at the process's exit, right before rte_eal_cleanup, which releases the EAL's
+ * memory whole: the flow table and the reassembly memory are left to it. rte_free zeroes
+ * what it frees (DPDK keeps its free memory clean), which would fault in every page of them
+ * the worker never used (they are laid out as used: most of them, on a short run).
+ */
+void worker_free_at_exit(struct worker *w);
+
+/*
  * Worker lcore entry point (rte_eal_remote_launch). Polls its RX queues or its input ring
  * until the input ends (offline) or rt->quit is set, flushes every flow, sets w->done.
  */

@@ -107,8 +107,10 @@ struct dlp_ctx {
 	struct config_dlp conf;
 	uint8_t key[16];
 	uint32_t thresholds[SENSOR_MAX];
-	struct dlp_dir *free;
-	struct dlp_dir *dirs;
+	struct dlp_dir *free;			/* directions given back */
+	struct dlp_dir *dirs;			/* conf.max_streams, zeroed */
+	uint32_t dirs_fresh;			/* handed out at least once: dirs[0, dirs_fresh) */
+	uint32_t parks_fresh;			/* the same for parks */
 	struct dlp_dir *lru_head, *lru_tail;	/* open directions, most recently fed first */
 	struct dlp_park *parks;
 	struct dlp_park *park_free;
@@ -156,29 +158,23 @@ dlp_ctx_create(struct sensor_db *db, const struct config_dlp *conf, const uint8_
 	ctx->sw = sensor_worker_create_engine(db, engine, conf->max_streams, socket, err, errlen);
 	if (ctx->sw == NULL)
 		goto fail;
-	ctx->dirs = rte_zmalloc_socket("dlp_dirs", sizeof(struct dlp_dir) * conf->max_streams,
-				       RTE_CACHE_LINE_SIZE, socket);
+	/* Directions and parks from the libc heap (zeroed, and touched only as used: by the
+	 * worker, so on its socket): freeing them touches nothing, where rte_free would zero
+	 * every page never used (at exit and at every sensor reload). */
+	ctx->dirs = calloc(conf->max_streams, sizeof(struct dlp_dir));
 	if (ctx->dirs == NULL) {
 		snprintf(err, errlen, "dlp: no memory for %u flow directions", conf->max_streams);
 		goto fail;
 	}
-	for (i = conf->max_streams; i > 0; i--) {
-		ctx->dirs[i - 1].next_free = ctx->free;
-		ctx->free = &ctx->dirs[i - 1];
-	}
+	/* Directions and park records are handed out in order as first needed (dir_take,
+	 * park_take): the pages of those a worker never uses are never touched. */
 	if (conf->max_parked != 0) {
-		ctx->parks = rte_zmalloc_socket("dlp_parks",
-						sizeof(struct dlp_park) * conf->max_parked,
-						RTE_CACHE_LINE_SIZE, socket);
+		ctx->parks = calloc(conf->max_parked, sizeof(struct dlp_park));
 		if (ctx->parks == NULL) {
 			snprintf(err, errlen, "dlp: no memory for %u parked directions",
 				 conf->max_parked);
 			goto fail;
 		}
-	}
-	for (i = conf->max_parked; i > 0; i--) {
-		ctx->parks[i - 1].next = ctx->park_free;
-		ctx->park_free = &ctx->parks[i - 1];
 	}
 	return ctx;
 fail:
@@ -211,8 +207,8 @@ dlp_ctx_free(struct dlp_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	sensor_worker_free(ctx->sw);
-	rte_free(ctx->dirs);
-	rte_free(ctx->parks);
+	free(ctx->dirs);
+	free(ctx->parks);
 	rte_free(ctx);
 }
 
@@ -261,12 +257,17 @@ dir_take(struct dlp_ctx *ctx)
 	struct dlp_dir *d = ctx->free;
 	struct sensor_stream *st;
 
+	if (d == NULL && ctx->dirs_fresh < ctx->conf.max_streams)
+		d = &ctx->dirs[ctx->dirs_fresh];	/* never used before */
 	if (d == NULL)
 		return NULL;
 	st = sensor_stream_open(ctx->sw);
 	if (st == NULL)
 		return NULL;
-	ctx->free = d->next_free;
+	if (d == ctx->free)
+		ctx->free = d->next_free;
+	else
+		ctx->dirs_fresh++;
 	memset(d, 0, offsetof(struct dlp_dir, distinct));
 	d->overflow_count = 0;
 	d->st = st;
@@ -858,6 +859,8 @@ park_take(struct dlp_ctx *ctx)
 
 	if (p != NULL) {
 		ctx->park_free = p->next;
+	} else if (ctx->parks_fresh < ctx->conf.max_parked) {
+		p = &ctx->parks[ctx->parks_fresh++];	/* never used before */
 	} else if ((p = ctx->park_old) != NULL) {
 		park_unlink(ctx, p);
 		*p->slot = NULL;

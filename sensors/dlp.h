@@ -58,7 +58,8 @@ struct dlp_ctx *dlp_ctx_create(struct sensor_db *db, const struct config_dlp *co
 			       const uint8_t key[16], int socket, char *err, size_t errlen);
 void dlp_ctx_free(struct dlp_ctx *ctx);
 
-/* EAL heap bytes dlp_ctx_create takes for conf (Hyperscan streams come from the heap). */
+/* Bytes dlp_ctx_create takes for conf besides the sensor engine's streams: its own (EAL
+ * heap), the directions' and parks' (libc heap, laid out as first used). */
 size_t dlp_ctx_memsize(const struct config_dlp *conf);
 
 /* Bytes of one open direction's accounting and of one parked direction's. */

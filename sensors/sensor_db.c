@@ -393,7 +393,7 @@ compile_set(struct sensor_db *db, const uint8_t *sel, unsigned int mode, hs_data
 	const char **res = NULL;
 	unsigned int *flags = NULL, *ids = NULL, i, n = 0;
 	hs_compile_error_t *cerr = NULL;
-	int rc = -ENOMEM;
+	int rc = -ENOMEM, cached;
 
 	*out = NULL;
 	if (size != NULL)
@@ -415,8 +415,13 @@ compile_set(struct sensor_db *db, const uint8_t *sel, unsigned int mode, hs_data
 	rc = 0;
 	if (n == 0)
 		goto out;
-	*out = sensor_db_cache_compile(res, flags, ids, n, mode, db->cache_dir, &cerr);
-	if (*out == NULL) {
+	*out = sensor_db_cache_compile(res, flags, ids, n, mode, db->cache_dir, &cached, &cerr);
+	if (*out != NULL) {
+		if (cached)
+			db->n_cached++;
+		else
+			db->n_compiled++;
+	} else {
 		const char *msg = cerr != NULL ? cerr->message : "compile failed";
 
 		if (cerr != NULL && cerr->expression >= 0 && (unsigned int)cerr->expression < n) {
@@ -784,6 +789,14 @@ sensor_db_free(struct sensor_db *db)
 	free(db->pats);
 	free(db->refs);
 	free(db);
+}
+
+void
+sensor_db_cache_counts(const struct sensor_db *db, unsigned int *cached,
+		       unsigned int *compiled)
+{
+	*cached = db != NULL ? db->n_cached : 0;
+	*compiled = db != NULL ? db->n_compiled : 0;
 }
 
 unsigned int

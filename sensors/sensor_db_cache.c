@@ -104,19 +104,22 @@ cache_store(const char *dir, const char *path, const hs_database_t *db)
 hs_database_t *
 sensor_db_cache_compile(const char *const *res, const unsigned int *flags,
 			const unsigned int *ids, unsigned int n, unsigned int mode,
-			const char *cache_dir, hs_compile_error_t **cerr)
+			const char *cache_dir, int *cached, hs_compile_error_t **cerr)
 {
 	char path[PATH_MAX];
 	hs_database_t *db = NULL;
 
 	*cerr = NULL;
+	*cached = 0;
 	path[0] = '\0';
 	if (cache_dir != NULL) {
 		snprintf(path, sizeof(path), "%s/sensors-%016llx.hsdb", cache_dir,
 			 (unsigned long long)cache_key(res, flags, ids, n, mode));
 		db = cache_load(path);
-		if (db != NULL)
+		if (db != NULL) {
+			*cached = 1;
 			return db;
+		}
 	}
 	if (hs_compile_multi(res, flags, ids, n, mode, NULL, &db, cerr) != HS_SUCCESS)
 		return NULL;

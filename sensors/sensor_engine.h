@@ -48,6 +48,10 @@ struct sensor_db *sensor_db_compile(const struct sensor_def *defs, unsigned int 
 struct sensor_db *sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n,
 					   const char *cache_dir, char *err, size_t errlen);
 void sensor_db_free(struct sensor_db *db);
+/* How many of db's Hyperscan databases so far were loaded from the cache directory, and
+ * how many were compiled (a start that compiles nothing loaded them all). */
+void sensor_db_cache_counts(const struct sensor_db *db, unsigned int *cached,
+			    unsigned int *compiled);
 unsigned int sensor_db_count(const struct sensor_db *db);
 const struct sensor_def *sensor_db_def(const struct sensor_db *db, unsigned int index);
 /* Bytes one open stream holds (Hyperscan state + lookback ring + pending candidates +

@@ -138,6 +138,8 @@ struct sensor_db {
 	struct sensor_expr *ex;
 	unsigned int n_ex;
 	char *cache_dir;	/* compiled-database cache, or NULL */
+	unsigned int n_cached;	/* Hyperscan databases loaded from cache_dir */
+	unsigned int n_compiled;	/* ... and compiled */
 	uint8_t full_ready;	/* sensor_db_prepare(HYPERSCAN) succeeded */
 	char full_err[256];	/* why hs_full failed to compile, once it did */
 };
@@ -152,10 +154,12 @@ struct sensor_expr {
 };
 
 /* hs_compile_multi through the cache directory (NULL: no cache); NULL with *cerr set (or
- * NULL on no memory) when Hyperscan refuses. Control thread (sensor_db_cache.c). */
+ * NULL on no memory) when Hyperscan refuses. *cached says whether the database came from
+ * the cache. Control thread (sensor_db_cache.c). */
 hs_database_t *sensor_db_cache_compile(const char *const *res, const unsigned int *flags,
 				       const unsigned int *ids, unsigned int n, unsigned int mode,
-				       const char *cache_dir, hs_compile_error_t **cerr);
+				       const char *cache_dir, int *cached,
+				       hs_compile_error_t **cerr);
 
 /*
  * A candidate that could not be decided yet. Offsets are stream offsets, [start, end).
@@ -332,9 +336,12 @@ struct sensor_worker {
 	struct sensor_stats stats;
 	struct validator_date today;
 	uint32_t max_streams;
-	struct sensor_stream *streams;
-	struct sensor_stream *free;
-	uint8_t *state_mem;	/* rings, pending lists, keyword slots of every stream */
+	uint32_t streams_fresh;	/* streams laid out (handed out at least once) */
+	struct sensor_stream *free;	/* laid-out streams given back */
+	/* Every stream's state (header, ring, pending list, keyword slots), laid out in
+	 * order as first needed (sensor_stream_open): pages never used are never touched. */
+	uint8_t *state_mem;
+	hs_stream_t **hs_streams;	/* max_streams Hyperscan streams, opened at create */
 	uint8_t *tmp;		/* a candidate copied out of ring + buffer (ring_size bytes) */
 	/* The call in progress. */
 	struct sensor_stream *cur;

@@ -734,32 +734,20 @@ sensor_worker_create_engine(const struct sensor_db *db, uint8_t engine, uint32_t
 		goto fail;
 	}
 	if (max_streams > 0) {
+		/* Not written here: a stream's state is laid out on its first use. */
 		sw->state_mem = aligned_alloc(64, db->state_size * max_streams);
-		if (sw->state_mem == NULL)
+		sw->hs_streams = calloc(max_streams, sizeof(*sw->hs_streams));
+		if (sw->state_mem == NULL || sw->hs_streams == NULL)
 			goto nomem;
-		memset(sw->state_mem, 0, db->state_size * max_streams);
 	}
-	sw->streams = (struct sensor_stream *)sw->state_mem;
-	for (i = max_streams; i > 0; i--) {
-		uint8_t *m = sw->state_mem + db->state_size * (i - 1);
-		struct sensor_stream *st = (struct sensor_stream *)m;
-
-		m += align64(sizeof(*st));
-		st->ring = m;
-		m += align64(db->ring_size);
-		st->pending = (struct sensor_pending *)m;
-		m += align64(sizeof(*st->pending) * SENSOR_PENDING_MAX);
-		st->recent = (struct sensor_recent *)m;
-		m += align64(sizeof(*st->recent) * SENSOR_RECENT_MAX);
-		st->kw = (struct sensor_kw_state *)m;
-		if (sw->hs != NULL && hs_open_stream(sw->hs, 0, &st->hs) != HS_SUCCESS) {
+	/* Hyperscan allocates its streams itself (malloc): all of them now, none on the
+	 * data path. */
+	for (i = 0; sw->hs != NULL && i < max_streams; i++) {
+		if (hs_open_stream(sw->hs, 0, &sw->hs_streams[i]) != HS_SUCCESS) {
 			snprintf(err, errlen, "sensors: hs_open_stream failed (%u streams)",
 				 max_streams);
 			goto fail;
 		}
-		stream_reset_state(db, st);
-		st->next_free = sw->free;
-		sw->free = st;
 	}
 	return sw;
 nomem:
@@ -777,13 +765,11 @@ sensor_worker_free(struct sensor_worker *sw)
 
 	if (sw == NULL)
 		return;
-	for (i = 0; sw->state_mem != NULL && i < sw->max_streams; i++) {
-		struct sensor_stream *st =
-			(struct sensor_stream *)(sw->state_mem + sw->db->state_size * i);
-
-		if (st->hs != NULL)
-			hs_close_stream(st->hs, NULL, NULL, NULL);
+	for (i = 0; sw->hs_streams != NULL && i < sw->max_streams; i++) {
+		if (sw->hs_streams[i] != NULL)
+			hs_close_stream(sw->hs_streams[i], NULL, NULL, NULL);
 	}
+	free(sw->hs_streams);
 	if (sw->scratch != NULL)
 		hs_free_scratch(sw->scratch);
 	if (sw->kw_scratch != NULL)
@@ -815,16 +801,40 @@ sensor_worker_stats(const struct sensor_worker *sw)
 
 /* ---- owning worker ---- */
 
+/* Stream i's first use: its state zeroed and laid out in state_mem (no allocation). */
+static struct sensor_stream *
+stream_lay_out(struct sensor_worker *sw, uint32_t i)
+{
+	const struct sensor_db *db = sw->db;
+	uint8_t *m = sw->state_mem + db->state_size * i;
+	struct sensor_stream *st = (struct sensor_stream *)m;
+
+	memset(m, 0, db->state_size);
+	m += align64(sizeof(*st));
+	st->ring = m;
+	m += align64(db->ring_size);
+	st->pending = (struct sensor_pending *)m;
+	m += align64(sizeof(*st->pending) * SENSOR_PENDING_MAX);
+	st->recent = (struct sensor_recent *)m;
+	m += align64(sizeof(*st->recent) * SENSOR_RECENT_MAX);
+	st->kw = (struct sensor_kw_state *)m;
+	st->hs = sw->hs_streams != NULL ? sw->hs_streams[i] : NULL;
+	return st;
+}
+
 struct sensor_stream *
 sensor_stream_open(struct sensor_worker *sw)
 {
 	struct sensor_stream *st = sw->free;
 
-	if (st == NULL) {
+	if (st != NULL) {
+		sw->free = st->next_free;
+	} else if (sw->streams_fresh < sw->max_streams) {
+		st = stream_lay_out(sw, sw->streams_fresh++);
+	} else {
 		sw->stats.stream_pool_empty++;
 		return NULL;
 	}
-	sw->free = st->next_free;
 	st->next_free = NULL;
 	st->in_use = 1;
 	stream_reset_state(sw->db, st);

@@ -297,7 +297,7 @@ def test_stale_temporary_files_are_removed_at_start(tmp_path):
     # The shell leaves a file of its own pid and becomes tollgated with that same pid, as
     # a container's pid 1 restarts with the pid of the process that died.
     script = ('touch "$1.tmp.$$" && echo $$ && exec "$2" --read "$3" --config "$1" '
-              '--state-dir "$4"')
+              '--state-dir "$4" --cache-dir "$4/cache"')
     p = subprocess.run(["sh", "-c", script, "sh", str(config), BIN, str(SAMPLE), str(state)],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr

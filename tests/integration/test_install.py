@@ -115,7 +115,7 @@ def test_the_unit_names_the_installed_paths_and_matches_logrotate(tree):
     # logrotate rotates what the unit writes and signals the pid the unit's daemon writes
     rot = (ROOT / "tools" / "logrotate.conf").read_text()
     assert "/var/log/tollgate/eve.json {" in rot and "/run/tollgate/tollgated.pid" in rot
-    for d in ("LogsDirectory=tollgate", "StateDirectory=tollgate",
+    for d in ("LogsDirectory=tollgate", "StateDirectory=tollgate", "CacheDirectory=tollgate",
               "RuntimeDirectory=tollgate dpdk"):
         assert d + "\n" in unit
     # only the capabilities DPDK needs, each written out and explained

@@ -129,10 +129,12 @@ def test_daemon_engines_write_the_same_dlp_events(tmp_path):
     pcap, _ = C.write(c, tmp_path / "corpus")
     runs = {}
     for engine in ("prefilter", "hyperscan"):
+        # A cache of its own (cache_dir), to see what each engine compiled.
         runs[engine] = A.run_daemon(tmp_path, pcap, name=engine,
-                                    config="dlp:\n  engine: %s\n" % engine)
+                                    config="cache_dir: %s\ndlp:\n  engine: %s\n" % (
+                                        tmp_path / ("cache-" + engine), engine))
     # The switch took: the hyperscan engine compiled (and cached) its single database too.
-    cached = {e: sorted(p.name for p in (runs[e].state_dir / "cache").glob("sensors-*.hsdb"))
+    cached = {e: sorted(p.name for p in (tmp_path / ("cache-" + e)).glob("sensors-*.hsdb"))
               for e in runs}
     assert len(cached["prefilter"]) == 2, cached
     assert len(cached["hyperscan"]) == 3 and set(cached["prefilter"]) < set(

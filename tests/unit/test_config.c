@@ -56,6 +56,7 @@ assert_same_config(const struct tg_config *a, const struct tg_config *b)
 	uint32_t i;
 
 	assert_string_equal(a->state_dir, b->state_dir);
+	assert_string_equal(a->cache_dir, b->cache_dir);
 	assert_int_equal(a->dp.workers, b->dp.workers);
 	assert_int_equal(a->dp.burst, b->dp.burst);
 	assert_int_equal(a->dp.mbufs, b->dp.mbufs);
@@ -162,6 +163,7 @@ test_config_defaults_have_documented_values(void **state)
 	config_defaults(&c);
 	assert_string_equal(c.source, "<built-in>");
 	assert_string_equal(c.state_dir, "/var/lib/tollgate");
+	assert_string_equal(c.cache_dir, "/var/cache/tollgate");
 	assert_int_equal(c.dp.workers, 1);
 	assert_int_equal(c.dp.burst, 32);
 	assert_int_equal(c.dp.mbufs, 16383);
@@ -292,6 +294,7 @@ test_config_null_sections_keep_defaults(void **state)
 
 static const char full_doc[] =
 	"state_dir: /srv/tollgate\n"
+	"cache_dir: /srv/tollgate-cache\n"
 	"dataplane:\n"
 	"  workers: 4\n"
 	"  burst: 64\n"
@@ -388,6 +391,7 @@ test_config_every_key_is_read_into_its_field(void **state)
 	assert_int_equal(load(&c, full_doc, err, sizeof(err)), 0);
 	assert_string_equal(c.source, "t.yaml");
 	assert_string_equal(c.state_dir, "/srv/tollgate");
+	assert_string_equal(c.cache_dir, "/srv/tollgate-cache");
 	assert_int_equal(c.dp.workers, 4);
 	assert_int_equal(c.dp.burst, 64);
 	assert_int_equal(c.dp.mbufs, 65535);
@@ -887,8 +891,9 @@ test_config_unknown_key_lists_allowed_keys(void **state)
 			  "t.yaml:3:3: dataplane.idel: unknown key (expected one of: workers, "
 			  "burst, mbufs, ring_size, idle, tx_flush_us, exception_policy, checksums, ports, eal_args)");
 	assert_load_error("groups: []\n",
-			  "t.yaml:1:1: groups: unknown key (expected one of: state_dir, dataplane, "
-			  "flow, defrag, reassembly, events, app, dlp, api, capture, incidents, policy)");
+			  "t.yaml:1:1: groups: unknown key (expected one of: state_dir, cache_dir, "
+			  "dataplane, flow, defrag, reassembly, events, app, dlp, api, capture, "
+			  "incidents, policy)");
 	assert_load_error("flow:\n  timeouts:\n    syn: 5\n",
 			  "t.yaml:3:5: flow.timeouts.syn: unknown key (expected one of: new, "
 			  "established, closing, closed, udp)");

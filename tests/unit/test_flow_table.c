@@ -193,8 +193,12 @@ check_table(const struct flow_table *t)
 			nchain++;
 		}
 	}
-	for (f = t->free; f != NULL; f = f->hnext)
+	for (f = t->free; f != NULL; f = f->hnext) {
+		assert_true(f >= t->recs && f < t->recs + t->fresh);	/* given back */
 		nfree++;
+	}
+	assert_true(t->fresh <= t->conf.max_flows);
+	nfree += t->conf.max_flows - t->fresh;	/* never handed out yet */
 	assert_int_equal(nlist, t->stats.active);
 	assert_int_equal(nchain, t->stats.active);
 	assert_int_equal(nfree, t->nfree);
