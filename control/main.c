@@ -278,7 +278,8 @@ check_config(struct runtime *rt, const char *path, int memory_plan)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	db = sensor_config_compile(&rt->cfg, NULL, err, sizeof(err));
+	/* Through the cache: the start that follows a check loads what it compiled. */
+	db = sensor_config_compile(&rt->cfg, resolve_cache(rt), err, sizeof(err));
 	if (db == NULL) {
 		fprintf(stderr, "%s\n", err);
 		policy_free(p);

@@ -229,26 +229,24 @@ def test_compiled_sensors_are_kept_in_the_cache_dir_and_reused(tmp_path):
                 list(cache_args))
         return p.stderr, canon(tmp_path / name)
 
-    err, first = read("a.json", "--cache-dir", cache)
-    assert f"Hyperscan databases: 2 compiled, 0 from the cache in {cache}\n" in err, err
+    # -T compiles through the cache, so the start that follows compiles nothing.
+    run(["-T", "--cache-dir", cache])
     files = sorted(p.name for p in cache.iterdir())
     assert len(files) == 2 and all(re.fullmatch(r"sensors-[0-9a-f]{16}\.hsdb", f)
                                    for f in files), files
     assert cache.stat().st_mode & 0o777 == 0o700
-    assert any('"event_type": "dlp"' in e for e in first)
-    # The next start compiles nothing, and finds exactly the same.
-    err, again = read("b.json", "--cache-dir", cache)
+    err, first = read("a.json", "--cache-dir", cache)
     assert f"Hyperscan databases: 0 compiled, 2 from the cache in {cache}\n" in err, err
     assert sorted(p.name for p in cache.iterdir()) == files
-    assert again == first
-    # cache_dir in the config; --cache-dir "" turns the cache off.
+    assert any('"event_type": "dlp"' in e for e in first)
+    # cache_dir in the config; --cache-dir "" turns the cache off, and finds the same.
     conf = tmp_path / "c.yaml"
-    conf.write_text(f"cache_dir: {tmp_path / 'conf-cache'}\n")
-    err, _ = read("c.json", "-c", conf)
-    assert f"2 compiled, 0 from the cache in {tmp_path / 'conf-cache'}\n" in err, err
-    err, off = read("d.json", "-c", conf, "--cache-dir", "")
+    conf.write_text(f"cache_dir: {cache}\n")
+    err, again = read("b.json", "-c", conf)
+    assert f"Hyperscan databases: 0 compiled, 2 from the cache in {cache}\n" in err, err
+    err, off = read("c.json", "-c", conf, "--cache-dir", "")
     assert "Hyperscan databases: 2 compiled, no cache\n" in err, err
-    assert off == first and len(list((tmp_path / "conf-cache").iterdir())) == 2
+    assert again == first and off == first
     # A configured directory that cannot be made: the user's own cache, said once; an
     # explicit --cache-dir never falls back (compiled at every start, said once).
     (tmp_path / "file").write_text("")
@@ -258,9 +256,10 @@ def test_compiled_sensors_are_kept_in_the_cache_dir_and_reused(tmp_path):
                        env=dict(os.environ, HOME=str(tmp_path / "home")))
     home_cache = tmp_path / "home" / ".cache" / "tollgate"
     assert p.returncode == 0, p.stderr
-    assert (f"tollgated: {tmp_path / 'file' / 'cache'} is not writable (Not a directory); "
-            f"keeping compiled sensors in {home_cache}\n") in p.stderr
-    assert len(list(home_cache.glob("sensors-*.hsdb"))) == 2
+    assert p.stderr.count(f"tollgated: {tmp_path / 'file' / 'cache'} is not writable (Not a "
+                          f"directory); keeping compiled sensors in {home_cache}\n") == 1
+    assert f"2 compiled, 0 from the cache in {home_cache}\n" in p.stderr, p.stderr
+    assert sorted(p.name for p in home_cache.iterdir()) == files
     err, _ = read("f.json", "--cache-dir", tmp_path / "file" / "x")
     assert err.count(f"tollgated: sensor cache {tmp_path / 'file' / 'x'}: Not a directory; "
                      "compiling the sensors at every start\n") == 1, err
