@@ -181,8 +181,8 @@ def test_port_receive_ring_overflow_shows_in_metrics_as_the_driver_counts(tmp_pa
     ns = drop_netns.ns
     port = free_port()
     cfg = tmp_path / "c.yaml"
-    # The worker backs off to 100 ms sleeps when idle: a burst that arrives meanwhile
-    # overflows the kernel ring libpcap reads for net_pcap (its receive ring).
+    # A burst sent while the daemon cannot read overflows the kernel ring libpcap reads for
+    # net_pcap (its receive ring); the worker backs off to 100 ms sleeps when idle.
     cfg.write_text(f"""
 dataplane:
   workers: 1
@@ -211,9 +211,16 @@ api:
                  proc)
         assert scrape()['tollgate_port_rx_packets_total{port="tap0"}'] == 0
         (tmp_path / "burst.py").write_text(BURST)
-        s = subprocess.run(["ip", "netns", "exec", ns, "/usr/bin/python3",
-                            str(tmp_path / "burst.py"), "va", str(n)], capture_output=True,
-                           text=True, timeout=DEADLINE)
+        # The daemon is stopped while the burst is sent, so the kernel ring overflows
+        # whatever the machine's load (a loaded machine's sender could be slow enough for
+        # a worker waking every 100 ms to keep up).
+        proc.send_signal(signal.SIGSTOP)    # ip netns exec execs: proc.pid is tollgated
+        try:
+            s = subprocess.run(["ip", "netns", "exec", ns, "/usr/bin/python3",
+                                str(tmp_path / "burst.py"), "va", str(n)],
+                               capture_output=True, text=True, timeout=DEADLINE)
+        finally:
+            proc.send_signal(signal.SIGCONT)
         assert s.returncode == 0 and s.stdout.strip() == str(n), s.stderr
         key = '{port="tap0"}'
 
