@@ -461,6 +461,40 @@ take_run(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kin
 		list_window(x, k, K, ps, t, base);
 }
 
+/*
+ * take_run for a new run within one word of the masks, the common case (most clusters are
+ * a few bytes): the same fields, without run_stats' loop over words or a call.
+ */
+static inline void
+take_word_run(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kind *K,
+	      struct sensor_pf_stream *ps, uint32_t rs, uint32_t re, uint32_t len, uint64_t base)
+{
+	struct sensor_pf_track *t = &ps->t[k];
+	size_t w = 1 + (rs >> 6);
+	uint64_t m = range_mask(rs, re);
+	uint64_t v = marr(x, k == SENSOR_PF_N ? M_D : M_U)[w] & m;
+	uint32_t last = v != 0 ? (uint32_t)(w * 64 - (uint32_t)__builtin_clzll(v)) : rs;
+
+	t->start = x->c0 + rs;
+	t->count = (uint32_t)__builtin_popcountll(v);
+	t->letters = k == SENSOR_PF_U ? (uint32_t)__builtin_popcountll(v & ~marr(x, M_D)[w]) : 0;
+	t->flag = k == SENSOR_PF_N && K->plus && (marr(x, M_F)[w] & m) != 0;
+	if (last > rs)
+		t->last = x->c0 + last;
+	t->pend_sp = 0;
+	if (k == SENSOR_PF_N) {
+		t->open = len - last <= K->gap;
+	} else {
+		t->open = last == len;
+		if (last + 1 == len && bit(marr(x, M_SP), last)) {
+			t->open = 1;
+			t->pend_sp = 1;
+		}
+	}
+	if ((t->count >= K->min && t->letters >= K->min_letters) || t->flag)
+		list_window(x, k, K, ps, t, base);
+}
+
 /* The part of earlier windows of kind k past the last chunk. */
 static void
 add_tail(struct sensor_pf_scratch *x, unsigned int k, struct sensor_pf_stream *ps)
@@ -573,8 +607,12 @@ kind_chunk(struct sensor_worker *sw, struct sensor_stream *st, unsigned int k, u
 
 		if (rs < from)
 			rs = from;
-		if (k == SENSOR_PF_N || re + 1 >= len || run_letters(x, rs, re) >= K->min_letters)
-			take_run(x, k, K, ps, rs, re, len, 0, base);
+		if (k == SENSOR_PF_N || re + 1 >= len || run_letters(x, rs, re) >= K->min_letters) {
+			if ((rs >> 6) == ((re - 1) >> 6))
+				take_word_run(x, k, K, ps, rs, re, len, base);
+			else
+				take_run(x, k, K, ps, rs, re, len, 0, base);
+		}
 		from = re;
 	}
 	/* The last cluster, if the next bytes may still join it. */
