@@ -468,6 +468,25 @@ arbitrate(struct sensor_worker *sw, struct sensor_stream *st, uint64_t pos, enum
 
 	if (n == 0)
 		return;
+	/*
+	 * A group's decision offset is at least each member's own (its end + the horizon, or
+	 * when it became final), and only a group of DONE entries is decided: when no DONE
+	 * entry's own offset is reached, no group is, and nothing below would change (most
+	 * calls on digit-dense text, where every value waits out its horizon).
+	 */
+	if (mode != ARB_FORCE) {
+		for (i = 0; i < n; i++) {
+			uint64_t t = pd[i].end + SENSOR_OVERLAP_HORIZON;
+
+			if (pd[i].ready > t)
+				t = pd[i].ready;
+			if (pd[i].state == SENSOR_PEND_DONE &&
+			    (mode == ARB_STRICT ? t < pos : t <= pos))
+				break;
+		}
+		if (i == n)
+			return;
+	}
 	/* first[k]: the first byte of root k's group, itself a member (UINT64_MAX per entry
 	 * compiled to a memset call too). */
 	for (i = 0; i < n; i++) {
@@ -540,8 +559,8 @@ kw_before(struct sensor_worker *sw, const struct sensor_stream *st, const struct
 
 	if (sw->lazy_kw && rt->lazy_kw) {
 		/* The same two keyword ends, read from the bytes (sensor_context.c). */
-		sensor_context_last(sw, st, rt->kw_slot, start > rt->window ? start - rt->window : 0,
-				    &k, &prev);
+		sensor_context_last(sw, st, rt->kw_slot,
+				    start > rt->window ? start - rt->window : 0, &k, &prev);
 	} else {
 		k = st->kw[rt->kw_slot].last;
 		prev = st->kw[rt->kw_slot].prev;
