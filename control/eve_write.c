@@ -26,14 +26,13 @@
 
 #define EW_INITIAL_CAP 4096
 
-static int
-ew_reserve(struct eve_buf *b, size_t n)
+/* Growth, out of line: the buffer is reused, so after the first few events it has room. */
+static __attribute__((noinline)) int
+ew_grow(struct eve_buf *b, size_t n)
 {
 	size_t cap;
 	char *p;
 
-	if (b->len + n <= b->cap)
-		return 0;
 	if (b->oom)
 		return -1;
 	cap = b->cap != 0 ? b->cap : EW_INITIAL_CAP;
@@ -49,7 +48,20 @@ ew_reserve(struct eve_buf *b, size_t n)
 	return 0;
 }
 
-static void
+/*
+ * The helpers below are inlined where they are called (a flow event writes 26 keys and 6
+ * integers): a key's length is then a constant and its copy a few moves, not a memcpy
+ * call through two functions (about 58 instructions a key before).
+ */
+static inline __attribute__((always_inline)) int
+ew_reserve(struct eve_buf *b, size_t n)
+{
+	if (__builtin_expect(b->len + n <= b->cap, 1))
+		return 0;
+	return ew_grow(b, n);
+}
+
+static inline __attribute__((always_inline)) void
 ew_raw(struct eve_buf *b, const char *s, size_t n)
 {
 	if (ew_reserve(b, n) != 0)
@@ -61,7 +73,7 @@ ew_raw(struct eve_buf *b, const char *s, size_t n)
 #define EW_LIT(b, s) ew_raw((b), (s), sizeof(s) - 1)
 
 /* The comma before a value or key, unless it is the first of its level or a key's value. */
-static void
+static inline __attribute__((always_inline)) void
 ew_sep(struct eve_buf *b)
 {
 	if (b->keyed) {
@@ -90,7 +102,7 @@ ew_close(struct eve_buf *b, char c)
 }
 
 /* A key given as a literal: its quotes and colon are made at compile time. */
-static void
+static inline __attribute__((always_inline)) void
 ew_key_lit(struct eve_buf *b, const char *quoted, size_t n)
 {
 	ew_sep(b);
@@ -233,21 +245,42 @@ ew_key(struct eve_buf *b, const char *k)
 	b->keyed = 1;
 }
 
+/*
+ * Decimal, two digits a division (a table of the pairs "00".."99"), formatted backwards
+ * into the first half of d, then copied as a fixed 24 bytes (a few moves, no call): the
+ * bytes past the number are copied too and left past the line's end.
+ */
 static void
 ew_int(struct eve_buf *b, int64_t v)
 {
-	char d[24];
-	size_t k = sizeof(d);
+	static const char pairs[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char d[48];
+	size_t k = 24;
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
 	ew_sep(b);
-	do {
-		d[--k] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
+	while (u >= 100) {
+		unsigned int r = (unsigned int)(u % 100);
+
+		u /= 100;
+		k -= 2;
+		memcpy(d + k, pairs + 2 * r, 2);
+	}
+	if (u >= 10) {
+		k -= 2;
+		memcpy(d + k, pairs + 2 * u, 2);
+	} else {
+		d[--k] = (char)('0' + u);
+	}
 	if (v < 0)
 		d[--k] = '-';
-	ew_raw(b, d + k, sizeof(d) - k);
+	if (ew_reserve(b, 24) != 0)
+		return;
+	memcpy(b->p + b->len, d + k, 24);
+	b->len += 24 - k;
 }
 
 static void
