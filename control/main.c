@@ -743,19 +743,21 @@ main(int argc, char **argv)
 	mem_plan_summary(&mp, err, sizeof(err));
 	MAIN_LOG(INFO, "memory plan: %s (tollgated --memory-plan shows each part)", err);
 	if (rt->sensor_db != NULL) {
-		unsigned int cached, compiled;
+		unsigned int cached, compiled, dfa_cached, dfa_built;
 		char from[CONFIG_PATH_LEN + 32] = "no cache";
 
 		sensor_db_cache_counts(rt->sensor_db, &cached, &compiled);
+		sensor_db_dfa_counts(rt->sensor_db, &dfa_cached, &dfa_built);
 		if (rt->cache_path[0] != '\0')
 			snprintf(from, sizeof(from), "%u from the cache in %s", cached,
 				 rt->cache_path);
 		MAIN_LOG(INFO, "dlp: %u sensors, %zu bytes per stream, %u streams per worker (%zu "
-			 "bytes each worker); Hyperscan databases: %u compiled, %s",
+			 "bytes each worker); Hyperscan databases: %u compiled, %s; prefilter "
+			 "DFAs: %u built, %u from the cache",
 			 sensor_db_count(rt->sensor_db), sensor_db_stream_size(rt->sensor_db),
 			 rt->cfg.dlp.max_streams,
 			 sensor_db_stream_size(rt->sensor_db) * rt->cfg.dlp.max_streams, compiled,
-			 from);
+			 from, dfa_built, dfa_cached);
 	}
 	ctl = control_create(rt, err, sizeof(err));
 	rt->policy = NULL;	/* the control thread's now */

@@ -26,8 +26,10 @@ RTE_LOG_REGISTER_SUFFIX(state_logtype, state, INFO);
 
 /* The temporary files of the state directory's own atomic writes. */
 static const struct state_stale state_secret_stale = { "." STATE_SECRET_FILE ".", 0, "", "" };
-/* sensors/sensor_db.c cache_store: "<cache>/sensors-%016llx.hsdb.<pid>.tmp". */
+/* sensors/sensor_db_cache.c cache_store_bytes: "<cache>/sensors-%016llx.hsdb.<pid>.tmp"
+ * (Hyperscan databases) and "...dfa.<pid>.tmp" (the prefilter's DFAs). */
 static const struct state_stale state_cache_stale = { "sensors-", 16, ".hsdb.", ".tmp" };
+static const struct state_stale state_dfa_stale = { "sensors-", 16, ".dfa.", ".tmp" };
 
 /* Skips the literal lit at *p; false if the name does not go on with it. */
 static bool
@@ -254,5 +256,6 @@ state_cache_prepare(const char *dir)
 	if (access(dir, W_OK | X_OK) != 0)
 		return -errno;
 	state_remove_stale(dir, &state_cache_stale);
+	state_remove_stale(dir, &state_dfa_stale);
 	return 0;
 }

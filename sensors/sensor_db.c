@@ -799,6 +799,13 @@ sensor_db_cache_counts(const struct sensor_db *db, unsigned int *cached,
 	*compiled = db != NULL ? db->n_compiled : 0;
 }
 
+void
+sensor_db_dfa_counts(const struct sensor_db *db, unsigned int *cached, unsigned int *built)
+{
+	*cached = db != NULL ? db->n_dfa_cached : 0;
+	*built = db != NULL ? db->n_dfa_built : 0;
+}
+
 unsigned int
 sensor_db_count(const struct sensor_db *db)
 {

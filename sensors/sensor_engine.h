@@ -52,6 +52,9 @@ void sensor_db_free(struct sensor_db *db);
  * how many were compiled (a start that compiles nothing loaded them all). */
 void sensor_db_cache_counts(const struct sensor_db *db, unsigned int *cached,
 			    unsigned int *compiled);
+/* The same for the prefilter's DFAs: loaded from the cache directory, built. */
+void sensor_db_dfa_counts(const struct sensor_db *db, unsigned int *cached,
+			  unsigned int *built);
 unsigned int sensor_db_count(const struct sensor_db *db);
 const struct sensor_def *sensor_db_def(const struct sensor_db *db, unsigned int index);
 /* Bytes one open stream holds (Hyperscan state + lookback ring + pending candidates +

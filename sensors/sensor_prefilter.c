@@ -182,6 +182,25 @@ sensor_prefilter_free(struct sensor_pf_db *pf)
 	free(pf);
 }
 
+/* A DFA of the prefilter, through the cache directory when there is one (counted). */
+static struct sensor_dfa *
+pf_dfa(struct sensor_db *db, const struct sensor_re *const *res, const uint32_t *ids,
+       unsigned int n, unsigned int flags, char *why, size_t whylen)
+{
+	struct sensor_dfa *d;
+	int cached;
+
+	d = sensor_db_cache_dfa(db->cache_dir, res, ids, n, flags, SENSOR_PF_DFA_STATES, why,
+				whylen, &cached);
+	if (d != NULL) {
+		if (cached)
+			db->n_dfa_cached++;
+		else
+			db->n_dfa_built++;
+	}
+	return d;
+}
+
 /* Build kind k's DFA from the candidates of that kind (builtin_only: customs left out). */
 static int
 build_kind(struct sensor_db *db, struct pf_cand *cand, int k, int builtin_only)
@@ -210,8 +229,7 @@ build_kind(struct sensor_db *db, struct pf_cand *cand, int k, int builtin_only)
 		ids[n++] = i;
 	}
 	if (n > 0)
-		K->dfa = sensor_dfa_build(res, ids, n, SENSOR_DFA_UNANCHORED, SENSOR_PF_DFA_STATES,
-					  why, sizeof(why));
+		K->dfa = pf_dfa(db, res, ids, n, SENSOR_DFA_UNANCHORED, why, sizeof(why));
 	free(res);
 	free(ids);
 	if (n == 0 || K->dfa == NULL)
@@ -311,8 +329,7 @@ sensor_prefilter_build(struct sensor_db *db, const char *const *exprs, const cha
 				cand[i].kind = -1;
 				continue;
 			}
-			db->pf->rev[i] = sensor_dfa_build(&one, &zero, 1, SENSOR_DFA_REVERSE,
-							  SENSOR_PF_DFA_STATES, NULL, 0);
+			db->pf->rev[i] = pf_dfa(db, &one, &zero, 1, SENSOR_DFA_REVERSE, NULL, 0);
 			if (db->pf->rev[i] == NULL)
 				cand[i].kind = -1;
 		}
@@ -396,8 +413,7 @@ sensor_prefilter_build_keywords(struct sensor_db *db, const uint8_t *sel)
 		ids[n++] = i;
 	}
 	if (n > 0)
-		db->pf->kw_dfa = sensor_dfa_build(res, ids, n, SENSOR_DFA_UNANCHORED,
-						  SENSOR_PF_DFA_STATES, NULL, 0);
+		db->pf->kw_dfa = pf_dfa(db, res, ids, n, SENSOR_DFA_UNANCHORED, NULL, 0);
 	/* Without it (no memory, nothing to skip) the runs step every byte: same hits. */
 	if (db->pf->kw_dfa != NULL)
 		db->pf->kw_skip = sensor_dfa_skip_build(db->pf->kw_dfa);

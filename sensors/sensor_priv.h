@@ -139,6 +139,7 @@ struct sensor_db {
 	unsigned int n_ex;
 	char *cache_dir;	/* compiled-database cache, or NULL */
 	unsigned int n_cached;	/* Hyperscan databases loaded from cache_dir */
+	unsigned int n_dfa_cached, n_dfa_built;	/* the prefilter's DFAs: loaded, built */
 	unsigned int n_compiled;	/* ... and compiled */
 	uint8_t full_ready;	/* sensor_db_prepare(HYPERSCAN) succeeded */
 	char full_err[256];	/* why hs_full failed to compile, once it did */
@@ -160,6 +161,20 @@ hs_database_t *sensor_db_cache_compile(const char *const *res, const unsigned in
 				       const unsigned int *ids, unsigned int n, unsigned int mode,
 				       const char *cache_dir, int *cached,
 				       hs_compile_error_t **cerr);
+
+/* sensor_dfa_build through the cache directory (NULL: no cache): a DFA of the same parsed
+ * patterns, ids and flags is read back (checked whole) instead of built. *cached says
+ * which. Control thread (sensor_db_cache.c). */
+struct sensor_re;
+struct sensor_dfa *sensor_db_cache_dfa(const char *cache_dir, const struct sensor_re *const *res,
+				       const uint32_t *ids, unsigned int n, unsigned int flags,
+				       uint32_t max_states, char *why, size_t whylen, int *cached);
+/* A DFA cache file's bytes, checked: NULL unless every size, state index, class and id
+ * (at most max_id) is in range and the checksum and key match. Exposed for tests. */
+struct sensor_dfa *sensor_db_cache_dfa_parse(const uint8_t *b, size_t len, uint64_t key,
+					     uint32_t max_id);
+/* The checksum a DFA cache file ends with, over its first len bytes. */
+uint64_t sensor_db_cache_dfa_sum(const uint8_t *b, size_t len);
 
 /*
  * A candidate that could not be decided yet. Offsets are stream offsets, [start, end).

@@ -278,7 +278,8 @@ def test_stale_temporary_files_are_removed_at_start(tmp_path):
     dead, mine = dead_pid(), os.getpid()
     removed = [conf_dir / f"tollgate.yaml.tmp.{dead}",
                state / f".hash.key.{dead}",
-               state / "cache" / f"sensors-0123456789abcdef.hsdb.{dead}.tmp"]
+               state / "cache" / f"sensors-0123456789abcdef.hsdb.{dead}.tmp",
+               state / "cache" / f"sensors-0123456789abcdef.dfa.{dead}.tmp"]
     kept = [conf_dir / f"tollgate.yaml.tmp.{mine}",         # a running process's write
             conf_dir / f"tollgate.yaml.tmp.0{dead}",         # not a pid as we write it
             conf_dir / f"tollgate.yaml.tmp.{dead}.bak",
@@ -287,7 +288,9 @@ def test_stale_temporary_files_are_removed_at_start(tmp_path):
             conf_dir / f"tollgate.yaml.{dead}",
             state / f"hash.key.{dead}",
             state / "cache" / f"sensors-0123456789abcdeg.hsdb.{dead}.tmp",
-            state / "cache" / "sensors-0123456789abcdef.hsdb"]
+            state / "cache" / "sensors-0123456789abcdef.hsdb",
+            state / "cache" / f"sensors-0123456789abcdef.dfa.{dead}.bak",
+            state / "cache" / "sensors-0123456789abcdef.dfa"]
     for f in removed + kept:
         f.write_text("partial write\n")
     link = conf_dir / f"tollgate.yaml.tmp.{dead_pid()}"    # links and directories: never

@@ -232,20 +232,25 @@ def test_compiled_sensors_are_kept_in_the_cache_dir_and_reused(tmp_path):
     # -T compiles through the cache, so the start that follows compiles nothing.
     run(["-T", "--cache-dir", cache])
     files = sorted(p.name for p in cache.iterdir())
-    assert len(files) == 2 and all(re.fullmatch(r"sensors-[0-9a-f]{16}\.hsdb", f)
-                                   for f in files), files
+    hsdb = [f for f in files if f.endswith(".hsdb")]
+    dfas = [f for f in files if f.endswith(".dfa")]
+    assert len(hsdb) == 2 and len(dfas) >= 4 and len(files) == len(hsdb) + len(dfas), files
+    assert all(re.fullmatch(r"sensors-[0-9a-f]{16}\.(hsdb|dfa)", f) for f in files), files
     assert cache.stat().st_mode & 0o777 == 0o700
     err, first = read("a.json", "--cache-dir", cache)
-    assert f"Hyperscan databases: 0 compiled, 2 from the cache in {cache}\n" in err, err
+    assert (f"Hyperscan databases: 0 compiled, 2 from the cache in {cache}; prefilter DFAs: "
+            f"0 built, {len(dfas)} from the cache\n") in err, err
     assert sorted(p.name for p in cache.iterdir()) == files
     assert any('"event_type": "dlp"' in e for e in first)
     # cache_dir in the config; --cache-dir "" turns the cache off, and finds the same.
     conf = tmp_path / "c.yaml"
     conf.write_text(f"cache_dir: {cache}\n")
     err, again = read("b.json", "-c", conf)
-    assert f"Hyperscan databases: 0 compiled, 2 from the cache in {cache}\n" in err, err
+    assert (f"Hyperscan databases: 0 compiled, 2 from the cache in {cache}; prefilter DFAs: "
+            f"0 built, {len(dfas)} from the cache\n") in err, err
     err, off = read("c.json", "-c", conf, "--cache-dir", "")
-    assert "Hyperscan databases: 2 compiled, no cache\n" in err, err
+    assert (f"Hyperscan databases: 2 compiled, no cache; prefilter DFAs: {len(dfas)} built, "
+            "0 from the cache\n") in err, err
     assert again == first and off == first
     # A configured directory that cannot be made: the user's own cache, said once; an
     # explicit --cache-dir never falls back (compiled at every start, said once).
@@ -258,12 +263,13 @@ def test_compiled_sensors_are_kept_in_the_cache_dir_and_reused(tmp_path):
     assert p.returncode == 0, p.stderr
     assert p.stderr.count(f"tollgated: {tmp_path / 'file' / 'cache'} is not writable (Not a "
                           f"directory); keeping compiled sensors in {home_cache}\n") == 1
-    assert f"2 compiled, 0 from the cache in {home_cache}\n" in p.stderr, p.stderr
+    assert (f"2 compiled, 0 from the cache in {home_cache}; prefilter DFAs: {len(dfas)} "
+            "built, 0 from the cache\n") in p.stderr, p.stderr
     assert sorted(p.name for p in home_cache.iterdir()) == files
     err, _ = read("f.json", "--cache-dir", tmp_path / "file" / "x")
     assert err.count(f"tollgated: sensor cache {tmp_path / 'file' / 'x'}: Not a directory; "
                      "compiling the sensors at every start\n") == 1, err
-    assert "Hyperscan databases: 2 compiled, no cache\n" in err
+    assert "Hyperscan databases: 2 compiled, no cache; prefilter DFAs: " in err
 
 
 def test_pidfile_is_written_guarded_and_removed(tmp_path):

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "sensor_guard.h"
+#include "sensor_priv.h"
 #include "sensor_test.h"
 
 /* ---- compile ---- */
@@ -990,6 +991,87 @@ test_sensor_open_scan_close_10000_times_leaks_nothing(void **state)
 	sensor_worker_free(sw);
 }
 
+/* Files in dir whose name starts with "sensors-" and ends with suffix. */
+static unsigned int
+count_files(const char *dir, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	unsigned int n = 0;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		n += strncmp(de->d_name, "sensors-", 8) == 0 && len > k &&
+		     strcmp(de->d_name + len - k, suffix) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Damage every file with that suffix in dir, in turn: its checksum changed, a byte of its
+ * tables changed, cut short by one byte, an id past the set's range with the checksum made
+ * right again. */
+static void
+damage_files(const char *dir, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	unsigned int i = 0;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char path[512];
+		uint8_t *big;
+		FILE *f;
+		long n;
+
+		if (len <= k || strcmp(de->d_name + len - k, suffix) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "rb");
+		assert_non_null(f);
+		big = malloc(64u << 20);
+		assert_non_null(big);
+		n = (long)fread(big, 1, 64u << 20, f);
+		fclose(f);
+		assert_true(n > 400);
+		switch (i++ % 4) {
+		case 0:
+			big[n - 1] ^= 0x01;	/* the checksum alone */
+			break;
+		case 1:
+			big[n / 2] ^= 0x40;
+			break;
+		case 2:
+			n--;
+			break;
+		default: {
+			/* The last id: past every id the set holds (its checksum made right
+			 * again, so only the range check refuses it). */
+			uint64_t sum;
+			uint32_t id = 0xffffff;
+
+			memcpy(big + n - 12, &id, 4);
+			sum = sensor_db_cache_dfa_sum(big, (size_t)n - 8);
+			memcpy(big + n - 8, &sum, 8);
+			break;
+		}
+		}
+		f = fopen(path, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(big, 1, (size_t)n, f), (size_t)n);
+		fclose(f);
+		free(big);
+	}
+	closedir(d);
+	assert_true(i >= 4);
+}
+
 /* A database loaded from the compile cache finds exactly what a fresh compile finds. */
 static void
 test_sensor_db_cache_reuses_compiled_database_with_same_results(void **state)
@@ -1000,7 +1082,7 @@ test_sensor_db_cache_reuses_compiled_database_with_same_results(void **state)
 	struct sensor_db *fresh, *cached;
 	struct collect a, b;
 	struct sensor_stats sa, sb;
-	unsigned int i, files = 0;
+	unsigned int i, files = 0, dfa_cached, dfa_built;
 	struct dirent *de;
 	DIR *d;
 
@@ -1009,15 +1091,18 @@ test_sensor_db_cache_reuses_compiled_database_with_same_results(void **state)
 	snprintf(sub, sizeof(sub), "%s/a/cache", dir);
 	fresh = sensor_db_compile_cached(g_defs, g_n, sub, err, sizeof(err));
 	assert_non_null(fresh);
-	d = opendir(sub);
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL)
-		files += strncmp(de->d_name, "sensors-", 8) == 0;
-	closedir(d);
-	/* The PREFILTER engine's two: the literal-led stream database and the keywords'. */
-	assert_int_equal(files, 2);
+	sensor_db_dfa_counts(fresh, &dfa_cached, &dfa_built);
+	assert_int_equal(dfa_cached, 0);
+	assert_true(dfa_built >= 4);	/* kinds N, U and A, the keywords; reverse DFAs */
+	/* The PREFILTER engine's two Hyperscan databases (the literal-led stream database and
+	 * the keywords') and its DFAs. */
+	assert_int_equal(count_files(sub, ".hsdb"), 2);
+	assert_int_equal(count_files(sub, ".dfa"), dfa_built);
 	cached = sensor_db_compile_cached(g_defs, g_n, sub, err, sizeof(err));
 	assert_non_null(cached);
+	sensor_db_dfa_counts(cached, &dfa_cached, &files);
+	assert_int_equal(dfa_cached, dfa_built);
+	assert_int_equal(files, 0);
 	scan_parts(fresh, text, NULL, 0, &a, &sa);
 	scan_parts(cached, text, NULL, 0, &b, &sb);
 	assert_int_equal(a.n, 4);
@@ -1027,15 +1112,39 @@ test_sensor_db_cache_reuses_compiled_database_with_same_results(void **state)
 		assert_int_equal(a.m[i].offset, b.m[i].offset);
 		assert_string_equal(a.m[i].norm, b.m[i].norm);
 	}
-	sensor_db_free(fresh);
 	sensor_db_free(cached);
-	/* A changed pattern set does not reuse the entries: two new files (the pattern ids
-	 * of the other sensors move too). */
+	/* A DFA file that is damaged (one byte changed, cut short) or holds an id out of the
+	 * set's range is not used: the DFA is built again, written over it, and finds the
+	 * same. */
+	damage_files(sub, ".dfa");
+	cached = sensor_db_compile_cached(g_defs, g_n, sub, err, sizeof(err));
+	assert_non_null(cached);
+	sensor_db_dfa_counts(cached, &dfa_cached, &files);
+	assert_int_equal(dfa_cached, 0);
+	assert_int_equal(files, dfa_built);
+	scan_parts(cached, text, NULL, 0, &b, &sb);
+	assert_int_equal(a.n, b.n);
+	for (i = 0; i < a.n; i++) {
+		assert_int_equal(a.m[i].sensor, b.m[i].sensor);
+		assert_int_equal(a.m[i].offset, b.m[i].offset);
+	}
+	sensor_db_free(cached);
+	cached = sensor_db_compile_cached(g_defs, g_n, sub, err, sizeof(err));
+	assert_non_null(cached);
+	sensor_db_dfa_counts(cached, &dfa_cached, &files);
+	assert_int_equal(dfa_cached, dfa_built);	/* the rewritten files are good */
+	sensor_db_free(cached);
+	sensor_db_free(fresh);
+	/* A changed pattern set does not reuse the entries: two new Hyperscan files (the
+	 * pattern ids of the other sensors move too), and DFAs of their own. */
 	g_defs[0].enabled = 0;
 	cached = sensor_db_compile_cached(g_defs, g_n, sub, err, sizeof(err));
 	g_defs[0].enabled = 1;
 	assert_non_null(cached);
+	sensor_db_dfa_counts(cached, &dfa_cached, &files);
+	assert_true(files > 0);
 	sensor_db_free(cached);
+	assert_int_equal(count_files(sub, ".hsdb"), 4);
 	files = 0;
 	d = opendir(sub);
 	while ((de = readdir(d)) != NULL) {
@@ -1048,7 +1157,7 @@ test_sensor_db_cache_reuses_compiled_database_with_same_results(void **state)
 		unlink(path);
 	}
 	closedir(d);
-	assert_int_equal(files, 4);
+	assert_true(files > 4 + dfa_built);
 	rmdir(sub);
 	snprintf(sub, sizeof(sub), "%s/a", dir);
 	rmdir(sub);
