@@ -50,26 +50,41 @@ cache_key(const char *const *res, const unsigned int *flags, const unsigned int 
 	return h;
 }
 
-static hs_database_t *
-cache_load(const char *path)
+/* The whole file at path (at most max bytes), malloc'd, or NULL. */
+static uint8_t *
+cache_read(const char *path, size_t max, size_t *len)
 {
-	hs_database_t *db = NULL;
 	struct stat st;
-	char *buf;
+	uint8_t *buf;
 	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > (off_t)DB_CACHE_MAX) {
+	if (fstat(fd, &st) != 0 || st.st_size <= 0 || (uint64_t)st.st_size > max) {
 		close(fd);
 		return NULL;
 	}
 	buf = malloc((size_t)st.st_size);
 	n = buf != NULL ? read(fd, buf, (size_t)st.st_size) : -1;
 	close(fd);
-	if (n == st.st_size && hs_deserialize_database(buf, (size_t)n, &db) != HS_SUCCESS)
+	if (n != st.st_size) {
+		free(buf);
+		return NULL;
+	}
+	*len = (size_t)n;
+	return buf;
+}
+
+static hs_database_t *
+cache_load(const char *path)
+{
+	hs_database_t *db = NULL;
+	size_t len;
+	uint8_t *buf = cache_read(path, DB_CACHE_MAX, &len);
+
+	if (buf != NULL && hs_deserialize_database((const char *)buf, len, &db) != HS_SUCCESS)
 		db = NULL;
 	free(buf);
 	return db;
@@ -321,23 +336,11 @@ static struct sensor_dfa *
 dfa_load(const char *path, uint64_t key, uint32_t max_id)
 {
 	struct sensor_dfa *d = NULL;
-	struct stat st;
-	uint8_t *buf;
-	ssize_t n;
-	int fd;
+	size_t len;
+	uint8_t *buf = cache_read(path, DFA_CACHE_MAX, &len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > (off_t)DFA_CACHE_MAX) {
-		close(fd);
-		return NULL;
-	}
-	buf = malloc((size_t)st.st_size);
-	n = buf != NULL ? read(fd, buf, (size_t)st.st_size) : -1;
-	close(fd);
-	if (n == st.st_size)
-		d = sensor_db_cache_dfa_parse(buf, (size_t)n, key, max_id);
+	if (buf != NULL)
+		d = sensor_db_cache_dfa_parse(buf, len, key, max_id);
 	free(buf);
 	return d;
 }

@@ -421,6 +421,31 @@ next_set(const uint64_t *a, uint32_t b, uint32_t len)
 	return b < len ? b : len;
 }
 
+/* A run's counts are in the track and its last base byte ends at last (rs when it has
+ * none): where the cluster ends, whether the next bytes may join it, and its window once
+ * it qualifies. */
+static inline __attribute__((always_inline)) void
+run_end(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kind *K,
+	struct sensor_pf_stream *ps, uint32_t rs, uint32_t last, uint32_t len, uint64_t base)
+{
+	struct sensor_pf_track *t = &ps->t[k];
+
+	if (last > rs)
+		t->last = x->c0 + last;
+	t->pend_sp = 0;
+	if (k == SENSOR_PF_N) {
+		t->open = len - last <= K->gap;
+	} else {
+		t->open = last == len;
+		if (last + 1 == len && bit(marr(x, M_SP), last)) {
+			t->open = 1;
+			t->pend_sp = 1;
+		}
+	}
+	if ((t->count >= K->min && t->letters >= K->min_letters) || t->flag)
+		list_window(x, k, K, ps, t, base);
+}
+
 /* One run [rs, re) of J (chunk-relative bits), new or (cont) going on from the track:
  * counted, its window listed once it qualifies, carried when the next bytes may join. */
 static void
@@ -429,7 +454,7 @@ take_run(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kin
 	 uint64_t base)
 {
 	struct sensor_pf_track *t = &ps->t[k];
-	const uint64_t *b = marr(x, k == SENSOR_PF_N ? M_D : M_U), *sp = marr(x, M_SP);
+	const uint64_t *b = marr(x, k == SENSOR_PF_N ? M_D : M_U);
 	struct run_stats st;
 	uint32_t last;
 
@@ -445,20 +470,7 @@ take_run(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_kin
 	t->count += st.count;
 	t->letters += st.letters;
 	t->flag |= st.flag;
-	if (last > rs)
-		t->last = x->c0 + last;
-	t->pend_sp = 0;
-	if (k == SENSOR_PF_N) {
-		t->open = len - last <= K->gap;
-	} else {
-		t->open = last == len;
-		if (last + 1 == len && bit(sp, last)) {
-			t->open = 1;
-			t->pend_sp = 1;
-		}
-	}
-	if ((t->count >= K->min && t->letters >= K->min_letters) || t->flag)
-		list_window(x, k, K, ps, t, base);
+	run_end(x, k, K, ps, rs, last, len, base);
 }
 
 /*
@@ -479,20 +491,7 @@ take_word_run(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_p
 	t->count = (uint32_t)__builtin_popcountll(v);
 	t->letters = k == SENSOR_PF_U ? (uint32_t)__builtin_popcountll(v & ~marr(x, M_D)[w]) : 0;
 	t->flag = k == SENSOR_PF_N && K->plus && (marr(x, M_F)[w] & m) != 0;
-	if (last > rs)
-		t->last = x->c0 + last;
-	t->pend_sp = 0;
-	if (k == SENSOR_PF_N) {
-		t->open = len - last <= K->gap;
-	} else {
-		t->open = last == len;
-		if (last + 1 == len && bit(marr(x, M_SP), last)) {
-			t->open = 1;
-			t->pend_sp = 1;
-		}
-	}
-	if ((t->count >= K->min && t->letters >= K->min_letters) || t->flag)
-		list_window(x, k, K, ps, t, base);
+	run_end(x, k, K, ps, rs, last, len, base);
 }
 
 /* The part of earlier windows of kind k past the last chunk. */
