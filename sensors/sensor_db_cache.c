@@ -160,6 +160,9 @@ sensor_db_cache_compile(const char *const *res, const unsigned int *flags,
 
 /* ---- the prefilter's DFAs ---- */
 
+/* The file format and the builder's contract (what a state, class and accepting state
+ * mean, how '^' and the reverse builds read): change it when either changes, so that no
+ * file of the old meaning is read (it is in the name's hash too). */
 #define DFA_MAGIC "TGDFA001"
 #define DFA_CACHE_MAX (256u << 20)
 
@@ -181,7 +184,8 @@ dfa_cache_key(const struct sensor_re *const *res, const uint32_t *ids, unsigned 
 	uint64_t h, part[4] = { flags, max_states, n, sizeof(struct dfa_file_head) };
 	unsigned int i, j;
 
-	h = value_hash(dfa_key, (const uint8_t *)part, sizeof(part));
+	h = value_hash(dfa_key, (const uint8_t *)part, sizeof(part)) ^
+	    value_hash(dfa_key, (const uint8_t *)DFA_MAGIC, sizeof(DFA_MAGIC));
 	for (i = 0; i < n; i++) {
 		const struct sensor_re *re = res[i];
 		uint64_t top[4] = { h, ids[i], (uint64_t)(int64_t)re->root,
