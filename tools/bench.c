@@ -85,6 +85,8 @@ struct opts {
 	size_t mib;
 	unsigned int iters, conc, nworkers, workers[BENCH_MAX_WORKERS];
 	unsigned int mixes;	/* bit per enum bench_traffic_kind */
+	unsigned int first_cpu;	/* lcore l runs on CPU (first_cpu + l) modulo the CPUs */
+	unsigned int rounds;	/* every (workers, mode) run this many times, interleaved */
 	const char *pcap, *json, *config;
 };
 
@@ -288,15 +290,30 @@ bench_caps(struct bench *b, const struct bench_traffic *t, unsigned int nw)
 	cfg->app.max_flows = flows;
 }
 
+/* The worker lcores, in order: *n of them. */
+static void
+bench_lcores(unsigned int lc[BENCH_MAX_WORKERS], unsigned int *n)
+{
+	unsigned int lcore;
+
+	*n = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (*n == BENCH_MAX_WORKERS)
+			break;
+		lc[(*n)++] = lcore;
+	}
+}
+
+/* A run of nw workers on the worker lcores from the first-th (0: the first). */
 static int
 bench_run(struct bench *b, const struct bench_traffic *t, enum mode mode, unsigned int nw,
-	  int clocked, struct rte_mempool *pool, struct result *r)
+	  unsigned int first, int clocked, struct rte_mempool *pool, struct result *r)
 {
 	struct runtime *rt = b->rt;
 	struct job jobs[BENCH_MAX_WORKERS];
 	struct worker *w[BENCH_MAX_WORKERS] = { NULL };
 	uint32_t *idx = malloc(t->nframes * sizeof(*idx));
-	unsigned int k, lcore, s;
+	unsigned int k, lcore, s, lc[BENCH_MAX_WORKERS], nlc;
 	char err[256];
 	int rc = -1;
 
@@ -309,13 +326,16 @@ bench_run(struct bench *b, const struct bench_traffic *t, enum mode mode, unsign
 	rt->snap = mode == MODE_FULL ? b->snap_full : b->snap_off;
 	if (idx == NULL)
 		return -1;
-	k = 0;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	bench_lcores(lc, &nlc);
+	if (first + nw > nlc) {
+		fprintf(stderr, "bench: %u workers need %u lcores\n", nw, first + nw + 1);
+		goto out;
+	}
+	for (k = 0; k < nw; k++) {
 		struct job *j = &jobs[k];
 		size_t i;
 
-		if (k == nw)
-			break;
+		lcore = lc[first + k];
 		j->b = b;
 		j->mode = mode;
 		j->index = k;
@@ -360,19 +380,10 @@ bench_run(struct bench *b, const struct bench_traffic *t, enum mode mode, unsign
 			j->wire_bytes += fr->len;
 			j->payload_bytes += fr->payload;
 		}
-		k++;
-	}
-	if (k != nw) {
-		fprintf(stderr, "bench: %u workers need %u lcores\n", nw, nw + 1);
-		goto out;
 	}
 	b->ss->n_workers = nw;
-	k = 0;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		if (k == nw)
-			break;
-		rte_eal_remote_launch(bench_lcore, &jobs[k++], lcore);
-	}
+	for (k = 0; k < nw; k++)
+		rte_eal_remote_launch(bench_lcore, &jobs[k], lc[first + k]);
 	for (;;) {
 		int all = 1;
 
@@ -648,8 +659,17 @@ baseline_row(struct bench *b, const struct bench_traffic *t, int finder, double 
 	static const char *const what[2] = { "pattern/keyword hits", "hit groups" };
 	static const char *const key[2] = { "raw_hyperscan", "finders" };
 	uint64_t hits;
-	double cpu = bench_baseline(b, t, finder, &hits);
-	double g = gbps(t->wire_bytes * b->o.iters, cpu), x = full_gbps > 0 ? g / full_gbps : 0;
+	double cpu = bench_baseline(b, t, finder, &hits), g, x;
+	unsigned int round;
+
+	for (round = 1; round < b->o.rounds; round++) {	/* the best of the rounds */
+		double c = bench_baseline(b, t, finder, &hits);
+
+		if (c < cpu)
+			cpu = c;
+	}
+	g = gbps(t->wire_bytes * b->o.iters, cpu);
+	x = full_gbps > 0 ? g / full_gbps : 0;
 
 	printf("    %-26s %7.2f %7s %7s %9s %7s %6.2f  (%" PRIu64 " %s)\n", label[finder], g,
 	       "", "", "", "", x, hits, what[finder]);
@@ -657,28 +677,60 @@ baseline_row(struct bench *b, const struct bench_traffic *t, int finder, double 
 		"gbps_per_core", g, "x_full", x, "hits", (json_int_t)hits));
 }
 
+/* The CPU an lcore runs on (its cpuset's first), or -1. */
+static int
+lcore_cpu(unsigned int lcore)
+{
+	rte_cpuset_t set = rte_lcore_cpuset(lcore);
+	int c;
+
+	for (c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			return c;
+	return -1;
+}
+
 /*
- * Scaling from 1 to nw workers, for the two pipeline modes: per core, the Gbit/s per
- * core of nw workers over one's (does the work per byte grow when workers run side by
- * side: shared state, cache lines, memory); total, the aggregate Gbit/s (wall clock of
- * the slowest worker) over nw x one worker's, which means something only when every
- * worker and the event drain have a CPU of their own.
+ * Scaling from 1 to nw workers, for the two pipeline modes, against one worker alone on
+ * each of the lcores the nw workers run on (alone[j]: on the j-th; their CPUs need not be
+ * alike: a VM's may differ by half). Per core: the Gbit/s per core of nw workers over the
+ * alone runs' (their bytes over their CPU time): whether the work per byte grows when
+ * workers run side by side (shared state, cache lines, memory). Total: the aggregate
+ * Gbit/s (wall clock of the slowest worker) over the sum of the alone runs' Gbit/s, the
+ * scaling efficiency proper, which means something when every worker has a CPU of its own
+ * (the event drain sleeps when the rings are empty).
  */
 static void
-print_scaling(const struct bench *b, const struct result *r, unsigned int nw,
-	      const double *one_core, const double *one_total, json_t *sc)
+print_scaling(const struct result *r, unsigned int nw, const struct result *alone,
+	      json_t *sc)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int own = ncpu >= (long)nw + 1;
-	unsigned int m;
+	unsigned int m, j, lc[BENCH_MAX_WORKERS], nlc;
 
-	(void)b;
+	bench_lcores(lc, &nlc);
 	for (m = MODE_NOSENSORS; m < MODES; m++) {
-		double core = gbps(r[m].wire_bytes, r[m].cpu_s) / one_core[m];
-		double total = one_total[m] > 0 ?
-			gbps(r[m].wire_bytes, r[m].wall_s) / (nw * one_total[m]) : 0;
-		json_t *o = json_object();
+		double sum = 0, bytes = 0, cpu = 0, core, total;
+		json_t *o = json_object(), *each = json_array(), *each_core = json_array();
 
+		printf("    one worker alone on CPU");
+		for (j = 0; j < nw; j++) {
+			const struct result *a = &alone[j * MODES + m];
+			double g = gbps(a->wire_bytes, a->wall_s);
+
+			sum += g;
+			bytes += (double)a->wire_bytes;
+			cpu += a->cpu_s;
+			printf("%s %d", j ? "," : "", lcore_cpu(lc[j]));
+			json_array_append_new(each, json_real(g));
+			json_array_append_new(each_core, json_real(gbps(a->wire_bytes, a->cpu_s)));
+		}
+		printf(":");
+		for (j = 0; j < nw; j++)
+			printf(" %.2f", json_real_value(json_array_get(each, j)));
+		printf(" Gbit/s (%s)\n", m == MODE_FULL ? "full" : "sensors off");
+		core = cpu > 0 ? gbps(r[m].wire_bytes, r[m].cpu_s) / (bytes * 8 / cpu / 1e9) : 0;
+		total = sum > 0 ? gbps(r[m].wire_bytes, r[m].wall_s) / sum : 0;
 		printf("    scaling 1 -> %u, %-14s per core %5.1f%%   total %5.1f%%%s\n", nw,
 		       m == MODE_FULL ? "full:" : "sensors off:", core * 100, total * 100,
 		       own ? "" : " (the event drain shares the workers' CPUs)");
@@ -686,9 +738,42 @@ print_scaling(const struct bench *b, const struct result *r, unsigned int nw,
 		json_object_set_new(o, "mode", json_string(mode_name[m]));
 		json_object_set_new(o, "per_core", json_real(core));
 		json_object_set_new(o, "total", json_real(total));
+		json_object_set_new(o, "alone_gbps", each);
+		json_object_set_new(o, "alone_gbps_per_core", each_core);
 		json_object_set_new(o, "cpu_per_thread", json_boolean(own));
 		json_array_append_new(sc, o);
 	}
+}
+
+/*
+ * One run of nw workers from the first-th worker lcore into *best in round 0 (and its
+ * clocked twin for the stage shares when `shares`); in later rounds only its CPU and wall
+ * times, when better.
+ */
+static int
+bench_best(struct bench *b, const struct bench_traffic *t, enum mode m, unsigned int nw,
+	   unsigned int first, int shares, int round0, struct rte_mempool *pool,
+	   struct result *best)
+{
+	struct result rr, rc;
+
+	/* Timed with the stage clocks off; run again with them on for the shares (the same
+	 * frames, the same work). */
+	if (bench_run(b, t, m, nw, first, 0, pool, round0 ? best : &rr) != 0)
+		return -1;
+	if (round0) {
+		if (shares && m != MODE_IO) {
+			if (bench_run(b, t, m, nw, first, 1, pool, &rc) != 0)
+				return -1;
+			bench_shares(b, best, &rc);
+		}
+		return 0;
+	}
+	if (rr.cpu_s < best->cpu_s)
+		best->cpu_s = rr.cpu_s;
+	if (rr.wall_s < best->wall_s)
+		best->wall_s = rr.wall_s;
+	return 0;
 }
 
 /* ---- one mix: every worker count and mode, the baselines ---- */
@@ -700,20 +785,40 @@ bench_mix(struct bench *b, enum bench_traffic_kind kind, struct rte_mempool *poo
 	struct result r[MODES];
 	json_t *mj = json_object(), *runs = json_array(), *pl = json_object(), *bl;
 	json_t *sc = json_array();
-	double full1 = 0, one_core[MODES] = { 0 }, one_total[MODES] = { 0 };
-	unsigned int i, m, s;
+	double full1 = 0;
+	struct result *res = calloc((size_t)b->o.nworkers * MODES, sizeof(*res)), *alone = NULL;
+	unsigned int i, m, s, round, n_alone = 0, one = 0;
 	char err[512];
+
+	/* Scaling needs one worker's run: then one alone on each lcore of the largest run. */
+	for (i = 0; i < b->o.nworkers; i++) {
+		one |= b->o.workers[i] == 1;
+		if (b->o.workers[i] > n_alone)
+			n_alone = b->o.workers[i];
+	}
+	if (!one || n_alone < 2)
+		n_alone = 0;
+	if (n_alone > 0)
+		alone = calloc((size_t)n_alone * MODES, sizeof(*alone));
+	if (res == NULL || (n_alone > 0 && alone == NULL)) {
+		free(res);
+		free(alone);
+		return NULL;
+	}
 
 	t = bench_traffic_create(kind, b->o.mib, b->o.pcap, err, sizeof(err));
 	if (t == NULL) {
 		fprintf(stderr, "bench: %s\n", err);
+		free(res);
+		free(alone);
 		return NULL;
 	}
 	printf("%s: %s\n", traffic_name[kind], kind == BENCH_TRAFFIC_PCAP ? b->o.pcap :
 							      traffic_label[kind]);
 	printf("  %zu frames, %u flows, %.1f MiB on the wire (%.1f MiB payload) per iteration, "
-	       "%u iterations\n", t->nframes, t->nflows, t->wire_bytes / 1048576.0,
-	       t->payload_bytes / 1048576.0, b->o.iters);
+	       "%u iterations%s\n", t->nframes, t->nflows, t->wire_bytes / 1048576.0,
+	       t->payload_bytes / 1048576.0, b->o.iters,
+	       b->o.rounds > 1 ? ", the best time of each run's rounds" : "");
 	json_object_set_new(mj, "mix", json_string(traffic_name[kind]));
 	json_object_set_new(mj, "frames", json_integer((json_int_t)t->nframes));
 	json_object_set_new(mj, "flows", json_integer(t->nflows));
@@ -729,26 +834,32 @@ bench_mix(struct bench *b, enum bench_traffic_kind kind, struct rte_mempool *poo
 	       "app", "sens", "verd", "other", "clocked");
 	printf("    %-26s %7s %7s %7s %9s %7s %6s %-41s %5s\n", "", "/core", "/core", "total",
 	       "/pkt", "/byte", "full", " % of the pipeline's time", "/pkt");
+	/* Rounds interleave the worker counts and modes, so that a machine whose speed drifts
+	 * (other jobs) slows each alike; each keeps its best CPU and wall time. The counts
+	 * are the same every round (the same frames, the same work); the stage shares come
+	 * from the first round's clocked runs. For scaling, one worker also runs alone on
+	 * each further lcore that runs of several use. */
+	for (round = 0; round < b->o.rounds; round++) {
+		for (i = 0; i < b->o.nworkers; i++)
+			for (m = 0; m < MODES; m++)
+				if (bench_best(b, t, (enum mode)m, b->o.workers[i], 0, 1,
+					       round == 0, pool, &res[i * MODES + m]) != 0)
+					goto fail;
+		for (i = 1; i < n_alone; i++)
+			for (m = MODE_NOSENSORS; m < MODES; m++)
+				if (bench_best(b, t, (enum mode)m, 1, i, 0, round == 0, pool,
+					       &alone[i * MODES + m]) != 0)
+					goto fail;
+	}
+	for (i = 0; i < b->o.nworkers; i++)
+		if (b->o.workers[i] == 1 && alone != NULL)
+			memcpy(alone, &res[i * MODES], sizeof(*alone) * MODES);
 	for (i = 0; i < b->o.nworkers; i++) {
 		unsigned int nw = b->o.workers[i];
 		json_t *rj = json_object(), *mo = json_object();
 		double full;
 
-		for (m = 0; m < MODES; m++) {
-			struct result rc;
-
-			/* Timed with the stage clocks off; run again with them on for the
-			 * shares (the same frames, the same work). */
-			if (bench_run(b, t, (enum mode)m, nw, 0, pool, &r[m]) != 0 ||
-			    (m != MODE_IO &&
-			     bench_run(b, t, (enum mode)m, nw, 1, pool, &rc) != 0)) {
-				bench_traffic_free(t);
-				return NULL;
-			}
-			if (m == MODE_IO)
-				continue;
-			bench_shares(b, &r[m], &rc);
-		}
+		memcpy(r, &res[i * MODES], sizeof(r));
 		full = gbps(r[MODE_FULL].wire_bytes, r[MODE_FULL].cpu_s);
 
 		if (i == 0)
@@ -758,13 +869,8 @@ bench_mix(struct bench *b, enum bench_traffic_kind kind, struct rte_mempool *poo
 			print_mode(&r[m], (enum mode)m, full);
 			json_object_set_new(mo, mode_name[m], mode_json(b, &r[m], m, full));
 		}
-		if (nw == 1)
-			for (m = 0; m < MODES; m++) {
-				one_core[m] = gbps(r[m].wire_bytes, r[m].cpu_s);
-				one_total[m] = gbps(r[m].wire_bytes, r[m].wall_s);
-			}
-		else if (one_core[MODE_FULL] > 0)
-			print_scaling(b, r, nw, one_core, one_total, sc);
+		if (nw > 1 && nw <= n_alone)
+			print_scaling(r, nw, alone, sc);
 		json_object_set_new(rj, "workers", json_integer(nw));
 		json_object_set_new(rj, "modes", mo);
 		json_array_append_new(runs, rj);
@@ -788,8 +894,18 @@ bench_mix(struct bench *b, enum bench_traffic_kind kind, struct rte_mempool *poo
 			printf(" %s %" PRIu64, t->planted_sensor[s], t->planted[s] * b->o.iters);
 		printf("\n");
 	}
+	free(res);
+	free(alone);
 	bench_traffic_free(t);
 	return mj;
+fail:
+	free(res);
+	free(alone);
+	bench_traffic_free(t);
+	json_decref(mj);	/* with pl */
+	json_decref(runs);
+	json_decref(sc);
+	return NULL;
 }
 
 /* ---- set-up ---- */
@@ -803,9 +919,13 @@ usage(FILE *f)
 		"  --pcap FILE     a capture file instead of the mixes (Ethernet)\n"
 		"  -m MiB          mix content per iteration (default 16)\n"
 		"  -n N            iterations (default 5)\n"
+		"  -r N            rounds: every run N times, interleaved, its best time kept\n"
+		"                  (default 1)\n"
 		"  -f N            concurrent connections per worker (default 128)\n"
 		"  --workers LIST  worker counts to run, e.g. 1,2 (default 1,2; at most %d)\n"
 		"  -c FILE         configuration (default: built-in)\n"
+		"  --first-cpu N   lcore l on CPU (N + l) modulo the CPUs (default 0: the event\n"
+		"                  drain on CPU 0, worker 1 on CPU 1, ...)\n"
 		"  --json FILE     write the figures as JSON too\n", BENCH_MAX_WORKERS);
 }
 
@@ -817,6 +937,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "first-cpu", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -825,12 +946,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	o->mib = 16;
 	o->iters = 5;
+	o->rounds = 1;
 	o->conc = 128;
 	o->nworkers = 2;
 	o->workers[0] = 1;
 	o->workers[1] = 2;
 	o->mixes = 7;
-	while ((opt = getopt_long(argc, argv, "m:n:f:c:h", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "m:n:r:f:c:h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
 			o->mib = strtoul(optarg, &end, 10);
@@ -842,6 +964,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 			if (*end != '\0' || o->iters == 0)
 				goto bad;
 			break;
+		case 'r':
+			o->rounds = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end != '\0' || o->rounds == 0 || o->rounds > 100)
+				goto bad;
+			break;
 		case 'f':
 			o->conc = (unsigned int)strtoul(optarg, &end, 10);
 			if (*end != '\0' || o->conc == 0 || o->conc > 65536)
@@ -849,6 +976,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'c':
 			o->config = optarg;
+			break;
+		case 'u':
+			o->first_cpu = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end != '\0' || o->first_cpu > 1023)
+				goto bad;
 			break;
 		case 'x':
 			o->mixes = 0;
@@ -904,9 +1036,10 @@ bad:
 	return -1;
 }
 
-/* EAL on lcores 0 (events) and 1..maxw (workers), spread over the CPUs there are. */
+/* EAL on lcores 0 (events) and 1..maxw (workers), spread over the CPUs there are from
+ * first_cpu on. */
 static int
-bench_eal(const char *prog, unsigned int maxw)
+bench_eal(const char *prog, unsigned int maxw, unsigned int first_cpu)
 {
 	static char lcores[256], prefix[64];
 	char *argv[] = { (char *)(uintptr_t)prog, "--no-huge", "-m", "512", "--no-pci",
@@ -921,7 +1054,8 @@ bench_eal(const char *prog, unsigned int maxw)
 	off = (size_t)snprintf(lcores, sizeof(lcores), "--lcores=");
 	for (l = 0; l <= maxw; l++)
 		off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, "%s%u@%ld",
-					l ? "," : "", l, (long)(l % (unsigned long)ncpu));
+					l ? "," : "", l,
+					(long)((first_cpu + l) % (unsigned long)ncpu));
 	snprintf(prefix, sizeof(prefix), "--file-prefix=bench%d", (int)getpid());
 	return rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0 ? -1 : 0;
 }
@@ -1062,7 +1196,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench: %s\n", err);
 		return 1;
 	}
-	if (bench_eal(argv[0], maxw) != 0) {
+	if (bench_eal(argv[0], maxw, b.o.first_cpu) != 0) {
 		fprintf(stderr, "bench: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
@@ -1102,10 +1236,11 @@ main(int argc, char **argv)
 		printf("bench: note: %u worker lcores and the event drain share %ld CPUs; per-core "
 		       "figures come from each worker thread's CPU time\n", maxw,
 		       sysconf(_SC_NPROCESSORS_ONLN));
-	root = json_pack("{s:s,s:i,s:f,s:s,s:b,s:i,s:i,s:I}", "cpu_model", model, "cpus",
+	root = json_pack("{s:s,s:i,s:f,s:s,s:b,s:i,s:i,s:i,s:I}", "cpu_model", model, "cpus",
 			 (int)sysconf(_SC_NPROCESSORS_ONLN), "tsc_ghz", rte_get_tsc_hz() / 1e9,
 			 "dlp_engine", b.rt->cfg.dlp.engine ? "hyperscan" : "prefilter",
 			 "app_layer", (int)b.rt->cfg.app.enabled, "iterations", (int)b.o.iters,
+			 "rounds", (int)b.o.rounds,
 			 "concurrent_flows", (int)b.o.conc, "mix_mib", (json_int_t)b.o.mib);
 	json_object_set_new(root, "stages", json_pack("[s,s,s,s,s,s,s]", stage_name[1],
 		stage_name[2], stage_name[3], stage_name[4], stage_name[5], stage_name[6],

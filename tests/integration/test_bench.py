@@ -89,8 +89,9 @@ STAGES = ["parse", "flow", "reassembly", "app", "sensors", "verdict", "other"]
 
 @pytest.fixture(scope="module")
 def mixes(tmp_path_factory):
-    doc, text = run_bench(tmp_path_factory.mktemp("bench"), "-m", "1")
+    doc, text = run_bench(tmp_path_factory.mktemp("bench"), "-m", "1", "-r", "2")
     assert "1 worker" in text and "2 workers" in text
+    assert "one worker alone on CPU" in text
     return doc
 
 
@@ -108,9 +109,12 @@ def test_bench_json_shape(mixes):
 
 
 def test_bench_scaling_is_the_ratio_of_its_runs(mixes):
-    """The scaling rows are computed from the runs they stand next to: per core, the
-    worker count's Gbit/s per core over one worker's; total, its aggregate over n times
-    one worker's."""
+    """The scaling rows are computed from the runs they stand next to and one worker alone
+    on each of the n workers' lcores (the first of them is the 1-worker run): per core,
+    the n workers' Gbit/s per core over the alone runs' bytes over their CPU time (the
+    harmonic mean of their Gbit/s per core); total, the aggregate over the sum of the
+    alone runs' Gbit/s."""
+    assert mixes["rounds"] == 2
     for mix in mixes["mixes"]:
         runs = {r["workers"]: r["modes"] for r in mix["runs"]}
         rows = {(s["workers"], s["mode"]): s for s in mix["scaling"]}
@@ -118,10 +122,14 @@ def test_bench_scaling_is_the_ratio_of_its_runs(mixes):
                                 for m in ("full", "no_sensors")]
         for (n, mode), row in rows.items():
             one, many = runs[1][mode], runs[n][mode]
+            alone, alone_core = row["alone_gbps"], row["alone_gbps_per_core"]
+            assert len(alone) == n and len(alone_core) == n
+            assert alone[0] == pytest.approx(one["gbps_total"], rel=1e-6)
+            assert alone_core[0] == pytest.approx(one["gbps_per_core"], rel=1e-6)
+            assert all(g > 0 for g in alone + alone_core)
             assert row["per_core"] == pytest.approx(
-                many["gbps_per_core"] / one["gbps_per_core"], rel=1e-6)
-            assert row["total"] == pytest.approx(
-                many["gbps_total"] / (n * one["gbps_total"]), rel=1e-6)
+                many["gbps_per_core"] / (n / sum(1 / g for g in alone_core)), rel=1e-6)
+            assert row["total"] == pytest.approx(many["gbps_total"] / sum(alone), rel=1e-6)
             assert row["cpu_per_thread"] == (mixes["cpus"] >= n + 1)
 
 
@@ -166,7 +174,10 @@ def test_bench_pcap(tmp_path):
         gens.append(s)
     cap = tmp_path / "in.pcap"
     tgpcap.Capture(gens).write(cap)
-    doc, _ = run_bench(tmp_path, "--pcap", str(cap))
+    doc, text = run_bench(tmp_path, "--pcap", str(cap), "--first-cpu", "1")
+    # Lcore l on CPU (1 + l) modulo the CPUs: the workers' lcores 1 and 2.
+    n = os.cpu_count()
+    assert "one worker alone on CPU %d, %d:" % (2 % n, 3 % n) in text
     (mix,) = doc["mixes"]
     assert mix["mix"] == "pcap" and mix["flows"] == 0
     for run in mix["runs"]:
