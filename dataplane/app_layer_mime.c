@@ -47,12 +47,20 @@ app_mime_sink_close(void *cookie, uint8_t dir, uint8_t level)
 	(void)level;
 }
 
+/* The pre pipeline's decode anomaly: the direction's, once, whichever of its pipelines
+ * (pre or the parts' and plain bodies' pipe) fails first; pipe[dir] holds the flag. */
 static void
 app_mime_sink_anomaly(void *cookie, uint8_t dir, enum app_layer_anom kind)
 {
 	struct app_layer *al = cookie;
 	const struct app_layer_sink *s = al->env.sink;
+	struct app_pipe *pp = &al->cur->pipe[dir];
 
+	if (kind == APP_LAYER_ANOM_DECODE) {
+		if (pp->anom)
+			return;
+		pp->anom = 1;
+	}
 	if (s->anomaly != NULL)
 		s->anomaly(al->env.cookie, dir, kind);
 }

@@ -391,6 +391,40 @@ test_http_corrupt_gzip_stops_decoding_and_is_counted(void **state)
 	app_layer_free(al);
 }
 
+/* Two bodies of one direction whose codings fail, one plain and one multipart (its
+ * codings undone by the MIME pre pipeline), in either order: the direction's decode
+ * anomaly is reported once, both failures counted. */
+static void
+test_decode_anomaly_once_per_direction_across_plain_and_multipart_bodies(void **state)
+{
+	static const char plain[] = "POST /a HTTP/1.1\r\nContent-Encoding: gzip\r\n"
+				    "Content-Length: 12\r\n\r\nnot gzip 123";
+	static const char multi[] = "POST /b HTTP/1.1\r\nContent-Encoding: gzip\r\n"
+				    "Content-Type: multipart/form-data; boundary=b\r\n"
+				    "Content-Length: 12\r\n\r\nnot gzip 456";
+	const struct turn orders[2][2] = {
+		{ T(0, plain), T(0, multi) },
+		{ T(0, multi), T(0, plain) },
+	};
+	unsigned int o;
+
+	(void)state;
+	for (o = 0; o < 2; o++) {
+		struct config_app c = conf_default();
+		char err[128];
+		struct app_layer *al = app_layer_create(&c, err, sizeof(err));
+		struct rec *r = calloc(1, sizeof(*r));
+
+		assert_non_null(al);
+		assert_non_null(r);
+		play(al, APP_LAYER_HTTP, orders[o], 2, 0, 0, r, NULL);
+		assert_int_equal(app_layer_stats(al)->decode_errors, 2);
+		assert_int_equal(r->anomalies[0], 1);
+		free(r);
+		app_layer_free(al);
+	}
+}
+
 static void
 test_decompressor_pool_exhausted_is_counted_and_left_to_the_raw_scan(void **state)
 {
@@ -1176,6 +1210,8 @@ main(void)
 		cmocka_unit_test(test_decompressor_pool_exhausted_is_counted_and_left_to_the_raw_scan),
 		cmocka_unit_test(test_http_decoded_bytes_stop_at_max_decoded),
 		cmocka_unit_test(test_http_header_limit_is_an_anomaly_and_the_rest_goes_raw),
+		cmocka_unit_test(
+			test_decode_anomaly_once_per_direction_across_plain_and_multipart_bodies),
 		cmocka_unit_test(test_http_refused_buffer_covers_nothing),
 		cmocka_unit_test(test_http_meta_redacts_query_values_and_data_like_segments),
 		cmocka_unit_test(test_meta_addr_masks_the_local_part_only),
