@@ -262,6 +262,9 @@ def test_slow_clients_do_not_starve_an_honest_one(daemon):
         stop.set()
         for s in opened:
             s.close()
-    assert polls >= 2 and worst < 1.0, (polls, worst)
+    # A server that served the honest client only after a slow one's header had ended or
+    # timed out (10 s idle, reset by every trickled byte) would take 10 s or never answer;
+    # 3 s leaves room for a loaded machine's scheduling (300 Python threads run here).
+    assert polls >= 2 and worst < 3.0, (polls, worst)
     # The per-address limit kept each slow address to its share.
     assert len(opened) <= 300
