@@ -645,6 +645,45 @@ sensor_prefilter_reset(struct sensor_pf_stream *ps, uint64_t off)
 	}
 }
 
+/*
+ * A one-byte chunk of no class and no anchor (the sentinel of a close or gap, mostly)
+ * with no window of an earlier chunk running into it and no kind A run open: it starts,
+ * joins and qualifies no cluster and lists no window, so what kind_chunk and anchor_chunk
+ * would do comes down to the tracks' open flags (N: still within the gap of its last
+ * digit; U: closed) and the history words (shifted by one byte of no class). 1, done.
+ */
+static int
+quiet_byte(struct sensor_worker *sw, struct sensor_stream *st, uint8_t c)
+{
+	const struct sensor_pf_db *pf = sw->db->pf;
+	struct sensor_pf_scratch *x = &sw->pfx;
+	struct sensor_pf_stream *ps = &st->pf;
+	unsigned int k;
+
+	if ((uint8_t)(c - '0') <= 9 || (uint8_t)(c - 'A') <= 25 || c == ' ' || c == '+' ||
+	    c == SENSOR_PF_ANCHOR)
+		return 0;
+	for (k = 0; k < SENSOR_PF_KINDS; k++)
+		if (pf->kind[k].dfa != NULL && ps->tail_e[k] > x->c0)
+			return 0;
+	/* An open kind A run has a tail too while A's patterns end in the e-mail guard (the
+	 * only boundary kind A takes: right >= 1); not implied without a trailing guard. */
+	if (pf->kind[SENSOR_PF_A].dfa != NULL && ps->t[SENSOR_PF_A].open)
+		return 0;
+	for (k = 0; k < SENSOR_PF_KINDS; k++) {
+		x->n_win[k] = 0;
+		x->cur[k] = 0;
+	}
+	if (pf->kind[SENSOR_PF_N].dfa != NULL && ps->t[SENSOR_PF_N].open)
+		ps->t[SENSOR_PF_N].open = x->c1 - ps->t[SENSOR_PF_N].last <=
+					  pf->kind[SENSOR_PF_N].gap;
+	if (pf->kind[SENSOR_PF_U].dfa != NULL)
+		ps->t[SENSOR_PF_U].open = 0;
+	for (k = 0; k < 4; k++)
+		ps->hist[k] >>= 1;
+	return 1;
+}
+
 void
 sensor_prefilter_chunk(struct sensor_worker *sw, struct sensor_stream *st, const uint8_t *p,
 		       uint64_t c0, uint64_t c1)
@@ -657,6 +696,8 @@ sensor_prefilter_chunk(struct sensor_worker *sw, struct sensor_stream *st, const
 	x->c0 = c0;
 	x->c1 = c1;
 	x->p = p;
+	if (len == 1 && quiet_byte(sw, st, p[0]))
+		return;
 	for (i = 0; i < 4; i++) {
 		uint64_t *a = marr(x, i);
 
