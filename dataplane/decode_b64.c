@@ -137,63 +137,82 @@ b64_quantum(struct decode_b64 *st, struct decode_sink *s, const uint8_t *q)
 
 static bool b64_avx2;
 
-static inline __attribute__((target("avx2"))) __m256i
-b64_in(__m256i v, char lo, char hi)
-{
-	return _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8((char)(lo - 1))),
-				_mm256_cmpgt_epi8(_mm256_set1_epi8((char)(hi + 1)), v));
-}
-
 /*
- * The fast path with AVX2, at a quantum boundary: the quanta of 32 characters that come
- * before the first one not in the alphabet (all 8 when every one is) give 3 bytes each
- * (Mula and Lemire's packing: two multiply-adds put each quantum's 24 bits in a 32-bit
- * lane, a shuffle takes 12 bytes of each 128-bit half). The lanes from the stranger on
- * are decoded too but not kept: the sink's length moves past the whole quanta only.
- * Returns the characters decoded, a multiple of 4 (0: the stranger is in the first
- * quantum, for the character-at-a-time path).
+ * The fast path with AVX2, at a quantum boundary: 32 characters a step, for as long as
+ * p[0, n) holds whole steps of them. The quanta of a step that come before its first
+ * character not in the alphabet (all 8 when every one is) give 3 bytes each (Mula and
+ * Lemire's packing: two multiply-adds put each quantum's 24 bits in a 32-bit lane, a
+ * shuffle takes 12 bytes of each 128-bit half); the lanes from the stranger on are
+ * decoded too but not kept: the sink's length moves past the whole quanta only, and the
+ * steps stop there. The constants are made once a call, not once a step. Returns the
+ * characters decoded, a multiple of 4 (0: the stranger is in the first quantum, for the
+ * character-at-a-time path).
  */
-__attribute__((target("avx2"))) static unsigned int
-b64_block32(struct decode_b64 *st, struct decode_sink *s, const uint8_t *q)
+__attribute__((target("avx2"))) static size_t
+b64_blocks_avx2(struct decode_b64 *st, struct decode_sink *s, const uint8_t *p, size_t n)
 {
-	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q);
-	__m256i up = b64_in(v, 'A', 'Z'), lo = b64_in(v, 'a', 'z'), dg = b64_in(v, '0', '9');
-	__m256i s62 = _mm256_setzero_si256(), s63 = _mm256_setzero_si256(), val, w;
-	uint32_t ok;
-	unsigned int k;
+	const bool std = st->alphabet != DECODE_B64_URL, url = st->alphabet != DECODE_B64_STD;
+	/*
+	 * Letters and digits by their nibbles: a byte is one when its low and high nibble's
+	 * entries share a bit (1: a digit, high nibble 3, low 0-9; 2: A-O or a-o, high 4 or
+	 * 6, low 1-15; 4: P-Z or p-z, high 5 or 7, low 0-10); its value is the byte plus
+	 * its high nibble's offset. The four symbols are compared one by one.
+	 */
+	const __m256i lo_tab = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+		5, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 2, 2, 2, 2, 2));
+	const __m256i hi_tab = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+		0, 0, 0, 1, 2, 4, 2, 4, 0, 0, 0, 0, 0, 0, 0, 0));
+	const __m256i off_tab = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+		0, 0, 0, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0));
+	const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	const __m256i plus = _mm256_set1_epi8('+'), slash = _mm256_set1_epi8('/');
+	const __m256i dash = _mm256_set1_epi8('-'), under = _mm256_set1_epi8('_');
+	const __m256i v62 = _mm256_set1_epi8(62), v63 = _mm256_set1_epi8(63);
+	const __m256i pack1 = _mm256_set1_epi32(0x01400140), pack2 = _mm256_set1_epi32(0x00011000);
+	const __m256i order = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1,
+					       -1, 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1,
+					       -1, -1, -1);
+	size_t i = 0;
 
-	if (st->alphabet != DECODE_B64_URL) {
-		s62 = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('+'));
-		s63 = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('/'));
+	while (n - i >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		__m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+		__m256i an = _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, _mm256_and_si256(v, nib)),
+					      _mm256_shuffle_epi8(hi_tab, hi));
+		__m256i s62 = zero, s63 = zero, val, w;
+		uint32_t ok;
+		unsigned int k;
+
+		if (std) {
+			s62 = _mm256_cmpeq_epi8(v, plus);
+			s63 = _mm256_cmpeq_epi8(v, slash);
+		}
+		if (url) {
+			s62 = _mm256_or_si256(s62, _mm256_cmpeq_epi8(v, dash));
+			s63 = _mm256_or_si256(s63, _mm256_cmpeq_epi8(v, under));
+		}
+		ok = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(an, zero)) |
+		     (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(s62, s63));
+		k = ok == UINT32_MAX ? 32 : (unsigned int)__builtin_ctz(~ok) & ~3u;
+		if (k == 0)
+			break;
+		val = _mm256_add_epi8(v, _mm256_shuffle_epi8(off_tab, hi));
+		val = _mm256_blendv_epi8(val, v62, s62);
+		val = _mm256_blendv_epi8(val, v63, s63);
+		/* bytes a b c d -> 16-bit a*64+b, c*64+d -> 32-bit (a*64+b)*4096 + c*64+d */
+		w = _mm256_madd_epi16(_mm256_maddubs_epi16(val, pack1), pack2);
+		w = _mm256_shuffle_epi8(w, order);
+		if (DECODE_SINK_LEN - s->n < 32)
+			decode_sink_flush(s);
+		_mm_storeu_si128((__m128i *)(void *)(s->buf + s->n), _mm256_castsi256_si128(w));
+		_mm_storeu_si128((__m128i *)(void *)(s->buf + s->n + 12),
+				 _mm256_extracti128_si256(w, 1));
+		s->n += k / 4 * 3;
+		i += k;
+		if (k < 32)
+			break;
 	}
-	if (st->alphabet != DECODE_B64_STD) {
-		s62 = _mm256_or_si256(s62, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')));
-		s63 = _mm256_or_si256(s63, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_')));
-	}
-	ok = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(up, lo),
-			_mm256_or_si256(dg, _mm256_or_si256(s62, s63))));
-	k = ok == UINT32_MAX ? 32 : (unsigned int)__builtin_ctz(~ok) & ~3u;
-	if (k == 0)
-		return 0;
-	val = _mm256_add_epi8(v, _mm256_or_si256(
-		_mm256_or_si256(_mm256_and_si256(up, _mm256_set1_epi8(-65)),
-				_mm256_and_si256(lo, _mm256_set1_epi8(-71))),
-		_mm256_and_si256(dg, _mm256_set1_epi8(4))));
-	val = _mm256_blendv_epi8(val, _mm256_set1_epi8(62), s62);
-	val = _mm256_blendv_epi8(val, _mm256_set1_epi8(63), s63);
-	/* bytes a b c d -> 16-bit a*64+b, c*64+d -> 32-bit (a*64+b)*4096 + c*64+d */
-	w = _mm256_madd_epi16(_mm256_maddubs_epi16(val, _mm256_set1_epi32(0x01400140)),
-			      _mm256_set1_epi32(0x00011000));
-	w = _mm256_shuffle_epi8(w, _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12,
-						    -1, -1, -1, -1, 2, 1, 0, 6, 5, 4, 10, 9,
-						    8, 14, 13, 12, -1, -1, -1, -1));
-	if (DECODE_SINK_LEN - s->n < 32)
-		decode_sink_flush(s);
-	_mm_storeu_si128((__m128i *)(void *)(s->buf + s->n), _mm256_castsi256_si128(w));
-	_mm_storeu_si128((__m128i *)(void *)(s->buf + s->n + 12),
-			 _mm256_extracti128_si256(w, 1));
-	s->n += k / 4 * 3;
-	return k;
+	return i;
 }
 
 static void
@@ -211,7 +230,7 @@ b64_feed(struct decode_b64 *st, const uint8_t *p, size_t n, decode_out_fn out, v
 
 		if (st->qn == 0 && !st->pad_need && n - i >= 4 && b64_tab[c] >= 0) {
 			if (vec && n - i >= 32) {
-				size_t k = b64_block32(st, &s, p + i);
+				size_t k = b64_blocks_avx2(st, &s, p + i, n - i);
 
 				if (k > 0) {
 					i += k;
