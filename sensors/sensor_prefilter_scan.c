@@ -650,7 +650,8 @@ sensor_prefilter_reset(struct sensor_pf_stream *ps, uint64_t off)
  * with no window of an earlier chunk running into it and no kind A run open: it starts,
  * joins and qualifies no cluster and lists no window, so what kind_chunk and anchor_chunk
  * would do comes down to the tracks' open flags (N: still within the gap of its last
- * digit; U: closed) and the history words (shifted by one byte of no class). 1, done.
+ * digit; U: closed) and the history words (shifted by one byte of no class). Returns 1
+ * when it did that, 0 for the full passes.
  */
 static int
 quiet_byte(struct sensor_worker *sw, struct sensor_stream *st, uint8_t c)
