@@ -375,8 +375,9 @@ struct sensor_worker {
 	uint32_t hits_cap;	/* db->n_pats + 1, at least SENSOR_HITS_MAX */
 	struct sensor_hit *hits;	/* the group being processed */
 	uint32_t n_lit;
-	unsigned long long grp_to;	/* Hyperscan offset of the hits in lit */
-	struct sensor_hit *lit;	/* Hyperscan's hits at one offset, gathered */
+	unsigned long long grp_to;	/* Hyperscan offset of the group lit_group processes */
+	struct sensor_hit *lit;	/* Hyperscan's hits since the last lit_flush, which sorts
+				 * them by end offset */
 	uint32_t *pf_ids;	/* a prefilter group's pattern ids (hits_cap) */
 	struct sensor_pf_scratch pfx;
 	struct sensor_vcache vcache[SENSOR_VCACHE];

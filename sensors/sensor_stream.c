@@ -393,18 +393,17 @@ pf_drain(struct sensor_worker *sw, struct sensor_stream *st, uint64_t limit)
 }
 
 /*
- * The Hyperscan hits gathered for one end offset (sw->lit): first the prefilter's groups
+ * The Hyperscan hits lit[a, b), which share one end offset: first the prefilter's groups
  * that end before it, then the two finders' hits at that offset as one group.
  */
 static void
-lit_flush(struct sensor_worker *sw)
+lit_group(struct sensor_worker *sw, uint32_t a, uint32_t b)
 {
 	struct sensor_stream *st = sw->cur;
 	uint64_t t;
 	uint32_t i, n;
 
-	if (sw->n_lit == 0)
-		return;
+	sw->grp_to = sw->lit[a].to;
 	t = st->hs_base + sw->grp_to;
 	if (sw->use_pf) {
 		pf_drain(sw, st, t - 1);
@@ -415,10 +414,39 @@ lit_flush(struct sensor_worker *sw)
 	} else {
 		sw->n_hits = 0;
 	}
-	for (i = 0; i < sw->n_lit; i++)
+	for (i = a; i < b; i++)
 		group_put(sw, sw->lit[i].id, sw->lit[i].from, sw->lit[i].to, 0);
-	sw->n_lit = 0;
 	process_group(sw);
+}
+
+/*
+ * The Hyperscan hits gathered since the last flush (sw->lit), one group per end offset in
+ * end-offset order. Hyperscan reports by end offset but not always in order: a match of a
+ * pattern with SOM can come after a later one's in the same scan call (seen: a private
+ * key ending at 145 reported after a 9-digit value ending at 146), and deciding it late
+ * changes which overlapping values are decided together. So the hits of a call are
+ * gathered and sorted (stably: mostly in order already) before any is processed.
+ */
+static void
+lit_flush(struct sensor_worker *sw)
+{
+	uint32_t n = sw->n_lit, i, j;
+
+	if (n == 0)
+		return;
+	for (i = 1; i < n; i++) {
+		struct sensor_hit x = sw->lit[i];
+
+		for (j = i; j > 0 && sw->lit[j - 1].to > x.to; j--)
+			sw->lit[j] = sw->lit[j - 1];
+		sw->lit[j] = x;
+	}
+	sw->n_lit = 0;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && sw->lit[j].to == sw->lit[i].to; j++)
+			;
+		lit_group(sw, i, j);
+	}
 }
 
 static int
@@ -433,13 +461,12 @@ on_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned
 	to += d;
 	if (from != HS_OFFSET_PAST_HORIZON)
 		from += d;
-	if (sw->n_lit > 0 && (to != sw->grp_to || sw->n_lit == sw->hits_cap))
+	if (sw->n_lit == sw->hits_cap)
 		lit_flush(sw);
 	h = &sw->lit[sw->n_lit++];
 	h->id = id;
 	h->from = from;
 	h->to = to;
-	sw->grp_to = to;
 	return 0;
 }
 

@@ -439,6 +439,37 @@ test_engines_agree_on_email_soup(void **state)
 	sensor_db_free(db);
 }
 
+/*
+ * Hyperscan reports a match of a pattern with SOM after a later one's in the same scan
+ * call: the private key below ends at 145, the 9-digit value after its second body at
+ * 146, and the key came second. Processed as they came, the first key (ending at 70,
+ * waiting for a keyword) was decided before the second joined its overlap group and both
+ * were reported by the HYPERSCAN engine, one by the PREFILTER engine (whose 9-digit
+ * values come from the prefilter, in order). The hits of a call are now sorted by end
+ * offset (lit_flush). Found by fuzz_sensor_engines (plan seed 225192148: one scan,
+ * commits).
+ */
+static void
+test_engines_agree_when_hyperscan_reports_a_match_late(void **state)
+{
+	static const char text[] =
+		"\n-----BEGIN PRIVATE KEY-----\\nDANBbqkiG7w0BAQEFA123456789ASCBKcwggtion: "
+		"eyJiiG7w0BAQEFAA123456789A\xff\xff\xd6""1-\\nMIIEvQIBADANBbgkqhkiG7w0BAQEFAA"
+		"123456789A1";
+	struct sensor_db *db = builtin_db();
+	struct sensor_diff *d;
+	char err[256];
+
+	(void)state;
+	d = sensor_diff_create(db, &today, err, sizeof(err));
+	assert_non_null(d);
+	/* One private key (the later body wins the overlap), 9-digit values rejected. */
+	assert_int_equal(agree(d, (const uint8_t *)text, sizeof(text) - 1, 225192148, 1), 1);
+	agree(d, (const uint8_t *)text, sizeof(text) - 1, 1, 64);
+	sensor_diff_free(d);
+	sensor_db_free(db);
+}
+
 /* ---- the Hyperscan gate (sensor_gate.h) ---- */
 
 static int
@@ -1045,6 +1076,7 @@ main(void)
 		cmocka_unit_test(test_engines_agree_on_hand_written_edge_cases),
 		cmocka_unit_test(test_engines_agree_on_random_token_soup),
 		cmocka_unit_test(test_engines_agree_on_email_soup),
+		cmocka_unit_test(test_engines_agree_when_hyperscan_reports_a_match_late),
 		cmocka_unit_test(test_prefilter_anchor_kind_takes_what_it_can_prove),
 		cmocka_unit_test(test_gate_anchors_are_the_literals_hyperscan_patterns_start_with),
 		cmocka_unit_test(test_gate_finder_finds_every_anchor_with_and_without_avx2),
