@@ -560,15 +560,38 @@ dlp_make_room(struct dlp_dir *d, uint16_t sensor)
 	return 1;
 }
 
+/* The index of value h of sensor in d's distinct set, or -1 (a pair is listed once). */
+static int
+dlp_distinct_find(const struct dlp_dir *d, uint64_t h, uint16_t sensor)
+{
+	uint32_t i;
+
+	for (i = 0; i < d->n_distinct; i++)
+		if (d->distinct[i] == h && d->distinct_sensor[i] == sensor)
+			return (int)i;
+	return -1;
+}
+
+/* How many of d's distinct values are sensor's. */
+static uint32_t
+dlp_distinct_count(const struct dlp_dir *d, uint16_t sensor)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < d->n_distinct; i++)
+		n += d->distinct_sensor[i] == sensor;
+	return n;
+}
+
 static void
 dlp_on_match(void *cookie, const struct sensor_match *m)
 {
 	struct dlp_ctx *ctx = cookie;
 	struct dlp_dir *d = ctx->cur;
 	uint64_t h = value_hash(ctx->key, m->v.norm, m->v.norm_len);
-	uint32_t i, limit = RTE_MIN(ctx->conf.max_matches, (uint32_t)DLP_EVENT_MATCHES);
-	uint32_t count = 0, threshold;
-	int fresh = 1, slot = -1;
+	uint32_t limit = RTE_MIN(ctx->conf.max_matches, (uint32_t)DLP_EVENT_MATCHES);
+	uint32_t threshold;
+	int fresh, slot;
 	uint8_t action;
 
 	if (!dlp_sensor_rule(ctx, m->sensor, &threshold, &action))
@@ -582,19 +605,11 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 	if (m->sensor < SENSOR_MAX)
 		ctx->sensor_matches[m->sensor][action == CONFIG_DLP_BLOCK]++;
 	/* Distinct values per sensor: the same digits seen by two sensors count for each. */
-	for (i = 0; i < d->n_distinct; i++) {
-		if (d->distinct_sensor[i] != m->sensor)
-			continue;
-		count++;
-		if (d->distinct[i] == h) {
-			fresh = 0;
-			slot = (int)i;
-			if (dlp_other_layer(ctx, d, i, m, h))
-				return;
-		}
-	}
+	slot = dlp_distinct_find(d, h, m->sensor);
+	fresh = slot < 0;
+	if (!fresh && dlp_other_layer(ctx, d, (uint32_t)slot, m, h))
+		return;
 	if (fresh) {
-		count++;
 		if (d->n_distinct < DLP_DISTINCT_MAX) {
 			slot = (int)d->n_distinct;
 			d->distinct[d->n_distinct] = h;
@@ -606,7 +621,6 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 			ctx->stats.distinct_overflow++;
 		}
 	}
-	count += d->overflow_count;
 	if (d->n_pending < limit || dlp_make_room(d, m->sensor)) {
 		struct dlp_pending *p = &d->pending[d->n_pending++];
 		uint16_t tl = m->v.norm_len < 4 ? m->v.norm_len : 4;
@@ -630,8 +644,11 @@ dlp_on_match(void *cookie, const struct sensor_match *m)
 	else
 		d->overflow_pending++;	/* reported in the direction's last event */
 	/* The event goes out when the scan returns, so it lists every match of this sensor
-	 * the same segment completed, not just those found before the crossing one. */
-	if (!dlp_bit(d->crossed_set, m->sensor) && count >= threshold) {
+	 * the same segment completed, not just those found before the crossing one. The
+	 * count (the sensor's distinct values and every value past a full set, this one
+	 * included) only matters below the threshold. */
+	if (!dlp_bit(d->crossed_set, m->sensor) &&
+	    dlp_distinct_count(d, m->sensor) + d->overflow_count >= threshold) {
 		dlp_set_bit(d->crossed_set, m->sensor);
 		d->crossed = 1;
 		d->cross_now = 1;

@@ -511,6 +511,39 @@ card_text(uint64_t i, char *out, size_t len, char *norm)
 }
 
 /*
+ * A full distinct set (64 values) counts every further value once, as new: at threshold
+ * 66 the 65th distinct card (the first past the set) raises nothing, the 66th crosses.
+ */
+static void
+test_full_distinct_set_counts_each_further_value_once(void **state)
+{
+	struct dlp_ctx *ctx = ctx_with(66, 4);
+	struct dlp_dir *d = dlp_dir_open(ctx);
+	struct caught c = { 0 };
+	char text[64];
+	uint64_t off = 0;
+	unsigned int k;
+
+	(void)state;
+	for (k = 0; k < 65; k++) {
+		card_text(300 + k, text, sizeof(text), NULL);
+		feed_at(ctx, d, off, text, &g_commit, &c);
+		off += strlen(text);
+	}
+	assert_int_equal(dlp_ctx_stats(ctx)->distinct_overflow, 1);
+	assert_int_equal(c.n, 0);
+	card_text(400, text, sizeof(text), NULL);
+	feed_at(ctx, d, off, text, &g_commit, &c);
+	assert_int_equal(c.n, 1);
+	assert_true(c.ev[0].crossing);
+	assert_int_equal(c.ev[0].total, 64);	/* the set's; the two past it at the end */
+	dlp_dir_close(ctx, d, 0, &g_commit, catch_fn, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ev[1].total, 2);
+	dlp_ctx_free(ctx);
+}
+
+/*
  * An idle direction that gives its stream up keeps counting: a second card after it
  * resumes reaches a threshold of 2, and the event lists the card seen before the park
  * at its raw offset, with the later ones at theirs (the new stream starts at 0). With
@@ -695,6 +728,7 @@ main(void)
 		cmocka_unit_test(test_threshold_event_lists_every_match_at_the_crossing),
 		cmocka_unit_test(test_threshold_one_fires_on_the_first_value),
 		cmocka_unit_test(test_repeated_value_counts_once),
+		cmocka_unit_test(test_full_distinct_set_counts_each_further_value_once),
 		cmocka_unit_test(test_other_sensors_do_not_count_towards_a_threshold),
 		cmocka_unit_test(test_bindings_count_only_bound_sensors),
 		cmocka_unit_test(test_matches_are_counted_by_sensor_and_action),
