@@ -842,11 +842,79 @@ test_form_match_equals_the_character_by_character_contract(void **state)
 	assert_true(digit_runs > 1000);
 }
 
+/*
+ * Values written from every template (digits for 'n', letters of either case for 'a',
+ * either for 'x', each literal in either case), half of them with one character changed to
+ * a byte next to a class's edge ('/', ':', '@', '[', '`', '{', a high-bit twin of a
+ * letter or digit, the other class): validator_form_match gives what the character-by-
+ * character contract gives, form and value, for letter forms and literals too (the test
+ * above draws mostly digits).
+ */
+static void
+test_form_match_words_equal_the_contract_on_written_values(void **state)
+{
+	static const uint8_t edge[] = "/:@[`{\xb0\xb9\xc1\xda\xe1\xfa 0aZ-.";
+	static const struct written_form forms[] = {
+		WFORM("aannnnnna", 0), WFORM("nnnnnnnna", 0), WFORM("nnnnnnnnA", 0),
+		WFORM("nnnnnnnnb", 0), WFORM("xxxxxxx-xxxx", 0), WFORM("nnn-nn-nnnn", 0),
+		WFORM("aa nn nn nn a", 0), WFORM("Xnnnnnnna", 0), WFORM("xxxxxxxxxxxxxxxx", 0),
+		WFORM("nnnnnnnnnnnnnnnnnnnnnna", 0), WFORM("aaaaaaaaaaaaaaaaaaaaaaa", 0),
+		WFORM("nnnnnn/nnnn", 0), WFORM("nnnnnnnnnnn", 0), WFORM("aaaaaannannannnnan", 0),
+	};
+	const unsigned int nf = sizeof(forms) / sizeof(forms[0]);
+	uint64_t seed = 20261207;
+	unsigned int round, matched = 0, changed = 0;
+
+	(void)state;
+	for (round = 0; round < 200000; round++) {
+		const struct written_form *f;
+		uint8_t raw[32];
+		char got[FORM_CHARS_MAX], want[FORM_CHARS_MAX];
+		size_t i;
+		int a, b;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		f = &forms[(seed >> 33) % nf];
+		for (i = 0; i < f->len; i++) {
+			unsigned int r;
+			char t = f->tpl[i];
+
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			r = (unsigned int)(seed >> 33);
+			if (t == 'n' || (t == 'x' && r % 2))
+				raw[i] = (uint8_t)('0' + r / 2 % 10);
+			else if (t == 'a' || t == 'x')
+				raw[i] = (uint8_t)((r / 2 % 2 ? 'a' : 'A') + r / 4 % 26);
+			else if (t >= 'A' && t <= 'Z' && r % 2)
+				raw[i] = (uint8_t)(t + 32);
+			else
+				raw[i] = (uint8_t)t;
+		}
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		if ((seed >> 63) != 0) {
+			raw[(seed >> 33) % f->len] = edge[(seed >> 40) % (sizeof(edge) - 1)];
+			changed++;
+		}
+		memset(got, 0x5a, sizeof(got));
+		memset(want, 0x5a, sizeof(want));
+		a = validator_form_match(raw, f->len, forms, nf, got);
+		b = ref_form_match(raw, f->len, forms, nf, want);
+		if (a != b || (a >= 0 && strcmp(got, want) != 0))
+			fail_msg("round %u, %.*s: form %d \"%s\", want %d \"%s\"", round,
+				 (int)f->len, (const char *)raw, a, a >= 0 ? got : "", b,
+				 b >= 0 ? want : "");
+		matched += a >= 0;
+	}
+	assert_true(matched > 50000);
+	assert_true(changed > 50000);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_form_match_equals_the_character_by_character_contract),
+		cmocka_unit_test(test_form_match_words_equal_the_contract_on_written_values),
 		cmocka_unit_test(test_credit_card_accepts_each_issuer_plain),
 		cmocka_unit_test(test_credit_card_accepts_groups_with_one_kind_of_separator),
 		cmocka_unit_test(test_credit_card_refuses_mixed_doubled_or_misplaced_separators),
