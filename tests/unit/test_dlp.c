@@ -435,8 +435,8 @@ test_raw_match_found_before_its_cover_is_not_counted_again(void **state)
 /*
  * A covered range in the middle of the raw stream, the raw bytes fed from raw offset base
  * in pieces of cut bytes: the values before and after it are found at their offsets in
- * the direction's raw stream, wherever its sensor stream started; the card inside it (which no buffer holds here) is not, because those bytes
- * are not scanned.
+ * the direction's raw stream, wherever its sensor stream started; the card inside it
+ * (which no buffer holds here) is not, because those bytes are not scanned.
  */
 static void
 check_cover_in_the_middle(uint64_t base, uint32_t cut)
