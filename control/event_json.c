@@ -33,6 +33,7 @@ static const char *const anomaly_names[MSG_ANOM__COUNT] = {
 	[MSG_ANOM_FRAG_TOO_MANY] = "frag_too_many",
 	[MSG_ANOM_FRAG_OVERLAP] = "frag_overlap",
 	[MSG_ANOM_FRAG_INVALID] = "frag_invalid",
+	[MSG_ANOM_TTL_CHANGED] = "ttl_changed",
 };
 
 const char *

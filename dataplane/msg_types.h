@@ -46,6 +46,7 @@ enum msg_anomaly {
 	MSG_ANOM_FRAG_TOO_MANY,		/* a datagram in more than defrag.max_frags fragments */
 	MSG_ANOM_FRAG_OVERLAP,		/* a datagram whose fragments overlapped in part */
 	MSG_ANOM_FRAG_INVALID,		/* a datagram whose fragments disagree, or past 64 KiB */
+	MSG_ANOM_TTL_CHANGED,		/* TCP data with another TTL than the direction's first */
 	MSG_ANOM__COUNT
 };
 

@@ -658,6 +658,25 @@ tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
 	depth_release(ctx, d);
 }
 
+void
+tcp_reasm_ttl(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
+	      uint8_t ttl, uint32_t len)
+{
+	assert(ctx != NULL && d != NULL);
+	if (!(d->flags & TCP_REASM_TTL)) {
+		d->ttl = ttl;
+		d->flags |= TCP_REASM_TTL;
+		return;
+	}
+	if (len == 0 || ttl == d->ttl)
+		return;
+	ctx->stats.ttl_changed++;
+	if (!(d->flags & TCP_REASM_TTL_CHANGED)) {
+		d->flags |= TCP_REASM_TTL_CHANGED;
+		reasm_event(ctx, owner, dir, TCP_REASM_EV_TTL_CHANGED);
+	}
+}
+
 /*
  * Record a RST sent on d (o: the opposite direction). TCP_REASM_RST_SEQ says its receiver
  * takes it: on a started direction, its sequence number is exactly next_seq (RFC 5961

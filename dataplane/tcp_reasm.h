@@ -32,6 +32,17 @@ void tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
 		       const uint8_t *data, uint32_t len);
 
 /*
+ * The IP TTL (IPv6: hop limit) of a segment of d with len payload bytes, before it is
+ * offered (tcp_reasm_segment). The first segment of d sets d's TTL; a data segment with
+ * another one is counted (stats.ttl_changed) and reported once per direction
+ * (TCP_REASM_EV_TTL_CHANGED): a sender's segments reach the tap over one path, with one
+ * TTL, so another is the sign of an insertion (a copy meant to expire between the tap and
+ * the receiver). Reassembly itself does not change.
+ */
+void tcp_reasm_ttl(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
+		   uint8_t ttl, uint32_t len);
+
+/*
  * A RST (flags has PKT_TCP_RST; seq and ack from its header) was sent on direction d, o
  * being the opposite direction. Records it, and whether its receiver's stack would take it
  * (RFC 5961 section 3: the exact next sequence number; before the sender's first segment,

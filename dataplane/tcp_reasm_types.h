@@ -20,6 +20,8 @@
 #define TCP_REASM_POOL_EMPTY	0x80	/* the worker's block pool ran dry on this direction */
 #define TCP_REASM_URG		0x100	/* urg_seq is an urgent byte not delivered yet */
 #define TCP_REASM_RST_SEQ	0x200	/* a RST at the sequence number its receiver expects */
+#define TCP_REASM_TTL		0x400	/* ttl holds the TTL of the direction's first segment */
+#define TCP_REASM_TTL_CHANGED	0x800	/* a data segment came with another TTL (reported) */
 
 /* One block of the pool: an out-of-order chunk of at most the block's payload size. */
 struct tcp_reasm_seg;
@@ -38,6 +40,7 @@ struct tcp_reasm_dir {
 	uint32_t overlaps;		/* segments overlapping data already held or delivered */
 	uint32_t overlaps_diff;		/* ... whose overlapping bytes differed (first copy kept) */
 	uint16_t flags;			/* TCP_REASM_* */
+	uint8_t ttl;			/* IPv4 TTL or IPv6 hop limit of the first segment */
 	uint32_t seen_end;		/* end of the furthest segment seen (acks are capped at it) */
 };
 
@@ -47,6 +50,7 @@ enum tcp_reasm_event {
 	TCP_REASM_EV_OOO_FLOW_CAP,	/* per-direction OOO byte cap hit: segment dropped */
 	TCP_REASM_EV_POOL_EMPTY,	/* per-worker block pool exhausted: segment dropped */
 	TCP_REASM_EV_DEPTH,		/* depth limit reached: delivery stops */
+	TCP_REASM_EV_TTL_CHANGED,	/* data with another TTL than the first segment's */
 	TCP_REASM_EV__COUNT
 };
 
@@ -88,6 +92,7 @@ struct tcp_reasm_stats {
 	uint64_t urgent_beyond;		/* urgent pointers past their segment's payload */
 	uint64_t urgent_replaced;	/* pending urgent bytes a newer pointer left inline */
 	uint64_t ack_unseen;		/* acks beyond anything the sender was seen to send */
+	uint64_t ttl_changed;		/* data segments with another TTL than their first */
 	uint64_t blocks_in_use;		/* gauge */
 };
 

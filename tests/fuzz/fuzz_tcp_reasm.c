@@ -6,7 +6,9 @@
  * to the direction's ISN, a payload length), acknowledgements, flushes and releases.
  * Payloads are not taken from the input: every byte is a function of its sequence number
  * (the "true" stream of its direction), or its complement for a segment marked corrupt,
- * so the harness knows what each byte offered was and which copy came first.
+ * so the harness knows what each byte offered was and which copy came first. A corrupt
+ * segment with a payload also comes with another IP TTL (3, the others 64), offered
+ * through tcp_reasm_ttl first, as the worker does.
  *
  * Input:  byte 0      bit 0 midstream pickup; bit 1 a depth (byte 1); bits 2-3 the
  *                     per-direction out-of-order cap (100, 1000, 16384 bytes, 1 MiB);
@@ -36,7 +38,8 @@
  *     way is never declared a gap; offsets the harness does not track hold a true byte or
  *     its complement;
  *   - without corrupt segments no overlap is counted as differing and no
- *     TCP_REASM_EV_OVERLAP_DIFF comes; each event kind at most once per direction;
+ *     TCP_REASM_EV_OVERLAP_DIFF or TCP_REASM_EV_TTL_CHANGED comes; each event kind at
+ *     most once per direction;
  *   - after every operation: the held blocks are sorted, non-overlapping, each 1..block
  *     payload bytes, all after next_seq, their bytes sum to ooo_bytes <= the cap, and the
  *     blocks held by both directions are the pool's blocks in use (stats.blocks_in_use);
@@ -190,7 +193,7 @@ h_event(void *cookie, void *owner, uint8_t dir, enum tcp_reasm_event ev)
 	FUZZ_CHECK((unsigned int)ev < TCP_REASM_EV__COUNT);
 	h->m[dir].events[ev]++;
 	FUZZ_CHECK(h->m[dir].events[ev] == 1);
-	if (ev == TCP_REASM_EV_OVERLAP_DIFF)
+	if (ev == TCP_REASM_EV_OVERLAP_DIFF || ev == TCP_REASM_EV_TTL_CHANGED)
 		FUZZ_CHECK(h->m[dir].corrupt_seen);
 }
 
@@ -282,6 +285,7 @@ segment(struct harness *h, uint8_t dir, uint32_t seq, uint8_t flags, uint32_t le
 	m->cur_data = buf;
 	refused = h->ctx.stats.ooo_flow_cap + h->ctx.stats.pool_empty;
 
+	tcp_reasm_ttl(&h->ctx, &owner_token, dir, d, corrupt && len > 0 ? 3 : 64, len);
 	tcp_reasm_segment(&h->ctx, &owner_token, dir, d, seq, flags, 0, buf, len);
 
 	m->cur_valid = false;

@@ -29,7 +29,7 @@ import random
 from pathlib import Path
 
 import pytest
-from scapy.layers.inet import TCP
+from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
 import tgpcap
@@ -59,16 +59,21 @@ def http_ok(body=b"stored\n"):
             b"Content-Length: %d\r\n\r\n" % len(body)) + body
 
 
-def segment(sess, d, off, data, flags="A", urp=None):
+def segment(sess, d, off, data, flags="A", urp=None, ttl=None):
     """Side d sends data at its stream offset off (URG with urgent pointer urp when urp is
-    not None); the peer ACKs what it holds contiguously. Stream bookkeeping is left to the
-    caller (sess.payload), since what the receiver reads depends on the urgent byte."""
+    not None; IP TTL ttl when not None); the peer ACKs what it holds contiguously. Stream
+    bookkeeping is left to the caller (sess.payload), since what the receiver reads
+    depends on the urgent byte."""
     frame = sess._frame(d, flags, sess.seq(d, off), sess._ack_for(d), data)
-    if urp is not None:
+    if urp is not None or ttl is not None:
         pkt = Ether(frame)
-        pkt[TCP].flags = pkt[TCP].flags | "U"
-        pkt[TCP].urgptr = urp
-        del pkt[TCP].chksum
+        if urp is not None:
+            pkt[TCP].flags = pkt[TCP].flags | "U"
+            pkt[TCP].urgptr = urp
+            del pkt[TCP].chksum
+        if ttl is not None:
+            pkt[IP].ttl = ttl
+            del pkt[IP].chksum
         frame = bytes(pkt)
     sess._emit(d, frame)
     sess._receive(d, off, off + len(data))
@@ -424,6 +429,54 @@ def test_server_acking_unsent_data_does_not_hide_the_uploads_next_bytes(tmp_path
         errs.append("stats %r, expected %r" % (got, want_st))
     if errs:
         fail_with(errs, res, "server acked %d bytes ahead of the client:" % ahead)
+
+
+# --------------------------------------------------------------------------------------
+# 4. A TTL insertion
+# --------------------------------------------------------------------------------------
+
+def test_data_with_another_ttl_than_the_direction_first_is_reported_once(tmp_path,
+                                                                        tollgated_bin):
+    """The insertion a TTL makes: a harmless copy of the upload (or of the answer) with a
+    TTL that runs out between the tap and the receiver, then the real bytes over the same
+    sequence numbers with the TTL of the connection's other segments (64). The copy's
+    direction gets one `ttl_changed` anomaly (to_server for the upload, to_client for the
+    answer) and reasm_ttl_changed counts each such data segment; a connection whose TTLs do
+    not change gets none."""
+    body = FILLER + b"refund card " + CARD + b"\n" + FILLER
+    req = tgpcap.http_request(body)
+    fake_req = req.replace(CARD, b"x" * len(CARD))
+    up = session((5_000_000, 6_000_000), EPOCH_US, 7, port=CPORT)
+    segment(up, C2S, 0, fake_req, flags="PA", ttl=3)
+    segment(up, C2S, 0, req, flags="PA")
+    up.payload[C2S] += fake_req
+    up.turn(S2C, http_ok())
+    up.close(C2S)
+    answer = http_ok(b"card " + CARD + b"\n")
+    down = session((7_000_000, 8_000_000), up.t_us + 1000, 8, port=CPORT + 1)
+    down.turn(C2S, tgpcap.http_request(b"which card?\n"))
+    segment(down, S2C, 0, answer.replace(CARD, b"y" * len(CARD)), flags="PA", ttl=1)
+    segment(down, S2C, 0, answer, flags="PA")
+    segment(down, S2C, 0, answer.replace(CARD, b"z" * len(CARD)), flags="PA", ttl=2)
+    down.payload[S2C] += answer
+    down.close(C2S)
+    calm = session((9_000_000, 10_000_000), down.t_us + 1000, 9, port=CPORT + 2)
+    calm.turn(C2S, tgpcap.http_request(body))
+    calm.turn(S2C, http_ok())
+    calm.close(C2S)
+    res = run(tmp_path, write(tmp_path / "ttl.pcap", [up, down, calm]), "run")
+    errs = []
+    anomalies = sorted((e.get("src_port"), e["anomaly"]["event"], e["anomaly"]["direction"])
+                       for e in res.events if e.get("event_type") == "anomaly")
+    want = [(CPORT, "ttl_changed", "to_server"), (CPORT + 1, "ttl_changed", "to_client")]
+    if anomalies != want:
+        errs.append("anomalies %r, expected %r" % (anomalies, want))
+    got = stats_of(res, "reasm_ttl_changed", "reasm_retransmits")
+    want_st = {"reasm_ttl_changed": 3, "reasm_retransmits": 3}
+    if got != want_st:
+        errs.append("stats %r, expected %r" % (got, want_st))
+    if errs:
+        fail_with(errs, res, "TTL insertions:")
 
 
 def test_bad_urgent_setting_is_refused_with_its_place_and_choices(tmp_path, tollgated_bin):

@@ -1581,6 +1581,47 @@ test_tcp_reasm_bare_ack_before_synack_is_stale(void **state)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 /*
+ * The TTL insertion: a copy of the data with a TTL meant to run out between the tap and
+ * the receiver, then the real data (the SYN's TTL) over the same sequence numbers. The
+ * first segment sets the direction's TTL; each data segment with another is counted, the
+ * event comes once; a bare ACK (no data) with another TTL is not counted; the bytes
+ * delivered are unchanged (the first copy: the TTL is only reported).
+ */
+static void
+test_tcp_reasm_ttl_other_than_the_first_is_counted_and_reported_once(void **state)
+{
+	static const uint8_t fake[] = "harmless", real[] = "41111111";
+	struct fx *f = *state;
+
+	tcp_reasm_ttl(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 64, 0);
+	syn(f);
+	tcp_reasm_ttl(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 63, 0);	/* a bare ACK */
+	assert_int_equal(f->ctx.stats.ttl_changed, 0);
+	tcp_reasm_ttl(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 64, 8);
+	assert_int_equal(f->ctx.stats.ttl_changed, 0);
+	tcp_reasm_ttl(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 3, 8);
+	data_at(f, fake, 0, 8);
+	assert_int_equal(f->ctx.stats.ttl_changed, 1);
+	assert_int_equal(f->rec.events[TCP_REASM_EV_TTL_CHANGED], 1);
+	tcp_reasm_ttl(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 64, 8);
+	data_at(f, real, 0, 8);
+	tcp_reasm_ttl(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 200, 8);
+	assert_int_equal(f->ctx.stats.ttl_changed, 2);
+	assert_int_equal(f->rec.events[TCP_REASM_EV_TTL_CHANGED], 1);
+	assert_int_equal(f->d.ttl, 64);
+	assert_int_equal(f->rec.out_len, 8);
+	assert_memory_equal(f->rec.out, fake, 8);
+	assert_int_equal(f->ctx.stats.retransmits, 1);
+	/* a released direction (a new connection on the 4-tuple) takes the TTL anew */
+	tcp_reasm_release(&f->ctx, &f->d);
+	tcp_reasm_ttl(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 3, 0);
+	tcp_reasm_ttl(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 3, 8);
+	assert_int_equal(f->ctx.stats.ttl_changed, 2);
+	assert_int_equal(f->d.ttl, 3);
+}
+
+
+/*
  * fuzz_tcp_reasm's finding (tests/fuzz/regressions/tcp_reasm/empty_segment_2_31_past_fin):
  * after a FIN, an empty segment 2^31 sequence numbers away is both before the FIN and
  * after it in sequence space; trimming it to the FIN made it 2^31 bytes long, read from
@@ -1652,6 +1693,7 @@ main(void)
 		T(test_tcp_reasm_random_order_with_duplicates_reassembles_exactly),
 		T(test_tcp_reasm_duplicate_held_segment_is_stored_once),
 		T(test_tcp_reasm_retransmit_of_delivered_data_is_counted_not_delivered),
+		T(test_tcp_reasm_ttl_other_than_the_first_is_counted_and_reported_once),
 		T(test_tcp_reasm_overlap_with_same_bytes_is_not_a_diff),
 		T(test_tcp_reasm_overlap_keeps_first_copy),
 		T(test_tcp_reasm_in_order_segment_keeps_held_copy_where_they_overlap),
