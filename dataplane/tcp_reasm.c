@@ -659,8 +659,8 @@ tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
 }
 
 void
-tcp_reasm_ttl(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
-	      uint8_t ttl, uint32_t len)
+tcp_reasm_ttl_seen(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
+		   uint8_t ttl)
 {
 	assert(ctx != NULL && d != NULL);
 	if (!(d->flags & TCP_REASM_TTL)) {
@@ -668,8 +668,6 @@ tcp_reasm_ttl(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_re
 		d->flags |= TCP_REASM_TTL;
 		return;
 	}
-	if (len == 0 || ttl == d->ttl)
-		return;
 	ctx->stats.ttl_changed++;
 	if (!(d->flags & TCP_REASM_TTL_CHANGED)) {
 		d->flags |= TCP_REASM_TTL_CHANGED;

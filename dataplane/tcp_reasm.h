@@ -31,16 +31,26 @@ void tcp_reasm_segment(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
 		       struct tcp_reasm_dir *d, uint32_t seq, uint8_t flags, uint16_t urp,
 		       const uint8_t *data, uint32_t len);
 
+/* The part of tcp_reasm_ttl past its check: d's first segment, or data with another TTL. */
+void tcp_reasm_ttl_seen(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
+			struct tcp_reasm_dir *d, uint8_t ttl);
+
 /*
  * The IP TTL (IPv6: hop limit) of a segment of d with len payload bytes, before it is
  * offered (tcp_reasm_segment). The first segment of d sets d's TTL; a data segment with
  * another one is counted (stats.ttl_changed) and reported once per direction
  * (TCP_REASM_EV_TTL_CHANGED): a sender's segments reach the tap over one path, with one
  * TTL, so another is the sign of an insertion (a copy meant to expire between the tap and
- * the receiver). Reassembly itself does not change.
+ * the receiver). Reassembly itself does not change. Inline: called for every segment.
  */
-void tcp_reasm_ttl(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
-		   uint8_t ttl, uint32_t len);
+static inline void
+tcp_reasm_ttl(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
+	      uint8_t ttl, uint32_t len)
+{
+	if ((d->flags & TCP_REASM_TTL) && (len == 0 || ttl == d->ttl))
+		return;
+	tcp_reasm_ttl_seen(ctx, owner, dir, d, ttl);
+}
 
 /*
  * A RST (flags has PKT_TCP_RST; seq and ack from its header) was sent on direction d, o
