@@ -128,6 +128,9 @@ worker_anomaly(struct worker *w, struct flow *f, uint8_t dir, enum msg_anomaly k
 {
 	struct msg *m;
 
+	_Static_assert(MSG_ANOM__COUNT <= 8 * sizeof(f->anomalies),
+		       "struct flow's anomalies has a bit per anomaly kind");
+
 	if (f != NULL) {
 		if (f->anomalies & (1u << kind))
 			return;
