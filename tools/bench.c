@@ -88,6 +88,7 @@ struct opts {
 	unsigned int first_cpu;	/* lcore l runs on CPU (first_cpu + l) modulo the CPUs */
 	unsigned int rounds;	/* every (workers, mode) run this many times, interleaved */
 	const char *pcap, *json, *config;
+	const char *write_pcap;	/* --write-pcap: write the mix's frames there, run nothing */
 };
 
 /* One worker lcore's part of a run. */
@@ -926,7 +927,11 @@ usage(FILE *f)
 		"  -c FILE         configuration (default: built-in)\n"
 		"  --first-cpu N   lcore l on CPU (N + l) modulo the CPUs (default 0: the event\n"
 		"                  drain on CPU 0, worker 1 on CPU 1, ...)\n"
-		"  --json FILE     write the figures as JSON too\n", BENCH_MAX_WORKERS);
+		"  --json FILE     write the figures as JSON too\n"
+		"  --write-pcap FILE  write one mix's frames (one iteration, as one worker with\n"
+		"                  -f connections at a time sees them, paced at 10 Gbit/s) to\n"
+		"                  FILE and exit: the input of tools/bench-read\n",
+		BENCH_MAX_WORKERS);
 }
 
 static int
@@ -938,6 +943,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "first-cpu", required_argument, NULL, 'u' },
+		{ "write-pcap", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1018,6 +1024,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'j':
 			o->json = optarg;
 			break;
+		case 'W':
+			o->write_pcap = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -1030,10 +1039,41 @@ parse_opts(int argc, char **argv, struct opts *o)
 		goto bad;
 	if (o->pcap != NULL)
 		o->mixes = 1u << BENCH_TRAFFIC_PCAP;
+	if (o->write_pcap != NULL && (o->pcap != NULL || __builtin_popcount(o->mixes) != 1)) {
+		fprintf(stderr, "bench: --write-pcap needs one --mix (standard, decoders or "
+			"adversarial)\n");
+		return -1;
+	}
 	return 0;
 bad:
 	usage(stderr);
 	return -1;
+}
+
+/* --write-pcap: the one mix chosen, written for tools/bench-read. */
+static int
+bench_write_pcap(const struct opts *o)
+{
+	enum bench_traffic_kind kind = (enum bench_traffic_kind)__builtin_ctz(o->mixes);
+	struct bench_traffic *t;
+	char err[256];
+	int rc;
+
+	t = bench_traffic_create(kind, o->mib, NULL, err, sizeof(err));
+	if (t == NULL) {
+		fprintf(stderr, "bench: %s\n", err);
+		return 1;
+	}
+	rc = bench_traffic_write_pcap(t, o->conc, 10.0, o->write_pcap, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "bench: %s\n", err);
+	else
+		printf("bench: %s: %s mix, %" PRIu32 " connections, %zu frames, %" PRIu64
+		       " bytes on the wire, %" PRIu64 " payload bytes\n", o->write_pcap,
+		       traffic_name[kind], t->nflows, t->nframes, t->wire_bytes,
+		       t->payload_bytes);
+	bench_traffic_free(t);
+	return rc != 0 ? 1 : 0;
 }
 
 /* EAL on lcores 0 (events) and 1..maxw (workers), spread over the CPUs there are from
@@ -1185,6 +1225,8 @@ main(int argc, char **argv)
 	memset(&b, 0, sizeof(b));
 	if (parse_opts(argc, argv, &b.o) != 0)
 		return 2;
+	if (b.o.write_pcap != NULL)
+		return bench_write_pcap(&b.o);
 	for (i = 0; i < b.o.nworkers; i++)
 		maxw = RTE_MAX(maxw, b.o.workers[i]);
 	b.rt = calloc(1, sizeof(*b.rt));

@@ -62,4 +62,10 @@ void bench_traffic_free(struct bench_traffic *t);
 size_t bench_traffic_deal(const struct bench_traffic *t, unsigned int k, unsigned int nw,
 			  unsigned int conc, uint32_t *out);
 
+/* Write the frames as one worker sees them (bench_traffic_deal, conc at a time) to a pcap
+ * file at path (Ethernet, microseconds), paced as a link of gbps Gbit/s would carry them,
+ * from a fixed time on. 0, or -1 with err saying why. */
+int bench_traffic_write_pcap(const struct bench_traffic *t, unsigned int conc, double gbps,
+			     const char *path, char *err, size_t errlen);
+
 #endif

@@ -185,3 +185,47 @@ def test_bench_pcap(tmp_path):
         full = run["modes"]["full"]
         assert full["flows_created"] == 3 * ITERS
         assert full["detections"] == {"credit_card": 3 * ITERS}
+
+
+def test_bench_write_pcap_is_the_traffic_the_bench_runs(mixes, tmp_path):
+    """`bench --write-pcap` (tools/bench-read's input) writes the frames of one iteration of
+    the mix the bench runs: `tollgated --read` of it sees every frame and connection, ends
+    every flow, and finds per sensor exactly the distinct values per flow direction that
+    one of the bench's iterations found (its detections over the iterations), in as many
+    dlp events with as many matches (the matches of the call that crosses a threshold are
+    in its alert)."""
+    cap = tmp_path / "standard.pcap"
+    p = subprocess.run([bench(), "--mix", "standard", "-m", "1", "-f", "16",
+                        "--write-pcap", str(cap)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    mix = next(m for m in mixes["mixes"] if m["mix"] == "standard")
+    assert "standard mix, %d connections, %d frames" % (mix["flows"], mix["frames"]) in p.stdout
+    tollgated = os.environ.get("TOLLGATED") or str(Path(bench()).parent / "tollgated")
+    events, stats = tmp_path / "eve.json", tmp_path / "stats.json"
+    p = subprocess.run([tollgated, "--read", str(cap), "--state-dir", str(tmp_path / "state"),
+                        "--events", str(events), "--stats-json", str(stats)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    st = json.loads(stats.read_text())
+    assert (st["packets"], st["flows_created"], st["flows_ended"]) == \
+        (mix["frames"], mix["flows"], mix["flows"])
+    seen = {}
+    for line in events.read_text().splitlines():
+        ev = json.loads(line)
+        if "dlp" not in ev:     # dlp events, and the alerts of a threshold crossed
+            continue
+        for m in ev["dlp"]["matches"]:
+            seen.setdefault(m["sensor"], set()).add((ev["flow_id"], ev["dlp"]["direction"],
+                                                     m["hash"]))
+    for run in mix["runs"]:
+        full = run["modes"]["full"]
+        assert {s: len(v) * ITERS for s, v in seen.items()} == full["detections"]
+        assert (st["dlp_events"] * ITERS, st["dlp_matches"] * ITERS) == \
+            (full["dlp_events"], full["dlp_event_matches"])
+
+
+def test_bench_write_pcap_needs_one_mix(tmp_path):
+    p = subprocess.run([bench(), "--write-pcap", str(tmp_path / "x.pcap")],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "--write-pcap needs one --mix" in p.stderr
+    assert not (tmp_path / "x.pcap").exists()
