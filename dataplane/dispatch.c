@@ -53,6 +53,11 @@ dispatch_burst(struct runtime *rt, struct rte_mbuf **pkts, uint16_t n, int lossl
 	uint16_t cnt[RUNTIME_MAX_WORKERS] = { 0 };
 	unsigned int nw = rt->n_workers, i, k;
 
+	if (nw == 1) {		/* one ring: nothing to hash */
+		memcpy(stage[0], pkts, n * sizeof(*pkts));
+		cnt[0] = n;
+		n = 0;
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t h = dispatch_hash(rte_pktmbuf_mtod(m, const uint8_t *),

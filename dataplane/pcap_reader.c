@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Offline input: capture files read with libpcap and fed to the same worker pipeline as
- * live ports. libpcap rather than the net_pcap vdev because it tells end of file apart
- * from an idle port, names the fault in a corrupt file, and reads several files in turn.
- * Frames are copied into mbufs (chained when larger than one mbuf) and stamped with their
+ * Offline input: capture files read and fed to the same worker pipeline as live ports,
+ * rather than through the net_pcap vdev, because the reader tells end of file apart from
+ * an idle port, names the fault in a corrupt file, and reads several files in turn.
+ * Classic pcap files of Ethernet frames (nearly every capture) are read by
+ * dataplane/pcap_file.c, which hands each record out of a large read(2) buffer, so a
+ * frame is copied once, into its mbuf; every other format (pcapng, other link types) by
+ * libpcap, whose reading copies a record twice before that. Frames are copied into mbufs (chained when larger than one mbuf) and stamped with their
  * capture time in the rte_dynfield_timestamp field, as net_pcap does, so workers see one
  * clock whatever the source.
  *
@@ -19,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include "dispatch.h"
+#include "pcap_file.h"
 #include "pcap_link.h"
 #include "pkt_cksum.h"
 #include "pkt_parse.h"
@@ -165,6 +169,92 @@ reader_offloaded(struct runtime *rt, const char *path)
 	return 1;
 }
 
+/*
+ * One record into the burst (handed to dispatch when full): its time stamp checked, its
+ * link header made Ethernet, copied into an mbuf (waiting for the workers to return
+ * mbufs rather than dropping). Returns 0, or -1 when the run stops (quit).
+ */
+static int
+reader_record(struct runtime *rt, int dlt, int64_t sec, int64_t usec, uint32_t caplen,
+	      uint32_t wirelen, const uint8_t *data, uint64_t trust, struct rte_mbuf **burst,
+	      uint16_t *n)
+{
+	uint8_t eth[PCAP_LINK_ETH_LEN];
+	uint32_t hlen, strip, len = caplen;
+	uint64_t ts = (uint64_t)sec * 1000000 + (uint64_t)usec;
+	struct rte_mbuf *m;
+
+	/* A classic header's seconds are signed: 0xfffffffe is -2 s. A time before 1970
+	 * (or a microsecond field out of range) would wrap the clock and every span: such
+	 * a packet is taken at 1970-01-01 and counted. */
+	if (sec < 0 || usec < 0 || usec >= 1000000) {
+		ts = 0;
+		rt->in.bad_time++;
+	}
+	if (caplen < wirelen)
+		rt->in.truncated++;
+	if (pcap_link_frame(dlt, data, len, eth, &hlen, &strip) != 0) {
+		rt->in.oversized++;
+		return 0;
+	}
+	data += strip;
+	len -= strip;
+	if (hlen + len > READER_MAX_FRAME) {
+		rt->in.oversized++;
+		return 0;
+	}
+	/* Offline: wait for the workers to return mbufs rather than drop. */
+	while ((m = reader_to_mbuf(rt, eth, hlen, data, len)) == NULL && !rt->quit) {
+		if (*n > 0) {
+			dispatch_burst(rt, burst, *n, 1);
+			*n = 0;
+		}
+		rt->in.nombuf++;
+		rte_pause();
+	}
+	if (m == NULL)
+		return -1;
+	*RTE_MBUF_DYNFIELD(m, rt->ts_offset, rte_mbuf_timestamp_t *) = ts;
+	m->ol_flags |= rt->ts_flag | trust;
+	rt->in.packets++;
+	rt->in.bytes += hlen + len;
+	if (rt->in.packets == 1 || ts < rt->in.first_us)
+		rt->in.first_us = ts;
+	if (ts > rt->in.last_us)
+		rt->in.last_us = ts;
+	burst[(*n)++] = m;
+	if (*n == READER_BURST) {
+		dispatch_burst(rt, burst, *n, 1);
+		*n = 0;
+	}
+	return 0;
+}
+
+/* A classic pcap of Ethernet frames (dataplane/pcap_file.h): each frame copied once,
+ * from the file's read buffer into its mbuf. 0, or -EIO. */
+static int
+reader_classic(struct runtime *rt, const char *path, struct pcap_file *pf, uint64_t trust)
+{
+	struct rte_mbuf *burst[READER_BURST];
+	struct pcap_file_rec r;
+	uint16_t n = 0;
+	int rc;
+
+	while (!rt->quit && (rc = pcap_file_next(pf, &r)) == 1)
+		if (reader_record(rt, DLT_EN10MB, r.sec, r.usec, r.caplen, r.len, r.data, trust,
+				  burst, &n) != 0)
+			break;
+	if (n > 0)
+		dispatch_burst(rt, burst, n, 1);
+	if (!rt->quit && rc < 0) {
+		READER_LOG(ERR, "%s: capture file is corrupt after %" PRIu64 " packets: %s", path,
+			   rt->in.packets, pf->err);
+		rt->in.errors++;
+		return -EIO;
+	}
+	return 0;
+}
+
 /* Read one file into the pipeline. Returns 0, or -EIO when it failed part-way. */
 static int
 reader_file(struct runtime *rt, const char *path)
@@ -172,6 +262,7 @@ reader_file(struct runtime *rt, const char *path)
 	char perr[PCAP_ERRBUF_SIZE];
 	struct rte_mbuf *burst[READER_BURST];
 	struct pcap_pkthdr *ph;
+	struct pcap_file pf;
 	const u_char *data;
 	uint16_t n = 0;
 	int dlt, rc, ret = 0;
@@ -180,6 +271,18 @@ reader_file(struct runtime *rt, const char *path)
 
 	trust = reader_offloaded(rt, path) ?
 		RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD : 0;
+	rc = pcap_file_open(&pf, path);
+	if (rc != 0) {
+		if (rc < 0) {
+			READER_LOG(ERR, "%s: cannot read capture: %s", path, pf.err);
+			return -EIO;
+		}
+		rt->in.files++;
+		ret = reader_classic(rt, path, &pf, trust);
+		pcap_file_close(&pf);
+		return ret;
+	}
+	/* Any other format, version or link type: libpcap's. */
 	p = pcap_open_offline(path, perr);
 	if (p == NULL) {
 		READER_LOG(ERR, "%s: cannot read capture: %s", path, perr);
@@ -187,57 +290,10 @@ reader_file(struct runtime *rt, const char *path)
 	}
 	dlt = pcap_datalink(p);
 	rt->in.files++;
-	while (!rt->quit && (rc = pcap_next_ex(p, &ph, &data)) == 1) {
-		uint8_t eth[PCAP_LINK_ETH_LEN];
-		uint32_t hlen, strip, len = ph->caplen;
-		uint64_t ts = (uint64_t)ph->ts.tv_sec * 1000000 + (uint64_t)ph->ts.tv_usec;
-		struct rte_mbuf *m;
-
-		/* libpcap reads a classic header's seconds as signed: 0xfffffffe is -2 s. A
-		 * time before 1970 (or a microsecond field out of range) would wrap the clock
-		 * and every span: such a packet is taken at 1970-01-01 and counted. */
-		if (ph->ts.tv_sec < 0 || ph->ts.tv_usec < 0 || ph->ts.tv_usec >= 1000000) {
-			ts = 0;
-			rt->in.bad_time++;
-		}
-
-		if (ph->caplen < ph->len)
-			rt->in.truncated++;
-		if (pcap_link_frame(dlt, data, len, eth, &hlen, &strip) != 0) {
-			rt->in.oversized++;
-			continue;
-		}
-		data += strip;
-		len -= strip;
-		if (hlen + len > READER_MAX_FRAME) {
-			rt->in.oversized++;
-			continue;
-		}
-		/* Offline: wait for the workers to return mbufs rather than drop. */
-		while ((m = reader_to_mbuf(rt, eth, hlen, data, len)) == NULL && !rt->quit) {
-			if (n > 0) {
-				dispatch_burst(rt, burst, n, 1);
-				n = 0;
-			}
-			rt->in.nombuf++;
-			rte_pause();
-		}
-		if (m == NULL)
+	while (!rt->quit && (rc = pcap_next_ex(p, &ph, &data)) == 1)
+		if (reader_record(rt, dlt, ph->ts.tv_sec, ph->ts.tv_usec, ph->caplen, ph->len,
+				  data, trust, burst, &n) != 0)
 			break;
-		*RTE_MBUF_DYNFIELD(m, rt->ts_offset, rte_mbuf_timestamp_t *) = ts;
-		m->ol_flags |= rt->ts_flag | trust;
-		rt->in.packets++;
-		rt->in.bytes += hlen + len;
-		if (rt->in.packets == 1 || ts < rt->in.first_us)
-			rt->in.first_us = ts;
-		if (ts > rt->in.last_us)
-			rt->in.last_us = ts;
-		burst[n++] = m;
-		if (n == READER_BURST) {
-			dispatch_burst(rt, burst, n, 1);
-			n = 0;
-		}
-	}
 	if (n > 0)
 		dispatch_burst(rt, burst, n, 1);
 	if (!rt->quit && rc == PCAP_ERROR) {

@@ -266,6 +266,17 @@ def pcap_seeds(eths):
     s["pcapng_ethernet"] = pcapng_file(1, eths)
     s["pcapng_sll"] = pcapng_file(113, sll)
     s["truncated_record"] = pcap_file(1, eths)[:-10]
+    # time stamp fields past 2^31 and out of range: signed in this byte order, unsigned
+    # in the other (libpcap's reading, which dataplane/pcap_file.c follows)
+    for name, e, magic in (("times_little_endian", "<", 0xA1B2C3D4),
+                           ("times_big_endian_nano", ">", 0xA1B23C4D)):
+        out = struct.pack(e + "IHHiIII", magic, 2, 4, 0, 0, 0, 1)
+        for sec, frac in ((0xFFFFFFFE, 5), (5, 0xFFFFFFF0), (0x80000000, 0x7FFFFFFF)):
+            out += struct.pack(e + "IIII", sec, frac, len(eths[0]), len(eths[0])) + eths[0]
+        s[name] = out
+    big = pcap_file(1, eths[:1])
+    s["caplen_past_maximum"] = big + struct.pack("<IIII", 1700000001, 0, 262145, 262145) + \
+        bytes(64)
     return s
 
 

@@ -19,9 +19,15 @@
  *     built in a block of exactly its size, so a read past its end is caught;
  *   - pkt_parse on the frame returns a known result, its offsets inside the frame;
  *   - pcap_next_ex ends with end of file or an error that has a message (what the reader
- *     logs for a corrupt file).
+ *     logs for a corrupt file);
+ *   - dataplane/pcap_file.c (the reader's own for classic Ethernet pcap files) takes the
+ *     input exactly when its file header is one (a reference of the header's fields),
+ *     and then returns the records libpcap returns (time stamp, lengths, bytes) and ends
+ *     as libpcap does: at the end of the file, or with an error that has a message.
  */
 #include <pcap/pcap.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +36,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "pcap_file.h"
 #include "pcap_link.h"
 #include "pkt_parse.h"
 
@@ -72,6 +79,78 @@ reference(int dlt, const uint8_t *d, uint32_t len, uint32_t *strip, uint32_t *hl
 	}
 }
 
+/* Whether pcap_file takes a file starting with these bytes: a classic header, version
+ * 2.4, link type Ethernet (FCS bits aside). */
+static FUZZ_NOCOV int
+classic_reference(const uint8_t *d, size_t size)
+{
+	uint32_t magic, lt;
+	uint16_t maj, min;
+	int sw;
+
+	if (size < 24)
+		return 0;
+	magic = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 |
+		(uint32_t)d[3] << 24;
+	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+		sw = 0;
+	else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+		sw = 1;
+	else
+		return 0;
+	maj = sw ? (uint16_t)(d[4] << 8 | d[5]) : (uint16_t)(d[5] << 8 | d[4]);
+	min = sw ? (uint16_t)(d[6] << 8 | d[7]) : (uint16_t)(d[7] << 8 | d[6]);
+	lt = sw ? (uint32_t)d[20] << 24 | (uint32_t)d[21] << 16 | (uint32_t)d[22] << 8 | d[23] :
+		  (uint32_t)d[23] << 24 | (uint32_t)d[22] << 16 | (uint32_t)d[21] << 8 | d[20];
+	return maj == 2 && min == 4 && (lt & 0x03ffffffu) == 1;
+}
+
+/* pcap_file against libpcap over the same bytes. */
+static FUZZ_NOCOV void
+check_classic(const uint8_t *data, size_t size)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	struct pcap_file_rec r;
+	struct pcap_pkthdr *ph;
+	struct pcap_file pf;
+	const u_char *pkt;
+	unsigned int records = 0;
+	int fd, rc, mine;
+	pcap_t *p;
+	FILE *f;
+
+	fd = memfd_create("fuzz-pcap", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	mine = pcap_file_open_fd(&pf, fd);
+	FUZZ_CHECK(mine == classic_reference(data, size));
+	if (mine != 1) {
+		close(fd);
+		return;
+	}
+	f = fmemopen((void *)(uintptr_t)data, size, "rb");
+	if (f == NULL)
+		abort();
+	p = pcap_fopen_offline(f, perr);
+	FUZZ_CHECK(p != NULL && pcap_datalink(p) == DLT_EN10MB);
+	for (;;) {
+		rc = pcap_next_ex(p, &ph, &pkt);
+		mine = pcap_file_next(&pf, &r);
+		if (rc != 1 || records++ == 4096)
+			break;
+		FUZZ_CHECK(mine == 1);
+		FUZZ_CHECK(r.sec == (int64_t)ph->ts.tv_sec && r.usec == (int64_t)ph->ts.tv_usec);
+		FUZZ_CHECK(r.caplen == ph->caplen && r.len == ph->len);
+		FUZZ_CHECK(memcmp(r.data, pkt, r.caplen) == 0);
+	}
+	if (records <= 4096) {
+		FUZZ_CHECK(rc == PCAP_ERROR_BREAK ? mine == 0 : mine == -1);
+		FUZZ_CHECK(mine == 0 || pf.err[0] != '\0');
+	}
+	pcap_close(p);
+	pcap_file_close(&pf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 FUZZ_NOCOV int
@@ -87,6 +166,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
+	check_classic(data, size);
 	f = fmemopen((void *)(uintptr_t)data, size, "rb");
 	if (f == NULL)
 		return 0;

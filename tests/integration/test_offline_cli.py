@@ -473,3 +473,99 @@ def test_stats_api_counts_truncated_and_oversized_records(tmp_path, tollgated_bi
         p.terminate()
         _, err = tail.communicate(p)
     assert p.returncode == 0, err
+
+
+def _write_format(path, frames, fmt, snaplen=65535):
+    """frames: (t_us, data, wirelen) written as fmt: "usec_le", "usec_be", "nsec_le",
+    "nsec_be" (classic pcap; a nanosecond file's fraction is t_us * 1000 + 999, which the
+    reader divides back down), or "pcapng" (little-endian, microsecond resolution)."""
+    if fmt == "pcapng":
+        def block(btype, body):
+            body += bytes(-len(body) % 4)
+            return struct.pack("<II", btype, 12 + len(body)) + body + \
+                struct.pack("<I", 12 + len(body))
+        out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+        out += block(1, struct.pack("<HHI", 1, 0, snaplen))
+        for t, data, wirelen in frames:
+            out += block(6, struct.pack("<IIIII", 0, t >> 32, t & 0xFFFFFFFF, len(data),
+                                        wirelen) + data)
+        path.write_bytes(out)
+        return
+    e = "<" if fmt.endswith("_le") else ">"
+    nano = fmt.startswith("nsec")
+    out = struct.pack(e + "IHHiIII", 0xA1B23C4D if nano else 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1)
+    for t, data, wirelen in frames:
+        frac = t % 1_000_000 * 1000 + 999 if nano else t % 1_000_000
+        out += struct.pack(e + "IIII", t // 1_000_000, frac, len(data), wirelen) + data
+    path.write_bytes(out)
+
+
+def test_classic_pcap_in_any_byte_order_and_resolution_reads_as_pcapng(tmp_path, small,
+                                                                        tollgated_bin):
+    """Classic pcap files of Ethernet frames are read by dataplane/pcap_file.c, every
+    other format by libpcap: the same frames as microsecond or nanosecond files in either
+    byte order and as pcapng (libpcap's) give the same events, time stamps included, the
+    same streams and counters. A classic record longer than the file's snapshot length is
+    cut to it (pcapng gets the records cut), counted as truncated. Then a record whose
+    length is past any snapshot (262144) ends the file as corrupt, after the packets
+    before it, naming the file."""
+    cap, _ = small
+    frames = [(t, f, len(f)) for t, f in cap.records]
+    # One UDP frame longer than the snapshot length of 1600 bytes: cut to it.
+    rng = random.Random(15)
+    big = tgpcap.UdpDns(rng, "10.45.0.1", 53300, "10.45.0.53", n=1,
+                        start_us=cap.records[-1][0] + 100, mac_base=50)
+    t_big, f_big = big.records[0]
+    f_big = f_big + bytes(2000)  # padding after the datagram: not part of it
+    frames.append((t_big, f_big, len(f_big)))
+    runs = {}
+    for fmt in ("pcapng", "usec_le", "usec_be", "nsec_le", "nsec_be"):
+        path = tmp_path / ("%s.pcap" % fmt)
+        if fmt == "pcapng":     # a record past the snapshot length is an error in pcapng:
+            _write_format(path, [(t, f[:1600], n) for t, f, n in frames], fmt)  # cut here
+        else:
+            _write_format(path, frames, fmt, snaplen=1600)
+        stats = tmp_path / ("%s.stats.json" % fmt)
+        res = tgpcap.run_tollgated(["--read", path, "--events", tmp_path / ("%s.ev" % fmt),
+                                    "--dump-streams", tmp_path / ("%s.streams" % fmt),
+                                    "--stats-json", stats], 60)
+        if res.rc != 0:
+            fail_with(["%s: exit %s, expected 0" % (fmt, res.rc)], res)
+        runs[fmt] = (res, json.loads(stats.read_text()))
+    ref, ref_st = runs["pcapng"]
+    # The snapshot cut the padded frame only, after its datagram.
+    assert ref_st["packets"] == len(frames) and ref_st["parse_errors"] == 0
+    assert ref_st["bytes"] == sum(len(f) for _, f, _ in frames) - (len(f_big) - 1600)
+    assert "; 1 cut short on file" in ref.stdout
+    errs = tgpcap.compare_flow_events(cap.flows(), ref.events, allow_extra=True)
+    errs += [] if len(ref.events) == len(cap.flows()) + 1 else ["not one more flow event"]
+    if errs:
+        fail_with(errs, ref, "pcapng")
+    for fmt, (res, st) in runs.items():
+        errs = []
+        if res.events != ref.events:
+            errs.append("%s: events differ from pcapng's" % fmt)
+        if res.streams != ref.streams:
+            errs.append("%s: streams differ from pcapng's" % fmt)
+        errs += ["%s: %s = %r, pcapng %r" % (fmt, k, st.get(k), v)
+                 for k, v in ref_st.items()
+                 if not k.startswith(("idle_", "busy_")) and st.get(k) != v]  # time, not data
+        line = re.search(r"input .*", res.stdout).group(0)
+        if line != re.search(r"input .*", ref.stdout).group(0):
+            errs.append("%s: summary %r, pcapng %r" % (fmt, line,
+                                                      re.search(r"input .*", ref.stdout)))
+        if errs:
+            fail_with(errs, res, fmt)
+    # A record past any snapshot length: corrupt, after the packets before it.
+    path = tmp_path / "past.pcap"
+    _write_format(path, frames[:3], "usec_le")
+    with open(path, "ab") as f:
+        f.write(struct.pack("<IIII", frames[3][0] // 1_000_000, 0, 262145, 262145))
+        f.write(bytes(64))
+    stats = tmp_path / "past.stats.json"
+    res = tgpcap.run_tollgated(["--read", path, "--events", tmp_path / "past.ev",
+                                "--stats-json", stats], 60)
+    _check_exit_error(res, path)
+    if "invalid packet capture length 262145" not in res.stderr:
+        fail_with(["stderr does not say why the file is corrupt"], res)
+    assert json.loads(stats.read_text())["packets"] == 3
