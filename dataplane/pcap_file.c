@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pcap_file.h"
@@ -126,12 +127,15 @@ int
 pcap_file_open(struct pcap_file *f, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	struct stat sb;
 
-	if (fd < 0) {
-		memset(f, 0, sizeof(*f));
-		f->fd = -1;
-		snprintf(f->err, sizeof(f->err), "%s", strerror(errno));
-		return -1;
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	if (fd < 0)
+		return 0;	/* libpcap says why, as for every other file */
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);	/* a FIFO or a device: libpcap's */
+		return 0;
 	}
 	rc = pcap_file_open_fd(f, fd);
 	if (rc != 1)

@@ -47,9 +47,10 @@ struct pcap_file {
 };
 
 /*
- * Open path and read its file header. Returns 1 when it is a file this reader takes (f
- * ready for pcap_file_next), 0 when it is not (nothing is kept open: libpcap's to read or
- * refuse), -1 when it cannot be opened or read (f->err says why; nothing kept open).
+ * Open path and read its file header. Returns 1 when it is a regular file this reader
+ * takes (f ready for pcap_file_next), 0 when it is not or cannot be opened (nothing is
+ * kept open: libpcap's to read or refuse, and to say why), -1 when its header cannot be
+ * read (f->err says why; nothing kept open).
  */
 int pcap_file_open(struct pcap_file *f, const char *path);
 
