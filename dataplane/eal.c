@@ -61,11 +61,20 @@ eal_free_hugepages(void)
 	return total;
 }
 
-/* "--lcores" value mapping n lcores round-robin onto the CPUs we may run on. */
+/*
+ * "--lcores" value for n lcores (0 control, 1 input, then the workers) over the CPUs we
+ * may run on (*ncpu gets how many). With a CPU per lcore, one each. With fewer, but more
+ * than the workers, each worker keeps a CPU of its own and the control thread and the
+ * input lcore share the others: a worker does the work of every packet, while the input
+ * lcore only hands packets on and the control thread mostly waits on the workers (2 CPUs,
+ * one worker: 15% more end to end, a flood of short flows nearly twice as fast as with the
+ * control thread on the worker's CPU; docs/performance.md "bench-read"). With no more
+ * CPUs than workers, round-robin.
+ */
 static void
-eal_lcore_map(unsigned int n, char *buf, size_t len)
+eal_lcore_map(unsigned int n, char *buf, size_t len, unsigned int *ncpu_out)
 {
-	unsigned int cpus[CPU_SETSIZE], ncpu = 0, i;
+	unsigned int cpus[CPU_SETSIZE], ncpu = 0, nw = n > 2 ? n - 2 : 0, shared, i;
 	cpu_set_t set;
 	size_t off = 0;
 
@@ -77,9 +86,15 @@ eal_lcore_map(unsigned int n, char *buf, size_t len)
 	}
 	if (ncpu == 0)
 		cpus[ncpu++] = 0;
+	*ncpu_out = ncpu;
+	shared = ncpu >= n || ncpu <= nw ? 0 : ncpu - nw;
 	buf[0] = '\0';
-	for (i = 0; i < n && off < len; i++)
-		off += snprintf(buf + off, len - off, "%s%u@%u", i ? "," : "", i, cpus[i % ncpu]);
+	for (i = 0; i < n && off < len; i++) {
+		unsigned int c = shared == 0 ? cpus[i % ncpu] :
+				 i < 2 ? cpus[i % shared] : cpus[shared + i - 2];
+
+		off += snprintf(buf + off, len - off, "%s%u@%u", i ? "," : "", i, c);
+	}
 }
 
 int
@@ -152,7 +167,11 @@ eal_start(const struct tg_config *cfg, const struct eal_plan *plan, const char *
 	if (plan->user_lcores != NULL) {
 		ARG("--lcores=%s", plan->user_lcores);
 	} else {
-		eal_lcore_map(plan->n_lcores, lcores, sizeof(lcores));
+		unsigned int ncpu;
+
+		eal_lcore_map(plan->n_lcores, lcores, sizeof(lcores), &ncpu);
+		EAL_LOG(INFO, "lcores %s on %u CPU%s (lcore@CPU; 0 control, 1 input, 2.. workers)",
+			lcores, ncpu, ncpu == 1 ? "" : "s");
 		ARG("--lcores=%s", lcores);
 	}
 	if (eal_free_hugepages() > 0) {

@@ -174,6 +174,42 @@ def test_lcores_map_runs_four_workers_on_two_cores(tmp_path):
     assert canon(events(four)) == canon(events(one))
 
 
+def _lcore_map(tmp_path, cpus, workers):
+    """The map tollgated logs when it may run on cpus (taskset), and its events."""
+    ev = tmp_path / ("%s-%d.jsonl" % ("-".join(map(str, cpus)), workers))
+    p = subprocess.run(["taskset", "-c", ",".join(map(str, cpus)), BIN, "--read",
+                        str(SAMPLE), "--events", str(ev), "--workers", str(workers)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    lines = [ln for ln in p.stderr.splitlines() if "tollgate.eal: lcores " in ln]
+    assert len(lines) == 1, p.stderr
+    return lines[0].split("tollgate.eal: lcores ")[1], canon(events(ev))
+
+
+def test_lcore_map_gives_each_worker_a_cpu_before_control_and_input(tmp_path):
+    """docs/architecture.md "Threads and lcores": a CPU per lcore when there are enough;
+    with fewer CPUs than lcores but more than workers, each worker has a CPU of its own and
+    the control thread and the input lcore share the rest; with no more CPUs than
+    workers, round-robin. Every map processes the capture to the same events."""
+    cpus = sorted(os.sched_getaffinity(0))
+    a = cpus[0]
+    got, ref = _lcore_map(tmp_path, [a], 1)
+    assert got.startswith("0@%d,1@%d,2@%d on 1 CPU " % (a, a, a))
+    if len(cpus) < 2:
+        pytest.skip("one CPU: the maps that spread lcores need two")
+    b = cpus[1]
+    want = {1: "0@%d,1@%d,2@%d on 2 CPUs" % (a, a, b),          # the worker alone
+            2: "0@%d,1@%d,2@%d,3@%d on 2 CPUs" % (a, b, a, b)}  # round-robin
+    for workers, line in want.items():
+        got, evs = _lcore_map(tmp_path, [a, b], workers)
+        assert got.startswith(line + " "), got
+        assert evs == ref
+    if len(cpus) >= 3:
+        got, evs = _lcore_map(tmp_path, cpus[:3], 1)
+        assert got.startswith("0@%d,1@%d,2@%d on 3 CPUs" % tuple(cpus[:3])), got
+        assert evs == ref
+
+
 def test_several_instances_run_at_once(tmp_path):
     procs = []
     for i in range(3):
