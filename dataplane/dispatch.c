@@ -5,6 +5,7 @@
  * the packets and hands each to a worker's ring by a symmetric hash of its IP addresses,
  * so both directions of a flow and all its fragments meet on one worker (DESIGN.md).
  */
+#include <nmmintrin.h>
 #include <string.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -26,13 +27,16 @@ dispatch_mix(uint32_t h)
 	return h;
 }
 
+/* An address's 16 bytes (IPv4: the first 4, the rest zero) through two CRC32C steps
+ * (SSE4.2, in the x86-64-v2 baseline): a few cycles, where four mixes took about 50
+ * instructions an address. */
 static uint32_t
 dispatch_addr(const uint8_t *a)
 {
-	uint32_t w[4];
+	uint64_t w[2];
 
 	memcpy(w, a, sizeof(w));
-	return dispatch_mix(w[0] ^ dispatch_mix(w[1] ^ dispatch_mix(w[2] ^ dispatch_mix(w[3]))));
+	return (uint32_t)_mm_crc32_u64(_mm_crc32_u64(0x9e3779b9u, w[0]), w[1]);
 }
 
 uint32_t
