@@ -6,9 +6,10 @@
  * Classic pcap files of Ethernet frames (nearly every capture) are read by
  * dataplane/pcap_file.c, which hands each record out of a large read(2) buffer, so a
  * frame is copied once, into its mbuf; every other format (pcapng, other link types) by
- * libpcap, whose reading copies a record twice before that. Frames are copied into mbufs (chained when larger than one mbuf) and stamped with their
- * capture time in the rte_dynfield_timestamp field, as net_pcap does, so workers see one
- * clock whatever the source.
+ * libpcap, whose reading copies a record twice before that. Frames are copied into mbufs
+ * (chained when larger than one mbuf) and stamped with their capture time in the
+ * rte_dynfield_timestamp field, as net_pcap does, so workers see one clock whatever the
+ * source.
  *
  * Link types: Ethernet; raw IPv4/IPv6 and Linux cooked captures (tcpdump -i any) get a
  * synthetic Ethernet header so the parser sees one frame format (dataplane/pcap_link.c,
@@ -238,7 +239,7 @@ reader_classic(struct runtime *rt, const char *path, struct pcap_file *pf, uint6
 	struct rte_mbuf *burst[READER_BURST];
 	struct pcap_file_rec r;
 	uint16_t n = 0;
-	int rc;
+	int rc = 0;
 
 	while (!rt->quit && (rc = pcap_file_next(pf, &r)) == 1)
 		if (reader_record(rt, DLT_EN10MB, r.sec, r.usec, r.caplen, r.len, r.data, trust,
