@@ -22,6 +22,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include "backoff.h"
 #include "dispatch.h"
 #include "pcap_file.h"
 #include "pcap_link.h"
@@ -183,6 +184,7 @@ reader_record(struct runtime *rt, int dlt, int64_t sec, int64_t usec, uint32_t c
 	uint8_t eth[PCAP_LINK_ETH_LEN];
 	uint32_t hlen, strip, len = caplen;
 	uint64_t ts = (uint64_t)sec * 1000000 + (uint64_t)usec;
+	unsigned int spins = 0;
 	struct rte_mbuf *m;
 
 	/* A classic header's seconds are signed: 0xfffffffe is -2 s. A time before 1970
@@ -204,14 +206,16 @@ reader_record(struct runtime *rt, int dlt, int64_t sec, int64_t usec, uint32_t c
 		rt->in.oversized++;
 		return 0;
 	}
-	/* Offline: wait for the workers to return mbufs rather than drop. */
+	/* Offline: wait for the workers to return mbufs rather than drop, giving the CPU
+	 * away after a while (the control thread may share it, and the workers may be
+	 * waiting for it to drain their events before they free any). */
 	while ((m = reader_to_mbuf(rt, eth, hlen, data, len)) == NULL && !rt->quit) {
 		if (*n > 0) {
 			dispatch_burst(rt, burst, *n, 1);
 			*n = 0;
 		}
 		rt->in.nombuf++;
-		rte_pause();
+		backoff_wait(&spins);
 	}
 	if (m == NULL)
 		return -1;
