@@ -24,6 +24,7 @@
 #include <rte_common.h>
 #include <rte_log.h>
 #include <rte_rcu_qsbr.h>
+#include "backoff.h"
 #include "dlp.h"
 #include "flow_policy.h"
 #include "fqdn_cache.h"
@@ -320,11 +321,13 @@ void
 snapshot_publish(struct snapshot_pub *pub, struct snapshot *s)
 {
 	struct snapshot *old = pub->current;
+	unsigned int spins = 0;
 
-	/* Too many grace periods in flight (workers stalled): free what we can first. */
+	/* Too many grace periods in flight (workers stalled): free what we can first. The
+	 * worker that would end one may be waiting for this CPU: spin, then yield. */
 	while (pub->n_pending == SNAPSHOT_PENDING_MAX) {
 		if (snapshot_reclaim(pub) == 0)
-			rte_pause();
+			backoff_wait(&spins);
 	}
 	s->version = ++pub->version;
 	pub->current = s;

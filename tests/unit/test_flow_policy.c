@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -1173,6 +1175,60 @@ test_snapshot_reclaim_frees_in_order_only_passed_grace_periods(void **state)
 	free(v);
 }
 
+/* The worker of the test below: it reports once the publisher has started to wait. */
+struct late_worker {
+	struct rte_rcu_qsbr *v;
+	int armed;
+};
+
+static void *
+late_worker_main(void *arg)
+{
+	struct late_worker *lw = arg;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+	while (!__atomic_load_n(&lw->armed, __ATOMIC_ACQUIRE))
+		sched_yield();
+	nanosleep(&ts, NULL);	/* likely inside the wait by now; correct either way */
+	rte_rcu_qsbr_quiescent(lw->v, 0);
+	return NULL;
+}
+
+static void
+test_snapshot_publish_waits_when_grace_periods_pile_up(void **state)
+{
+	struct late_worker lw = { qsbr_new(1), 0 };
+	struct snapshot *slot = NULL;
+	struct snapshot_pub *pub;
+	pthread_t t;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(rte_rcu_qsbr_thread_register(lw.v, 0), 0);
+	rte_rcu_qsbr_thread_online(lw.v, 0);
+	pub = snapshot_pub_create(&slot, lw.v);
+	assert_non_null(pub);
+	/* A worker that never reports: 64 replaced snapshots wait for it. */
+	for (i = 0; i < 65; i++)
+		snapshot_publish(pub, compile("{}", NULL, NULL, NULL));
+	assert_int_equal(snapshot_pending(pub), 64);
+	assert_int_equal(snapshot_reclaim(pub), 0);
+
+	/* The next publication waits (spinning, then yielding its CPU) until the worker
+	 * reports, then frees all 64 and queues the one it replaces. */
+	assert_int_equal(pthread_create(&t, NULL, late_worker_main, &lw), 0);
+	__atomic_store_n(&lw.armed, 1, __ATOMIC_RELEASE);
+	snapshot_publish(pub, compile("{}", NULL, NULL, NULL));
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(snapshot_pending(pub), 1);
+	assert_int_equal(slot->version, 66);
+
+	rte_rcu_qsbr_thread_offline(lw.v, 0);
+	snapshot_pub_free(pub);
+	assert_null(slot);
+	free(lw.v);
+}
+
 /* ---- randomized cross-check against policy_match ---- */
 
 static uint64_t rng_state;
@@ -1479,6 +1535,7 @@ main(void)
 		cmocka_unit_test(test_flow_policy_memsize_counts_block_and_group_table),
 		cmocka_unit_test(test_snapshot_reclaim_waits_for_worker_quiescent_state),
 		cmocka_unit_test(test_snapshot_reclaim_frees_in_order_only_passed_grace_periods),
+		cmocka_unit_test(test_snapshot_publish_waits_when_grace_periods_pile_up),
 		cmocka_unit_test(test_flow_policy_agrees_with_policy_match_on_random_policies),
 	};
 
