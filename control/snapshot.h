@@ -50,8 +50,9 @@ struct snapshot_pub *snapshot_pub_create(struct snapshot **slot, struct rte_rcu_
  * Make s the snapshot workers read (version = previous + 1) and queue the one it replaces
  * for freeing after a grace period. Does not wait for the workers, except when
  * SNAPSHOT_PENDING_MAX (64) replaced snapshots are already waiting: it then waits (spins,
- * then yields the CPU) until the oldest grace period ends (a worker that stopped reporting would hold it; workers
- * report once per poll loop, or go offline when they stop).
+ * then yields the CPU) until the oldest grace period ends (a worker that stopped
+ * reporting would hold it; workers report once per poll loop, or go offline when they
+ * stop).
  */
 void snapshot_publish(struct snapshot_pub *pub, struct snapshot *s);
 
