@@ -99,6 +99,7 @@ struct control *
 control_create(struct runtime *rt, char *err, size_t errlen)
 {
 	struct control *c = calloc(1, sizeof(*c));
+	int rc;
 
 	if (c == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -136,6 +137,12 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 					    sizeof(why));
 		if (c->events == NULL) {
 			snprintf(err, errlen, "events file %s", why);
+			goto fail;
+		}
+		/* Live, stdout's reader does not set the pace either: what it does not take
+		 * in time is dropped and counted. Offline (--read) waits for it. */
+		if (!rt->offline && (rc = event_file_live(c->events)) != 0) {
+			snprintf(err, errlen, "events file -: %s", strerror(-rc));
 			goto fail;
 		}
 	}

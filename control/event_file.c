@@ -25,10 +25,14 @@
  *
  * A FIFO, socket or character device opened by path is written non-blocking: its reader
  * may stop reading, and the control thread (which also serves the API) must not stop
- * with it. What the reader has not taken stays in the buffer, from the exact byte it
- * stopped at (a line is never cut for it); a line that finds the buffer full is dropped
- * and counted (stats.dropped), and at the end the reader gets a last chance
- * (event_file_finish) before what is left is dropped and counted too.
+ * with it. So is stdout when it is not a regular file in live mode (event_file_live):
+ * a pipe, FIFO or terminal through a description of its own, opened again from
+ * /proc/self/fd/1 (O_NONBLOCK on fd 1 itself would change the description the shell and
+ * the rest of the pipeline share), a socket by send(MSG_DONTWAIT). What the reader has
+ * not taken stays in the buffer, from the exact byte it stopped at (a line is never cut
+ * for it); a line that finds the buffer full is dropped and counted (stats.dropped), and
+ * at the end the reader gets a last chance (event_file_finish) before what is left is
+ * dropped and counted too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,7 +53,9 @@
 struct event_file {
 	char *path;
 	int fd;
-	int owned;			/* 0: stdout, never closed here */
+	int owned;			/* 0: stdout (never rotated, reopened or fsync'ed) */
+	int close_fd;			/* fd is ours to close: a path's, or stdout's own */
+	int sock;			/* a socket written by send(MSG_DONTWAIT) */
 	int regular;			/* a regular file: rotation applies */
 	int nonblock;			/* a FIFO, socket or device: never wait for its reader */
 	uint64_t size;			/* bytes in the file, ours (buffered too) and what was there */
@@ -148,11 +155,12 @@ event_file_drain(struct event_file *f)
 			if (want > PIPE_BUF &&
 			    (nl = memrchr(f->buf + done, '\n', PIPE_BUF)) != NULL)
 				want = (size_t)(nl - (f->buf + done)) + 1;
-			k = write(f->fd, f->buf + done, want);
+			k = f->sock ? send(f->fd, f->buf + done, want, MSG_DONTWAIT | MSG_NOSIGNAL)
+				    : write(f->fd, f->buf + done, want);
 
 			if (k < 0 && errno == EINTR)
 				continue;
-			if (k < 0 && errno == EAGAIN)
+			if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 				break;
 			if (k <= 0) {
 				rc = -EIO;
@@ -261,8 +269,35 @@ event_file_open(const char *path, const struct config_events_file *conf, char *e
 		return NULL;
 	}
 	f->owned = 1;
+	f->close_fd = 1;
 	f->nonblock = !f->regular;
 	return f;
+}
+
+int
+event_file_live(struct event_file *f)
+{
+	struct stat sb;
+	int fd;
+
+	if (f->owned || f->nonblock)
+		return 0;
+	if (fstat(f->fd, &sb) != 0)
+		return -errno;
+	if (S_ISREG(sb.st_mode))
+		return 0;
+	if (S_ISSOCK(sb.st_mode)) {
+		f->sock = 1;
+		f->nonblock = 1;
+		return 0;
+	}
+	fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	f->fd = fd;
+	f->close_fd = 1;
+	f->nonblock = 1;
+	return 0;
 }
 
 /* FILE.n into buf. */
@@ -446,7 +481,7 @@ event_file_close(struct event_file *f)
 	rc = event_file_settle(f);
 	if (f->nonblock)
 		event_file_drop_buffered(f);
-	if (f->owned && close(f->fd) != 0 && rc == 0) {
+	if (f->close_fd && close(f->fd) != 0 && rc == 0) {
 		f->st.errors++;
 		rc = -EIO;
 	}

@@ -27,11 +27,21 @@ struct event_file_stats {
  * path is opened for appending (O_APPEND: a restart adds to what is there), and created
  * with mode 0640 whatever the umask when it does not exist. A FIFO, socket or device is
  * written non-blocking (its reader sets the pace: what it does not take in time is
- * dropped and counted, never waited for); only regular files are rotated. conf is copied. Returns NULL with err naming
- * the path and the reason. Control thread, like every function below.
+ * dropped and counted, never waited for); only regular files are rotated. conf is
+ * copied. Returns NULL with err naming the path and the reason. Control thread, like
+ * every function below.
  */
 struct event_file *event_file_open(const char *path, const struct config_events_file *conf,
 				   char *err, size_t errlen);
+
+/*
+ * Live mode (a reader that stops reading must not stop the control thread): stdout that is
+ * not a regular file is written non-blocking from now on, as a FIFO by path is; a pipe,
+ * FIFO or terminal through a description of its own (opened again from /proc/self/fd/1,
+ * so the one the shell and the pipeline share keeps its flags), a socket by
+ * send(MSG_DONTWAIT). Nothing to do for a path or a regular file. 0 or -errno.
+ */
+int event_file_live(struct event_file *f);
 
 /*
  * Size-based rotation (events.file.max_size), before a line of len bytes (newline not

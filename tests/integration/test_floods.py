@@ -112,12 +112,14 @@ def _drain(fd, into):
 
 
 def flood(tmp_path, frames, cfg_extra, until, may_lose_events=False, args=(), fifo=False,
-          after=None, deadline=DEADLINE):
+          stdout_pipe=False, after=None, deadline=DEADLINE):
     """Replay frames into the inside port of an inline pair while polling /healthz;
     returns a Flood. may_lose_events: a flood of flow events may outrun the sink (live:
     dropped and counted, exit code 1); then every event is either in the file or counted
     lost. args: more daemon arguments (--capture ...). fifo: the events file is a FIFO
-    that nobody reads until the daemon is told to stop. after(port, proc): called once
+    that nobody reads until the daemon is told to stop; stdout_pipe: the events go to
+    stdout (`--events -`), a pipe nobody reads until then (the summary goes to stderr).
+    after(port, proc): called once
     until() holds, before the stop; its result is Flood.after. deadline: for /healthz
     and until()."""
     rx, empty = tmp_path / "rx.pcap", tmp_path / "empty.pcap"
@@ -137,17 +139,22 @@ dataplane:
 {cfg_extra}
 """)
     events = tmp_path / "events.jsonl"
-    rfd = None
+    rfd, stdout = None, subprocess.PIPE
     if fifo:
         os.mkfifo(events)
         rfd = os.open(events, os.O_RDONLY | os.O_NONBLOCK)   # the writer's open needs one
+    if stdout_pipe:
+        rfd, stdout = os.pipe()
+        events = "-"
     port = free_port()
     # The release-like build: AddressSanitizer's shadow memory and quarantine are not
     # part of any configuration's plan.
     p = subprocess.Popen([RELEASE_BIN, "--config", cfg, "--api-listen", f"127.0.0.1:{port}",
                           "--api-token-file", token_file(tmp_path / "tokens"), "--state-dir",
                           tmp_path / "state", "--events", events, *args],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=stdout, stderr=subprocess.PIPE, text=True)
+    if stdout_pipe:
+        os.close(stdout)    # the daemon's end only: EOF when it exits
     tail = StderrTail(p)
     tail.wait(r"memory plan: total \d+ MiB")
     plan = int(re.search(r"memory plan: total (\d+) MiB", tail.text_now()).group(1))
@@ -183,9 +190,11 @@ dataplane:
     counters = stats["counters"]
     p.send_signal(signal.SIGTERM)
     chunks = []
-    drainer = _drain(rfd, chunks) if fifo else None
-    out, _ = tail.communicate(p, timeout=DEADLINE)
-    if fifo:
+    drainer = _drain(rfd, chunks) if rfd is not None else None
+    out, err = tail.communicate(p, timeout=DEADLINE)
+    if stdout_pipe:
+        out = err           # the summary, as events own stdout
+    if rfd is not None:
         drainer.join(timeout=DEADLINE)
         os.close(rfd)
         text = b"".join(chunks).decode()
@@ -520,3 +529,36 @@ def test_events_fifo_nobody_reads_during_a_flood(tmp_path):
     # lost: at the worker (its ring full while the control thread writes) or at the
     # file (its reader took nothing); which of the two depends on timing
     assert r.counters["events_lost"] > 0
+
+
+def test_events_stdout_pipe_nobody_reads_during_a_flood(tmp_path):
+    """`--events -` with stdout a pipe nobody reads until the stop, live, during the same
+    flood: stdout is written non-blocking through a description of the daemon's own (the
+    pipe's shared one stays blocking), so, as for a FIFO by path, /healthz answers
+    throughout, every frame is forwarded, the events that find no room are dropped and
+    counted, and the reader gets whole lines at the stop."""
+    r = udp_flood_of_events(tmp_path, """events:
+  ring_size: 64
+  drain_timeout_ms: 300
+""", stdout_pipe=True, deadline=20, after=pipe_writers)
+    assert r.counters["events_lost"] > 0
+    assert all(e["event_type"] == "flow" for e in r.events)
+    # fd 1 keeps the shared description's flags; the daemon writes through its own
+    ours = [fd for fd, nonblock in r.after.items() if fd != 1]
+    assert r.after[1] is False and len(ours) == 1 and r.after[ours[0]] is True, r.after
+
+
+def pipe_writers(port, p):
+    """{fd: O_NONBLOCK set} for each descriptor of p that is the pipe its fd 1 is."""
+    pipe = os.readlink(f"/proc/{p.pid}/fd/1")
+    out = {}
+    for fd in os.listdir(f"/proc/{p.pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{p.pid}/fd/{fd}") != pipe:
+                continue
+            info = open(f"/proc/{p.pid}/fdinfo/{fd}").read()
+        except OSError:
+            continue
+        flags = int(re.search(r"^flags:\s+([0-7]+)", info, re.M).group(1), 8)
+        out[int(fd)] = bool(flags & os.O_NONBLOCK)
+    return out

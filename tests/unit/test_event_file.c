@@ -5,7 +5,8 @@
  * exactly one of the two files, a failed reopen that keeps the old descriptor, size-based
  * rotation and how many files it keeps, when each fsync policy syncs, and the batching:
  * lines reach the file when flushed, when the buffer is full or EVENT_FILE_FLUSH_S after
- * the last flush, in their order, a line longer than the buffer whole.
+ * the last flush, in their order, a line longer than the buffer whole; a FIFO's reader
+ * and, live, stdout's never waited for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -506,6 +508,98 @@ test_event_file_fifo_finish_drops_what_the_reader_left(void **state)
 	close(rfd);
 }
 
+/*
+ * Live mode, stdout a pipe (or a stream socket) whose reader stops reading: after
+ * event_file_live the writer never blocks (the lines that find no room are dropped and
+ * counted), the reader gets the lines in order, and fd 1's own description keeps its
+ * flags (a pipe is written through a description of our own, a socket by MSG_DONTWAIT).
+ * Stdout a regular file stays blocking: every line is written.
+ */
+enum stdout_kind { STDOUT_PIPE, STDOUT_SOCKET, STDOUT_FILE };
+
+static void
+stdout_live(enum stdout_kind kind, const char *file)
+{
+	static char got[1 << 20];
+	const unsigned int n = 20000;		/* 2 MB: far more than pipe + buffer */
+	int sv[2], saved = dup(STDOUT_FILENO), fl1, rc_live, again = 0;
+	struct event_file_stats st;
+	struct event_file *f;
+	char err[256], line[101];
+	size_t have = 0;
+	ssize_t k;
+	unsigned int i, whole;
+
+	assert_true(saved >= 0);
+	/* sv[0]: the reader's end, sv[1]: the one stdout becomes */
+	if (kind == STDOUT_PIPE) {
+		assert_int_equal(pipe(sv), 0);
+	} else if (kind == STDOUT_SOCKET) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	} else {
+		sv[0] = -1;
+		sv[1] = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(sv[1] >= 0);
+	}
+	fflush(stdout);
+	assert_true(dup2(sv[1], STDOUT_FILENO) >= 0);
+	close(sv[1]);
+	/* From here until stdout is back, no cmocka assertion (its report goes to stdout). */
+	f = event_file_open("-", &conf_default, err, sizeof(err));
+	rc_live = f != NULL ? event_file_live(f) : -1;
+	for (i = 0; f != NULL && i < n; i++) {
+		fifo_line(line, i);
+		if (event_file_write(f, line, 100) == -EAGAIN)
+			again++;
+	}
+	if (f != NULL)
+		event_file_finish(f, 50);
+	fl1 = fcntl(STDOUT_FILENO, F_GETFL);
+	st = f != NULL ? *event_file_stats(f) : (struct event_file_stats){ 0 };
+	if (f != NULL)
+		event_file_close(f);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+
+	assert_non_null(f);
+	assert_int_equal(rc_live, 0);
+	assert_int_equal(fl1 & O_NONBLOCK, 0);
+	if (kind == STDOUT_FILE) {	/* blocking: every line there */
+		FILE *in = fopen(file, "r");
+
+		assert_int_equal(again, 0);
+		assert_int_equal(st.dropped, 0);
+		assert_int_equal(st.lines, n);
+		have = fread(got, 1, sizeof(got), in);
+		fclose(in);
+		assert_int_equal(have, sizeof(got));	/* 2 MB written: the first 1 MiB read */
+		assert_int_equal(fifo_check(got, have / 101 * 101), have / 101);
+		return;
+	}
+	assert_true(again > 0);
+	assert_true(st.dropped >= (uint64_t)again);	/* and what the stop's drain left */
+	assert_int_equal(st.lines + st.dropped, n);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	while ((k = read(sv[0], got + have, sizeof(got) - have)) > 0)
+		have += (size_t)k;
+	close(sv[0]);
+	/* Lines in order from the first; a pipe gets whole ones (PIPE_BUF writes), a stream
+	 * socket may end in the part of the line the stop's drain had sent. */
+	whole = fifo_check(got, kind == STDOUT_PIPE ? have : have / 101 * 101);
+	assert_int_equal(whole, st.lines);
+}
+
+static void
+test_event_file_live_stdout_never_waits_for_its_reader(void **state)
+{
+	struct dir *d = *state;
+
+	stdout_live(STDOUT_PIPE, NULL);
+	stdout_live(STDOUT_SOCKET, NULL);
+	stdout_live(STDOUT_FILE, d->file);
+}
+
 int
 main(void)
 {
@@ -533,6 +627,8 @@ main(void)
 			test_event_file_fifo_reader_never_blocks_the_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_event_file_fifo_finish_drops_what_the_reader_left, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_event_file_live_stdout_never_waits_for_its_reader, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
