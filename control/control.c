@@ -522,10 +522,14 @@ control_summary(struct control *c, FILE *f, double elapsed)
 		s.c[CTR_flows_reused], s.c[CTR_flows_refused]);
 	fprintf(f, "  reassembly  %" PRIu64 " segments, %" PRIu64 " out of order, %" PRIu64
 		" retransmitted, %" PRIu64 " overlaps (%" PRIu64 " different), %" PRIu64
-		" gaps (%" PRIu64 " bytes), %" PRIu64 " dropped at caps\n",
+		" gaps (%" PRIu64 " bytes), %" PRIu64 " dropped at caps",
 		s.c[CTR_reasm_segments], s.c[CTR_reasm_ooo_held], s.c[CTR_reasm_retransmits],
 		s.c[CTR_reasm_overlaps], s.c[CTR_reasm_overlaps_diff], s.c[CTR_reasm_gaps],
 		s.c[CTR_reasm_gap_bytes], s.c[CTR_reasm_ooo_flow_cap] + s.c[CTR_reasm_pool_empty]);
+	/* A possible TTL insertion (an evasion, or a route change): shown when there was one. */
+	if (s.c[CTR_reasm_ttl_changed] != 0)
+		fprintf(f, ", %" PRIu64 " with a changed TTL", s.c[CTR_reasm_ttl_changed]);
+	fputc('\n', f);
 	control_summary_defrag(&s, f);
 	fprintf(f, "  drops       %" PRIu64 " parse errors", s.c[CTR_parse_errors]);
 	for (k = 1; k < PKT_ERR__COUNT; k++) {

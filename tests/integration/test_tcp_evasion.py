@@ -475,6 +475,9 @@ def test_data_with_another_ttl_than_the_direction_first_is_reported_once(tmp_pat
     want_st = {"reasm_ttl_changed": 3, "reasm_retransmits": 3}
     if got != want_st:
         errs.append("stats %r, expected %r" % (got, want_st))
+    # the summary shows them (a line without TTL changes does not mention TTLs)
+    if "0 dropped at caps, 3 with a changed TTL\n" not in res.stdout:
+        errs.append("summary without the 3 TTL changes")
     if errs:
         fail_with(errs, res, "TTL insertions:")
 
