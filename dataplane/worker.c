@@ -831,12 +831,25 @@ worker_packet(struct worker *w, struct rte_mbuf *m, const struct worker_pre *pre
 	rte_pktmbuf_free(m);
 }
 
+/* The rest of a frame's first segment (parsing ahead read its first line) into L2. */
+static inline void
+worker_prefetch_frame(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t o;
+
+	for (o = RTE_CACHE_LINE_SIZE; o < m->data_len; o += RTE_CACHE_LINE_SIZE)
+		rte_prefetch1(p + o);
+}
+
 /*
  * Frames go through in groups of WORKER_PRE_BURST, in two passes: the first parses each
  * one's headers and hashes its flow key, prefetching the bucket; the second inspects them
  * in order, prefetching the chain of the flow WORKER_PRE_AHEAD frames on (its bucket has
  * arrived by then). So a lookup in a table far larger than the cache does not wait for
- * memory, as with a bulk hash lookup. Parsing ahead reads only the frame.
+ * memory, as with a bulk hash lookup. Parsing ahead reads only the frame. The second pass
+ * also prefetches the next frame's bytes into L2 while this one is inspected: its
+ * checksum, the first pass over them, would otherwise wait for each line.
  */
 void
 worker_process_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
@@ -855,6 +868,8 @@ worker_process_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		for (i = 0; i < k; i++) {
 			if (i + WORKER_PRE_AHEAD < k && pre[i + WORKER_PRE_AHEAD].state == WORKER_PRE_KEYED)
 				flow_table_prefetch_chain(w->flows, pre[i + WORKER_PRE_AHEAD].hash);
+			if (i + 1 < k)
+				worker_prefetch_frame(pkts[base + i + 1]);
 			worker_packet(w, pkts[base + i], &pre[i]);
 			WORKER_PROF(w, WORKER_ST_OTHER);
 		}
