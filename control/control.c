@@ -140,11 +140,12 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 			goto fail;
 		}
 		/* Live, stdout's reader does not set the pace either: what it does not take
-		 * in time is dropped and counted. Offline (--read) waits for it. */
-		if (!rt->offline && (rc = event_file_live(c->events)) != 0) {
-			snprintf(err, errlen, "events file -: %s", strerror(-rc));
-			goto fail;
-		}
+		 * in time is dropped and counted. Offline (--read) waits for it. Without a
+		 * description of its own (no /proc), stdout stays blocking: said, not fatal. */
+		if (!rt->offline && (rc = event_file_live(c->events)) != 0)
+			CONTROL_LOG(WARNING, "events to stdout written blocking (a reader that "
+				    "stops reading stops the control thread): /proc/self/fd/1: %s",
+				    strerror(-rc));
 	}
 	if (rt->cfg.events.n_sinks > 0) {
 		c->svc.sinks = sink_set_create(&rt->cfg.events, err, errlen);
