@@ -70,16 +70,32 @@ def test_signal_drains_every_open_flow_event(tmp_path, sig):
 
 
 def test_events_lost_at_shutdown_exit_1_and_are_counted(tmp_path):
-    # The events go to stdout (--events -), a pipe nobody reads until the worker has given
-    # up: stdout is written blocking (a pipeline's consumer sets the pace), so the control
-    # thread blocks on it, the ring fills, and the shutdown drain times out. (A FIFO or
-    # socket given by path is written non-blocking instead: test_floods.py.)
+    # An offline run whose events go to stdout (--events -), a pipe nobody reads until
+    # the worker has given up: offline, stdout is written blocking (a forensic run waits
+    # for its consumer), so the control thread blocks on it, the ring fills with the
+    # 5000 flows ended at the end of the input, and the shutdown drain times out after
+    # drain_timeout_ms. (Live, stdout is written non-blocking, as a FIFO or socket given
+    # by path is, and never holds the control thread: test_floods.py.)
     n = 5000
-    proc, port, st = start_live(tmp_path, n, "-",
-                                "events:\n  ring_size: 64\n  drain_timeout_ms: 300\n")
+    pcap = tmp_path / "syns.pcap"
+    write_syn_pcap(pcap, n)
+    cfg = tmp_path / "read.yaml"
+    cfg.write_text(f"""
+dataplane:
+  workers: 1
+flow:
+  max_flows: {max(65536, n)}
+  timeouts:
+    new: 86400
+events:
+  ring_size: 64
+  drain_timeout_ms: 300
+""")
+    st = tmp_path / "stats.json"
+    proc = subprocess.Popen([BIN, "--config", str(cfg), "--read", str(pcap), "--events", "-",
+                             "--stats-json", str(st)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     tail = StderrTail(proc)
-    wait_for(f"{n} flows", lambda: api_stats(port)["counters"]["flows_created"] == n, proc)
-    proc.send_signal(signal.SIGTERM)
     tail.wait(r"worker 0: \d+ events lost at shutdown")
     data = proc.stdout.read()
     proc.wait(timeout=DEADLINE)
@@ -89,6 +105,8 @@ def test_events_lost_at_shutdown_exit_1_and_are_counted(tmp_path):
     stats = json.loads(st.read_text())
     lost = stats["events_dropped"]
     assert lost > 0 and len(written) + lost == n == stats["flows_created"]
+    assert all(e["event_type"] == "flow" and e["flow"]["reason"] == "shutdown"
+               for e in written)
     # with the events on stdout, the summary goes to stderr
     assert f"events      {len(written)} written, {lost} lost" in err
     assert f"tollgated: {lost} events lost" in err
