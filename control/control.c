@@ -142,7 +142,13 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 		/* Live, stdout's reader does not set the pace either: what it does not take
 		 * in time is dropped and counted. Offline (--read) waits for it. Without a
 		 * description of its own (no /proc), stdout stays blocking: said, not fatal. */
-		if (!rt->offline && (rc = event_file_live(c->events)) != 0)
+		rc = rt->offline ? 0 : event_file_live(c->events);
+		if (rc == -ENXIO)
+			/* Opening a FIFO for writing fails so when its reader is gone. */
+			CONTROL_LOG(WARNING, "events to stdout: its FIFO has no reader; events "
+				    "are lost (counted) until one opens it, then written blocking (a "
+				    "reader that stops reading stops the control thread)");
+		else if (rc != 0)
 			CONTROL_LOG(WARNING, "events to stdout written blocking (a reader that "
 				    "stops reading stops the control thread): /proc/self/fd/1: %s",
 				    strerror(-rc));
@@ -423,8 +429,8 @@ control_run(struct control *c)
 	if (c->svc.sinks != NULL)
 		sink_set_flush(c->svc.sinks);
 	if (c->event_errors > 0) {
-		CONTROL_LOG(ERR, "%" PRIu64 " events could not be written to %s", c->event_errors,
-			    rt->events_path);
+		CONTROL_LOG(ERR, "%" PRIu64 " writes of events to %s failed (their events are "
+			    "counted lost)", c->event_errors, rt->events_path);
 		return -EIO;
 	}
 	return 0;

@@ -110,21 +110,42 @@ fail:
 	return -e;
 }
 
-/* All of p[0..n) to fd, continuing short writes. 0 or -EIO. */
+/* All of p[0..n) to fd, continuing short writes; *done (may be NULL) is what was written.
+ * 0 or -EIO. */
 static int
-event_file_write_all(int fd, const char *p, size_t n)
+event_file_write_all(int fd, const char *p, size_t n, size_t *done)
 {
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
+	size_t w = 0;
+	int rc = 0;
+
+	while (w < n) {
+		ssize_t k = write(fd, p + w, n - w);
 
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0)
-			return -EIO;
-		p += k;
-		n -= (size_t)k;
+		if (k <= 0) {
+			rc = -EIO;
+			break;
+		}
+		w += (size_t)k;
 	}
-	return 0;
+	if (done != NULL)
+		*done = w;
+	return rc;
+}
+
+/* Lines in buf[0..n): each ends with a newline; a head the reader took is not one. */
+static uint64_t
+event_file_lines_in(const char *buf, size_t n)
+{
+	uint64_t k = 0;
+	const char *p = buf, *end = buf + n;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		k++;
+		p++;
+	}
+	return k;
 }
 
 /*
@@ -141,8 +162,7 @@ event_file_drain(struct event_file *f)
 	if (f->blen == 0)
 		return 0;
 	if (!f->nonblock) {
-		rc = event_file_write_all(f->fd, f->buf, f->blen);
-		done = f->blen;
+		rc = event_file_write_all(f->fd, f->buf, f->blen, &done);
 	} else {
 		while (done < f->blen) {
 			size_t want = f->blen - done;
@@ -164,31 +184,24 @@ event_file_drain(struct event_file *f)
 				break;
 			if (k <= 0) {
 				rc = -EIO;
-				done = f->blen;
 				break;
 			}
 			done += (size_t)k;
 		}
 	}
+	if (rc != 0) {
+		/* The lines not written are lost, a line cut short by the failure too (a
+		 * reader gone, a disk full): counted as dropped, not as written. */
+		uint64_t lost = event_file_lines_in(f->buf + done, f->blen - done);
+
+		f->st.dropped += lost;
+		f->st.lines -= lost;
+		f->st.errors++;
+		done = f->blen;
+	}
 	memmove(f->buf, f->buf + done, f->blen - done);
 	f->blen -= done;
-	if (rc != 0)
-		f->st.errors++;
 	return rc;
-}
-
-/* Lines in buf[0..n): each ends with a newline; a head the reader took is not one. */
-static uint64_t
-event_file_lines_in(const char *buf, size_t n)
-{
-	uint64_t k = 0;
-	const char *p = buf, *end = buf + n;
-
-	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		k++;
-		p++;
-	}
-	return k;
 }
 
 /* Drop what a non-blocking reader left in the buffer (counted as lines dropped). */
@@ -374,9 +387,10 @@ event_file_write(struct event_file *f, const char *line, size_t len)
 	}
 	if (len + 1 > EVENT_FILE_BUF) {
 		/* a line larger than the buffer: written on its own */
-		if (event_file_write_all(f->fd, line, len) != 0 ||
-		    event_file_write_all(f->fd, "\n", 1) != 0) {
+		if (event_file_write_all(f->fd, line, len, NULL) != 0 ||
+		    event_file_write_all(f->fd, "\n", 1, NULL) != 0) {
 			f->st.errors++;
+			f->st.dropped++;
 			return -EIO;
 		}
 	} else {

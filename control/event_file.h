@@ -16,7 +16,8 @@ struct event_file_stats {
 	uint64_t fsyncs;		/* fsync(2) calls made */
 	uint64_t errors;		/* failed writes, flushes, fsyncs, rotations or reopens */
 	uint64_t dropped;		/* lines a FIFO's (socket's, device's) reader did not
-					 * take in time: not in lines */
+					 * take in time, or a failed write lost: not in
+					 * lines */
 };
 
 /* How long written events may sit in the buffer: a tail -f sees them by then. */

@@ -16,9 +16,11 @@ Expectations (the daemon contract):
 """
 
 import json
+import os
 import random
 import re
 import struct
+import subprocess
 
 import pytest
 
@@ -147,6 +149,30 @@ def test_events_dash_writes_json_lines_to_stdout_and_summary_to_stderr(tmp_path,
         errs.append("the summary (packets, flows) is not on stderr")
     if errs:
         fail_with(errs, res)
+
+
+def test_events_dash_into_a_pipe_without_reader_are_counted_lost(tmp_path, small,
+                                                                 tollgated_bin):
+    """`--events -` into a pipe whose reader has gone (`tollgated -r x --events - | head
+    -0`): every write fails at once (EPIPE; SIGPIPE is ignored), nothing waits, and the
+    events are counted lost, not written: the summary says `events 0 written, N lost`
+    with N the flows of the capture, the log names the failed writes, exit code 1."""
+    cap, path = small
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        cp = subprocess.run([str(tollgated_bin), "--read", path, "--events", "-"],
+                            stdin=subprocess.DEVNULL, stdout=w, stderr=subprocess.PIPE,
+                            timeout=60)
+    finally:
+        os.close(w)
+    err = cp.stderr.decode(errors="replace")
+    assert cp.returncode == 1, err
+    n = len(cap.flows())
+    assert n > 0
+    assert re.search(r"events +0 written, %d lost" % n, err), err
+    assert re.search(r"writes of events to - failed \(their events are counted lost\)",
+                     err), err
 
 
 def test_summary_on_stdout_mentions_packets_and_flows(tmp_path, small, tollgated_bin):

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -657,6 +658,100 @@ test_event_file_live_without_proc_says_why(void **state)
 	close(sv[0]);
 }
 
+/*
+ * A write that fails loses the lines it held: they are counted as dropped (the summary's
+ * "lost"), not as written, and the failure as an error. A device that refuses every
+ * write (/dev/full) by path, written non-blocking, and as a blocking stdout (offline);
+ * a line longer than the buffer, written on its own, likewise.
+ */
+static void
+failed_writes_lose_lines(struct event_file *f, int nonblock)
+{
+	static char big[300 * 1024];
+
+	assert_non_null(f);
+	assert_int_equal(event_file_write(f, "{\"a\":1}", 7), 0);
+	assert_int_equal(event_file_write(f, "{\"b\":2}", 7), 0);
+	assert_int_equal(event_file_write(f, "{\"c\":3}", 7), 0);
+	assert_int_equal(event_file_stats(f)->lines, 3);
+	assert_int_equal(event_file_flush(f), -EIO);
+	assert_int_equal(event_file_stats(f)->lines, 0);
+	assert_int_equal(event_file_stats(f)->dropped, 3);
+	assert_int_equal(event_file_stats(f)->errors, 1);
+	memset(big, 'x', sizeof(big));
+	/* non-blocking, a line that cannot be buffered is dropped before any write */
+	assert_int_equal(event_file_write(f, big, sizeof(big)), nonblock ? -EAGAIN : -EIO);
+	assert_int_equal(event_file_stats(f)->lines, 0);
+	assert_int_equal(event_file_stats(f)->dropped, 4);
+	assert_int_equal(event_file_stats(f)->errors, nonblock ? 1 : 2);
+	assert_int_equal(event_file_close(f), 0);	/* nothing left to flush */
+}
+
+static void
+test_event_file_failed_write_counts_its_lines_lost(void **state)
+{
+	int saved = dup(STDOUT_FILENO), full = open("/dev/full", O_WRONLY);
+	struct event_file *f;
+	char err[256];
+
+	(void)state;
+	failed_writes_lose_lines(event_file_open("/dev/full", &conf_default, err, sizeof(err)), 1);
+	assert_true(saved >= 0 && full >= 0);
+	fflush(stdout);
+	assert_true(dup2(full, STDOUT_FILENO) >= 0);
+	close(full);
+	f = event_file_open("-", &conf_default, err, sizeof(err));
+	failed_writes_lose_lines(f, 0);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+}
+
+/*
+ * Live, stdout a FIFO whose reader is gone: no description of our own can be opened
+ * (ENXIO, which control.c reports as such; an anonymous pipe without a reader opens), and
+ * each write fails at once, its lines counted lost; nothing waits (SIGPIPE ignored, as
+ * the daemon ignores it).
+ */
+static void
+test_event_file_live_stdout_fifo_without_a_reader(void **state)
+{
+	struct dir *d = *state;
+	int rfd, wfd, saved = dup(STDOUT_FILENO), rc_live, rc_flush;
+	struct event_file_stats st;
+	struct event_file *f;
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	char err[256];
+
+	assert_true(saved >= 0);
+	assert_int_equal(mkfifo(d->file, 0600), 0);
+	rfd = open(d->file, O_RDONLY | O_NONBLOCK);
+	assert_true(rfd >= 0);
+	wfd = open(d->file, O_WRONLY);
+	assert_true(wfd >= 0);
+	close(rfd);
+	fflush(stdout);
+	assert_true(dup2(wfd, STDOUT_FILENO) >= 0);
+	close(wfd);
+	f = event_file_open("-", &conf_default, err, sizeof(err));
+	rc_live = f != NULL ? event_file_live(f) : -1;
+	if (f != NULL)
+		event_file_write(f, "{\"a\":1}", 7);
+	rc_flush = f != NULL ? event_file_flush(f) : -1;
+	st = f != NULL ? *event_file_stats(f) : (struct event_file_stats){ 0 };
+	if (f != NULL)
+		event_file_close(f);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	signal(SIGPIPE, old);
+
+	assert_non_null(f);
+	assert_int_equal(rc_live, -ENXIO);
+	assert_int_equal(rc_flush, -EIO);
+	assert_int_equal(st.lines, 0);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.errors, 1);
+}
+
 int
 main(void)
 {
@@ -687,6 +782,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_event_file_live_stdout_never_waits_for_its_reader, setup, teardown),
 		cmocka_unit_test(test_event_file_live_without_proc_says_why),
+		cmocka_unit_test(test_event_file_failed_write_counts_its_lines_lost),
+		cmocka_unit_test_setup_teardown(
+			test_event_file_live_stdout_fifo_without_a_reader, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
