@@ -403,6 +403,83 @@ decode_b64_classes_avx2(const uint8_t *p, struct decode_b64_masks *m)
 	m->pad = q0 | (uint64_t)q1 << 32;
 }
 
+/*
+ * One block of decode_b64_quiet: reset holds the block's bytes that end a run. False when
+ * a run may reach min in it (bytes counted: each is at most one character), the block not
+ * passed over; else *c is the bytes after its last reset byte (or *c + 64) and *skip the
+ * offset after that byte.
+ */
+static inline bool
+b64_quiet_block(uint64_t reset, size_t at, unsigned int min, uint64_t *c, size_t *skip)
+{
+	if (reset == 0) {
+		*c += 64;
+		return *c < min;
+	}
+	if (*c + (uint64_t)__builtin_ctzll(reset) >= min)
+		return false;
+	*c = (uint64_t)__builtin_clzll(reset);
+	*skip = at + 64 - (size_t)*c;
+	return true;
+}
+
+__attribute__((target("avx2"))) static size_t
+b64_quiet_avx2(const uint8_t *p, size_t n, unsigned int run, unsigned int min, bool brk_in_run,
+	       size_t *at)
+{
+	uint64_t c = run;
+	size_t skip = 0;
+
+	for (*at = 0; n - *at >= 64; *at += 64) {
+		uint32_t a0, b0, q0, a1, b1, q1;
+		uint64_t keep;
+
+		b64_classes32(_mm256_loadu_si256((const __m256i *)(const void *)(p + *at)),
+			      &a0, &b0, &q0);
+		b64_classes32(_mm256_loadu_si256((const __m256i *)(const void *)(p + *at + 32)),
+			      &a1, &b1, &q1);
+		keep = a0 | (uint64_t)a1 << 32;
+		if (brk_in_run)
+			keep |= b0 | (uint64_t)b1 << 32;
+		if (!b64_quiet_block(~keep, *at, min, &c, &skip))
+			break;
+	}
+	return skip;
+}
+
+static size_t
+b64_quiet_table(const uint8_t *p, size_t n, unsigned int run, unsigned int min, bool brk_in_run,
+		size_t *at)
+{
+	uint64_t c = run;
+	size_t skip = 0;
+
+	for (*at = 0; n - *at >= 64; *at += 64) {
+		struct decode_b64_masks m;
+
+		decode_b64_classes_table(p + *at, 64, &m);
+		if (!b64_quiet_block(~(m.alpha | (brk_in_run ? m.brk : 0)), *at, min, &c, &skip))
+			break;
+	}
+	return skip;
+}
+
+size_t
+decode_b64_quiet(const uint8_t *p, size_t n, unsigned int run, unsigned int min, bool brk_in_run,
+		 size_t *resume)
+{
+	size_t at, skip;
+
+	if (min < 64) {
+		*resume = n;	/* not worth trying again on these bytes */
+		return 0;
+	}
+	skip = b64_avx2 ? b64_quiet_avx2(p, n, run, min, brk_in_run, &at)
+			: b64_quiet_table(p, n, run, min, brk_in_run, &at);
+	*resume = n - at >= 64 ? at + 64 : at;
+	return skip;
+}
+
 void
 decode_b64_classes(const uint8_t *p, size_t n, size_t before, struct decode_b64_masks *m)
 {

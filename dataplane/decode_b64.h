@@ -72,4 +72,17 @@ void decode_b64_classes_table(const uint8_t *p, size_t n, struct decode_b64_mask
 void decode_b64_classes_avx2(const uint8_t *p, struct decode_b64_masks *m);	/* n = 64 */
 bool decode_b64_have_avx2(void);
 
+/*
+ * The base64 sniffer's quiet text (app_pipe.c): over the whole 64-byte blocks of p[0..n),
+ * from the first, while no run of base64 characters (line breaks inside one not ending it
+ * when brk_in_run) can reach min (at least 64; 0 is returned otherwise) in them, a run
+ * of `run` characters going on into p. Returns the offset after the last byte that ended
+ * a run in the blocks passed over (the sniffer's run is 0 there), 0 when none was;
+ * *resume is the end of the first block not passed over (a run may reach min in it), or
+ * where the whole blocks end (n when min is under 64). Counts bytes, not characters, so a
+ * block may be refused where no run does reach min. AVX2 when decode_b64_classes uses it.
+ */
+size_t decode_b64_quiet(const uint8_t *p, size_t n, unsigned int run, unsigned int min,
+			bool brk_in_run, size_t *resume);
+
 #endif

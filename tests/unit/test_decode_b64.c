@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "decode_b64.h"
@@ -332,6 +333,101 @@ test_b64_classes_both_ways_agree(void **state)
 	}
 }
 
+/*
+ * decode_b64_quiet against the sniffer's rule byte by byte: in the bytes it passes over no
+ * run (going on from the one carried in) reaches min, the last of them ends a run, and it
+ * passes over exactly the whole blocks its rule allows (each block's run counted in
+ * bytes from the carried run or the block's last byte that ended one), stopping at the
+ * first other; *resume is that block's end. Random text of base64 characters, line
+ * breaks and separators in stretches of every length around min, carried runs of every
+ * length, both line-break rules, min 64, 65, 100, 200; min under 64 passes nothing.
+ */
+static void
+test_b64_quiet_follows_the_sniffers_rule(void **state)
+{
+	static const unsigned int mins[] = { 64, 65, 100, 200 };
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_";
+	static const char sep[] = " \",:;{}=.\t<>\x80\xff";
+	uint8_t t[1200];
+	unsigned int round, passed = 0, refused = 0;
+
+	const char *env = getenv("TOLLGATE_TEST_SEED");
+	uint64_t seed = env != NULL ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
+
+	(void)state;
+	print_message("seed %llu (TOLLGATE_TEST_SEED)\n", (unsigned long long)seed);
+	rng_seed(seed);
+	for (round = 0; round < 20000; round++) {
+		unsigned int min = mins[rng() % 4], run = (unsigned int)(rng() % min), r, mean;
+		bool brk_in = rng() % 2;
+		size_t n = 0, skip, resume, want_skip = 0, at, i, hit = SIZE_MAX;
+		uint64_t c = run;
+
+		mean = 1 + (unsigned int)(rng() % (min + 20));
+		while (n < sizeof(t) - 2) {
+			unsigned int len = (unsigned int)(rng() % (2 * mean)), j;
+
+			for (j = 0; j < len && n < sizeof(t) - 2; j++)
+				t[n++] = rng() % 30 == 0 ? (rng() % 2 ? '\n' : '\r')
+							 : (uint8_t)alpha[rng() % (sizeof(alpha) - 1)];
+			t[n++] = (uint8_t)sep[rng() % (sizeof(sep) - 1)];
+		}
+		n -= (size_t)(rng() % 100);
+		skip = decode_b64_quiet(t, n, run, min, brk_in, &resume);
+		/* the rule, byte by byte: where the run first reaches min */
+		for (i = 0, r = run; i < n && hit == SIZE_MAX; i++) {
+			bool a = memchr(alpha, t[i], sizeof(alpha) - 1) != NULL;
+			bool b = t[i] == '\r' || t[i] == '\n';
+
+			if (a && ++r >= min)
+				hit = i;
+			else if (!a && !(b && brk_in))
+				r = 0;
+		}
+		assert_true(skip <= n);
+		if (skip > 0) {
+			assert_true(hit == SIZE_MAX || hit >= skip);
+			assert_null(memchr(alpha, t[skip - 1], sizeof(alpha) - 1));
+			assert_false(brk_in && (t[skip - 1] == '\r' || t[skip - 1] == '\n'));
+		}
+		/* the blocks it may pass over, counted in bytes */
+		for (at = 0; n - at >= 64; at += 64) {
+			size_t f = SIZE_MAX, l = 0;
+
+			for (i = at; i < at + 64; i++) {
+				bool keep = memchr(alpha, t[i], sizeof(alpha) - 1) != NULL ||
+					    (brk_in && (t[i] == '\r' || t[i] == '\n'));
+
+				if (!keep) {
+					if (f == SIZE_MAX)
+						f = i - at;
+					l = i;
+				}
+			}
+			if (f == SIZE_MAX) {
+				if ((c += 64) >= min)
+					break;
+				continue;
+			}
+			if (c + f >= min)
+				break;
+			c = at + 63 - l;
+			want_skip = l + 1;
+		}
+		assert_int_equal(skip, want_skip);
+		assert_int_equal(resume, n - at >= 64 ? at + 64 : at);
+		if (skip > 0)
+			passed++;
+		if (n - at >= 64)
+			refused++;
+		skip = decode_b64_quiet(t, n, run, 63, brk_in, &resume);
+		assert_int_equal(skip, 0);
+		assert_int_equal(resume, n);
+	}
+	/* both outcomes were seen many times */
+	assert_true(passed > 2000 && refused > 2000);
+}
+
 int
 main(void)
 {
@@ -347,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_b64_random_input_gives_the_same_output_however_cut),
 		cmocka_unit_test(test_b64_random_round_trip),
 		cmocka_unit_test(test_b64_classes_both_ways_agree),
+		cmocka_unit_test(test_b64_quiet_follows_the_sniffers_rule),
 		cmocka_unit_test(test_b64_vector_path_equals_scalar),
 	};
 
