@@ -115,6 +115,28 @@ app_http_link_init(struct app_http_link *link)
 	memset(link, 0, sizeof(*link));
 }
 
+/*
+ * An empty record: its numbers zeroed and each string field empty. The strings are only
+ * ever read up to their NUL (record() writes them so), so the rest of their 3.5 KiB is not
+ * written: it was, twice a message (a record is cleared for every message, and a
+ * direction at its start), most of what setting up a connection's parsers cost.
+ */
+static void
+msg_clear(struct app_http_msg *m, uint8_t dir)
+{
+	memset(m, 0, offsetof(struct app_http_msg, method));
+	m->dir = dir;
+	m->method[0] = '\0';
+	m->url[0] = '\0';
+	m->host[0] = '\0';
+	m->content_type[0] = '\0';
+	m->content_encoding[0] = '\0';
+	m->transfer_encoding[0] = '\0';
+	m->content_disposition[0] = '\0';
+	m->expect[0] = '\0';
+	m->connection[0] = '\0';
+}
+
 int
 app_http_init(struct app_http_parser *h, enum app_http_dir dir,
 	      const struct app_http_conf *conf, const struct app_http_callbacks *cb,
@@ -122,11 +144,13 @@ app_http_init(struct app_http_parser *h, enum app_http_dir dir,
 {
 	if (h == NULL)
 		return -EINVAL;
-	/* the line buffer needs no clearing: line_len says what of it is valid */
-	memset(h, 0, offsetof(struct app_http_parser, line));
+	/* the line buffer needs no clearing (line_len says what of it is valid), the record
+	 * only its numbers and empty strings (msg_clear) */
+	memset(h, 0, offsetof(struct app_http_parser, msg));
+	msg_clear(&h->msg, (uint8_t)dir);
+	h->fresh = 1;
 	h->mode = APP_HTTP_MODE_RAW;
 	h->dir = (uint8_t)dir;
-	h->msg.dir = (uint8_t)dir;
 	if (cb == NULL || (dir != APP_HTTP_REQUEST && dir != APP_HTTP_RESPONSE) ||
 	    app_http_conf_check(conf, NULL) != 0)
 		return -EINVAL;
@@ -190,8 +214,7 @@ go_tunnel(struct app_http_parser *h)
 static void
 reset_message(struct app_http_parser *h)
 {
-	memset(&h->msg, 0, sizeof(h->msg));
-	h->msg.dir = h->dir;
+	msg_clear(&h->msg, h->dir);
 	h->te_chunked_last = 0;
 	h->te_chunked_seen = 0;
 	h->conn_close = 0;
