@@ -357,6 +357,30 @@ run_starts(uint64_t lo, uint64_t hi, const struct sensor_pf_kind *K)
 	unsigned __int128 v = (unsigned __int128)lo | (unsigned __int128)hi << 64;
 	uint32_t i;
 
+	/* A run that goes on into hi holds lo's last bit: without it, 64-bit shifts (one
+	 * instruction, where 128-bit ones take four) see every run that starts in lo. */
+	if (!(lo >> 63)) {
+		uint64_t u = lo;
+
+		switch (K->min) {
+		case 5:
+			u &= u >> 1;
+			u &= u >> 2;
+			u &= u >> 1;
+			break;
+		case 12:
+			u &= u >> 1;
+			u &= u >> 2;
+			u &= u >> 4;
+			u &= u >> 4;
+			break;
+		default:
+			for (i = 0; i < K->n_steps; i++)
+				u &= u >> K->steps[i];
+			break;
+		}
+		return u;
+	}
 	/* The catalogue's thresholds with constant shifts (one instruction each). */
 	switch (K->min) {
 	case 5:
