@@ -72,12 +72,16 @@ static const char *const stage_name[WORKER_ST__COUNT] = {
 	"other", "parse", "flow", "reassembly", "app", "sensors", "verdict",
 };
 static const char *const traffic_name[BENCH_TRAFFIC__COUNT] = {
-	"standard", "decoders", "adversarial", "pcap",
+	"standard", "decoders", "adversarial", "html", "json", "js", "base64", "pcap",
 };
 static const char *const traffic_label[BENCH_TRAFFIC__COUNT] = {
 	"standard mix as HTTP POSTs (35% HTML, 30% JSON, 20% JS, 15% base64)",
 	"standard mix as HTTP plain/gzip/chunked/form and SMTP base64 attachments",
 	"adversarial mix as HTTP POSTs (digit-dense CSV, digit runs, near-miss cards)",
+	"the standard mix's HTML alone as HTTP POSTs",
+	"the standard mix's JSON alone as HTTP POSTs",
+	"the standard mix's JavaScript alone as HTTP POSTs",
+	"the standard mix's base64 blocks alone as HTTP POSTs",
 	"pcap file",
 };
 
@@ -916,7 +920,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bench [options]\n"
-		"  --mix LIST      standard,decoders,adversarial (default: all three)\n"
+		"  --mix LIST      standard,decoders,adversarial (default: those three), or\n"
+		"                  html, json, js, base64: one of the standard mix's contents\n"
 		"  --pcap FILE     a capture file instead of the mixes (Ethernet)\n"
 		"  -m MiB          mix content per iteration (default 16)\n"
 		"  -n N            iterations (default 5)\n"
@@ -997,7 +1002,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 						break;
 				if (k == BENCH_TRAFFIC_PCAP) {
 					fprintf(stderr, "bench: --mix %s: expected standard, "
-						"decoders or adversarial\n", tok);
+						"decoders, adversarial, html, json, js or "
+						"base64\n", tok);
 					return -1;
 				}
 				o->mixes |= 1u << k;

@@ -140,14 +140,22 @@ gen_base64(struct mix *m)
 }
 
 static void
-gen_standard(struct mix *m)
+gen_standard(struct mix *m, enum bench_mix_kind only)
 {
 	size_t next_pd = 16384;
 
 	while (m->len < m->cap) {
 		unsigned int r = rnd(m) % 100;
 
-		if (r < 35)
+		if (only == BENCH_MIX_HTML)
+			gen_html(m);
+		else if (only == BENCH_MIX_JSON)
+			gen_json(m);
+		else if (only == BENCH_MIX_JS)
+			gen_js(m);
+		else if (only == BENCH_MIX_BASE64)
+			gen_base64(m);
+		else if (r < 35)
 			gen_html(m);
 		else if (r < 65)
 			gen_json(m);
@@ -272,6 +280,6 @@ bench_mix_fill(uint8_t *buf, size_t cap, enum bench_mix_kind kind, uint64_t seed
 	if (kind == BENCH_MIX_ADVERSARIAL)
 		gen_adversarial(&m);
 	else
-		gen_standard(&m);
+		gen_standard(&m, kind);
 	return m.len;
 }

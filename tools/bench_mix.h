@@ -16,6 +16,12 @@ enum bench_mix_kind {
 	/* The worst case for the class-led patterns: digit-dense CSV, long digit runs,
 	 * near-miss card numbers and grouped numbers, phone-like and IBAN-like tokens. */
 	BENCH_MIX_ADVERSARIAL,
+	/* The standard mix with one of its contents only (its values planted the same):
+	 * what each costs. */
+	BENCH_MIX_HTML,
+	BENCH_MIX_JSON,
+	BENCH_MIX_JS,
+	BENCH_MIX_BASE64,
 };
 
 /* The personal-data values the standard mix plants, about one per 16 KiB (valid ones and

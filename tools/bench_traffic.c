@@ -213,7 +213,11 @@ tb_generated(struct tbuild *b, size_t mib, char *err, size_t errlen)
 {
 	struct bench_traffic *t = b->t;
 	enum bench_mix_kind mk = t->kind == BENCH_TRAFFIC_ADVERSARIAL ? BENCH_MIX_ADVERSARIAL :
-									 BENCH_MIX_STANDARD;
+				 t->kind == BENCH_TRAFFIC_HTML ? BENCH_MIX_HTML :
+				 t->kind == BENCH_TRAFFIC_JSON ? BENCH_MIX_JSON :
+				 t->kind == BENCH_TRAFFIC_JS ? BENCH_MIX_JS :
+				 t->kind == BENCH_TRAFFIC_BASE64 ? BENCH_MIX_BASE64 :
+								     BENCH_MIX_STANDARD;
 	size_t cap = mib << 20, len, off, n, wlen;
 	uint8_t *mix = malloc(cap ? cap : 1);
 	uint32_t f;
@@ -236,7 +240,7 @@ tb_generated(struct tbuild *b, size_t mib, char *err, size_t errlen)
 		n = len - off < MSG ? len - off : MSG;
 		wire = bench_app_wrap(kind, mix + off, n, &wlen);
 		t->flow_first[f] = (uint32_t)t->nframes;
-		if (mk == BENCH_MIX_STANDARD)	/* the adversarial mix plants nothing */
+		if (mk != BENCH_MIX_ADVERSARIAL)	/* the adversarial mix plants nothing */
 			tb_planted(t, mix + off, n);
 		/* An SMTP mail's envelope: MAIL FROM and RCPT TO, two more addresses. */
 		if (mk == BENCH_MIX_STANDARD && kind == BENCH_APP_SMTP)

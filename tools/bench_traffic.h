@@ -16,6 +16,10 @@ enum bench_traffic_kind {
 	BENCH_TRAFFIC_STANDARD = 0,	/* standard mix, HTTP POSTs with a Content-Length */
 	BENCH_TRAFFIC_DECODERS,		/* standard mix: HTTP plain/gzip/chunked/form, SMTP */
 	BENCH_TRAFFIC_ADVERSARIAL,	/* adversarial mix, HTTP POSTs */
+	BENCH_TRAFFIC_HTML,		/* the standard mix's HTML alone, HTTP POSTs */
+	BENCH_TRAFFIC_JSON,		/* its JSON alone */
+	BENCH_TRAFFIC_JS,		/* its JavaScript alone */
+	BENCH_TRAFFIC_BASE64,		/* its base64 blocks alone */
 	BENCH_TRAFFIC_PCAP,		/* a capture file, frames as they are */
 	BENCH_TRAFFIC__COUNT
 };

@@ -155,6 +155,41 @@ def test_bench_finds_the_planted_values(mixes, name):
         assert run["modes"]["full"]["dlp_events"] > 0
 
 
+CONTENTS = ["html", "json", "js", "base64"]
+
+
+@pytest.fixture(scope="module")
+def contents(tmp_path_factory):
+    # one worker count is enough here (the later --workers wins)
+    doc, text = run_bench(tmp_path_factory.mktemp("contents"), "-m", "1", "--workers", "1",
+                          "--mix", ",".join(CONTENTS))
+    for name in CONTENTS:
+        assert "%s: the standard mix's " % name in text
+    return doc
+
+
+def test_bench_contents_each_alone(contents):
+    """`--mix html,json,js,base64`: the standard mix's contents one at a time (what each
+    costs), each a mix of its own with the same invariants, its values planted as in the
+    standard mix and found the same way; and they are different traffic."""
+    assert [m["mix"] for m in contents["mixes"]] == CONTENTS
+    for mix in contents["mixes"]:
+        for run in mix["runs"]:
+            check_run(mix, run)
+        planted = mix["planted"]
+        assert all(planted.get(s, 0) > 0 for s in EXACT + AT_LEAST), (mix["mix"], planted)
+        for run in mix["runs"]:
+            det = run["modes"]["full"]["detections"]
+            for s in EXACT:
+                assert det.get(s, 0) == planted[s] * ITERS, (mix["mix"], run["workers"], s)
+            for s in AT_LEAST:
+                assert det[s] >= planted[s] * ITERS, (mix["mix"], run["workers"], s)
+    hits = {m["mix"]: m["baselines"]["finders"]["hits"] for m in contents["mixes"]}
+    assert len(set(hits.values())) == len(CONTENTS), hits
+    # JSON bodies are the dense ones: ids, timestamps, prices
+    assert hits["json"] > 10 * max(hits["html"], hits["js"]), hits
+
+
 def test_bench_adversarial_plants_nothing(mixes):
     mix = next(m for m in mixes["mixes"] if m["mix"] == "adversarial")
     assert mix["planted"] == {}
