@@ -348,58 +348,48 @@ make_joined(struct sensor_pf_scratch *x, unsigned int k, const struct sensor_pf_
 	}
 }
 
-/* Where a run of at least K->min set bits starts in word lo (hi: the next word), by
- * halving AND-shifts on 128 bits (min <= SENSOR_PF_MIN_CAP < 64: a run starting in lo is
- * seen within lo and hi). */
+/*
+ * Where a run of at least K->min set bits starts in word lo (hi: the next word; min <=
+ * SENSOR_PF_MIN_CAP < 64, so a run starting in lo is seen within lo and hi). Runs inside
+ * lo by halving AND-shifts on its 64 bits (one instruction each); a run that goes on into
+ * hi holds lo's last bit, and starts in lo's top run of ones early enough for hi's bottom
+ * run of ones to bring it to min.
+ */
 static inline uint64_t
 run_starts(uint64_t lo, uint64_t hi, const struct sensor_pf_kind *K)
 {
-	unsigned __int128 v = (unsigned __int128)lo | (unsigned __int128)hi << 64;
-	uint32_t i;
+	uint64_t u = lo;
+	uint32_t i, top, bottom, from, to;
 
-	/* A run that goes on into hi holds lo's last bit: without it, 64-bit shifts (one
-	 * instruction, where 128-bit ones take four) see every run that starts in lo. */
-	if (!(lo >> 63)) {
-		uint64_t u = lo;
-
-		switch (K->min) {
-		case 5:
-			u &= u >> 1;
-			u &= u >> 2;
-			u &= u >> 1;
-			break;
-		case 12:
-			u &= u >> 1;
-			u &= u >> 2;
-			u &= u >> 4;
-			u &= u >> 4;
-			break;
-		default:
-			for (i = 0; i < K->n_steps; i++)
-				u &= u >> K->steps[i];
-			break;
-		}
-		return u;
-	}
-	/* The catalogue's thresholds with constant shifts (one instruction each). */
+	/* The catalogue's thresholds with constant shifts. */
 	switch (K->min) {
 	case 5:
-		v &= v >> 1;
-		v &= v >> 2;
-		v &= v >> 1;
+		u &= u >> 1;
+		u &= u >> 2;
+		u &= u >> 1;
 		break;
 	case 12:
-		v &= v >> 1;
-		v &= v >> 2;
-		v &= v >> 4;
-		v &= v >> 4;
+		u &= u >> 1;
+		u &= u >> 2;
+		u &= u >> 4;
+		u &= u >> 4;
 		break;
 	default:
 		for (i = 0; i < K->n_steps; i++)
-			v &= v >> K->steps[i];
+			u &= u >> K->steps[i];
 		break;
 	}
-	return (uint64_t)v;
+	if (!(lo >> 63))
+		return u;
+	top = ~lo == 0 ? 64 : (uint32_t)__builtin_clzll(~lo);
+	bottom = ~hi == 0 ? 64 : (uint32_t)__builtin_ctzll(~hi);
+	from = 64 - top;
+	if (64 + bottom < K->min + from)
+		return u;
+	to = 64 + bottom - K->min;	/* the last start whose run reaches min */
+	if (to > 63)
+		to = 63;
+	return u | ((~0ULL >> (63 - to)) & (~0ULL << from));
 }
 
 /* R: where a run of J at least `min` long starts, or (N, '+' patterns) a digit right
