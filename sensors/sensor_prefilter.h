@@ -87,5 +87,8 @@ void sensor_prefilter_masks_scalar(const uint8_t *p, size_t n, uint64_t *d, uint
 void sensor_prefilter_masks_avx2(const uint8_t *p, size_t n, uint64_t *d, uint64_t *u,
 				 uint64_t *sp, uint64_t *pl);
 int sensor_prefilter_have_avx2(void);
+/* The run filter's starts of runs of at least K->min set bits in word lo (hi: the next
+ * word), as the scan computes them (the tests hold it to a bit-by-bit count). */
+uint64_t sensor_prefilter_run_starts(uint64_t lo, uint64_t hi, const struct sensor_pf_kind *K);
 
 #endif

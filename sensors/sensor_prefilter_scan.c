@@ -392,6 +392,12 @@ run_starts(uint64_t lo, uint64_t hi, const struct sensor_pf_kind *K)
 	return u | ((~0ULL >> (63 - to)) & (~0ULL << from));
 }
 
+uint64_t
+sensor_prefilter_run_starts(uint64_t lo, uint64_t hi, const struct sensor_pf_kind *K)
+{
+	return run_starts(lo, hi, K);
+}
+
 /* R: where a run of J at least `min` long starts, or (N, '+' patterns) a digit right
  * after a '+': the only places a qualified cluster can be. A word of J with no bit set
  * starts no run. F keeps the '+' digits alone (take_run counts them); it is only read

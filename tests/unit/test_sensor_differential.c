@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -910,6 +911,53 @@ xs(uint64_t *r)
 	return *r;
 }
 
+/*
+ * The run filter's run starts against a bit-by-bit count, for every threshold a kind can
+ * have (its halving steps made as sensor_prefilter.c makes them), on word pairs built to
+ * put runs across the boundary of every length: lo's top run of ones and hi's bottom one
+ * each of every length, random bits elsewhere.
+ */
+static void
+test_prefilter_run_starts_count_every_run(void **state)
+{
+	struct sensor_pf_kind K;
+	uint64_t r = 0x5eed5eedULL;
+	uint32_t min, have, step, top, bottom, p, q;
+
+	(void)state;
+	for (min = 1; min <= SENSOR_PF_MIN_CAP; min++) {
+		memset(&K, 0, sizeof(K));
+		K.min = min;
+		for (have = 1; have < min; have += step) {
+			step = have < min - have ? have : min - have;
+			K.steps[K.n_steps++] = (uint8_t)step;
+		}
+		for (top = 0; top <= 64; top++) {
+			for (bottom = 0; bottom <= 64; bottom += 1 + (bottom > 8) * 7) {
+				/* lo: exactly `top` ones at the top; hi: exactly `bottom` at the
+				 * bottom; random bits (dense in hi) below and above them */
+				uint64_t lo = xs(&r) & xs(&r), hi = xs(&r) | xs(&r), want = 0;
+				uint64_t mt = top == 0 ? 0 : ~0ULL << (64 - top);
+				uint64_t mb = bottom == 64 ? ~0ULL : (1ULL << bottom) - 1;
+
+				lo = top == 64 ? ~0ULL : (lo & ~mt & ~(1ULL << (63 - top))) | mt;
+				hi = bottom == 64 ? ~0ULL : (hi & ~mb & ~(1ULL << bottom)) | mb;
+				for (p = 0; p < 64; p++) {
+					for (q = p; q < p + min; q++)
+						if (!(q < 64 ? lo >> q & 1 : hi >> (q - 64) & 1))
+							break;
+					if (q == p + min)
+						want |= 1ULL << p;
+				}
+				if (sensor_prefilter_run_starts(lo, hi, &K) != want)
+					fail_msg("min %u lo %#" PRIx64 " hi %#" PRIx64 ": %#" PRIx64
+						 " for %#" PRIx64, min, lo, hi,
+						 sensor_prefilter_run_starts(lo, hi, &K), want);
+			}
+		}
+	}
+}
+
 /* The keyword DFA's skip tables: digits and punctuation are guard bytes (to G), a letter
  * some keyword starts with is K, another letter goes back to S. */
 static void
@@ -1086,6 +1134,7 @@ main(void)
 		cmocka_unit_test(test_regex_caseless_group_folds_ascii_letters),
 		cmocka_unit_test(test_dfa_run_stops_where_one_step_at_a_time_does),
 		cmocka_unit_test(test_prefilter_avx2_masks_equal_scalar_masks),
+		cmocka_unit_test(test_prefilter_run_starts_count_every_run),
 		cmocka_unit_test(test_keyword_skip_types_of_the_builtin_keywords),
 		cmocka_unit_test(test_keyword_skip_masks_hold_each_bytes_type),
 		cmocka_unit_test(test_keyword_skip_run_stops_where_one_step_at_a_time_does),
