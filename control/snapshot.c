@@ -278,19 +278,64 @@ fail:
 	return NULL;
 }
 
-void
-snapshot_sensors_put(struct snapshot_sensors *ss)
+/* Sensor sets no snapshot holds any more whose streams a worker still has open (held):
+ * control thread only, freed by snapshot_reclaim once no worker holds them. */
+static struct snapshot_sensors *sensors_retired;
+
+static void
+sensors_free(struct snapshot_sensors *ss)
 {
 	unsigned int i;
 
-	if (ss == NULL || --ss->refs > 0)
-		return;
 	if (ss->retire != NULL)
 		ss->retire(ss->retire_arg, ss);
 	for (i = 0; i < ss->n_workers; i++)
 		dlp_ctx_free(ss->dlp[i]);
 	sensor_db_free(ss->db);
 	free(ss);
+}
+
+void
+snapshot_sensors_put(struct snapshot_sensors *ss)
+{
+	if (ss == NULL || --ss->refs > 0)
+		return;
+	if (__atomic_load_n(&ss->held, __ATOMIC_ACQUIRE) != 0) {
+		ss->next_retired = sensors_retired;
+		sensors_retired = ss;
+		return;
+	}
+	sensors_free(ss);
+}
+
+/* Free the retired sets no worker holds any more (force: the workers have stopped). */
+static unsigned int
+sensors_reclaim(int force)
+{
+	struct snapshot_sensors **pp = &sensors_retired, *ss;
+	unsigned int freed = 0;
+
+	while ((ss = *pp) != NULL) {
+		if (!force && __atomic_load_n(&ss->held, __ATOMIC_ACQUIRE) != 0) {
+			pp = &ss->next_retired;
+			continue;
+		}
+		*pp = ss->next_retired;
+		sensors_free(ss);
+		freed++;
+	}
+	return freed;
+}
+
+unsigned int
+snapshot_sensors_retired(void)
+{
+	const struct snapshot_sensors *ss;
+	unsigned int n = 0;
+
+	for (ss = sensors_retired; ss != NULL; ss = ss->next_retired)
+		n++;
+	return n;
 }
 
 void
@@ -356,6 +401,7 @@ snapshot_reclaim(struct snapshot_pub *pub)
 	for (k = 0; i < pub->n_pending; i++, k++)
 		pub->pending[k] = pub->pending[i];
 	pub->n_pending = k;
+	sensors_reclaim(0);
 	return freed;
 }
 
@@ -390,5 +436,6 @@ snapshot_pub_free(struct snapshot_pub *pub)
 	}
 	__atomic_store_n(pub->slot, NULL, __ATOMIC_RELEASE);
 	snapshot_free(pub->current);
+	sensors_reclaim(1);	/* the workers are done: what they held goes too */
 	free(pub);
 }

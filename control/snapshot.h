@@ -37,8 +37,16 @@ struct snapshot *snapshot_compile(const struct policy *p, const struct label_map
 /* Free a snapshot that was never published, or one snapshot_reclaim hands back. */
 void snapshot_free(struct snapshot *s);
 
-/* Drop a reference on a sensor set; the last one frees the DLP contexts and database. */
+/*
+ * Drop a reference on a sensor set; the last one frees the DLP contexts and database, or,
+ * while a worker still holds the set (its flows' sensor streams are on it: held),
+ * retires it: snapshot_reclaim frees it once no worker does, snapshot_pub_free at the
+ * latest.
+ */
 void snapshot_sensors_put(struct snapshot_sensors *ss);
+
+/* Sensor sets retired and not yet freed (control thread). */
+unsigned int snapshot_sensors_retired(void);
 
 /*
  * A publisher for slot (the pointer workers read) guarded by qsbr (workers registered as
@@ -56,7 +64,8 @@ struct snapshot_pub *snapshot_pub_create(struct snapshot **slot, struct rte_rcu_
  */
 void snapshot_publish(struct snapshot_pub *pub, struct snapshot *s);
 
-/* Free every replaced snapshot whose grace period is over; returns how many. Never blocks. */
+/* Free every replaced snapshot whose grace period is over, and every retired sensor set
+ * no worker holds any more; returns how many snapshots. Never blocks. */
 unsigned int snapshot_reclaim(struct snapshot_pub *pub);
 
 /* Snapshots replaced and not yet freed. */

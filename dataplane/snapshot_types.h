@@ -67,6 +67,12 @@ typedef void (*snapshot_sensors_retire_fn)(void *arg, const struct snapshot_sens
 struct snapshot_sensors {
 	uint64_t generation;
 	uint32_t refs;			/* snapshots holding it (control thread) */
+	/* Workers whose flows have sensor streams on it (atomic; each worker adds itself when
+	 * it takes the set and leaves once it has closed them on the next one). A worker
+	 * keeps its streams across its quiescent reports, so a set whose snapshots are all
+	 * freed waits, with no refs, until it is 0 (snapshot_reclaim frees it then). */
+	uint32_t held;
+	struct snapshot_sensors *next_retired;	/* control thread: waiting for held == 0 */
 	struct sensor_db *db;
 	unsigned int n_workers;
 	struct dlp_ctx *dlp[SNAPSHOT_MAX_WORKERS];

@@ -949,18 +949,22 @@ worker_dlp_drop(void *cookie, struct flow *f)
 /*
  * Take the snapshot the control thread published last. When its sensors are a new
  * database, every open sensor stream is closed on the old one (its events go out) and
- * flows continue on the new one from their next bytes; the old one stays valid until
- * this worker's next quiescent report.
+ * flows continue on the new one from their next bytes. The streams outlive this worker's
+ * quiescent reports, so the grace periods do not keep the old set alive: the worker holds
+ * it (snapshot_sensors.held) from taking it until its streams on it are closed.
  */
 static void
 worker_snapshot_load(struct worker *w)
 {
 	const struct snapshot *s = __atomic_load_n(&w->rt->snap, __ATOMIC_ACQUIRE);
+	struct snapshot_sensors *old = w->sensors;
 	struct dlp_ctx *dlp;
 
 	if (s == w->snap)
 		return;
 	dlp = s->sensors != NULL ? s->sensors->dlp[w->index] : NULL;
+	if (s->sensors != old && s->sensors != NULL)
+		__atomic_add_fetch(&s->sensors->held, 1, __ATOMIC_ACQ_REL);
 	if (dlp != w->dlp) {
 		if (w->dlp != NULL && w->snap != NULL)
 			flow_table_foreach(w->flows, worker_dlp_drop, w);
@@ -972,6 +976,10 @@ worker_snapshot_load(struct worker *w)
 		if (dlp != NULL)
 			dlp_ctx_refresh_today(dlp);
 	}
+	w->sensors = s->sensors;
+	/* Nothing of the old set is touched from here: the control thread may free it. */
+	if (old != s->sensors && old != NULL)
+		__atomic_sub_fetch(&old->held, 1, __ATOMIC_RELEASE);
 	w->snap = s;
 }
 

@@ -59,6 +59,7 @@ struct worker {
 	struct tcp_reasm_ctx reasm;
 	struct defrag *defrag;
 	struct dlp_ctx *dlp;		/* sensors of the snapshot in use (not owned), or NULL */
+	struct snapshot_sensors *sensors;	/* the set dlp belongs to (held: see there) */
 	struct app_layer *app;		/* HTTP/SMTP parsers and decoders, or NULL (app off) */
 	struct capture_tap *cap;	/* packet capture (pcap/ sets it before start), or NULL */
 	const struct snapshot *snap;	/* policy in use until the next quiescent point */

@@ -1229,6 +1229,75 @@ test_snapshot_publish_waits_when_grace_periods_pile_up(void **state)
 	free(lw.v);
 }
 
+static void
+count_retired(void *arg, const struct snapshot_sensors *ss)
+{
+	(void)ss;
+	(*(unsigned int *)arg)++;
+}
+
+/*
+ * A worker keeps its flows' sensor streams on a sensor set across its quiescent reports
+ * (they are closed when it takes the next set), so a set whose snapshots are all freed
+ * waits while a worker holds it (held), and goes at the first reclaim after the worker
+ * lets go; at the end (the workers stopped) it goes whatever held says. Before, it was
+ * freed with its last snapshot: a worker that reported between the publication of a new
+ * set and its taking it closed its streams on freed memory (a crash in the live-policy
+ * e2e test, after a custom sensor was added).
+ */
+static void
+test_snapshot_sensor_set_waits_for_the_worker_holding_it(void **state)
+{
+	struct rte_rcu_qsbr *v = qsbr_new(1);
+	struct snapshot_sensors *ss = calloc(1, sizeof(*ss)), *ss2 = calloc(1, sizeof(*ss2));
+	struct snapshot *slot = NULL, *s;
+	struct snapshot_pub *pub;
+	struct policy *p = load("{}");
+	unsigned int freed = 0;
+	char err[256];
+
+	(void)state;
+	assert_non_null(ss);
+	assert_non_null(ss2);
+	ss->retire = ss2->retire = count_retired;
+	ss->retire_arg = ss2->retire_arg = &freed;
+	assert_int_equal(rte_rcu_qsbr_thread_register(v, 0), 0);
+	rte_rcu_qsbr_thread_online(v, 0);
+	pub = snapshot_pub_create(&slot, v);
+	assert_non_null(pub);
+	s = snapshot_compile(p, NULL, NULL, NULL, ss, 0, err, sizeof(err));
+	assert_non_null(s);
+	snapshot_publish(pub, s);
+	/* the worker takes the set; a new snapshot without it replaces its own */
+	__atomic_add_fetch(&ss->held, 1, __ATOMIC_ACQ_REL);
+	snapshot_publish(pub, snapshot_compile(p, NULL, NULL, NULL, NULL, 0, err, sizeof(err)));
+	rte_rcu_qsbr_quiescent(v, 0);
+	assert_int_equal(snapshot_reclaim(pub), 1);	/* the snapshot goes, */
+	assert_int_equal(freed, 0);			/* the set it held does not */
+	assert_int_equal(snapshot_sensors_retired(), 1);
+	assert_int_equal(snapshot_reclaim(pub), 0);
+	assert_int_equal(freed, 0);
+	__atomic_sub_fetch(&ss->held, 1, __ATOMIC_RELEASE);	/* streams closed on it */
+	snapshot_reclaim(pub);
+	assert_int_equal(freed, 1);
+	assert_int_equal(snapshot_sensors_retired(), 0);
+	/* Held at the end: snapshot_pub_free frees it all the same (the workers stopped). */
+	s = snapshot_compile(p, NULL, NULL, NULL, ss2, 0, err, sizeof(err));
+	assert_non_null(s);
+	snapshot_publish(pub, s);
+	__atomic_add_fetch(&ss2->held, 1, __ATOMIC_ACQ_REL);
+	snapshot_publish(pub, snapshot_compile(p, NULL, NULL, NULL, NULL, 0, err, sizeof(err)));
+	rte_rcu_qsbr_quiescent(v, 0);
+	snapshot_reclaim(pub);
+	assert_int_equal(freed, 1);
+	rte_rcu_qsbr_thread_offline(v, 0);
+	snapshot_pub_free(pub);
+	assert_int_equal(freed, 2);
+	assert_int_equal(snapshot_sensors_retired(), 0);
+	policy_free(p);
+	free(v);
+}
+
 /* ---- randomized cross-check against policy_match ---- */
 
 static uint64_t rng_state;
@@ -1536,6 +1605,7 @@ main(void)
 		cmocka_unit_test(test_snapshot_reclaim_waits_for_worker_quiescent_state),
 		cmocka_unit_test(test_snapshot_reclaim_frees_in_order_only_passed_grace_periods),
 		cmocka_unit_test(test_snapshot_publish_waits_when_grace_periods_pile_up),
+		cmocka_unit_test(test_snapshot_sensor_set_waits_for_the_worker_holding_it),
 		cmocka_unit_test(test_flow_policy_agrees_with_policy_match_on_random_policies),
 	};
 
