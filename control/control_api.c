@@ -29,6 +29,7 @@
 #include "label_store.h"
 #include "policy_store.h"
 #include "sink.h"
+#include "snapshot.h"
 #include "snapshot_types.h"
 #include "pkt_parse.h"
 
@@ -49,12 +50,13 @@ control_api_policy_stats(struct services *c)
 	for (sock = 0; sock < RTE_MAX_NUMA_NODES; sock++)
 		if (rte_malloc_get_socket_stats((int)sock, &ms) == 0)
 			heap += ms.heap_allocsz_bytes;
-	return json_pack("{s:I, s:s, s:I, s:I, s:i, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:s, s:I, s:I, s:i, s:i, s:I, s:I, s:I, s:I}",
 		"revision", (json_int_t)policy_store_revision(ps),
 		"etag", policy_store_etag(ps),
 		"snapshot_version", (json_int_t)s->version,
 		"snapshots_published", (json_int_t)policy_store_published(ps),
 		"snapshots_pending", (int)policy_store_pending(ps),
+		"sensor_sets_retired", (int)snapshot_sensors_retired(),
 		"snapshot_bytes", (json_int_t)policy_store_snapshot_bytes(ps),
 		"sensor_generation", (json_int_t)(s->sensors != NULL ? s->sensors->generation : 0),
 		"eal_heap_allocated_bytes", (json_int_t)heap,

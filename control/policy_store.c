@@ -204,6 +204,7 @@ policy_store_free(struct policy_store *ps)
 		return;
 	snapshot_pub_free(ps->pub);
 	snapshot_sensors_put(ps->sensors);
+	snapshot_sensors_free_retired();	/* the workers are done with theirs */
 	fqdn_cache_free(ps->fqdns);
 	policy_free(ps->policy);
 	free(ps->cfg);

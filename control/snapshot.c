@@ -327,6 +327,12 @@ sensors_reclaim(int force)
 	return freed;
 }
 
+void
+snapshot_sensors_free_retired(void)
+{
+	sensors_reclaim(1);
+}
+
 unsigned int
 snapshot_sensors_retired(void)
 {
@@ -436,6 +442,6 @@ snapshot_pub_free(struct snapshot_pub *pub)
 	}
 	__atomic_store_n(pub->slot, NULL, __ATOMIC_RELEASE);
 	snapshot_free(pub->current);
-	sensors_reclaim(1);	/* the workers are done: what they held goes too */
+	snapshot_sensors_free_retired();
 	free(pub);
 }

@@ -40,13 +40,15 @@ void snapshot_free(struct snapshot *s);
 /*
  * Drop a reference on a sensor set; the last one frees the DLP contexts and database, or,
  * while a worker still holds the set (its flows' sensor streams are on it: held),
- * retires it: snapshot_reclaim frees it once no worker does, snapshot_pub_free at the
- * latest.
+ * retires it: snapshot_reclaim frees it once no worker does, snapshot_pub_free or
+ * snapshot_sensors_free_retired (the workers stopped) at the latest.
  */
 void snapshot_sensors_put(struct snapshot_sensors *ss);
 
 /* Sensor sets retired and not yet freed (control thread). */
 unsigned int snapshot_sensors_retired(void);
+/* Free every retired sensor set, held or not: only once the workers have stopped. */
+void snapshot_sensors_free_retired(void);
 
 /*
  * A publisher for slot (the pointer workers read) guarded by qsbr (workers registered as

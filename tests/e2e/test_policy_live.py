@@ -395,10 +395,10 @@ def test_thousand_live_changes_lose_no_packet_and_return_memory(veth, tmp_path):
         deadline = time.time() + 10
         while time.time() < deadline:
             pol = d.get("/v1/stats")["policy"]
-            if pol["snapshots_pending"] == 0:
+            if pol["snapshots_pending"] == 0 and pol["sensor_sets_retired"] == 0:
                 break
             time.sleep(0.1)
-        assert pol["snapshots_pending"] == 0
+        assert pol["snapshots_pending"] == 0 and pol["sensor_sets_retired"] == 0
         assert pol["snapshot_bytes"] == base["snapshot_bytes"]
         assert pol["eal_heap_allocated_bytes"] == base["eal_heap_allocated_bytes"]
         # The libc heap (Hyperscan streams of each sensor set, about 2 MiB here, snapshots,
