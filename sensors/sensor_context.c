@@ -25,6 +25,7 @@
  * later and reports a keyword at its first byte is checked against the byte before it.
  */
 #include <string.h>
+#include <immintrin.h>
 #include <hs.h>
 
 #include "sensor_context.h"
@@ -103,6 +104,217 @@ sensor_context_in_markup(const struct sensor_worker *sw, const struct sensor_str
 		hi = from;
 	}
 	return 0;
+}
+
+/* ---- a slot's keywords absent from a range ---- */
+
+static void
+set_byte(uint64_t set[4], uint8_t nib[2][16], uint8_t c)
+{
+	set[c >> 6] |= 1ULL << (c & 63);
+	nib[c >> 7][c & 15] |= (uint8_t)(1u << ((c >> 4) & 7));
+}
+
+static void
+set_folded(uint64_t set[4], uint8_t nib[2][16], uint8_t c)
+{
+	set_byte(set, nib, c);
+	if (is_alpha(c))
+		set_byte(set, nib, (uint8_t)(c ^ 0x20));
+}
+
+/*
+ * A keyword is matched case-insensitively, its ' ', '-' and '_' alike, after a byte that
+ * is not a letter when it starts with one (or at the stream's first byte): sensor_db.c.
+ * Its first byte is never a separator.
+ */
+/* A byte as keywords compare it: letters lower-case, the separators ' '. */
+static inline uint8_t
+fold(uint8_t c)
+{
+	if (is_alpha(c))
+		return (uint8_t)(c | 0x20);
+	return c == '-' || c == '_' ? ' ' : c;
+}
+
+void
+sensor_context_starts_add(struct sensor_kw_starts *ks, const char *kw)
+{
+	const uint8_t *k = (const uint8_t *)kw;
+	uint32_t pre = 0;
+	unsigned int i;
+
+	if (k[0] == '\0')
+		return;
+	for (i = 0; i < 4 && k[i] != '\0'; i++)
+		pre |= (uint32_t)fold(k[i]) << (8 * i);
+	if (ks->n_pre < SENSOR_MAX_KEYWORDS) {
+		ks->by_first[pre & 0xff] |= 1U << ks->n_pre;
+		ks->pre[ks->n_pre] = pre;
+		ks->pre_len[ks->n_pre++] = (uint8_t)i;
+	}
+	set_folded(ks->first, ks->nib[0], k[0]);
+	if (k[1] == '\0') {
+		ks->one_byte = 1;
+	} else if (k[1] == ' ' || k[1] == '-' || k[1] == '_') {
+		set_byte(ks->second, ks->nib[1], ' ');
+		set_byte(ks->second, ks->nib[1], '-');
+		set_byte(ks->second, ks->nib[1], '_');
+	} else {
+		set_folded(ks->second, ks->nib[1], k[1]);
+	}
+}
+
+static inline int
+in_set(const uint64_t set[4], uint8_t c)
+{
+	return (set[c >> 6] >> (c & 63)) & 1;
+}
+
+/* The first bytes of one of the slot's keywords (as many as it has, up to 4) are at q[j],
+ * and within q[0..n). */
+static int
+prefix_at(const struct sensor_kw_starts *ks, const uint8_t *q, size_t j, size_t n)
+{
+	size_t avail = n - j;
+	uint32_t w = 0, m = ks->by_first[fold(q[j])];
+	unsigned int i;
+
+	if (m == 0)
+		return 0;
+	for (i = 0; i < 4 && i < avail; i++)
+		w |= (uint32_t)fold(q[j + i]) << (8 * i);
+	for (; m != 0; m &= m - 1) {
+		unsigned int len;
+
+		i = (unsigned int)__builtin_ctz(m);
+		len = ks->pre_len[i];
+
+		if (len <= avail && ((w ^ ks->pre[i]) & (len == 4 ? ~0U : (1U << (8 * len)) - 1)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Membership of 32 bytes in a set given as nibble tables (t[0] for bytes below 128, t[1]
+ * from 128, both lanes): the table of a byte's low nibble has the bit of its high nibble
+ * (modulo 8). */
+__attribute__((target("avx2"))) static inline uint32_t
+member32(__m256i v, __m256i t0, __m256i t1)
+{
+	const __m256i low4 = _mm256_set1_epi8(0x0f);
+	const __m256i bits = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64,
+					      -128, 1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16,
+					      32, 64, -128);
+	__m256i lo = _mm256_and_si256(v, low4);
+	__m256i bit = _mm256_shuffle_epi8(bits, _mm256_and_si256(_mm256_srli_epi16(v, 4), low4));
+	__m256i row = _mm256_blendv_epi8(_mm256_shuffle_epi8(t0, lo), _mm256_shuffle_epi8(t1, lo),
+					 v);
+
+	return ~(uint32_t)_mm256_movemask_epi8(
+		_mm256_cmpeq_epi8(_mm256_and_si256(row, bit), _mm256_setzero_si256()));
+}
+
+/* ASCII letters among 32 bytes. */
+__attribute__((target("avx2"))) static inline uint32_t
+letters32(__m256i v)
+{
+	__m256i t = _mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
+				    _mm256_set1_epi8('a'));
+
+	return (uint32_t)_mm256_movemask_epi8(
+		_mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(25)), t));
+}
+
+__attribute__((target("avx2"))) static inline __m256i
+load_table(const uint8_t t[16])
+{
+	return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)t));
+}
+
+/*
+ * slot_absent's test at each byte of q[0..n), 32 at a time with AVX2: a first byte, not a
+ * letter after a letter, with a second byte after it (the block's, or the next block's
+ * first). A short last block is read as the 32 bytes that end the range (or, the range
+ * shorter, copied).
+ */
+__attribute__((target("avx2"))) static int
+absent_avx2(const struct sensor_kw_starts *ks, const uint8_t *q, size_t n)
+{
+	__m256i f0 = load_table(ks->nib[0][0]), f1 = load_table(ks->nib[0][1]);
+	__m256i s0 = load_table(ks->nib[1][0]), s1 = load_table(ks->nib[1][1]);
+	uint32_t carry = 0;
+	uint8_t tail[32];
+	size_t b;
+
+	for (b = 0; b < n; b += 32) {
+		size_t rest = n - b;
+		unsigned int shift = 0;
+		uint32_t f, l, sec, at, valid = ~0U;
+		__m256i v;
+
+		if (rest >= 32) {
+			v = _mm256_loadu_si256((const __m256i *)(const void *)(q + b));
+		} else if (n >= 32) {
+			v = _mm256_loadu_si256((const __m256i *)(const void *)(q + n - 32));
+			shift = (unsigned int)(32 - rest);
+		} else {
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, q, n);
+			v = _mm256_loadu_si256((const __m256i *)(const void *)tail);
+		}
+		if (rest < 32)
+			valid = (1U << rest) - 1;
+		f = (member32(v, f0, f1) >> shift) & valid;
+		l = (letters32(v) >> shift) & valid;
+		/* First bytes, not after a letter when letters, with a second byte after them
+		 * (the block's last byte: its second is the next block's; one-byte keywords
+		 * need none), then the keywords' first bytes compared. */
+		at = f & ~(l & ((l << 1) | carry));
+		if (at != 0 && !ks->one_byte) {
+			sec = (member32(v, s0, s1) >> shift) & valid;
+			at &= (sec >> 1) | 0x80000000U;
+		}
+		for (; at != 0; at &= at - 1)
+			if (prefix_at(ks, q, b + (size_t)__builtin_ctz(at), n))
+				return 0;
+		carry = l >> 31;
+	}
+	return 1;
+}
+
+/*
+ * No keyword of the slot starts in [a, b) and ends by b (stream offsets, b readable): at
+ * no byte there its first bytes (up to 4), with a byte that is not a letter before it when
+ * it starts with a letter (the byte before a counts as one). A keyword search over [a, b)
+ * would then find none of the slot's, and the caller need not run one. (The search reads
+ * the byte before a too, and may find a keyword with no leading guard starting there; such
+ * a keyword ends before the window of the value searched for, or starts before the value
+ * ends, and changes no answer: see the header.)
+ */
+static int
+slot_absent(struct sensor_worker *sw, const struct sensor_stream *st, uint16_t slot, uint64_t a,
+	    uint64_t b)
+{
+	const struct sensor_kw_starts *ks = &sw->db->kw_starts[slot];
+	uint64_t lo = sensor_readable_lo(sw, st), s;
+	const uint8_t *q;
+	size_t n, j;
+
+	s = a > lo ? a : lo;
+	if (b <= s)
+		return 1;
+	q = sensor_bytes(sw, st, s, b, sw->ctx_buf);
+	n = (size_t)(b - s);
+	if (sw->db->pf != NULL && sw->db->pf->avx2)
+		return absent_avx2(ks, q, n);
+	for (j = 0; j < n; j++) {
+		if (!in_set(ks->first, q[j]) || (is_alpha(q[j]) && j > 0 && is_alpha(q[j - 1])))
+			continue;
+		if (prefix_at(ks, q, j, n))
+			return 0;
+	}
+	return 1;
 }
 
 /* ---- the PREFILTER engine's keyword search ---- */
@@ -588,7 +800,9 @@ sensor_context_last(struct sensor_worker *sw, const struct sensor_stream *st, ui
 	} else {
 		k.last = k.prev = SENSOR_NO_OFFSET;
 	}
-	kw_run(&k, readable_from(sw, st, r0), r1);
+	r0 = readable_from(sw, st, r0);
+	if (!slot_absent(sw, st, slot, r0, r1))
+		kw_run(&k, r0, r1);
 	*last = k.last;
 	*prev = k.prev;
 }
@@ -626,6 +840,7 @@ sensor_context_next(struct sensor_worker *sw, const struct sensor_stream *st, ui
 	/* A keyword starting at end + window ends (trail byte included) by end + window +
 	 * kw_max + 1; its guard byte before it is at end - 1 at the earliest. */
 	uint64_t need = end + window + kw_max + 2, r1 = need < sw->buf_end ? need : sw->buf_end;
+	uint64_t r0;
 
 	memset(&k, 0, sizeof(k));
 	k.sw = sw;
@@ -637,7 +852,9 @@ sensor_context_next(struct sensor_worker *sw, const struct sensor_stream *st, ui
 	k.label = label;
 	k.born_to = born_to;
 	k.born_id = born_id;
-	kw_run(&k, readable_from(sw, st, end > 0 ? end - 1 : 0), r1);
+	r0 = readable_from(sw, st, end > 0 ? end - 1 : 0);
+	if (!slot_absent(sw, st, slot, r0, r1))
+		kw_run(&k, r0, r1);
 	if (k.stop) {
 		*kw_to = k.f_to;
 		*kw_id = k.f_id;

@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include "sensor_priv.h"
 
+/* Add keyword kw (a sensor definition's, checked) to its slot's starts. Control thread. */
+void sensor_context_starts_add(struct sensor_kw_starts *ks, const char *kw);
+
 /* Offset o (a keyword's first byte) is inside an HTML/XML tag (see sensor_context.c). */
 int sensor_context_in_markup(const struct sensor_worker *sw, const struct sensor_stream *st,
 			     uint64_t o);

@@ -47,6 +47,7 @@
 #include <string.h>
 #include <hs.h>
 
+#include "sensor_context.h"
 #include "sensor_engine.h"
 #include "sensor_gate.h"
 #include "sensor_guard.h"
@@ -735,10 +736,18 @@ sensor_db_compile_cached(const struct sensor_def *defs, unsigned int n, const ch
 	db->slot_lazy = calloc(db->n_slots + 1, 1);
 	if (db->slot_lazy == NULL)
 		goto nomem;
+	db->kw_starts = calloc(db->n_slots + 1, sizeof(*db->kw_starts));
+	if (db->kw_starts == NULL)
+		goto nomem;
 	for (i = 0; i < n; i++) {
 		struct sensor_rt *rt = &db->rt[i];
 
-		if (rt->kw_slot == SENSOR_NO_SLOT || lazy_need[i] > ring)
+		if (rt->kw_slot == SENSOR_NO_SLOT)
+			continue;
+		for (j = 0; j < db->defs[i].n_keywords; j++)
+			sensor_context_starts_add(&db->kw_starts[rt->kw_slot],
+						  db->defs[i].keywords[j]);
+		if (lazy_need[i] > ring)
 			continue;
 		rt->lazy_kw = 1;
 		db->slot_lazy[rt->kw_slot] = 1;
@@ -784,6 +793,7 @@ sensor_db_free(struct sensor_db *db)
 	free(db->ex);
 	free(db->cache_dir);
 	free(db->slot_lazy);
+	free(db->kw_starts);
 	free(db->defs);
 	free(db->rt);
 	free(db->pats);

@@ -87,6 +87,23 @@ struct sensor_pattern {
 	uint32_t first_ref;	/* index into db->refs */
 };
 
+/*
+ * The first two bytes of a keyword slot's keywords: the quick test that none of them lies
+ * in a range, before the keyword search reads it (sensor_context.c).
+ */
+struct sensor_kw_starts {
+	uint64_t first[4];	/* a keyword's first byte (a letter in both cases) */
+	uint64_t second[4];	/* the byte after it (both cases; ' ', '-' and '_' alike) */
+	uint8_t nib[2][2][16];	/* first[] and second[] for AVX2: per low nibble, bytes below
+				 * 128 and from 128, a bit per high nibble (modulo 8) */
+	uint8_t one_byte;	/* a one-byte keyword: anything may follow its first byte */
+	uint8_t n_pre;
+	uint8_t pre_len[SENSOR_MAX_KEYWORDS];	/* each keyword's first 1..4 bytes, folded */
+	uint32_t pre[SENSOR_MAX_KEYWORDS];	/* (letters lower-case, separators ' '), */
+						/* the first in the low byte */
+	uint32_t by_first[256];	/* per folded first byte: its keywords, a bit each in pre[] */
+};
+
 /* Per-sensor facts the data path needs, next to the (large) definitions. */
 struct sensor_rt {
 	uint8_t enabled;
@@ -130,6 +147,7 @@ struct sensor_db {
 	uint32_t kw_reach;	/* longest window + its keyword + 2 of the lazy_kw sensors:
 				 * how far back a value after a gap may use a keyword before it */
 	uint8_t *slot_lazy;	/* per keyword slot: its sensor's lazy_kw */
+	struct sensor_kw_starts *kw_starts;	/* per keyword slot (n_slots) */
 	size_t state_size;	/* engine state per stream (ring, pending, keywords, ...) */
 	size_t stream_size;	/* hs_stream_size + state_size: what sensor_db_stream_size says
 				 * (the PREFILTER engine) */

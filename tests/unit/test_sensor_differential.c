@@ -440,6 +440,139 @@ test_engines_agree_on_email_soup(void **state)
 	sensor_db_free(db);
 }
 
+/* Case and separator variants of keyword kw, and pieces of it, into toks (n so far). */
+static size_t
+keyword_tokens(const char *kw, char toks[][80], size_t n, size_t cap)
+{
+	size_t len = strlen(kw), i, v;
+
+	for (v = 0; v < 7 && n < cap; v++) {
+		char *t = toks[n++];
+
+		switch (v) {
+		case 0:
+		case 1:
+		case 2:
+			/* as written, upper case, capitalised; separators swapped */
+			for (i = 0; i <= len; i++) {
+				char c = kw[i];
+
+				if (v == 1 && c >= 'a' && c <= 'z')
+					c = (char)(c - 32);
+				if (v == 2 && i == 0 && c >= 'a' && c <= 'z')
+					c = (char)(c - 32);
+				if (v == 2 && (c == ' ' || c == '_'))
+					c = '-';
+				if (v == 1 && c == ' ')
+					c = '_';
+				t[i] = c;
+			}
+			break;
+		case 3:
+			snprintf(t, 80, "x%s", kw);	/* after a letter: not a word */
+			break;
+		case 4:
+			snprintf(t, 80, "%.2s", kw);	/* first bytes only */
+			break;
+		case 5:
+			snprintf(t, 80, "%.3s", kw);
+			break;
+		default:
+			snprintf(t, 80, "%sz", kw);	/* a lower-case letter after it */
+			break;
+		}
+	}
+	return n;
+}
+
+/*
+ * Keywords around the values that need them, as the lazy keyword search reads them: each
+ * built-in keyword, its case and separator variants, its first bytes alone, after a
+ * letter, before one; and custom sensors whose keywords start the ways the quick test
+ * (sensor_context.c, slot_absent) has to allow for: one byte, a digit, a byte above 127,
+ * a separator second, a dot second. A keyword a search would find that the quick test
+ * ruled out changes a match or a counter.
+ */
+static void
+test_engines_agree_on_keyword_soup(void **state)
+{
+	static const char *const custom_kw[] = { "k", "7up", "\xc3\xb1u", "x-y", "q.r", "zz" };
+	static const char *const fill[] = {
+		" ", " ", ": ", "\n", "-", "\"", "<td>", "</td>", "12", "ab", "=", ",", "\t", "_",
+		"536904399", "536904399", "123-45-6789", "0612345678", "020 7946 0958",
+		"4111 1111 1111 1111", "DE89370400440532013000", "943476590", "Q1234", "Q1234",
+		"K", "7", "\xc3\xb1", "x", "z",
+	};
+	static const char *const by_hand[] = {
+		"k: Q1234", "K:Q1234", "Q1234 k.", "Q1234 (K)", "x-y Q1234", "x_y Q1234",
+		"X Y: Q1234", "Q1234 X_Y", "7up Q1234", "7UP:Q1234", "\xc3\xb1u Q1234",
+		"q.r Q1234", "Q.R=Q1234", "zz Q1234", "zzz Q1234", "e-mail: jane@example.org",
+		"E_MAIL jane@example.org", "e mail jane@example.org", "soc-sec 536904399",
+		"SOC_SEC: 536904399", "Soc Sec 536904399", "536904399 ssn", "536904399 SSNs.",
+		"d.n.i 12345678Z", "NI-NUMBER AB123456C", "tel.: 0612345678", "0612345678 tel",
+	};
+	static struct sensor_def defs[SENSOR_MAX];
+	static char toks[1200][80];
+	const char *tp[1200];
+	unsigned int n = sensor_catalogue_builtin(defs, SENSOR_MAX - 2), i, j, round, pass;
+	struct sensor_db *db;
+	struct sensor_diff *d;
+	char err[256], text[700];
+	uint64_t s = 0xfeedbeefcafef00dULL;
+	size_t nt = 0, len;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct sensor_def *c = &defs[n++];
+
+		sensor_diff_custom(c, i == 0 ? "kw_needed" : "kw_scored", "Q\\d{4}", NULL);
+		c->context_required = i == 0;
+		for (j = 0; j < sizeof(custom_kw) / sizeof(custom_kw[0]); j++)
+			snprintf(c->keywords[j], SENSOR_KEYWORD_LEN, "%s", custom_kw[j]);
+		c->n_keywords = j;
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < defs[i].n_keywords; j++)
+			nt = keyword_tokens(defs[i].keywords[j], toks, nt, 1200);
+	for (i = 0; i < nt; i++)
+		tp[i] = toks[i];
+	for (i = 0; i < sizeof(fill) / sizeof(fill[0]) && nt < 1200; i++)
+		for (j = 0; j < 12 && nt < 1200; j++)	/* values and separators: common */
+			tp[nt++] = fill[i];
+	db = sensor_db_compile(defs, n, err, sizeof(err));
+	if (db == NULL)
+		fail_msg("%s", err);
+	d = sensor_diff_create(db, &today, err, sizeof(err));
+	assert_non_null(d);
+	/* With AVX2 (when the CPU has it), then the scalar test. */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			db->pf->avx2 = 0;
+		for (i = 0; i < sizeof(by_hand) / sizeof(by_hand[0]); i++)
+			agree_str(d, by_hand[i], 8);
+		for (round = 0; round < (pass == 0 ? 1200U : 300U); round++) {
+			len = soup(text, sizeof(text), tp, nt, 3 + (unsigned int)(s % 40), &s);
+			agree(d, (const uint8_t *)text, len, round * 3, 3);
+		}
+	}
+	/* Each value with each keyword of its sensor just inside and just outside the
+	 * window, both sides. */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < defs[i].n_keywords; j++) {
+			unsigned int gap;
+
+			for (gap = 0; gap < 80; gap += 13) {
+				len = (size_t)snprintf(text, sizeof(text), "%s%*s 536904399 Q1234 0612345678%*s%s.",
+						       defs[i].keywords[j], (int)gap, "", (int)gap, "",
+						       defs[i].keywords[j]);
+				agree(d, (const uint8_t *)text, len, gap + j, 2);
+			}
+		}
+	}
+	sensor_diff_free(d);
+	sensor_db_free(db);
+}
+
 /*
  * Hyperscan reports a match of a pattern with SOM after a later one's in the same scan
  * call: the private key below ends at 145, the 9-digit value after its second body at
@@ -1124,6 +1257,7 @@ main(void)
 		cmocka_unit_test(test_engines_agree_on_hand_written_edge_cases),
 		cmocka_unit_test(test_engines_agree_on_random_token_soup),
 		cmocka_unit_test(test_engines_agree_on_email_soup),
+		cmocka_unit_test(test_engines_agree_on_keyword_soup),
 		cmocka_unit_test(test_engines_agree_when_hyperscan_reports_a_match_late),
 		cmocka_unit_test(test_prefilter_anchor_kind_takes_what_it_can_prove),
 		cmocka_unit_test(test_gate_anchors_are_the_literals_hyperscan_patterns_start_with),
