@@ -123,11 +123,6 @@ set_folded(uint64_t set[4], uint8_t nib[2][16], uint8_t c)
 		set_byte(set, nib, (uint8_t)(c ^ 0x20));
 }
 
-/*
- * A keyword is matched case-insensitively, its ' ', '-' and '_' alike, after a byte that
- * is not a letter when it starts with one (or at the stream's first byte): sensor_db.c.
- * Its first byte is never a separator.
- */
 /* A byte as keywords compare it: letters lower-case, the separators ' '. */
 static inline uint8_t
 fold(uint8_t c)
@@ -137,6 +132,11 @@ fold(uint8_t c)
 	return c == '-' || c == '_' ? ' ' : c;
 }
 
+/*
+ * A keyword is matched case-insensitively (ASCII letters), its ' ', '-' and '_' alike,
+ * after a byte that is not a letter when it starts with one (or at the stream's first
+ * byte): sensor_db.c. Its first byte is never a separator.
+ */
 void
 sensor_context_starts_add(struct sensor_kw_starts *ks, const char *kw)
 {
@@ -186,11 +186,12 @@ prefix_at(const struct sensor_kw_starts *ks, const uint8_t *q, size_t j, size_t 
 		w |= (uint32_t)fold(q[j + i]) << (8 * i);
 	for (; m != 0; m &= m - 1) {
 		unsigned int len;
+		uint32_t mask;
 
 		i = (unsigned int)__builtin_ctz(m);
 		len = ks->pre_len[i];
-
-		if (len <= avail && ((w ^ ks->pre[i]) & (len == 4 ? ~0U : (1U << (8 * len)) - 1)) == 0)
+		mask = len == 4 ? ~0U : (1U << (8 * len)) - 1;
+		if (len <= avail && ((w ^ ks->pre[i]) & mask) == 0)
 			return 1;
 	}
 	return 0;

@@ -88,8 +88,8 @@ struct sensor_pattern {
 };
 
 /*
- * The first two bytes of a keyword slot's keywords: the quick test that none of them lies
- * in a range, before the keyword search reads it (sensor_context.c).
+ * The first bytes of a keyword slot's keywords: the quick test that none of them lies in
+ * a range, before the keyword search reads it (sensor_context.c, slot_absent).
  */
 struct sensor_kw_starts {
 	uint64_t first[4];	/* a keyword's first byte (a letter in both cases) */

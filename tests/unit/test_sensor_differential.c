@@ -555,16 +555,18 @@ test_engines_agree_on_keyword_soup(void **state)
 			agree(d, (const uint8_t *)text, len, round * 3, 3);
 		}
 	}
-	/* Each value with each keyword of its sensor just inside and just outside the
-	 * window, both sides. */
+	/* Every keyword before and after the same three values (a 9-digit SSN, the custom
+	 * value, a national phone number), 1 to 79 bytes away: inside the 64-byte windows
+	 * and outside them. */
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < defs[i].n_keywords; j++) {
 			unsigned int gap;
 
 			for (gap = 0; gap < 80; gap += 13) {
-				len = (size_t)snprintf(text, sizeof(text), "%s%*s 536904399 Q1234 0612345678%*s%s.",
-						       defs[i].keywords[j], (int)gap, "", (int)gap, "",
-						       defs[i].keywords[j]);
+				len = (size_t)snprintf(text, sizeof(text),
+						       "%s%*s 536904399 Q1234 0612345678%*s%s.",
+						       defs[i].keywords[j], (int)gap, "", (int)gap,
+						       "", defs[i].keywords[j]);
 				agree(d, (const uint8_t *)text, len, gap + j, 2);
 			}
 		}
