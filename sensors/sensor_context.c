@@ -28,6 +28,7 @@
 #include <immintrin.h>
 #include <hs.h>
 
+#include "sensor_byteset.h"
 #include "sensor_context.h"
 #include "sensor_regex.h"
 
@@ -112,7 +113,7 @@ static void
 set_byte(uint64_t set[4], uint8_t nib[2][16], uint8_t c)
 {
 	set[c >> 6] |= 1ULL << (c & 63);
-	nib[c >> 7][c & 15] |= (uint8_t)(1u << ((c >> 4) & 7));
+	sensor_byteset_add(nib, c);
 }
 
 static void
@@ -197,25 +198,6 @@ prefix_at(const struct sensor_kw_starts *ks, const uint8_t *q, size_t j, size_t 
 	return 0;
 }
 
-/* Membership of 32 bytes in a set given as nibble tables (t[0] for bytes below 128, t[1]
- * from 128, both lanes): the table of a byte's low nibble has the bit of its high nibble
- * (modulo 8). */
-__attribute__((target("avx2"))) static inline uint32_t
-member32(__m256i v, __m256i t0, __m256i t1)
-{
-	const __m256i low4 = _mm256_set1_epi8(0x0f);
-	const __m256i bits = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64,
-					      -128, 1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16,
-					      32, 64, -128);
-	__m256i lo = _mm256_and_si256(v, low4);
-	__m256i bit = _mm256_shuffle_epi8(bits, _mm256_and_si256(_mm256_srli_epi16(v, 4), low4));
-	__m256i row = _mm256_blendv_epi8(_mm256_shuffle_epi8(t0, lo), _mm256_shuffle_epi8(t1, lo),
-					 v);
-
-	return ~(uint32_t)_mm256_movemask_epi8(
-		_mm256_cmpeq_epi8(_mm256_and_si256(row, bit), _mm256_setzero_si256()));
-}
-
 /* ASCII letters among 32 bytes. */
 __attribute__((target("avx2"))) static inline uint32_t
 letters32(__m256i v)
@@ -227,12 +209,6 @@ letters32(__m256i v)
 		_mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(25)), t));
 }
 
-__attribute__((target("avx2"))) static inline __m256i
-load_table(const uint8_t t[16])
-{
-	return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)t));
-}
-
 /*
  * slot_absent's test at each byte of q[0..n), 32 at a time with AVX2: a first byte, not a
  * letter after a letter, with a second byte after it (the block's, or the next block's
@@ -242,8 +218,8 @@ load_table(const uint8_t t[16])
 __attribute__((target("avx2"))) static int
 absent_avx2(const struct sensor_kw_starts *ks, const uint8_t *q, size_t n)
 {
-	__m256i f0 = load_table(ks->nib[0][0]), f1 = load_table(ks->nib[0][1]);
-	__m256i s0 = load_table(ks->nib[1][0]), s1 = load_table(ks->nib[1][1]);
+	__m256i f0 = sensor_byteset_table(ks->nib[0][0]), f1 = sensor_byteset_table(ks->nib[0][1]);
+	__m256i s0 = sensor_byteset_table(ks->nib[1][0]), s1 = sensor_byteset_table(ks->nib[1][1]);
 	uint32_t carry = 0;
 	uint8_t tail[32];
 	size_t b;
@@ -252,7 +228,7 @@ absent_avx2(const struct sensor_kw_starts *ks, const uint8_t *q, size_t n)
 		size_t rest = n - b;
 		unsigned int shift = 0;
 		uint32_t f, l, sec, at, valid = ~0U;
-		__m256i v;
+		__m256i v, lo, bit;
 
 		if (rest >= 32) {
 			v = _mm256_loadu_si256((const __m256i *)(const void *)(q + b));
@@ -266,14 +242,15 @@ absent_avx2(const struct sensor_kw_starts *ks, const uint8_t *q, size_t n)
 		}
 		if (rest < 32)
 			valid = (1U << rest) - 1;
-		f = (member32(v, f0, f1) >> shift) & valid;
+		sensor_byteset_split(v, &lo, &bit);
+		f = (sensor_byteset_has(lo, bit, v, f0, f1) >> shift) & valid;
 		l = (letters32(v) >> shift) & valid;
 		/* First bytes, not after a letter when letters, with a second byte after them
 		 * (the block's last byte: its second is the next block's; one-byte keywords
 		 * need none), then the keywords' first bytes compared. */
 		at = f & ~(l & ((l << 1) | carry));
 		if (at != 0 && !ks->one_byte) {
-			sec = (member32(v, s0, s1) >> shift) & valid;
+			sec = (sensor_byteset_has(lo, bit, v, s0, s1) >> shift) & valid;
 			at &= (sec >> 1) | 0x80000000U;
 		}
 		for (; at != 0; at &= at - 1)

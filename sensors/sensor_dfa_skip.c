@@ -25,6 +25,7 @@
 #include <string.h>
 #include <immintrin.h>
 
+#include "sensor_byteset.h"
 #include "sensor_regex.h"
 
 enum { SKIP_B_S = 0, SKIP_B_G, SKIP_K, SKIP_X };
@@ -81,7 +82,7 @@ sensor_dfa_skip_build(const struct sensor_dfa *d)
 
 		sk->type[b] = (uint8_t)t;
 		if (set < 3)
-			sk->nib[set][b >> 7][b & 15] |= (uint8_t)(1u << ((b >> 4) & 7));
+			sensor_byteset_add(sk->nib[set], (uint8_t)b);
 	}
 	return sk;
 }
@@ -98,32 +99,15 @@ struct skip_tables {
 	__m256i t[3][2];	/* sets B-to-G, K, X: the nibble tables, in both lanes */
 };
 
-/* Membership of 32 bytes in one set: the table of their low nibble (bytes below 128 or
- * not) has the bit of their high nibble (modulo 8). */
-__attribute__((target("avx2"))) static inline uint32_t
-set32(__m256i lo, __m256i bit, __m256i v, const __m256i tbl[2])
-{
-	__m256i row = _mm256_blendv_epi8(_mm256_shuffle_epi8(tbl[0], lo),
-					 _mm256_shuffle_epi8(tbl[1], lo), v);
-
-	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(row, bit),
-								 _mm256_setzero_si256()));
-}
-
 __attribute__((target("avx2"))) static inline void
 masks32(const struct skip_tables *tb, const uint8_t *q, uint32_t out[3])
 {
-	const __m256i low4 = _mm256_set1_epi8(0x0f);
-	const __m256i bits = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64,
-					      -128, 1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16,
-					      32, 64, -128);
-	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q);
-	__m256i lo = _mm256_and_si256(v, low4);
-	__m256i bit = _mm256_shuffle_epi8(bits, _mm256_and_si256(_mm256_srli_epi16(v, 4), low4));
+	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q), lo, bit;
 	unsigned int s;
 
+	sensor_byteset_split(v, &lo, &bit);
 	for (s = 0; s < 3; s++)
-		out[s] = set32(lo, bit, v, tb->t[s]);
+		out[s] = sensor_byteset_has(lo, bit, v, tb->t[s][0], tb->t[s][1]);
 }
 
 /* The three sets' masks of p[0..min(n, 64)). A short last block is read as the 64 bytes
@@ -161,8 +145,7 @@ sensor_dfa_skip_masks(const struct sensor_dfa_skip *sk, const uint8_t *p, size_t
 
 	for (s = 0; s < 3; s++)
 		for (h = 0; h < 2; h++)
-			tb.t[s][h] = _mm256_broadcastsi128_si256(
-				_mm_loadu_si128((const __m128i *)(const void *)sk->nib[s][h]));
+			tb.t[s][h] = sensor_byteset_table(sk->nib[s][h]);
 	masks64(&tb, p, n, 0, m);
 }
 
@@ -180,8 +163,7 @@ sensor_dfa_skip_run(const struct sensor_dfa *d, const struct sensor_dfa_skip *sk
 
 	for (a = 0; a < 3; a++)
 		for (h = 0; h < 2; h++)
-			tb.t[a][h] = _mm256_broadcastsi128_si256(
-				_mm_loadu_si128((const __m128i *)(const void *)sk->nib[a][h]));
+			tb.t[a][h] = sensor_byteset_table(sk->nib[a][h]);
 	while (i < n) {
 		if (t == sk->s_idle || t == sk->g_idle) {
 			size_t b = i & ~(size_t)63, e = b + 64 < n ? b + 64 : n;

@@ -94,8 +94,7 @@ struct sensor_pattern {
 struct sensor_kw_starts {
 	uint64_t first[4];	/* a keyword's first byte (a letter in both cases) */
 	uint64_t second[4];	/* the byte after it (both cases; ' ', '-' and '_' alike) */
-	uint8_t nib[2][2][16];	/* first[] and second[] for AVX2: per low nibble, bytes below
-				 * 128 and from 128, a bit per high nibble (modulo 8) */
+	uint8_t nib[2][2][16];	/* first[] and second[] as sensor_byteset.h's tables */
 	uint8_t one_byte;	/* a one-byte keyword: anything may follow its first byte */
 	uint8_t n_pre;
 	uint8_t pre_len[SENSOR_MAX_KEYWORDS];	/* each keyword's first 1..4 bytes, folded */
