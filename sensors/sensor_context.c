@@ -210,54 +210,70 @@ letters32(__m256i v)
 }
 
 /*
- * slot_absent's test at each byte of q[0..n), 32 at a time with AVX2: a first byte, not a
- * letter after a letter, with a second byte after it (the block's, or the next block's
- * first). A short last block is read as the 32 bytes that end the range (or, the range
- * shorter, copied).
+ * The bytes of one block of absent_avx2 (v, 32 of them; `valid` those in the range) where
+ * a keyword can start: a first byte, not a letter after a letter (*carry: the byte before
+ * the block is one; the bytes of v outside the range are the range's or zeros), with a
+ * second byte after it (the block's last byte: its second is the next block's; one-byte
+ * keywords need none).
+ */
+__attribute__((target("avx2"))) static inline uint32_t
+starts32(const struct sensor_kw_starts *ks, __m256i v, uint32_t valid, const __m256i tab[4],
+	 uint32_t *carry)
+{
+	uint32_t f, l, at;
+	__m256i lo, bit;
+
+	sensor_byteset_split(v, &lo, &bit);
+	f = sensor_byteset_has(lo, bit, v, tab[0], tab[1]) & valid;
+	l = letters32(v);
+	at = f & ~(l & ((l << 1) | *carry));
+	if (at != 0 && !ks->one_byte)
+		at &= (sensor_byteset_has(lo, bit, v, tab[2], tab[3]) >> 1) | 0x80000000U;
+	*carry = l >> 31;
+	return at;
+}
+
+/*
+ * slot_absent's test at each byte of q[0..n), 32 at a time with AVX2, then the keywords'
+ * first bytes compared where starts32 leaves a byte. The last, short block is read as the
+ * 32 bytes that end the range, shifted (or, the range shorter, copied).
  */
 __attribute__((target("avx2"))) static int
 absent_avx2(const struct sensor_kw_starts *ks, const uint8_t *q, size_t n)
 {
-	__m256i f0 = sensor_byteset_table(ks->nib[0][0]), f1 = sensor_byteset_table(ks->nib[0][1]);
-	__m256i s0 = sensor_byteset_table(ks->nib[1][0]), s1 = sensor_byteset_table(ks->nib[1][1]);
-	uint32_t carry = 0;
+	const __m256i tab[4] = {
+		sensor_byteset_table(ks->nib[0][0]), sensor_byteset_table(ks->nib[0][1]),
+		sensor_byteset_table(ks->nib[1][0]), sensor_byteset_table(ks->nib[1][1]),
+	};
+	uint32_t carry = 0, at, rest;
 	uint8_t tail[32];
 	size_t b;
+	__m256i v;
 
-	for (b = 0; b < n; b += 32) {
-		size_t rest = n - b;
-		unsigned int shift = 0;
-		uint32_t f, l, sec, at, valid = ~0U;
-		__m256i v, lo, bit;
-
-		if (rest >= 32) {
-			v = _mm256_loadu_si256((const __m256i *)(const void *)(q + b));
-		} else if (n >= 32) {
-			v = _mm256_loadu_si256((const __m256i *)(const void *)(q + n - 32));
-			shift = (unsigned int)(32 - rest);
-		} else {
-			memset(tail, 0, sizeof(tail));
-			memcpy(tail, q, n);
-			v = _mm256_loadu_si256((const __m256i *)(const void *)tail);
-		}
-		if (rest < 32)
-			valid = (1U << rest) - 1;
-		sensor_byteset_split(v, &lo, &bit);
-		f = (sensor_byteset_has(lo, bit, v, f0, f1) >> shift) & valid;
-		l = (letters32(v) >> shift) & valid;
-		/* First bytes, not after a letter when letters, with a second byte after them
-		 * (the block's last byte: its second is the next block's; one-byte keywords
-		 * need none), then the keywords' first bytes compared. */
-		at = f & ~(l & ((l << 1) | carry));
-		if (at != 0 && !ks->one_byte) {
-			sec = (sensor_byteset_has(lo, bit, v, s0, s1) >> shift) & valid;
-			at &= (sec >> 1) | 0x80000000U;
-		}
+	for (b = 0; b + 32 <= n; b += 32) {
+		at = starts32(ks, _mm256_loadu_si256((const __m256i *)(const void *)(q + b)), ~0U,
+			      tab, &carry);
 		for (; at != 0; at &= at - 1)
 			if (prefix_at(ks, q, b + (size_t)__builtin_ctz(at), n))
 				return 0;
-		carry = l >> 31;
 	}
+	rest = (uint32_t)(n - b);
+	if (rest == 0)
+		return 1;
+	if (n >= 32) {
+		/* The range's last 32 bytes: those before b tell the letter before b. */
+		v = _mm256_loadu_si256((const __m256i *)(const void *)(q + n - 32));
+		at = starts32(ks, v, ~0U << (32 - rest), tab, &carry);
+		at >>= 32 - rest;
+	} else {
+		memset(tail, 0, sizeof(tail));
+		memcpy(tail, q, n);
+		v = _mm256_loadu_si256((const __m256i *)(const void *)tail);
+		at = starts32(ks, v, (1U << rest) - 1, tab, &carry);
+	}
+	for (; at != 0; at &= at - 1)
+		if (prefix_at(ks, q, b + (size_t)__builtin_ctz(at), n))
+			return 0;
 	return 1;
 }
 
@@ -762,7 +778,18 @@ sensor_context_last(struct sensor_worker *sw, const struct sensor_stream *st, ui
 	/* Every keyword that ends at or after from: its first byte and guard byte. */
 	uint64_t r0 = from > (uint64_t)sw->db->kw_max_all + 2 ? from - sw->db->kw_max_all - 2 : 0;
 	uint64_t r1 = sw->cur_to < sw->buf_end ? sw->cur_to : sw->buf_end;
+	uint64_t s = readable_from(sw, st, r0);
 
+	/* From the stream's first byte (or the first after a gap) on, start from what the
+	 * keywords before a gap left (sensor_context_gap); NONE at the stream's start. */
+	if (r0 <= st->known_lo) {
+		*last = st->kw[slot].last;
+		*prev = st->kw[slot].prev;
+	} else {
+		*last = *prev = SENSOR_NO_OFFSET;
+	}
+	if (slot_absent(sw, st, slot, s, r1))
+		return;	/* what the search would find (nothing) left those as they are */
 	memset(&k, 0, sizeof(k));
 	k.sw = sw;
 	k.st = st;
@@ -770,17 +797,9 @@ sensor_context_last(struct sensor_worker *sw, const struct sensor_stream *st, ui
 	k.mode = KW_LAST;
 	k.cur_to = sw->cur_to;
 	k.cur_id = sw->cur_id;
-	/* From the stream's first byte (or the first after a gap) on, start from what the
-	 * keywords before a gap left (sensor_context_gap); NONE at the stream's start. */
-	if (r0 <= st->known_lo) {
-		k.last = st->kw[slot].last;
-		k.prev = st->kw[slot].prev;
-	} else {
-		k.last = k.prev = SENSOR_NO_OFFSET;
-	}
-	r0 = readable_from(sw, st, r0);
-	if (!slot_absent(sw, st, slot, r0, r1))
-		kw_run(&k, r0, r1);
+	k.last = *last;
+	k.prev = *prev;
+	kw_run(&k, s, r1);
 	*last = k.last;
 	*prev = k.prev;
 }
@@ -818,8 +837,10 @@ sensor_context_next(struct sensor_worker *sw, const struct sensor_stream *st, ui
 	/* A keyword starting at end + window ends (trail byte included) by end + window +
 	 * kw_max + 1; its guard byte before it is at end - 1 at the earliest. */
 	uint64_t need = end + window + kw_max + 2, r1 = need < sw->buf_end ? need : sw->buf_end;
-	uint64_t r0;
+	uint64_t r0 = readable_from(sw, st, end > 0 ? end - 1 : 0);
 
+	if (slot_absent(sw, st, slot, r0, r1))
+		return r1 == need ? 0 : -1;	/* no keyword of the slot in what is there */
 	memset(&k, 0, sizeof(k));
 	k.sw = sw;
 	k.st = st;
@@ -830,9 +851,7 @@ sensor_context_next(struct sensor_worker *sw, const struct sensor_stream *st, ui
 	k.label = label;
 	k.born_to = born_to;
 	k.born_id = born_id;
-	r0 = readable_from(sw, st, end > 0 ? end - 1 : 0);
-	if (!slot_absent(sw, st, slot, r0, r1))
-		kw_run(&k, r0, r1);
+	kw_run(&k, r0, r1);
 	if (k.stop) {
 		*kw_to = k.f_to;
 		*kw_id = k.f_id;
