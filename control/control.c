@@ -139,6 +139,7 @@ control_create(struct runtime *rt, char *err, size_t errlen)
 			snprintf(err, errlen, "events file %s", why);
 			goto fail;
 		}
+		c->svc.events_file = c->events;
 		/* Live, stdout's reader does not set the pace either: what it does not take
 		 * in time is dropped and counted. Offline (--read) waits for it. Without a
 		 * description of its own (no /proc), stdout stays blocking: said, not fatal. */
@@ -319,7 +320,10 @@ control_handle(struct control *c, struct msg *m)
 			break;
 		len = eve_write_event(&c->line, m, cap[0] != '\0' ? cap : NULL, &info);
 		if (len < 0) {
-			c->event_errors++;
+			if (!c->svc.events_unwritable++)
+				CONTROL_LOG(ERR, "an event could not be written as JSON (%s): it is "
+					    "lost to every output, and counted lost",
+					    strerror((int)-len));
 			break;
 		}
 		control_write_event(c, &info, c->line.p, (size_t)len);
@@ -583,7 +587,7 @@ control_events_lost(struct control *c)
 	struct counters s;
 
 	services_counters(&c->svc, &s);
-	return s.c[CTR_events_dropped] +
+	return s.c[CTR_events_dropped] + c->svc.events_unwritable +
 	       (c->events != NULL ? event_file_stats(c->events)->dropped : 0);
 }
 
@@ -630,6 +634,7 @@ control_free(struct control *c)
 	incident_store_free(c->svc.incidents);
 	label_map_free(c->svc.labels);
 	sink_set_free(c->svc.sinks);
+	c->svc.events_file = NULL;
 	if (event_file_close(c->events) != 0)
 		CONTROL_LOG(ERR, "events file %s: the last events could not be written",
 			    c->svc.rt->events_path);

@@ -18,6 +18,7 @@
 #include <rte_malloc.h>
 #include "api.h"
 #include "capture.h"
+#include "event_file.h"
 #include "services.h"
 #include "control_api.h"
 #include "control_capture_api.h"
@@ -149,6 +150,61 @@ control_api_sink_metrics(const struct services *c, FILE *f)
 	}
 }
 
+/* The events file's counters (event_file.h), and the events no output could get. */
+static json_t *
+control_api_events_stats(const struct services *c)
+{
+	const struct event_file_stats *f;
+	json_t *file = json_null();
+
+	if (c->events_file != NULL) {
+		f = event_file_stats(c->events_file);
+		file = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"path", c->rt->events_path, "lines", (json_int_t)f->lines,
+			"bytes", (json_int_t)f->bytes, "dropped", (json_int_t)f->dropped,
+			"errors", (json_int_t)f->errors, "rotations", (json_int_t)f->rotations,
+			"reopens", (json_int_t)f->reopens, "fsyncs", (json_int_t)f->fsyncs);
+	}
+	return json_pack("{s:o, s:I}", "file", file, "unwritable",
+			 (json_int_t)c->events_unwritable);
+}
+
+/* The same for Prometheus: the file's families only when there is one. */
+static void
+control_api_events_metrics(const struct services *c, FILE *f)
+{
+	const struct event_file_stats *fs =
+		c->events_file != NULL ? event_file_stats(c->events_file) : NULL;
+	const struct {
+		const char *name, *help;
+		uint64_t v;
+	} m[] = {
+		{ "events_unwritable_total",
+		  "events that could not be written as JSON: lost to every output",
+		  c->events_unwritable },
+		{ "events_file_lines_total", "events written to the events file",
+		  fs != NULL ? fs->lines : 0 },
+		{ "events_file_bytes_total", "bytes of those events, newlines included",
+		  fs != NULL ? fs->bytes : 0 },
+		{ "events_file_dropped_total",
+		  "events a FIFO's, socket's or device's reader did not take in time, or a "
+		  "failed write lost",
+		  fs != NULL ? fs->dropped : 0 },
+		{ "events_file_errors_total",
+		  "failed writes, flushes, fsyncs, rotations or reopens of the events file",
+		  fs != NULL ? fs->errors : 0 },
+		{ "events_file_rotations_total", "size-based rotations of the events file",
+		  fs != NULL ? fs->rotations : 0 },
+		{ "events_file_reopens_total", "SIGHUP reopens that switched to a new file",
+		  fs != NULL ? fs->reopens : 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < (fs != NULL ? RTE_DIM(m) : 1); i++)
+		fprintf(f, "# HELP tollgate_%s %s\n# TYPE tollgate_%s counter\ntollgate_%s %" PRIu64
+			"\n", m[i].name, m[i].help, m[i].name, m[i].name, m[i].v);
+}
+
 /* Packet capture totals (pcap/capture.h). */
 static json_t *
 control_api_capture_stats(struct services *c)
@@ -193,7 +249,7 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 				    json_integer((json_int_t)s.parse_err[k]));
 	return api_reply_json(resp, 200, json_pack("{s:i, s:b, s:f, s:o, s:o, "
 						   "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
-						   "s:o, s:o, s:o, s:o}",
+						   "s:o, s:o, s:o, s:o, s:o}",
 		"workers", (int)rt->n_workers,
 		"offline", rt->offline != 0,
 		"uptime_s", services_uptime(c),
@@ -207,6 +263,7 @@ control_api_stats(void *cookie, const struct api_request *req, struct api_respon
 		"policy", control_api_policy_stats(c),
 		"api", control_api_server_stats(req),
 		"sinks", control_api_sink_stats(c),
+		"events", control_api_events_stats(c),
 		"capture", control_api_capture_stats(c)), NULL);
 }
 
@@ -292,6 +349,7 @@ control_api_metrics(void *cookie, const struct api_request *req, struct api_resp
 	control_metrics_write(c, f);
 	control_api_server_metrics(req, f);
 	control_api_sink_metrics(c, f);
+	control_api_events_metrics(c, f);
 	control_api_capture_metrics(c, f);
 	if (fclose(f) != 0) {
 		free(text);

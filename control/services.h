@@ -24,6 +24,7 @@ struct sink_set;
 struct capture_mgr;
 struct control_metrics;
 struct incident_store;
+struct event_file;
 
 struct services {
 	struct runtime *rt;
@@ -36,6 +37,10 @@ struct services {
 	struct capture_mgr *captures;	/* /v1/captures (pcap/capture.h) */
 	struct control_metrics *metrics;	/* /metrics state (control_metrics.h) */
 	struct incident_store *incidents;	/* /v1/incidents; NULL when the API is off */
+	const struct event_file *events_file;	/* --events (events.file); NULL without */
+	/* Events that could not be written as JSON (no memory for the line): lost to the
+	 * events file, /v1/events and the sinks alike, and counted lost. */
+	uint64_t events_unwritable;
 	double t0;			/* CLOCK_MONOTONIC seconds at start */
 };
 

@@ -529,6 +529,11 @@ def test_events_fifo_nobody_reads_during_a_flood(tmp_path):
     # lost: at the worker (its ring full while the control thread writes) or at the
     # file (its reader took nothing); which of the two depends on timing
     assert r.counters["events_lost"] > 0
+    # live, once the flood is processed, /v1/stats shows them too: thousands of events
+    # cannot all be in the ring of 64 or the FIFO's 64 KiB
+    ev = r.stats["events"]
+    assert ev["file"]["dropped"] + r.stats["counters"]["events_dropped"] > 0, ev
+    assert ev["file"]["errors"] == 0 and ev["unwritable"] == 0, ev
 
 
 def test_events_stdout_pipe_nobody_reads_during_a_flood(tmp_path):

@@ -58,14 +58,15 @@ def http(port, path, method="GET", body=None):
 
 @pytest.fixture
 def served(tmp_path):
-    """tollgated --read SAMPLE --serve; yields (api port, stats-json path, process)."""
+    """tollgated --read SAMPLE --serve --events FILE; yields (api port, stats-json path,
+    process)."""
     port = free_port()
     st = tmp_path / "stats.json"
     p = subprocess.Popen([BIN, "--read", str(SAMPLE), "--serve", "--api-listen",
                           f"127.0.0.1:{port}", "--api-token-file",
                           str(token_file(tmp_path / "tokens")), "--state-dir",
                           str(tmp_path / "state"), "--config", str(tmp_path / "c.yaml"),
-                          "--stats-json", str(st)],
+                          "--stats-json", str(st), "--events", str(tmp_path / "ev.json")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     (tmp_path / "c.yaml").write_text("dlp:\n  enabled: true\n")
     wait_for("the offline run's stats", lambda: st.exists() and http(port, "/v1/stats"), p)
@@ -109,6 +110,28 @@ def test_metrics_pass_promtool_and_add_up(served):
     assert abs(m["tollgate_policy_last_reload_timestamp_seconds"] - time.time()) < 600
     # bounded labels: no address, no flow id anywhere
     assert not re.search(r'\d+\.\d+\.\d+\.\d+|flow_id', text)
+
+
+def test_events_file_counters_match_the_file(served, tmp_path):
+    """The events file's counters in /metrics and /v1/stats are what the file holds once the
+    offline run is done (its events are flushed by then): the lines and bytes written,
+    nothing dropped, no error, no event that could not be written as JSON."""
+    port, _, _ = served
+    ev = tmp_path / "ev.json"
+    data = ev.read_bytes()
+    lines = data.count(b"\n")
+    assert lines > 0 and all(json.loads(x) for x in data.splitlines())
+    m = parse(http(port, "/metrics"))
+    assert m["tollgate_events_file_lines_total"] == lines
+    assert m["tollgate_events_file_bytes_total"] == len(data)
+    for fam in ("dropped", "errors", "rotations", "reopens"):
+        assert m[f"tollgate_events_file_{fam}_total"] == 0, fam
+    assert m["tollgate_events_unwritable_total"] == 0
+    ev_stats = json.loads(http(port, "/v1/stats"))["events"]
+    assert ev_stats == {"file": {"path": str(ev), "lines": lines, "bytes": len(data),
+                                 "dropped": 0, "errors": 0, "rotations": 0, "reopens": 0,
+                                 "fsyncs": ev_stats["file"]["fsyncs"]},
+                        "unwritable": 0}
 
 
 def test_sensor_matches_survive_a_sensor_database_change(served):
