@@ -540,6 +540,8 @@ control_summary(struct control *c, FILE *f, double elapsed)
 	/* A possible TTL insertion (an evasion, or a route change): shown when there was one. */
 	if (s.c[CTR_reasm_ttl_changed] != 0)
 		fprintf(f, ", %" PRIu64 " with a changed TTL", s.c[CTR_reasm_ttl_changed]);
+	if (s.c[CTR_reasm_ts_old] != 0)
+		fprintf(f, ", %" PRIu64 " with an old timestamp", s.c[CTR_reasm_ts_old]);
 	fputc('\n', f);
 	control_summary_defrag(&s, f);
 	fprintf(f, "  drops       %" PRIu64 " parse errors", s.c[CTR_parse_errors]);

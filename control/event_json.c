@@ -34,6 +34,7 @@ static const char *const anomaly_names[MSG_ANOM__COUNT] = {
 	[MSG_ANOM_FRAG_OVERLAP] = "frag_overlap",
 	[MSG_ANOM_FRAG_INVALID] = "frag_invalid",
 	[MSG_ANOM_TTL_CHANGED] = "ttl_changed",
+	[MSG_ANOM_TS_OLD] = "timestamp_old",
 };
 
 const char *

@@ -62,6 +62,7 @@
 	X(reasm_urgent_replaced, "TCP urgent bytes left inline: a newer pointer came first") \
 	X(reasm_ack_unseen, "TCP acks beyond the data seen: no gap past it") \
 	X(reasm_ttl_changed, "TCP data segments with another TTL than their direction's first") \
+	X(reasm_ts_old, "TCP data segments whose timestamp is older than their direction's newest") \
 	X(reasm_blocks_in_use, "reassembly blocks held (gauge)") \
 	X(events_sent, "messages sent to the control thread") \
 	X(events_dropped, "events lost: event ring or pool full (live mode)") \

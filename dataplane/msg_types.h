@@ -47,6 +47,7 @@ enum msg_anomaly {
 	MSG_ANOM_FRAG_OVERLAP,		/* a datagram whose fragments overlapped in part */
 	MSG_ANOM_FRAG_INVALID,		/* a datagram whose fragments disagree, or past 64 KiB */
 	MSG_ANOM_TTL_CHANGED,		/* TCP data with another TTL than the direction's first */
+	MSG_ANOM_TS_OLD,		/* TCP data with a timestamp older than the direction's newest */
 	MSG_ANOM__COUNT
 };
 

@@ -66,9 +66,11 @@
 #define TCPOPT_MSS 2
 #define TCPOPT_WSCALE 3
 #define TCPOPT_SACK_PERM 4
+#define TCPOPT_TIMESTAMP 8
 #define TCPOLEN_MSS 4
 #define TCPOLEN_WSCALE 3
 #define TCPOLEN_SACK_PERM 2
+#define TCPOLEN_TIMESTAMP 10
 #define TCP_WSCALE_MAX 14	/* RFC 7323 2.3: a larger shift MUST be taken as 14 */
 #define TCP_WSCALE_NONE 0xff
 
@@ -181,8 +183,8 @@ ipv4_options_ok(const uint8_t *o, uint32_t n)
 }
 
 /*
- * RFC 9293 option list of n bytes (same shape as IPv4's). Records MSS, window scale and
- * SACK-permitted when they carry their defined length; a known kind with another length
+ * RFC 9293 option list of n bytes (same shape as IPv4's). Records MSS, window scale,
+ * SACK-permitted and the timestamp's TSval (RFC 7323) when they carry their defined length; a known kind with another length
  * is skipped like an unknown one (as Linux does). A repeated option: the last one wins.
  */
 static enum pkt_err
@@ -217,8 +219,14 @@ parse_tcp_options(const uint8_t *o, uint32_t n, struct pkt_meta *m)
 			if (l == TCPOLEN_SACK_PERM)
 				m->sack_permitted = 1;
 			break;
+		case TCPOPT_TIMESTAMP:
+			if (l == TCPOLEN_TIMESTAMP) {
+				m->tsval = rd32(o + i + 2);
+				m->has_ts = 1;
+			}
+			break;
 		default:
-			/* SACK blocks, timestamps and unknown kinds: length-checked, skipped. */
+			/* SACK blocks and unknown kinds: length-checked, skipped. */
 			break;
 		}
 		i += l;
@@ -250,6 +258,7 @@ parse_l4(const uint8_t *p, struct pkt_meta *m)
 		m->win = rd16(h + 14);
 		m->urp = rd16(h + 18);
 		m->wscale = TCP_WSCALE_NONE;
+		m->has_ts = 0;
 		m->payload_off = m->l4_off + hlen;
 		m->payload_len = avail - hlen;
 		return parse_tcp_options(h + TCP_HDR_LEN, hlen - TCP_HDR_LEN, m);

@@ -92,6 +92,8 @@ struct pkt_meta {
 	uint8_t wscale;			/* 0xff when absent */
 	uint16_t mss;			/* 0 when absent */
 	uint8_t sack_permitted;
+	uint8_t has_ts;			/* a timestamp option (RFC 7323): tsval is its TSval */
+	uint32_t tsval;
 
 	/* ICMP / ICMPv6 */
 	uint8_t icmp_type;

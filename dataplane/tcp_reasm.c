@@ -675,6 +675,25 @@ tcp_reasm_ttl_seen(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct t
 	}
 }
 
+void
+tcp_reasm_ts_seen(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
+		  uint32_t tsval, uint32_t len)
+{
+	assert(ctx != NULL && d != NULL);
+	if (!(d->flags & TCP_REASM_TS)) {
+		d->ts_max = tsval;
+		d->flags |= TCP_REASM_TS;
+		return;
+	}
+	if (len == 0)
+		return;	/* PAWS drops old pure ACKs too, but they carry no bytes to hide */
+	ctx->stats.ts_old++;
+	if (!(d->flags & TCP_REASM_TS_OLD)) {
+		d->flags |= TCP_REASM_TS_OLD;
+		reasm_event(ctx, owner, dir, TCP_REASM_EV_TS_OLD);
+	}
+}
+
 /*
  * Record a RST sent on d (o: the opposite direction). TCP_REASM_RST_SEQ says its receiver
  * takes it: on a started direction, its sequence number is exactly next_seq (RFC 5961

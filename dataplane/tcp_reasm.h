@@ -52,6 +52,33 @@ tcp_reasm_ttl(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_re
 	tcp_reasm_ttl_seen(ctx, owner, dir, d, ttl);
 }
 
+/* The part of tcp_reasm_ts past its check: d's first timestamp, or data with an old one. */
+void tcp_reasm_ts_seen(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir,
+		       struct tcp_reasm_dir *d, uint32_t tsval, uint32_t len);
+
+/*
+ * The timestamp (RFC 7323 TSval) of a segment of d with len payload bytes that carries one,
+ * before it is offered. d keeps the newest TSval of its segments; a data segment whose
+ * TSval is older than that by more than one tick (serial arithmetic) is counted
+ * (stats.ts_old) and reported once per direction (TCP_REASM_EV_TS_OLD). A receiver that
+ * took the newer one drops it (PAWS, RFC 7323 section 5; Linux allows one tick), and a
+ * sender's retransmissions carry new timestamps, so it is the sign of an insertion (a
+ * copy the receiver refuses, sent before the real one). Reassembly itself does not change:
+ * which copy a receiver keeps depends on what it acknowledged, which a tap does not
+ * always see. Inline: called for every segment with a timestamp.
+ */
+static inline void
+tcp_reasm_ts(struct tcp_reasm_ctx *ctx, void *owner, uint8_t dir, struct tcp_reasm_dir *d,
+	     uint32_t tsval, uint32_t len)
+{
+	if ((d->flags & TCP_REASM_TS) && (int32_t)(tsval - d->ts_max) >= -1) {
+		if ((int32_t)(tsval - d->ts_max) > 0)
+			d->ts_max = tsval;
+		return;
+	}
+	tcp_reasm_ts_seen(ctx, owner, dir, d, tsval, len);
+}
+
 /*
  * A RST (flags has PKT_TCP_RST; seq and ack from its header) was sent on direction d, o
  * being the opposite direction. Records it, and whether its receiver's stack would take it

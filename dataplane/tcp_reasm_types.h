@@ -22,6 +22,8 @@
 #define TCP_REASM_RST_SEQ	0x200	/* a RST at the sequence number its receiver expects */
 #define TCP_REASM_TTL		0x400	/* ttl holds the TTL of the direction's first segment */
 #define TCP_REASM_TTL_CHANGED	0x800	/* a data segment came with another TTL (reported) */
+#define TCP_REASM_TS		0x1000	/* ts_max holds the newest TSval of the direction */
+#define TCP_REASM_TS_OLD	0x2000	/* a data segment came with an older one (reported) */
 
 /* One block of the pool: an out-of-order chunk of at most the block's payload size. */
 struct tcp_reasm_seg;
@@ -42,6 +44,7 @@ struct tcp_reasm_dir {
 	uint16_t flags;			/* TCP_REASM_* */
 	uint8_t ttl;			/* IPv4 TTL or IPv6 hop limit of the first segment */
 	uint32_t seen_end;		/* end of the furthest segment seen (acks are capped at it) */
+	uint32_t ts_max;		/* the newest timestamp (TSval) of its segments */
 };
 
 /* Events the reassembler reports to its owner, once per direction and kind. */
@@ -51,6 +54,7 @@ enum tcp_reasm_event {
 	TCP_REASM_EV_POOL_EMPTY,	/* per-worker block pool exhausted: segment dropped */
 	TCP_REASM_EV_DEPTH,		/* depth limit reached: delivery stops */
 	TCP_REASM_EV_TTL_CHANGED,	/* data with another TTL than the first segment's */
+	TCP_REASM_EV_TS_OLD,		/* data with a timestamp older than the newest one */
 	TCP_REASM_EV__COUNT
 };
 
@@ -93,6 +97,7 @@ struct tcp_reasm_stats {
 	uint64_t urgent_replaced;	/* pending urgent bytes a newer pointer left inline */
 	uint64_t ack_unseen;		/* acks beyond anything the sender was seen to send */
 	uint64_t ttl_changed;		/* data segments with another TTL than their first */
+	uint64_t ts_old;		/* data segments with a timestamp older than the newest */
 	uint64_t blocks_in_use;		/* gauge */
 };
 

@@ -174,6 +174,7 @@ worker_reasm_event(void *cookie, void *owner, uint8_t dir, enum tcp_reasm_event 
 		[TCP_REASM_EV_POOL_EMPTY] = MSG_ANOM_REASM_MEMCAP,
 		[TCP_REASM_EV_DEPTH] = MSG_ANOM_DEPTH,
 		[TCP_REASM_EV_TTL_CHANGED] = MSG_ANOM_TTL_CHANGED,
+		[TCP_REASM_EV_TS_OLD] = MSG_ANOM_TS_OLD,
 	};
 
 	if (ev < TCP_REASM_EV__COUNT)
@@ -372,6 +373,8 @@ worker_tcp(struct worker *w, struct flow *f, uint8_t dir, const struct pkt_meta 
 		return;
 	} else {
 		tcp_reasm_ttl(&w->reasm, f, dir, d, meta->ttl, meta->payload_len);
+		if (meta->has_ts)
+			tcp_reasm_ts(&w->reasm, f, dir, d, meta->tsval, meta->payload_len);
 		tcp_reasm_segment(&w->reasm, f, dir, d, meta->seq, fl, meta->urp,
 				  pkt + meta->payload_off, meta->payload_len);
 		if (fl & PKT_TCP_ACK)
@@ -910,6 +913,7 @@ worker_housekeeping(struct worker *w)
 	w->ctr.c[CTR_reasm_urgent_replaced] = w->reasm.stats.urgent_replaced;
 	w->ctr.c[CTR_reasm_ack_unseen] = w->reasm.stats.ack_unseen;
 	w->ctr.c[CTR_reasm_ttl_changed] = w->reasm.stats.ttl_changed;
+	w->ctr.c[CTR_reasm_ts_old] = w->reasm.stats.ts_old;
 	w->ctr.c[CTR_reasm_blocks_in_use] = w->reasm.stats.blocks_in_use;
 	if (w->dlp != NULL)
 		worker_dlp_counters(w);

@@ -482,6 +482,83 @@ def test_data_with_another_ttl_than_the_direction_first_is_reported_once(tmp_pat
         fail_with(errs, res, "TTL insertions:")
 
 
+# --------------------------------------------------------------------------------------
+# 5. A PAWS insertion
+# --------------------------------------------------------------------------------------
+
+def with_timestamps(gen, old):
+    """gen's frames with an RFC 7323 timestamp option on every segment: each side's TSval
+    goes up by one a segment from a base of its own, except on frames whose payload holds
+    one of the byte strings in old, which get a TSval 1000 ticks behind (a receiver that
+    took a newer one drops them)."""
+    ts = {}
+    out = []
+    for t, frame in gen.records:
+        pkt = Ether(frame)
+        side = (pkt[IP].src, pkt[TCP].sport)
+        ts[side] = ts.get(side, 50_000 if pkt[TCP].sport == SPORT else 90_000) + 1
+        payload = bytes(pkt[TCP].payload)
+        tsval = ts[side] - 1000 if any(o in payload for o in old) else ts[side]
+        pkt[TCP].options = [("NOP", None), ("NOP", None), ("Timestamp", (tsval, 0))]
+        del pkt[IP].len, pkt[IP].chksum, pkt[TCP].dataofs, pkt[TCP].chksum
+        out.append((t, bytes(pkt)))
+    gen.records = out
+    return gen
+
+
+def test_data_with_an_older_timestamp_than_the_newest_is_reported_once(tmp_path,
+                                                                       tollgated_bin):
+    """The insertion PAWS makes (RFC 7323): a harmless copy of the upload (or of the answer)
+    whose timestamp is older than the sender's newest, which the receiver drops, then the
+    real bytes over the same sequence numbers with a new one. The copy's direction gets
+    one `timestamp_old` anomaly and reasm_ts_old counts each such data segment; the
+    bytes inspected are still the first copy's (no card found: the anomaly is the sign);
+    a connection whose timestamps only go up gets none."""
+    body = FILLER + b"refund card " + CARD + b"\n" + FILLER
+    req = tgpcap.http_request(body)
+    fake_req = req.replace(CARD, b"x" * len(CARD))
+    up = session((5_000_000, 6_000_000), EPOCH_US, 7, port=CPORT)
+    segment(up, C2S, 0, fake_req, flags="PA")
+    segment(up, C2S, 0, req, flags="PA")
+    up.payload[C2S] += fake_req
+    up.turn(S2C, http_ok())
+    up.close(C2S)
+    answer = http_ok(b"card " + CARD + b"\n")
+    down = session((7_000_000, 8_000_000), up.t_us + 1000, 8, port=CPORT + 1)
+    down.turn(C2S, tgpcap.http_request(b"which card?\n"))
+    segment(down, S2C, 0, answer.replace(CARD, b"y" * len(CARD)), flags="PA")
+    segment(down, S2C, 0, answer, flags="PA")
+    segment(down, S2C, 0, answer.replace(CARD, b"z" * len(CARD)), flags="PA")
+    down.payload[S2C] += answer.replace(CARD, b"y" * len(CARD))
+    down.close(C2S)
+    calm = session((9_000_000, 10_000_000), down.t_us + 1000, 9, port=CPORT + 2)
+    calm.turn(C2S, tgpcap.http_request(body))
+    calm.turn(S2C, http_ok())
+    calm.close(C2S)
+    old = [b"x" * len(CARD), b"y" * len(CARD), b"z" * len(CARD)]
+    gens = [with_timestamps(g, old) for g in (up, down, calm)]
+    res = run(tmp_path, write(tmp_path / "paws.pcap", gens), "run")
+    errs = []
+    anomalies = sorted((e.get("src_port"), e["anomaly"]["event"], e["anomaly"]["direction"])
+                       for e in res.events if e.get("event_type") == "anomaly")
+    want = [(CPORT, "timestamp_old", "to_server"), (CPORT + 1, "timestamp_old", "to_client")]
+    if anomalies != want:
+        errs.append("anomalies %r, expected %r" % (anomalies, want))
+    got = stats_of(res, "reasm_ts_old", "reasm_retransmits", "reasm_ttl_changed")
+    want_st = {"reasm_ts_old": 3, "reasm_retransmits": 3, "reasm_ttl_changed": 0}
+    if got != want_st:
+        errs.append("stats %r, expected %r" % (got, want_st))
+    # the calm connection's card is found, the copies' first bytes are what was inspected
+    cards = sorted({e["src_port"] for e in dlp_of(res) for m in e["dlp"]["matches"]
+                    if m["sensor"] == "credit_card"})
+    if cards != [CPORT + 2]:
+        errs.append("credit_card events on ports %r, expected only the calm one" % cards)
+    if "0 dropped at caps, 3 with an old timestamp\n" not in res.stdout:
+        errs.append("summary without the 3 old timestamps")
+    if errs:
+        fail_with(errs, res, "PAWS insertions:")
+
+
 def test_bad_urgent_setting_is_refused_with_its_place_and_choices(tmp_path, tollgated_bin):
     cfg = tmp_path / "bad.yaml"
     cfg.write_text("reassembly:\n  urgent: oob\n")

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of dataplane/pkt_parse.c at L4: TCP (RFC 9293) flags, options (MSS, window
- * scale, SACK-permitted, skipped and malformed ones) and hostile data offsets, UDP ports,
+ * scale, SACK-permitted, timestamps, skipped and malformed ones) and hostile data offsets, UDP ports,
  * payload and length, ICMP and ICMPv6 type / code / payload, and other IP protocols whose
  * payload is the rest of the datagram.
  */
@@ -151,6 +151,37 @@ test_tcp_sack_timestamp_and_unknown_options_are_skipped(void **state)
 	assert_int_equal(m.wscale, 0xff);
 	assert_int_equal(m.payload_off, 78);
 	assert_int_equal(m.payload_len, 4);
+}
+
+/* RFC 7323's timestamp option (kind 8, length 10): its TSval in host order; a timestamp of
+ * another length is skipped; a segment without one says so (has_ts 0). */
+static void
+test_tcp_timestamp_tsval_is_read_in_host_order(void **state)
+{
+	/* NOP NOP TS(TSval 0x81020304, TSecr 5) / kind 8 length 6 (skipped) + NOP NOP */
+	static const uint8_t ts[12] = { 0x01, 0x01, 0x08, 0x0a, 0x81, 0x02, 0x03, 0x04,
+					0, 0, 0, 5 };
+	static const uint8_t odd[8] = { 0x08, 0x06, 0x00, 0x00, 0x00, 0x09, 0x01, 0x01 };
+	struct frame f;
+	struct pkt_meta m;
+	uint32_t ip;
+
+	(void)state;
+	eth_put(&f, NULL, NULL, 0, 0x0800);
+	ip = ipv4_begin(&f, 6, NULL, 0, 0);
+	tcp_put(&f, 1, 2, PKT_TCP_ACK, ts, sizeof(ts));
+	put(&f, "data", 4);
+	ipv4_end(&f, ip);
+	assert_int_equal(parse_frame(&f, &m), PKT_OK);
+	assert_int_equal(m.has_ts, 1);
+	assert_int_equal(m.tsval, 0x81020304u);
+	assert_int_equal(m.payload_len, 4);
+	assert_int_equal(parse_tcp_with_opts(odd, 1, &m), PKT_OK);
+	assert_int_equal(m.has_ts, 0);
+	build_ipv4_tcp_plain(&f, 10);
+	m.has_ts = 1;
+	assert_int_equal(parse_frame(&f, &m), PKT_OK);
+	assert_int_equal(m.has_ts, 0);
 }
 
 static void
@@ -420,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_tcp_wscale_above_14_is_clamped_to_14),
 		cmocka_unit_test(test_tcp_known_option_with_wrong_length_is_skipped),
 		cmocka_unit_test(test_tcp_sack_timestamp_and_unknown_options_are_skipped),
+		cmocka_unit_test(test_tcp_timestamp_tsval_is_read_in_host_order),
 		cmocka_unit_test(test_tcp_malformed_option_lengths_are_tcp_options),
 		cmocka_unit_test(test_tcp_eol_ends_option_list),
 		cmocka_unit_test(test_tcp_header_reaching_into_padding_is_tcp_hlen),

@@ -1620,6 +1620,46 @@ test_tcp_reasm_ttl_other_than_the_first_is_counted_and_reported_once(void **stat
 	assert_int_equal(f->d.ttl, 3);
 }
 
+/*
+ * The PAWS insertion: a copy of the data with a timestamp older than the sender's newest
+ * (the receiver drops it, RFC 7323), then the real data with a new one over the same
+ * sequence numbers. The first timestamp sets the newest; one tick older passes (Linux
+ * allows it), more is counted for data only and reported once; a newer one moves the
+ * newest on, across the 2^32 wrap (serial arithmetic); the bytes delivered are unchanged.
+ */
+static void
+test_tcp_reasm_timestamp_older_than_the_newest_is_counted_and_reported_once(void **state)
+{
+	static const uint8_t fake[] = "harmless", real[] = "41111111";
+	struct fx *f = *state;
+
+	tcp_reasm_ts(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 0xfffffff0u, 0);
+	syn(f);
+	tcp_reasm_ts(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 0x10, 0);	/* wrapped: newer */
+	assert_int_equal(f->d.ts_max, 0x10);
+	tcp_reasm_ts(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 0xf, 8);	/* one tick older */
+	tcp_reasm_ts(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 0x2, 0);	/* a bare old ACK */
+	assert_int_equal(f->ctx.stats.ts_old, 0);
+	tcp_reasm_ts(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 0xfffffff0u, 8);
+	data_at(f, fake, 0, 8);
+	assert_int_equal(f->ctx.stats.ts_old, 1);
+	assert_int_equal(f->rec.events[TCP_REASM_EV_TS_OLD], 1);
+	tcp_reasm_ts(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 0x11, 8);
+	data_at(f, real, 0, 8);
+	assert_int_equal(f->d.ts_max, 0x11);
+	tcp_reasm_ts(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 0x3, 8);
+	assert_int_equal(f->ctx.stats.ts_old, 2);
+	assert_int_equal(f->rec.events[TCP_REASM_EV_TS_OLD], 1);
+	assert_int_equal(f->d.ts_max, 0x11);
+	assert_int_equal(f->rec.out_len, 8);
+	assert_memory_equal(f->rec.out, fake, 8);
+	/* a released direction (a new connection on the 4-tuple) takes the timestamp anew */
+	tcp_reasm_release(&f->ctx, &f->d);
+	tcp_reasm_ts(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 0x1, 0);
+	tcp_reasm_ts(&f->ctx, TEST_OWNER, TEST_DIR, &f->d, 0x1, 8);
+	assert_int_equal(f->ctx.stats.ts_old, 2);
+	assert_int_equal(f->d.ts_max, 0x1);
+}
 
 /*
  * fuzz_tcp_reasm's finding (tests/fuzz/regressions/tcp_reasm/empty_segment_2_31_past_fin):
@@ -1694,6 +1734,7 @@ main(void)
 		T(test_tcp_reasm_duplicate_held_segment_is_stored_once),
 		T(test_tcp_reasm_retransmit_of_delivered_data_is_counted_not_delivered),
 		T(test_tcp_reasm_ttl_other_than_the_first_is_counted_and_reported_once),
+		T(test_tcp_reasm_timestamp_older_than_the_newest_is_counted_and_reported_once),
 		T(test_tcp_reasm_overlap_with_same_bytes_is_not_a_diff),
 		T(test_tcp_reasm_overlap_keeps_first_copy),
 		T(test_tcp_reasm_in_order_segment_keeps_held_copy_where_they_overlap),
