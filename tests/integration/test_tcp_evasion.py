@@ -435,6 +435,36 @@ def test_server_acking_unsent_data_does_not_hide_the_uploads_next_bytes(tmp_path
 # 4. A TTL insertion
 # --------------------------------------------------------------------------------------
 
+def insertion_sessions(fake):
+    """Three connections for an insertion: an upload whose copy before the real request
+    has the card masked with x (fake(0) gives its segment's extra arguments), an answer
+    sent three times over the same sequence numbers, masked with y, real, masked with z
+    (fake(1), -, fake(2)), and a calm connection with the card once. Their payload
+    bookkeeping says what a tap that keeps the first copy delivers."""
+    body = FILLER + b"refund card " + CARD + b"\n" + FILLER
+    req = tgpcap.http_request(body)
+    fake_req = req.replace(CARD, b"x" * len(CARD))
+    up = session((5_000_000, 6_000_000), EPOCH_US, 7, port=CPORT)
+    segment(up, C2S, 0, fake_req, flags="PA", **fake(0))
+    segment(up, C2S, 0, req, flags="PA")
+    up.payload[C2S] += fake_req
+    up.turn(S2C, http_ok())
+    up.close(C2S)
+    answer = http_ok(b"card " + CARD + b"\n")
+    down = session((7_000_000, 8_000_000), up.t_us + 1000, 8, port=CPORT + 1)
+    down.turn(C2S, tgpcap.http_request(b"which card?\n"))
+    segment(down, S2C, 0, answer.replace(CARD, b"y" * len(CARD)), flags="PA", **fake(1))
+    segment(down, S2C, 0, answer, flags="PA")
+    segment(down, S2C, 0, answer.replace(CARD, b"z" * len(CARD)), flags="PA", **fake(2))
+    down.payload[S2C] += answer.replace(CARD, b"y" * len(CARD))
+    down.close(C2S)
+    calm = session((9_000_000, 10_000_000), down.t_us + 1000, 9, port=CPORT + 2)
+    calm.turn(C2S, tgpcap.http_request(body))
+    calm.turn(S2C, http_ok())
+    calm.close(C2S)
+    return [up, down, calm]
+
+
 def test_data_with_another_ttl_than_the_direction_first_is_reported_once(tmp_path,
                                                                         tollgated_bin):
     """The insertion a TTL makes: a harmless copy of the upload (or of the answer) with a
@@ -443,28 +473,8 @@ def test_data_with_another_ttl_than_the_direction_first_is_reported_once(tmp_pat
     direction gets one `ttl_changed` anomaly (to_server for the upload, to_client for the
     answer) and reasm_ttl_changed counts each such data segment; a connection whose TTLs do
     not change gets none."""
-    body = FILLER + b"refund card " + CARD + b"\n" + FILLER
-    req = tgpcap.http_request(body)
-    fake_req = req.replace(CARD, b"x" * len(CARD))
-    up = session((5_000_000, 6_000_000), EPOCH_US, 7, port=CPORT)
-    segment(up, C2S, 0, fake_req, flags="PA", ttl=3)
-    segment(up, C2S, 0, req, flags="PA")
-    up.payload[C2S] += fake_req
-    up.turn(S2C, http_ok())
-    up.close(C2S)
-    answer = http_ok(b"card " + CARD + b"\n")
-    down = session((7_000_000, 8_000_000), up.t_us + 1000, 8, port=CPORT + 1)
-    down.turn(C2S, tgpcap.http_request(b"which card?\n"))
-    segment(down, S2C, 0, answer.replace(CARD, b"y" * len(CARD)), flags="PA", ttl=1)
-    segment(down, S2C, 0, answer, flags="PA")
-    segment(down, S2C, 0, answer.replace(CARD, b"z" * len(CARD)), flags="PA", ttl=2)
-    down.payload[S2C] += answer
-    down.close(C2S)
-    calm = session((9_000_000, 10_000_000), down.t_us + 1000, 9, port=CPORT + 2)
-    calm.turn(C2S, tgpcap.http_request(body))
-    calm.turn(S2C, http_ok())
-    calm.close(C2S)
-    res = run(tmp_path, write(tmp_path / "ttl.pcap", [up, down, calm]), "run")
+    gens = insertion_sessions(lambda i: {"ttl": (3, 1, 2)[i]})
+    res = run(tmp_path, write(tmp_path / "ttl.pcap", gens), "run")
     errs = []
     anomalies = sorted((e.get("src_port"), e["anomaly"]["event"], e["anomaly"]["direction"])
                        for e in res.events if e.get("event_type") == "anomaly")
@@ -514,29 +524,8 @@ def test_data_with_an_older_timestamp_than_the_newest_is_reported_once(tmp_path,
     one `timestamp_old` anomaly and reasm_ts_old counts each such data segment; the
     bytes inspected are still the first copy's (no card found: the anomaly is the sign);
     a connection whose timestamps only go up gets none."""
-    body = FILLER + b"refund card " + CARD + b"\n" + FILLER
-    req = tgpcap.http_request(body)
-    fake_req = req.replace(CARD, b"x" * len(CARD))
-    up = session((5_000_000, 6_000_000), EPOCH_US, 7, port=CPORT)
-    segment(up, C2S, 0, fake_req, flags="PA")
-    segment(up, C2S, 0, req, flags="PA")
-    up.payload[C2S] += fake_req
-    up.turn(S2C, http_ok())
-    up.close(C2S)
-    answer = http_ok(b"card " + CARD + b"\n")
-    down = session((7_000_000, 8_000_000), up.t_us + 1000, 8, port=CPORT + 1)
-    down.turn(C2S, tgpcap.http_request(b"which card?\n"))
-    segment(down, S2C, 0, answer.replace(CARD, b"y" * len(CARD)), flags="PA")
-    segment(down, S2C, 0, answer, flags="PA")
-    segment(down, S2C, 0, answer.replace(CARD, b"z" * len(CARD)), flags="PA")
-    down.payload[S2C] += answer.replace(CARD, b"y" * len(CARD))
-    down.close(C2S)
-    calm = session((9_000_000, 10_000_000), down.t_us + 1000, 9, port=CPORT + 2)
-    calm.turn(C2S, tgpcap.http_request(body))
-    calm.turn(S2C, http_ok())
-    calm.close(C2S)
     old = [b"x" * len(CARD), b"y" * len(CARD), b"z" * len(CARD)]
-    gens = [with_timestamps(g, old) for g in (up, down, calm)]
+    gens = [with_timestamps(g, old) for g in insertion_sessions(lambda i: {})]
     res = run(tmp_path, write(tmp_path / "paws.pcap", gens), "run")
     errs = []
     anomalies = sorted((e.get("src_port"), e["anomaly"]["event"], e["anomaly"]["direction"])
